@@ -1,0 +1,74 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let argumentParser: Target.Dependency = .product(
+  name: "ArgumentParser", package: "swift-argument-parser")
+let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+
+// Swift 6 language mode (from the tools version) checks concurrency completely;
+// these make imports and existentials explicit too. CI (CI=true) also fails on
+// any warning.
+let swiftSettings: [SwiftSetting] =
+  [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+  ] + (Context.environment["CI"] == nil ? [] : [.treatAllWarnings(as: .error)])
+
+let package = Package(
+  name: "art",
+  products: [
+    .executable(name: "art", targets: ["art"]),
+    .library(name: "ArtCore", targets: ["ArtCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+  ],
+  targets: [
+    // System C libraries: Debian packages zlib1g-dev and liblz4-dev.
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+
+    // Bytes -> chunks -> content-addressed objects -> packs + indexes.
+    // Knows nothing of working folders, versions or refs.
+    .target(
+      name: "ArtStore",
+      dependencies: ["CZlib", "CLZ4", systemPackage, crypto],
+      swiftSettings: swiftSettings),
+    // Working folder -> manifests -> versions -> refs.
+    .target(
+      name: "ArtCore",
+      dependencies: ["ArtStore", systemPackage],
+      swiftSettings: swiftSettings),
+    // Arguments -> ArtCore calls -> text or JSON and an exit status.
+    .target(
+      name: "ArtCLI",
+      dependencies: ["ArtCore", "ArtStore", systemPackage, argumentParser],
+      swiftSettings: swiftSettings),
+    // `@main` and nothing else.
+    .executableTarget(
+      name: "art",
+      dependencies: ["ArtCLI", argumentParser],
+      swiftSettings: swiftSettings),
+
+    .target(
+      name: "ArtTestSupport",
+      dependencies: ["ArtCore", "ArtStore", systemPackage],
+      path: "Tests/ArtTestSupport",
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ArtStoreTests",
+      dependencies: ["ArtStore", "ArtTestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ArtCoreTests",
+      dependencies: ["ArtCore", "ArtTestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ArtCLITests",
+      dependencies: ["ArtCLI", "ArtTestSupport"],
+      swiftSettings: swiftSettings),
+  ]
+)

@@ -1,0 +1,86 @@
+public import ArgumentParser
+import ArtCore
+import ArtStore
+import SystemPackage
+
+/// The `art` command: version control for datasets and ML artifacts.
+public struct ArtCommand: AsyncParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "art",
+    abstract: "Version control for datasets and ML artifacts.",
+    discussion: """
+      art keeps versions of the data in a project folder in a repository \
+      folder, .art, beside it: files are cut into content-defined chunks, \
+      deduplicated, compressed and stored in packs.
+      """,
+    version: "0.1.0",
+    groupedSubcommands: [
+      CommandGroup(name: "Start", subcommands: [Init.self]),
+      CommandGroup(
+        name: "Plumbing (objects, manifests and packs)",
+        subcommands: [
+          HashObject.self, WriteManifest.self, ReadManifest.self, CatObject.self,
+          LsManifest.self, VerifyPack.self, CountObjects.self,
+        ]),
+    ])
+
+  @OptionGroup var global: GlobalOptions
+
+  public init() {}
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+  @Option(
+    name: [.customShort("C"), .customLong("directory")],
+    help: ArgumentHelp("Run as if art was started in DIR.", valueName: "DIR"))
+  var directory: String?
+
+  /// The folder the command runs in, absolute.
+  func workingDirectory() throws -> FilePath {
+    let current = try Syscalls.currentDirectory()
+    guard let directory else { return current }
+    return current.pushing(FilePath(directory)).lexicallyNormalized()
+  }
+
+  /// `path` resolved against the working folder.
+  func resolve(_ path: String) throws -> FilePath {
+    try workingDirectory().pushing(FilePath(path)).lexicallyNormalized()
+  }
+}
+
+/// A subcommand: rendering errors and choosing the exit status happen here,
+/// once, around ``execute(output:)``.
+protocol ArtSubcommand: AsyncParsableCommand {
+  var global: GlobalOptions { get }
+  func execute(output: Output) async throws
+}
+
+extension ArtSubcommand {
+  func run() async throws {
+    let output = Output.current
+    defer { output.flush() }
+    do {
+      try await execute(output: output)
+    } catch let error as ArtError {
+      output.report(error)
+      throw ExitCode(ExitStatus(error.code).rawValue)
+    } catch is CancellationError {
+      throw ExitCode(ExitStatus.interrupted.rawValue)
+    }
+  }
+
+  /// The repository containing the working folder.
+  func repository() throws -> Repository {
+    try Repository.discover(from: global.workingDirectory())
+  }
+}
+
+/// Parses `--compression`.
+func parseCodec(_ text: String) throws -> Codec {
+  do {
+    return try Codec(name: text)
+  } catch {
+    throw ValidationError("unknown compression '\(text)': use lz4, zlib or none")
+  }
+}

@@ -1,0 +1,93 @@
+public import ArtStore
+import Synchronization
+import SystemPackage
+
+/// Where a command's text goes: standard output and error of the process,
+/// or, in tests, buffers.
+///
+/// Standard output is buffered and flushed at the end of the command (and
+/// every 64 KiB), so a listing of many lines costs few system calls.
+/// Safe to share across tasks.
+public final class Output: Sendable {
+  /// Which stream.
+  public enum Stream: Sendable { case standardOutput, standardError }
+
+  private struct State {
+    var out: [UInt8] = []
+    var err: [UInt8] = []
+  }
+
+  private let capturing: Bool
+  private let state = Mutex(State())
+
+  /// The output commands write to; tests bind a capturing one.
+  @TaskLocal public static var current = Output(capturing: false)
+
+  /// An output to the process's streams, or to buffers when `capturing`.
+  public init(capturing: Bool) {
+    self.capturing = capturing
+  }
+
+  /// Writes `text` and a newline to standard output.
+  public func line(_ text: String) {
+    write(Array((text + "\n").utf8), to: .standardOutput)
+  }
+
+  /// Writes `text` and a newline to standard error.
+  public func note(_ text: String) {
+    write(Array((text + "\n").utf8), to: .standardError)
+  }
+
+  /// Writes raw bytes.
+  public func write(_ bytes: some Collection<UInt8>, to stream: Stream) {
+    let pending: [UInt8]? = state.withLock { state in
+      switch stream {
+      case .standardOutput:
+        state.out += bytes
+        if !capturing, state.out.count >= 64 << 10 {
+          defer { state.out.removeAll(keepingCapacity: true) }
+          return state.out
+        }
+        return nil
+      case .standardError:
+        if capturing {
+          state.err += bytes
+          return nil
+        }
+        return Array(bytes)
+      }
+    }
+    if let pending {
+      let fd: FileDescriptor = stream == .standardOutput ? .standardOutput : .standardError
+      _ = try? pending.withUnsafeBytes { try fd.writeAll($0) }
+    }
+  }
+
+  /// Writes what is buffered for standard output.
+  public func flush() {
+    if capturing { return }
+    let pending = state.withLock { state in
+      defer { state.out.removeAll(keepingCapacity: true) }
+      return state.out
+    }
+    if !pending.isEmpty {
+      _ = try? pending.withUnsafeBytes { try FileDescriptor.standardOutput.writeAll($0) }
+    }
+  }
+
+  /// Reports `error` on standard error as `art: error: …` and `art: hint: …`.
+  public func report(_ error: ArtError) {
+    flush()
+    var text = "art: error: \(error.message)"
+    if let underlying = error.underlying { text += ": \(underlying)" }
+    if let hint = error.hint { text += "\nart: hint: \(hint)" }
+    note(text)
+  }
+
+  /// What was captured: standard output and standard error as text.
+  public var captured: (standardOutput: String, standardError: String) {
+    state.withLock {
+      (String(decoding: $0.out, as: UTF8.self), String(decoding: $0.err, as: UTF8.self))
+    }
+  }
+}

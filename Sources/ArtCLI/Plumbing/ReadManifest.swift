@@ -1,0 +1,37 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+
+extension ArtCommand {
+  struct ReadManifest: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      commandName: "read-manifest",
+      abstract: "Write a manifest's files into a new or empty folder.",
+      discussion: """
+        The inverse of write-manifest. Every file is checked against its \
+        SHA-256 as it is written, under a temporary name that is renamed \
+        into place only when it is complete and correct.
+
+        Examples:
+          art read-manifest 3fa9c1 /tmp/restore
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The manifest id, or a prefix of at least 4 hex digits.")
+    var manifest: String
+
+    @Argument(help: "The folder to write into; must be new or empty.")
+    var directory: String
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      let id = try repository.store.resolve(ObjectIDPrefix(manifest))
+      let target = try global.resolve(directory)
+      let result = try await Materializer(store: repository.store).write(id, into: target)
+      output.note(
+        "wrote \(result.files) files (\(Formatting.bytes(result.bytes))), "
+          + "\(result.folders) folders, \(result.symlinks) symlinks into \(target)")
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+import SystemPackage
+
+extension ArtCommand {
+  struct VerifyPack: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      commandName: "verify-pack",
+      abstract: "Check packs and their indexes byte by byte.",
+      discussion: """
+        Checks each index's checksum, order and fan-out, the pack's trailer \
+        and footer against the index, and every object: record header, \
+        CRC-32, decompression and SHA-256. Stops at the first damaged pack \
+        and names it and the object; exit status 2.
+
+        Examples:
+          art verify-pack
+          art verify-pack -v .art/objects/packs/pack-3fa9….pack
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .shortAndLong, help: "List every object: id, kind, raw size, stored size, codec, offset.")
+    var verbose = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @Argument(help: "Packs to check, by path or id (default: every pack).")
+    var packs: [String] = []
+
+    struct Report: Encodable {
+      var pack: String
+      var objects: Int
+      var blobs: Int
+      var chunkLists: Int
+      var manifests: Int
+      var versions: Int
+      var rawBytes: UInt64
+      var storedBytes: UInt64
+      var packBytes: UInt64
+    }
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      let store = repository.store
+      var indexPaths: [FilePath] = []
+      if packs.isEmpty {
+        indexPaths = try store.indexPaths()
+      } else {
+        for pack in packs { indexPaths.append(try indexPath(for: pack, in: store)) }
+      }
+      var reports: [Report] = []
+      for indexPath in indexPaths {
+        let pack = try Pack(indexPath: indexPath)
+        let report = try pack.verify { entry in
+          if verbose && !json {
+            output.line(
+              "\(entry.id) \(entry.kind) \(entry.rawLength) \(entry.storedLength) "
+                + "\(entry.codec) \(entry.offset)")
+          }
+        }
+        let kinds = report.objectsByKind
+        let summary = Report(
+          pack: pack.path.lastComponent?.string ?? pack.path.string, objects: report.objects,
+          blobs: kinds[.blob] ?? 0, chunkLists: kinds[.chunkList] ?? 0,
+          manifests: kinds[.manifest] ?? 0, versions: kinds[.version] ?? 0,
+          rawBytes: report.rawBytes, storedBytes: report.storedBytes, packBytes: report.packBytes)
+        reports.append(summary)
+        if !json {
+          output.line(
+            "\(summary.pack): ok, \(summary.objects) objects (\(summary.blobs) blobs, "
+              + "\(summary.chunkLists) chunk lists, \(summary.manifests) manifests, "
+              + "\(summary.versions) versions), \(summary.rawBytes) raw bytes, "
+              + "\(summary.storedBytes) stored bytes")
+        }
+      }
+      if json { output.line(Formatting.json(reports)) }
+      if !json {
+        output.line(
+          "\(reports.count) packs ok, \(reports.reduce(0) { $0 + $1.objects }) objects")
+      }
+    }
+
+    private func indexPath(for argument: String, in store: ObjectStore) throws -> FilePath {
+      var text = argument
+      if let name = FilePath(argument).lastComponent?.string,
+        name.hasPrefix("pack-"), name.hasSuffix(".pack") || name.hasSuffix(".idx")
+      {
+        text = String(name.dropFirst(5).prefix { $0 != "." })
+      }
+      let prefix = try ObjectIDPrefix(text)
+      let matches = try store.indexPaths().filter {
+        $0.lastComponent?.string.hasPrefix("pack-\(prefix.hex)") ?? false
+      }
+      guard matches.count == 1, let match = matches.first else {
+        throw ArtError(
+          matches.isEmpty ? .notFound : .ambiguous,
+          matches.isEmpty ? "no pack '\(argument)'" : "pack '\(argument)' is ambiguous",
+          hint: "list packs with 'ls .art/objects/packs'")
+      }
+      return match
+    }
+  }
+}

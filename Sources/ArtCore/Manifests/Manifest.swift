@@ -1,0 +1,124 @@
+public import ArtStore
+
+/// One folder's listing, sorted by the bytes of each name, names unique.
+///
+/// Layout, format version 1 (little-endian):
+///
+/// | size   | field                                                   |
+/// |--------|---------------------------------------------------------|
+/// | 4      | magic `ARTM`                                            |
+/// | 1      | version = 1                                             |
+/// | 3      | zero                                                    |
+/// | 8      | entry count N                                           |
+/// | N × …  | entry: u8 kind, u8 zero, u16 name length L, u32 mode,   |
+/// |        | u64 size, 32-byte id, L bytes of UTF-8 name             |
+///
+/// Equal folders encode to equal bytes, so an unchanged folder keeps its id.
+public struct Manifest: Sendable, Equatable {
+  /// The entries, sorted by name bytes.
+  public private(set) var entries: [ManifestEntry]
+
+  static let magic: [UInt8] = Array("ARTM".utf8)
+
+  /// A manifest of `entries` in any order.
+  ///
+  /// - Throws: ``ArtError`` with code `.invalidArgument` for a duplicate or
+  ///   unstorable name.
+  public init(entries: [ManifestEntry]) throws {
+    let sorted = entries.sorted { Array($0.name.utf8).lexicographicallyPrecedes($1.name.utf8) }
+    for (i, entry) in sorted.enumerated() {
+      if let problem = ManifestEntry.problem(withName: Array(entry.name.utf8)) {
+        throw ArtError(.invalidArgument, "'\(entry.name)' has \(problem)")
+      }
+      if i > 0, sorted[i - 1].name.utf8.elementsEqual(entry.name.utf8) {
+        throw ArtError(.invalidArgument, "'\(entry.name)' appears twice in one folder")
+      }
+    }
+    self.entries = sorted
+  }
+
+  /// The canonical bytes.
+  public func encoded() -> [UInt8] {
+    var out = ByteWriter(capacity: 16 + entries.count * 80)
+    out.append(Self.magic)
+    out.append([1, 0, 0, 0])
+    out.append(UInt64(entries.count))
+    for entry in entries {
+      let name = Array(entry.name.utf8)
+      out.append(entry.kind.rawValue)
+      out.append(UInt8(0))
+      out.append(UInt16(name.count))
+      out.append(entry.mode)
+      out.append(entry.size)
+      out.append(entry.id)
+      out.append(name)
+    }
+    return out.bytes
+  }
+
+  /// Parses and checks manifest bytes; errors name `id`.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` for bad layout, unknown
+  ///   kinds, unsorted or unsafe names; `.unsupportedFormat` for a newer version.
+  public init(decoding bytes: [UInt8], id: ObjectID) throws {
+    let subject = "manifest \(id)"
+    var reader = ByteReader(bytes, subject: subject)
+    guard try reader.bytes(4) == Self.magic else {
+      throw ArtError.corrupt(subject, "bad magic number")
+    }
+    let version = try reader.uint8()
+    guard version == 1 else {
+      throw ArtError(
+        .unsupportedFormat, "\(subject) has format version \(version)",
+        hint: "this repository was written by a newer art; upgrade art to read it")
+    }
+    _ = try reader.bytes(3)
+    let count = try reader.uint64()
+    guard count <= UInt64(reader.remaining / 48) else {
+      throw ArtError.corrupt(subject, "entry count \(count) does not fit its size")
+    }
+    var entries: [ManifestEntry] = []
+    entries.reserveCapacity(Int(count))
+    var previous: [UInt8]? = nil
+    for _ in 0..<count {
+      let rawKind = try reader.uint8()
+      _ = try reader.uint8()
+      let nameLength = Int(try reader.uint16())
+      let mode = try reader.uint32()
+      let size = try reader.uint64()
+      let entryID = try reader.objectID()
+      let name = try reader.bytes(nameLength)
+      guard let kind = ManifestEntry.Kind(rawValue: rawKind) else {
+        throw ArtError.corrupt(subject, "unknown entry kind \(rawKind)")
+      }
+      if let problem = ManifestEntry.problem(withName: name) {
+        throw ArtError.corrupt(subject, "an entry has \(problem)")
+      }
+      if let previous, !previous.lexicographicallyPrecedes(name) {
+        throw ArtError.corrupt(subject, "entries are not sorted or repeat a name")
+      }
+      previous = name
+      entries.append(
+        ManifestEntry(
+          name: String(decoding: name, as: UTF8.self), kind: kind, id: entryID, size: size,
+          mode: mode & 0o7777))
+    }
+    guard reader.remaining == 0 else {
+      throw ArtError.corrupt(subject, "\(reader.remaining) bytes after the last entry")
+    }
+    self.entries = entries
+  }
+
+  /// Total bytes of every file below this folder.
+  public var totalSize: UInt64 { entries.reduce(0) { $0 + ($1.kind == .symlink ? 0 : $1.size) } }
+}
+
+extension ObjectStore {
+  /// Reads and parses the manifest `id`.
+  ///
+  /// - Throws: ``ArtError`` with code `.notFound`, `.corruptData`, or
+  ///   `.invalidArgument` when `id` is some other kind of object.
+  public func manifest(_ id: ObjectID) throws -> Manifest {
+    try Manifest(decoding: read(id, as: .manifest), id: id)
+  }
+}

@@ -1,0 +1,127 @@
+public import ArtStore
+
+/// The settings in `.art/config`, a git-style text file:
+///
+/// ```
+/// [core]
+///     format = 1
+///     compression = lz4
+/// [chunking]
+///     min = 16384
+///     avg = 65536
+///     max = 262144
+/// [pack]
+///     maxSize = 1073741824
+/// ```
+///
+/// Chunk sizes are fixed when the repository is made; the rest may be edited.
+public struct Configuration: Sendable, Equatable {
+  /// The repository format this config describes; readers refuse newer ones.
+  public var format = 1
+  /// The codec objects are stored with unless a command says otherwise.
+  public var compression = Codec.lz4
+  /// Content-defined chunking sizes.
+  public var chunking = ChunkerParameters.default
+  /// A pack that reaches this size is closed and a new one started.
+  public var maximumPackSize: UInt64 = 1 << 30
+
+  /// The newest repository format this build understands.
+  public static let supportedFormat = 1
+
+  /// The defaults for a new repository.
+  public init() {}
+
+  /// Parses the text of a config file; errors name `file` and the line.
+  ///
+  /// - Throws: ``ArtError`` with code `.invalidArgument` for a malformed
+  ///   line or value, `.unsupportedFormat` for a newer format.
+  public init(parsing text: String, file: String) throws {
+    var section = ""
+    var values: [String: (String, Int)] = [:]
+    for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false)
+      .enumerated()
+    {
+      let line = rawLine.trimmingWhitespace()
+      if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+      if line.hasPrefix("[") {
+        guard line.hasSuffix("]"), line.count > 2 else {
+          throw Self.malformed(file, number + 1, "a section header must look like [name]")
+        }
+        section = String(line.dropFirst().dropLast()).trimmingWhitespace()
+        continue
+      }
+      guard let equals = line.firstIndex(of: "="), !section.isEmpty else {
+        throw Self.malformed(file, number + 1, "expected 'key = value' inside a [section]")
+      }
+      let key = String(line[..<equals]).trimmingWhitespace()
+      let value = String(line[line.index(after: equals)...]).trimmingWhitespace()
+      values["\(section).\(key)"] = (value, number + 1)
+    }
+    func integer(_ key: String) throws -> Int? {
+      guard let (value, line) = values[key] else { return nil }
+      guard let number = Int(value), number > 0 else {
+        throw Self.malformed(file, line, "\(key) must be a positive whole number, not '\(value)'")
+      }
+      return number
+    }
+    if let format = try integer("core.format") {
+      guard format <= Self.supportedFormat else {
+        throw ArtError(
+          .unsupportedFormat, "'\(file)' is repository format \(format)",
+          hint: "this repository was made by a newer art; upgrade art to use it")
+      }
+      self.format = format
+    }
+    if let (value, line) = values["core.compression"] {
+      do {
+        compression = try Codec(name: value)
+      } catch {
+        throw Self.malformed(file, line, "core.compression must be lz4, zlib or none, not '\(value)'")
+      }
+    }
+    let defaults = ChunkerParameters.default
+    chunking = try ChunkerParameters(
+      minimum: integer("chunking.min") ?? defaults.minimum,
+      average: integer("chunking.avg") ?? defaults.average,
+      maximum: integer("chunking.max") ?? defaults.maximum)
+    if let size = try integer("pack.maxSize") {
+      maximumPackSize = UInt64(size)
+    }
+  }
+
+  /// The file's text.
+  public var text: String {
+    """
+    # art repository configuration. Chunk sizes are fixed: changing them stops
+    # new data from deduplicating against what is already stored.
+    [core]
+    \tformat = \(format)
+    \tcompression = \(compression)
+    [chunking]
+    \talgorithm = fastcdc-2016-nc2
+    \tmin = \(chunking.minimum)
+    \tavg = \(chunking.average)
+    \tmax = \(chunking.maximum)
+    [pack]
+    \tmaxSize = \(maximumPackSize)
+
+    """
+  }
+
+  private static func malformed(_ file: String, _ line: Int, _ detail: String) -> ArtError {
+    ArtError(
+      .invalidArgument, "'\(file)' line \(line): \(detail)",
+      hint: "fix that line of the config file by hand")
+  }
+}
+
+extension StringProtocol {
+  /// The text without leading and trailing spaces and tabs.
+  func trimmingWhitespace() -> String {
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+    guard let start = firstIndex(where: { !isSpace($0) }),
+      let end = lastIndex(where: { !isSpace($0) })
+    else { return "" }
+    return String(self[start...end])
+  }
+}

@@ -1,0 +1,109 @@
+public import ArtStore
+public import SystemPackage
+
+/// An art repository: the folder holding `.art/`, its settings and its store.
+///
+/// Layout of `.art/`: `config`, `refs`, `objects/packs/`, `state/`.
+/// Safe to share across tasks.
+public final class Repository: Sendable {
+  /// The folder that holds `.art/`.
+  public let root: FilePath
+  /// The `.art` folder.
+  public let directory: FilePath
+  /// Settings read from `.art/config`.
+  public let configuration: Configuration
+  /// Every published pack.
+  public let store: ObjectStore
+
+  /// The name of the repository folder.
+  public static let directoryName = ".art"
+
+  /// Opens the repository whose `.art` folder is directly in `root`.
+  ///
+  /// - Throws: ``ArtError`` with code `.notARepository`, or the errors of
+  ///   reading its config and packs.
+  public init(root: FilePath) throws {
+    self.root = root
+    directory = root.appending(Self.directoryName)
+    let configPath = directory.appending("config")
+    guard let bytes = try AtomicFile.read(configPath) else {
+      throw ArtError(
+        .notARepository, "'\(root)' has no \(Self.directoryName)/config",
+        hint: "run 'art init' to make a repository")
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw ArtError(.invalidArgument, "'\(configPath)' is not UTF-8 text")
+    }
+    configuration = try Configuration(parsing: text, file: configPath.string)
+    store = try ObjectStore(directory: directory.appending("objects/packs"))
+  }
+
+  /// Finds the repository containing `folder` by walking up to `/`.
+  ///
+  /// - Throws: ``ArtError`` with code `.notARepository` when none is found.
+  public static func discover(from folder: FilePath) throws -> Repository {
+    var candidate = folder.lexicallyNormalized()
+    while true {
+      if Syscalls.isDirectory(candidate.appending(directoryName)) {
+        return try Repository(root: candidate)
+      }
+      if candidate.isEmpty || !candidate.removeLastComponent() { break }
+    }
+    throw ArtError(
+      .notARepository, "not inside an art repository (run 'art init')")
+  }
+
+  /// Makes a repository in `root` (created if missing).
+  ///
+  /// Returns false, changing nothing, when `root` already holds one.
+  @discardableResult
+  public static func initialize(at root: FilePath, configuration: Configuration = Configuration())
+    throws -> Bool
+  {
+    let directory = root.appending(directoryName)
+    if Syscalls.isDirectory(directory) {
+      _ = try Repository(root: root)
+      return false
+    }
+    try Syscalls.makeDirectories(root)
+    // Everything is made inside a temporary folder that is renamed into place
+    // last, so a crash never leaves half a repository.
+    let staging = root.appending(".art-init-\(Syscalls.processID)")
+    try Syscalls.makeDirectory(staging)
+    do {
+      try Syscalls.makeDirectories(staging.appending("objects/packs"))
+      try Syscalls.makeDirectory(staging.appending("state"))
+      try AtomicFile.write(Array(configuration.text.utf8), to: staging.appending("config"))
+      try AtomicFile.write(Array("# art-refs v1\n".utf8), to: staging.appending("refs"))
+      try Syscalls.rename(staging, to: directory)
+      try Syscalls.syncDirectory(root)
+    } catch {
+      try? removeTree(staging)
+      throw error
+    }
+    return true
+  }
+
+  /// A writer for new objects, with `codec` or the configured compression.
+  public func makeWriter(codec: Codec? = nil) -> ObjectWriter {
+    ObjectWriter(
+      store: store, codec: codec ?? configuration.compression,
+      maximumPackSize: configuration.maximumPackSize)
+  }
+
+  /// The chunker for this repository's configured sizes.
+  public var chunker: Chunker { Chunker(parameters: configuration.chunking) }
+}
+
+/// Deletes `path` and everything under it, without following symbolic links.
+func removeTree(_ path: FilePath) throws {
+  guard let status = try Syscalls.linkStatus(path) else { return }
+  if status.kind == .directory {
+    for name in try directoryEntries(path) {
+      if let component = pathComponent(name) { try removeTree(path.appending(component)) }
+    }
+    try Syscalls.removeDirectory(path)
+  } else {
+    try Syscalls.unlink(path)
+  }
+}

@@ -1,0 +1,145 @@
+public import ArtStore
+
+/// One immutable version of an artifact. Its object id is the SHA-256 of
+/// ``encoded()``, and equal records encode to equal bytes.
+///
+/// Layout, format version 1 (little-endian; "string" is a u32 byte length
+/// then UTF-8; "id?" is a u8 0/1 flag then 32 bytes if 1):
+///
+/// | field            | encoding                                   |
+/// |------------------|--------------------------------------------|
+/// | magic            | `ARTV`                                     |
+/// | version          | u8 = 1, then 3 zero bytes                  |
+/// | artifact         | string                                     |
+/// | type             | string                                     |
+/// | number           | u64 (the N of `vN`)                        |
+/// | root             | string (folder relative to the repository) |
+/// | manifest         | 32-byte id of the top manifest             |
+/// | previous         | id?                                        |
+/// | description      | string                                     |
+/// | metadata         | string: a JSON object, keys sorted         |
+/// | created          | i64 milliseconds since 1970 UTC            |
+/// | inputs           | u32 count, then count × 32-byte ids        |
+/// | job              | string                                     |
+/// | expires          | u8 0/1, then i64 milliseconds since 1970   |
+/// | distributed id   | string                                     |
+public struct VersionRecord: Sendable, Equatable {
+  /// The artifact's name.
+  public var artifact: String
+  /// The artifact's type (`dataset`, `model`, …).
+  public var type: String
+  /// The version number: 0 for `v0`.
+  public var number: UInt64
+  /// The folder, relative to the repository's top, that paths are relative to.
+  public var root: String
+  /// The top manifest.
+  public var manifest: ObjectID
+  /// The version this one was made after, if any.
+  public var previous: ObjectID?
+  /// A description for people.
+  public var description: String
+  /// A JSON object, serialized with sorted keys.
+  public var metadata: String
+  /// When the version was made, in milliseconds since 1970 UTC.
+  public var created: Int64
+  /// The versions this one was made from.
+  public var inputs: [ObjectID]
+  /// The job that made it.
+  public var job: String
+  /// When the version may be dropped, in milliseconds since 1970 UTC.
+  public var expires: Int64?
+  /// The distributed id it was assembled under, or empty.
+  public var distributedID: String
+
+  static let magic: [UInt8] = Array("ARTV".utf8)
+
+  /// A record with every field given.
+  public init(
+    artifact: String, type: String, number: UInt64, root: String, manifest: ObjectID,
+    previous: ObjectID? = nil, description: String = "", metadata: String = "{}",
+    created: Int64, inputs: [ObjectID] = [], job: String = "", expires: Int64? = nil,
+    distributedID: String = ""
+  ) {
+    self.artifact = artifact
+    self.type = type
+    self.number = number
+    self.root = root
+    self.manifest = manifest
+    self.previous = previous
+    self.description = description
+    self.metadata = metadata
+    self.created = created
+    self.inputs = inputs
+    self.job = job
+    self.expires = expires
+    self.distributedID = distributedID
+  }
+
+  /// The canonical bytes.
+  public func encoded() -> [UInt8] {
+    var out = ByteWriter()
+    out.append(Self.magic)
+    out.append([1, 0, 0, 0])
+    out.append(string: artifact)
+    out.append(string: type)
+    out.append(number)
+    out.append(string: root)
+    out.append(manifest)
+    if let previous {
+      out.append(UInt8(1))
+      out.append(previous)
+    } else {
+      out.append(UInt8(0))
+    }
+    out.append(string: description)
+    out.append(string: metadata)
+    out.append(UInt64(bitPattern: created))
+    out.append(UInt32(inputs.count))
+    for input in inputs { out.append(input) }
+    out.append(string: job)
+    if let expires {
+      out.append(UInt8(1))
+      out.append(UInt64(bitPattern: expires))
+    } else {
+      out.append(UInt8(0))
+    }
+    out.append(string: distributedID)
+    return out.bytes
+  }
+
+  /// Parses a record; errors name `id`.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData`, or `.unsupportedFormat`.
+  public init(decoding bytes: [UInt8], id: ObjectID) throws {
+    let subject = "version \(id)"
+    var r = ByteReader(bytes, subject: subject)
+    guard try r.bytes(4) == Self.magic else { throw ArtError.corrupt(subject, "bad magic number") }
+    let version = try r.uint8()
+    guard version == 1 else {
+      throw ArtError(
+        .unsupportedFormat, "\(subject) has format version \(version)",
+        hint: "this repository was written by a newer art; upgrade art to read it")
+    }
+    _ = try r.bytes(3)
+    artifact = try r.string()
+    type = try r.string()
+    number = try r.uint64()
+    root = try r.string()
+    manifest = try r.objectID()
+    previous = try r.uint8() == 1 ? try r.objectID() : nil
+    description = try r.string()
+    metadata = try r.string()
+    created = Int64(bitPattern: try r.uint64())
+    let count = try r.uint32()
+    guard UInt64(count) * 32 <= UInt64(r.remaining) else {
+      throw ArtError.corrupt(subject, "input count \(count) does not fit its size")
+    }
+    inputs = try (0..<count).map { _ in try r.objectID() }
+    job = try r.string()
+    expires = try r.uint8() == 1 ? Int64(bitPattern: try r.uint64()) : nil
+    distributedID = try r.string()
+    guard r.remaining == 0 else {
+      throw ArtError.corrupt(subject, "\(r.remaining) bytes after the last field")
+    }
+  }
+}

@@ -1,0 +1,127 @@
+public import ArtStore
+public import SystemPackage
+
+/// What ``Materializer/write(_:into:)`` wrote.
+public struct Materialization: Sendable {
+  /// Files written.
+  public var files = 0
+  /// Folders created, including the top one.
+  public var folders = 0
+  /// Symbolic links created.
+  public var symlinks = 0
+  /// Bytes of file content written.
+  public var bytes: UInt64 = 0
+}
+
+/// Writes a manifest's tree into a new or empty folder: the inverse of
+/// ``Snapshotter``.
+///
+/// Each file is written to a temporary name in its folder, checked against
+/// its SHA-256 as it is written, then renamed into place, so a file that
+/// appears under its name is complete and correct.
+public struct Materializer: Sendable {
+  /// Where objects are read from.
+  public let store: ObjectStore
+
+  /// A materializer reading from `store`.
+  public init(store: ObjectStore) {
+    self.store = store
+  }
+
+  private struct FileJob: Sendable {
+    var path: FilePath
+    var entry: ManifestEntry
+  }
+
+  /// Writes manifest `id` into `target`, which must not exist or be empty.
+  ///
+  /// - Throws: ``ArtError`` with `.invalidArgument` when `target` has files,
+  ///   `.notFound` / `.corruptData` for missing or damaged objects (the file
+  ///   being written is then removed), `.io` for write failures.
+  public func write(_ id: ObjectID, into target: FilePath) async throws -> Materialization {
+    if let status = try Syscalls.linkStatus(target) {
+      guard status.kind == .directory, try directoryEntries(target).isEmpty else {
+        throw ArtError(
+          .invalidArgument, "'\(target)' exists and is not an empty folder",
+          hint: "give a new or empty folder")
+      }
+    } else {
+      try Syscalls.makeDirectories(target)
+    }
+    var result = Materialization()
+    var jobs: [FileJob] = []
+    var folderModes: [(FilePath, UInt32)] = []
+    try layOut(id, at: target, jobs: &jobs, folderModes: &folderModes, result: &result)
+    result.files = jobs.count
+    result.bytes = jobs.reduce(0) { $0 + $1.entry.size }
+    try await writeFiles(jobs)
+    // Deepest first, so a read-only folder is closed after its contents exist.
+    for (path, mode) in folderModes.reversed() { try Syscalls.setMode(path, mode) }
+    return result
+  }
+
+  private func layOut(
+    _ id: ObjectID, at folder: FilePath, jobs: inout [FileJob],
+    folderModes: inout [(FilePath, UInt32)], result: inout Materialization
+  ) throws {
+    result.folders += 1
+    let manifest = try store.manifest(id)
+    for entry in manifest.entries {
+      guard let component = FilePath.Component(entry.name) else {
+        throw ArtError.corrupt("manifest \(id)", "entry '\(entry.name)' is not a file name")
+      }
+      let path = folder.appending(component)
+      switch entry.kind {
+      case .file, .chunked:
+        jobs.append(FileJob(path: path, entry: entry))
+      case .folder:
+        try Syscalls.makeDirectory(path, mode: 0o755)
+        folderModes.append((path, entry.mode))
+        try layOut(entry.id, at: path, jobs: &jobs, folderModes: &folderModes, result: &result)
+      case .symlink:
+        let target = try store.read(entry.id, as: .blob)
+        try Syscalls.symlink(target: target, at: path)
+        result.symlinks += 1
+      }
+    }
+  }
+
+  private func writeFiles(_ jobs: [FileJob]) async throws {
+    let store = self.store
+    _ = try await forEachConcurrently(
+      count: jobs.count, makeState: { () },
+      { _, index in try Self.writeFile(jobs[index], store: store) }, finish: { _ in () })
+  }
+
+  private static func writeFile(_ job: FileJob, store: ObjectStore) throws {
+    var folder = job.path
+    folder.removeLastComponent()
+    let temporary = folder.appending(".art-tmp-\(UInt64.random(in: 0...UInt64.max))")
+    let fd: FileDescriptor
+    do {
+      fd = try FileDescriptor.open(
+        temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+        permissions: FilePermissions(rawValue: 0o600))
+    } catch {
+      throw ArtError.io("create", temporary.string, error)
+    }
+    do {
+      var written: UInt64 = 0
+      try ContentReader.read(job.entry.id, from: store) { bytes in
+        try writeAll(fd, bytes, path: temporary)
+        written += UInt64(bytes.count)
+      }
+      guard written == job.entry.size else {
+        throw ArtError.corrupt(
+          job.path.string, "its content is \(written) bytes, its manifest says \(job.entry.size)")
+      }
+      try? fd.close()
+      try Syscalls.setMode(temporary, job.entry.mode)
+      try Syscalls.rename(temporary, to: job.path)
+    } catch {
+      try? fd.close()
+      try? Syscalls.unlink(temporary)
+      throw error
+    }
+  }
+}

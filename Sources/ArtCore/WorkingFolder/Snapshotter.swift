@@ -1,0 +1,168 @@
+public import ArtStore
+public import SystemPackage
+
+/// What ``Snapshotter/writeManifest(of:)`` stored.
+public struct Snapshot: Sendable {
+  /// The top manifest's id.
+  public var manifestID: ObjectID
+  /// Files stored (whole or chunked).
+  public var files = 0
+  /// Folders, including the top one.
+  public var folders = 0
+  /// Symbolic links recorded.
+  public var symlinks = 0
+  /// Bytes of file content.
+  public var bytes: UInt64 = 0
+  /// Paths skipped (sockets, fifos, devices), with the reason.
+  public var skipped: [String] = []
+  /// What the object writer did.
+  public var statistics = WriteStatistics()
+}
+
+/// Stores a folder tree: every file as a blob or chunks, every folder as a
+/// manifest, bottom-up. Never reads `.art` folders, never follows symbolic
+/// links, skips special files.
+///
+/// Files are read, hashed, chunked and compressed by one worker per core,
+/// each with a fixed-size buffer, so memory does not depend on file sizes.
+public struct Snapshotter: Sendable {
+  /// The repository written to.
+  public let repository: Repository
+  /// Where objects go.
+  public let writer: ObjectWriter
+
+  /// A snapshotter writing with `writer` (see ``Repository/makeWriter(codec:)``).
+  public init(repository: Repository, writer: ObjectWriter) {
+    self.repository = repository
+    self.writer = writer
+  }
+
+  private struct FileJob: Sendable {
+    var path: FilePath
+  }
+
+  private indirect enum Node {
+    case file(index: Int, mode: UInt32)
+    case symlink(target: [UInt8], mode: UInt32)
+    case folder(Folder)
+  }
+
+  private struct Folder {
+    var entries: [(name: String, node: Node)] = []
+    var mode: UInt32 = 0o755
+  }
+
+  /// Stores everything under `path` and returns the top manifest.
+  ///
+  /// Publishes the packs before returning. On error the partial pack is
+  /// deleted and nothing becomes visible.
+  ///
+  /// - Throws: ``ArtError`` with `.notFound` when `path` is missing,
+  ///   `.invalidArgument` for a name art cannot store, `.io` for read and
+  ///   write failures.
+  public func writeManifest(of path: FilePath) async throws -> Snapshot {
+    do {
+      guard let status = try Syscalls.linkStatus(path), status.kind == .directory else {
+        throw ArtError(.notFound, "'\(path)' is not a folder", hint: "give a folder to store")
+      }
+      var jobs: [FileJob] = []
+      var snapshot = Snapshot(manifestID: ObjectHasher.id(of: []))
+      let compressor = Compressor(codec: writer.codec)
+      var top = try scan(path, jobs: &jobs, snapshot: &snapshot, compressor: compressor)
+      top.mode = status.permissions
+      let stored = try await storeFiles(jobs)
+      let (id, _) = try writeFolder(top, stored: stored, compressor: compressor)
+      snapshot.manifestID = id
+      snapshot.files = jobs.count
+      snapshot.bytes = stored.reduce(0) { $0 + $1.size }
+      snapshot.statistics = try writer.finish()
+      return snapshot
+    } catch {
+      writer.abandon()
+      throw error
+    }
+  }
+
+  private func scan(
+    _ path: FilePath, jobs: inout [FileJob], snapshot: inout Snapshot, compressor: Compressor
+  ) throws -> Folder {
+    var folder = Folder()
+    snapshot.folders += 1
+    for name in try directoryEntries(path) {
+      if name == Array(Repository.directoryName.utf8) { continue }
+      guard let component = pathComponent(name) else { continue }
+      let child = path.appending(component)
+      if let problem = ManifestEntry.problem(withName: name) {
+        throw ArtError(
+          .invalidArgument, "cannot store '\(child)': it has \(problem)",
+          hint: "rename it, or move it out of the folder being stored")
+      }
+      let text = String(decoding: name, as: UTF8.self)
+      guard let status = try Syscalls.linkStatus(child) else { continue }  // vanished
+      switch status.kind {
+      case .regular:
+        jobs.append(FileJob(path: child))
+        folder.entries.append((text, .file(index: jobs.count - 1, mode: status.permissions)))
+      case .directory:
+        var sub = try scan(child, jobs: &jobs, snapshot: &snapshot, compressor: compressor)
+        sub.mode = status.permissions
+        folder.entries.append((text, .folder(sub)))
+      case .symlink:
+        let target = try Syscalls.readLink(child)
+        snapshot.symlinks += 1
+        folder.entries.append((text, .symlink(target: target, mode: status.permissions)))
+      case .special:
+        snapshot.skipped.append("\(child.string): not a regular file, folder or symbolic link")
+      }
+    }
+    return folder
+  }
+
+  private func storeFiles(_ jobs: [FileJob]) async throws -> [StoredContent] {
+    let writer = self.writer
+    let chunker = repository.chunker
+    let batches = try await forEachConcurrently(
+      count: jobs.count,
+      makeState: { (ContentStorer(writer: writer, chunker: chunker), [(Int, StoredContent)]()) },
+      { state, index in
+        let path = jobs[index].path
+        let fd = try openForReading(path)
+        defer { try? fd.close() }
+        var source = FileSource(descriptor: fd, name: path.string)
+        state.1.append((index, try state.0.store(&source)))
+      },
+      finish: { $0.1 })
+    var results = [StoredContent?](repeating: nil, count: jobs.count)
+    for batch in batches {
+      for (index, content) in batch { results[index] = content }
+    }
+    return results.compactMap { $0 }
+  }
+
+  private func writeFolder(_ folder: Folder, stored: [StoredContent], compressor: Compressor)
+    throws -> (ObjectID, UInt64)
+  {
+    var entries: [ManifestEntry] = []
+    entries.reserveCapacity(folder.entries.count)
+    for (name, node) in folder.entries {
+      switch node {
+      case .file(let index, let mode):
+        let content = stored[index]
+        entries.append(
+          ManifestEntry(
+            name: name, kind: content.isChunked ? .chunked : .file, id: content.id,
+            size: content.size, mode: mode))
+      case .symlink(let target, let mode):
+        let id = try writer.write(target, kind: .blob, compressor: compressor)
+        entries.append(
+          ManifestEntry(name: name, kind: .symlink, id: id, size: UInt64(target.count), mode: mode))
+      case .folder(let sub):
+        let (id, size) = try writeFolder(sub, stored: stored, compressor: compressor)
+        entries.append(ManifestEntry(name: name, kind: .folder, id: id, size: size, mode: sub.mode))
+      }
+    }
+    let manifest = try Manifest(entries: entries)
+    let id = try writer.write(manifest.encoded(), kind: .manifest, compressor: compressor)
+    return (id, manifest.totalSize)
+  }
+}

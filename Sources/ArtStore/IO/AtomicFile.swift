@@ -1,0 +1,60 @@
+public import SystemPackage
+
+/// Durable, all-or-nothing replacement of small files (config, refs).
+public enum AtomicFile {
+  /// Writes `bytes` to a temporary file beside `path`, syncs it, renames it
+  /// over `path` and syncs the folder: readers see the old or the new content,
+  /// never a mix, and after return the new content survives a crash.
+  ///
+  /// - Throws: ``ArtError`` with code `.io`; `path` is then unchanged.
+  public static func write(_ bytes: [UInt8], to path: FilePath) throws {
+    var folder = path
+    folder.removeLastComponent()
+    let temporary = FilePath(
+      path.string + ".tmp-\(Syscalls.processID)-\(UInt32.random(in: 0...UInt32.max))")
+    let fd: FileDescriptor
+    do {
+      fd = try FileDescriptor.open(
+        temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+        permissions: [.ownerReadWrite, .groupRead, .otherRead])
+    } catch {
+      throw ArtError.io("create", temporary.string, error)
+    }
+    do {
+      try bytes.withUnsafeBytes { (buffer) throws in
+        try writeAll(fd, buffer, path: temporary)
+      }
+      try Syscalls.sync(fd, path: temporary)
+      try? fd.close()
+      try Syscalls.rename(temporary, to: path)
+      try Syscalls.syncDirectory(folder.isEmpty ? "." : folder)
+    } catch {
+      try? fd.close()
+      try? Syscalls.unlink(temporary)
+      throw error
+    }
+  }
+
+  /// Reads a whole small file, or returns nil if it does not exist.
+  public static func read(_ path: FilePath, limit: Int = 64 << 20) throws -> [UInt8]? {
+    let fd: FileDescriptor
+    do {
+      fd = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+    } catch {
+      if (error as? Errno) == .noSuchFileOrDirectory { return nil }
+      throw ArtError.io("open", path.string, error)
+    }
+    defer { try? fd.close() }
+    var result: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 << 10)
+    var source = FileSource(descriptor: fd, name: path.string)
+    while true {
+      let count = try chunk.withUnsafeMutableBytes { (b) throws in try source.read(into: b) }
+      if count == 0 { return result }
+      result += chunk[0..<count]
+      if result.count > limit {
+        throw ArtError(.invalidArgument, "'\(path.string)' is larger than \(limit) bytes")
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+package import SystemPackage
+
+/// The names in one folder, read with `opendir`/`readdir`, without `.` and
+/// `..`, as raw bytes (names need not be valid UTF-8 on disk).
+package func directoryEntries(_ path: FilePath) throws -> [[UInt8]] {
+  guard let dir = path.withPlatformString({ opendir($0) }) else {
+    throw ArtError.io("list folder", path.string, Errno(rawValue: errno))
+  }
+  defer { closedir(dir) }
+  var names: [[UInt8]] = []
+  while true {
+    errno = 0
+    guard let entry = readdir(dir) else {
+      if errno != 0 { throw ArtError.io("list folder", path.string, Errno(rawValue: errno)) }
+      return names
+    }
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
+      let bytes = raw.bindMemory(to: UInt8.self)
+      let end = bytes.firstIndex(of: 0) ?? bytes.count
+      return Array(bytes[0..<end])
+    }
+    if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+    names.append(name)
+  }
+}
+
+/// A path component from raw name bytes, or nil for an empty name or one
+/// holding `/` or NUL.
+package func pathComponent(_ name: [UInt8]) -> FilePath.Component? {
+  if name.isEmpty || name.contains(0) || name.contains(0x2F) { return nil }
+  let text = name.map { CChar(bitPattern: $0) } + [0]
+  return text.withUnsafeBufferPointer { buffer in
+    guard let base = buffer.baseAddress else { return nil }
+    return FilePath.Component(platformString: base)
+  }
+}

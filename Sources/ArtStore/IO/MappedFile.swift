@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+public import SystemPackage
+
+/// A read-only memory mapping of a whole file that art wrote and never
+/// changes (a pack index).
+///
+/// Never map working-folder files: another program may truncate them and a
+/// read past the new end raises SIGBUS.
+public final class MappedFile: @unchecked Sendable {
+  // @unchecked: the only stored state is an immutable, read-only mapping and
+  // its length, set once in init and released in deinit.
+  /// The file that is mapped.
+  public let path: FilePath
+  private let base: UnsafeMutableRawPointer?
+  /// The file's length in bytes.
+  public let count: Int
+
+  /// Maps the file at `path`.
+  ///
+  /// - Throws: ``ArtError`` with code `.io` when the file cannot be opened or mapped.
+  public init(path: FilePath) throws {
+    self.path = path
+    let fd: FileDescriptor
+    do {
+      fd = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+    } catch {
+      throw ArtError.io("open", path.string, error)
+    }
+    defer { try? fd.close() }
+    let size = try Syscalls.status(fd, path: path).size
+    count = Int(size)
+    if count == 0 {
+      base = nil
+      return
+    }
+    let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd.rawValue, 0)
+    if mapped == MAP_FAILED {
+      throw ArtError.io("map", path.string, Errno(rawValue: errno))
+    }
+    base = mapped
+  }
+
+  deinit {
+    if let base { munmap(base, count) }
+  }
+
+  /// Calls `body` with the mapped bytes; the pointer must not escape.
+  public func withUnsafeBytes<R, E: Error>(
+    _ body: (UnsafeRawBufferPointer) throws(E) -> R
+  ) throws(E) -> R {
+    try body(UnsafeRawBufferPointer(start: base, count: count))
+  }
+}

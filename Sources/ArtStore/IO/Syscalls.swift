@@ -1,0 +1,199 @@
+// The only folder that calls libc directly: thin wrappers that retry on EINTR
+// and turn failures into `ArtError` values naming the path.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+package import SystemPackage
+
+/// Calls `body` until it does not fail with `EINTR`.
+@discardableResult
+package func retryingOnInterrupt(_ body: () -> CInt) throws(Errno) -> CInt {
+  while true {
+    let result = body()
+    if result != -1 { return result }
+    let error = Errno(rawValue: errno)
+    if error != .interrupted { throw error }
+  }
+}
+
+/// Small system calls the library needs and swift-system lacks.
+package enum Syscalls {
+  /// Flushes a file's data and metadata to stable storage (`fsync(2)`).
+  package static func sync(_ fd: FileDescriptor, path: FilePath) throws {
+    do {
+      try retryingOnInterrupt { fsync(fd.rawValue) }
+    } catch {
+      throw ArtError.io("sync", path.string, error)
+    }
+  }
+
+  /// Flushes a folder's entries, so renames and creations in it are durable.
+  package static func syncDirectory(_ path: FilePath) throws {
+    let fd: FileDescriptor
+    do {
+      fd = try FileDescriptor.open(path, .readOnly, options: [.directory, .closeOnExec])
+    } catch {
+      throw ArtError.io("open folder", path.string, error)
+    }
+    defer { try? fd.close() }
+    try sync(fd, path: path)
+  }
+
+  /// Renames `source` to `target` atomically, replacing `target`.
+  package static func rename(_ source: FilePath, to target: FilePath) throws {
+    do {
+      try retryingOnInterrupt {
+        source.withPlatformString { s in target.withPlatformString { t in Glibc.rename(s, t) } }
+      }
+    } catch {
+      throw ArtError.io("rename to '\(target.string)' from", source.string, error)
+    }
+  }
+
+  /// Removes a file; a file that is already gone is not an error.
+  package static func unlink(_ path: FilePath) throws {
+    do {
+      try retryingOnInterrupt { path.withPlatformString { Glibc.unlink($0) } }
+    } catch {
+      if error == .noSuchFileOrDirectory { return }
+      throw ArtError.io("remove", path.string, error)
+    }
+  }
+
+  /// Removes an empty folder.
+  package static func removeDirectory(_ path: FilePath) throws {
+    do {
+      try retryingOnInterrupt { path.withPlatformString { rmdir($0) } }
+    } catch {
+      throw ArtError.io("remove folder", path.string, error)
+    }
+  }
+
+  /// The current working folder.
+  package static func currentDirectory() throws -> FilePath {
+    guard let pointer = getcwd(nil, 0) else {
+      throw ArtError.io("read", "the current folder", Errno(rawValue: errno))
+    }
+    defer { free(pointer) }
+    return FilePath(platformString: pointer)
+  }
+
+  /// Creates a folder; returns false when something already exists there.
+  @discardableResult
+  package static func makeDirectory(_ path: FilePath, mode: mode_t = 0o755) throws
+    -> Bool
+  {
+    do {
+      try retryingOnInterrupt { path.withPlatformString { mkdir($0, mode) } }
+      return true
+    } catch {
+      if error == .fileExists { return false }
+      throw ArtError.io("create folder", path.string, error)
+    }
+  }
+
+  /// Creates `path` and every missing parent folder.
+  package static func makeDirectories(_ path: FilePath) throws {
+    if path.isEmpty || isDirectory(path) { return }
+    var parent = path
+    if parent.removeLastComponent(), !parent.isEmpty, parent != path {
+      try makeDirectories(parent)
+    }
+    try makeDirectory(path)
+  }
+
+  /// Creates a symbolic link at `path` holding `target`.
+  package static func symlink(target: [UInt8], at path: FilePath) throws {
+    let cTarget = target.map { CChar(bitPattern: $0) } + [0]
+    do {
+      try retryingOnInterrupt { path.withPlatformString { Glibc.symlink(cTarget, $0) } }
+    } catch {
+      throw ArtError.io("create symbolic link", path.string, error)
+    }
+  }
+
+  /// The bytes a symbolic link holds.
+  package static func readLink(_ path: FilePath) throws -> [UInt8] {
+    var size = 256
+    while true {
+      var buffer = [CChar](repeating: 0, count: size)
+      let count = path.withPlatformString { readlink($0, &buffer, size) }
+      if count < 0 { throw ArtError.io("read symbolic link", path.string, Errno(rawValue: errno)) }
+      if count < size { return buffer[0..<count].map { UInt8(bitPattern: $0) } }
+      size *= 4
+    }
+  }
+
+  /// Sets permission bits (`chmod(2)`).
+  package static func setMode(_ path: FilePath, _ mode: UInt32) throws {
+    do {
+      try retryingOnInterrupt { path.withPlatformString { chmod($0, mode_t(mode)) } }
+    } catch {
+      throw ArtError.io("set permissions of", path.string, error)
+    }
+  }
+
+  /// The status of `path` without following a final symbolic link, or nil if
+  /// nothing is there.
+  package static func linkStatus(_ path: FilePath) throws -> FileStatus? {
+    var info = stat()
+    let result = path.withPlatformString { lstat($0, &info) }
+    if result != 0 {
+      let error = Errno(rawValue: errno)
+      if error == .noSuchFileOrDirectory || error == .notDirectory { return nil }
+      throw ArtError.io("read status of", path.string, error)
+    }
+    return FileStatus(info)
+  }
+
+  /// Whether `path` is a folder (following symbolic links).
+  package static func isDirectory(_ path: FilePath) -> Bool {
+    var info = stat()
+    let result = path.withPlatformString { stat($0, &info) }
+    return result == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+  }
+
+  /// The status of an open file.
+  package static func status(_ fd: FileDescriptor, path: FilePath) throws -> FileStatus {
+    var info = stat()
+    if fstat(fd.rawValue, &info) != 0 {
+      throw ArtError.io("read status of", path.string, Errno(rawValue: errno))
+    }
+    return FileStatus(info)
+  }
+
+  /// The process id, used to name temporary files.
+  package static var processID: Int32 { getpid() }
+
+  /// The number of processors available to this process.
+  package static var processorCount: Int {
+    max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+  }
+}
+
+/// The parts of `stat(2)` that art uses.
+package struct FileStatus: Sendable {
+  /// What kind of file this is.
+  package enum Kind: Sendable { case regular, directory, symlink, special }
+  package var kind: Kind
+  package var size: Int64
+  /// Permission bits, `0o7777` at most.
+  package var permissions: UInt32
+  package var inode: UInt64
+  package var modificationNanoseconds: Int64
+
+  init(_ info: stat) {
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: kind = .regular
+    case S_IFDIR: kind = .directory
+    case S_IFLNK: kind = .symlink
+    default: kind = .special
+    }
+    size = Int64(info.st_size)
+    permissions = UInt32(info.st_mode & 0o7777)
+    inode = UInt64(info.st_ino)
+    modificationNanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+  }
+}

@@ -1,0 +1,99 @@
+/// The ordered chunks of one large file, with the file's size and SHA-256.
+///
+/// Its object id is the whole file's SHA-256 (what `sha256sum` prints), so a
+/// file has the same id whether it is stored whole or in chunks. A reader
+/// checks the record's CRC-32, that the list names the id it is stored under,
+/// and that the chunk sizes add up; the bytes are checked again, chunk by
+/// chunk and then whole, as the file is reassembled.
+///
+/// Layout (little-endian):
+///
+/// | offset | size   | field                                |
+/// |--------|--------|--------------------------------------|
+/// | 0      | 4      | magic `ARTC`                         |
+/// | 4      | 1      | format version, 1                    |
+/// | 5      | 3      | zero                                 |
+/// | 8      | 8      | file size                            |
+/// | 16     | 32     | file SHA-256                         |
+/// | 48     | 8      | chunk count N                        |
+/// | 56     | N × 40 | chunk: 32-byte id, u64 length        |
+public struct ChunkList: Sendable, Equatable {
+  /// The whole file's SHA-256, which is also this object's id.
+  public var fileID: ObjectID
+  /// The whole file's length.
+  public var fileSize: UInt64
+  /// The chunks in file order.
+  public var chunks: [(id: ObjectID, size: UInt64)]
+
+  static let magic: [UInt8] = Array("ARTC".utf8)
+  static let headerSize = 56
+  static let entrySize = 40
+
+  /// A list of `chunks` for the file `fileID`.
+  public init(fileID: ObjectID, fileSize: UInt64, chunks: [(id: ObjectID, size: UInt64)]) {
+    self.fileID = fileID
+    self.fileSize = fileSize
+    self.chunks = chunks
+  }
+
+  public static func == (a: ChunkList, b: ChunkList) -> Bool {
+    a.fileID == b.fileID && a.fileSize == b.fileSize && a.chunks.count == b.chunks.count
+      && zip(a.chunks, b.chunks).allSatisfy { $0.id == $1.id && $0.size == $1.size }
+  }
+
+  /// The canonical bytes.
+  public func encoded() -> [UInt8] {
+    var out = ByteWriter(capacity: Self.headerSize + chunks.count * Self.entrySize)
+    out.append(Self.magic)
+    out.append([1, 0, 0, 0])
+    out.append(fileSize)
+    out.append(fileID)
+    out.append(UInt64(chunks.count))
+    for chunk in chunks {
+      out.append(chunk.id)
+      out.append(chunk.size)
+    }
+    return out.bytes
+  }
+
+  /// Parses and checks a chunk list stored under `id`.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` naming `subject`, or
+  ///   `.unsupportedFormat` for a newer version.
+  public init(decoding bytes: [UInt8], id: ObjectID, subject: String) throws {
+    var reader = ByteReader(bytes, subject: subject)
+    guard try reader.bytes(4) == Self.magic else {
+      throw ArtError.corrupt(subject, "chunk list \(id) has a bad magic number")
+    }
+    let version = try reader.uint8()
+    guard version == 1 else {
+      throw ArtError(
+        .unsupportedFormat, "chunk list \(id) has format version \(version)",
+        hint: "this repository was written by a newer art; upgrade art to read it")
+    }
+    _ = try reader.bytes(3)
+    fileSize = try reader.uint64()
+    fileID = try reader.objectID()
+    let count = try reader.uint64()
+    guard fileID == id, count == UInt64(reader.remaining / Self.entrySize),
+      reader.remaining % Self.entrySize == 0
+    else {
+      throw ArtError.corrupt(subject, "chunk list \(id) does not match its header")
+    }
+    var chunks: [(id: ObjectID, size: UInt64)] = []
+    chunks.reserveCapacity(Int(count))
+    var total: UInt64 = 0
+    for _ in 0..<count {
+      let chunkID = try reader.objectID()
+      let size = try reader.uint64()
+      let (sum, overflow) = total.addingReportingOverflow(size)
+      guard !overflow else { throw ArtError.corrupt(subject, "chunk list \(id) sizes overflow") }
+      total = sum
+      chunks.append((chunkID, size))
+    }
+    guard total == fileSize else {
+      throw ArtError.corrupt(subject, "chunk list \(id) sizes add up to \(total), not \(fileSize)")
+    }
+    self.chunks = chunks
+  }
+}

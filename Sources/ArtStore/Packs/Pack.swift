@@ -1,0 +1,121 @@
+public import SystemPackage
+
+/// One published pack: its mapped index and an open descriptor on the
+/// `.pack` file, read with `pread` (never mapped, so reading a large pack
+/// does not grow the process's resident memory).
+///
+/// Safe to share across tasks: all state is immutable after init.
+public final class Pack: Sendable {
+  /// The mapped index.
+  public let index: PackIndex
+  /// The `.pack` file.
+  public let path: FilePath
+  let descriptor: FileDescriptor
+
+  /// The pack's id.
+  public var id: ObjectID { index.packID }
+
+  /// Opens the pack described by the index at `indexPath`.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` when the pack is missing
+  ///   its header or is not the size its index records (truncated or grown).
+  public init(indexPath: FilePath) throws {
+    index = try PackIndex(path: indexPath)
+    var folder = indexPath
+    folder.removeLastComponent()
+    path = folder.appending(PackFormat.packName(index.packID))
+    do {
+      descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+    } catch {
+      if (error as? Errno) == .noSuchFileOrDirectory {
+        throw ArtError.corrupt(path.string, "the pack is missing but its index '\(indexPath)' exists")
+      }
+      throw ArtError.io("open", path.string, error)
+    }
+    let size = try Syscalls.status(descriptor, path: path).size
+    guard UInt64(size) == index.packSize else {
+      try? descriptor.close()
+      throw ArtError.corrupt(
+        path.string, "it is \(size) bytes but its index says \(index.packSize) (truncated?)")
+    }
+    var header = [UInt8](repeating: 0, count: PackFormat.headerSize)
+    do {
+      try header.withUnsafeMutableBytes { (b) throws in
+        try readExactly(descriptor, at: 0, into: b, path: path)
+      }
+    } catch {
+      try? descriptor.close()
+      throw error
+    }
+    guard header.prefix(8).elementsEqual(PackFormat.magic) else {
+      try? descriptor.close()
+      throw ArtError.corrupt(path.string, "bad magic number")
+    }
+    let version = header.withUnsafeBytes { $0.littleEndian(at: 8, as: UInt32.self) }
+    guard version == PackFormat.version else {
+      try? descriptor.close()
+      throw ArtError(
+        .unsupportedFormat, "pack '\(path)' has format version \(version)",
+        hint: "this repository was written by a newer art; upgrade art to read it")
+    }
+  }
+
+  deinit {
+    try? descriptor.close()
+  }
+
+  /// Reads, decompresses and verifies the object at `entry`.
+  ///
+  /// Checks the record header against the index, the CRC-32 of the stored
+  /// bytes, the decoded length, and the SHA-256 of the result against the id
+  /// (a chunk list's id is its file's hash, which is checked as the file is
+  /// read).
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` naming this pack and the id.
+  public func read(_ entry: PackEntry) throws -> [UInt8] {
+    let subject = "\(path.string)' object '\(entry.id)"
+    let stored = try readStored(entry, subject: subject)
+    var raw = [UInt8](repeating: 0, count: Int(entry.rawLength))
+    try stored.withUnsafeBytes { (s) throws in
+      try raw.withUnsafeMutableBytes { (r) throws in
+        try entry.codec.decompress(
+          UnsafeRawBufferPointer(rebasing: s[PackFormat.recordHeaderSize...]), into: r,
+          subject: subject)
+      }
+    }
+    if entry.kind != .chunkList, ObjectHasher.id(of: raw) != entry.id {
+      throw ArtError.corrupt(subject, "its content does not hash to its id")
+    }
+    return raw
+  }
+
+  /// The record header and stored bytes of `entry`, with the header and the
+  /// stored bytes' CRC checked.
+  func readStored(_ entry: PackEntry, subject: String) throws -> [UInt8] {
+    let limit = index.packSize
+    guard entry.storedLength <= PackFormat.maximumObjectSize,
+      entry.rawLength <= PackFormat.maximumObjectSize,
+      entry.offset >= UInt64(PackFormat.headerSize),
+      entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
+        <= limit - UInt64(PackFormat.trailerSize)
+    else {
+      throw ArtError.corrupt(subject, "its index entry points outside the pack")
+    }
+    var bytes = [UInt8](
+      repeating: 0, count: PackFormat.recordHeaderSize + Int(entry.storedLength))
+    try bytes.withUnsafeMutableBytes { (b) throws in
+      try readExactly(descriptor, at: Int64(entry.offset), into: b, path: path)
+    }
+    let header = PackFormat.recordHeader(entry)
+    guard bytes.prefix(PackFormat.recordHeaderSize).elementsEqual(header) else {
+      throw ArtError.corrupt(subject, "its record header does not match the index")
+    }
+    let crc = bytes.withUnsafeBytes {
+      crc32(UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...]))
+    }
+    guard crc == entry.crc else {
+      throw ArtError.corrupt(subject, "its stored bytes fail their CRC-32 check")
+    }
+    return bytes
+  }
+}

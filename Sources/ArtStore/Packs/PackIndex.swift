@@ -1,0 +1,210 @@
+import Crypto
+public import SystemPackage
+
+/// The lookup table beside a pack: id → where the object is. Read through
+/// mmap; a lookup touches the fan-out entry and about log2(N) ids.
+///
+/// Layout, format version 1 (little-endian):
+///
+/// | offset          | size    | content                                        |
+/// |-----------------|---------|------------------------------------------------|
+/// | 0               | 8       | magic `ARTIDX\0\0`                              |
+/// | 8               | 4       | version = 1                                    |
+/// | 12              | 4       | zero                                           |
+/// | 16              | 8       | object count N                                 |
+/// | 24              | 8       | size of the `.pack` file in bytes              |
+/// | 32              | 32      | pack id                                        |
+/// | 64              | 256 × 4 | fan-out: entry b = number of ids with first byte ≤ b |
+/// | 1088            | N × 32  | ids, sorted ascending, no duplicates           |
+/// | 1088 + 32N      | N × 32  | entries in id order: u64 offset, u64 raw length, |
+/// |                 |         | u64 stored length, u32 CRC-32, u8 kind, u8 codec, u16 zero |
+/// | 1088 + 64N      | 32      | SHA-256 of all preceding bytes                 |
+///
+/// ``init(path:)`` checks the size, magic, version and fan-out once; lookups
+/// then read without further bounds failures. The checksum is checked by
+/// ``verifyChecksum()`` (verify-pack), not on every open.
+public struct PackIndex: Sendable {
+  static let magic: [UInt8] = Array("ARTIDX\0\0".utf8)
+  static let headerSize = 64
+  static let fanoutOffset = 64
+  static let idsOffset = 64 + 256 * 4
+
+  let file: MappedFile
+  /// The number of objects in the pack.
+  public let count: Int
+  /// The id of the pack this index describes.
+  public let packID: ObjectID
+  /// The size the `.pack` file must have.
+  public let packSize: UInt64
+
+  /// Maps and validates an index file.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` naming the file, or
+  ///   `.unsupportedFormat` for a newer version.
+  public init(path: FilePath) throws {
+    let file = try MappedFile(path: path)
+    self.file = file
+    let name = path.string
+    (count, packID, packSize) = try file.withUnsafeBytes {
+      (b) throws -> (Int, ObjectID, UInt64) in
+      guard b.count >= Self.idsOffset + 32 else {
+        throw ArtError.corrupt(name, "\(b.count) bytes is too short for a pack index")
+      }
+      guard b.prefix(8).elementsEqual(Self.magic) else {
+        throw ArtError.corrupt(name, "bad magic number")
+      }
+      let version: UInt32 = b.littleEndian(at: 8)
+      guard version == 1 else {
+        throw ArtError(
+          .unsupportedFormat, "pack index '\(name)' has format version \(version)",
+          hint: "this repository was written by a newer art; upgrade art to read it")
+      }
+      let count: UInt64 = b.littleEndian(at: 16)
+      var previous: UInt32 = 0
+      for bucket in 0..<256 {
+        let total: UInt32 = b.littleEndian(at: Self.fanoutOffset + 4 * bucket)
+        guard total >= previous else {
+          throw ArtError.corrupt(name, "fan-out decreases at bucket \(bucket)")
+        }
+        previous = total
+      }
+      guard UInt64(previous) == count, count < UInt64(Int32.max),
+        b.count == Self.idsOffset + Int(count) * 64 + 32
+      else {
+        throw ArtError.corrupt(name, "size does not match its \(count) entries")
+      }
+      let packID = ObjectID(bytes: UnsafeRawBufferPointer(rebasing: b[32..<64]))
+      return (Int(count), packID, b.littleEndian(at: 24))
+    }
+  }
+
+  /// The file this index was read from.
+  public var path: FilePath { file.path }
+
+  /// The position of `id` in the sorted table, or nil.
+  public func position(of id: ObjectID) -> Int? {
+    file.withUnsafeBytes { b in
+      let (low, high) = bucket(id.firstByte, b)
+      var lo = low
+      var hi = high
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        let candidate = self.id(at: mid, b)
+        if candidate == id { return mid }
+        if candidate < id { lo = mid + 1 } else { hi = mid }
+      }
+      return nil
+    }
+  }
+
+  /// Every id that starts with `prefix`.
+  public func ids(matching prefix: ObjectIDPrefix) -> [ObjectID] {
+    file.withUnsafeBytes { b in
+      var (lo, hi) = bucket(prefix.lowerBound.firstByte, b)
+      let end = hi
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        if id(at: mid, b) < prefix.lowerBound { lo = mid + 1 } else { hi = mid }
+      }
+      var found: [ObjectID] = []
+      var i = lo
+      while i < end, prefix.matches(id(at: i, b)) {
+        found.append(id(at: i, b))
+        i += 1
+      }
+      return found
+    }
+  }
+
+  /// The id at `position`.
+  public func id(at position: Int) -> ObjectID {
+    file.withUnsafeBytes { id(at: position, $0) }
+  }
+
+  /// The entry at `position`.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` when its kind or codec is unknown.
+  public func entry(at position: Int) throws -> PackEntry {
+    try file.withUnsafeBytes { (b) throws -> PackEntry in
+      let base = Self.idsOffset + count * 32 + position * 32
+      let id = self.id(at: position, b)
+      guard let kind = ObjectKind(rawValue: b[base + 28]),
+        let codec = Codec(rawValue: b[base + 29])
+      else {
+        throw ArtError.corrupt(file.path.string, "entry for \(id) has an unknown kind or codec")
+      }
+      return PackEntry(
+        id: id, offset: b.littleEndian(at: base), rawLength: b.littleEndian(at: base + 8),
+        storedLength: b.littleEndian(at: base + 16), crc: b.littleEndian(at: base + 24),
+        kind: kind, codec: codec)
+    }
+  }
+
+  /// Checks the trailing SHA-256 and that ids are sorted without duplicates.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` naming the file.
+  public func verifyChecksum() throws {
+    try file.withUnsafeBytes { (b) throws in
+      let body = UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 32)])
+      let stored = ObjectID(bytes: UnsafeRawBufferPointer(rebasing: b[(b.count - 32)...]))
+      guard ObjectHasher.id(of: body) == stored else {
+        throw ArtError.corrupt(file.path.string, "checksum does not match its contents")
+      }
+      for i in 1..<max(1, count) where !(id(at: i - 1, b) < id(at: i, b)) {
+        throw ArtError.corrupt(file.path.string, "ids are not sorted at entry \(i)")
+      }
+      for i in 0..<count {
+        let byte = Int(id(at: i, b).firstByte)
+        let (low, high) = bucket(UInt8(byte), b)
+        guard i >= low, i < high else {
+          throw ArtError.corrupt(file.path.string, "fan-out does not match id \(i)")
+        }
+      }
+    }
+  }
+
+  private func id(at position: Int, _ b: UnsafeRawBufferPointer) -> ObjectID {
+    let base = Self.idsOffset + position * 32
+    return ObjectID(bytes: UnsafeRawBufferPointer(rebasing: b[base..<base + 32]))
+  }
+
+  private func bucket(_ byte: UInt8, _ b: UnsafeRawBufferPointer) -> (Int, Int) {
+    let high: UInt32 = b.littleEndian(at: Self.fanoutOffset + 4 * Int(byte))
+    let low: UInt32 = byte == 0 ? 0 : b.littleEndian(at: Self.fanoutOffset + 4 * (Int(byte) - 1))
+    return (Int(low), Int(high))
+  }
+}
+
+/// Encodes pack index files.
+enum PackIndexWriter {
+  /// The bytes of the index for `entries` (sorted by id).
+  static func encode(entries: [PackEntry], packID: ObjectID, packSize: UInt64) -> [UInt8] {
+    let count = entries.count
+    var out = [UInt8](repeating: 0, count: PackIndex.idsOffset + count * 64 + 32)
+    out.withUnsafeMutableBytes { b in
+      for (i, byte) in PackIndex.magic.enumerated() { b[i] = byte }
+      b.store(UInt32(1), at: 8)
+      b.store(UInt64(count), at: 16)
+      b.store(packSize, at: 24)
+      packID.write(to: UnsafeMutableRawBufferPointer(rebasing: b[32..<64]))
+      var fanout = [UInt32](repeating: 0, count: 256)
+      for entry in entries { fanout[Int(entry.id.firstByte)] += 1 }
+      var running: UInt32 = 0
+      for bucket in 0..<256 {
+        running += fanout[bucket]
+        b.store(running, at: PackIndex.fanoutOffset + 4 * bucket)
+      }
+      for (i, entry) in entries.enumerated() {
+        let idBase = PackIndex.idsOffset + i * 32
+        entry.id.write(to: UnsafeMutableRawBufferPointer(rebasing: b[idBase..<idBase + 32]))
+        let base = PackIndex.idsOffset + count * 32 + i * 32
+        PackFormat.encodeEntryFields(
+          entry, into: UnsafeMutableRawBufferPointer(rebasing: b[base..<base + 32]))
+      }
+      let body = UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 32)])
+      let checksum = ObjectHasher.id(of: body)
+      checksum.write(to: UnsafeMutableRawBufferPointer(rebasing: b[(b.count - 32)...]))
+    }
+    return out
+  }
+}

@@ -1,0 +1,97 @@
+import SystemPackage
+
+/// What ``Pack/verify(each:)`` found in a sound pack.
+public struct PackReport: Sendable {
+  /// The pack's id.
+  public var packID: ObjectID
+  /// Objects in the pack.
+  public var objects = 0
+  /// Objects by kind.
+  public var objectsByKind: [ObjectKind: Int] = [:]
+  /// Sum of raw lengths.
+  public var rawBytes: UInt64 = 0
+  /// Sum of stored lengths.
+  public var storedBytes: UInt64 = 0
+  /// Size of the `.pack` file.
+  public var packBytes: UInt64 = 0
+}
+
+extension Pack {
+  /// Checks everything about this pack: the index checksum and order, the
+  /// trailer and footer against the index, that records tile the file, and
+  /// every object's header, CRC, decoded length and SHA-256.
+  ///
+  /// Calls `each` for every object, in pack order, once it is verified.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` naming the pack and the
+  ///   first bad object.
+  public func verify(each: (PackEntry) -> Void = { _ in }) throws -> PackReport {
+    try index.verifyChecksum()
+    let packSize = index.packSize
+    guard packSize >= UInt64(PackFormat.headerSize + PackFormat.trailerSize) else {
+      throw ArtError.corrupt(path.string, "too short for a pack")
+    }
+    var trailer = [UInt8](repeating: 0, count: PackFormat.trailerSize)
+    try trailer.withUnsafeMutableBytes { (b) throws in
+      try readExactly(
+        descriptor, at: Int64(packSize) - Int64(PackFormat.trailerSize), into: b,
+        path: path)
+    }
+    var reader = ByteReader(trailer, subject: path.string)
+    let count = try reader.uint64()
+    let footerOffset = try reader.uint64()
+    let footerID = try reader.objectID()
+    _ = try reader.uint64()
+    guard try reader.bytes(8) == PackFormat.trailerMagic else {
+      throw ArtError.corrupt(path.string, "bad trailer magic number")
+    }
+    guard count == UInt64(index.count), footerID == index.packID,
+      footerOffset + count * UInt64(PackFormat.entrySize) + UInt64(PackFormat.trailerSize)
+        == packSize
+    else {
+      throw ArtError.corrupt(path.string, "its trailer does not match its index")
+    }
+    var footer = [UInt8](repeating: 0, count: Int(count) * PackFormat.entrySize)
+    try footer.withUnsafeMutableBytes { (b) throws in
+      try readExactly(descriptor, at: Int64(footerOffset), into: b, path: path)
+    }
+    guard ObjectHasher.id(of: footer) == index.packID else {
+      throw ArtError.corrupt(path.string, "its footer does not hash to the pack id")
+    }
+    var entries: [PackEntry] = []
+    entries.reserveCapacity(index.count)
+    for position in 0..<index.count {
+      let entry = try index.entry(at: position)
+      var expected = [UInt8](repeating: 0, count: 32)
+      expected.withUnsafeMutableBytes { PackFormat.encodeEntryFields(entry, into: $0) }
+      let base = position * PackFormat.entrySize
+      guard footer[base..<base + 32].elementsEqual(entry.id.bytes),
+        footer[base + 32..<base + 64].elementsEqual(expected)
+      else {
+        throw ArtError.corrupt(path.string, "footer entry \(position) does not match the index")
+      }
+      entries.append(entry)
+    }
+    entries.sort { $0.offset < $1.offset }
+    var report = PackReport(packID: index.packID)
+    report.packBytes = packSize
+    var expectedOffset = UInt64(PackFormat.headerSize)
+    for entry in entries {
+      guard entry.offset == expectedOffset else {
+        throw ArtError.corrupt(
+          path.string, "object \(entry.id) is at offset \(entry.offset), expected \(expectedOffset)")
+      }
+      _ = try read(entry)
+      expectedOffset = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
+      report.objects += 1
+      report.objectsByKind[entry.kind, default: 0] += 1
+      report.rawBytes += entry.rawLength
+      report.storedBytes += entry.storedLength
+      each(entry)
+    }
+    guard expectedOffset == footerOffset else {
+      throw ArtError.corrupt(path.string, "bytes between the last object and the footer")
+    }
+    return report
+  }
+}

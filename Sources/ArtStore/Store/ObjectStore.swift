@@ -1,0 +1,137 @@
+import Synchronization
+public import SystemPackage
+
+/// Every published pack in one folder, searched as one store of objects.
+///
+/// Safe to share across tasks: the pack list is behind a mutex, and packs
+/// themselves are immutable.
+public final class ObjectStore: Sendable {
+  /// The folder holding `pack-<id>.pack` and `pack-<id>.idx` files.
+  public let directory: FilePath
+  private let packs: Mutex<[Pack]>
+  /// Packs that could not be opened, with why; their objects are unreadable
+  /// and every lookup that misses names them.
+  public let damagedPacks: [(path: FilePath, error: ArtError)]
+
+  /// Opens every pack in `directory` whose index has been published.
+  ///
+  /// A pack that fails to open is listed in ``damagedPacks`` rather than
+  /// failing every command, so `verify-pack` and reads of other packs work.
+  ///
+  /// - Throws: ``ArtError`` when the folder cannot be listed.
+  public init(directory: FilePath) throws {
+    self.directory = directory
+    var opened: [Pack] = []
+    var damaged: [(FilePath, ArtError)] = []
+    for name in try directoryEntries(directory) {
+      guard let text = String(validating: name, as: UTF8.self),
+        PackFormat.packID(indexName: text) != nil
+      else { continue }
+      let path = directory.appending(text)
+      do {
+        opened.append(try Pack(indexPath: path))
+      } catch let error as ArtError {
+        damaged.append((path, error))
+      }
+    }
+    opened.sort { $0.id < $1.id }
+    packs = Mutex(opened)
+    damagedPacks = damaged
+  }
+
+  /// Paths of every published index, sound or not, sorted.
+  public func indexPaths() throws -> [FilePath] {
+    try directoryEntries(directory).compactMap { name -> FilePath? in
+      guard let text = String(validating: name, as: UTF8.self),
+        PackFormat.packID(indexName: text) != nil
+      else { return nil }
+      return directory.appending(text)
+    }.sorted { $0.string < $1.string }
+  }
+
+  /// The packs, sorted by id.
+  public var allPacks: [Pack] { packs.withLock { $0 } }
+
+  /// Makes a newly published pack visible to lookups.
+  func add(packID: ObjectID) throws {
+    if packs.withLock({ $0.contains { $0.id == packID } }) { return }
+    let pack = try Pack(indexPath: directory.appending(PackFormat.indexName(packID)))
+    packs.withLock { $0.append(pack) }
+  }
+
+  /// Where `id` is stored, or nil.
+  public func locate(_ id: ObjectID) throws -> (pack: Pack, entry: PackEntry)? {
+    for pack in allPacks {
+      if let position = pack.index.position(of: id) {
+        return (pack, try pack.index.entry(at: position))
+      }
+    }
+    return nil
+  }
+
+  /// Whether `id` is stored.
+  public func contains(_ id: ObjectID) -> Bool {
+    allPacks.contains { $0.index.position(of: id) != nil }
+  }
+
+  /// The kind and raw length of `id`, from the index only.
+  ///
+  /// - Throws: ``ArtError`` with code `.notFound`.
+  public func entry(_ id: ObjectID) throws -> PackEntry {
+    guard let (_, entry) = try locate(id) else { throw missing(id) }
+    return entry
+  }
+
+  /// Reads and verifies the object `id`.
+  ///
+  /// - Throws: ``ArtError`` with code `.notFound`, or `.corruptData` naming
+  ///   the pack and the id; never returns bytes that failed a check.
+  public func read(_ id: ObjectID) throws -> (kind: ObjectKind, bytes: [UInt8]) {
+    guard let (pack, entry) = try locate(id) else { throw missing(id) }
+    return (entry.kind, try pack.read(entry))
+  }
+
+  /// Reads `id` and checks it has `kind`.
+  public func read(_ id: ObjectID, as kind: ObjectKind) throws -> [UInt8] {
+    let (found, bytes) = try read(id)
+    guard found == kind else {
+      throw ArtError(.invalidArgument, "object \(id) is a \(found), not a \(kind)")
+    }
+    return bytes
+  }
+
+  /// The one stored id that starts with `prefix`.
+  ///
+  /// - Throws: ``ArtError`` with code `.notFound`, or `.ambiguous` listing the
+  ///   candidates.
+  public func resolve(_ prefix: ObjectIDPrefix) throws -> ObjectID {
+    var found = Set<ObjectID>()
+    for pack in allPacks { found.formUnion(pack.index.ids(matching: prefix)) }
+    if found.count == 1, let id = found.first { return id }
+    if found.isEmpty {
+      throw ArtError(
+        .notFound, "no object with id '\(prefix)'",
+        hint: "list objects with 'art verify-pack -v'")
+    }
+    let list = found.sorted().prefix(10).map { "  \($0.hex) \(kindName($0))" }
+    throw ArtError(
+      .ambiguous, "object id '\(prefix)' is ambiguous; candidates:\n" + list.joined(separator: "\n"),
+      hint: "give more hex digits")
+  }
+
+  private func kindName(_ id: ObjectID) -> String {
+    ((try? locate(id)) ?? nil).map { "\($0.entry.kind)" } ?? ""
+  }
+
+  func missing(_ id: ObjectID) -> ArtError {
+    if let (path, error) = damagedPacks.first {
+      return ArtError(
+        .corruptData,
+        "object \(id) was not found, and pack index '\(path)' cannot be read: \(error.message)",
+        hint: "run 'art verify-pack' to list every damaged pack")
+    }
+    return ArtError(
+      .notFound, "object \(id) is not in the repository",
+      hint: "check the id, or run 'art verify-pack' to check the packs")
+  }
+}

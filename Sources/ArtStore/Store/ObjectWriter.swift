@@ -1,0 +1,130 @@
+import Synchronization
+import SystemPackage
+
+/// Totals for one ``ObjectWriter`` session.
+public struct WriteStatistics: Sendable {
+  /// Objects appended to new packs.
+  public var objectsWritten = 0
+  /// Raw bytes of those objects.
+  public var rawBytesWritten: UInt64 = 0
+  /// Bytes those objects take in the packs.
+  public var storedBytesWritten: UInt64 = 0
+  /// Objects skipped because they were already stored.
+  public var objectsDeduplicated = 0
+  /// Raw bytes of the skipped objects.
+  public var bytesDeduplicated: UInt64 = 0
+  /// Packs published.
+  public var packs: [ObjectID] = []
+
+  /// Empty totals.
+  public init() {}
+}
+
+/// Writes objects into new packs for one command; many tasks may call
+/// ``write(_:kind:id:compressor:)`` at once.
+///
+/// Objects already in the store, or already written in this session, are
+/// skipped. A pack is published once it passes ``maximumPackSize``, and the
+/// last one by ``finish()``. Until then nothing written is visible, and a
+/// crash leaves only temporary files.
+///
+/// Safe to share across tasks: state is behind a mutex; compression runs
+/// outside it, appends inside it.
+public final class ObjectWriter: Sendable {
+  /// The store written to.
+  public let store: ObjectStore
+  /// The default codec for objects.
+  public let codec: Codec
+  /// A pack that reaches this size is published and a new one started.
+  public let maximumPackSize: UInt64
+
+  private struct State: ~Copyable {
+    var pack: PackWriter?
+    var written = Set<ObjectID>()
+    var statistics = WriteStatistics()
+  }
+
+  private let state: Mutex<State>
+
+  /// A writer adding packs to `store`.
+  public init(store: ObjectStore, codec: Codec, maximumPackSize: UInt64 = 1 << 30) {
+    self.store = store
+    self.codec = codec
+    self.maximumPackSize = maximumPackSize
+    state = Mutex(State())
+  }
+
+  /// Whether `id` is stored or already written in this session.
+  public func contains(_ id: ObjectID) -> Bool {
+    state.withLock { $0.written.contains(id) } || store.contains(id)
+  }
+
+  /// Stores `raw` as object `id` unless it is already present.
+  ///
+  /// Returns true when the object was newly written.
+  @discardableResult
+  public func write(
+    _ raw: UnsafeRawBufferPointer, kind: ObjectKind, id: ObjectID, compressor: Compressor
+  ) throws -> Bool {
+    if contains(id) {
+      state.withLock {
+        $0.statistics.objectsDeduplicated += 1
+        $0.statistics.bytesDeduplicated += UInt64(raw.count)
+      }
+      return false
+    }
+    return try compressor.withCompressed(raw) { (stored, codec) throws -> Bool in
+      try state.withLock { (state) throws -> Bool in
+        if !state.written.insert(id).inserted { return false }
+        if state.pack == nil { state.pack = try PackWriter(directory: store.directory) }
+        guard let pack = state.pack else { return false }
+        try pack.append(id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored)
+        state.statistics.objectsWritten += 1
+        state.statistics.rawBytesWritten += UInt64(raw.count)
+        state.statistics.storedBytesWritten += UInt64(stored.count)
+        if pack.size >= maximumPackSize {
+          state.pack = nil
+          if let packID = try pack.finish() {
+            try store.add(packID: packID)
+            state.statistics.packs.append(packID)
+          }
+        }
+        return true
+      }
+    }
+  }
+
+  /// Stores `raw` under its own SHA-256 and returns that id.
+  @discardableResult
+  public func write(_ raw: [UInt8], kind: ObjectKind, compressor: Compressor) throws
+    -> ObjectID
+  {
+    let id = ObjectHasher.id(of: raw)
+    try raw.withUnsafeBytes { (b) throws in
+      _ = try write(b, kind: kind, id: id, compressor: compressor)
+    }
+    return id
+  }
+
+  /// Publishes the last pack and returns the session's totals.
+  public func finish() throws -> WriteStatistics {
+    try state.withLock { (state) throws -> WriteStatistics in
+      if let pack = state.pack {
+        state.pack = nil
+        if let packID = try pack.finish() {
+          try store.add(packID: packID)
+          state.statistics.packs.append(packID)
+        }
+      }
+      return state.statistics
+    }
+  }
+
+  /// Deletes the unpublished pack, if any.
+  public func abandon() {
+    state.withLock {
+      $0.pack?.abandon()
+      $0.pack = nil
+    }
+  }
+}

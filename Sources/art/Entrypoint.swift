@@ -1,0 +1,9 @@
+import ArgumentParser
+import ArtCLI
+
+@main
+struct Entrypoint {
+  static func main() async {
+    await ArtCommand.main()
+  }
+}
