@@ -47,9 +47,10 @@ public final class Pack: Sendable {
       try? descriptor.close()
       throw error
     }
-    guard header.prefix(8).elementsEqual(PackFormat.magic) else {
+    guard header.prefix(8).elementsEqual(PackFormat.magic), header[12..<16].allSatisfy({ $0 == 0 })
+    else {
       try? descriptor.close()
-      throw ArtError.corrupt(path.string, "bad magic number")
+      throw ArtError.corrupt(path.string, "bad header")
     }
     let version = header.withUnsafeBytes { $0.littleEndian(at: 8, as: UInt32.self) }
     guard version == PackFormat.version else {

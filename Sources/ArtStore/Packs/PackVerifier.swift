@@ -41,8 +41,8 @@ extension Pack {
     let count = try reader.uint64()
     let footerOffset = try reader.uint64()
     let footerID = try reader.objectID()
-    _ = try reader.uint64()
-    guard try reader.bytes(8) == PackFormat.trailerMagic else {
+    let reserved = try reader.uint64()
+    guard try reader.bytes(8) == PackFormat.trailerMagic, reserved == 0 else {
       throw ArtError.corrupt(path.string, "bad trailer magic number")
     }
     guard count == UInt64(index.count), footerID == index.packID,

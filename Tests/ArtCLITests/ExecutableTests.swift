@@ -1,0 +1,194 @@
+import ArtStore
+import ArtTestSupport
+import Foundation
+import SystemPackage
+import Testing
+
+/// Runs the real `art` binary in a temporary folder, as a user would.
+@Suite("art binary")
+struct ExecutableTests {
+  @Test func initOutsideAndInside() async throws {
+    try await withTemporaryDirectory { folder in
+      let outside = try ArtProcess.run(["count-objects"], in: folder)
+      #expect(outside.status == 1)
+      #expect(outside.standardError.contains("art: error: not inside an art repository (run 'art init')"))
+
+      let first = try ArtProcess.run(["init"], in: folder)
+      #expect(first.status == 0)
+      #expect(first.standardOutput.contains("Initialized empty art repository"))
+      let again = try ArtProcess.run(["init"], in: folder)
+      #expect(again.status == 0)
+      #expect(again.standardOutput.contains("already exists"))
+
+      try writeFile([1], to: folder.appending("sub/deeper/x"))
+      let found = try ArtProcess.run(["count-objects"], in: folder.appending("sub/deeper"))
+      #expect(found.status == 0)
+      #expect(found.standardOutput.contains("packs: 0"))
+    }
+  }
+
+  @Test func hashObjectMatchesSha256sum() async throws {
+    try await withTemporaryDirectory { folder in
+      let names = ["empty", "one", "small.csv", "edge.bin", "big.bin", "name with space ü"]
+      let sizes = [0, 1, 5000, 262_144, 3_000_000, 10]
+      for (name, size) in zip(names, sizes) {
+        try writeFile(.random(count: size, seed: UInt64(size)), to: folder.appending(name))
+      }
+      let art = try ArtProcess.run(["hash-object"] + names, in: folder)
+      #expect(art.status == 0)
+      let sums = try ArtProcess.runTool("/usr/bin/sha256sum", names, in: folder)
+      #expect(art.lines == sums.lines.map { String($0.prefix(64)) })
+
+      _ = try ArtProcess.run(["init"], in: folder)
+      let stored = try ArtProcess.run(["hash-object", "-w"] + names, in: folder)
+      #expect(stored.lines == art.lines)
+      for (line, name) in zip(stored.lines, names) {
+        let cat = try ArtProcess.run(["cat-object", "-p", line], in: folder)
+        #expect(cat.standardOutputBytes == (try readFile(folder.appending(name))))
+      }
+      let input = [UInt8].text(count: 1_000_000, seed: 4)
+      let piped = try ArtProcess.run(["hash-object", "-w", "--stdin"], in: folder, input: input)
+      let cat = try ArtProcess.run(["cat-object", "-p", piped.lines[0]], in: folder)
+      #expect(cat.standardOutputBytes == input)
+      let size = try ArtProcess.run(["cat-object", "-s", piped.lines[0]], in: folder)
+      #expect(size.lines == ["1000000"])
+      let type = try ArtProcess.run(["cat-object", "-t", piped.lines[0]], in: folder)
+      #expect(type.lines == ["chunklist"])
+    }
+  }
+
+  @Test func writeThenReadManifestReproducesTheTree() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try ArtProcess.run(["init"], in: folder)
+      let data = folder.appending("data")
+      for i in 0..<200 {
+        try writeFile(
+          .text(count: 100 + i * 37, seed: UInt64(i)), to: data.appending("d\(i % 7)/f \(i).csv"))
+      }
+      try writeFile(.random(count: 2_500_000, seed: 99), to: data.appending("model.bin"))
+      try writeFile([], to: data.appending("empty"))
+      try Syscalls.makeDirectories(data.appending("nothing/here"))
+      try writeFile(Array("ü".utf8), to: data.appending("日本語/naïve file.txt"))
+      try Syscalls.symlink(target: Array("model.bin".utf8), at: data.appending("latest.bin"))
+      let fifo = try ArtProcess.runTool("/usr/bin/mkfifo", ["data/pipe"], in: folder)
+      #expect(fifo.status == 0)
+
+      let written = try ArtProcess.run(["write-manifest", "data"], in: folder)
+      #expect(written.status == 0)
+      #expect(written.standardError.contains("art: warning: skipped"))
+      #expect(written.standardError.contains("pipe"))
+      let id = try #require(written.lines.first)
+      #expect(id.count == 64)
+
+      let read = try ArtProcess.run(["read-manifest", String(id.prefix(8)), "restored"], in: folder)
+      #expect(read.status == 0, "\(read.standardError)")
+      try Syscalls.unlink(data.appending("pipe"))
+      let diff = try ArtProcess.runTool(
+        "/usr/bin/diff", ["-r", "--no-dereference", "data", "restored"], in: folder)
+      #expect(diff.status == 0, "\(diff.standardOutput)")
+
+      let listing = try ArtProcess.run(["ls-manifest", "-r", "--long", id], in: folder)
+      #expect(listing.lines.count == 200 + 4)
+      #expect(listing.standardOutput.contains("120000 symlink"))
+      #expect(listing.standardOutput.contains("chunked"))
+      #expect(listing.standardOutput.contains("\t日本語/naïve file.txt"))
+      let top = try ArtProcess.run(["ls-manifest", id], in: folder)
+      #expect(top.standardOutput.contains("manifest"))
+
+      let again = try ArtProcess.run(["read-manifest", id, "restored"], in: folder)
+      #expect(again.status == 64)
+      #expect(again.standardError.contains("not an empty folder"))
+
+      let verify = try ArtProcess.run(["verify-pack"], in: folder)
+      #expect(verify.status == 0)
+      #expect(verify.standardOutput.contains("ok"))
+      let count = try ArtProcess.run(["count-objects", "--json"], in: folder)
+      #expect(count.standardOutput.contains("\"objects\""))
+    }
+  }
+
+  @Test func corruptPackIsReportedNeverReturned() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try ArtProcess.run(["init"], in: folder)
+      let content = [UInt8].text(count: 50_000, seed: 8)
+      try writeFile(content, to: folder.appending("f.csv"))
+      let id = try #require(try ArtProcess.run(["hash-object", "-w", "f.csv"], in: folder).lines.first)
+      let packs = folder.appending(".art/objects/packs")
+      let name = try #require(
+        try FileManager.default.contentsOfDirectory(atPath: packs.string).first {
+          $0.hasSuffix(".pack")
+        })
+      let path = packs.appending(name)
+      var bytes = try readFile(path)
+      bytes[16 + 64 + 100] ^= 1  // inside the object's stored bytes
+      try FileManager.default.removeItem(atPath: path.string)
+      try writeFile(bytes, to: path)
+
+      let verify = try ArtProcess.run(["verify-pack"], in: folder)
+      #expect(verify.status == 2)
+      #expect(verify.standardError.contains(name))
+      #expect(verify.standardError.contains(id))
+      let cat = try ArtProcess.run(["cat-object", "-p", id], in: folder)
+      #expect(cat.status == 2)
+      #expect(cat.standardOutputBytes.isEmpty)
+      #expect(cat.standardError.contains("corrupt"))
+      let restore = try ArtProcess.run(["hash-object", "f.csv"], in: folder)
+      #expect(restore.lines == [id])
+    }
+  }
+
+  @Test func badInputGetsClearErrors() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try ArtProcess.run(["init"], in: folder)
+      let badID = try ArtProcess.run(["cat-object", "-p", "xyz"], in: folder)
+      #expect(badID.status == 64)
+      #expect(badID.standardError.contains("'xyz' is not an object id"))
+      let missing = try ArtProcess.run(["cat-object", "-t", "abcd1234"], in: folder)
+      #expect(missing.status == 1)
+      #expect(missing.standardError.contains("no object with id 'abcd1234'"))
+      let twoFlags = try ArtProcess.run(["cat-object", "-t", "-p", "abcd"], in: folder)
+      #expect(twoFlags.status == 64)
+      let codec = try ArtProcess.run(["write-manifest", "--compression", "zstd"], in: folder)
+      #expect(codec.status == 64)
+      #expect(codec.standardError.contains("zstd"))
+      let noFile = try ArtProcess.run(["hash-object", "nope.txt"], in: folder)
+      #expect(noFile.status == 1)
+      #expect(noFile.standardError.contains("nope.txt"))
+      let folderArgument = try ArtProcess.run(["hash-object", "."], in: folder)
+      #expect(folderArgument.standardError.contains("write-manifest"))
+
+      try writeFile(Array("[core]\ncompression = fast\n".utf8), to: folder.appending(".art/config.new"))
+      try FileManager.default.removeItem(atPath: folder.appending(".art/config").string)
+      try FileManager.default.moveItem(
+        atPath: folder.appending(".art/config.new").string,
+        toPath: folder.appending(".art/config").string)
+      let badConfig = try ArtProcess.run(["count-objects"], in: folder)
+      #expect(badConfig.status == 64)
+      #expect(badConfig.standardError.contains("line 2"))
+    }
+  }
+
+  @Test func ambiguousPrefixListsCandidates() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try ArtProcess.run(["init"], in: folder)
+      var seen: [String: Int] = [:]
+      var pair: (Int, Int)? = nil
+      var i = 0
+      while pair == nil {
+        let prefix = ObjectHasher.id(of: Array("n\(i)".utf8)).prefix(4)
+        if let other = seen[prefix] { pair = (other, i) }
+        seen[prefix] = i
+        i += 1
+        if i > 5000 { break }
+      }
+      let (a, b) = try #require(pair)
+      try writeFile(Array("n\(a)".utf8), to: folder.appending("a"))
+      try writeFile(Array("n\(b)".utf8), to: folder.appending("b"))
+      let ids = try ArtProcess.run(["hash-object", "-w", "a", "b"], in: folder).lines
+      let result = try ArtProcess.run(["cat-object", "-t", String(ids[0].prefix(4))], in: folder)
+      #expect(result.status == 64)
+      #expect(result.standardError.contains("ambiguous"))
+      #expect(result.standardError.contains(ids[0]) && result.standardError.contains(ids[1]))
+    }
+  }
+}

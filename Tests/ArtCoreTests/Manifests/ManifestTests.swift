@@ -1,0 +1,93 @@
+import ArtStore
+import ArtTestSupport
+import Testing
+
+@testable import ArtCore
+
+@Suite("Manifest")
+struct ManifestTests {
+  let id = ObjectHasher.id(of: Array("x".utf8))
+
+  func entry(_ name: String, _ kind: ManifestEntry.Kind = .file) -> ManifestEntry {
+    ManifestEntry(name: name, kind: kind, id: id, size: 1, mode: 0o644)
+  }
+
+  @Test func sortsByNameBytesAndRoundTrips() throws {
+    let manifest = try Manifest(entries: [entry("b"), entry("É"), entry("a b"), entry("B", .folder)])
+    #expect(manifest.entries.map(\.name) == ["B", "a b", "b", "É"])
+    let decoded = try Manifest(decoding: manifest.encoded(), id: id)
+    #expect(decoded == manifest)
+  }
+
+  @Test func equalFoldersEncodeEqually() throws {
+    let one = try Manifest(entries: [entry("a"), entry("b")])
+    let two = try Manifest(entries: [entry("b"), entry("a")])
+    #expect(one.encoded() == two.encoded())
+  }
+
+  @Test(arguments: ["", ".", "..", "a/b", "a\nb", "a\u{0}b"])
+  func rejectsUnsafeNames(name: String) {
+    #expect(throws: ArtError.self) { try Manifest(entries: [entry(name)]) }
+  }
+
+  @Test func rejectsDuplicateNames() {
+    #expect(throws: ArtError.self) { try Manifest(entries: [entry("a"), entry("a", .folder)]) }
+  }
+
+  @Test func decodingRejectsDamage() throws {
+    let bytes = try Manifest(entries: [entry("a"), entry("b")]).encoded()
+    // Truncated, a bad kind, a name escaping the folder, unsorted names.
+    var badKind = bytes
+    badKind[16] = 9
+    var slash = bytes
+    slash[16 + 48] = UInt8(ascii: "/")
+    var unsorted = bytes
+    unsorted[16 + 48 + 1 + 48] = UInt8(ascii: "a")
+    for damaged in [Array(bytes.dropLast()), badKind, slash, unsorted] {
+      let error = #expect(throws: ArtError.self) { try Manifest(decoding: damaged, id: id) }
+      #expect(error?.code == .corruptData)
+    }
+  }
+}
+
+@Suite("VersionRecord")
+struct VersionRecordTests {
+  @Test func roundTripsEveryField() throws {
+    let id = ObjectHasher.id(of: [1])
+    let record = VersionRecord(
+      artifact: "imagenet_train", type: "dataset", number: 3, root: "data/imagenet",
+      manifest: id, previous: ObjectHasher.id(of: [2]), description: "third cut",
+      metadata: #"{"rows":1200}"#, created: 1_790_000_000_000, inputs: [id], job: "preprocess",
+      expires: 1_800_000_000_000, distributedID: "run-7")
+    let bytes = record.encoded()
+    #expect(try VersionRecord(decoding: bytes, id: id) == record)
+    #expect(record.encoded() == bytes)
+    #expect(throws: ArtError.self) { try VersionRecord(decoding: Array(bytes.dropLast()), id: id) }
+  }
+}
+
+@Suite("Configuration")
+struct ConfigurationTests {
+  @Test func roundTripsItsText() throws {
+    var config = Configuration()
+    config.compression = .zlib
+    #expect(try Configuration(parsing: config.text, file: "config") == config)
+  }
+
+  @Test func malformedLinesNameTheLine() {
+    let error = #expect(throws: ArtError.self) {
+      try Configuration(parsing: "[core]\n  compression = fast\n", file: "config")
+    }
+    #expect(error?.message.contains("line 2") == true)
+    #expect(throws: ArtError.self) { try Configuration(parsing: "[core\n", file: "config") }
+    #expect(throws: ArtError.self) { try Configuration(parsing: "key = 1\n", file: "config") }
+    #expect(throws: ArtError.self) { try Configuration(parsing: "[chunking]\nmin = -4\n", file: "c") }
+  }
+
+  @Test func refusesNewerFormat() {
+    let error = #expect(throws: ArtError.self) {
+      try Configuration(parsing: "[core]\nformat = 2\n", file: "config")
+    }
+    #expect(error?.code == .unsupportedFormat)
+  }
+}

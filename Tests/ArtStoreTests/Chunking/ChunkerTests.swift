@@ -1,0 +1,67 @@
+import ArtTestSupport
+import Testing
+
+@testable import ArtStore
+
+@Suite("Chunker")
+struct ChunkerTests {
+  let chunker = Chunker(parameters: .default)
+
+  /// Cuts `data` whole, as ContentStorer does.
+  func chunks(_ data: [UInt8]) -> [ObjectID] {
+    var ids: [ObjectID] = []
+    data.withUnsafeBytes { all in
+      var start = 0
+      while start < all.count {
+        let cut = chunker.cutPoint(UnsafeRawBufferPointer(rebasing: all[start...]))
+        ids.append(ObjectHasher.id(of: UnsafeRawBufferPointer(rebasing: all[start..<start + cut])))
+        start += cut
+      }
+    }
+    return ids
+  }
+
+  @Test func gearTableIsPinned() {
+    // Entry i = first 8 bytes of sha256([i]) read little-endian; documented in FORMAT.md.
+    #expect(GearTable.values.count == 256)
+    #expect(GearTable.values[0] == 0x987a_b3ff_9c0b_346e)
+    #expect(Set(GearTable.values).count == 256)
+  }
+
+  @Test func cutsStayWithinBounds() {
+    let data = [UInt8].random(count: 8 << 20, seed: 11)
+    let p = chunker.parameters
+    var sizes: [Int] = []
+    data.withUnsafeBytes { all in
+      var start = 0
+      while start < all.count {
+        let cut = chunker.cutPoint(UnsafeRawBufferPointer(rebasing: all[start...]))
+        sizes.append(cut)
+        start += cut
+      }
+    }
+    #expect(sizes.dropLast().allSatisfy { $0 >= p.minimum && $0 <= p.maximum })
+    let average = sizes.reduce(0, +) / sizes.count
+    #expect(average > p.average / 2 && average < p.average * 2, "average \(average)")
+  }
+
+  @Test func insertingAtTheFrontKeepsLaterChunks() {
+    let original = [UInt8].random(count: 64 << 20, seed: 42)
+    let edited = [UInt8].random(count: 100, seed: 43) + original
+    let before = chunks(original)
+    let after = chunks(edited)
+    let unchanged = Set(before).intersection(after)
+    // Only the chunks around the insertion may differ.
+    #expect(before.count - unchanged.count <= 2, "\(before.count - unchanged.count) changed")
+    #expect(Array(before.suffix(before.count - 2)) == Array(after.suffix(before.count - 2)))
+  }
+
+  @Test func rejectsBadParameters() {
+    #expect(throws: ArtError.self) {
+      try ChunkerParameters(minimum: 1024, average: 3000, maximum: 9000)
+    }
+    #expect(throws: ArtError.self) {
+      try ChunkerParameters(minimum: 8192, average: 4096, maximum: 16384)
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import ArtTestSupport
+import SystemPackage
+import Testing
+
+@testable import ArtStore
+
+/// A byte source over an array, reading in uneven pieces like a pipe.
+struct ArraySource: ByteSource {
+  let bytes: [UInt8]
+  var offset = 0
+  var name: String { "<array>" }
+
+  init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+  mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    let count = min(buffer.count, bytes.count - offset, 100_003)
+    bytes.withUnsafeBytes { all in
+      buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[offset..<offset + count]))
+    }
+    offset += count
+    return count
+  }
+}
+
+/// Stores `contents` in a new pack folder and returns the reopened store.
+func storeRoundTrip(
+  _ contents: [[UInt8]], codec: Codec, in folder: FilePath
+) throws -> (ObjectStore, [StoredContent], WriteStatistics) {
+  let packs = folder.appending("packs")
+  try Syscalls.makeDirectories(packs)
+  let writer = ObjectWriter(store: try ObjectStore(directory: packs), codec: codec)
+  let storer = ContentStorer(writer: writer, chunker: Chunker(parameters: .default))
+  var stored: [StoredContent] = []
+  for content in contents {
+    var source = ArraySource(content)
+    stored.append(try storer.store(&source))
+  }
+  let statistics = try writer.finish()
+  return (try ObjectStore(directory: packs), stored, statistics)
+}
+
+func readContent(_ id: ObjectID, _ store: ObjectStore) throws -> [UInt8] {
+  var out: [UInt8] = []
+  try ContentReader.read(id, from: store) { out += $0 }
+  return out
+}
+
+@Suite("ContentStorer")
+struct ContentStorerTests {
+  static let maximum = ChunkerParameters.default.maximum
+
+  @Test(arguments: Codec.allCases, [0, 1, maximum - 1, maximum, maximum + 1, 3 * maximum + 17])
+  func roundTripsEdgeSizes(codec: Codec, size: Int) async throws {
+    try await withTemporaryDirectory { folder in
+      let contents = [[UInt8].random(count: size, seed: 1), [UInt8].text(count: size, seed: 2)]
+      let (store, stored, _) = try storeRoundTrip(contents, codec: codec, in: folder)
+      for (content, result) in zip(contents, stored) {
+        #expect(result.id == ObjectHasher.id(of: content))
+        #expect(result.size == UInt64(size))
+        #expect(result.isChunked == (size > Self.maximum))
+        #expect(try readContent(result.id, store) == content)
+      }
+    }
+  }
+
+  @Test(.tags(.large), arguments: Codec.allCases)
+  func roundTrips100MB(codec: Codec) async throws {
+    try await withTemporaryDirectory { folder in
+      let contents = [
+        [UInt8].random(count: 100_000_000, seed: 5), [UInt8].text(count: 100_000_000, seed: 6),
+      ]
+      let (store, stored, stats) = try storeRoundTrip(contents, codec: codec, in: folder)
+      for (content, result) in zip(contents, stored) {
+        #expect(result.id == ObjectHasher.id(of: content))
+        #expect(try readContent(result.id, store) == content)
+      }
+      if codec != .none {
+        // The text compresses; the random half is stored raw.
+        #expect(stats.storedBytesWritten < 170_000_000)
+      }
+    }
+  }
+
+  @Test func deduplicatesRepeatedContent() async throws {
+    try await withTemporaryDirectory { folder in
+      let big = [UInt8].random(count: 2_000_000, seed: 9)
+      let (_, _, stats) = try storeRoundTrip([big, big, big + [1]], codec: .lz4, in: folder)
+      #expect(stats.bytesDeduplicated >= 2 * 2_000_000 - 300_000)
+      #expect(stats.rawBytesWritten < 2_000_000 + 700_000)
+    }
+  }
+}
+
+extension Tag {
+  /// Tests that move 100 MB or more.
+  @Tag static var large: Self
+}
