@@ -74,13 +74,13 @@ extension ArtCommand {
         var ids: [ObjectID] = []
         if stdin {
           var source = FileSource.standardInput
-          ids.append(try storer.store(&source).id)
+          ids.append(try await storer.store(&source).id)
         }
         for path in paths {
           let fd = try openForReading(path)
           defer { try? fd.close() }
           var source = FileSource(descriptor: fd, name: path.string)
-          ids.append(try storer.store(&source).id)
+          ids.append(try await storer.store(&source).id)
         }
         _ = try writer.finish()
         for id in ids { output.line(id.hex) }

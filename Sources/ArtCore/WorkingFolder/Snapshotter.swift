@@ -121,15 +121,21 @@ public struct Snapshotter: Sendable {
   private func storeFiles(_ jobs: [FileJob]) async throws -> [StoredContent] {
     let writer = self.writer
     let chunker = repository.chunker
+    let compressors = CompressorPool(codec: writer.codec)
     let batches = try await forEachConcurrently(
       count: jobs.count,
-      makeState: { (ContentStorer(writer: writer, chunker: chunker), [(Int, StoredContent)]()) },
+      makeState: {
+        (
+          ContentStorer(writer: writer, chunker: chunker, compressors: compressors),
+          [(Int, StoredContent)]()
+        )
+      },
       { state, index in
         let path = jobs[index].path
         let fd = try openForReading(path)
         defer { try? fd.close() }
         var source = FileSource(descriptor: fd, name: path.string)
-        state.1.append((index, try state.0.store(&source)))
+        state.1.append((index, try await state.0.store(&source)))
       },
       finish: { $0.1 })
     var results = [StoredContent?](repeating: nil, count: jobs.count)

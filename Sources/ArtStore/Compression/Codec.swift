@@ -35,13 +35,20 @@ public enum Codec: UInt8, CaseIterable, Sendable, CustomStringConvertible {
 
 /// Compresses objects with one codec, reusing its buffers and zlib state.
 ///
-/// Owned by one task; not `Sendable`.
-public final class Compressor {
+/// Used by one task at a time: a ``CompressorPool`` hands each out to one
+/// borrower until it is returned.
+public final class Compressor: @unchecked Sendable {
+  // @unchecked: the mutable buffers are only touched by the task that holds
+  // the compressor, which it got exclusively from a pool or made itself.
   /// The codec tried for each object.
   public let codec: Codec
   private var output: [UInt8] = []
   private var stream = z_stream()
   private var streamReady = false
+
+  /// Objects smaller than this are stored raw: no codec saves the bytes its
+  /// header costs.
+  public static let minimumSize = 64
 
   /// A compressor for `codec`.
   public init(codec: Codec) {
@@ -57,11 +64,10 @@ public final class Compressor {
   /// Data that does not shrink by at least 1/32 (JPEG, parquet, random bytes)
   /// is passed through with `.none`, so reads of it cost no decompression.
   public func withCompressed<R>(
-    _ raw: UnsafeRawBufferPointer,
+    _ raw: UnsafeRawBufferPointer, enabled: Bool = true,
     _ body: (UnsafeRawBufferPointer, Codec) throws -> R
   ) throws -> R {
-    // Below this size no codec saves the bytes its header costs.
-    if raw.count < 64 || codec == .none { return try body(raw, .none) }
+    if !enabled || raw.count < Self.minimumSize || codec == .none { return try body(raw, .none) }
     let limit = raw.count - raw.count / 32
     let stored: Int
     switch codec {

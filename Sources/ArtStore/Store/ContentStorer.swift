@@ -1,3 +1,4 @@
+import Synchronization
 import SystemPackage
 
 /// A file's content as stored: its SHA-256 and how it is kept.
@@ -14,23 +15,26 @@ public struct StoredContent: Sendable, Equatable {
 /// the maximum chunk size, otherwise content-defined chunks plus a chunk
 /// list whose id is the whole content's SHA-256.
 ///
-/// Memory is one fixed read buffer plus the compressor's output, whatever the
-/// file size. Owned by one task (one per worker); not `Sendable`.
+/// Chunk boundaries and the whole-file hash are computed in order by the
+/// caller's task; hashing, compressing and appending the chunks of each
+/// window run on up to one task per core, so one large file uses every core.
+/// Memory is one fixed window buffer plus one compressor per core, whatever
+/// the file size. Used by one task at a time.
 public final class ContentStorer {
   /// Where objects go.
   public let writer: ObjectWriter
   /// How content is cut.
   public let chunker: Chunker
-  /// Compresses each object before it is appended.
-  public let compressor: Compressor
+  /// Compressors shared by the chunk tasks.
+  public let compressors: CompressorPool
   private let buffer: UnsafeMutableRawBufferPointer
 
-  /// A storer with its own buffers.
-  public init(writer: ObjectWriter, chunker: Chunker) {
+  /// A storer with its own window buffer, sharing `compressors`.
+  public init(writer: ObjectWriter, chunker: Chunker, compressors: CompressorPool? = nil) {
     self.writer = writer
     self.chunker = chunker
-    compressor = Compressor(codec: writer.codec)
-    let size = max(4 << 20, 4 * chunker.parameters.maximum)
+    self.compressors = compressors ?? CompressorPool(codec: writer.codec)
+    let size = max(8 << 20, 8 * chunker.parameters.maximum)
     buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
   }
 
@@ -41,20 +45,25 @@ public final class ContentStorer {
   /// Reads `source` to its end and stores it.
   ///
   /// - Throws: ``ArtError`` from reading the source or writing the pack.
-  public func store(_ source: inout some ByteSource) throws -> StoredContent {
+  public func store(_ source: inout some ByteSource) async throws -> StoredContent {
     let maximum = chunker.parameters.maximum
+    let writer = self.writer
+    let compressors = self.compressors
     var end = try source.readFully(into: buffer)
     var atEnd = end < buffer.count
     if atEnd && end <= maximum {
       let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<end])
       let id = ObjectHasher.id(of: bytes)
-      try writer.write(bytes, kind: .blob, id: id, compressor: compressor)
+      try compressors.withCompressor { compressor in
+        _ = try writer.write(bytes, kind: .blob, id: id, compressor: compressor)
+      }
       return StoredContent(id: id, size: UInt64(end), isChunked: false)
     }
     var fileHasher = ObjectHasher()
     var chunks: [(id: ObjectID, size: UInt64)] = []
     var size: UInt64 = 0
     var start = 0
+    let policy = CompressionPolicy()
     while true {
       if !atEnd && end - start < maximum {
         // Move the tail to the front and refill, so a cut always sees a
@@ -66,26 +75,73 @@ public final class ContentStorer {
         start = 0
         end = tail
         let wanted = buffer.count - end
-        let count = try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+        let count = try source.readFully(
+          into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
         end += count
         atEnd = count < wanted
       }
       if start == end { break }
-      let cut = chunker.cutPoint(UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
-      let chunk = UnsafeRawBufferPointer(rebasing: buffer[start..<start + cut])
-      fileHasher.update(chunk)
-      let id = ObjectHasher.id(of: chunk)
-      try writer.write(chunk, kind: .blob, id: id, compressor: compressor)
-      chunks.append((id, UInt64(cut)))
-      size += UInt64(cut)
-      start += cut
+      // Cut every chunk that has a full lookahead (or the rest, at the end).
+      var cuts: [Range<Int>] = []
+      var position = start
+      while position < end && (atEnd || end - position >= maximum) {
+        let cut = chunker.cutPoint(UnsafeRawBufferPointer(rebasing: buffer[position..<end]))
+        cuts.append(position..<position + cut)
+        position += cut
+      }
+      let window = WindowBytes(buffer: UnsafeRawBufferPointer(buffer))
+      let ranges = cuts
+      // The chunk tasks hash and store while this task hashes the whole file.
+      async let ids = Self.storeChunks(
+        ranges, in: window, writer: writer, compressors: compressors, policy: policy)
+      fileHasher.update(UnsafeRawBufferPointer(rebasing: buffer[start..<position]))
+      for (range, id) in zip(ranges, try await ids) {
+        chunks.append((id, UInt64(range.count)))
+      }
+      size += UInt64(position - start)
+      start = position
     }
     let fileID = fileHasher.finalize()
     let list = ChunkList(fileID: fileID, fileSize: size, chunks: chunks).encoded()
-    try list.withUnsafeBytes { (b) throws in
-      _ = try writer.write(b, kind: .chunkList, id: fileID, compressor: compressor)
+    try compressors.withCompressor { compressor in
+      try list.withUnsafeBytes { bytes in
+        _ = try writer.write(bytes, kind: .chunkList, id: fileID, compressor: compressor)
+      }
     }
     return StoredContent(id: fileID, size: size, isChunked: true)
+  }
+
+  /// Hashes, compresses and writes the chunks at `cuts`; returns their ids in order.
+  private static func storeChunks(
+    _ cuts: [Range<Int>], in window: WindowBytes, writer: ObjectWriter,
+    compressors: CompressorPool, policy: CompressionPolicy
+  ) async throws -> [ObjectID] {
+    let counter = IndexCounter()
+    let workers = min(Syscalls.processorCount, cuts.count)
+    return try await withThrowingTaskGroup(of: [(Int, ObjectID)].self) { group in
+      for _ in 0..<workers {
+        group.addTask {
+          try compressors.withCompressor { compressor in
+            var done: [(Int, ObjectID)] = []
+            while true {
+              let index = counter.claim()
+              if index >= cuts.count { return done }
+              let chunk = UnsafeRawBufferPointer(rebasing: window.buffer[cuts[index]])
+              let id = ObjectHasher.id(of: chunk)
+              try writer.write(
+                chunk, kind: .blob, id: id, compressor: compressor,
+                tryCompressing: policy.shouldTry(index: index), policy: policy)
+              done.append((index, id))
+            }
+          }
+        }
+      }
+      var ids = [ObjectID?](repeating: nil, count: cuts.count)
+      for try await batch in group {
+        for (index, id) in batch { ids[index] = id }
+      }
+      return ids.compactMap { $0 }
+    }
   }
 
   /// The SHA-256 of `source` without storing anything.
@@ -99,6 +155,43 @@ public final class ContentStorer {
       if count == 0 { return (hasher.finalize(), size) }
       hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
       size += UInt64(count)
+    }
+  }
+}
+
+/// The window buffer, shared read-only with the chunk tasks.
+private struct WindowBytes: @unchecked Sendable {
+  // @unchecked: the storer does not write to the buffer while chunk tasks
+  // run; it awaits them all before refilling it.
+  let buffer: UnsafeRawBufferPointer
+}
+
+/// Hands out 0, 1, 2, … to tasks sharing a list of jobs.
+package final class IndexCounter: Sendable {
+  private let next = Atomic<Int>(0)
+
+  package init() {}
+
+  /// The next unclaimed index (may be past the end of the jobs).
+  package func claim() -> Int { next.add(1, ordering: .relaxed).oldValue }
+}
+
+/// Decides, per file, whether compressing a chunk is worth trying: after 4
+/// chunks in a row that did not shrink (JPEG, parquet, random bytes), only
+/// every 8th chunk is tried, so incompressible data costs no codec time;
+/// one that shrinks turns compression back on.
+final class CompressionPolicy: Sendable {
+  private let incompressibleStreak = Atomic<Int>(0)
+
+  func shouldTry(index: Int) -> Bool {
+    incompressibleStreak.load(ordering: .relaxed) < 4 || index % 8 == 0
+  }
+
+  func record(shrank: Bool) {
+    if shrank {
+      incompressibleStreak.store(0, ordering: .relaxed)
+    } else {
+      incompressibleStreak.add(1, ordering: .relaxed)
     }
   }
 }

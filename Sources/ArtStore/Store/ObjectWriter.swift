@@ -66,6 +66,13 @@ public final class ObjectWriter: Sendable {
   public func write(
     _ raw: UnsafeRawBufferPointer, kind: ObjectKind, id: ObjectID, compressor: Compressor
   ) throws -> Bool {
+    try write(raw, kind: kind, id: id, compressor: compressor, tryCompressing: true, policy: nil)
+  }
+
+  func write(
+    _ raw: UnsafeRawBufferPointer, kind: ObjectKind, id: ObjectID, compressor: Compressor,
+    tryCompressing: Bool, policy: CompressionPolicy?
+  ) throws -> Bool {
     if contains(id) {
       state.withLock {
         $0.statistics.objectsDeduplicated += 1
@@ -73,8 +80,12 @@ public final class ObjectWriter: Sendable {
       }
       return false
     }
-    return try compressor.withCompressed(raw) { (stored, codec) throws -> Bool in
-      try state.withLock { (state) throws -> Bool in
+    return try compressor.withCompressed(raw, enabled: tryCompressing) {
+      (stored, codec) throws -> Bool in
+      if tryCompressing, raw.count >= Compressor.minimumSize {
+        policy?.record(shrank: codec != .none)
+      }
+      return try state.withLock { (state) throws -> Bool in
         if !state.written.insert(id).inserted { return false }
         if state.pack == nil { state.pack = try PackWriter(directory: store.directory) }
         guard let pack = state.pack else { return false }

@@ -25,7 +25,7 @@ struct ArraySource: ByteSource {
 /// Stores `contents` in a new pack folder and returns the reopened store.
 func storeRoundTrip(
   _ contents: [[UInt8]], codec: Codec, in folder: FilePath
-) throws -> (ObjectStore, [StoredContent], WriteStatistics) {
+) async throws -> (ObjectStore, [StoredContent], WriteStatistics) {
   let packs = folder.appending("packs")
   try Syscalls.makeDirectories(packs)
   let writer = ObjectWriter(store: try ObjectStore(directory: packs), codec: codec)
@@ -33,7 +33,7 @@ func storeRoundTrip(
   var stored: [StoredContent] = []
   for content in contents {
     var source = ArraySource(content)
-    stored.append(try storer.store(&source))
+    stored.append(try await storer.store(&source))
   }
   let statistics = try writer.finish()
   return (try ObjectStore(directory: packs), stored, statistics)
@@ -53,7 +53,7 @@ struct ContentStorerTests {
   func roundTripsEdgeSizes(codec: Codec, size: Int) async throws {
     try await withTemporaryDirectory { folder in
       let contents = [[UInt8].random(count: size, seed: 1), [UInt8].text(count: size, seed: 2)]
-      let (store, stored, _) = try storeRoundTrip(contents, codec: codec, in: folder)
+      let (store, stored, _) = try await storeRoundTrip(contents, codec: codec, in: folder)
       for (content, result) in zip(contents, stored) {
         #expect(result.id == ObjectHasher.id(of: content))
         #expect(result.size == UInt64(size))
@@ -69,7 +69,7 @@ struct ContentStorerTests {
       let contents = [
         [UInt8].random(count: 100_000_000, seed: 5), [UInt8].text(count: 100_000_000, seed: 6),
       ]
-      let (store, stored, stats) = try storeRoundTrip(contents, codec: codec, in: folder)
+      let (store, stored, stats) = try await storeRoundTrip(contents, codec: codec, in: folder)
       for (content, result) in zip(contents, stored) {
         #expect(result.id == ObjectHasher.id(of: content))
         #expect(try readContent(result.id, store) == content)
@@ -84,7 +84,7 @@ struct ContentStorerTests {
   @Test func deduplicatesRepeatedContent() async throws {
     try await withTemporaryDirectory { folder in
       let big = [UInt8].random(count: 2_000_000, seed: 9)
-      let (_, _, stats) = try storeRoundTrip([big, big, big + [1]], codec: .lz4, in: folder)
+      let (_, _, stats) = try await storeRoundTrip([big, big, big + [1]], codec: .lz4, in: folder)
       #expect(stats.bytesDeduplicated >= 2 * 2_000_000 - 300_000)
       #expect(stats.rawBytesWritten < 2_000_000 + 700_000)
     }

@@ -1,28 +1,14 @@
 import ArtStore
-import Synchronization
-
-/// Hands out indexes 0, 1, 2, … to workers that share a list of jobs, so
-/// each job is taken exactly once.
-///
-/// Safe to share across tasks: one atomic integer.
-final class WorkCounter: Sendable {
-  private let next = Atomic<Int>(0)
-
-  /// The next unclaimed index (may be past the end of the jobs).
-  func claim() -> Int {
-    next.add(1, ordering: .relaxed).oldValue
-  }
-}
 
 /// Runs `work` for every index below `count` on up to one task per core,
-/// each task keeping its own state from `makeState`, and returns the
-/// results of each task.
+/// each task keeping its own state from `makeState`, and returns what each
+/// task's `finish` made of its state.
 func forEachConcurrently<State, Result: Sendable>(
   count: Int, makeState: @escaping @Sendable () -> State,
-  _ work: @escaping @Sendable (inout State, Int) throws -> Void,
+  _ work: @escaping @Sendable (inout State, Int) async throws -> Void,
   finish: @escaping @Sendable (consuming State) -> Result
 ) async throws -> [Result] {
-  let counter = WorkCounter()
+  let counter = IndexCounter()
   let workers = min(Syscalls.processorCount, max(1, count))
   return try await withThrowingTaskGroup(of: Result.self) { group in
     for _ in 0..<workers {
@@ -32,7 +18,7 @@ func forEachConcurrently<State, Result: Sendable>(
           try Task.checkCancellation()
           let index = counter.claim()
           if index >= count { return finish(state) }
-          try work(&state, index)
+          try await work(&state, index)
         }
       }
     }

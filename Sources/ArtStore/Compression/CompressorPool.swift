@@ -1,0 +1,23 @@
+import Synchronization
+
+/// Compressors for one codec, lent to one task at a time so their buffers
+/// and zlib state are reused across objects.
+///
+/// Safe to share across tasks.
+public final class CompressorPool: Sendable {
+  /// The codec every compressor uses.
+  public let codec: Codec
+  private let idle = Mutex<[Compressor]>([])
+
+  /// An empty pool; compressors are made on first use.
+  public init(codec: Codec) {
+    self.codec = codec
+  }
+
+  /// Calls `body` with a compressor no other task holds.
+  public func withCompressor<R>(_ body: (Compressor) throws -> R) rethrows -> R {
+    let compressor = idle.withLock { $0.popLast() } ?? Compressor(codec: codec)
+    defer { idle.withLock { $0.append(compressor) } }
+    return try body(compressor)
+  }
+}
