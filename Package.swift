@@ -30,12 +30,14 @@ let package = Package(
     // System C libraries: Debian packages zlib1g-dev and liblz4-dev.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+    // Linux flags Swift's Glibc module leaves out (O_DIRECT).
+    .target(name: "CArtSystem"),
 
     // Bytes -> chunks -> content-addressed objects -> packs + indexes.
     // Knows nothing of working folders, versions or refs.
     .target(
       name: "ArtStore",
-      dependencies: ["CZlib", "CLZ4", systemPackage, crypto],
+      dependencies: ["CZlib", "CLZ4", "CArtSystem", systemPackage, crypto],
       swiftSettings: swiftSettings),
     // Working folder -> manifests -> versions -> refs.
     .target(

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CArtSystem
 package import SystemPackage
 
 /// Calls `body` until it does not fail with `EINTR`.
@@ -162,6 +163,41 @@ package enum Syscalls {
       throw ArtError.io("read status of", path.string, Errno(rawValue: errno))
     }
     return FileStatus(info)
+  }
+
+  /// Creates `path` (which must not exist) for writing, with O_DIRECT when
+  /// the file system supports it; returns whether it did.
+  package static func createForDirectWriting(_ path: FilePath) throws -> (FileDescriptor, Bool) {
+    let base: FileDescriptor.OpenOptions = [.create, .exclusiveCreate, .closeOnExec]
+    let permissions: FilePermissions = [.ownerRead, .groupRead, .otherRead, .ownerWrite]
+    let direct = art_o_direct()
+    if direct != 0 {
+      do {
+        let fd = try FileDescriptor.open(
+          path, .writeOnly, options: base.union(.init(rawValue: direct)),
+          permissions: permissions)
+        return (fd, true)
+      } catch {
+        // tmpfs and some network file systems refuse O_DIRECT: write buffered.
+        if (error as? Errno) != .invalidArgument { throw ArtError.io("create", path.string, error) }
+      }
+    }
+    do {
+      return (
+        try FileDescriptor.open(path, .writeOnly, options: base, permissions: permissions), false
+      )
+    } catch {
+      throw ArtError.io("create", path.string, error)
+    }
+  }
+
+  /// Sets an open file's length (`ftruncate(2)`).
+  package static func truncate(_ fd: FileDescriptor, to size: UInt64, path: FilePath) throws {
+    do {
+      try retryingOnInterrupt { ftruncate(fd.rawValue, off_t(size)) }
+    } catch {
+      throw ArtError.io("truncate", path.string, error)
+    }
   }
 
   /// The process id, used to name temporary files.

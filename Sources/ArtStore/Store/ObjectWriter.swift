@@ -40,9 +40,22 @@ public final class ObjectWriter: Sendable {
 
   private struct State: ~Copyable {
     var pack: PackWriter?
+    /// Full packs waiting for their last in-flight writes before publishing.
+    var sealed: [PackWriter] = []
     var written = Set<ObjectID>()
     var statistics = WriteStatistics()
+    /// The first failure to publish a sealed pack; ``finish()`` throws it.
+    var failure: (any Error)?
+    /// Full buffers waiting for the task that is writing (the drainer).
+    var queue: [PackWriter.PendingWrite] = []
+    /// Whether some task is draining `queue`.
+    var draining = false
   }
+
+  /// Past this many queued buffers (1 MiB each) a task writes its own
+  /// buffer instead of queueing it, so memory stays bounded when the disk
+  /// is slower than the cores.
+  private static let queueLimit = 16
 
   private let state: Mutex<State>
 
@@ -85,22 +98,103 @@ public final class ObjectWriter: Sendable {
       if tryCompressing, raw.count >= Compressor.minimumSize {
         policy?.record(shrank: codec != .none)
       }
-      return try state.withLock { (state) throws -> Bool in
-        if !state.written.insert(id).inserted { return false }
+      let pending = try state.withLock { (state) throws -> [PackWriter.PendingWrite]? in
+        if !state.written.insert(id).inserted { return nil }
         if state.pack == nil { state.pack = try PackWriter(directory: store.directory) }
-        guard let pack = state.pack else { return false }
-        try pack.append(id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored)
+        guard let pack = state.pack else { return nil }
+        let pending = pack.append(
+          id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored)
         state.statistics.objectsWritten += 1
         state.statistics.rawBytesWritten += UInt64(raw.count)
         state.statistics.storedBytesWritten += UInt64(stored.count)
         if pack.size >= maximumPackSize {
           state.pack = nil
-          if let packID = try pack.finish() {
-            try store.add(packID: packID)
-            state.statistics.packs.append(packID)
-          }
+          state.sealed.append(pack)
+          try publishIdleSealedPacks(&state)
         }
-        return true
+        return pending
+      }
+      guard let pending else { return false }
+      for write in pending { try submit(write) }
+      return true
+    }
+  }
+
+  /// Writes `pending` outside the lock. One task at a time drains the queue
+  /// of full buffers while the others go back to hashing and compressing,
+  /// so tasks neither wait on the lock during I/O nor contend on the file.
+  private func submit(_ pending: PackWriter.PendingWrite) throws {
+    enum Role { case drainer, queued, selfWrite }
+    let role = state.withLock { state -> Role in
+      if !state.draining {
+        state.draining = true
+        state.queue.append(pending)
+        return .drainer
+      }
+      if state.queue.count < Self.queueLimit {
+        state.queue.append(pending)
+        return .queued
+      }
+      return .selfWrite
+    }
+    switch role {
+    case .queued:
+      return
+    case .selfWrite:
+      do {
+        try pending.pack.write(pending)
+      } catch {
+        state.withLock { $0.failure = $0.failure ?? error }
+        complete([pending])
+        throw error
+      }
+      complete([pending])
+    case .drainer:
+      while true {
+        let batch = state.withLock { state -> [PackWriter.PendingWrite] in
+          if state.queue.isEmpty { state.draining = false }
+          defer { state.queue.removeAll() }
+          return state.queue
+        }
+        if batch.isEmpty { return }
+        var failure: (any Error)? = nil
+        for write in batch where failure == nil {
+          do { try write.pack.write(write) } catch { failure = error }
+        }
+        if let failure {
+          // Recorded before completing, so no pack with a lost write is
+          // published; finish() throws it.
+          state.withLock { state in
+            state.failure = state.failure ?? failure
+            state.draining = false
+          }
+          complete(batch)
+          throw failure
+        }
+        complete(batch)
+      }
+    }
+  }
+
+  /// Marks writes done and publishes sealed packs that have none left.
+  private func complete(_ writes: [PackWriter.PendingWrite]) {
+    state.withLock { state in
+      for write in writes { write.pack.completed(write) }
+      do {
+        try publishIdleSealedPacks(&state)
+      } catch {
+        state.failure = state.failure ?? error
+      }
+    }
+  }
+
+  private func publishIdleSealedPacks(_ state: inout State) throws {
+    if state.failure != nil { return }
+    while let index = state.sealed.firstIndex(where: { $0.inFlight == 0 }) {
+      let pack = state.sealed.remove(at: index)
+      if let packID = try pack.finish() {
+        try store.add(packID: packID)
+        state.statistics.packs.append(packID)
       }
     }
   }
@@ -120,6 +214,10 @@ public final class ObjectWriter: Sendable {
   /// Publishes the last pack and returns the session's totals.
   public func finish() throws -> WriteStatistics {
     try state.withLock { (state) throws -> WriteStatistics in
+      if let failure = state.failure { throw failure }
+      // Every task has returned, so the last drainer emptied the queue.
+      precondition(state.queue.isEmpty && !state.draining, "finish() while writes are queued")
+      try publishIdleSealedPacks(&state)
       if let pack = state.pack {
         state.pack = nil
         if let packID = try pack.finish() {
@@ -136,6 +234,8 @@ public final class ObjectWriter: Sendable {
     state.withLock {
       $0.pack?.abandon()
       $0.pack = nil
+      for pack in $0.sealed { pack.abandon() }
+      $0.sealed = []
     }
   }
 }

@@ -95,3 +95,30 @@ extension Tag {
   /// Tests that move 100 MB or more.
   @Tag static var large: Self
 }
+
+@Suite("ObjectWriter")
+struct ObjectWriterTests {
+  @Test func rollsOverToNewPacksAtTheSizeLimit() async throws {
+    try await withTemporaryDirectory { folder in
+      let packs = folder.appending("packs")
+      try Syscalls.makeDirectories(packs)
+      let writer = ObjectWriter(
+        store: try ObjectStore(directory: packs), codec: .lz4, maximumPackSize: 1 << 20)
+      let storer = ContentStorer(writer: writer, chunker: Chunker(parameters: .default))
+      let contents = (0..<4).map { [UInt8].random(count: 3_000_000, seed: UInt64($0)) }
+      var ids: [ObjectID] = []
+      for content in contents {
+        var source = ArraySource(content)
+        ids.append(try await storer.store(&source).id)
+      }
+      let statistics = try writer.finish()
+      #expect(statistics.packs.count >= 10)
+      let store = try ObjectStore(directory: packs)
+      #expect(store.allPacks.count == statistics.packs.count)
+      for pack in store.allPacks { _ = try pack.verify() }
+      for (id, content) in zip(ids, contents) { #expect(try readContent(id, store) == content) }
+      let leftovers = try directoryEntries(packs).filter { $0.starts(with: Array("tmp-".utf8)) }
+      #expect(leftovers.isEmpty)
+    }
+  }
+}
