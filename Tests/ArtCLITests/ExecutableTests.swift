@@ -11,7 +11,8 @@ struct ExecutableTests {
     try await withTemporaryDirectory { folder in
       let outside = try ArtProcess.run(["count-objects"], in: folder)
       #expect(outside.status == 1)
-      #expect(outside.standardError.contains("art: error: not inside an art repository (run 'art init')"))
+      #expect(
+        outside.standardError.contains("art: error: not inside an art repository (run 'art init')"))
 
       let first = try ArtProcess.run(["init"], in: folder)
       #expect(first.status == 0)
@@ -80,7 +81,8 @@ struct ExecutableTests {
       let id = try #require(written.lines.first)
       #expect(id.count == 64)
 
-      let read = try ArtProcess.run(["read-manifest", String(id.prefix(8)), "restored"], in: folder)
+      let read = try ArtProcess.run(
+        ["read-manifest", String(id.prefix(8)), "restored"], in: folder)
       #expect(read.status == 0, "\(read.standardError)")
       try Syscalls.unlink(data.appending("pipe"))
       let diff = try ArtProcess.runTool(
@@ -112,7 +114,8 @@ struct ExecutableTests {
       _ = try ArtProcess.run(["init"], in: folder)
       let content = [UInt8].text(count: 50_000, seed: 8)
       try writeFile(content, to: folder.appending("f.csv"))
-      let id = try #require(try ArtProcess.run(["hash-object", "-w", "f.csv"], in: folder).lines.first)
+      let id = try #require(
+        try ArtProcess.run(["hash-object", "-w", "f.csv"], in: folder).lines.first)
       let packs = folder.appending(".art/objects/packs")
       let name = try #require(
         try FileManager.default.contentsOfDirectory(atPath: packs.string).first {
@@ -157,7 +160,8 @@ struct ExecutableTests {
       let folderArgument = try ArtProcess.run(["hash-object", "."], in: folder)
       #expect(folderArgument.standardError.contains("write-manifest"))
 
-      try writeFile(Array("[core]\ncompression = fast\n".utf8), to: folder.appending(".art/config.new"))
+      try writeFile(
+        Array("[core]\ncompression = fast\n".utf8), to: folder.appending(".art/config.new"))
       try FileManager.default.removeItem(atPath: folder.appending(".art/config").string)
       try FileManager.default.moveItem(
         atPath: folder.appending(".art/config.new").string,

@@ -21,7 +21,8 @@ public enum ArtProcess {
   /// The `art` executable in the build folder of the running tests.
   public static var binary: String {
     if let path = ProcessInfo.processInfo.environment["ART_BINARY"] { return path }
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+    let executable =
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
       ?? CommandLine.arguments[0]
     var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
     // The test runner sits in <build>/<config>/ or in an .xctest bundle below it.

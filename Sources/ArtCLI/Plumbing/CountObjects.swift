@@ -1,7 +1,7 @@
 import ArgumentParser
 import ArtCore
-import SystemPackage
 import ArtStore
+import SystemPackage
 
 extension ArtCommand {
   struct CountObjects: ArtSubcommand {

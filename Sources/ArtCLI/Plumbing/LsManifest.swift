@@ -51,7 +51,10 @@ extension ArtCommand {
 
     static func line(_ entry: ManifestEntry, path: String, long: Bool) -> String {
       let mode = Formatting.mode(kind: "\(entry.kind)", permissions: entry.mode)
-      let size = long ? " " + String(repeating: " ", count: max(0, 10 - "\(entry.size)".count)) + "\(entry.size)" : ""
+      let size =
+        long
+        ? " " + String(repeating: " ", count: max(0, 10 - "\(entry.size)".count)) + "\(entry.size)"
+        : ""
       return "\(mode) \(entry.kind) \(entry.id)\(size)\t\(path)"
     }
 

@@ -21,7 +21,9 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(name: .shortAndLong, help: "List every object: id, kind, raw size, stored size, codec, offset.")
+    @Flag(
+      name: .shortAndLong,
+      help: "List every object: id, kind, raw size, stored size, codec, offset.")
     var verbose = false
 
     @Flag(help: "Print the result as JSON.")

@@ -2,7 +2,9 @@ public import ArtStore
 
 /// One name in a folder's manifest.
 public struct ManifestEntry: Sendable, Equatable {
-  /// What the entry is. Raw values are on disk and never renumbered.
+  /// What the entry is.
+  ///
+  /// Raw values are on disk and never renumbered.
   public enum Kind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// A file stored as one blob; id = blob id = the file's SHA-256.
     case file = 1

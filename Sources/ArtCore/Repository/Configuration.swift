@@ -1,6 +1,8 @@
 public import ArtStore
 
-/// The settings in `.art/config`, a git-style text file:
+/// The settings in `.art/config`.
+///
+/// A git-style text file:
 ///
 /// ```
 /// [core]
@@ -76,7 +78,8 @@ public struct Configuration: Sendable, Equatable {
       do {
         compression = try Codec(name: value)
       } catch {
-        throw Self.malformed(file, line, "core.compression must be lz4, zlib or none, not '\(value)'")
+        throw Self.malformed(
+          file, line, "core.compression must be lz4, zlib or none, not '\(value)'")
       }
     }
     let defaults = ChunkerParameters.default

@@ -1,7 +1,9 @@
 public import ArtStore
 
-/// One immutable version of an artifact. Its object id is the SHA-256 of
-/// ``encoded()``, and equal records encode to equal bytes.
+/// One immutable version of an artifact.
+///
+/// Its object id is the SHA-256 of ``encoded()``, and equal records encode
+/// to equal bytes.
 ///
 /// Layout, format version 1 (little-endian; "string" is a u32 byte length
 /// then UTF-8; "id?" is a u8 0/1 flag then 32 bytes if 1):

@@ -20,7 +20,9 @@ public struct Snapshot: Sendable {
 }
 
 /// Stores a folder tree: every file as a blob or chunks, every folder as a
-/// manifest, bottom-up. Never reads `.art` folders, never follows symbolic
+/// manifest, bottom-up.
+///
+/// Never reads `.art` folders, never follows symbolic
 /// links, skips special files.
 ///
 /// Files are read, hashed, chunked and compressed by one worker per core,

@@ -1,12 +1,15 @@
-/// The sizes that content-defined chunking aims for. Fixed per repository in
-/// `.art/config` at `art init`: changing them later stops new chunks from
+/// The sizes that content-defined chunking aims for.
+///
+/// Fixed per repository in `.art/config` at `art init`: changing them later stops new chunks from
 /// deduplicating against old ones.
 public struct ChunkerParameters: Sendable, Equatable {
   /// No chunk is smaller, except the last of a file.
   public var minimum: Int
   /// The size chunks cluster around; must be a power of two.
   public var average: Int
-  /// No chunk is larger. Files up to this size are stored whole, as one blob.
+  /// No chunk is larger.
+  ///
+  /// Files up to this size are stored whole, as one blob.
   public var maximum: Int
 
   /// 16 KiB / 64 KiB / 256 KiB; `Docs/FORMAT.md` says why.

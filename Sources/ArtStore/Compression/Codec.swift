@@ -1,8 +1,9 @@
 import CLZ4
 import CZlib
 
-/// How an object's bytes are stored in a pack. Raw values are on disk and are
-/// never renumbered.
+/// How an object's bytes are stored in a pack.
+///
+/// Raw values are on disk and are never renumbered.
 public enum Codec: UInt8, CaseIterable, Sendable, CustomStringConvertible {
   /// Stored as is.
   case none = 0
@@ -128,7 +129,8 @@ extension Codec {
     switch self {
     case .none:
       guard stored.count == output.count else {
-        throw ArtError.corrupt(subject, "stored length \(stored.count) is not raw length \(output.count)")
+        throw ArtError.corrupt(
+          subject, "stored length \(stored.count) is not raw length \(output.count)")
       }
       if let base = stored.baseAddress, stored.count > 0 {
         output.baseAddress?.copyMemory(from: base, byteCount: stored.count)

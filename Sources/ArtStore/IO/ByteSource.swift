@@ -1,9 +1,10 @@
+public import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-public import SystemPackage
 
 /// Something that yields bytes in order: an open file or standard input.
 public protocol ByteSource {
@@ -91,7 +92,8 @@ package func readExactly(
       throw ArtError.io("read", path.string, error)
     }
     if count == 0 {
-      throw ArtError.corrupt(path.string, "ends at byte \(offset + Int64(filled)), before the data it lists")
+      throw ArtError.corrupt(
+        path.string, "ends at byte \(offset + Int64(filled)), before the data it lists")
     }
     filled += count
   }

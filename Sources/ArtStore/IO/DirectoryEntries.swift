@@ -1,9 +1,10 @@
+package import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import SystemPackage
 
 /// The names in one folder, read with `opendir`/`readdir`, without `.` and
 /// `..`, as raw bytes (names need not be valid UTF-8 on disk).

@@ -1,9 +1,10 @@
+public import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-public import SystemPackage
 
 /// A read-only memory mapping of a whole file that art wrote and never
 /// changes (a pack index).

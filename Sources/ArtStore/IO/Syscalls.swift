@@ -1,3 +1,6 @@
+import CArtSystem
+package import SystemPackage
+
 // The only folder that calls libc directly: thin wrappers that retry on EINTR
 // and turn failures into `ArtError` values naming the path.
 #if canImport(Glibc)
@@ -5,8 +8,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CArtSystem
-package import SystemPackage
 
 /// Calls `body` until it does not fail with `EINTR`.
 @discardableResult
@@ -230,6 +231,7 @@ package struct FileStatus: Sendable {
     size = Int64(info.st_size)
     permissions = UInt32(info.st_mode & 0o7777)
     inode = UInt64(info.st_ino)
-    modificationNanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    modificationNanoseconds =
+      Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
   }
 }

@@ -69,7 +69,9 @@ public struct ByteReader {
       throw ArtError.corrupt(subject, "ends before the \(size)-byte field at offset \(offset)")
     }
     defer { offset += size }
-    return data.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+    return data.withUnsafeBytes {
+      T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
   }
 }
 

@@ -1,4 +1,6 @@
-/// What an object holds. Raw values are on disk and never renumbered.
+/// What an object holds.
+///
+/// Raw values are on disk and never renumbered.
 public enum ObjectKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
   /// A whole small file's bytes, or one chunk of a large file.
   case blob = 1

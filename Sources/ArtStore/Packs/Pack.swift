@@ -28,7 +28,8 @@ public final class Pack: Sendable {
       descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
     } catch {
       if (error as? Errno) == .noSuchFileOrDirectory {
-        throw ArtError.corrupt(path.string, "the pack is missing but its index '\(indexPath)' exists")
+        throw ArtError.corrupt(
+          path.string, "the pack is missing but its index '\(indexPath)' exists")
       }
       throw ArtError.io("open", path.string, error)
     }

@@ -1,8 +1,9 @@
 import Crypto
 public import SystemPackage
 
-/// The lookup table beside a pack: id → where the object is. Read through
-/// mmap; a lookup touches the fan-out entry and about log2(N) ids.
+/// The lookup table beside a pack: id → where the object is.
+///
+/// Read through mmap; a lookup touches the fan-out entry and about log2(N) ids.
 ///
 /// Layout, format version 1 (little-endian):
 ///

@@ -79,7 +79,8 @@ extension Pack {
     for entry in entries {
       guard entry.offset == expectedOffset else {
         throw ArtError.corrupt(
-          path.string, "object \(entry.id) is at offset \(entry.offset), expected \(expectedOffset)")
+          path.string, "object \(entry.id) is at offset \(entry.offset), expected \(expectedOffset)"
+        )
       }
       _ = try read(entry)
       expectedOffset = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength

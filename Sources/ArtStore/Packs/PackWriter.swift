@@ -134,7 +134,9 @@ final class PackWriter: @unchecked Sendable {
   }
 
   /// Writes the last blocks, footer and trailer, syncs, and publishes pack
-  /// and index. Call only when no write is in flight.
+  /// and index.
+  ///
+  /// Call only when no write is in flight.
   ///
   /// Returns the pack id, or nil when no object was appended (nothing is
   /// published then).

@@ -218,7 +218,8 @@ public enum ContentReader {
       for chunk in list.chunks {
         let data = try store.read(chunk.id, as: .blob)
         guard UInt64(data.count) == chunk.size else {
-          throw ArtError.corrupt("chunk \(chunk.id)", "it is \(data.count) bytes, its list says \(chunk.size)")
+          throw ArtError.corrupt(
+            "chunk \(chunk.id)", "it is \(data.count) bytes, its list says \(chunk.size)")
         }
         try data.withUnsafeBytes { (b) throws in
           hasher.update(b)

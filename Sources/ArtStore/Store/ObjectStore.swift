@@ -115,7 +115,8 @@ public final class ObjectStore: Sendable {
     }
     let list = found.sorted().prefix(10).map { "  \($0.hex) \(kindName($0))" }
     throw ArtError(
-      .ambiguous, "object id '\(prefix)' is ambiguous; candidates:\n" + list.joined(separator: "\n"),
+      .ambiguous,
+      "object id '\(prefix)' is ambiguous; candidates:\n" + list.joined(separator: "\n"),
       hint: "give more hex digits")
   }
 

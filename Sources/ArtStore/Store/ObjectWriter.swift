@@ -82,6 +82,7 @@ public final class ObjectWriter: Sendable {
     try write(raw, kind: kind, id: id, compressor: compressor, tryCompressing: true, policy: nil)
   }
 
+  @discardableResult
   func write(
     _ raw: UnsafeRawBufferPointer, kind: ObjectKind, id: ObjectID, compressor: Compressor,
     tryCompressing: Bool, policy: CompressionPolicy?
@@ -120,7 +121,9 @@ public final class ObjectWriter: Sendable {
     }
   }
 
-  /// Writes `pending` outside the lock. One task at a time drains the queue
+  /// Writes `pending` outside the lock.
+  ///
+  /// One task at a time drains the queue
   /// of full buffers while the others go back to hashing and compressing,
   /// so tasks neither wait on the lock during I/O nor contend on the file.
   private func submit(_ pending: PackWriter.PendingWrite) throws {

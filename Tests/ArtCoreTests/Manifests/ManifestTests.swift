@@ -13,7 +13,9 @@ struct ManifestTests {
   }
 
   @Test func sortsByNameBytesAndRoundTrips() throws {
-    let manifest = try Manifest(entries: [entry("b"), entry("É"), entry("a b"), entry("B", .folder)])
+    let manifest = try Manifest(entries: [
+      entry("b"), entry("É"), entry("a b"), entry("B", .folder),
+    ])
     #expect(manifest.entries.map(\.name) == ["B", "a b", "b", "É"])
     let decoded = try Manifest(decoding: manifest.encoded(), id: id)
     #expect(decoded == manifest)
@@ -81,7 +83,9 @@ struct ConfigurationTests {
     #expect(error?.message.contains("line 2") == true)
     #expect(throws: ArtError.self) { try Configuration(parsing: "[core\n", file: "config") }
     #expect(throws: ArtError.self) { try Configuration(parsing: "key = 1\n", file: "config") }
-    #expect(throws: ArtError.self) { try Configuration(parsing: "[chunking]\nmin = -4\n", file: "c") }
+    #expect(throws: ArtError.self) {
+      try Configuration(parsing: "[chunking]\nmin = -4\n", file: "c")
+    }
   }
 
   @Test func refusesNewerFormat() {

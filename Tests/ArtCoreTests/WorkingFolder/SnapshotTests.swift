@@ -35,11 +35,13 @@ struct SnapshotTests {
       let diff = try ArtProcess.runTool(
         "/usr/bin/diff", ["-r", "--no-dereference", "data", "out"], in: folder)
       #expect(diff.status == 0, "\(diff.standardOutput)")
-      let mode = try FileManager.default.attributesOfItem(atPath: target.appending("a.txt").string)[
-        .posixPermissions] as? Int
+      let mode =
+        try FileManager.default.attributesOfItem(atPath: target.appending("a.txt").string)[
+          .posixPermissions] as? Int
       #expect(mode == 0o755)
       #expect(
-        try FileManager.default.destinationOfSymbolicLink(atPath: target.appending("outside").string)
+        try FileManager.default.destinationOfSymbolicLink(
+          atPath: target.appending("outside").string)
           == "/etc/passwd")
     }
   }

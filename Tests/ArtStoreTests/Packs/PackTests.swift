@@ -65,7 +65,9 @@ struct PackTests {
       let idB = try writer.write(b, kind: .blob, compressor: compressor)
       _ = try writer.finish()
       let store = try ObjectStore(directory: packs)
-      let error = #expect(throws: ArtError.self) { try store.resolve(ObjectIDPrefix(idA.prefix(4))) }
+      let error = #expect(throws: ArtError.self) {
+        try store.resolve(ObjectIDPrefix(idA.prefix(4)))
+      }
       #expect(error?.code == .ambiguous)
       #expect(error?.message.contains(idA.hex) == true)
       #expect(error?.message.contains(idB.hex) == true)
