@@ -73,6 +73,17 @@ def generate_large(folder, size):
             row += 100000
 
 
+def generate_huge(folder):
+    """One 4 GiB file: 2 GiB of random bytes, then 2 GiB of CSV-like text."""
+    os.makedirs(folder, exist_ok=True)
+    generate_large(folder, 2048 * MiB)
+    with open(os.path.join(folder, "random.bin"), "ab") as out:
+        with open(os.path.join(folder, "table.csv"), "rb") as text:
+            shutil.copyfileobj(text, out, 8 * MiB)
+    os.remove(os.path.join(folder, "table.csv"))
+    os.rename(os.path.join(folder, "random.bin"), os.path.join(folder, "huge.bin"))
+
+
 def dataset_bytes(folder):
     total = 0
     for root, _, files in os.walk(folder):
@@ -109,7 +120,7 @@ def main():
     parser.add_argument("--work", required=True, help="folder for data and repositories")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--large-size", type=int, default=512, help="MiB per large file")
-    parser.add_argument("--only", choices=["small", "large"], help="run one dataset")
+    parser.add_argument("--only", choices=["small", "large", "huge"], help="run one dataset")
     args = parser.parse_args()
 
     art = os.path.abspath(args.art)
@@ -131,6 +142,13 @@ def main():
              lambda folder: generate_large(folder, size))
         )
 
+    if args.only == "huge":
+        # Memory check: one 4 GiB file (2 GiB random, 2 GiB text).
+        datasets.append(
+            ("huge", os.path.join(data, "huge-4096"),
+             generate_huge)
+        )
+
     summary = []
     for name, folder, generate in datasets:
         if not os.path.isdir(folder):
@@ -140,7 +158,9 @@ def main():
         total = dataset_bytes(folder)
         files = sum(len(f) for _, _, f in os.walk(folder))
         print(f"\n== {name}: {files} files, {total / MiB:.0f} MiB ==", flush=True)
-        results = {"art write-manifest": [], "git add -A": []}
+        results = {"art write-manifest": []}
+        if name != "huge":
+            results["git add -A"] = []
         if name == "large":
             results["sha256+lz4 (1 core)"] = []
         for round_ in range(args.rounds):
@@ -151,6 +171,10 @@ def main():
             reread(folder)
             results["art write-manifest"].append(
                 timed([art, "-C", repo, "write-manifest", folder]))
+            if name == "huge":
+                line = f"art {results['art write-manifest'][-1][0]:.2f}s"
+                print(f"round {round_ + 1}: {line}", flush=True)
+                continue
             # git: a fresh git dir with the dataset as its work tree.
             git_dir = os.path.join(runs, f"git-{name}-{round_}")
             subprocess.run(["git", "init", "-q", "--bare", git_dir], check=True)

@@ -54,6 +54,12 @@ public final class Output: Sendable {
           state.err += bytes
           return nil
         }
+        // Keep the two streams in order on a terminal: what was printed to
+        // standard output first appears first.
+        if !state.out.isEmpty {
+          _ = try? state.out.withUnsafeBytes { try FileDescriptor.standardOutput.writeAll($0) }
+          state.out.removeAll(keepingCapacity: true)
+        }
         return Array(bytes)
       }
     }
