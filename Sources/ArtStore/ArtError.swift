@@ -71,4 +71,11 @@ extension ArtError {
       .corruptData, "'\(file)' is corrupt: \(detail)",
       hint: "run 'art verify-pack' to list every damaged object")
   }
+
+  /// `subject` has a format version newer than this build reads.
+  package static func newerFormat(_ subject: String, _ version: some BinaryInteger) -> ArtError {
+    ArtError(
+      .unsupportedFormat, "\(subject) has format version \(version)",
+      hint: "this repository was written by a newer art; upgrade art to read it")
+  }
 }

@@ -63,16 +63,7 @@ public struct Manifest: Sendable, Equatable {
   public init(decoding bytes: [UInt8], id: ObjectID) throws {
     let subject = "manifest \(id)"
     var reader = ByteReader(bytes, subject: subject)
-    guard try reader.bytes(4) == Self.magic else {
-      throw ArtError.corrupt(subject, "bad magic number")
-    }
-    let version = try reader.uint8()
-    guard version == 1 else {
-      throw ArtError(
-        .unsupportedFormat, "\(subject) has format version \(version)",
-        hint: "this repository was written by a newer art; upgrade art to read it")
-    }
-    _ = try reader.bytes(3)
+    try reader.objectHeader(magic: Self.magic)
     let count = try reader.uint64()
     guard count <= UInt64(reader.remaining / 48) else {
       throw ArtError.corrupt(subject, "entry count \(count) does not fit its size")

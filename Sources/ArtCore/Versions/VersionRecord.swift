@@ -115,14 +115,7 @@ public struct VersionRecord: Sendable, Equatable {
   public init(decoding bytes: [UInt8], id: ObjectID) throws {
     let subject = "version \(id)"
     var r = ByteReader(bytes, subject: subject)
-    guard try r.bytes(4) == Self.magic else { throw ArtError.corrupt(subject, "bad magic number") }
-    let version = try r.uint8()
-    guard version == 1 else {
-      throw ArtError(
-        .unsupportedFormat, "\(subject) has format version \(version)",
-        hint: "this repository was written by a newer art; upgrade art to read it")
-    }
-    _ = try r.bytes(3)
+    try r.objectHeader(magic: Self.magic)
     artifact = try r.string()
     type = try r.string()
     number = try r.uint64()

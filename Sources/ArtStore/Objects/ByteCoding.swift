@@ -47,6 +47,18 @@ public struct ByteReader {
     return Array(data[offset..<offset + count])
   }
 
+  /// Reads the 8-byte header every object format starts with: 4 bytes of
+  /// `magic`, a u8 version that must be 1, and 3 zero bytes.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` for a bad magic number,
+  ///   `.unsupportedFormat` for a newer version.
+  public mutating func objectHeader(magic: [UInt8]) throws {
+    guard try bytes(4) == magic else { throw ArtError.corrupt(subject, "bad magic number") }
+    let version = try uint8()
+    guard version == 1 else { throw ArtError.newerFormat(subject, version) }
+    _ = try bytes(3)
+  }
+
   public mutating func uint8() throws -> UInt8 { try integer() }
   public mutating func uint16() throws -> UInt16 { try integer() }
   public mutating func uint32() throws -> UInt32 { try integer() }

@@ -62,16 +62,7 @@ public struct ChunkList: Sendable, Equatable {
   ///   `.unsupportedFormat` for a newer version.
   public init(decoding bytes: [UInt8], id: ObjectID, subject: String) throws {
     var reader = ByteReader(bytes, subject: subject)
-    guard try reader.bytes(4) == Self.magic else {
-      throw ArtError.corrupt(subject, "chunk list \(id) has a bad magic number")
-    }
-    let version = try reader.uint8()
-    guard version == 1 else {
-      throw ArtError(
-        .unsupportedFormat, "chunk list \(id) has format version \(version)",
-        hint: "this repository was written by a newer art; upgrade art to read it")
-    }
-    _ = try reader.bytes(3)
+    try reader.objectHeader(magic: Self.magic)
     fileSize = try reader.uint64()
     fileID = try reader.objectID()
     let count = try reader.uint64()

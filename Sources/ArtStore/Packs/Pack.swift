@@ -56,9 +56,7 @@ public final class Pack: Sendable {
     let version = header.withUnsafeBytes { $0.littleEndian(at: 8, as: UInt32.self) }
     guard version == PackFormat.version else {
       try? descriptor.close()
-      throw ArtError(
-        .unsupportedFormat, "pack '\(path)' has format version \(version)",
-        hint: "this repository was written by a newer art; upgrade art to read it")
+      throw ArtError.newerFormat("pack '\(path)'", version)
     }
   }
 

@@ -56,9 +56,7 @@ public struct PackIndex: Sendable {
       }
       let version: UInt32 = b.littleEndian(at: 8)
       guard version == 1 else {
-        throw ArtError(
-          .unsupportedFormat, "pack index '\(name)' has format version \(version)",
-          hint: "this repository was written by a newer art; upgrade art to read it")
+        throw ArtError.newerFormat("pack index '\(name)'", version)
       }
       let count: UInt64 = b.littleEndian(at: 16)
       var previous: UInt32 = 0
