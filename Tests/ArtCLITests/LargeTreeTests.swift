@@ -45,6 +45,39 @@ struct LargeTreeTests {
   }
 }
 
+extension LargeTreeTests {
+  static let realTree = "/usr/share/doc"
+
+  /// A real tree from the system: thousands of files of every size, symlinks
+  /// (some pointing outside it), unusual names.
+  @Test(.tags(.large), .enabled(if: FileManager.default.fileExists(atPath: realTree)))
+  func realTreeHashesLikeSha256sumAndRoundTrips() async throws {
+    try await withTemporaryDirectory { folder in
+      #expect(try ArtProcess.run(["init"], in: folder).status == 0)
+      let find = try ArtProcess.runTool(
+        "/usr/bin/find", [Self.realTree, "-type", "f", "-readable"], in: folder)
+      let files = find.lines.sorted()
+      #expect(files.count > 100)
+      for batch in stride(from: 0, to: files.count, by: 2000) {
+        let slice = Array(files[batch..<min(batch + 2000, files.count)])
+        let art = try ArtProcess.run(["hash-object"] + slice, in: folder)
+        #expect(art.status == 0, "\(art.standardError)")
+        let sums = try ArtProcess.runTool("/usr/bin/sha256sum", slice, in: folder)
+        #expect(art.lines == sums.lines.map { String($0.prefix(64)) })
+      }
+
+      let written = try ArtProcess.run(["write-manifest", Self.realTree], in: folder)
+      #expect(written.status == 0, "\(written.standardError)")
+      let id = try #require(written.lines.first)
+      let read = try ArtProcess.run(["read-manifest", id, "restored"], in: folder)
+      #expect(read.status == 0, "\(read.standardError)")
+      let diff = try ArtProcess.runTool(
+        "/usr/bin/diff", ["-r", "--no-dereference", Self.realTree, "restored"], in: folder)
+      #expect(diff.status == 0, "\(diff.standardOutput.prefix(2000))")
+    }
+  }
+}
+
 private func makeFolder(_ path: FilePath) throws {
   try FileManager.default.createDirectory(atPath: path.string, withIntermediateDirectories: true)
 }
