@@ -60,6 +60,7 @@ extension ArtSubcommand {
   func run() async throws {
     let output = Output.current
     defer { output.flush() }
+    Syscalls.raiseOpenFileLimit()
     do {
       try await execute(output: output)
     } catch let error as ArtError {

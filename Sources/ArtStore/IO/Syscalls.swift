@@ -201,6 +201,17 @@ package enum Syscalls {
     }
   }
 
+  /// Raises the soft limit on open descriptors to the hard limit, as Go and
+  /// Rust programs do at start, so commands reading from many packs at once
+  /// do not fail with "Too many open files". Failure leaves the limit as it is.
+  package static func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max
+    else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+  }
+
   /// The process id, used to name temporary files.
   package static var processID: Int32 { getpid() }
 

@@ -1,29 +1,64 @@
+import Synchronization
 public import SystemPackage
 
-/// One published pack: its mapped index and an open descriptor on the
-/// `.pack` file, read with `pread` (never mapped, so reading a large pack
-/// does not grow the process's resident memory).
+/// One published pack: its mapped index, and the `.pack` file read with
+/// `pread` (never mapped, so reading a large pack does not grow the
+/// process's resident memory).
 ///
-/// Safe to share across tasks: all state is immutable after init.
+/// The `.pack` file is opened on first read, so a repository with many packs
+/// holds descriptors only for those a command reads.
+///
+/// Safe to share across tasks: the index is immutable and the descriptor is
+/// opened once under a mutex and never closed before deinit.
 public final class Pack: Sendable {
   /// The mapped index.
   public let index: PackIndex
   /// The `.pack` file.
   public let path: FilePath
-  let descriptor: FileDescriptor
+  private let indexPath: FilePath
+  private let opened = Mutex<Result<FileDescriptor, ArtError>?>(nil)
 
   /// The pack's id.
   public var id: ObjectID { index.packID }
 
-  /// Opens the pack described by the index at `indexPath`.
+  /// Maps and checks the index at `indexPath`; the pack itself is opened
+  /// and checked on first read.
   ///
-  /// - Throws: ``ArtError`` with code `.corruptData` when the pack is missing
-  ///   its header or is not the size its index records (truncated or grown).
+  /// - Throws: ``ArtError`` with code `.corruptData` or `.unsupportedFormat`
+  ///   for a damaged or newer index.
   public init(indexPath: FilePath) throws {
     index = try PackIndex(path: indexPath)
+    self.indexPath = indexPath
     var folder = indexPath
     folder.removeLastComponent()
     path = folder.appending(PackFormat.packName(index.packID))
+  }
+
+  deinit {
+    if case .success(let descriptor) = opened.withLock({ $0 }) { try? descriptor.close() }
+  }
+
+  /// The open `.pack` file, opened and checked on first use.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` when the pack is missing,
+  ///   is not the size its index records (truncated or grown), or has a bad
+  ///   header; the same error on every later call.
+  func descriptor() throws -> FileDescriptor {
+    try opened.withLock { state in
+      if state == nil {
+        do {
+          state = .success(try openAndCheck())
+        } catch {
+          state = .failure((error as? ArtError) ?? ArtError.io("open", path.string, error))
+        }
+      }
+      guard let state else { throw ArtError.corrupt(path.string, "cannot be opened") }
+      return try state.get()
+    }
+  }
+
+  private func openAndCheck() throws(ArtError) -> FileDescriptor {
+    let descriptor: FileDescriptor
     do {
       descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
     } catch {
@@ -33,35 +68,30 @@ public final class Pack: Sendable {
       }
       throw ArtError.io("open", path.string, error)
     }
-    let size = try Syscalls.status(descriptor, path: path).size
-    guard UInt64(size) == index.packSize else {
-      try? descriptor.close()
-      throw ArtError.corrupt(
-        path.string, "it is \(size) bytes but its index says \(index.packSize) (truncated?)")
-    }
-    var header = [UInt8](repeating: 0, count: PackFormat.headerSize)
     do {
-      try header.withUnsafeMutableBytes { (b) throws in
+      let size = try Syscalls.status(descriptor, path: path).size
+      guard UInt64(size) == index.packSize else {
+        throw ArtError.corrupt(
+          path.string, "it is \(size) bytes but its index says \(index.packSize) (truncated?)")
+      }
+      var header = [UInt8](repeating: 0, count: PackFormat.headerSize)
+      try header.withUnsafeMutableBytes { b in
         try readExactly(descriptor, at: 0, into: b, path: path)
       }
+      guard header.prefix(8).elementsEqual(PackFormat.magic),
+        header[12..<16].allSatisfy({ $0 == 0 })
+      else {
+        throw ArtError.corrupt(path.string, "bad header")
+      }
+      let version = header.withUnsafeBytes { $0.littleEndian(at: 8, as: UInt32.self) }
+      guard version == PackFormat.version else {
+        throw ArtError.newerFormat("pack '\(path)'", version)
+      }
+      return descriptor
     } catch {
       try? descriptor.close()
-      throw error
+      throw (error as? ArtError) ?? ArtError.io("read", path.string, error)
     }
-    guard header.prefix(8).elementsEqual(PackFormat.magic), header[12..<16].allSatisfy({ $0 == 0 })
-    else {
-      try? descriptor.close()
-      throw ArtError.corrupt(path.string, "bad header")
-    }
-    let version = header.withUnsafeBytes { $0.littleEndian(at: 8, as: UInt32.self) }
-    guard version == PackFormat.version else {
-      try? descriptor.close()
-      throw ArtError.newerFormat("pack '\(path)'", version)
-    }
-  }
-
-  deinit {
-    try? descriptor.close()
   }
 
   /// Reads, decompresses and verifies the object at `entry`.
@@ -104,7 +134,7 @@ public final class Pack: Sendable {
     var bytes = [UInt8](
       repeating: 0, count: PackFormat.recordHeaderSize + Int(entry.storedLength))
     try bytes.withUnsafeMutableBytes { (b) throws in
-      try readExactly(descriptor, at: Int64(entry.offset), into: b, path: path)
+      try readExactly(descriptor(), at: Int64(entry.offset), into: b, path: path)
     }
     let header = PackFormat.recordHeader(entry)
     guard bytes.prefix(PackFormat.recordHeaderSize).elementsEqual(header) else {

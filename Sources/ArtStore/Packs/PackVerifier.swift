@@ -27,6 +27,7 @@ extension Pack {
   ///   first bad object.
   public func verify(each: (PackEntry) -> Void = { _ in }) throws -> PackReport {
     try index.verifyChecksum()
+    let descriptor = try descriptor()
     let packSize = index.packSize
     guard packSize >= UInt64(PackFormat.headerSize + PackFormat.trailerSize) else {
       throw ArtError.corrupt(path.string, "too short for a pack")
