@@ -201,9 +201,11 @@ package enum Syscalls {
     }
   }
 
-  /// Raises the soft limit on open descriptors to the hard limit, as Go and
-  /// Rust programs do at start, so commands reading from many packs at once
-  /// do not fail with "Too many open files". Failure leaves the limit as it is.
+  /// Raises the soft limit on open descriptors to the hard limit.
+  ///
+  /// Go and Rust programs do the same at start, so commands reading from
+  /// many packs at once do not fail with "Too many open files". Failure
+  /// leaves the limit as it is.
   package static func raiseOpenFileLimit() {
     var limit = rlimit()
     guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max
