@@ -44,7 +44,7 @@ public final class ObjectWriter: Sendable {
     var sealed: [PackWriter] = []
     var written = Set<ObjectID>()
     var statistics = WriteStatistics()
-    /// The first failure to publish a sealed pack; ``finish()`` throws it.
+    /// The first failed pack write or publication; ``finish()`` throws it.
     var failure: (any Error)?
     /// Full buffers waiting for the task that is writing (the drainer).
     var queue: [PackWriter.PendingWrite] = []
@@ -52,8 +52,8 @@ public final class ObjectWriter: Sendable {
     var draining = false
   }
 
-  /// Past this many queued buffers (1 MiB each) a task writes its own
-  /// buffer instead of queueing it, so memory stays bounded when the disk
+  /// Past this many queued blocks (1 MiB each) a task writes its own block
+  /// instead of queueing it, so memory stays bounded when the disk
   /// is slower than the cores.
   private static let queueLimit = 16
 
@@ -123,9 +123,9 @@ public final class ObjectWriter: Sendable {
 
   /// Writes `pending` outside the lock.
   ///
-  /// One task at a time drains the queue
-  /// of full buffers while the others go back to hashing and compressing,
-  /// so tasks neither wait on the lock during I/O nor contend on the file.
+  /// One task at a time drains the queue of full blocks while the others go
+  /// back to hashing and compressing, so tasks neither wait on the lock
+  /// during I/O nor contend on the file.
   private func submit(_ pending: PackWriter.PendingWrite) throws {
     enum Role { case drainer, queued, selfWrite }
     let role = state.withLock { state -> Role in

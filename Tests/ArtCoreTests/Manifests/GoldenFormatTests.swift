@@ -1,0 +1,75 @@
+import ArtStore
+import ArtTestSupport
+import Foundation
+import SystemPackage
+import Testing
+
+@testable import ArtCore
+
+/// Pins the bytes of format version 1.
+///
+/// Each expected id below was recorded
+/// once from a fixed recipe; a change to chunking, the gear table, the chunk
+/// list, manifest, pack or index encoding changes it and fails here, which
+/// must come with a format version bump and a `Docs/FORMAT.md` update.
+@Suite("Golden formats (version 1)")
+struct GoldenFormatTests {
+  /// a.txt = "hello\n" (mode 644), run.sh (755), sub/big.bin = 700,000 bytes
+  /// from SplitMix64(seed 1) (chunked), sub/empty (no bytes), link -> a.txt,
+  /// and an empty folder.
+  func makeTree(at data: FilePath) throws {
+    try writeFile(Array("hello\n".utf8), to: data.appending("a.txt"))
+    try writeFile(Array("#!/bin/sh\necho hi\n".utf8), to: data.appending("run.sh"))
+    try writeFile(.random(count: 700_000, seed: 1), to: data.appending("sub/big.bin"))
+    try writeFile([], to: data.appending("sub/empty"))
+    try Syscalls.makeDirectories(data.appending("nothing"))
+    try Syscalls.symlink(target: Array("a.txt".utf8), at: data.appending("link"))
+    for path in ["a.txt", "sub/big.bin", "sub/empty"] {
+      try Syscalls.setMode(data.appending(path), 0o644)
+    }
+    try Syscalls.setMode(data.appending("run.sh"), 0o755)
+    for path in ["", "sub", "nothing"] { try Syscalls.setMode(data.appending(path), 0o755) }
+  }
+
+  @Test func manifestIdOfAFixedTreeIsPinned() async throws {
+    try await withTemporaryDirectory { folder in
+      try Repository.initialize(at: folder)
+      try makeTree(at: folder.appending("data"))
+      let repository = try Repository(root: folder)
+      let snapshot = try await Snapshotter(
+        repository: repository, writer: repository.makeWriter(codec: Codec.none)
+      ).writeManifest(of: folder.appending("data"))
+      let sub = try Repository(root: folder).store.manifest(snapshot.manifestID)
+        .entries.first { $0.name == "sub" }
+      let big = try Repository(root: folder).store.manifest(#require(sub).id).entries.first
+      #expect(big?.kind == .chunked)
+      #expect(
+        snapshot.manifestID.hex
+          == "8900355295f1d9f09039a11d9a3e11ce76d33e5ac4472ae5559e0f5dc337239e")
+    }
+  }
+
+  @Test func packAndIndexBytesArePinned() async throws {
+    try await withTemporaryDirectory { folder in
+      let packs = folder.appending("packs")
+      try Syscalls.makeDirectories(packs)
+      let writer = ObjectWriter(store: try ObjectStore(directory: packs), codec: .none)
+      let compressor = Compressor(codec: .none)
+      for i in 0..<20 {
+        try writer.write(
+          .text(count: 100 * i, seed: UInt64(i)), kind: .blob, compressor: compressor)
+      }
+      let statistics = try writer.finish()
+      let packID = try #require(statistics.packs.first)
+      #expect(packID.hex == "a2cdc8973e727138254969a449a2f0505e04805d3c48b198332840f192eaf4a3")
+      let index = try readFile(packs.appending("pack-\(packID.hex).idx"))
+      #expect(
+        ObjectHasher.id(of: index).hex
+          == "111985d1dfcedc03d97e0db8e7d6a8718aedc117480872c557c21a1655c22957")
+      let pack = try readFile(packs.appending("pack-\(packID.hex).pack"))
+      #expect(
+        ObjectHasher.id(of: pack).hex
+          == "d379249b269e1ee01be237c3b84351376012cf1be457815a04d4405d60bc2b4f")
+    }
+  }
+}
