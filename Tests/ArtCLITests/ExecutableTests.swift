@@ -172,6 +172,21 @@ struct ExecutableTests {
     }
   }
 
+  @Test func unstorableNameFailsAndChangesNothing() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try ArtProcess.run(["init"], in: folder)
+      try writeFile(.text(count: 500_000, seed: 1), to: folder.appending("data/ok.csv"))
+      try writeFile([1], to: folder.appending("data/bad\nname"))
+      let result = try ArtProcess.run(["write-manifest", "data"], in: folder)
+      #expect(result.status == 64)
+      #expect(result.standardError.contains("newline"))
+      #expect(result.standardError.contains("rename it"))
+      let packs = try FileManager.default.contentsOfDirectory(
+        atPath: folder.appending(".art/objects/packs").string)
+      #expect(packs.isEmpty, "\(packs)")
+    }
+  }
+
   @Test func ambiguousPrefixListsCandidates() async throws {
     try await withTemporaryDirectory { folder in
       _ = try ArtProcess.run(["init"], in: folder)
