@@ -1,0 +1,71 @@
+import ArgumentParser
+import ArtTestSupport
+import SystemPackage
+import Testing
+
+@testable import ArtCLI
+
+/// Runs commands in this process with a capturing ``Output``, the way the
+/// binary would, and returns (status, standard output, standard error).
+func runInProcess(_ arguments: [String]) async -> (Int32, String, String) {
+  let capture = Output(capturing: true)
+  let status: Int32 = await Output.$current.withValue(capture) {
+    do {
+      var command = try ArtCommand.parseAsRoot(arguments)
+      if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+      return 0
+    } catch {
+      // As the binary does: help goes to standard output, errors to standard error.
+      let message = ArtCommand.fullMessage(for: error)
+      let status = ArtCommand.exitCode(for: error).rawValue
+      if !message.isEmpty {
+        capture.write(
+          Array((message + "\n").utf8), to: status == 0 ? .standardOutput : .standardError)
+      }
+      return status
+    }
+  }
+  let (out, err) = capture.captured
+  return (status, out, err)
+}
+
+@Suite("ArtCommand in process")
+struct InProcessTests {
+  @Test func helpListsThePlumbing() async {
+    let (status, out, _) = await runInProcess(["--help"])
+    #expect(status == 0)
+    for name in [
+      "init", "hash-object", "write-manifest", "read-manifest", "cat-object", "ls-manifest",
+      "verify-pack", "count-objects",
+    ] {
+      #expect(out.contains(name), "help does not mention \(name)")
+    }
+  }
+
+  @Test func usageErrorsExitWith64() async {
+    let (status, _, err) = await runInProcess(["hash-object"])
+    #expect(status == 64)
+    #expect(err.contains("give at least one FILE, or --stdin"))
+    let (compressionStatus, _, _) = await runInProcess(["hash-object", "--compression", "lz4", "x"])
+    #expect(compressionStatus == 64)
+  }
+
+  @Test func commandsHonorDirectoryOption() async throws {
+    try await withTemporaryDirectory { folder in
+      let (initStatus, out, _) = await runInProcess(["init", "-C", folder.string])
+      #expect(initStatus == 0)
+      #expect(out.contains(folder.appending(".art").string))
+      try writeFile(Array("hello\n".utf8), to: folder.appending("a.txt"))
+      let (status, hashes, _) = await runInProcess(["-C", folder.string, "hash-object", "a.txt"])
+      #expect(status == 0)
+      #expect(hashes == "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\n")
+      let (countStatus, counts, _) = await runInProcess(["count-objects", "-C", folder.string])
+      #expect(countStatus == 0)
+      #expect(counts.contains("packs: 0"))
+    }
+  }
+}
