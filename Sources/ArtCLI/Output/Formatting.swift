@@ -20,6 +20,11 @@ enum Formatting {
     return "\(tenths) \(units[unit])"
   }
 
+  /// `1 file`, `2 files`.
+  static func count(_ number: Int, _ noun: String) -> String {
+    "\(number) \(noun)\(number == 1 ? "" : "s")"
+  }
+
   /// A git-style octal mode: `100644`, `100755`, `120000`, `040755`.
   static func mode(kind: String, permissions: UInt32) -> String {
     let prefix: UInt32

@@ -30,8 +30,9 @@ extension ArtCommand {
       let target = try global.resolve(directory)
       let result = try await Materializer(store: repository.store).write(id, into: target)
       output.note(
-        "wrote \(result.files) files (\(Formatting.bytes(result.bytes))), "
-          + "\(result.folders) folders, \(result.symlinks) symlinks into \(target)")
+        "wrote \(Formatting.count(result.files, "file")) (\(Formatting.bytes(result.bytes))), "
+          + "\(Formatting.count(result.folders, "folder")), "
+          + "\(Formatting.count(result.symlinks, "symlink")) into \(target)")
     }
   }
 }

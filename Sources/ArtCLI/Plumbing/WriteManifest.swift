@@ -74,7 +74,9 @@ extension ArtCommand {
       output.line(snapshot.manifestID.hex)
       if verbose {
         output.note(
-          "\(snapshot.files) files, \(snapshot.folders) folders, \(snapshot.symlinks) symlinks, "
+          "\(Formatting.count(snapshot.files, "file")), "
+            + "\(Formatting.count(snapshot.folders, "folder")), "
+            + "\(Formatting.count(snapshot.symlinks, "symlink")), "
             + "\(Formatting.bytes(snapshot.bytes)); new: \(stats.objectsWritten) objects, "
             + "\(Formatting.bytes(stats.rawBytesWritten)) stored in "
             + "\(Formatting.bytes(stats.storedBytesWritten)); deduplicated: "

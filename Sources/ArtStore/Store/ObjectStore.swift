@@ -95,7 +95,9 @@ public final class ObjectStore: Sendable {
   public func read(_ id: ObjectID, as kind: ObjectKind) throws -> [UInt8] {
     let (found, bytes) = try read(id)
     guard found == kind else {
-      throw ArtError(.invalidArgument, "object \(id) is a \(found), not a \(kind)")
+      throw ArtError(
+        .invalidArgument, "object \(id) is a \(found), not a \(kind)",
+        hint: "give the id of a \(kind); 'art cat-object -t ID' prints an object's type")
     }
     return bytes
   }
