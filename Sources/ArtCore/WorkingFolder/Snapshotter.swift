@@ -91,7 +91,6 @@ public struct Snapshotter: Sendable {
     var folder = Folder()
     snapshot.folders += 1
     for name in try directoryEntries(path) {
-      if name == Array(Repository.directoryName.utf8) { continue }
       guard let component = pathComponent(name) else { continue }
       let child = path.appending(component)
       if let problem = ManifestEntry.problem(withName: name) {
@@ -106,6 +105,8 @@ public struct Snapshotter: Sendable {
         jobs.append(FileJob(path: child))
         folder.entries.append((text, .file(index: jobs.count - 1, mode: status.permissions)))
       case .directory:
+        // A repository folder (ours or a nested one) is never data.
+        if name == Array(Repository.directoryName.utf8) { continue }
         var sub = try scan(child, jobs: &jobs, snapshot: &snapshot, compressor: compressor)
         sub.mode = status.permissions
         folder.entries.append((text, .folder(sub)))

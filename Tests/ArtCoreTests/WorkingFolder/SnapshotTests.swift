@@ -67,11 +67,16 @@ struct SnapshotTests {
     try await withTemporaryDirectory { folder in
       try Repository.initialize(at: folder)
       try writeFile([1], to: folder.appending("x"))
+      try writeFile([2], to: folder.appending("nested/.art/config"))
+      try writeFile([3], to: folder.appending("sub/.art"))  // a file, not a repository
       let repository = try Repository(root: folder)
       let snapshot = try await Snapshotter(repository: repository, writer: repository.makeWriter())
         .writeManifest(of: folder)
-      let manifest = try Repository(root: folder).store.manifest(snapshot.manifestID)
-      #expect(manifest.entries.map(\.name) == ["x"])
+      let store = try Repository(root: folder).store
+      let manifest = try store.manifest(snapshot.manifestID)
+      #expect(manifest.entries.map(\.name) == ["nested", "sub", "x"])
+      #expect(try store.manifest(manifest.entries[0].id).entries.isEmpty)
+      #expect(try store.manifest(manifest.entries[1].id).entries.map(\.name) == [".art"])
     }
   }
 
