@@ -17,6 +17,11 @@ public struct ArtCommand: AsyncParsableCommand {
     groupedSubcommands: [
       CommandGroup(name: "Start", subcommands: [Init.self]),
       CommandGroup(
+        name: "Working with versions",
+        subcommands: [
+          Commit.self, Log.self, Show.self, AliasCommand.self, Remove.self, RevParse.self,
+        ]),
+      CommandGroup(
         name: "Plumbing (objects, manifests and packs)",
         subcommands: [
           HashObject.self, WriteManifest.self, ReadManifest.self, CatObject.self,

@@ -21,6 +21,10 @@ public struct ArtError: Error, CustomStringConvertible, Sendable {
     case corruptData
     /// A file was written by a newer version of art.
     case unsupportedFormat
+    /// Another process holds a lock this command needs.
+    case locked
+    /// A compare-and-swap on refs lost a race (the value changed underneath).
+    case conflict
     /// A system call failed.
     case io
   }

@@ -20,6 +20,14 @@ enum Formatting {
     return "\(tenths) \(units[unit])"
   }
 
+  /// `2026-11-27 05:40:20Z`-style UTC time for milliseconds since 1970.
+  static func time(_ milliseconds: Int64) -> String {
+    let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+    return date.formatted(
+      .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
+        .timeSeparator(.colon).dateTimeSeparator(.space))
+  }
+
   /// `1 file`, `2 files`.
   static func count(_ number: Int, _ noun: String) -> String {
     "\(number) \(noun)\(number == 1 ? "" : "s")"
@@ -35,6 +43,14 @@ enum Formatting {
     }
     let text = String(prefix | permissions, radix: 8)
     return String(repeating: "0", count: max(0, 6 - text.count)) + text
+  }
+
+  /// A JSON value on one line.
+  static func compactJSON(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    guard let data = try? encoder.encode(value) else { return "null" }
+    return String(decoding: data, as: UTF8.self)
   }
 
   /// One JSON document with sorted keys and a trailing newline.

@@ -74,7 +74,7 @@ public final class Repository: Sendable {
       try Syscalls.makeDirectories(staging.appending("objects/packs"))
       try Syscalls.makeDirectory(staging.appending("state"))
       try AtomicFile.write(Array(configuration.text.utf8), to: staging.appending("config"))
-      try AtomicFile.write(Array("# art-refs v1\n".utf8), to: staging.appending("refs"))
+      try AtomicFile.write(RefStore.encode(Refs()), to: staging.appending("refs"))
       try Syscalls.rename(staging, to: directory)
       try Syscalls.syncDirectory(root)
     } catch {
@@ -90,6 +90,9 @@ public final class Repository: Sendable {
       store: store, codec: codec ?? configuration.compression,
       maximumPackSize: configuration.maximumPackSize)
   }
+
+  /// The refs file.
+  public var refs: RefStore { RefStore(path: directory.appending("refs")) }
 
   /// The chunker for this repository's configured sizes.
   public var chunker: Chunker { Chunker(parameters: configuration.chunking) }

@@ -17,6 +17,8 @@ public import ArtStore
 /// | number           | u64 (the N of `vN`)                        |
 /// | root             | string (folder relative to the repository) |
 /// | manifest         | 32-byte id of the top manifest             |
+/// | files            | u64: files in the version                  |
+/// | size             | u64: bytes of those files                  |
 /// | previous         | id?                                        |
 /// | description      | string                                     |
 /// | metadata         | string: a JSON object, keys sorted         |
@@ -36,6 +38,10 @@ public struct VersionRecord: Sendable, Equatable {
   public var root: String
   /// The top manifest.
   public var manifest: ObjectID
+  /// Files in the version.
+  public var files: UInt64
+  /// Bytes of those files (logical, before dedup and compression).
+  public var size: UInt64
   /// The version this one was made after, if any.
   public var previous: ObjectID?
   /// A description for people.
@@ -58,7 +64,8 @@ public struct VersionRecord: Sendable, Equatable {
   /// A record with every field given.
   public init(
     artifact: String, type: String, number: UInt64, root: String, manifest: ObjectID,
-    previous: ObjectID? = nil, description: String = "", metadata: String = "{}",
+    files: UInt64 = 0, size: UInt64 = 0, previous: ObjectID? = nil, description: String = "",
+    metadata: String = "{}",
     created: Int64, inputs: [ObjectID] = [], job: String = "", expires: Int64? = nil,
     distributedID: String = ""
   ) {
@@ -67,6 +74,8 @@ public struct VersionRecord: Sendable, Equatable {
     self.number = number
     self.root = root
     self.manifest = manifest
+    self.files = files
+    self.size = size
     self.previous = previous
     self.description = description
     self.metadata = metadata
@@ -87,6 +96,8 @@ public struct VersionRecord: Sendable, Equatable {
     out.append(number)
     out.append(string: root)
     out.append(manifest)
+    out.append(files)
+    out.append(size)
     if let previous {
       out.append(UInt8(1))
       out.append(previous)
@@ -121,6 +132,8 @@ public struct VersionRecord: Sendable, Equatable {
     number = try r.uint64()
     root = try r.string()
     manifest = try r.objectID()
+    files = try r.uint64()
+    size = try r.uint64()
     previous = try r.uint8() == 1 ? try r.objectID() : nil
     description = try r.string()
     metadata = try r.string()

@@ -54,15 +54,19 @@ public struct Snapshotter: Sendable {
     var mode: UInt32 = 0o755
   }
 
-  /// Stores everything under `path` and returns the top manifest.
+  /// Stores everything under `path` (or only the `selection`, paths of
+  /// components relative to it) and returns the top manifest.
   ///
-  /// Publishes the packs before returning. On error the partial pack is
-  /// deleted and nothing becomes visible.
+  /// With `publish`, publishes the packs before returning; otherwise the
+  /// caller adds objects of its own and calls `writer.finish()`. On error
+  /// the partial pack is deleted and nothing becomes visible.
   ///
   /// - Throws: ``ArtError`` with `.notFound` when `path` is missing,
   ///   `.invalidArgument` for a name art cannot store, `.io` for read and
   ///   write failures.
-  public func writeManifest(of path: FilePath) async throws -> Snapshot {
+  public func writeManifest(
+    of path: FilePath, selecting selection: [[String]]? = nil, publish: Bool = true
+  ) async throws -> Snapshot {
     do {
       guard let status = try Syscalls.linkStatus(path), status.kind == .directory else {
         throw ArtError(.notFound, "'\(path)' is not a folder", hint: "give a folder to store")
@@ -70,14 +74,16 @@ public struct Snapshotter: Sendable {
       var jobs: [FileJob] = []
       var snapshot = Snapshot(manifestID: ObjectHasher.id(of: []))
       let compressor = Compressor(codec: writer.codec)
-      var top = try scan(path, jobs: &jobs, snapshot: &snapshot, compressor: compressor)
+      var top = try scan(
+        path, selection: selection.map { Selection(paths: $0) }, jobs: &jobs,
+        snapshot: &snapshot, compressor: compressor)
       top.mode = status.permissions
       let stored = try await storeFiles(jobs)
       let (id, _) = try writeFolder(top, stored: stored, compressor: compressor)
       snapshot.manifestID = id
       snapshot.files = jobs.count
       snapshot.bytes = stored.reduce(0) { $0 + $1.size }
-      snapshot.statistics = try writer.finish()
+      if publish { snapshot.statistics = try writer.finish() }
       return snapshot
     } catch {
       writer.abandon()
@@ -85,13 +91,41 @@ public struct Snapshotter: Sendable {
     }
   }
 
+  /// Which paths below a folder a scan includes; `whole` takes everything.
+  private final class Selection {
+    var children: [String: Selection] = [:]
+    var whole = false
+
+    init() {}
+
+    init(paths: [[String]]) {
+      for path in paths {
+        var node = self
+        for component in path {
+          let next = node.children[component] ?? Selection()
+          node.children[component] = next
+          node = next
+        }
+        node.whole = true
+      }
+    }
+  }
+
   private func scan(
-    _ path: FilePath, jobs: inout [FileJob], snapshot: inout Snapshot, compressor: Compressor
+    _ path: FilePath, selection: Selection?, jobs: inout [FileJob], snapshot: inout Snapshot,
+    compressor: Compressor
   ) throws -> Folder {
     var folder = Folder()
     snapshot.folders += 1
     for name in try directoryEntries(path) {
       guard let component = pathComponent(name) else { continue }
+      var childSelection: Selection? = nil
+      if let selection, !selection.whole {
+        guard let child = selection.children[String(decoding: name, as: UTF8.self)] else {
+          continue
+        }
+        childSelection = child.whole ? nil : child
+      }
       let child = path.appending(component)
       if let problem = ManifestEntry.problem(withName: name) {
         throw ArtError(
@@ -107,7 +141,9 @@ public struct Snapshotter: Sendable {
       case .directory:
         // A repository folder (ours or a nested one) is never data.
         if name == Array(Repository.directoryName.utf8) { continue }
-        var sub = try scan(child, jobs: &jobs, snapshot: &snapshot, compressor: compressor)
+        var sub = try scan(
+          child, selection: childSelection, jobs: &jobs, snapshot: &snapshot,
+          compressor: compressor)
         sub.mode = status.permissions
         folder.entries.append((text, .folder(sub)))
       case .symlink:

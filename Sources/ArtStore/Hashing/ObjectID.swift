@@ -92,7 +92,7 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
   }
 }
 
-func hexValue(_ c: UInt8) -> UInt8? {
+package func hexValue(_ c: UInt8) -> UInt8? {
   switch c {
   case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
   case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10

@@ -214,6 +214,26 @@ package enum Syscalls {
     _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
   }
 
+  /// Whether process `pid` exists (`kill(pid, 0)`); a process owned by
+  /// another user counts as existing.
+  package static func processExists(_ pid: Int32) -> Bool {
+    if pid <= 0 { return false }
+    return kill(pid, 0) == 0 || errno == EPERM
+  }
+
+  /// Blocks the calling thread for `milliseconds` (used only to poll a lock
+  /// held by another process).
+  package static func sleep(milliseconds: Int) {
+    usleep(useconds_t(milliseconds * 1000))
+  }
+
+  /// Wall-clock time in milliseconds since 1970 UTC.
+  package static func currentTimeMilliseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+  }
+
   /// The process id, used to name temporary files.
   package static var processID: Int32 { getpid() }
 

@@ -58,7 +58,8 @@ struct VersionRecordTests {
     let id = ObjectHasher.id(of: [1])
     let record = VersionRecord(
       artifact: "imagenet_train", type: "dataset", number: 3, root: "data/imagenet",
-      manifest: id, previous: ObjectHasher.id(of: [2]), description: "third cut",
+      manifest: id, files: 12, size: 34_000, previous: ObjectHasher.id(of: [2]),
+      description: "third cut",
       metadata: #"{"rows":1200}"#, created: 1_790_000_000_000, inputs: [id], job: "preprocess",
       expires: 1_800_000_000_000, distributedID: "run-7")
     let bytes = record.encoded()

@@ -1,0 +1,123 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+
+extension ArtCommand {
+  struct Commit: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Make the next version of an artifact from files and folders.",
+      discussion: """
+        Stores PATHs (default: the root folder of the artifact's latest \
+        version) and records them as NAME:vN, moving the alias 'latest' to \
+        it. One folder given is the version's root; several paths are \
+        recorded relative to the repository's top, or to --root. If nothing \
+        changed since the latest version, no version is made.
+
+        Examples:
+          art commit imagenet_train data/imagenet --type dataset -m "first cut"
+          art commit imagenet_train --metadata rows=1281167 --alias production
+          art commit bundle model.pt config.yaml --root . --ttl 30d
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The artifact's name.")
+    var name: String
+
+    @Argument(help: "Files and folders to commit.")
+    var paths: [String] = []
+
+    @Option(help: "The artifact's type (dataset, model, …); fixed by its first version.")
+    var type: String?
+
+    @Option(name: [.customShort("m"), .customLong("message")], help: "A description.")
+    var message: String = ""
+
+    @Option(
+      help: ArgumentHelp(
+        "Metadata, repeatable; numbers and booleans keep their type.", valueName: "KEY=VALUE"))
+    var metadata: [String] = []
+
+    @Option(help: "A JSON object file of metadata (merged under --metadata).")
+    var metadataFile: String?
+
+    @Option(help: "An alias to point at the new version, repeatable.")
+    var alias: [String] = []
+
+    @Option(help: "The folder paths are relative to (default: see above).")
+    var root: String?
+
+    @Option(help: "Time to live: the version may be dropped by gc after 30d, 12h, 1y, …")
+    var ttl: String?
+
+    @Flag(help: "Make a version even if nothing changed.")
+    var allowEmpty = false
+
+    @Option(help: "Compression for new objects: lz4, zlib or none.", transform: parseCodec)
+    var compression: Codec?
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    struct Report: Encodable {
+      var artifact: String
+      var version: String
+      var id: String
+      var created: Bool
+      var files: Int
+      var bytes: UInt64
+      var bytesStored: UInt64
+      var bytesDeduplicated: UInt64
+    }
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      var request = CommitRequest(artifact: try ArtifactName(name))
+      request.paths = try paths.map { try global.resolve($0) }
+      request.root = try root.map { try global.resolve($0) }
+      request.type = type
+      request.description = message
+      if let metadataFile {
+        let path = try global.resolve(metadataFile)
+        guard let bytes = try AtomicFile.read(path) else {
+          throw ArtError(.notFound, "no metadata file '\(path)'")
+        }
+        request.metadata = try Metadata.parse(bytes, source: "'\(path)'")
+      }
+      for pair in metadata {
+        let (key, value) = try Metadata.pair(pair)
+        request.metadata[key] = value
+      }
+      request.aliases = try alias.map { try Alias($0) }
+      request.timeToLive = try ttl.map { try DurationText.milliseconds($0) }
+      request.allowEmpty = allowEmpty
+      request.codec = compression
+      var refStore = repository.refs
+      refStore.report = { output.note($0) }
+      let result = try await Committer(repository: repository, refStore: refStore).commit(request)
+      let stats = result.snapshot.statistics
+      if json {
+        output.line(
+          Formatting.json(
+            Report(
+              artifact: result.version.artifact.text, version: "\(result.version.number)",
+              id: result.version.id.hex, created: result.created, files: result.snapshot.files,
+              bytes: result.snapshot.bytes, bytesStored: stats.storedBytesWritten,
+              bytesDeduplicated: stats.bytesDeduplicated)))
+        return
+      }
+      if !result.created {
+        output.line(
+          "nothing changed since \(result.version.label) \(result.version.id.prefix(12)); "
+            + "no version made (use --allow-empty to force)")
+        return
+      }
+      output.line("\(result.version.label) \(result.version.id.prefix(12))")
+      output.line(
+        "\(Formatting.count(result.snapshot.files, "file")), "
+          + "\(Formatting.bytes(result.snapshot.bytes)); "
+          + "\(Formatting.bytes(stats.storedBytesWritten)) newly stored, "
+          + "\(Formatting.bytes(stats.bytesDeduplicated)) deduplicated")
+    }
+  }
+}

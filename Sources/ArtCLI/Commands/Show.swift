@@ -1,0 +1,134 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+
+extension ArtCommand {
+  struct Show: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show one version: its record, metadata, aliases and sizes.",
+      discussion: """
+        Examples:
+          art show imagenet_train
+          art show imagenet_train:v2 --json
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
+    var spec: String
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    struct Report: Encodable {
+      var artifact: String
+      var version: String
+      var id: String
+      var type: String
+      var aliases: [String]
+      var root: String
+      var manifest: String
+      var previous: String?
+      var created: String
+      var expires: String?
+      var description: String
+      var metadata: [String: JSONValue]
+      var inputs: [String]
+      var job: String
+      var files: UInt64
+      var bytes: UInt64
+      var storedBytes: UInt64
+    }
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      let refs = try repository.refs.read()
+      let version = try repository.resolve(Spec(spec), in: refs)
+      let record = version.record
+      let report = Report(
+        artifact: record.artifact, version: "\(version.number)", id: version.id.hex,
+        type: record.type, aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
+        root: record.root.isEmpty ? "." : record.root, manifest: record.manifest.hex,
+        previous: record.previous?.hex, created: Formatting.time(record.created),
+        expires: record.expires.map(Formatting.time), description: record.description,
+        metadata: try Metadata.parse(Array(record.metadata.utf8), source: "the stored metadata"),
+        inputs: record.inputs.map(\.hex), job: record.job, files: record.files,
+        bytes: record.size, storedBytes: try storedBytes(record.manifest, repository.store))
+      if json { return output.line(Formatting.json(report)) }
+      output.line("\(version.label) \(version.id.hex)")
+      output.line("type:        \(report.type)")
+      output.line("aliases:     \(report.aliases.joined(separator: ", "))")
+      output.line("root:        \(report.root)")
+      output.line("manifest:    \(report.manifest)")
+      if let previous = report.previous { output.line("previous:    \(previous)") }
+      output.line("created:     \(report.created)")
+      if let expires = report.expires { output.line("expires:     \(expires)") }
+      output.line(
+        "size:        \(Formatting.count(Int(report.files), "file")), "
+          + "\(Formatting.bytes(report.bytes)) (\(Formatting.bytes(report.storedBytes)) stored)")
+      if !report.inputs.isEmpty {
+        output.line("inputs:      \(report.inputs.joined(separator: ", "))")
+      }
+      if !report.job.isEmpty { output.line("job:         \(report.job)") }
+      if !report.metadata.isEmpty {
+        output.line("metadata:")
+        for (key, value) in report.metadata.sorted(by: { $0.key < $1.key }) {
+          output.line("  \(key): \(Formatting.compactJSON(value))")
+        }
+      }
+      if !report.description.isEmpty {
+        output.line("")
+        output.line("    \(report.description)")
+      }
+    }
+
+    /// Stored bytes of every distinct object the version reaches.
+    private func storedBytes(_ manifest: ObjectID, _ store: ObjectStore) throws -> UInt64 {
+      var seen = Set<ObjectID>()
+      var total: UInt64 = 0
+      func add(_ id: ObjectID) throws -> PackEntry? {
+        guard seen.insert(id).inserted else { return nil }
+        let entry = try store.entry(id)
+        total += entry.storedLength
+        return entry
+      }
+      func walk(_ id: ObjectID) throws {
+        guard try add(id) != nil else { return }
+        for entry in try store.manifest(id).entries {
+          switch entry.kind {
+          case .folder: try walk(entry.id)
+          case .file, .symlink: _ = try add(entry.id)
+          case .chunked:
+            guard try add(entry.id) != nil else { continue }
+            let list = try ChunkList(
+              decoding: store.read(entry.id, as: .chunkList), id: entry.id,
+              subject: "chunk list \(entry.id)")
+            for chunk in list.chunks { _ = try add(chunk.id) }
+          }
+        }
+      }
+      try walk(manifest)
+      return total
+    }
+  }
+
+  struct RevParse: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      commandName: "rev-parse",
+      abstract: "Print the full id of the version a spec names.",
+      discussion: """
+        Examples:
+          art rev-parse imagenet_train:production
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
+    var spec: String
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      output.line(try repository.resolve(Spec(spec), in: repository.refs.read()).id.hex)
+    }
+  }
+}

@@ -1,0 +1,187 @@
+public import ArtStore
+public import SystemPackage
+
+/// The refs file `.art/refs`: the single source of truth for which versions
+/// exist, updated atomically under a lock file.
+///
+/// Format (text, UTF-8):
+///
+/// ```
+/// # art-refs v1
+/// imagenet:latest 3fa9…(64 hex)
+/// imagenet:v0 3fa9…
+/// imagenet:v1 deleted
+/// # sha256 <SHA-256 of every byte above this line>
+/// ```
+///
+/// Lines are sorted by their bytes. The checksum line makes truncation and
+/// hand edits detectable. Every update writes the new file under
+/// `refs.lock` (created with `O_EXCL`, holding the writer's pid), syncs it,
+/// copies the old file to `refs.prev` and renames the lock over `refs`.
+/// Writing the refs file is the commit point of every command.
+///
+/// Safe to share across tasks; processes coordinate through the lock file.
+public struct RefStore: Sendable {
+  /// `.art/refs`.
+  public let path: FilePath
+  /// How long ``update(_:)`` waits for another process's lock.
+  public var lockTimeout: Duration = .seconds(60)
+  /// Called with a message when a lock left by a dead process is cleared.
+  public var report: @Sendable (String) -> Void = { _ in }
+
+  static let header = "# art-refs v1"
+
+  /// The refs file at `path`.
+  public init(path: FilePath) {
+    self.path = path
+  }
+
+  var lockPath: FilePath { FilePath(path.string + ".lock") }
+  var previousPath: FilePath { FilePath(path.string + ".prev") }
+
+  /// Reads and checks the refs file.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` naming the line at fault.
+  public func read() throws -> Refs {
+    guard let bytes = try AtomicFile.read(path) else {
+      throw ArtError(
+        .corruptData, "'\(path)' is missing",
+        hint: "restore it from '\(previousPath)' if that exists")
+    }
+    return try Self.decode(bytes, file: path.string)
+  }
+
+  /// The file's bytes for `refs`.
+  public static func encode(_ refs: Refs) -> [UInt8] {
+    var lines = refs.entries.map { name, target -> String in
+      switch target {
+      case .version(let id): "\(name) \(id.hex)"
+      case .deleted: "\(name) deleted"
+      }
+    }
+    lines.sort { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }
+    let body = ([header] + lines).joined(separator: "\n") + "\n"
+    let sum = ObjectHasher.id(of: Array(body.utf8))
+    return Array((body + "# sha256 \(sum.hex)\n").utf8)
+  }
+
+  /// Parses refs file bytes; errors name `file` and the line.
+  public static func decode(_ bytes: [UInt8], file: String) throws -> Refs {
+    func damaged(_ detail: String) -> ArtError {
+      ArtError(
+        .corruptData, "'\(file)' is damaged: \(detail)",
+        hint: "restore it from '\(file).prev' if that exists, or fix the line by hand")
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw damaged("not UTF-8 text")
+    }
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if lines.last == "" { lines.removeLast() }
+    guard lines.first == header else { throw damaged("line 1 is not '\(header)'") }
+    guard let last = lines.last, last.hasPrefix("# sha256 ") else {
+      throw damaged("the checksum line is missing (truncated?)")
+    }
+    let body = lines.dropLast().joined(separator: "\n") + "\n"
+    guard ObjectID(last.dropFirst("# sha256 ".count)) == ObjectHasher.id(of: Array(body.utf8))
+    else {
+      throw damaged("the checksum does not match the contents")
+    }
+    var refs = Refs()
+    for (number, line) in lines.dropFirst().dropLast().enumerated() {
+      let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+      guard parts.count == 2, let name = try? RefName(parsing: String(parts[0])) else {
+        throw damaged("line \(number + 2) is not 'NAME:LABEL ID'")
+      }
+      if parts[1] == "deleted", case .version = name.label {
+        refs[name] = .deleted
+      } else if let id = ObjectID(parts[1]) {
+        refs[name] = .version(id)
+      } else {
+        throw damaged("line \(number + 2) has no valid id")
+      }
+    }
+    return refs
+  }
+
+  /// Locks the refs file, calls `body` with the current refs, and writes
+  /// what it leaves there, atomically.
+  ///
+  /// Waits up to ``lockTimeout`` for another process's lock; a lock whose
+  /// process is gone is removed (and reported). Nothing is written when
+  /// `body` throws or leaves the refs unchanged.
+  ///
+  /// - Throws: ``ArtError`` with code `.locked` on timeout, or what `body` throws.
+  public func update<R>(_ body: (inout Refs) throws -> R) throws -> R {
+    try acquireLock()
+    defer { try? Syscalls.unlink(lockPath) }
+    var refs = try read()
+    let before = refs
+    let result = try body(&refs)
+    if refs != before {
+      let bytes = Self.encode(refs)
+      if let old = try AtomicFile.read(path) {
+        try AtomicFile.write(old, to: previousPath)
+      }
+      // The lock file becomes the new refs: write it whole, sync, rename.
+      let fd = try FileDescriptor.open(
+        lockPath, .writeOnly, options: [.truncate, .closeOnExec])
+      do {
+        try fd.closeAfter {
+          try bytes.withUnsafeBytes { _ = try fd.writeAll($0) }
+          try Syscalls.sync(fd, path: lockPath)
+        }
+      } catch {
+        throw ArtError.io("write", lockPath.string, error)
+      }
+      try Syscalls.rename(lockPath, to: path)
+      var folder = path
+      folder.removeLastComponent()
+      try Syscalls.syncDirectory(folder)
+    }
+    return result
+  }
+
+  private func acquireLock() throws {
+    let deadline = ContinuousClock.now + lockTimeout
+    var reportedWait = false
+    while true {
+      do {
+        let fd = try FileDescriptor.open(
+          lockPath, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+          permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        try fd.closeAfter {
+          _ = try Array("pid \(Syscalls.processID)\n".utf8).withUnsafeBytes { try fd.writeAll($0) }
+        }
+        return
+      } catch let error as Errno where error == .fileExists {
+        let holder = lockHolder()
+        if let holder, !Syscalls.processExists(holder) {
+          report("art: removed a stale lock '\(lockPath)' left by process \(holder), which is gone")
+          try Syscalls.unlink(lockPath)
+          continue
+        }
+        if ContinuousClock.now >= deadline {
+          throw ArtError(
+            .locked,
+            "the repository is locked by process \(holder.map(String.init) ?? "?") ('\(lockPath)')",
+            hint: "wait for it to finish; if no art process is running, delete that file")
+        }
+        if !reportedWait {
+          report(
+            "art: waiting for process \(holder.map(String.init) ?? "?") to release '\(lockPath)'")
+          reportedWait = true
+        }
+        Syscalls.sleep(milliseconds: 50)
+      } catch {
+        throw ArtError.io("create", lockPath.string, error)
+      }
+    }
+  }
+
+  private func lockHolder() -> Int32? {
+    guard let bytes = try? AtomicFile.read(lockPath, limit: 100),
+      let text = String(validating: bytes, as: UTF8.self), text.hasPrefix("pid ")
+    else { return nil }
+    return Int32(text.dropFirst(4).trimmingWhitespace().split(separator: "\n").first ?? "")
+  }
+}

@@ -1,0 +1,126 @@
+public import ArtStore
+
+/// How a user names a version: `name` (= `name:latest`), `name:v3`,
+/// `name:production`, or a hex prefix (4+ digits) of a version id.
+public enum Spec: Sendable, CustomStringConvertible {
+  /// An artifact and a label; `nil` label means `latest`.
+  case label(ArtifactName, RefLabel?)
+  /// A version id prefix.
+  case id(ObjectIDPrefix)
+
+  /// Parses a spec; whether a bare word is a name or an id prefix is
+  /// decided when it is resolved.
+  ///
+  /// - Throws: ``ArtError`` with code `.invalidArgument`.
+  public init(_ text: String) throws {
+    if text.contains(":") {
+      let name = try RefName(parsing: text)
+      self = .label(name.artifact, name.label)
+    } else if let name = try? ArtifactName(text) {
+      self = .label(name, nil)
+    } else {
+      do {
+        self = .id(try ObjectIDPrefix(text))
+      } catch {
+        throw ArtError(
+          .invalidArgument, "'\(text)' is not a version spec",
+          hint: "use NAME, NAME:vN, NAME:ALIAS or a version id prefix")
+      }
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .label(let name, let label): label.map { "\(name):\($0)" } ?? "\(name)"
+    case .id(let prefix): prefix.hex
+    }
+  }
+}
+
+/// A version found from a spec.
+public struct ResolvedVersion: Sendable {
+  /// The version record's id.
+  public var id: ObjectID
+  /// The record.
+  public var record: VersionRecord
+  /// Its artifact.
+  public var artifact: ArtifactName
+  /// Its `vN` number.
+  public var number: VersionNumber { VersionNumber(record.number) }
+  /// `name:vN`.
+  public var label: String { "\(artifact):\(number)" }
+}
+
+extension Repository {
+  /// Finds the version `spec` names.
+  ///
+  /// - Throws: ``ArtError`` with `.notFound` naming what exists instead
+  ///   (`no version 'v9' of 'x' (versions v0–v4; aliases latest)`),
+  ///   `.ambiguous` for an id prefix matching several versions.
+  public func resolve(_ spec: Spec, in refs: Refs) throws -> ResolvedVersion {
+    switch spec {
+    case .label(let artifact, let label):
+      let versions = refs.versions(of: artifact)
+      if versions.isEmpty {
+        // A bare word that is no artifact may be an id prefix.
+        if label == nil, let prefix = try? ObjectIDPrefix(artifact.text) {
+          return try resolve(.id(prefix), in: refs)
+        }
+        let known = refs.artifacts.filter { !refs.versions(of: $0).isEmpty }
+        throw ArtError(
+          .notFound,
+          "no artifact '\(artifact)'"
+            + (known.isEmpty ? " (the repository has none yet)" : " (artifacts: \(list(known)))"),
+          hint: "list artifacts with 'art log'")
+      }
+      let label = label ?? .alias(.latest)
+      switch refs[RefName(artifact, label)] {
+      case .version(let id):
+        return try loadVersion(id, artifact: artifact)
+      case .deleted:
+        throw ArtError(.notFound, "version '\(label)' of '\(artifact)' was removed")
+      case nil:
+        let numbers = versions.map(\.number)
+        let range =
+          numbers.count == 1
+          ? "version \(numbers[0])" : "versions \(numbers[0])–\(numbers[numbers.count - 1])"
+        let aliases = refs.aliases(of: artifact).map(\.alias.text)
+        let kind: String
+        if case .version = label { kind = "version" } else { kind = "alias" }
+        throw ArtError(
+          .notFound,
+          "no \(kind) '\(label)' of '\(artifact)' (\(range); aliases \(aliases.joined(separator: ", ")))",
+          hint: "see them all with 'art log \(artifact)'")
+      }
+    case .id(let prefix):
+      var matches: [(ObjectID, ArtifactName)] = []
+      for artifact in refs.artifacts {
+        for (_, id) in refs.versions(of: artifact) where prefix.matches(id) {
+          matches.append((id, artifact))
+        }
+      }
+      if matches.count == 1, let (id, artifact) = matches.first {
+        return try loadVersion(id, artifact: artifact)
+      }
+      if matches.isEmpty {
+        throw ArtError(
+          .notFound, "no version with id '\(prefix)'", hint: "list versions with 'art log NAME'")
+      }
+      throw ArtError(
+        .ambiguous,
+        "version id '\(prefix)' is ambiguous: "
+          + matches.map { "\($0.1) \($0.0.prefix(12))" }.joined(separator: ", "),
+        hint: "give more hex digits, or NAME:vN")
+    }
+  }
+
+  /// Reads the version record `id`.
+  public func loadVersion(_ id: ObjectID, artifact: ArtifactName) throws -> ResolvedVersion {
+    let record = try VersionRecord(decoding: store.read(id, as: .version), id: id)
+    return ResolvedVersion(id: id, record: record, artifact: artifact)
+  }
+}
+
+func list(_ names: [ArtifactName]) -> String {
+  names.prefix(10).map(\.text).joined(separator: ", ") + (names.count > 10 ? ", …" : "")
+}

@@ -1,0 +1,199 @@
+public import ArtStore
+public import SystemPackage
+
+/// What `art commit` was asked to do.
+public struct CommitRequest: Sendable {
+  /// The artifact to add a version to.
+  public var artifact: ArtifactName
+  /// Absolute paths to commit; empty means the previous version's root.
+  public var paths: [FilePath] = []
+  /// The folder paths are relative to (absolute); nil picks it (see ``Committer``).
+  public var root: FilePath? = nil
+  /// The artifact's type; fixed by its first version.
+  public var type: String? = nil
+  /// A description for people.
+  public var description = ""
+  /// Metadata keys and values.
+  public var metadata: [String: JSONValue] = [:]
+  /// Aliases to point at the new version (besides `latest`).
+  public var aliases: [Alias] = []
+  /// Time to live, in milliseconds from creation.
+  public var timeToLive: Int64? = nil
+  /// Make a version even when nothing changed.
+  public var allowEmpty = false
+  /// Compression for new objects; nil for the repository's.
+  public var codec: Codec? = nil
+
+  /// A request for `artifact`.
+  public init(artifact: ArtifactName) {
+    self.artifact = artifact
+  }
+}
+
+/// What a commit did.
+public struct CommitResult: Sendable {
+  /// The new version, or the latest one when nothing changed.
+  public var version: ResolvedVersion
+  /// False when nothing changed and no version was made.
+  public var created: Bool
+  /// What storing the files did.
+  public var snapshot: Snapshot
+}
+
+/// Makes versions: snapshots the paths, writes the version record, and
+/// moves the refs, in that order, so a crash before the refs are written
+/// leaves only unreferenced objects.
+///
+/// Root rule (DESIGN.md): one folder committed is its own root; otherwise the
+/// repository's top, unless `--root` says. Paths must lie inside the root and
+/// outside `.art/`.
+public struct Committer: Sendable {
+  /// The repository.
+  public let repository: Repository
+  /// Its refs file, with the lock timeout and reporting to use.
+  public let refStore: RefStore
+
+  /// A committer for `repository`.
+  public init(repository: Repository, refStore: RefStore? = nil) {
+    self.repository = repository
+    self.refStore = refStore ?? repository.refs
+  }
+
+  /// Commits `request`.
+  ///
+  /// - Throws: ``ArtError`` with `.invalidArgument` for bad paths, a changed
+  ///   type, `latest` given as an alias or a first commit without a path;
+  ///   `.locked` when the refs stay locked; I/O errors. The repository is
+  ///   unchanged when it throws.
+  public func commit(_ request: CommitRequest) async throws -> CommitResult {
+    let refs = try refStore.read()
+    let previous = try refs[RefName(request.artifact, .alias(.latest))].flatMap { target in
+      if case .version(let id) = target {
+        return try repository.loadVersion(id, artifact: request.artifact)
+      }
+      return nil
+    }
+    if request.aliases.contains(.latest) {
+      throw ArtError(
+        .invalidArgument, "'latest' is moved by art to every new version",
+        hint: "leave it out; use another alias such as 'production'")
+    }
+    if let previous, let type = request.type, type != previous.record.type {
+      throw ArtError(
+        .invalidArgument,
+        "'\(request.artifact)' has type '\(previous.record.type)', not '\(type)'",
+        hint: "an artifact's type is fixed by its first version; drop --type or use a new name")
+    }
+    let type = request.type ?? previous?.record.type ?? "dataset"
+    try validateType(type)
+
+    let (root, selection) = try plan(request, previous: previous)
+    let rootText = try relativeToRepository(root)
+    let writer = repository.makeWriter(codec: request.codec)
+    do {
+      var snapshot = try await Snapshotter(repository: repository, writer: writer)
+        .writeManifest(of: root, selecting: selection, publish: false)
+      let compressor = Compressor(codec: writer.codec)
+      let result = try refStore.update { refs -> CommitResult in
+        // Read again under the lock: another commit may have moved latest.
+        let latestName = RefName(request.artifact, .alias(.latest))
+        var latest: ResolvedVersion? = nil
+        if case .version(let id) = refs[latestName] {
+          latest = try repository.loadVersion(id, artifact: request.artifact)
+        }
+        if let latest, !request.allowEmpty, latest.record.manifest == snapshot.manifestID,
+          latest.record.root == rootText
+        {
+          snapshot.statistics = try writer.finish()
+          return CommitResult(version: latest, created: false, snapshot: snapshot)
+        }
+        let number = refs.nextNumber(of: request.artifact)
+        let created = Syscalls.currentTimeMilliseconds()
+        let record = VersionRecord(
+          artifact: request.artifact.text, type: type, number: number.value, root: rootText,
+          manifest: snapshot.manifestID, files: UInt64(snapshot.files), size: snapshot.bytes,
+          previous: latest?.id, description: request.description,
+          metadata: Metadata.canonical(request.metadata), created: created,
+          expires: request.timeToLive.map { created + $0 })
+        let id = try writer.write(record.encoded(), kind: .version, compressor: compressor)
+        snapshot.statistics = try writer.finish()
+        refs[RefName(request.artifact, .version(number))] = .version(id)
+        refs[latestName] = .version(id)
+        for alias in request.aliases {
+          refs[RefName(request.artifact, .alias(alias))] = .version(id)
+        }
+        return CommitResult(
+          version: ResolvedVersion(id: id, record: record, artifact: request.artifact),
+          created: true, snapshot: snapshot)
+      }
+      return result
+    } catch {
+      writer.abandon()
+      throw error
+    }
+  }
+
+  /// The root folder and, when only some paths under it are committed, those
+  /// paths as components relative to it.
+  private func plan(_ request: CommitRequest, previous: ResolvedVersion?) throws
+    -> (FilePath, [[String]]?)
+  {
+    var paths = request.paths
+    if paths.isEmpty {
+      guard let previous else {
+        throw ArtError(
+          .invalidArgument,
+          "'\(request.artifact)' has no versions yet, so give the paths to commit",
+          hint: "for example: art commit \(request.artifact) data/")
+      }
+      paths = [repository.root.pushing(FilePath(previous.record.root)).lexicallyNormalized()]
+    }
+    for path in paths { try checkInside(path) }
+    for path in paths where try Syscalls.linkStatus(path) == nil {
+      throw ArtError(.notFound, "'\(path)' does not exist", hint: "check the path")
+    }
+    if request.root == nil, paths.count == 1, let only = paths.first,
+      try Syscalls.linkStatus(only)?.kind == .directory
+    {
+      return (only, nil)
+    }
+    let root = request.root ?? repository.root
+    try checkInside(root)
+    var selection: [[String]] = []
+    for path in paths {
+      guard path.starts(with: root) else {
+        throw ArtError(
+          .invalidArgument, "'\(path)' is outside the root folder '\(root)'",
+          hint: "choose a --root that holds every path")
+      }
+      let components = path.components.dropFirst(root.components.count).map(\.string)
+      if components.isEmpty { return (root, nil) }  // the root itself: everything
+      selection.append(Array(components))
+    }
+    return (root, selection)
+  }
+
+  private func checkInside(_ path: FilePath) throws {
+    guard path.starts(with: repository.root) else {
+      throw ArtError(
+        .invalidArgument, "'\(path)' is outside the repository '\(repository.root)'",
+        hint: "commit paths inside the folder that holds .art")
+    }
+    if path.starts(with: repository.directory) {
+      throw ArtError(.invalidArgument, "'\(path)' is inside .art, which art manages itself")
+    }
+  }
+
+  private func relativeToRepository(_ path: FilePath) throws -> String {
+    let components = path.components.dropFirst(repository.root.components.count)
+    return components.map(\.string).joined(separator: "/")
+  }
+
+  private func validateType(_ type: String) throws {
+    guard isValidLabel(type) else {
+      throw ArtError(
+        .invalidArgument, "'\(type)' is not a valid type",
+        hint: "use letters, digits, '.', '_' and '-', e.g. dataset, model")
+    }
+  }
+}

@@ -1,0 +1,126 @@
+public import ArtStore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A JSON value, as stored in a version's metadata.
+public enum JSONValue: Codable, Sendable, Equatable {
+  case null
+  case bool(Bool)
+  case integer(Int64)
+  case number(Double)
+  case string(String)
+  case array([JSONValue])
+  case object([String: JSONValue])
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    if container.decodeNil() {
+      self = .null
+    } else if let value = try? container.decode(Bool.self) {
+      self = .bool(value)
+    } else if let value = try? container.decode(Int64.self) {
+      self = .integer(value)
+    } else if let value = try? container.decode(Double.self) {
+      self = .number(value)
+    } else if let value = try? container.decode(String.self) {
+      self = .string(value)
+    } else if let value = try? container.decode([JSONValue].self) {
+      self = .array(value)
+    } else {
+      self = .object(try container.decode([String: JSONValue].self))
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    switch self {
+    case .null: try container.encodeNil()
+    case .bool(let value): try container.encode(value)
+    case .integer(let value): try container.encode(value)
+    case .number(let value): try container.encode(value)
+    case .string(let value): try container.encode(value)
+    case .array(let value): try container.encode(value)
+    case .object(let value): try container.encode(value)
+    }
+  }
+
+  /// `value` typed as JSON when it parses as a number, boolean or null
+  /// (`42`, `0.5`, `true`, `null`), otherwise kept as a string.
+  public static func typed(_ value: String) -> JSONValue {
+    switch value {
+    case "true": return .bool(true)
+    case "false": return .bool(false)
+    case "null": return .null
+    default:
+      if let integer = Int64(value) { return .integer(integer) }
+      if let number = Double(value), number.isFinite, value.first != "+",
+        value.allSatisfy({ "0123456789.eE+-".contains($0) })
+      {
+        return .number(number)
+      }
+      return .string(value)
+    }
+  }
+}
+
+/// A version's metadata: a JSON object, serialized with sorted keys so that
+/// equal metadata gives equal records.
+public enum Metadata {
+  /// Canonical text of `object`.
+  public static func canonical(_ object: [String: JSONValue]) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    guard let data = try? encoder.encode(object) else { return "{}" }
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  /// Parses a JSON object (from `--metadata-file` or a stored record).
+  ///
+  /// - Throws: ``ArtError`` with code `.invalidArgument` naming `source`.
+  public static func parse(_ bytes: [UInt8], source: String) throws -> [String: JSONValue] {
+    do {
+      return try JSONDecoder().decode([String: JSONValue].self, from: Data(bytes))
+    } catch {
+      throw ArtError(
+        .invalidArgument, "\(source) is not a JSON object",
+        hint: "write it as {\"key\": value, …}", underlying: error)
+    }
+  }
+
+  /// Parses `KEY=VALUE`.
+  ///
+  /// - Throws: ``ArtError`` with code `.invalidArgument`.
+  public static func pair(_ text: String) throws -> (String, JSONValue) {
+    guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+      throw ArtError(
+        .invalidArgument, "metadata '\(text)' is not KEY=VALUE",
+        hint: "for example --metadata rows=1200 or --metadata source=s3")
+    }
+    return (String(text[..<equals]), JSONValue.typed(String(text[text.index(after: equals)...])))
+  }
+}
+
+/// Parses durations such as `90s`, `45m`, `12h`, `30d`, `2w`, `1y` (365 days).
+public enum DurationText {
+  /// Milliseconds in `text`.
+  ///
+  /// - Throws: ``ArtError`` with code `.invalidArgument`.
+  public static func milliseconds(_ text: String) throws -> Int64 {
+    let units: [Character: Int64] = [
+      "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000,
+      "y": 31_536_000_000,
+    ]
+    guard let unit = text.last, let scale = units[unit], let count = Int64(text.dropLast()),
+      count > 0, count < Int64.max / scale
+    else {
+      throw ArtError(
+        .invalidArgument, "'\(text)' is not a duration",
+        hint: "use a positive number and a unit: 90s, 45m, 12h, 30d, 2w, 1y")
+    }
+    return count * scale
+  }
+}
