@@ -20,6 +20,15 @@ public struct Manifest: Sendable, Equatable {
 
   static let magic: [UInt8] = Array("ARTM".utf8)
 
+  /// The id of the manifest of an empty folder.
+  public static let emptyID: ObjectID = {
+    var out = ByteWriter()
+    out.append(magic)
+    out.append([1, 0, 0, 0])
+    out.append(UInt64(0))
+    return ObjectHasher.id(of: out.bytes)
+  }()
+
   /// A manifest of `entries` in any order.
   ///
   /// - Throws: ``ArtError`` with code `.invalidArgument` for a duplicate or

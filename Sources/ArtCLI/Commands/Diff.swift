@@ -1,0 +1,222 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+import SystemPackage
+
+extension ArtCommand {
+  struct Diff: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show what changed between two versions, or a version and the folder.",
+      discussion: """
+        With two specs, compares their trees without descending into folders \
+        that are equal in both. With one, compares the version with its root \
+        folder on disk (files are hashed). Each line: A added, D removed, \
+        M modified (content, type or mode), R renamed (same content, new path).
+
+        Examples:
+          art diff imagenet_train:v1 imagenet_train:v2
+          art diff imagenet_train --stat
+          art diff imagenet_train:v0 imagenet_train --name-status
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The older version (or the only one, to compare with the folder).")
+    var spec: String
+
+    @Argument(help: "The newer version.")
+    var spec2: String?
+
+    @Flag(help: "Print totals only.")
+    var stat = false
+
+    @Flag(help: "Print a status letter and path per change.")
+    var nameStatus = false
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    func validate() throws {
+      if stat && nameStatus { throw ValidationError("give --stat or --name-status, not both") }
+    }
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      let refs = try repository.refs.read()
+      let old = try repository.resolve(Spec(spec), in: refs)
+      let changes: [Change]
+      if let spec2 {
+        let new = try repository.resolve(Spec(spec2), in: refs)
+        changes = try ManifestDiff.between(
+          old.record.manifest, new.record.manifest, store: repository.store)
+      } else {
+        changes = try await workingChanges(old, repository: repository)
+      }
+      DiffOutput(changes: changes).print(
+        to: output, json: json, stat: stat, nameStatus: nameStatus)
+    }
+  }
+
+  struct Status: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show what differs in each artifact's root folder from its latest version.",
+      discussion: """
+        Examples:
+          art status
+          art status imagenet_train
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Only this artifact.")
+    var name: String?
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    struct Report: Encodable {
+      var artifact: String
+      var version: String
+      var root: String
+      var changes: [DiffOutput.Line]
+    }
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      let refs = try repository.refs.read()
+      let artifacts = try name.map { [try ArtifactName($0)] } ?? refs.artifacts
+      var reports: [Report] = []
+      for artifact in artifacts {
+        guard case .version = refs[RefName(artifact, .alias(.latest))] else {
+          if name != nil { _ = try repository.resolve(.label(artifact, nil), in: refs) }
+          continue
+        }
+        let latest = try repository.resolve(.label(artifact, nil), in: refs)
+        let changes = try await workingChanges(latest, repository: repository)
+        reports.append(
+          Report(
+            artifact: artifact.text, version: "\(latest.number)",
+            root: latest.record.root.isEmpty ? "." : latest.record.root,
+            changes: DiffOutput(changes: changes).lines))
+      }
+      if json { return output.line(Formatting.json(reports)) }
+      if reports.isEmpty { output.line("no artifacts yet (make one with 'art commit NAME PATH')") }
+      for report in reports {
+        let state =
+          report.changes.isEmpty ? "clean" : Formatting.count(report.changes.count, "change")
+        output.line("\(report.artifact) (\(report.version), root \(report.root)): \(state)")
+        for line in report.changes { output.line("  " + line.text) }
+      }
+    }
+  }
+}
+
+/// The changes from a version to its root folder on disk.
+func workingChanges(_ version: ResolvedVersion, repository: Repository) async throws -> [Change] {
+  let stored = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
+  let root = repository.root.pushing(FilePath(version.record.root)).lexicallyNormalized()
+  guard Syscalls.isDirectory(root) else {
+    throw ArtError(
+      .notFound, "the root folder '\(root)' of \(version.label) does not exist",
+      hint: "restore it with 'art checkout \(version.label)'")
+  }
+  // A version committed from several paths at the repository's top tracks
+  // only its own top-level names there.
+  let topLevel =
+    version.record.root.isEmpty
+    ? Set(try repository.store.manifest(version.record.manifest).entries.map(\.name)) : nil
+  let working = try await WorkingTree.flatten(
+    root, topLevel: topLevel, chunking: repository.configuration.chunking)
+  return ManifestDiff.between(stored, working)
+}
+
+/// How diff and status print changes.
+struct DiffOutput {
+  let changes: [Change]
+
+  struct Line: Encodable {
+    var status: String
+    var path: String
+    var oldPath: String?
+    var oldSize: UInt64?
+    var newSize: UInt64?
+    var text: String {
+      let sizes: String
+      switch (oldSize, newSize) {
+      case (let a?, let b?) where a != b:
+        sizes = "(\(Formatting.bytes(a)) -> \(Formatting.bytes(b)))"
+      case (let a?, _): sizes = "(\(Formatting.bytes(a)))"
+      case (nil, let b?): sizes = "(\(Formatting.bytes(b)))"
+      case (nil, nil): sizes = ""
+      }
+      let name = oldPath.map { "\($0) -> \(path)" } ?? path
+      return "\(status)  \(name)  \(sizes)"
+    }
+  }
+
+  struct Totals: Encodable {
+    var added = 0
+    var removed = 0
+    var modified = 0
+    var renamed = 0
+    var bytesAdded: UInt64 = 0
+    var bytesRemoved: UInt64 = 0
+  }
+
+  struct Report: Encodable {
+    var changes: [Line]
+    var totals: Totals
+  }
+
+  var lines: [Line] {
+    changes.map { change in
+      let letter: String
+      switch change.kind {
+      case .added: letter = "A"
+      case .removed: letter = "D"
+      case .modified: letter = "M"
+      case .renamed: letter = "R"
+      }
+      return Line(
+        status: letter, path: change.path, oldPath: change.oldPath, oldSize: change.oldSize,
+        newSize: change.newSize)
+    }
+  }
+
+  var totals: Totals {
+    var totals = Totals()
+    for change in changes {
+      switch change.kind {
+      case .added: totals.added += 1
+      case .removed: totals.removed += 1
+      case .modified: totals.modified += 1
+      case .renamed: totals.renamed += 1
+      }
+      if change.kind != .renamed {
+        totals.bytesAdded += change.newSize ?? 0
+        totals.bytesRemoved += change.oldSize ?? 0
+      }
+    }
+    return totals
+  }
+
+  func print(to output: Output, json: Bool, stat: Bool, nameStatus: Bool) {
+    if json { return output.line(Formatting.json(Report(changes: lines, totals: totals))) }
+    if !stat {
+      for line in lines {
+        if nameStatus {
+          output.line(
+            [line.status, line.oldPath, line.path].compactMap { $0 }.joined(separator: "\t"))
+        } else {
+          output.line(line.text)
+        }
+      }
+    }
+    if stat || lines.isEmpty {
+      let t = totals
+      output.line(
+        "\(t.added) added, \(t.removed) removed, \(t.modified) modified, \(t.renamed) renamed; "
+          + "+\(Formatting.bytes(t.bytesAdded)) -\(Formatting.bytes(t.bytesRemoved))")
+    }
+  }
+}

@@ -1,0 +1,179 @@
+public import ArtStore
+
+/// One file-level difference between two trees.
+public struct Change: Sendable, Equatable {
+  /// What happened to the path.
+  public enum Kind: String, Sendable, Codable {
+    case added, removed, modified, renamed
+  }
+
+  /// What happened.
+  public var kind: Kind
+  /// The path (the new path, for a rename), relative to the version's root.
+  public var path: String
+  /// The old path of a rename.
+  public var oldPath: String?
+  /// Size before (nil when added).
+  public var oldSize: UInt64?
+  /// Size after (nil when removed).
+  public var newSize: UInt64?
+}
+
+/// A file, symlink or empty folder of a tree, flattened to its path.
+public struct TreeEntry: Sendable, Equatable {
+  /// What the entry is (`.folder` only for empty folders).
+  public var kind: ManifestEntry.Kind
+  /// Its content id.
+  public var id: ObjectID
+  /// Its size.
+  public var size: UInt64
+  /// Its permission bits.
+  public var mode: UInt32
+}
+
+/// Compares trees of manifests.
+public enum ManifestDiff {
+  /// The changes from manifest `old` to manifest `new`, sorted by path.
+  ///
+  /// Walks both trees in step and never descends into a folder whose
+  /// manifest id is equal on both sides, so the cost grows with what
+  /// changed. A removed and an added file with equal content are reported
+  /// as one rename.
+  public static func between(_ old: ObjectID, _ new: ObjectID, store: ObjectStore) throws
+    -> [Change]
+  {
+    var added: [String: TreeEntry] = [:]
+    var removed: [String: TreeEntry] = [:]
+    var changes: [Change] = []
+    try walk(
+      old, new, prefix: "", store: store, added: &added, removed: &removed, changes: &changes)
+    return pairRenames(added: added, removed: removed, changes: changes)
+  }
+
+  /// The changes from the flattened tree `old` to `new`.
+  public static func between(_ old: [String: TreeEntry], _ new: [String: TreeEntry]) -> [Change] {
+    var added: [String: TreeEntry] = [:]
+    var removed: [String: TreeEntry] = [:]
+    var changes: [Change] = []
+    for (path, entry) in new {
+      guard let before = old[path] else {
+        added[path] = entry
+        continue
+      }
+      if before != entry {
+        changes.append(
+          Change(kind: .modified, path: path, oldSize: before.size, newSize: entry.size))
+      }
+    }
+    for (path, entry) in old where new[path] == nil { removed[path] = entry }
+    return pairRenames(added: added, removed: removed, changes: changes)
+  }
+
+  /// Every file, symlink and empty folder below manifest `id`, by path.
+  public static func flatten(_ id: ObjectID, store: ObjectStore, prefix: String = "")
+    throws -> [String: TreeEntry]
+  {
+    var result: [String: TreeEntry] = [:]
+    try flatten(id, store: store, prefix: prefix, into: &result)
+    return result
+  }
+
+  private static func flatten(
+    _ id: ObjectID, store: ObjectStore, prefix: String, into result: inout [String: TreeEntry]
+  ) throws {
+    let manifest = try store.manifest(id)
+    if manifest.entries.isEmpty, !prefix.isEmpty {
+      result[String(prefix.dropLast())] = TreeEntry(kind: .folder, id: id, size: 0, mode: 0o755)
+    }
+    for entry in manifest.entries {
+      let path = prefix + entry.name
+      if entry.kind == .folder {
+        try flatten(entry.id, store: store, prefix: path + "/", into: &result)
+      } else {
+        result[path] = TreeEntry(kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)
+      }
+    }
+  }
+
+  private static func walk(
+    _ old: ObjectID?, _ new: ObjectID?, prefix: String, store: ObjectStore,
+    added: inout [String: TreeEntry], removed: inout [String: TreeEntry], changes: inout [Change]
+  ) throws {
+    if old == new { return }
+    let before = try old.map { try store.manifest($0).entries } ?? []
+    let after = try new.map { try store.manifest($0).entries } ?? []
+    var oldByName: [String: ManifestEntry] = [:]
+    for entry in before { oldByName[entry.name] = entry }
+    var newByName: [String: ManifestEntry] = [:]
+    for entry in after { newByName[entry.name] = entry }
+    for name in Set(oldByName.keys).union(newByName.keys) {
+      let path = prefix + name
+      let a = oldByName[name]
+      let b = newByName[name]
+      switch (a?.kind == .folder, b?.kind == .folder) {
+      case (true, true):
+        try walk(
+          a?.id, b?.id, prefix: path + "/", store: store, added: &added, removed: &removed,
+          changes: &changes)
+      case (true, false):
+        try walk(
+          a?.id, nil, prefix: path + "/", store: store, added: &added, removed: &removed,
+          changes: &changes)
+        if let b { added[path] = TreeEntry(kind: b.kind, id: b.id, size: b.size, mode: b.mode) }
+      case (false, true):
+        if let a { removed[path] = TreeEntry(kind: a.kind, id: a.id, size: a.size, mode: a.mode) }
+        try walk(
+          nil, b?.id, prefix: path + "/", store: store, added: &added, removed: &removed,
+          changes: &changes)
+      case (false, false):
+        switch (a, b) {
+        case (let a?, let b?):
+          if a.id != b.id || a.kind != b.kind || a.mode != b.mode {
+            changes.append(Change(kind: .modified, path: path, oldSize: a.size, newSize: b.size))
+          }
+        case (let a?, nil):
+          removed[path] = TreeEntry(kind: a.kind, id: a.id, size: a.size, mode: a.mode)
+        case (nil, let b?):
+          added[path] = TreeEntry(kind: b.kind, id: b.id, size: b.size, mode: b.mode)
+        case (nil, nil):
+          break
+        }
+      }
+    }
+    // A folder that exists on one side only and is empty still counts.
+    if before.isEmpty, old == nil, let new, after.isEmpty, !prefix.isEmpty {
+      added[String(prefix.dropLast())] = TreeEntry(kind: .folder, id: new, size: 0, mode: 0o755)
+    }
+    if after.isEmpty, new == nil, let old, before.isEmpty, !prefix.isEmpty {
+      removed[String(prefix.dropLast())] = TreeEntry(kind: .folder, id: old, size: 0, mode: 0o755)
+    }
+  }
+
+  private static func pairRenames(
+    added: [String: TreeEntry], removed: [String: TreeEntry], changes: [Change]
+  ) -> [Change] {
+    var changes = changes
+    var removedByContent: [ObjectID: [String]] = [:]
+    for (path, entry) in removed where entry.kind != .folder {
+      removedByContent[entry.id, default: []].append(path)
+    }
+    for key in removedByContent.keys { removedByContent[key]?.sort() }
+    var renamedFrom = Set<String>()
+    for (path, entry) in added.sorted(by: { $0.key < $1.key }) {
+      if entry.kind != .folder, var sources = removedByContent[entry.id], !sources.isEmpty {
+        let source = sources.removeFirst()
+        removedByContent[entry.id] = sources
+        renamedFrom.insert(source)
+        changes.append(
+          Change(
+            kind: .renamed, path: path, oldPath: source, oldSize: entry.size, newSize: entry.size))
+      } else {
+        changes.append(Change(kind: .added, path: path, newSize: entry.size))
+      }
+    }
+    for (path, entry) in removed where !renamedFrom.contains(path) {
+      changes.append(Change(kind: .removed, path: path, oldSize: entry.size))
+    }
+    return changes.sorted { $0.path < $1.path }
+  }
+}

@@ -1,0 +1,73 @@
+public import ArtStore
+public import SystemPackage
+
+/// A working folder read into the flat form of ``ManifestDiff``: every
+/// file and symlink with its SHA-256, and every empty folder.
+///
+/// Files are hashed on one task per core. Folders named `.art`, special
+/// files and names art cannot store are left out, as a commit would.
+public enum WorkingTree {
+  /// The entries under `root`; with `topLevel`, only those below these
+  /// top-level names (how a version committed from several paths is
+  /// compared with the folder).
+  public static func flatten(
+    _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters
+  ) async throws -> [String: TreeEntry] {
+    var files: [(String, FilePath, UInt32, UInt64)] = []
+    var result: [String: TreeEntry] = [:]
+    try scan(root, prefix: "", topLevel: topLevel, files: &files, result: &result)
+    let list = files
+    let hashed = try await forEachConcurrently(
+      count: list.count, makeState: { [(String, TreeEntry)]() },
+      { state, index in
+        let (path, file, mode, _) = list[index]
+        let fd = try openForReading(file)
+        defer { try? fd.close() }
+        var source = FileSource(descriptor: fd, name: file.string)
+        let (id, size) = try ContentStorer.hash(&source)
+        let kind: ManifestEntry.Kind = size > UInt64(chunking.maximum) ? .chunked : .file
+        state.append((path, TreeEntry(kind: kind, id: id, size: size, mode: mode)))
+      }, finish: { $0 })
+    for batch in hashed {
+      for (path, entry) in batch { result[path] = entry }
+    }
+    return result
+  }
+
+  private static func scan(
+    _ folder: FilePath, prefix: String, topLevel: Set<String>?,
+    files: inout [(String, FilePath, UInt32, UInt64)], result: inout [String: TreeEntry]
+  ) throws {
+    let names = try directoryEntries(folder)
+    var kept = 0
+    for name in names {
+      guard ManifestEntry.problem(withName: name) == nil, let component = pathComponent(name)
+      else { continue }
+      let text = String(decoding: name, as: UTF8.self)
+      if prefix.isEmpty, let topLevel, !topLevel.contains(text) { continue }
+      let path = folder.appending(component)
+      guard let status = try Syscalls.linkStatus(path) else { continue }
+      switch status.kind {
+      case .regular:
+        files.append((prefix + text, path, status.permissions, UInt64(status.size)))
+        kept += 1
+      case .symlink:
+        let target = try Syscalls.readLink(path)
+        result[prefix + text] = TreeEntry(
+          kind: .symlink, id: ObjectHasher.id(of: target), size: UInt64(target.count),
+          mode: status.permissions)
+        kept += 1
+      case .directory:
+        if text == Repository.directoryName { continue }
+        try scan(path, prefix: prefix + text + "/", topLevel: nil, files: &files, result: &result)
+        kept += 1
+      case .special:
+        continue
+      }
+    }
+    if kept == 0, !prefix.isEmpty {
+      result[String(prefix.dropLast())] = TreeEntry(
+        kind: .folder, id: Manifest.emptyID, size: 0, mode: 0o755)
+    }
+  }
+}
