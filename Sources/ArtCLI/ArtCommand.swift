@@ -19,7 +19,8 @@ public struct ArtCommand: AsyncParsableCommand {
       CommandGroup(
         name: "Working with versions",
         subcommands: [
-          Commit.self, Log.self, Show.self, Diff.self, Status.self, AliasCommand.self,
+          Commit.self, Log.self, Show.self, CheckoutCommand.self, Diff.self, Status.self,
+          AliasCommand.self,
           Remove.self, RevParse.self,
         ]),
       CommandGroup(

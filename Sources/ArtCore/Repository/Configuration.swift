@@ -121,7 +121,7 @@ public struct Configuration: Sendable, Equatable {
 extension StringProtocol {
   /// The text without leading and trailing spaces and tabs.
   func trimmingWhitespace() -> String {
-    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
     guard let start = firstIndex(where: { !isSpace($0) }),
       let end = lastIndex(where: { !isSpace($0) })
     else { return "" }

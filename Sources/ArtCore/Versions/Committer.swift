@@ -126,6 +126,7 @@ public struct Committer: Sendable {
           version: ResolvedVersion(id: id, record: record, artifact: request.artifact),
           created: true, snapshot: snapshot)
       }
+      if result.created { try Checkout(repository: repository).recordCheckedOut(result.version) }
       return result
     } catch {
       writer.abandon()

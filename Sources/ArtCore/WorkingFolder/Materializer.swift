@@ -28,7 +28,7 @@ public struct Materializer: Sendable {
     self.store = store
   }
 
-  private struct FileJob: Sendable {
+  struct FileJob: Sendable {
     var path: FilePath
     var entry: ManifestEntry
   }
@@ -86,7 +86,7 @@ public struct Materializer: Sendable {
     }
   }
 
-  private func writeFiles(_ jobs: [FileJob]) async throws {
+  func writeFiles(_ jobs: [FileJob]) async throws {
     let store = self.store
     _ = try await forEachConcurrently(
       count: jobs.count, makeState: { () },

@@ -1,0 +1,61 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+import SystemPackage
+
+extension ArtCommand {
+  struct CheckoutCommand: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      commandName: "checkout",
+      abstract: "Make the version's root folder match a version, or copy it elsewhere.",
+      discussion: """
+        In place: writes missing and changed files, deletes files the \
+        previously checked-out (or latest) version had and this one lacks, \
+        and never touches untracked files or rewrites files already right. \
+        It refuses, listing them, to overwrite or delete files with \
+        uncommitted changes unless --force. Every file is checked against \
+        its SHA-256 as it is written. --to DIR writes a fresh copy into a \
+        new or empty folder instead.
+
+        Examples:
+          art checkout imagenet_train:v0
+          art checkout imagenet_train:production --to /tmp/prod
+          art checkout imagenet_train --path 'labels/**' --force
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
+    var spec: String
+
+    @Option(help: "Write a fresh copy into this new or empty folder.")
+    var to: String?
+
+    @Option(help: "Only paths matching this glob (** allowed), repeatable.")
+    var path: [String] = []
+
+    @Flag(help: "Overwrite and delete files with local changes.")
+    var force = false
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      let version = try repository.resolve(Spec(spec), in: repository.refs.read())
+      let patterns = try path.map { try PathPattern($0) }
+      let checkout = Checkout(repository: repository)
+      let result: CheckoutResult
+      let place: String
+      if let to {
+        let target = try global.resolve(to)
+        result = try await checkout.copy(version, to: target, patterns: patterns)
+        place = target.string
+      } else {
+        result = try await checkout.inPlace(version, patterns: patterns, force: force)
+        place = version.record.root.isEmpty ? "." : version.record.root
+      }
+      output.line(
+        "checked out \(version.label) \(version.id.prefix(12)) into \(place): "
+          + "\(result.written) written (\(Formatting.bytes(result.bytesWritten))), "
+          + "\(result.deleted) deleted, \(result.unchanged) unchanged")
+    }
+  }
+}

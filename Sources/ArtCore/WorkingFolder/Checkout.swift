@@ -1,0 +1,268 @@
+public import ArtStore
+public import SystemPackage
+
+/// Glob patterns for `--path`: `*` and `?` within a path component, `**`
+/// across components; a pattern naming a folder matches everything below it.
+public struct PathPattern: Sendable {
+  private let components: [String]
+
+  /// A pattern such as `images/**/*.jpg` or `labels`.
+  public init(_ text: String) throws {
+    let parts = text.split(separator: "/").map(String.init).filter { $0 != "." }
+    guard !parts.isEmpty, !parts.contains("..") else {
+      throw ArtError(
+        .invalidArgument, "'\(text)' is not a path pattern",
+        hint: "use a path relative to the version's root, e.g. 'images/**/*.jpg'")
+    }
+    components = parts
+  }
+
+  /// Whether `path` (relative, `/`-separated) matches, or lies below a match.
+  public func matches(_ path: String) -> Bool {
+    let parts = path.split(separator: "/").map(String.init)
+    return Self.match(components[...], parts[...])
+  }
+
+  private static func match(_ pattern: ArraySlice<String>, _ path: ArraySlice<String>) -> Bool {
+    guard let first = pattern.first else { return true }  // below a matched folder
+    if first == "**" {
+      var rest = path
+      while true {
+        if match(pattern.dropFirst(), rest) { return true }
+        guard !rest.isEmpty else { return false }
+        rest = rest.dropFirst()
+      }
+    }
+    guard let head = path.first, glob(Array(first.utf8)[...], Array(head.utf8)[...]) else {
+      return false
+    }
+    return match(pattern.dropFirst(), path.dropFirst())
+  }
+
+  private static func glob(_ p: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
+    guard let c = p.first else { return s.isEmpty }
+    if c == UInt8(ascii: "*") {
+      var rest = s
+      while true {
+        if glob(p.dropFirst(), rest) { return true }
+        guard !rest.isEmpty else { return false }
+        rest = rest.dropFirst()
+      }
+    }
+    guard let h = s.first, c == UInt8(ascii: "?") || c == h else { return false }
+    return glob(p.dropFirst(), s.dropFirst())
+  }
+}
+
+/// What a checkout did.
+public struct CheckoutResult: Sendable {
+  /// Files, links and folders written.
+  public var written = 0
+  /// Paths deleted.
+  public var deleted = 0
+  /// Paths already right, left alone.
+  public var unchanged = 0
+  /// Bytes of file content written.
+  public var bytesWritten: UInt64 = 0
+}
+
+/// Makes a folder match a version.
+///
+/// In place (no `--to`), the version's root folder is brought to the
+/// version for every path the artifact tracks — those of this version and of
+/// the version checked out before (or the latest): missing and changed files
+/// are written, files the old version had and this one lacks are deleted,
+/// untracked files are never touched, and files already right are not
+/// rewritten. A path is overwritten or deleted only if it is absent or
+/// still matches the old version; anything else is a local change and
+/// stops the checkout, listing them, unless `force`.
+public struct Checkout: Sendable {
+  /// The repository.
+  public let repository: Repository
+
+  /// A checkout in `repository`.
+  public init(repository: Repository) {
+    self.repository = repository
+  }
+
+  private var stateFolder: FilePath { repository.directory.appending("state/checkout") }
+
+  /// The version last checked out in place for `artifact`, if recorded.
+  public func checkedOut(_ artifact: ArtifactName) throws -> ObjectID? {
+    guard let bytes = try AtomicFile.read(stateFolder.appending(artifact.text), limit: 200),
+      let text = String(validating: bytes, as: UTF8.self)
+    else { return nil }
+    return ObjectID(text.trimmingWhitespace())
+  }
+
+  /// Writes `version` into `target` (new or empty), only paths matching
+  /// `patterns` when any are given.
+  public func copy(_ version: ResolvedVersion, to target: FilePath, patterns: [PathPattern])
+    async throws -> CheckoutResult
+  {
+    if let status = try Syscalls.linkStatus(target) {
+      guard status.kind == .directory, try directoryEntries(target).isEmpty else {
+        throw ArtError(
+          .invalidArgument, "'\(target)' exists and is not an empty folder",
+          hint: "give a new or empty folder to --to, or check out in place without --to")
+      }
+    }
+    try Syscalls.makeDirectories(target)
+    let wanted = try selected(version.record.manifest, patterns)
+    return try await apply(writes: wanted.sorted { $0.key < $1.key }, deletes: [], root: target)
+  }
+
+  /// Brings the version's root folder to `version` in place.
+  ///
+  /// - Throws: ``ArtError`` with `.invalidArgument` listing local changes
+  ///   that would be lost (nothing is changed then).
+  public func inPlace(_ version: ResolvedVersion, patterns: [PathPattern], force: Bool)
+    async throws -> CheckoutResult
+  {
+    let root = repository.root.pushing(FilePath(version.record.root)).lexicallyNormalized()
+    try Syscalls.makeDirectories(root)
+    let refs = try repository.refs.read()
+    var previousID = try checkedOut(version.artifact)
+    if let id = previousID, !refs.versions(of: version.artifact).contains(where: { $0.id == id }) {
+      previousID = nil  // removed since; fall back to latest
+    }
+    if previousID == nil, case .version(let id) = refs[RefName(version.artifact, .alias(.latest))] {
+      previousID = id
+    }
+    var old: [String: TreeEntry] = [:]
+    if let previousID {
+      let previous = try repository.loadVersion(previousID, artifact: version.artifact)
+      if previous.record.root == version.record.root {
+        old = try selected(previous.record.manifest, patterns)
+      }
+    }
+    let new = try selected(version.record.manifest, patterns)
+
+    var writes: [(String, TreeEntry)] = []
+    var deletes: [String] = []
+    var conflicts: [String] = []
+    var unchanged = 0
+    for path in Set(old.keys).union(new.keys).sorted() {
+      let onDisk = root.pushing(FilePath(path))
+      if let target = new[path] {
+        if try matches(onDisk, target, checkMode: true) {
+          unchanged += 1
+          continue
+        }
+        let exists = try Syscalls.linkStatus(onDisk) != nil
+        if exists, !force {
+          let clean = try old[path].map { try matches(onDisk, $0, checkMode: false) } ?? false
+          if !clean { conflicts.append(path) }
+        }
+        writes.append((path, target))
+      } else if let before = old[path], try Syscalls.linkStatus(onDisk) != nil {
+        if !force, try !matches(onDisk, before, checkMode: false) { conflicts.append(path) }
+        deletes.append(path)
+      }
+    }
+    if !conflicts.isEmpty {
+      let shown = conflicts.prefix(20).map { "  " + $0 }.joined(separator: "\n")
+      throw ArtError(
+        .invalidArgument,
+        "checkout would overwrite or delete \(conflicts.count) path(s) with local changes:\n"
+          + shown + (conflicts.count > 20 ? "\n  …" : ""),
+        hint: "commit them first, or use --force to discard them")
+    }
+    var result = try await apply(writes: writes, deletes: deletes, root: root)
+    result.unchanged = unchanged
+    if patterns.isEmpty { try recordCheckedOut(version) }
+    return result
+  }
+
+  /// Records that the artifact's root folder now holds `version`.
+  public func recordCheckedOut(_ version: ResolvedVersion) throws {
+    try Syscalls.makeDirectories(stateFolder)
+    try AtomicFile.write(
+      Array((version.id.hex + "\n").utf8), to: stateFolder.appending(version.artifact.text))
+  }
+
+  private func selected(_ manifest: ObjectID, _ patterns: [PathPattern]) throws
+    -> [String: TreeEntry]
+  {
+    let all = try ManifestDiff.flatten(manifest, store: repository.store)
+    if patterns.isEmpty { return all }
+    return all.filter { path, _ in patterns.contains { $0.matches(path) } }
+  }
+
+  /// Whether what is at `path` is `entry` (content, kind and, if asked, mode).
+  private func matches(_ path: FilePath, _ entry: TreeEntry, checkMode: Bool) throws -> Bool {
+    guard let status = try Syscalls.linkStatus(path) else { return false }
+    switch entry.kind {
+    case .folder:
+      return status.kind == .directory
+    case .symlink:
+      guard status.kind == .symlink else { return false }
+      return ObjectHasher.id(of: try Syscalls.readLink(path)) == entry.id
+    case .file, .chunked:
+      guard status.kind == .regular, UInt64(status.size) == entry.size else { return false }
+      if checkMode, status.permissions != entry.mode { return false }
+      let fd = try openForReading(path)
+      defer { try? fd.close() }
+      var source = FileSource(descriptor: fd, name: path.string)
+      return try ContentStorer.hash(&source).0 == entry.id
+    }
+  }
+
+  private func apply(writes: [(String, TreeEntry)], deletes: [String], root: FilePath)
+    async throws -> CheckoutResult
+  {
+    var result = CheckoutResult()
+    for path in deletes.sorted(by: >) {
+      let onDisk = root.pushing(FilePath(path))
+      if try Syscalls.linkStatus(onDisk)?.kind == .directory {
+        try removeTree(onDisk)
+      } else {
+        try Syscalls.unlink(onDisk)
+      }
+      result.deleted += 1
+      removeEmptyParents(of: onDisk, below: root)
+    }
+    var jobs: [Materializer.FileJob] = []
+    for (path, entry) in writes {
+      let onDisk = root.pushing(FilePath(path))
+      var parent = onDisk
+      parent.removeLastComponent()
+      try Syscalls.makeDirectories(parent)
+      let existing = try Syscalls.linkStatus(onDisk)
+      switch entry.kind {
+      case .folder:
+        if existing?.kind != .directory {
+          if existing != nil { try Syscalls.unlink(onDisk) }
+          try Syscalls.makeDirectory(onDisk)
+        }
+      case .symlink:
+        if existing?.kind == .directory {
+          try removeTree(onDisk)
+        } else if existing != nil {
+          try Syscalls.unlink(onDisk)
+        }
+        try Syscalls.symlink(target: repository.store.read(entry.id, as: .blob), at: onDisk)
+      case .file, .chunked:
+        if existing?.kind == .directory { try removeTree(onDisk) }
+        guard let name = onDisk.lastComponent?.string else { continue }
+        jobs.append(
+          Materializer.FileJob(
+            path: onDisk,
+            entry: ManifestEntry(
+              name: name, kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)))
+        result.bytesWritten += entry.size
+      }
+      result.written += 1
+    }
+    try await Materializer(store: repository.store).writeFiles(jobs)
+    return result
+  }
+
+  private func removeEmptyParents(of path: FilePath, below root: FilePath) {
+    var folder = path
+    while folder.removeLastComponent(), folder != root, folder.starts(with: root) {
+      guard (try? directoryEntries(folder).isEmpty) == true else { return }
+      try? Syscalls.removeDirectory(folder)
+    }
+  }
+}
