@@ -43,6 +43,11 @@ struct GlobalOptions: ParsableArguments {
     help: ArgumentHelp("Run as if art was started in DIR.", valueName: "DIR"))
   var directory: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Seconds to wait for another art process's lock before giving up.", valueName: "SECONDS"))
+  var lockTimeout: Int = 60
+
   /// The folder the command runs in, absolute.
   func workingDirectory() throws -> FilePath {
     let current = try Syscalls.currentDirectory()
@@ -81,6 +86,15 @@ extension ArtSubcommand {
   /// The repository containing the working folder.
   func repository() throws -> Repository {
     try Repository.discover(from: global.workingDirectory())
+  }
+
+  /// The refs file of `repository`, waiting `--lock-timeout` for a lock and
+  /// reporting waits and stale locks on standard error.
+  func refStore(_ repository: Repository, output: Output) -> RefStore {
+    var store = repository.refs
+    store.lockTimeout = .seconds(max(0, global.lockTimeout))
+    store.report = { output.note($0) }
+    return store
   }
 }
 

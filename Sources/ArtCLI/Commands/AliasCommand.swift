@@ -36,7 +36,7 @@ extension ArtCommand {
         let alias = try Alias(alias)
         guard alias != .latest else { throw latestIsManaged() }
         let spec = try Spec(spec)
-        let moved = try repository.refs.update { refs -> String in
+        let moved = try refStore(repository, output: output).update { refs -> String in
           let version = try repository.resolve(spec, in: refs)
           let name = RefName(version.artifact, .alias(alias))
           var from = ""
@@ -70,7 +70,7 @@ extension ArtCommand {
             hint: "to remove a version use 'art rm \(name)'")
         }
         guard alias != .latest else { throw latestIsManaged() }
-        try repository.refs.update { refs in
+        try refStore(repository, output: output).update { refs in
           guard refs[ref] != nil else {
             let aliases = refs.aliases(of: ref.artifact).map(\.alias.text)
             throw ArtError(
@@ -135,7 +135,7 @@ extension ArtCommand {
     func execute(output: Output) async throws {
       let repository = try repository()
       let spec = try Spec(spec)
-      let message = try repository.refs.update { refs -> String in
+      let message = try refStore(repository, output: output).update { refs -> String in
         let version = try repository.resolve(spec, in: refs)
         let aliases = refs.aliases(of: version.artifact, at: version.id)
         let protected = aliases.filter { Self.protectedAliases.contains($0.text) }

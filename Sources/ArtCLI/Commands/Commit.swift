@@ -92,9 +92,9 @@ extension ArtCommand {
       request.timeToLive = try ttl.map { try DurationText.milliseconds($0) }
       request.allowEmpty = allowEmpty
       request.codec = compression
-      var refStore = repository.refs
-      refStore.report = { output.note($0) }
-      let result = try await Committer(repository: repository, refStore: refStore).commit(request)
+      let result = try await Committer(
+        repository: repository, refStore: refStore(repository, output: output)
+      ).commit(request)
       let stats = result.snapshot.statistics
       if json {
         output.line(

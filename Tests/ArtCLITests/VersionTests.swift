@@ -1,0 +1,218 @@
+import ArtStore
+import ArtTestSupport
+import Foundation
+import SystemPackage
+import Testing
+
+/// commit, log, show, diff, status, checkout, alias, rm and rev-parse,
+/// through the real binary.
+@Suite("art binary, versions")
+struct VersionTests {
+  /// 100 small CSV files and one 2 MB binary, under `data/`.
+  func makeDataset(_ folder: FilePath) throws {
+    for i in 0..<100 {
+      try writeFile(
+        .text(count: 500 + i * 13, seed: UInt64(i)),
+        to: folder.appending("data/t\(i / 10)/f\(i).csv"))
+    }
+    try writeFile(.random(count: 2_000_000, seed: 77), to: folder.appending("data/model.bin"))
+  }
+
+  func art(_ arguments: String..., in folder: FilePath) throws -> ProcessResult {
+    try ArtProcess.run(arguments, in: folder)
+  }
+
+  @Test func commitChangeDiffCheckoutRoundTrip() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeDataset(folder)
+      let first = try art(
+        "commit", "ds", "data", "--type", "dataset", "-m", "first", "--metadata", "rows=100",
+        "--metadata", "source=lab", in: folder)
+      #expect(first.status == 0, "\(first.standardError)")
+      #expect(first.lines.first?.hasPrefix("ds:v0 ") == true)
+      let v0Copy = try ArtProcess.runTool("/bin/cp", ["-a", "data", "v0-copy"], in: folder)
+      #expect(v0Copy.status == 0)
+
+      let again = try art("commit", "ds", in: folder)
+      #expect(again.status == 0)
+      #expect(again.standardOutput.contains("nothing changed"))
+
+      // Change 1%: one file modified, one added, one removed, one renamed.
+      try writeFile(Array("changed\n".utf8), to: folder.appending("data/t0/f1.csv"))
+      try writeFile(Array("new\n".utf8), to: folder.appending("data/t9/added.csv"))
+      try FileManager.default.removeItem(atPath: folder.appending("data/t2/f20.csv").string)
+      try FileManager.default.moveItem(
+        atPath: folder.appending("data/t3/f30.csv").string,
+        toPath: folder.appending("data/t3/renamed.csv").string)
+      let status = try art("status", in: folder)
+      #expect(status.standardOutput.contains("4 changes"), "\(status.standardOutput)")
+      let second = try art("commit", "ds", "-m", "second", "--alias", "production", in: folder)
+      #expect(second.lines.first?.hasPrefix("ds:v1 ") == true, "\(second.standardError)")
+
+      let diff = try art("diff", "ds:v0", "ds:v1", "--name-status", in: folder)
+      #expect(
+        diff.lines.sorted() == [
+          "A\tt9/added.csv", "D\tt2/f20.csv", "M\tt0/f1.csv", "R\tt3/f30.csv\tt3/renamed.csv",
+        ])
+      let stat = try art("diff", "ds:v0", "ds:v1", "--stat", in: folder)
+      #expect(stat.standardOutput.contains("1 added, 1 removed, 1 modified, 1 renamed"))
+
+      let back = try art("checkout", "ds:v0", in: folder)
+      #expect(back.status == 0, "\(back.standardError)")
+      let same = try ArtProcess.runTool("/usr/bin/diff", ["-r", "data", "v0-copy"], in: folder)
+      #expect(same.status == 0, "\(same.standardOutput)")
+      #expect(try art("checkout", "ds:production", in: folder).status == 0)
+      #expect(try art("status", "ds", in: folder).standardOutput.contains("clean"))
+      let copy = try art("checkout", "ds:v0", "--to", "copy", in: folder)
+      #expect(copy.status == 0)
+      #expect(
+        try ArtProcess.runTool("/usr/bin/diff", ["-r", "copy", "v0-copy"], in: folder).status == 0)
+
+      let log = try art("log", "ds", in: folder)
+      #expect(log.lines.count == 2)
+      #expect(log.lines[0].hasPrefix("v1") && log.lines[0].contains("latest, production"))
+      let show = try art("show", "ds:v0", "--json", in: folder)
+      let json =
+        try JSONSerialization.jsonObject(with: Data(show.standardOutputBytes)) as? [String: Any]
+      let metadata = json?["metadata"] as? [String: Any]
+      #expect(metadata?["rows"] as? Int == 100)
+      #expect(metadata?["source"] as? String == "lab")
+      #expect(json?["files"] as? Int == 101)
+      let id = try #require(try art("rev-parse", "ds:v0", in: folder).lines.first)
+      #expect(id.count == 64)
+      #expect(try art("rev-parse", String(id.prefix(8)), in: folder).lines == [id])
+    }
+  }
+
+  @Test func checkoutRefusesToLoseLocalChanges() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeDataset(folder)
+      _ = try art("commit", "ds", "data", in: folder)
+      try writeFile(Array("v1\n".utf8), to: folder.appending("data/t0/f0.csv"))
+      _ = try art("commit", "ds", in: folder)
+      try writeFile(Array("local edit\n".utf8), to: folder.appending("data/t0/f0.csv"))
+      try writeFile(Array("mine\n".utf8), to: folder.appending("data/untracked.txt"))
+      let refused = try art("checkout", "ds:v0", in: folder)
+      #expect(refused.status == 64)
+      #expect(refused.standardError.contains("t0/f0.csv"))
+      #expect(try readFile(folder.appending("data/t0/f0.csv")) == Array("local edit\n".utf8))
+      let forced = try art("checkout", "ds:v0", "--force", in: folder)
+      #expect(forced.status == 0)
+      #expect(try readFile(folder.appending("data/untracked.txt")) == Array("mine\n".utf8))
+    }
+  }
+
+  @Test func aliasesMoveAndProtectedVersionsNeedForce() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeDataset(folder)
+      _ = try art("commit", "ds", "data", "--alias", "production", in: folder)
+      try writeFile([1], to: folder.appending("data/x"))
+      _ = try art("commit", "ds", in: folder)
+      let moved = try art("alias", "set", "ds:v1", "production", in: folder)
+      #expect(moved.standardOutput.contains("ds:production -> v1 (was v0)"))
+      #expect(try art("alias", "set", "ds:v0", "latest", in: folder).status == 64)
+      let refused = try art("rm", "ds:v1", in: folder)
+      #expect(refused.status == 64)
+      #expect(refused.standardError.contains("production"))
+      #expect(try art("rm", "ds:v1", "--force", in: folder).status == 0)
+      #expect(
+        try art("rev-parse", "ds:latest", in: folder).lines
+          == (try art("rev-parse", "ds:v0", in: folder)).lines)
+      try writeFile([2], to: folder.appending("data/y"))
+      let next = try art("commit", "ds", in: folder)
+      #expect(next.lines.first?.hasPrefix("ds:v2 ") == true, "numbers are never reused")
+      let missing = try art("show", "ds:v9", in: folder)
+      #expect(missing.status == 1)
+      #expect(missing.standardError.contains("no version 'v9' of 'ds'"))
+      #expect(missing.standardError.contains("aliases latest"))
+    }
+  }
+
+  @Test func badInputIsRefusedAndChangesNothing() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeDataset(folder)
+      _ = try art("commit", "ds", "data", "--type", "dataset", in: folder)
+      let refs = try readFile(folder.appending(".art/refs"))
+      let cases: [[String]] = [
+        ["commit", "ds", "--type", "model"],
+        ["commit", "new", ".."],
+        ["commit", "new", ".art"],
+        ["commit", "new"],
+        ["commit", "bad:name", "data"],
+        ["commit", "ds", "--alias", "v3"],
+        ["commit", "ds", "--ttl", "soon"],
+        ["commit", "ds", "--metadata", "novalue"],
+        ["commit", "ds", "--metadata-file", "data/t0/f0.csv"],
+      ]
+      for arguments in cases {
+        let result = try ArtProcess.run(arguments, in: folder)
+        #expect(result.status != 0, "\(arguments) succeeded")
+        #expect(result.standardError.contains("art: error:"), "\(arguments)")
+      }
+      #expect(try readFile(folder.appending(".art/refs")) == refs)
+    }
+  }
+
+  @Test func concurrentCommitsAllLand() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      for i in 0..<6 {
+        try writeFile(.text(count: 50_000, seed: UInt64(i)), to: folder.appending("d\(i)/x.csv"))
+      }
+      // Six processes commit to one artifact at once (distinct roots, so
+      // every commit makes a version).
+      let results = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
+        for i in 0..<6 {
+          group.addTask { try ArtProcess.run(["commit", "shared", "d\(i)"], in: folder) }
+        }
+        var all: [ProcessResult] = []
+        for try await result in group { all.append(result) }
+        return all
+      }
+      for result in results { #expect(result.status == 0, "\(result.standardError)") }
+      let numbers = Set(results.compactMap { $0.lines.first?.split(separator: " ").first })
+      #expect(numbers.count == 6)
+      #expect(try art("log", "shared", in: folder).lines.count == 6)
+    }
+  }
+
+  @Test func staleLockIsClearedAndLiveLockTimesOut() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeDataset(folder)
+      // A lock left by a process that no longer exists.
+      try writeFile(Array("pid 999999\n".utf8), to: folder.appending(".art/refs.lock"))
+      let cleared = try art("commit", "ds", "data", in: folder)
+      #expect(cleared.status == 0, "\(cleared.standardError)")
+      #expect(cleared.standardError.contains("stale lock"))
+      // A lock held by a live process (this test's own pid).
+      try writeFile(
+        Array("pid \(ProcessInfo.processInfo.processIdentifier)\n".utf8),
+        to: folder.appending(".art/refs.lock"))
+      let waited = try art("alias", "set", "ds:v0", "best", "--lock-timeout", "1", in: folder)
+      #expect(waited.status == 1)
+      #expect(waited.standardError.contains("locked by process"))
+      try FileManager.default.removeItem(atPath: folder.appending(".art/refs.lock").string)
+    }
+  }
+
+  @Test func damagedRefsFileIsReported() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeDataset(folder)
+      _ = try art("commit", "ds", "data", in: folder)
+      var refs = try readFile(folder.appending(".art/refs"))
+      refs[20] ^= 1
+      try FileManager.default.removeItem(atPath: folder.appending(".art/refs").string)
+      try writeFile(refs, to: folder.appending(".art/refs"))
+      let log = try art("log", in: folder)
+      #expect(log.status == 2)
+      #expect(log.standardError.contains("refs' is damaged"))
+      #expect(log.standardError.contains("refs.prev"))
+    }
+  }
+}
