@@ -200,6 +200,37 @@ struct VersionTests {
     }
   }
 
+  @Test func statCacheNeverHidesAChange() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      let file = folder.appending("data/a.csv")
+      try writeFile(Array("aaaa\n".utf8), to: file)
+      // Racy: changed right after the commit, same size, within the same
+      // second — the cache must not vouch for it.
+      _ = try art("commit", "ds", "data", in: folder)
+      try writeFile(Array("bbbb\n".utf8), to: file)
+      let racy = try art("commit", "ds", in: folder)
+      #expect(racy.lines.first?.hasPrefix("ds:v1") == true, "\(racy.standardOutput)")
+
+      // Settled, cached, then changed with size and mtime put back: ctime
+      // still differs, so it is read again.
+      let stamp = ["-m", "-d", "@1790000000.123456789", "data/a.csv"]
+      _ = try ArtProcess.runTool("/usr/bin/touch", stamp, in: folder)
+      try await Task.sleep(for: .milliseconds(2100))
+      _ = try art("commit", "ds", in: folder)
+      let cache = String(
+        decoding: try readFile(folder.appending(".art/state/stat-cache")), as: UTF8.self)
+      #expect(cache.contains("a.csv"))
+      try writeFile(Array("cccc\n".utf8), to: file)
+      _ = try ArtProcess.runTool("/usr/bin/touch", stamp, in: folder)
+      let sneaky = try art("commit", "ds", in: folder)
+      #expect(sneaky.lines.first?.hasPrefix("ds:v") == true, "\(sneaky.standardOutput)")
+      #expect(!sneaky.standardOutput.contains("nothing changed"))
+      let content = try art("diff", "ds", in: folder)
+      #expect(content.standardOutput.contains("0 added, 0 removed, 0 modified"))
+    }
+  }
+
   @Test func damagedRefsFileIsReported() async throws {
     try await withTemporaryDirectory { folder in
       _ = try art("init", in: folder)

@@ -54,8 +54,10 @@ extension ArtCommand {
       let repository = try repository()
       let folder = try global.resolve(path)
       let snapshot = try await Snapshotter(
-        repository: repository, writer: repository.makeWriter(codec: compression)
+        repository: repository, writer: repository.makeWriter(codec: compression),
+        statCache: StatCache(repository: repository)
       ).writeManifest(of: folder)
+      snapshot.statCache?.write()
       for skipped in snapshot.skipped { output.note("art: warning: skipped \(skipped)") }
       let stats = snapshot.statistics
       if json {

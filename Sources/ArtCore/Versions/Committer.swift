@@ -91,8 +91,9 @@ public struct Committer: Sendable {
     let rootText = try relativeToRepository(root)
     let writer = repository.makeWriter(codec: request.codec)
     do {
-      var snapshot = try await Snapshotter(repository: repository, writer: writer)
-        .writeManifest(of: root, selecting: selection, publish: false)
+      var snapshot = try await Snapshotter(
+        repository: repository, writer: writer, statCache: StatCache(repository: repository)
+      ).writeManifest(of: root, selecting: selection, publish: false)
       let compressor = Compressor(codec: writer.codec)
       let result = try refStore.update { refs -> CommitResult in
         // Read again under the lock: another commit may have moved latest.
@@ -127,6 +128,7 @@ public struct Committer: Sendable {
           created: true, snapshot: snapshot)
       }
       if result.created { try Checkout(repository: repository).recordCheckedOut(result.version) }
+      snapshot.statCache?.write()
       return result
     } catch {
       writer.abandon()

@@ -17,6 +17,11 @@ public struct Snapshot: Sendable {
   public var skipped: [String] = []
   /// What the object writer did.
   public var statistics = WriteStatistics()
+  /// Files whose content came from the stat cache, unread.
+  public var filesFromCache = 0
+  /// The stat cache with this snapshot's files recorded; write it once the
+  /// snapshot's objects are published.
+  public var statCache: StatCache?
 }
 
 /// Stores a folder tree: every file as a blob or chunks, every folder as a
@@ -33,14 +38,20 @@ public struct Snapshotter: Sendable {
   /// Where objects go.
   public let writer: ObjectWriter
 
+  /// Known file states; files that match are not read.
+  public let statCache: StatCache?
+
   /// A snapshotter writing with `writer` (see ``Repository/makeWriter(codec:)``).
-  public init(repository: Repository, writer: ObjectWriter) {
+  public init(repository: Repository, writer: ObjectWriter, statCache: StatCache? = nil) {
     self.repository = repository
     self.writer = writer
+    self.statCache = statCache
   }
 
   private struct FileJob: Sendable {
     var path: FilePath
+    /// The content, when the stat cache vouches for it.
+    var cached: StoredContent?
   }
 
   private indirect enum Node {
@@ -78,11 +89,19 @@ public struct Snapshotter: Sendable {
         path, selection: selection.map { Selection(paths: $0) }, jobs: &jobs,
         snapshot: &snapshot, compressor: compressor)
       top.mode = status.permissions
-      let stored = try await storeFiles(jobs)
+      let read = try await storeFiles(jobs)
+      let stored = read.map(\.content)
       let (id, _) = try writeFolder(top, stored: stored, compressor: compressor)
       snapshot.manifestID = id
       snapshot.files = jobs.count
       snapshot.bytes = stored.reduce(0) { $0 + $1.size }
+      snapshot.filesFromCache = jobs.count { $0.cached != nil }
+      if var cache = statCache {
+        for (job, result) in zip(jobs, read) {
+          if let status = result.status { cache.record(job.path, status, result.content) }
+        }
+        snapshot.statCache = cache
+      }
       if publish { snapshot.statistics = try writer.finish() }
       return snapshot
     } catch {
@@ -136,7 +155,9 @@ public struct Snapshotter: Sendable {
       guard let status = try Syscalls.linkStatus(child) else { continue }  // vanished
       switch status.kind {
       case .regular:
-        jobs.append(FileJob(path: child))
+        var cached = statCache?.lookup(child, status)
+        if let content = cached, !writer.contains(content.id) { cached = nil }
+        jobs.append(FileJob(path: child, cached: cached))
         folder.entries.append((text, .file(index: jobs.count - 1, mode: status.permissions)))
       case .directory:
         // A repository folder (ours or a nested one) is never data.
@@ -157,31 +178,65 @@ public struct Snapshotter: Sendable {
     return folder
   }
 
-  private func storeFiles(_ jobs: [FileJob]) async throws -> [StoredContent] {
+  /// Stores every job's file (or takes its cached content) and returns, in
+  /// job order, the content and the status it had while it was read.
+  private func storeFiles(_ jobs: [FileJob]) async throws
+    -> [(content: StoredContent, status: FileStatus?)]
+  {
     let writer = self.writer
     let chunker = repository.chunker
     let compressors = CompressorPool(codec: writer.codec)
+    let toRead = jobs.indices.filter { jobs[$0].cached == nil }
     let batches = try await forEachConcurrently(
-      count: jobs.count,
+      count: toRead.count,
       makeState: {
         (
           ContentStorer(writer: writer, chunker: chunker, compressors: compressors),
-          [(Int, StoredContent)]()
+          [(Int, StoredContent, FileStatus)]()
         )
       },
-      { state, index in
-        let path = jobs[index].path
-        let fd = try openForReading(path)
-        defer { try? fd.close() }
-        var source = FileSource(descriptor: fd, name: path.string)
-        state.1.append((index, try await state.0.store(&source)))
+      { state, position in
+        let index = toRead[position]
+        let (content, status) = try await Self.read(jobs[index].path, with: state.0)
+        state.1.append((index, content, status))
       },
       finish: { $0.1 })
-    var results = [StoredContent?](repeating: nil, count: jobs.count)
-    for batch in batches {
-      for (index, content) in batch { results[index] = content }
+    var results: [(content: StoredContent, status: FileStatus?)?] = jobs.map { job in
+      job.cached.map { ($0, nil) }
     }
-    return results.compactMap { $0 }
+    for batch in batches {
+      for (index, content, status) in batch { results[index] = (content, status) }
+    }
+    return try results.enumerated().map { index, result in
+      // Every worker ran to completion, so every job has a result.
+      guard let result else {
+        throw ArtError(.io, "'\(jobs[index].path)' was not stored")
+      }
+      return result
+    }
+  }
+
+  /// Stores one file, re-reading it if it changed while being read, so the
+  /// id recorded always matches bytes that were on disk as a whole.
+  private static func read(_ path: FilePath, with storer: ContentStorer) async throws
+    -> (StoredContent, FileStatus)
+  {
+    for _ in 0..<3 {
+      let fd = try openForReading(path)
+      defer { try? fd.close() }
+      let before = try Syscalls.status(fd, path: path)
+      var source = FileSource(descriptor: fd, name: path.string)
+      let content = try await storer.store(&source)
+      let after = try Syscalls.status(fd, path: path)
+      if before.size == after.size, before.modificationNanoseconds == after.modificationNanoseconds,
+        before.changeNanoseconds == after.changeNanoseconds, UInt64(after.size) == content.size
+      {
+        return (content, before)
+      }
+    }
+    throw ArtError(
+      .io, "'\(path)' kept changing while it was being read",
+      hint: "stop whatever is writing it, then run the command again")
   }
 
   private func writeFolder(_ folder: Folder, stored: [StoredContent], compressor: Compressor)

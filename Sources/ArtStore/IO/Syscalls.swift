@@ -253,6 +253,7 @@ package struct FileStatus: Sendable {
   package var permissions: UInt32
   package var inode: UInt64
   package var modificationNanoseconds: Int64
+  package var changeNanoseconds: Int64
 
   init(_ info: stat) {
     switch info.st_mode & S_IFMT {
@@ -266,5 +267,6 @@ package struct FileStatus: Sendable {
     inode = UInt64(info.st_ino)
     modificationNanoseconds =
       Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    changeNanoseconds = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
   }
 }

@@ -9,6 +9,13 @@ public struct StoredContent: Sendable, Equatable {
   public var size: UInt64
   /// True when kept as chunks plus a chunk list, false for one blob.
   public var isChunked: Bool
+
+  /// A description of stored content.
+  public init(id: ObjectID, size: UInt64, isChunked: Bool) {
+    self.id = id
+    self.size = size
+    self.isChunked = isChunked
+  }
 }
 
 /// Turns a stream of bytes into stored objects: one blob for content up to
