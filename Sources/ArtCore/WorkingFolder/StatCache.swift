@@ -75,8 +75,10 @@ public struct StatCache: Sendable {
       content: content)
   }
 
-  /// Writes the cache, leaving out racy entries. Failure is harmless (the
-  /// next command re-hashes), so errors are returned, not thrown.
+  /// Writes the cache, leaving out racy entries.
+  ///
+  /// Failure is harmless (the next command re-hashes), so errors are
+  /// returned, not thrown.
   @discardableResult
   public func write() -> ArtError? {
     let now = Syscalls.currentTimeMilliseconds() * 1_000_000
