@@ -231,6 +231,35 @@ struct VersionTests {
     }
   }
 
+  @Test func draftAddsAndRemovesOnly() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeDataset(folder)
+      _ = try art("commit", "ds", "data", in: folder)
+      try writeFile(Array("new\n".utf8), to: folder.appending("data/extra/new.csv"))
+      try writeFile(Array("replaced\n".utf8), to: folder.appending("data/t1/f10.csv"))
+      // A change on disk that the draft does not name stays out of it.
+      try writeFile(Array("not in the draft\n".utf8), to: folder.appending("data/t2/f21.csv"))
+      let draft = try art(
+        "commit", "ds", "--from", "ds:v0", "--add", "data/extra", "--add", "data/t1/f10.csv",
+        "--remove", "data/t0", in: folder)
+      #expect(draft.status == 0, "\(draft.standardError)")
+      let diff = try art("diff", "ds:v0", "ds:v1", "--name-status", in: folder)
+      let removed = diff.lines.filter { $0.hasPrefix("D\tt0/") }
+      #expect(removed.count == 10)
+      #expect(diff.lines.contains("A\textra/new.csv"))
+      #expect(diff.lines.contains("M\tt1/f10.csv"))
+      #expect(!diff.standardOutput.contains("f21"))
+      let show = try art("show", "ds:v1", "--json", in: folder)
+      let json =
+        try JSONSerialization.jsonObject(with: Data(show.standardOutputBytes)) as? [String: Any]
+      #expect(json?["files"] as? Int == 101 - 10 + 1)
+      let missing = try art("commit", "ds", "--from", "ds:v0", "--remove", "data/nope", in: folder)
+      #expect(missing.status == 64)
+      #expect(missing.standardError.contains("'nope' is not in the version"))
+    }
+  }
+
   @Test func damagedRefsFileIsReported() async throws {
     try await withTemporaryDirectory { folder in
       _ = try art("init", in: folder)

@@ -13,8 +13,13 @@ extension ArtCommand {
         recorded relative to the repository's top, or to --root. If nothing \
         changed since the latest version, no version is made.
 
+        With --from SPEC, the version is SPEC's tree plus --add paths minus \
+        --remove paths; nothing else is read or hashed (paths are on disk, \
+        inside SPEC's root folder).
+
         Examples:
           art commit imagenet_train data/imagenet --type dataset -m "first cut"
+          art commit imagenet_train --from imagenet_train:v3 --add data/imagenet/new --remove data/imagenet/bad.jpg
           art commit imagenet_train --metadata rows=1281167 --alias production
           art commit bundle model.pt config.yaml --root . --ttl 30d
         """)
@@ -53,6 +58,15 @@ extension ArtCommand {
     @Flag(help: "Make a version even if nothing changed.")
     var allowEmpty = false
 
+    @Option(help: "Make the version from this one plus --add and --remove only (a draft).")
+    var from: String?
+
+    @Option(help: "With --from: a file or folder to add or replace, repeatable.")
+    var add: [String] = []
+
+    @Option(help: "With --from: a path to drop, repeatable; it must be in the --from version.")
+    var remove: [String] = []
+
     @Option(help: "Compression for new objects: lz4, zlib or none.", transform: parseCodec)
     var compression: Codec?
 
@@ -70,9 +84,21 @@ extension ArtCommand {
       var bytesDeduplicated: UInt64
     }
 
+    func validate() throws {
+      if from == nil && !(add.isEmpty && remove.isEmpty) {
+        throw ValidationError("--add and --remove need --from SPEC")
+      }
+      if from != nil && !paths.isEmpty {
+        throw ValidationError("give --add/--remove with --from, not PATHs")
+      }
+    }
+
     func execute(output: Output) async throws {
       let repository = try repository()
       var request = CommitRequest(artifact: try ArtifactName(name))
+      request.draftBase = try from.map { try Spec($0) }
+      request.additions = try add.map { try global.resolve($0) }
+      request.removals = try remove.map { try global.resolve($0) }
       request.paths = try paths.map { try global.resolve($0) }
       request.root = try root.map { try global.resolve($0) }
       request.type = type

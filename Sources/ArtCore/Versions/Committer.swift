@@ -23,6 +23,13 @@ public struct CommitRequest: Sendable {
   public var allowEmpty = false
   /// Compression for new objects; nil for the repository's.
   public var codec: Codec? = nil
+  /// Build from this version plus ``additions`` minus ``removals`` instead of
+  /// snapshotting ``paths``.
+  public var draftBase: Spec? = nil
+  /// Absolute paths to store into the draft (inside the base's root).
+  public var additions: [FilePath] = []
+  /// Absolute paths to drop from the draft (inside the base's root).
+  public var removals: [FilePath] = []
 
   /// A request for `artifact`.
   public init(artifact: ArtifactName) {
@@ -87,14 +94,22 @@ public struct Committer: Sendable {
     let type = request.type ?? previous?.record.type ?? "dataset"
     try validateType(type)
 
-    let (root, selection) = try plan(request, previous: previous)
-    let rootText = try relativeToRepository(root)
     let writer = repository.makeWriter(codec: request.codec)
     do {
-      var snapshot = try await Snapshotter(
-        repository: repository, writer: writer, statCache: StatCache(repository: repository)
-      ).writeManifest(of: root, selecting: selection, publish: false)
       let compressor = Compressor(codec: writer.codec)
+      var snapshot: Snapshot
+      let rootText: String
+      if let base = request.draftBase {
+        (snapshot, rootText) = try await draft(
+          request, base: repository.resolve(base, in: refs), writer: writer,
+          compressor: compressor)
+      } else {
+        let (root, selection) = try plan(request, previous: previous)
+        rootText = try relativeToRepository(root)
+        snapshot = try await Snapshotter(
+          repository: repository, writer: writer, statCache: StatCache(repository: repository)
+        ).writeManifest(of: root, selecting: selection, publish: false)
+      }
       let result = try refStore.update { refs -> CommitResult in
         // Read again under the lock: another commit may have moved latest.
         let latestName = RefName(request.artifact, .alias(.latest))
@@ -127,13 +142,54 @@ public struct Committer: Sendable {
           version: ResolvedVersion(id: id, record: record, artifact: request.artifact),
           created: true, snapshot: snapshot)
       }
-      if result.created { try Checkout(repository: repository).recordCheckedOut(result.version) }
+      // A draft need not match the folder on disk, so only a snapshot moves
+      // the checked-out version.
+      if result.created && request.draftBase == nil {
+        try Checkout(repository: repository).recordCheckedOut(result.version)
+      }
       snapshot.statCache?.write()
       return result
     } catch {
       writer.abandon()
       throw error
     }
+  }
+
+  /// The tree of `base` plus the request's additions, minus its removals.
+  private func draft(
+    _ request: CommitRequest, base: ResolvedVersion, writer: ObjectWriter, compressor: Compressor
+  ) async throws -> (Snapshot, String) {
+    guard base.artifact == request.artifact else {
+      throw ArtError(
+        .invalidArgument, "--from \(base.label) is a version of another artifact",
+        hint: "give a version of '\(request.artifact)'")
+    }
+    if request.additions.isEmpty && request.removals.isEmpty {
+      throw ArtError(.invalidArgument, "--from needs at least one --add or --remove")
+    }
+    let root = repository.root.pushing(FilePath(base.record.root)).lexicallyNormalized()
+    func components(_ path: FilePath) throws -> [String] {
+      try checkInside(path)
+      guard path.starts(with: root), path != root else {
+        throw ArtError(
+          .invalidArgument, "'\(path)' is not inside the root folder '\(root)' of \(base.label)",
+          hint: "paths of a draft are relative to the version's root")
+      }
+      return path.components.dropFirst(root.components.count).map(\.string)
+    }
+    let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
+    var operations: [([String], DraftEditor.Operation)] = []
+    for path in request.removals { operations.append((try components(path), .remove)) }
+    for path in request.additions {
+      let parts = try components(path)
+      let (entry, files) = try await editor.store(path, name: parts[parts.count - 1])
+      operations.append((parts, .add(entry, files: files)))
+    }
+    let (manifest, bytes, delta) = try editor.apply(operations, to: base.record.manifest)
+    var snapshot = Snapshot(manifestID: manifest)
+    snapshot.files = max(0, Int(base.record.files) + delta)
+    snapshot.bytes = bytes
+    return (snapshot, base.record.root)
   }
 
   /// The root folder and, when only some paths under it are committed, those
