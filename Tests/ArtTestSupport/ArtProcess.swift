@@ -42,6 +42,18 @@ public enum ArtProcess {
     try runTool(binary, arguments, in: directory, input: input)
   }
 
+  /// Starts `art` without waiting; the caller kills or waits for it.
+  public static func start(_ arguments: [String], in directory: FilePath) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory.string)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+  }
+
   /// Runs any program.
   public static func runTool(
     _ executable: String, _ arguments: [String], in directory: FilePath, input: [UInt8] = []
