@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job, from a fresh clone: builds art in release mode, generates a
 # sample dataset, stores it, lists it, restores it, checks that the restored
-# copy is bit-for-bit identical, and verifies the packs.
+# copy is bit-for-bit identical and verifies the packs; then versions it:
+# commit, change, status, commit, log, diff, checkout of the old version,
+# checkout back, aliases.
 # Usage: scripts/demo.sh [WORK_DIR]   (default .build/demo; it is recreated)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,4 +57,39 @@ echo "== art verify-pack =="
 "$art" verify-pack
 echo "== art count-objects =="
 "$art" count-objects
+
+echo
+echo "== versions: art commit dataset dataset =="
+"$art" commit dataset dataset --type dataset -m "first cut" --metadata rows=400000 --metadata source=demo
+echo "== change 1% of the images, append rows, remove one file; art status =="
+python3 - <<'PY'
+import random
+rng = random.Random(7)
+for i in range(0, 300, 100):
+    with open(f"dataset/images/img_{i:04d}.jpg", "wb") as f:
+        f.write(rng.randbytes(5000))
+with open("dataset/labels/train.csv", "a") as f:
+    for i in range(400000, 410000):
+        f.write(f"{i},class_{rng.randint(0, 99)},{rng.random():.6f},train\n")
+PY
+rm dataset/images/img_0299.jpg
+"$art" status
+echo "== art commit dataset --alias production =="
+"$art" commit dataset -m "more rows" --alias production
+echo "== art log; art log dataset =="
+"$art" log
+"$art" log dataset
+echo "== art diff dataset:v0 dataset:v1 =="
+"$art" diff dataset:v0 dataset:v1
+echo "== art checkout dataset:v0 (in place), then compare with the first copy =="
+cp -a restored v0-copy
+"$art" checkout dataset:v0
+diff -r --no-dereference dataset v0-copy && echo "dataset/ is bit for bit v0 again"
+echo "== art checkout dataset:production (back to the latest) =="
+"$art" checkout dataset:production
+"$art" status dataset
+echo "== art alias set dataset:v0 best; art alias ls; art show dataset:best =="
+"$art" alias set dataset:v0 best
+"$art" alias ls
+"$art" show dataset:best
 echo "demo finished: everything above ran against $(pwd)"
