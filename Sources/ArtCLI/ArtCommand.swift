@@ -48,6 +48,9 @@ struct GlobalOptions: ParsableArguments {
       "Seconds to wait for another art process's lock before giving up.", valueName: "SECONDS"))
   var lockTimeout: Int = 60
 
+  @Flag(name: .shortAndLong, help: "Do not show progress on standard error.")
+  var quiet = false
+
   /// The folder the command runs in, absolute.
   func workingDirectory() throws -> FilePath {
     let current = try Syscalls.currentDirectory()

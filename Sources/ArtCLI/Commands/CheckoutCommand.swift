@@ -41,17 +41,17 @@ extension ArtCommand {
       let repository = try repository()
       let version = try repository.resolve(Spec(spec), in: repository.refs.read())
       let patterns = try path.map { try PathPattern($0) }
-      let checkout = Checkout(repository: repository)
-      let result: CheckoutResult
-      let place: String
-      if let to {
-        let target = try global.resolve(to)
-        result = try await checkout.copy(version, to: target, patterns: patterns)
-        place = target.string
-      } else {
-        result = try await checkout.inPlace(version, patterns: patterns, force: force)
-        place = version.record.root.isEmpty ? "." : version.record.root
+      let target = try to.map { try global.resolve($0) }
+      let force = self.force
+      let result = try await withProgress("checkout", quiet: global.quiet, output: output) {
+        progress in
+        let checkout = Checkout(repository: repository, progress: progress)
+        if let target {
+          return try await checkout.copy(version, to: target, patterns: patterns)
+        }
+        return try await checkout.inPlace(version, patterns: patterns, force: force)
       }
+      let place = target?.string ?? (version.record.root.isEmpty ? "." : version.record.root)
       output.line(
         "checked out \(version.label) \(version.id.prefix(12)) into \(place): "
           + "\(result.written) written (\(Formatting.bytes(result.bytesWritten))), "

@@ -118,9 +118,13 @@ extension ArtCommand {
       request.timeToLive = try ttl.map { try DurationText.milliseconds($0) }
       request.allowEmpty = allowEmpty
       request.codec = compression
-      let result = try await Committer(
-        repository: repository, refStore: refStore(repository, output: output)
-      ).commit(request)
+      let refs = refStore(repository, output: output)
+      let finalRequest = request
+      let result = try await withProgress("commit", quiet: global.quiet, output: output) {
+        progress in
+        try await Committer(repository: repository, refStore: refs, progress: progress)
+          .commit(finalRequest)
+      }
       let stats = result.snapshot.statistics
       if json {
         output.line(

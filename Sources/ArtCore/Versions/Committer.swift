@@ -60,10 +60,14 @@ public struct Committer: Sendable {
   /// Its refs file, with the lock timeout and reporting to use.
   public let refStore: RefStore
 
+  /// Counts files and bytes as they are stored.
+  public let progress: Progress?
+
   /// A committer for `repository`.
-  public init(repository: Repository, refStore: RefStore? = nil) {
+  public init(repository: Repository, refStore: RefStore? = nil, progress: Progress? = nil) {
     self.repository = repository
     self.refStore = refStore ?? repository.refs
+    self.progress = progress
   }
 
   /// Commits `request`.
@@ -107,7 +111,8 @@ public struct Committer: Sendable {
         let (root, selection) = try plan(request, previous: previous)
         rootText = try relativeToRepository(root)
         snapshot = try await Snapshotter(
-          repository: repository, writer: writer, statCache: StatCache(repository: repository)
+          repository: repository, writer: writer, statCache: StatCache(repository: repository),
+          progress: progress
         ).writeManifest(of: root, selecting: selection, publish: false)
       }
       let result = try refStore.update { refs -> CommitResult in

@@ -80,9 +80,13 @@ public struct Checkout: Sendable {
   /// The repository.
   public let repository: Repository
 
+  /// Counts files and bytes as they are written.
+  public let progress: Progress?
+
   /// A checkout in `repository`.
-  public init(repository: Repository) {
+  public init(repository: Repository, progress: Progress? = nil) {
     self.repository = repository
+    self.progress = progress
   }
 
   private var stateFolder: FilePath { repository.directory.appending("state/checkout") }
@@ -254,7 +258,7 @@ public struct Checkout: Sendable {
       }
       result.written += 1
     }
-    try await Materializer(store: repository.store).writeFiles(jobs)
+    try await Materializer(store: repository.store, progress: progress).writeFiles(jobs)
     return result
   }
 

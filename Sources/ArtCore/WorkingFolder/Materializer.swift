@@ -22,10 +22,13 @@ public struct Materialization: Sendable {
 public struct Materializer: Sendable {
   /// Where objects are read from.
   public let store: ObjectStore
+  /// Counts files and bytes as they are written.
+  public let progress: Progress?
 
   /// A materializer reading from `store`.
-  public init(store: ObjectStore) {
+  public init(store: ObjectStore, progress: Progress? = nil) {
     self.store = store
+    self.progress = progress
   }
 
   struct FileJob: Sendable {
@@ -88,9 +91,14 @@ public struct Materializer: Sendable {
 
   func writeFiles(_ jobs: [FileJob]) async throws {
     let store = self.store
+    let progress = self.progress
+    progress?.setTotal(files: jobs.count, bytes: jobs.reduce(0) { $0 + Int($1.entry.size) })
     _ = try await forEachConcurrently(
       count: jobs.count, makeState: { () },
-      { _, index in try Self.writeFile(jobs[index], store: store) }, finish: { _ in () })
+      { _, index in
+        try Self.writeFile(jobs[index], store: store)
+        progress?.add(fileOf: Int(jobs[index].entry.size))
+      }, finish: { _ in () })
   }
 
   private static func writeFile(_ job: FileJob, store: ObjectStore) throws {

@@ -40,16 +40,24 @@ public struct Snapshotter: Sendable {
 
   /// Known file states; files that match are not read.
   public let statCache: StatCache?
+  /// Counts files and bytes as they are stored.
+  public let progress: Progress?
 
   /// A snapshotter writing with `writer` (see ``Repository/makeWriter(codec:)``).
-  public init(repository: Repository, writer: ObjectWriter, statCache: StatCache? = nil) {
+  public init(
+    repository: Repository, writer: ObjectWriter, statCache: StatCache? = nil,
+    progress: Progress? = nil
+  ) {
     self.repository = repository
     self.writer = writer
     self.statCache = statCache
+    self.progress = progress
   }
 
   private struct FileJob: Sendable {
     var path: FilePath
+    /// The size seen when the folder was scanned.
+    var size: Int
     /// The content, when the stat cache vouches for it.
     var cached: StoredContent?
   }
@@ -157,7 +165,7 @@ public struct Snapshotter: Sendable {
       case .regular:
         var cached = statCache?.lookup(child, status)
         if let content = cached, !writer.contains(content.id) { cached = nil }
-        jobs.append(FileJob(path: child, cached: cached))
+        jobs.append(FileJob(path: child, size: Int(status.size), cached: cached))
         folder.entries.append((text, .file(index: jobs.count - 1, mode: status.permissions)))
       case .directory:
         // A repository folder (ours or a nested one) is never data.
@@ -187,18 +195,20 @@ public struct Snapshotter: Sendable {
     let chunker = repository.chunker
     let compressors = CompressorPool(codec: writer.codec)
     let toRead = jobs.indices.filter { jobs[$0].cached == nil }
+    let progress = self.progress
+    progress?.setTotal(files: toRead.count, bytes: toRead.reduce(0) { $0 + jobs[$1].size })
     let batches = try await forEachConcurrently(
       count: toRead.count,
       makeState: {
-        (
-          ContentStorer(writer: writer, chunker: chunker, compressors: compressors),
-          [(Int, StoredContent, FileStatus)]()
-        )
+        let storer = ContentStorer(writer: writer, chunker: chunker, compressors: compressors)
+        if let progress { storer.onBytesStored = { progress.add(bytes: $0) } }
+        return (storer, [(Int, StoredContent, FileStatus)]())
       },
       { state, position in
         let index = toRead[position]
         let (content, status) = try await Self.read(jobs[index].path, with: state.0)
         state.1.append((index, content, status))
+        progress?.addFile()
       },
       finish: { $0.1 })
     var results: [(content: StoredContent, status: FileStatus?)?] = jobs.map { job in

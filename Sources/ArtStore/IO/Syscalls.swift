@@ -234,6 +234,9 @@ package enum Syscalls {
     return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
   }
 
+  /// Whether standard error is a terminal (where progress is shown).
+  package static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
+
   /// The process id, used to name temporary files.
   package static var processID: Int32 { getpid() }
 

@@ -35,6 +35,8 @@ public final class ContentStorer {
   /// Compressors shared by the chunk tasks.
   public let compressors: CompressorPool
   private let buffer: UnsafeMutableRawBufferPointer
+  /// Called with the byte count of each stored window, for progress.
+  public var onBytesStored: (@Sendable (Int) -> Void)?
 
   /// A storer with its own window buffer, sharing `compressors`.
   public init(writer: ObjectWriter, chunker: Chunker, compressors: CompressorPool? = nil) {
@@ -64,6 +66,7 @@ public final class ContentStorer {
       try compressors.withCompressor { compressor in
         _ = try writer.write(bytes, kind: .blob, id: id, compressor: compressor)
       }
+      onBytesStored?(end)
       return StoredContent(id: id, size: UInt64(end), isChunked: false)
     }
     var fileHasher = ObjectHasher()
@@ -106,6 +109,7 @@ public final class ContentStorer {
         chunks.append((id, UInt64(range.count)))
       }
       size += UInt64(position - start)
+      onBytesStored?(position - start)
       start = position
     }
     let fileID = fileHasher.finalize()
