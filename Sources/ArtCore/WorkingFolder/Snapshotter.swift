@@ -144,7 +144,7 @@ public struct Snapshotter: Sendable {
   ) throws -> Folder {
     var folder = Folder()
     snapshot.folders += 1
-    for name in try directoryEntries(path) {
+    for (name, status) in try directoryEntriesWithStatus(path) {
       guard let component = pathComponent(name) else { continue }
       var childSelection: Selection? = nil
       if let selection, !selection.whole {
@@ -160,7 +160,6 @@ public struct Snapshotter: Sendable {
           hint: "rename it, or move it out of the folder being stored")
       }
       let text = String(decoding: name, as: UTF8.self)
-      guard let status = try Syscalls.linkStatus(child) else { continue }  // vanished
       switch status.kind {
       case .regular:
         var cached = statCache?.lookup(child, status)

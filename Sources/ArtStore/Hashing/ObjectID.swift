@@ -38,6 +38,26 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     self.init(bytes)
   }
 
+  /// Parses 64 hex digits given as bytes; nil for anything else.
+  public init?(hexBytes hex: UnsafeRawBufferPointer) {
+    guard hex.count == 64 else { return nil }
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    for word in 0..<4 {
+      var value: UInt64 = 0
+      for i in word * 16..<word * 16 + 16 {
+        guard let digit = hexValue(hex[i]) else { return nil }
+        value = value << 4 | UInt64(digit)
+      }
+      switch word {
+      case 0: words.0 = value
+      case 1: words.1 = value
+      case 2: words.2 = value
+      default: words.3 = value
+      }
+    }
+    self.words = words
+  }
+
   /// The 32 bytes of the id.
   public var bytes: [UInt8] {
     var result = [UInt8](repeating: 0, count: 32)

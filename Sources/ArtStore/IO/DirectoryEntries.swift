@@ -30,6 +30,39 @@ package func directoryEntries(_ path: FilePath) throws -> [[UInt8]] {
   }
 }
 
+/// The names in one folder with their `lstat` status.
+///
+/// Uses `fstatat` relative to the open folder, so there is no path walk per
+/// entry. An entry that vanished between `readdir` and `fstatat` is left out.
+package func directoryEntriesWithStatus(_ path: FilePath) throws -> [([UInt8], FileStatus)] {
+  guard let dir = path.withPlatformString({ opendir($0) }) else {
+    throw ArtError.io("list folder", path.string, Errno(rawValue: errno))
+  }
+  defer { closedir(dir) }
+  let fd = dirfd(dir)
+  var result: [([UInt8], FileStatus)] = []
+  while true {
+    errno = 0
+    guard let entry = readdir(dir) else {
+      if errno != 0 { throw ArtError.io("list folder", path.string, Errno(rawValue: errno)) }
+      return result
+    }
+    var info = stat()
+    let (name, found) = withUnsafeBytes(of: entry.pointee.d_name) { raw -> ([UInt8], Bool) in
+      let bytes = raw.bindMemory(to: UInt8.self)
+      let end = bytes.firstIndex(of: 0) ?? bytes.count
+      let name = Array(bytes[0..<end])
+      if name == [0x2E] || name == [0x2E, 0x2E] { return (name, false) }
+      let ok = raw.withMemoryRebound(to: CChar.self) { chars in
+        guard let base = chars.baseAddress else { return false }
+        return fstatat(fd, base, &info, AT_SYMLINK_NOFOLLOW) == 0
+      }
+      return (name, ok)
+    }
+    if found { result.append((name, FileStatus(info))) }
+  }
+}
+
 /// A path component from raw name bytes, or nil for an empty name or one
 /// holding `/` or NUL.
 package func pathComponent(_ name: [UInt8]) -> FilePath.Component? {

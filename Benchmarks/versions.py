@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Versions benchmark: art against git, git-lfs, DVC, restic and borg.
+
+For each dataset (the same generated data as write_manifest.py: "small",
+20,000 files of 1-16 KiB; "large", a 512 MiB random file and a 512 MiB CSV)
+and each tool, in its own workspace holding a copy of the data:
+
+  first     make the first version
+  noop      make a version again with nothing changed
+  second    make a version after the change: small, rewrite 1% of the files;
+            large, append 8 MiB to the CSV and overwrite 1 MiB in the middle
+            of the random file
+  checkout  get the first version back into an empty folder
+  store     bytes the tool's store takes after both versions
+  rss       peak RSS over the steps
+
+Input is re-read before each timed step; old workspaces are deleted only at
+the end. Prints a table per dataset with each figure and its ratio to the
+best peer (peer / art for times and sizes: above 1 means art is better).
+"""
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from write_manifest import generate_small, generate_large, reread, MiB  # noqa: E402
+
+ENV = dict(os.environ, RESTIC_PASSWORD="bench", BORG_PASSPHRASE="",
+           BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK="yes", BORG_RELOCATED_REPO_ACCESS_IS_OK="yes",
+           GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="b@b", GIT_COMMITTER_NAME="bench",
+           GIT_COMMITTER_EMAIL="b@b", DVC_NO_ANALYTICS="1")
+
+
+def run(command, cwd, allow_fail=False):
+    """Runs a shell command; returns (seconds, peak RSS KiB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, shell=True, env=ENV,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0 and not allow_fail:
+        sys.exit(f"benchmark: '{command}' in {cwd} failed ({code}): {process.stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def du(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            full = os.path.join(root, name)
+            if not os.path.islink(full):
+                total += os.path.getsize(full)
+    return total
+
+
+def change(data, dataset):
+    rng = random.Random(3)
+    if dataset == "small":
+        files = sorted(os.path.join(r, f) for r, _, fs in os.walk(data) for f in fs)
+        for path in files[:: 100]:  # 1%
+            size = os.path.getsize(path)
+            with open(path, "wb") as f:
+                f.write(rng.randbytes(size))
+    else:
+        with open(os.path.join(data, "table.csv"), "a") as f:
+            written = 0
+            while written < 8 * MiB:
+                line = f"{rng.randrange(10**9)},appended,{rng.random():.6f}\n"
+                f.write(line)
+                written += len(line)
+        with open(os.path.join(data, "random.bin"), "r+b") as f:
+            f.seek(256 * MiB)
+            f.write(rng.randbytes(MiB))
+
+
+# Each tool: setup (untimed), first, noop, second, checkout (into $OUT), store path.
+def tools(art, dvc):
+    return {
+        "art": dict(
+            setup=f"{art} init",
+            first=f"{art} commit ds data -q", noop=f"{art} commit ds -q", second=f"{art} commit ds -q",
+            checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art"),
+        "git": dict(
+            setup="git init -q",
+            first="git add -A && git commit -qm v1", noop="git add -A && git commit -qm v2",
+            second="git add -A && git commit -qm v3",
+            checkout="git --git-dir=.git --work-tree=$OUT checkout HEAD~1 -- . && git reset -q", store=".git",
+            noop_may_fail=True),
+        "git-lfs": dict(
+            setup="git init -q && git lfs install --local >/dev/null && git lfs track 'data/**' >/dev/null && git add .gitattributes && git commit -qm attrs",
+            first="git add -A && git commit -qm v1", noop="git add -A && git commit -qm v2",
+            second="git add -A && git commit -qm v3",
+            checkout="git --git-dir=.git --work-tree=$OUT checkout HEAD~1 -- . && git reset -q", store=".git",
+            noop_may_fail=True),
+        "dvc": dict(
+            setup=f"git init -q && {dvc} init -q && git commit -qm init",
+            first=f"{dvc} add -q data && git add data.dvc .gitignore && git commit -qm v1",
+            noop=f"{dvc} add -q data && git add data.dvc && git commit -qm v2",
+            second=f"{dvc} add -q data && git add data.dvc && git commit -qm v3",
+            checkout=f"git checkout -q HEAD~1 -- data.dvc && mv data $OUT && {dvc} checkout -q data.dvc",
+            store=".dvc/cache", noop_may_fail=True),
+        "restic": dict(
+            setup="restic init -q --repo repo",
+            first="restic -q --repo repo backup data", noop="restic -q --repo repo backup data",
+            second="restic -q --repo repo backup data",
+            checkout="restic -q --repo repo restore $(restic --repo repo snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') --target $OUT",
+            store="repo"),
+        "borg": dict(
+            setup="borg init -e none repo",
+            first="borg create repo::v1 data", noop="borg create repo::v2 data",
+            second="borg create repo::v3 data",
+            checkout="mkdir -p $OUT && cd $OUT && borg extract ../repo::v1", store="repo"),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--art", required=True)
+    parser.add_argument("--dvc", default="dvc")
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--only", choices=["small", "large"])
+    parser.add_argument("--tools", default="art,git,git-lfs,dvc,restic,borg")
+    args = parser.parse_args()
+    art = os.path.abspath(args.art)
+    dvc = os.path.abspath(args.dvc) if os.sep in args.dvc else args.dvc
+    work = os.path.abspath(args.work)
+    runs = os.path.join(work, f"versions-{os.getpid()}")
+    os.makedirs(runs)
+    names = args.tools.split(",")
+    table = tools(art, dvc)
+
+    for dataset in (["small", "large"] if args.only is None else [args.only]):
+        source = os.path.join(work, "data", "small" if dataset == "small" else "large-512")
+        if not os.path.isdir(source):
+            print(f"generating {dataset} dataset ...", flush=True)
+            (generate_small if dataset == "small" else (lambda f: generate_large(f, 512 * MiB)))(source + ".tmp")
+            os.rename(source + ".tmp", source)
+        results = {}
+        spaces = {}
+        for name in names:
+            space = os.path.join(runs, f"{dataset}-{name}")
+            os.makedirs(space)
+            shutil.copytree(source, os.path.join(space, "data"), symlinks=True)
+            run(table[name]["setup"], space)
+            spaces[name] = space
+            results[name] = {}
+        # Steps in alternation across tools, each from a warm cache.
+        for step in ("first", "noop", "second", "checkout"):
+            if step == "second":
+                for name in names:
+                    change(os.path.join(spaces[name], "data"), dataset)
+            for name in names:
+                space = spaces[name]
+                reread(os.path.join(space, "data"))
+                out = os.path.join(space, f"out-{step}")
+                command = table[name][step].replace("$OUT", out)
+                allow = step == "noop" and table[name].get("noop_may_fail", False)
+                results[name][step] = run(command, space, allow_fail=allow)
+                print(f"{dataset} {name:8} {step:9} {results[name][step][0]:8.2f} s", flush=True)
+        for name in names:
+            results[name]["store"] = du(os.path.join(spaces[name], table[name]["store"]))
+            results[name]["rss"] = max(v[1] for k, v in results[name].items() if isinstance(v, tuple))
+        print(f"\n== {dataset}: seconds (ratio best peer / art), store MiB, peak RSS MiB ==")
+        header = f"{'tool':10}" + "".join(f"{s:>18}" for s in ("first", "noop", "second", "checkout")) + f"{'store MiB':>12}{'RSS MiB':>9}"
+        print(header)
+        peers = [n for n in names if n != "art"]
+        for name in names:
+            cells = ""
+            for step in ("first", "noop", "second", "checkout"):
+                seconds = results[name][step][0]
+                cells += f"{seconds:18.2f}"
+            print(f"{name:10}{cells}{results[name]['store'] / MiB:12.1f}{results[name]['rss'] / 1024:9.1f}")
+        if "art" in names and peers:
+            line = f"{'best/art':10}"
+            for step in ("first", "noop", "second", "checkout"):
+                best = min(results[p][step][0] for p in peers)
+                line += f"{best / results['art'][step][0]:17.2f}x"
+            best_store = min(results[p]["store"] for p in peers)
+            line += f"{best_store / max(1, results['art']['store']):11.2f}x"
+            print(line)
+            for step in ("first", "noop", "second", "checkout"):
+                best = min(peers, key=lambda p: results[p][step][0])
+                print(f"  {step}: best peer {best} {results[best][step][0]:.2f} s, art {results['art'][step][0]:.2f} s")
+            best = min(peers, key=lambda p: results[p]["store"])
+            print(f"  store: smallest peer {best} {results[best]['store'] / MiB:.1f} MiB, art {results['art']['store'] / MiB:.1f} MiB")
+        print(flush=True)
+    print(f"(deleting {runs})")
+    shutil.rmtree(runs)
+
+
+if __name__ == "__main__":
+    main()
