@@ -14,8 +14,8 @@ and each tool, in its own workspace holding a copy of the data:
   store     bytes the tool's store takes after both versions
   rss       peak RSS over the steps
 
-Input is re-read before each timed step; old workspaces are deleted only at
-the end. Prints a table per dataset with each figure and its ratio to the
+Input is re-read before each timed step, the order of tools rotates from
+step to step, and old workspaces are deleted only at the end. Prints a table per dataset with each figure and its ratio to the
 best peer (peer / art for times and sizes: above 1 means art is better).
 """
 import argparse
@@ -89,13 +89,13 @@ def tools(art, dvc):
             setup="git init -q",
             first="git add -A && git commit -qm v1", noop="git add -A && git commit -qm v2",
             second="git add -A && git commit -qm v3",
-            checkout="git --git-dir=.git --work-tree=$OUT checkout HEAD~1 -- . && git reset -q", store=".git",
+            checkout="mkdir -p $OUT && git --git-dir=.git --work-tree=$OUT checkout HEAD~1 -- . && git reset -q", store=".git",
             noop_may_fail=True),
         "git-lfs": dict(
             setup="git init -q && git lfs install --local >/dev/null && git lfs track 'data/**' >/dev/null && git add .gitattributes && git commit -qm attrs",
             first="git add -A && git commit -qm v1", noop="git add -A && git commit -qm v2",
             second="git add -A && git commit -qm v3",
-            checkout="git --git-dir=.git --work-tree=$OUT checkout HEAD~1 -- . && git reset -q", store=".git",
+            checkout="mkdir -p $OUT && git --git-dir=.git --work-tree=$OUT checkout HEAD~1 -- . && git reset -q", store=".git",
             noop_may_fail=True),
         "dvc": dict(
             setup=f"git init -q && {dvc} init -q && git commit -qm init",
@@ -150,11 +150,14 @@ def main():
             spaces[name] = space
             results[name] = {}
         # Steps in alternation across tools, each from a warm cache.
-        for step in ("first", "noop", "second", "checkout"):
+        for index, step in enumerate(("first", "noop", "second", "checkout")):
             if step == "second":
                 for name in names:
                     change(os.path.join(spaces[name], "data"), dataset)
-            for name in names:
+            # Rotate the order per step, so no tool always runs right after
+            # the others' writes (file creation here slows after heavy I/O).
+            shift = index % len(names)
+            for name in names[shift:] + names[:shift]:
                 space = spaces[name]
                 reread(os.path.join(space, "data"))
                 out = os.path.join(space, f"out-{step}")
