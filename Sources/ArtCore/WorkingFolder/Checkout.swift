@@ -104,14 +104,8 @@ public struct Checkout: Sendable {
   public func copy(_ version: ResolvedVersion, to target: FilePath, patterns: [PathPattern])
     async throws -> CheckoutResult
   {
-    if let status = try Syscalls.linkStatus(target) {
-      guard status.kind == .directory, try directoryEntries(target).isEmpty else {
-        throw ArtError(
-          .invalidArgument, "'\(target)' exists and is not an empty folder",
-          hint: "give a new or empty folder to --to, or check out in place without --to")
-      }
-    }
-    try Syscalls.makeDirectories(target)
+    try Materializer.prepareEmptyFolder(
+      target, hint: "give a new or empty folder to --to, or check out in place without --to")
     let wanted = try selected(version.record.manifest, patterns)
     return try await apply(writes: wanted.sorted { $0.key < $1.key }, deletes: [], root: target)
   }

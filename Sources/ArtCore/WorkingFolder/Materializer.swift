@@ -31,6 +31,20 @@ public struct Materializer: Sendable {
     self.progress = progress
   }
 
+  /// Makes `target` if missing; refuses one that holds anything.
+  ///
+  /// - Throws: ``ArtError`` with code `.invalidArgument` and `hint`.
+  static func prepareEmptyFolder(_ target: FilePath, hint: String) throws {
+    if let status = try Syscalls.linkStatus(target) {
+      guard status.kind == .directory, try directoryEntries(target).isEmpty else {
+        throw ArtError(
+          .invalidArgument, "'\(target)' exists and is not an empty folder", hint: hint)
+      }
+    } else {
+      try Syscalls.makeDirectories(target)
+    }
+  }
+
   struct FileJob: Sendable {
     var path: FilePath
     var entry: ManifestEntry
@@ -42,15 +56,7 @@ public struct Materializer: Sendable {
   ///   `.notFound` / `.corruptData` for missing or damaged objects (the file
   ///   being written is then removed), `.io` for write failures.
   public func write(_ id: ObjectID, into target: FilePath) async throws -> Materialization {
-    if let status = try Syscalls.linkStatus(target) {
-      guard status.kind == .directory, try directoryEntries(target).isEmpty else {
-        throw ArtError(
-          .invalidArgument, "'\(target)' exists and is not an empty folder",
-          hint: "give a new or empty folder")
-      }
-    } else {
-      try Syscalls.makeDirectories(target)
-    }
+    try Self.prepareEmptyFolder(target, hint: "give a new or empty folder")
     var result = Materialization()
     var jobs: [FileJob] = []
     var folderModes: [(FilePath, UInt32)] = []
