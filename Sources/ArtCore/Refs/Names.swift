@@ -1,4 +1,4 @@
-public import ArtStore
+import ArtStore
 
 /// An artifact's name: `[A-Za-z0-9][A-Za-z0-9._-]*`, at most 128 characters.
 public struct ArtifactName: Hashable, Comparable, Sendable, CustomStringConvertible {

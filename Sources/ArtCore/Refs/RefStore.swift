@@ -1,4 +1,4 @@
-public import ArtStore
+import ArtStore
 public import SystemPackage
 
 /// The refs file `.art/refs`: the single source of truth for which versions

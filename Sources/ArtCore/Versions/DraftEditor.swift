@@ -1,5 +1,5 @@
-public import ArtStore
-public import SystemPackage
+import ArtStore
+import SystemPackage
 
 /// Builds a new tree from an existing version plus additions and removals,
 /// rewriting only the manifests on the changed paths: nothing else is read

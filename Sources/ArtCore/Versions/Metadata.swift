@@ -1,4 +1,4 @@
-public import ArtStore
+import ArtStore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,5 +1,5 @@
 public import ArtStore
-public import SystemPackage
+import SystemPackage
 
 /// Remembers, per file path, the `stat` fields seen when its content was
 /// last hashed, so an unchanged file is not read again: a re-commit of an
