@@ -131,6 +131,24 @@ struct VersionTests {
     }
   }
 
+  @Test func protectedAliasesComeFromConfig() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      let config = folder.appending(".art/config")
+      var text = String(decoding: try readFile(config), as: UTF8.self)
+      text = text.replacingOccurrences(
+        of: "protected = production, best", with: "protected = champion")
+      try FileManager.default.removeItem(atPath: config.string)
+      try writeFile(Array(text.utf8), to: config)
+      try makeDataset(folder)
+      _ = try art("commit", "ds", "data", "--alias", "champion", in: folder)
+      try writeFile([1], to: folder.appending("data/x"))
+      _ = try art("commit", "ds", "--alias", "production", in: folder)
+      #expect(try art("rm", "ds:v0", in: folder).status == 64)
+      #expect(try art("rm", "ds:v1", in: folder).status == 0)
+    }
+  }
+
   @Test func badInputIsRefusedAndChangesNothing() async throws {
     try await withTemporaryDirectory { folder in
       _ = try art("init", in: folder)

@@ -115,8 +115,8 @@ extension ArtCommand {
       discussion: """
         Deletes the version's refs and its aliases; if it was the latest, \
         'latest' moves to the newest remaining version. Its number is never \
-        reused. A version carrying a protected alias (production, best) \
-        needs --force.
+        reused. A version carrying a protected alias (production and best \
+        unless aliases.protected in .art/config says otherwise) needs --force.
 
         Examples:
           art rm imagenet_train:v2
@@ -130,15 +130,15 @@ extension ArtCommand {
     @Flag(help: "Remove it even if it carries a protected alias.")
     var force = false
 
-    static let protectedAliases = ["production", "best"]
-
     func execute(output: Output) async throws {
       let repository = try repository()
       let spec = try Spec(spec)
       let message = try refStore(repository, output: output).update { refs -> String in
         let version = try repository.resolve(spec, in: refs)
         let aliases = refs.aliases(of: version.artifact, at: version.id)
-        let protected = aliases.filter { Self.protectedAliases.contains($0.text) }
+        let protected = aliases.filter {
+          repository.configuration.protectedAliases.contains($0.text)
+        }
         if !protected.isEmpty && !force {
           throw ArtError(
             .invalidArgument,

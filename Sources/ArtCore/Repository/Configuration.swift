@@ -14,6 +14,8 @@ public import ArtStore
 ///     max = 262144
 /// [pack]
 ///     maxSize = 1073741824
+/// [aliases]
+///     protected = production, best
 /// ```
 ///
 /// Chunk sizes are fixed when the repository is made; the rest may be edited.
@@ -26,6 +28,8 @@ public struct Configuration: Sendable, Equatable {
   public var chunking = ChunkerParameters.default
   /// A pack that reaches this size is closed and a new one started.
   public var maximumPackSize: UInt64 = 1 << 30
+  /// Aliases whose versions `art rm` (and gc) keep unless forced.
+  public var protectedAliases = ["production", "best"]
 
   /// The newest repository format this build understands.
   public static let supportedFormat = 1
@@ -90,6 +94,13 @@ public struct Configuration: Sendable, Equatable {
     if let size = try integer("pack.maxSize") {
       maximumPackSize = UInt64(size)
     }
+    if let (value, line) = values["aliases.protected"] {
+      let names = value.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+      for name in names where (try? Alias(name)) == nil {
+        throw Self.malformed(file, line, "'\(name)' in aliases.protected is not a valid alias")
+      }
+      protectedAliases = names
+    }
   }
 
   /// The file's text.
@@ -107,6 +118,8 @@ public struct Configuration: Sendable, Equatable {
     \tmax = \(chunking.maximum)
     [pack]
     \tmaxSize = \(maximumPackSize)
+    [aliases]
+    \tprotected = \(protectedAliases.joined(separator: ", "))
 
     """
   }
