@@ -126,7 +126,8 @@ func workingChanges(_ version: ResolvedVersion, repository: Repository) async th
     version.record.root.isEmpty
     ? Set(try repository.store.manifest(version.record.manifest).entries.map(\.name)) : nil
   let working = try await WorkingTree.flatten(
-    root, topLevel: topLevel, chunking: repository.configuration.chunking)
+    root, topLevel: topLevel, chunking: repository.configuration.chunking,
+    statCache: StatCache(repository: repository))
   return ManifestDiff.between(stored, working)
 }
 

@@ -10,17 +10,30 @@ public enum WorkingTree {
   /// The entries under `root`; with `topLevel`, only those below these
   /// top-level names (how a version committed from several paths is
   /// compared with the folder).
+  ///
+  /// Files whose status matches `statCache` are not read.
   public static func flatten(
-    _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters
+    _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters,
+    statCache: StatCache? = nil
   ) async throws -> [String: TreeEntry] {
-    var files: [(String, FilePath, UInt32, UInt64)] = []
+    var files: [(String, FilePath, FileStatus)] = []
     var result: [String: TreeEntry] = [:]
     try scan(root, prefix: "", topLevel: topLevel, files: &files, result: &result)
-    let list = files
+    var list: [(String, FilePath, UInt32, UInt64)] = []
+    for (path, file, status) in files {
+      if let content = statCache?.lookup(file, status) {
+        result[path] = TreeEntry(
+          kind: content.isChunked ? .chunked : .file, id: content.id, size: content.size,
+          mode: status.permissions)
+      } else {
+        list.append((path, file, status.permissions, UInt64(status.size)))
+      }
+    }
+    let toHash = list
     let hashed = try await forEachConcurrently(
-      count: list.count, makeState: { [(String, TreeEntry)]() },
+      count: toHash.count, makeState: { [(String, TreeEntry)]() },
       { state, index in
-        let (path, file, mode, _) = list[index]
+        let (path, file, mode, _) = toHash[index]
         let fd = try openForReading(file)
         defer { try? fd.close() }
         var source = FileSource(descriptor: fd, name: file.string)
@@ -36,20 +49,18 @@ public enum WorkingTree {
 
   private static func scan(
     _ folder: FilePath, prefix: String, topLevel: Set<String>?,
-    files: inout [(String, FilePath, UInt32, UInt64)], result: inout [String: TreeEntry]
+    files: inout [(String, FilePath, FileStatus)], result: inout [String: TreeEntry]
   ) throws {
-    let names = try directoryEntries(folder)
     var kept = 0
-    for name in names {
+    for (name, status) in try directoryEntriesWithStatus(folder) {
       guard ManifestEntry.problem(withName: name) == nil, let component = pathComponent(name)
       else { continue }
       let text = String(decoding: name, as: UTF8.self)
       if prefix.isEmpty, let topLevel, !topLevel.contains(text) { continue }
       let path = folder.appending(component)
-      guard let status = try Syscalls.linkStatus(path) else { continue }
       switch status.kind {
       case .regular:
-        files.append((prefix + text, path, status.permissions, UInt64(status.size)))
+        files.append((prefix + text, path, status))
         kept += 1
       case .symlink:
         let target = try Syscalls.readLink(path)
