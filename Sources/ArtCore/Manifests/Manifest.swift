@@ -34,7 +34,7 @@ public struct Manifest: Sendable, Equatable {
   /// - Throws: ``ArtError`` with code `.invalidArgument` for a duplicate or
   ///   unstorable name.
   public init(entries: [ManifestEntry]) throws {
-    let sorted = entries.sorted { Array($0.name.utf8).lexicographicallyPrecedes($1.name.utf8) }
+    let sorted = entries.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     for (i, entry) in sorted.enumerated() {
       if let problem = ManifestEntry.problem(withName: Array(entry.name.utf8)) {
         throw ArtError(.invalidArgument, "'\(entry.name)' has \(problem)")

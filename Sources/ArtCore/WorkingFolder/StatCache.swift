@@ -54,6 +54,8 @@ public struct StatCache: Sendable {
     let header = Array((Self.header + "\n").utf8)
     guard bytes.starts(with: header) else { return nil }
     var entries: [String: Entry] = [:]
+    // About 150 bytes a line: reserve once instead of growing.
+    entries.reserveCapacity(bytes.count / 120)
     var position = header.count
     let end = bytes.count
     func number(_ limit: Int) -> Int64? {
