@@ -23,8 +23,6 @@ public struct ArtError: Error, CustomStringConvertible, Sendable {
     case unsupportedFormat
     /// Another process holds a lock this command needs.
     case locked
-    /// A compare-and-swap on refs lost a race (the value changed underneath).
-    case conflict
     /// A system call failed.
     case io
   }

@@ -21,7 +21,7 @@ public enum ExitStatus: Int32, Sendable {
     switch code {
     case .corruptData: self = .corrupt
     case .invalidArgument, .ambiguous: self = .usage
-    case .notARepository, .notFound, .unsupportedFormat, .io, .locked, .conflict: self = .failure
+    case .notARepository, .notFound, .unsupportedFormat, .io, .locked: self = .failure
     }
   }
 }

@@ -43,12 +43,16 @@ public struct RefStore: Sendable {
   ///
   /// - Throws: ``ArtError`` with code `.corruptData` naming the line at fault.
   public func read() throws -> Refs {
+    try Self.decode(readBytes(), file: path.string)
+  }
+
+  private func readBytes() throws -> [UInt8] {
     guard let bytes = try AtomicFile.read(path) else {
       throw ArtError(
         .corruptData, "'\(path)' is missing",
         hint: "restore it from '\(previousPath)' if that exists")
     }
-    return try Self.decode(bytes, file: path.string)
+    return bytes
   }
 
   /// The file's bytes for `refs`.
@@ -114,14 +118,14 @@ public struct RefStore: Sendable {
   public func update<R>(_ body: (inout Refs) throws -> R) throws -> R {
     try acquireLock()
     defer { try? Syscalls.unlink(lockPath) }
-    var refs = try read()
+    // Read once: the same bytes become refs.prev if the refs change.
+    let current = try readBytes()
+    var refs = try Self.decode(current, file: path.string)
     let before = refs
     let result = try body(&refs)
     if refs != before {
       let bytes = Self.encode(refs)
-      if let old = try AtomicFile.read(path) {
-        try AtomicFile.write(old, to: previousPath)
-      }
+      try AtomicFile.write(current, to: previousPath)
       // The lock file becomes the new refs: write it whole, sync, rename.
       let fd = try FileDescriptor.open(
         lockPath, .writeOnly, options: [.truncate, .closeOnExec])

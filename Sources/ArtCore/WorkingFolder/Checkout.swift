@@ -140,21 +140,24 @@ public struct Checkout: Sendable {
     var deletes: [String] = []
     var conflicts: [String] = []
     var unchanged = 0
+    let cache = StatCache(repository: repository)
     for path in Set(old.keys).union(new.keys).sorted() {
-      let onDisk = root.pushing(FilePath(path))
+      // Each path is inspected once and hashed at most once.
+      guard var disk = try OnDisk(root.pushing(FilePath(path)), cache: cache) else {
+        if let target = new[path] { writes.append((path, target)) }
+        continue
+      }
       if let target = new[path] {
-        if try matches(onDisk, target, checkMode: true) {
+        if try disk.matches(target, checkMode: true) {
           unchanged += 1
           continue
         }
-        let exists = try Syscalls.linkStatus(onDisk) != nil
-        if exists, !force {
-          let clean = try old[path].map { try matches(onDisk, $0, checkMode: false) } ?? false
-          if !clean { conflicts.append(path) }
+        if !force, try !(old[path].map { try disk.matches($0, checkMode: false) } ?? false) {
+          conflicts.append(path)
         }
         writes.append((path, target))
-      } else if let before = old[path], try Syscalls.linkStatus(onDisk) != nil {
-        if !force, try !matches(onDisk, before, checkMode: false) { conflicts.append(path) }
+      } else if let before = old[path] {
+        if !force, try !disk.matches(before, checkMode: false) { conflicts.append(path) }
         deletes.append(path)
       }
     }
@@ -185,25 +188,6 @@ public struct Checkout: Sendable {
     let all = try ManifestDiff.flatten(manifest, store: repository.store)
     if patterns.isEmpty { return all }
     return all.filter { path, _ in patterns.contains { $0.matches(path) } }
-  }
-
-  /// Whether what is at `path` is `entry` (content, kind and, if asked, mode).
-  private func matches(_ path: FilePath, _ entry: TreeEntry, checkMode: Bool) throws -> Bool {
-    guard let status = try Syscalls.linkStatus(path) else { return false }
-    switch entry.kind {
-    case .folder:
-      return status.kind == .directory
-    case .symlink:
-      guard status.kind == .symlink else { return false }
-      return ObjectHasher.id(of: try Syscalls.readLink(path)) == entry.id
-    case .file, .chunked:
-      guard status.kind == .regular, UInt64(status.size) == entry.size else { return false }
-      if checkMode, status.permissions != entry.mode { return false }
-      let fd = try openForReading(path)
-      defer { try? fd.close() }
-      var source = FileSource(descriptor: fd, name: path.string)
-      return try ContentStorer.hash(&source).0 == entry.id
-    }
   }
 
   private func apply(writes: [(String, TreeEntry)], deletes: [String], root: FilePath)
@@ -261,6 +245,56 @@ public struct Checkout: Sendable {
     while folder.removeLastComponent(), folder != root, folder.starts(with: root) {
       guard (try? directoryEntries(folder).isEmpty) == true else { return }
       try? Syscalls.removeDirectory(folder)
+    }
+  }
+}
+
+/// What is at one path of a working folder, with its content id worked out
+/// on first use: from the stat cache when the file is unchanged since art
+/// last read it, otherwise by hashing it once.
+private struct OnDisk {
+  let path: FilePath
+  let status: FileStatus
+  let cache: StatCache
+  private var id: ObjectID?
+
+  /// Nil when nothing is at `path`.
+  init?(_ path: FilePath, cache: StatCache) throws {
+    guard let status = try Syscalls.linkStatus(path) else { return nil }
+    self.path = path
+    self.status = status
+    self.cache = cache
+  }
+
+  private mutating func contentID() throws -> ObjectID {
+    if let id { return id }
+    let computed: ObjectID
+    if status.kind == .symlink {
+      computed = ObjectHasher.id(of: try Syscalls.readLink(path))
+    } else if let cached = cache.lookup(path, status) {
+      computed = cached.id
+    } else {
+      let fd = try openForReading(path)
+      defer { try? fd.close() }
+      var source = FileSource(descriptor: fd, name: path.string)
+      computed = try ContentStorer.hash(&source).0
+    }
+    id = computed
+    return computed
+  }
+
+  /// Whether this is `entry`: kind and content, and mode if asked.
+  mutating func matches(_ entry: TreeEntry, checkMode: Bool) throws -> Bool {
+    switch entry.kind {
+    case .folder:
+      return status.kind == .directory
+    case .symlink:
+      guard status.kind == .symlink else { return false }
+      return try contentID() == entry.id
+    case .file, .chunked:
+      guard status.kind == .regular, UInt64(status.size) == entry.size else { return false }
+      if checkMode, status.permissions != entry.mode { return false }
+      return try contentID() == entry.id
     }
   }
 }
