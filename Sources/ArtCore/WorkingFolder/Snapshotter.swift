@@ -58,19 +58,30 @@ public struct Snapshotter: Sendable {
     var path: FilePath
     /// The size seen when the folder was scanned.
     var size: Int
+  }
+
+  private struct FileNode: Sendable {
+    var status: FileStatus
     /// The content, when the stat cache vouches for it.
     var cached: StoredContent?
   }
 
-  private indirect enum Node {
-    case file(index: Int, mode: UInt32)
+  private indirect enum Node: Sendable {
+    case file(FileNode)
     case symlink(target: [UInt8], mode: UInt32)
     case folder(Folder)
   }
 
-  private struct Folder {
+  private struct Folder: Sendable {
+    var path: FilePath
     var entries: [(name: String, node: Node)] = []
     var mode: UInt32 = 0o755
+    /// Whether every entry of the folder was scanned (no selection).
+    var complete: Bool
+    /// Whether the stat cache's view of this folder needs rewriting.
+    var cacheIsStale = false
+    /// Paths skipped in this folder, with the reason.
+    var skipped: [String] = []
   }
 
   /// Stores everything under `path` (or only the `selection`, paths of
@@ -90,26 +101,18 @@ public struct Snapshotter: Sendable {
       guard let status = try Syscalls.linkStatus(path), status.kind == .directory else {
         throw ArtError(.notFound, "'\(path)' is not a folder", hint: "give a folder to store")
       }
-      var jobs: [FileJob] = []
-      var snapshot = Snapshot(manifestID: ObjectHasher.id(of: []))
-      let compressor = Compressor(codec: writer.codec)
-      var top = try scan(
-        path, selection: selection.map { Selection(paths: $0) }, jobs: &jobs,
-        snapshot: &snapshot, compressor: compressor)
+      var top = try await scan(path, selection: selection.map { Selection(paths: $0) })
       top.mode = status.permissions
+      var jobs: [FileJob] = []
+      Self.collectJobs(top, into: &jobs)
       let read = try await storeFiles(jobs)
-      let stored = read.map(\.content)
-      let (id, _) = try writeFolder(top, stored: stored, compressor: compressor)
-      snapshot.manifestID = id
-      snapshot.files = jobs.count
-      snapshot.bytes = stored.reduce(0) { $0 + $1.size }
-      snapshot.filesFromCache = jobs.count { $0.cached != nil }
-      if var cache = statCache {
-        for (job, result) in zip(jobs, read) {
-          if let status = result.status { cache.record(job.path, status, result.content) }
-        }
-        snapshot.statCache = cache
-      }
+      var snapshot = Snapshot(manifestID: ObjectHasher.id(of: []))
+      snapshot.statCache = statCache
+      var next = 0
+      let compressor = Compressor(codec: writer.codec)
+      (snapshot.manifestID, _) = try writeFolder(
+        top, read: read, next: &next, snapshot: &snapshot, compressor: compressor)
+      snapshot.filesFromCache = snapshot.files - jobs.count
       if publish { snapshot.statistics = try writer.finish() }
       return snapshot
     } catch {
@@ -119,100 +122,125 @@ public struct Snapshotter: Sendable {
   }
 
   /// Which paths below a folder a scan includes; `whole` takes everything.
-  private final class Selection {
+  private struct Selection: Sendable {
     var children: [String: Selection] = [:]
     var whole = false
 
     init() {}
 
     init(paths: [[String]]) {
-      for path in paths {
-        var node = self
-        for component in path {
-          let next = node.children[component] ?? Selection()
-          node.children[component] = next
-          node = next
-        }
-        node.whole = true
+      for path in paths { insert(path[...]) }
+    }
+
+    private mutating func insert(_ path: ArraySlice<String>) {
+      guard let first = path.first else {
+        whole = true
+        return
       }
+      children[first, default: Selection()].insert(path.dropFirst())
     }
   }
 
-  private func scan(
-    _ path: FilePath, selection: Selection?, jobs: inout [FileJob], snapshot: inout Snapshot,
-    compressor: Compressor
-  ) throws -> Folder {
-    var folder = Folder()
-    snapshot.folders += 1
+  /// Lists `path` and, concurrently, its subfolders; files the stat cache
+  /// vouches for are marked as such and will not be read.
+  private func scan(_ path: FilePath, selection: Selection?) async throws -> Folder {
+    var folder = Folder(path: path, complete: selection == nil)
+    let known = statCache?.folder(path)
+    var hits = 0
+    var files = 0
+    var subfolders: [(index: Int, path: FilePath, selection: Selection?, mode: UInt32)] = []
     for (name, status) in try directoryEntriesWithStatus(path) {
-      guard let component = pathComponent(name) else { continue }
+      let text = String(decoding: name, as: UTF8.self)
       var childSelection: Selection? = nil
-      if let selection, !selection.whole {
-        guard let child = selection.children[String(decoding: name, as: UTF8.self)] else {
-          continue
-        }
+      if let selection {
+        guard let child = selection.children[text] else { continue }
         childSelection = child.whole ? nil : child
       }
-      let child = path.appending(component)
+      guard let component = pathComponent(name) else { continue }
       if let problem = ManifestEntry.problem(withName: name) {
         throw ArtError(
-          .invalidArgument, "cannot store '\(child)': it has \(problem)",
+          .invalidArgument, "cannot store '\(path.appending(component))': it has \(problem)",
           hint: "rename it, or move it out of the folder being stored")
       }
-      let text = String(decoding: name, as: UTF8.self)
       switch status.kind {
       case .regular:
-        var cached = statCache?.lookup(child, status)
+        files += 1
+        var cached = known?[text]?.content(ifUnchanged: status)
         if let content = cached, !writer.contains(content.id) { cached = nil }
-        jobs.append(FileJob(path: child, size: Int(status.size), cached: cached))
-        folder.entries.append((text, .file(index: jobs.count - 1, mode: status.permissions)))
+        if cached != nil { hits += 1 }
+        folder.entries.append((text, .file(FileNode(status: status, cached: cached))))
       case .directory:
         // A repository folder (ours or a nested one) is never data.
         if name == Array(Repository.directoryName.utf8) { continue }
-        var sub = try scan(
-          child, selection: childSelection, jobs: &jobs, snapshot: &snapshot,
-          compressor: compressor)
-        sub.mode = status.permissions
-        folder.entries.append((text, .folder(sub)))
+        subfolders.append(
+          (folder.entries.count, path.appending(component), childSelection, status.permissions))
+        folder.entries.append((text, .symlink(target: [], mode: 0)))  // replaced below
       case .symlink:
-        let target = try Syscalls.readLink(child)
-        snapshot.symlinks += 1
+        let target = try Syscalls.readLink(path.appending(component))
         folder.entries.append((text, .symlink(target: target, mode: status.permissions)))
       case .special:
-        snapshot.skipped.append("\(child.string): not a regular file, folder or symbolic link")
+        folder.skipped.append(
+          "\(path.appending(component).string): not a regular file, folder or symbolic link")
+      }
+    }
+    // Stale when a file must be read, or the cache knows files that are gone.
+    folder.cacheIsStale = hits != files || (selection == nil && hits != (known?.count ?? 0))
+    if subfolders.count == 1, let only = subfolders.first {
+      var sub = try await scan(only.path, selection: only.selection)
+      sub.mode = only.mode
+      folder.entries[only.index].node = .folder(sub)
+    } else if !subfolders.isEmpty {
+      try await withThrowingTaskGroup(of: (Int, Folder).self) { group in
+        for item in subfolders {
+          group.addTask {
+            var sub = try await scan(item.path, selection: item.selection)
+            sub.mode = item.mode
+            return (item.index, sub)
+          }
+        }
+        for try await (index, sub) in group { folder.entries[index].node = .folder(sub) }
       }
     }
     return folder
   }
 
-  /// Stores every job's file (or takes its cached content) and returns, in
-  /// job order, the content and the status it had while it was read.
+  /// The files of `folder` that must be read, in the order ``writeFolder``
+  /// visits them.
+  private static func collectJobs(_ folder: Folder, into jobs: inout [FileJob]) {
+    for (name, node) in folder.entries {
+      switch node {
+      case .file(let file) where file.cached == nil:
+        jobs.append(FileJob(path: folder.path.appending(name), size: Int(file.status.size)))
+      case .folder(let sub): collectJobs(sub, into: &jobs)
+      case .file, .symlink: continue
+      }
+    }
+  }
+
+  /// Stores every job's file and returns, in job order, the content and
+  /// the status it had while it was read.
   private func storeFiles(_ jobs: [FileJob]) async throws
-    -> [(content: StoredContent, status: FileStatus?)]
+    -> [(content: StoredContent, status: FileStatus)]
   {
     let writer = self.writer
     let chunker = repository.chunker
     let compressors = CompressorPool(codec: writer.codec)
-    let toRead = jobs.indices.filter { jobs[$0].cached == nil }
     let progress = self.progress
-    progress?.setTotal(files: toRead.count, bytes: toRead.reduce(0) { $0 + jobs[$1].size })
+    progress?.setTotal(files: jobs.count, bytes: jobs.reduce(0) { $0 + $1.size })
     let batches = try await forEachConcurrently(
-      count: toRead.count,
+      count: jobs.count,
       makeState: {
         let storer = ContentStorer(writer: writer, chunker: chunker, compressors: compressors)
         if let progress { storer.onBytesStored = { progress.add(bytes: $0) } }
         return (storer, [(Int, StoredContent, FileStatus)]())
       },
-      { state, position in
-        let index = toRead[position]
+      { state, index in
         let (content, status) = try await Self.read(jobs[index].path, with: state.0)
         state.1.append((index, content, status))
         progress?.addFile()
       },
       finish: { $0.1 })
-    var results: [(content: StoredContent, status: FileStatus?)?] = jobs.map { job in
-      job.cached.map { ($0, nil) }
-    }
+    var results = [(content: StoredContent, status: FileStatus)?](repeating: nil, count: jobs.count)
     for batch in batches {
       for (index, content, status) in batch { results[index] = (content, status) }
     }
@@ -248,27 +276,49 @@ public struct Snapshotter: Sendable {
       hint: "stop whatever is writing it, then run the command again")
   }
 
-  private func writeFolder(_ folder: Folder, stored: [StoredContent], compressor: Compressor)
-    throws -> (ObjectID, UInt64)
-  {
+  /// Writes the manifests of `folder` bottom-up, taking the content of
+  /// files read from `read` in ``collectJobs`` order, counting into
+  /// `snapshot` and updating its stat cache.
+  private func writeFolder(
+    _ folder: Folder, read: [(content: StoredContent, status: FileStatus)], next: inout Int,
+    snapshot: inout Snapshot, compressor: Compressor
+  ) throws -> (ObjectID, UInt64) {
     var entries: [ManifestEntry] = []
     entries.reserveCapacity(folder.entries.count)
+    var known = StatCache.Folder()
+    snapshot.folders += 1
+    snapshot.skipped += folder.skipped
     for (name, node) in folder.entries {
       switch node {
-      case .file(let index, let mode):
-        let content = stored[index]
+      case .file(let file):
+        var content: StoredContent
+        var status = file.status
+        if let cached = file.cached {
+          content = cached
+        } else {
+          (content, status) = read[next]
+          next += 1
+        }
+        if folder.cacheIsStale { known[name] = StatCache.Entry(status, content) }
+        snapshot.files += 1
+        snapshot.bytes += content.size
         entries.append(
           ManifestEntry(
             name: name, kind: content.isChunked ? .chunked : .file, id: content.id,
-            size: content.size, mode: mode))
+            size: content.size, mode: file.status.permissions))
       case .symlink(let target, let mode):
         let id = try writer.write(target, kind: .blob, compressor: compressor)
+        snapshot.symlinks += 1
         entries.append(
           ManifestEntry(name: name, kind: .symlink, id: id, size: UInt64(target.count), mode: mode))
       case .folder(let sub):
-        let (id, size) = try writeFolder(sub, stored: stored, compressor: compressor)
+        let (id, size) = try writeFolder(
+          sub, read: read, next: &next, snapshot: &snapshot, compressor: compressor)
         entries.append(ManifestEntry(name: name, kind: .folder, id: id, size: size, mode: sub.mode))
       }
+    }
+    if folder.cacheIsStale {
+      snapshot.statCache?.update(folder.path, with: known, merging: !folder.complete)
     }
     let manifest = try Manifest(entries: entries)
     let id = try writer.write(manifest.encoded(), kind: .manifest, compressor: compressor)

@@ -1,9 +1,9 @@
 public import ArtStore
 import SystemPackage
 
-/// Remembers, per file path, the `stat` fields seen when its content was
-/// last hashed, so an unchanged file is not read again: a re-commit of an
-/// unchanged tree costs about one `lstat` per file.
+/// Remembers, per folder and file name, the `stat` fields seen when a
+/// file's content was last hashed, so an unchanged file is not read again: a
+/// re-commit of an unchanged tree costs about one `fstatat` per file.
 ///
 /// A file is trusted only if size, mtime and ctime (nanoseconds), inode and
 /// mode all match. Files modified less than ``racyWindow`` before the cache
@@ -11,9 +11,8 @@ import SystemPackage
 /// within the same timestamp would keep the same mtime, so such files are
 /// re-hashed next time.
 ///
-/// File `.art/state/stat-cache`: a line `# art-stat-cache v1`, then one line
-/// per file: `size mtime ctime inode mode kind id path`. It is a cache: a
-/// damaged or missing file is ignored and rebuilt.
+/// File `.art/state/stat-cache`, binary, described in `Docs/FORMAT.md`. It
+/// is a cache: a damaged or missing file is ignored and rebuilt.
 public struct StatCache: Sendable {
   /// What is known about one file.
   public struct Entry: Sendable, Equatable {
@@ -24,93 +23,121 @@ public struct StatCache: Sendable {
     var mode: UInt32
     /// The content id and whether it is chunked.
     public var content: StoredContent
+
+    init(_ status: FileStatus, _ content: StoredContent) {
+      size = status.size
+      modified = status.modificationNanoseconds
+      changed = status.changeNanoseconds
+      inode = status.inode
+      mode = status.permissions
+      self.content = content
+    }
+
+    init(
+      size: Int64, modified: Int64, changed: Int64, inode: UInt64, mode: UInt32,
+      content: StoredContent
+    ) {
+      self.size = size
+      self.modified = modified
+      self.changed = changed
+      self.inode = inode
+      self.mode = mode
+      self.content = content
+    }
+
+    /// The content, if `status` is the status this entry was made from.
+    func content(ifUnchanged status: FileStatus) -> StoredContent? {
+      guard size == status.size, modified == status.modificationNanoseconds,
+        changed == status.changeNanoseconds, inode == status.inode, mode == status.permissions
+      else { return nil }
+      return content
+    }
   }
 
-  /// Entries by absolute path.
-  var entries: [String: Entry] = [:]
+  /// The files known in one folder, by name.
+  public typealias Folder = [String: Entry]
+
+  /// Folders by absolute path.
+  private(set) var folders: [String: Folder] = [:]
   let path: FilePath
 
   /// Nanoseconds before the write during which a modification is "racy".
   static let racyWindow: Int64 = 2_000_000_000
-  static let header = "# art-stat-cache v1"
+  static let magic = Array("ARTSTAT".utf8) + [2]
 
-  /// Whether ``record(_:_:_:)`` changed anything since loading.
+  /// Whether anything changed since loading.
   private(set) var isDirty = false
 
   /// Loads the cache of `repository`, empty if missing or damaged.
-  ///
-  /// Parses bytes directly: a cache of 100,000 files loads in milliseconds.
   public init(repository: Repository) {
     path = repository.directory.appending("state/stat-cache")
-    guard let bytes = try? AtomicFile.read(path, limit: 1 << 30) else { return }
-    guard let parsed = Self.parse(bytes) else {
-      isDirty = true  // damaged: rewrite it
+    guard let bytes = try? AtomicFile.read(path, limit: 1 << 31) else { return }
+    guard let parsed = bytes.withUnsafeBytes({ Self.parse($0) }) else {
+      isDirty = true  // damaged or an older format: rewrite it
       return
     }
-    entries = parsed
+    folders = parsed
   }
 
-  private static func parse(_ bytes: [UInt8]) -> [String: Entry]? {
-    let header = Array((Self.header + "\n").utf8)
-    guard bytes.starts(with: header) else { return nil }
-    var entries: [String: Entry] = [:]
-    // About 150 bytes a line: reserve once instead of growing.
-    entries.reserveCapacity(bytes.count / 120)
-    var position = header.count
-    let end = bytes.count
-    func number(_ limit: Int) -> Int64? {
-      var value: Int64 = 0
-      var digits = 0
-      while position < limit, bytes[position] != UInt8(ascii: " ") {
-        let digit = bytes[position] &- UInt8(ascii: "0")
-        guard digit < 10, digits < 19 else { return nil }
-        value = value * 10 + Int64(digit)
-        digits += 1
-        position += 1
-      }
-      guard digits > 0, position < limit else { return nil }
-      position += 1  // the space
-      return value
+  private static func parse(_ bytes: UnsafeRawBufferPointer) -> [String: Folder]? {
+    guard bytes.count >= magic.count + 4, bytes.starts(with: magic) else { return nil }
+    let end = bytes.count - 4
+    guard crc32(UnsafeRawBufferPointer(rebasing: bytes[0..<end])) == bytes.littleEndian(at: end)
+    else { return nil }
+    var position = magic.count
+    func need(_ count: Int) -> Bool { count <= end - position }
+    func text(_ count: Int) -> String {
+      defer { position += count }
+      return String(decoding: bytes[position..<position + count], as: UTF8.self)
     }
+    var folders: [String: Folder] = [:]
     while position < end {
-      guard let newline = bytes[position...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-      guard let size = number(newline), let modified = number(newline),
-        let changed = number(newline), let inode = number(newline), let mode = number(newline),
-        position + 2 + 65 <= newline
-      else { return nil }
-      let chunked = bytes[position] == UInt8(ascii: "c")
-      position += 2
-      let id = bytes[position..<position + 64].withUnsafeBytes { ObjectID(hexBytes: $0) }
-      guard let id else { return nil }
-      position += 65
-      let file = String(decoding: bytes[position..<newline], as: UTF8.self)
-      entries[file] = Entry(
-        size: size, modified: modified, changed: changed, inode: UInt64(inode),
-        mode: UInt32(truncatingIfNeeded: mode),
-        content: StoredContent(id: id, size: UInt64(size), isChunked: chunked))
-      position = newline + 1
+      guard need(8) else { return nil }
+      let pathLength = Int(bytes.littleEndian(at: position, as: UInt32.self))
+      let count = Int(bytes.littleEndian(at: position + 4, as: UInt32.self))
+      position += 8
+      guard need(pathLength) else { return nil }
+      let folderPath = text(pathLength)
+      var folder = Folder(minimumCapacity: count)
+      for _ in 0..<count {
+        guard need(2) else { return nil }
+        let nameLength = Int(bytes.littleEndian(at: position, as: UInt16.self))
+        position += 2
+        guard need(nameLength + 69) else { return nil }
+        let name = text(nameLength)
+        let size: Int64 = bytes.littleEndian(at: position)
+        let id = ObjectID(bytes: UnsafeRawBufferPointer(rebasing: bytes[position + 37..<position + 69]))
+        folder[name] = Entry(
+          size: size, modified: bytes.littleEndian(at: position + 8),
+          changed: bytes.littleEndian(at: position + 16),
+          inode: bytes.littleEndian(at: position + 24),
+          mode: bytes.littleEndian(at: position + 32),
+          content: StoredContent(id: id, size: UInt64(size), isChunked: bytes[position + 36] & 1 != 0)
+        )
+        position += 69
+      }
+      folders[folderPath] = folder
     }
-    return entries
+    return folders
   }
+
+  /// The files known in `folder`.
+  func folder(_ folder: FilePath) -> Folder? { folders[folder.string] }
 
   /// The stored content of `file` if its status is unchanged.
   func lookup(_ file: FilePath, _ status: FileStatus) -> StoredContent? {
-    guard let entry = entries[file.string], entry.size == status.size,
-      entry.modified == status.modificationNanoseconds, entry.changed == status.changeNanoseconds,
-      entry.inode == status.inode, entry.mode == status.permissions
-    else { return nil }
-    return entry.content
+    guard let name = file.lastComponent?.string else { return nil }
+    return folders[file.removingLastComponent().string]?[name]?.content(ifUnchanged: status)
   }
 
-  /// Records that `file`, with `status` as seen before it was read, holds `content`.
-  mutating func record(_ file: FilePath, _ status: FileStatus, _ content: StoredContent) {
-    let entry = Entry(
-      size: status.size, modified: status.modificationNanoseconds,
-      changed: status.changeNanoseconds, inode: status.inode, mode: status.permissions,
-      content: content)
-    let key = file.string
-    if entries[key] != entry {
-      entries[key] = entry
+  /// Replaces what is known of `folder` by `files`, or, with `merging`, adds
+  /// them to it.
+  mutating func update(_ folder: FilePath, with files: Folder, merging: Bool) {
+    let key = folder.string
+    let old = folders[key]
+    let new = merging ? (old ?? [:]).merging(files) { $1 } : files
+    if old != new {
+      folders[key] = new.isEmpty ? nil : new
       isDirty = true
     }
   }
@@ -122,19 +149,33 @@ public struct StatCache: Sendable {
   @discardableResult
   public func write() -> ArtError? {
     if !isDirty { return nil }
-    let now = Syscalls.currentTimeMilliseconds() * 1_000_000
-    var text = Self.header + "\n"
-    for (file, entry) in entries.sorted(by: { $0.key < $1.key })
-    where entry.modified < now - Self.racyWindow && entry.changed < now - Self.racyWindow {
-      text +=
-        "\(entry.size) \(entry.modified) \(entry.changed) \(entry.inode) \(entry.mode) "
-        + "\(entry.content.isChunked ? "c" : "f") \(entry.content.id.hex) \(file)\n"
+    let limit = Syscalls.currentTimeMilliseconds() * 1_000_000 - Self.racyWindow
+    var writer = ByteWriter(capacity: folders.reduce(64) { $0 + 64 + $1.value.count * 100 })
+    writer.append(Self.magic)
+    for (folderPath, files) in folders.sorted(by: { $0.key < $1.key }) {
+      let kept = files.filter { $0.value.modified < limit && $0.value.changed < limit }
+      if kept.isEmpty { continue }
+      writer.append(UInt32(folderPath.utf8.count))
+      writer.append(UInt32(kept.count))
+      writer.append(Array(folderPath.utf8))
+      for (name, entry) in kept.sorted(by: { $0.key < $1.key }) {
+        writer.append(UInt16(name.utf8.count))
+        writer.append(Array(name.utf8))
+        writer.append(UInt64(bitPattern: entry.size))
+        writer.append(UInt64(bitPattern: entry.modified))
+        writer.append(UInt64(bitPattern: entry.changed))
+        writer.append(entry.inode)
+        writer.append(entry.mode)
+        writer.append(UInt8(entry.content.isChunked ? 1 : 0))
+        writer.append(entry.content.id)
+      }
     }
+    var bytes = writer.bytes
+    let checksum = bytes.withUnsafeBytes { crc32($0) }
+    withUnsafeBytes(of: checksum.littleEndian) { bytes += $0 }
     do {
-      var folder = path
-      folder.removeLastComponent()
-      try Syscalls.makeDirectories(folder)
-      try AtomicFile.write(Array(text.utf8), to: path)
+      try Syscalls.makeDirectories(path.removingLastComponent())
+      try AtomicFile.write(bytes, to: path)
       return nil
     } catch {
       return error as? ArtError

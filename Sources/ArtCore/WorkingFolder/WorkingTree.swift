@@ -16,24 +16,15 @@ public enum WorkingTree {
     _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters,
     statCache: StatCache? = nil
   ) async throws -> [String: TreeEntry] {
-    var files: [(String, FilePath, FileStatus)] = []
+    var list: [(String, FilePath, UInt32)] = []
     var result: [String: TreeEntry] = [:]
-    try scan(root, prefix: "", topLevel: topLevel, files: &files, result: &result)
-    var list: [(String, FilePath, UInt32, UInt64)] = []
-    for (path, file, status) in files {
-      if let content = statCache?.lookup(file, status) {
-        result[path] = TreeEntry(
-          kind: content.isChunked ? .chunked : .file, id: content.id, size: content.size,
-          mode: status.permissions)
-      } else {
-        list.append((path, file, status.permissions, UInt64(status.size)))
-      }
-    }
+    try scan(
+      root, prefix: "", topLevel: topLevel, statCache: statCache, toHash: &list, result: &result)
     let toHash = list
     let hashed = try await forEachConcurrently(
       count: toHash.count, makeState: { [(String, TreeEntry)]() },
       { state, index in
-        let (path, file, mode, _) = toHash[index]
+        let (path, file, mode) = toHash[index]
         let fd = try openForReading(file)
         defer { try? fd.close() }
         var source = FileSource(descriptor: fd, name: file.string)
@@ -48,10 +39,11 @@ public enum WorkingTree {
   }
 
   private static func scan(
-    _ folder: FilePath, prefix: String, topLevel: Set<String>?,
-    files: inout [(String, FilePath, FileStatus)], result: inout [String: TreeEntry]
+    _ folder: FilePath, prefix: String, topLevel: Set<String>?, statCache: StatCache?,
+    toHash: inout [(String, FilePath, UInt32)], result: inout [String: TreeEntry]
   ) throws {
     var kept = 0
+    let known = statCache?.folder(folder)
     for (name, status) in try directoryEntriesWithStatus(folder) {
       guard ManifestEntry.problem(withName: name) == nil, let component = pathComponent(name)
       else { continue }
@@ -60,7 +52,13 @@ public enum WorkingTree {
       let path = folder.appending(component)
       switch status.kind {
       case .regular:
-        files.append((prefix + text, path, status))
+        if let content = known?[text]?.content(ifUnchanged: status) {
+          result[prefix + text] = TreeEntry(
+            kind: content.isChunked ? .chunked : .file, id: content.id, size: content.size,
+            mode: status.permissions)
+        } else {
+          toHash.append((prefix + text, path, status.permissions))
+        }
         kept += 1
       case .symlink:
         let target = try Syscalls.readLink(path)
@@ -70,7 +68,9 @@ public enum WorkingTree {
         kept += 1
       case .directory:
         if text == Repository.directoryName { continue }
-        try scan(path, prefix: prefix + text + "/", topLevel: nil, files: &files, result: &result)
+        try scan(
+          path, prefix: prefix + text + "/", topLevel: nil, statCache: statCache, toHash: &toHash,
+          result: &result)
         kept += 1
       case .special:
         continue

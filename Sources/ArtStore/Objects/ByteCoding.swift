@@ -89,7 +89,7 @@ public struct ByteReader {
 
 extension UnsafeRawBufferPointer {
   /// The little-endian integer at `offset`; the caller has checked the bounds.
-  func littleEndian<T: FixedWidthInteger>(at offset: Int, as: T.Type = T.self) -> T {
+  package func littleEndian<T: FixedWidthInteger>(at offset: Int, as: T.Type = T.self) -> T {
     T(littleEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
   }
 }
