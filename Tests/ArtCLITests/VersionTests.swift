@@ -218,6 +218,29 @@ struct VersionTests {
     }
   }
 
+  @Test func checkoutToRestoresModesAndLinks() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeDataset(folder)
+      try Syscalls.setMode(folder.appending("data/t1"), 0o700)
+      try Syscalls.setMode(folder.appending("data/t2/f20.csv"), 0o755)
+      try Syscalls.symlink(target: Array("t0/f0.csv".utf8), at: folder.appending("data/link"))
+      try Syscalls.makeDirectories(folder.appending("data/empty"))
+      #expect(try art("commit", "ds", "data", in: folder).status == 0)
+      let copy = try art("checkout", "ds", "--to", "copy", in: folder)
+      #expect(copy.status == 0, "\(copy.standardError)")
+      let listing = try ArtProcess.runTool(
+        "/bin/sh", ["-c", "cd data && find . -printf '%y %m %p %l\\n' | sort"], in: folder)
+      let copied = try ArtProcess.runTool(
+        "/bin/sh", ["-c", "cd copy && find . -printf '%y %m %p %l\\n' | sort"], in: folder)
+      #expect(listing.standardOutput.contains("d 700 ./t1"))
+      #expect(copied.standardOutput == listing.standardOutput)
+      #expect(
+        try ArtProcess.runTool("/usr/bin/diff", ["-r", "--no-dereference", "data", "copy"], in: folder)
+          .status == 0)
+    }
+  }
+
   @Test func statCacheNeverHidesAChange() async throws {
     try await withTemporaryDirectory { folder in
       _ = try art("init", in: folder)

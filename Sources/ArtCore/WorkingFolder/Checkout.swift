@@ -101,11 +101,23 @@ public struct Checkout: Sendable {
 
   /// Writes `version` into `target` (new or empty), only paths matching
   /// `patterns` when any are given.
+  ///
+  /// A whole copy restores folder modes too; with patterns, folders are
+  /// made with the default mode.
   public func copy(_ version: ResolvedVersion, to target: FilePath, patterns: [PathPattern])
     async throws -> CheckoutResult
   {
     try Materializer.prepareEmptyFolder(
       target, hint: "give a new or empty folder to --to, or check out in place without --to")
+    if patterns.isEmpty {
+      // The whole tree: written as stored, folder modes included.
+      let written = try await Materializer(store: repository.store, progress: progress)
+        .write(version.record.manifest, into: target)
+      var result = CheckoutResult()
+      result.written = written.files + written.symlinks
+      result.bytesWritten = written.bytes
+      return result
+    }
     let wanted = try selected(version.record.manifest, patterns)
     return try await apply(writes: wanted.sorted { $0.key < $1.key }, deletes: [], root: target)
   }
