@@ -68,4 +68,13 @@ struct InProcessTests {
       #expect(counts.contains("packs: 0"))
     }
   }
+
+  @Test func progressLineShowsABarOnceTheTotalIsKnown() {
+    let unknown = progressLine("commit", (3, 1024, nil, nil), seconds: 1)
+    #expect(unknown == "commit 3 files, 1.0 KiB, 1.0 KiB/s")
+    let half = progressLine("commit", (5, 512 << 20, 10, 1 << 30), seconds: 2)
+    #expect(half == "commit [##########··········]  50% 5/10 files, 512.0 MiB/1.0 GiB, 256.0 MiB/s")
+    let done = progressLine("checkout", (10, 100, 10, 100), seconds: 0)
+    #expect(done.hasPrefix("checkout [####################] 100% 10/10 files"))
+  }
 }

@@ -1,9 +1,10 @@
 import ArtCore
 import ArtStore
 
-/// Shows a ``Progress`` on standard error while `body` runs — files, bytes
-/// and rate, redrawn 5 times a second on one line — when standard error is
-/// a terminal and `--quiet` was not given; otherwise just runs `body`.
+/// Shows a ``Progress`` on standard error while `body` runs — a bar, files,
+/// bytes and rate, redrawn 5 times a second on one line — when standard
+/// error is a terminal and `--quiet` was not given; otherwise just runs
+/// `body`.
 func withProgress<R: Sendable>(
   _ label: String, quiet: Bool, output: Output, _ body: @Sendable (Progress) async throws -> R
 ) async throws -> R {
@@ -14,19 +15,11 @@ func withProgress<R: Sendable>(
     group.addTask {
       while !Task.isCancelled {
         try? await Task.sleep(for: .milliseconds(200))
-        let done = progress.snapshot
+        let elapsed = ContinuousClock.now - start
         let seconds =
-          Double((ContinuousClock.now - start).components.attoseconds) / 1e18
-          + Double((ContinuousClock.now - start).components.seconds)
-        let rate = seconds > 0 ? UInt64(Double(done.bytes) / seconds) : 0
-        let files = done.totalFiles.map { "\(done.files)/\($0)" } ?? "\(done.files)"
-        let bytes =
-          done.totalBytes.map {
-            "\(Formatting.bytes(UInt64(done.bytes)))/\(Formatting.bytes(UInt64($0)))"
-          } ?? Formatting.bytes(UInt64(done.bytes))
-        output.write(
-          Array("\r\u{1B}[K\(label): \(files) files, \(bytes), \(Formatting.bytes(rate))/s".utf8),
-          to: .standardError)
+          Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let line = progressLine(label, progress.snapshot, seconds: seconds)
+        output.write(Array("\r\u{1B}[K\(line)".utf8), to: .standardError)
       }
       output.write(Array("\r\u{1B}[K".utf8), to: .standardError)
       return nil
@@ -36,4 +29,28 @@ func withProgress<R: Sendable>(
     try await group.waitForAll()
     return result
   }
+}
+
+/// One line of progress: `label [#####·····]  42% 120/300 files, 1.2 GiB/3.0
+/// GiB, 410 MiB/s`; the bar and percentage appear once the total bytes are
+/// known.
+func progressLine(
+  _ label: String, _ done: (files: Int, bytes: Int, totalFiles: Int?, totalBytes: Int?),
+  seconds: Double
+) -> String {
+  let rate = seconds > 0 ? UInt64(Double(done.bytes) / seconds) : 0
+  let files = done.totalFiles.map { "\(done.files)/\($0)" } ?? "\(done.files)"
+  var bytes = Formatting.bytes(UInt64(done.bytes))
+  var bar = ""
+  if let total = done.totalBytes {
+    bytes += "/" + Formatting.bytes(UInt64(total))
+    let fraction = total > 0 ? min(1, Double(done.bytes) / Double(total)) : 1
+    let width = 20
+    let filled = Int(fraction * Double(width))
+    let percent = Int(fraction * 100)
+    bar =
+      " [" + String(repeating: "#", count: filled) + String(repeating: "·", count: width - filled)
+      + "] " + String(repeating: " ", count: percent < 10 ? 2 : percent < 100 ? 1 : 0) + "\(percent)%"
+  }
+  return "\(label)\(bar) \(files) files, \(bytes), \(Formatting.bytes(rate))/s"
 }
