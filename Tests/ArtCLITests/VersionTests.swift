@@ -241,6 +241,31 @@ struct VersionTests {
     }
   }
 
+  /// Root reads any file, so this runs art as `nobody` on a repository it
+  /// owns, with one file only root may read.
+  @Test(.enabled(if: getuid() == 0, "needs root to switch to another user"))
+  func anUnreadableFileFailsTheCommitAndChangesNothing() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeDataset(folder)
+      try writeFile(Array("secret\n".utf8), to: folder.appending("data/t3/secret.csv"))
+      _ = try ArtProcess.runTool("/bin/chown", ["-R", "nobody", folder.string], in: folder)
+      _ = try ArtProcess.runTool("/bin/chown", ["root", "data/t3/secret.csv"], in: folder)
+      try Syscalls.setMode(folder.appending("data/t3/secret.csv"), 0o000)
+      let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", ArtProcess.binary]
+      let commit = try ArtProcess.runTool(
+        "/usr/bin/setpriv", asNobody + ["commit", "ds", "data"], in: folder)
+      #expect(commit.status == 1)
+      #expect(commit.standardError.contains("cannot open '\(folder.string)/data/t3/secret.csv'"))
+      #expect(commit.standardError.contains("Permission denied"))
+      #expect(commit.standardError.contains("hint: check the permissions"))
+      #expect(try art("log", in: folder).standardOutput.contains("no artifacts yet"))
+      let packs = try FileManager.default.contentsOfDirectory(
+        atPath: folder.appending(".art/objects/packs").string)
+      #expect(packs.isEmpty, "\(packs)")
+    }
+  }
+
   @Test func statCacheNeverHidesAChange() async throws {
     try await withTemporaryDirectory { folder in
       _ = try art("init", in: folder)
