@@ -24,6 +24,9 @@ public struct ArtCommand: AsyncParsableCommand {
           Remove.self, RevParse.self,
         ]),
       CommandGroup(
+        name: "Keeping the repository in shape",
+        subcommands: [GC.self, Fsck.self, Repack.self, Du.self, TTL.self]),
+      CommandGroup(
         name: "Plumbing (objects, manifests and packs)",
         subcommands: [
           HashObject.self, WriteManifest.self, ReadManifest.self, CatObject.self,
@@ -86,9 +89,15 @@ extension ArtSubcommand {
     }
   }
 
-  /// The repository containing the working folder.
-  func repository() throws -> Repository {
-    try Repository.discover(from: global.workingDirectory())
+  /// The repository containing the working folder, with its lock held
+  /// (`shared` unless the command deletes packs), waiting `--lock-timeout`.
+  func repository(_ mode: RepositoryLock.Mode = .shared) throws -> Repository {
+    let output = Output.current
+    return try Repository.discover(
+      from: global.workingDirectory(),
+      lock: Repository.LockRequest(
+        mode, command: "art " + Self._commandName, timeout: .seconds(max(0, global.lockTimeout)),
+        report: { output.note($0) }))
   }
 
   /// The refs file of `repository`, waiting `--lock-timeout` for a lock and

@@ -30,6 +30,8 @@ public struct Configuration: Sendable, Equatable {
   public var maximumPackSize: UInt64 = 1 << 30
   /// Aliases whose versions `art rm` (and gc) keep unless forced.
   public var protectedAliases = ["production", "best"]
+  /// Retention policy, grace period and repack threshold for `art gc`.
+  public var gc = GCSettings()
 
   /// The newest repository format this build understands.
   public static let supportedFormat = 1
@@ -101,6 +103,59 @@ public struct Configuration: Sendable, Equatable {
       }
       protectedAliases = names
     }
+    gc = try Self.gcSettings(values, file: file)
+  }
+
+  /// `[gc]`: keepLast, keepWithin, grace, repackThreshold (percent); `[gc
+  /// "TYPE"]`: keepLast, keepWithin for artifacts of that type.
+  private static func gcSettings(_ values: [String: (String, Int)], file: String) throws
+    -> GCSettings
+  {
+    var settings = GCSettings()
+    func policy(_ section: String) throws -> RetentionPolicy? {
+      var policy = RetentionPolicy()
+      var found = false
+      if let (value, line) = values[section + ".keepLast"] {
+        guard let number = Int(value), number >= 0 else {
+          throw malformed(file, line, "keepLast must be a whole number, not '\(value)'")
+        }
+        policy.keepLast = number
+        found = true
+      }
+      if let (value, line) = values[section + ".keepWithin"] {
+        do {
+          policy.keepWithin = try DurationText.milliseconds(value)
+        } catch {
+          throw malformed(file, line, "keepWithin must be a duration such as 30d, not '\(value)'")
+        }
+        found = true
+      }
+      return found ? policy : nil
+    }
+    settings.policy = try policy("gc") ?? RetentionPolicy()
+    for key in values.keys where key.hasPrefix("gc \"") {
+      guard let close = key.dropFirst(4).firstIndex(of: "\"") else { continue }
+      let type = String(key[key.index(key.startIndex, offsetBy: 4)..<close])
+      if settings.policyByType[type] == nil, let found = try policy("gc \"\(type)\"") {
+        settings.policyByType[type] = found
+      }
+    }
+    if let (value, line) = values["gc.grace"] {
+      do {
+        settings.grace = try DurationText.milliseconds(value, allowingZero: true)
+      } catch {
+        throw malformed(file, line, "grace must be a duration such as 1h, not '\(value)'")
+      }
+    }
+    if let (value, line) = values["gc.repackThreshold"] {
+      guard let percent = Int(value.hasSuffix("%") ? String(value.dropLast()) : value),
+        (1...100).contains(percent)
+      else {
+        throw malformed(file, line, "repackThreshold must be a percentage 1-100, not '\(value)'")
+      }
+      settings.repackThreshold = Double(percent) / 100
+    }
+    return settings
   }
 
   /// The file's text.

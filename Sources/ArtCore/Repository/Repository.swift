@@ -14,15 +14,42 @@ public final class Repository: Sendable {
   public let configuration: Configuration
   /// Every published pack.
   public let store: ObjectStore
+  /// The repository lock, held until this object goes away (nil when
+  /// opened without one, as tests and plumbing of one process may).
+  public let lock: RepositoryLock?
+
+  /// How to take the repository lock when opening.
+  public struct LockRequest: Sendable {
+    /// Shared for commands that read or add, exclusive for gc and repack.
+    public var mode: RepositoryLock.Mode
+    /// The command's name, shown to commands waiting on an exclusive lock.
+    public var command: String
+    /// How long to wait for the lock.
+    public var timeout: Duration
+    /// Told once when the lock is busy and the command waits.
+    public var report: @Sendable (String) -> Void
+
+    /// A request for `mode`, on behalf of `command`.
+    public init(
+      _ mode: RepositoryLock.Mode, command: String, timeout: Duration,
+      report: @escaping @Sendable (String) -> Void
+    ) {
+      self.mode = mode
+      self.command = command
+      self.timeout = timeout
+      self.report = report
+    }
+  }
 
   /// The name of the repository folder.
   public static let directoryName = ".art"
 
-  /// Opens the repository whose `.art` folder is directly in `root`.
+  /// Opens the repository whose `.art` folder is directly in `root`,
+  /// taking its lock first when asked (before the packs are listed).
   ///
-  /// - Throws: ``ArtError`` with code `.notARepository`, or the errors of
-  ///   reading its config and packs.
-  public init(root: FilePath) throws {
+  /// - Throws: ``ArtError`` with code `.notARepository`, `.locked`, or the
+  ///   errors of reading its config and packs.
+  public init(root: FilePath, lock request: LockRequest? = nil) throws {
     self.root = root
     directory = root.appending(Self.directoryName)
     let configPath = directory.appending("config")
@@ -35,17 +62,25 @@ public final class Repository: Sendable {
       throw ArtError(.invalidArgument, "'\(configPath)' is not UTF-8 text")
     }
     configuration = try Configuration(parsing: text, file: configPath.string)
+    let directory = self.directory
+    lock = try request.map {
+      try RepositoryLock(
+        directory: directory, mode: $0.mode, command: $0.command, timeout: $0.timeout,
+        report: $0.report)
+    }
     store = try ObjectStore(directory: directory.appending("objects/packs"))
   }
 
   /// Finds the repository containing `folder` by walking up to `/`.
   ///
   /// - Throws: ``ArtError`` with code `.notARepository` when none is found.
-  public static func discover(from folder: FilePath) throws -> Repository {
+  public static func discover(from folder: FilePath, lock request: LockRequest? = nil) throws
+    -> Repository
+  {
     var candidate = folder.lexicallyNormalized()
     while true {
       if Syscalls.isDirectory(candidate.appending(directoryName)) {
-        return try Repository(root: candidate)
+        return try Repository(root: candidate, lock: request)
       }
       if candidate.isEmpty || !candidate.removeLastComponent() { break }
     }

@@ -106,10 +106,16 @@ public enum Metadata {
 
 /// Parses durations such as `90s`, `45m`, `12h`, `30d`, `2w`, `1y` (365 days).
 public enum DurationText {
-  /// Milliseconds in `text`.
+  /// Milliseconds in `text`; zero only when `allowingZero`.
   ///
   /// - Throws: ``ArtError`` with code `.invalidArgument`.
-  public static func milliseconds(_ text: String) throws -> Int64 {
+  public static func milliseconds(_ text: String, allowingZero: Bool = false) throws -> Int64 {
+    // "0" and "0s", "0h", … are no time at all, where zero makes sense.
+    if allowingZero, text == "0" || (text.count > 1 && text.dropLast().allSatisfy { $0 == "0" }),
+      let unit = text.last, unit == "0" || "smhdwy".contains(unit)
+    {
+      return 0
+    }
     let units: [Character: Int64] = [
       "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000,
       "y": 31_536_000_000,
@@ -122,5 +128,18 @@ public enum DurationText {
         hint: "use a positive number and a unit: 90s, 45m, 12h, 30d, 2w, 1y")
     }
     return count * scale
+  }
+
+  /// `ms` as the largest unit that divides it (`30d`, `12h`, `90s`); whole
+  /// seconds otherwise.
+  public static func text(_ ms: Int64) -> String {
+    let units: [(Character, Int64)] = [
+      ("y", 31_536_000_000), ("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000),
+      ("m", 60_000), ("s", 1000),
+    ]
+    for (unit, scale) in units where ms >= scale && ms % scale == 0 {
+      return "\(ms / scale)\(unit)"
+    }
+    return "\(ms / 1000)s"
   }
 }

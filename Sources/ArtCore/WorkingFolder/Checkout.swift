@@ -33,25 +33,26 @@ public struct PathPattern: Sendable {
         rest = rest.dropFirst()
       }
     }
-    guard let head = path.first, glob(Array(first.utf8)[...], Array(head.utf8)[...]) else {
+    guard let head = path.first, globMatches(Array(first.utf8)[...], Array(head.utf8)[...]) else {
       return false
     }
     return match(pattern.dropFirst(), path.dropFirst())
   }
+}
 
-  private static func glob(_ p: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
-    guard let c = p.first else { return s.isEmpty }
-    if c == UInt8(ascii: "*") {
-      var rest = s
-      while true {
-        if glob(p.dropFirst(), rest) { return true }
-        guard !rest.isEmpty else { return false }
-        rest = rest.dropFirst()
-      }
+/// Whether `s` matches the glob `p`: `*` any run of bytes, `?` one byte.
+func globMatches(_ p: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
+  guard let c = p.first else { return s.isEmpty }
+  if c == UInt8(ascii: "*") {
+    var rest = s
+    while true {
+      if globMatches(p.dropFirst(), rest) { return true }
+      guard !rest.isEmpty else { return false }
+      rest = rest.dropFirst()
     }
-    guard let h = s.first, c == UInt8(ascii: "?") || c == h else { return false }
-    return glob(p.dropFirst(), s.dropFirst())
   }
+  guard let h = s.first, c == UInt8(ascii: "?") || c == h else { return false }
+  return globMatches(p.dropFirst(), s.dropFirst())
 }
 
 /// What a checkout did.

@@ -214,6 +214,15 @@ package enum Syscalls {
     _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
   }
 
+  /// Tries to take an advisory `flock` on `fd` without blocking; returns
+  /// false when another process holds a conflicting lock.
+  package static func tryLock(_ fd: FileDescriptor, exclusive: Bool, path: FilePath) throws -> Bool
+  {
+    if flock(fd.rawValue, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 { return true }
+    if errno == EWOULDBLOCK || errno == EINTR { return false }
+    throw ArtError.io("lock", path.string, Errno(rawValue: errno))
+  }
+
   /// Whether process `pid` exists (`kill(pid, 0)`); a process owned by
   /// another user counts as existing.
   package static func processExists(_ pid: Int32) -> Bool {

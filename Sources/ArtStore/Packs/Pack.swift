@@ -94,6 +94,14 @@ public final class Pack: Sendable {
     }
   }
 
+  /// Checks that the `.pack` file is there, the size its index records,
+  /// with a sound header (what every read checks first).
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` naming the pack.
+  public func checkFile() throws {
+    _ = try descriptor()
+  }
+
   /// Reads, decompresses and verifies the object at `entry`.
   ///
   /// Checks the record header against the index, the CRC-32 of the stored
@@ -117,6 +125,16 @@ public final class Pack: Sendable {
       throw ArtError.corrupt(subject, "its content does not hash to its id")
     }
     return raw
+  }
+
+  /// The stored (possibly compressed) bytes of `entry`, without its record
+  /// header, with the header and the CRC-32 checked: what gc and repack copy
+  /// into a new pack unchanged.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` naming this pack and the id.
+  public func readStored(_ entry: PackEntry) throws -> [UInt8] {
+    let subject = "\(path.string)' object '\(entry.id)"
+    return Array(try readStored(entry, subject: subject)[PackFormat.recordHeaderSize...])
   }
 
   /// The record header and stored bytes of `entry`, with the header and the

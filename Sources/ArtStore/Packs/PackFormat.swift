@@ -23,7 +23,7 @@ public enum PackFormat {
   /// The format version this build writes and reads.
   public static let version: UInt32 = 1
   static let headerSize = 16
-  static let recordHeaderSize = 64
+  public static let recordHeaderSize = 64
   static let entrySize = 64
   static let trailerSize = 64
   /// Largest raw object a reader accepts, so a damaged length cannot make it
@@ -31,9 +31,9 @@ public enum PackFormat {
   public static let maximumObjectSize: UInt64 = 1 << 32
 
   /// File name of the pack with `id`.
-  static func packName(_ id: ObjectID) -> String { "pack-\(id.hex).pack" }
+  public static func packName(_ id: ObjectID) -> String { "pack-\(id.hex).pack" }
   /// File name of the index of the pack with `id`.
-  static func indexName(_ id: ObjectID) -> String { "pack-\(id.hex).idx" }
+  public static func indexName(_ id: ObjectID) -> String { "pack-\(id.hex).idx" }
 
   /// The pack id in an index file name `pack-<64 hex>.idx`, or nil.
   static func packID(indexName name: String) -> ObjectID? {

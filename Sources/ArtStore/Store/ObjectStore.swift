@@ -59,6 +59,21 @@ public final class ObjectStore: Sendable {
     packs.withLock { $0.append(pack) }
   }
 
+  /// Unpublishes and deletes `packs`: each index first (which hides the
+  /// pack), then the pack, then the folder is synced.
+  ///
+  /// Only for a caller that holds the repository lock exclusively and has
+  /// copied elsewhere every object it still needs from them.
+  public func delete(_ doomed: [Pack]) throws {
+    let ids = Set(doomed.map(\.id))
+    packs.withLock { $0.removeAll { ids.contains($0.id) } }
+    for pack in doomed {
+      try Syscalls.unlink(directory.appending(PackFormat.indexName(pack.id)))
+      try Syscalls.unlink(pack.path)
+    }
+    if !doomed.isEmpty { try Syscalls.syncDirectory(directory) }
+  }
+
   /// Where `id` is stored, or nil.
   public func locate(_ id: ObjectID) throws -> (pack: Pack, entry: PackEntry)? {
     for pack in allPacks {

@@ -60,16 +60,40 @@ public final class ObjectWriter: Sendable {
   private let state: Mutex<State>
 
   /// A writer adding packs to `store`.
-  public init(store: ObjectStore, codec: Codec, maximumPackSize: UInt64 = 1 << 30) {
+  public convenience init(store: ObjectStore, codec: Codec, maximumPackSize: UInt64 = 1 << 30) {
+    self.init(store: store, codec: codec, maximumPackSize: maximumPackSize, skipsStored: true)
+  }
+
+  /// A writer that, unless `skipsStored`, writes objects even when the store
+  /// already has them — how gc and repack copy objects out of packs they are
+  /// about to delete.
+  public init(store: ObjectStore, codec: Codec, maximumPackSize: UInt64, skipsStored: Bool) {
     self.store = store
     self.codec = codec
     self.maximumPackSize = maximumPackSize
+    self.skipsStored = skipsStored
     state = Mutex(State())
   }
 
-  /// Whether `id` is stored or already written in this session.
+  /// Whether objects already in ``store`` are skipped.
+  public let skipsStored: Bool
+
+  /// Whether `id` is stored (when ``skipsStored``) or already written in
+  /// this session.
   public func contains(_ id: ObjectID) -> Bool {
-    state.withLock { $0.written.contains(id) } || store.contains(id)
+    state.withLock { $0.written.contains(id) } || (skipsStored && store.contains(id))
+  }
+
+  /// Appends an object exactly as another pack stored it: `stored` is the
+  /// record's payload, already compressed with `entry.codec`, and its CRC
+  /// must match `entry.crc`. Returns false when the object was already
+  /// written.
+  @discardableResult
+  public func copy(_ entry: PackEntry, stored: UnsafeRawBufferPointer) throws -> Bool {
+    if contains(entry.id) { return false }
+    return try append(
+      id: entry.id, kind: entry.kind, codec: entry.codec, rawLength: Int(entry.rawLength),
+      stored: stored)
   }
 
   /// Stores `raw` as object `id` unless it is already present.
@@ -99,26 +123,34 @@ public final class ObjectWriter: Sendable {
       if tryCompressing, raw.count >= Compressor.minimumSize {
         policy?.record(shrank: codec != .none)
       }
-      let pending = try state.withLock { (state) throws -> [PackWriter.PendingWrite]? in
-        if !state.written.insert(id).inserted { return nil }
-        if state.pack == nil { state.pack = try PackWriter(directory: store.directory) }
-        guard let pack = state.pack else { return nil }
-        let pending = pack.append(
-          id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored)
-        state.statistics.objectsWritten += 1
-        state.statistics.rawBytesWritten += UInt64(raw.count)
-        state.statistics.storedBytesWritten += UInt64(stored.count)
-        if pack.size >= maximumPackSize {
-          state.pack = nil
-          state.sealed.append(pack)
-          try publishIdleSealedPacks(&state)
-        }
-        return pending
-      }
-      guard let pending else { return false }
-      for write in pending { try submit(write) }
-      return true
+      return try append(id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored)
     }
+  }
+
+  /// Appends one record (`stored`, encoded with `codec`) unless `id` was
+  /// written in this session; returns whether it was appended.
+  private func append(
+    id: ObjectID, kind: ObjectKind, codec: Codec, rawLength: Int, stored: UnsafeRawBufferPointer
+  ) throws -> Bool {
+    let pending = try state.withLock { (state) throws -> [PackWriter.PendingWrite]? in
+      if !state.written.insert(id).inserted { return nil }
+      if state.pack == nil { state.pack = try PackWriter(directory: store.directory) }
+      guard let pack = state.pack else { return nil }
+      let pending = pack.append(
+        id: id, kind: kind, codec: codec, rawLength: rawLength, stored: stored)
+      state.statistics.objectsWritten += 1
+      state.statistics.rawBytesWritten += UInt64(rawLength)
+      state.statistics.storedBytesWritten += UInt64(stored.count)
+      if pack.size >= maximumPackSize {
+        state.pack = nil
+        state.sealed.append(pack)
+        try publishIdleSealedPacks(&state)
+      }
+      return pending
+    }
+    guard let pending else { return false }
+    for write in pending { try submit(write) }
+    return true
   }
 
   /// Writes `pending` outside the lock.

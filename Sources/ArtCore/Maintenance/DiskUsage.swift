@@ -1,0 +1,74 @@
+import ArtStore
+
+/// Sizes of one version for `art du`.
+public struct VersionUsage: Sendable {
+  /// The version.
+  public var version: ResolvedVersion
+  /// Bytes of file content it holds (as checked out).
+  public var logical: UInt64
+  /// Stored bytes that only this version references.
+  public var unique: UInt64
+  /// Stored bytes it references that other versions reference too.
+  public var shared: UInt64
+}
+
+/// What `art du` reports.
+public struct DiskUsageReport: Sendable {
+  /// Every version, artifacts sorted, oldest first.
+  public var versions: [VersionUsage] = []
+  /// Stored bytes that some version references (each object once).
+  public var referencedBytes: UInt64 = 0
+  /// Bytes of all pack files, garbage included.
+  public var packBytes: UInt64 = 0
+
+  /// Sum of the versions' logical sizes.
+  public var logicalBytes: UInt64 { versions.reduce(0) { $0 + $1.logical } }
+}
+
+/// Works out logical size, unique and shared stored bytes per version.
+public enum DiskUsage {
+  /// Usage of the versions of `artifacts` (all when nil); sharing is
+  /// counted across every version in the repository.
+  ///
+  /// Stored bytes of an object are its record: a 64-byte header plus its
+  /// compressed length.
+  public static func measure(_ repository: Repository, artifacts: Set<ArtifactName>?) throws
+    -> DiskUsageReport
+  {
+    let store = repository.store
+    let refs = try repository.refs.read()
+    var sets: [(ResolvedVersion, Set<ObjectID>)] = []
+    var users: [ObjectID: Int] = [:]
+    for artifact in refs.artifacts {
+      for (_, id) in refs.versions(of: artifact) {
+        let version = try repository.loadVersion(id, artifact: artifact)
+        var reach = Reachability(store: store)
+        reach.mark(version: id, label: version.label)
+        for object in reach.live { users[object, default: 0] += 1 }
+        sets.append((version, reach.live))
+      }
+    }
+    var stored: [ObjectID: UInt64] = [:]
+    var report = DiskUsageReport()
+    for pack in store.allPacks {
+      report.packBytes += pack.index.packSize
+      for position in 0..<pack.index.count {
+        let entry = try pack.index.entry(at: position)
+        if users[entry.id] != nil, stored[entry.id] == nil {
+          stored[entry.id] = UInt64(PackFormat.recordHeaderSize) + entry.storedLength
+        }
+      }
+    }
+    report.referencedBytes = stored.values.reduce(0, +)
+    for (version, objects) in sets {
+      if let artifacts, !artifacts.contains(version.artifact) { continue }
+      var usage = VersionUsage(version: version, logical: version.record.size, unique: 0, shared: 0)
+      for object in objects {
+        let size = stored[object] ?? 0
+        if users[object] == 1 { usage.unique += size } else { usage.shared += size }
+      }
+      report.versions.append(usage)
+    }
+    return report
+  }
+}

@@ -1,0 +1,137 @@
+import ArtStore
+import SystemPackage
+
+/// What `art fsck` found.
+public struct FsckReport: Sendable {
+  /// Problems that make the repository unclean: each with where it is.
+  public var errors: [String] = []
+  /// Versions checked.
+  public var versions = 0
+  /// Objects reachable from the refs.
+  public var reachableObjects = 0
+  /// Packs checked.
+  public var packs = 0
+  /// Objects whose bytes were read and re-hashed (`--full`).
+  public var objectsVerified = 0
+  /// Objects in packs that no ref reaches (gc removes them; not an error);
+  /// not counted when refs or objects are damaged.
+  public var danglingObjects = 0
+  /// Their stored bytes.
+  public var danglingBytes: UInt64 = 0
+
+  /// Whether nothing is wrong.
+  public var isClean: Bool { errors.isEmpty }
+}
+
+/// Checks a repository: every ref reaches a version record, every record
+/// its manifests, every manifest its blobs and chunks; with `full`, every
+/// pack and every object's bytes too.
+public struct Fsck: Sendable {
+  /// The repository checked.
+  public let repository: Repository
+
+  /// A checker for `repository`.
+  public init(repository: Repository) {
+    self.repository = repository
+  }
+
+  /// Runs the checks; never throws for damage it finds, only reports it.
+  public func run(full: Bool) async throws -> FsckReport {
+    var report = FsckReport()
+    let store = repository.store
+    for (path, error) in store.damagedPacks {
+      report.errors.append("pack index '\(path)': \(error.message)")
+    }
+    var reach = Reachability(store: store)
+    do {
+      let refs = try repository.refs.read()
+      for artifact in refs.artifacts {
+        for (number, id) in refs.versions(of: artifact) {
+          let label = "\(artifact):\(number)"
+          report.versions += 1
+          guard let record = reach.mark(version: id, label: label) else { continue }
+          if record.artifact != artifact.text || record.number != number.value {
+            report.errors.append(
+              "ref \(label) points to \(id.prefix(12)), the record of "
+                + "\(record.artifact):v\(record.number)")
+          }
+        }
+        let versionIDs = Set(refs.versions(of: artifact).map(\.id))
+        for (alias, id) in refs.aliases(of: artifact) where !versionIDs.contains(id) {
+          report.errors.append(
+            "alias \(artifact):\(alias) points to \(id.prefix(12)), which is not a version of '\(artifact)'"
+          )
+        }
+      }
+    } catch let error as ArtError {
+      report.errors.append(error.message)
+    }
+    do {
+      _ = try ExpiryOverrides.read(repository)
+    } catch let error as ArtError {
+      report.errors.append(error.message)
+    }
+    for problem in reach.problems {
+      report.errors.append("object \(problem.id) \(problem.detail), needed by \(problem.referencedBy)")
+    }
+    report.reachableObjects = reach.live.count
+    // Dangling counts mean something only when the walk was complete.
+    let countDangling = report.errors.isEmpty
+
+    for pack in store.allPacks {
+      report.packs += 1
+      if full {
+        report.errors += verify(pack, report: &report)
+      } else {
+        do {
+          try pack.checkFile()
+        } catch let error as ArtError {
+          report.errors.append(error.message)
+        }
+      }
+      for position in 0..<pack.index.count {
+        guard let entry = try? pack.index.entry(at: position) else { continue }
+        if countDangling, !reach.live.contains(entry.id) {
+          report.danglingObjects += 1
+          report.danglingBytes += entry.storedLength
+        }
+      }
+    }
+    if full {
+      // A chunked file's id is its whole content's hash: read each through.
+      for id in reach.chunkLists.sorted() {
+        do {
+          try ContentReader.read(id, from: store) { _ in }
+        } catch let error as ArtError {
+          report.errors.append("file \(id): \(error.message)")
+        }
+      }
+    }
+    return report
+  }
+
+  /// Every problem in `pack`: its structure, then each object in turn.
+  private func verify(_ pack: Pack, report: inout FsckReport) -> [String] {
+    do {
+      let result = try pack.verify()
+      report.objectsVerified += result.objects
+      return []
+    } catch {
+      var errors = ["pack '\(pack.path)': \((error as? ArtError)?.message ?? "\(error)")"]
+      // Name every damaged object, not only the first.
+      for position in 0..<pack.index.count {
+        guard let entry = try? pack.index.entry(at: position) else {
+          errors.append("pack '\(pack.path)': index entry \(position) is unreadable")
+          continue
+        }
+        do {
+          _ = try pack.read(entry)
+          report.objectsVerified += 1
+        } catch {
+          errors.append("object \(entry.id) in '\(pack.path)': \((error as? ArtError)?.message ?? "\(error)")")
+        }
+      }
+      return errors
+    }
+  }
+}

@@ -1,0 +1,213 @@
+import ArtStore
+import SystemPackage
+
+/// What gc did, or with `dryRun` would do.
+public struct GCReport: Sendable {
+  /// Every live version before gc, with the decision about it.
+  public var verdicts: [VersionVerdict] = []
+  /// Packs deleted because nothing in them is live.
+  public var packsDeleted = 0
+  /// Packs rewritten without their dead objects.
+  public var packsRewritten = 0
+  /// Packs left alone because they are younger than the grace period.
+  public var packsInGrace = 0
+  /// Packs with some dead objects, but not more than the repack threshold.
+  public var packsBelowThreshold = 0
+  /// Dead bytes left in those packs.
+  public var deadBytesKept: UInt64 = 0
+  /// Bytes of pack files freed (deleted packs, and what rewriting saved).
+  public var bytesReclaimed: UInt64 = 0
+  /// Leftover temporary files of crashed writers removed.
+  public var temporaryFilesRemoved = 0
+  /// Objects still referenced.
+  public var liveObjects = 0
+
+  /// Versions dropped.
+  public var dropped: [VersionVerdict] { verdicts.filter { !$0.keep } }
+}
+
+/// Applies a retention policy, then deletes what no remaining version
+/// references.
+///
+/// Needs the repository opened with an exclusive lock (no other command
+/// runs meanwhile). Steps, in an order a crash cannot hurt: (1) the refs of
+/// dropped versions are removed — the commit point; (2) live objects of
+/// packs to rewrite are copied into new packs, which are published;
+/// (3) only then are old packs deleted. A crash leaves at worst garbage or
+/// duplicate objects, which the next gc removes. Packs younger than the
+/// grace period are never touched, whoever wrote them.
+public struct GarbageCollector: Sendable {
+  /// The repository, opened with ``RepositoryLock/Mode/exclusive``.
+  public let repository: Repository
+  /// The refs file, with the caller's lock timeout.
+  public let refStore: RefStore
+  /// Which versions to keep.
+  public let planner: RetentionPlanner
+  /// Packs younger than this many milliseconds are left alone.
+  public var grace: Int64
+  /// A pack whose dead bytes exceed this fraction is rewritten.
+  public var repackThreshold: Double
+  /// Go on even when live objects are missing or damaged.
+  public var force = false
+
+  /// A collector for `repository`.
+  public init(
+    repository: Repository, refStore: RefStore, planner: RetentionPlanner, grace: Int64,
+    repackThreshold: Double
+  ) {
+    self.repository = repository
+    self.refStore = refStore
+    self.planner = planner
+    self.grace = grace
+    self.repackThreshold = repackThreshold
+  }
+
+  /// Runs gc; with `dryRun`, only works out what it would do.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` when a kept version
+  ///   reaches a missing or damaged object (unless ``force``); nothing is
+  ///   changed then.
+  public func run(dryRun: Bool) async throws -> GCReport {
+    let store = repository.store
+    var report = GCReport()
+    if !force, let (path, error) = store.damagedPacks.first {
+      throw ArtError(
+        .corruptData, "gc will not run: pack index '\(path)' cannot be read (\(error.message))",
+        hint: "run 'art fsck' to see what is damaged; 'art gc --force' runs anyway")
+    }
+    if !force {
+      for pack in store.allPacks {
+        do {
+          try pack.checkFile()
+        } catch let error as ArtError {
+          throw ArtError(
+            .corruptData, "gc will not run: \(error.message)",
+            hint: "run 'art fsck' to see what is damaged; 'art gc --force' runs anyway")
+        }
+      }
+    }
+    let refs = try refStore.read()
+    report.verdicts = try planner.plan(refs, repository: repository)
+    var reach = Reachability(store: store)
+    for verdict in report.verdicts where verdict.keep {
+      reach.mark(version: verdict.version.id, label: verdict.version.label)
+    }
+    if !force, let problem = reach.problems.first {
+      throw ArtError(
+        .corruptData,
+        "gc will not run: \(reach.problems.count) object(s) that kept versions need are missing or damaged, "
+          + "first \(problem.id) (\(problem.detail)) in \(problem.referencedBy)",
+        hint: "run 'art fsck' for the full list; 'art gc --force' runs anyway")
+    }
+    let live = reach.live
+    report.liveObjects = live.count
+
+    // Decide per pack.
+    let now = Syscalls.currentTimeMilliseconds()
+    var doomed: [Pack] = []
+    var rewrite: [(pack: Pack, live: [PackEntry])] = []
+    var kept: [Pack] = []
+    for pack in store.allPacks {
+      var liveEntries: [PackEntry] = []
+      var deadBytes: UInt64 = 0
+      for position in 0..<pack.index.count {
+        let entry = try pack.index.entry(at: position)
+        if live.contains(entry.id) {
+          liveEntries.append(entry)
+        } else {
+          deadBytes += UInt64(PackFormat.recordHeaderSize) + entry.storedLength
+        }
+      }
+      if deadBytes == 0 {
+        kept.append(pack)
+      } else if try age(of: pack, now: now) < grace {
+        report.packsInGrace += 1
+        kept.append(pack)
+      } else if liveEntries.isEmpty {
+        doomed.append(pack)
+        report.bytesReclaimed += pack.index.packSize
+      } else if Double(deadBytes) / Double(pack.index.packSize) > repackThreshold {
+        rewrite.append((pack, liveEntries))
+        report.bytesReclaimed += deadBytes
+      } else {
+        report.packsBelowThreshold += 1
+        report.deadBytesKept += deadBytes
+        kept.append(pack)
+      }
+    }
+    report.packsDeleted = doomed.count
+    report.packsRewritten = rewrite.count
+    if dryRun { return report }
+
+    // 1. Drop versions: the commit point.
+    let dropped = report.dropped
+    if !dropped.isEmpty {
+      try refStore.update { refs in
+        for verdict in dropped {
+          let version = verdict.version
+          refs[RefName(version.artifact, .version(version.number))] = .deleted
+          for alias in refs.aliases(of: version.artifact, at: version.id) {
+            refs[RefName(version.artifact, .alias(alias))] = nil
+          }
+        }
+      }
+    }
+    // 2. Copy live objects out of packs to rewrite; publish.
+    if !rewrite.isEmpty {
+      let writer = ObjectWriter(
+        store: store, codec: repository.configuration.compression,
+        maximumPackSize: repository.configuration.maximumPackSize, skipsStored: false)
+      do {
+        for (pack, entries) in rewrite {
+          for entry in entries.sorted(by: { $0.offset < $1.offset })
+          where !kept.contains(where: { $0.index.position(of: entry.id) != nil }) {
+            let stored = try pack.readStored(entry)
+            try stored.withUnsafeBytes { _ = try writer.copy(entry, stored: $0) }
+          }
+        }
+        let statistics = try writer.finish()
+        let written = statistics.packs.compactMap { id in
+          store.allPacks.first { $0.id == id }?.index.packSize
+        }.reduce(0, +)
+        let freed = (doomed + rewrite.map(\.pack)).reduce(UInt64(0)) { $0 + $1.index.packSize }
+        report.bytesReclaimed = freed > written ? freed - written : 0
+      } catch {
+        writer.abandon()
+        throw error
+      }
+    }
+    // 3. Delete what is no longer needed.
+    try store.delete(doomed + rewrite.map(\.pack))
+    report.temporaryFilesRemoved = try removeLeftovers(now: now)
+    return report
+  }
+
+  /// Milliseconds since the pack was published (its index's mtime).
+  private func age(of pack: Pack, now: Int64) throws -> Int64 {
+    let path = repository.store.directory.appending(PackFormat.indexName(pack.id))
+    guard let status = try Syscalls.linkStatus(path) else { return 0 }
+    return now - status.modificationNanoseconds / 1_000_000
+  }
+
+  /// Removes temporary pack files and unpublished packs (a `.pack` with no
+  /// `.idx`) older than the grace period: what crashed writers left.
+  private func removeLeftovers(now: Int64) throws -> Int {
+    let folder = repository.store.directory
+    let names = try directoryEntries(folder).compactMap { String(validating: $0, as: UTF8.self) }
+    let indexes = Set(names.filter { $0.hasSuffix(".idx") })
+    var removed = 0
+    for name in names {
+      let unpublished =
+        name.hasPrefix("pack-") && name.hasSuffix(".pack")
+        && !indexes.contains(String(name.dropLast(5)) + ".idx")
+      guard name.hasPrefix("tmp-") || unpublished else { continue }
+      let path = folder.appending(name)
+      guard let status = try Syscalls.linkStatus(path),
+        now - status.modificationNanoseconds / 1_000_000 >= grace
+      else { continue }
+      try Syscalls.unlink(path)
+      removed += 1
+    }
+    return removed
+  }
+}

@@ -1,0 +1,93 @@
+public import ArtStore
+import SystemPackage
+
+/// What `art repack` did.
+public struct RepackReport: Sendable {
+  /// Packs before.
+  public var packsBefore = 0
+  /// Packs after.
+  public var packsAfter = 0
+  /// Objects copied (each once, duplicates across packs merged).
+  public var objects = 0
+  /// Pack bytes before and after.
+  public var bytesBefore: UInt64 = 0
+  public var bytesAfter: UInt64 = 0
+}
+
+/// Merges packs into as few as the size limit allows, optionally
+/// recompressing every object (e.g. `zlib` to archive).
+///
+/// Needs the repository opened with an exclusive lock. Every object is
+/// copied, live or not (dropping garbage is gc's job); objects whose codec
+/// stays the same are copied as stored, with their CRC checked; others are
+/// read, verified and compressed again on every core. The new packs are
+/// published before any old one is deleted.
+public struct Repacker: Sendable {
+  /// The repository, opened with ``RepositoryLock/Mode/exclusive``.
+  public let repository: Repository
+  /// The codec to recompress with; nil keeps each object's own.
+  public var codec: Codec?
+  /// Size at which a new pack is started.
+  public var maximumPackSize: UInt64
+
+  /// A repacker for `repository`.
+  public init(repository: Repository, codec: Codec?, maximumPackSize: UInt64) {
+    self.repository = repository
+    self.codec = codec
+    self.maximumPackSize = maximumPackSize
+  }
+
+  /// Repacks, or does nothing when there is at most one pack and no codec
+  /// change was asked for.
+  public func run() async throws -> RepackReport {
+    let store = repository.store
+    let old = store.allPacks
+    var report = RepackReport()
+    report.packsBefore = old.count
+    report.bytesBefore = old.reduce(0) { $0 + $1.index.packSize }
+    if old.isEmpty || (old.count == 1 && codec == nil) {
+      report.packsAfter = old.count
+      report.bytesAfter = report.bytesBefore
+      return report
+    }
+    let writer = ObjectWriter(
+      store: store, codec: codec ?? repository.configuration.compression,
+      maximumPackSize: maximumPackSize, skipsStored: false)
+    do {
+      var recompress: [(Pack, PackEntry)] = []
+      for pack in old {
+        var entries: [PackEntry] = []
+        for position in 0..<pack.index.count { entries.append(try pack.index.entry(at: position)) }
+        for entry in entries.sorted(by: { $0.offset < $1.offset }) {
+          if let codec, entry.codec != codec {
+            recompress.append((pack, entry))
+          } else {
+            let stored = try pack.readStored(entry)
+            try stored.withUnsafeBytes { _ = try writer.copy(entry, stored: $0) }
+          }
+        }
+      }
+      let jobs = recompress
+      let codec = writer.codec
+      _ = try await forEachConcurrently(
+        count: jobs.count, makeState: { Compressor(codec: codec) },
+        { compressor, index in
+          let (pack, entry) = jobs[index]
+          let raw = try pack.read(entry)
+          try raw.withUnsafeBytes {
+            _ = try writer.write($0, kind: entry.kind, id: entry.id, compressor: compressor)
+          }
+        }, finish: { _ in () })
+      let statistics = try writer.finish()
+      report.objects = statistics.objectsWritten
+      let fresh = Set(statistics.packs)
+      try store.delete(old.filter { !fresh.contains($0.id) })
+    } catch {
+      writer.abandon()
+      throw error
+    }
+    report.packsAfter = store.allPacks.count
+    report.bytesAfter = store.allPacks.reduce(0) { $0 + $1.index.packSize }
+    return report
+  }
+}

@@ -1,0 +1,289 @@
+import ArtStore
+import ArtTestSupport
+import Foundation
+import SystemPackage
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// gc, fsck, repack, du and ttl through the real binary.
+@Suite("art binary, maintenance")
+struct MaintenanceTests {
+  func art(_ arguments: String..., in folder: FilePath) throws -> ProcessResult {
+    try ArtProcess.run(arguments, in: folder)
+  }
+
+  /// Commits `versions` versions of `data/`: 40 files, 10 of them rewritten
+  /// each time, plus one 600 KB file (chunked) replaced each time, and keeps
+  /// a copy of each version in `copies/vN`.
+  func makeHistory(_ folder: FilePath, versions: Int, name: String = "ds", type: String = "dataset")
+    throws
+  {
+    for i in 0..<40 {
+      try writeFile(.text(count: 2000 + i, seed: UInt64(i)), to: folder.appending("data/f\(i).csv"))
+    }
+    for version in 0..<versions {
+      if version > 0 {
+        for i in 0..<10 {
+          try writeFile(
+            .text(count: 1500 + i, seed: UInt64(1000 * version + i)),
+            to: folder.appending("data/f\((version * 7 + i) % 40).csv"))
+        }
+      }
+      try writeFile(
+        .random(count: 600_000, seed: UInt64(version)), to: folder.appending("data/model.bin"))
+      let commit = try ArtProcess.run(["commit", name, "data", "--type", type, "-q"], in: folder)
+      #expect(commit.status == 0, "\(commit.standardError)")
+      try FileManager.default.createDirectory(
+        atPath: folder.appending("copies").string, withIntermediateDirectories: true)
+      _ = try ArtProcess.runTool("/bin/cp", ["-a", "data", "copies/\(name)-v\(version)"], in: folder)
+    }
+  }
+
+  /// Checks out `spec` into a fresh folder and compares it with `copy`.
+  func expectCheckout(_ spec: String, equals copy: String, in folder: FilePath) throws {
+    let out = "out-\(UUID().uuidString)"
+    let checkout = try art("checkout", spec, "--to", out, "-q", in: folder)
+    #expect(checkout.status == 0, "\(spec): \(checkout.standardError)")
+    let diff = try ArtProcess.runTool("/usr/bin/diff", ["-r", out, copy], in: folder)
+    #expect(diff.status == 0, "\(spec) differs from \(copy): \(diff.standardOutput)")
+  }
+
+  func packFiles(_ folder: FilePath) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(
+      atPath: folder.appending(".art/objects/packs").string
+    ).sorted()
+  }
+
+  @Test func gcKeepsByPolicyAndReclaims() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeHistory(folder, versions: 6)
+      _ = try art("alias", "set", "ds:v1", "production", in: folder)
+
+      let dry = try art("gc", "--keep-last", "2", "--dry-run", "--explain", "--grace", "0s", in: folder)
+      #expect(dry.status == 0, "\(dry.standardError)")
+      #expect(dry.lines.contains { $0.hasPrefix("keep ds:v1 ") && $0.contains("production") })
+      #expect(dry.lines.contains { $0.hasPrefix("keep ds:v5 ") && $0.contains("latest") })
+      #expect(dry.lines.contains { $0.hasPrefix("keep ds:v4 ") && $0.contains("newest 2") })
+      #expect(dry.lines.filter { $0.hasPrefix("drop ") }.count == 3)
+      #expect(dry.standardOutput.contains("would drop 3 versions of 6"))
+      #expect(try art("log", "ds", in: folder).lines.count == 6, "dry run changed nothing")
+
+      // Rewrite any pack with dead bytes, so everything dead goes.
+      let config = folder.appending(".art/config")
+      try writeFile(try readFile(config) + Array("[gc]\n\trepackThreshold = 1\n".utf8), to: config)
+      let gc = try art("gc", "--keep-last", "2", "--grace", "0s", in: folder)
+      #expect(gc.status == 0, "\(gc.standardError)")
+      #expect(gc.standardOutput.contains("dropped 3 versions of 6"), "\(gc.standardOutput)")
+      #expect(!gc.standardOutput.contains("reclaimed 0 B"))
+      let log = try art("log", "ds", in: folder)
+      #expect(log.lines.map { String($0.prefix(2)) } == ["v5", "v4", "v1"])
+      let fsck = try art("fsck", "--full", "--json", in: folder)
+      #expect(fsck.status == 0, "\(fsck.standardOutput)")
+      let json = try JSONSerialization.jsonObject(with: Data(fsck.standardOutputBytes)) as? [String: Any]
+      #expect(json?["danglingObjects"] as? Int == 0)
+      for version in [1, 4, 5] {
+        try expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
+      }
+      // Numbers are never reused.
+      try writeFile(Array("x".utf8), to: folder.appending("data/new.csv"))
+      #expect(try art("commit", "ds", in: folder).lines.first?.hasPrefix("ds:v6") == true)
+    }
+  }
+
+  @Test func graceProtectsYoungPacksAndDefaultPolicyKeepsEverything() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeHistory(folder, versions: 3)
+      _ = try art("rm", "ds:v0", in: folder)
+      let before = try packFiles(folder)
+      // Default grace (1 hour): the packs are minutes old, so nothing goes.
+      let gc = try art("gc", in: folder)
+      #expect(gc.status == 0, "\(gc.standardError)")
+      #expect(gc.standardOutput.contains("dropped 0 versions of 2"))
+      #expect(gc.standardOutput.contains("younger than the grace period"))
+      #expect(try packFiles(folder) == before)
+      #expect(try art("log", "ds", in: folder).lines.count == 2)
+    }
+  }
+
+  @Test func ttlExpiresVersionsUnlessProtectedOrCleared() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try writeFile(Array("a".utf8), to: folder.appending("data/a"))
+      _ = try art("commit", "ck", "data", "--type", "checkpoint", "--ttl", "1s", in: folder)
+      try writeFile(Array("b".utf8), to: folder.appending("data/a"))
+      _ = try art("commit", "ck", "--ttl", "1s", in: folder)
+      try writeFile(Array("c".utf8), to: folder.appending("data/a"))
+      _ = try art("commit", "ck", in: folder)
+      _ = try art("alias", "set", "ck:v1", "best", in: folder)
+      try await Task.sleep(for: .milliseconds(1200))
+      let set = try art("ttl", "set", "ck:v2", "1s", in: folder)
+      #expect(set.status == 0, "\(set.standardError)")
+      #expect(set.standardOutput.contains("ck:v2 expires"))
+      // v2 is latest: protected although expired.
+      let gc = try art("gc", "--explain", "--grace", "0s", in: folder)
+      #expect(gc.lines.contains { $0.hasPrefix("drop ck:v0") && $0.contains("TTL expired") })
+      #expect(gc.lines.contains { $0.hasPrefix("keep ck:v1") && $0.contains("best") })
+      #expect(gc.lines.contains { $0.hasPrefix("keep ck:v2") && $0.contains("latest") })
+      #expect(try art("ttl", "set", "ck:v1", "none", in: folder).standardOutput.contains("never"))
+      let bad = try art("ttl", "set", "ck:v1", "soon", in: folder)
+      #expect(bad.status == 64)
+      #expect(bad.standardError.contains("'soon' is not a duration"))
+    }
+  }
+
+  @Test func perTypePolicyFromConfig() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      let config = folder.appending(".art/config")
+      try writeFile(
+        try readFile(config) + Array("[gc \"checkpoint\"]\n\tkeepLast = 1\n".utf8), to: config)
+      for i in 0..<3 {
+        try writeFile(Array("ck \(i)".utf8), to: folder.appending("ck/w"))
+        _ = try art("commit", "model", "ck", "--type", "checkpoint", in: folder)
+        try writeFile(Array("ds \(i)".utf8), to: folder.appending("ds/rows"))
+        _ = try art("commit", "table", "ds", "--type", "dataset", in: folder)
+      }
+      let gc = try art("gc", "--dry-run", in: folder)
+      #expect(gc.standardOutput.contains("would drop 2 versions of 6"), "\(gc.standardOutput)")
+      #expect(gc.lines.allSatisfy { !$0.hasPrefix("drop table") })
+      // Flags override the config, --type limits them.
+      let flags = try art("gc", "--dry-run", "--keep-last", "2", "--type", "dataset", in: folder)
+      #expect(flags.lines.filter { $0.hasPrefix("drop ") } == flags.lines.filter { $0.hasPrefix("drop table:v0") })
+
+      try writeFile(try readFile(config) + Array("[gc]\n\tkeepWithin = soon\n".utf8), to: config)
+      let malformed = try art("gc", "--dry-run", in: folder)
+      #expect(malformed.status == 64)
+      #expect(malformed.standardError.contains("keepWithin must be a duration"))
+    }
+  }
+
+  @Test func fsckNamesDamageAndGcRefusesIt() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeHistory(folder, versions: 2)
+      #expect(try art("fsck", "--full", in: folder).standardOutput.contains("clean"))
+      let packs = try packFiles(folder).filter { $0.hasSuffix(".pack") }
+      let first = folder.appending(".art/objects/packs/" + packs[0])
+
+      // A flipped byte in the middle of a pack.
+      var bytes = try readFile(first)
+      bytes[bytes.count / 2] ^= 0x01
+      try writeFile(bytes, to: first)
+      let flipped = try art("fsck", "--full", in: folder)
+      #expect(flipped.status == 2)
+      #expect(flipped.standardOutput.contains(packs[0]), "\(flipped.standardOutput)")
+      #expect(flipped.standardOutput.contains("CRC-32") || flipped.standardOutput.contains("hash"))
+      bytes[bytes.count / 2] ^= 0x01
+      try writeFile(bytes, to: first)
+
+      // A deleted pack: its objects are missing, named with where they are needed.
+      let moved = folder.appending("moved.pack")
+      try FileManager.default.moveItem(atPath: first.string, toPath: moved.string)
+      let missing = try art("fsck", in: folder)
+      #expect(missing.status == 2)
+      #expect(missing.standardOutput.contains("the pack is missing") || missing.standardOutput.contains("missing"))
+      let gc = try art("gc", "--grace", "0s", in: folder)
+      #expect(gc.status == 2)
+      #expect(gc.standardError.contains("gc will not run"))
+      try FileManager.default.moveItem(atPath: moved.string, toPath: first.string)
+
+      // A truncated index.
+      let index = folder.appending(".art/objects/packs/" + packs[0].replacingOccurrences(of: ".pack", with: ".idx"))
+      let indexBytes = try readFile(index)
+      try writeFile(Array(indexBytes.prefix(indexBytes.count - 10)), to: index)
+      let truncated = try art("fsck", in: folder)
+      #expect(truncated.status == 2)
+      #expect(truncated.standardOutput.contains(".idx"), "\(truncated.standardOutput)")
+      #expect(try art("gc", "--grace", "0s", in: folder).status == 2)
+      try writeFile(indexBytes, to: index)
+
+      // A garbled refs line.
+      let refs = folder.appending(".art/refs")
+      let refsBytes = try readFile(refs)
+      var text = String(decoding: refsBytes, as: UTF8.self)
+      text = text.replacingOccurrences(of: "ds:v1 ", with: "ds:v1 zz")
+      try writeFile(Array(text.utf8), to: refs)
+      let garbled = try art("fsck", in: folder)
+      #expect(garbled.status == 2)
+      #expect(garbled.standardOutput.contains("refs"), "\(garbled.standardOutput)")
+      try writeFile(refsBytes, to: refs)
+      #expect(try art("fsck", "--full", in: folder).status == 0)
+    }
+  }
+
+  @Test func repackMergesAndRecompresses() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeHistory(folder, versions: 4)
+      #expect(try packFiles(folder).count == 8)
+      let merged = try art("repack", in: folder)
+      #expect(merged.status == 0, "\(merged.standardError)")
+      #expect(merged.standardOutput.contains("4 packs"))
+      #expect(try packFiles(folder).count == 2)
+      let zlib = try art("repack", "--compression", "zlib", "--max-pack-size", "1MiB", in: folder)
+      #expect(zlib.status == 0, "\(zlib.standardError)")
+      #expect(try art("fsck", "--full", in: folder).status == 0)
+      let verify = try art("verify-pack", "-v", in: folder)
+      #expect(verify.standardOutput.contains("zlib"), "\(verify.standardOutput.prefix(400))")
+      for version in 0..<4 {
+        try expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
+      }
+      #expect(try art("repack", "--max-pack-size", "lots", in: folder).status == 64)
+    }
+  }
+
+  @Test func duSplitsUniqueAndShared() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeHistory(folder, versions: 3)
+      let du = try art("du", "ds", "--json", in: folder)
+      #expect(du.status == 0, "\(du.standardError)")
+      let json = try JSONSerialization.jsonObject(with: Data(du.standardOutputBytes)) as? [String: Any]
+      let versions = json?["versions"] as? [[String: Any]] ?? []
+      #expect(versions.count == 3)
+      for version in versions {
+        // Each version has its own 600 KB random model: unique.
+        #expect((version["unique"] as? Int ?? 0) > 600_000)
+        // The 30 unchanged CSV files are shared.
+        #expect((version["shared"] as? Int ?? 0) > 30 * 1000)
+      }
+      #expect((json?["deduplicationRatio"] as? Double ?? 0) > 1)
+      let text = try art("du", in: folder)
+      #expect(text.standardOutput.contains("dedup"))
+      #expect(try art("du", "nope", in: folder).status != 0)
+    }
+  }
+
+  @Test func gcWaitsForCommitsAndCommitsWaitForGc() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeHistory(folder, versions: 3)
+      _ = try art("rm", "ds:v0", in: folder)
+      // A big commit (seconds in a debug build) and a gc started during it.
+      try writeFile(.random(count: 60_000_000, seed: 5), to: folder.appending("data/big.bin"))
+      let commit = try ArtProcess.start(["commit", "ds", "-m", "big"], in: folder)
+      try await Task.sleep(for: .milliseconds(150))
+      let busy = try art("gc", "--grace", "0s", "--lock-timeout", "0", in: folder)
+      if commit.isRunning {
+        #expect(busy.status == 1, "\(busy.standardError)")
+        #expect(busy.standardError.contains("busy"))
+      }
+      let gc = try art("gc", "--grace", "0s", in: folder)
+      #expect(gc.status == 0, "\(gc.standardError)")
+      commit.waitUntilExit()
+      #expect(commit.terminationStatus == 0)
+      #expect(try art("fsck", "--full", in: folder).status == 0)
+      let latest = try art("checkout", "ds", "--to", "latest", "-q", in: folder)
+      #expect(latest.status == 0)
+      #expect(try ArtProcess.runTool("/usr/bin/diff", ["-r", "latest", "data"], in: folder).status == 0)
+      for version in [1, 2] {
+        try expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
+      }
+    }
+  }
+}
