@@ -55,4 +55,97 @@ struct CrashTests {
         try ArtProcess.runTool("/usr/bin/diff", ["-r", "latest", "data"], in: folder).status == 0)
     }
   }
+
+  /// 50 rounds of commit, gc and repack killed at a random moment. After
+  /// each: `fsck --full` is clean, `latest` and `production` survive, and
+  /// every version that existed before and is still listed checks out bit
+  /// for bit. The seed is printed; `ART_CRASH_SEED` replays a run.
+  @Test(.tags(.large))
+  func killDuringCommitGcAndRepackKeepsEveryVersion() async throws {
+    try await withTemporaryDirectory { folder in
+      func art(_ arguments: [String]) throws -> ProcessResult {
+        try ArtProcess.run(arguments, in: folder)
+      }
+      #expect(try art(["init"]).status == 0)
+      let config = folder.appending(".art/config")
+      try writeFile(try readFile(config) + Array("[gc]\n\trepackThreshold = 1\n".utf8), to: config)
+      for i in 0..<30 {
+        try writeFile(.text(count: 3000 + i, seed: UInt64(i)), to: folder.appending("data/f\(i).csv"))
+      }
+      let seed =
+        ProcessInfo.processInfo.environment["ART_CRASH_SEED"].flatMap { UInt64($0) }
+        ?? UInt64.random(in: 0...UInt64.max)
+      print("CrashTests seed \(seed) (replay with ART_CRASH_SEED=\(seed))")
+      var generator = SplitMix64(seed: seed)
+      /// Copies of the data of every version made, by label.
+      var copies: [String: String] = [:]
+      func versions() throws -> [String] {
+        try art(["log", "ds", "--json"]).standardOutput.split(separator: "\"version\" : \"")
+          .dropFirst().map { "ds:" + $0.prefix { $0 != "\"" } }
+      }
+      func change(_ round: Int) throws {
+        try writeFile(
+          .random(count: 20_000_000, seed: generator.next()), to: folder.appending("data/big.bin"))
+        for i in 0..<3 {
+          try writeFile(
+            .text(count: 2000, seed: generator.next()),
+            to: folder.appending("data/f\((round * 3 + i) % 30).csv"))
+        }
+      }
+      func recordNewVersions(_ before: [String], _ round: Int) throws {
+        for label in try versions() where !before.contains(label) && copies[label] == nil {
+          let copy = "copies/\(label.replacingOccurrences(of: ":", with: "-"))"
+          _ = try ArtProcess.runTool("/bin/mkdir", ["-p", "copies"], in: folder)
+          _ = try ArtProcess.runTool("/bin/cp", ["-a", "data", copy], in: folder)
+          copies[label] = copy
+        }
+      }
+      for round in 0..<3 {
+        try change(round)
+        #expect(try art(["commit", "ds", "data", "-q"]).status == 0)
+        try recordNewVersions([], round)
+      }
+      #expect(try art(["alias", "set", "ds:v0", "production"]).status == 0)
+
+      for round in 0..<50 {
+        let operation = Int(generator.next() % 3)
+        let arguments: [String]
+        switch operation {
+        case 0:
+          try change(round)
+          arguments = ["commit", "ds", "-q", "-m", "round \(round)"]
+        case 1:
+          arguments = ["gc", "--keep-last", "3", "--grace", "0s"]
+        default:
+          arguments = ["repack", "--compression", round % 2 == 0 ? "zlib" : "lz4"]
+        }
+        let before = try versions()
+        let delay = Int(generator.next() % 700)
+        let process = try ArtProcess.start(arguments, in: folder)
+        try await Task.sleep(for: .milliseconds(delay))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let context = "seed \(seed) round \(round): \(arguments.joined(separator: " ")) killed after \(delay) ms"
+
+        let fsck = try art(["fsck", "--full"])
+        #expect(fsck.status == 0, "\(context): \(fsck.standardOutput) \(fsck.standardError)")
+        let after = try versions()
+        #expect(after.contains("ds:v0"), "\(context): production version lost")
+        if operation != 1 {
+          #expect(Set(before).isSubset(of: Set(after)), "\(context): \(before) → \(after)")
+        }
+        // A commit that got through made a version of the current data.
+        if operation == 0 { try recordNewVersions(before, round) }
+        for label in after where before.contains(label) {
+          guard let copy = copies[label] else { continue }
+          let out = "out-\(round)-\(label.replacingOccurrences(of: ":", with: "-"))"
+          let checkout = try art(["checkout", label, "--to", out, "-q"])
+          #expect(checkout.status == 0, "\(context): \(label): \(checkout.standardError)")
+          let diff = try ArtProcess.runTool("/usr/bin/diff", ["-rq", out, copy], in: folder)
+          #expect(diff.status == 0, "\(context): \(label) differs: \(diff.standardOutput)")
+          _ = try ArtProcess.runTool("/bin/rm", ["-rf", out], in: folder)
+        }
+      }
+    }
+  }
 }

@@ -286,4 +286,64 @@ struct MaintenanceTests {
       }
     }
   }
+
+  /// Whether this process may mount a tmpfs (root, with mount rights).
+  static let canMountTmpfs: Bool = {
+    guard getuid() == 0 else { return false }
+    let probe = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "art-mount-probe-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: probe) }
+    guard
+      let mounted = try? ArtProcess.runTool(
+        "/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path], in: FilePath("/")),
+      mounted.status == 0
+    else { return false }
+    _ = try? ArtProcess.runTool("/bin/umount", [probe.path], in: FilePath("/"))
+    return true
+  }()
+
+  @Test(.enabled(if: canMountTmpfs, "needs root to mount a small tmpfs"))
+  func aFullDiskFailsCommitAndGcCleanly() async throws {
+    try await withTemporaryDirectory { outer in
+      let folder = outer.appending("disk")
+      try FileManager.default.createDirectory(atPath: folder.string, withIntermediateDirectories: true)
+      let mount = try ArtProcess.runTool(
+        "/bin/mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", folder.string], in: outer)
+      #expect(mount.status == 0)
+      defer { _ = try? ArtProcess.runTool("/bin/umount", ["-l", folder.string], in: outer) }
+      _ = try art("init", in: folder)
+      try writeFile(.random(count: 3_000_000, seed: 1), to: folder.appending("data/a.bin"))
+      try writeFile(.random(count: 1_000_000, seed: 2), to: folder.appending("data/b.bin"))
+      #expect(try art("commit", "ds", "data", "-q", in: folder).status == 0)
+      try writeFile(.random(count: 3_000_000, seed: 3), to: folder.appending("data/a.bin"))
+      #expect(try art("commit", "ds", "-q", in: folder).status == 0)
+      // The next change is on disk; then the disk is filled up.
+      try writeFile(.random(count: 2_000_000, seed: 4), to: folder.appending("data/c.bin"))
+      _ = try ArtProcess.runTool(
+        "/bin/dd", ["if=/dev/zero", "of=filler", "bs=64k"], in: folder)
+      let refs = try readFile(folder.appending(".art/refs"))
+      let packs = try packFiles(folder)
+
+      let commit = try art("commit", "ds", in: folder)
+      #expect(commit.status == 1)
+      #expect(commit.standardError.contains("No space left on device"), "\(commit.standardError)")
+      #expect(commit.standardError.contains("free some disk space"))
+      #expect(try readFile(folder.appending(".art/refs")) == refs)
+      #expect(try packFiles(folder) == packs)
+
+      // gc would drop v0 and rewrite its pack (b.bin still live): no room.
+      let gc = try art("gc", "--keep-last", "1", "--grace", "0s", in: folder)
+      #expect(gc.status == 1, "\(gc.standardOutput)")
+      #expect(gc.standardError.contains("No space left on device"), "\(gc.standardError)")
+      #expect(try readFile(folder.appending(".art/refs")) == refs)
+      #expect(try packFiles(folder) == packs)
+      #expect(try art("fsck", "--full", in: folder).status == 0)
+
+      try FileManager.default.removeItem(atPath: folder.appending("filler").string)
+      #expect(try art("gc", "--keep-last", "1", "--grace", "0s", in: folder).status == 0)
+      #expect(try art("commit", "ds", "-q", in: folder).status == 0)
+      #expect(try art("fsck", "--full", in: folder).status == 0)
+    }
+  }
 }

@@ -30,10 +30,10 @@ public struct GCReport: Sendable {
 /// references.
 ///
 /// Needs the repository opened with an exclusive lock (no other command
-/// runs meanwhile). Steps, in an order a crash cannot hurt: (1) the refs of
-/// dropped versions are removed — the commit point; (2) live objects of
-/// packs to rewrite are copied into new packs, which are published;
-/// (3) only then are old packs deleted. A crash leaves at worst garbage or
+/// runs meanwhile). Steps, in an order a crash cannot hurt: (1) live objects
+/// of packs to rewrite are copied into new packs, which are published;
+/// (2) the refs of dropped versions are removed — the commit point; (3) only
+/// then are old packs deleted. A crash leaves at worst garbage or
 /// duplicate objects, which the next gc removes. Packs younger than the
 /// grace period are never touched, whoever wrote them.
 public struct GarbageCollector: Sendable {
@@ -139,20 +139,8 @@ public struct GarbageCollector: Sendable {
     report.packsRewritten = rewrite.count
     if dryRun { return report }
 
-    // 1. Drop versions: the commit point.
-    let dropped = report.dropped
-    if !dropped.isEmpty {
-      try refStore.update { refs in
-        for verdict in dropped {
-          let version = verdict.version
-          refs[RefName(version.artifact, .version(version.number))] = .deleted
-          for alias in refs.aliases(of: version.artifact, at: version.id) {
-            refs[RefName(version.artifact, .alias(alias))] = nil
-          }
-        }
-      }
-    }
-    // 2. Copy live objects out of packs to rewrite; publish.
+    // 1. Copy live objects out of packs to rewrite and publish them; a
+    // failure here (a full disk) leaves the repository as it was.
     if !rewrite.isEmpty {
       let writer = ObjectWriter(
         store: store, codec: repository.configuration.compression,
@@ -174,6 +162,19 @@ public struct GarbageCollector: Sendable {
       } catch {
         writer.abandon()
         throw error
+      }
+    }
+    // 2. Drop versions: the commit point.
+    let dropped = report.dropped
+    if !dropped.isEmpty {
+      try refStore.update { refs in
+        for verdict in dropped {
+          let version = verdict.version
+          refs[RefName(version.artifact, .version(version.number))] = .deleted
+          for alias in refs.aliases(of: version.artifact, at: version.id) {
+            refs[RefName(version.artifact, .alias(alias))] = nil
+          }
+        }
       }
     }
     // 3. Delete what is no longer needed.
