@@ -92,4 +92,19 @@ echo "== art alias set dataset:v0 best; art alias ls; art show dataset:best =="
 "$art" alias set dataset:v0 best
 "$art" alias ls
 "$art" show dataset:best
+echo
+echo "== upkeep: a third version, then art du; art gc --keep-last 1 --dry-run --explain =="
+python3 -c "
+import random; rng = random.Random(9)
+open('dataset/images/img_0001.jpg', 'wb').write(rng.randbytes(5000))"
+"$art" commit dataset -m "one more image"
+"$art" du dataset
+"$art" gc --keep-last 1 --dry-run --explain
+echo "== art gc --keep-last 1 --grace 0s (v0 is 'best', v1 'production': both stay) =="
+"$art" rm dataset:v1 --force
+"$art" gc --keep-last 1 --grace 0s
+echo "== art fsck --full =="
+"$art" fsck --full
+"$art" checkout dataset:best --to best-copy -q
+diff -r --no-dereference best-copy v0-copy && echo "dataset:best still checks out bit for bit after gc"
 echo "demo finished: everything above ran against $(pwd)"

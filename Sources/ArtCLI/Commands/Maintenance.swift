@@ -118,8 +118,24 @@ extension ArtCommand {
               packsInGrace: report.packsInGrace, packsBelowThreshold: report.packsBelowThreshold,
               bytesReclaimed: report.bytesReclaimed)))
       }
-      for line in lines where explain || !line.keep {
-        output.line("\(line.keep ? "keep" : "drop") \(line.version) \(line.id.prefix(12))  \(line.reason)")
+      if explain {
+        for line in lines {
+          output.line(
+            "\(line.keep ? "keep" : "drop") \(line.version) \(line.id.prefix(12))  \(line.reason)")
+        }
+      } else {
+        // One line per artifact: `drop ds: v0-v189, v195 (191 versions)`.
+        var byArtifact: [(String, [UInt64])] = []
+        for verdict in report.dropped {
+          let name = verdict.version.artifact.text
+          if byArtifact.last?.0 != name { byArtifact.append((name, [])) }
+          byArtifact[byArtifact.count - 1].1.append(verdict.version.record.number)
+        }
+        for (name, numbers) in byArtifact {
+          output.line(
+            "\(dryRun ? "would drop" : "drop") \(name): \(ranges(numbers.sorted())) "
+              + "(\(Formatting.count(numbers.count, "version")))")
+        }
       }
       let verb = dryRun ? "would drop" : "dropped"
       var summary =
@@ -376,6 +392,24 @@ extension ArtCommand {
       }
     }
   }
+}
+
+/// `v0-v3, v7, v9-v10` for sorted version numbers.
+func ranges(_ numbers: [UInt64]) -> String {
+  var parts: [String] = []
+  var start = numbers.first
+  var previous = numbers.first
+  for number in numbers.dropFirst() + [UInt64.max] {
+    guard let first = start, let last = previous else { break }
+    if number == last + 1 {
+      previous = number
+      continue
+    }
+    parts.append(first == last ? "v\(first)" : "v\(first)-v\(last)")
+    start = number
+    previous = number
+  }
+  return parts.joined(separator: ", ")
 }
 
 extension String {

@@ -50,6 +50,11 @@ public struct GarbageCollector: Sendable {
   /// Go on even when live objects are missing or damaged.
   public var force = false
 
+  /// Packs smaller than this are rewritten whenever they hold dead objects,
+  /// whatever the threshold: copying them is cheap, and it merges the many
+  /// small packs that small commits make.
+  public static let smallPack: UInt64 = 64 << 20
+
   /// A collector for `repository`.
   public init(
     repository: Repository, refStore: RefStore, planner: RetentionPlanner, grace: Int64,
@@ -126,7 +131,9 @@ public struct GarbageCollector: Sendable {
       } else if liveEntries.isEmpty {
         doomed.append(pack)
         report.bytesReclaimed += pack.index.packSize
-      } else if Double(deadBytes) / Double(pack.index.packSize) > repackThreshold {
+      } else if pack.index.packSize < Self.smallPack
+        || Double(deadBytes) / Double(pack.index.packSize) > repackThreshold
+      {
         rewrite.append((pack, liveEntries))
         report.bytesReclaimed += deadBytes
       } else {

@@ -129,8 +129,8 @@ public struct Materializer: Sendable {
         throw ArtError.corrupt(
           job.path.string, "its content is \(written) bytes, its manifest says \(job.entry.size)")
       }
+      try Syscalls.setMode(fd, job.entry.mode, path: temporary)
       try? fd.close()
-      try Syscalls.setMode(temporary, job.entry.mode)
       try Syscalls.rename(temporary, to: job.path)
     } catch {
       try? fd.close()

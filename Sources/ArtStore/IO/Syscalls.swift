@@ -137,6 +137,15 @@ package enum Syscalls {
     }
   }
 
+  /// Sets permission bits of an open file (`fchmod(2)`); `path` names it in errors.
+  package static func setMode(_ fd: FileDescriptor, _ mode: UInt32, path: FilePath) throws {
+    do {
+      try retryingOnInterrupt { fchmod(fd.rawValue, mode_t(mode)) }
+    } catch {
+      throw ArtError.io("set permissions of", path.string, error)
+    }
+  }
+
   /// The status of `path` without following a final symbolic link, or nil if
   /// nothing is there.
   package static func linkStatus(_ path: FilePath) throws -> FileStatus? {
