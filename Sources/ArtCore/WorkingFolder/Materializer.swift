@@ -1,4 +1,5 @@
 public import ArtStore
+import Synchronization
 public import SystemPackage
 
 /// What ``Materializer/write(_:into:)`` wrote.
@@ -99,23 +100,31 @@ public struct Materializer: Sendable {
     let store = self.store
     let progress = self.progress
     progress?.setTotal(files: jobs.count, bytes: jobs.reduce(0) { $0 + Int($1.entry.size) })
+    let umask = Syscalls.fileCreationMask
     _ = try await forEachConcurrently(
       count: jobs.count, makeState: { () },
       { _, index in
-        try Self.writeFile(jobs[index], store: store)
+        try Self.writeFile(jobs[index], store: store, umask: umask)
         progress?.add(fileOf: Int(jobs[index].entry.size))
       }, finish: { _ in () })
   }
 
-  private static func writeFile(_ job: FileJob, store: ObjectStore) throws {
+  /// Numbers temporary names: `.art-tmp-<pid>-<n>` is unique without a
+  /// `getrandom` call per file.
+  private static let temporaryCounter = Atomic<UInt64>(0)
+
+  private static func writeFile(_ job: FileJob, store: ObjectStore, umask: UInt32) throws {
     var folder = job.path
     folder.removeLastComponent()
-    let temporary = folder.appending(".art-tmp-\(UInt64.random(in: 0...UInt64.max))")
+    let number = temporaryCounter.add(1, ordering: .relaxed).newValue
+    let temporary = folder.appending(".art-tmp-\(Syscalls.processID)-\(number)")
+    let mode = job.entry.mode & 0o7777
     let fd: FileDescriptor
     do {
+      // Created with its mode; fchmod only where the umask would change it.
       fd = try FileDescriptor.open(
         temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
-        permissions: FilePermissions(rawValue: 0o600))
+        permissions: FilePermissions(rawValue: CInterop.Mode(mode & 0o777)))
     } catch {
       throw ArtError.io("create", temporary.string, error)
     }
@@ -129,7 +138,7 @@ public struct Materializer: Sendable {
         throw ArtError.corrupt(
           job.path.string, "its content is \(written) bytes, its manifest says \(job.entry.size)")
       }
-      try Syscalls.setMode(fd, job.entry.mode, path: temporary)
+      if mode & (0o7000 | umask) != 0 { try Syscalls.setMode(fd, mode, path: temporary) }
       try? fd.close()
       try Syscalls.rename(temporary, to: job.path)
     } catch {

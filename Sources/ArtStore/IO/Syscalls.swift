@@ -137,6 +137,22 @@ package enum Syscalls {
     }
   }
 
+  /// The process's file creation mask, read once: from `/proc/self/status`
+  /// where it is shown; otherwise by `umask(2)`, which can only be read by
+  /// setting it, so it is set back at once.
+  package static let fileCreationMask: UInt32 = {
+    if let bytes = try? AtomicFile.read(FilePath("/proc/self/status"), limit: 1 << 16),
+      let text = String(validating: bytes, as: UTF8.self),
+      let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+      let mask = UInt32(line.dropFirst(6).drop { $0 == " " || $0 == "\t" }, radix: 8)
+    {
+      return mask
+    }
+    let mask = Glibc.umask(0o022)
+    Glibc.umask(mask)
+    return UInt32(mask)
+  }()
+
   /// Sets permission bits of an open file (`fchmod(2)`); `path` names it in errors.
   package static func setMode(_ fd: FileDescriptor, _ mode: UInt32, path: FilePath) throws {
     do {
