@@ -14,8 +14,10 @@ and each tool, in its own workspace holding a copy of the data:
   store     bytes the tool's store takes after both versions
   rss       peak RSS over the steps
 
-Input is re-read before each timed step, the order of tools rotates from
-step to step, and old workspaces are deleted only at the end. Prints a table per dataset with each figure and its ratio to the
+The checkout step runs --checkout-rounds times (median reported), as it
+varies most. Input is re-read before each timed step, the order of tools
+rotates from step to step (and round to round), and old workspaces are
+deleted only at the end. Prints a table per dataset with each figure and its ratio to the
 best peer (peer / art for times and sizes: above 1 means art is better).
 """
 import argparse
@@ -125,6 +127,8 @@ def main():
     parser.add_argument("--work", required=True)
     parser.add_argument("--only", choices=["small", "large"])
     parser.add_argument("--tools", default="art,git,git-lfs,dvc,restic,borg")
+    parser.add_argument("--checkout-rounds", type=int, default=3,
+                        help="rounds of the checkout step (median reported); it varies most")
     args = parser.parse_args()
     art = os.path.abspath(args.art)
     dvc = os.path.abspath(args.dvc) if os.sep in args.dvc else args.dvc
@@ -156,15 +160,22 @@ def main():
                     change(os.path.join(spaces[name], "data"), dataset)
             # Rotate the order per step, so no tool always runs right after
             # the others' writes (file creation here slows after heavy I/O).
-            shift = index % len(names)
-            for name in names[shift:] + names[:shift]:
-                space = spaces[name]
-                reread(os.path.join(space, "data"))
-                out = os.path.join(space, f"out-{step}")
-                command = table[name][step].replace("$OUT", out)
-                allow = step == "noop" and table[name].get("noop_may_fail", False)
-                results[name][step] = run(command, space, allow_fail=allow)
-                print(f"{dataset} {name:8} {step:9} {results[name][step][0]:8.2f} s", flush=True)
+            rounds = args.checkout_rounds if step == "checkout" else 1
+            samples = {name: [] for name in names}
+            for round_ in range(rounds):
+                shift = (index + round_) % len(names)
+                for name in names[shift:] + names[:shift]:
+                    space = spaces[name]
+                    reread(os.path.join(space, "data"))
+                    out = os.path.join(space, f"out-{step}-{round_}")
+                    command = table[name][step].replace("$OUT", out)
+                    allow = step == "noop" and table[name].get("noop_may_fail", False)
+                    samples[name].append(run(command, space, allow_fail=allow))
+                    print(f"{dataset} {name:8} {step:9} {samples[name][-1][0]:8.2f} s", flush=True)
+            for name in names:
+                ordered = sorted(samples[name])
+                median = ordered[len(ordered) // 2]
+                results[name][step] = (median[0], max(rss for _, rss in ordered))
         for name in names:
             results[name]["store"] = du(os.path.join(spaces[name], table[name]["store"]))
             results[name]["rss"] = max(v[1] for k, v in results[name].items() if isinstance(v, tuple))

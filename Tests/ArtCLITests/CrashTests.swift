@@ -56,7 +56,9 @@ struct CrashTests {
     }
   }
 
-  /// 50 rounds of commit, gc and repack killed at a random moment. After
+  /// 50 rounds of commit, gc and repack killed at a random moment.
+  ///
+  /// After
   /// each: `fsck --full` is clean, `latest` and `production` survive, and
   /// every version that existed before and is still listed checks out bit
   /// for bit. The seed is printed; `ART_CRASH_SEED` replays a run.
@@ -70,7 +72,8 @@ struct CrashTests {
       let config = folder.appending(".art/config")
       try writeFile(try readFile(config) + Array("[gc]\n\trepackThreshold = 1\n".utf8), to: config)
       for i in 0..<30 {
-        try writeFile(.text(count: 3000 + i, seed: UInt64(i)), to: folder.appending("data/f\(i).csv"))
+        try writeFile(
+          .text(count: 3000 + i, seed: UInt64(i)), to: folder.appending("data/f\(i).csv"))
       }
       let seed =
         ProcessInfo.processInfo.environment["ART_CRASH_SEED"].flatMap { UInt64($0) }
@@ -125,7 +128,8 @@ struct CrashTests {
         try await Task.sleep(for: .milliseconds(delay))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let context = "seed \(seed) round \(round): \(arguments.joined(separator: " ")) killed after \(delay) ms"
+        let context =
+          "seed \(seed) round \(round): \(arguments.joined(separator: " ")) killed after \(delay) ms"
 
         let fsck = try art(["fsck", "--full"])
         #expect(fsck.status == 0, "\(context): \(fsck.standardOutput) \(fsck.standardError)")

@@ -38,7 +38,8 @@ struct MaintenanceTests {
       #expect(commit.status == 0, "\(commit.standardError)")
       try FileManager.default.createDirectory(
         atPath: folder.appending("copies").string, withIntermediateDirectories: true)
-      _ = try ArtProcess.runTool("/bin/cp", ["-a", "data", "copies/\(name)-v\(version)"], in: folder)
+      _ = try ArtProcess.runTool(
+        "/bin/cp", ["-a", "data", "copies/\(name)-v\(version)"], in: folder)
     }
   }
 
@@ -63,7 +64,8 @@ struct MaintenanceTests {
       try makeHistory(folder, versions: 6)
       _ = try art("alias", "set", "ds:v1", "production", in: folder)
 
-      let dry = try art("gc", "--keep-last", "2", "--dry-run", "--explain", "--grace", "0s", in: folder)
+      let dry = try art(
+        "gc", "--keep-last", "2", "--dry-run", "--explain", "--grace", "0s", in: folder)
       #expect(dry.status == 0, "\(dry.standardError)")
       #expect(dry.lines.contains { $0.hasPrefix("keep ds:v1 ") && $0.contains("production") })
       #expect(dry.lines.contains { $0.hasPrefix("keep ds:v5 ") && $0.contains("latest") })
@@ -83,7 +85,8 @@ struct MaintenanceTests {
       #expect(log.lines.map { String($0.prefix(2)) } == ["v5", "v4", "v1"])
       let fsck = try art("fsck", "--full", "--json", in: folder)
       #expect(fsck.status == 0, "\(fsck.standardOutput)")
-      let json = try JSONSerialization.jsonObject(with: Data(fsck.standardOutputBytes)) as? [String: Any]
+      let json =
+        try JSONSerialization.jsonObject(with: Data(fsck.standardOutputBytes)) as? [String: Any]
       #expect(json?["danglingObjects"] as? Int == 0)
       for version in [1, 4, 5] {
         try expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
@@ -188,14 +191,17 @@ struct MaintenanceTests {
       try FileManager.default.moveItem(atPath: first.string, toPath: moved.string)
       let missing = try art("fsck", in: folder)
       #expect(missing.status == 2)
-      #expect(missing.standardOutput.contains("the pack is missing") || missing.standardOutput.contains("missing"))
+      #expect(
+        missing.standardOutput.contains("the pack is missing")
+          || missing.standardOutput.contains("missing"))
       let gc = try art("gc", "--grace", "0s", in: folder)
       #expect(gc.status == 2)
       #expect(gc.standardError.contains("gc will not run"))
       try FileManager.default.moveItem(atPath: moved.string, toPath: first.string)
 
       // A truncated index.
-      let index = folder.appending(".art/objects/packs/" + packs[0].replacingOccurrences(of: ".pack", with: ".idx"))
+      let index = folder.appending(
+        ".art/objects/packs/" + packs[0].replacingOccurrences(of: ".pack", with: ".idx"))
       let indexBytes = try readFile(index)
       try writeFile(Array(indexBytes.prefix(indexBytes.count - 10)), to: index)
       let truncated = try art("fsck", in: folder)
@@ -245,7 +251,8 @@ struct MaintenanceTests {
       try makeHistory(folder, versions: 3)
       let du = try art("du", "ds", "--json", in: folder)
       #expect(du.status == 0, "\(du.standardError)")
-      let json = try JSONSerialization.jsonObject(with: Data(du.standardOutputBytes)) as? [String: Any]
+      let json =
+        try JSONSerialization.jsonObject(with: Data(du.standardOutputBytes)) as? [String: Any]
       let versions = json?["versions"] as? [[String: Any]] ?? []
       #expect(versions.count == 3)
       for version in versions {
@@ -282,7 +289,8 @@ struct MaintenanceTests {
       #expect(try art("fsck", "--full", in: folder).status == 0)
       let latest = try art("checkout", "ds", "--to", "latest", "-q", in: folder)
       #expect(latest.status == 0)
-      #expect(try ArtProcess.runTool("/usr/bin/diff", ["-r", "latest", "data"], in: folder).status == 0)
+      #expect(
+        try ArtProcess.runTool("/usr/bin/diff", ["-r", "latest", "data"], in: folder).status == 0)
       for version in [1, 2] {
         try expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
       }
@@ -309,7 +317,8 @@ struct MaintenanceTests {
   func aFullDiskFailsCommitAndGcCleanly() async throws {
     try await withTemporaryDirectory { outer in
       let folder = outer.appending("disk")
-      try FileManager.default.createDirectory(atPath: folder.string, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        atPath: folder.string, withIntermediateDirectories: true)
       let mount = try ArtProcess.runTool(
         "/bin/mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", folder.string], in: outer)
       #expect(mount.status == 0)

@@ -236,8 +236,10 @@ struct VersionTests {
       #expect(listing.standardOutput.contains("d 700 ./t1"))
       #expect(copied.standardOutput == listing.standardOutput)
       #expect(
-        try ArtProcess.runTool("/usr/bin/diff", ["-r", "--no-dereference", "data", "copy"], in: folder)
-          .status == 0)
+        try ArtProcess.runTool(
+          "/usr/bin/diff", ["-r", "--no-dereference", "data", "copy"], in: folder
+        )
+        .status == 0)
     }
   }
 

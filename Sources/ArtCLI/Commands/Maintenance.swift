@@ -261,7 +261,8 @@ extension ArtCommand {
       output.line(
         "repacked \(Formatting.count(report.objects, "object")): "
           + "\(Formatting.count(report.packsBefore, "pack")) (\(Formatting.bytes(report.bytesBefore))) → "
-          + "\(Formatting.count(report.packsAfter, "pack")) (\(Formatting.bytes(report.bytesAfter)))")
+          + "\(Formatting.count(report.packsAfter, "pack")) (\(Formatting.bytes(report.bytesAfter)))"
+      )
     }
   }
 

@@ -50,7 +50,8 @@ func progressLine(
     let percent = Int(fraction * 100)
     bar =
       " [" + String(repeating: "#", count: filled) + String(repeating: "·", count: width - filled)
-      + "] " + String(repeating: " ", count: percent < 10 ? 2 : percent < 100 ? 1 : 0) + "\(percent)%"
+      + "] " + String(repeating: " ", count: percent < 10 ? 2 : percent < 100 ? 1 : 0)
+      + "\(percent)%"
   }
   return "\(label)\(bar) \(files) files, \(bytes), \(Formatting.bytes(rate))/s"
 }

@@ -72,7 +72,8 @@ public struct Fsck: Sendable {
       report.errors.append(error.message)
     }
     for problem in reach.problems {
-      report.errors.append("object \(problem.id) \(problem.detail), needed by \(problem.referencedBy)")
+      report.errors.append(
+        "object \(problem.id) \(problem.detail), needed by \(problem.referencedBy)")
     }
     report.reachableObjects = reach.live.count
     // Dangling counts mean something only when the walk was complete.
@@ -128,7 +129,8 @@ public struct Fsck: Sendable {
           _ = try pack.read(entry)
           report.objectsVerified += 1
         } catch {
-          errors.append("object \(entry.id) in '\(pack.path)': \((error as? ArtError)?.message ?? "\(error)")")
+          errors.append(
+            "object \(entry.id) in '\(pack.path)': \((error as? ArtError)?.message ?? "\(error)")")
         }
       }
       return errors

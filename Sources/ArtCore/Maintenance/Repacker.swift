@@ -15,8 +15,9 @@ public struct RepackReport: Sendable {
 }
 
 /// Merges packs into as few as the size limit allows, optionally
-/// recompressing every object (e.g. `zlib` to archive).
+/// recompressing every object.
 ///
+/// Recompressing with `zlib` makes a tighter archive.
 /// Needs the repository opened with an exclusive lock. Every object is
 /// copied, live or not (dropping garbage is gc's job); objects whose codec
 /// stays the same are copied as stored, with their CRC checked; others are

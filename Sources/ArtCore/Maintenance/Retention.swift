@@ -1,8 +1,9 @@
 public import ArtStore
 
-/// How many versions of an artifact gc keeps: the newest `keepLast`, and
-/// those younger than `keepWithin` (a version either rule keeps is kept).
-/// With neither set, every version is kept (except those past their TTL).
+/// How many versions of an artifact gc keeps.
+///
+/// The newest `keepLast`, and those younger than `keepWithin`, are kept (a
+/// version either rule keeps is kept). With neither set, every version is kept (except those past their TTL).
 public struct RetentionPolicy: Sendable, Equatable {
   /// Keep the newest N versions.
   public var keepLast: Int?

@@ -106,13 +106,15 @@ public struct StatCache: Sendable {
         guard need(nameLength + 69) else { return nil }
         let name = text(nameLength)
         let size: Int64 = bytes.littleEndian(at: position)
-        let id = ObjectID(bytes: UnsafeRawBufferPointer(rebasing: bytes[position + 37..<position + 69]))
+        let id = ObjectID(
+          bytes: UnsafeRawBufferPointer(rebasing: bytes[position + 37..<position + 69]))
         folder[name] = Entry(
           size: size, modified: bytes.littleEndian(at: position + 8),
           changed: bytes.littleEndian(at: position + 16),
           inode: bytes.littleEndian(at: position + 24),
           mode: bytes.littleEndian(at: position + 32),
-          content: StoredContent(id: id, size: UInt64(size), isChunked: bytes[position + 36] & 1 != 0)
+          content: StoredContent(
+            id: id, size: UInt64(size), isChunked: bytes[position + 36] & 1 != 0)
         )
         position += 69
       }

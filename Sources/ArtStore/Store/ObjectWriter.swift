@@ -84,9 +84,10 @@ public final class ObjectWriter: Sendable {
     state.withLock { $0.written.contains(id) } || (skipsStored && store.contains(id))
   }
 
-  /// Appends an object exactly as another pack stored it: `stored` is the
-  /// record's payload, already compressed with `entry.codec`, and its CRC
-  /// must match `entry.crc`. Returns false when the object was already
+  /// Appends an object exactly as another pack stored it.
+  ///
+  /// `stored` is the record's payload, already compressed with
+  /// `entry.codec`, and its CRC must match `entry.crc`. Returns false when the object was already
   /// written.
   @discardableResult
   public func copy(_ entry: PackEntry, stored: UnsafeRawBufferPointer) throws -> Bool {

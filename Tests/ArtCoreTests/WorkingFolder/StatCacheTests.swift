@@ -18,8 +18,9 @@ struct StatCacheTests {
     return snapshot
   }
 
-  /// Sets every file under `data` to a modification time well in the past,
-  /// so the cache does not leave them out as racy. ctime stays recent, so
+  /// Sets every file under `data` to a modification time well in the past.
+  ///
+  /// Then the cache does not leave them out as racy. ctime stays recent, so
   /// this waits out the racy window too.
   private func settle(_ folder: FilePath) async throws {
     _ = try ArtProcess.runTool(
@@ -60,7 +61,9 @@ struct StatCacheTests {
     try await withTemporaryDirectory { folder in
       try Repository.initialize(at: folder)
       let data = folder.appending("data")
-      for i in 0..<5 { try writeFile(.text(count: 100, seed: UInt64(i)), to: data.appending("f\(i)")) }
+      for i in 0..<5 {
+        try writeFile(.text(count: 100, seed: UInt64(i)), to: data.appending("f\(i)"))
+      }
       try await settle(folder)
       let repository = try Repository(root: folder)
       _ = try await snapshot(repository, data)
