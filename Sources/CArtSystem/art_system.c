@@ -9,3 +9,11 @@ int art_o_direct(void) {
   return 0;
 #endif
 }
+
+int art_o_tmpfile(void) {
+#ifdef O_TMPFILE
+  return O_TMPFILE;
+#else
+  return 0;
+#endif
+}

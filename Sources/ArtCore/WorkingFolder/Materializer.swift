@@ -113,15 +113,42 @@ public struct Materializer: Sendable {
   /// `getrandom` call per file.
   private static let temporaryCounter = Atomic<UInt64>(0)
 
+  /// Writes one file so that it appears under its name only complete and
+  /// verified: as an unnamed file (`O_TMPFILE`) linked to its name at the
+  /// end, or — where the name is taken, or the file system has no unnamed
+  /// files — under a temporary name renamed over it.
   private static func writeFile(_ job: FileJob, store: ObjectStore, umask: UInt32) throws {
-    var folder = job.path
-    folder.removeLastComponent()
-    let number = temporaryCounter.add(1, ordering: .relaxed).newValue
-    let temporary = folder.appending(".art-tmp-\(Syscalls.processID)-\(number)")
+    let folder = job.path.removingLastComponent()
     let mode = job.entry.mode & 0o7777
+    // Created with its mode; fchmod only where the umask would change it.
+    if let fd = try Syscalls.createUnnamed(in: folder, mode: mode & 0o777) {
+      defer { try? fd.close() }
+      try fill(fd, job, store: store, name: job.path)
+      if mode & (0o7000 | umask) != 0 { try Syscalls.setMode(fd, mode, path: job.path) }
+      do {
+        try Syscalls.link(fd, to: job.path)
+        return
+      } catch .fileExists {
+        let temporary = temporaryName(in: folder)
+        do {
+          try Syscalls.link(fd, to: temporary)
+        } catch {
+          throw ArtError.io("create", temporary.string, error)
+        }
+        do {
+          try Syscalls.rename(temporary, to: job.path)
+        } catch {
+          try? Syscalls.unlink(temporary)
+          throw error
+        }
+        return
+      } catch {
+        throw ArtError.io("create", job.path.string, error)
+      }
+    }
+    let temporary = temporaryName(in: folder)
     let fd: FileDescriptor
     do {
-      // Created with its mode; fchmod only where the umask would change it.
       fd = try FileDescriptor.open(
         temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
         permissions: FilePermissions(rawValue: CInterop.Mode(mode & 0o777)))
@@ -129,15 +156,7 @@ public struct Materializer: Sendable {
       throw ArtError.io("create", temporary.string, error)
     }
     do {
-      var written: UInt64 = 0
-      try ContentReader.read(job.entry.id, from: store) { bytes in
-        try writeAll(fd, bytes, path: temporary)
-        written += UInt64(bytes.count)
-      }
-      guard written == job.entry.size else {
-        throw ArtError.corrupt(
-          job.path.string, "its content is \(written) bytes, its manifest says \(job.entry.size)")
-      }
+      try fill(fd, job, store: store, name: temporary)
       if mode & (0o7000 | umask) != 0 { try Syscalls.setMode(fd, mode, path: temporary) }
       try? fd.close()
       try Syscalls.rename(temporary, to: job.path)
@@ -145,6 +164,27 @@ public struct Materializer: Sendable {
       try? fd.close()
       try? Syscalls.unlink(temporary)
       throw error
+    }
+  }
+
+  /// `.art-tmp-<pid>-<n>` in `folder`.
+  private static func temporaryName(in folder: FilePath) -> FilePath {
+    let number = temporaryCounter.add(1, ordering: .relaxed).newValue
+    return folder.appending(".art-tmp-\(Syscalls.processID)-\(number)")
+  }
+
+  /// Writes the verified content of `job` into `fd`.
+  private static func fill(_ fd: FileDescriptor, _ job: FileJob, store: ObjectStore, name: FilePath)
+    throws
+  {
+    var written: UInt64 = 0
+    try ContentReader.read(job.entry.id, from: store) { bytes in
+      try writeAll(fd, bytes, path: name)
+      written += UInt64(bytes.count)
+    }
+    guard written == job.entry.size else {
+      throw ArtError.corrupt(
+        job.path.string, "its content is \(written) bytes, its manifest says \(job.entry.size)")
     }
   }
 }

@@ -217,6 +217,29 @@ package enum Syscalls {
     }
   }
 
+  /// An unnamed file in `folder` (`O_TMPFILE`), to be given a name with
+  /// ``link(_:to:)`` once complete; nil where the file system cannot.
+  package static func createUnnamed(in folder: FilePath, mode: UInt32) throws -> FileDescriptor? {
+    let flag = art_o_tmpfile()
+    if flag == 0 { return nil }
+    let fd = folder.withPlatformString {
+      open($0, flag | O_WRONLY | O_CLOEXEC, mode_t(mode))
+    }
+    if fd >= 0 { return FileDescriptor(rawValue: fd) }
+    let error = Errno(rawValue: errno)
+    if error == .notSupported || error == .isDirectory || error == .invalidArgument { return nil }
+    throw ArtError.io("create a file in", folder.string, error)
+  }
+
+  /// Gives the unnamed file `fd` the name `path` (`linkat` through
+  /// `/proc/self/fd`); fails with `.fileExists` if the name is taken.
+  package static func link(_ fd: FileDescriptor, to path: FilePath) throws(Errno) {
+    let source = "/proc/self/fd/\(fd.rawValue)"
+    _ = try retryingOnInterrupt {
+      path.withPlatformString { linkat(AT_FDCWD, source, AT_FDCWD, $0, AT_SYMLINK_FOLLOW) }
+    }
+  }
+
   /// Sets an open file's length (`ftruncate(2)`).
   package static func truncate(_ fd: FileDescriptor, to size: UInt64, path: FilePath) throws {
     do {

@@ -6,4 +6,7 @@
 /// The O_DIRECT open flag, or 0 where the platform has none.
 int art_o_direct(void);
 
+/// The O_TMPFILE open flag, or 0 where the platform has none.
+int art_o_tmpfile(void);
+
 #endif
