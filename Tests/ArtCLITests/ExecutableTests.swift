@@ -140,6 +140,30 @@ struct ExecutableTests {
     }
   }
 
+  @Test func checkoutOfADamagedChunkLeavesNoFile() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try ArtProcess.run(["init"], in: folder)
+      try writeFile(.random(count: 2_000_000, seed: 4), to: folder.appending("data/big.bin"))
+      try writeFile(Array("fine\n".utf8), to: folder.appending("data/small.txt"))
+      #expect(try ArtProcess.run(["commit", "ds", "data"], in: folder).status == 0)
+      let packs = folder.appending(".art/objects/packs")
+      let name = try #require(
+        try FileManager.default.contentsOfDirectory(atPath: packs.string).first {
+          $0.hasSuffix(".pack")
+        })
+      var bytes = try readFile(packs.appending(name))
+      bytes[1_000_000] ^= 0x10  // inside some chunk of big.bin
+      try writeFile(bytes, to: packs.appending(name))
+
+      let checkout = try ArtProcess.run(["checkout", "ds", "--to", "out"], in: folder)
+      #expect(checkout.status == 2)
+      #expect(checkout.standardError.contains(name), "\(checkout.standardError)")
+      let left = try FileManager.default.contentsOfDirectory(atPath: folder.appending("out").string)
+      #expect(!left.contains("big.bin"))
+      #expect(!left.contains { $0.hasPrefix(".art-tmp") })
+    }
+  }
+
   @Test func badInputGetsClearErrors() async throws {
     try await withTemporaryDirectory { folder in
       _ = try ArtProcess.run(["init"], in: folder)

@@ -45,12 +45,14 @@ extension ArtCommand {
       let refs = try repository.refs.read()
       let version = try repository.resolve(Spec(spec), in: refs)
       let record = version.record
+      // A TTL set with 'art ttl set' takes the place of the record's.
+      let expires = try ExpiryOverrides.read(repository)[version.id] ?? record.expires
       let report = Report(
         artifact: record.artifact, version: "\(version.number)", id: version.id.hex,
         type: record.type, aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
         root: record.root.isEmpty ? "." : record.root, manifest: record.manifest.hex,
         previous: record.previous?.hex, created: Formatting.time(record.created),
-        expires: record.expires.map(Formatting.time), description: record.description,
+        expires: expires.map(Formatting.time), description: record.description,
         metadata: try Metadata.parse(Array(record.metadata.utf8), source: "the stored metadata"),
         inputs: record.inputs.map(\.hex), job: record.job, files: record.files,
         bytes: record.size, storedBytes: try storedBytes(record.manifest, repository.store))

@@ -178,7 +178,9 @@ public struct Materializer: Sendable {
     throws
   {
     var written: UInt64 = 0
-    try ContentReader.read(job.entry.id, from: store) { bytes in
+    // Chunks are checked by the whole-file hash alone: the file gets its
+    // name only after that passes.
+    try ContentReader.read(job.entry.id, from: store, wholeFileCheckOnly: true) { bytes in
       try writeAll(fd, bytes, path: name)
       written += UInt64(bytes.count)
     }

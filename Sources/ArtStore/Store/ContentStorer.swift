@@ -212,11 +212,16 @@ public enum ContentReader {
   /// Calls `body` with each verified piece of the content `id` (one blob, or
   /// each chunk in order), then checks the whole content's SHA-256.
   ///
+  /// With `wholeFileCheckOnly`, chunks are not hashed one by one: only the
+  /// whole content is, at the end, so `body` may see damaged bytes before
+  /// the error — only for callers that write into a file that gets its name
+  /// after this returns. The error then names the damaged chunk.
+  ///
   /// - Throws: ``ArtError`` with code `.notFound` or `.corruptData`; `body`
   ///   may have seen earlier pieces by then, so callers write to a temporary
   ///   file and discard it on error.
   public static func read(
-    _ id: ObjectID, from store: ObjectStore,
+    _ id: ObjectID, from store: ObjectStore, wholeFileCheckOnly: Bool = false,
     _ body: (UnsafeRawBufferPointer) throws -> Void
   ) throws {
     let (kind, bytes) = try store.read(id)
@@ -227,7 +232,7 @@ public enum ContentReader {
       let list = try ChunkList(decoding: bytes, id: id, subject: "chunk list \(id)")
       var hasher = ObjectHasher()
       for chunk in list.chunks {
-        let data = try store.read(chunk.id, as: .blob)
+        let data = try store.read(chunk.id, as: .blob, verifyingHash: !wholeFileCheckOnly)
         guard UInt64(data.count) == chunk.size else {
           throw ArtError.corrupt(
             "chunk \(chunk.id)", "it is \(data.count) bytes, its list says \(chunk.size)")
@@ -238,6 +243,10 @@ public enum ContentReader {
         }
       }
       guard hasher.finalize() == id else {
+        if wholeFileCheckOnly {
+          // Name the damaged chunk: read them again, each checked.
+          for chunk in list.chunks { _ = try store.read(chunk.id, as: .blob) }
+        }
         throw ArtError.corrupt("chunk list \(id)", "its chunks do not hash to the file's id")
       }
     case .manifest, .version:

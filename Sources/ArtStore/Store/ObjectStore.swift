@@ -101,14 +101,18 @@ public final class ObjectStore: Sendable {
   ///
   /// - Throws: ``ArtError`` with code `.notFound`, or `.corruptData` naming
   ///   the pack and the id; never returns bytes that failed a check.
-  public func read(_ id: ObjectID) throws -> (kind: ObjectKind, bytes: [UInt8]) {
+  public func read(_ id: ObjectID, verifyingHash: Bool = true) throws
+    -> (kind: ObjectKind, bytes: [UInt8])
+  {
     guard let (pack, entry) = try locate(id) else { throw missing(id) }
-    return (entry.kind, try pack.read(entry))
+    return (entry.kind, try pack.read(entry, verifyingHash: verifyingHash))
   }
 
-  /// Reads `id` and checks it has `kind`.
-  public func read(_ id: ObjectID, as kind: ObjectKind) throws -> [UInt8] {
-    let (found, bytes) = try read(id)
+  /// Reads `id` and checks it has `kind` (see ``read(_:verifyingHash:)``).
+  public func read(_ id: ObjectID, as kind: ObjectKind, verifyingHash: Bool = true) throws
+    -> [UInt8]
+  {
+    let (found, bytes) = try read(id, verifyingHash: verifyingHash)
     guard found == kind else {
       throw ArtError(
         .invalidArgument, "object \(id) is a \(found), not a \(kind)",
