@@ -93,16 +93,18 @@ echo "== art alias set dataset:v0 best; art alias ls; art show dataset:best =="
 "$art" alias ls
 "$art" show dataset:best
 echo
-echo "== upkeep: a third version, then art du; art gc --keep-last 1 --dry-run --explain =="
-python3 -c "
-import random; rng = random.Random(9)
-open('dataset/images/img_0001.jpg', 'wb').write(rng.randbytes(5000))"
-"$art" commit dataset -m "one more image"
+echo "== upkeep: two more versions, then art du; art gc --keep-last 1 --dry-run --explain =="
+for n in 1 2; do
+  python3 -c "
+import random; rng = random.Random($n)
+open('dataset/images/img_000$n.jpg', 'wb').write(rng.randbytes(5000))"
+  "$art" commit dataset -m "image $n replaced"
+done
 "$art" du dataset
 "$art" gc --keep-last 1 --dry-run --explain
-echo "== art gc --keep-last 1 --grace 0s (v0 is 'best', v1 'production': both stay) =="
-"$art" rm dataset:v1 --force
+echo "== art gc --keep-last 1 --grace 0s: v2 goes; latest, production and best stay =="
 "$art" gc --keep-last 1 --grace 0s
+"$art" log dataset
 echo "== art fsck --full =="
 "$art" fsck --full
 "$art" checkout dataset:best --to best-copy -q
