@@ -178,13 +178,13 @@ struct VersionTests {
   @Test func concurrentCommitsAllLand() async throws {
     try await withTemporaryDirectory { folder in
       _ = try art("init", in: folder)
-      for i in 0..<6 {
+      for i in 0..<10 {
         try writeFile(.text(count: 50_000, seed: UInt64(i)), to: folder.appending("d\(i)/x.csv"))
       }
-      // Six processes commit to one artifact at once (distinct roots, so
+      // Ten processes commit to one artifact at once (distinct roots, so
       // every commit makes a version).
       let results = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
-        for i in 0..<6 {
+        for i in 0..<10 {
           group.addTask { try ArtProcess.run(["commit", "shared", "d\(i)"], in: folder) }
         }
         var all: [ProcessResult] = []
@@ -193,8 +193,9 @@ struct VersionTests {
       }
       for result in results { #expect(result.status == 0, "\(result.standardError)") }
       let numbers = Set(results.compactMap { $0.lines.first?.split(separator: " ").first })
-      #expect(numbers.count == 6)
-      #expect(try art("log", "shared", in: folder).lines.count == 6)
+      #expect(numbers.count == 10)
+      #expect(try art("log", "shared", in: folder).lines.count == 10)
+      #expect(try art("fsck", in: folder).status == 0)
     }
   }
 

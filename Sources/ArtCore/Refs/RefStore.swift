@@ -117,7 +117,11 @@ public struct RefStore: Sendable {
   /// - Throws: ``ArtError`` with code `.locked` on timeout, or what `body` throws.
   public func update<R>(_ body: (inout Refs) throws -> R) throws -> R {
     try acquireLock()
-    defer { try? Syscalls.unlink(lockPath) }
+    // Once renamed over refs, the lock file is gone and another process
+    // may already hold a new one under that name: remove it only while it
+    // is still ours.
+    var released = false
+    defer { if !released { try? Syscalls.unlink(lockPath) } }
     // Read once: the same bytes become refs.prev if the refs change.
     let current = try readBytes()
     var refs = try Self.decode(current, file: path.string)
@@ -127,9 +131,9 @@ public struct RefStore: Sendable {
       let bytes = Self.encode(refs)
       try AtomicFile.write(current, to: previousPath)
       // The lock file becomes the new refs: write it whole, sync, rename.
-      let fd = try FileDescriptor.open(
-        lockPath, .writeOnly, options: [.truncate, .closeOnExec])
       do {
+        let fd = try FileDescriptor.open(
+          lockPath, .writeOnly, options: [.truncate, .closeOnExec])
         try fd.closeAfter {
           try bytes.withUnsafeBytes { _ = try fd.writeAll($0) }
           try Syscalls.sync(fd, path: lockPath)
@@ -138,6 +142,7 @@ public struct RefStore: Sendable {
         throw ArtError.io("write", lockPath.string, error)
       }
       try Syscalls.rename(lockPath, to: path)
+      released = true
       var folder = path
       folder.removeLastComponent()
       try Syscalls.syncDirectory(folder)

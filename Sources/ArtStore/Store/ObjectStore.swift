@@ -56,7 +56,9 @@ public final class ObjectStore: Sendable {
   func add(packID: ObjectID) throws {
     if packs.withLock({ $0.contains { $0.id == packID } }) { return }
     let pack = try Pack(indexPath: directory.appending(PackFormat.indexName(packID)))
-    packs.withLock { $0.append(pack) }
+    packs.withLock { packs in
+      if !packs.contains(where: { $0.id == packID }) { packs.append(pack) }
+    }
   }
 
   /// Unpublishes and deletes `packs`: each index first (which hides the
@@ -75,13 +77,38 @@ public final class ObjectStore: Sendable {
   }
 
   /// Where `id` is stored, or nil.
+  ///
+  /// On a miss, the folder is listed again once: another process may have
+  /// published a pack since this store was opened (a concurrent commit
+  /// whose version this one now reads).
   public func locate(_ id: ObjectID) throws -> (pack: Pack, entry: PackEntry)? {
+    if let found = try search(id) { return found }
+    return try refresh() ? search(id) : nil
+  }
+
+  private func search(_ id: ObjectID) throws -> (pack: Pack, entry: PackEntry)? {
     for pack in allPacks {
       if let position = pack.index.position(of: id) {
         return (pack, try pack.index.entry(at: position))
       }
     }
     return nil
+  }
+
+  /// Opens packs published since this store was opened; returns whether
+  /// there were any.
+  @discardableResult
+  public func refresh() throws -> Bool {
+    let known = Set(allPacks.map(\.id))
+    var added = false
+    for name in try directoryEntries(directory) {
+      guard let text = String(validating: name, as: UTF8.self),
+        let packID = PackFormat.packID(indexName: text), !known.contains(packID)
+      else { continue }
+      // A pack that cannot be opened now stays out; lookups report misses.
+      if (try? add(packID: packID)) != nil { added = true }
+    }
+    return added
   }
 
   /// Whether `id` is stored.
@@ -128,6 +155,9 @@ public final class ObjectStore: Sendable {
   public func resolve(_ prefix: ObjectIDPrefix) throws -> ObjectID {
     var found = Set<ObjectID>()
     for pack in allPacks { found.formUnion(pack.index.ids(matching: prefix)) }
+    if found.isEmpty, try refresh() {
+      for pack in allPacks { found.formUnion(pack.index.ids(matching: prefix)) }
+    }
     if found.count == 1, let id = found.first { return id }
     if found.isEmpty {
       throw ArtError(

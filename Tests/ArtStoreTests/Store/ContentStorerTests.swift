@@ -121,4 +121,21 @@ struct ObjectWriterTests {
       #expect(leftovers.isEmpty)
     }
   }
+
+  @Test func aStoreSeesPacksPublishedAfterItOpened() async throws {
+    try await withTemporaryDirectory { folder in
+      let packs = folder.appending("packs")
+      try Syscalls.makeDirectories(packs)
+      let early = try ObjectStore(directory: packs)
+      // Another writer (another process, in real use) publishes a pack.
+      let writer = ObjectWriter(store: try ObjectStore(directory: packs), codec: .lz4)
+      let id = try writer.write(
+        Array("late".utf8), kind: .blob, compressor: Compressor(codec: .lz4))
+      _ = try writer.finish()
+      #expect(early.allPacks.isEmpty)
+      #expect(try early.read(id, as: .blob) == Array("late".utf8))
+      #expect(try early.resolve(ObjectIDPrefix(String(id.hex.prefix(8)))) == id)
+      #expect(early.allPacks.count == 1)
+    }
+  }
 }
