@@ -127,6 +127,9 @@ struct MaintenanceTests {
       let set = try art("ttl", "set", "ck:v2", "1s", in: folder)
       #expect(set.status == 0, "\(set.standardError)")
       #expect(set.standardOutput.contains("ck:v2 expires"))
+      // --name limits gc to other artifacts: nothing of ck goes, expired or not.
+      let other = try art("gc", "--dry-run", "--name", "other*", "--grace", "0s", in: folder)
+      #expect(other.standardOutput.contains("would drop 0 versions of 3"), "\(other.standardOutput)")
       // v2 is latest: protected although expired.
       let gc = try art("gc", "--explain", "--grace", "0s", in: folder)
       #expect(gc.lines.contains { $0.hasPrefix("drop ck:v0") && $0.contains("TTL expired") })

@@ -124,11 +124,11 @@ public struct RetentionPlanner: Sendable {
     if !protected.isEmpty {
       return verdict(true, "carries protected alias \(protected.joined(separator: ", "))")
     }
+    if !selected { return verdict(true, "not selected by --name/--type") }
     let expires = expiryOverrides[version.id] ?? version.record.expires
     if let expires, expires <= now {
       return verdict(false, "TTL expired \(DurationText.text(max(1000, now - expires))) ago")
     }
-    if !selected { return verdict(true, "not selected by --name/--type") }
     if policy.isEmpty { return verdict(true, "no retention policy for its type") }
     if let last = policy.keepLast, rank < last {
       return verdict(true, "one of the newest \(last)")
