@@ -129,7 +129,8 @@ struct MaintenanceTests {
       #expect(set.standardOutput.contains("ck:v2 expires"))
       // --name limits gc to other artifacts: nothing of ck goes, expired or not.
       let other = try art("gc", "--dry-run", "--name", "other*", "--grace", "0s", in: folder)
-      #expect(other.standardOutput.contains("would drop 0 versions of 3"), "\(other.standardOutput)")
+      #expect(
+        other.standardOutput.contains("would drop 0 versions of 3"), "\(other.standardOutput)")
       // v2 is latest: protected although expired.
       let gc = try art("gc", "--explain", "--grace", "0s", in: folder)
       #expect(gc.lines.contains { $0.hasPrefix("drop ck:v0") && $0.contains("TTL expired") })
