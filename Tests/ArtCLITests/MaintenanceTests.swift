@@ -173,6 +173,40 @@ struct MaintenanceTests {
     }
   }
 
+  @Test func gcKeepsInputsOfKeptVersions() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      for i in 0..<3 {
+        try writeFile(.text(count: 5000, seed: UInt64(i)), to: folder.appending("raw/rows.csv"))
+        _ = try art("commit", "raw", "raw", "--type", "dataset", in: folder)
+      }
+      try writeFile(.text(count: 3000, seed: 9), to: folder.appending("clean/rows.csv"))
+      let clean = try art(
+        "commit", "clean", "clean", "--input", "raw:v0", "--input", "raw:v1", "--job", "preprocess",
+        in: folder)
+      #expect(clean.status == 0, "\(clean.standardError)")
+      let show = try art("show", "clean", in: folder)
+      #expect(show.standardOutput.contains("inputs:      raw:v0 "), "\(show.standardOutput)")
+      #expect(show.standardOutput.contains("job:         preprocess"))
+      let bad = try art("commit", "clean", "--input", "raw:v7", "--allow-empty", in: folder)
+      #expect(bad.status == 1)
+      #expect(bad.standardError.contains("no version 'v7' of 'raw'"), "\(bad.standardError)")
+
+      let gc = try art("gc", "--keep-last", "1", "--explain", "--grace", "0s", in: folder)
+      #expect(
+        gc.lines.contains { $0.hasPrefix("keep raw:v0 ") && $0.contains("input of kept clean:v0") })
+      #expect(
+        gc.lines.contains { $0.hasPrefix("keep raw:v1 ") && $0.contains("input of kept clean:v0") })
+      #expect(try art("log", "raw", in: folder).lines.count == 3)
+      let drop = try art("gc", "--keep-last", "1", "--drop-inputs", "--grace", "0s", in: folder)
+      #expect(
+        drop.standardOutput.contains("drop raw: v0-v1 (2 versions)"), "\(drop.standardOutput)")
+      // The record keeps the ids; show says the inputs are gone.
+      #expect(try art("show", "clean", in: folder).standardOutput.contains("(removed)"))
+      #expect(try art("fsck", "--full", in: folder).status == 0)
+    }
+  }
+
   @Test func fsckNamesDamageAndGcRefusesIt() async throws {
     try await withTemporaryDirectory { folder in
       _ = try art("init", in: folder)

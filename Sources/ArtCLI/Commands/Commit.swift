@@ -55,6 +55,12 @@ extension ArtCommand {
     @Option(help: "Time to live: the version may be dropped by gc after 30d, 12h, 1y, …")
     var ttl: String?
 
+    @Option(help: "A version this one was made from (lineage), repeatable: NAME:vN, NAME:ALIAS, …")
+    var input: [String] = []
+
+    @Option(help: "The kind of job that made this version (preprocess, train, …).")
+    var job: String = ""
+
     @Flag(help: "Make a version even if nothing changed.")
     var allowEmpty = false
 
@@ -117,6 +123,13 @@ extension ArtCommand {
       request.aliases = try alias.map { try Alias($0) }
       request.timeToLive = try ttl.map { try DurationText.milliseconds($0) }
       request.allowEmpty = allowEmpty
+      request.inputs = try input.map { try Spec($0) }
+      if job.contains(where: \.isNewline) || job.utf8.count > 200 {
+        throw ArtError(
+          .invalidArgument, "--job must be one line of at most 200 bytes",
+          hint: "name the kind of job, e.g. --job train")
+      }
+      request.job = job
       request.codec = compression
       let refs = refStore(repository, output: output)
       let finalRequest = request

@@ -68,8 +68,16 @@ extension ArtCommand {
       output.line(
         "size:        \(Formatting.count(Int(report.files), "file")), "
           + "\(Formatting.bytes(report.bytes)) (\(Formatting.bytes(report.storedBytes)) stored)")
-      if !report.inputs.isEmpty {
-        output.line("inputs:      \(report.inputs.joined(separator: ", "))")
+      if !record.inputs.isEmpty {
+        // Each input by its label where it still has one.
+        var labels: [ObjectID: String] = [:]
+        for artifact in refs.artifacts {
+          for (number, id) in refs.versions(of: artifact) { labels[id] = "\(artifact):\(number)" }
+        }
+        let shown = record.inputs.map { id in
+          labels[id].map { "\($0) \(id.prefix(12))" } ?? "\(id.prefix(12)) (removed)"
+        }
+        output.line("inputs:      \(shown.joined(separator: ", "))")
       }
       if !report.job.isEmpty { output.line("job:         \(report.job)") }
       if !report.metadata.isEmpty {

@@ -30,6 +30,11 @@ public struct CommitRequest: Sendable {
   public var additions: [FilePath] = []
   /// Absolute paths to drop from the draft (inside the base's root).
   public var removals: [FilePath] = []
+  /// Versions this one was made from (lineage); recorded by id, so moving
+  /// an alias later does not rewrite history.
+  public var inputs: [Spec] = []
+  /// The kind of job that made it (`preprocess`, `train`, …).
+  public var job = ""
 
   /// A request for `artifact`.
   public init(artifact: ArtifactName) {
@@ -128,13 +133,15 @@ public struct Committer: Sendable {
           snapshot.statistics = try writer.finish()
           return CommitResult(version: latest, created: false, snapshot: snapshot)
         }
+        let inputs = try request.inputs.map { try repository.resolve($0, in: refs).id }
         let number = refs.nextNumber(of: request.artifact)
         let created = Syscalls.currentTimeMilliseconds()
         let record = VersionRecord(
           artifact: request.artifact.text, type: type, number: number.value, root: rootText,
           manifest: snapshot.manifestID, files: UInt64(snapshot.files), size: snapshot.bytes,
           previous: latest?.id, description: request.description,
-          metadata: Metadata.canonical(request.metadata), created: created,
+          metadata: Metadata.canonical(request.metadata), created: created, inputs: inputs,
+          job: request.job,
           expires: request.timeToLive.map { created + $0 })
         let id = try writer.write(record.encoded(), kind: .version, compressor: compressor)
         snapshot.statistics = try writer.finish()
