@@ -207,6 +207,52 @@ struct MaintenanceTests {
     }
   }
 
+  @Test func lineageGoesUpAndDown() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      func commit(_ name: String, _ extra: [String]) throws {
+        try writeFile(Array("\(name)\n".utf8), to: folder.appending("\(name)/part"))
+        let result = try ArtProcess.run(["commit", name, name, "-q"] + extra, in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+      }
+      try commit("raw", [])
+      try commit("clean", ["--input", "raw", "--job", "preprocess"])
+      try commit("split", ["--input", "clean:latest", "--job", "split"])
+      try commit("model", ["--input", "split:v0", "--input", "raw:v0", "--job", "train"])
+
+      let up = try art("lineage", "model", in: folder)
+      #expect(up.lines.first?.hasPrefix("model:v0 ") == true)
+      #expect(up.lines.first?.hasSuffix("[train]") == true)
+      #expect(
+        Array(up.lines.dropFirst()) == [
+          "  ← split:v0 [split]", "    ← clean:v0 [preprocess]", "      ← raw:v0", "  ← raw:v0",
+        ], "\(up.standardOutput)")
+      let down = try art("lineage", "raw:v0", "--downstream", "--depth", "1", in: folder)
+      #expect(
+        Array(down.lines.dropFirst()) == ["  → clean:v0 [preprocess]", "  → model:v0 [train]"])
+      let json = try art("lineage", "clean", "--format", "json", in: folder)
+      let graph =
+        try JSONSerialization.jsonObject(with: Data(json.standardOutputBytes)) as? [String: Any]
+      let edges = (graph?["edges"] as? [[String: String]] ?? []).map {
+        "\($0["from"] ?? "")>\($0["to"] ?? "")"
+      }
+      #expect(Set(edges) == ["raw:v0>clean:v0", "clean:v0>split:v0", "split:v0>model:v0"])
+      let dot = try art("lineage", "model", "--format", "dot", in: folder)
+      #expect(dot.standardOutput.hasPrefix("digraph lineage {"))
+      #expect(dot.standardOutput.contains("\"split:v0\" -> \"model:v0\" [label=\"train\"];"))
+      if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") {
+        let rendered = try ArtProcess.runTool(
+          "/usr/bin/dot", ["-Tsvg"], in: folder, input: dot.standardOutputBytes)
+        #expect(rendered.status == 0, "\(rendered.standardError)")
+      }
+      #expect(
+        try art("show", "raw", in: folder).standardOutput.contains(
+          "made into:   clean:v0, model:v0"))
+      #expect(try art("lineage", "raw", "--upstream", "--downstream", in: folder).status == 64)
+      #expect(try art("lineage", "nope", in: folder).status == 1)
+    }
+  }
+
   @Test func fsckNamesDamageAndGcRefusesIt() async throws {
     try await withTemporaryDirectory { folder in
       _ = try art("init", in: folder)

@@ -34,6 +34,8 @@ extension ArtCommand {
       var description: String
       var metadata: [String: JSONValue]
       var inputs: [String]
+      /// `name:vN` of the versions made from this one (their `--input`).
+      var madeInto: [String]
       var job: String
       var files: UInt64
       var bytes: UInt64
@@ -54,7 +56,10 @@ extension ArtCommand {
         previous: record.previous?.hex, created: Formatting.time(record.created),
         expires: expires.map(Formatting.time), description: record.description,
         metadata: try Metadata.parse(Array(record.metadata.utf8), source: "the stored metadata"),
-        inputs: record.inputs.map(\.hex), job: record.job, files: record.files,
+        inputs: record.inputs.map(\.hex),
+        madeInto: try Lineage(repository: repository, refs: refs).made(from: version.id).map(
+          \.label),
+        job: record.job, files: record.files,
         bytes: record.size, storedBytes: try storedBytes(record.manifest, repository.store))
       if json { return output.line(Formatting.json(report)) }
       output.line("\(version.label) \(version.id.hex)")
@@ -80,6 +85,9 @@ extension ArtCommand {
         output.line("inputs:      \(shown.joined(separator: ", "))")
       }
       if !report.job.isEmpty { output.line("job:         \(report.job)") }
+      if !report.madeInto.isEmpty {
+        output.line("made into:   \(report.madeInto.joined(separator: ", "))")
+      }
       if !report.metadata.isEmpty {
         output.line("metadata:")
         for (key, value) in report.metadata.sorted(by: { $0.key < $1.key }) {

@@ -1,0 +1,83 @@
+public import ArtStore
+
+/// The graph of versions and the versions they were made from
+/// (`commit --input`), for `art lineage` and `art show`.
+///
+/// Built from every live version's record, read once: thousands of
+/// versions load in well under a second.
+public struct Lineage: Sendable {
+  /// One edge: `to` was made from `from` by a job of kind `job`.
+  public struct Edge: Sendable, Hashable {
+    /// The input version.
+    public var from: ObjectID
+    /// The version made from it.
+    public var to: ObjectID
+    /// The job recorded on `to`.
+    public var job: String
+  }
+
+  /// Live versions by id.
+  public private(set) var versions: [ObjectID: ResolvedVersion] = [:]
+  private var madeFrom: [ObjectID: [ObjectID]] = [:]
+
+  /// Loads every live version of the repository.
+  ///
+  /// - Throws: ``ArtError`` when a record cannot be read.
+  public init(repository: Repository, refs: Refs) throws {
+    for artifact in refs.artifacts {
+      for (_, id) in refs.versions(of: artifact) {
+        let version = try repository.loadVersion(id, artifact: artifact)
+        versions[id] = version
+        for input in version.record.inputs { madeFrom[input, default: []].append(id) }
+      }
+    }
+    // Children in name and number order, so output is stable.
+    let versions = self.versions
+    for key in madeFrom.keys {
+      madeFrom[key]?.sort { a, b in
+        let (x, y) = (versions[a], versions[b])
+        if x?.artifact != y?.artifact { return (x?.artifact.text ?? "") < (y?.artifact.text ?? "") }
+        return (x?.record.number ?? 0) < (y?.record.number ?? 0)
+      }
+    }
+  }
+
+  /// Versions made directly from `id`.
+  public func made(from id: ObjectID) -> [ResolvedVersion] {
+    (madeFrom[id] ?? []).compactMap { versions[$0] }
+  }
+
+  /// The edges reachable from `start` going up (towards inputs) or down
+  /// (towards versions made from it), at most `depth` steps.
+  public func edges(from start: ObjectID, upstream: Bool, depth: Int) -> [Edge] {
+    var edges: [Edge] = []
+    var seen: Set<ObjectID> = [start]
+    var frontier = [start]
+    var level = 0
+    while !frontier.isEmpty, level < depth {
+      var next: [ObjectID] = []
+      for id in frontier {
+        if upstream {
+          // An input that was removed since still shows, by id.
+          for input in versions[id]?.record.inputs ?? [] {
+            edges.append(Edge(from: input, to: id, job: versions[id]?.record.job ?? ""))
+            if seen.insert(input).inserted { next.append(input) }
+          }
+        } else {
+          for child in madeFrom[id] ?? [] {
+            edges.append(Edge(from: id, to: child, job: versions[child]?.record.job ?? ""))
+            if seen.insert(child).inserted { next.append(child) }
+          }
+        }
+      }
+      frontier = next
+      level += 1
+    }
+    return edges
+  }
+
+  /// `name:vN` of `id`, or its id prefix marked removed.
+  public func label(_ id: ObjectID) -> String {
+    versions[id]?.label ?? "\(id.prefix(12)) (removed)"
+  }
+}
