@@ -331,6 +331,30 @@ struct MaintenanceTests {
     }
   }
 
+  @Test func smallPacksAreMergedAfterCommits() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      let config = folder.appending(".art/config")
+      try writeFile(try readFile(config) + Array("[pack]\n\tautoMerge = 4\n".utf8), to: config)
+      var notes: [String] = []
+      for i in 0..<6 {
+        try writeFile(Array("version \(i)\n".utf8), to: folder.appending("data/x.csv"))
+        let commit = try art("commit", "ds", "data", in: folder)
+        #expect(commit.status == 0, "\(commit.standardError)")
+        notes.append(commit.standardError)
+      }
+      #expect(notes[3].contains("merged 4 small packs into 1"), "\(notes)")
+      // 1 merged pack + 2 packs from the last two commits, each a pack + index.
+      #expect(try packFiles(folder).count == 6)
+      #expect(try art("fsck", "--full", in: folder).status == 0)
+      for i in 0..<6 {
+        let out = try art("checkout", "ds:v\(i)", "--to", "out\(i)", "-q", in: folder)
+        #expect(out.status == 0)
+        #expect(try readFile(folder.appending("out\(i)/x.csv")) == Array("version \(i)\n".utf8))
+      }
+    }
+  }
+
   @Test func duSplitsUniqueAndShared() async throws {
     try await withTemporaryDirectory { folder in
       _ = try art("init", in: folder)

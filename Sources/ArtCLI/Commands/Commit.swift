@@ -139,6 +139,7 @@ extension ArtCommand {
           .commit(finalRequest)
       }
       let stats = result.snapshot.statistics
+      if result.created { await mergeSmallPacks(repository, output: output) }
       if json {
         output.line(
           Formatting.json(
@@ -161,6 +162,32 @@ extension ArtCommand {
           + "\(Formatting.bytes(result.snapshot.bytes)); "
           + "\(Formatting.bytes(stats.storedBytesWritten)) newly stored, "
           + "\(Formatting.bytes(stats.bytesDeduplicated)) deduplicated")
+    }
+
+    /// Merges small packs, like git's auto gc.
+    ///
+    /// Once small commits have left `pack.autoMerge` packs under 16 MiB,
+    /// merges them into one — if no other command is running (the lock is
+    /// taken without waiting; otherwise a later commit does it). Failure is reported and harmless: the commit is done.
+    private func mergeSmallPacks(_ repository: Repository, output: Output) async {
+      let limit = repository.configuration.autoMergePacks
+      let small: UInt64 = 16 << 20
+      let smallPacks = repository.store.allPacks.count(where: { $0.index.packSize < small })
+      guard limit > 0, smallPacks >= limit,
+        repository.lock?.tryUpgrade(command: "art commit (merging packs)") == true
+      else { return }
+      do {
+        var repacker = Repacker(
+          repository: repository, codec: nil,
+          maximumPackSize: repository.configuration.maximumPackSize)
+        repacker.onlyPacksSmallerThan = small
+        let report = try await repacker.run()
+        output.note(
+          "art: merged \(report.packsBefore) small packs into \(report.packsAfter) "
+            + "(pack.autoMerge = \(limit) in .art/config)")
+      } catch {
+        output.note("art: could not merge small packs: \(error); 'art repack' does it by hand")
+      }
     }
   }
 }

@@ -3,9 +3,9 @@ import SystemPackage
 
 /// What `art repack` did.
 public struct RepackReport: Sendable {
-  /// Packs before.
+  /// Packs merged.
   public var packsBefore = 0
-  /// Packs after.
+  /// Packs they became.
   public var packsAfter = 0
   /// Objects copied (each once, duplicates across packs merged).
   public var objects = 0
@@ -30,6 +30,8 @@ public struct Repacker: Sendable {
   public var codec: Codec?
   /// Size at which a new pack is started.
   public var maximumPackSize: UInt64
+  /// Only packs smaller than this are merged (nil: all).
+  public var onlyPacksSmallerThan: UInt64? = nil
 
   /// A repacker for `repository`.
   public init(repository: Repository, codec: Codec?, maximumPackSize: UInt64) {
@@ -42,7 +44,9 @@ public struct Repacker: Sendable {
   /// change was asked for.
   public func run() async throws -> RepackReport {
     let store = repository.store
-    let old = store.allPacks
+    let old = store.allPacks.filter { pack in
+      onlyPacksSmallerThan.map { pack.index.packSize < $0 } ?? true
+    }
     var report = RepackReport()
     report.packsBefore = old.count
     report.bytesBefore = old.reduce(0) { $0 + $1.index.packSize }
@@ -83,12 +87,13 @@ public struct Repacker: Sendable {
       report.objects = statistics.objectsWritten
       let fresh = Set(statistics.packs)
       try store.delete(old.filter { !fresh.contains($0.id) })
+      let written = store.allPacks.filter { fresh.contains($0.id) }
+      report.packsAfter = written.count
+      report.bytesAfter = written.reduce(0) { $0 + $1.index.packSize }
     } catch {
       writer.abandon()
       throw error
     }
-    report.packsAfter = store.allPacks.count
-    report.bytesAfter = store.allPacks.reduce(0) { $0 + $1.index.packSize }
     return report
   }
 }

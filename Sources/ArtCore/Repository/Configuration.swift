@@ -30,6 +30,8 @@ public struct Configuration: Sendable, Equatable {
   public var maximumPackSize: UInt64 = 1 << 30
   /// Aliases whose versions `art rm` (and gc) keep unless forced.
   public var protectedAliases = ["production", "best"]
+  /// A command that leaves this many packs under 16 MiB merges them (0: never).
+  public var autoMergePacks = 50
   /// Retention policy, grace period and repack threshold for `art gc`.
   public var gc = GCSettings()
 
@@ -102,6 +104,12 @@ public struct Configuration: Sendable, Equatable {
         throw Self.malformed(file, line, "'\(name)' in aliases.protected is not a valid alias")
       }
       protectedAliases = names
+    }
+    if let (value, line) = values["pack.autoMerge"] {
+      guard let count = Int(value), count >= 0 else {
+        throw Self.malformed(file, line, "pack.autoMerge must be a whole number, not '\(value)'")
+      }
+      autoMergePacks = count
     }
     gc = try Self.gcSettings(values, file: file)
   }

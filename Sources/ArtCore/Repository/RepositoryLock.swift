@@ -73,6 +73,20 @@ public final class RepositoryLock: Sendable {
     try? descriptor.close()
   }
 
+  /// Tries, without waiting, to turn a shared hold into an exclusive one.
+  ///
+  /// For upkeep at the end of a command. On failure the shared hold may
+  /// be gone too (`flock` conversion is not atomic), so call this only when
+  /// the command's own work is done.
+  public func tryUpgrade(command: String) -> Bool {
+    guard (try? Syscalls.tryLock(descriptor, exclusive: true, path: FilePath("lock"))) == true
+    else { return false }
+    let text = Array("\(command) pid \(Syscalls.processID)\n".utf8)
+    try? Syscalls.truncate(descriptor, to: 0, path: FilePath("lock"))
+    _ = try? text.withUnsafeBytes { try descriptor.writeAll(toAbsoluteOffset: 0, $0) }
+    return true
+  }
+
   /// Who holds the lock exclusively, as written in the file, if that
   /// process is still running.
   private static func holder(_ path: FilePath) -> String? {
