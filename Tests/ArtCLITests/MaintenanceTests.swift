@@ -386,7 +386,20 @@ struct MaintenanceTests {
       // A big commit (seconds in a debug build) and a gc started during it.
       try writeFile(.random(count: 60_000_000, seed: 5), to: folder.appending("data/big.bin"))
       let commit = try ArtProcess.start(["commit", "ds", "-m", "big"], in: folder)
-      try await Task.sleep(for: .milliseconds(150))
+      // Wait until the commit holds the repository lock (a FLOCK on the
+      // inode of .art/lock in /proc/locks), however slow the machine.
+      let inode =
+        try FileManager.default.attributesOfItem(
+          atPath: folder.appending(".art/lock").string)[.systemFileNumber] as? Int ?? -1
+      for _ in 0..<400 where commit.isRunning {
+        let locks = (try? String(contentsOfFile: "/proc/locks", encoding: .utf8)) ?? ""
+        if locks.split(separator: "\n").contains(where: {
+          $0.contains("FLOCK") && $0.contains(":\(inode) ")
+        }) {
+          break
+        }
+        try await Task.sleep(for: .milliseconds(25))
+      }
       let busy = try art("gc", "--grace", "0s", "--lock-timeout", "0", in: folder)
       if commit.isRunning {
         #expect(busy.status == 1, "\(busy.standardError)")
