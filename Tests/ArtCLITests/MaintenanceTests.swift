@@ -110,6 +110,10 @@ struct MaintenanceTests {
       #expect(gc.standardOutput.contains("younger than the grace period"))
       #expect(try packFiles(folder) == before)
       #expect(try art("log", "ds", in: folder).lines.count == 2)
+      // What ds:v0 alone held is dangling until its pack ages past the grace.
+      let fsck = try art("fsck", "-v", in: folder)
+      #expect(fsck.status == 0)
+      #expect(fsck.lines.contains { $0.hasPrefix("dangling version ") && $0.contains(" in pack-") })
     }
   }
 

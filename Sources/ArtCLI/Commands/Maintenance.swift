@@ -178,12 +178,23 @@ extension ArtCommand {
     @Flag(help: "Also verify every pack and every object's bytes.")
     var full = false
 
+    @Flag(name: .shortAndLong, help: "List dangling objects one by one.")
+    var verbose = false
+
     @Flag(help: "Print as JSON.")
     var json = false
+
+    struct Dangling: Encodable {
+      var id: String
+      var kind: String
+      var pack: String
+    }
 
     struct Summary: Encodable {
       var clean: Bool
       var errors: [String]
+      /// At most 10,000; `danglingObjects` counts them all.
+      var dangling: [Dangling]
       var versions: Int
       var reachableObjects: Int
       var packs: Int
@@ -199,12 +210,20 @@ extension ArtCommand {
         output.line(
           Formatting.json(
             Summary(
-              clean: report.isClean, errors: report.errors, versions: report.versions,
+              clean: report.isClean, errors: report.errors,
+              dangling: report.dangling.map {
+                Dangling(id: $0.id.hex, kind: "\($0.kind)", pack: $0.pack)
+              }, versions: report.versions,
               reachableObjects: report.reachableObjects, packs: report.packs,
               objectsVerified: report.objectsVerified, danglingObjects: report.danglingObjects,
               danglingBytes: report.danglingBytes)))
       } else {
         for error in report.errors { output.line("error: \(error)") }
+        if verbose {
+          for item in report.dangling {
+            output.line("dangling \(item.kind) \(item.id) in \(item.pack)")
+          }
+        }
         var summary =
           "\(Formatting.count(report.versions, "version")), "
           + "\(Formatting.count(report.reachableObjects, "reachable object")), "

@@ -18,6 +18,10 @@ public struct FsckReport: Sendable {
   public var danglingObjects = 0
   /// Their stored bytes.
   public var danglingBytes: UInt64 = 0
+  /// The first ``danglingListLimit`` of them, with their kind and pack file.
+  public var dangling: [(id: ObjectID, kind: ObjectKind, pack: String)] = []
+  /// How many dangling objects are listed at most.
+  public static let danglingListLimit = 10_000
 
   /// Whether nothing is wrong.
   public var isClean: Bool { errors.isEmpty }
@@ -95,6 +99,9 @@ public struct Fsck: Sendable {
         if countDangling, !reach.live.contains(entry.id) {
           report.danglingObjects += 1
           report.danglingBytes += entry.storedLength
+          if report.dangling.count < FsckReport.danglingListLimit {
+            report.dangling.append((entry.id, entry.kind, pack.path.lastComponent?.string ?? ""))
+          }
         }
       }
     }
