@@ -169,6 +169,17 @@ public struct RefStore: Sendable {
           try Syscalls.unlink(lockPath)
           continue
         }
+        // A holder writes its pid right after creating the file; one with
+        // none for this long was left by a process killed in between.
+        if holder == nil, let status = try Syscalls.linkStatus(lockPath),
+          Syscalls.currentTimeMilliseconds() - status.modificationNanoseconds / 1_000_000
+            > Self.unnamedLockAge
+        {
+          report(
+            "art: removed a stale lock '\(lockPath)' with no process id, left by a killed process")
+          try Syscalls.unlink(lockPath)
+          continue
+        }
         if ContinuousClock.now >= deadline {
           throw ArtError(
             .locked,
@@ -186,6 +197,9 @@ public struct RefStore: Sendable {
       }
     }
   }
+
+  /// Milliseconds after which a lock file without a pid counts as stale.
+  static let unnamedLockAge: Int64 = 10_000
 
   private func lockHolder() -> Int32? {
     guard let bytes = try? AtomicFile.read(lockPath, limit: 100),

@@ -221,7 +221,8 @@ package enum Syscalls {
   /// ``link(_:to:)`` once complete; nil where the file system cannot.
   package static func createUnnamed(in folder: FilePath, mode: UInt32) throws -> FileDescriptor? {
     let flag = art_o_tmpfile()
-    if flag == 0 { return nil }
+    // Naming it later goes through /proc/self/fd; without /proc, no unnamed files.
+    if flag == 0 || !procSelfFD { return nil }
     let fd = folder.withPlatformString {
       open($0, flag | O_WRONLY | O_CLOEXEC, mode_t(mode))
     }
@@ -230,6 +231,8 @@ package enum Syscalls {
     if error == .notSupported || error == .isDirectory || error == .invalidArgument { return nil }
     throw ArtError.io("create a file in", folder.string, error)
   }
+
+  private static let procSelfFD = isDirectory(FilePath("/proc/self/fd"))
 
   /// Gives the unnamed file `fd` the name `path` (`linkat` through
   /// `/proc/self/fd`); fails with `.fileExists` if the name is taken.
