@@ -16,11 +16,10 @@ public enum WorkingTree {
     _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters,
     statCache: StatCache? = nil
   ) async throws -> [String: TreeEntry] {
-    var list: [(String, FilePath, UInt32)] = []
-    var result: [String: TreeEntry] = [:]
-    try scan(
-      root, prefix: "", topLevel: topLevel, statCache: statCache, toHash: &list, result: &result)
-    let toHash = list
+    let scanned = try await scan(root, prefix: "", topLevel: topLevel, statCache: statCache)
+    var result = [String: TreeEntry](minimumCapacity: scanned.known.count + scanned.toHash.count)
+    for (path, entry) in scanned.known { result[path] = entry }
+    let toHash = scanned.toHash
     let hashed = try await forEachConcurrently(
       count: toHash.count, makeState: { [(String, TreeEntry)]() },
       { state, index in
@@ -38,11 +37,20 @@ public enum WorkingTree {
     return result
   }
 
+  /// What a scan found: entries known without reading (stat cache,
+  /// symlinks, empty folders) and files to hash.
+  private struct Scanned: Sendable {
+    var known: [(String, TreeEntry)] = []
+    var toHash: [(String, FilePath, UInt32)] = []
+  }
+
+  /// Lists `folder` and, concurrently, its subfolders.
   private static func scan(
-    _ folder: FilePath, prefix: String, topLevel: Set<String>?, statCache: StatCache?,
-    toHash: inout [(String, FilePath, UInt32)], result: inout [String: TreeEntry]
-  ) throws {
+    _ folder: FilePath, prefix: String, topLevel: Set<String>?, statCache: StatCache?
+  ) async throws -> Scanned {
+    var scanned = Scanned()
     var kept = 0
+    var subfolders: [(FilePath, String)] = []
     let known = statCache?.folder(folder)
     for (name, status) in try directoryEntriesWithStatus(folder) {
       guard ManifestEntry.problem(withName: name) == nil, let component = pathComponent(name)
@@ -53,32 +61,56 @@ public enum WorkingTree {
       switch status.kind {
       case .regular:
         if let content = known?[text]?.content(ifUnchanged: status) {
-          result[prefix + text] = TreeEntry(
-            kind: content.isChunked ? .chunked : .file, id: content.id, size: content.size,
-            mode: status.permissions)
+          scanned.known.append(
+            (
+              prefix + text,
+              TreeEntry(
+                kind: content.isChunked ? .chunked : .file, id: content.id, size: content.size,
+                mode: status.permissions)
+            ))
         } else {
-          toHash.append((prefix + text, path, status.permissions))
+          scanned.toHash.append((prefix + text, path, status.permissions))
         }
         kept += 1
       case .symlink:
         let target = try Syscalls.readLink(path)
-        result[prefix + text] = TreeEntry(
-          kind: .symlink, id: ObjectHasher.id(of: target), size: UInt64(target.count),
-          mode: status.permissions)
+        scanned.known.append(
+          (
+            prefix + text,
+            TreeEntry(
+              kind: .symlink, id: ObjectHasher.id(of: target), size: UInt64(target.count),
+              mode: status.permissions)
+          ))
         kept += 1
       case .directory:
         if text == Repository.directoryName { continue }
-        try scan(
-          path, prefix: prefix + text + "/", topLevel: nil, statCache: statCache, toHash: &toHash,
-          result: &result)
+        subfolders.append((path, prefix + text + "/"))
         kept += 1
       case .special:
         continue
       }
     }
     if kept == 0, !prefix.isEmpty {
-      result[String(prefix.dropLast())] = TreeEntry(
-        kind: .folder, id: Manifest.emptyID, size: 0, mode: 0o755)
+      scanned.known.append(
+        (
+          String(prefix.dropLast()),
+          TreeEntry(kind: .folder, id: Manifest.emptyID, size: 0, mode: 0o755)
+        ))
     }
+    let parts = try await withThrowingTaskGroup(of: Scanned.self) { group in
+      for (path, subPrefix) in subfolders {
+        group.addTask {
+          try await scan(path, prefix: subPrefix, topLevel: nil, statCache: statCache)
+        }
+      }
+      var parts: [Scanned] = []
+      for try await part in group { parts.append(part) }
+      return parts
+    }
+    for part in parts {
+      scanned.known += part.known
+      scanned.toHash += part.toHash
+    }
+    return scanned
   }
 }
