@@ -152,4 +152,44 @@ struct CrashTests {
       }
     }
   }
+
+  /// `kill -9` during an in-place checkout: every file on disk is whole —
+  /// one version's or the other's, never a mix — and running the checkout
+  /// again finishes the job; a temporary file the kill may leave is not
+  /// data to commit or diff.
+  @Test func killDuringCheckoutLeavesNoPartialFile() async throws {
+    try await withTemporaryDirectory { folder in
+      func art(_ arguments: [String]) throws -> ProcessResult {
+        try ArtProcess.run(arguments, in: folder)
+      }
+      #expect(try art(["init"]).status == 0)
+      let versions: [[UInt8]] = [
+        .random(count: 30_000_000, seed: 1), .random(count: 30_000_000, seed: 2),
+      ]
+      for (index, content) in versions.enumerated() {
+        try writeFile(content, to: folder.appending("data/big.bin"))
+        try writeFile(Array("small \(index)\n".utf8), to: folder.appending("data/small.txt"))
+        #expect(try art(["commit", "ds", "data", "-q"]).status == 0)
+      }
+      let seed = UInt64.random(in: 0...UInt64.max)
+      print("CrashTests checkout seed \(seed)")
+      var generator = SplitMix64(seed: seed)
+      for round in 0..<10 {
+        let target = round % 2  // alternate v0 and v1
+        let process = try ArtProcess.start(["checkout", "ds:v\(target)", "--force"], in: folder)
+        let delay = Int(generator.next() % 400)
+        try await Task.sleep(for: .milliseconds(delay))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let context = "seed \(seed) round \(round), killed after \(delay) ms"
+        let big = try readFile(folder.appending("data/big.bin"))
+        #expect(big == versions[0] || big == versions[1], "\(context): big.bin is partial")
+        let again = try art(["checkout", "ds:v\(target)", "--force", "-q"])
+        #expect(again.status == 0, "\(context): \(again.standardError)")
+        #expect(try readFile(folder.appending("data/big.bin")) == versions[target], "\(context)")
+        let diff = try art(["diff", "ds:v\(target)", "--stat"])
+        #expect(diff.standardOutput.contains("0 added, 0 removed, 0 modified"), "\(context)")
+      }
+    }
+  }
 }

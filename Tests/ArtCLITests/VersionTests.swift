@@ -228,6 +228,24 @@ struct VersionTests {
     }
   }
 
+  @Test func leftoversOfAKilledCheckoutAreNotData() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try art("init", in: folder)
+      try makeDataset(folder)
+      #expect(try art("commit", "ds", "data", in: folder).status == 0)
+      // What a checkout killed between link and rename leaves (pid gone).
+      try writeFile(Array("half\n".utf8), to: folder.appending("data/t1/.art-tmp-999999-7"))
+      // A name that only looks similar is data.
+      try writeFile(Array("mine\n".utf8), to: folder.appending("data/t1/.art-tmp-notes"))
+      let status = try art("status", "ds", in: folder)
+      #expect(status.standardOutput.contains("1 change"), "\(status.standardOutput)")
+      #expect(status.standardOutput.contains(".art-tmp-notes"))
+      #expect(try art("commit", "ds", in: folder).status == 0)
+      let files = try art("diff", "ds:v0", "ds:v1", "--name-status", in: folder)
+      #expect(files.lines == ["A\tt1/.art-tmp-notes"], "\(files.standardOutput)")
+    }
+  }
+
   @Test func checkoutToRestoresModesAndLinks() async throws {
     try await withTemporaryDirectory { folder in
       _ = try art("init", in: folder)

@@ -167,6 +167,20 @@ public struct Materializer: Sendable {
     }
   }
 
+  /// Whether `name` is a temporary file a checkout left when it was killed
+  /// (`.art-tmp-<pid>-<n>` of a process that is gone): not data, so commit
+  /// and status pass over it.
+  static func isLeftover(_ name: [UInt8]) -> Bool {
+    let prefix = Array(".art-tmp-".utf8)
+    guard name.count > prefix.count, name.starts(with: prefix) else { return false }
+    let parts = name[prefix.count...].split(separator: UInt8(ascii: "-"))
+    guard parts.count == 2,
+      parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 >= 48 && $0 <= 57 } }),
+      let pid = Int32(String(decoding: parts[0], as: UTF8.self))
+    else { return false }
+    return !Syscalls.processExists(pid)
+  }
+
   /// `.art-tmp-<pid>-<n>` in `folder`.
   private static func temporaryName(in folder: FilePath) -> FilePath {
     let number = temporaryCounter.add(1, ordering: .relaxed).newValue

@@ -164,6 +164,7 @@ public struct Snapshotter: Sendable {
       }
       switch status.kind {
       case .regular:
+        if Materializer.isLeftover(name) { continue }
         files += 1
         var cached = known?[text]?.content(ifUnchanged: status)
         if let content = cached, !writer.contains(content.id) { cached = nil }

@@ -60,6 +60,7 @@ public enum WorkingTree {
       let path = folder.appending(component)
       switch status.kind {
       case .regular:
+        if Materializer.isLeftover(name) { continue }
         if let content = known?[text]?.content(ifUnchanged: status) {
           scanned.known.append(
             (
