@@ -24,6 +24,9 @@ public struct ArtCommand: AsyncParsableCommand {
           Remove.self, RevParse.self, LineageCommand.self,
         ]),
       CommandGroup(
+        name: "Versions built by many workers",
+        subcommands: [Upsert.self, Finish.self, Drafts.self]),
+      CommandGroup(
         name: "Keeping the repository in shape",
         subcommands: [GC.self, Fsck.self, Repack.self, Du.self, TTL.self]),
       CommandGroup(

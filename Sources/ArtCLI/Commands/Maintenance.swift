@@ -105,6 +105,7 @@ extension ArtCommand {
           ?? settings.grace,
         repackThreshold: settings.repackThreshold)
       collector.force = force
+      collector.draftExpiry = settings.draftExpiry
       let report = try await collector.run(dryRun: dryRun)
       let lines = report.verdicts.map {
         Line(version: $0.version.label, id: $0.version.id.hex, keep: $0.keep, reason: $0.reason)

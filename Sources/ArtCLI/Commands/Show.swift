@@ -85,6 +85,9 @@ extension ArtCommand {
         output.line("inputs:      \(shown.joined(separator: ", "))")
       }
       if !report.job.isEmpty { output.line("job:         \(report.job)") }
+      if !record.distributedID.isEmpty {
+        output.line("distributed: \(record.distributedID) (art finish)")
+      }
       if !report.madeInto.isEmpty {
         output.line("made into:   \(report.madeInto.joined(separator: ", "))")
       }

@@ -21,6 +21,10 @@ public struct GCReport: Sendable {
   public var temporaryFilesRemoved = 0
   /// Objects still referenced.
   public var liveObjects = 0
+  /// Open distributed drafts whose data was kept.
+  public var draftsKept = 0
+  /// Drafts past `gc.draftExpiry`, dropped (or, dry run, to drop).
+  public var draftsExpired = 0
 
   /// Versions dropped.
   public var dropped: [VersionVerdict] { verdicts.filter { !$0.keep } }
@@ -47,6 +51,8 @@ public struct GarbageCollector: Sendable {
   public var grace: Int64
   /// A pack whose dead bytes exceed this fraction is rewritten.
   public var repackThreshold: Double
+  /// Drafts with no new part for this long are dropped.
+  public var draftExpiry: Int64 = 7 * 86_400_000
   /// Go on even when live objects are missing or damaged.
   public var force = false
 
@@ -97,6 +103,21 @@ public struct GarbageCollector: Sendable {
     for verdict in report.verdicts where verdict.keep {
       reach.mark(version: verdict.version.id, label: verdict.version.label)
     }
+    // Open distributed drafts keep their data until finished or expired.
+    var expiredDrafts: [(ArtifactName, String)] = []
+    for draft in try DistributedDraft.pending(repository, refs) {
+      let newest = draft.parts.map(\.created).max() ?? 0
+      if Syscalls.currentTimeMilliseconds() - newest > draftExpiry {
+        expiredDrafts.append((draft.artifact, draft.id))
+        continue
+      }
+      for part in draft.parts {
+        reach.mark(
+          tree: part.manifest, label: "draft \(draft.artifact) \(draft.id) (\(part.worker))")
+      }
+      report.draftsKept += 1
+    }
+    report.draftsExpired = expiredDrafts.count
     if !force, let problem = reach.problems.first {
       throw ArtError(
         .corruptData,
@@ -184,6 +205,9 @@ public struct GarbageCollector: Sendable {
         }
       }
     }
+    // Expired drafts go before any pack does, so no part is ever left
+    // pointing at deleted data.
+    for (artifact, id) in expiredDrafts { DistributedDraft.remove(repository, artifact, id) }
     // 3. Delete what is no longer needed.
     try store.delete(doomed + rewrite.map(\.pack))
     report.temporaryFilesRemoved = try removeLeftovers(now: now)

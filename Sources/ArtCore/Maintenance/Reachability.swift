@@ -51,6 +51,11 @@ public struct Reachability: Sendable {
     return record
   }
 
+  /// Marks the tree of manifest `id` (a draft part's), labelled `label`.
+  public mutating func mark(tree id: ObjectID, label: String) {
+    markManifest(id, path: label + " /")
+  }
+
   private mutating func markManifest(_ id: ObjectID, path: String) {
     guard !live.contains(id), present(id, kind: .manifest, referencedBy: path) else { return }
     let manifest: Manifest

@@ -30,6 +30,9 @@ public struct GCSettings: Sendable, Equatable {
   public var grace: Int64 = 3_600_000
   /// A pack whose dead bytes exceed this fraction is rewritten.
   public var repackThreshold = 0.5
+  /// A distributed draft with no new part for this long (milliseconds) is
+  /// dropped by gc; until then its data is kept.
+  public var draftExpiry: Int64 = 7 * 86_400_000
 
   /// The defaults: keep everything, 1 hour grace, rewrite packs over half dead.
   public init() {}

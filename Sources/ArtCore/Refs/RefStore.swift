@@ -153,6 +153,7 @@ public struct RefStore: Sendable {
   private func acquireLock() throws {
     let deadline = ContinuousClock.now + lockTimeout
     var reportedWait = false
+    let start = ContinuousClock.now
     while true {
       do {
         let fd = try FileDescriptor.open(
@@ -186,7 +187,8 @@ public struct RefStore: Sendable {
             "the repository is locked by process \(holder.map(String.init) ?? "?") ('\(lockPath)')",
             hint: "wait for it to finish; if no art process is running, delete that file")
         }
-        if !reportedWait {
+        // Short waits are normal with concurrent writers: say so after 1 s.
+        if !reportedWait, ContinuousClock.now - start > .seconds(1) {
           report(
             "art: waiting for process \(holder.map(String.init) ?? "?") to release '\(lockPath)'")
           reportedWait = true

@@ -155,6 +155,13 @@ public struct Configuration: Sendable, Equatable {
         throw malformed(file, line, "grace must be a duration such as 1h, not '\(value)'")
       }
     }
+    if let (value, line) = values["gc.draftExpiry"] {
+      do {
+        settings.draftExpiry = try DurationText.milliseconds(value)
+      } catch {
+        throw malformed(file, line, "draftExpiry must be a duration such as 7d, not '\(value)'")
+      }
+    }
     if let (value, line) = values["gc.repackThreshold"] {
       guard let percent = Int(value.hasSuffix("%") ? String(value.dropLast()) : value),
         (1...100).contains(percent)

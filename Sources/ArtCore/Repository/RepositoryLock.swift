@@ -39,6 +39,7 @@ public final class RepositoryLock: Sendable {
     }
     let deadline = ContinuousClock.now + timeout
     var reported = false
+    let start = ContinuousClock.now
     do {
       while try !Syscalls.tryLock(descriptor, exclusive: mode == .exclusive, path: path) {
         let holder = Self.holder(path)
@@ -49,7 +50,7 @@ public final class RepositoryLock: Sendable {
               + (holder.map { "'\($0)' holds its lock" } ?? "other art commands are running"),
             hint: "wait for it to finish, or give --lock-timeout more seconds")
         }
-        if !reported {
+        if !reported, ContinuousClock.now - start > .seconds(1) {
           report(
             "art: waiting for "
               + (holder.map { "'\($0)'" } ?? "other art commands")

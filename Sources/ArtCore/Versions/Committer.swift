@@ -35,10 +35,35 @@ public struct CommitRequest: Sendable {
   public var inputs: [Spec] = []
   /// The kind of job that made it (`preprocess`, `train`, …).
   public var job = ""
+  /// Builds the version's tree under the refs lock instead of reading
+  /// ``paths`` (how `art finish` merges the parts of a distributed draft).
+  public var build: (@Sendable (Refs, ObjectWriter, Compressor) throws -> BuiltTree)? = nil
+  /// The distributed id recorded in the version (`art finish`).
+  public var distributedID = ""
 
   /// A request for `artifact`.
   public init(artifact: ArtifactName) {
     self.artifact = artifact
+  }
+}
+
+/// A tree built by ``CommitRequest/build``.
+public struct BuiltTree: Sendable {
+  /// The top manifest (written with the given writer).
+  public var manifest: ObjectID
+  /// Files in it.
+  public var files: Int
+  /// Bytes of those files.
+  public var bytes: UInt64
+  /// The root folder, relative to the repository.
+  public var root: String
+
+  /// A built tree.
+  public init(manifest: ObjectID, files: Int, bytes: UInt64, root: String) {
+    self.manifest = manifest
+    self.files = files
+    self.bytes = bytes
+    self.root = root
   }
 }
 
@@ -107,8 +132,11 @@ public struct Committer: Sendable {
     do {
       let compressor = Compressor(codec: writer.codec)
       var snapshot: Snapshot
-      let rootText: String
-      if let base = request.draftBase {
+      var rootText: String
+      if request.build != nil {
+        snapshot = Snapshot(manifestID: Manifest.emptyID)
+        rootText = ""
+      } else if let base = request.draftBase {
         (snapshot, rootText) = try await draft(
           request, base: repository.resolve(base, in: refs), writer: writer,
           compressor: compressor)
@@ -121,6 +149,13 @@ public struct Committer: Sendable {
         ).writeManifest(of: root, selecting: selection, publish: false)
       }
       let result = try refStore.update { refs -> CommitResult in
+        if let build = request.build {
+          let built = try build(refs, writer, compressor)
+          snapshot.manifestID = built.manifest
+          snapshot.files = built.files
+          snapshot.bytes = built.bytes
+          rootText = built.root
+        }
         // Read again under the lock: another commit may have moved latest.
         let latestName = RefName(request.artifact, .alias(.latest))
         var latest: ResolvedVersion? = nil
@@ -141,8 +176,8 @@ public struct Committer: Sendable {
           manifest: snapshot.manifestID, files: UInt64(snapshot.files), size: snapshot.bytes,
           previous: latest?.id, description: request.description,
           metadata: Metadata.canonical(request.metadata), created: created, inputs: inputs,
-          job: request.job,
-          expires: request.timeToLive.map { created + $0 })
+          job: request.job, expires: request.timeToLive.map { created + $0 },
+          distributedID: request.distributedID)
         let id = try writer.write(record.encoded(), kind: .version, compressor: compressor)
         snapshot.statistics = try writer.finish()
         refs[RefName(request.artifact, .version(number))] = .version(id)
@@ -156,7 +191,7 @@ public struct Committer: Sendable {
       }
       // A draft need not match the folder on disk, so only a snapshot moves
       // the checked-out version.
-      if result.created && request.draftBase == nil {
+      if result.created && request.draftBase == nil && request.build == nil {
         try Checkout(repository: repository).recordCheckedOut(result.version)
       }
       snapshot.statCache?.write()

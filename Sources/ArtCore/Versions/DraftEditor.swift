@@ -16,7 +16,7 @@ struct DraftEditor {
   }
 
   /// The edited tree: its manifest id, total bytes and change in file count.
-  func apply(_ operations: [([String], Operation)], to manifest: ObjectID) throws
+  func apply(_ operations: [([String], Operation)], to manifest: ObjectID?) throws
     -> (ObjectID, bytes: UInt64, fileDelta: Int)
   {
     let (id, size, delta) = try edit(manifest, operations, prefix: "")
