@@ -121,8 +121,9 @@ public enum DistributedDraft {
     try AtomicFile.write(Array(text.utf8), to: folder.appending(part.name))
   }
 
-  /// Merges the parts of draft `id` into one tree: the union of their
-  /// paths. The same path with the same content from two workers is fine;
+  /// Merges the parts of draft `id` into one tree.
+  ///
+  /// The tree is the union of their paths. The same path with the same content from two workers is fine;
   /// with different content it is an error naming the path and both
   /// workers.
   static func merge(
