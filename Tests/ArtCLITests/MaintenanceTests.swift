@@ -222,7 +222,9 @@ struct MaintenanceTests {
       try commit("raw", [])
       try commit("clean", ["--input", "raw", "--job", "preprocess"])
       try commit("split", ["--input", "clean:latest", "--job", "split"])
-      try commit("model", ["--input", "split:v0", "--input", "raw:v0", "--job", "train"])
+      try commit(
+        "model", ["--input", "split:v0", "--input", "raw:v0", "--job", "train", "--run", "r-17"])
+      #expect(try art("show", "model", in: folder).standardOutput.contains("run:         r-17"))
 
       let up = try art("lineage", "model", in: folder)
       #expect(up.lines.first?.hasPrefix("model:v0 ") == true)

@@ -61,6 +61,9 @@ extension ArtCommand {
     @Option(help: "The kind of job that made this version (preprocess, train, …).")
     var job: String = ""
 
+    @Option(help: "The run that made this version (e.g. an experiment tracker's run id).")
+    var run: String = ""
+
     @Flag(help: "Make a version even if nothing changed.")
     var allowEmpty = false
 
@@ -130,6 +133,12 @@ extension ArtCommand {
           hint: "name the kind of job, e.g. --job train")
       }
       request.job = job
+      if run.contains(where: \.isNewline) || run.utf8.count > 200 {
+        throw ArtError(
+          .invalidArgument, "--run must be one line of at most 200 bytes",
+          hint: "give the run's id, e.g. --run 3f9a2c")
+      }
+      request.run = run
       request.codec = compression
       let refs = refStore(repository, output: output)
       let finalRequest = request

@@ -46,6 +46,7 @@ extension ArtCommand {
       var id: String
       var type: String?
       var job: String?
+      var run: String?
     }
 
     struct EdgeLine: Encodable {
@@ -84,7 +85,8 @@ extension ArtCommand {
         let nodes = ids.map { id in
           Node(
             version: lineage.label(id), id: id.hex, type: lineage.versions[id]?.record.type,
-            job: lineage.versions[id].map(\.record.job))
+            job: lineage.versions[id].map(\.record.job),
+            run: lineage.versions[id].map(\.record.run))
         }
         let lines = edges.map {
           EdgeLine(from: lineage.label($0.from), to: lineage.label($0.to), job: $0.job)

@@ -37,6 +37,8 @@ extension ArtCommand {
       /// `name:vN` of the versions made from this one (their `--input`).
       var madeInto: [String]
       var job: String
+      /// Empty when no run was recorded.
+      var run: String
       var files: UInt64
       var bytes: UInt64
       var storedBytes: UInt64
@@ -59,7 +61,7 @@ extension ArtCommand {
         inputs: record.inputs.map(\.hex),
         madeInto: try Lineage(repository: repository, refs: refs).made(from: version.id).map(
           \.label),
-        job: record.job, files: record.files,
+        job: record.job, run: record.run, files: record.files,
         bytes: record.size, storedBytes: try storedBytes(record.manifest, repository.store))
       if json { return output.line(Formatting.json(report)) }
       output.line("\(version.label) \(version.id.hex)")
@@ -85,6 +87,7 @@ extension ArtCommand {
         output.line("inputs:      \(shown.joined(separator: ", "))")
       }
       if !report.job.isEmpty { output.line("job:         \(report.job)") }
+      if !record.run.isEmpty { output.line("run:         \(record.run)") }
       if !record.distributedID.isEmpty {
         output.line("distributed: \(record.distributedID) (art finish)")
       }

@@ -35,6 +35,8 @@ public struct CommitRequest: Sendable {
   public var inputs: [Spec] = []
   /// The kind of job that made it (`preprocess`, `train`, …).
   public var job = ""
+  /// The run that made it (an experiment tracker's run id).
+  public var run = ""
   /// Builds the version's tree under the refs lock instead of reading
   /// ``paths`` (how `art finish` merges the parts of a distributed draft).
   public var build: (@Sendable (Refs, ObjectWriter, Compressor) throws -> BuiltTree)? = nil
@@ -171,13 +173,14 @@ public struct Committer: Sendable {
         let inputs = try request.inputs.map { try repository.resolve($0, in: refs).id }
         let number = refs.nextNumber(of: request.artifact)
         let created = Syscalls.currentTimeMilliseconds()
-        let record = VersionRecord(
+        var record = VersionRecord(
           artifact: request.artifact.text, type: type, number: number.value, root: rootText,
           manifest: snapshot.manifestID, files: UInt64(snapshot.files), size: snapshot.bytes,
           previous: latest?.id, description: request.description,
           metadata: Metadata.canonical(request.metadata), created: created, inputs: inputs,
           job: request.job, expires: request.timeToLive.map { created + $0 },
           distributedID: request.distributedID)
+        record.run = request.run
         let id = try writer.write(record.encoded(), kind: .version, compressor: compressor)
         snapshot.statistics = try writer.finish()
         refs[RefName(request.artifact, .version(number))] = .version(id)

@@ -27,6 +27,7 @@ public import ArtStore
 /// | job              | string                                     |
 /// | expires          | u8 0/1, then i64 milliseconds since 1970   |
 /// | distributed id   | string                                     |
+/// | run              | string, layout version 2 only (then never empty) |
 public struct VersionRecord: Sendable, Equatable {
   /// The artifact's name.
   public var artifact: String
@@ -58,6 +59,8 @@ public struct VersionRecord: Sendable, Equatable {
   public var expires: Int64?
   /// The distributed id it was assembled under, or empty.
   public var distributedID: String
+  /// The run that made it (`commit --run`); only in layout version 2.
+  public var run: String = ""
 
   static let magic: [UInt8] = Array("ARTV".utf8)
 
@@ -90,7 +93,9 @@ public struct VersionRecord: Sendable, Equatable {
   public func encoded() -> [UInt8] {
     var out = ByteWriter()
     out.append(Self.magic)
-    out.append([1, 0, 0, 0])
+    // Layout 2 only adds `run`: records without one keep layout 1 bytes,
+    // so their ids never change.
+    out.append([run.isEmpty ? 1 : 2, 0, 0, 0])
     out.append(string: artifact)
     out.append(string: type)
     out.append(number)
@@ -117,6 +122,7 @@ public struct VersionRecord: Sendable, Equatable {
       out.append(UInt8(0))
     }
     out.append(string: distributedID)
+    if !run.isEmpty { out.append(string: run) }
     return out.bytes
   }
 
@@ -126,7 +132,10 @@ public struct VersionRecord: Sendable, Equatable {
   public init(decoding bytes: [UInt8], id: ObjectID) throws {
     let subject = "version \(id)"
     var r = ByteReader(bytes, subject: subject)
-    try r.objectHeader(magic: Self.magic)
+    guard try r.bytes(4) == Self.magic else { throw ArtError.corrupt(subject, "bad magic number") }
+    let layout = try r.uint8()
+    guard layout == 1 || layout == 2 else { throw ArtError.newerFormat(subject, layout) }
+    guard try r.bytes(3) == [0, 0, 0] else { throw ArtError.corrupt(subject, "bad header") }
     artifact = try r.string()
     type = try r.string()
     number = try r.uint64()
@@ -146,6 +155,10 @@ public struct VersionRecord: Sendable, Equatable {
     job = try r.string()
     expires = try r.uint8() == 1 ? Int64(bitPattern: try r.uint64()) : nil
     distributedID = try r.string()
+    if layout == 2 {
+      run = try r.string()
+      guard !run.isEmpty else { throw ArtError.corrupt(subject, "layout 2 with an empty run") }
+    }
     guard r.remaining == 0 else {
       throw ArtError.corrupt(subject, "\(r.remaining) bytes after the last field")
     }

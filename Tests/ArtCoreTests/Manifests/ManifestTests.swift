@@ -66,6 +66,23 @@ struct VersionRecordTests {
     #expect(try VersionRecord(decoding: bytes, id: id) == record)
     #expect(record.encoded() == bytes)
     #expect(throws: ArtError.self) { try VersionRecord(decoding: Array(bytes.dropLast()), id: id) }
+
+    // A run switches to layout 2 and appends it; without one the bytes
+    // (and so every existing id) stay layout 1.
+    #expect(bytes[4] == 1)
+    var withRun = record
+    withRun.run = "wandb-3f9a2c"
+    let runBytes = withRun.encoded()
+    #expect(runBytes[4] == 2)
+    #expect(Array(runBytes.prefix(bytes.count)) == [UInt8](bytes.prefix(4)) + [2] + bytes[5...])
+    #expect(try VersionRecord(decoding: runBytes, id: id) == withRun)
+    var newer = runBytes
+    newer[4] = 3
+    #expect(throws: ArtError.self) { try VersionRecord(decoding: newer, id: id) }
+    var emptyRun = bytes
+    emptyRun[4] = 2
+    emptyRun += [0, 0, 0, 0]
+    #expect(throws: ArtError.self) { try VersionRecord(decoding: emptyRun, id: id) }
   }
 }
 
