@@ -109,4 +109,19 @@ echo "== art fsck --full =="
 "$art" fsck --full
 "$art" checkout dataset:best --to best-copy -q
 diff -r --no-dereference best-copy v0-copy && echo "dataset:best still checks out bit for bit after gc"
+echo
+echo "== a pipeline: raw -> features -> model, with lineage =="
+mkdir -p pipeline/raw pipeline/features pipeline/model
+python3 -c "
+import random; rng = random.Random(5)
+open('pipeline/raw/events.csv', 'w').write(''.join(f'{i},{rng.random():.4f}\\n' for i in range(20000)))"
+"$art" commit raw pipeline/raw --type dataset -q
+awk -F, '{ print $1 "," ($2 > 0.5) }' pipeline/raw/events.csv > pipeline/features/labels.csv
+"$art" commit features pipeline/features --type dataset --input raw:latest --job preprocess -q
+head -c 100000 /dev/urandom > pipeline/model/weights.bin
+"$art" commit model pipeline/model --type model --input features:latest --input raw:latest \
+  --job train --run demo-run-1 --alias production -q
+"$art" lineage model
+"$art" lineage raw --downstream
+"$art" lineage model --format dot
 echo "demo finished: everything above ran against $(pwd)"
