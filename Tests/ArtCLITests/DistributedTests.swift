@@ -97,7 +97,16 @@ struct DistributedTests {
       let gc = try art("gc", "--grace", "0s", in: folder)
       #expect(gc.status == 0, "\(gc.standardError)")
       #expect(try art("fsck", "--full", in: folder).status == 0)
+      // Keep a part file, as a finish killed before deleting parts leaves.
+      let draft = folder.appending(".art/drafts/ds/open")
+      let part = try #require(
+        try FileManager.default.contentsOfDirectory(atPath: draft.string).first)
+      let partBytes = try readFile(draft.appending(part))
       #expect(try art("finish", "ds", "--distributed-id", "open", in: folder).status == 0)
+      try writeFile(partBytes, to: draft.appending(part))
+      #expect(try art("drafts", in: folder).standardOutput.contains("no pending drafts"))
+      #expect(try art("gc", "--grace", "0s", in: folder).status == 0)
+      #expect(!FileManager.default.fileExists(atPath: draft.string), "leftover parts removed by gc")
       #expect(try art("checkout", "ds", "--to", "out", "-q", in: folder).status == 0)
       #expect(try readFile(folder.appending("out/data/a.bin")) == .random(count: 200_000, seed: 1))
 

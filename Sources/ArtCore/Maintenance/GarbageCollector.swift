@@ -104,8 +104,10 @@ public struct GarbageCollector: Sendable {
       reach.mark(version: verdict.version.id, label: verdict.version.label)
     }
     // Open distributed drafts keep their data until finished or expired.
-    var expiredDrafts: [(ArtifactName, String)] = []
-    for draft in try DistributedDraft.pending(repository, refs) {
+    let drafts = try DistributedDraft.scan(repository, refs)
+    // Parts of finished drafts are leftovers of an interrupted finish.
+    var expiredDrafts: [(ArtifactName, String)] = drafts.finished
+    for draft in drafts.pending {
       let newest = draft.parts.map(\.created).max() ?? 0
       if Syscalls.currentTimeMilliseconds() - newest > draftExpiry {
         expiredDrafts.append((draft.artifact, draft.id))
@@ -117,7 +119,7 @@ public struct GarbageCollector: Sendable {
       }
       report.draftsKept += 1
     }
-    report.draftsExpired = expiredDrafts.count
+    report.draftsExpired = expiredDrafts.count - drafts.finished.count
     if !force, let problem = reach.problems.first {
       throw ArtError(
         .corruptData,

@@ -177,9 +177,21 @@ public enum DistributedDraft {
   public static func pending(_ repository: Repository, _ refs: Refs) throws
     -> [(artifact: ArtifactName, id: String, parts: [DraftPart])]
   {
+    try scan(repository, refs).pending
+  }
+
+  /// Pending drafts, and finished ones whose parts are still on disk (a
+  /// `finish` that stopped before deleting them).
+  static func scan(_ repository: Repository, _ refs: Refs) throws
+    -> (
+      pending: [(artifact: ArtifactName, id: String, parts: [DraftPart])],
+      finished: [(ArtifactName, String)]
+    )
+  {
     let top = repository.directory.appending("drafts")
-    guard Syscalls.isDirectory(top) else { return [] }
+    guard Syscalls.isDirectory(top) else { return ([], []) }
     var drafts: [(ArtifactName, String, [DraftPart])] = []
+    var finishedDrafts: [(ArtifactName, String)] = []
     for rawName in try directoryEntries(top).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
       guard let text = String(validating: rawName, as: UTF8.self),
         let artifact = try? ArtifactName(text)
@@ -192,11 +204,14 @@ public enum DistributedDraft {
         }
         let parts = try parts(repository, artifact, id)
         if parts.isEmpty { continue }
-        if try finished(repository, refs, artifact, id) != nil { continue }
+        if try finished(repository, refs, artifact, id) != nil {
+          finishedDrafts.append((artifact, id))
+          continue
+        }
         drafts.append((artifact, id, parts))
       }
     }
-    return drafts
+    return (drafts, finishedDrafts)
   }
 
   /// Stores `paths` (inside `root`, default the repository's top) as this
