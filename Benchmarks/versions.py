@@ -82,23 +82,22 @@ def change(data, dataset):
 
 # Each tool: setup (untimed), first, noop, second, checkout (into $OUT), store path.
 def tools(art, dvc):
+    git = dict(
+        setup="git init -q",
+        first="git add -A && git commit -qm v1", noop="git add -A && git commit -qm v2",
+        second="git add -A && git commit -qm v3",
+        checkout="mkdir -p $OUT && git --git-dir=.git --work-tree=$OUT checkout HEAD~1 -- . && git reset -q", store=".git",
+        noop_may_fail=True)
     return {
         "art": dict(
             setup=f"{art} init",
             first=f"{art} commit ds data -q", noop=f"{art} commit ds -q", second=f"{art} commit ds -q",
             checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art"),
-        "git": dict(
-            setup="git init -q",
-            first="git add -A && git commit -qm v1", noop="git add -A && git commit -qm v2",
-            second="git add -A && git commit -qm v3",
-            checkout="mkdir -p $OUT && git --git-dir=.git --work-tree=$OUT checkout HEAD~1 -- . && git reset -q", store=".git",
-            noop_may_fail=True),
+        "git": git,
+        # The same steps as git, with every data file tracked by LFS.
         "git-lfs": dict(
-            setup="git init -q && git lfs install --local >/dev/null && git lfs track 'data/**' >/dev/null && git add .gitattributes && git commit -qm attrs",
-            first="git add -A && git commit -qm v1", noop="git add -A && git commit -qm v2",
-            second="git add -A && git commit -qm v3",
-            checkout="mkdir -p $OUT && git --git-dir=.git --work-tree=$OUT checkout HEAD~1 -- . && git reset -q", store=".git",
-            noop_may_fail=True),
+            git,
+            setup="git init -q && git lfs install --local >/dev/null && git lfs track 'data/**' >/dev/null && git add .gitattributes && git commit -qm attrs"),
         "dvc": dict(
             setup=f"git init -q && {dvc} init -q && git commit -qm init",
             first=f"{dvc} add -q data && git add data.dvc .gitignore && git commit -qm v1",

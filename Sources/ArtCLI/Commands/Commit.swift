@@ -119,25 +119,12 @@ extension ArtCommand {
         }
         request.metadata = try Metadata.parse(bytes, source: "'\(path)'")
       }
-      for pair in metadata {
-        let (key, value) = try Metadata.pair(pair)
-        request.metadata[key] = value
-      }
+      request.metadata = try Metadata.adding(metadata, to: request.metadata)
       request.aliases = try alias.map { try Alias($0) }
       request.timeToLive = try ttl.map { try DurationText.milliseconds($0) }
       request.allowEmpty = allowEmpty
       request.inputs = try input.map { try Spec($0) }
-      if job.contains(where: \.isNewline) || job.utf8.count > 200 {
-        throw ArtError(
-          .invalidArgument, "--job must be one line of at most 200 bytes",
-          hint: "name the kind of job, e.g. --job train")
-      }
       request.job = job
-      if run.contains(where: \.isNewline) || run.utf8.count > 200 {
-        throw ArtError(
-          .invalidArgument, "--run must be one line of at most 200 bytes",
-          hint: "give the run's id, e.g. --run 3f9a2c")
-      }
       request.run = run
       request.codec = compression
       let refs = refStore(repository, output: output)

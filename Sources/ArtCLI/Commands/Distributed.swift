@@ -96,10 +96,7 @@ extension ArtCommand {
       var request = CommitRequest(artifact: try ArtifactName(name))
       request.type = type
       request.description = message
-      for pair in metadata {
-        let (key, value) = try Metadata.pair(pair)
-        request.metadata[key] = value
-      }
+      request.metadata = try Metadata.adding(metadata, to: [:])
       request.aliases = try alias.map { try Alias($0) }
       let result = try await DistributedDraft.finish(
         repository, refStore: refStore(repository, output: output), request: request,

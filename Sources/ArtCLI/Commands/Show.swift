@@ -106,33 +106,18 @@ extension ArtCommand {
       }
     }
 
-    /// Stored bytes of every distinct object the version reaches.
+    /// Stored bytes of every distinct object the version's tree reaches
+    /// (the walk gc and fsck use).
     private func storedBytes(_ manifest: ObjectID, _ store: ObjectStore) throws -> UInt64 {
-      var seen = Set<ObjectID>()
-      var total: UInt64 = 0
-      func add(_ id: ObjectID) throws -> PackEntry? {
-        guard seen.insert(id).inserted else { return nil }
-        let entry = try store.entry(id)
-        total += entry.storedLength
-        return entry
+      var reach = Reachability(store: store)
+      reach.mark(tree: manifest, label: spec)
+      if let problem = reach.problems.first {
+        throw ArtError(
+          problem.detail == "missing" ? .notFound : .corruptData,
+          "object \(problem.id) (\(problem.referencedBy)): \(problem.detail)",
+          hint: "run 'art fsck' to see what is missing or damaged")
       }
-      func walk(_ id: ObjectID) throws {
-        guard try add(id) != nil else { return }
-        for entry in try store.manifest(id).entries {
-          switch entry.kind {
-          case .folder: try walk(entry.id)
-          case .file, .symlink: _ = try add(entry.id)
-          case .chunked:
-            guard try add(entry.id) != nil else { continue }
-            let list = try ChunkList(
-              decoding: store.read(entry.id, as: .chunkList), id: entry.id,
-              subject: "chunk list \(entry.id)")
-            for chunk in list.chunks { _ = try add(chunk.id) }
-          }
-        }
-      }
-      try walk(manifest)
-      return total
+      return try reach.live.reduce(0) { $0 + (try store.entry($1)).storedLength }
     }
   }
 

@@ -179,8 +179,7 @@ public struct GarbageCollector: Sendable {
         for (pack, entries) in rewrite {
           for entry in entries.sorted(by: { $0.offset < $1.offset })
           where !kept.contains(where: { $0.index.position(of: entry.id) != nil }) {
-            let stored = try pack.readStored(entry)
-            try stored.withUnsafeBytes { _ = try writer.copy(entry, stored: $0) }
+            try writer.copy(entry, from: pack)
           }
         }
         let statistics = try writer.finish()

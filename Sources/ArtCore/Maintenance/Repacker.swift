@@ -67,8 +67,7 @@ public struct Repacker: Sendable {
           if let codec, entry.codec != codec {
             recompress.append((pack, entry))
           } else {
-            let stored = try pack.readStored(entry)
-            try stored.withUnsafeBytes { _ = try writer.copy(entry, stored: $0) }
+            try writer.copy(entry, from: pack)
           }
         }
       }

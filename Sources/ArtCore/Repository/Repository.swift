@@ -131,6 +131,27 @@ public final class Repository: Sendable {
 
   /// The chunker for this repository's configured sizes.
   public var chunker: Chunker { Chunker(parameters: configuration.chunking) }
+
+  /// Checks that `path` (absolute) is inside the repository's folder and
+  /// not inside `.art`, which art manages itself.
+  ///
+  /// - Throws: ``ArtError`` with code `.invalidArgument`.
+  public func requireInside(_ path: FilePath) throws {
+    guard path.starts(with: root) else {
+      throw ArtError(
+        .invalidArgument, "'\(path)' is outside the repository '\(root)'",
+        hint: "commit paths inside the folder that holds .art")
+    }
+    if path.starts(with: directory) {
+      throw ArtError(.invalidArgument, "'\(path)' is inside .art, which art manages itself")
+    }
+  }
+
+  /// `path` (inside the repository) relative to its top, `/`-separated;
+  /// `""` for the top itself.
+  public func relativePath(_ path: FilePath) -> String {
+    path.components.dropFirst(root.components.count).map(\.string).joined(separator: "/")
+  }
 }
 
 /// Deletes `path` and everything under it, without following symbolic links.
@@ -144,4 +165,5 @@ func removeTree(_ path: FilePath) throws {
   } else {
     try Syscalls.unlink(path)
   }
+
 }

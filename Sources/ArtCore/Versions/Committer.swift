@@ -129,6 +129,8 @@ public struct Committer: Sendable {
     }
     let type = request.type ?? previous?.record.type ?? "dataset"
     try validateType(type)
+    try validateLine(request.job, "--job", example: "--job train")
+    try validateLine(request.run, "--run", example: "--run 3f9a2c")
 
     let writer = repository.makeWriter(codec: request.codec)
     do {
@@ -144,7 +146,7 @@ public struct Committer: Sendable {
           compressor: compressor)
       } else {
         let (root, selection) = try plan(request, previous: previous)
-        rootText = try relativeToRepository(root)
+        rootText = repository.relativePath(root)
         snapshot = try await Snapshotter(
           repository: repository, writer: writer, statCache: StatCache(repository: repository),
           progress: progress
@@ -219,7 +221,7 @@ public struct Committer: Sendable {
     }
     let root = repository.root.pushing(FilePath(base.record.root)).lexicallyNormalized()
     func components(_ path: FilePath) throws -> [String] {
-      try checkInside(path)
+      try repository.requireInside(path)
       guard path.starts(with: root), path != root else {
         throw ArtError(
           .invalidArgument, "'\(path)' is not inside the root folder '\(root)' of \(base.label)",
@@ -257,7 +259,7 @@ public struct Committer: Sendable {
       }
       paths = [repository.root.pushing(FilePath(previous.record.root)).lexicallyNormalized()]
     }
-    for path in paths { try checkInside(path) }
+    for path in paths { try repository.requireInside(path) }
     for path in paths where try Syscalls.linkStatus(path) == nil {
       throw ArtError(.notFound, "'\(path)' does not exist", hint: "check the path")
     }
@@ -267,7 +269,7 @@ public struct Committer: Sendable {
       return (only, nil)
     }
     let root = request.root ?? repository.root
-    try checkInside(root)
+    try repository.requireInside(root)
     var selection: [[String]] = []
     for path in paths {
       guard path.starts(with: root) else {
@@ -282,20 +284,13 @@ public struct Committer: Sendable {
     return (root, selection)
   }
 
-  private func checkInside(_ path: FilePath) throws {
-    guard path.starts(with: repository.root) else {
+  /// Job and run are free text, but one line of at most 200 bytes.
+  private func validateLine(_ value: String, _ flag: String, example: String) throws {
+    if value.contains(where: \.isNewline) || value.utf8.count > 200 {
       throw ArtError(
-        .invalidArgument, "'\(path)' is outside the repository '\(repository.root)'",
-        hint: "commit paths inside the folder that holds .art")
+        .invalidArgument, "\(flag) must be one line of at most 200 bytes",
+        hint: "for example \(example)")
     }
-    if path.starts(with: repository.directory) {
-      throw ArtError(.invalidArgument, "'\(path)' is inside .art, which art manages itself")
-    }
-  }
-
-  private func relativeToRepository(_ path: FilePath) throws -> String {
-    let components = path.components.dropFirst(repository.root.components.count)
-    return components.map(\.string).joined(separator: "/")
   }
 
   private func validateType(_ type: String) throws {

@@ -235,13 +235,11 @@ public enum DistributedDraft {
         hint: "for example: art upsert \(artifact) --distributed-id \(id) data/shard-3")
     }
     let root = root ?? repository.root
-    guard root.starts(with: repository.root), !root.starts(with: repository.directory) else {
-      throw ArtError(
-        .invalidArgument, "'\(root)' is not a folder of the repository '\(repository.root)'")
-    }
+    try repository.requireInside(root)
     var selection: [[String]] = []
     for path in paths {
-      guard path.starts(with: root), path != root, !path.starts(with: repository.directory) else {
+      try repository.requireInside(path)
+      guard path.starts(with: root), path != root else {
         throw ArtError(
           .invalidArgument, "'\(path)' is not inside the root folder '\(root)'",
           hint: "every worker adds paths below the same --root (default: the repository's top)")
@@ -258,8 +256,7 @@ public enum DistributedDraft {
       name: "part-\(Syscalls.processID)-\(UInt64.random(in: 0...UInt64.max))",
       manifest: snapshot.manifestID, worker: worker,
       created: Syscalls.currentTimeMilliseconds(), files: snapshot.files, bytes: snapshot.bytes,
-      root: root.components.dropFirst(repository.root.components.count).map(\.string)
-        .joined(separator: "/"))
+      root: repository.relativePath(root))
     try refStore.update { refs in try record(part, repository, refs, artifact, id) }
     return part
   }

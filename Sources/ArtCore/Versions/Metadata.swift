@@ -91,6 +91,20 @@ public enum Metadata {
     }
   }
 
+  /// `metadata` with each `KEY=VALUE` of `pairs` set, later ones winning.
+  ///
+  /// - Throws: ``ArtError`` with code `.invalidArgument`.
+  public static func adding(_ pairs: [String], to metadata: [String: JSONValue]) throws
+    -> [String: JSONValue]
+  {
+    var result = metadata
+    for text in pairs {
+      let (key, value) = try pair(text)
+      result[key] = value
+    }
+    return result
+  }
+
   /// Parses `KEY=VALUE`.
   ///
   /// - Throws: ``ArtError`` with code `.invalidArgument`.

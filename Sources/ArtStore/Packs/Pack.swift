@@ -132,11 +132,11 @@ public final class Pack: Sendable {
   }
 
   /// The stored (possibly compressed) bytes of `entry`, without its record
-  /// header, with the header and the CRC-32 checked: what gc and repack copy
-  /// into a new pack unchanged.
+  /// header, with the header and the CRC-32 checked: what
+  /// ``ObjectWriter/copy(_:from:)`` copies into a new pack unchanged.
   ///
   /// - Throws: ``ArtError`` with code `.corruptData` naming this pack and the id.
-  public func readStored(_ entry: PackEntry) throws -> [UInt8] {
+  func readStored(_ entry: PackEntry) throws -> [UInt8] {
     let subject = "\(path.string)' object '\(entry.id)"
     return Array(try readStored(entry, subject: subject)[PackFormat.recordHeaderSize...])
   }

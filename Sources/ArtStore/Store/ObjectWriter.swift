@@ -84,17 +84,18 @@ public final class ObjectWriter: Sendable {
     state.withLock { $0.written.contains(id) } || (skipsStored && store.contains(id))
   }
 
-  /// Appends an object exactly as another pack stored it.
-  ///
-  /// `stored` is the record's payload, already compressed with
-  /// `entry.codec`, and its CRC must match `entry.crc`. Returns false when the object was already
-  /// written.
+  /// Appends an object exactly as `pack` stored it (its compressed bytes,
+  /// CRC checked on the way), unless it was already written in this
+  /// session; returns whether it was appended.
   @discardableResult
-  public func copy(_ entry: PackEntry, stored: UnsafeRawBufferPointer) throws -> Bool {
+  public func copy(_ entry: PackEntry, from pack: Pack) throws -> Bool {
     if contains(entry.id) { return false }
-    return try append(
-      id: entry.id, kind: entry.kind, codec: entry.codec, rawLength: Int(entry.rawLength),
-      stored: stored)
+    let stored = try pack.readStored(entry)
+    return try stored.withUnsafeBytes {
+      try append(
+        id: entry.id, kind: entry.kind, codec: entry.codec, rawLength: Int(entry.rawLength),
+        stored: $0)
+    }
   }
 
   /// Stores `raw` as object `id` unless it is already present.
