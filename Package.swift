@@ -5,6 +5,8 @@ let argumentParser: Target.Dependency = .product(
   name: "ArgumentParser", package: "swift-argument-parser")
 let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let httpClient: Target.Dependency = .product(
+  name: "AsyncHTTPClient", package: "async-http-client")
 
 // Swift 6 language mode (from the tools version) checks concurrency completely;
 // these make imports and existentials explicit too. CI (CI=true) also fails on
@@ -25,6 +27,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     // System C libraries: Debian packages zlib1g-dev and liblz4-dev.
@@ -39,10 +42,16 @@ let package = Package(
       name: "ArtStore",
       dependencies: ["CZlib", "CLZ4", "CArtSystem", systemPackage, crypto],
       swiftSettings: swiftSettings),
+    // Bytes over the network: HTTP(S) downloads (reference entries).
+    // Knows nothing of versions.
+    .target(
+      name: "ArtRemote",
+      dependencies: ["ArtStore", systemPackage, httpClient],
+      swiftSettings: swiftSettings),
     // Working folder -> manifests -> versions -> refs.
     .target(
       name: "ArtCore",
-      dependencies: ["ArtStore", systemPackage],
+      dependencies: ["ArtStore", "ArtRemote", systemPackage],
       swiftSettings: swiftSettings),
     // Arguments -> ArtCore calls -> text or JSON and an exit status.
     .target(

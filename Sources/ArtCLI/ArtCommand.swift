@@ -21,7 +21,7 @@ public struct ArtCommand: AsyncParsableCommand {
         subcommands: [
           Commit.self, Log.self, Show.self, CheckoutCommand.self, Diff.self, Status.self,
           AliasCommand.self,
-          Remove.self, RevParse.self, LineageCommand.self,
+          Remove.self, RevParse.self, LineageCommand.self, Verify.self,
         ]),
       CommandGroup(
         name: "Versions built by many workers",

@@ -25,6 +25,8 @@ public struct ArtError: Error, CustomStringConvertible, Sendable {
     case locked
     /// A system call failed.
     case io
+    /// Data outside the store (a reference entry) is not what was recorded.
+    case referenceChanged
   }
 
   /// The kind of failure.

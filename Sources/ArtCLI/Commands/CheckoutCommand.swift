@@ -17,6 +17,11 @@ extension ArtCommand {
         its SHA-256 as it is written. --to DIR writes a fresh copy into a \
         new or empty folder instead.
 
+        Reference entries are fetched from where they were recorded and \
+        checked against it (SHA-256, size, ETag or Last-Modified); if the \
+        data changed, checkout stops naming the entry (exit 3) unless \
+        --allow-changed. --skip-references leaves them out.
+
         Examples:
           art checkout imagenet_train:v0
           art checkout imagenet_train:production --to /tmp/prod
@@ -37,15 +42,30 @@ extension ArtCommand {
     @Flag(help: "Overwrite and delete files with local changes.")
     var force = false
 
+    @Flag(help: "Take reference entries whose external data changed since they were recorded.")
+    var allowChanged = false
+
+    @Flag(help: "Leave reference entries out.")
+    var skipReferences = false
+
+    func validate() throws {
+      if allowChanged && skipReferences {
+        throw ValidationError("give --allow-changed or --skip-references, not both")
+      }
+    }
+
     func execute(output: Output) async throws {
       let repository = try repository()
       let version = try repository.resolve(Spec(spec), in: repository.refs.read())
       let patterns = try path.map { try PathPattern($0) }
       let target = try to.map { try global.resolve($0) }
       let force = self.force
+      let policy: ReferencePolicy =
+        skipReferences ? .skip : .fetch(allowChanged: allowChanged)
       let result = try await withProgress("checkout", quiet: global.quiet, output: output) {
         progress in
-        let checkout = Checkout(repository: repository, progress: progress)
+        var checkout = Checkout(repository: repository, progress: progress)
+        checkout.references = policy
         if let target {
           return try await checkout.copy(version, to: target, patterns: patterns)
         }
@@ -55,7 +75,12 @@ extension ArtCommand {
       output.line(
         "checked out \(version.label) \(version.id.prefix(12)) into \(place): "
           + "\(result.written) written (\(Formatting.bytes(result.bytesWritten))), "
-          + "\(result.deleted) deleted, \(result.unchanged) unchanged")
+          + "\(result.deleted) deleted, \(result.unchanged) unchanged"
+          + (result.referencesFetched > 0
+            ? "; \(Formatting.count(result.referencesFetched, "reference")) fetched "
+              + "(\(Formatting.bytes(result.referenceBytes)))" : "")
+          + (result.referencesSkipped > 0
+            ? "; \(Formatting.count(result.referencesSkipped, "reference")) skipped" : ""))
     }
   }
 }

@@ -22,6 +22,17 @@ extension ArtCommand {
           art commit imagenet_train --from imagenet_train:v3 --add data/imagenet/new --remove data/imagenet/bad.jpg
           art commit imagenet_train --metadata rows=1281167 --alias production
           art commit bundle model.pt config.yaml --root . --ttl 30d
+          art commit imagenet_raw --reference /mnt/share/imagenet=raw --reference https://example.com/labels.csv
+
+        --reference URI[=PATH] records a file kept outside the store: \
+        file:///abs/path or a path (a folder gives one reference per file \
+        below it; SHA-256 and size recorded), or an http(s) URL (size plus \
+        ETag or Last-Modified; --checksum also downloads it once for its \
+        SHA-256). PATH (default: the last name of the URI) is where it goes \
+        in the version. With references and no PATHs, they are added to \
+        the latest version's tree and nothing else is read. A commit from \
+        the folder carries the latest version's references forward without \
+        reading their paths.
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -64,6 +75,15 @@ extension ArtCommand {
     @Option(help: "The run that made this version (e.g. an experiment tracker's run id).")
     var run: String = ""
 
+    @Option(
+      help: ArgumentHelp(
+        "A file, folder or URL kept outside the store, repeatable (see below).",
+        valueName: "URI[=PATH]"))
+    var reference: [String] = []
+
+    @Flag(help: "Download http(s) references once to record their SHA-256.")
+    var checksum = false
+
     @Flag(help: "Make a version even if nothing changed.")
     var allowEmpty = false
 
@@ -91,6 +111,8 @@ extension ArtCommand {
       var bytes: UInt64
       var bytesStored: UInt64
       var bytesDeduplicated: UInt64
+      var references: UInt64
+      var referenceBytes: UInt64
     }
 
     func validate() throws {
@@ -127,6 +149,11 @@ extension ArtCommand {
       request.job = job
       request.run = run
       request.codec = compression
+      let workingDirectory = try global.workingDirectory()
+      request.references = try reference.map {
+        try ReferenceRequest(parsing: $0, workingDirectory: workingDirectory)
+      }
+      request.checksum = checksum
       let refs = refStore(repository, output: output)
       let finalRequest = request
       let result = try await withProgress("commit", quiet: global.quiet, output: output) {
@@ -143,7 +170,9 @@ extension ArtCommand {
               artifact: result.version.artifact.text, version: "\(result.version.number)",
               id: result.version.id.hex, created: result.created, files: result.snapshot.files,
               bytes: result.snapshot.bytes, bytesStored: stats.storedBytesWritten,
-              bytesDeduplicated: stats.bytesDeduplicated)))
+              bytesDeduplicated: stats.bytesDeduplicated,
+              references: result.version.record.referenceCount,
+              referenceBytes: result.version.record.referenceBytes)))
         return
       }
       if !result.created {
@@ -157,7 +186,9 @@ extension ArtCommand {
         "\(Formatting.count(result.snapshot.files, "file")), "
           + "\(Formatting.bytes(result.snapshot.bytes)); "
           + "\(Formatting.bytes(stats.storedBytesWritten)) newly stored, "
-          + "\(Formatting.bytes(stats.bytesDeduplicated)) deduplicated")
+          + "\(Formatting.bytes(stats.bytesDeduplicated)) deduplicated"
+          + Log.referenceText(
+            result.version.record.referenceCount, result.version.record.referenceBytes))
     }
 
     /// Merges small packs, like git's auto gc.

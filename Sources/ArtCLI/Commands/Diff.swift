@@ -113,7 +113,11 @@ extension ArtCommand {
 
 /// The changes from a version to its root folder on disk.
 func workingChanges(_ version: ResolvedVersion, repository: Repository) async throws -> [Change] {
-  let stored = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
+  var stored = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
+  // References live outside the folder's content: a commit carries them
+  // forward without reading the folder, so status leaves them out.
+  let references = Set(stored.filter { $0.value.kind == .reference }.keys)
+  for path in references { stored[path] = nil }
   let root = repository.root.pushing(FilePath(version.record.root)).lexicallyNormalized()
   guard Syscalls.isDirectory(root) else {
     throw ArtError(
@@ -127,7 +131,7 @@ func workingChanges(_ version: ResolvedVersion, repository: Repository) async th
     ? Set(try repository.store.manifest(version.record.manifest).entries.map(\.name)) : nil
   let working = try await WorkingTree.flatten(
     root, topLevel: topLevel, chunking: repository.configuration.chunking,
-    statCache: StatCache(repository: repository))
+    statCache: StatCache(repository: repository), skipping: references)
   return ManifestDiff.between(stored, working)
 }
 
@@ -141,6 +145,8 @@ struct DiffOutput {
     var oldPath: String?
     var oldSize: UInt64?
     var newSize: UInt64?
+    /// Present (true) for reference entries: bytes outside the store.
+    var reference: Bool?
     var text: String {
       let sizes: String
       switch (oldSize, newSize) {
@@ -151,7 +157,7 @@ struct DiffOutput {
       case (nil, nil): sizes = ""
       }
       let name = oldPath.map { "\($0) -> \(path)" } ?? path
-      return "\(status)  \(name)  \(sizes)"
+      return "\(status)  \(name)  \(sizes)" + (reference == true ? "  [reference]" : "")
     }
   }
 
@@ -162,6 +168,9 @@ struct DiffOutput {
     var renamed = 0
     var bytesAdded: UInt64 = 0
     var bytesRemoved: UInt64 = 0
+    /// Changed paths that are reference entries (counted above, but not
+    /// in the bytes: those are outside the store).
+    var references = 0
   }
 
   struct Report: Encodable {
@@ -180,7 +189,7 @@ struct DiffOutput {
       }
       return Line(
         status: letter, path: change.path, oldPath: change.oldPath, oldSize: change.oldSize,
-        newSize: change.newSize)
+        newSize: change.newSize, reference: change.isReference ? true : nil)
     }
   }
 
@@ -193,7 +202,9 @@ struct DiffOutput {
       case .modified: totals.modified += 1
       case .renamed: totals.renamed += 1
       }
-      if change.kind != .renamed {
+      if change.isReference {
+        totals.references += 1
+      } else if change.kind != .renamed {
         totals.bytesAdded += change.newSize ?? 0
         totals.bytesRemoved += change.oldSize ?? 0
       }
@@ -217,7 +228,9 @@ struct DiffOutput {
       let t = totals
       output.line(
         "\(t.added) added, \(t.removed) removed, \(t.modified) modified, \(t.renamed) renamed; "
-          + "+\(Formatting.bytes(t.bytesAdded)) -\(Formatting.bytes(t.bytesRemoved))")
+          + "+\(Formatting.bytes(t.bytesAdded)) -\(Formatting.bytes(t.bytesRemoved))"
+          + (t.references > 0
+            ? " (\(Formatting.count(t.references, "reference")) not counted)" : ""))
     }
   }
 }

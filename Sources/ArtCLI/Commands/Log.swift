@@ -41,6 +41,8 @@ extension ArtCommand {
       var latest: String
       var files: UInt64
       var bytes: UInt64
+      var references: UInt64
+      var referenceBytes: UInt64
     }
 
     struct VersionLine: Encodable {
@@ -50,7 +52,16 @@ extension ArtCommand {
       var created: String
       var files: UInt64
       var bytes: UInt64
+      var references: UInt64
+      var referenceBytes: UInt64
       var description: String
+    }
+
+    /// `, 2 references (1.2 GB outside the store)`, or nothing.
+    static func referenceText(_ count: UInt64, _ bytes: UInt64) -> String {
+      guard count > 0 else { return "" }
+      return ", \(Formatting.count(Int(count), "reference")) "
+        + "(\(Formatting.bytes(bytes)) outside the store)"
     }
 
     func validate() throws {
@@ -71,7 +82,9 @@ extension ArtCommand {
           lines.append(
             ArtifactLine(
               name: artifact.text, type: latest.record.type, versions: versions.count,
-              latest: "\(latest.number)", files: latest.record.files, bytes: latest.record.size))
+              latest: "\(latest.number)", files: latest.record.files, bytes: latest.record.size,
+              references: latest.record.referenceCount,
+              referenceBytes: latest.record.referenceBytes))
         }
         if json { return output.line(Formatting.json(lines)) }
         if lines.isEmpty {
@@ -82,7 +95,8 @@ extension ArtCommand {
           output.line(
             line.name + String(repeating: " ", count: width - line.name.count)
               + "  \(line.type)  \(Formatting.count(line.versions, "version")), latest \(line.latest), "
-              + "\(Formatting.count(Int(line.files), "file")), \(Formatting.bytes(line.bytes))")
+              + "\(Formatting.count(Int(line.files), "file")), \(Formatting.bytes(line.bytes))"
+              + Self.referenceText(line.references, line.referenceBytes))
         }
         return
       }
@@ -96,7 +110,8 @@ extension ArtCommand {
             version: "\(number)", id: id.hex,
             aliases: refs.aliases(of: artifact, at: id).map(\.text),
             created: Formatting.time(version.record.created), files: version.record.files,
-            bytes: version.record.size, description: version.record.description))
+            bytes: version.record.size, references: version.record.referenceCount,
+            referenceBytes: version.record.referenceBytes, description: version.record.description))
       }
       if json { return output.line(Formatting.json(lines)) }
       for line in lines {
@@ -105,7 +120,7 @@ extension ArtCommand {
         output.line(
           "\(line.version)  \(line.id.prefix(12))\(aliases)  \(line.created)  "
             + "\(Formatting.count(Int(line.files), "file")), \(Formatting.bytes(line.bytes))"
-            + description)
+            + Self.referenceText(line.references, line.referenceBytes) + description)
       }
     }
   }

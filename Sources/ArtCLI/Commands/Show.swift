@@ -42,6 +42,9 @@ extension ArtCommand {
       var files: UInt64
       var bytes: UInt64
       var storedBytes: UInt64
+      /// Reference entries: files kept outside the store.
+      var references: UInt64
+      var referenceBytes: UInt64
     }
 
     func execute(output: Output) async throws {
@@ -62,7 +65,8 @@ extension ArtCommand {
         madeInto: try Lineage(repository: repository, refs: refs).made(from: version.id).map(
           \.label),
         job: record.job, run: record.run, files: record.files,
-        bytes: record.size, storedBytes: try storedBytes(record.manifest, repository.store))
+        bytes: record.size, storedBytes: try storedBytes(record.manifest, repository.store),
+        references: record.referenceCount, referenceBytes: record.referenceBytes)
       if json { return output.line(Formatting.json(report)) }
       output.line("\(version.label) \(version.id.hex)")
       output.line("type:        \(report.type)")
@@ -75,6 +79,12 @@ extension ArtCommand {
       output.line(
         "size:        \(Formatting.count(Int(report.files), "file")), "
           + "\(Formatting.bytes(report.bytes)) (\(Formatting.bytes(report.storedBytes)) stored)")
+      if report.references > 0 {
+        output.line(
+          "references:  \(Formatting.count(Int(report.references), "file")), "
+            + "\(Formatting.bytes(report.referenceBytes)) outside the store "
+            + "('art verify \(version.label)' checks them)")
+      }
       if !record.inputs.isEmpty {
         // Each input by its label where it still has one.
         var labels: [ObjectID: String] = [:]

@@ -68,6 +68,15 @@ extension ArtCommand {
         try ContentReader.read(id, from: store) { bytes in
           output.write(bytes, to: .standardOutput)
         }
+      case .reference:
+        let reference = try store.reference(id)
+        output.line("uri \(reference.uri)")
+        output.line("size \(reference.size)")
+        if let sha = reference.sha256 { output.line("sha256 \(sha)") }
+        if !reference.etag.isEmpty { output.line("etag \(reference.etag)") }
+        if !reference.lastModified.isEmpty {
+          output.line("last-modified \(reference.lastModified)")
+        }
       case .manifest:
         for line in LsManifest.lines(of: try store.manifest(id), prefix: "", long: false) {
           output.line(line)

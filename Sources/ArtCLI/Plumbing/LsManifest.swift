@@ -43,6 +43,9 @@ extension ArtCommand {
           try list(
             store.manifest(entry.id), prefix: prefix + entry.name + "/", store: store,
             output: output)
+        } else if entry.kind == .reference {
+          let uri = try store.reference(entry.id).uri
+          output.line(Self.line(entry, path: prefix + entry.name, long: long) + " -> " + uri)
         } else {
           output.line(Self.line(entry, path: prefix + entry.name, long: long))
         }

@@ -74,6 +74,16 @@ public struct Reachability: Sendable {
         if !live.contains(entry.id), present(entry.id, kind: .blob, referencedBy: where_) {
           live.insert(entry.id)
         }
+      case .reference:
+        if !live.contains(entry.id), present(entry.id, kind: .reference, referencedBy: where_) {
+          do {
+            _ = try store.reference(entry.id)
+            live.insert(entry.id)
+          } catch {
+            problems.append(
+              ObjectProblem(id: entry.id, detail: message(error), referencedBy: where_))
+          }
+        }
       case .chunked:
         markChunks(entry.id, path: where_)
       case .folder:

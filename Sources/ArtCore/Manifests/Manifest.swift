@@ -109,8 +109,11 @@ public struct Manifest: Sendable, Equatable {
     self.entries = entries
   }
 
-  /// Total bytes of every file below this folder.
-  public var totalSize: UInt64 { entries.reduce(0) { $0 + ($1.kind == .symlink ? 0 : $1.size) } }
+  /// Total bytes of every stored file below this folder (references and
+  /// link targets are not counted).
+  public var totalSize: UInt64 {
+    entries.reduce(0) { $0 + ($1.kind == .symlink || $1.kind == .reference ? 0 : $1.size) }
+  }
 }
 
 extension ObjectStore {

@@ -17,6 +17,9 @@ public struct Change: Sendable, Equatable {
   public var oldSize: UInt64?
   /// Size after (nil when removed).
   public var newSize: UInt64?
+  /// Whether the path is a reference entry (on either side): its bytes are
+  /// outside the store.
+  public var isReference = false
 }
 
 /// A file, symlink or empty folder of a tree, flattened to its path.
@@ -62,7 +65,9 @@ public enum ManifestDiff {
       }
       if before != entry {
         changes.append(
-          Change(kind: .modified, path: path, oldSize: before.size, newSize: entry.size))
+          Change(
+            kind: .modified, path: path, oldSize: before.size, newSize: entry.size,
+            isReference: before.kind == .reference || entry.kind == .reference))
       }
     }
     for (path, entry) in old where new[path] == nil { removed[path] = entry }
@@ -129,7 +134,10 @@ public enum ManifestDiff {
         switch (a, b) {
         case (let a?, let b?):
           if a.id != b.id || a.kind != b.kind || a.mode != b.mode {
-            changes.append(Change(kind: .modified, path: path, oldSize: a.size, newSize: b.size))
+            changes.append(
+              Change(
+                kind: .modified, path: path, oldSize: a.size, newSize: b.size,
+                isReference: a.kind == .reference || b.kind == .reference))
           }
         case (let a?, nil):
           removed[path] = TreeEntry(kind: a.kind, id: a.id, size: a.size, mode: a.mode)
@@ -166,13 +174,18 @@ public enum ManifestDiff {
         renamedFrom.insert(source)
         changes.append(
           Change(
-            kind: .renamed, path: path, oldPath: source, oldSize: entry.size, newSize: entry.size))
+            kind: .renamed, path: path, oldPath: source, oldSize: entry.size, newSize: entry.size,
+            isReference: entry.kind == .reference))
       } else {
-        changes.append(Change(kind: .added, path: path, newSize: entry.size))
+        changes.append(
+          Change(
+            kind: .added, path: path, newSize: entry.size, isReference: entry.kind == .reference))
       }
     }
     for (path, entry) in removed where !renamedFrom.contains(path) {
-      changes.append(Change(kind: .removed, path: path, oldSize: entry.size))
+      changes.append(
+        Change(
+          kind: .removed, path: path, oldSize: entry.size, isReference: entry.kind == .reference))
     }
     return changes.sorted { $0.path < $1.path }
   }

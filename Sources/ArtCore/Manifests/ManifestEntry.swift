@@ -14,6 +14,8 @@ public struct ManifestEntry: Sendable, Equatable {
     case folder = 3
     /// A symbolic link; id = the blob holding its target.
     case symlink = 4
+    /// A file kept outside the store; id = its ``Reference`` object.
+    case reference = 5
 
     public var description: String {
       switch self {
@@ -21,6 +23,7 @@ public struct ManifestEntry: Sendable, Equatable {
       case .chunked: "chunked"
       case .folder: "manifest"
       case .symlink: "symlink"
+      case .reference: "reference"
       }
     }
   }

@@ -42,6 +42,10 @@ public struct CommitRequest: Sendable {
   public var build: (@Sendable (Refs, ObjectWriter, Compressor) throws -> BuiltTree)? = nil
   /// The distributed id recorded in the version (`art finish`).
   public var distributedID = ""
+  /// Files kept outside the store to record as reference entries.
+  public var references: [ReferenceRequest] = []
+  /// Download http(s) references once to record their SHA-256.
+  public var checksum = false
 
   /// A request for `artifact`.
   public init(artifact: ArtifactName) {
@@ -132,27 +136,89 @@ public struct Committer: Sendable {
     try validateLine(request.job, "--job", example: "--job train")
     try validateLine(request.run, "--run", example: "--run 3f9a2c")
 
-    let writer = repository.makeWriter(codec: request.codec)
+    // References are looked at (hashed, or asked for their head) first:
+    // nothing is written if one is missing.
+    var recorded: [RecordedReference] = []
+    for reference in request.references {
+      recorded += try await ReferenceIO().record(reference, checksum: request.checksum)
+    }
+    var writer = repository.makeWriter(codec: request.codec)
     do {
-      let compressor = Compressor(codec: writer.codec)
+      var compressor = Compressor(codec: writer.codec)
       var snapshot: Snapshot
       var rootText: String
+      var referenceCounts = (
+        count: previous?.record.referenceCount ?? 0, bytes: previous?.record.referenceBytes ?? 0
+      )
       if request.build != nil {
         snapshot = Snapshot(manifestID: Manifest.emptyID)
         rootText = ""
+        referenceCounts = (0, 0)
       } else if let base = request.draftBase {
-        (snapshot, rootText) = try await draft(
-          request, base: repository.resolve(base, in: refs), writer: writer,
-          compressor: compressor)
+        let resolved = try repository.resolve(base, in: refs)
+        (snapshot, rootText, referenceCounts) = try await draft(
+          request, base: resolved, references: recorded, writer: writer, compressor: compressor)
+      } else if request.paths.isEmpty, !recorded.isEmpty {
+        // Only references: added to the latest version's tree, nothing read.
+        rootText = previous?.record.root ?? request.root.map { repository.relativePath($0) } ?? ""
+        let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
+        let (manifest, bytes, delta) = try editor.apply(
+          try recorded.map { try editor.addition($0) }, to: previous?.record.manifest)
+        snapshot = Snapshot(manifestID: manifest)
+        snapshot.files = Int(previous?.record.files ?? 0) + delta.files
+        snapshot.bytes = bytes
+        referenceCounts = (
+          UInt64(Int(referenceCounts.count) + delta.references),
+          UInt64(Int64(referenceCounts.bytes) + delta.referenceBytes)
+        )
       } else {
         let (root, selection) = try plan(request, previous: previous)
         rootText = repository.relativePath(root)
-        snapshot = try await Snapshotter(
+        // References of the latest version stay references: their paths
+        // are not read from the folder, and they are carried forward.
+        var references: [[String]: RecordedReference] = [:]
+        if let previous, previous.record.referenceCount > 0, previous.record.root == rootText {
+          for (path, entry) in try ManifestDiff.flatten(
+            previous.record.manifest, store: repository.store) where entry.kind == .reference
+          {
+            references[path.split(separator: "/").map(String.init)] = RecordedReference(
+              path: path.split(separator: "/").map(String.init),
+              reference: try repository.store.reference(entry.id), mode: entry.mode)
+          }
+        }
+        for reference in recorded { references[reference.path] = reference }
+        var snapshotter = Snapshotter(
           repository: repository, writer: writer, statCache: StatCache(repository: repository),
-          progress: progress
-        ).writeManifest(of: root, selecting: selection, publish: false)
+          progress: progress)
+        snapshotter.skipping = Set(
+          references.keys.map { root.appending($0.joined(separator: "/")) })
+        snapshot = try await snapshotter.writeManifest(
+          of: root, selecting: selection, publish: !references.isEmpty)
+        referenceCounts = (0, 0)
+        if !references.isEmpty {
+          // The folder's objects are published; the references and the
+          // manifests above them go into a second writer.
+          let folderStatistics = snapshot.statistics
+          writer = repository.makeWriter(codec: request.codec)
+          compressor = Compressor(codec: writer.codec)
+          let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
+          let operations = try references.values.sorted {
+            $0.path.lexicographicallyPrecedes($1.path)
+          }
+          .map { try editor.addition($0) }
+          let (manifest, bytes, delta) = try editor.apply(operations, to: snapshot.manifestID)
+          snapshot.manifestID = manifest
+          snapshot.bytes = bytes
+          snapshot.files += delta.files
+          snapshot.statistics = folderStatistics
+          referenceCounts = (UInt64(delta.references), UInt64(delta.referenceBytes))
+        }
       }
+      let finalWriter = writer
+      let finalCompressor = compressor
       let result = try refStore.update { refs -> CommitResult in
+        let writer = finalWriter
+        let compressor = finalCompressor
         if let build = request.build {
           let built = try build(refs, writer, compressor)
           snapshot.manifestID = built.manifest
@@ -169,7 +235,7 @@ public struct Committer: Sendable {
         if let latest, !request.allowEmpty, latest.record.manifest == snapshot.manifestID,
           latest.record.root == rootText
         {
-          snapshot.statistics = try writer.finish()
+          snapshot.statistics.add(try writer.finish())
           return CommitResult(version: latest, created: false, snapshot: snapshot)
         }
         let inputs = try request.inputs.map { try repository.resolve($0, in: refs).id }
@@ -183,8 +249,10 @@ public struct Committer: Sendable {
           job: request.job, expires: request.timeToLive.map { created + $0 },
           distributedID: request.distributedID)
         record.run = request.run
+        record.referenceCount = referenceCounts.count
+        record.referenceBytes = referenceCounts.bytes
         let id = try writer.write(record.encoded(), kind: .version, compressor: compressor)
-        snapshot.statistics = try writer.finish()
+        snapshot.statistics.add(try writer.finish())
         refs[RefName(request.artifact, .version(number))] = .version(id)
         refs[latestName] = .version(id)
         for alias in request.aliases {
@@ -209,15 +277,17 @@ public struct Committer: Sendable {
 
   /// The tree of `base` plus the request's additions, minus its removals.
   private func draft(
-    _ request: CommitRequest, base: ResolvedVersion, writer: ObjectWriter, compressor: Compressor
-  ) async throws -> (Snapshot, String) {
+    _ request: CommitRequest, base: ResolvedVersion, references: [RecordedReference],
+    writer: ObjectWriter, compressor: Compressor
+  ) async throws -> (Snapshot, String, (count: UInt64, bytes: UInt64)) {
     guard base.artifact == request.artifact else {
       throw ArtError(
         .invalidArgument, "--from \(base.label) is a version of another artifact",
         hint: "give a version of '\(request.artifact)'")
     }
-    if request.additions.isEmpty && request.removals.isEmpty {
-      throw ArtError(.invalidArgument, "--from needs at least one --add or --remove")
+    if request.additions.isEmpty && request.removals.isEmpty && references.isEmpty {
+      throw ArtError(
+        .invalidArgument, "--from needs at least one --add, --remove or --reference")
     }
     let root = repository.root.pushing(FilePath(base.record.root)).lexicallyNormalized()
     func components(_ path: FilePath) throws -> [String] {
@@ -237,11 +307,14 @@ public struct Committer: Sendable {
       let (entry, files) = try await editor.store(path, name: parts[parts.count - 1])
       operations.append((parts, .add(entry, files: files)))
     }
+    for reference in references { operations.append(try editor.addition(reference)) }
     let (manifest, bytes, delta) = try editor.apply(operations, to: base.record.manifest)
     var snapshot = Snapshot(manifestID: manifest)
-    snapshot.files = max(0, Int(base.record.files) + delta)
+    snapshot.files = max(0, Int(base.record.files) + delta.files)
     snapshot.bytes = bytes
-    return (snapshot, base.record.root)
+    let count = max(0, Int(base.record.referenceCount) + delta.references)
+    let bytesReferenced = max(0, Int64(base.record.referenceBytes) + delta.referenceBytes)
+    return (snapshot, base.record.root, (UInt64(count), UInt64(bytesReferenced)))
   }
 
   /// The root folder and, when only some paths under it are committed, those

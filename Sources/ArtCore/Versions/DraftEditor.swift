@@ -15,12 +15,41 @@ struct DraftEditor {
     case remove
   }
 
-  /// The edited tree: its manifest id, total bytes and change in file count.
+  /// Files and references in a tree, or a change in them.
+  struct Counts: Equatable {
+    var files = 0
+    var references = 0
+    var referenceBytes: Int64 = 0
+
+    static func + (a: Counts, b: Counts) -> Counts {
+      Counts(
+        files: a.files + b.files, references: a.references + b.references,
+        referenceBytes: a.referenceBytes + b.referenceBytes)
+    }
+    static func - (a: Counts, b: Counts) -> Counts {
+      Counts(
+        files: a.files - b.files, references: a.references - b.references,
+        referenceBytes: a.referenceBytes - b.referenceBytes)
+    }
+  }
+
+  /// The edited tree: its manifest id, total bytes and the change in
+  /// files and references.
   func apply(_ operations: [([String], Operation)], to manifest: ObjectID?) throws
-    -> (ObjectID, bytes: UInt64, fileDelta: Int)
+    -> (ObjectID, bytes: UInt64, delta: Counts)
   {
     let (id, size, delta) = try edit(manifest, operations, prefix: "")
     return (id ?? Manifest.emptyID, size, delta)
+  }
+
+  /// The operation adding `recorded`: its reference object is written.
+  func addition(_ recorded: RecordedReference) throws -> ([String], Operation) {
+    let id = try writer.write(
+      recorded.reference.encoded(), kind: .reference, compressor: compressor)
+    let entry = ManifestEntry(
+      name: recorded.path[recorded.path.count - 1], kind: .reference, id: id,
+      size: recorded.reference.size, mode: recorded.mode)
+    return (recorded.path, .add(entry, files: 0))
   }
 
   /// Stores the file, link or folder at `path` and returns its entry.
@@ -65,13 +94,13 @@ struct DraftEditor {
   /// Returns the new manifest id (nil when the folder did not exist and
   /// nothing was added), its total size and the change in file count.
   private func edit(_ id: ObjectID?, _ operations: [([String], Operation)], prefix: String)
-    throws -> (ObjectID?, UInt64, Int)
+    throws -> (ObjectID?, UInt64, Counts)
   {
     var entries: [String: ManifestEntry] = [:]
     if let id {
       for entry in try repository.store.manifest(id).entries { entries[entry.name] = entry }
     }
-    var delta = 0
+    var delta = Counts()
     var byName: [String: [([String], Operation)]] = [:]
     for (path, operation) in operations {
       guard let first = path.first else { continue }
@@ -91,11 +120,14 @@ struct DraftEditor {
               .invalidArgument, "'\(prefix + name)' is not in the version, so it cannot be removed",
               hint: "list the version's paths with 'art ls-manifest -r MANIFEST'")
           }
-          delta -= try fileCount(old)
+          delta = delta - (try counts(old))
         case .add(let entry, let files):
-          if let old = entries[name] { delta -= try fileCount(old) }
+          if let old = entries[name] { delta = delta - (try counts(old)) }
           entries[name] = entry
-          delta += files
+          delta = delta + Counts(files: files)
+          if entry.kind == .reference {
+            delta = delta + Counts(references: 1, referenceBytes: Int64(entry.size))
+          }
         }
       }
       deeper = ordered.filter { !$0.0.isEmpty }
@@ -107,7 +139,7 @@ struct DraftEditor {
           hint: "remove it first with --remove")
       }
       let (id, size, childDelta) = try edit(existing?.id, deeper, prefix: prefix + name + "/")
-      delta += childDelta
+      delta = delta + childDelta
       if let id {
         entries[name] = ManifestEntry(
           name: name, kind: .folder, id: id, size: size, mode: existing?.mode ?? 0o755)
@@ -118,12 +150,15 @@ struct DraftEditor {
     return (newID, manifest.totalSize, delta)
   }
 
-  private func fileCount(_ entry: ManifestEntry) throws -> Int {
+  private func counts(_ entry: ManifestEntry) throws -> Counts {
     switch entry.kind {
-    case .file, .chunked: return 1
-    case .symlink: return 0
+    case .file, .chunked: return Counts(files: 1)
+    case .symlink: return Counts()
+    case .reference: return Counts(references: 1, referenceBytes: Int64(entry.size))
     case .folder:
-      return try repository.store.manifest(entry.id).entries.reduce(0) { $0 + (try fileCount($1)) }
+      return try repository.store.manifest(entry.id).entries.reduce(Counts()) {
+        $0 + (try counts($1))
+      }
     }
   }
 }

@@ -27,7 +27,8 @@ public import ArtStore
 /// | job              | string                                     |
 /// | expires          | u8 0/1, then i64 milliseconds since 1970   |
 /// | distributed id   | string                                     |
-/// | run              | string, layout version 2 only (then never empty) |
+/// | run              | string, layout versions 2 and 3 (in 2 never empty) |
+/// | references       | u64 count, then u64 bytes; layout version 3 only (count > 0) |
 public struct VersionRecord: Sendable, Equatable {
   /// The artifact's name.
   public var artifact: String
@@ -59,8 +60,14 @@ public struct VersionRecord: Sendable, Equatable {
   public var expires: Int64?
   /// The distributed id it was assembled under, or empty.
   public var distributedID: String
-  /// The run that made it (`commit --run`); only in layout version 2.
+  /// The run that made it (`commit --run`); only in layout versions 2 and 3.
   public var run: String = ""
+  /// Reference entries in the version (files kept outside the store).
+  ///
+  /// Only in layout version 3; not counted in ``files`` and ``size``.
+  public var referenceCount: UInt64 = 0
+  /// Bytes of those references, as recorded.
+  public var referenceBytes: UInt64 = 0
 
   static let magic: [UInt8] = Array("ARTV".utf8)
 
@@ -93,9 +100,10 @@ public struct VersionRecord: Sendable, Equatable {
   public func encoded() -> [UInt8] {
     var out = ByteWriter()
     out.append(Self.magic)
-    // Layout 2 only adds `run`: records without one keep layout 1 bytes,
-    // so their ids never change.
-    out.append([run.isEmpty ? 1 : 2, 0, 0, 0])
+    // Layout 2 only adds `run` and layout 3 the reference counts: records
+    // without them keep layout 1 bytes, so their ids never change.
+    let layout: UInt8 = referenceCount > 0 ? 3 : run.isEmpty ? 1 : 2
+    out.append([layout, 0, 0, 0])
     out.append(string: artifact)
     out.append(string: type)
     out.append(number)
@@ -122,7 +130,11 @@ public struct VersionRecord: Sendable, Equatable {
       out.append(UInt8(0))
     }
     out.append(string: distributedID)
-    if !run.isEmpty { out.append(string: run) }
+    if layout >= 2 { out.append(string: run) }
+    if layout == 3 {
+      out.append(referenceCount)
+      out.append(referenceBytes)
+    }
     return out.bytes
   }
 
@@ -134,7 +146,7 @@ public struct VersionRecord: Sendable, Equatable {
     var r = ByteReader(bytes, subject: subject)
     guard try r.bytes(4) == Self.magic else { throw ArtError.corrupt(subject, "bad magic number") }
     let layout = try r.uint8()
-    guard layout == 1 || layout == 2 else { throw ArtError.newerFormat(subject, layout) }
+    guard (1...3).contains(layout) else { throw ArtError.newerFormat(subject, layout) }
     guard try r.bytes(3) == [0, 0, 0] else { throw ArtError.corrupt(subject, "bad header") }
     artifact = try r.string()
     type = try r.string()
@@ -155,9 +167,18 @@ public struct VersionRecord: Sendable, Equatable {
     job = try r.string()
     expires = try r.uint8() == 1 ? Int64(bitPattern: try r.uint64()) : nil
     distributedID = try r.string()
-    if layout == 2 {
+    if layout >= 2 {
       run = try r.string()
-      guard !run.isEmpty else { throw ArtError.corrupt(subject, "layout 2 with an empty run") }
+      guard !run.isEmpty || layout == 3 else {
+        throw ArtError.corrupt(subject, "layout 2 with an empty run")
+      }
+    }
+    if layout == 3 {
+      referenceCount = try r.uint64()
+      referenceBytes = try r.uint64()
+      guard referenceCount > 0 else {
+        throw ArtError.corrupt(subject, "layout 3 without references")
+      }
     }
     guard r.remaining == 0 else {
       throw ArtError.corrupt(subject, "\(r.remaining) bytes after the last field")

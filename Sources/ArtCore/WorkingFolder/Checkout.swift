@@ -65,6 +65,12 @@ public struct CheckoutResult: Sendable {
   public var unchanged = 0
   /// Bytes of file content written.
   public var bytesWritten: UInt64 = 0
+  /// Reference entries fetched.
+  public var referencesFetched = 0
+  /// Bytes of those references.
+  public var referenceBytes: UInt64 = 0
+  /// Reference entries left out (`--skip-references`).
+  public var referencesSkipped = 0
 }
 
 /// Makes a folder match a version.
@@ -83,6 +89,8 @@ public struct Checkout: Sendable {
 
   /// Counts files and bytes as they are written.
   public let progress: Progress?
+  /// What to do with reference entries.
+  public var references = ReferencePolicy.fetch(allowChanged: false)
 
   /// A checkout in `repository`.
   public init(repository: Repository, progress: Progress? = nil) {
@@ -113,10 +121,13 @@ public struct Checkout: Sendable {
     if patterns.isEmpty {
       // The whole tree: written as stored, folder modes included.
       let written = try await Materializer(store: repository.store, progress: progress)
-        .write(version.record.manifest, into: target)
+        .write(version.record.manifest, into: target, references: references)
       var result = CheckoutResult()
       result.written = written.files + written.symlinks
       result.bytesWritten = written.bytes
+      result.referencesFetched = written.referencesFetched
+      result.referenceBytes = written.referenceBytes
+      result.referencesSkipped = written.referencesSkipped
       return result
     }
     let wanted = try selected(version.record.manifest, patterns)
@@ -154,9 +165,13 @@ public struct Checkout: Sendable {
     var conflicts: [String] = []
     var unchanged = 0
     let cache = StatCache(repository: repository)
+    let store = repository.store
     for path in Set(old.keys).union(new.keys).sorted() {
+      if references == .skip, new[path]?.kind == .reference || old[path]?.kind == .reference {
+        continue  // left as it is on disk
+      }
       // Each path is inspected once and hashed at most once.
-      guard var disk = try OnDisk(root.pushing(FilePath(path)), cache: cache) else {
+      guard var disk = try OnDisk(root.pushing(FilePath(path)), cache: cache, store: store) else {
         if let target = new[path] { writes.append((path, target)) }
         continue
       }
@@ -184,6 +199,9 @@ public struct Checkout: Sendable {
     }
     var result = try await apply(writes: writes, deletes: deletes, root: root)
     result.unchanged = unchanged
+    if references == .skip {
+      result.referencesSkipped = new.values.count { $0.kind == .reference }
+    }
     if patterns.isEmpty { try recordCheckedOut(version) }
     return result
   }
@@ -207,6 +225,7 @@ public struct Checkout: Sendable {
     async throws -> CheckoutResult
   {
     var result = CheckoutResult()
+    var referenceJobs: [Materializer.FileJob] = []
     for path in deletes.sorted(by: >) {
       let onDisk = root.pushing(FilePath(path))
       if try Syscalls.linkStatus(onDisk)?.kind == .directory {
@@ -237,6 +256,19 @@ public struct Checkout: Sendable {
           try Syscalls.unlink(onDisk)
         }
         try Syscalls.symlink(target: repository.store.read(entry.id, as: .blob), at: onDisk)
+      case .reference:
+        if existing?.kind == .directory { try removeTree(onDisk) }
+        guard case .fetch = references else {
+          result.referencesSkipped += 1
+          continue
+        }
+        guard let name = onDisk.lastComponent?.string else { continue }
+        referenceJobs.append(
+          Materializer.FileJob(
+            path: onDisk,
+            entry: ManifestEntry(
+              name: name, kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)))
+        continue  // counted as fetched, not written
       case .file, .chunked:
         if existing?.kind == .directory { try removeTree(onDisk) }
         guard let name = onDisk.lastComponent?.string else { continue }
@@ -249,7 +281,13 @@ public struct Checkout: Sendable {
       }
       result.written += 1
     }
-    try await Materializer(store: repository.store, progress: progress).writeFiles(jobs)
+    let materializer = Materializer(store: repository.store, progress: progress)
+    try await materializer.writeFiles(jobs)
+    if case .fetch(let allowChanged) = references, !referenceJobs.isEmpty {
+      result.referenceBytes = try await materializer.fetch(
+        referenceJobs, below: root, allowChanged: allowChanged)
+      result.referencesFetched = referenceJobs.count
+    }
     return result
   }
 
@@ -269,14 +307,16 @@ private struct OnDisk {
   let path: FilePath
   let status: FileStatus
   let cache: StatCache
+  let store: ObjectStore
   private var id: ObjectID?
 
   /// Nil when nothing is at `path`.
-  init?(_ path: FilePath, cache: StatCache) throws {
+  init?(_ path: FilePath, cache: StatCache, store: ObjectStore) throws {
     guard let status = try Syscalls.linkStatus(path) else { return nil }
     self.path = path
     self.status = status
     self.cache = cache
+    self.store = store
   }
 
   private mutating func contentID() throws -> ObjectID {
@@ -297,8 +337,17 @@ private struct OnDisk {
   }
 
   /// Whether this is `entry`: kind and content, and mode if asked.
+  ///
+  /// A reference recorded without a SHA-256 cannot be compared: it counts
+  /// as a match only as the old side (nothing to lose by replacing it),
+  /// never as the target (it is fetched again).
   mutating func matches(_ entry: TreeEntry, checkMode: Bool) throws -> Bool {
     switch entry.kind {
+    case .reference:
+      guard status.kind == .regular, UInt64(status.size) == entry.size else { return false }
+      if checkMode, status.permissions != entry.mode { return false }
+      guard let sha = try store.reference(entry.id).sha256 else { return !checkMode }
+      return try contentID() == sha
     case .folder:
       return status.kind == .directory
     case .symlink:

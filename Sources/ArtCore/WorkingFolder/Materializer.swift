@@ -12,6 +12,21 @@ public struct Materialization: Sendable {
   public var symlinks = 0
   /// Bytes of file content written.
   public var bytes: UInt64 = 0
+  /// Reference entries fetched.
+  public var referencesFetched = 0
+  /// Bytes of those references.
+  public var referenceBytes: UInt64 = 0
+  /// Reference entries left out (``ReferencePolicy/skip``).
+  public var referencesSkipped = 0
+}
+
+/// What a checkout does with reference entries.
+public enum ReferencePolicy: Sendable, Equatable {
+  /// Fetch each one and check it against what was recorded; with
+  /// `allowChanged`, take it even if it differs.
+  case fetch(allowChanged: Bool)
+  /// Leave them out.
+  case skip
 }
 
 /// Writes a manifest's tree into a new or empty folder: the inverse of
@@ -56,15 +71,26 @@ public struct Materializer: Sendable {
   /// - Throws: ``ArtError`` with `.invalidArgument` when `target` has files,
   ///   `.notFound` / `.corruptData` for missing or damaged objects (the file
   ///   being written is then removed), `.io` for write failures.
-  public func write(_ id: ObjectID, into target: FilePath) async throws -> Materialization {
+  public func write(
+    _ id: ObjectID, into target: FilePath, references: ReferencePolicy = .fetch(allowChanged: false)
+  ) async throws -> Materialization {
     try Self.prepareEmptyFolder(target, hint: "give a new or empty folder")
     var result = Materialization()
     var jobs: [FileJob] = []
     var folderModes: [(FilePath, UInt32)] = []
     try layOut(id, at: target, jobs: &jobs, folderModes: &folderModes, result: &result)
+    let referenceJobs = jobs.filter { $0.entry.kind == .reference }
+    jobs.removeAll { $0.entry.kind == .reference }
     result.files = jobs.count
     result.bytes = jobs.reduce(0) { $0 + $1.entry.size }
     try await writeFiles(jobs)
+    if case .fetch(let allowChanged) = references {
+      result.referenceBytes = try await fetch(
+        referenceJobs, below: target, allowChanged: allowChanged)
+      result.referencesFetched = referenceJobs.count
+    } else {
+      result.referencesSkipped = referenceJobs.count
+    }
     // Deepest first, so a read-only folder is closed after its contents exist.
     for (path, mode) in folderModes.reversed() { try Syscalls.setMode(path, mode) }
     return result
@@ -82,7 +108,7 @@ public struct Materializer: Sendable {
       }
       let path = folder.appending(component)
       switch entry.kind {
-      case .file, .chunked:
+      case .file, .chunked, .reference:
         jobs.append(FileJob(path: path, entry: entry))
       case .folder:
         try Syscalls.makeDirectory(path, mode: 0o755)
@@ -94,6 +120,24 @@ public struct Materializer: Sendable {
         result.symlinks += 1
       }
     }
+  }
+
+  /// Fetches reference entries into place, a few at a time.
+  ///
+  /// Returns the bytes written; errors name paths relative to `root`.
+  func fetch(_ jobs: [FileJob], below root: FilePath, allowChanged: Bool) async throws -> UInt64 {
+    let store = self.store
+    let totals = try await forEachConcurrently(
+      count: jobs.count, makeState: { UInt64(0) },
+      { bytes, index in
+        let job = jobs[index]
+        let label = job.path.components.dropFirst(root.components.count).map(\.string)
+          .joined(separator: "/")
+        bytes += try await ReferenceIO().fetch(
+          store.reference(job.entry.id), label: label, to: job.path, mode: job.entry.mode,
+          allowChanged: allowChanged)
+      }, finish: { $0 })
+    return totals.reduce(0, +)
   }
 
   func writeFiles(_ jobs: [FileJob]) async throws {
@@ -182,7 +226,7 @@ public struct Materializer: Sendable {
   }
 
   /// `.art-tmp-<pid>-<n>` in `folder`.
-  private static func temporaryName(in folder: FilePath) -> FilePath {
+  static func temporaryName(in folder: FilePath) -> FilePath {
     let number = temporaryCounter.add(1, ordering: .relaxed).newValue
     return folder.appending(".art-tmp-\(Syscalls.processID)-\(number)")
   }

@@ -42,6 +42,8 @@ public struct Snapshotter: Sendable {
   public let statCache: StatCache?
   /// Counts files and bytes as they are stored.
   public let progress: Progress?
+  /// Paths not read (the reference entries a commit carries forward).
+  public var skipping: Set<FilePath> = []
 
   /// A snapshotter writing with `writer` (see ``Repository/makeWriter(codec:)``).
   public init(
@@ -157,6 +159,7 @@ public struct Snapshotter: Sendable {
         childSelection = child.whole ? nil : child
       }
       guard let component = pathComponent(name) else { continue }
+      if !skipping.isEmpty, skipping.contains(path.appending(component)) { continue }
       if let problem = ManifestEntry.problem(withName: name) {
         throw ArtError(
           .invalidArgument, "cannot store '\(path.appending(component))': it has \(problem)",

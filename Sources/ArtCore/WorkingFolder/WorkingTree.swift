@@ -11,12 +11,14 @@ public enum WorkingTree {
   /// top-level names (how a version committed from several paths is
   /// compared with the folder).
   ///
-  /// Files whose status matches `statCache` are not read.
+  /// Files whose status matches `statCache` are not read; paths in
+  /// `skipping` (reference entries) are left out.
   public static func flatten(
     _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters,
-    statCache: StatCache? = nil
+    statCache: StatCache? = nil, skipping: Set<String> = []
   ) async throws -> [String: TreeEntry] {
-    let scanned = try await scan(root, prefix: "", topLevel: topLevel, statCache: statCache)
+    let scanned = try await scan(
+      root, prefix: "", topLevel: topLevel, statCache: statCache, skipping: skipping)
     var result = [String: TreeEntry](minimumCapacity: scanned.known.count + scanned.toHash.count)
     for (path, entry) in scanned.known { result[path] = entry }
     let toHash = scanned.toHash
@@ -46,7 +48,8 @@ public enum WorkingTree {
 
   /// Lists `folder` and, concurrently, its subfolders.
   private static func scan(
-    _ folder: FilePath, prefix: String, topLevel: Set<String>?, statCache: StatCache?
+    _ folder: FilePath, prefix: String, topLevel: Set<String>?, statCache: StatCache?,
+    skipping: Set<String>
   ) async throws -> Scanned {
     var scanned = Scanned()
     var kept = 0
@@ -57,6 +60,10 @@ public enum WorkingTree {
       else { continue }
       let text = String(decoding: name, as: UTF8.self)
       if prefix.isEmpty, let topLevel, !topLevel.contains(text) { continue }
+      if !skipping.isEmpty, skipping.contains(prefix + text) {
+        kept += 1
+        continue
+      }
       let path = folder.appending(component)
       switch status.kind {
       case .regular:
@@ -101,7 +108,8 @@ public enum WorkingTree {
     let parts = try await withThrowingTaskGroup(of: Scanned.self) { group in
       for (path, subPrefix) in subfolders {
         group.addTask {
-          try await scan(path, prefix: subPrefix, topLevel: nil, statCache: statCache)
+          try await scan(
+            path, prefix: subPrefix, topLevel: nil, statCache: statCache, skipping: skipping)
         }
       }
       var parts: [Scanned] = []

@@ -175,6 +175,19 @@ package enum Syscalls {
     return FileStatus(info)
   }
 
+  /// The status of `path`, following symbolic links, or nil if nothing is
+  /// there.
+  package static func fileStatus(_ path: FilePath) throws -> FileStatus? {
+    var info = stat()
+    let result = path.withPlatformString { stat($0, &info) }
+    if result != 0 {
+      let error = Errno(rawValue: errno)
+      if error == .noSuchFileOrDirectory || error == .notDirectory { return nil }
+      throw ArtError.io("read status of", path.string, error)
+    }
+    return FileStatus(info)
+  }
+
   /// Whether `path` is a folder (following symbolic links).
   package static func isDirectory(_ path: FilePath) -> Bool {
     var info = stat()

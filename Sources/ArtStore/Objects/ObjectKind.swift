@@ -10,6 +10,8 @@ public enum ObjectKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
   case manifest = 3
   /// One version of an artifact.
   case version = 4
+  /// Where a file outside the store is, and how to recognize it.
+  case reference = 5
 
   /// The name `cat-object -t` prints.
   public var description: String {
@@ -18,6 +20,7 @@ public enum ObjectKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case .chunkList: "chunklist"
     case .manifest: "manifest"
     case .version: "version"
+    case .reference: "reference"
     }
   }
 }

@@ -249,7 +249,7 @@ public enum ContentReader {
         }
         throw ArtError.corrupt("chunk list \(id)", "its chunks do not hash to the file's id")
       }
-    case .manifest, .version:
+    case .manifest, .version, .reference:
       throw ArtError(.invalidArgument, "object \(id) is a \(kind), not file content")
     }
   }

@@ -18,6 +18,16 @@ public struct WriteStatistics: Sendable {
 
   /// Empty totals.
   public init() {}
+
+  /// Adds the totals of another writer.
+  public mutating func add(_ other: WriteStatistics) {
+    objectsWritten += other.objectsWritten
+    rawBytesWritten += other.rawBytesWritten
+    storedBytesWritten += other.storedBytesWritten
+    objectsDeduplicated += other.objectsDeduplicated
+    bytesDeduplicated += other.bytesDeduplicated
+    packs += other.packs
+  }
 }
 
 /// Writes objects into new packs for one command; many tasks may call

@@ -1,0 +1,89 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+
+extension ArtCommand {
+  struct Verify: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Check that a version's reference entries still match their external data.",
+      discussion: """
+        Each reference is checked without downloading it: a file by its size \\
+        and SHA-256, a URL by a HEAD request (size, ETag or Last-Modified). \\
+        Prints one line per reference that changed or cannot be reached \\
+        (all of them with -v). Exit 0 when every reference matches, 3 when \\
+        one changed, 1 when one cannot be reached.
+
+        Examples:
+          art verify imagenet_raw
+          art verify bundle:production --json
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
+    var spec: String
+
+    @Flag(name: .shortAndLong, help: "List every reference, matching ones too.")
+    var verbose = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    struct Line: Encodable {
+      var path: String
+      var uri: String
+      /// `unchanged`, `changed` or `unavailable`.
+      var status: String
+      var detail: String?
+    }
+
+    struct Report: Encodable {
+      var version: String
+      var references: [Line]
+      var unchanged: Int
+      var changed: Int
+      var unavailable: Int
+    }
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      let version = try repository.resolve(Spec(spec), in: repository.refs.read())
+      let entries = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
+        .filter { $0.value.kind == .reference }.sorted { $0.key < $1.key }
+      let store = repository.store
+      let references = try entries.map { ($0.key, try store.reference($0.value.id)) }
+      var lines: [Line] = []
+      for (path, reference) in references {
+        let line: Line
+        switch await ReferenceIO().check(reference) {
+        case .unchanged:
+          line = Line(path: path, uri: reference.uri, status: "unchanged")
+        case .changed(let what):
+          line = Line(path: path, uri: reference.uri, status: "changed", detail: what)
+        case .unavailable(let why):
+          line = Line(path: path, uri: reference.uri, status: "unavailable", detail: why)
+        }
+        lines.append(line)
+      }
+      let report = Report(
+        version: version.label, references: lines,
+        unchanged: lines.count { $0.status == "unchanged" },
+        changed: lines.count { $0.status == "changed" },
+        unavailable: lines.count { $0.status == "unavailable" })
+      if json {
+        output.line(Formatting.json(report))
+      } else {
+        for line in lines where verbose || line.status != "unchanged" {
+          output.line(
+            "\(line.status)  \(line.path)  \(line.uri)" + (line.detail.map { "  (\($0))" } ?? ""))
+        }
+        output.line(
+          "\(version.label): \(Formatting.count(lines.count, "reference")); "
+            + "\(report.unchanged) unchanged, \(report.changed) changed, "
+            + "\(report.unavailable) unavailable")
+      }
+      if report.changed > 0 { throw ExitCode(ExitStatus.referenceChanged.rawValue) }
+      if report.unavailable > 0 { throw ExitCode(ExitStatus.failure.rawValue) }
+    }
+  }
+}

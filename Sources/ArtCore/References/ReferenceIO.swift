@@ -1,0 +1,381 @@
+import ArtRemote
+public import ArtStore
+public import SystemPackage
+
+/// One `--reference URI[=PATH]` of `art commit`.
+public struct ReferenceRequest: Sendable, Equatable {
+  /// `file:///absolute/path`, `http://…` or `https://…`.
+  public var uri: String
+  /// Where the entry goes, as components relative to the version's root.
+  public var path: [String]
+
+  /// Parses `URI[=PATH]`; a plain path (absolute, or relative to
+  /// `workingDirectory`) means `file://`.
+  ///
+  /// PATH follows the last `=`, except that a URL whose last query field
+  /// has a single `=` has no PATH (`…?v=2` is all URL). PATH defaults to
+  /// the URI's last component.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument` naming what is wrong.
+  public init(parsing text: String, workingDirectory: FilePath) throws {
+    var uriText = text
+    var pathText: String? = nil
+    if let split = Self.pathSeparator(in: text) {
+      uriText = String(text[..<split])
+      pathText = String(text[text.index(after: split)...])
+    }
+    let hint = "give file:///abs/path, an absolute path, or an http(s):// URL, then =PATH if wanted"
+    if uriText.hasPrefix("http://") || uriText.hasPrefix("https://") {
+      let afterScheme = uriText.split(
+        separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+      guard afterScheme.count == 3, !afterScheme[2].isEmpty else {
+        throw ArtError(.invalidArgument, "'\(uriText)' is not a URL with a host", hint: hint)
+      }
+      uri = uriText
+    } else if uriText.hasPrefix("file://") {
+      let local = String(uriText.dropFirst("file://".count))
+      guard local.hasPrefix("/") else {
+        throw ArtError(
+          .invalidArgument, "'\(uriText)' is not a file URI with an absolute path",
+          hint: "write file:///abs/path (three slashes)")
+      }
+      uri = "file://" + FilePath(local).lexicallyNormalized().string
+    } else if !uriText.isEmpty, !uriText.contains("://") {
+      uri = "file://" + workingDirectory.pushing(FilePath(uriText)).lexicallyNormalized().string
+    } else {
+      throw ArtError(.invalidArgument, "'\(uriText)' is not a reference art can fetch", hint: hint)
+    }
+    let defaultName = Self.lastComponent(of: uri)
+    let chosen = pathText ?? defaultName
+    let parts = chosen.split(separator: "/").map(String.init).filter { $0 != "." }
+    guard !parts.isEmpty else {
+      throw ArtError(
+        .invalidArgument, "'\(text)' names no file in the version",
+        hint: "add =PATH, e.g. --reference \(uriText)=data/file.bin")
+    }
+    for part in parts {
+      if part == ".." {
+        throw ArtError(
+          .invalidArgument, "reference path '\(chosen)' leaves the version's root",
+          hint: "give a path inside the version, e.g. =external/file.bin")
+      }
+      if let problem = ManifestEntry.problem(withName: Array(part.utf8)) {
+        throw ArtError(.invalidArgument, "reference path '\(chosen)' has \(problem)")
+      }
+    }
+    path = parts
+  }
+
+  private static func pathSeparator(in text: String) -> String.Index? {
+    guard let last = text.lastIndex(of: "=") else { return nil }
+    if let question = text.firstIndex(of: "?"), question < last {
+      let query = text[text.index(after: question)...]
+      let field = query.split(separator: "&", omittingEmptySubsequences: false).last ?? query
+      if field.count(where: { $0 == "=" }) < 2 { return nil }
+    }
+    return last
+  }
+
+  private static func lastComponent(of uri: String) -> String {
+    var rest = Substring(uri)
+    if let end = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
+    let afterScheme = rest.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+    guard afterScheme.count == 3 else { return "" }
+    let path = afterScheme[2].split(separator: "/", omittingEmptySubsequences: true)
+    guard path.count > (uri.hasPrefix("file://") ? 0 : 1), let name = path.last else { return "" }
+    return String(name)
+  }
+}
+
+/// A reference as recorded: the entry's path and what it points to.
+public struct RecordedReference: Sendable {
+  /// Components relative to the version's root.
+  public var path: [String]
+  /// The reference object's content.
+  public var reference: Reference
+  /// Permission bits for the checked-out file.
+  public var mode: UInt32
+}
+
+/// Records references (`art commit --reference`) and fetches and checks
+/// them (`checkout`, `art verify`).
+public struct ReferenceIO: Sendable {
+  /// A recorder/fetcher.
+  public init() {}
+
+  /// Looks at what `request` points to and records it: for a file, its
+  /// size and SHA-256; for a folder, one reference per file below it; for a
+  /// URL, size plus `ETag` or `Last-Modified`, and with `checksum` the
+  /// SHA-256 of one download.
+  ///
+  /// - Throws: ``ArtError`` `.notFound` when the file or URL is missing,
+  ///   `.invalidArgument` for a URL that gives nothing to detect a change by.
+  public func record(_ request: ReferenceRequest, checksum: Bool) async throws
+    -> [RecordedReference]
+  {
+    switch ReferenceScheme(request.uri) {
+    case .file:
+      return try await recordFiles(request)
+    case .http:
+      return [try await recordURL(request, checksum: checksum)]
+    case nil:
+      throw ArtError(.invalidArgument, "'\(request.uri)' is not a reference art can fetch")
+    }
+  }
+
+  private func recordFiles(_ request: ReferenceRequest) async throws -> [RecordedReference] {
+    let top = FilePath(String(request.uri.dropFirst("file://".count)))
+    guard let status = try Syscalls.fileStatus(top) else {
+      throw ArtError(.notFound, "'\(top)' does not exist", hint: "check the --reference path")
+    }
+    var files: [(path: [String], file: FilePath, mode: UInt32)] = []
+    switch status.kind {
+    case .regular:
+      files.append((request.path, top, status.permissions))
+    case .directory:
+      try collect(top, prefix: request.path, into: &files)
+    default:
+      throw ArtError(.invalidArgument, "'\(top)' is not a file or folder")
+    }
+    let found = files
+    let hashed = try await forEachConcurrently(
+      count: found.count, makeState: { [(Int, ObjectID, UInt64)]() },
+      { state, index in
+        let fd = try openFollowing(found[index].file)
+        defer { try? fd.close() }
+        var source = FileSource(descriptor: fd, name: found[index].file.string)
+        let (id, size) = try ContentStorer.hash(&source)
+        state.append((index, id, size))
+      }, finish: { $0 })
+    var result: [RecordedReference] = []
+    for (index, id, size) in hashed.joined() {
+      let item = found[index]
+      result.append(
+        RecordedReference(
+          path: item.path,
+          reference: Reference(uri: "file://" + item.file.string, size: size, sha256: id),
+          mode: item.mode))
+    }
+    return result.sorted { $0.path.lexicographicallyPrecedes($1.path) }
+  }
+
+  /// Regular files below `folder` (links and special files are left out).
+  private func collect(
+    _ folder: FilePath, prefix: [String],
+    into files: inout [(path: [String], file: FilePath, mode: UInt32)]
+  ) throws {
+    for (name, status) in try directoryEntriesWithStatus(folder) {
+      guard let component = pathComponent(name) else { continue }
+      if let problem = ManifestEntry.problem(withName: name) {
+        throw ArtError(
+          .invalidArgument, "cannot reference '\(folder.appending(component))': it has \(problem)")
+      }
+      let text = String(decoding: name, as: UTF8.self)
+      switch status.kind {
+      case .regular:
+        files.append((prefix + [text], folder.appending(component), status.permissions))
+      case .directory:
+        try collect(folder.appending(component), prefix: prefix + [text], into: &files)
+      default: continue
+      }
+    }
+  }
+
+  private func recordURL(_ request: ReferenceRequest, checksum: Bool) async throws
+    -> RecordedReference
+  {
+    let resource = HTTPResource(url: request.uri)
+    if checksum {
+      var hasher = ObjectHasher()
+      var size: UInt64 = 0
+      var head: HTTPResourceHead? = nil
+      try await resource.download(
+        inspect: { head = $0 },
+        consume: { bytes in
+          hasher.update(bytes)
+          size += UInt64(bytes.count)
+        })
+      return RecordedReference(
+        path: request.path,
+        reference: Reference(
+          uri: request.uri, size: size, sha256: hasher.finalize(), etag: head?.etag ?? "",
+          lastModified: head?.lastModified ?? ""),
+        mode: 0o644)
+    }
+    let head = try await resource.head()
+    guard let length = head.length else {
+      throw ArtError(
+        .invalidArgument, "\(request.uri) has no Content-Length, so art cannot record its size",
+        hint: "add --checksum to download it once and record its size and SHA-256")
+    }
+    guard !head.etag.isEmpty || !head.lastModified.isEmpty else {
+      throw ArtError(
+        .invalidArgument,
+        "\(request.uri) gives neither ETag nor Last-Modified, so a change could not be detected",
+        hint: "add --checksum to download it once and record its SHA-256")
+    }
+    return RecordedReference(
+      path: request.path,
+      reference: Reference(
+        uri: request.uri, size: length, sha256: nil, etag: head.etag,
+        lastModified: head.lastModified),
+      mode: 0o644)
+  }
+
+  /// What ``check(_:)`` found.
+  public enum Check: Sendable, Equatable {
+    /// Still what was recorded.
+    case unchanged
+    /// Different: what differs, recorded → now.
+    case changed(String)
+    /// Gone, or could not be read: why.
+    case unavailable(String)
+  }
+
+  /// Checks `reference` without downloading: a file is stat'ed and hashed
+  /// (size first), a URL asked for its head.
+  public func check(_ reference: Reference) async -> Check {
+    do {
+      switch ReferenceScheme(reference.uri) {
+      case .file:
+        let path = FilePath(reference.filePath ?? "")
+        guard let status = try Syscalls.fileStatus(path), status.kind == .regular else {
+          return .unavailable("'\(path)' does not exist")
+        }
+        if UInt64(status.size) != reference.size {
+          return .changed("size \(reference.size) -> \(status.size) bytes")
+        }
+        let fd = try openFollowing(path)
+        defer { try? fd.close() }
+        var source = FileSource(descriptor: fd, name: path.string)
+        let (id, _) = try ContentStorer.hash(&source)
+        if let sha = reference.sha256, sha != id {
+          return .changed("sha256 \(sha.prefix(12)) -> \(id.prefix(12))")
+        }
+        return .unchanged
+      case .http:
+        let head = try await HTTPResource(url: reference.uri).head()
+        if let difference = difference(reference, head) { return .changed(difference) }
+        return .unchanged
+      case nil:
+        return .unavailable("'\(reference.uri)' is not a reference art can fetch")
+      }
+    } catch {
+      return .unavailable((error as? ArtError)?.message ?? "\(error)")
+    }
+  }
+
+  /// How the server's head differs from what was recorded, or nil.
+  private func difference(_ reference: Reference, _ head: HTTPResourceHead) -> String? {
+    if let length = head.length, length != reference.size {
+      return "size \(reference.size) -> \(length) bytes"
+    }
+    if !reference.etag.isEmpty, head.etag != reference.etag {
+      return "ETag \(reference.etag) -> \(head.etag.isEmpty ? "(none)" : head.etag)"
+    }
+    if reference.etag.isEmpty, !reference.lastModified.isEmpty,
+      head.lastModified != reference.lastModified
+    {
+      return "Last-Modified \(reference.lastModified) -> "
+        + (head.lastModified.isEmpty ? "(none)" : head.lastModified)
+    }
+    return nil
+  }
+
+  /// Writes the bytes of `reference` to `path` (replacing what is there)
+  /// so that they appear under that name only complete and checked.
+  ///
+  /// They go to `.art-tmp-<pid>-<n>` in the same folder first; on any
+  /// failure it is removed and `path` is untouched.
+  ///
+  /// - Throws: ``ArtError`` `.referenceChanged` naming `label` and what
+  ///   differs (unless `allowChanged`), `.notFound` when the source is
+  ///   gone, `.io` when a download breaks off.
+  public func fetch(
+    _ reference: Reference, label: String, to path: FilePath, mode: UInt32, allowChanged: Bool
+  ) async throws -> UInt64 {
+    let temporary = Materializer.temporaryName(in: path.removingLastComponent())
+    let fd: FileDescriptor
+    do {
+      fd = try FileDescriptor.open(
+        temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+        permissions: FilePermissions(rawValue: CInterop.Mode(mode & 0o777)))
+    } catch {
+      throw ArtError.io("create", temporary.string, error)
+    }
+    var hasher = ObjectHasher()
+    var size: UInt64 = 0
+    func changed(_ what: String) -> ArtError {
+      ArtError(
+        .referenceChanged,
+        "reference '\(label)' (\(reference.uri)) changed since it was recorded: \(what)",
+        hint: "commit it again with --reference to record the new data, or pass "
+          + "--allow-changed to take it as it is now (or --skip-references)")
+    }
+    do {
+      defer { try? fd.close() }
+      switch ReferenceScheme(reference.uri) {
+      case .file:
+        let source = FilePath(reference.filePath ?? "")
+        let input: FileDescriptor
+        do {
+          input = try openFollowing(source)
+        } catch let error as ArtError where error.code == .notFound {
+          throw ArtError(
+            .notFound, "reference '\(label)': '\(source)' is gone",
+            hint: "restore it, or check out the rest with --skip-references")
+        }
+        defer { try? input.close() }
+        var reader = FileSource(descriptor: input, name: source.string)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+          let count = try reader.read(into: buffer)
+          if count == 0 { break }
+          let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+          hasher.update(bytes)
+          try writeAll(fd, bytes, path: temporary)
+          size += UInt64(count)
+        }
+      case .http:
+        try await HTTPResource(url: reference.uri).download(
+          inspect: { head in
+            if !allowChanged, let what = difference(reference, head) { throw changed(what) }
+          },
+          consume: { bytes in
+            hasher.update(bytes)
+            try writeAll(fd, bytes, path: temporary)
+            size += UInt64(bytes.count)
+          })
+      case nil:
+        throw ArtError(.corruptData, "reference '\(label)' has an unknown scheme: \(reference.uri)")
+      }
+      let id = hasher.finalize()
+      if !allowChanged {
+        if size != reference.size { throw changed("size \(reference.size) -> \(size) bytes") }
+        if let sha = reference.sha256, sha != id {
+          throw changed("sha256 \(sha.prefix(12)) -> \(id.prefix(12))")
+        }
+      }
+      if mode & 0o7000 != 0 { try Syscalls.setMode(fd, mode, path: temporary) }
+      try Syscalls.rename(temporary, to: path)
+      return size
+    } catch {
+      try? Syscalls.unlink(temporary)
+      throw error
+    }
+  }
+}
+
+/// Opens a referenced file for reading; unlike the working folder's files,
+/// a reference may go through symbolic links.
+private func openFollowing(_ path: FilePath) throws -> FileDescriptor {
+  do {
+    return try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+  } catch {
+    if (error as? Errno) == .noSuchFileOrDirectory {
+      throw ArtError(.notFound, "no file '\(path.string)'")
+    }
+    throw ArtError.io("open", path.string, error)
+  }
+}
