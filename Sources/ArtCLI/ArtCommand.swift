@@ -27,6 +27,9 @@ public struct ArtCommand: AsyncParsableCommand {
         name: "Versions built by many workers",
         subcommands: [Upsert.self, Finish.self, Drafts.self]),
       CommandGroup(
+        name: "Other projects and the shared cache",
+        subcommands: [ProjectCommand.self, CacheCommand.self]),
+      CommandGroup(
         name: "Keeping the repository in shape",
         subcommands: [GC.self, Fsck.self, Repack.self, Du.self, TTL.self]),
       CommandGroup(

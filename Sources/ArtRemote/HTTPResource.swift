@@ -1,4 +1,4 @@
-public import ArtStore
+import ArtStore
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1

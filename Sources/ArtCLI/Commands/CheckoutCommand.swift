@@ -56,7 +56,9 @@ extension ArtCommand {
 
     func execute(output: Output) async throws {
       let repository = try repository()
-      let version = try repository.resolve(Spec(spec), in: repository.refs.read())
+      let located = try locate(spec, in: repository)
+      let version = try await bring(located, into: repository, full: true, output: output)
+      let tracked = located.project == nil
       let patterns = try path.map { try PathPattern($0) }
       let target = try to.map { try global.resolve($0) }
       let force = self.force
@@ -69,11 +71,12 @@ extension ArtCommand {
         if let target {
           return try await checkout.copy(version, to: target, patterns: patterns)
         }
-        return try await checkout.inPlace(version, patterns: patterns, force: force)
+        return try await checkout.inPlace(
+          version, patterns: patterns, force: force, tracked: tracked)
       }
       let place = target?.string ?? (version.record.root.isEmpty ? "." : version.record.root)
       output.line(
-        "checked out \(version.label) \(version.id.prefix(12)) into \(place): "
+        "checked out \(located.label) \(version.id.prefix(12)) into \(place): "
           + "\(result.written) written (\(Formatting.bytes(result.bytesWritten))), "
           + "\(result.deleted) deleted, \(result.unchanged) unchanged"
           + (result.referencesFetched > 0

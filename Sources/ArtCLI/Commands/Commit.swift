@@ -66,7 +66,10 @@ extension ArtCommand {
     @Option(help: "Time to live: the version may be dropped by gc after 30d, 12h, 1y, …")
     var ttl: String?
 
-    @Option(help: "A version this one was made from (lineage), repeatable: NAME:vN, NAME:ALIAS, …")
+    @Option(
+      help:
+        "A version this one was made from (lineage), repeatable: NAME:vN, NAME:ALIAS, PROJECT/NAME:ALIAS, …"
+    )
     var input: [String] = []
 
     @Option(help: "The kind of job that made this version (preprocess, train, …).")
@@ -145,7 +148,18 @@ extension ArtCommand {
       request.aliases = try alias.map { try Alias($0) }
       request.timeToLive = try ttl.map { try DurationText.milliseconds($0) }
       request.allowEmpty = allowEmpty
-      request.inputs = try input.map { try Spec($0) }
+      for text in input {
+        let spec = try ProjectSpec(text)
+        if spec.project == nil {
+          request.inputs.append(spec.spec)
+        } else {
+          // Another project's version: its record is copied in, so the
+          // lineage keeps it after that project's gc.
+          let located = try locate(text, in: repository)
+          let version = try await bring(located, into: repository, full: false, output: output)
+          request.inputIDs.append(version.id)
+        }
+      }
       request.job = job
       request.run = run
       request.codec = compression

@@ -42,14 +42,24 @@ extension ArtCommand {
 
     func execute(output: Output) async throws {
       let repository = try repository()
-      let refs = try repository.refs.read()
-      let old = try repository.resolve(Spec(spec), in: refs)
+      let first = try locate(spec, in: repository)
       let changes: [Change]
       if let spec2 {
-        let new = try repository.resolve(Spec(spec2), in: refs)
-        changes = try ManifestDiff.between(
-          old.record.manifest, new.record.manifest, store: repository.store)
+        let second = try locate(spec2, in: repository)
+        if first.repository.root == second.repository.root {
+          // Both in one repository (this one or the same project): read there.
+          changes = try ManifestDiff.between(
+            first.version.record.manifest, second.version.record.manifest,
+            store: first.repository.store)
+        } else {
+          // Across projects: the project's version is copied in first.
+          let old = try await bring(first, into: repository, full: true, output: output)
+          let new = try await bring(second, into: repository, full: true, output: output)
+          changes = try ManifestDiff.between(
+            old.record.manifest, new.record.manifest, store: repository.store)
+        }
       } else {
+        let old = try await bring(first, into: repository, full: true, output: output)
         changes = try await workingChanges(old, repository: repository)
       }
       DiffOutput(changes: changes).print(

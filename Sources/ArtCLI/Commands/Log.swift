@@ -69,7 +69,20 @@ extension ArtCommand {
     }
 
     func execute(output: Output) async throws {
-      let repository = try repository()
+      var repository = try repository()
+      var name = self.name
+      // PROJECT/NAME, or PROJECT/ for every artifact of a project.
+      if let text = name, let slash = text.firstIndex(of: "/") {
+        let project = String(text[..<slash])
+        let output = Output.current
+        repository = try repository.project(
+          project,
+          lock: Repository.LockRequest(
+            .shared, command: "art log (from another project)",
+            timeout: .seconds(max(0, global.lockTimeout)), report: { output.note($0) }))
+        let rest = text[text.index(after: slash)...]
+        name = rest.isEmpty ? nil : String(rest)
+      }
       let refs = try repository.refs.read()
       guard let name else {
         var lines: [ArtifactLine] = []

@@ -269,7 +269,8 @@ extension ArtCommand {
 
     func execute(output: Output) async throws {
       let repository = try repository(.exclusive)
-      let size = try maxPackSize.map(parseSize) ?? repository.configuration.maximumPackSize
+      let size =
+        try maxPackSize.map { try parseSize($0) } ?? repository.configuration.maximumPackSize
       let report = try await Repacker(
         repository: repository, codec: compression, maximumPackSize: size
       ).run()
@@ -442,13 +443,22 @@ extension String {
   }
 }
 
-/// Parses `1073741824`, `256MiB`, `1GiB`, `512KiB`.
-func parseSize(_ text: String) throws -> UInt64 {
-  let units: [(String, UInt64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("B", 1)]
+/// Parses `1073741824`, `256MiB`, `1GiB`, `10GB`, `512K` (every unit is
+/// a power of 1024); 0 only when `allowZero`.
+func parseSize(_ text: String, allowZero: Bool = false) throws -> UInt64 {
+  let units: [(String, UInt64)] = [
+    ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40),
+    ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("TB", 1 << 40),
+    ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("T", 1 << 40), ("B", 1),
+  ]
+  let minimum: UInt64 = allowZero ? 0 : 1
   for (suffix, scale) in units where text.hasSuffix(suffix) {
-    if let number = UInt64(text.dropLast(suffix.count)), number > 0 { return number * scale }
+    if let number = UInt64(text.dropLast(suffix.count)), number >= minimum {
+      return number * scale
+    }
   }
-  if let number = UInt64(text), number > 0 { return number }
+  if let number = UInt64(text), number >= minimum { return number }
   throw ArtError(
-    .invalidArgument, "'\(text)' is not a size", hint: "use bytes or KiB/MiB/GiB, e.g. 256MiB")
+    .invalidArgument, "'\(text)' is not a size",
+    hint: "use bytes or KiB/MiB/GiB (also KB/MB/GB, all powers of 1024), e.g. 256MiB")
 }

@@ -48,9 +48,10 @@ extension ArtCommand {
     }
 
     func execute(output: Output) async throws {
-      let repository = try repository()
+      let located = try locate(spec, in: repository())
+      let repository = located.repository
       let refs = try repository.refs.read()
-      let version = try repository.resolve(Spec(spec), in: refs)
+      let version = located.version
       let record = version.record
       // A TTL set with 'art ttl set' takes the place of the record's.
       let expires = try ExpiryOverrides.read(repository)[version.id] ?? record.expires
@@ -68,7 +69,7 @@ extension ArtCommand {
         bytes: record.size, storedBytes: try storedBytes(record.manifest, repository.store),
         references: record.referenceCount, referenceBytes: record.referenceBytes)
       if json { return output.line(Formatting.json(report)) }
-      output.line("\(version.label) \(version.id.hex)")
+      output.line("\(located.label) \(version.id.hex)")
       output.line("type:        \(report.type)")
       output.line("aliases:     \(report.aliases.joined(separator: ", "))")
       output.line("root:        \(report.root)")
@@ -91,6 +92,7 @@ extension ArtCommand {
         for artifact in refs.artifacts {
           for (number, id) in refs.versions(of: artifact) { labels[id] = "\(artifact):\(number)" }
         }
+        for entry in try Imports.read(repository).entries { labels[entry.id] = entry.label }
         let shown = record.inputs.map { id in
           labels[id].map { "\($0) \(id.prefix(12))" } ?? "\(id.prefix(12)) (removed)"
         }

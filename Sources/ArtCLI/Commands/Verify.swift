@@ -46,8 +46,9 @@ extension ArtCommand {
     }
 
     func execute(output: Output) async throws {
-      let repository = try repository()
-      let version = try repository.resolve(Spec(spec), in: repository.refs.read())
+      let located = try locate(spec, in: repository())
+      let repository = located.repository
+      let version = located.version
       let entries = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
         .filter { $0.value.kind == .reference }.sorted { $0.key < $1.key }
       let store = repository.store
@@ -66,7 +67,7 @@ extension ArtCommand {
         lines.append(line)
       }
       let report = Report(
-        version: version.label, references: lines,
+        version: located.label, references: lines,
         unchanged: lines.count { $0.status == "unchanged" },
         changed: lines.count { $0.status == "changed" },
         unavailable: lines.count { $0.status == "unavailable" })
@@ -78,7 +79,7 @@ extension ArtCommand {
             "\(line.status)  \(line.path)  \(line.uri)" + (line.detail.map { "  (\($0))" } ?? ""))
         }
         output.line(
-          "\(version.label): \(Formatting.count(lines.count, "reference")); "
+          "\(located.label): \(Formatting.count(lines.count, "reference")); "
             + "\(report.unchanged) unchanged, \(report.changed) changed, "
             + "\(report.unavailable) unavailable")
       }

@@ -67,6 +67,7 @@ public struct Fsck: Sendable {
           )
         }
       }
+      reach.mark(imports: try Imports.read(repository))
     } catch let error as ArtError {
       report.errors.append(error.message)
     }

@@ -103,6 +103,8 @@ public struct GarbageCollector: Sendable {
     for verdict in report.verdicts where verdict.keep {
       reach.mark(version: verdict.version.id, label: verdict.version.label)
     }
+    // Versions copied from other projects stay (see Imports).
+    reach.mark(imports: try Imports.read(repository))
     // Open distributed drafts keep their data until finished or expired.
     let drafts = try DistributedDraft.scan(repository, refs)
     // Parts of finished drafts are leftovers of an interrupted finish.

@@ -51,6 +51,20 @@ public struct Reachability: Sendable {
     return record
   }
 
+  /// Marks the versions copied from other projects: whole for checked-out
+  /// ones, the record alone for those only named as inputs.
+  public mutating func mark(imports: Imports) {
+    for entry in imports.entries {
+      if entry.full {
+        mark(version: entry.id, label: entry.label)
+      } else if !live.contains(entry.id),
+        present(entry.id, kind: .version, referencedBy: entry.label)
+      {
+        live.insert(entry.id)
+      }
+    }
+  }
+
   /// Marks the tree of manifest `id` (a draft part's), labelled `label`.
   public mutating func mark(tree id: ObjectID, label: String) {
     markManifest(id, path: label + " /")

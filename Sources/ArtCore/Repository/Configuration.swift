@@ -1,4 +1,5 @@
 public import ArtStore
+public import SystemPackage
 
 /// The settings in `.art/config`.
 ///
@@ -34,6 +35,9 @@ public struct Configuration: Sendable, Equatable {
   public var autoMergePacks = 50
   /// Retention policy, grace period and repack threshold for `art gc`.
   public var gc = GCSettings()
+  /// Other repositories by name (`[project "NAME"]`, `path = …`), for
+  /// `NAME/artifact:alias` specs.
+  public var projects: [String: FilePath] = [:]
 
   /// The newest repository format this build understands.
   public static let supportedFormat = 1
@@ -112,6 +116,16 @@ public struct Configuration: Sendable, Equatable {
       autoMergePacks = count
     }
     gc = try Self.gcSettings(values, file: file)
+    for (key, (value, line)) in values where key.hasPrefix("project \"") {
+      guard key.hasSuffix("\".path"), let name = ProjectName.named(sectionKey: key) else {
+        throw Self.malformed(
+          file, line, "expected [project \"NAME\"] with 'path = /absolute/path'")
+      }
+      guard value.hasPrefix("/") else {
+        throw Self.malformed(file, line, "the path of project '\(name)' must be absolute")
+      }
+      projects[name] = FilePath(value)
+    }
   }
 
   /// `[gc]`: keepLast, keepWithin, grace, repackThreshold (percent); `[gc

@@ -33,6 +33,8 @@ public struct CommitRequest: Sendable {
   /// Versions this one was made from (lineage); recorded by id, so moving
   /// an alias later does not rewrite history.
   public var inputs: [Spec] = []
+  /// Inputs given by version id (versions of other projects, copied in).
+  public var inputIDs: [ObjectID] = []
   /// The kind of job that made it (`preprocess`, `train`, …).
   public var job = ""
   /// The run that made it (an experiment tracker's run id).
@@ -238,7 +240,8 @@ public struct Committer: Sendable {
           snapshot.statistics.add(try writer.finish())
           return CommitResult(version: latest, created: false, snapshot: snapshot)
         }
-        let inputs = try request.inputs.map { try repository.resolve($0, in: refs).id }
+        let inputs =
+          try request.inputs.map { try repository.resolve($0, in: refs).id } + request.inputIDs
         let number = refs.nextNumber(of: request.artifact)
         let created = Syscalls.currentTimeMilliseconds()
         var record = VersionRecord(

@@ -18,12 +18,15 @@ public struct Lineage: Sendable {
 
   /// Live versions by id.
   public private(set) var versions: [ObjectID: ResolvedVersion] = [:]
+  /// Labels (`project/name:vN`) of versions copied from other projects.
+  public private(set) var imported: [ObjectID: String] = [:]
   private var madeFrom: [ObjectID: [ObjectID]] = [:]
 
   /// Loads every live version of the repository.
   ///
   /// - Throws: ``ArtError`` when a record cannot be read.
   public init(repository: Repository, refs: Refs) throws {
+    for entry in try Imports.read(repository).entries { imported[entry.id] = entry.label }
     for artifact in refs.artifacts {
       for (_, id) in refs.versions(of: artifact) {
         let version = try repository.loadVersion(id, artifact: artifact)
@@ -78,6 +81,6 @@ public struct Lineage: Sendable {
 
   /// `name:vN` of `id`, or its id prefix marked removed.
   public func label(_ id: ObjectID) -> String {
-    versions[id]?.label ?? "\(id.prefix(12)) (removed)"
+    versions[id]?.label ?? imported[id] ?? "\(id.prefix(12)) (removed)"
   }
 }

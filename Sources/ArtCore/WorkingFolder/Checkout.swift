@@ -138,17 +138,23 @@ public struct Checkout: Sendable {
   ///
   /// - Throws: ``ArtError`` with `.invalidArgument` listing local changes
   ///   that would be lost (nothing is changed then).
-  public func inPlace(_ version: ResolvedVersion, patterns: [PathPattern], force: Bool)
-    async throws -> CheckoutResult
-  {
+  ///
+  /// A version of another project (`tracked` false) has no previous
+  /// version here: files are written, nothing is deleted, and it is not
+  /// recorded as checked out.
+  public func inPlace(
+    _ version: ResolvedVersion, patterns: [PathPattern], force: Bool, tracked: Bool = true
+  ) async throws -> CheckoutResult {
     let root = repository.root.pushing(FilePath(version.record.root)).lexicallyNormalized()
     try Syscalls.makeDirectories(root)
     let refs = try repository.refs.read()
-    var previousID = try checkedOut(version.artifact)
+    var previousID = tracked ? try checkedOut(version.artifact) : nil
     if let id = previousID, !refs.versions(of: version.artifact).contains(where: { $0.id == id }) {
       previousID = nil  // removed since; fall back to latest
     }
-    if previousID == nil, case .version(let id) = refs[RefName(version.artifact, .alias(.latest))] {
+    if tracked, previousID == nil,
+      case .version(let id) = refs[RefName(version.artifact, .alias(.latest))]
+    {
       previousID = id
     }
     var old: [String: TreeEntry] = [:]
@@ -202,7 +208,7 @@ public struct Checkout: Sendable {
     if references == .skip {
       result.referencesSkipped = new.values.count { $0.kind == .reference }
     }
-    if patterns.isEmpty { try recordCheckedOut(version) }
+    if patterns.isEmpty && tracked { try recordCheckedOut(version) }
     return result
   }
 

@@ -287,6 +287,18 @@ package enum Syscalls {
     throw ArtError.io("lock", path.string, Errno(rawValue: errno))
   }
 
+  /// Sets the modification time of `path` to now; false when it is gone.
+  package static func touch(_ path: FilePath) -> Bool {
+    path.withPlatformString { utimensat(AT_FDCWD, $0, nil, 0) } == 0
+  }
+
+  /// The environment variable `name`, if set and not empty.
+  package static func environment(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    let text = String(cString: value)
+    return text.isEmpty ? nil : text
+  }
+
   /// Whether process `pid` exists (`kill(pid, 0)`); a process owned by
   /// another user counts as existing.
   package static func processExists(_ pid: Int32) -> Bool {

@@ -1,5 +1,6 @@
 import ArtStore
 import ArtTestSupport
+import SystemPackage
 import Testing
 
 @testable import ArtCore
@@ -77,12 +78,68 @@ struct VersionRecordTests {
     #expect(Array(runBytes.prefix(bytes.count)) == [UInt8](bytes.prefix(4)) + [2] + bytes[5...])
     #expect(try VersionRecord(decoding: runBytes, id: id) == withRun)
     var newer = runBytes
-    newer[4] = 3
+    newer[4] = 4
     #expect(throws: ArtError.self) { try VersionRecord(decoding: newer, id: id) }
+
+    // References switch to layout 3: the run (maybe empty), then count and bytes.
+    var withReferences = record
+    withReferences.referenceCount = 2
+    withReferences.referenceBytes = 9_000
+    let referenceBytes = withReferences.encoded()
+    #expect(referenceBytes[4] == 3)
+    #expect(referenceBytes.count == bytes.count + 4 + 16)
+    #expect(try VersionRecord(decoding: referenceBytes, id: id) == withReferences)
+    var noReferences = referenceBytes
+    noReferences.replaceSubrange(
+      (noReferences.count - 16)..., with: [UInt8](repeating: 0, count: 16))
+    #expect(throws: ArtError.self) { try VersionRecord(decoding: noReferences, id: id) }
     var emptyRun = bytes
     emptyRun[4] = 2
     emptyRun += [0, 0, 0, 0]
     #expect(throws: ArtError.self) { try VersionRecord(decoding: emptyRun, id: id) }
+  }
+}
+
+@Suite("Reference entries")
+struct ReferenceFormatTests {
+  @Test func referenceObjectsRoundTrip() throws {
+    let id = ObjectHasher.id(of: [7])
+    for reference in [
+      Reference(uri: "file:///data/a.bin", size: 12, sha256: id),
+      Reference(
+        uri: "https://example.com/w.bin", size: 1 << 33, sha256: nil, etag: "\"abc\"",
+        lastModified: "Wed, 21 Oct 2026 07:28:00 GMT"),
+    ] {
+      let bytes = reference.encoded()
+      #expect(Array(bytes.prefix(5)) == Array("ARTR".utf8) + [1])
+      #expect(try Reference(decoding: bytes, id: id) == reference)
+      #expect(throws: ArtError.self) { try Reference(decoding: bytes + [0], id: id) }
+    }
+    let ftp = Reference(uri: "ftp://host/x", size: 1, sha256: nil)
+    #expect(throws: ArtError.self) { try Reference(decoding: ftp.encoded(), id: id) }
+  }
+
+  @Test func referenceArgumentsParse() throws {
+    let here = FilePath("/work/project")
+    var request = try ReferenceRequest(parsing: "/data/images", workingDirectory: here)
+    #expect(request.uri == "file:///data/images")
+    #expect(request.path == ["images"])
+    request = try ReferenceRequest(parsing: "../shared/x.csv=tables/x.csv", workingDirectory: here)
+    #expect(request.uri == "file:///work/shared/x.csv")
+    #expect(request.path == ["tables", "x.csv"])
+    request = try ReferenceRequest(
+      parsing: "https://host/a/w.bin?v=2", workingDirectory: here)
+    #expect(request.uri == "https://host/a/w.bin?v=2")
+    #expect(request.path == ["w.bin"])
+    request = try ReferenceRequest(
+      parsing: "https://host/a/w.bin?v=2=model/w.bin", workingDirectory: here)
+    #expect(request.uri == "https://host/a/w.bin?v=2")
+    #expect(request.path == ["model", "w.bin"])
+    for bad in ["ftp://host/x", "https://", "https://host/", "/data/x=../up", "file://relative"] {
+      #expect(throws: ArtError.self, "\(bad)") {
+        try ReferenceRequest(parsing: bad, workingDirectory: here)
+      }
+    }
   }
 }
 
@@ -94,7 +151,7 @@ struct ConfigurationTests {
     #expect(try Configuration(parsing: config.text, file: "config") == config)
   }
 
-  @Test func malformedLinesNameTheLine() {
+  @Test func malformedLinesNameTheLine() throws {
     let error = #expect(throws: ArtError.self) {
       try Configuration(parsing: "[core]\n  compression = fast\n", file: "config")
     }
@@ -103,6 +160,15 @@ struct ConfigurationTests {
     #expect(throws: ArtError.self) { try Configuration(parsing: "key = 1\n", file: "config") }
     #expect(throws: ArtError.self) {
       try Configuration(parsing: "[chunking]\nmin = -4\n", file: "c")
+    }
+    let projects = try Configuration(
+      parsing: "[project \"vision\"]\n\tpath = /data/vision\n", file: "c")
+    #expect(projects.projects["vision"] == FilePath("/data/vision"))
+    #expect(throws: ArtError.self) {
+      try Configuration(parsing: "[project \"vision\"]\npath = data/vision\n", file: "c")
+    }
+    #expect(throws: ArtError.self) {
+      try Configuration(parsing: "[project \"a/b\"]\npath = /x\n", file: "c")
     }
   }
 
