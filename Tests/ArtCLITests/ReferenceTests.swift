@@ -94,6 +94,13 @@ struct ReferenceTests {
       #expect(
         !FileManager.default.fileExists(atPath: folder.appending("copy2/images/a.bin").string))
       #expect(try leftovers(folder.appending("copy2")).isEmpty)
+      // In place, references are fetched first: the refusal changes nothing.
+      try FileManager.default.removeItem(atPath: repo.appending("data/images/a.bin").string)
+      let inPlace = try art("checkout", "raw:v0", in: repo)
+      #expect(inPlace.status == 3, "\(inPlace.standardError)")
+      #expect(FileManager.default.fileExists(atPath: repo.appending("data/more.txt").string))
+      #expect(!FileManager.default.fileExists(atPath: repo.appending("data/images/a.bin").string))
+      #expect(try leftovers(repo.appending("data")).isEmpty)
       let taken = try art("checkout", "raw", "--to", "../copy3", "--allow-changed", in: repo)
       #expect(taken.status == 0, "\(taken.standardError)")
       #expect(

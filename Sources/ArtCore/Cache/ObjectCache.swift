@@ -91,7 +91,7 @@ public final class ObjectCache: Sendable {
     bytes += ObjectHasher.id(of: raw).bytes
     bytes += raw
     try? Syscalls.makeDirectories(folder)
-    try? AtomicFile.write(bytes, to: file)
+    try? AtomicFile.write(bytes, to: file, durable: false)
   }
 
   /// What the cache holds.

@@ -231,6 +231,32 @@ public struct Checkout: Sendable {
     async throws -> CheckoutResult
   {
     var result = CheckoutResult()
+    var writes = writes
+    let materializer = Materializer(store: repository.store, progress: progress)
+    // References first: one that changed or cannot be fetched stops the
+    // checkout before any other file is touched.
+    if case .fetch(let allowChanged) = references {
+      var early: [Materializer.FileJob] = []
+      for (path, entry) in writes where entry.kind == .reference {
+        let onDisk = root.pushing(FilePath(path))
+        guard try Syscalls.linkStatus(onDisk)?.kind != .directory,
+          let name = onDisk.lastComponent?.string
+        else { continue }
+        try Syscalls.makeDirectories(onDisk.removingLastComponent())
+        early.append(
+          Materializer.FileJob(
+            path: onDisk,
+            entry: ManifestEntry(
+              name: name, kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)))
+      }
+      if !early.isEmpty {
+        result.referenceBytes = try await materializer.fetch(
+          early, below: root, allowChanged: allowChanged)
+        result.referencesFetched = early.count
+        let done = Set(early.map(\.path))
+        writes.removeAll { done.contains(root.pushing(FilePath($0.0))) }
+      }
+    }
     var referenceJobs: [Materializer.FileJob] = []
     for path in deletes.sorted(by: >) {
       let onDisk = root.pushing(FilePath(path))
@@ -287,12 +313,12 @@ public struct Checkout: Sendable {
       }
       result.written += 1
     }
-    let materializer = Materializer(store: repository.store, progress: progress)
     try await materializer.writeFiles(jobs)
     if case .fetch(let allowChanged) = references, !referenceJobs.isEmpty {
-      result.referenceBytes = try await materializer.fetch(
+      // Those that replace a folder, fetched once it is gone.
+      result.referenceBytes += try await materializer.fetch(
         referenceJobs, below: root, allowChanged: allowChanged)
-      result.referencesFetched = referenceJobs.count
+      result.referencesFetched += referenceJobs.count
     }
     return result
   }

@@ -83,7 +83,7 @@ public struct Materializer: Sendable {
     jobs.removeAll { $0.entry.kind == .reference }
     result.files = jobs.count
     result.bytes = jobs.reduce(0) { $0 + $1.entry.size }
-    try await writeFiles(jobs)
+    // References first: a changed one stops the copy before the files.
     if case .fetch(let allowChanged) = references {
       result.referenceBytes = try await fetch(
         referenceJobs, below: target, allowChanged: allowChanged)
@@ -91,6 +91,7 @@ public struct Materializer: Sendable {
     } else {
       result.referencesSkipped = referenceJobs.count
     }
+    try await writeFiles(jobs)
     // Deepest first, so a read-only folder is closed after its contents exist.
     for (path, mode) in folderModes.reversed() { try Syscalls.setMode(path, mode) }
     return result

@@ -6,8 +6,11 @@ public enum AtomicFile {
   /// over `path` and syncs the folder: readers see the old or the new content,
   /// never a mix, and after return the new content survives a crash.
   ///
+  /// Without `durable` the syncs are left out (for caches, whose content
+  /// is checked when read): still all-or-nothing, but a crash may lose it.
+  ///
   /// - Throws: ``ArtError`` with code `.io`; `path` is then unchanged.
-  public static func write(_ bytes: [UInt8], to path: FilePath) throws {
+  public static func write(_ bytes: [UInt8], to path: FilePath, durable: Bool = true) throws {
     var folder = path
     folder.removeLastComponent()
     let temporary = FilePath(
@@ -24,10 +27,10 @@ public enum AtomicFile {
       try bytes.withUnsafeBytes { (buffer) throws in
         try writeAll(fd, buffer, path: temporary)
       }
-      try Syscalls.sync(fd, path: temporary)
+      if durable { try Syscalls.sync(fd, path: temporary) }
       try? fd.close()
       try Syscalls.rename(temporary, to: path)
-      try Syscalls.syncDirectory(folder.isEmpty ? "." : folder)
+      if durable { try Syscalls.syncDirectory(folder.isEmpty ? "." : folder) }
     } catch {
       try? fd.close()
       try? Syscalls.unlink(temporary)
