@@ -183,31 +183,26 @@ extension ArtCommand {
         """,
       subcommands: [Info.self, Cleanup.self])
 
-    struct Info: ParsableCommand {
+    struct Info: ArtSubcommand {
       static let configuration = CommandConfiguration(abstract: "Show the cache's size.")
+
+      @OptionGroup var global: GlobalOptions
 
       @Flag(help: "Print as JSON.")
       var json = false
 
-      func run() throws {
-        let output = Output.current
-        defer { output.flush() }
-        do {
-          let summary = try ObjectCache.summary(of: ObjectCache.defaultDirectory)
-          if json { return output.line(Formatting.json(summary)) }
-          output.line(
-            "\(summary.directory): \(Formatting.count(summary.objects, "object")), "
-              + "\(Formatting.bytes(summary.bytes))"
-              + (summary.users > 0
-                ? "; \(Formatting.count(summary.users, "command")) using it" : ""))
-        } catch let error as ArtError {
-          output.report(error)
-          throw ExitCode(ExitStatus(error.code).rawValue)
-        }
+      func execute(output: Output) async throws {
+        let summary = try ObjectCache.summary(of: ObjectCache.defaultDirectory)
+        if json { return output.line(Formatting.json(summary)) }
+        output.line(
+          "\(summary.directory): \(Formatting.count(summary.objects, "object")), "
+            + "\(Formatting.bytes(summary.bytes))"
+            + (summary.users > 0
+              ? "; \(Formatting.count(summary.users, "command")) using it" : ""))
       }
     }
 
-    struct Cleanup: ParsableCommand {
+    struct Cleanup: ArtSubcommand {
       static let configuration = CommandConfiguration(
         abstract: "Trim the cache to SIZE, least recently used first.",
         discussion: """
@@ -215,29 +210,24 @@ extension ArtCommand {
           removed, so the cache may stay above SIZE while one runs.
           """)
 
+      @OptionGroup var global: GlobalOptions
+
       @Argument(help: "The size to trim to: 0, 500MB, 10GB, …")
       var size: String
 
       @Flag(help: "Print as JSON.")
       var json = false
 
-      func run() throws {
-        let output = Output.current
-        defer { output.flush() }
-        do {
-          let limit = try parseSize(size, allowZero: true)
-          let result = try ObjectCache.cleanup(ObjectCache.defaultDirectory, to: limit)
-          if json { return output.line(Formatting.json(result)) }
-          output.line(
-            "removed \(Formatting.count(result.removed, "object")) "
-              + "(\(Formatting.bytes(result.bytesRemoved))); "
-              + "\(Formatting.bytes(result.bytesLeft)) left"
-              + (result.keptInUse > 0
-                ? "; kept \(result.keptInUse) in use by running commands" : ""))
-        } catch let error as ArtError {
-          output.report(error)
-          throw ExitCode(ExitStatus(error.code).rawValue)
-        }
+      func execute(output: Output) async throws {
+        let limit = try parseSize(size, allowZero: true)
+        let result = try ObjectCache.cleanup(ObjectCache.defaultDirectory, to: limit)
+        if json { return output.line(Formatting.json(result)) }
+        output.line(
+          "removed \(Formatting.count(result.removed, "object")) "
+            + "(\(Formatting.bytes(result.bytesRemoved))); "
+            + "\(Formatting.bytes(result.bytesLeft)) left"
+            + (result.keptInUse > 0
+              ? "; kept \(result.keptInUse) in use by running commands" : ""))
       }
     }
   }

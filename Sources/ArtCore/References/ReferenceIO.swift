@@ -294,15 +294,8 @@ public struct ReferenceIO: Sendable {
   public func fetch(
     _ reference: Reference, label: String, to path: FilePath, mode: UInt32, allowChanged: Bool
   ) async throws -> UInt64 {
-    let temporary = Materializer.temporaryName(in: path.removingLastComponent())
-    let fd: FileDescriptor
-    do {
-      fd = try FileDescriptor.open(
-        temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
-        permissions: FilePermissions(rawValue: CInterop.Mode(mode & 0o777)))
-    } catch {
-      throw ArtError.io("create", temporary.string, error)
-    }
+    let (temporary, fd) = try Materializer.createTemporary(
+      in: path.removingLastComponent(), mode: mode)
     var hasher = ObjectHasher()
     var size: UInt64 = 0
     func changed(_ what: String) -> ArtError {

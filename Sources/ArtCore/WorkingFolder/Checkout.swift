@@ -240,14 +240,10 @@ public struct Checkout: Sendable {
       for (path, entry) in writes where entry.kind == .reference {
         let onDisk = root.pushing(FilePath(path))
         guard try Syscalls.linkStatus(onDisk)?.kind != .directory,
-          let name = onDisk.lastComponent?.string
+          let job = Materializer.FileJob(path: onDisk, entry)
         else { continue }
         try Syscalls.makeDirectories(onDisk.removingLastComponent())
-        early.append(
-          Materializer.FileJob(
-            path: onDisk,
-            entry: ManifestEntry(
-              name: name, kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)))
+        early.append(job)
       }
       if !early.isEmpty {
         result.referenceBytes = try await materializer.fetch(
@@ -294,21 +290,12 @@ public struct Checkout: Sendable {
           result.referencesSkipped += 1
           continue
         }
-        guard let name = onDisk.lastComponent?.string else { continue }
-        referenceJobs.append(
-          Materializer.FileJob(
-            path: onDisk,
-            entry: ManifestEntry(
-              name: name, kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)))
+        if let job = Materializer.FileJob(path: onDisk, entry) { referenceJobs.append(job) }
         continue  // counted as fetched, not written
       case .file, .chunked:
         if existing?.kind == .directory { try removeTree(onDisk) }
-        guard let name = onDisk.lastComponent?.string else { continue }
-        jobs.append(
-          Materializer.FileJob(
-            path: onDisk,
-            entry: ManifestEntry(
-              name: name, kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)))
+        guard let job = Materializer.FileJob(path: onDisk, entry) else { continue }
+        jobs.append(job)
         result.bytesWritten += entry.size
       }
       result.written += 1

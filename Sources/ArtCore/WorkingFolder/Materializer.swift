@@ -64,6 +64,19 @@ public struct Materializer: Sendable {
   struct FileJob: Sendable {
     var path: FilePath
     var entry: ManifestEntry
+
+    init(path: FilePath, entry: ManifestEntry) {
+      self.path = path
+      self.entry = entry
+    }
+
+    /// The job writing flattened `entry` at `path` (nil for a path without a name).
+    init?(path: FilePath, _ entry: TreeEntry) {
+      guard let name = path.lastComponent?.string else { return nil }
+      self.path = path
+      self.entry = ManifestEntry(
+        name: name, kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)
+    }
   }
 
   /// Writes manifest `id` into `target`, which must not exist or be empty.
@@ -191,15 +204,7 @@ public struct Materializer: Sendable {
         throw ArtError.io("create", job.path.string, error)
       }
     }
-    let temporary = temporaryName(in: folder)
-    let fd: FileDescriptor
-    do {
-      fd = try FileDescriptor.open(
-        temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
-        permissions: FilePermissions(rawValue: CInterop.Mode(mode & 0o777)))
-    } catch {
-      throw ArtError.io("create", temporary.string, error)
-    }
+    let (temporary, fd) = try createTemporary(in: folder, mode: mode)
     do {
       try fill(fd, job, store: store, name: temporary)
       if mode & (0o7000 | umask) != 0 { try Syscalls.setMode(fd, mode, path: temporary) }
@@ -226,8 +231,24 @@ public struct Materializer: Sendable {
     return !Syscalls.processExists(pid)
   }
 
+  /// Creates `.art-tmp-<pid>-<n>` in `folder` for writing, with `mode`'s
+  /// permission bits (less the umask).
+  static func createTemporary(in folder: FilePath, mode: UInt32) throws
+    -> (FilePath, FileDescriptor)
+  {
+    let temporary = temporaryName(in: folder)
+    do {
+      let fd = try FileDescriptor.open(
+        temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+        permissions: FilePermissions(rawValue: CInterop.Mode(mode & 0o777)))
+      return (temporary, fd)
+    } catch {
+      throw ArtError.io("create", temporary.string, error)
+    }
+  }
+
   /// `.art-tmp-<pid>-<n>` in `folder`.
-  static func temporaryName(in folder: FilePath) -> FilePath {
+  private static func temporaryName(in folder: FilePath) -> FilePath {
     let number = temporaryCounter.add(1, ordering: .relaxed).newValue
     return folder.appending(".art-tmp-\(Syscalls.processID)-\(number)")
   }
