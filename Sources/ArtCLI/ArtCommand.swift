@@ -19,7 +19,7 @@ public struct ArtCommand: AsyncParsableCommand {
       CommandGroup(
         name: "Working with versions",
         subcommands: [
-          Commit.self, Log.self, Show.self, CheckoutCommand.self, Diff.self, Status.self,
+          Commit.self, Log.self, List.self, Show.self, CheckoutCommand.self, Diff.self, Status.self,
           AliasCommand.self,
           Remove.self, RevParse.self, LineageCommand.self, Verify.self,
         ]),

@@ -22,16 +22,26 @@ extension ArtCommand {
         data changed, checkout stops naming the entry (exit 3) unless \
         --allow-changed. --skip-references leaves them out.
 
+        With --match and filters (those of 'art ls') instead of SPEC: the \
+        newest matching version of every matching artifact, each in place \
+        or under --to DIR/NAME.
+
         Examples:
           art checkout imagenet_train:v0
           art checkout imagenet_train:production --to /tmp/prod
           art checkout imagenet_train --path 'labels/**' --force
+          art checkout --match --name 'logs_*' --metadata year=2024 --to /tmp/logs-2024
         """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
-    var spec: String
+    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS, PROJECT/NAME:ALIAS or an id prefix.")
+    var spec: String?
+
+    @Flag(help: "Check out the versions the filters match instead of SPEC.")
+    var match = false
+
+    @OptionGroup var filters: FilterOptions
 
     @Option(help: "Write a fresh copy into this new or empty folder.")
     var to: String?
@@ -52,11 +62,45 @@ extension ArtCommand {
       if allowChanged && skipReferences {
         throw ValidationError("give --allow-changed or --skip-references, not both")
       }
+      if match == (spec != nil) {
+        throw ValidationError("give a SPEC, or --match with filters")
+      }
     }
 
     func execute(output: Output) async throws {
       let repository = try repository()
-      let located = try locate(spec, in: repository)
+      guard let spec else { return try await checkOutMatches(repository, output: output) }
+      try await checkOut(try locate(spec, in: repository), into: repository, to: to, output: output)
+    }
+
+    /// The newest matching version of each matching artifact.
+    private func checkOutMatches(_ repository: Repository, output: Output) async throws {
+      let filter = try filters.filter()
+      guard !filter.isEmpty else {
+        throw ArtError(
+          .invalidArgument, "--match needs at least one filter",
+          hint: "for example --match --metadata year=2024, or --match --name 'logs_*'")
+      }
+      var newest: [ResolvedVersion] = []
+      for version in try filter.versions(in: repository, refs: repository.refs.read())
+      where newest.last?.artifact != version.artifact {
+        newest.append(version)
+      }
+      if newest.isEmpty {
+        throw ArtError(
+          .notFound, "no version matches", hint: "list them with 'art log' and the same filters")
+      }
+      for version in newest {
+        let folder = try to.map { try global.resolve($0).appending(version.artifact.text).string }
+        try await checkOut(
+          LocatedVersion(repository: repository, version: version, project: nil),
+          into: repository, to: folder, output: output)
+      }
+    }
+
+    private func checkOut(
+      _ located: LocatedVersion, into repository: Repository, to: String?, output: Output
+    ) async throws {
       let version = try await bring(located, into: repository, full: true, output: output)
       let tracked = located.project == nil
       let patterns = try path.map { try PathPattern($0) }

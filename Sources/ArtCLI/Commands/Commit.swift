@@ -24,6 +24,10 @@ extension ArtCommand {
           art commit bundle model.pt config.yaml --root . --ttl 30d
           art commit imagenet_raw --reference /mnt/share/imagenet=raw --reference https://example.com/labels.csv
 
+        --reference art:SPEC[=PATH] makes a bundle: the entry points at \
+        that version (by id, never by alias) and checks out as a folder \
+        holding it (default PATH: its artifact's name); it is an input too.
+
         --reference URI[=PATH] records a file kept outside the store: \
         file:///abs/path or a path (a folder gives one reference per file \
         below it; SHA-256 and size recorded), or an http(s) URL (size plus \
@@ -164,8 +168,25 @@ extension ArtCommand {
       request.run = run
       request.codec = compression
       let workingDirectory = try global.workingDirectory()
-      request.references = try reference.map {
-        try ReferenceRequest(parsing: $0, workingDirectory: workingDirectory)
+      for text in reference {
+        guard text.hasPrefix("art:") else {
+          request.references.append(
+            try ReferenceRequest(parsing: text, workingDirectory: workingDirectory))
+          continue
+        }
+        // art:SPEC[=PATH]: another version, kept by id.
+        var specText = String(text.dropFirst(4))
+        var pathText: String? = nil
+        if let equals = specText.lastIndex(of: "=") {
+          pathText = String(specText[specText.index(after: equals)...])
+          specText = String(specText[..<equals])
+        }
+        let located = try locate(specText, in: repository)
+        let version = try await bring(located, into: repository, full: true, output: output)
+        request.versionReferences.append(
+          VersionReference(
+            path: try ReferenceRequest.components(pathText ?? version.artifact.text, of: text),
+            id: version.id, size: version.record.size))
       }
       request.checksum = checksum
       let refs = refStore(repository, output: output)

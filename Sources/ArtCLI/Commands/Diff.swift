@@ -62,7 +62,7 @@ extension ArtCommand {
         let old = try await bring(first, into: repository, full: true, output: output)
         changes = try await workingChanges(old, repository: repository)
       }
-      DiffOutput(changes: changes).print(
+      DiffOutput(changes: changes, labels: try versionLabels(repository)).print(
         to: output, json: json, stat: stat, nameStatus: nameStatus)
     }
   }
@@ -126,7 +126,7 @@ func workingChanges(_ version: ResolvedVersion, repository: Repository) async th
   var stored = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
   // References live outside the folder's content: a commit carries them
   // forward without reading the folder, so status leaves them out.
-  let references = Set(stored.filter { $0.value.kind == .reference }.keys)
+  let references = Set(stored.filter { $0.value.kind.isReference }.keys)
   for path in references { stored[path] = nil }
   let root = repository.root.pushing(FilePath(version.record.root)).lexicallyNormalized()
   guard Syscalls.isDirectory(root) else {
@@ -148,6 +148,8 @@ func workingChanges(_ version: ResolvedVersion, repository: Repository) async th
 /// How diff and status print changes.
 struct DiffOutput {
   let changes: [Change]
+  /// Labels (`name:vN`) of versions bundle entries point at.
+  var labels: [ObjectID: String] = [:]
 
   struct Line: Encodable {
     var status: String
@@ -157,6 +159,9 @@ struct DiffOutput {
     var newSize: UInt64?
     /// Present (true) for reference entries: bytes outside the store.
     var reference: Bool?
+    /// For a bundle entry: `art:name:vN` and the version id.
+    var target: String?
+    var targetID: String?
     var text: String {
       let sizes: String
       switch (oldSize, newSize) {
@@ -167,7 +172,10 @@ struct DiffOutput {
       case (nil, nil): sizes = ""
       }
       let name = oldPath.map { "\($0) -> \(path)" } ?? path
-      return "\(status)  \(name)  \(sizes)" + (reference == true ? "  [reference]" : "")
+      let marker =
+        target.map { "  [reference \($0) \(targetID?.prefix(12) ?? "")]" }
+        ?? (reference == true ? "  [reference]" : "")
+      return "\(status)  \(name)  \(sizes)" + marker
     }
   }
 
@@ -199,7 +207,9 @@ struct DiffOutput {
       }
       return Line(
         status: letter, path: change.path, oldPath: change.oldPath, oldSize: change.oldSize,
-        newSize: change.newSize, reference: change.isReference ? true : nil)
+        newSize: change.newSize, reference: change.isReference ? true : nil,
+        target: change.version.map { "art:" + (labels[$0] ?? String($0.hex.prefix(12))) },
+        targetID: change.version?.hex)
     }
   }
 

@@ -17,10 +17,15 @@ extension ArtCommand {
         size of the latest). With NAME: its versions, newest first (version, \
         id, aliases, created, files, size, description).
 
+        With filters (--type, --name, --alias, --metadata, --since, \
+        --until; all must hold): the matching versions, of NAME or of every \
+        artifact, newest first within each artifact.
+
         Examples:
           art log
           art log imagenet_train -n 5
           art log imagenet_train --json
+          art log --metadata year=2024 --metadata 'month>=6'
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -30,6 +35,8 @@ extension ArtCommand {
 
     @Option(name: .customShort("n"), help: "Show at most N versions.")
     var limit: Int?
+
+    @OptionGroup var filters: FilterOptions
 
     @Flag(help: "Print as JSON.")
     var json = false
@@ -46,6 +53,7 @@ extension ArtCommand {
     }
 
     struct VersionLine: Encodable {
+      var artifact: String
       var version: String
       var id: String
       var aliases: [String]
@@ -84,57 +92,164 @@ extension ArtCommand {
         name = rest.isEmpty ? nil : String(rest)
       }
       let refs = try repository.refs.read()
-      guard let name else {
-        var lines: [ArtifactLine] = []
+      let filter = try filters.filter()
+      if name == nil && filter.isEmpty {
+        let lines = try Self.artifactLines(repository, refs, filter: filter)
+        if json { return output.line(Formatting.json(lines)) }
+        if lines.isEmpty {
+          return output.line("no artifacts yet (make one with 'art commit NAME PATH')")
+        }
+        Self.print(lines, to: output)
+        return
+      }
+      let artifact = try name.map { try ArtifactName($0) }
+      if let artifact {
+        _ = try repository.resolve(.label(artifact, nil), in: refs)  // names what exists if not
+      }
+      let versions = try filter.versions(in: repository, refs: refs, artifact: artifact)
+      let lines = versions.prefix(limit ?? Int.max).map { version in
+        VersionLine(
+          artifact: version.artifact.text, version: "\(version.number)", id: version.id.hex,
+          aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
+          created: Formatting.time(version.record.created), files: version.record.files,
+          bytes: version.record.size, references: version.record.referenceCount,
+          referenceBytes: version.record.referenceBytes, description: version.record.description)
+      }
+      if json { return output.line(Formatting.json(Array(lines))) }
+      if lines.isEmpty, !filter.isEmpty { output.line("no version matches") }
+      for line in lines {
+        let aliases = line.aliases.isEmpty ? "" : " (\(line.aliases.joined(separator: ", ")))"
+        let description = line.description.isEmpty ? "" : "  \(line.description)"
+        let label = artifact == nil ? "\(line.artifact):\(line.version)" : line.version
+        output.line(
+          "\(label)  \(line.id.prefix(12))\(aliases)  \(line.created)  "
+            + "\(Formatting.count(Int(line.files), "file")), \(Formatting.bytes(line.bytes))"
+            + Self.referenceText(line.references, line.referenceBytes) + description)
+      }
+    }
+
+    /// One line per artifact with a matching version: the newest matching
+    /// one is shown as `latest`, `versions` counts the matching ones.
+    static func artifactLines(_ repository: Repository, _ refs: Refs, filter: VersionFilter)
+      throws -> [ArtifactLine]
+    {
+      var lines: [ArtifactLine] = []
+      if filter.isEmpty {
         for artifact in refs.artifacts {
           let versions = refs.versions(of: artifact)
           guard !versions.isEmpty,
             case .version(let id) = refs[RefName(artifact, .alias(.latest))]
           else { continue }
-          let latest = try repository.loadVersion(id, artifact: artifact)
-          lines.append(
-            ArtifactLine(
-              name: artifact.text, type: latest.record.type, versions: versions.count,
-              latest: "\(latest.number)", files: latest.record.files, bytes: latest.record.size,
-              references: latest.record.referenceCount,
-              referenceBytes: latest.record.referenceBytes))
+          lines.append(line(try repository.loadVersion(id, artifact: artifact), versions.count))
         }
-        if json { return output.line(Formatting.json(lines)) }
-        if lines.isEmpty {
-          return output.line("no artifacts yet (make one with 'art commit NAME PATH')")
-        }
-        let width = lines.map(\.name.count).max() ?? 0
-        for line in lines {
-          output.line(
-            line.name + String(repeating: " ", count: width - line.name.count)
-              + "  \(line.type)  \(Formatting.count(line.versions, "version")), latest \(line.latest), "
-              + "\(Formatting.count(Int(line.files), "file")), \(Formatting.bytes(line.bytes))"
-              + Self.referenceText(line.references, line.referenceBytes))
-        }
-        return
+        return lines
       }
-      let artifact = try ArtifactName(name)
-      _ = try repository.resolve(.label(artifact, nil), in: refs)  // names what exists if not
-      var lines: [VersionLine] = []
-      for (number, id) in refs.versions(of: artifact).reversed().prefix(limit ?? Int.max) {
-        let version = try repository.loadVersion(id, artifact: artifact)
-        lines.append(
-          VersionLine(
-            version: "\(number)", id: id.hex,
-            aliases: refs.aliases(of: artifact, at: id).map(\.text),
-            created: Formatting.time(version.record.created), files: version.record.files,
-            bytes: version.record.size, references: version.record.referenceCount,
-            referenceBytes: version.record.referenceBytes, description: version.record.description))
+      let matching = try filter.versions(in: repository, refs: refs)
+      var index = 0
+      while index < matching.count {
+        let artifact = matching[index].artifact
+        var end = index
+        while end < matching.count, matching[end].artifact == artifact { end += 1 }
+        lines.append(line(matching[index], end - index))
+        index = end
       }
-      if json { return output.line(Formatting.json(lines)) }
+      return lines
+    }
+
+    private static func line(_ newest: ResolvedVersion, _ count: Int) -> ArtifactLine {
+      ArtifactLine(
+        name: newest.artifact.text, type: newest.record.type, versions: count,
+        latest: "\(newest.number)", files: newest.record.files, bytes: newest.record.size,
+        references: newest.record.referenceCount, referenceBytes: newest.record.referenceBytes)
+    }
+
+    static func print(_ lines: [ArtifactLine], to output: Output) {
+      let width = lines.map(\.name.count).max() ?? 0
       for line in lines {
-        let aliases = line.aliases.isEmpty ? "" : " (\(line.aliases.joined(separator: ", ")))"
-        let description = line.description.isEmpty ? "" : "  \(line.description)"
         output.line(
-          "\(line.version)  \(line.id.prefix(12))\(aliases)  \(line.created)  "
+          line.name + String(repeating: " ", count: width - line.name.count)
+            + "  \(line.type)  \(Formatting.count(line.versions, "version")), latest \(line.latest), "
             + "\(Formatting.count(Int(line.files), "file")), \(Formatting.bytes(line.bytes))"
-            + Self.referenceText(line.references, line.referenceBytes) + description)
+            + referenceText(line.references, line.referenceBytes))
       }
     }
+  }
+}
+
+extension ArtCommand {
+  struct List: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      commandName: "ls",
+      abstract: "List artifacts, one line each; with filters, those with a matching version.",
+      discussion: """
+        Each line: name, type, versions (matching ones, with filters), the \
+        newest (matching) version, its files and size. Filters must all \
+        hold: --type, --name GLOB, --alias, --metadata KEY=VALUE (equal as \
+        JSON) or KEY>N, KEY>=N, KEY<N, KEY<=N (numbers), --since, --until \
+        (2024-01-31, 2024-01-31T12:00 UTC, or a duration ago such as 7d).
+
+        Examples:
+          art ls --type dataset
+          art ls --name 'server_logs_*' --metadata year=2024 --metadata 'month<=6'
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @OptionGroup var filters: FilterOptions
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      let filter = try filters.filter()
+      let lines = try Log.artifactLines(repository, repository.refs.read(), filter: filter)
+      if json { return output.line(Formatting.json(lines)) }
+      if lines.isEmpty {
+        return output.line(
+          filter.isEmpty
+            ? "no artifacts yet (make one with 'art commit NAME PATH')" : "no artifact matches")
+      }
+      Log.print(lines, to: output)
+    }
+  }
+}
+
+/// The filters of `log`, `ls` and `checkout --match`.
+struct FilterOptions: ParsableArguments {
+  @Option(help: "Only artifacts of this type.")
+  var type: String?
+
+  @Option(
+    name: .customLong("name"), help: "Only artifacts whose name matches this glob, repeatable.")
+  var names: [String] = []
+
+  @Option(name: .customLong("alias"), help: "Only versions carrying this alias, repeatable.")
+  var aliases: [String] = []
+
+  @Option(
+    name: .customLong("metadata"),
+    help: ArgumentHelp(
+      "Only versions whose metadata matches, repeatable: KEY=VALUE, KEY>N, KEY>=N, KEY<N, KEY<=N.",
+      valueName: "CONDITION"))
+  var conditions: [String] = []
+
+  @Option(help: "Only versions made at or after this time (2024-01-31, …T12:00, or 7d ago).")
+  var since: String?
+
+  @Option(help: "Only versions made at or before this time.")
+  var until: String?
+
+  /// The filter, checked.
+  func filter() throws -> VersionFilter {
+    var filter = VersionFilter()
+    filter.type = type
+    filter.names = names
+    filter.aliases = try aliases.map { try Alias($0) }
+    filter.metadata = try conditions.map { try MetadataCondition(parsing: $0) }
+    let now = Syscalls.currentTimeMilliseconds()
+    filter.since = try since.map { try TimeText.milliseconds($0, now: now) }
+    filter.until = try until.map { try TimeText.milliseconds($0, now: now) }
+    return filter
   }
 }

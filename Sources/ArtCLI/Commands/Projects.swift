@@ -232,3 +232,15 @@ extension ArtCommand {
     }
   }
 }
+
+/// `name:vN` of every version of `repository`, and `project/name:vN` of
+/// the versions copied in from other projects: how ids are shown.
+func versionLabels(_ repository: Repository) throws -> [ObjectID: String] {
+  var labels: [ObjectID: String] = [:]
+  for entry in try Imports.read(repository).entries { labels[entry.id] = entry.label }
+  let refs = try repository.refs.read()
+  for artifact in refs.artifacts {
+    for (number, id) in refs.versions(of: artifact) { labels[id] = "\(artifact):\(number)" }
+  }
+  return labels
+}

@@ -45,6 +45,15 @@ extension ArtCommand {
       /// Reference entries: files kept outside the store.
       var references: UInt64
       var referenceBytes: UInt64
+      /// A bundle's entries that point at versions.
+      var versionReferences: [VersionEntry]
+    }
+
+    struct VersionEntry: Encodable {
+      var path: String
+      /// `name:vN` (or `project/name:vN`), when the version still has one.
+      var version: String?
+      var id: String
     }
 
     func execute(output: Output) async throws {
@@ -67,7 +76,8 @@ extension ArtCommand {
           \.label),
         job: record.job, run: record.run, files: record.files,
         bytes: record.size, storedBytes: try storedBytes(record.manifest, repository.store),
-        references: record.referenceCount, referenceBytes: record.referenceBytes)
+        references: record.referenceCount, referenceBytes: record.referenceBytes,
+        versionReferences: try versionEntries(record, in: repository))
       if json { return output.line(Formatting.json(report)) }
       output.line("\(located.label) \(version.id.hex)")
       output.line("type:        \(report.type)")
@@ -85,6 +95,11 @@ extension ArtCommand {
           "references:  \(Formatting.count(Int(report.references), "file")), "
             + "\(Formatting.bytes(report.referenceBytes)) outside the store "
             + "('art verify \(version.label)' checks them)")
+      }
+      for entry in report.versionReferences {
+        output.line(
+          "bundles:     \(entry.path) -> art:\(entry.version ?? "(removed)") \(entry.id.prefix(12))"
+        )
       }
       if !record.inputs.isEmpty {
         // Each input by its label where it still has one.
@@ -116,6 +131,18 @@ extension ArtCommand {
         output.line("")
         output.line("    \(report.description)")
       }
+    }
+
+    /// The entries of `record`'s tree that point at versions (none unless
+    /// it has references), with their labels.
+    private func versionEntries(_ record: VersionRecord, in repository: Repository) throws
+      -> [VersionEntry]
+    {
+      guard record.referenceCount > 0 else { return [] }
+      let labels = try versionLabels(repository)
+      return try ManifestDiff.flatten(record.manifest, store: repository.store)
+        .filter { $0.value.kind == .version }.sorted { $0.key < $1.key }
+        .map { VersionEntry(path: $0.key, version: labels[$0.value.id], id: $0.value.id.hex) }
     }
 
     /// Stored bytes of every distinct object the version's tree reaches

@@ -50,10 +50,19 @@ extension ArtCommand {
       let repository = located.repository
       let version = located.version
       let entries = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
-        .filter { $0.value.kind == .reference }.sorted { $0.key < $1.key }
+        .filter { $0.value.kind.isReference }.sorted { $0.key < $1.key }
       let store = repository.store
-      let references = try entries.map { ($0.key, try store.reference($0.value.id)) }
       var lines: [Line] = []
+      // A bundle's versions are in this store: present is unchanged.
+      for (path, entry) in entries where entry.kind == .version {
+        let present = store.contains(entry.id)
+        lines.append(
+          Line(
+            path: path, uri: "art:\(entry.id.hex)", status: present ? "unchanged" : "unavailable",
+            detail: present ? nil : "the version is not in this repository (run 'art fsck')"))
+      }
+      let references = try entries.filter { $0.value.kind == .reference }
+        .map { ($0.key, try store.reference($0.value.id)) }
       for (path, reference) in references {
         let line: Line
         switch await ReferenceIO().check(reference) {

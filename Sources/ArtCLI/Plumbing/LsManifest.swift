@@ -30,19 +30,26 @@ extension ArtCommand {
     var manifest: String
 
     func execute(output: Output) async throws {
-      let store = try repository().store
+      let repository = try repository()
+      let store = repository.store
       let id = try store.resolve(ObjectIDPrefix(manifest))
-      try list(store.manifest(id), prefix: "", store: store, output: output)
+      try list(
+        store.manifest(id), prefix: "", store: store, labels: versionLabels(repository),
+        output: output)
     }
 
-    private func list(_ manifest: Manifest, prefix: String, store: ObjectStore, output: Output)
-      throws
-    {
+    private func list(
+      _ manifest: Manifest, prefix: String, store: ObjectStore, labels: [ObjectID: String],
+      output: Output
+    ) throws {
       for entry in manifest.entries {
         if recursive && entry.kind == .folder {
           try list(
             store.manifest(entry.id), prefix: prefix + entry.name + "/", store: store,
-            output: output)
+            labels: labels, output: output)
+        } else if entry.kind == .version {
+          let label = labels[entry.id] ?? "(removed)"
+          output.line(Self.line(entry, path: prefix + entry.name, long: long) + " -> art:" + label)
         } else if entry.kind == .reference {
           let uri = try store.reference(entry.id).uri
           output.line(Self.line(entry, path: prefix + entry.name, long: long) + " -> " + uri)

@@ -98,6 +98,9 @@ public struct Reachability: Sendable {
               ObjectProblem(id: entry.id, detail: message(error), referencedBy: where_))
           }
         }
+      case .version:
+        // A bundle's version: kept whole while the bundle is.
+        if !live.contains(entry.id) { mark(version: entry.id, label: where_) }
       case .chunked:
         markChunks(entry.id, path: where_)
       case .folder:

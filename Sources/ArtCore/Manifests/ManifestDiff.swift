@@ -20,6 +20,8 @@ public struct Change: Sendable, Equatable {
   /// Whether the path is a reference entry (on either side): its bytes are
   /// outside the store.
   public var isReference = false
+  /// The version a bundle entry points at (the new side's, else the old).
+  public var version: ObjectID? = nil
 }
 
 /// A file, symlink or empty folder of a tree, flattened to its path.
@@ -67,7 +69,8 @@ public enum ManifestDiff {
         changes.append(
           Change(
             kind: .modified, path: path, oldSize: before.size, newSize: entry.size,
-            isReference: before.kind == .reference || entry.kind == .reference))
+            isReference: before.kind.isReference || entry.kind.isReference,
+            version: Self.version(entry) ?? Self.version(before)))
       }
     }
     for (path, entry) in old where new[path] == nil { removed[path] = entry }
@@ -137,7 +140,8 @@ public enum ManifestDiff {
             changes.append(
               Change(
                 kind: .modified, path: path, oldSize: a.size, newSize: b.size,
-                isReference: a.kind == .reference || b.kind == .reference))
+                isReference: a.kind.isReference || b.kind.isReference,
+                version: b.kind == .version ? b.id : a.kind == .version ? a.id : nil))
           }
         case (let a?, nil):
           removed[path] = TreeEntry(kind: a.kind, id: a.id, size: a.size, mode: a.mode)
@@ -155,6 +159,10 @@ public enum ManifestDiff {
     if after.isEmpty, new == nil, let old, before.isEmpty, !prefix.isEmpty {
       removed[String(prefix.dropLast())] = TreeEntry(kind: .folder, id: old, size: 0, mode: 0o755)
     }
+  }
+
+  private static func version(_ entry: TreeEntry) -> ObjectID? {
+    entry.kind == .version ? entry.id : nil
   }
 
   private static func pairRenames(
@@ -175,17 +183,19 @@ public enum ManifestDiff {
         changes.append(
           Change(
             kind: .renamed, path: path, oldPath: source, oldSize: entry.size, newSize: entry.size,
-            isReference: entry.kind == .reference))
+            isReference: entry.kind.isReference, version: Self.version(entry)))
       } else {
         changes.append(
           Change(
-            kind: .added, path: path, newSize: entry.size, isReference: entry.kind == .reference))
+            kind: .added, path: path, newSize: entry.size, isReference: entry.kind.isReference,
+            version: Self.version(entry)))
       }
     }
     for (path, entry) in removed where !renamedFrom.contains(path) {
       changes.append(
         Change(
-          kind: .removed, path: path, oldSize: entry.size, isReference: entry.kind == .reference))
+          kind: .removed, path: path, oldSize: entry.size, isReference: entry.kind.isReference,
+          version: Self.version(entry)))
     }
     return changes.sorted { $0.path < $1.path }
   }

@@ -16,6 +16,13 @@ public struct ManifestEntry: Sendable, Equatable {
     case symlink = 4
     /// A file kept outside the store; id = its ``Reference`` object.
     case reference = 5
+    /// Another version, checked out as a folder (a bundle's `art:`
+    /// reference); id = its version record.
+    case version = 6
+
+    /// Whether the entry points outside this tree (a reference to outside
+    /// data or to another version): its bytes are not the tree's own.
+    public var isReference: Bool { self == .reference || self == .version }
 
     public var description: String {
       switch self {
@@ -24,6 +31,7 @@ public struct ManifestEntry: Sendable, Equatable {
       case .folder: "manifest"
       case .symlink: "symlink"
       case .reference: "reference"
+      case .version: "version"
       }
     }
   }

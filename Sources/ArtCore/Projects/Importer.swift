@@ -114,6 +114,12 @@ public struct Importer: Sendable {
           }
         }
         metadata.append((entry.id, .chunkList, bytes))
+      case .version:
+        let bytes = try fetch(entry.id, .version, counter)
+        let inner = try VersionRecord(decoding: bytes, id: entry.id)
+        try walk(
+          manifest: inner.manifest, data: &data, metadata: &metadata, seen: &seen, counter: counter)
+        metadata.append((entry.id, .version, bytes))
       case .reference:
         let bytes = try fetch(entry.id, .reference, counter)
         _ = try Reference(decoding: bytes, id: entry.id)

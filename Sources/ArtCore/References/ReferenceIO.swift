@@ -45,25 +45,31 @@ public struct ReferenceRequest: Sendable, Equatable {
     } else {
       throw ArtError(.invalidArgument, "'\(uriText)' is not a reference art can fetch", hint: hint)
     }
-    let defaultName = Self.lastComponent(of: uri)
-    let chosen = pathText ?? defaultName
-    let parts = chosen.split(separator: "/").map(String.init).filter { $0 != "." }
+    path = try Self.components(pathText ?? Self.lastComponent(of: uri), of: text)
+  }
+
+  /// The components of the PATH of reference argument `text`, checked.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument` for an empty path, `..` or
+  ///   a name art cannot store.
+  public static func components(_ path: String, of text: String) throws -> [String] {
+    let parts = path.split(separator: "/").map(String.init).filter { $0 != "." }
     guard !parts.isEmpty else {
       throw ArtError(
-        .invalidArgument, "'\(text)' names no file in the version",
-        hint: "add =PATH, e.g. --reference \(uriText)=data/file.bin")
+        .invalidArgument, "'\(text)' names no path in the version",
+        hint: "add =PATH, e.g. --reference \(text)=data/file.bin")
     }
     for part in parts {
       if part == ".." {
         throw ArtError(
-          .invalidArgument, "reference path '\(chosen)' leaves the version's root",
+          .invalidArgument, "reference path '\(path)' leaves the version's root",
           hint: "give a path inside the version, e.g. =external/file.bin")
       }
       if let problem = ManifestEntry.problem(withName: Array(part.utf8)) {
-        throw ArtError(.invalidArgument, "reference path '\(chosen)' has \(problem)")
+        throw ArtError(.invalidArgument, "reference path '\(path)' has \(problem)")
       }
     }
-    path = parts
+    return parts
   }
 
   private static func pathSeparator(in text: String) -> String.Index? {

@@ -48,10 +48,30 @@ public struct CommitRequest: Sendable {
   public var references: [ReferenceRequest] = []
   /// Download http(s) references once to record their SHA-256.
   public var checksum = false
+  /// Other versions of this repository to include as folders (a bundle's
+  /// `--reference art:SPEC`); each becomes an input too.
+  public var versionReferences: [VersionReference] = []
 
   /// A request for `artifact`.
   public init(artifact: ArtifactName) {
     self.artifact = artifact
+  }
+}
+
+/// An entry of a bundle that points at a version: `art:SPEC[=PATH]`.
+public struct VersionReference: Sendable {
+  /// Where it goes, as components relative to the version's root.
+  public var path: [String]
+  /// The version record's id (never the alias it was named by).
+  public var id: ObjectID
+  /// Its files' bytes, for listings.
+  public var size: UInt64
+
+  /// An entry for version `id` at `path`.
+  public init(path: [String], id: ObjectID, size: UInt64) {
+    self.path = path
+    self.id = id
+    self.size = size
   }
 }
 
@@ -160,12 +180,13 @@ public struct Committer: Sendable {
         let resolved = try repository.resolve(base, in: refs)
         (snapshot, rootText, referenceCounts) = try await draft(
           request, base: resolved, references: recorded, writer: writer, compressor: compressor)
-      } else if request.paths.isEmpty, !recorded.isEmpty {
+      } else if request.paths.isEmpty, !recorded.isEmpty || !request.versionReferences.isEmpty {
         // Only references: added to the latest version's tree, nothing read.
         rootText = previous?.record.root ?? request.root.map { repository.relativePath($0) } ?? ""
         let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
         let (manifest, bytes, delta) = try editor.apply(
-          try recorded.map { try editor.addition($0) }, to: previous?.record.manifest)
+          try additions(recorded, request.versionReferences, editor: editor),
+          to: previous?.record.manifest)
         snapshot = Snapshot(manifestID: manifest)
         snapshot.files = Int(previous?.record.files ?? 0) + delta.files
         snapshot.bytes = bytes
@@ -178,36 +199,40 @@ public struct Committer: Sendable {
         rootText = repository.relativePath(root)
         // References of the latest version stay references: their paths
         // are not read from the folder, and they are carried forward.
-        var references: [[String]: RecordedReference] = [:]
+        var carried: [[String]: ManifestEntry] = [:]
         if let previous, previous.record.referenceCount > 0, previous.record.root == rootText {
           for (path, entry) in try ManifestDiff.flatten(
-            previous.record.manifest, store: repository.store) where entry.kind == .reference
+            previous.record.manifest, store: repository.store) where entry.kind.isReference
           {
-            references[path.split(separator: "/").map(String.init)] = RecordedReference(
-              path: path.split(separator: "/").map(String.init),
-              reference: try repository.store.reference(entry.id), mode: entry.mode)
+            let parts = path.split(separator: "/").map(String.init)
+            carried[parts] = ManifestEntry(
+              name: parts[parts.count - 1], kind: entry.kind, id: entry.id, size: entry.size,
+              mode: entry.mode)
           }
         }
-        for reference in recorded { references[reference.path] = reference }
+        for path in recorded.map(\.path) + request.versionReferences.map(\.path) {
+          carried[path] = nil  // given again
+        }
+        let skipped = Set(carried.keys).union(recorded.map(\.path))
+          .union(request.versionReferences.map(\.path))
         var snapshotter = Snapshotter(
           repository: repository, writer: writer, statCache: StatCache(repository: repository),
           progress: progress)
-        snapshotter.skipping = Set(
-          references.keys.map { root.appending($0.joined(separator: "/")) })
+        snapshotter.skipping = Set(skipped.map { root.appending($0.joined(separator: "/")) })
         snapshot = try await snapshotter.writeManifest(
-          of: root, selecting: selection, publish: !references.isEmpty)
+          of: root, selecting: selection, publish: !skipped.isEmpty)
         referenceCounts = (0, 0)
-        if !references.isEmpty {
+        if !skipped.isEmpty {
           // The folder's objects are published; the references and the
           // manifests above them go into a second writer.
           let folderStatistics = snapshot.statistics
           writer = repository.makeWriter(codec: request.codec)
           compressor = Compressor(codec: writer.codec)
           let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
-          let operations = try references.values.sorted {
-            $0.path.lexicographicallyPrecedes($1.path)
-          }
-          .map { try editor.addition($0) }
+          let operations =
+            carried.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
+              ($0.key, DraftEditor.Operation.add($0.value, files: 0))
+            } + (try additions(recorded, request.versionReferences, editor: editor))
           let (manifest, bytes, delta) = try editor.apply(operations, to: snapshot.manifestID)
           snapshot.manifestID = manifest
           snapshot.bytes = bytes
@@ -240,8 +265,13 @@ public struct Committer: Sendable {
           snapshot.statistics.add(try writer.finish())
           return CommitResult(version: latest, created: false, snapshot: snapshot)
         }
-        let inputs =
+        // A bundle's versions are inputs too (lineage shows the edge, and
+        // gc keeps them with the bundle).
+        var inputs =
           try request.inputs.map { try repository.resolve($0, in: refs).id } + request.inputIDs
+        for reference in request.versionReferences where !inputs.contains(reference.id) {
+          inputs.append(reference.id)
+        }
         let number = refs.nextNumber(of: request.artifact)
         let created = Syscalls.currentTimeMilliseconds()
         var record = VersionRecord(
@@ -288,7 +318,9 @@ public struct Committer: Sendable {
         .invalidArgument, "--from \(base.label) is a version of another artifact",
         hint: "give a version of '\(request.artifact)'")
     }
-    if request.additions.isEmpty && request.removals.isEmpty && references.isEmpty {
+    if request.additions.isEmpty && request.removals.isEmpty && references.isEmpty
+      && request.versionReferences.isEmpty
+    {
       throw ArtError(
         .invalidArgument, "--from needs at least one --add, --remove or --reference")
     }
@@ -310,7 +342,7 @@ public struct Committer: Sendable {
       let (entry, files) = try await editor.store(path, name: parts[parts.count - 1])
       operations.append((parts, .add(entry, files: files)))
     }
-    for reference in references { operations.append(try editor.addition(reference)) }
+    operations += try additions(references, request.versionReferences, editor: editor)
     let (manifest, bytes, delta) = try editor.apply(operations, to: base.record.manifest)
     var snapshot = Snapshot(manifestID: manifest)
     snapshot.files = max(0, Int(base.record.files) + delta.files)
@@ -358,6 +390,20 @@ public struct Committer: Sendable {
       selection.append(Array(components))
     }
     return (root, selection)
+  }
+
+  /// The operations adding `recorded` (their reference objects are
+  /// written) and `versions` (entries pointing at version records).
+  private func additions(
+    _ recorded: [RecordedReference], _ versions: [VersionReference], editor: DraftEditor
+  ) throws -> [([String], DraftEditor.Operation)] {
+    try recorded.map { try editor.addition($0) }
+      + versions.map { reference in
+        let entry = ManifestEntry(
+          name: reference.path[reference.path.count - 1], kind: .version, id: reference.id,
+          size: reference.size, mode: 0o755)
+        return (reference.path, DraftEditor.Operation.add(entry, files: 0))
+      }
   }
 
   /// Job and run are free text, but one line of at most 200 bytes.

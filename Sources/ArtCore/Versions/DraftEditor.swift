@@ -125,7 +125,7 @@ struct DraftEditor {
           if let old = entries[name] { delta = delta - (try counts(old)) }
           entries[name] = entry
           delta = delta + Counts(files: files)
-          if entry.kind == .reference {
+          if entry.kind.isReference {
             delta = delta + Counts(references: 1, referenceBytes: Int64(entry.size))
           }
         }
@@ -154,7 +154,7 @@ struct DraftEditor {
     switch entry.kind {
     case .file, .chunked: return Counts(files: 1)
     case .symlink: return Counts()
-    case .reference: return Counts(references: 1, referenceBytes: Int64(entry.size))
+    case .reference, .version: return Counts(references: 1, referenceBytes: Int64(entry.size))
     case .folder:
       return try repository.store.manifest(entry.id).entries.reduce(Counts()) {
         $0 + (try counts($1))

@@ -173,7 +173,9 @@ public struct Checkout: Sendable {
     let cache = StatCache(repository: repository)
     let store = repository.store
     for path in Set(old.keys).union(new.keys).sorted() {
-      if references == .skip, new[path]?.kind == .reference || old[path]?.kind == .reference {
+      if references == .skip,
+        new[path]?.kind.isReference == true || old[path]?.kind.isReference == true
+      {
         continue  // left as it is on disk
       }
       // Each path is inspected once and hashed at most once.
@@ -222,9 +224,35 @@ public struct Checkout: Sendable {
   private func selected(_ manifest: ObjectID, _ patterns: [PathPattern]) throws
     -> [String: TreeEntry]
   {
-    let all = try ManifestDiff.flatten(manifest, store: repository.store)
+    var all = try ManifestDiff.flatten(manifest, store: repository.store)
+    if case .fetch = references { all = try expandingVersions(all) }
     if patterns.isEmpty { return all }
     return all.filter { path, _ in patterns.contains { $0.matches(path) } }
+  }
+
+  /// `entries` with each bundle entry (`.version`) replaced by the files
+  /// of the version it names, below its path, nested ones too.
+  private func expandingVersions(_ entries: [String: TreeEntry]) throws -> [String: TreeEntry] {
+    var result = entries
+    var pending = entries.filter { $0.value.kind == .version }
+    let store = repository.store
+    while let (path, entry) = pending.popFirst() {
+      result[path] = nil
+      let record = try VersionRecord(decoding: store.read(entry.id, as: .version), id: entry.id)
+      for (inner, innerEntry) in try ManifestDiff.flatten(
+        record.manifest, store: store, prefix: path + "/")
+      {
+        if innerEntry.kind == .version {
+          pending[inner] = innerEntry
+        } else {
+          result[inner] = innerEntry
+        }
+      }
+      if record.files == 0, record.referenceCount == 0 {
+        result[path] = TreeEntry(kind: .folder, id: Manifest.emptyID, size: 0, mode: 0o755)
+      }
+    }
+    return result
   }
 
   private func apply(writes: [(String, TreeEntry)], deletes: [String], root: FilePath)
@@ -284,6 +312,8 @@ public struct Checkout: Sendable {
           try Syscalls.unlink(onDisk)
         }
         try Syscalls.symlink(target: repository.store.read(entry.id, as: .blob), at: onDisk)
+      case .version:
+        continue  // expanded into its files, or left out with --skip-references
       case .reference:
         if existing?.kind == .directory { try removeTree(onDisk) }
         guard case .fetch = references else {
@@ -362,6 +392,8 @@ private struct OnDisk {
   /// never as the target (it is fetched again).
   mutating func matches(_ entry: TreeEntry, checkMode: Bool) throws -> Bool {
     switch entry.kind {
+    case .version:
+      return status.kind == .directory
     case .reference:
       guard status.kind == .regular, UInt64(status.size) == entry.size else { return false }
       if checkMode, status.permissions != entry.mode { return false }

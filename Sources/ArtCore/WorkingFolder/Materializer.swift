@@ -91,7 +91,9 @@ public struct Materializer: Sendable {
     var result = Materialization()
     var jobs: [FileJob] = []
     var folderModes: [(FilePath, UInt32)] = []
-    try layOut(id, at: target, jobs: &jobs, folderModes: &folderModes, result: &result)
+    try layOut(
+      id, at: target, jobs: &jobs, folderModes: &folderModes, result: &result,
+      versions: references != .skip)
     let referenceJobs = jobs.filter { $0.entry.kind == .reference }
     jobs.removeAll { $0.entry.kind == .reference }
     result.files = jobs.count
@@ -102,7 +104,7 @@ public struct Materializer: Sendable {
         referenceJobs, below: target, allowChanged: allowChanged)
       result.referencesFetched = referenceJobs.count
     } else {
-      result.referencesSkipped = referenceJobs.count
+      result.referencesSkipped += referenceJobs.count
     }
     try await writeFiles(jobs)
     // Deepest first, so a read-only folder is closed after its contents exist.
@@ -110,9 +112,12 @@ public struct Materializer: Sendable {
     return result
   }
 
+  /// Creates folders and links of manifest `id` below `folder` and lists
+  /// the files to write; a bundle's version entries become folders holding
+  /// that version when `versions`, else they are counted as skipped.
   private func layOut(
     _ id: ObjectID, at folder: FilePath, jobs: inout [FileJob],
-    folderModes: inout [(FilePath, UInt32)], result: inout Materialization
+    folderModes: inout [(FilePath, UInt32)], result: inout Materialization, versions: Bool
   ) throws {
     result.folders += 1
     let manifest = try store.manifest(id)
@@ -127,7 +132,19 @@ public struct Materializer: Sendable {
       case .folder:
         try Syscalls.makeDirectory(path, mode: 0o755)
         folderModes.append((path, entry.mode))
-        try layOut(entry.id, at: path, jobs: &jobs, folderModes: &folderModes, result: &result)
+        try layOut(
+          entry.id, at: path, jobs: &jobs, folderModes: &folderModes, result: &result,
+          versions: versions)
+      case .version:
+        guard versions else {
+          result.referencesSkipped += 1
+          continue
+        }
+        let record = try VersionRecord(decoding: store.read(entry.id, as: .version), id: entry.id)
+        try Syscalls.makeDirectory(path, mode: 0o755)
+        try layOut(
+          record.manifest, at: path, jobs: &jobs, folderModes: &folderModes, result: &result,
+          versions: versions)
       case .symlink:
         let target = try store.read(entry.id, as: .blob)
         try Syscalls.symlink(target: target, at: path)

@@ -1,0 +1,172 @@
+import ArtStore
+
+/// One `--metadata` condition: `KEY=VALUE` (equal as JSON), or
+/// `KEY>VALUE`, `KEY>=VALUE`, `KEY<VALUE`, `KEY<=VALUE` (numbers).
+public struct MetadataCondition: Sendable, Equatable {
+  /// How the value compares.
+  public enum Comparison: String, Sendable {
+    case equal = "=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+  }
+
+  /// The metadata key (a top-level key of the version's metadata object).
+  public var key: String
+  /// The comparison.
+  public var comparison: Comparison
+  /// The value, typed as `commit --metadata` types it.
+  public var value: JSONValue
+
+  /// Parses a condition.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument` for a missing operator or
+  ///   key, or a non-number after `<`/`>`.
+  public init(parsing text: String) throws {
+    let hint = "use KEY=VALUE, KEY>NUMBER, KEY>=NUMBER, KEY<NUMBER or KEY<=NUMBER, e.g. year=2024"
+    guard let index = text.firstIndex(where: { $0 == "=" || $0 == "<" || $0 == ">" }) else {
+      throw ArtError(.invalidArgument, "--metadata '\(text)' has no =, < or >", hint: hint)
+    }
+    key = String(text[..<index])
+    guard !key.isEmpty else {
+      throw ArtError(.invalidArgument, "--metadata '\(text)' has no key", hint: hint)
+    }
+    var rest = text[index...]
+    if rest.hasPrefix("<=") || rest.hasPrefix(">=") {
+      comparison = Comparison(rawValue: String(rest.prefix(2))) ?? .equal
+      rest = rest.dropFirst(2)
+    } else {
+      comparison = Comparison(rawValue: String(rest.prefix(1))) ?? .equal
+      rest = rest.dropFirst()
+    }
+    value = JSONValue.typed(String(rest))
+    if comparison != .equal, Self.number(value) == nil {
+      throw ArtError(
+        .invalidArgument,
+        "--metadata '\(text)': '\(rest)' is not a number, so it cannot be compared with "
+          + comparison.rawValue, hint: hint)
+    }
+  }
+
+  /// Whether `metadata` satisfies the condition (a missing key never does).
+  public func matches(_ metadata: [String: JSONValue]) -> Bool {
+    guard let actual = metadata[key] else { return false }
+    if comparison == .equal {
+      if let a = Self.number(actual), let b = Self.number(value) { return a == b }
+      return actual == value
+    }
+    guard let a = Self.number(actual), let b = Self.number(value) else { return false }
+    switch comparison {
+    case .less: return a < b
+    case .lessOrEqual: return a <= b
+    case .greater: return a > b
+    case .greaterOrEqual: return a >= b
+    case .equal: return a == b
+    }
+  }
+
+  private static func number(_ value: JSONValue) -> Double? {
+    switch value {
+    case .integer(let n): Double(n)
+    case .number(let n): n
+    default: nil
+    }
+  }
+}
+
+/// Which versions `log`, `ls` and `checkout --match` keep: every given
+/// condition must hold.
+public struct VersionFilter: Sendable {
+  /// The artifact's type.
+  public var type: String?
+  /// Globs on the artifact's name (`*`, `?`); any may match.
+  public var names: [String] = []
+  /// Aliases the version must carry (all of them).
+  public var aliases: [Alias] = []
+  /// Metadata conditions (all of them).
+  public var metadata: [MetadataCondition] = []
+  /// Made at or after this time (ms since 1970).
+  public var since: Int64?
+  /// Made at or before this time (ms since 1970).
+  public var until: Int64?
+
+  /// A filter that keeps everything.
+  public init() {}
+
+  /// Whether no condition is set.
+  public var isEmpty: Bool {
+    type == nil && names.isEmpty && aliases.isEmpty && metadata.isEmpty && since == nil
+      && until == nil
+  }
+
+  /// Whether artifact `name` can have matching versions (its name only).
+  public func admits(_ name: ArtifactName) -> Bool {
+    names.isEmpty || names.contains { globMatches(Array($0.utf8)[...], Array(name.text.utf8)[...]) }
+  }
+
+  /// The versions that match, newest first within each artifact, artifacts
+  /// by name; only `artifact`'s when given.
+  ///
+  /// Records are read only for artifacts whose name matches, and metadata
+  /// is parsed only when a metadata condition is given.
+  public func versions(in repository: Repository, refs: Refs, artifact: ArtifactName? = nil)
+    throws -> [ResolvedVersion]
+  {
+    var result: [ResolvedVersion] = []
+    for name in artifact.map({ [$0] }) ?? refs.artifacts where admits(name) {
+      let aliasesByID = Dictionary(
+        grouping: refs.aliases(of: name), by: \.id
+      ).mapValues { Set($0.map(\.alias)) }
+      for (_, id) in refs.versions(of: name).reversed() {
+        if !aliases.isEmpty, !Set(aliases).isSubset(of: aliasesByID[id] ?? []) { continue }
+        let version = try repository.loadVersion(id, artifact: name)
+        let record = version.record
+        if let type, record.type != type { break }  // fixed per artifact
+        if let since, record.created < since { continue }
+        if let until, record.created > until { continue }
+        if !metadata.isEmpty {
+          let values = try Metadata.parse(Array(record.metadata.utf8), source: version.label)
+          if !metadata.allSatisfy({ $0.matches(values) }) { continue }
+        }
+        result.append(version)
+      }
+    }
+    return result
+  }
+}
+
+/// Parses times for `--since` / `--until`.
+public enum TimeText {
+  /// `2024-01-31`, `2024-01-31T12:30`, `2024-01-31T12:30:15` (UTC, `Z`
+  /// allowed), or a duration meaning that long ago (`7d`, `12h`).
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument`.
+  public static func milliseconds(_ text: String, now: Int64) throws -> Int64 {
+    if let ago = try? DurationText.milliseconds(text) { return now - ago }
+    var body = Substring(text)
+    if body.hasSuffix("Z") { body = body.dropLast() }
+    let parts = body.split(separator: "T", maxSplits: 1, omittingEmptySubsequences: false)
+    let date = parts[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+    let time =
+      parts.count > 1
+      ? parts[1].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) } : []
+    guard date.count == 3, let year = date[0], let month = date[1], let day = date[2],
+      (1...12).contains(month), (1...31).contains(day), time.count <= 3,
+      parts.count == 1 || time.count >= 2,
+      time.allSatisfy({ $0 != nil })
+    else {
+      throw ArtError(
+        .invalidArgument, "'\(text)' is not a time",
+        hint: "use 2024-01-31, 2024-01-31T12:30 (UTC) or a duration ago such as 7d")
+    }
+    let clock = time.compactMap { $0 } + [0, 0, 0]
+    guard clock[0] < 24, clock[1] < 60, clock[2] < 60 else {
+      throw ArtError(.invalidArgument, "'\(text)' is not a time of day")
+    }
+    // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant).
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yearOfEra = y - era * 400
+    let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+    let days = era * 146_097 + dayOfEra - 719_468
+    return (Int64(days) * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])) * 1000
+  }
+}
