@@ -165,21 +165,18 @@ package enum Syscalls {
   /// The status of `path` without following a final symbolic link, or nil if
   /// nothing is there.
   package static func linkStatus(_ path: FilePath) throws -> FileStatus? {
-    var info = stat()
-    let result = path.withPlatformString { lstat($0, &info) }
-    if result != 0 {
-      let error = Errno(rawValue: errno)
-      if error == .noSuchFileOrDirectory || error == .notDirectory { return nil }
-      throw ArtError.io("read status of", path.string, error)
-    }
-    return FileStatus(info)
+    try status(of: path, following: false)
   }
 
   /// The status of `path`, following symbolic links, or nil if nothing is
   /// there.
   package static func fileStatus(_ path: FilePath) throws -> FileStatus? {
+    try status(of: path, following: true)
+  }
+
+  private static func status(of path: FilePath, following: Bool) throws -> FileStatus? {
     var info = stat()
-    let result = path.withPlatformString { stat($0, &info) }
+    let result = path.withPlatformString { following ? stat($0, &info) : lstat($0, &info) }
     if result != 0 {
       let error = Errno(rawValue: errno)
       if error == .noSuchFileOrDirectory || error == .notDirectory { return nil }
