@@ -36,8 +36,30 @@ extension ArtCommand {
     @Flag(help: "Print as JSON.")
     var json = false
 
+    @Flag(help: "Compare modified CSV, TSV and JSON Lines files row by row.")
+    var rows = false
+
+    @Option(help: "With --rows: the column that identifies a row, repeatable (a compound key).")
+    var key: [String] = []
+
+    @Option(help: "With --rows: only files matching this glob (** allowed), repeatable.")
+    var path: [String] = []
+
+    @Option(help: "With --rows: read every compared file as csv, tsv or jsonl.")
+    var format: String?
+
+    @Option(help: "With --rows: examples of each kind to show.")
+    var limit: Int = 10
+
     func validate() throws {
       if stat && nameStatus { throw ValidationError("give --stat or --name-status, not both") }
+      if !rows && (!key.isEmpty || !path.isEmpty || format != nil) {
+        throw ValidationError("--key, --path and --format go with --rows")
+      }
+      if let format, TableFormat(rawValue: format) == nil {
+        throw ValidationError("unknown --format '\(format)': use csv, tsv or jsonl")
+      }
+      if limit < 0 { throw ValidationError("--limit must be 0 or more") }
     }
 
     func execute(output: Output) async throws {
@@ -61,6 +83,11 @@ extension ArtCommand {
       } else {
         let old = try await bring(first, into: repository, full: true, output: output)
         changes = try await workingChanges(old, repository: repository)
+      }
+      if rows {
+        return try await rowDiff(
+          changes, first: first, second: try spec2.map { try locate($0, in: repository) },
+          repository: repository, output: output)
       }
       DiffOutput(changes: changes, labels: try versionLabels(repository)).print(
         to: output, json: json, stat: stat, nameStatus: nameStatus)
@@ -251,6 +278,122 @@ struct DiffOutput {
           + "+\(Formatting.bytes(t.bytesAdded)) -\(Formatting.bytes(t.bytesRemoved))"
           + (t.references > 0
             ? " (\(Formatting.count(t.references, "reference")) not counted)" : ""))
+    }
+  }
+}
+
+extension ArtCommand.Diff {
+  struct RowReport: Encodable {
+    var files: [TableDiffReport]
+  }
+
+  /// `--rows`: every modified table file, row by row, read from the store
+  /// (and, with one SPEC, from the folder).
+  func rowDiff(
+    _ changes: [Change], first: LocatedVersion, second: LocatedVersion?, repository: Repository,
+    output: Output
+  ) async throws {
+    let patterns = try path.map { try PathPattern($0) }
+    let forced = format.flatMap { TableFormat(rawValue: $0) }
+    var reports: [TableDiffReport] = []
+    for change in changes where change.kind == .modified && !change.isReference {
+      guard let tableFormat = forced ?? TableFormat(path: change.path) else { continue }
+      if !patterns.isEmpty, !patterns.contains(where: { $0.matches(change.path) }) { continue }
+      let old = try tableEntry(change.path, in: first)
+      let new: TableSource
+      let newSize: UInt64
+      if let second {
+        let entry = try tableEntry(change.path, in: second)
+        new = .stored(entry.id, second.repository.store)
+        newSize = entry.size
+      } else {
+        let root = repository.root.pushing(FilePath(first.version.record.root))
+        new = .file(root.pushing(FilePath(change.path)))
+        newSize = change.newSize ?? 0
+      }
+      let diff = TableDiff(
+        path: change.path, format: tableFormat, key: key, limit: limit,
+        scratch: repository.directory.appending("tmp-rows-\(Syscalls.processID)"))
+      reports.append(
+        try await diff.run(
+          old: .stored(old.id, first.repository.store), new: new, sizes: (old.size, newSize)))
+    }
+    if json { return output.line(Formatting.json(RowReport(files: reports))) }
+    if reports.isEmpty { output.line("no modified CSV, TSV or JSON Lines files") }
+    for report in reports { printReport(report, to: output) }
+  }
+
+  /// The stored file at `path` of a version.
+  private func tableEntry(_ path: String, in located: LocatedVersion) throws -> ManifestEntry {
+    let store = located.repository.store
+    var manifest = located.version.record.manifest
+    let parts = path.split(separator: "/").map(String.init)
+    for (index, part) in parts.enumerated() {
+      guard let entry = try store.manifest(manifest).entries.first(where: { $0.name == part })
+      else { break }
+      if index == parts.count - 1, entry.isFile {
+        return entry
+      }
+      manifest = entry.id
+    }
+    throw ArtError(.notFound, "'\(path)' is not a stored file of \(located.label)")
+  }
+
+  private func printReport(_ report: TableDiffReport, to output: Output) {
+    let matching =
+      report.key.isEmpty ? "rows matched by content" : "key " + report.key.joined(separator: ", ")
+    output.line("\(report.path) (\(report.format.rawValue), \(matching))")
+    if let error = report.error {
+      output.line("  cannot compare rows: \(error)")
+      return
+    }
+    let rows = report.rows
+    var counts = "\(rows.added) added, \(rows.removed) removed"
+    if !report.key.isEmpty { counts += ", \(rows.changed) changed" }
+    output.line("  rows: \(rows.old) -> \(rows.new); \(counts), \(rows.unchanged) unchanged")
+    let schema = report.schema
+    var moves: [String] = []
+    if !schema.added.isEmpty { moves.append("added " + schema.added.joined(separator: ", ")) }
+    if !schema.removed.isEmpty { moves.append("removed " + schema.removed.joined(separator: ", ")) }
+    if schema.reordered { moves.append("reordered") }
+    let noun = report.format == .jsonl ? "keys" : "columns"
+    if !moves.isEmpty { output.line("  \(noun): " + moves.joined(separator: "; ")) }
+    let order = schema.new + schema.removed
+    func row(_ values: [String: String]) -> String {
+      let text = order.compactMap { column in values[column].map { "\(column)=\($0)" } }
+        .joined(separator: ", ")
+      return text.count > 160 ? String(text.prefix(160)) + "…" : text
+    }
+    func keyText(_ key: [String: String]) -> String {
+      report.key.map { "\($0)=\(key[$0] ?? "")" }.joined(separator: ", ")
+    }
+    for example in report.examples.added {
+      output.line("  + line \(example.line): \(row(example.values))")
+    }
+    for example in report.examples.removed {
+      output.line("  - line \(example.line): \(row(example.values))")
+    }
+    for example in report.examples.changed {
+      let cells = example.cells.map {
+        "\($0.column) \($0.old ?? "(none)") -> \($0.new ?? "(none)")"
+      }
+      .joined(separator: "; ")
+      output.line(
+        "  ~ \(keyText(example.key)) (line \(example.oldLine) -> \(example.newLine)): \(cells)")
+    }
+    if report.duplicateKeyCount > 0 {
+      output.line("  \(report.duplicateKeyCount) duplicate key(s):")
+      for duplicate in report.duplicateKeys {
+        output.line(
+          "  ! \(keyText(duplicate.key)) twice in the \(duplicate.version) version "
+            + "(lines \(duplicate.lines.map(String.init).joined(separator: ", ")))")
+      }
+    }
+    if report.malformedCount > 0 {
+      output.line("  \(report.malformedCount) malformed row(s), left out:")
+      for row in report.malformed {
+        output.line("  ! \(row.version) line \(row.line): \(row.problem)")
+      }
     }
   }
 }
