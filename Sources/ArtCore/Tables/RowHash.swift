@@ -1,12 +1,14 @@
-/// A fast 128-bit hash of a row's fields (two 64-bit lanes with different
-/// multipliers, finished with MurmurHash3's `fmix64`). Not cryptographic:
+/// A fast 128-bit hash of a row's fields.
+///
+/// Two 64-bit lanes with different multipliers, finished with MurmurHash3's
+/// `fmix64`. Not cryptographic:
 /// it tells rows apart in a diff, where a collision among 2^64 pairs is
 /// the accepted risk.
 struct RowHasher {
   private var a: UInt64
   private var b: UInt64
 
-  /// A hasher whose output depends on `seed` (e.g. the schema).
+  /// A hasher whose output depends on `seed`, such as a schema's hash.
   init(seed: UInt64 = 0) {
     a = 0x243F_6A88_85A3_08D3 ^ seed
     b = 0x1319_8A2E_0370_7344 &+ seed &* 0x9E37_79B9_7F4A_7C15

@@ -17,9 +17,11 @@ public enum TableFormat: String, Sendable, CaseIterable, Encodable {
   }
 }
 
-/// A push parser of delimited text, RFC 4180 for CSV: fields separated by
-/// the delimiter, records ended by LF or CRLF, fields in double quotes may
-/// hold delimiters, quotes (doubled) and line breaks. TSV has no quoting.
+/// A push parser of delimited text: RFC 4180 for CSV.
+///
+/// Fields are separated by the delimiter, records ended by LF or CRLF, and
+/// fields in double quotes may hold delimiters, quotes (doubled) and line
+/// breaks. TSV has no quoting.
 /// JSON Lines are split into lines only (one record per non-empty line).
 ///
 /// Bytes go in through ``feed(_:)`` in pieces of any size, ``finish()``

@@ -110,7 +110,7 @@ public struct TableDiffReport: Sendable, Encodable {
   public var duplicateKeyCount = 0
   public var malformed: [Malformed] = []
   public var malformedCount = 0
-  /// Why the rows could not be compared (e.g. a key column is missing).
+  /// Why the rows could not be compared, such as a missing key column.
   public var error: String?
 }
 
