@@ -28,21 +28,12 @@ public enum TableFormat: String, Sendable, CaseIterable, Encodable {
 /// ends the input; each complete record is handed to the callback with the
 /// line it starts on (1-based), its fields as byte ranges of one buffer.
 /// Memory is one record at a time, whatever the file size.
-public struct RowParser {
+public struct RowParser<Sink: RowSink> {
   /// A record: `fields[i]` is a range of `bytes`.
-  public struct Record {
-    /// The unquoted bytes of every field, back to back.
-    public var bytes: [UInt8] = []
-    /// Where each field lies in `bytes`.
-    public var fields: [Range<Int>] = []
-    /// The line the record starts on.
-    public var line = 0
-    /// Why the record is malformed, if it is.
-    public var problem: String?
+  public typealias Record = ParsedRecord
 
-    /// Field `i`'s bytes.
-    public func field(_ i: Int) -> ArraySlice<UInt8> { bytes[fields[i]] }
-  }
+  /// Where records go.
+  public var sink: Sink
 
   private enum State { case fieldStart, unquoted, quoted, quoteInQuoted, afterCR }
 
@@ -53,20 +44,91 @@ public struct RowParser {
   private var fieldStart = 0
   private var line = 1
   private var recordLine = 1
-  private var pendingCR = false
-  private let emit: (inout Record) throws -> Void
-
-  /// A parser for `format` calling `emit` with each record (which it may
-  /// change: the parser clears it afterwards).
-  public init(format: TableFormat, emit: @escaping (inout Record) throws -> Void) {
+  /// Bytes fed before the current piece.
+  private var consumed: UInt64 = 0
+  private var recordOffset: UInt64 = 0
+  /// A parser for `format` handing each record to `sink` (which may
+  /// change it: the parser clears it afterwards).
+  public init(format: TableFormat, sink: Sink, startingAt line: Int = 1, offset: UInt64 = 0) {
     self.format = format
     delimiter = format == .tsv ? 0x09 : 0x2C
-    self.emit = emit
+    self.sink = sink
+    self.line = line
+    recordLine = line
+    consumed = offset
+    recordOffset = offset
   }
 
   /// Parses the next piece of input.
+  ///
+  /// Runs of ordinary bytes inside a field are found by a tight loop and
+  /// copied at once; only delimiters, quotes and line breaks go through
+  /// the state machine byte by byte.
   public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws {
-    for byte in bytes { try take(byte) }
+    guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+    let count = bytes.count
+    var index = 0
+    while index < count {
+      var start = index
+      switch state {
+      case .fieldStart
+      where format != .jsonl && base[index] != 0x22 && base[index] != 0x0A && base[index] != 0x0D,
+        .unquoted where format != .jsonl:
+        if state == .fieldStart {
+          if record.fields.isEmpty && record.bytes.isEmpty {
+            recordLine = line
+            recordOffset = consumed + UInt64(index)
+          }
+          state = .unquoted
+        }
+        while index < count {
+          let byte = base[index]
+          if byte == delimiter || byte == 0x0A || byte == 0x0D { break }
+          index += 1
+        }
+        if index > start {
+          record.bytes.append(
+            contentsOf: UnsafeBufferPointer(start: base + start, count: index - start))
+          start = index
+        }
+        guard index < count else { continue }
+        if base[index] == delimiter {
+          endField()
+          state = .fieldStart
+          index += 1
+          continue
+        }
+        if base[index] == 0x0A {
+          line += 1
+          try endLine()
+          index += 1
+          continue
+        }
+      case .quoted:
+        while index < count {
+          let byte = base[index]
+          if byte == 0x22 || byte == 0x0A { break }
+          index += 1
+        }
+      case .fieldStart where format == .jsonl:
+        if record.bytes.isEmpty { recordOffset = consumed + UInt64(index) }
+        while index < count, base[index] != 0x0A { index += 1 }
+      default:
+        break
+      }
+      if index > start {
+        record.bytes.append(
+          contentsOf: UnsafeBufferPointer(start: base + start, count: index - start))
+      }
+      if index < count {
+        if state == .fieldStart, record.fields.isEmpty, record.bytes.isEmpty {
+          recordOffset = consumed + UInt64(index)
+        }
+        try take(base[index])
+        index += 1
+      }
+    }
+    consumed += UInt64(count)
   }
 
   /// Ends the input: a last record without a line break is emitted; an
@@ -77,7 +139,8 @@ public struct RowParser {
       if !record.bytes.isEmpty {
         record.fields = [0..<record.bytes.count]
         record.line = line
-        try emit(&record)
+        record.offset = recordOffset
+        try sink.row(&record)
       }
       return
     }
@@ -98,7 +161,8 @@ public struct RowParser {
         if !record.bytes.isEmpty {
           record.fields = [0..<record.bytes.count]
           record.line = line
-          try emit(&record)
+          record.offset = recordOffset
+          try sink.row(&record)
         }
         record = Record()
         line += 1
@@ -190,11 +254,52 @@ public struct RowParser {
 
   private mutating func endRecord() throws {
     record.line = recordLine
-    try emit(&record)
+    record.offset = recordOffset
+    try sink.row(&record)
     record.bytes.removeAll(keepingCapacity: true)
     record.fields.removeAll(keepingCapacity: true)
     record.problem = nil
     fieldStart = 0
     state = .fieldStart
+  }
+}
+
+/// One record of a ``RowParser``: `fields[i]` is a range of `bytes`.
+public struct ParsedRecord {
+  /// The unquoted bytes of every field, back to back.
+  public var bytes: [UInt8] = []
+  /// Where each field lies in `bytes`.
+  public var fields: [Range<Int>] = []
+  /// The line the record starts on.
+  public var line = 0
+  /// The byte offset it starts at.
+  public var offset: UInt64 = 0
+  /// Why the record is malformed, if it is.
+  public var problem: String?
+
+  /// Field `i`'s bytes.
+  public func field(_ i: Int) -> ArraySlice<UInt8> { bytes[fields[i]] }
+}
+
+/// Receives the records of a ``RowParser``.
+public protocol RowSink {
+  /// Takes one record (the parser reuses it afterwards).
+  mutating func row(_ record: inout ParsedRecord) throws
+}
+
+/// A sink calling a closure.
+public struct ClosureSink: RowSink {
+  let body: (inout ParsedRecord) throws -> Void
+
+  public mutating func row(_ record: inout ParsedRecord) throws { try body(&record) }
+}
+
+extension RowParser where Sink == ClosureSink {
+  /// A parser calling `emit` with each record.
+  public init(
+    format: TableFormat, startingAt line: Int = 1, offset: UInt64 = 0,
+    emit: @escaping (inout ParsedRecord) throws -> Void
+  ) {
+    self.init(format: format, sink: ClosureSink(body: emit), startingAt: line, offset: offset)
   }
 }

@@ -8,11 +8,13 @@ public enum TableSource: Sendable {
   case stored(ObjectID, ObjectStore)
   case file(FilePath)
 
-  /// Streams the content in pieces.
-  func read(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+  /// Streams the content in pieces. With `whole`, a chunked file is
+  /// checked once against its whole-file hash (the file must be read to
+  /// the end); otherwise each chunk is checked as it is read.
+  func read(whole: Bool = false, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
     switch self {
     case .stored(let id, let store):
-      try ContentReader.read(id, from: store, body)
+      try ContentReader.read(id, from: store, wholeFileCheckOnly: whole, body)
     case .file(let path):
       let fd = try openForReading(path)
       defer { try? fd.close() }
@@ -23,6 +25,31 @@ public enum TableSource: Sendable {
         let count = try source.read(into: buffer)
         if count == 0 { break }
         try body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+      }
+    }
+  }
+
+  /// Streams the content from byte `offset` on (each stored chunk checked).
+  func read(from offset: UInt64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    switch self {
+    case .stored(let id, let store):
+      try ContentReader.read(id, from: store, startingAt: offset, body)
+    case .file(let path):
+      let fd = try openForReading(path)
+      defer { try? fd.close() }
+      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 64)
+      defer { buffer.deallocate() }
+      var position = Int64(offset)
+      while true {
+        let count: Int
+        do {
+          count = try fd.read(fromAbsoluteOffset: position, into: buffer)
+        } catch {
+          throw ArtError.io("read", path.string, error)
+        }
+        if count == 0 { break }
+        try body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        position += Int64(count)
       }
     }
   }
@@ -117,20 +144,20 @@ public struct TableDiffReport: Sendable, Encodable {
 /// Compares two versions of a CSV, TSV or JSON Lines file row by row, in
 /// bounded memory whatever their size.
 ///
-/// Pass 1 reads both sides at once; each row leaves 32 bytes: the 128-bit
+/// Pass 1 reads both sides at once; each row leaves 40 bytes: the 128-bit
 /// hash of its key (or of its whole content), a 64-bit hash of its content
-/// with columns in name order (so reordered columns change nothing), and
-/// its line. Those go to `partitions` spill files by key hash when the files
-/// are large. Pass 2 loads one partition of the old side into a hash table
-/// at a time and streams the new side's against it. Pass 3 reads the files
-/// again only up to the last example line to show the example rows.
+/// with columns in name order (so reordered columns change nothing), its
+/// line and its byte offset. Those go to spill files by key hash, one per 128 MiB of input,
+/// when the files are large. Pass 2 loads one partition of both sides at a
+/// time, sorts each by key hash and walks them together. Pass 3 reads the
+/// example rows back, reading only the chunks that hold them.
 public struct TableDiff: Sendable {
   public var path: String
   public var format: TableFormat
   public var key: [String]
   public var limit: Int
   /// Bytes of source text per partition (the memory bound follows it).
-  public var bytesPerPartition: UInt64 = 64 << 20
+  public var bytesPerPartition: UInt64 = 128 << 20
   /// Where spill files go (a folder that is created and removed).
   public var scratch: FilePath
 
@@ -147,6 +174,8 @@ public struct TableDiff: Sendable {
     var keyLow: UInt64
     var content: UInt64
     var line: UInt64
+    /// Where the row starts in the file, for pass 3.
+    var offset: UInt64
   }
 
   /// What pass 1 learned of one side.
@@ -200,7 +229,7 @@ public struct TableDiff: Sendable {
     // Pass 2, one partition at a time.
     var found = Found(limit: limit)
     for partition in 0..<partitions {
-      try compare(
+      try await compare(
         oldSpill.tuples(partition), newSpill.tuples(partition), into: &report, found: &found)
     }
     // Pass 3: the example rows themselves.
@@ -208,18 +237,39 @@ public struct TableDiff: Sendable {
     return report
   }
 
-  /// Line numbers of the examples to show, the lowest `limit` of each kind.
+  /// Where a row is: its line, and its byte offset for reading it back.
+  struct Place: Comparable {
+    var line: Int
+    var offset: UInt64
+
+    init(_ tuple: Tuple) {
+      line = Int(tuple.line)
+      offset = tuple.offset
+    }
+
+    static func < (a: Place, b: Place) -> Bool { a.line < b.line }
+  }
+
+  /// The examples to show: the lowest `limit` lines of each kind.
   struct Found {
     let limit: Int
-    var added: [Int] = []
-    var removed: [Int] = []
-    var changed: [(old: Int, new: Int)] = []
-    var duplicates: [(version: String, lines: [Int])] = []
+    var added: [Place] = []
+    var removed: [Place] = []
+    var changed: [(old: Place, new: Place)] = []
+    /// A duplicated key: the version, its first two lines, where the first is.
+    var duplicates: [(version: String, lines: [Int], first: Place)] = []
 
-    mutating func keepAdded(_ line: Int) { Self.keep(line, in: &added, limit: limit) }
-    mutating func keepRemoved(_ line: Int) { Self.keep(line, in: &removed, limit: limit) }
+    mutating func keepAdded(_ place: Place) { Self.keep(place, in: &added, limit: limit) }
+    mutating func keepRemoved(_ place: Place) { Self.keep(place, in: &removed, limit: limit) }
+    mutating func keepChanged(old: Place, new: Place) {
+      changed.append((old, new))
+      if changed.count > 4 * limit + 16 {
+        changed.sort { $0.new < $1.new }
+        changed.removeLast(changed.count - limit)
+      }
+    }
 
-    private static func keep(_ value: Int, in list: inout [Int], limit: Int) {
+    private static func keep(_ value: Place, in list: inout [Place], limit: Int) {
       list.append(value)
       if list.count > 4 * limit + 16 {
         list.sort()
@@ -235,76 +285,135 @@ public struct TableDiff: Sendable {
     }
   }
 
+  /// Compares one partition by sorting both sides by key hash (then line)
+  /// and walking them together: no hash table, and duplicates sit side by
+  /// side.
   private func compare(
     _ old: [Tuple], _ new: [Tuple], into report: inout TableDiffReport, found: inout Found
-  ) throws {
-    if key.isEmpty {
-      // A multiset of whole rows: counts per content, a line to show.
-      var counts: [RowKey: (count: Int, line: Int)] = [:]
-      counts.reserveCapacity(old.count)
-      for tuple in old {
-        let id = RowKey(high: tuple.keyHigh, low: tuple.keyLow)
-        counts[id, default: (0, Int(tuple.line))].count += 1
-      }
-      for tuple in new {
-        let id = RowKey(high: tuple.keyHigh, low: tuple.keyLow)
-        if let entry = counts[id], entry.count > 0 {
-          counts[id]?.count -= 1
-          report.rows.unchanged += 1
-        } else {
-          report.rows.added += 1
-          found.keepAdded(Int(tuple.line))
-        }
-      }
-      for (_, entry) in counts where entry.count > 0 {
-        report.rows.removed += entry.count
-        found.keepRemoved(entry.line)
-      }
-      return
-    }
-    var byKey: [RowKey: (content: UInt64, line: Int, matched: Bool)] = [:]
-    byKey.reserveCapacity(old.count)
-    for tuple in old {
-      let id = RowKey(high: tuple.keyHigh, low: tuple.keyLow)
-      if let first = byKey[id] {
-        report.duplicateKeyCount += 1
-        found.duplicates.append(("old", [first.line, Int(tuple.line)]))
-        continue
-      }
-      byKey[id] = (tuple.content, Int(tuple.line), false)
-    }
-    var seen = Set<RowKey>()
-    seen.reserveCapacity(new.count)
-    var firstLine: [RowKey: Int] = [:]
-    for tuple in new {
-      let id = RowKey(high: tuple.keyHigh, low: tuple.keyLow)
-      guard seen.insert(id).inserted else {
-        report.duplicateKeyCount += 1
-        found.duplicates.append(("new", [firstLine[id] ?? 0, Int(tuple.line)]))
-        continue
-      }
-      firstLine[id] = Int(tuple.line)
-      guard let before = byKey[id] else {
-        report.rows.added += 1
-        found.keepAdded(Int(tuple.line))
-        continue
-      }
-      byKey[id]?.matched = true
-      if before.content == tuple.content {
-        report.rows.unchanged += 1
+  ) async throws {
+    async let sortedOld = Task.detached { Self.sorted(old) }.value
+    async let sortedNew = Task.detached { Self.sorted(new) }.value
+    let a = await sortedOld
+    let b = await sortedNew
+    var i = 0
+    var j = 0
+    while i < a.count || j < b.count {
+      var iEnd = i
+      var jEnd = j
+      let order: Int
+      if i == a.count {
+        order = 1
+      } else if j == b.count {
+        order = -1
+      } else if Self.sameKey(a[i], b[j]) {
+        order = 0
       } else {
-        report.rows.changed += 1
-        found.changed.append((before.line, Int(tuple.line)))
-        if found.changed.count > 4 * limit + 16 {
-          found.changed.sort { $0.new < $1.new }
-          found.changed.removeLast(found.changed.count - limit)
+        order = Self.keyPrecedes(a[i], b[j]) ? -1 : 1
+      }
+      if order <= 0 {
+        while iEnd < a.count, Self.sameKey(a[iEnd], a[i]) { iEnd += 1 }
+      }
+      if order >= 0 {
+        while jEnd < b.count, Self.sameKey(b[jEnd], b[j]) { jEnd += 1 }
+      }
+      let oldCount = iEnd - i
+      let newCount = jEnd - j
+      if key.isEmpty {
+        // Whole rows as a multiset: the surplus on either side.
+        let common = min(oldCount, newCount)
+        report.rows.unchanged += common
+        if oldCount > common {
+          report.rows.removed += oldCount - common
+          for index in (i + common)..<iEnd { found.keepRemoved(Place(a[index])) }
+        }
+        if newCount > common {
+          report.rows.added += newCount - common
+          for index in (j + common)..<jEnd { found.keepAdded(Place(b[index])) }
+        }
+      } else {
+        if oldCount > 1 {
+          report.duplicateKeyCount += oldCount - 1
+          found.duplicates.append(("old", [Int(a[i].line), Int(a[i + 1].line)], Place(a[i])))
+        }
+        if newCount > 1 {
+          report.duplicateKeyCount += newCount - 1
+          found.duplicates.append(("new", [Int(b[j].line), Int(b[j + 1].line)], Place(b[j])))
+        }
+        switch (oldCount > 0, newCount > 0) {
+        case (true, false):
+          report.rows.removed += 1
+          found.keepRemoved(Place(a[i]))
+        case (false, true):
+          report.rows.added += 1
+          found.keepAdded(Place(b[j]))
+        case (true, true):
+          if a[i].content == b[j].content {
+            report.rows.unchanged += 1
+          } else {
+            report.rows.changed += 1
+            found.keepChanged(old: Place(a[i]), new: Place(b[j]))
+          }
+        case (false, false):
+          break
+        }
+      }
+      i = iEnd
+      j = jEnd
+    }
+  }
+
+  /// Sorted by key hash, then line. The hashes are uniform, so one
+  /// counting pass on the top 16 bits scatters them into buckets of a few
+  /// tuples each, which insertion sort finishes (a large bucket — many
+  /// duplicate keys — is sorted by the standard library instead).
+  static func sorted(_ tuples: [Tuple]) -> [Tuple] {
+    func precedes(_ a: Tuple, _ b: Tuple) -> Bool {
+      a.keyHigh != b.keyHigh
+        ? a.keyHigh < b.keyHigh : a.keyLow != b.keyLow ? a.keyLow < b.keyLow : a.line < b.line
+    }
+    guard tuples.count > 64 else { return tuples.sorted(by: precedes) }
+    var starts = [Int](repeating: 0, count: 65_537)
+    for tuple in tuples { starts[Int(tuple.keyHigh >> 48) + 1] += 1 }
+    for bucket in 1..<starts.count { starts[bucket] += starts[bucket - 1] }
+    var next = starts
+    var result = [Tuple](unsafeUninitializedCapacity: tuples.count) { buffer, count in
+      guard let base = buffer.baseAddress else { return }  // capacity > 64: never nil
+      for tuple in tuples {
+        let bucket = Int(tuple.keyHigh >> 48)
+        (base + next[bucket]).initialize(to: tuple)
+        next[bucket] += 1
+      }
+      count = tuples.count
+    }
+    result.withUnsafeMutableBufferPointer { buffer in
+      for bucket in 0..<65_536 {
+        let low = starts[bucket]
+        let high = starts[bucket + 1]
+        if high - low < 2 { continue }
+        if high - low > 32 {
+          buffer[low..<high].sort(by: precedes)
+          continue
+        }
+        for i in (low + 1)..<high {
+          let item = buffer[i]
+          var j = i - 1
+          while j >= low, precedes(item, buffer[j]) {
+            buffer[j + 1] = buffer[j]
+            j -= 1
+          }
+          buffer[j + 1] = item
         }
       }
     }
-    for (_, entry) in byKey where !entry.matched {
-      report.rows.removed += 1
-      found.keepRemoved(entry.line)
-    }
+    return result
+  }
+
+  private static func sameKey(_ a: Tuple, _ b: Tuple) -> Bool {
+    a.keyHigh == b.keyHigh && a.keyLow == b.keyLow
+  }
+
+  private static func keyPrecedes(_ a: Tuple, _ b: Tuple) -> Bool {
+    a.keyHigh != b.keyHigh ? a.keyHigh < b.keyHigh : a.keyLow < b.keyLow
   }
 
   static func schema(_ old: [String], _ new: [String]) -> TableDiffReport.Schema {

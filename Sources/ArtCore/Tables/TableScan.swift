@@ -61,7 +61,8 @@ final class Spill: @unchecked Sendable {
     let end = try files[partition].seek(offset: 0, from: .end)
     let count = Int(end) / size
     var result = [TableDiff.Tuple](
-      repeating: TableDiff.Tuple(keyHigh: 0, keyLow: 0, content: 0, line: 0), count: count)
+      repeating: TableDiff.Tuple(keyHigh: 0, keyLow: 0, content: 0, line: 0, offset: 0),
+      count: count)
     try result.withUnsafeMutableBytes {
       try readExactly(files[partition], at: 0, into: $0, path: paths[partition])
     }
@@ -78,99 +79,117 @@ extension TableDiff {
     -> (Side, Spill)
   {
     let spill = try Spill(partitions: partitions, folder: folder, name: name)
+    var parser = RowParser(
+      format: format, sink: ScanSink(key: key, limit: limit, format: format, spill: spill))
+    do {
+      try source.read(whole: true) { try parser.feed($0) }
+      try parser.finish()
+    } catch is StopReading {
+      // A key column is missing: reported, nothing compared.
+    }
+    try spill.close()
+    return (parser.sink.side, spill)
+  }
+
+  /// Pass 1's handling of each record: the header, then a tuple per row.
+  struct ScanSink: RowSink {
+    let key: [String]
+    let limit: Int
+    let format: TableFormat
+    let spill: Spill
     var side = Side()
     var header: [String]? = nil
+    /// Column indices in name order, so reordered columns hash the same.
     var order: [Int] = []
     var keyIndices: [Int] = []
+    /// The hash of the column names, mixed into every row's hash.
     var seed: UInt64 = 0
     var jsonColumns = Set<String>()
-    let key = self.key
-    let limit = self.limit
-    let format = self.format
-    func malformed(_ line: Int, _ problem: String) {
+
+    mutating func malformed(_ line: Int, _ problem: String) {
       side.malformedCount += 1
       if side.malformed.count < limit { side.malformed.append((line, problem)) }
     }
-    var parser = RowParser(format: format) { record in
-      if format == .jsonl {
-        guard let values = Self.jsonValues(record.bytes) else {
-          malformed(record.line, "not a JSON object")
-          return
-        }
-        for name in values.keys.sorted() where jsonColumns.insert(name).inserted {
-          side.columns.append(name)
-        }
-        var keyHash = RowHasher(seed: 7)
-        for column in key {
-          guard let value = values[column] else {
-            malformed(record.line, "no key '\(column)'")
-            return
-          }
-          keyHash.add(value)
-        }
-        var content = RowHasher()
-        for name in values.keys.sorted() {
-          content.add(name)
-          if let value = values[name] { content.add(value) }
-        }
-        try Self.add(record.line, key: key.isEmpty ? content : keyHash, content, to: spill)
-        side.rows += 1
-        return
-      }
-      guard let columns = header else {
-        var names = (0..<record.fields.count).map {
-          String(decoding: record.field($0), as: UTF8.self)
-        }
-        if let first = names.first, first.hasPrefix("\u{FEFF}") {
-          names[0] = String(first.dropFirst())
-        }
-        header = names
-        side.columns = names
-        order = names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
-        var schema = RowHasher()
-        for index in order { schema.add(names[index]) }
-        seed = schema.finish().low
-        for column in key {
-          guard let index = names.firstIndex(of: column) else {
-            side.error = "no column '\(column)' (columns: \(names.joined(separator: ", ")))"
-            throw StopReading()
-          }
-          keyIndices.append(index)
-        }
-        return
-      }
+
+    mutating func row(_ record: inout ParsedRecord) throws {
+      if format == .jsonl { return try jsonRow(record) }
+      guard let columns = header else { return try readHeader(record) }
       if let problem = record.problem {
         malformed(record.line, problem)
         return
       }
       guard record.fields.count == columns.count else {
-        malformed(
-          record.line, "\(record.fields.count) fields, the header has \(columns.count)")
+        malformed(record.line, "\(record.fields.count) fields, the header has \(columns.count)")
         return
       }
       var content = RowHasher(seed: seed)
       for index in order { content.add(record.field(index)) }
       var keyHash = RowHasher(seed: 7)
       for index in keyIndices { keyHash.add(record.field(index)) }
-      try Self.add(record.line, key: key.isEmpty ? content : keyHash, content, to: spill)
+      try TableDiff.add(
+        record.line, offset: record.offset, key: key.isEmpty ? content : keyHash, content,
+        to: spill)
       side.rows += 1
     }
-    do {
-      try source.read { try parser.feed($0) }
-      try parser.finish()
-    } catch is StopReading {
-      // A key column is missing: reported, nothing compared.
+
+    private mutating func readHeader(_ record: ParsedRecord) throws {
+      var names = (0..<record.fields.count).map {
+        String(decoding: record.field($0), as: UTF8.self)
+      }
+      if let first = names.first, first.hasPrefix("\u{FEFF}") {
+        names[0] = String(first.dropFirst())
+      }
+      header = names
+      side.columns = names
+      order = names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
+      var schema = RowHasher()
+      for index in order { schema.add(names[index]) }
+      seed = schema.finish().low
+      for column in key {
+        guard let index = names.firstIndex(of: column) else {
+          side.error = "no column '\(column)' (columns: \(names.joined(separator: ", ")))"
+          throw StopReading()
+        }
+        keyIndices.append(index)
+      }
     }
-    try spill.close()
-    return (side, spill)
+
+    private mutating func jsonRow(_ record: ParsedRecord) throws {
+      guard let values = TableDiff.jsonValues(record.bytes) else {
+        malformed(record.line, "not a JSON object")
+        return
+      }
+      for name in values.keys.sorted() where jsonColumns.insert(name).inserted {
+        side.columns.append(name)
+      }
+      var keyHash = RowHasher(seed: 7)
+      for column in key {
+        guard let value = values[column] else {
+          malformed(record.line, "no key '\(column)'")
+          return
+        }
+        keyHash.add(value)
+      }
+      var content = RowHasher()
+      for name in values.keys.sorted() {
+        content.add(name)
+        if let value = values[name] { content.add(value) }
+      }
+      try TableDiff.add(
+        record.line, offset: record.offset, key: key.isEmpty ? content : keyHash, content,
+        to: spill)
+      side.rows += 1
+    }
   }
 
-  private static func add(
-    _ line: Int, key: RowHasher, _ content: RowHasher, to spill: Spill
+  static func add(
+    _ line: Int, offset: UInt64, key: RowHasher, _ content: RowHasher, to spill: Spill
   ) throws {
     let id = key.finish()
     try spill.append(
-      Tuple(keyHigh: id.high, keyLow: id.low, content: content.finish().low, line: UInt64(line)))
+      Tuple(
+        keyHigh: id.high, keyLow: id.low, content: content.finish().low, line: UInt64(line),
+        offset: offset))
   }
 
   /// A JSON Lines record's top-level keys and their values as canonical
@@ -191,44 +210,44 @@ extension TableDiff {
     return values
   }
 
-  /// Pass 3: reads each side up to its last example line and fills in the
-  /// example rows, changed cells and duplicate keys.
+  /// Pass 3: reads back the example rows (only the chunks that hold them)
+  /// and fills in the examples, changed cells and duplicate keys.
   func fillExamples(
     _ report: inout TableDiffReport, found: Found, old: TableSource, new: TableSource
   ) async throws {
     var found = found
     found.finish()
-    var oldLines = Set(found.removed + found.changed.map(\.old))
-    var newLines = Set(found.added + found.changed.map(\.new))
+    var oldPlaces = found.removed + found.changed.map(\.old)
+    var newPlaces = found.added + found.changed.map(\.new)
     for duplicate in found.duplicates {
       if duplicate.version == "old" {
-        oldLines.insert(duplicate.lines[0])
+        oldPlaces.append(duplicate.first)
       } else {
-        newLines.insert(duplicate.lines[0])
+        newPlaces.append(duplicate.first)
       }
     }
     let this = self
-    let wantedOld = oldLines
-    let wantedNew = newLines
+    let wantedOld = oldPlaces
+    let wantedNew = newPlaces
     async let oldRows = Task.detached { try this.rows(at: wantedOld, in: old) }.value
     async let newRows = Task.detached { try this.rows(at: wantedNew, in: new) }.value
     let before = try await oldRows
     let after = try await newRows
-    report.examples.added = found.added.compactMap { line in
-      after[line].map { TableDiffReport.Row(line: line, values: $0) }
+    report.examples.added = found.added.compactMap { place in
+      after[place.line].map { TableDiffReport.Row(line: place.line, values: $0) }
     }
-    report.examples.removed = found.removed.compactMap { line in
-      before[line].map { TableDiffReport.Row(line: line, values: $0) }
+    report.examples.removed = found.removed.compactMap { place in
+      before[place.line].map { TableDiffReport.Row(line: place.line, values: $0) }
     }
     let columns = report.schema.old + report.schema.added
     report.examples.changed = found.changed.compactMap { pair in
-      guard let a = before[pair.old], let b = after[pair.new] else { return nil }
+      guard let a = before[pair.old.line], let b = after[pair.new.line] else { return nil }
       let cells = columns.compactMap { column -> TableDiffReport.Cell? in
         a[column] == b[column]
           ? nil : TableDiffReport.Cell(column: column, old: a[column], new: b[column])
       }
       return TableDiffReport.ChangedRow(
-        key: keyValues(b), oldLine: pair.old, newLine: pair.new, cells: cells)
+        key: keyValues(b), oldLine: pair.old.line, newLine: pair.new.line, cells: cells)
     }
     report.duplicateKeys = found.duplicates.map { duplicate in
       let row = (duplicate.version == "old" ? before : after)[duplicate.lines[0]] ?? [:]
@@ -243,39 +262,54 @@ extension TableDiff {
     return values
   }
 
-  /// The rows starting at `lines`, as column → value, reading no further
-  /// than the last of them.
-  private func rows(at lines: Set<Int>, in source: TableSource) throws -> [Int: [String: String]] {
-    guard let last = lines.max() else { return [:] }
-    var result: [Int: [String: String]] = [:]
-    var header: [String]? = nil
-    let format = self.format
-    var parser = RowParser(format: format) { record in
-      if format == .jsonl {
-        if lines.contains(record.line) { result[record.line] = Self.jsonValues(record.bytes) }
-      } else if let columns = header {
-        if lines.contains(record.line), record.fields.count == columns.count {
-          var values: [String: String] = [:]
-          for (index, column) in columns.enumerated() {
-            values[column] = String(decoding: record.field(index), as: UTF8.self)
+  /// The rows at `places`, as column → value: each read from its offset
+  /// (for CSV and TSV after the header, read once from the start).
+  private func rows(at places: [Place], in source: TableSource) throws -> [Int: [String: String]] {
+    guard !places.isEmpty else { return [:] }
+    var header: [String] = []
+    if format != .jsonl {
+      header =
+        try firstRecord(in: source, from: 0, line: 1).map { record in
+          var names = (0..<record.fields.count).map {
+            String(decoding: record.field($0), as: UTF8.self)
           }
-          result[record.line] = values
+          if let first = names.first, first.hasPrefix("\u{FEFF}") {
+            names[0] = String(first.dropFirst())
+          }
+          return names
+        } ?? []
+    }
+    var result: [Int: [String: String]] = [:]
+    for place in Set(places.map { [$0.line, Int($0.offset)] }) {
+      guard
+        let record = try firstRecord(in: source, from: UInt64(place[1]), line: place[0])
+      else { continue }
+      if format == .jsonl {
+        result[place[0]] = Self.jsonValues(record.bytes)
+      } else if record.fields.count == header.count {
+        var values: [String: String] = [:]
+        for (index, column) in header.enumerated() {
+          values[column] = String(decoding: record.field(index), as: UTF8.self)
         }
-      } else {
-        var names = (0..<record.fields.count).map {
-          String(decoding: record.field($0), as: UTF8.self)
-        }
-        if let first = names.first, first.hasPrefix("\u{FEFF}") {
-          names[0] = String(first.dropFirst())
-        }
-        header = names
+        result[place[0]] = values
       }
-      if record.line >= last { throw StopReading() }
+    }
+    return result
+  }
+
+  /// The record starting at byte `offset` (on line `line`).
+  private func firstRecord(in source: TableSource, from offset: UInt64, line: Int) throws
+    -> ParsedRecord?
+  {
+    var found: ParsedRecord? = nil
+    var parser = RowParser(format: format, startingAt: line, offset: offset) { record in
+      found = record
+      throw StopReading()
     }
     do {
-      try source.read { try parser.feed($0) }
+      try source.read(from: offset) { try parser.feed($0) }
       try parser.finish()
     } catch is StopReading {}
-    return result
+    return found
   }
 }

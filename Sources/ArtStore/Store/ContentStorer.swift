@@ -253,4 +253,37 @@ public enum ContentReader {
       throw ArtError(.invalidArgument, "object \(id) is a \(kind), not file content")
     }
   }
+
+  /// Streams file content `id` from byte `offset` on, reading only the
+  /// chunks from the one holding `offset`, each checked against its hash.
+  /// `body` may stop early by throwing.
+  ///
+  /// - Throws: ``ArtError`` with code `.notFound` or `.corruptData`.
+  public static func read(
+    _ id: ObjectID, from store: ObjectStore, startingAt offset: UInt64,
+    _ body: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
+    let (kind, bytes) = try store.read(id)
+    switch kind {
+    case .blob:
+      guard offset < UInt64(bytes.count) else { return }
+      try bytes[Int(offset)...].withUnsafeBytes(body)
+    case .chunkList:
+      let list = try ChunkList(decoding: bytes, id: id, subject: "chunk list \(id)")
+      var start: UInt64 = 0
+      for chunk in list.chunks {
+        defer { start += chunk.size }
+        if start + chunk.size <= offset { continue }
+        let data = try store.read(chunk.id, as: .blob)
+        guard UInt64(data.count) == chunk.size else {
+          throw ArtError.corrupt(
+            "chunk \(chunk.id)", "it is \(data.count) bytes, its list says \(chunk.size)")
+        }
+        let skip = offset > start ? Int(offset - start) : 0
+        try data[skip...].withUnsafeBytes(body)
+      }
+    case .manifest, .version, .reference:
+      throw ArtError(.invalidArgument, "object \(id) is a \(kind), not file content")
+    }
+  }
 }

@@ -12,13 +12,19 @@ struct RowParserTests {
   func parse(_ text: String, _ format: TableFormat = .csv, piece: Int = 3) throws
     -> [(Int, [String], String?)]
   {
-    var records: [(Int, [String], String?)] = []
+    try parseWithOffsets(text, format, piece: piece).map { ($0.0, $0.1, $0.2) }
+  }
+
+  func parseWithOffsets(_ text: String, _ format: TableFormat = .csv, piece: Int = 3) throws
+    -> [(Int, [String], String?, UInt64)]
+  {
+    var records: [(Int, [String], String?, UInt64)] = []
     var parser = RowParser(format: format) { record in
       records.append(
         (
           record.line,
           (0..<record.fields.count).map { String(decoding: record.field($0), as: UTF8.self) },
-          record.problem
+          record.problem, record.offset
         ))
     }
     let bytes = Array(text.utf8)
@@ -41,6 +47,12 @@ struct RowParserTests {
     #expect(records[3].1 == ["3", "two\nlines", "4"])
     #expect(records[4].1 == ["4", "", "5"])
     #expect(records.allSatisfy { $0.2 == nil })
+    // Each record's byte offset, where reading it back starts.
+    let text = "a,b\r\n1,\"x\ny\"\n\n2,z\n"
+    let offsets = try parseWithOffsets(text, piece: 2).map(\.3)
+    #expect(offsets == [0, 5, 14])
+    let jsonOffsets = try parseWithOffsets("{}\n\n{\"a\":1}\n", .jsonl, piece: 1).map(\.3)
+    #expect(jsonOffsets == [0, 4])
   }
 
   @Test func reportsMalformedRecordsWithTheirLine() throws {
@@ -161,6 +173,9 @@ struct TableDiffTests {
         #expect(report.rows.added == 150)
         #expect(report.rows.changed == 400)  // i % 50 == 1 (never a multiple of 100)
         #expect(report.examples.added.map(\.line) == Array(19_802..<19_812))
+        #expect(report.examples.added.first?.values == ["id": "20000", "v": "1"])
+        #expect(report.examples.removed.first?.values == ["id": "0", "v": "0"])
+        #expect(report.examples.changed.first?.cells.first?.new == "99")
       }
       #expect(!FileManager.default.fileExists(atPath: folder.appending("scratch").string))
     }
