@@ -8,7 +8,9 @@ public enum TableSource: Sendable {
   case stored(ObjectID, ObjectStore)
   case file(FilePath)
 
-  /// Streams the content in pieces. With `whole`, a chunked file is
+  /// Streams the content in pieces.
+  ///
+  /// With `whole`, a chunked file is
   /// checked once against its whole-file hash (the file must be read to
   /// the end); otherwise each chunk is checked as it is read.
   func read(whole: Bool = false, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
@@ -362,7 +364,9 @@ public struct TableDiff: Sendable {
     }
   }
 
-  /// Sorted by key hash, then line. The hashes are uniform, so one
+  /// Sorted by key hash, then line.
+  ///
+  /// The hashes are uniform, so one
   /// counting pass on the top 16 bits scatters them into buckets of a few
   /// tuples each, which insertion sort finishes (a large bucket — many
   /// duplicate keys — is sorted by the standard library instead).

@@ -254,9 +254,10 @@ public enum ContentReader {
     }
   }
 
-  /// Streams file content `id` from byte `offset` on, reading only the
-  /// chunks from the one holding `offset`, each checked against its hash.
-  /// `body` may stop early by throwing.
+  /// Streams file content `id` from byte `offset` on.
+  ///
+  /// Only the chunks from the one holding `offset` are read, each checked
+  /// against its hash; `body` may stop early by throwing.
   ///
   /// - Throws: ``ArtError`` with code `.notFound` or `.corruptData`.
   public static func read(
