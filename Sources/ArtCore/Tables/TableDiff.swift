@@ -149,17 +149,20 @@ public struct TableDiffReport: Sendable, Encodable {
 /// Pass 1 reads both sides at once; each row leaves 40 bytes: the 128-bit
 /// hash of its key (or of its whole content), a 64-bit hash of its content
 /// with columns in name order (so reordered columns change nothing), its
-/// line and its byte offset. Those go to spill files by key hash, one per 128 MiB of input,
-/// when the files are large. Pass 2 loads one partition of both sides at a
-/// time, sorts each by key hash and walks them together. Pass 3 reads the
-/// example rows back, reading only the chunks that hold them.
+/// line and its byte offset. Those go to spill files by key hash, one
+/// partition per 32 MiB of input, when the files are larger than that.
+/// Pass 2 loads one partition of both sides at a time, sorts each by key
+/// hash and walks them together: memory is about 40 bytes × the rows of one
+/// partition × 3 (both sides and a sorted copy), under 512 MiB for rows of
+/// 8 bytes or more on average. Pass 3 reads the example rows back, reading
+/// only the chunks that hold them.
 public struct TableDiff: Sendable {
   public var path: String
   public var format: TableFormat
   public var key: [String]
   public var limit: Int
-  /// Bytes of source text per partition (the memory bound follows it).
-  public var bytesPerPartition: UInt64 = 128 << 20
+  /// Bytes of input per partition (the memory bound follows from it).
+  public var bytesPerPartition: UInt64 = 32 << 20
   /// Where spill files go (a folder that is created and removed).
   public var scratch: FilePath
 
