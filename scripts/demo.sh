@@ -68,7 +68,13 @@ rng = random.Random(7)
 for i in range(0, 300, 100):
     with open(f"dataset/images/img_{i:04d}.jpg", "wb") as f:
         f.write(rng.randbytes(5000))
-with open("dataset/labels/train.csv", "a") as f:
+lines = open("dataset/labels/train.csv").read().splitlines(keepends=True)
+for i in range(1, len(lines), 2000):                 # relabel 200 rows
+    row = lines[i].split(",")
+    row[1] = "class_relabelled"
+    lines[i] = ",".join(row)
+with open("dataset/labels/train.csv", "w") as f:
+    f.writelines(lines)
     for i in range(400000, 410000):
         f.write(f"{i},class_{rng.randint(0, 99)},{rng.random():.6f},train\n")
 PY
@@ -81,6 +87,8 @@ echo "== art log; art log dataset =="
 "$art" log dataset
 echo "== art diff dataset:v0 dataset:v1 =="
 "$art" diff dataset:v0 dataset:v1
+echo "== art diff dataset:v0 dataset:v1 --rows --key id: which rows of train.csv changed =="
+"$art" diff dataset:v0 dataset:v1 --rows --key id --limit 3
 echo "== art checkout dataset:v0 (in place), then compare with the first copy =="
 cp -a restored v0-copy
 "$art" checkout dataset:v0
