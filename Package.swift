@@ -42,11 +42,11 @@ let package = Package(
       name: "ArtStore",
       dependencies: ["CZlib", "CLZ4", "CArtSystem", systemPackage, crypto],
       swiftSettings: swiftSettings),
-    // Bytes over the network: HTTP(S) downloads (reference entries).
-    // Knows nothing of versions.
+    // Bytes over the network: HTTP(S) downloads (reference entries), AWS
+    // Signature Version 4. Knows nothing of versions.
     .target(
       name: "ArtRemote",
-      dependencies: ["ArtStore", systemPackage, httpClient],
+      dependencies: ["ArtStore", systemPackage, crypto, httpClient],
       swiftSettings: swiftSettings),
     // Working folder -> manifests -> versions -> refs.
     .target(
@@ -76,6 +76,10 @@ let package = Package(
     .testTarget(
       name: "ArtCoreTests",
       dependencies: ["ArtCore", "ArtTestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ArtRemoteTests",
+      dependencies: ["ArtRemote", "ArtTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "ArtCLITests",
