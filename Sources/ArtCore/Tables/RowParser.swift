@@ -188,15 +188,7 @@ public struct RowParser<Sink: RowSink> {
         state = .unquoted
       }
     case .unquoted:
-      if byte == delimiter {
-        endField()
-        state = .fieldStart
-      } else if byte == 0x0A {
-        line += 1
-        try endLine()
-      } else if byte == 0x0D {
-        state = .afterCR
-      } else {
+      if try !endsField(byte) {
         record.bytes.append(byte)  // a stray quote here is taken as it is
       }
     case .quoted:
@@ -210,14 +202,8 @@ public struct RowParser<Sink: RowSink> {
       if byte == 0x22 {
         record.bytes.append(0x22)
         state = .quoted
-      } else if byte == delimiter {
-        endField()
-        state = .fieldStart
-      } else if byte == 0x0A {
-        line += 1
-        try endLine()
-      } else if byte == 0x0D {
-        state = .afterCR
+      } else if try endsField(byte) {
+        return
       } else {
         if record.problem == nil {
           record.problem = "text after the closing quote of field \(record.fields.count + 1)"
@@ -235,6 +221,22 @@ public struct RowParser<Sink: RowSink> {
         try take(byte)
       }
     }
+  }
+
+  /// Handles `byte` if it ends a field (delimiter, LF, CR) outside quotes.
+  private mutating func endsField(_ byte: UInt8) throws -> Bool {
+    if byte == delimiter {
+      endField()
+      state = .fieldStart
+    } else if byte == 0x0A {
+      line += 1
+      try endLine()
+    } else if byte == 0x0D {
+      state = .afterCR
+    } else {
+      return false
+    }
+    return true
   }
 
   private mutating func endField() {

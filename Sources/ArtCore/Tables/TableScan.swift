@@ -133,12 +133,7 @@ extension TableDiff {
     }
 
     private mutating func readHeader(_ record: ParsedRecord) throws {
-      var names = (0..<record.fields.count).map {
-        String(decoding: record.field($0), as: UTF8.self)
-      }
-      if let first = names.first, first.hasPrefix("\u{FEFF}") {
-        names[0] = String(first.dropFirst())
-      }
+      let names = TableDiff.headerNames(record)
       header = names
       side.columns = names
       order = names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
@@ -190,6 +185,15 @@ extension TableDiff {
       Tuple(
         keyHigh: id.high, keyLow: id.low, content: content.finish().low, line: UInt64(line),
         offset: offset))
+  }
+
+  /// The column names of a header record (a UTF-8 byte order mark dropped).
+  static func headerNames(_ record: ParsedRecord) -> [String] {
+    var names = (0..<record.fields.count).map {
+      String(decoding: record.field($0), as: UTF8.self)
+    }
+    if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
+    return names
   }
 
   /// A JSON Lines record's top-level keys and their values as canonical
@@ -268,16 +272,7 @@ extension TableDiff {
     guard !places.isEmpty else { return [:] }
     var header: [String] = []
     if format != .jsonl {
-      header =
-        try firstRecord(in: source, from: 0, line: 1).map { record in
-          var names = (0..<record.fields.count).map {
-            String(decoding: record.field($0), as: UTF8.self)
-          }
-          if let first = names.first, first.hasPrefix("\u{FEFF}") {
-            names[0] = String(first.dropFirst())
-          }
-          return names
-        } ?? []
+      header = try firstRecord(in: source, from: 0, line: 1).map(Self.headerNames) ?? []
     }
     var result: [Int: [String: String]] = [:]
     for place in Set(places.map { [$0.line, Int($0.offset)] }) {
