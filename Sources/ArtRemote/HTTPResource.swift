@@ -17,7 +17,7 @@ public struct HTTPResourceHead: Sendable, Equatable {
 
 /// HTTP(S) reads of one URL: its head, and its body streamed in pieces.
 ///
-/// Connections time out after 5 s (a refused one is retried until then), reads after 60 s of silence; redirects
+/// Transfers go through `sharedHTTPClient`; redirects
 /// are followed. Every failure is an ``ArtError`` naming the URL.
 public struct HTTPResource: Sendable {
   /// The URL, `http://` or `https://`.
@@ -27,12 +27,6 @@ public struct HTTPResource: Sendable {
   public init(url: String) {
     self.url = url
   }
-
-  /// One client for the process, on its own event loops; never shut down.
-  private static let client = HTTPClient(
-    eventLoopGroupProvider: .singleton,
-    configuration: HTTPClient.Configuration(
-      timeout: HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(60))))
 
   /// The resource's head, from `HEAD` (or from `GET`'s head where the server
   /// refuses `HEAD`).
@@ -94,7 +88,7 @@ public struct HTTPResource: Sendable {
 
   private func send(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
     do {
-      return try await Self.client.execute(request, deadline: .now() + .hours(24))
+      return try await sharedHTTPClient.execute(request, deadline: .now() + .hours(24))
     } catch {
       throw ArtError(
         .io, "cannot reach \(url)", hint: "check the URL and that the server is up",

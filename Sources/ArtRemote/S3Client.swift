@@ -1,6 +1,5 @@
 import ArtStore
 import AsyncHTTPClient
-import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -23,11 +22,6 @@ public struct S3Client: Sendable {
     self.bucket = bucket
     signer = SigV4Signer(credentials: credentials, region: region)
   }
-
-  private static let client = HTTPClient(
-    eventLoopGroupProvider: .singleton,
-    configuration: HTTPClient.Configuration(
-      timeout: HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(60))))
 
   /// What a condition on a write asks of the object already there.
   public enum Condition: Sendable {
@@ -145,9 +139,7 @@ public struct S3Client: Sendable {
     let host =
       endpoint.split(separator: "/", maxSplits: 3).dropFirst(1).first.map(String.init) ?? ""
     let payloadHash =
-      body.isEmpty
-      ? SigV4Signer.emptyPayloadHash
-      : SHA256.hash(data: body).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+      body.isEmpty ? SigV4Signer.emptyPayloadHash : ObjectHasher.id(of: body).hex
     let signed = signer.sign(
       method: method, path: path, query: query, headers: [("host", host)] + headers,
       payloadHash: payloadHash, date: Date())
@@ -162,7 +154,7 @@ public struct S3Client: Sendable {
       request.headers.replaceOrAdd(name: "Content-Length", value: "\(body.count)")
     }
     do {
-      let response = try await Self.client.execute(request, deadline: .now() + .minutes(30))
+      let response = try await sharedHTTPClient.execute(request, deadline: .now() + .minutes(30))
       var bytes: [UInt8] = []
       if method != "HEAD" {
         for try await buffer in response.body { bytes += buffer.readableBytesView }

@@ -299,11 +299,12 @@ extension ArtCommand.Diff {
     for change in changes where change.kind == .modified && !change.isReference {
       guard let tableFormat = forced ?? TableFormat(path: change.path) else { continue }
       if !patterns.isEmpty, !patterns.contains(where: { $0.matches(change.path) }) { continue }
-      let old = try tableEntry(change.path, in: first)
+      // The file-level diff already holds both sides' entries.
+      let old = try storedFile(change.old, change.path, of: first)
       let new: TableSource
       let newSize: UInt64
       if let second {
-        let entry = try tableEntry(change.path, in: second)
+        let entry = try storedFile(change.new, change.path, of: second)
         new = .stored(entry.id, second.repository.store)
         newSize = entry.size
       } else {
@@ -323,20 +324,14 @@ extension ArtCommand.Diff {
     for report in reports { printReport(report, to: output) }
   }
 
-  /// The stored file at `path` of a version.
-  private func tableEntry(_ path: String, in located: LocatedVersion) throws -> ManifestEntry {
-    let store = located.repository.store
-    var manifest = located.version.record.manifest
-    let parts = path.split(separator: "/").map(String.init)
-    for (index, part) in parts.enumerated() {
-      guard let entry = try store.manifest(manifest).entries.first(where: { $0.name == part })
-      else { break }
-      if index == parts.count - 1, entry.isFile {
-        return entry
-      }
-      manifest = entry.id
+  /// `entry` when it is a stored file (whole or chunked).
+  private func storedFile(_ entry: TreeEntry?, _ path: String, of located: LocatedVersion) throws
+    -> TreeEntry
+  {
+    guard let entry, entry.kind == .file || entry.kind == .chunked else {
+      throw ArtError(.notFound, "'\(path)' is not a stored file of \(located.label)")
     }
-    throw ArtError(.notFound, "'\(path)' is not a stored file of \(located.label)")
+    return entry
   }
 
   private func printReport(_ report: TableDiffReport, to output: Output) {

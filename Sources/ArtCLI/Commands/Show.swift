@@ -64,6 +64,8 @@ extension ArtCommand {
       let record = version.record
       // A TTL set with 'art ttl set' takes the place of the record's.
       let expires = try ExpiryOverrides.read(repository)[version.id] ?? record.expires
+      // Inputs and bundle entries are shown by label where they still have one.
+      let labels = try versionLabels(repository)
       let report = Report(
         artifact: record.artifact, version: "\(version.number)", id: version.id.hex,
         type: record.type, aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
@@ -77,7 +79,7 @@ extension ArtCommand {
         job: record.job, run: record.run, files: record.files,
         bytes: record.size, storedBytes: try storedBytes(record.manifest, repository.store),
         references: record.referenceCount, referenceBytes: record.referenceBytes,
-        versionReferences: try versionEntries(record, in: repository))
+        versionReferences: try versionEntries(record, in: repository, labels: labels))
       if json { return output.line(Formatting.json(report)) }
       output.line("\(located.label) \(version.id.hex)")
       output.line("type:        \(report.type)")
@@ -102,12 +104,6 @@ extension ArtCommand {
         )
       }
       if !record.inputs.isEmpty {
-        // Each input by its label where it still has one.
-        var labels: [ObjectID: String] = [:]
-        for artifact in refs.artifacts {
-          for (number, id) in refs.versions(of: artifact) { labels[id] = "\(artifact):\(number)" }
-        }
-        for entry in try Imports.read(repository).entries { labels[entry.id] = entry.label }
         let shown = record.inputs.map { id in
           labels[id].map { "\($0) \(id.prefix(12))" } ?? "\(id.prefix(12)) (removed)"
         }
@@ -135,11 +131,10 @@ extension ArtCommand {
 
     /// The entries of `record`'s tree that point at versions (none unless
     /// it has references), with their labels.
-    private func versionEntries(_ record: VersionRecord, in repository: Repository) throws
-      -> [VersionEntry]
-    {
+    private func versionEntries(
+      _ record: VersionRecord, in repository: Repository, labels: [ObjectID: String]
+    ) throws -> [VersionEntry] {
       guard record.referenceCount > 0 else { return [] }
-      let labels = try versionLabels(repository)
       return try ManifestDiff.flatten(record.manifest, store: repository.store)
         .filter { $0.value.kind == .version }.sorted { $0.key < $1.key }
         .map { VersionEntry(path: $0.key, version: labels[$0.value.id], id: $0.value.id.hex) }

@@ -13,15 +13,35 @@ public struct Change: Sendable, Equatable {
   public var path: String
   /// The old path of a rename.
   public var oldPath: String?
+  /// The entry before (nil when added).
+  public var old: TreeEntry?
+  /// The entry after (nil when removed).
+  public var new: TreeEntry?
+
+  /// A change from `old` to `new`.
+  public init(
+    kind: Kind, path: String, oldPath: String? = nil, old: TreeEntry?, new: TreeEntry?
+  ) {
+    self.kind = kind
+    self.path = path
+    self.oldPath = oldPath
+    self.old = old
+    self.new = new
+  }
+
   /// Size before (nil when added).
-  public var oldSize: UInt64?
+  public var oldSize: UInt64? { old?.size }
   /// Size after (nil when removed).
-  public var newSize: UInt64?
+  public var newSize: UInt64? { new?.size }
   /// Whether the path is a reference entry (on either side): its bytes are
   /// outside the store.
-  public var isReference = false
+  public var isReference: Bool {
+    old?.kind.isReference == true || new?.kind.isReference == true
+  }
   /// The version a bundle entry points at (the new side's, else the old).
-  public var version: ObjectID? = nil
+  public var version: ObjectID? {
+    [new, old].compactMap { $0 }.first { $0.kind == .version }?.id
+  }
 }
 
 /// A file, symlink or empty folder of a tree, flattened to its path.
@@ -34,6 +54,13 @@ public struct TreeEntry: Sendable, Equatable {
   public var size: UInt64
   /// Its permission bits.
   public var mode: UInt32
+}
+
+extension TreeEntry {
+  /// The flattened form of a manifest entry.
+  init(_ entry: ManifestEntry) {
+    self.init(kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)
+  }
 }
 
 /// Compares trees of manifests.
@@ -66,11 +93,7 @@ public enum ManifestDiff {
         continue
       }
       if before != entry {
-        changes.append(
-          Change(
-            kind: .modified, path: path, oldSize: before.size, newSize: entry.size,
-            isReference: before.kind.isReference || entry.kind.isReference,
-            version: Self.version(entry) ?? Self.version(before)))
+        changes.append(Change(kind: .modified, path: path, old: before, new: entry))
       }
     }
     for (path, entry) in old where new[path] == nil { removed[path] = entry }
@@ -98,7 +121,7 @@ public enum ManifestDiff {
       if entry.kind == .folder {
         try flatten(entry.id, store: store, prefix: path + "/", into: &result)
       } else {
-        result[path] = TreeEntry(kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)
+        result[path] = TreeEntry(entry)
       }
     }
   }
@@ -127,9 +150,9 @@ public enum ManifestDiff {
         try walk(
           a?.id, nil, prefix: path + "/", store: store, added: &added, removed: &removed,
           changes: &changes)
-        if let b { added[path] = TreeEntry(kind: b.kind, id: b.id, size: b.size, mode: b.mode) }
+        if let b { added[path] = TreeEntry(b) }
       case (false, true):
-        if let a { removed[path] = TreeEntry(kind: a.kind, id: a.id, size: a.size, mode: a.mode) }
+        if let a { removed[path] = TreeEntry(a) }
         try walk(
           nil, b?.id, prefix: path + "/", store: store, added: &added, removed: &removed,
           changes: &changes)
@@ -138,15 +161,12 @@ public enum ManifestDiff {
         case (let a?, let b?):
           if a.id != b.id || a.kind != b.kind || a.mode != b.mode {
             changes.append(
-              Change(
-                kind: .modified, path: path, oldSize: a.size, newSize: b.size,
-                isReference: a.kind.isReference || b.kind.isReference,
-                version: b.kind == .version ? b.id : a.kind == .version ? a.id : nil))
+              Change(kind: .modified, path: path, old: TreeEntry(a), new: TreeEntry(b)))
           }
         case (let a?, nil):
-          removed[path] = TreeEntry(kind: a.kind, id: a.id, size: a.size, mode: a.mode)
+          removed[path] = TreeEntry(a)
         case (nil, let b?):
-          added[path] = TreeEntry(kind: b.kind, id: b.id, size: b.size, mode: b.mode)
+          added[path] = TreeEntry(b)
         case (nil, nil):
           break
         }
@@ -159,10 +179,6 @@ public enum ManifestDiff {
     if after.isEmpty, new == nil, let old, before.isEmpty, !prefix.isEmpty {
       removed[String(prefix.dropLast())] = TreeEntry(kind: .folder, id: old, size: 0, mode: 0o755)
     }
-  }
-
-  private static func version(_ entry: TreeEntry) -> ObjectID? {
-    entry.kind == .version ? entry.id : nil
   }
 
   private static func pairRenames(
@@ -181,21 +197,13 @@ public enum ManifestDiff {
         removedByContent[entry.id] = sources
         renamedFrom.insert(source)
         changes.append(
-          Change(
-            kind: .renamed, path: path, oldPath: source, oldSize: entry.size, newSize: entry.size,
-            isReference: entry.kind.isReference, version: Self.version(entry)))
+          Change(kind: .renamed, path: path, oldPath: source, old: removed[source], new: entry))
       } else {
-        changes.append(
-          Change(
-            kind: .added, path: path, newSize: entry.size, isReference: entry.kind.isReference,
-            version: Self.version(entry)))
+        changes.append(Change(kind: .added, path: path, old: nil, new: entry))
       }
     }
     for (path, entry) in removed where !renamedFrom.contains(path) {
-      changes.append(
-        Change(
-          kind: .removed, path: path, oldSize: entry.size, isReference: entry.kind.isReference,
-          version: Self.version(entry)))
+      changes.append(Change(kind: .removed, path: path, old: entry, new: nil))
     }
     return changes.sorted { $0.path < $1.path }
   }

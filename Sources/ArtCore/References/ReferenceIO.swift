@@ -147,7 +147,7 @@ public struct ReferenceIO: Sendable {
     let hashed = try await forEachConcurrently(
       count: found.count, makeState: { [(Int, ObjectID, UInt64)]() },
       { state, index in
-        let fd = try openFollowing(found[index].file)
+        let fd = try openForReading(found[index].file, followingLinks: true)
         defer { try? fd.close() }
         var source = FileSource(descriptor: fd, name: found[index].file.string)
         let (id, size) = try ContentStorer.hash(&source)
@@ -251,7 +251,7 @@ public struct ReferenceIO: Sendable {
         if UInt64(status.size) != reference.size {
           return .changed("size \(reference.size) -> \(status.size) bytes")
         }
-        let fd = try openFollowing(path)
+        let fd = try openForReading(path, followingLinks: true)
         defer { try? fd.close() }
         var source = FileSource(descriptor: fd, name: path.string)
         let (id, _) = try ContentStorer.hash(&source)
@@ -318,7 +318,7 @@ public struct ReferenceIO: Sendable {
         let source = FilePath(reference.filePath ?? "")
         let input: FileDescriptor
         do {
-          input = try openFollowing(source)
+          input = try openForReading(source, followingLinks: true)
         } catch let error as ArtError where error.code == .notFound {
           throw ArtError(
             .notFound, "reference '\(label)': '\(source)' is gone",
@@ -363,18 +363,5 @@ public struct ReferenceIO: Sendable {
       try? Syscalls.unlink(temporary)
       throw error
     }
-  }
-}
-
-/// Opens a referenced file for reading; unlike the working folder's files,
-/// a reference may go through symbolic links.
-private func openFollowing(_ path: FilePath) throws -> FileDescriptor {
-  do {
-    return try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
-  } catch {
-    if (error as? Errno) == .noSuchFileOrDirectory {
-      throw ArtError(.notFound, "no file '\(path.string)'")
-    }
-    throw ArtError.io("open", path.string, error)
   }
 }

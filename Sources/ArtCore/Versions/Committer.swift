@@ -169,16 +169,12 @@ public struct Committer: Sendable {
       var compressor = Compressor(codec: writer.codec)
       var snapshot: Snapshot
       var rootText: String
-      var referenceCounts = (
-        count: previous?.record.referenceCount ?? 0, bytes: previous?.record.referenceBytes ?? 0
-      )
       if request.build != nil {
         snapshot = Snapshot(manifestID: Manifest.emptyID)
         rootText = ""
-        referenceCounts = (0, 0)
       } else if let base = request.draftBase {
         let resolved = try repository.resolve(base, in: refs)
-        (snapshot, rootText, referenceCounts) = try await draft(
+        (snapshot, rootText) = try await draft(
           request, base: resolved, references: recorded, writer: writer, compressor: compressor)
       } else if request.paths.isEmpty, !recorded.isEmpty || !request.versionReferences.isEmpty {
         // Only references: added to the latest version's tree, nothing read.
@@ -188,12 +184,8 @@ public struct Committer: Sendable {
           try additions(recorded, request.versionReferences, editor: editor),
           to: previous?.record.manifest)
         snapshot = Snapshot(manifestID: manifest)
-        snapshot.files = Int(previous?.record.files ?? 0) + delta.files
         snapshot.bytes = bytes
-        referenceCounts = (
-          UInt64(Int(referenceCounts.count) + delta.references),
-          UInt64(Int64(referenceCounts.bytes) + delta.referenceBytes)
-        )
+        snapshot.count(delta, after: previous?.record)
       } else {
         let (root, selection) = try plan(request, previous: previous)
         rootText = repository.relativePath(root)
@@ -221,7 +213,6 @@ public struct Committer: Sendable {
         snapshotter.skipping = Set(skipped.map { root.appending($0.joined(separator: "/")) })
         snapshot = try await snapshotter.writeManifest(
           of: root, selecting: selection, publish: !skipped.isEmpty)
-        referenceCounts = (0, 0)
         if !skipped.isEmpty {
           // The folder's objects are published; the references and the
           // manifests above them go into a second writer.
@@ -238,7 +229,8 @@ public struct Committer: Sendable {
           snapshot.bytes = bytes
           snapshot.files += delta.files
           snapshot.statistics = folderStatistics
-          referenceCounts = (UInt64(delta.references), UInt64(delta.referenceBytes))
+          snapshot.references = UInt64(delta.references)
+          snapshot.referenceBytes = UInt64(delta.referenceBytes)
         }
       }
       let finalWriter = writer
@@ -282,8 +274,8 @@ public struct Committer: Sendable {
           job: request.job, expires: request.timeToLive.map { created + $0 },
           distributedID: request.distributedID)
         record.run = request.run
-        record.referenceCount = referenceCounts.count
-        record.referenceBytes = referenceCounts.bytes
+        record.referenceCount = snapshot.references
+        record.referenceBytes = snapshot.referenceBytes
         let id = try writer.write(record.encoded(), kind: .version, compressor: compressor)
         snapshot.statistics.add(try writer.finish())
         refs[RefName(request.artifact, .version(number))] = .version(id)
@@ -312,7 +304,7 @@ public struct Committer: Sendable {
   private func draft(
     _ request: CommitRequest, base: ResolvedVersion, references: [RecordedReference],
     writer: ObjectWriter, compressor: Compressor
-  ) async throws -> (Snapshot, String, (count: UInt64, bytes: UInt64)) {
+  ) async throws -> (Snapshot, String) {
     guard base.artifact == request.artifact else {
       throw ArtError(
         .invalidArgument, "--from \(base.label) is a version of another artifact",
@@ -345,11 +337,9 @@ public struct Committer: Sendable {
     operations += try additions(references, request.versionReferences, editor: editor)
     let (manifest, bytes, delta) = try editor.apply(operations, to: base.record.manifest)
     var snapshot = Snapshot(manifestID: manifest)
-    snapshot.files = max(0, Int(base.record.files) + delta.files)
     snapshot.bytes = bytes
-    let count = max(0, Int(base.record.referenceCount) + delta.references)
-    let bytesReferenced = max(0, Int64(base.record.referenceBytes) + delta.referenceBytes)
-    return (snapshot, base.record.root, (UInt64(count), UInt64(bytesReferenced)))
+    snapshot.count(delta, after: base.record)
+    return (snapshot, base.record.root)
   }
 
   /// The root folder and, when only some paths under it are committed, those
@@ -421,5 +411,15 @@ public struct Committer: Sendable {
         .invalidArgument, "'\(type)' is not a valid type",
         hint: "use letters, digits, '.', '_' and '-', e.g. dataset, model")
     }
+  }
+}
+
+extension Snapshot {
+  /// Sets the file and reference counts of a tree edited from `base`'s
+  /// (none: an empty tree) by changes counting `delta`.
+  mutating func count(_ delta: DraftEditor.Counts, after base: VersionRecord?) {
+    files = max(0, Int(base?.files ?? 0) + delta.files)
+    references = UInt64(max(0, Int(base?.referenceCount ?? 0) + delta.references))
+    referenceBytes = UInt64(max(0, Int64(base?.referenceBytes ?? 0) + delta.referenceBytes))
   }
 }

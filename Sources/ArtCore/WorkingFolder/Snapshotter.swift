@@ -13,6 +13,10 @@ public struct Snapshot: Sendable {
   public var symlinks = 0
   /// Bytes of file content.
   public var bytes: UInt64 = 0
+  /// Reference entries (outside data and bundle versions) in the tree.
+  public var references: UInt64 = 0
+  /// Their recorded bytes.
+  public var referenceBytes: UInt64 = 0
   /// Paths skipped (sockets, fifos, devices), with the reason.
   public var skipped: [String] = []
   /// What the object writer did.

@@ -53,10 +53,15 @@ extension ByteSource {
   }
 }
 
-/// Opens `path` for reading, mapping failures to ``ArtError``.
-package func openForReading(_ path: FilePath) throws -> FileDescriptor {
+/// Opens `path` for reading, mapping failures to ``ArtError``; a final
+/// symbolic link is refused unless `followingLinks` (data kept outside
+/// the working folder, such as reference entries, may go through links).
+package func openForReading(_ path: FilePath, followingLinks: Bool = false) throws
+  -> FileDescriptor
+{
   do {
-    return try FileDescriptor.open(path, .readOnly, options: [.closeOnExec, .noFollow])
+    return try FileDescriptor.open(
+      path, .readOnly, options: followingLinks ? [.closeOnExec] : [.closeOnExec, .noFollow])
   } catch {
     if (error as? Errno) == .noSuchFileOrDirectory {
       throw ArtError(.notFound, "no file '\(path.string)'")
