@@ -98,12 +98,17 @@ extension ArtSubcommand {
   /// The repository containing the working folder, with its lock held
   /// (`shared` unless the command deletes packs), waiting `--lock-timeout`.
   func repository(_ mode: RepositoryLock.Mode = .shared) throws -> Repository {
+    try Repository.discover(from: global.workingDirectory(), lock: lockRequest(mode))
+  }
+
+  /// The repository lock this command takes, waiting `--lock-timeout` and
+  /// saying so on standard error; `purpose` is added to the command's name
+  /// that waiters see.
+  func lockRequest(_ mode: RepositoryLock.Mode, purpose: String = "") -> Repository.LockRequest {
     let output = Output.current
-    return try Repository.discover(
-      from: global.workingDirectory(),
-      lock: Repository.LockRequest(
-        mode, command: "art " + Self._commandName, timeout: .seconds(max(0, global.lockTimeout)),
-        report: { output.note($0) }))
+    return Repository.LockRequest(
+      mode, command: "art " + Self._commandName + purpose,
+      timeout: .seconds(max(0, global.lockTimeout)), report: { output.note($0) })
   }
 
   /// The refs file of `repository`, waiting `--lock-timeout` for a lock and

@@ -82,12 +82,8 @@ extension ArtCommand {
       // PROJECT/NAME, or PROJECT/ for every artifact of a project.
       if let text = name, let slash = text.firstIndex(of: "/") {
         let project = String(text[..<slash])
-        let output = Output.current
         repository = try repository.project(
-          project,
-          lock: Repository.LockRequest(
-            .shared, command: "art log (from another project)",
-            timeout: .seconds(max(0, global.lockTimeout)), report: { output.note($0) }))
+          project, lock: lockRequest(.shared, purpose: " (from another project)"))
         let rest = text[text.index(after: slash)...]
         name = rest.isEmpty ? nil : String(rest)
       }

@@ -33,10 +33,7 @@ extension ArtSubcommand {
     let output = Output.current
     do {
       let other = try repository.project(
-        project,
-        lock: Repository.LockRequest(
-          .shared, command: "art " + Self._commandName + " (from another project)",
-          timeout: .seconds(max(0, global.lockTimeout)), report: { output.note($0) }))
+        project, lock: lockRequest(.shared, purpose: " (from another project)"))
       return LocatedVersion(
         repository: other, version: try other.resolve(spec.spec, in: other.refs.read()),
         project: project)

@@ -17,17 +17,8 @@ public enum TableSource: Sendable {
     switch self {
     case .stored(let id, let store):
       try ContentReader.read(id, from: store, wholeFileCheckOnly: whole, body)
-    case .file(let path):
-      let fd = try openForReading(path)
-      defer { try? fd.close() }
-      var source = FileSource(descriptor: fd, name: path.string)
-      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-      defer { buffer.deallocate() }
-      while true {
-        let count = try source.read(into: buffer)
-        if count == 0 { break }
-        try body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-      }
+    case .file:
+      try read(from: 0, body)
     }
   }
 
@@ -39,7 +30,7 @@ public enum TableSource: Sendable {
     case .file(let path):
       let fd = try openForReading(path)
       defer { try? fd.close() }
-      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 64)
+      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 64)
       defer { buffer.deallocate() }
       var position = Int64(offset)
       while true {

@@ -208,7 +208,7 @@ public struct Checkout: Sendable {
     var result = try await apply(writes: writes, deletes: deletes, root: root)
     result.unchanged = unchanged
     if references == .skip {
-      result.referencesSkipped = new.values.count { $0.kind == .reference }
+      result.referencesSkipped = new.values.count { $0.kind.isReference }
     }
     if patterns.isEmpty && tracked { try recordCheckedOut(version) }
     return result
