@@ -56,7 +56,7 @@ let package = Package(
     // Arguments -> ArtCore calls -> text or JSON and an exit status.
     .target(
       name: "ArtCLI",
-      dependencies: ["ArtCore", "ArtStore", systemPackage, argumentParser],
+      dependencies: ["ArtCore", "ArtStore", "ArtRemote", systemPackage, argumentParser],
       swiftSettings: swiftSettings),
     // `@main` and nothing else.
     .executableTarget(

@@ -30,6 +30,9 @@ public struct ArtCommand: AsyncParsableCommand {
         name: "Other projects and the shared cache",
         subcommands: [ProjectCommand.self, CacheCommand.self]),
       CommandGroup(
+        name: "Remotes (S3 buckets and shared folders)",
+        subcommands: [RemoteCommand.self, Push.self, Fetch.self, Pull.self, Clone.self]),
+      CommandGroup(
         name: "Keeping the repository in shape",
         subcommands: [GC.self, Fsck.self, Repack.self, Du.self, TTL.self]),
       CommandGroup(

@@ -13,6 +13,7 @@ import NIOHTTP1
 public struct S3Client: Sendable {
   /// `http://host:port` or `https://host`, without a trailing slash.
   public let endpoint: String
+  /// The bucket every key is in.
   public let bucket: String
   public let signer: SigV4Signer
 
@@ -33,9 +34,14 @@ public struct S3Client: Sendable {
 
   /// An object's size and ETag.
   public struct ObjectInfo: Sendable, Equatable {
+    /// The key, without the bucket.
     public var key: String
+    /// Size in bytes.
     public var size: UInt64
+    /// The ETag, quotes included.
     public var etag: String
+    /// When it was written, as the server says (RFC 3339 in lists).
+    public var lastModified: String = ""
   }
 
   /// A response: status, headers, body.
@@ -61,16 +67,17 @@ public struct S3Client: Sendable {
   /// - Throws: ``ArtError`` `.locked` when `condition` does not hold (the
   ///   object changed or exists), or the errors of ``send``.
   @discardableResult
-  public func put(_ key: String, _ body: [UInt8], condition: Condition? = nil) async throws
-    -> String
-  {
+  public func put(
+    _ key: String, _ body: [UInt8], condition: Condition? = nil, unsignedPayload: Bool = false
+  ) async throws -> String {
     var headers: [(String, String)] = []
     switch condition {
     case .absent: headers.append(("If-None-Match", "*"))
     case .matches(let etag): headers.append(("If-Match", etag))
     case nil: break
     }
-    let response = try await send("PUT", key: key, headers: headers, body: body)
+    let response = try await send(
+      "PUT", key: key, headers: headers, body: body, unsignedPayload: unsignedPayload)
     if response.status == 412 || response.status == 409 {
       throw ArtError(
         .locked, "\(key) changed on the remote since it was read",
@@ -87,6 +94,14 @@ public struct S3Client: Sendable {
     if response.status == 404 { return nil }
     try check(response, "download \(key)")
     return response.body
+  }
+
+  /// The bytes and ETag of `key`, or nil if there is none.
+  public func getTagged(_ key: String) async throws -> (bytes: [UInt8], etag: String)? {
+    let response = try await send("GET", key: key)
+    if response.status == 404 { return nil }
+    try check(response, "download \(key)")
+    return (response.body, response.headers.first(name: "ETag") ?? "")
   }
 
   /// The size and ETag of `key`, or nil if there is none.
@@ -121,7 +136,8 @@ public struct S3Client: Sendable {
           ObjectInfo(
             key: Self.unescape(Self.elements("Key", in: contents).first ?? ""),
             size: UInt64(Self.elements("Size", in: contents).first ?? "") ?? 0,
-            etag: Self.unescape(Self.elements("ETag", in: contents).first ?? "")))
+            etag: Self.unescape(Self.elements("ETag", in: contents).first ?? ""),
+            lastModified: Self.elements("LastModified", in: contents).first ?? ""))
       }
       token =
         Self.elements("IsTruncated", in: xml).first == "true"
@@ -130,16 +146,60 @@ public struct S3Client: Sendable {
     return result
   }
 
-  /// Sends one signed request and reads the whole response.
+  /// How many times a request is tried when the server is busy, failing
+  /// (5xx, `SlowDown`) or unreachable: `ART_REMOTE_ATTEMPTS`, default 4.
+  static let attempts: Int = {
+    let text = ProcessInfo.processInfo.environment["ART_REMOTE_ATTEMPTS"] ?? ""
+    return Int(text).map { max(1, $0) } ?? 4
+  }()
+
+  /// Sends one signed request and reads the whole response, retrying
+  /// 5xx answers, throttling and broken connections with exponential
+  /// backoff (0.2 s, 0.4 s, 0.8 s … with jitter).
+  ///
+  /// A body of `unsignedPayload` is sent as `UNSIGNED-PAYLOAD` (pack data,
+  /// whose records carry their own checksums); others are signed with
+  /// their SHA-256.
   func send(
     _ method: String, key: String?, query: [(String, String)] = [],
-    headers: [(String, String)] = [], body: [UInt8] = []
+    headers: [(String, String)] = [], body: [UInt8] = [], unsignedPayload: Bool = false
+  ) async throws -> Response {
+    var attempt = 0
+    while true {
+      attempt += 1
+      do {
+        let response = try await sendOnce(
+          method, key: key, query: query, headers: headers, body: body,
+          unsignedPayload: unsignedPayload)
+        let busy = response.status >= 500 || response.status == 429
+        if busy, attempt < Self.attempts {
+          try await backoff(attempt)
+          continue
+        }
+        return response
+      } catch let error as ArtError {
+        if attempt >= Self.attempts { throw error }
+        try await backoff(attempt)
+      }
+    }
+  }
+
+  private func backoff(_ attempt: Int) async throws {
+    let base = 0.2 * Double(1 << min(attempt - 1, 6))
+    try await Task.sleep(for: .seconds(base * Double.random(in: 0.75...1.25)))
+  }
+
+  private func sendOnce(
+    _ method: String, key: String?, query: [(String, String)], headers: [(String, String)],
+    body: [UInt8], unsignedPayload: Bool
   ) async throws -> Response {
     let path = "/" + bucket + (key.map { "/" + $0 } ?? "")
     let host =
       endpoint.split(separator: "/", maxSplits: 3).dropFirst(1).first.map(String.init) ?? ""
     let payloadHash =
-      body.isEmpty ? SigV4Signer.emptyPayloadHash : ObjectHasher.id(of: body).hex
+      unsignedPayload
+      ? "UNSIGNED-PAYLOAD"
+      : body.isEmpty ? SigV4Signer.emptyPayloadHash : ObjectHasher.id(of: body).hex
     let signed = signer.sign(
       method: method, path: path, query: query, headers: [("host", host)] + headers,
       payloadHash: payloadHash, date: Date())
@@ -149,7 +209,7 @@ public struct S3Client: Sendable {
         + (queryText.isEmpty ? "" : "?" + queryText))
     request.method = HTTPMethod(rawValue: method)
     for (name, value) in headers + signed { request.headers.add(name: name, value: value) }
-    if !body.isEmpty {
+    if !body.isEmpty || method == "PUT" || method == "POST" {
       request.body = .bytes(ByteBuffer(bytes: body))
       request.headers.replaceOrAdd(name: "Content-Length", value: "\(body.count)")
     }
@@ -157,6 +217,9 @@ public struct S3Client: Sendable {
       let response = try await sharedHTTPClient.execute(request, deadline: .now() + .minutes(30))
       var bytes: [UInt8] = []
       if method != "HEAD" {
+        if let length = response.headers.first(name: "Content-Length").flatMap({ Int($0) }) {
+          bytes.reserveCapacity(length)
+        }
         for try await buffer in response.body { bytes += buffer.readableBytesView }
       }
       return Response(status: Int(response.status.code), headers: response.headers, body: bytes)
@@ -198,9 +261,38 @@ public struct S3Client: Sendable {
     return result
   }
 
+  /// Decodes XML entities: the five named ones and `&#NN;` / `&#xNN;`
+  /// (SeaweedFS writes quotes as `&#34;`).
   static func unescape(_ text: String) -> String {
-    text.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
-      .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&apos;", with: "'")
-      .replacingOccurrences(of: "&amp;", with: "&")
+    guard text.contains("&") else { return text }
+    var out = ""
+    var rest = text[...]
+    while let amp = rest.firstIndex(of: "&") {
+      out += rest[..<amp]
+      guard let semicolon = rest[amp...].firstIndex(of: ";"),
+        rest.distance(from: amp, to: semicolon) <= 10
+      else {
+        out += "&"
+        rest = rest[rest.index(after: amp)...]
+        continue
+      }
+      let name = rest[rest.index(after: amp)..<semicolon]
+      let named = ["quot": "\"", "lt": "<", "gt": ">", "apos": "'", "amp": "&"]
+      if let value = named[String(name)] {
+        out += value
+      } else if name.hasPrefix("#x"), let code = UInt32(name.dropFirst(2), radix: 16),
+        let scalar = Unicode.Scalar(code)
+      {
+        out.unicodeScalars.append(scalar)
+      } else if name.hasPrefix("#"), let code = UInt32(name.dropFirst()),
+        let scalar = Unicode.Scalar(code)
+      {
+        out.unicodeScalars.append(scalar)
+      } else {
+        out += rest[amp...semicolon]
+      }
+      rest = rest[rest.index(after: semicolon)...]
+    }
+    return out + rest
   }
 }

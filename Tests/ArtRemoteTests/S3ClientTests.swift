@@ -9,13 +9,13 @@ import Testing
 @Suite("S3 client on SeaweedFS")
 struct S3ClientTests {
   @Test func objectsConditionsAndErrors() async throws {
-    try await withTemporaryDirectory { folder in
-      let server = try SeaweedServer(in: folder)
-      defer { server.stop() }
+    do {
+      let server = try SeaweedServer.shared()
+      let bucket = SeaweedServer.bucketName()
       let credentials = AWSCredentials(
         accessKeyID: server.accessKey, secretAccessKey: server.secretKey)
       let s3 = S3Client(
-        endpoint: server.endpoint, bucket: "art-test", region: "us-east-1",
+        endpoint: server.endpoint, bucket: bucket, region: "us-east-1",
         credentials: credentials)
       try await s3.createBucket()
       try await s3.createBucket()  // ours already: fine
@@ -52,7 +52,7 @@ struct S3ClientTests {
 
       // Wrong keys, a missing bucket, a server that is down: clear errors.
       let wrong = S3Client(
-        endpoint: server.endpoint, bucket: "art-test", region: "us-east-1",
+        endpoint: server.endpoint, bucket: bucket, region: "us-east-1",
         credentials: AWSCredentials(accessKeyID: server.accessKey, secretAccessKey: "wrong"))
       let refused = await #expect(throws: ArtError.self) { try await wrong.get("refs/main") }
       #expect(
@@ -63,8 +63,10 @@ struct S3ClientTests {
         credentials: credentials)
       let noBucket = await #expect(throws: ArtError.self) { try await missing.list(prefix: "") }
       #expect(noBucket?.code == .notFound, "\(String(describing: noBucket))")
-      server.stop()
-      let down = await #expect(throws: ArtError.self) { try await s3.head("refs/main") }
+      let stopped = S3Client(
+        endpoint: "http://127.0.0.1:9", bucket: bucket, region: "us-east-1",
+        credentials: credentials)
+      let down = await #expect(throws: ArtError.self) { try await stopped.head("refs/main") }
       #expect(down?.message.contains("cannot reach") == true)
     }
   }

@@ -1,5 +1,11 @@
 import Foundation
+import Synchronization
 import SystemPackage
+
+/// The pid and folder of the shared server, for the exit handler.
+nonisolated(unsafe) private var sharedServerPID: pid_t = 0
+nonisolated(unsafe) private var sharedServerFolder = ""
+private let sharedServer = Mutex<SeaweedServer?>(nil)
 
 /// A real SeaweedFS (`weed server -s3`) on 127.0.0.1 for the S3 tests, with
 /// an identities config so that requests must be signed with its keys.
@@ -24,6 +30,33 @@ public final class SeaweedServer: @unchecked Sendable {
       .deletingLastPathComponent().deletingLastPathComponent()
     let path = root.appendingPathComponent(".build/test-venv/bin/weed").path
     return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+  }
+
+  /// One server for the whole test process (started on first use, killed
+  /// by PID and its folder removed when the process exits): tests share it
+  /// and each makes its own bucket, so servers never compete for ports.
+  public static func shared() throws -> SeaweedServer {
+    try sharedServer.withLock { server in
+      if let server { return server }
+      let folder = FilePath(
+        NSTemporaryDirectory() + "art-seaweed-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+      let started = try SeaweedServer(in: folder)
+      sharedServerPID = started.process.processIdentifier
+      sharedServerFolder = folder.string
+      atexit {
+        if sharedServerPID > 0 { kill(sharedServerPID, SIGKILL) }
+        if !sharedServerFolder.isEmpty {
+          try? FileManager.default.removeItem(atPath: sharedServerFolder)
+        }
+      }
+      server = started
+      return started
+    }
+  }
+
+  /// A new bucket name, unique in this process.
+  public static func bucketName() -> String {
+    "art-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
   }
 
   /// Starts a server with its data in `folder` and waits until S3 answers.
@@ -55,7 +88,7 @@ public final class SeaweedServer: @unchecked Sendable {
       "server", "-dir=\(folder.appending("data").string)", "-ip=127.0.0.1",
       "-ip.bind=127.0.0.1", "-master.port=\(base)", "-volume.port=\(base + 1)",
       "-filer.port=\(base + 2)", "-s3", "-s3.port=\(base + 3)", "-s3.config=\(config.string)",
-      "-master.volumeSizeLimitMB=64",
+      "-master.volumeSizeLimitMB=256", "-volume.max=300",
     ]
     let log = FileHandle(forWritingAtPath: "/dev/null")
     process.standardOutput = log

@@ -70,7 +70,8 @@ extension ArtCommand {
     func execute(output: Output) async throws {
       let repository = try repository()
       guard let spec else { return try await checkOutMatches(repository, output: output) }
-      try await checkOut(try locate(spec, in: repository), into: repository, to: to, output: output)
+      try await checkOut(
+        try await locate(spec, in: repository), into: repository, to: to, output: output)
     }
 
     /// The newest matching version of each matching artifact.
@@ -101,9 +102,10 @@ extension ArtCommand {
     private func checkOut(
       _ located: LocatedVersion, into repository: Repository, to: String?, output: Output
     ) async throws {
-      let version = try await bring(located, into: repository, full: true, output: output)
-      let tracked = located.project == nil
       let patterns = try path.map { try PathPattern($0) }
+      let version = try await bring(
+        located, into: repository, full: true, patterns: patterns, output: output)
+      let tracked = located.project == nil
       let target = try to.map { try global.resolve($0) }
       let force = self.force
       let policy: ReferencePolicy =

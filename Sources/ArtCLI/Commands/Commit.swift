@@ -159,7 +159,7 @@ extension ArtCommand {
         } else {
           // Another project's version: its record is copied in, so the
           // lineage keeps it after that project's gc.
-          let located = try locate(text, in: repository)
+          let located = try await locate(text, in: repository)
           let version = try await bring(located, into: repository, full: false, output: output)
           request.inputIDs.append(version.id)
         }
@@ -181,7 +181,7 @@ extension ArtCommand {
           pathText = String(specText[specText.index(after: equals)...])
           specText = String(specText[..<equals])
         }
-        let located = try locate(specText, in: repository)
+        let located = try await locate(specText, in: repository)
         let version = try await bring(located, into: repository, full: true, output: output)
         request.versionReferences.append(
           VersionReference(

@@ -64,19 +64,21 @@ extension ArtCommand {
 
     func execute(output: Output) async throws {
       let repository = try repository()
-      let first = try locate(spec, in: repository)
+      let first = try await locate(spec, in: repository)
       let changes: [Change]
+      var second: LocatedVersion? = nil
       if let spec2 {
-        let second = try locate(spec2, in: repository)
-        if first.repository.root == second.repository.root {
+        let other = try await locate(spec2, in: repository)
+        second = other
+        if first.repository.root == other.repository.root {
           // Both in one repository (this one or the same project): read there.
           changes = try ManifestDiff.between(
-            first.version.record.manifest, second.version.record.manifest,
+            first.version.record.manifest, other.version.record.manifest,
             store: first.repository.store)
         } else {
           // Across projects: the project's version is copied in first.
           let old = try await bring(first, into: repository, full: true, output: output)
-          let new = try await bring(second, into: repository, full: true, output: output)
+          let new = try await bring(other, into: repository, full: true, output: output)
           changes = try ManifestDiff.between(
             old.record.manifest, new.record.manifest, store: repository.store)
         }
@@ -86,7 +88,7 @@ extension ArtCommand {
       }
       if rows {
         return try await rowDiff(
-          changes, first: first, second: try spec2.map { try locate($0, in: repository) },
+          changes, first: first, second: second,
           repository: repository, output: output)
       }
       DiffOutput(changes: changes, labels: try versionLabels(repository)).print(

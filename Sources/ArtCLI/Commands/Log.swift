@@ -79,15 +79,26 @@ extension ArtCommand {
     func execute(output: Output) async throws {
       var repository = try repository()
       var name = self.name
-      // PROJECT/NAME, or PROJECT/ for every artifact of a project.
+      var remoteRefs: Refs? = nil
+      // PROJECT/NAME or REMOTE/NAME, or PROJECT/ for every artifact of a project.
       if let text = name, let slash = text.firstIndex(of: "/") {
         let project = String(text[..<slash])
-        repository = try repository.project(
-          project, lock: lockRequest(.shared, purpose: " (from another project)"))
+        if repository.configuration.remotes[project] != nil {
+          // A remote's versions: its refs as they are now, and the records
+          // of its versions (downloaded when not here).
+          let remote = try openRemote(project, of: repository)
+          let refs = try await remote.readRefs().refs
+          try await remote.fetchRecords(
+            refs.artifacts.flatMap { refs.versions(of: $0).map(\.id) })
+          remoteRefs = refs
+        } else {
+          repository = try repository.project(
+            project, lock: lockRequest(.shared, purpose: " (from another project)"))
+        }
         let rest = text[text.index(after: slash)...]
         name = rest.isEmpty ? nil : String(rest)
       }
-      let refs = try repository.refs.read()
+      let refs = try remoteRefs ?? repository.refs.read()
       let filter = try filters.filter()
       if name == nil && filter.isEmpty {
         let lines = try Self.artifactLines(repository, refs, filter: filter)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArtCore
 import ArtStore
+import Foundation
 import SystemPackage
 
 /// A version found by `[PROJECT/]SPEC`: the repository that holds it.
@@ -14,6 +15,9 @@ struct LocatedVersion {
   /// Whether it is a copy already in this repository (the project no
   /// longer has it).
   var copied = false
+  /// The remote it is on (`project` is then the remote's name); its
+  /// record and manifests are here, its data is fetched by ``bring``.
+  var remote: Remote? = nil
 
   /// `name:vN`, or `project/name:vN`.
   var label: String { (project.map { $0 + "/" } ?? "") + version.label }
@@ -22,13 +26,23 @@ struct LocatedVersion {
 extension ArtSubcommand {
   /// The version `text` names, in this repository or in a project added
   /// with `art project add` (opened with a shared lock).
-  func locate(_ text: String, in repository: Repository) throws -> LocatedVersion {
+  func locate(_ text: String, in repository: Repository) async throws -> LocatedVersion {
     let spec = try ProjectSpec(text)
     guard let project = spec.project else {
       return LocatedVersion(
         repository: repository,
         version: try repository.resolve(spec.spec, in: repository.refs.read()),
         project: nil)
+    }
+    if repository.configuration.remotes[project] != nil {
+      let remote = try openRemote(project, of: repository)
+      let (id, artifact) = try repository.versionID(spec.spec, in: try await remote.readRefs().refs)
+      // The record, manifests and chunk lists (what show, log and diff
+      // read); data waits for ``bring``.
+      _ = try await remote.fetch(version: id, patterns: [], data: false, progress: nil)
+      return LocatedVersion(
+        repository: repository, version: try repository.loadVersion(id, artifact: artifact),
+        project: project, remote: remote)
     }
     let output = Output.current
     do {
@@ -59,10 +73,30 @@ extension ArtSubcommand {
   /// Makes `located` a version of this repository's store: a project's
   /// version is copied in (every object with `full`, else its record) and
   /// listed in `.art/imports`, so it survives that project's gc.
-  func bring(_ located: LocatedVersion, into repository: Repository, full: Bool, output: Output)
-    async throws -> ResolvedVersion
-  {
+  func bring(
+    _ located: LocatedVersion, into repository: Repository, full: Bool,
+    patterns: [PathPattern] = [], output: Output
+  ) async throws -> ResolvedVersion {
     guard located.project != nil, !located.copied else { return located.version }
+    if let remote = located.remote {
+      let start = ContinuousClock.now
+      let result = try await withProgress("download", quiet: global.quiet, output: output) {
+        try await remote.fetch(
+          version: located.version.id, patterns: patterns, data: full, progress: $0)
+      }
+      try Imports.record(
+        Imports.Entry(
+          id: located.version.id, full: full && patterns.isEmpty, label: located.label),
+        in: repository, refStore: refStore(repository, output: output))
+      if result.objects > 0 {
+        output.note(
+          "art: downloaded \(Formatting.count(result.objects, "object")) of \(located.label) "
+            + "in \(Formatting.count(result.requests, "request")) "
+            + "(\(Formatting.bytes(result.bytes)), \(String(format: "%.2f", secondsSince(start))) s)"
+        )
+      }
+      return located.version
+    }
     let cache = try ObjectCache()
     let result = try await Importer(
       repository: repository, source: located.repository, cache: cache

@@ -57,9 +57,9 @@ extension ArtCommand {
     }
 
     func execute(output: Output) async throws {
-      let located = try locate(spec, in: repository())
+      let located = try await locate(spec, in: repository())
       let repository = located.repository
-      let refs = try repository.refs.read()
+      let refs = try await located.remote?.readRefs().refs ?? repository.refs.read()
       let version = located.version
       let record = version.record
       // A TTL set with 'art ttl set' takes the place of the record's.
@@ -77,7 +77,8 @@ extension ArtCommand {
         madeInto: try Lineage(repository: repository, refs: refs).made(from: version.id).map(
           \.label),
         job: record.job, run: record.run, files: record.files,
-        bytes: record.size, storedBytes: try storedBytes(record.manifest, repository.store),
+        bytes: record.size,
+        storedBytes: located.remote == nil ? try storedBytes(record.manifest, repository.store) : 0,
         references: record.referenceCount, referenceBytes: record.referenceBytes,
         versionReferences: try versionEntries(record, in: repository, labels: labels))
       if json { return output.line(Formatting.json(report)) }
@@ -91,7 +92,9 @@ extension ArtCommand {
       if let expires = report.expires { output.line("expires:     \(expires)") }
       output.line(
         "size:        \(Formatting.count(Int(report.files), "file")), "
-          + "\(Formatting.bytes(report.bytes)) (\(Formatting.bytes(report.storedBytes)) stored)")
+          + "\(Formatting.bytes(report.bytes)) "
+          + (located.remote.map { "(on remote \($0.name))" }
+            ?? "(\(Formatting.bytes(report.storedBytes)) stored)"))
       if report.references > 0 {
         output.line(
           "references:  \(Formatting.count(Int(report.references), "file")), "

@@ -46,7 +46,7 @@ extension ArtCommand {
     }
 
     func execute(output: Output) async throws {
-      let located = try locate(spec, in: repository())
+      let located = try await locate(spec, in: repository())
       let repository = located.repository
       let version = located.version
       let entries = try ManifestDiff.flatten(version.record.manifest, store: repository.store)

@@ -105,6 +105,10 @@ public struct GarbageCollector: Sendable {
     }
     // Versions copied from other projects stay (see Imports).
     reach.mark(imports: try Imports.read(repository))
+    // Versions fetched from remotes and not pulled yet stay too.
+    for (id, label) in try Remote.trackedVersions(of: repository) where store.contains(id) {
+      reach.mark(version: id, label: label)
+    }
     // Open distributed drafts keep their data until finished or expired.
     let drafts = try DistributedDraft.scan(repository, refs)
     // Parts of finished drafts are leftovers of an interrupted finish.

@@ -78,6 +78,11 @@ extension Repository {
         .invalidArgument, "project '\(name)' already exists (at '\(existing)')",
         hint: "remove it first with 'art project rm \(name)'")
     }
+    if configuration.remotes[name] != nil {
+      throw ArtError(
+        .invalidArgument, "'\(name)' is already a remote's name",
+        hint: "pick another name: remotes and projects share NAME/artifact specs")
+    }
     let other = try Repository(root: path)
     guard other.root != root else {
       throw ArtError(.invalidArgument, "'\(path)' is this repository")
@@ -95,22 +100,28 @@ extension Repository {
     guard configuration.projects[name] != nil else {
       throw ArtError(.notFound, "no project '\(name)'", hint: "list them with 'art project ls'")
     }
+    try removeSection("project \"\(name)\"")
+  }
+
+  /// Removes the config section `[header]` and its lines.
+  func removeSection(_ header: String) throws {
     try editConfig { text in
       var kept: [Substring] = []
       var skipping = false
       for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
         let trimmed = line.trimmingWhitespace()
         if trimmed.hasPrefix("[") {
-          skipping = trimmed == "[project \"\(name)\"]"
+          skipping = trimmed == "[\(header)]"
         }
         if !skipping { kept.append(line) }
       }
-      return kept.joined(separator: "\n")
+      let joined = kept.joined(separator: "\n")
+      return text.hasSuffix("\n") && !joined.hasSuffix("\n") ? joined + "\n" : joined
     }
   }
 
   /// Rewrites `.art/config` through `change`, checking the result parses.
-  private func editConfig(_ change: (String) -> String) throws {
+  func editConfig(_ change: (String) -> String) throws {
     let path = directory.appending("config")
     let text = String(decoding: try AtomicFile.read(path) ?? [], as: UTF8.self)
     let changed = change(text)

@@ -58,13 +58,24 @@ extension Repository {
   ///   (`no version 'v9' of 'x' (versions v0–v4; aliases latest)`),
   ///   `.ambiguous` for an id prefix matching several versions.
   public func resolve(_ spec: Spec, in refs: Refs) throws -> ResolvedVersion {
+    let (id, artifact) = try versionID(spec, in: refs)
+    return try loadVersion(id, artifact: artifact)
+  }
+
+  /// The id and artifact of the version `spec` names in `refs`, without
+  /// reading its record (which may be on a remote).
+  ///
+  /// - Throws: the errors of ``resolve(_:in:)``.
+  public func versionID(_ spec: Spec, in refs: Refs) throws -> (
+    id: ObjectID, artifact: ArtifactName
+  ) {
     switch spec {
     case .label(let artifact, let label):
       let versions = refs.versions(of: artifact)
       if versions.isEmpty {
         // A bare word that is no artifact may be an id prefix.
         if label == nil, let prefix = try? ObjectIDPrefix(artifact.text) {
-          return try resolve(.id(prefix), in: refs)
+          return try versionID(.id(prefix), in: refs)
         }
         let known = refs.artifacts.filter { !refs.versions(of: $0).isEmpty }
         throw ArtError(
@@ -76,7 +87,7 @@ extension Repository {
       let label = label ?? .alias(.latest)
       switch refs[RefName(artifact, label)] {
       case .version(let id):
-        return try loadVersion(id, artifact: artifact)
+        return (id, artifact)
       case .deleted:
         throw ArtError(.notFound, "version '\(label)' of '\(artifact)' was removed")
       case nil:
@@ -100,7 +111,7 @@ extension Repository {
         }
       }
       if matches.count == 1, let (id, artifact) = matches.first {
-        return try loadVersion(id, artifact: artifact)
+        return (id, artifact)
       }
       if matches.isEmpty {
         throw ArtError(

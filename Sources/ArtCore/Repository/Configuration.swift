@@ -38,6 +38,9 @@ public struct Configuration: Sendable, Equatable {
   /// Other repositories by name (`[project "NAME"]`, `path = …`), for
   /// `NAME/artifact:alias` specs.
   public var projects: [String: FilePath] = [:]
+  /// Remotes by name (`[remote "NAME"]`, `url = s3://…` or a folder,
+  /// optional `endpoint` and `region`), for push, fetch and `NAME/…` specs.
+  public var remotes: [String: RemoteSpec] = [:]
 
   /// The newest repository format this build understands.
   public static let supportedFormat = 1
@@ -126,6 +129,7 @@ public struct Configuration: Sendable, Equatable {
       }
       projects[name] = FilePath(value)
     }
+    remotes = try RemoteSpec.parse(values) { line, detail in Self.malformed(file, line, detail) }
   }
 
   /// `[gc]`: keepLast, keepWithin, grace, repackThreshold (percent); `[gc

@@ -117,18 +117,55 @@ public final class Pack: Sendable {
   public func read(_ entry: PackEntry, verifyingHash: Bool = true) throws -> [UInt8] {
     let subject = "\(path.string)' object '\(entry.id)"
     let stored = try readStored(entry, subject: subject)
+    return try stored.withUnsafeBytes {
+      try Self.decode(entry, record: $0, subject: subject, verifyingHash: verifyingHash)
+    }
+  }
+
+  /// Decompresses a record read from elsewhere (a remote's pack): checks
+  /// its header and CRC-32 against `entry`, and the SHA-256 of the result
+  /// against the id unless `verifyingHash` is false or it is a chunk list.
+  ///
+  /// - Parameters:
+  ///   - entry: the object's index entry.
+  ///   - record: the record header and stored bytes.
+  ///   - subject: names the object in errors.
+  ///   - verifyingHash: whether to hash the result.
+  /// - Returns: the raw object.
+  /// - Throws: ``ArtError`` with code `.corruptData` naming `subject`.
+  public static func decode(
+    _ entry: PackEntry, record: UnsafeRawBufferPointer, subject: String, verifyingHash: Bool = true
+  ) throws -> [UInt8] {
+    try checkRecord(entry, record, subject: subject)
     var raw = [UInt8](repeating: 0, count: Int(entry.rawLength))
-    try stored.withUnsafeBytes { (s) throws in
-      try raw.withUnsafeMutableBytes { (r) throws in
-        try entry.codec.decompress(
-          UnsafeRawBufferPointer(rebasing: s[PackFormat.recordHeaderSize...]), into: r,
-          subject: subject)
-      }
+    try raw.withUnsafeMutableBytes { (r) throws in
+      try entry.codec.decompress(
+        UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...]), into: r,
+        subject: subject)
     }
     if verifyingHash, entry.kind != .chunkList, ObjectHasher.id(of: raw) != entry.id {
       throw ArtError.corrupt(subject, "its content does not hash to its id")
     }
     return raw
+  }
+
+  /// Checks a record's header and the CRC-32 of its stored bytes against
+  /// `entry`.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` naming `subject`.
+  public static func checkRecord(
+    _ entry: PackEntry, _ record: UnsafeRawBufferPointer, subject: String
+  ) throws {
+    guard record.count == PackFormat.recordHeaderSize + Int(entry.storedLength),
+      record.prefix(PackFormat.recordHeaderSize).elementsEqual(PackFormat.recordHeader(entry))
+    else {
+      throw ArtError.corrupt(subject, "its record header does not match the index")
+    }
+    guard
+      crc32(UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...])) == entry.crc
+    else {
+      throw ArtError.corrupt(subject, "its stored bytes fail their CRC-32 check")
+    }
   }
 
   /// The stored (possibly compressed) bytes of `entry`, without its record
@@ -158,16 +195,7 @@ public final class Pack: Sendable {
     try bytes.withUnsafeMutableBytes { (b) throws in
       try readExactly(descriptor(), at: Int64(entry.offset), into: b, path: path)
     }
-    let header = PackFormat.recordHeader(entry)
-    guard bytes.prefix(PackFormat.recordHeaderSize).elementsEqual(header) else {
-      throw ArtError.corrupt(subject, "its record header does not match the index")
-    }
-    let crc = bytes.withUnsafeBytes {
-      crc32(UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...]))
-    }
-    guard crc == entry.crc else {
-      throw ArtError.corrupt(subject, "its stored bytes fail their CRC-32 check")
-    }
+    try bytes.withUnsafeBytes { try Self.checkRecord(entry, $0, subject: subject) }
     return bytes
   }
 }

@@ -108,6 +108,22 @@ public final class ObjectWriter: Sendable {
     }
   }
 
+  /// Appends a record read from elsewhere (a remote's pack) as it is,
+  /// after checking its header and CRC-32 against `entry`, unless the
+  /// object is already here; returns whether it was appended.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` naming `subject`.
+  @discardableResult
+  public func copy(_ entry: PackEntry, record: UnsafeRawBufferPointer, subject: String) throws
+    -> Bool
+  {
+    if contains(entry.id) { return false }
+    try Pack.checkRecord(entry, record, subject: subject)
+    return try append(
+      id: entry.id, kind: entry.kind, codec: entry.codec, rawLength: Int(entry.rawLength),
+      stored: UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...]))
+  }
+
   /// Stores `raw` as object `id` unless it is already present.
   ///
   /// Returns true when the object was newly written.

@@ -1,0 +1,334 @@
+import ArtRemote
+public import ArtStore
+import SystemPackage
+
+/// What a fetch or a remote checkout downloaded.
+public struct FetchResult: Sendable {
+  /// Whole packs downloaded.
+  public var packs = 0
+  /// Objects read out of remote packs by byte range.
+  public var objects = 0
+  /// Bytes downloaded.
+  public var bytes: UInt64 = 0
+  /// Objects already here.
+  public var objectsPresent = 0
+  /// Requests sent for the data (not counting listings and indexes).
+  public var requests = 0
+}
+
+extension Remote {
+  /// Downloads every remote pack object this repository lacks — whole
+  /// packs when none of their objects are here, else just the missing
+  /// objects by byte range — and remembers the remote's refs as the
+  /// tracking refs (which gc keeps, so fetched versions survive until
+  /// pulled).
+  ///
+  /// - Throws: ``ArtError`` for damaged data (nothing damaged is kept) or
+  ///   the storage's errors.
+  public func fetch(progress: Progress?) async throws -> (FetchResult, Refs) {
+    let (refs, _) = try await readRefs()
+    let index = try await syncIndexes()
+    let store = repository.store
+    var whole: [RemoteIndex.PackInfo] = []
+    var ranged: [ObjectID] = []
+    var result = FetchResult()
+    for pack in index.store.allPacks {
+      var absent: [ObjectID] = []
+      for position in 0..<pack.index.count where !store.contains(pack.index.id(at: position)) {
+        absent.append(pack.index.id(at: position))
+      }
+      result.objectsPresent += pack.index.count - absent.count
+      if absent.count == pack.index.count, let info = index.packs[pack.id] {
+        whole.append(info)
+      } else {
+        ranged += absent
+      }
+    }
+    progress?.setTotal(
+      files: whole.count + ranged.count,
+      bytes: Int(whole.reduce(0) { $0 + $1.size }))
+    let folder = store.directory
+    let storage = self.storage
+    let indexFolder = index.store.directory
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      var next = 0
+      func start() {
+        guard next < whole.count else { return }
+        let info = whole[next]
+        next += 1
+        group.addTask {
+          let temporary = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).pack")
+          try await storage.download(
+            "packs/" + PackFormat.packName(info.id), to: temporary, size: info.size,
+            progress: { progress?.add(bytes: Int($0)) })
+          // The index was checked when it was downloaded; the pack is
+          // checked against it (size, header) before it is published,
+          // and every object against its CRC and hash when read.
+          do {
+            let indexCopy = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).idx")
+            try AtomicFile.write(
+              try AtomicFile.read(
+                indexFolder.appending(PackFormat.indexName(info.id)), limit: 1 << 31)
+                ?? [], to: indexCopy)
+            let packPath = folder.appending(PackFormat.packName(info.id))
+            try Syscalls.rename(temporary, to: packPath)
+            let pack = try Pack(indexPath: indexCopy)
+            try pack.checkFile()
+            try Syscalls.rename(indexCopy, to: folder.appending(PackFormat.indexName(info.id)))
+          } catch {
+            try? Syscalls.unlink(temporary)
+            throw error
+          }
+          progress?.addFile()
+        }
+      }
+      for _ in 0..<3 { start() }
+      while try await group.next() != nil { start() }
+    }
+    try Syscalls.syncDirectory(folder)
+    result.packs = whole.count
+    result.bytes = whole.reduce(0) { $0 + $1.size }
+    if !ranged.isEmpty {
+      let writer = repository.makeWriter()
+      do {
+        _ = try await readObjects(
+          ranged, index: index, writer: writer, decode: [], result: &result, progress: progress)
+        _ = try writer.finish()
+      } catch {
+        writer.abandon()
+        throw error
+      }
+    }
+    try store.refresh()
+    try saveTracking(refs)
+    return (result, refs)
+  }
+
+  /// Downloads what version `id` needs for `patterns` (all when empty).
+  ///
+  /// That is its record and manifests, and the blobs, chunk lists and
+  /// chunks of the matching files only, each read from its remote pack by
+  /// byte range; nearby objects share one request. Without `data`, only
+  /// the record and manifests.
+  ///
+  /// - Throws: ``ArtError`` `.notFound` for an object the remote lacks, or
+  ///   `.corruptData` for damaged data (nothing damaged is stored).
+  public func fetch(
+    version id: ObjectID, patterns: [PathPattern], data: Bool = true, progress: Progress?
+  ) async throws -> FetchResult {
+    let index = try await syncIndexes()
+    var result = FetchResult()
+    let writer = repository.makeWriter()
+    let fetchData = data
+    do {
+      var versions = [id]
+      var seen = Set<ObjectID>()
+      var whole = patterns.isEmpty
+      while !versions.isEmpty {
+        // Records, then manifests level by level; every manifest is read
+        // (they are small) so that paths can be matched.
+        let records = try await metadata(versions, .version, index, writer, &result)
+        var level = try records.map {
+          try VersionRecord(decoding: $0.value, id: $0.key).manifest
+        }
+        versions = []
+        var data: [ObjectID] = []
+        var lists: [ObjectID] = []
+        var prefixes: [ObjectID: String] = Dictionary(
+          uniqueKeysWithValues: level.map { ($0, "") })
+        while !level.isEmpty {
+          let manifests = try await metadata(level, .manifest, index, writer, &result)
+          level = []
+          for (manifestID, raw) in manifests {
+            let manifest = try Manifest(decoding: raw, id: manifestID)
+            let prefix = prefixes[manifestID] ?? ""
+            for entry in manifest.entries
+            where seen.insert(entry.id).inserted || entry.kind == .folder {
+              let path = prefix + entry.name
+              if entry.kind == .folder {
+                prefixes[entry.id] = path + "/"
+                level.append(entry.id)
+                continue
+              }
+              guard whole || patterns.contains(where: { $0.matches(path) }) else {
+                seen.remove(entry.id)
+                continue
+              }
+              switch entry.kind {
+              case .file, .symlink, .reference: data.append(entry.id)
+              case .chunked: lists.append(entry.id)
+              case .version: versions.append(entry.id)
+              case .folder: break
+              }
+            }
+          }
+        }
+        if !lists.isEmpty {
+          for (listID, raw) in try await metadata(lists, .chunkList, index, writer, &result) {
+            let list = try ChunkList(decoding: raw, id: listID, subject: "chunk list \(listID)")
+            data += list.chunks.map(\.id)
+          }
+        }
+        let wanted = fetchData ? Array(Set(data).filter { !writer.contains($0) }) : []
+        progress?.setTotal(files: wanted.count, bytes: 0)
+        _ = try await readObjects(
+          wanted, index: index, writer: writer, decode: [], result: &result, progress: progress)
+        // A bundle's versions come whole.
+        whole = true
+      }
+      _ = try writer.finish()
+      try repository.store.refresh()
+      return result
+    } catch {
+      writer.abandon()
+      throw error
+    }
+  }
+
+  /// The raw bytes of metadata objects `ids` (from this repository when
+  /// here, else from the remote, stored on the way).
+  private func metadata(
+    _ ids: [ObjectID], _ kind: ObjectKind, _ index: RemoteIndex, _ writer: ObjectWriter,
+    _ result: inout FetchResult
+  ) async throws -> [ObjectID: [UInt8]] {
+    var found: [ObjectID: [UInt8]] = [:]
+    var remote: [ObjectID] = []
+    for id in Set(ids) {
+      if repository.store.contains(id) {
+        found[id] = try repository.store.read(id, as: kind)
+      } else {
+        remote.append(id)
+      }
+    }
+    let fetched = try await readObjects(
+      remote, index: index, writer: writer, decode: Set(remote), result: &result)
+    for (id, raw) in fetched { found[id] = raw }
+    return found
+  }
+
+  private func missingObject(_ id: ObjectID) -> ArtError {
+    ArtError(
+      .notFound, "\(storage.location) has no object \(id)",
+      hint: "push it from a repository that has it; 'art fsck' there checks it")
+  }
+
+  /// Reads `ids` from the remote's packs by byte range — objects that sit
+  /// near each other in one pack share a request of up to 16 MiB — checks
+  /// each record and stores it through `writer`; returns the decoded bytes
+  /// of those in `decode`.
+  func readObjects(
+    _ ids: [ObjectID], index: RemoteIndex, writer: ObjectWriter, decode: Set<ObjectID>,
+    result: inout FetchResult, progress: Progress? = nil
+  ) async throws -> [ObjectID: [UInt8]] {
+    var byPack: [ObjectID: [PackEntry]] = [:]
+    for id in ids {
+      guard let (pack, entry) = try index.locate(id) else { throw missingObject(id) }
+      byPack[pack.id, default: []].append(entry)
+    }
+    var spans: [(pack: ObjectID, entries: [PackEntry])] = []
+    for (pack, entries) in byPack {
+      var current: [PackEntry] = []
+      for entry in entries.sorted(by: { $0.offset < $1.offset }) {
+        if let first = current.first, let last = current.last {
+          let end = last.offset + UInt64(PackFormat.recordHeaderSize) + last.storedLength
+          let span =
+            entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
+            - first.offset
+          if entry.offset > end + (256 << 10) || span > (16 << 20) {
+            spans.append((pack, current))
+            current = []
+          }
+        }
+        current.append(entry)
+      }
+      if !current.isEmpty { spans.append((pack, current)) }
+    }
+    let storage = self.storage
+    let location = storage.location
+    let outcome = try await withThrowingTaskGroup(of: ([ObjectID: [UInt8]], UInt64).self) {
+      group in
+      var next = 0
+      func start() {
+        guard next < spans.count else { return }
+        let (pack, entries) = spans[next]
+        next += 1
+        group.addTask {
+          guard let first = entries.first, let last = entries.last else { return ([:], 0) }
+          let end = last.offset + UInt64(PackFormat.recordHeaderSize) + last.storedLength
+          let bytes = try await storage.read(
+            "packs/" + PackFormat.packName(pack), range: first.offset..<end)
+          var decoded: [ObjectID: [UInt8]] = [:]
+          try bytes.withUnsafeBytes { b in
+            for entry in entries {
+              let start = Int(entry.offset - first.offset)
+              let record = UnsafeRawBufferPointer(
+                rebasing: b[start..<(start + PackFormat.recordHeaderSize + Int(entry.storedLength))]
+              )
+              let subject = "\(location)/packs/\(PackFormat.packName(pack)) object \(entry.id)"
+              if decode.contains(entry.id) {
+                decoded[entry.id] = try Pack.decode(entry, record: record, subject: subject)
+              }
+              try writer.copy(entry, record: record, subject: subject)
+            }
+          }
+          progress?.add(bytes: bytes.count)
+          return (decoded, UInt64(bytes.count))
+        }
+      }
+      for _ in 0..<8 { start() }
+      var decoded: [ObjectID: [UInt8]] = [:]
+      var bytes: UInt64 = 0
+      var requests = 0
+      while let (part, count) = try await group.next() {
+        decoded.merge(part) { a, _ in a }
+        bytes += count
+        requests += 1
+        start()
+      }
+      return (decoded, bytes, requests)
+    }
+    result.objects += ids.count
+    result.bytes += outcome.1
+    result.requests += outcome.2
+    return outcome.0
+  }
+}
+
+extension Remote {
+  /// Fetches, then takes the remote's versions into this repository's refs
+  /// (see ``RefsMerge/pull(remote:into:tracking:)``).
+  ///
+  /// - Throws: the errors of ``fetch(progress:)`` and of updating the refs.
+  public func pull(refStore: RefStore, progress: Progress?) async throws -> (
+    FetchResult, RefsMerge.PullChanges
+  ) {
+    let tracking = try trackingRefs()
+    let (result, remote) = try await fetch(progress: progress)
+    let changes = try refStore.update { local in
+      RefsMerge.pull(remote: remote, into: &local, tracking: tracking)
+    }
+    return (result, changes)
+  }
+}
+
+extension Remote {
+  /// Downloads the version records among `ids` that are not here (what
+  /// `art log REMOTE/…` lists), in as few requests as their places allow.
+  ///
+  /// - Throws: ``ArtError`` for a record the remote lacks or damaged data.
+  public func fetchRecords(_ ids: [ObjectID]) async throws {
+    let absent = ids.filter { !repository.store.contains($0) }
+    if absent.isEmpty { return }
+    let index = try await syncIndexes()
+    let writer = repository.makeWriter()
+    var result = FetchResult()
+    do {
+      _ = try await readObjects(absent, index: index, writer: writer, decode: [], result: &result)
+      _ = try writer.finish()
+      try repository.store.refresh()
+    } catch {
+      writer.abandon()
+      throw error
+    }
+  }
+}

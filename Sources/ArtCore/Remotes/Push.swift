@@ -1,0 +1,183 @@
+import ArtRemote
+import ArtStore
+import SystemPackage
+
+/// What a push did.
+public struct PushResult: Sendable {
+  /// Packs uploaded (whole local packs and packs made of the objects the
+  /// remote lacked).
+  public var packs = 0
+  /// Objects in them.
+  public var objects = 0
+  /// Bytes sent (packs and indexes), not counting resumed parts.
+  public var bytes: UInt64 = 0
+  /// Bytes an interrupted earlier push had already sent.
+  public var resumedBytes: UInt64 = 0
+  /// Objects the versions need that the remote had already.
+  public var objectsPresent = 0
+  /// What changed in the remote's refs.
+  public var changes = RefsMerge.PushChanges()
+}
+
+extension Remote {
+  /// Uploads every object the live versions of `artifacts` (all when nil)
+  /// need and the remote lacks, then updates the remote's refs and
+  /// publishes this repository's refs under `repos/<id>`.
+  ///
+  /// Packs go up first, each `.pack` before its `.idx`; the refs change
+  /// last, so a push that dies leaves the remote's refs as they were and
+  /// the next push sends only what did not arrive (a large pack's parts
+  /// are reused). Conflicting refs are found before anything is sent.
+  ///
+  /// - Throws: ``ArtError`` `.locked` for a conflict (pull first), or the
+  ///   storage's errors.
+  public func push(artifacts selected: [ArtifactName]?, progress: Progress?) async throws
+    -> PushResult
+  {
+    let local = try repository.refs.read()
+    let artifacts = selected ?? local.artifacts
+    let tracking = try trackingRefs()
+    var preview = try await readRefs().refs
+    _ = try RefsMerge.push(
+      local: local, into: &preview, tracking: tracking, artifacts: artifacts, remoteName: name)
+    var result = try await upload(
+      versions: artifacts.flatMap { local.versions(of: $0).map(\.id) }, trees: [],
+      progress: progress)
+    let merged = try await updateRefs { remote in
+      result.changes = try RefsMerge.push(
+        local: local, into: &remote, tracking: tracking, artifacts: artifacts, remoteName: name)
+    }
+    try saveTracking(merged)
+    try await publishRepositoryRefs(local)
+    return result
+  }
+
+  /// Uploads what `versions` and manifest `trees` need that the remote
+  /// lacks (no refs change).
+  func upload(versions: [ObjectID], trees: [ObjectID], progress: Progress?) async throws
+    -> PushResult
+  {
+    let index = try await syncIndexes()
+    var reach = Reachability(store: repository.store)
+    for id in versions { reach.mark(version: id, label: "version \(id.prefix(12))") }
+    for id in trees { reach.mark(tree: id, label: "tree \(id.prefix(12))") }
+    // Objects missing here are fine when the remote has them (a finished
+    // distributed draft points at the workers' uploads).
+    if let problem = reach.problems.first(where: { !index.contains($0.id) }) {
+      throw ArtError(
+        .corruptData,
+        "cannot push \(problem.referencedBy): object \(problem.id) \(problem.detail)",
+        hint: "run 'art fsck' to see what is damaged")
+    }
+    var missing = reach.live.filter { !index.contains($0) }
+    var result = PushResult()
+    result.objectsPresent = reach.live.count - missing.count
+    var whole: [Pack] = []
+    var partial: [(Pack, PackEntry)] = []
+    for pack in repository.store.allPacks {
+      var entries: [PackEntry] = []
+      for position in 0..<pack.index.count where missing.contains(pack.index.id(at: position)) {
+        entries.append(try pack.index.entry(at: position))
+      }
+      if entries.isEmpty { continue }
+      for entry in entries { missing.remove(entry.id) }
+      if entries.count == pack.index.count {
+        whole.append(pack)
+      } else {
+        partial += entries.map { (pack, $0) }
+      }
+    }
+    // The objects of partly needed packs go into new packs, in a fixed
+    // order so that a push interrupted and run again builds the same pack
+    // (and reuses its uploaded parts).
+    let scratch = repository.directory.appending("tmp-push-\(Syscalls.processID)")
+    defer { try? removeTree(scratch) }
+    var uploads = whole.map { ($0.id, repository.store.directory, $0.index.count) }
+    if !partial.isEmpty {
+      try Syscalls.makeDirectories(scratch)
+      let writer = ObjectWriter(
+        store: try ObjectStore(directory: scratch), codec: repository.configuration.compression,
+        maximumPackSize: repository.configuration.maximumPackSize, skipsStored: true)
+      do {
+        for (pack, entry) in partial.sorted(by: { ($0.0.id, $0.1.offset) < ($1.0.id, $1.1.offset) })
+        {
+          try writer.copy(entry, from: pack)
+        }
+        let statistics = try writer.finish()
+        let store = try ObjectStore(directory: scratch)
+        uploads += statistics.packs.map { id in
+          (id, scratch, store.allPacks.first { $0.id == id }?.index.count ?? 0)
+        }
+      } catch {
+        writer.abandon()
+        throw error
+      }
+    }
+    var total: UInt64 = 0
+    for (id, folder, _) in uploads {
+      for name in [PackFormat.packName(id), PackFormat.indexName(id)] {
+        total += UInt64(try Syscalls.fileStatus(folder.appending(name))?.size ?? 0)
+      }
+    }
+    progress?.setTotal(files: uploads.count, bytes: Int(total))
+    let storage = self.storage
+    let sent = try await withThrowingTaskGroup(of: UInt64.self) { group in
+      var next = 0
+      func start() {
+        guard next < uploads.count else { return }
+        let (id, folder, _) = uploads[next]
+        next += 1
+        group.addTask {
+          var resumed: UInt64 = 0
+          for name in [PackFormat.packName(id), PackFormat.indexName(id)] {
+            let path = folder.appending(name)
+            let size = UInt64(try Syscalls.fileStatus(path)?.size ?? 0)
+            resumed += try await storage.upload(
+              "packs/" + name, from: path, size: size,
+              progress: { progress?.add(bytes: Int($0)) })
+          }
+          progress?.addFile()
+          return resumed
+        }
+      }
+      for _ in 0..<4 { start() }
+      var resumed: UInt64 = 0
+      while let done = try await group.next() {
+        resumed += done
+        start()
+      }
+      return resumed
+    }
+    result.packs = uploads.count
+    result.objects = uploads.reduce(0) { $0 + $1.2 }
+    result.resumedBytes = sent
+    result.bytes = total - sent
+    return result
+  }
+
+  /// Writes this repository's refs to `repos/<id>`, so remote gc keeps
+  /// every version it names even after the remote's own refs drop it.
+  func publishRepositoryRefs(_ refs: Refs) async throws {
+    try await storage.write(
+      "repos/" + (try repositoryID()), RefStore.encode(refs), condition: nil)
+  }
+
+  /// A random id for this repository, made on first use
+  /// (`.art/remotes/repository-id`).
+  func repositoryID() throws -> String {
+    let path = repository.directory.appending("remotes").appending("repository-id")
+    if let bytes = try AtomicFile.read(path),
+      let text = String(validating: bytes, as: UTF8.self)?.trimmingWhitespace(),
+      text.utf8.count == 32
+    {
+      return text
+    }
+    let id = (0..<4).map { _ in
+      let hex = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+      return String(repeating: "0", count: 8 - hex.count) + hex
+    }.joined()
+    try Syscalls.makeDirectories(repository.directory.appending("remotes"))
+    try AtomicFile.write(Array((id + "\n").utf8), to: path)
+    return id
+  }
+}

@@ -1,0 +1,158 @@
+import ArtStore
+
+/// How push and pull combine this repository's refs with a remote's, using
+/// the remote's refs as last seen here (the tracking refs) to tell who
+/// changed what.
+///
+/// Versions are immutable and numbered per artifact; the same number must
+/// name the same version everywhere. Aliases move: one moved on both sides
+/// since the last fetch is a conflict for push, and stays as it is here
+/// for pull. `latest` is always the newest live version.
+public enum RefsMerge {
+  /// What a push changes on the remote.
+  public struct PushChanges: Sendable, Equatable {
+    /// `name:vN` added.
+    public var added: [String] = []
+    /// `name:vN` marked deleted (deleted here after it was fetched).
+    public var deleted: [String] = []
+    /// `name:alias` set or removed.
+    public var aliases: [String] = []
+  }
+
+  /// Applies this repository's versions and aliases of `artifacts` to the
+  /// remote's refs.
+  ///
+  /// - Parameters:
+  ///   - local: this repository's refs.
+  ///   - remote: the remote's refs, changed in place.
+  ///   - tracking: the remote's refs as last seen here.
+  ///   - artifacts: the artifacts pushed.
+  ///   - remoteName: names the remote in errors.
+  /// - Returns: what changed.
+  /// - Throws: ``ArtError`` `.locked` when the remote has another version
+  ///   under a number this repository uses, or an alias moved on both sides.
+  public static func push(
+    local: Refs, into remote: inout Refs, tracking: Refs, artifacts: [ArtifactName],
+    remoteName: String
+  ) throws -> PushChanges {
+    var changes = PushChanges()
+    for artifact in artifacts {
+      for (name, target) in local.entries where name.artifact == artifact {
+        guard case .version(let number) = name.label else { continue }
+        switch (target, remote[name]) {
+        case (.version(let id), nil):
+          remote[name] = .version(id)
+          changes.added.append("\(name)")
+        case (.version(let id), .version(let other)?) where other != id:
+          throw conflict(
+            "\(remoteName) has another \(artifact):\(number) (\(other.prefix(12)), this "
+              + "repository's is \(id.prefix(12)))", remoteName)
+        case (.version, .deleted?):
+          continue  // deleted there by another repository: stays deleted
+        case (.deleted, .version(let id)?) where tracking[name] == .version(id):
+          remote[name] = .deleted
+          changes.deleted.append("\(name)")
+        default: continue
+        }
+      }
+      let aliasNames = Set(
+        (local.entries.keys.filter { $0.artifact == artifact }
+          + tracking.entries.keys.filter { $0.artifact == artifact })
+          .filter { if case .alias(let alias) = $0.label { alias != .latest } else { false } })
+      for name in aliasNames {
+        let (mine, theirs, base) = (local[name], remote[name], tracking[name])
+        if mine == theirs || (theirs != base && mine == base) {
+          continue  // the same, or moved only there: left as it is
+        }
+        if theirs != base {
+          throw conflict("\(name) was moved on \(remoteName) since the last fetch", remoteName)
+        }
+        remote[name] = mine
+        changes.aliases.append("\(name)")
+      }
+      setLatest(artifact, in: &remote)
+    }
+    return changes
+  }
+
+  /// What a pull changed here.
+  public struct PullChanges: Sendable, Equatable {
+    /// `name:vN` added from the remote.
+    public var added: [String] = []
+    /// Versions made here that took a number the remote had given to
+    /// another version: `name:vOLD -> name:vNEW`.
+    public var renumbered: [String] = []
+    /// Aliases moved to the remote's version.
+    public var aliases: [String] = []
+    /// Aliases moved both here and there, left as they are here.
+    public var keptAliases: [String] = []
+  }
+
+  /// Takes the remote's versions and aliases into this repository's refs.
+  ///
+  /// - Parameters:
+  ///   - remote: the remote's refs.
+  ///   - local: this repository's refs, changed in place.
+  ///   - tracking: the remote's refs as last seen here.
+  /// - Returns: what changed.
+  public static func pull(remote: Refs, into local: inout Refs, tracking: Refs) -> PullChanges {
+    var changes = PullChanges()
+    for artifact in remote.artifacts {
+      let remoteIDs = Set(remote.versions(of: artifact).map(\.id))
+      // Versions made here under numbers the remote gave to others move
+      // past every number either side used.
+      var moving: [(VersionNumber, ObjectID)] = []
+      for (name, target) in remote.entries where name.artifact == artifact {
+        guard case .version = name.label, case .version(let id) = target,
+          case .version(let mine)? = local[name], mine != id
+        else { continue }
+        if case .version(let number) = name.label { moving.append((number, mine)) }
+      }
+      var next = max(local.nextNumber(of: artifact).value, remote.nextNumber(of: artifact).value)
+      for (number, id) in moving.sorted(by: { $0.0 < $1.0 }) where !remoteIDs.contains(id) {
+        let new = VersionNumber(next)
+        next += 1
+        local[RefName(artifact, .version(new))] = .version(id)
+        changes.renumbered.append("\(artifact):\(number) -> \(artifact):\(new)")
+      }
+      for (name, target) in remote.entries where name.artifact == artifact {
+        switch name.label {
+        case .version:
+          guard local[name] != target else { continue }
+          if case .deleted? = local[name], case .version = target { continue }
+          if case .deleted = target, local[name] == nil || tracking[name] != nil {
+            local[name] = .deleted
+            continue
+          }
+          if case .version = target {
+            if local[name] == nil { changes.added.append("\(name)") }
+            local[name] = target
+          }
+        case .alias(let alias):
+          guard alias != .latest, local[name] != target else { continue }
+          if local[name] == nil || local[name] == tracking[name] {
+            local[name] = target
+            changes.aliases.append("\(name)")
+          } else {
+            changes.keptAliases.append("\(name)")
+          }
+        }
+      }
+      setLatest(artifact, in: &local)
+    }
+    return changes
+  }
+
+  /// Points `latest` of `artifact` at its newest live version.
+  static func setLatest(_ artifact: ArtifactName, in refs: inout Refs) {
+    if let newest = refs.versions(of: artifact).last {
+      refs[RefName(artifact, .alias(.latest))] = .version(newest.id)
+    }
+  }
+
+  private static func conflict(_ detail: String, _ remote: String) -> ArtError {
+    ArtError(
+      .locked, "remote changed: \(detail)",
+      hint: "run 'art pull \(remote)' to take its changes, then push again")
+  }
+}

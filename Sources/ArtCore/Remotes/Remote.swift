@@ -1,0 +1,246 @@
+public import ArtRemote
+public import ArtStore
+import SystemPackage
+
+/// A remote of a repository: its storage, the local copies of its pack
+/// indexes, and what this repository last saw of its refs.
+///
+/// Layout on the remote (see `Docs/FORMAT.md`): `refs` (the refs file,
+/// same format as `.art/refs`), `packs/pack-<id>.pack` and `.idx` (the idx
+/// is uploaded after its pack, so an idx names a complete pack),
+/// `repos/<repository id>` (each pushing repository's refs, kept by remote
+/// gc), `drafts/<artifact>/<id>/…` (distributed parts), `locks/…` (only on
+/// servers without conditional writes).
+///
+/// Local state in `.art/remotes/<name>/`: `refs` (the remote's refs at the
+/// last fetch or push), `packs/` (downloaded indexes), `conditional`
+/// (whether the server enforces conditional writes).
+public struct Remote: Sendable {
+  /// The remote's name in this repository.
+  public let name: String
+  /// Where it is.
+  public let spec: RemoteSpec
+  /// Its objects.
+  public let storage: any RemoteStorage
+  /// The repository it is a remote of.
+  public let repository: Repository
+
+  /// Opens remote `name` of `repository`, with credentials from `environment`.
+  ///
+  /// - Throws: ``ArtError`` `.notFound` for an unknown remote, or the errors
+  ///   of ``RemoteSpec/open(environment:)``.
+  public init(_ name: String, of repository: Repository, environment: [String: String]) throws {
+    self.name = name
+    self.repository = repository
+    spec = try repository.remoteSpec(name)
+    storage = try spec.open(environment: environment)
+  }
+
+  /// `.art/remotes/<name>`.
+  var stateDirectory: FilePath { repository.directory.appending("remotes").appending(name) }
+
+  /// The remote's refs as of the last fetch or push (empty before any).
+  public var trackingRefStore: RefStore { RefStore(path: stateDirectory.appending("refs")) }
+
+  /// The last-seen refs, or empty ones.
+  public func trackingRefs() throws -> Refs {
+    guard try AtomicFile.read(trackingRefStore.path) != nil else { return Refs() }
+    return try trackingRefStore.read()
+  }
+
+  func saveTracking(_ refs: Refs) throws {
+    try Syscalls.makeDirectories(stateDirectory)
+    try AtomicFile.write(RefStore.encode(refs), to: trackingRefStore.path)
+  }
+
+  // MARK: Refs on the remote
+
+  /// The remote's refs and their tag, or empty refs and nil before the
+  /// first push.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` for a damaged refs file, or the
+  ///   storage's errors (credentials, bucket, network).
+  public func readRefs() async throws -> (refs: Refs, tag: String?) {
+    guard let (bytes, tag) = try await storage.read("refs") else { return (Refs(), nil) }
+    return (try RefStore.decode(bytes, file: "\(storage.location)/refs"), tag)
+  }
+
+  /// Replaces the remote's refs with `change` applied to them.
+  ///
+  /// It is a compare-and-swap: the write names the tag it read, and when another
+  /// machine wrote in between, the refs are read and `change` applied again
+  /// (up to 20 times). On a server that ignores conditional writes, a lock
+  /// object with a lease serialises the read-change-write instead.
+  ///
+  /// - Returns: the refs as written (or as found, when unchanged).
+  /// - Throws: what `change` throws (a conflict), or ``ArtError`` `.locked`
+  ///   when other writers keep winning.
+  @discardableResult
+  public func updateRefs(_ change: (inout Refs) throws -> Void) async throws -> Refs {
+    if try await conditionalWrites() {
+      for attempt in 0..<20 {
+        let (current, tag) = try await readRefs()
+        var changed = current
+        try change(&changed)
+        if changed == current { return current }
+        do {
+          try await storage.write(
+            "refs", RefStore.encode(changed), condition: tag.map { .matches($0) } ?? .absent)
+          return changed
+        } catch let error as ArtError where error.code == .locked {
+          try await Task.sleep(for: .milliseconds(Int.random(in: 20...100) * (attempt + 1)))
+        }
+      }
+      throw ArtError(
+        .locked, "the refs on \(storage.location) keep changing under this push",
+        hint: "other machines are pushing; try again in a moment")
+    }
+    let lock = try await RemoteLock.acquire(storage)
+    do {
+      let (current, _) = try await readRefs()
+      var changed = current
+      try change(&changed)
+      if changed != current {
+        try await storage.write("refs", RefStore.encode(changed), condition: nil)
+      }
+      try await lock.release()
+      return changed
+    } catch {
+      try? await lock.release()
+      throw error
+    }
+  }
+
+  /// Whether the server enforces `If-Match` / `If-None-Match`: probed once
+  /// and remembered in `.art/remotes/<name>/conditional`.
+  func conditionalWrites() async throws -> Bool {
+    let path = stateDirectory.appending("conditional")
+    if let bytes = try AtomicFile.read(path) {
+      return bytes == Array("yes\n".utf8)
+    }
+    let enforced = try await storage.enforcesConditions()
+    try Syscalls.makeDirectories(stateDirectory)
+    try AtomicFile.write(Array((enforced ? "yes\n" : "no\n").utf8), to: path, durable: false)
+    return enforced
+  }
+
+  // MARK: Pack indexes
+
+  /// Lists the remote's packs and brings the local copies of their indexes
+  /// up to date (downloading new ones, dropping those of deleted packs).
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` for a damaged index, or the
+  ///   storage's errors.
+  public func syncIndexes() async throws -> RemoteIndex {
+    let folder = stateDirectory.appending("packs")
+    try Syscalls.makeDirectories(folder)
+    let listed = try await storage.list("packs/")
+    var packFiles: [String: RemoteEntry] = [:]
+    var indexes: [String: RemoteEntry] = [:]
+    for entry in listed {
+      let file = String(entry.key.dropFirst("packs/".count))
+      if file.hasSuffix(".pack") { packFiles[String(file.dropLast(5))] = entry }
+      if file.hasSuffix(".idx") { indexes[String(file.dropLast(4))] = entry }
+    }
+    var published: [ObjectID: RemoteIndex.PackInfo] = [:]
+    for (base, index) in indexes {
+      guard let pack = packFiles[base], base.hasPrefix("pack-"),
+        let id = ObjectID(String(base.dropFirst(5)))
+      else { continue }
+      published[id] = RemoteIndex.PackInfo(
+        id: id, size: pack.size, indexSize: index.size, modified: max(pack.modified, index.modified)
+      )
+    }
+    let have = Set(
+      try directoryEntries(folder).compactMap { raw -> ObjectID? in
+        guard let text = String(validating: raw, as: UTF8.self), text.hasPrefix("pack-"),
+          text.hasSuffix(".idx")
+        else { return nil }
+        return ObjectID(String(text.dropFirst(5).dropLast(4)))
+      })
+    for gone in have.subtracting(published.keys) {
+      try Syscalls.unlink(folder.appending(PackFormat.indexName(gone)))
+    }
+    let missing = published.keys.filter { !have.contains($0) }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for id in missing {
+        group.addTask { try await downloadIndex(id, into: folder) }
+      }
+      try await group.waitForAll()
+    }
+    return RemoteIndex(store: try ObjectStore(directory: folder), packs: published)
+  }
+
+  private func downloadIndex(_ id: ObjectID, into folder: FilePath) async throws {
+    let key = "packs/" + PackFormat.indexName(id)
+    guard let (bytes, _) = try await storage.read(key) else {
+      throw ArtError(
+        .notFound, "\(storage.location)/\(key) vanished while it was read",
+        hint: "another machine may be running 'art gc --remote'; try again")
+    }
+    let temporary = folder.appending("tmp-\(Syscalls.processID)-\(id.hex).idx")
+    try AtomicFile.write(bytes, to: temporary, durable: false)
+    do {
+      let index = try PackIndex(path: temporary)
+      try index.verifyChecksum()
+      guard index.packID == id else {
+        throw ArtError.corrupt("\(storage.location)/\(key)", "it describes pack \(index.packID)")
+      }
+      try Syscalls.rename(temporary, to: folder.appending(PackFormat.indexName(id)))
+    } catch {
+      try? Syscalls.unlink(temporary)
+      throw error
+    }
+  }
+}
+
+/// The remote's published packs, through local copies of their indexes.
+public struct RemoteIndex: Sendable {
+  /// One pack on the remote.
+  public struct PackInfo: Sendable {
+    /// Its id.
+    public var id: ObjectID
+    /// The `.pack` file's size.
+    public var size: UInt64
+    /// The `.idx` file's size.
+    public var indexSize: UInt64
+    /// When the later of the two was written (ms since 1970).
+    public var modified: Int64
+  }
+
+  /// The indexes, as a store whose lookups say where an object is (its
+  /// packs are never read locally).
+  public let store: ObjectStore
+  /// Every published pack by id.
+  public let packs: [ObjectID: PackInfo]
+
+  /// Whether the remote has object `id`.
+  public func contains(_ id: ObjectID) -> Bool { store.contains(id) }
+
+  /// The pack and entry of `id` on the remote, or nil.
+  public func locate(_ id: ObjectID) throws -> (pack: Pack, entry: PackEntry)? {
+    try store.locate(id)
+  }
+}
+
+extension Remote {
+  /// Every live version in the tracking refs of every remote of
+  /// `repository`, labelled `remote/name:vN`.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` for a damaged tracking refs file.
+  public static func trackedVersions(of repository: Repository) throws -> [(ObjectID, String)] {
+    var result: [(ObjectID, String)] = []
+    for name in repository.configuration.remotes.keys.sorted() {
+      let store = RefStore(
+        path: repository.directory.appending("remotes").appending(name).appending("refs"))
+      guard try AtomicFile.read(store.path) != nil else { continue }
+      let refs = try store.read()
+      for artifact in refs.artifacts {
+        for (number, id) in refs.versions(of: artifact) {
+          result.append((id, "\(name)/\(artifact):\(number)"))
+        }
+      }
+    }
+    return result
+  }
+}
