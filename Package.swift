@@ -75,7 +75,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "ArtCoreTests",
-      dependencies: ["ArtCore", "ArtTestSupport"],
+      dependencies: ["ArtCore", "ArtRemote", "ArtTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "ArtRemoteTests",

@@ -178,7 +178,9 @@ public struct S3Client: Sendable {
         }
         return response
       } catch let error as ArtError {
-        if attempt >= Self.attempts { throw error }
+        // No answer at all: once more only, since each try waits for the
+        // connect timeout (5 s) when the server is down.
+        if attempt >= min(Self.attempts, 2) { throw error }
         try await backoff(attempt)
       }
     }

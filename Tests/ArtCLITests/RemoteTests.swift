@@ -73,6 +73,12 @@ struct RemoteTests {
     }
   }
 
+  /// The number `key` of a JSON object printed by art.
+  func number(_ key: String, in result: ProcessResult) -> Int? {
+    let object = try? JSONSerialization.jsonObject(with: Data(result.standardOutputBytes))
+    return ((object as? [String: Any])?[key] as? NSNumber)?.intValue
+  }
+
   func pushed(_ result: ProcessResult) -> (objects: Int, packs: Int)? {
     // "pushed to origin (…): 3 objects in 1 pack (…"
     guard let line = result.lines.first(where: { $0.hasPrefix("pushed to") }) else { return nil }
@@ -200,6 +206,28 @@ struct RemoteTests {
       #expect(try s.art("show", "two", in: a).status == 0)
       #expect(try s.art("show", "origin/one", in: b).status == 0)
 
+      // Again where the server is taken to ignore conditional writes: the
+      // lock object serialises the two, and both land.
+      for repo in [a, b] {
+        try writeFile(Array("no\n".utf8), to: repo.appending(".art/remotes/origin/conditional"))
+      }
+      try writeFile(.random(count: 1000, seed: 3), to: a.appending("three/x"))
+      try writeFile(.random(count: 1000, seed: 4), to: b.appending("four/x"))
+      #expect(try s.art("commit", "three", "three", in: a).status == 0)
+      #expect(try s.art("commit", "four", "four", in: b).status == 0)
+      let lockedA = try s.start(["push"], in: a)
+      let lockedB = try s.start(["push"], in: b)
+      lockedA.waitUntilExit()
+      lockedB.waitUntilExit()
+      #expect(lockedA.terminationStatus == 0 && lockedB.terminationStatus == 0)
+      let remoteLog = try s.art("log", "origin/", in: a)
+      #expect(remoteLog.standardOutput.contains("three"), "\(remoteLog.standardOutput)")
+      #expect(remoteLog.standardOutput.contains("four"), "\(remoteLog.standardOutput)")
+      #expect(try await s.client().list(prefix: "team/locks/").isEmpty)
+      for repo in [a, b] {
+        try writeFile(Array("yes\n".utf8), to: repo.appending(".art/remotes/origin/conditional"))
+      }
+
       // The same artifact from both: one lands, the other is told to pull.
       try writeFile(Array("from a\n".utf8), to: a.appending("base/x"))
       #expect(try s.art("pull", in: b).status == 0)
@@ -317,6 +345,146 @@ struct RemoteTests {
       #expect(try s.art("fsck", in: a).status == 0)
       // The remote still works.
       #expect(try s.art("push", in: a).status == 0)
+    }
+  }
+
+  @Test func eightWorkersOnTheirOwnClonesBuildOneVersion() async throws {
+    try await withServer { s in
+      let seed = try s.repository("seed")
+      try writeFile(Array("seed\n".utf8), to: seed.appending("readme"))
+      #expect(try s.art("commit", "docs", "readme", in: seed).status == 0)
+      #expect(try s.art("push", in: seed).status == 0)
+      var workers: [Process] = []
+      for w in 0..<8 {
+        let clone = s.folder.appending("w\(w)")
+        #expect(try s.art("clone", "s3://\(s.bucket)/team", "w\(w)", in: s.folder).status == 0)
+        try writeFile(
+          .random(count: 200_000 + w * 1000, seed: UInt64(100 + w)),
+          to: clone.appending("shards/shard-\(w).bin"))
+        try writeFile(
+          Array("same in every worker\n".utf8), to: clone.appending("shards/schema.txt"))
+      }
+      for w in 0..<8 {
+        workers.append(
+          try s.start(
+            [
+              "upsert", "emb", "--distributed-id", "run-1", "shards", "--remote", "origin",
+              "--worker", "w\(w)",
+            ], in: s.folder.appending("w\(w)")))
+      }
+      for worker in workers { worker.waitUntilExit() }
+      #expect(workers.allSatisfy { $0.terminationStatus == 0 })
+
+      // Finish from yet another clone; the version lands on the remote.
+      #expect(try s.art("clone", "s3://\(s.bucket)/team", "f", in: s.folder).status == 0)
+      let f = s.folder.appending("f")
+      let finish = try s.art(
+        "finish", "emb", "--distributed-id", "run-1", "--remote", "origin", "--alias", "best",
+        in: f)
+      #expect(finish.status == 0, "\(finish.standardError)")
+      #expect(finish.standardOutput.contains("emb:v0"), "\(finish.standardOutput)")
+      #expect(finish.standardOutput.contains("8 parts"), "\(finish.standardOutput)")
+      // Finishing again, or upserting to the finished id, is refused.
+      #expect(
+        try s.art("finish", "emb", "--distributed-id", "run-1", "--remote", "origin", in: f)
+          .status != 0)
+      let late = try s.art(
+        "upsert", "emb", "--distributed-id", "run-1", "shards", "--remote", "origin",
+        in: s.folder.appending("w0"))
+      #expect(late.status != 0)
+      #expect(late.standardError.contains("was finished as emb:v0"), "\(late.standardError)")
+
+      // A fresh clone checks out all eight shards bit for bit.
+      #expect(try s.art("clone", "s3://\(s.bucket)/team", "check", in: s.folder).status == 0)
+      let check = s.folder.appending("check")
+      #expect(try s.art("checkout", "emb:best", "--to", "out", in: check).status == 0)
+      for w in 0..<8 {
+        #expect(
+          try readFile(check.appending("out/shards/shard-\(w).bin"))
+            == readFile(s.folder.appending("w\(w)/shards/shard-\(w).bin")))
+      }
+      #expect(try s.art("fsck", "--full", in: check).status == 0)
+    }
+  }
+
+  @Test func remoteGCKeepsWhatAnyRepositoryReferences() async throws {
+    try await withServer { s in
+      let a = try s.repository("a")
+      try writeFile(.random(count: 200_000, seed: 1), to: a.appending("d/shared.bin"))
+      #expect(try s.art("commit", "ds", "d", in: a).status == 0)
+      try writeFile(.random(count: 2_000_000, seed: 2), to: a.appending("d/big.bin"))
+      #expect(try s.art("commit", "ds", "d", in: a).status == 0)
+      #expect(try s.art("push", in: a).status == 0)
+      // Another project shares the remote (and one file).
+      let b = try s.repository("b")
+      try writeFile(try readFile(a.appending("d/shared.bin")), to: b.appending("e/shared.bin"))
+      #expect(try s.art("commit", "other", "e", in: b).status == 0)
+      #expect(try s.art("push", in: b).status == 0)
+      // A clone that has ds:v1 keeps it alive on the remote.
+      #expect(try s.art("clone", "s3://\(s.bucket)/team", "c", in: s.folder).status == 0)
+      let c = s.folder.appending("c")
+
+      #expect(try s.art("rm", "ds:v1", in: a).status == 0)
+      let push = try s.art("push", in: a)
+      #expect(push.standardOutput.contains("deleted: ds:v1"), "\(push.standardOutput)")
+      let kept = try s.art("gc", "--remote", "origin", "--grace", "0", "--json", in: a)
+      #expect(kept.status == 0, "\(kept.standardError)")
+      #expect(number("packsDeleted", in: kept) == 0)
+
+      // Once no repository names ds:v1, its pack goes: first marked, then
+      // deleted by a gc after the grace period.
+      #expect(try s.art("rm", "ds:v1", in: c).status == 0)
+      #expect(try s.art("push", in: c).status == 0)
+      let marked = try s.art("gc", "--remote", "origin", "--json", in: a)
+      #expect(number("packsCondemned", in: marked) == 1)
+      #expect(number("packsDeleted", in: marked) == 0)
+      let dry = try s.art("gc", "--remote", "origin", "--grace", "0", "--dry-run", "--json", in: a)
+      #expect(number("packsDeleted", in: dry) == 1)
+      let deleted = try s.art("gc", "--remote", "origin", "--grace", "0", "--json", in: a)
+      #expect(number("packsDeleted", in: deleted) == 1)
+
+      // Everything still named checks out bit for bit.
+      #expect(try s.art("clone", "s3://\(s.bucket)/team", "d2", in: s.folder).status == 0)
+      let d2 = s.folder.appending("d2")
+      #expect(try s.art("checkout", "other", "--to", "o", in: d2).status == 0)
+      #expect(try s.art("checkout", "ds:v0", "--to", "v0", in: d2).status == 0)
+      #expect(try readFile(d2.appending("o/shared.bin")) == readFile(a.appending("d/shared.bin")))
+      #expect(try readFile(d2.appending("v0/shared.bin")) == readFile(a.appending("d/shared.bin")))
+      #expect(try s.art("fsck", "--full", in: d2).status == 0)
+      #expect(try s.art("checkout", "ds:v1", "--to", "v1", in: d2).status != 0)
+    }
+  }
+
+  @Test func s3ReferencesRecordETagsAndAreCheckedAtCheckout() async throws {
+    try await withServer { s in
+      let client = s.client()
+      let big = [UInt8].random(count: 20_000_000, seed: 7)
+      let small = [UInt8].random(count: 1000, seed: 8)
+      try await client.put("raw/images/a.bin", small)
+      try await client.put("raw/images/sub/b.bin", big)
+      let a = try s.repository("a")
+      let commit = try s.art(
+        "commit", "ds", "--reference", "s3://\(s.bucket)/raw/images=images", in: a)
+      #expect(commit.status == 0, "\(commit.standardError)")
+      #expect(commit.standardOutput.contains("2 references"), "\(commit.standardOutput)")
+      #expect(try s.art("verify", "ds", in: a).status == 0)
+      #expect(try s.art("checkout", "ds", "--to", "out", in: a).status == 0)
+      #expect(try readFile(a.appending("out/images/a.bin")) == small)
+      #expect(try readFile(a.appending("out/images/sub/b.bin")) == big)
+      // Changed on S3: caught by verify and checkout, nothing written.
+      try await client.put("raw/images/a.bin", Array(small.reversed()))
+      let verify = try s.art("verify", "ds", in: a)
+      #expect(verify.status == 3)
+      #expect(verify.standardOutput.contains("ETag"), "\(verify.standardOutput)")
+      let refused = try s.art("checkout", "ds", "--to", "out2", in: a)
+      #expect(refused.status == 3)
+      #expect(!FileManager.default.fileExists(atPath: a.appending("out2/images/a.bin").string))
+      #expect(try s.art("checkout", "ds", "--to", "out3", "--allow-changed", in: a).status == 0)
+      #expect(try readFile(a.appending("out3/images/a.bin")) == Array(small.reversed()))
+      // A missing object is an error at commit; no version is made.
+      #expect(
+        try s.art("commit", "ds2", "--reference", "s3://\(s.bucket)/nothing", in: a).status != 0)
+      #expect(try s.art("show", "ds2", in: a).status != 0)
     }
   }
 

@@ -39,6 +39,9 @@ extension ArtCommand {
     @Option(help: "This worker's name in conflict messages (default: host:pid).")
     var worker: String?
 
+    @Option(help: "Upload the part to this remote, for workers on other machines.")
+    var remote: String?
+
     func execute(output: Output) async throws {
       let repository = try repository()
       let artifact = try ArtifactName(name)
@@ -55,6 +58,18 @@ extension ArtCommand {
       output.line(
         "added to \(artifact) draft \(id) as \(worker): \(Formatting.count(part.files, "file")), "
           + "\(Formatting.bytes(part.bytes))")
+      guard let remoteName = self.remote else { return }
+      let remote = try openRemote(remoteName, of: repository)
+      let pushed = try await withProgress("upload", quiet: global.quiet, output: output) {
+        try await remote.upsert(part, artifact: artifact, id: id, progress: $0)
+      }
+      // The remote holds the part now; the local copy would only wait for
+      // a local finish that will not come.
+      DistributedDraft.removePart(part, repository, artifact, id)
+      output.line(
+        "uploaded to \(remote.name): \(Formatting.count(pushed.objects, "object")) "
+          + "(\(Formatting.bytes(pushed.bytes))); "
+          + "\(Formatting.count(pushed.objectsPresent, "object")) already there")
     }
   }
 
@@ -91,6 +106,9 @@ extension ArtCommand {
     @Option(help: "An alias to point at the new version, repeatable.")
     var alias: [String] = []
 
+    @Option(help: "Merge the parts upserted to this remote and commit the version there too.")
+    var remote: String?
+
     func execute(output: Output) async throws {
       let repository = try repository()
       var request = CommitRequest(artifact: try ArtifactName(name))
@@ -98,6 +116,17 @@ extension ArtCommand {
       request.description = message
       request.metadata = try Metadata.adding(metadata, to: [:])
       request.aliases = try alias.map { try Alias($0) }
+      if let remoteName = self.remote {
+        let remote = try openRemote(remoteName, of: repository)
+        let done = try await remote.finish(
+          request: request, id: distributedID, refStore: refStore(repository, output: output))
+        output.line("\(done.label) \(done.commit.version.id.prefix(12)) on \(remote.name)")
+        output.line(
+          "\(Formatting.count(done.commit.snapshot.files, "file")), "
+            + "\(Formatting.bytes(done.commit.snapshot.bytes)) from "
+            + "\(Formatting.count(done.parts, "part")) of draft \(distributedID)")
+        return
+      }
       let result = try await DistributedDraft.finish(
         repository, refStore: refStore(repository, output: output), request: request,
         id: distributedID)

@@ -60,11 +60,66 @@ extension ArtCommand {
     @Flag(help: "Print as JSON.")
     var json = false
 
+    @Option(
+      help: ArgumentHelp(
+        "Collect the garbage of remote NAME instead: data no repository pushing to it references.",
+        valueName: "NAME"))
+    var remote: String?
+
     struct Line: Encodable {
       var version: String
       var id: String
       var keep: Bool
       var reason: String
+    }
+
+    struct RemoteSummary: Encodable {
+      var dryRun: Bool
+      var versionsKept: Int
+      var repositories: Int
+      var liveObjects: Int
+      var packsDeleted: Int
+      var bytesDeleted: UInt64
+      var packsCondemned: Int
+      var bytesCondemned: UInt64
+      var packsRewritten: Int
+      var packsReprieved: Int
+      var orphanPacksDeleted: Int
+    }
+
+    /// `art gc --remote NAME`.
+    private func collectRemote(_ name: String, output: Output) async throws {
+      let repository = try repository()
+      let remote = try openRemote(name, of: repository)
+      let grace =
+        try grace.map { try DurationText.milliseconds($0, allowingZero: true) }
+        ?? repository.configuration.gc.grace
+      let report = try await remote.collectGarbage(grace: grace, dryRun: dryRun)
+      let summary = RemoteSummary(
+        dryRun: dryRun, versionsKept: report.versions, repositories: report.repositories,
+        liveObjects: report.liveObjects, packsDeleted: report.deletedPacks.count,
+        bytesDeleted: report.deletedBytes, packsCondemned: report.condemnedPacks.count,
+        bytesCondemned: report.condemnedBytes, packsRewritten: report.rewrittenPacks.count,
+        packsReprieved: report.reprieved, orphanPacksDeleted: report.orphans)
+      if json { return output.line(Formatting.json(summary)) }
+      let verb = dryRun ? "would delete" : "deleted"
+      output.line(
+        "\(remote.name): kept \(Formatting.count(report.versions, "version")) "
+          + "(\(Formatting.count(report.liveObjects, "object"))) named by its refs and by the refs "
+          + "of the \(report.repositories) \(report.repositories == 1 ? "repository" : "repositories") "
+          + "that push to it")
+      output.line(
+        "\(verb) \(Formatting.count(report.deletedPacks.count, "pack")) "
+          + "(\(Formatting.bytes(report.deletedBytes)))"
+          + (report.condemnedPacks.isEmpty
+            ? ""
+            : "; \(dryRun ? "would mark" : "marked") \(Formatting.count(report.condemnedPacks.count, "pack")) "
+              + "(\(Formatting.bytes(report.condemnedBytes))) for deletion by a gc after the grace period")
+          + (report.rewrittenPacks.isEmpty
+            ? ""
+            : "; rewrote \(Formatting.count(report.rewrittenPacks.count, "mostly unused pack"))")
+          + (report.orphans == 0
+            ? "" : "; \(verb) \(Formatting.count(report.orphans, "pack")) of interrupted pushes"))
     }
 
     struct Summary: Encodable {
@@ -83,6 +138,7 @@ extension ArtCommand {
     }
 
     func execute(output: Output) async throws {
+      if let remote { return try await collectRemote(remote, output: output) }
       let repository = try repository(.exclusive)
       let settings = repository.configuration.gc
       var override: RetentionPolicy? = nil

@@ -9,7 +9,7 @@ public import ArtStore
 /// | field          | encoding                                      |
 /// |----------------|-----------------------------------------------|
 /// | magic, version | `ARTR`, u8 = 1, 3 zero bytes                  |
-/// | uri            | string: `file:///…`, `http://…`, `https://…`  |
+/// | uri            | string: `file:///…`, `http(s)://…`, `s3://…`   |
 /// | size           | u64 bytes                                     |
 /// | sha256         | u8 0/1, then 32 bytes if 1                    |
 /// | etag           | string (HTTP `ETag`, or empty)                |
@@ -96,7 +96,7 @@ public struct Reference: Sendable, Equatable {
 
 /// The kinds of place a reference can point to.
 public enum ReferenceScheme: Sendable {
-  case file, http
+  case file, http, s3
 
   /// The scheme of `uri`, or nil when art cannot fetch it.
   public init?(_ uri: String) {
@@ -104,6 +104,8 @@ public enum ReferenceScheme: Sendable {
       self = .file
     } else if uri.hasPrefix("http://") || uri.hasPrefix("https://") {
       self = .http
+    } else if uri.hasPrefix("s3://") {
+      self = .s3
     } else {
       return nil
     }

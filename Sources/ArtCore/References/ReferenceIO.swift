@@ -4,7 +4,7 @@ public import SystemPackage
 
 /// One `--reference URI[=PATH]` of `art commit`.
 public struct ReferenceRequest: Sendable, Equatable {
-  /// `file:///absolute/path`, `http://…` or `https://…`.
+  /// `file:///absolute/path`, `http://…`, `https://…` or `s3://bucket/key`.
   public var uri: String
   /// Where the entry goes, as components relative to the version's root.
   public var path: [String]
@@ -24,8 +24,16 @@ public struct ReferenceRequest: Sendable, Equatable {
       uriText = String(text[..<split])
       pathText = String(text[text.index(after: split)...])
     }
-    let hint = "give file:///abs/path, an absolute path, or an http(s):// URL, then =PATH if wanted"
-    if uriText.hasPrefix("http://") || uriText.hasPrefix("https://") {
+    let hint =
+      "give file:///abs/path, an absolute path, an http(s):// URL or s3://BUCKET/KEY, "
+      + "then =PATH if wanted"
+    if uriText.hasPrefix("s3://") {
+      _ = try RemoteSpec(url: uriText)
+      guard uriText.dropFirst(5).split(separator: "/").count >= 1 else {
+        throw ArtError(.invalidArgument, "'\(uriText)' names no bucket", hint: hint)
+      }
+      uri = uriText.hasSuffix("/") ? String(uriText.dropLast()) : uriText
+    } else if uriText.hasPrefix("http://") || uriText.hasPrefix("https://") {
       let afterScheme = uriText.split(
         separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
       guard afterScheme.count == 3, !afterScheme[2].isEmpty else {
@@ -124,9 +132,63 @@ public struct ReferenceIO: Sendable {
       return try await recordFiles(request)
     case .http:
       return [try await recordURL(request, checksum: checksum)]
+    case .s3:
+      return try await recordS3(request)
     case nil:
       throw ArtError(.invalidArgument, "'\(request.uri)' is not a reference art can fetch")
     }
+  }
+
+  /// The bucket client and key of an `s3://bucket/key` URI, with
+  /// credentials and endpoint from the standard environment variables.
+  static func s3(_ uri: String) throws -> (S3Client, String) {
+    let parts = uri.dropFirst(5).split(separator: "/", maxSplits: 1).map(String.init)
+    let names = [
+      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+      "AWS_SHARED_CREDENTIALS_FILE", "HOME", "AWS_REGION", "AWS_DEFAULT_REGION",
+      "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+    ]
+    var environment: [String: String] = [:]
+    for name in names { environment[name] = Syscalls.environment(name) }
+    guard
+      let storage = try RemoteSpec(url: "s3://" + parts[0]).open(environment: environment)
+        as? S3Storage
+    else { throw ArtError(.invalidArgument, "'\(uri)' is not an S3 URL") }
+    return (storage.client, parts.count > 1 ? parts[1] : "")
+  }
+
+  /// An S3 object records its size and ETag; a prefix, one reference per
+  /// object below it (paths below the request's PATH).
+  private func recordS3(_ request: ReferenceRequest) async throws -> [RecordedReference] {
+    let (client, key) = try Self.s3(request.uri)
+    if !key.isEmpty, let head = try await client.head(key) {
+      return [
+        RecordedReference(
+          path: request.path,
+          reference: Reference(uri: request.uri, size: head.size, sha256: nil, etag: head.etag),
+          mode: 0o644)
+      ]
+    }
+    let prefix = key.isEmpty ? "" : key + "/"
+    let listed = try await client.list(prefix: prefix).filter { !$0.key.hasSuffix("/") }
+    guard !listed.isEmpty else {
+      throw ArtError(
+        .notFound, "\(request.uri) is neither an object nor a prefix with objects below it",
+        hint: "check the bucket and key")
+    }
+    var result: [RecordedReference] = []
+    let bucket = request.uri.dropFirst(5).split(separator: "/").first.map(String.init) ?? ""
+    for object in listed {
+      let relative = String(object.key.dropFirst(prefix.count))
+      result.append(
+        RecordedReference(
+          path: try ReferenceRequest.components(
+            (request.path + [relative]).joined(separator: "/"), of: request.uri),
+          reference: Reference(
+            uri: "s3://\(bucket)/\(object.key)", size: object.size, sha256: nil, etag: object.etag),
+          mode: 0o644))
+    }
+    return result.sorted { $0.path.lexicographicallyPrecedes($1.path) }
   }
 
   private func recordFiles(_ request: ReferenceRequest) async throws -> [RecordedReference] {
@@ -263,12 +325,28 @@ public struct ReferenceIO: Sendable {
         let head = try await HTTPResource(url: reference.uri).head()
         if let difference = difference(reference, head) { return .changed(difference) }
         return .unchanged
+      case .s3:
+        let (client, key) = try Self.s3(reference.uri)
+        guard let head = try await client.head(key) else {
+          return .unavailable("\(reference.uri) does not exist")
+        }
+        if let difference = s3Difference(reference, head) { return .changed(difference) }
+        return .unchanged
       case nil:
         return .unavailable("'\(reference.uri)' is not a reference art can fetch")
       }
     } catch {
       return .unavailable((error as? ArtError)?.message ?? "\(error)")
     }
+  }
+
+  /// How an S3 object differs from what was recorded, or nil.
+  private func s3Difference(_ reference: Reference, _ head: S3Client.ObjectInfo) -> String? {
+    if head.size != reference.size { return "size \(reference.size) -> \(head.size) bytes" }
+    if !reference.etag.isEmpty, head.etag != reference.etag {
+      return "ETag \(reference.etag) -> \(head.etag)"
+    }
+    return nil
   }
 
   /// How the server's head differs from what was recorded, or nil.
@@ -346,6 +424,32 @@ public struct ReferenceIO: Sendable {
             try writeAll(fd, bytes, path: temporary)
             size += UInt64(bytes.count)
           })
+      case .s3:
+        // 16 MiB ranges one after another: memory stays bounded, and the
+        // ETag is checked first so a changed object is not downloaded.
+        let (client, key) = try Self.s3(reference.uri)
+        guard let head = try await client.head(key) else {
+          throw ArtError(
+            .notFound, "reference '\(label)': \(reference.uri) is gone",
+            hint: "restore it, or check out the rest with --skip-references")
+        }
+        if !allowChanged, let what = s3Difference(reference, head) { throw changed(what) }
+        var offset: UInt64 = 0
+        while offset < head.size {
+          let end = min(head.size, offset + (16 << 20)) - 1
+          guard let bytes = try await client.get(key, range: offset...end),
+            bytes.count == Int(end - offset + 1)
+          else {
+            throw ArtError(
+              .io, "download of \(reference.uri) broke off after \(offset) of \(head.size) bytes")
+          }
+          try bytes.withUnsafeBytes { b in
+            hasher.update(b)
+            try writeAll(fd, b, path: temporary)
+          }
+          size += UInt64(bytes.count)
+          offset = end + 1
+        }
       case nil:
         throw ArtError(.corruptData, "reference '\(label)' has an unknown scheme: \(reference.uri)")
       }

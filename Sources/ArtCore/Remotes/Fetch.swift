@@ -186,9 +186,9 @@ extension Remote {
   }
 
   /// The raw bytes of metadata objects `ids` (from this repository when
-  /// here, else from the remote, stored on the way).
-  private func metadata(
-    _ ids: [ObjectID], _ kind: ObjectKind, _ index: RemoteIndex, _ writer: ObjectWriter,
+  /// here, else from the remote, stored on the way through `writer` if any).
+  func metadata(
+    _ ids: [ObjectID], _ kind: ObjectKind, _ index: RemoteIndex, _ writer: ObjectWriter?,
     _ result: inout FetchResult
   ) async throws -> [ObjectID: [UInt8]] {
     var found: [ObjectID: [UInt8]] = [:]
@@ -217,7 +217,7 @@ extension Remote {
   /// each record and stores it through `writer`; returns the decoded bytes
   /// of those in `decode`.
   func readObjects(
-    _ ids: [ObjectID], index: RemoteIndex, writer: ObjectWriter, decode: Set<ObjectID>,
+    _ ids: [ObjectID], index: RemoteIndex, writer: ObjectWriter?, decode: Set<ObjectID>,
     result: inout FetchResult, progress: Progress? = nil
   ) async throws -> [ObjectID: [UInt8]] {
     var byPack: [ObjectID: [PackEntry]] = [:]
@@ -268,7 +268,7 @@ extension Remote {
               if decode.contains(entry.id) {
                 decoded[entry.id] = try Pack.decode(entry, record: record, subject: subject)
               }
-              try writer.copy(entry, record: record, subject: subject)
+              if let writer { try writer.copy(entry, record: record, subject: subject) }
             }
           }
           progress?.add(bytes: bytes.count)
@@ -296,7 +296,8 @@ extension Remote {
 
 extension Remote {
   /// Fetches, then takes the remote's versions into this repository's refs
-  /// (see ``RefsMerge/pull(remote:into:tracking:)``).
+  /// (see ``RefsMerge/pull(remote:into:tracking:)``) and publishes them
+  /// under `repos/` when it may write there.
   ///
   /// - Throws: the errors of ``fetch(progress:)`` and of updating the refs.
   public func pull(refStore: RefStore, progress: Progress?) async throws -> (
@@ -307,6 +308,9 @@ extension Remote {
     let changes = try refStore.update { local in
       RefsMerge.pull(remote: remote, into: &local, tracking: tracking)
     }
+    // Publish what this repository now holds, so remote gc keeps it; a
+    // read-only user cannot, and that is no reason to fail the pull.
+    try? await publishRepositoryRefs(refStore.read())
     return (result, changes)
   }
 }
@@ -324,6 +328,37 @@ extension Remote {
     var result = FetchResult()
     do {
       _ = try await readObjects(absent, index: index, writer: writer, decode: [], result: &result)
+      _ = try writer.finish()
+      try repository.store.refresh()
+    } catch {
+      writer.abandon()
+      throw error
+    }
+  }
+}
+
+extension Remote {
+  /// Downloads the manifests (folders) of the trees `roots`, not their
+  /// files: what merging distributed parts reads.
+  ///
+  /// - Throws: ``ArtError`` for a manifest the remote lacks or damaged data.
+  func fetchManifests(_ roots: [ObjectID]) async throws {
+    let index = try await syncIndexes()
+    let writer = repository.makeWriter()
+    var result = FetchResult()
+    do {
+      var level = roots
+      var seen = Set<ObjectID>()
+      while !level.isEmpty {
+        let manifests = try await metadata(level, .manifest, index, writer, &result)
+        level = []
+        for (manifestID, raw) in manifests {
+          for entry in try Manifest(decoding: raw, id: manifestID).entries
+          where entry.kind == .folder && seen.insert(entry.id).inserted {
+            level.append(entry.id)
+          }
+        }
+      }
       _ = try writer.finish()
       try repository.store.refresh()
     } catch {

@@ -31,23 +31,41 @@ extension Remote {
   ///
   /// - Throws: ``ArtError`` `.locked` for a conflict (pull first), or the
   ///   storage's errors.
-  public func push(artifacts selected: [ArtifactName]?, progress: Progress?) async throws
-    -> PushResult
-  {
+  ///
+  /// Versions in `appending` whose number the remote gave to another
+  /// version take the remote's next number, here too (through `refStore`).
+  public func push(
+    artifacts selected: [ArtifactName]?, progress: Progress?, appending: Set<ObjectID> = [],
+    refStore: RefStore? = nil
+  ) async throws -> PushResult {
     let local = try repository.refs.read()
     let artifacts = selected ?? local.artifacts
     let tracking = try trackingRefs()
     var preview = try await readRefs().refs
     _ = try RefsMerge.push(
-      local: local, into: &preview, tracking: tracking, artifacts: artifacts, remoteName: name)
+      local: local, into: &preview, tracking: tracking, artifacts: artifacts, remoteName: name,
+      appending: appending)
     var result = try await upload(
       versions: artifacts.flatMap { local.versions(of: $0).map(\.id) }, trees: [],
       progress: progress)
     let merged = try await updateRefs { remote in
       result.changes = try RefsMerge.push(
-        local: local, into: &remote, tracking: tracking, artifacts: artifacts, remoteName: name)
+        local: local, into: &remote, tracking: tracking, artifacts: artifacts, remoteName: name,
+        appending: appending)
     }
     try saveTracking(merged)
+    if let refStore, !result.changes.renumbered.isEmpty {
+      try refStore.update { local in
+        for (here, there, id) in result.changes.renumbered {
+          for artifact in artifacts where local[RefName(artifact, .version(here))] == .version(id) {
+            guard local[RefName(artifact, .version(there))] == nil else { continue }
+            local[RefName(artifact, .version(here))] = nil
+            local[RefName(artifact, .version(there))] = .version(id)
+            RefsMerge.setLatest(artifact, in: &local)
+          }
+        }
+      }
+    }
     try await publishRepositoryRefs(local)
     return result
   }
@@ -63,13 +81,13 @@ extension Remote {
     for id in trees { reach.mark(tree: id, label: "tree \(id.prefix(12))") }
     // Objects missing here are fine when the remote has them (a finished
     // distributed draft points at the workers' uploads).
-    if let problem = reach.problems.first(where: { !index.contains($0.id) }) {
+    if let problem = reach.problems.first(where: { !index.containsKept($0.id) }) {
       throw ArtError(
         .corruptData,
         "cannot push \(problem.referencedBy): object \(problem.id) \(problem.detail)",
         hint: "run 'art fsck' to see what is damaged")
     }
-    var missing = reach.live.filter { !index.contains($0) }
+    var missing = reach.live.filter { !index.containsKept($0) }
     var result = PushResult()
     result.objectsPresent = reach.live.count - missing.count
     var whole: [Pack] = []

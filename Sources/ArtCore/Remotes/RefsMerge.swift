@@ -17,6 +17,17 @@ public enum RefsMerge {
     public var deleted: [String] = []
     /// `name:alias` set or removed.
     public var aliases: [String] = []
+    /// Versions that took the remote's next number instead of the one they
+    /// have here (see `appending`): number here, number there, id.
+    public var renumbered: [(here: VersionNumber, there: VersionNumber, id: ObjectID)] = []
+
+    /// Empty changes.
+    public init() {}
+
+    public static func == (a: PushChanges, b: PushChanges) -> Bool {
+      a.added == b.added && a.deleted == b.deleted && a.aliases == b.aliases
+        && a.renumbered.map(\.id) == b.renumbered.map(\.id)
+    }
   }
 
   /// Applies this repository's versions and aliases of `artifacts` to the
@@ -28,12 +39,14 @@ public enum RefsMerge {
   ///   - tracking: the remote's refs as last seen here.
   ///   - artifacts: the artifacts pushed.
   ///   - remoteName: names the remote in errors.
+  ///   - appending: versions that take the remote's next number when theirs
+  ///     is taken there (a distributed draft finished on this machine).
   /// - Returns: what changed.
   /// - Throws: ``ArtError`` `.locked` when the remote has another version
   ///   under a number this repository uses, or an alias moved on both sides.
   public static func push(
     local: Refs, into remote: inout Refs, tracking: Refs, artifacts: [ArtifactName],
-    remoteName: String
+    remoteName: String, appending: Set<ObjectID> = []
   ) throws -> PushChanges {
     var changes = PushChanges()
     for artifact in artifacts {
@@ -43,6 +56,12 @@ public enum RefsMerge {
         case (.version(let id), nil):
           remote[name] = .version(id)
           changes.added.append("\(name)")
+        case (.version(let id), .version(let other)?) where other != id && appending.contains(id):
+          if remote.versions(of: artifact).contains(where: { $0.id == id }) { continue }
+          let there = remote.nextNumber(of: artifact)
+          remote[RefName(artifact, .version(there))] = .version(id)
+          changes.renumbered.append((number, there, id))
+          changes.added.append("\(artifact):\(there)")
         case (.version(let id), .version(let other)?) where other != id:
           throw conflict(
             "\(remoteName) has another \(artifact):\(number) (\(other.prefix(12)), this "

@@ -168,7 +168,15 @@ public struct Remote: Sendable {
       }
       try await group.waitForAll()
     }
-    return RemoteIndex(store: try ObjectStore(directory: folder), packs: published)
+    var condemned: [ObjectID: Int64] = [:]
+    for entry in try await storage.list("condemned/") {
+      let file = entry.key.dropFirst("condemned/".count)
+      if file.hasPrefix("pack-"), let id = ObjectID(String(file.dropFirst(5))) {
+        condemned[id] = entry.modified
+      }
+    }
+    return RemoteIndex(
+      store: try ObjectStore(directory: folder), packs: published, condemned: condemned)
   }
 
   private func downloadIndex(_ id: ObjectID, into folder: FilePath) async throws {
@@ -213,9 +221,19 @@ public struct RemoteIndex: Sendable {
   public let store: ObjectStore
   /// Every published pack by id.
   public let packs: [ObjectID: PackInfo]
+  /// Packs remote gc found unreachable, with when (ms since 1970); a
+  /// later gc deletes them once the grace period has passed.
+  public let condemned: [ObjectID: Int64]
 
   /// Whether the remote has object `id`.
   public func contains(_ id: ObjectID) -> Bool { store.contains(id) }
+
+  /// Whether the remote has object `id` in a pack gc has not condemned:
+  /// what a push may count on (a condemned pack may be deleted before the
+  /// push's refs name it).
+  public func containsKept(_ id: ObjectID) -> Bool {
+    store.allPacks.contains { condemned[$0.id] == nil && $0.index.position(of: id) != nil }
+  }
 
   /// The pack and entry of `id` on the remote, or nil.
   public func locate(_ id: ObjectID) throws -> (pack: Pack, entry: PackEntry)? {

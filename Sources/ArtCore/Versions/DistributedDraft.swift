@@ -74,32 +74,65 @@ public enum DistributedDraft {
         continue
       }
       let path = folder.appending(name)
-      guard let bytes = try AtomicFile.read(path, limit: 1 << 20),
-        let text = String(validating: bytes, as: UTF8.self)
-      else { continue }
-      var fields: [String: String] = [:]
-      let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-      for line in lines.dropFirst() {
-        guard let space = line.firstIndex(of: " ") else { continue }
-        fields[String(line[..<space])] = String(line[line.index(after: space)...])
-      }
-      guard lines.first == Substring(header),
-        let manifest = fields["manifest"].flatMap(ObjectID.init),
-        let created = fields["created"].flatMap({ Int64($0) }),
-        let files = fields["files"].flatMap({ Int($0) }),
-        let size = fields["bytes"].flatMap({ UInt64($0) }), let root = fields["root"],
-        let worker = fields["worker"]
-      else {
-        throw ArtError(
-          .corruptData, "draft part '\(path)' is damaged",
-          hint: "delete it and run that worker's 'art upsert' again")
-      }
-      parts.append(
-        DraftPart(
-          name: name, manifest: manifest, worker: worker, created: created, files: files,
-          bytes: size, root: root))
+      guard let bytes = try AtomicFile.read(path, limit: 1 << 20) else { continue }
+      parts.append(try decode(bytes, name: name, source: path.string))
     }
     return parts.sorted { ($0.created, $0.name) < ($1.created, $1.name) }
+  }
+
+  /// The text of a part file (see `Docs/FORMAT.md`).
+  public static func encode(_ part: DraftPart) -> [UInt8] {
+    Array(
+      ("\(header)\nmanifest \(part.manifest.hex)\nworker \(part.worker)\ncreated \(part.created)\n"
+        + "files \(part.files)\nbytes \(part.bytes)\nroot \(part.root)\n").utf8)
+  }
+
+  /// Parses a part file named `name`; errors name `source`.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` for a damaged part.
+  public static func decode(_ bytes: [UInt8], name: String, source: String) throws -> DraftPart {
+    var fields: [String: String] = [:]
+    let text = String(decoding: bytes, as: UTF8.self)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    for line in lines.dropFirst() {
+      guard let space = line.firstIndex(of: " ") else { continue }
+      fields[String(line[..<space])] = String(line[line.index(after: space)...])
+    }
+    guard lines.first == Substring(header),
+      let manifest = fields["manifest"].flatMap(ObjectID.init),
+      let created = fields["created"].flatMap({ Int64($0) }),
+      let files = fields["files"].flatMap({ Int($0) }),
+      let size = fields["bytes"].flatMap({ UInt64($0) }), let root = fields["root"],
+      let worker = fields["worker"]
+    else {
+      throw ArtError(
+        .corruptData, "draft part '\(source)' is damaged",
+        hint: "delete it and run that worker's 'art upsert' again")
+    }
+    return DraftPart(
+      name: name, manifest: manifest, worker: worker, created: created, files: files,
+      bytes: size, root: root)
+  }
+
+  /// Writes `part` into the local folder of draft `id` (a part another
+  /// machine upserted to a remote, before `finish` merges it).
+  static func write(
+    _ part: DraftPart, _ repository: Repository, _ artifact: ArtifactName, _ id: String
+  )
+    throws
+  {
+    let folder = folder(repository, artifact, id)
+    try Syscalls.makeDirectories(folder)
+    try AtomicFile.write(encode(part), to: folder.appending(part.name))
+  }
+
+  /// Deletes one part file of draft `id` (once a remote holds it).
+  public static func removePart(
+    _ part: DraftPart, _ repository: Repository, _ artifact: ArtifactName, _ id: String
+  ) {
+    let folder = folder(repository, artifact, id)
+    try? Syscalls.unlink(folder.appending(part.name))
+    try? Syscalls.removeDirectory(folder)
   }
 
   /// Records `part` for draft `id`, unless the draft was finished; call
@@ -113,12 +146,7 @@ public enum DistributedDraft {
         .invalidArgument, "draft '\(artifact)' '\(id)' was finished as \(version.label)",
         hint: "use a new --distributed-id for a new version")
     }
-    let folder = folder(repository, artifact, id)
-    try Syscalls.makeDirectories(folder)
-    let text =
-      "\(header)\nmanifest \(part.manifest.hex)\nworker \(part.worker)\ncreated \(part.created)\n"
-      + "files \(part.files)\nbytes \(part.bytes)\nroot \(part.root)\n"
-    try AtomicFile.write(Array(text.utf8), to: folder.appending(part.name))
+    try write(part, repository, artifact, id)
   }
 
   /// Merges the parts of draft `id` into one tree.

@@ -1,0 +1,209 @@
+import ArtRemote
+public import ArtStore
+import SystemPackage
+
+/// What `art gc --remote` found and did.
+public struct RemoteGCReport: Sendable {
+  /// Versions kept: the remote's refs and every repository's published refs.
+  public var versions = 0
+  /// Repositories whose published refs were kept.
+  public var repositories = 0
+  /// Objects reachable from them.
+  public var liveObjects = 0
+  /// Packs deleted, and their bytes.
+  public var deletedPacks: [ObjectID] = []
+  public var deletedBytes: UInt64 = 0
+  /// Packs newly found unreachable: deleted by a gc after the grace period.
+  public var condemnedPacks: [ObjectID] = []
+  public var condemnedBytes: UInt64 = 0
+  /// Packs mostly garbage whose live objects were copied to a new pack.
+  public var rewrittenPacks: [ObjectID] = []
+  /// Condemned packs found reachable again (a push named them) and kept.
+  public var reprieved = 0
+  /// Pack files without an index (an interrupted push) deleted.
+  public var orphans = 0
+}
+
+extension Remote {
+  /// Deletes from the remote only data that no repository pushing to it
+  /// references.
+  ///
+  /// Kept: every version in the remote's refs, in every repository's refs
+  /// published under `repos/` (each push writes its repository's), and
+  /// every open distributed draft's parts. A pack with nothing reachable is
+  /// first *condemned* (`condemned/pack-<id>`); a later gc deletes it once
+  /// `grace` has passed and it is still unreachable, so a push that counted
+  /// on it before it was condemned has landed its refs by then. A pack at
+  /// least half garbage has its live objects copied to a new pack and is
+  /// condemned. With `dryRun` nothing changes.
+  ///
+  /// - Throws: ``ArtError`` when a kept version's objects cannot be read
+  ///   (nothing is deleted then), or the storage's errors.
+  public func collectGarbage(grace: Int64, dryRun: Bool) async throws -> RemoteGCReport {
+    var report = RemoteGCReport()
+    let index = try await syncIndexes()
+    var roots = Set<ObjectID>()
+    var trees = Set<ObjectID>()
+    let (refs, _) = try await readRefs()
+    for artifact in refs.artifacts { roots.formUnion(refs.versions(of: artifact).map(\.id)) }
+    for entry in try await storage.list("repos/") {
+      guard let (bytes, _) = try await storage.read(entry.key) else { continue }
+      let published = try RefStore.decode(bytes, file: "\(storage.location)/\(entry.key)")
+      for artifact in published.artifacts {
+        roots.formUnion(published.versions(of: artifact).map(\.id))
+      }
+      report.repositories += 1
+    }
+    for entry in try await storage.list("drafts/")
+    where entry.key.split(separator: "/").last?
+      .hasPrefix("part-") == true
+    {
+      guard let (bytes, _) = try await storage.read(entry.key) else { continue }
+      trees.insert(try DistributedDraft.decode(bytes, name: "", source: entry.key).manifest)
+    }
+    // Roots a repository has that never reached the remote are not its
+    // concern; roots that did must be wholly readable before anything goes.
+    roots = roots.filter { index.contains($0) }
+    report.versions = roots.count
+    let live = try await liveObjects(versions: Array(roots), trees: Array(trees), index: index)
+    report.liveObjects = live.count
+
+    let now = Syscalls.currentTimeMilliseconds()
+    var rewrites: [(Pack, [PackEntry])] = []
+    for pack in index.store.allPacks {
+      guard let info = index.packs[pack.id] else { continue }
+      var kept: [PackEntry] = []
+      var keptBytes: UInt64 = 0
+      for position in 0..<pack.index.count where live.contains(pack.index.id(at: position)) {
+        let entry = try pack.index.entry(at: position)
+        kept.append(entry)
+        keptBytes += entry.storedLength + UInt64(PackFormat.recordHeaderSize)
+      }
+      if let condemnedAt = index.condemned[pack.id] {
+        if !kept.isEmpty {
+          report.reprieved += 1
+          if !dryRun { try await storage.delete("condemned/" + PackFormat.packName(pack.id)) }
+        } else if now - condemnedAt >= grace {
+          report.deletedPacks.append(pack.id)
+          report.deletedBytes += info.size
+          if !dryRun { try await deletePack(pack.id) }
+        }
+        continue
+      }
+      if kept.isEmpty {
+        if grace == 0 {
+          report.deletedPacks.append(pack.id)
+          report.deletedBytes += info.size
+          if !dryRun { try await deletePack(pack.id) }
+        } else {
+          report.condemnedPacks.append(pack.id)
+          report.condemnedBytes += info.size
+          if !dryRun { try await condemn(pack.id) }
+        }
+      } else if keptBytes * 2 <= info.size, now - info.modified >= grace {
+        rewrites.append((pack, kept))
+      }
+    }
+    if !rewrites.isEmpty {
+      for (pack, _) in rewrites { report.rewrittenPacks.append(pack.id) }
+      if !dryRun { try await rewrite(rewrites, index: index, grace: grace) }
+    }
+    // Pack files whose index never arrived: pushes killed half-way.
+    for entry in try await storage.list("packs/") where entry.key.hasSuffix(".pack") {
+      let base = String(entry.key.dropFirst("packs/".count).dropLast(5))
+      guard base.hasPrefix("pack-"), let id = ObjectID(String(base.dropFirst(5))),
+        index.packs[id] == nil, now - entry.modified >= max(grace, 3_600_000)
+      else { continue }
+      report.orphans += 1
+      if !dryRun { try await storage.delete(entry.key) }
+    }
+    return report
+  }
+
+  /// Every object reachable from `versions` and `trees`, reading records,
+  /// manifests and chunk lists from this repository when here, else from
+  /// the remote (not stored).
+  private func liveObjects(versions: [ObjectID], trees: [ObjectID], index: RemoteIndex)
+    async throws -> Set<ObjectID>
+  {
+    var live = Set<ObjectID>()
+    var result = FetchResult()
+    var pendingVersions = versions
+    var manifests = trees
+    while !pendingVersions.isEmpty || !manifests.isEmpty {
+      let fresh = pendingVersions.filter { live.insert($0).inserted }
+      pendingVersions = []
+      for (id, raw) in try await metadata(fresh, .version, index, nil, &result) {
+        manifests.append(try VersionRecord(decoding: raw, id: id).manifest)
+      }
+      var lists: [ObjectID] = []
+      while !manifests.isEmpty {
+        let level = manifests.filter { live.insert($0).inserted }
+        manifests = []
+        for (id, raw) in try await metadata(level, .manifest, index, nil, &result) {
+          for entry in try Manifest(decoding: raw, id: id).entries {
+            switch entry.kind {
+            case .folder: manifests.append(entry.id)
+            case .chunked: if live.insert(entry.id).inserted { lists.append(entry.id) }
+            case .version: pendingVersions.append(entry.id)
+            case .file, .symlink, .reference: live.insert(entry.id)
+            }
+          }
+        }
+      }
+      for (id, raw) in try await metadata(lists, .chunkList, index, nil, &result) {
+        let list = try ChunkList(decoding: raw, id: id, subject: "chunk list \(id)")
+        for chunk in list.chunks { live.insert(chunk.id) }
+      }
+    }
+    return live
+  }
+
+  private func condemn(_ id: ObjectID) async throws {
+    try await storage.write(
+      "condemned/" + PackFormat.packName(id),
+      Array("\(Syscalls.currentTimeMilliseconds())\n".utf8), condition: nil)
+  }
+
+  /// Deletes a pack: its index first (which unpublishes it), then the
+  /// pack, then its condemned marker.
+  private func deletePack(_ id: ObjectID) async throws {
+    try await storage.delete("packs/" + PackFormat.indexName(id))
+    try await storage.delete("packs/" + PackFormat.packName(id))
+    try await storage.delete("condemned/" + PackFormat.packName(id))
+  }
+
+  /// Copies the live objects of mostly-garbage packs into new packs,
+  /// uploads those, then condemns (or, without grace, deletes) the old.
+  private func rewrite(_ packs: [(Pack, [PackEntry])], index: RemoteIndex, grace: Int64)
+    async throws
+  {
+    let scratch = repository.directory.appending("tmp-remote-gc-\(Syscalls.processID)")
+    defer { try? removeTree(scratch) }
+    try Syscalls.makeDirectories(scratch)
+    let writer = ObjectWriter(
+      store: try ObjectStore(directory: scratch), codec: repository.configuration.compression,
+      maximumPackSize: repository.configuration.maximumPackSize, skipsStored: true)
+    var result = FetchResult()
+    do {
+      for (_, entries) in packs {
+        _ = try await readObjects(
+          entries.map(\.id), index: index, writer: writer, decode: [], result: &result)
+      }
+      let statistics = try writer.finish()
+      for id in statistics.packs {
+        for name in [PackFormat.packName(id), PackFormat.indexName(id)] {
+          let path = scratch.appending(name)
+          let size = UInt64(try Syscalls.fileStatus(path)?.size ?? 0)
+          _ = try await storage.upload("packs/" + name, from: path, size: size, progress: { _ in })
+        }
+      }
+    } catch {
+      writer.abandon()
+      throw error
+    }
+    for (pack, _) in packs {
+      if grace == 0 { try await deletePack(pack.id) } else { try await condemn(pack.id) }
+    }
+  }
+}
