@@ -169,4 +169,14 @@ diff -r --no-dereference consumer/data production-copy \
   && echo "demo/dataset:production copied in, bit for bit"
 "$art" cache info
 (cd consumer && "$art" fsck --full)
+echo
+echo "== a remote: push to a shared folder, clone elsewhere, check out =="
+"$art" remote add shared "$(pwd)/remote"
+"$art" push shared
+"$art" push shared | head -1
+"$art" clone "$(pwd)/remote" clone -q
+(cd clone && "$art" log && "$art" checkout dataset:production --to prod -q)
+diff -r --no-dereference clone/prod production-copy && echo "cloned dataset:production, bit for bit"
+(cd clone && "$art" checkout origin/dataset:latest --path '**/*.csv' --to csv-only -q && find csv-only)
+(cd clone && "$art" fsck --full)
 echo "demo finished: everything above ran against $(pwd)"

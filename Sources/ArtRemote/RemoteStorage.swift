@@ -1,5 +1,7 @@
 import ArtStore
 import Foundation
+import NIOCore
+import Synchronization
 public import SystemPackage
 
 /// One stored object of a remote: its key below the remote's prefix, size
@@ -91,16 +93,15 @@ actor RequestGate {
 }
 
 /// Size of one multipart part and one ranged download request.
-let transferPartSize: UInt64 = 16 << 20
+let transferPartSize: UInt64 = 8 << 20
 
-/// A pause before each part upload, for tests that kill a push half-way:
-/// `ART_TEST_PART_DELAY_MS`.
-let partDelay: Duration? = {
-  guard let text = Syscalls.environment("ART_TEST_PART_DELAY_MS"), let ms = Int(text) else {
-    return nil
-  }
-  return .milliseconds(ms)
-}()
+/// Parts of one file in flight at once.
+let partsInFlight = 8
+
+/// For the test that kills a push half-way: after this many parts have
+/// arrived, the process sends itself SIGKILL (`ART_TEST_KILL_AFTER_PARTS`).
+let killAfterParts: Int? = Syscalls.environment("ART_TEST_KILL_AFTER_PARTS").flatMap { Int($0) }
+let partsUploaded = Atomic<Int>(0)
 
 /// A remote in an S3 bucket under a key prefix.
 public struct S3Storage: RemoteStorage {
@@ -167,9 +168,9 @@ public struct S3Storage: RemoteStorage {
     let file = try openForReading(path)
     defer { try? file.close() }
     if size <= transferPartSize {
-      let bytes = try readPart(file, path: path, range: 0..<size)
+      let body = try readBuffer(file, path: path, range: 0..<size)
       try await gate.run {
-        _ = try await client.put(full(key), bytes, unsignedPayload: true)
+        _ = try await client.put(full(key), buffer: body)
       }
       progress(size)
       return 0
@@ -202,16 +203,21 @@ public struct S3Storage: RemoteStorage {
         next += 1
         group.addTask {
           let range = partRange(number, size)
-          if let partDelay { try await Task.sleep(for: partDelay) }
           let etag = try await gate.run {
-            let body = try readPart(file, path: path, range: range)
-            return try await client.uploadPart(key, uploadID: id, number: number, body: body)
+            let body = try readBuffer(file, path: path, range: range)
+            return try await client.put(
+              key, buffer: body, query: [("partNumber", "\(number)"), ("uploadId", id)])
           }
           progress(UInt64(range.count))
+          if let killAfterParts,
+            partsUploaded.add(1, ordering: .relaxed).newValue >= killAfterParts
+          {
+            kill(getpid(), SIGKILL)
+          }
           return (number, etag)
         }
       }
-      for _ in 0..<4 { start() }
+      for _ in 0..<partsInFlight { start() }
       while let result = try await group.next() {
         results.append(result)
         start()
@@ -241,14 +247,24 @@ public struct S3Storage: RemoteStorage {
           next += 1
           group.addTask {
             let range = partRange(number, size)
-            let bytes = try await read(key, range: range)
-            try bytes.withUnsafeBytes { b in
-              try writeExactly(file, at: range.lowerBound, b, path: path)
+            let received = Mutex<Int>(0)
+            try await gate.run {
+              try await client.download(full(key), range: range) { buffer, offset in
+                try buffer.withUnsafeReadableBytes {
+                  try writeExactly(file, at: range.lowerBound + UInt64(offset), $0, path: path)
+                }
+                received.withLock { $0 = max($0, offset + buffer.readableBytes) }
+              }
             }
-            progress(UInt64(bytes.count))
+            let count = received.withLock { $0 }
+            guard count == range.count else {
+              throw ArtError(
+                .io, "\(location)/\(key) broke off after \(count) of \(range.count) bytes")
+            }
+            progress(UInt64(count))
           }
         }
-        for _ in 0..<4 { start() }
+        for _ in 0..<partsInFlight { start() }
         while try await group.next() != nil { start() }
       }
       try Syscalls.sync(file, path: path)
@@ -278,7 +294,6 @@ public struct S3Storage: RemoteStorage {
   public func enforcesConditions() async throws -> Bool {
     let key = "probe/\(UInt64.random(in: 0...UInt64.max))"
     let tag = try await write(key, Array("probe\n".utf8), condition: .absent)
-    defer { Task { try? await delete(key) } }
     var enforced = true
     do {
       try await write(key, Array("again\n".utf8), condition: .absent)
@@ -288,6 +303,7 @@ public struct S3Storage: RemoteStorage {
       try await write(key, Array("third\n".utf8), condition: .matches("\"0\(tag.dropFirst())"))
       enforced = false
     } catch let error as ArtError where error.code == .locked {}
+    try await delete(key)
     return enforced
   }
 }
@@ -298,17 +314,17 @@ func partRange(_ number: Int, _ size: UInt64) -> Range<UInt64> {
   return start..<min(size, start + transferPartSize)
 }
 
-func openForReading(_ path: FilePath) throws -> FileDescriptor {
+func openForReading(_ path: FilePath) throws -> SystemPackage.FileDescriptor {
   do {
-    return try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+    return try SystemPackage.FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
   } catch {
     throw ArtError.io("open", path.string, error)
   }
 }
 
-func createForWriting(_ path: FilePath) throws -> FileDescriptor {
+func createForWriting(_ path: FilePath) throws -> SystemPackage.FileDescriptor {
   do {
-    return try FileDescriptor.open(
+    return try SystemPackage.FileDescriptor.open(
       path, .readWrite, options: [.create, .truncate, .closeOnExec],
       permissions: [.ownerReadWrite, .groupRead, .otherRead])
   } catch {
@@ -316,7 +332,9 @@ func createForWriting(_ path: FilePath) throws -> FileDescriptor {
   }
 }
 
-func readPart(_ file: FileDescriptor, path: FilePath, range: Range<UInt64>) throws -> [UInt8] {
+func readPart(_ file: SystemPackage.FileDescriptor, path: FilePath, range: Range<UInt64>) throws
+  -> [UInt8]
+{
   var bytes = [UInt8](repeating: 0, count: range.count)
   try bytes.withUnsafeMutableBytes {
     try readExactly(file, at: Int64(range.lowerBound), into: $0, path: path)
@@ -324,8 +342,23 @@ func readPart(_ file: FileDescriptor, path: FilePath, range: Range<UInt64>) thro
   return bytes
 }
 
+/// Bytes `range` of `file` in a new buffer, read straight into it.
+func readBuffer(_ file: SystemPackage.FileDescriptor, path: FilePath, range: Range<UInt64>) throws
+  -> ByteBuffer
+{
+  var buffer = ByteBufferAllocator().buffer(capacity: range.count)
+  try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: range.count) { target in
+    try readExactly(
+      file, at: Int64(range.lowerBound),
+      into: UnsafeMutableRawBufferPointer(rebasing: target[..<range.count]), path: path)
+    return range.count
+  }
+  return buffer
+}
+
 func writeExactly(
-  _ file: FileDescriptor, at offset: UInt64, _ bytes: UnsafeRawBufferPointer, path: FilePath
+  _ file: SystemPackage.FileDescriptor, at offset: UInt64, _ bytes: UnsafeRawBufferPointer,
+  path: FilePath
 ) throws {
   var done = 0
   while done < bytes.count {

@@ -1,7 +1,7 @@
 import ArtStore
 import AsyncHTTPClient
 import Foundation
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 
 /// A bucket on an S3-compatible server (AWS S3, SeaweedFS, MinIO, Ceph),
@@ -164,13 +164,31 @@ public struct S3Client: Sendable {
     _ method: String, key: String?, query: [(String, String)] = [],
     headers: [(String, String)] = [], body: [UInt8] = [], unsignedPayload: Bool = false
   ) async throws -> Response {
+    let payloadHash =
+      unsignedPayload
+      ? "UNSIGNED-PAYLOAD"
+      : body.isEmpty ? SigV4Signer.emptyPayloadHash : ObjectHasher.id(of: body).hex
+    return try await send(
+      method, key: key, query: query, headers: headers,
+      body: body.isEmpty && method != "PUT" && method != "POST" ? nil : ByteBuffer(bytes: body),
+      payloadHash: payloadHash, consume: nil)
+  }
+
+  /// The same, with a body already in a buffer; with `consume`, a 2xx
+  /// response's body is handed to it piece by piece instead of collected
+  /// (a retry hands it again from the start).
+  func send(
+    _ method: String, key: String?, query: [(String, String)] = [],
+    headers: [(String, String)] = [], body: ByteBuffer?, payloadHash: String,
+    consume: (@Sendable (ByteBuffer, Int) throws -> Void)?
+  ) async throws -> Response {
     var attempt = 0
     while true {
       attempt += 1
       do {
         let response = try await sendOnce(
-          method, key: key, query: query, headers: headers, body: body,
-          unsignedPayload: unsignedPayload)
+          method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash,
+          consume: consume)
         let busy = response.status >= 500 || response.status == 429
         if busy, attempt < Self.attempts {
           try await backoff(attempt)
@@ -193,15 +211,12 @@ public struct S3Client: Sendable {
 
   private func sendOnce(
     _ method: String, key: String?, query: [(String, String)], headers: [(String, String)],
-    body: [UInt8], unsignedPayload: Bool
+    body: ByteBuffer?, payloadHash: String,
+    consume: (@Sendable (ByteBuffer, Int) throws -> Void)?
   ) async throws -> Response {
     let path = "/" + bucket + (key.map { "/" + $0 } ?? "")
     let host =
       endpoint.split(separator: "/", maxSplits: 3).dropFirst(1).first.map(String.init) ?? ""
-    let payloadHash =
-      unsignedPayload
-      ? "UNSIGNED-PAYLOAD"
-      : body.isEmpty ? SigV4Signer.emptyPayloadHash : ObjectHasher.id(of: body).hex
     let signed = signer.sign(
       method: method, path: path, query: query, headers: [("host", host)] + headers,
       payloadHash: payloadHash, date: Date())
@@ -211,25 +226,73 @@ public struct S3Client: Sendable {
         + (queryText.isEmpty ? "" : "?" + queryText))
     request.method = HTTPMethod(rawValue: method)
     for (name, value) in headers + signed { request.headers.add(name: name, value: value) }
-    if !body.isEmpty || method == "PUT" || method == "POST" {
-      request.body = .bytes(ByteBuffer(bytes: body))
-      request.headers.replaceOrAdd(name: "Content-Length", value: "\(body.count)")
+    if let body {
+      request.body = .bytes(body)
+      request.headers.replaceOrAdd(name: "Content-Length", value: "\(body.readableBytes)")
     }
+    let response: HTTPClientResponse
     do {
-      let response = try await sharedHTTPClient.execute(request, deadline: .now() + .minutes(30))
-      var bytes: [UInt8] = []
-      if method != "HEAD" {
-        if let length = response.headers.first(name: "Content-Length").flatMap({ Int($0) }) {
-          bytes.reserveCapacity(length)
-        }
-        for try await buffer in response.body { bytes += buffer.readableBytesView }
-      }
-      return Response(status: Int(response.status.code), headers: response.headers, body: bytes)
+      response = try await sharedHTTPClient.execute(request, deadline: .now() + .minutes(30))
     } catch {
-      throw ArtError(
-        .io, "cannot reach the remote at \(endpoint)",
-        hint: "check the endpoint and that the server is up", underlying: error)
+      throw unreachable(error)
     }
+    var bytes: [UInt8] = []
+    do {
+      if method != "HEAD" {
+        if let consume, (200..<300).contains(Int(response.status.code)) {
+          var offset = 0
+          for try await buffer in response.body {
+            try consume(buffer, offset)
+            offset += buffer.readableBytes
+          }
+        } else {
+          if let length = response.headers.first(name: "Content-Length").flatMap({ Int($0) }) {
+            bytes.reserveCapacity(length)
+          }
+          for try await buffer in response.body { bytes += buffer.readableBytesView }
+        }
+      }
+    } catch let error as ArtError where error.code != .io {
+      throw error
+    } catch {
+      throw unreachable(error)
+    }
+    return Response(status: Int(response.status.code), headers: response.headers, body: bytes)
+  }
+
+  private func unreachable(_ error: any Error) -> ArtError {
+    if let error = error as? ArtError { return error }
+    return ArtError(
+      .io, "cannot reach the remote at \(endpoint)",
+      hint: "check the endpoint and that the server is up", underlying: error)
+  }
+
+  /// Writes bytes `range` of `key` through `write(buffer, offset in the
+  /// range)` as they arrive, without holding the range in memory.
+  ///
+  /// - Throws: ``ArtError`` `.notFound` when there is no such object, or
+  ///   the errors of the request and of `write`.
+  public func download(
+    _ key: String, range: Range<UInt64>,
+    write: @escaping @Sendable (ByteBuffer, Int) throws -> Void
+  ) async throws {
+    let response = try await send(
+      "GET", key: key, headers: [("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")],
+      body: nil, payloadHash: SigV4Signer.emptyPayloadHash, consume: write)
+    if response.status == 404 {
+      throw ArtError(.notFound, "\(bucket)/\(key) is missing")
+    }
+    try check(response, "download \(key)")
+  }
+
+  /// Uploads `body` as `key` without signing its content (pack data).
+  public func put(_ key: String, buffer body: ByteBuffer, query: [(String, String)] = [])
+    async throws -> String
+  {
+    let response = try await send(
+      "PUT", key: key, query: query, body: body, payloadHash: "UNSIGNED-PAYLOAD", consume: nil)
+    try check(response, "upload \(key)")
+    return response.headers.first(name: "ETag") ?? ""
   }
 
   /// Turns an error response into an ``ArtError`` naming what to fix.

@@ -29,10 +29,25 @@ extension ArtSubcommand {
   func locate(_ text: String, in repository: Repository) async throws -> LocatedVersion {
     let spec = try ProjectSpec(text)
     guard let project = spec.project else {
-      return LocatedVersion(
-        repository: repository,
-        version: try repository.resolve(spec.spec, in: repository.refs.read()),
-        project: nil)
+      do {
+        return LocatedVersion(
+          repository: repository,
+          version: try repository.resolve(spec.spec, in: repository.refs.read()),
+          project: nil)
+      } catch let error as ArtError where error.code == .notFound {
+        // A version fetched from a remote but not pulled: its refs as last
+        // fetched name it (no network is asked when nothing does).
+        for name in repository.configuration.remotes.keys.sorted() {
+          guard let remote = try? openRemote(name, of: repository),
+            let tracking = try? remote.trackingRefs(),
+            (try? repository.versionID(spec.spec, in: tracking)) != nil,
+            let found = try? await locate("\(name)/\(text)", in: repository)
+          else { continue }
+          Output.current.note("art: \(text) is not here; using \(found.label) from remote \(name)")
+          return found
+        }
+        throw error
+      }
     }
     if repository.configuration.remotes[project] != nil {
       let remote = try openRemote(project, of: repository)

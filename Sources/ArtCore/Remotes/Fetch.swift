@@ -32,7 +32,8 @@ extension Remote {
     var whole: [RemoteIndex.PackInfo] = []
     var ranged: [ObjectID] = []
     var result = FetchResult()
-    for pack in index.store.allPacks {
+    // Condemned packs hold nothing any version names (see remote gc).
+    for pack in index.store.allPacks where index.condemned[pack.id] == nil {
       var absent: [ObjectID] = []
       for position in 0..<pack.index.count where !store.contains(pack.index.id(at: position)) {
         absent.append(pack.index.id(at: position))

@@ -29,11 +29,11 @@ extension Remote {
   /// the next push sends only what did not arrive (a large pack's parts
   /// are reused). Conflicting refs are found before anything is sent.
   ///
-  /// - Throws: ``ArtError`` `.locked` for a conflict (pull first), or the
-  ///   storage's errors.
-  ///
   /// Versions in `appending` whose number the remote gave to another
   /// version take the remote's next number, here too (through `refStore`).
+  ///
+  /// - Throws: ``ArtError`` `.locked` for a conflict (pull first), or the
+  ///   storage's errors.
   public func push(
     artifacts selected: [ArtifactName]?, progress: Progress?, appending: Set<ObjectID> = [],
     refStore: RefStore? = nil
@@ -66,7 +66,7 @@ extension Remote {
         }
       }
     }
-    try await publishRepositoryRefs(local)
+    try await publishRepositoryRefs(repository.refs.read())
     return result
   }
 
@@ -75,6 +75,7 @@ extension Remote {
   func upload(versions: [ObjectID], trees: [ObjectID], progress: Progress?) async throws
     -> PushResult
   {
+    removeDeadScratch()
     let index = try await syncIndexes()
     var reach = Reachability(store: repository.store)
     for id in versions { reach.mark(version: id, label: "version \(id.prefix(12))") }
@@ -171,6 +172,19 @@ extension Remote {
     result.resumedBytes = sent
     result.bytes = total - sent
     return result
+  }
+
+  /// Removes `.art/tmp-push-<pid>` and `.art/tmp-remote-gc-<pid>` folders
+  /// whose process is gone (a push or gc killed half-way).
+  func removeDeadScratch() {
+    for raw in (try? directoryEntries(repository.directory)) ?? [] {
+      let name = String(decoding: raw, as: UTF8.self)
+      guard name.hasPrefix("tmp-push-") || name.hasPrefix("tmp-remote-gc-"),
+        let pid = name.split(separator: "-").last.flatMap({ Int32($0) }),
+        !Syscalls.processExists(pid)
+      else { continue }
+      try? removeTree(repository.directory.appending(name))
+    }
   }
 
   /// Writes this repository's refs to `repos/<id>`, so remote gc keeps

@@ -91,7 +91,21 @@ public enum RefsMerge {
       }
       setLatest(artifact, in: &remote)
     }
+    changes.added.sort(by: labelOrder)
+    changes.deleted.sort(by: labelOrder)
+    changes.aliases.sort(by: labelOrder)
     return changes
+  }
+
+  /// `ds:v2` before `ds:v10`: by artifact, then by number or alias.
+  static func labelOrder(_ a: String, _ b: String) -> Bool {
+    func key(_ text: String) -> (String, Int, String) {
+      let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+      let label = parts.count > 1 ? parts[1] : ""
+      let number = label.hasPrefix("v") ? Int(label.dropFirst()) : nil
+      return (parts[0], number ?? Int.max, label)
+    }
+    return key(a) < key(b)
   }
 
   /// What a pull changed here.
@@ -159,6 +173,9 @@ public enum RefsMerge {
       }
       setLatest(artifact, in: &local)
     }
+    changes.added.sort(by: labelOrder)
+    changes.aliases.sort(by: labelOrder)
+    changes.keptAliases.sort(by: labelOrder)
     return changes
   }
 

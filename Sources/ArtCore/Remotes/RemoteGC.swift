@@ -41,6 +41,7 @@ extension Remote {
   ///   (nothing is deleted then), or the storage's errors.
   public func collectGarbage(grace: Int64, dryRun: Bool) async throws -> RemoteGCReport {
     var report = RemoteGCReport()
+    removeDeadScratch()
     let index = try await syncIndexes()
     var roots = Set<ObjectID>()
     var trees = Set<ObjectID>()

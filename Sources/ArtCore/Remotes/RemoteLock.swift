@@ -14,14 +14,13 @@ struct RemoteLock {
   let storage: any RemoteStorage
   let key: String
 
-  static let lease: Int64 = 60_000
-
-  /// Takes the lock, waiting up to `timeout`.
+  /// Takes the lock, waiting up to `timeout`; another writer's lock older
+  /// than `lease` milliseconds is taken to be a dead writer's.
   ///
   /// - Throws: ``ArtError`` `.locked` naming the lock that kept it.
-  static func acquire(_ storage: any RemoteStorage, timeout: Duration = .seconds(120))
-    async throws -> RemoteLock
-  {
+  static func acquire(
+    _ storage: any RemoteStorage, timeout: Duration = .seconds(120), lease: Int64 = 60_000
+  ) async throws -> RemoteLock {
     let key = "locks/\(Syscalls.currentTimeMilliseconds())-\(UInt64.random(in: 0...UInt64.max))"
     let started = ContinuousClock.now
     while true {

@@ -101,10 +101,11 @@ struct RefsMergeTests {
   @Test func lockObjectsSerialiseWritersWhereConditionsAreIgnored() async throws {
     try await withTemporaryDirectory { folder in
       let storage = FolderStorage(root: folder.appending("remote"))
-      let first = try await RemoteLock.acquire(storage)
+      // Leases of an hour: a loaded machine must not make the held lock stale.
+      let first = try await RemoteLock.acquire(storage, lease: 3_600_000)
       // While it is held, another writer cannot take it.
       let refused = await #expect(throws: ArtError.self) {
-        try await RemoteLock.acquire(storage, timeout: .milliseconds(300))
+        try await RemoteLock.acquire(storage, timeout: .milliseconds(300), lease: 3_600_000)
       }
       #expect(refused?.code == .locked)
       try await first.release()
