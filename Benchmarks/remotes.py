@@ -26,6 +26,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from projects import read_all  # noqa: E402
 from versions import ENV, run  # noqa: E402
 
 
@@ -44,14 +45,6 @@ def make_big(folder, mib):
     with open(f"{folder}/model.bin", "wb") as f:
         for _ in range(mib):
             f.write(rng.randbytes(1 << 20))
-
-
-def read_all(folder):
-    for root, _, names in os.walk(folder):
-        for name in names:
-            with open(os.path.join(root, name), "rb") as f:
-                while f.read(8 << 20):
-                    pass
 
 
 def size_of(folder):

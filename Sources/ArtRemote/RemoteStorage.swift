@@ -194,35 +194,19 @@ public struct S3Storage: RemoteStorage {
     let resumed = done.keys.reduce(UInt64(0)) { $0 + UInt64(partRange($1, size).count) }
     if resumed > 0 { progress(resumed) }
     let todo = (1...count).filter { done[$0] == nil }
-    let uploaded = try await withThrowingTaskGroup(of: (Int, String).self) { group in
-      var results: [(Int, String)] = []
-      var next = 0
-      func start() {
-        guard next < todo.count else { return }
-        let number = todo[next]
-        next += 1
-        group.addTask {
-          let range = partRange(number, size)
-          let etag = try await gate.run {
-            let body = try readBuffer(file, path: path, range: range)
-            return try await client.put(
-              key, buffer: body, query: [("partNumber", "\(number)"), ("uploadId", id)])
-          }
-          progress(UInt64(range.count))
-          if let killAfterParts,
-            partsUploaded.add(1, ordering: .relaxed).newValue >= killAfterParts
-          {
-            kill(getpid(), SIGKILL)
-          }
-          return (number, etag)
-        }
+    let uploaded = try await concurrentMap(count: todo.count, limit: partsInFlight) { index in
+      let number = todo[index]
+      let range = partRange(number, size)
+      let etag = try await gate.run {
+        let body = try readBuffer(file, path: path, range: range)
+        return try await client.put(
+          key, buffer: body, query: [("partNumber", "\(number)"), ("uploadId", id)])
       }
-      for _ in 0..<partsInFlight { start() }
-      while let result = try await group.next() {
-        results.append(result)
-        start()
+      progress(UInt64(range.count))
+      if let killAfterParts, partsUploaded.add(1, ordering: .relaxed).newValue >= killAfterParts {
+        kill(getpid(), SIGKILL)
       }
-      return results
+      return (number, etag)
     }
     for (number, etag) in uploaded { done[number] = etag }
     let parts = done.map { (number: $0.key, etag: $0.value) }
@@ -239,33 +223,23 @@ public struct S3Storage: RemoteStorage {
     let file = try createForWriting(path)
     do {
       let count = Int((size + transferPartSize - 1) / transferPartSize)
-      try await withThrowingTaskGroup(of: Void.self) { group in
-        var next = 1
-        func start() {
-          guard next <= count else { return }
-          let number = next
-          next += 1
-          group.addTask {
-            let range = partRange(number, size)
-            let received = Mutex<Int>(0)
-            try await gate.run {
-              try await client.download(full(key), range: range) { buffer, offset in
-                try buffer.withUnsafeReadableBytes {
-                  try writeExactly(file, at: range.lowerBound + UInt64(offset), $0, path: path)
-                }
-                received.withLock { $0 = max($0, offset + buffer.readableBytes) }
-              }
+      _ = try await concurrentMap(count: count, limit: partsInFlight) { index in
+        let range = partRange(index + 1, size)
+        let received = Mutex<Int>(0)
+        try await gate.run {
+          try await client.download(full(key), range: range) { buffer, offset in
+            try buffer.withUnsafeReadableBytes {
+              try writeExactly(file, at: range.lowerBound + UInt64(offset), $0, path: path)
             }
-            let count = received.withLock { $0 }
-            guard count == range.count else {
-              throw ArtError(
-                .io, "\(location)/\(key) broke off after \(count) of \(range.count) bytes")
-            }
-            progress(UInt64(count))
+            received.withLock { $0 = max($0, offset + buffer.readableBytes) }
           }
         }
-        for _ in 0..<partsInFlight { start() }
-        while try await group.next() != nil { start() }
+        let count = received.withLock { $0 }
+        guard count == range.count else {
+          throw ArtError(
+            .io, "\(location)/\(key) broke off after \(count) of \(range.count) bytes")
+        }
+        progress(UInt64(count))
       }
       try Syscalls.sync(file, path: path)
       try file.close()

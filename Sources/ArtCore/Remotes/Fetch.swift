@@ -51,40 +51,30 @@ extension Remote {
     let folder = store.directory
     let storage = self.storage
     let indexFolder = index.store.directory
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      var next = 0
-      func start() {
-        guard next < whole.count else { return }
-        let info = whole[next]
-        next += 1
-        group.addTask {
-          let temporary = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).pack")
-          try await storage.download(
-            "packs/" + PackFormat.packName(info.id), to: temporary, size: info.size,
-            progress: { progress?.add(bytes: Int($0)) })
-          // The index was checked when it was downloaded; the pack is
-          // checked against it (size, header) before it is published,
-          // and every object against its CRC and hash when read.
-          do {
-            let indexCopy = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).idx")
-            try AtomicFile.write(
-              try AtomicFile.read(
-                indexFolder.appending(PackFormat.indexName(info.id)), limit: 1 << 31)
-                ?? [], to: indexCopy)
-            let packPath = folder.appending(PackFormat.packName(info.id))
-            try Syscalls.rename(temporary, to: packPath)
-            let pack = try Pack(indexPath: indexCopy)
-            try pack.checkFile()
-            try Syscalls.rename(indexCopy, to: folder.appending(PackFormat.indexName(info.id)))
-          } catch {
-            try? Syscalls.unlink(temporary)
-            throw error
-          }
-          progress?.addFile()
-        }
+    let wholePacks = whole
+    _ = try await concurrentMap(count: wholePacks.count, limit: 3) { index in
+      let info = wholePacks[index]
+      let temporary = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).pack")
+      let indexCopy = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).idx")
+      let packPath = folder.appending(PackFormat.packName(info.id))
+      try await storage.download(
+        "packs/" + PackFormat.packName(info.id), to: temporary, size: info.size,
+        progress: { progress?.add(bytes: Int($0)) })
+      // The index was checked when it was downloaded; the pack is checked
+      // against it (size, header) before the index's rename publishes it,
+      // and every object against its CRC and hash when read.
+      do {
+        let indexBytes = try AtomicFile.read(
+          indexFolder.appending(PackFormat.indexName(info.id)), limit: 1 << 31)
+        try AtomicFile.write(indexBytes ?? [], to: indexCopy)
+        try Syscalls.rename(temporary, to: packPath)
+        try Pack(indexPath: indexCopy).checkFile()
+        try Syscalls.rename(indexCopy, to: folder.appending(PackFormat.indexName(info.id)))
+      } catch {
+        for path in [temporary, indexCopy, packPath] { try? Syscalls.unlink(path) }
+        throw error
       }
-      for _ in 0..<3 { start() }
-      while try await group.next() != nil { start() }
+      progress?.addFile()
     }
     try Syscalls.syncDirectory(folder)
     result.packs = whole.count
@@ -246,48 +236,33 @@ extension Remote {
     }
     let storage = self.storage
     let location = storage.location
-    let outcome = try await withThrowingTaskGroup(of: ([ObjectID: [UInt8]], UInt64).self) {
-      group in
-      var next = 0
-      func start() {
-        guard next < spans.count else { return }
-        let (pack, entries) = spans[next]
-        next += 1
-        group.addTask {
-          guard let first = entries.first, let last = entries.last else { return ([:], 0) }
-          let end = last.offset + UInt64(PackFormat.recordHeaderSize) + last.storedLength
-          let bytes = try await storage.read(
-            "packs/" + PackFormat.packName(pack), range: first.offset..<end)
-          var decoded: [ObjectID: [UInt8]] = [:]
-          try bytes.withUnsafeBytes { b in
-            for entry in entries {
-              let start = Int(entry.offset - first.offset)
-              let record = UnsafeRawBufferPointer(
-                rebasing: b[start..<(start + PackFormat.recordHeaderSize + Int(entry.storedLength))]
-              )
-              let subject = "\(location)/packs/\(PackFormat.packName(pack)) object \(entry.id)"
-              if decode.contains(entry.id) {
-                decoded[entry.id] = try Pack.decode(entry, record: record, subject: subject)
-              }
-              if let writer { try writer.copy(entry, record: record, subject: subject) }
-            }
+    let requests = spans
+    let parts = try await concurrentMap(count: requests.count, limit: 8) {
+      index -> ([ObjectID: [UInt8]], UInt64) in
+      let (pack, entries) = requests[index]
+      guard let first = entries.first, let last = entries.last else { return ([:], 0) }
+      let end = last.offset + UInt64(PackFormat.recordHeaderSize) + last.storedLength
+      let bytes = try await storage.read(
+        "packs/" + PackFormat.packName(pack), range: first.offset..<end)
+      var decoded: [ObjectID: [UInt8]] = [:]
+      try bytes.withUnsafeBytes { b in
+        for entry in entries {
+          let start = Int(entry.offset - first.offset)
+          let record = UnsafeRawBufferPointer(
+            rebasing: b[start..<(start + PackFormat.recordHeaderSize + Int(entry.storedLength))])
+          let subject = "\(location)/packs/\(PackFormat.packName(pack)) object \(entry.id)"
+          if decode.contains(entry.id) {
+            decoded[entry.id] = try Pack.decode(entry, record: record, subject: subject)
           }
-          progress?.add(bytes: bytes.count)
-          return (decoded, UInt64(bytes.count))
+          if let writer { try writer.copy(entry, record: record, subject: subject) }
         }
       }
-      for _ in 0..<8 { start() }
-      var decoded: [ObjectID: [UInt8]] = [:]
-      var bytes: UInt64 = 0
-      var requests = 0
-      while let (part, count) = try await group.next() {
-        decoded.merge(part) { a, _ in a }
-        bytes += count
-        requests += 1
-        start()
-      }
-      return (decoded, bytes, requests)
+      progress?.add(bytes: bytes.count)
+      return (decoded, UInt64(bytes.count))
     }
+    var decoded: [ObjectID: [UInt8]] = [:]
+    for (part, _) in parts { decoded.merge(part) { a, _ in a } }
+    let outcome = (decoded, parts.reduce(0) { $0 + $1.1 }, parts.count)
     result.objects += ids.count
     result.bytes += outcome.1
     result.requests += outcome.2

@@ -140,33 +140,20 @@ extension Remote {
     }
     progress?.setTotal(files: uploads.count, bytes: Int(total))
     let storage = self.storage
-    let sent = try await withThrowingTaskGroup(of: UInt64.self) { group in
-      var next = 0
-      func start() {
-        guard next < uploads.count else { return }
-        let (id, folder, _) = uploads[next]
-        next += 1
-        group.addTask {
-          var resumed: UInt64 = 0
-          for name in [PackFormat.packName(id), PackFormat.indexName(id)] {
-            let path = folder.appending(name)
-            let size = UInt64(try Syscalls.fileStatus(path)?.size ?? 0)
-            resumed += try await storage.upload(
-              "packs/" + name, from: path, size: size,
-              progress: { progress?.add(bytes: Int($0)) })
-          }
-          progress?.addFile()
-          return resumed
-        }
-      }
-      for _ in 0..<4 { start() }
+    let packs = uploads
+    let resumed = try await concurrentMap(count: packs.count, limit: 4) { index in
+      let (id, folder, _) = packs[index]
       var resumed: UInt64 = 0
-      while let done = try await group.next() {
-        resumed += done
-        start()
+      for name in [PackFormat.packName(id), PackFormat.indexName(id)] {
+        let path = folder.appending(name)
+        let size = UInt64(try Syscalls.fileStatus(path)?.size ?? 0)
+        resumed += try await storage.upload(
+          "packs/" + name, from: path, size: size, progress: { progress?.add(bytes: Int($0)) })
       }
+      progress?.addFile()
       return resumed
     }
+    let sent = resumed.reduce(0, +)
     result.packs = uploads.count
     result.objects = uploads.reduce(0) { $0 + $1.2 }
     result.resumedBytes = sent

@@ -162,11 +162,8 @@ public struct Remote: Sendable {
       try Syscalls.unlink(folder.appending(PackFormat.indexName(gone)))
     }
     let missing = published.keys.filter { !have.contains($0) }
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      for id in missing {
-        group.addTask { try await downloadIndex(id, into: folder) }
-      }
-      try await group.waitForAll()
+    _ = try await concurrentMap(count: missing.count, limit: 8) {
+      try await downloadIndex(missing[$0], into: folder)
     }
     var condemned: [ObjectID: Int64] = [:]
     for entry in try await storage.list("condemned/") {
