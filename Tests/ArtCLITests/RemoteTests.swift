@@ -230,6 +230,11 @@ struct RemoteTests {
       let remoteLog = try s.art("log", "origin/", in: a)
       #expect(remoteLog.standardOutput.contains("three"), "\(remoteLog.standardOutput)")
       #expect(remoteLog.standardOutput.contains("four"), "\(remoteLog.standardOutput)")
+      // Records of the remote's versions are here now, their data is not:
+      // no damage to gc or fsck.
+      #expect(try s.art("show", "origin/four", in: a).status == 0)
+      #expect(try s.art("gc", in: a).status == 0)
+      #expect(try s.art("fsck", in: a).status == 0)
       #expect(try await s.client().list(prefix: "team/locks/").isEmpty)
       for repo in [a, b] {
         try writeFile(Array("yes\n".utf8), to: repo.appending(".art/remotes/origin/conditional"))

@@ -105,10 +105,14 @@ public struct GarbageCollector: Sendable {
     }
     // Versions copied from other projects stay (see Imports).
     reach.mark(imports: try Imports.read(repository))
-    // Versions fetched from remotes and not pulled yet stay too.
+    // What is here of versions fetched from remotes and not pulled yet
+    // stays too; parts never downloaded (a remote version only shown or
+    // logged) are no damage.
+    var fetched = Reachability(store: store)
     for (id, label) in try Remote.trackedVersions(of: repository) where store.contains(id) {
-      reach.mark(version: id, label: label)
+      fetched.mark(version: id, label: label)
     }
+    reach.include(fetched.live)
     // Open distributed drafts keep their data until finished or expired.
     let drafts = try DistributedDraft.scan(repository, refs)
     // Parts of finished drafts are leftovers of an interrupted finish.

@@ -65,6 +65,12 @@ public struct Reachability: Sendable {
     }
   }
 
+  /// Counts `ids` as reached (objects another walk found), without
+  /// following them.
+  public mutating func include(_ ids: Set<ObjectID>) {
+    live.formUnion(ids)
+  }
+
   /// Marks the tree of manifest `id` (a draft part's), labelled `label`.
   public mutating func mark(tree id: ObjectID, label: String) {
     markManifest(id, path: label + " /")
