@@ -162,6 +162,11 @@ public struct FolderStorage: RemoteStorage {
   }
 
   public func enforcesConditions() async throws -> Bool { true }
+
+  /// A folder has no unfinished uploads: every file is renamed into place whole.
+  public func dropUnfinishedUploads(_ prefix: String, olderThan age: Int64, dryRun: Bool)
+    async throws -> Int
+  { 0 }
 }
 
 extension WriteCondition {

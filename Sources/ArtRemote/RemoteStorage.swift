@@ -54,6 +54,11 @@ public protocol RemoteStorage: Sendable {
   func delete(_ key: String) async throws
   /// Whether conditional writes are enforced (S3: probed once per call).
   func enforcesConditions() async throws -> Bool
+  /// Drops the unfinished uploads (S3 multipart) below `prefix` started at
+  /// least `age` milliseconds ago; returns how many (without `dryRun`,
+  /// dropped).
+  func dropUnfinishedUploads(_ prefix: String, olderThan age: Int64, dryRun: Bool) async throws
+    -> Int
 }
 
 /// Limits how many requests run at once, across every transfer.
@@ -261,6 +266,20 @@ public struct S3Storage: RemoteStorage {
 
   public func delete(_ key: String) async throws {
     try await gate.run { try await client.delete(full(key)) }
+  }
+
+  public func dropUnfinishedUploads(_ prefix: String, olderThan age: Int64, dryRun: Bool)
+    async throws -> Int
+  {
+    let now = Syscalls.currentTimeMilliseconds()
+    var dropped = 0
+    for upload in try await client.pendingUploads(prefix: full(prefix)) {
+      let started = parseTimestamp(upload.initiated)
+      guard started > 0, now - started >= age else { continue }
+      dropped += 1
+      if !dryRun { try await client.abortMultipartUpload(upload.key, uploadID: upload.uploadID) }
+    }
+    return dropped
   }
 
   /// Writes a probe object twice with `If-None-Match: *` and once with a

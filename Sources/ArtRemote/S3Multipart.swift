@@ -65,8 +65,11 @@ extension S3Client {
     try check(response, "abort uploading \(key)")
   }
 
-  /// Unfinished uploads under `prefix`: key and upload id.
-  public func pendingUploads(prefix: String) async throws -> [(key: String, uploadID: String)] {
+  /// Unfinished uploads under `prefix`: key, upload id, and when it was
+  /// started (`Initiated`, as the server writes it).
+  public func pendingUploads(prefix: String) async throws -> [(
+    key: String, uploadID: String, initiated: String
+  )] {
     let response = try await send("GET", key: nil, query: [("uploads", ""), ("prefix", prefix)])
     try check(response, "list unfinished uploads")
     let xml = String(decoding: response.body, as: UTF8.self)
@@ -74,7 +77,9 @@ extension S3Client {
       guard let key = Self.elements("Key", in: upload).first,
         let id = Self.elements("UploadId", in: upload).first
       else { return nil }
-      return (Self.unescape(key), Self.unescape(id))
+      return (
+        Self.unescape(key), Self.unescape(id), Self.elements("Initiated", in: upload).first ?? ""
+      )
     }
   }
 

@@ -303,6 +303,21 @@ struct RemoteTests {
       let b = s.folder.appending("b")
       #expect(try s.art("checkout", "ds", "--to", "out", in: b).status == 0)
       #expect(try readFile(b.appending("out/huge.bin")) == readFile(a.appending("data/huge.bin")))
+
+      // A killed push that is never run again: remote gc drops its parts.
+      try writeFile(.random(count: 40_000_000, seed: 6), to: a.appending("data/more.bin"))
+      #expect(try s.art("commit", "ds", "data", "--compression", "none", in: a).status == 0)
+      let killed = try s.start(["push"], in: a, extra: ["ART_TEST_KILL_AFTER_PARTS=1"])
+      killed.waitUntilExit()
+      #expect(killed.terminationStatus == SIGKILL)
+      #expect(try await !client.pendingUploads(prefix: "team/packs/").isEmpty)
+      let gc = try s.art("gc", "--remote", "origin", "--grace", "0", "--json", in: a)
+      #expect(number("unfinishedUploadsDropped", in: gc) == 1, "\(gc.standardOutput)")
+      #expect(try await client.pendingUploads(prefix: "team/packs/").isEmpty)
+      #expect(try s.art("push", in: a).status == 0)
+      #expect(try s.art("pull", in: b).status == 0)
+      #expect(try s.art("checkout", "ds", "--to", "out2", in: b).status == 0)
+      #expect(try readFile(b.appending("out2/more.bin")) == readFile(a.appending("data/more.bin")))
     }
   }
 

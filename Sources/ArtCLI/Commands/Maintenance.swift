@@ -85,6 +85,7 @@ extension ArtCommand {
       var packsRewritten: Int
       var packsReprieved: Int
       var orphanPacksDeleted: Int
+      var unfinishedUploadsDropped: Int
     }
 
     /// `art gc --remote NAME`.
@@ -100,7 +101,8 @@ extension ArtCommand {
         liveObjects: report.liveObjects, packsDeleted: report.deletedPacks.count,
         bytesDeleted: report.deletedBytes, packsCondemned: report.condemnedPacks.count,
         bytesCondemned: report.condemnedBytes, packsRewritten: report.rewrittenPacks.count,
-        packsReprieved: report.reprieved, orphanPacksDeleted: report.orphans)
+        packsReprieved: report.reprieved, orphanPacksDeleted: report.orphans,
+        unfinishedUploadsDropped: report.abortedUploads)
       if json { return output.line(Formatting.json(summary)) }
       let verb = dryRun ? "would delete" : "deleted"
       output.line(
@@ -119,7 +121,11 @@ extension ArtCommand {
             ? ""
             : "; rewrote \(Formatting.count(report.rewrittenPacks.count, "mostly unused pack"))")
           + (report.orphans == 0
-            ? "" : "; \(verb) \(Formatting.count(report.orphans, "pack")) of interrupted pushes"))
+            ? "" : "; \(verb) \(Formatting.count(report.orphans, "pack")) of interrupted pushes")
+          + (report.abortedUploads == 0
+            ? ""
+            : "; \(dryRun ? "would drop" : "dropped") "
+              + "\(Formatting.count(report.abortedUploads, "unfinished upload"))"))
     }
 
     struct Summary: Encodable {

@@ -22,6 +22,8 @@ public struct RemoteGCReport: Sendable {
   public var reprieved = 0
   /// Pack files without an index (an interrupted push) deleted.
   public var orphans = 0
+  /// Unfinished multipart uploads of interrupted pushes dropped.
+  public var abortedUploads = 0
 }
 
 extension Remote {
@@ -118,6 +120,9 @@ extension Remote {
       report.orphans += 1
       if !dryRun { try await storage.delete(entry.key) }
     }
+    // Multipart uploads a killed push left and no push resumed.
+    report.abortedUploads = try await storage.dropUnfinishedUploads(
+      "packs/", olderThan: grace, dryRun: dryRun)
     return report
   }
 
