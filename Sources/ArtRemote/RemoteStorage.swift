@@ -204,8 +204,7 @@ public struct S3Storage: RemoteStorage {
       let range = partRange(number, size)
       let etag = try await gate.run {
         let body = try readBuffer(file, path: path, range: range)
-        return try await client.put(
-          key, buffer: body, query: [("partNumber", "\(number)"), ("uploadId", id)])
+        return try await client.uploadPart(key, uploadID: id, number: number, body: body)
       }
       progress(UInt64(range.count))
       if let killAfterParts, partsUploaded.add(1, ordering: .relaxed).newValue >= killAfterParts {

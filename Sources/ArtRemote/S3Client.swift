@@ -67,9 +67,9 @@ public struct S3Client: Sendable {
   /// - Throws: ``ArtError`` `.locked` when `condition` does not hold (the
   ///   object changed or exists), or the errors of ``send``.
   @discardableResult
-  public func put(
-    _ key: String, _ body: [UInt8], condition: Condition? = nil, unsignedPayload: Bool = false
-  ) async throws -> String {
+  public func put(_ key: String, _ body: [UInt8], condition: Condition? = nil) async throws
+    -> String
+  {
     var headers: [(String, String)] = []
     switch condition {
     case .absent: headers.append(("If-None-Match", "*"))
@@ -77,7 +77,7 @@ public struct S3Client: Sendable {
     case nil: break
     }
     let response = try await send(
-      "PUT", key: key, headers: headers, body: body, unsignedPayload: unsignedPayload)
+      "PUT", key: key, headers: headers, body: body)
     if response.status == 412 || response.status == 409 {
       throw ArtError(
         .locked, "\(key) changed on the remote since it was read",
@@ -153,21 +153,18 @@ public struct S3Client: Sendable {
     return Int(text).map { max(1, $0) } ?? 4
   }()
 
-  /// Sends one signed request and reads the whole response, retrying
-  /// 5xx answers, throttling and broken connections with exponential
-  /// backoff (0.2 s, 0.4 s, 0.8 s … with jitter).
+  /// Sends one signed request and reads the whole response.
   ///
-  /// A body of `unsignedPayload` is sent as `UNSIGNED-PAYLOAD` (pack data,
-  /// whose records carry their own checksums); others are signed with
-  /// their SHA-256.
+  /// The body is signed with its SHA-256 (pack data goes through
+  /// ``put(_:buffer:query:)`` unsigned instead: its records carry their own
+  /// checksums). 5xx answers, throttling and broken connections are retried
+  /// with exponential backoff (0.2 s, 0.4 s, 0.8 s … with jitter).
   func send(
     _ method: String, key: String?, query: [(String, String)] = [],
-    headers: [(String, String)] = [], body: [UInt8] = [], unsignedPayload: Bool = false
+    headers: [(String, String)] = [], body: [UInt8] = []
   ) async throws -> Response {
     let payloadHash =
-      unsignedPayload
-      ? "UNSIGNED-PAYLOAD"
-      : body.isEmpty ? SigV4Signer.emptyPayloadHash : ObjectHasher.id(of: body).hex
+      body.isEmpty ? SigV4Signer.emptyPayloadHash : ObjectHasher.id(of: body).hex
     return try await send(
       method, key: key, query: query, headers: headers,
       body: body.isEmpty && method != "PUT" && method != "POST" ? nil : ByteBuffer(bytes: body),

@@ -1,5 +1,6 @@
 import ArtStore
 import Foundation
+import NIOCore
 import NIOHTTP1
 
 /// Multipart uploads (create, upload part, complete, abort) and the
@@ -26,15 +27,12 @@ extension S3Client {
     return Self.unescape(id)
   }
 
-  /// Uploads part `number` of upload `uploadID`; returns its ETag.
-  public func uploadPart(_ key: String, uploadID: String, number: Int, body: [UInt8])
+  /// Uploads part `number` of upload `uploadID` (pack data, sent
+  /// unsigned); returns its ETag.
+  public func uploadPart(_ key: String, uploadID: String, number: Int, body: ByteBuffer)
     async throws -> String
   {
-    let response = try await send(
-      "PUT", key: key, query: [("partNumber", "\(number)"), ("uploadId", uploadID)], body: body,
-      unsignedPayload: true)
-    try check(response, "upload part \(number) of \(key)")
-    return response.headers.first(name: "ETag") ?? ""
+    try await put(key, buffer: body, query: [("partNumber", "\(number)"), ("uploadId", uploadID)])
   }
 
   /// Joins the parts into the object `key`.

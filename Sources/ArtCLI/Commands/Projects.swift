@@ -38,8 +38,7 @@ extension ArtSubcommand {
         // A version fetched from a remote but not pulled: its refs as last
         // fetched name it (no network is asked when nothing does).
         for name in repository.configuration.remotes.keys.sorted() {
-          guard let remote = try? openRemote(name, of: repository),
-            let tracking = try? remote.trackingRefs(),
+          guard let tracking = try? Remote.trackingRefs(name, of: repository),
             (try? repository.versionID(spec.spec, in: tracking)) != nil,
             let found = try? await locate("\(name)/\(text)", in: repository)
           else { continue }

@@ -25,6 +25,12 @@ extension ArtSubcommand {
     return try Remote(chosen, of: repository, environment: ProcessInfo.processInfo.environment)
   }
 
+  /// The remote at `url` (a relative folder made absolute).
+  func remoteSpec(_ url: String, endpoint: String?, region: String?) throws -> RemoteSpec {
+    let location = url.contains("://") || url.isEmpty ? url : try global.resolve(url).string
+    return try RemoteSpec(url: location, endpoint: endpoint, region: region)
+  }
+
   /// `N objects in M packs (SIZE, RATE)` for a transfer that took `seconds`.
   func transferSummary(objects: Int, packs: Int, bytes: UInt64, seconds: Double) -> String {
     "\(Formatting.count(objects, "object")) in \(Formatting.count(packs, "pack")) "
@@ -79,8 +85,7 @@ extension ArtCommand {
 
       func execute(output: Output) async throws {
         let repository = try repository()
-        let location = url.contains("://") || url.isEmpty ? url : try global.resolve(url).string
-        let spec = try RemoteSpec(url: location, endpoint: endpoint, region: region)
+        let spec = try remoteSpec(url, endpoint: endpoint, region: region)
         try repository.addRemote(name, spec)
         output.line("added remote \(name) at \(spec.url)")
       }
@@ -285,9 +290,8 @@ extension ArtCommand {
     var region: String?
 
     func execute(output: Output) async throws {
-      let location = url.contains("://") || url.isEmpty ? url : try global.resolve(url).string
-      let spec = try RemoteSpec(url: location, endpoint: endpoint, region: region)
-      let name = directory ?? String(location.split(separator: "/").last ?? "repository")
+      let spec = try remoteSpec(url, endpoint: endpoint, region: region)
+      let name = directory ?? String(spec.url.split(separator: "/").last ?? "repository")
       let root = try global.resolve(name)
       if try Syscalls.linkStatus(root) != nil,
         !(try directoryEntries(root).isEmpty)
@@ -306,13 +310,11 @@ extension ArtCommand {
       try Syscalls.makeDirectories(root)
       _ = try Repository.initialize(at: root)
       do {
+        try Repository(root: root).addRemote("origin", spec)
         let repository = try Repository(root: root, lock: lockRequest(.shared))
-        try repository.addRemote("origin", spec)
-        let reopened = try Repository(root: root)
-        let remote = try Remote(
-          "origin", of: reopened, environment: ProcessInfo.processInfo.environment)
+        let remote = try openRemote("origin", of: repository)
         let start = ContinuousClock.now
-        let refStore = refStore(reopened, output: output)
+        let refStore = refStore(repository, output: output)
         let (result, changes) = try await withProgress(
           "clone", quiet: global.quiet, output: output
         ) { try await remote.pull(refStore: refStore, progress: $0) }

@@ -1,5 +1,6 @@
 import ArtRemote
 import ArtStore
+import Foundation
 public import SystemPackage
 
 /// One `--reference URI[=PATH]` of `art commit`.
@@ -142,19 +143,7 @@ public struct ReferenceIO: Sendable {
   /// The bucket client and key of an `s3://bucket/key` URI, with
   /// credentials and endpoint from the standard environment variables.
   static func s3(_ uri: String) throws -> (S3Client, String) {
-    let parts = uri.dropFirst(5).split(separator: "/", maxSplits: 1).map(String.init)
-    let names = [
-      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-      "AWS_SHARED_CREDENTIALS_FILE", "HOME", "AWS_REGION", "AWS_DEFAULT_REGION",
-      "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
-    ]
-    var environment: [String: String] = [:]
-    for name in names { environment[name] = Syscalls.environment(name) }
-    guard
-      let storage = try RemoteSpec(url: "s3://" + parts[0]).open(environment: environment)
-        as? S3Storage
-    else { throw ArtError(.invalidArgument, "'\(uri)' is not an S3 URL") }
-    return (storage.client, parts.count > 1 ? parts[1] : "")
+    try RemoteSpec(url: uri).s3Client(environment: ProcessInfo.processInfo.environment)
   }
 
   /// An S3 object records its size and ETag; a prefix, one reference per

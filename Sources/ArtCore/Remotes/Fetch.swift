@@ -110,60 +110,45 @@ extension Remote {
     let index = try await syncIndexes()
     var result = FetchResult()
     let writer = repository.makeWriter()
-    let fetchData = data
     do {
       var versions = [id]
-      var seen = Set<ObjectID>()
       var whole = patterns.isEmpty
       while !versions.isEmpty {
-        // Records, then manifests level by level; every manifest is read
-        // (they are small) so that paths can be matched.
+        // Records, then every manifest (they are small), then the paths:
+        // a folder found at several paths is matched at each.
         let records = try await metadata(versions, .version, index, writer, &result)
-        var level = try records.map {
-          try VersionRecord(decoding: $0.value, id: $0.key).manifest
-        }
+        let roots = try records.map { try VersionRecord(decoding: $0.value, id: $0.key).manifest }
         versions = []
-        var data: [ObjectID] = []
-        var lists: [ObjectID] = []
-        var prefixes: [ObjectID: String] = Dictionary(
-          uniqueKeysWithValues: level.map { ($0, "") })
-        while !level.isEmpty {
-          let manifests = try await metadata(level, .manifest, index, writer, &result)
-          level = []
-          for (manifestID, raw) in manifests {
-            let manifest = try Manifest(decoding: raw, id: manifestID)
-            let prefix = prefixes[manifestID] ?? ""
-            for entry in manifest.entries
-            where seen.insert(entry.id).inserted || entry.kind == .folder {
-              let path = prefix + entry.name
-              if entry.kind == .folder {
-                prefixes[entry.id] = path + "/"
-                level.append(entry.id)
-                continue
-              }
-              guard whole || patterns.contains(where: { $0.matches(path) }) else {
-                seen.remove(entry.id)
-                continue
-              }
-              switch entry.kind {
-              case .file, .symlink, .reference: data.append(entry.id)
-              case .chunked: lists.append(entry.id)
-              case .version: versions.append(entry.id)
-              case .folder: break
-              }
+        var manifests: [ObjectID: Manifest] = [:]
+        try await walkManifests(roots, index, writer, &result) { manifests[$0] = $1 }
+        var wanted = Set<ObjectID>()
+        var lists = Set<ObjectID>()
+        func select(_ manifestID: ObjectID, below prefix: String) {
+          for entry in manifests[manifestID]?.entries ?? [] {
+            let path = prefix + entry.name
+            if entry.kind == .folder {
+              select(entry.id, below: path + "/")
+              continue
+            }
+            guard whole || patterns.contains(where: { $0.matches(path) }) else { continue }
+            switch entry.kind {
+            case .file, .symlink, .reference: wanted.insert(entry.id)
+            case .chunked: lists.insert(entry.id)
+            case .version: versions.append(entry.id)
+            case .folder: break
             }
           }
         }
-        if !lists.isEmpty {
-          for (listID, raw) in try await metadata(lists, .chunkList, index, writer, &result) {
-            let list = try ChunkList(decoding: raw, id: listID, subject: "chunk list \(listID)")
-            data += list.chunks.map(\.id)
-          }
+        for root in roots { select(root, below: "") }
+        for (listID, raw) in try await metadata(Array(lists), .chunkList, index, writer, &result) {
+          let list = try ChunkList(decoding: raw, id: listID, subject: "chunk list \(listID)")
+          wanted.formUnion(list.chunks.map(\.id))
         }
-        let wanted = fetchData ? Array(Set(data).filter { !writer.contains($0) }) : []
-        progress?.setTotal(files: wanted.count, bytes: 0)
+        let absent = data ? wanted.filter { !writer.contains($0) } : []
+        progress?.setTotal(files: absent.count, bytes: 0)
         _ = try await readObjects(
-          wanted, index: index, writer: writer, decode: [], result: &result, progress: progress)
+          Array(absent), index: index, writer: writer, decode: [], result: &result,
+          progress: progress)
         // A bundle's versions come whole.
         whole = true
       }
@@ -173,6 +158,32 @@ extension Remote {
     } catch {
       writer.abandon()
       throw error
+    }
+  }
+
+  /// Reads the manifests below `roots` level by level (from here when
+  /// present, else by range; stored through `writer` if any), each once,
+  /// following folders, and calls `visit` with each; manifests in
+  /// `skipping` (walked before) are neither read nor followed.
+  func walkManifests(
+    _ roots: [ObjectID], _ index: RemoteIndex, _ writer: ObjectWriter?,
+    _ result: inout FetchResult, skipping: Set<ObjectID> = [],
+    visit: (ObjectID, Manifest) throws -> Void
+  ) async throws {
+    var seen = skipping
+    var level = roots.filter { seen.insert($0).inserted }
+    while !level.isEmpty {
+      let manifests = try await metadata(level, .manifest, index, writer, &result)
+      level = []
+      for id in manifests.keys.sorted() {
+        guard let raw = manifests[id] else { continue }
+        let manifest = try Manifest(decoding: raw, id: id)
+        try visit(id, manifest)
+        for entry in manifest.entries where entry.kind == .folder && seen.insert(entry.id).inserted
+        {
+          level.append(entry.id)
+        }
+      }
     }
   }
 
@@ -323,18 +334,7 @@ extension Remote {
     let writer = repository.makeWriter()
     var result = FetchResult()
     do {
-      var level = roots
-      var seen = Set<ObjectID>()
-      while !level.isEmpty {
-        let manifests = try await metadata(level, .manifest, index, writer, &result)
-        level = []
-        for (manifestID, raw) in manifests {
-          for entry in try Manifest(decoding: raw, id: manifestID).entries
-          where entry.kind == .folder && seen.insert(entry.id).inserted {
-            level.append(entry.id)
-          }
-        }
-      }
+      try await walkManifests(roots, index, writer, &result) { _, _ in }
       _ = try writer.finish()
       try repository.store.refresh()
     } catch {

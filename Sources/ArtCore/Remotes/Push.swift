@@ -111,7 +111,7 @@ extension Remote {
     // (and reuses its uploaded parts).
     let scratch = repository.directory.appending("tmp-push-\(Syscalls.processID)")
     defer { try? removeTree(scratch) }
-    var uploads = whole.map { ($0.id, repository.store.directory, $0.index.count) }
+    var uploads = whole
     if !partial.isEmpty {
       try Syscalls.makeDirectories(scratch)
       let writer = ObjectWriter(
@@ -122,43 +122,44 @@ extension Remote {
         {
           try writer.copy(entry, from: pack)
         }
-        let statistics = try writer.finish()
-        let store = try ObjectStore(directory: scratch)
-        uploads += statistics.packs.map { id in
-          (id, scratch, store.allPacks.first { $0.id == id }?.index.count ?? 0)
-        }
+        _ = try writer.finish()
       } catch {
         writer.abandon()
         throw error
       }
+      uploads += try ObjectStore(directory: scratch).allPacks
     }
     var total: UInt64 = 0
-    for (id, folder, _) in uploads {
-      for name in [PackFormat.packName(id), PackFormat.indexName(id)] {
-        total += UInt64(try Syscalls.fileStatus(folder.appending(name))?.size ?? 0)
-      }
-    }
+    for pack in uploads { total += try pack.index.packSize + indexSize(pack) }
     progress?.setTotal(files: uploads.count, bytes: Int(total))
-    let storage = self.storage
     let packs = uploads
-    let resumed = try await concurrentMap(count: packs.count, limit: 4) { index in
-      let (id, folder, _) = packs[index]
-      var resumed: UInt64 = 0
-      for name in [PackFormat.packName(id), PackFormat.indexName(id)] {
-        let path = folder.appending(name)
-        let size = UInt64(try Syscalls.fileStatus(path)?.size ?? 0)
-        resumed += try await storage.upload(
-          "packs/" + name, from: path, size: size, progress: { progress?.add(bytes: Int($0)) })
-      }
-      progress?.addFile()
-      return resumed
+    let resumed = try await concurrentMap(count: packs.count, limit: 4) {
+      try await uploadPack(packs[$0], progress: progress)
     }
     let sent = resumed.reduce(0, +)
     result.packs = uploads.count
-    result.objects = uploads.reduce(0) { $0 + $1.2 }
+    result.objects = uploads.reduce(0) { $0 + $1.index.count }
     result.resumedBytes = sent
     result.bytes = total - sent
     return result
+  }
+
+  private func indexSize(_ pack: Pack) throws -> UInt64 {
+    UInt64(try Syscalls.fileStatus(pack.index.path)?.size ?? 0)
+  }
+
+  /// Uploads `pack` and returns the bytes an interrupted push had sent.
+  ///
+  /// The `.pack` goes first, then the `.idx`, whose arrival publishes it.
+  func uploadPack(_ pack: Pack, progress: Progress?) async throws -> UInt64 {
+    var resumed = try await storage.upload(
+      "packs/" + PackFormat.packName(pack.id), from: pack.path, size: pack.index.packSize,
+      progress: { progress?.add(bytes: Int($0)) })
+    resumed += try await storage.upload(
+      "packs/" + PackFormat.indexName(pack.id), from: pack.index.path, size: try indexSize(pack),
+      progress: { progress?.add(bytes: Int($0)) })
+    progress?.addFile()
+    return resumed
   }
 
   /// Removes `.art/tmp-push-<pid>` and `.art/tmp-remote-gc-<pid>` folders

@@ -10,7 +10,7 @@ import ArtStore
 /// for pull. `latest` is always the newest live version.
 public enum RefsMerge {
   /// What a push changes on the remote.
-  public struct PushChanges: Sendable, Equatable {
+  public struct PushChanges: Sendable {
     /// `name:vN` added.
     public var added: [String] = []
     /// `name:vN` marked deleted (deleted here after it was fetched).
@@ -23,11 +23,6 @@ public enum RefsMerge {
 
     /// Empty changes.
     public init() {}
-
-    public static func == (a: PushChanges, b: PushChanges) -> Bool {
-      a.added == b.added && a.deleted == b.deleted && a.aliases == b.aliases
-        && a.renumbered.map(\.id) == b.renumbered.map(\.id)
-    }
   }
 
   /// Applies this repository's versions and aliases of `artifacts` to the
@@ -136,10 +131,10 @@ public enum RefsMerge {
       // past every number either side used.
       var moving: [(VersionNumber, ObjectID)] = []
       for (name, target) in remote.entries where name.artifact == artifact {
-        guard case .version = name.label, case .version(let id) = target,
+        guard case .version(let number) = name.label, case .version(let id) = target,
           case .version(let mine)? = local[name], mine != id
         else { continue }
-        if case .version(let number) = name.label { moving.append((number, mine)) }
+        moving.append((number, mine))
       }
       var next = max(local.nextNumber(of: artifact).value, remote.nextNumber(of: artifact).value)
       for (number, id) in moving.sorted(by: { $0.0 < $1.0 }) where !remoteIDs.contains(id) {

@@ -37,20 +37,30 @@ public struct Remote: Sendable {
   }
 
   /// `.art/remotes/<name>`.
-  var stateDirectory: FilePath { repository.directory.appending("remotes").appending(name) }
+  var stateDirectory: FilePath { Self.stateDirectory(name, of: repository) }
+
+  static func stateDirectory(_ name: String, of repository: Repository) -> FilePath {
+    repository.directory.appending("remotes").appending(name)
+  }
 
   /// The remote's refs as of the last fetch or push (empty before any).
-  public var trackingRefStore: RefStore { RefStore(path: stateDirectory.appending("refs")) }
-
-  /// The last-seen refs, or empty ones.
   public func trackingRefs() throws -> Refs {
-    guard try AtomicFile.read(trackingRefStore.path) != nil else { return Refs() }
-    return try trackingRefStore.read()
+    try Self.trackingRefs(name, of: repository)
+  }
+
+  /// The refs of remote `name` as of the last fetch or push, or empty
+  /// ones: a local file, read without credentials or network.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` for a damaged file.
+  public static func trackingRefs(_ name: String, of repository: Repository) throws -> Refs {
+    let path = stateDirectory(name, of: repository).appending("refs")
+    guard let bytes = try AtomicFile.read(path) else { return Refs() }
+    return try RefStore.decode(bytes, file: path.string)
   }
 
   func saveTracking(_ refs: Refs) throws {
     try Syscalls.makeDirectories(stateDirectory)
-    try AtomicFile.write(RefStore.encode(refs), to: trackingRefStore.path)
+    try AtomicFile.write(RefStore.encode(refs), to: stateDirectory.appending("refs"))
   }
 
   // MARK: Refs on the remote
@@ -246,10 +256,7 @@ extension Remote {
   public static func trackedVersions(of repository: Repository) throws -> [(ObjectID, String)] {
     var result: [(ObjectID, String)] = []
     for name in repository.configuration.remotes.keys.sorted() {
-      let store = RefStore(
-        path: repository.directory.appending("remotes").appending(name).appending("refs"))
-      guard try AtomicFile.read(store.path) != nil else { continue }
-      let refs = try store.read()
+      let refs = try trackingRefs(name, of: repository)
       for artifact in refs.artifacts {
         for (number, id) in refs.versions(of: artifact) {
           result.append((id, "\(name)/\(artifact):\(number)"))

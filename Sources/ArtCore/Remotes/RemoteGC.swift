@@ -143,17 +143,16 @@ extension Remote {
         manifests.append(try VersionRecord(decoding: raw, id: id).manifest)
       }
       var lists: [ObjectID] = []
-      while !manifests.isEmpty {
-        let level = manifests.filter { live.insert($0).inserted }
-        manifests = []
-        for (id, raw) in try await metadata(level, .manifest, index, nil, &result) {
-          for entry in try Manifest(decoding: raw, id: id).entries {
-            switch entry.kind {
-            case .folder: manifests.append(entry.id)
-            case .chunked: if live.insert(entry.id).inserted { lists.append(entry.id) }
-            case .version: pendingVersions.append(entry.id)
-            case .file, .symlink, .reference: live.insert(entry.id)
-            }
+      let roots = manifests
+      manifests = []
+      try await walkManifests(roots, index, nil, &result, skipping: live) { id, manifest in
+        live.insert(id)
+        for entry in manifest.entries {
+          switch entry.kind {
+          case .folder: break  // walked
+          case .chunked: if live.insert(entry.id).inserted { lists.append(entry.id) }
+          case .version: pendingVersions.append(entry.id)
+          case .file, .symlink, .reference: live.insert(entry.id)
           }
         }
       }
@@ -196,13 +195,9 @@ extension Remote {
         _ = try await readObjects(
           entries.map(\.id), index: index, writer: writer, decode: [], result: &result)
       }
-      let statistics = try writer.finish()
-      for id in statistics.packs {
-        for name in [PackFormat.packName(id), PackFormat.indexName(id)] {
-          let path = scratch.appending(name)
-          let size = UInt64(try Syscalls.fileStatus(path)?.size ?? 0)
-          _ = try await storage.upload("packs/" + name, from: path, size: size, progress: { _ in })
-        }
+      _ = try writer.finish()
+      for pack in try ObjectStore(directory: scratch).allPacks {
+        _ = try await uploadPack(pack, progress: nil)
       }
     } catch {
       writer.abandon()

@@ -59,6 +59,16 @@ public struct RemoteSpec: Sendable, Equatable {
   ///   credentials, or the credentials file is malformed.
   public func open(environment: [String: String]) throws -> any RemoteStorage {
     guard isS3 else { return FolderStorage(root: FilePath(url)) }
+    let (client, prefix) = try s3Client(environment: environment)
+    return S3Storage(client: client, prefix: prefix)
+  }
+
+  /// The client of an `s3://BUCKET[/KEY]` URL's bucket, and KEY (empty when
+  /// none), with credentials, region and endpoint from `environment`.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument` when there are no
+  ///   credentials, or the credentials file is malformed.
+  public func s3Client(environment: [String: String]) throws -> (client: S3Client, key: String) {
     let parts = url.dropFirst(5).split(separator: "/", maxSplits: 1).map(String.init)
     let credentials: AWSCredentials?
     do {
@@ -81,7 +91,7 @@ public struct RemoteSpec: Sendable, Equatable {
       ?? "https://s3.\(region).amazonaws.com"
     let client = S3Client(
       endpoint: endpoint, bucket: parts[0], region: region, credentials: credentials)
-    return S3Storage(client: client, prefix: parts.count > 1 ? parts[1] : "")
+    return (client, parts.count > 1 ? parts[1] : "")
   }
 
   /// The remotes among config `values` (`remote "NAME".key` → value, line).

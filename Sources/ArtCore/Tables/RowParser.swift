@@ -176,14 +176,7 @@ public struct RowParser<Sink: RowSink> {
       if record.fields.isEmpty && record.bytes.isEmpty { recordLine = line }
       if byte == 0x22 && format == .csv {
         state = .quoted
-      } else if byte == delimiter {
-        endField()
-      } else if byte == 0x0A {
-        line += 1
-        try endLine()
-      } else if byte == 0x0D {
-        state = .afterCR
-      } else {
+      } else if try !endsField(byte) {
         record.bytes.append(byte)
         state = .unquoted
       }
