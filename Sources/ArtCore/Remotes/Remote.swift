@@ -1,5 +1,6 @@
 public import ArtRemote
 public import ArtStore
+import Synchronization
 import SystemPackage
 
 /// A remote of a repository: its storage, the local copies of its pack
@@ -24,6 +25,14 @@ public struct Remote: Sendable {
   public let storage: any RemoteStorage
   /// The repository it is a remote of.
   public let repository: Repository
+  /// The index listing made by this command's first ``syncIndexes()``.
+  private let listing = Listing()
+
+  /// Holds the synced indexes, so that one command lists the remote's
+  /// packs once (a remote checkout resolves, then downloads).
+  private final class Listing: Sendable {
+    let index = Mutex<RemoteIndex?>(nil)
+  }
 
   /// Opens remote `name` of `repository`, with credentials from `environment`.
   ///
@@ -137,11 +146,22 @@ public struct Remote: Sendable {
   // MARK: Pack indexes
 
   /// Lists the remote's packs and brings the local copies of their indexes
-  /// up to date (downloading new ones, dropping those of deleted packs).
+  /// up to date (downloading new ones, dropping those of deleted packs);
+  /// later calls on this value return the same listing.
+  ///
+  /// Packs published since are missing from it, which costs at most a
+  /// duplicate upload, never a missing object.
   ///
   /// - Throws: ``ArtError`` `.corruptData` for a damaged index, or the
   ///   storage's errors.
   public func syncIndexes() async throws -> RemoteIndex {
+    if let index = listing.index.withLock({ $0 }) { return index }
+    let index = try await listIndexes()
+    listing.index.withLock { $0 = index }
+    return index
+  }
+
+  private func listIndexes() async throws -> RemoteIndex {
     let folder = stateDirectory.appending("packs")
     try Syscalls.makeDirectories(folder)
     let listed = try await storage.list("packs/")
