@@ -27,6 +27,9 @@ public struct ArtError: Error, CustomStringConvertible, Sendable {
     case io
     /// Data outside the store (a reference entry) is not what was recorded.
     case referenceChanged
+    /// A `file` reference entry of a version made elsewhere points outside
+    /// the folders this repository allows; it was not read.
+    case referenceRefused
   }
 
   /// The kind of failure.

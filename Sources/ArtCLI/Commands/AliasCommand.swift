@@ -134,26 +134,32 @@ extension ArtCommand {
       let repository = try repository()
       let spec = try Spec(spec)
       let message = try refStore(repository, output: output).update { refs -> String in
-        let version = try repository.resolve(spec, in: refs)
-        let aliases = refs.aliases(of: version.artifact, at: version.id)
+        // From the refs alone: a version whose record is in a missing pack
+        // can still be removed.
+        let (id, artifact) = try repository.versionID(spec, in: refs)
+        guard let number = refs.number(of: id, in: artifact) else {
+          throw ArtError(.notFound, "'\(spec)' names no live version")
+        }
+        let label = "\(artifact):\(number)"
+        let aliases = refs.aliases(of: artifact, at: id)
         let protected = aliases.filter {
           repository.configuration.protectedAliases.contains($0.text)
         }
         if !protected.isEmpty && !force {
           throw ArtError(
             .invalidArgument,
-            "\(version.label) carries the protected alias \(protected.map(\.text).joined(separator: ", "))",
+            "\(label) carries the protected alias \(protected.map(\.text).joined(separator: ", "))",
             hint: "move the alias first, or use --force")
         }
-        refs[RefName(version.artifact, .version(version.number))] = .deleted
-        for alias in aliases { refs[RefName(version.artifact, .alias(alias))] = nil }
-        var note = "removed \(version.label)"
+        refs[RefName(artifact, .version(number))] = .deleted
+        for alias in aliases { refs[RefName(artifact, .alias(alias))] = nil }
+        var note = "removed \(label)"
         if aliases.contains(.latest) {
-          if let newest = refs.versions(of: version.artifact).last {
-            refs[RefName(version.artifact, .alias(.latest))] = .version(newest.id)
+          if let newest = refs.versions(of: artifact).last {
+            refs[RefName(artifact, .alias(.latest))] = .version(newest.id)
             note += "; latest is now \(newest.number)"
           } else {
-            note += "; '\(version.artifact)' has no versions left"
+            note += "; '\(artifact)' has no versions left"
           }
         }
         return note

@@ -113,7 +113,8 @@ extension ArtCommand {
       if let artifact {
         _ = try repository.resolve(.label(artifact, nil), in: refs)  // names what exists if not
       }
-      let versions = try filter.versions(in: repository, refs: refs, artifact: artifact)
+      let versions = try filter.versions(
+        in: repository, refs: refs, artifact: artifact, unreadable: Self.unreadable)
       let lines = versions.prefix(limit ?? Int.max).map { version in
         VersionLine(
           artifact: version.artifact.text, version: "\(version.number)", id: version.id.hex,
@@ -135,8 +136,12 @@ extension ArtCommand {
       }
     }
 
-    /// One line per artifact with a matching version: the newest matching
-    /// one is shown as `latest`, `versions` counts the matching ones.
+    /// One line per artifact with a matching version.
+    ///
+    /// The newest matching one is shown as `latest`, `versions` counts the
+    /// matching ones. A record that cannot be read is named on standard
+    /// error and left out, so one missing pack does not hide every other
+    /// artifact.
     static func artifactLines(_ repository: Repository, _ refs: Refs, filter: VersionFilter)
       throws -> [ArtifactLine]
     {
@@ -147,11 +152,16 @@ extension ArtCommand {
           guard !versions.isEmpty,
             case .version(let id) = refs[RefName(artifact, .alias(.latest))]
           else { continue }
-          lines.append(line(try repository.loadVersion(id, artifact: artifact), versions.count))
+          do {
+            lines.append(
+              line(try repository.loadVersion(id, artifact: artifact, in: refs), versions.count))
+          } catch let error as ArtError {
+            unreadable("\(artifact):latest: \(error.message)")
+          }
         }
         return lines
       }
-      let matching = try filter.versions(in: repository, refs: refs)
+      let matching = try filter.versions(in: repository, refs: refs, unreadable: unreadable)
       var index = 0
       while index < matching.count {
         let artifact = matching[index].artifact
@@ -161,6 +171,12 @@ extension ArtCommand {
         index = end
       }
       return lines
+    }
+
+    /// Names a version whose record cannot be read, on standard error.
+    static func unreadable(_ detail: String) {
+      Output.current.note(
+        "art: warning: skipped \(detail) (run 'art fsck -v'; 'art fetch' if a remote has it)")
     }
 
     private static func line(_ newest: ResolvedVersion, _ count: Int) -> ArtifactLine {

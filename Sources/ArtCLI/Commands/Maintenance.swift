@@ -466,7 +466,7 @@ extension ArtCommand {
         let line = try refStore(repository, output: output).update { refs -> String in
           let version = try repository.resolve(spec, in: refs)
           var overrides = try ExpiryOverrides.read(repository)
-          let expiry = ttl.map { version.record.created + $0 }
+          let expiry = ttl.map { version.record.created.addingSaturating($0) }
           overrides[version.id] = .some(expiry)
           try ExpiryOverrides.write(overrides, to: repository)
           return expiry.map { "\(version.label) expires \(Formatting.time($0))" }
@@ -516,10 +516,16 @@ func parseSize(_ text: String, allowZero: Bool = false) throws -> UInt64 {
   let minimum: UInt64 = allowZero ? 0 : 1
   for (suffix, scale) in units where text.hasSuffix(suffix) {
     if let number = UInt64(text.dropLast(suffix.count)), number >= minimum {
-      return number * scale
+      let (bytes, overflow) = number.multipliedReportingOverflow(by: scale)
+      guard !overflow, bytes <= UInt64(Int64.max) else {
+        throw ArtError(
+          .invalidArgument, "'\(text)' is too large a size",
+          hint: "give at most 8 EiB (9223372036854775807 bytes)")
+      }
+      return bytes
     }
   }
-  if let number = UInt64(text), number >= minimum { return number }
+  if let number = UInt64(text), number >= minimum, number <= UInt64(Int64.max) { return number }
   throw ArtError(
     .invalidArgument, "'\(text)' is not a size",
     hint: "use bytes or KiB/MiB/GiB (also KB/MB/GB, all powers of 1024), e.g. 256MiB")

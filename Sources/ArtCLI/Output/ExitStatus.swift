@@ -7,7 +7,7 @@ public import ArtStore
 /// | 0      | success                                                     |
 /// | 1      | the command failed: missing object or file, I/O, no repository |
 /// | 2      | damaged data was found (a corrupt pack, index or object)     |
-/// | 3      | a reference's external data changed since it was recorded   |
+/// | 3      | a reference's external data changed since it was recorded, or a reference of a version made elsewhere was refused |
 /// | 64     | bad usage: a bad argument, flag, id or setting              |
 /// | 130    | interrupted                                                 |
 public enum ExitStatus: Int32, Sendable {
@@ -22,7 +22,7 @@ public enum ExitStatus: Int32, Sendable {
   public init(_ code: ArtError.Code) {
     switch code {
     case .corruptData: self = .corrupt
-    case .referenceChanged: self = .referenceChanged
+    case .referenceChanged, .referenceRefused: self = .referenceChanged
     case .invalidArgument, .ambiguous: self = .usage
     case .notARepository, .notFound, .unsupportedFormat, .io, .locked: self = .failure
     }

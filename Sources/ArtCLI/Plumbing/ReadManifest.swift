@@ -28,7 +28,14 @@ extension ArtCommand {
       let repository = try repository()
       let id = try repository.store.resolve(ObjectIDPrefix(manifest))
       let target = try global.resolve(directory)
-      let result = try await Materializer(store: repository.store).write(id, into: target)
+      // A manifest named by id alone is of no known version: its file
+      // references are read only below [references] allow.
+      var materializer = Materializer(store: repository.store)
+      materializer.trust = .folders(repository.configuration.allowedReferencePaths)
+      let result = try await materializer.write(id, into: target)
+      if !result.referencesRefused.isEmpty {
+        throw ReferenceTrust.refused(result.referencesRefused)
+      }
       output.note(
         "wrote \(Formatting.count(result.files, "file")) (\(Formatting.bytes(result.bytes))), "
           + "\(Formatting.count(result.folders, "folder")), "

@@ -41,7 +41,7 @@ public enum DiskUsage {
     var users: [ObjectID: Int] = [:]
     for artifact in refs.artifacts {
       for (_, id) in refs.versions(of: artifact) {
-        let version = try repository.loadVersion(id, artifact: artifact)
+        let version = try repository.loadVersion(id, artifact: artifact, in: refs)
         var reach = Reachability(store: store)
         reach.mark(version: id, label: version.label)
         for object in reach.live { users[object, default: 0] += 1 }

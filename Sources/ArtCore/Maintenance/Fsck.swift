@@ -46,6 +46,7 @@ public struct Fsck: Sendable {
     for (path, error) in store.damagedPacks {
       report.errors.append("pack index '\(path)': \(error.message)")
     }
+    if let problem = repository.configuration.problem { report.errors.append(problem) }
     var reach = Reachability(store: store)
     do {
       let refs = try repository.refs.read()
@@ -54,19 +55,12 @@ public struct Fsck: Sendable {
           let label = "\(artifact):\(number)"
           report.versions += 1
           guard let record = reach.mark(version: id, label: label) else { continue }
-          if record.artifact != artifact.text || record.number != number.value {
-            report.errors.append(
-              "ref \(label) points to \(id.prefix(12)), the record of "
-                + "\(record.artifact):v\(record.number)")
+          if let problem = refs.mismatch(record, at: RefName(artifact, .version(number))) {
+            report.errors.append(problem)
           }
         }
-        let versionIDs = Set(refs.versions(of: artifact).map(\.id))
-        for (alias, id) in refs.aliases(of: artifact) where !versionIDs.contains(id) {
-          report.errors.append(
-            "alias \(artifact):\(alias) points to \(id.prefix(12)), which is not a version of '\(artifact)'"
-          )
-        }
       }
+      report.errors += refs.problems()
       reach.mark(imports: try Imports.read(repository))
     } catch let error as ArtError {
       report.errors.append(error.message)

@@ -98,6 +98,24 @@ public struct GarbageCollector: Sendable {
       }
     }
     let refs = try refStore.read()
+    // What refs name is never deleted: on any doubt about what they name,
+    // nothing is (and --force does not change that).
+    var refProblems = refs.problems()
+    for artifact in refs.artifacts {
+      for (number, id) in refs.versions(of: artifact) {
+        guard let record = try? store.versionRecord(id) else { continue }  // in reach.problems
+        if let problem = refs.mismatch(record, at: RefName(artifact, .version(number))) {
+          refProblems.append(problem)
+        }
+      }
+    }
+    if let first = refProblems.first {
+      throw ArtError(
+        .corruptData,
+        "gc will not run: the refs file is inconsistent (\(refProblems.count) problem(s)), first: "
+          + first,
+        hint: "run 'art fsck' for the list; fix the refs (art alias rm, or .art/refs.prev) first")
+    }
     report.verdicts = try planner.plan(refs, repository: repository)
     var reach = Reachability(store: store)
     for verdict in report.verdicts where verdict.keep {

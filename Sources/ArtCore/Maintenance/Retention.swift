@@ -85,7 +85,7 @@ public struct RetentionPlanner: Sendable {
     var indexByID: [ObjectID: Int] = [:]
     for artifact in refs.artifacts {
       let versions = try refs.versions(of: artifact).map {
-        try repository.loadVersion($0.id, artifact: artifact)
+        try repository.loadVersion($0.id, artifact: artifact, in: refs)
       }
       guard let type = versions.last?.record.type else { continue }
       let selected =

@@ -94,6 +94,10 @@ public struct Manifest: Sendable, Equatable {
       if let problem = ManifestEntry.problem(withName: name) {
         throw ArtError.corrupt(subject, "an entry has \(problem)")
       }
+      // Sizes past Int64 are no real file, and would overflow counts.
+      guard size <= UInt64(Int64.max) else {
+        throw ArtError.corrupt(subject, "an entry's size \(size) is not a file size")
+      }
       if let previous, !previous.lexicographicallyPrecedes(name) {
         throw ArtError.corrupt(subject, "entries are not sorted or repeat a name")
       }

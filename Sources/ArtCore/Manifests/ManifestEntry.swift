@@ -36,7 +36,8 @@ public struct ManifestEntry: Sendable, Equatable {
     }
   }
 
-  /// The entry's name: valid UTF-8, not empty, `.` or `..`, without `/`, NUL or newline.
+  /// The entry's name: valid UTF-8, not empty, `.`, `..` or `.art`, without
+  /// `/`, NUL or newline.
   public var name: String
   /// What the entry is.
   public var kind: Kind
@@ -66,6 +67,8 @@ public struct ManifestEntry: Sendable, Equatable {
     if name == [0x2E] || name == [0x2E, 0x2E] { return "a name of '.' or '..'" }
     if name.contains(0x2F) || name.contains(0) { return "a '/' or NUL in its name" }
     if name.contains(0x0A) { return "a newline in its name" }
+    // `.art` anywhere would make its folder a repository for whoever works there.
+    if name == Array(".art".utf8) { return "the name '.art', which art keeps for repositories" }
     if String(validating: name, as: UTF8.self) == nil { return "a name that is not UTF-8" }
     return nil
   }

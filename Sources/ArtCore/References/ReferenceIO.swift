@@ -297,15 +297,16 @@ public struct ReferenceIO: Sendable {
       case .file:
         let path = FilePath(reference.filePath ?? "")
         guard let status = try Syscalls.fileStatus(path), status.kind == .regular else {
-          return .unavailable("'\(path)' does not exist")
+          return .unavailable("'\(path)' does not exist or is not a regular file")
         }
         if UInt64(status.size) != reference.size {
           return .changed("size \(reference.size) -> \(status.size) bytes")
         }
-        let fd = try openForReading(path, followingLinks: true)
+        let fd = try openRegularFile(path)
         defer { try? fd.close() }
         var source = FileSource(descriptor: fd, name: path.string)
-        let (id, _) = try ContentStorer.hash(&source)
+        let (id, hashed) = try ContentStorer.hash(&source)
+        if hashed != reference.size { return .changed("size changed while it was read") }
         if let sha = reference.sha256, sha != id {
           return .changed("sha256 \(sha.prefix(12)) -> \(id.prefix(12))")
         }
@@ -355,20 +356,28 @@ public struct ReferenceIO: Sendable {
     return nil
   }
 
-  /// Writes the bytes of `reference` to `path` (replacing what is there)
-  /// so that they appear under that name only complete and checked.
+  /// Writes the bytes of `reference` into `staged`, checked against what
+  /// was recorded; the caller names the file only if this returns.
   ///
-  /// They go to `.art-tmp-<pid>-<n>` in the same folder first; on any
-  /// failure it is removed and `path` is untouched.
+  /// At most the recorded size is read (one byte more, to notice growth),
+  /// from a regular file only: a FIFO, a device or a file that keeps
+  /// growing cannot fill the disk.
+  ///
+  /// With `folders`, a `file` reference is read only when the file it
+  /// opens really lies below one of them.
   ///
   /// - Throws: ``ArtError`` `.referenceChanged` naming `label` and what
-  ///   differs (unless `allowChanged`), `.notFound` when the source is
-  ///   gone, `.io` when a download breaks off.
+  ///   differs (unless `allowChanged`; growth past the recorded size is
+  ///   refused even then), `.referenceRefused` outside `folders`,
+  ///   `.notFound` when the source is gone,
+  ///   `.invalidArgument` for a source that is not a regular file, `.io`
+  ///   when a download breaks off.
   public func fetch(
-    _ reference: Reference, label: String, to path: FilePath, mode: UInt32, allowChanged: Bool
+    _ reference: Reference, label: String, into staged: StagedFile, allowChanged: Bool,
+    within folders: [FilePath]? = nil
   ) async throws -> UInt64 {
-    let (temporary, fd) = try Materializer.createTemporary(
-      in: path.removingLastComponent(), mode: mode)
+    let fd = staged.descriptor
+    let temporary = staged.path
     var hasher = ObjectHasher()
     var size: UInt64 = 0
     func changed(_ what: String) -> ArtError {
@@ -378,82 +387,110 @@ public struct ReferenceIO: Sendable {
         hint: "commit it again with --reference to record the new data, or pass "
           + "--allow-changed to take it as it is now (or --skip-references)")
     }
+    // One byte past the recorded size is enough to know it changed.
+    let limit = reference.size == .max ? reference.size : reference.size + 1
+    func take(_ bytes: UnsafeRawBufferPointer) throws {
+      guard size + UInt64(bytes.count) <= reference.size else {
+        throw ArtError(
+          .referenceChanged,
+          "reference '\(label)' (\(reference.uri)) is larger than the \(reference.size) bytes "
+            + "recorded; art reads no more than that",
+          hint: "commit it again with --reference to record the new data")
+      }
+      hasher.update(bytes)
+      try writeAll(fd, bytes, path: temporary)
+      size += UInt64(bytes.count)
+    }
+    switch ReferenceScheme(reference.uri) {
+    case .file:
+      let source = FilePath(reference.filePath ?? "")
+      let input: FileDescriptor
+      do {
+        input = try openRegularFile(source)
+      } catch let error as ArtError where error.code == .notFound {
+        throw ArtError(
+          .notFound, "reference '\(label)': '\(source)' is gone",
+          hint: "restore it, or check out the rest with --skip-references")
+      }
+      defer { try? input.close() }
+      if let folders {
+        // Where the opened file really is, links resolved.
+        let real = FilePath(
+          String(
+            decoding: try Syscalls.readLink(FilePath("/proc/self/fd/\(input.rawValue)")),
+            as: UTF8.self))
+        guard ReferenceTrust(versions: [], folders: folders).allows(real) else {
+          throw ReferenceTrust.refused(["\(label) (\(reference.uri))"])
+        }
+      }
+      var reader = FileSource(descriptor: input, name: source.string)
+      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+      defer { buffer.deallocate() }
+      var remaining = limit
+      while remaining > 0 {
+        let wanted = Int(min(UInt64(buffer.count), remaining))
+        let count = try reader.read(
+          into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<wanted]))
+        if count == 0 { break }
+        remaining -= UInt64(count)
+        try take(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+      }
+    case .http:
+      try await HTTPResource(url: reference.uri).download(
+        inspect: { head in
+          if !allowChanged, let what = difference(reference, head) { throw changed(what) }
+        },
+        consume: { bytes in try take(bytes) })
+    case .s3:
+      // 16 MiB ranges one after another: memory stays bounded, and the
+      // ETag is checked first so a changed object is not downloaded.
+      let (client, key) = try Self.s3(reference.uri)
+      guard let head = try await client.head(key) else {
+        throw ArtError(
+          .notFound, "reference '\(label)': \(reference.uri) is gone",
+          hint: "restore it, or check out the rest with --skip-references")
+      }
+      if !allowChanged, let what = s3Difference(reference, head) { throw changed(what) }
+      let end = min(head.size, limit)
+      var offset: UInt64 = 0
+      while offset < end {
+        let last = min(end, offset + (16 << 20)) - 1
+        guard let bytes = try await client.get(key, range: offset...last),
+          bytes.count == Int(last - offset + 1)
+        else {
+          throw ArtError(
+            .io, "download of \(reference.uri) broke off after \(offset) of \(head.size) bytes")
+        }
+        try bytes.withUnsafeBytes { try take($0) }
+        offset = last + 1
+      }
+    case nil:
+      throw ArtError(.corruptData, "reference '\(label)' has an unknown scheme: \(reference.uri)")
+    }
+    let id = hasher.finalize()
+    if !allowChanged {
+      if size != reference.size { throw changed("size \(reference.size) -> \(size) bytes") }
+      if let sha = reference.sha256, sha != id {
+        throw changed("sha256 \(sha.prefix(12)) -> \(id.prefix(12))")
+      }
+    }
+    return size
+  }
+
+  /// Opens `path` (links followed: the data may live anywhere) if it is a
+  /// regular file, without blocking on a FIFO.
+  private func openRegularFile(_ path: FilePath) throws -> FileDescriptor {
+    let fd = try openForReading(path, followingLinks: true, nonBlocking: true)
     do {
-      defer { try? fd.close() }
-      switch ReferenceScheme(reference.uri) {
-      case .file:
-        let source = FilePath(reference.filePath ?? "")
-        let input: FileDescriptor
-        do {
-          input = try openForReading(source, followingLinks: true)
-        } catch let error as ArtError where error.code == .notFound {
-          throw ArtError(
-            .notFound, "reference '\(label)': '\(source)' is gone",
-            hint: "restore it, or check out the rest with --skip-references")
-        }
-        defer { try? input.close() }
-        var reader = FileSource(descriptor: input, name: source.string)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { buffer.deallocate() }
-        while true {
-          let count = try reader.read(into: buffer)
-          if count == 0 { break }
-          let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
-          hasher.update(bytes)
-          try writeAll(fd, bytes, path: temporary)
-          size += UInt64(count)
-        }
-      case .http:
-        try await HTTPResource(url: reference.uri).download(
-          inspect: { head in
-            if !allowChanged, let what = difference(reference, head) { throw changed(what) }
-          },
-          consume: { bytes in
-            hasher.update(bytes)
-            try writeAll(fd, bytes, path: temporary)
-            size += UInt64(bytes.count)
-          })
-      case .s3:
-        // 16 MiB ranges one after another: memory stays bounded, and the
-        // ETag is checked first so a changed object is not downloaded.
-        let (client, key) = try Self.s3(reference.uri)
-        guard let head = try await client.head(key) else {
-          throw ArtError(
-            .notFound, "reference '\(label)': \(reference.uri) is gone",
-            hint: "restore it, or check out the rest with --skip-references")
-        }
-        if !allowChanged, let what = s3Difference(reference, head) { throw changed(what) }
-        var offset: UInt64 = 0
-        while offset < head.size {
-          let end = min(head.size, offset + (16 << 20)) - 1
-          guard let bytes = try await client.get(key, range: offset...end),
-            bytes.count == Int(end - offset + 1)
-          else {
-            throw ArtError(
-              .io, "download of \(reference.uri) broke off after \(offset) of \(head.size) bytes")
-          }
-          try bytes.withUnsafeBytes { b in
-            hasher.update(b)
-            try writeAll(fd, b, path: temporary)
-          }
-          size += UInt64(bytes.count)
-          offset = end + 1
-        }
-      case nil:
-        throw ArtError(.corruptData, "reference '\(label)' has an unknown scheme: \(reference.uri)")
+      guard try Syscalls.status(fd, path: path).kind == .regular else {
+        throw ArtError(
+          .invalidArgument,
+          "'\(path)' is not a regular file (a FIFO, device or folder); art does not read it",
+          hint: "point the reference at a regular file")
       }
-      let id = hasher.finalize()
-      if !allowChanged {
-        if size != reference.size { throw changed("size \(reference.size) -> \(size) bytes") }
-        if let sha = reference.sha256, sha != id {
-          throw changed("sha256 \(sha.prefix(12)) -> \(id.prefix(12))")
-        }
-      }
-      if mode & 0o7000 != 0 { try Syscalls.setMode(fd, mode, path: temporary) }
-      try Syscalls.rename(temporary, to: path)
-      return size
+      return fd
     } catch {
-      try? Syscalls.unlink(temporary)
+      try? fd.close()
       throw error
     }
   }

@@ -11,10 +11,14 @@ public import SystemPackage
 /// imagenet:latest 3fa9…(64 hex)
 /// imagenet:v0 3fa9…
 /// imagenet:v1 deleted
+/// imagenet:v2 7c35…(64 hex) from imagenet:v1
 /// # sha256 <SHA-256 of every byte above this line>
 /// ```
 ///
-/// Lines are sorted by their bytes. The checksum line makes truncation and
+/// A version line may end in `from NAME:vM`: its record was made as
+/// `NAME:vM` and was given this number later (a racing `pull`, a remote
+/// `finish`); such lines need repository format 2. Lines are sorted by
+/// their bytes. The checksum line makes truncation and
 /// hand edits detectable. Every update writes the new file under
 /// `refs.lock` (created with `O_EXCL`, holding the writer's pid), syncs it,
 /// copies the old file to `refs.prev` and renames the lock over `refs`.
@@ -28,6 +32,10 @@ public struct RefStore: Sendable {
   public var lockTimeout: Duration = .seconds(60)
   /// Called with a message when a lock left by a dead process is cleared.
   public var report: @Sendable (String) -> Void = { _ in }
+  /// Called under the lock before changed refs are written, with the refs
+  /// as they were and as they will be (the repository raises its format
+  /// here when move records first appear).
+  public var beforeWriting: @Sendable (_ old: Refs, _ new: Refs) throws -> Void = { _, _ in }
 
   static let header = "# art-refs v1"
 
@@ -59,7 +67,12 @@ public struct RefStore: Sendable {
   public static func encode(_ refs: Refs) -> [UInt8] {
     var lines = refs.entries.map { name, target -> String in
       switch target {
-      case .version(let id): "\(name) \(id.hex)"
+      case .version(let id):
+        if let origin = refs.origins[name] {
+          "\(name) \(id.hex) from \(origin)"
+        } else {
+          "\(name) \(id.hex)"
+        }
       case .deleted: "\(name) deleted"
       }
     }
@@ -91,12 +104,32 @@ public struct RefStore: Sendable {
       throw damaged("the checksum does not match the contents")
     }
     var refs = Refs()
+    var previous: Substring? = nil
     for (number, line) in lines.dropFirst().dropLast().enumerated() {
       let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-      guard parts.count == 2, let name = try? RefName(parsing: String(parts[0])) else {
-        throw damaged("line \(number + 2) is not 'NAME:LABEL ID'")
+      guard parts.count == 2 || (parts.count == 4 && parts[2] == "from"),
+        let name = try? RefName(parsing: String(parts[0]))
+      else {
+        throw damaged("line \(number + 2) is not 'NAME:LABEL ID' or 'NAME:vN ID from NAME:vM'")
       }
-      if parts[1] == "deleted", case .version = name.label {
+      // Two lines for one name: which is meant cannot be known.
+      guard refs[name] == nil else {
+        throw damaged("line \(number + 2) repeats '\(name)'")
+      }
+      if let previous, refs.outOfOrderLine == nil,
+        !previous.utf8.lexicographicallyPrecedes(line.utf8)
+      {
+        refs.outOfOrderLine = number + 2
+      }
+      previous = Substring(line)
+      if parts.count == 4 {
+        guard case .version = name.label, let id = ObjectID(parts[1]),
+          let origin = try? RefName(parsing: String(parts[3])), case .version = origin.label
+        else {
+          throw damaged("line \(number + 2): only a version line may say where it came from")
+        }
+        refs.setVersion(name, id, bornAs: origin)
+      } else if parts[1] == "deleted", case .version = name.label {
         refs[name] = .deleted
       } else if let id = ObjectID(parts[1]) {
         refs[name] = .version(id)
@@ -128,6 +161,7 @@ public struct RefStore: Sendable {
     let before = refs
     let result = try body(&refs)
     if refs != before {
+      try beforeWriting(before, refs)
       let bytes = Self.encode(refs)
       try AtomicFile.write(current, to: previousPath)
       // The lock file becomes the new refs: write it whole, sync, rename.

@@ -61,14 +61,58 @@ public struct Refs: Sendable, Equatable {
 
   /// Every line, by ref name.
   public private(set) var entries: [RefName: Target] = [:]
+  /// The first line (1-based) that was out of order when read, if any:
+  /// art writes them sorted, so it was edited by hand or crafted.
+  public var outOfOrderLine: Int? = nil
 
   /// No refs.
   public init() {}
 
-  /// The target of `name`, if the line exists.
+  /// Version lines whose record was made under another name.
+  ///
+  /// `ds:v2`, whose record says `ds:v1` because `pull` or a remote
+  /// `finish` gave it the next free number, is written
+  /// `ds:v2 ID from ds:v1`.
+  public private(set) var origins: [RefName: RefName] = [:]
+
+  /// The target of `name`, if the line exists; setting it forgets a
+  /// recorded origin (see ``setVersion(_:_:bornAs:)``).
   public subscript(name: RefName) -> Target? {
     get { entries[name] }
-    set { entries[name] = newValue }
+    set {
+      entries[name] = newValue
+      origins[name] = nil
+    }
+  }
+
+  /// Sets version line `name` to `id`, whose record was made as `origin`
+  /// (nil or `name` itself: no move).
+  public mutating func setVersion(_ name: RefName, _ id: ObjectID, bornAs origin: RefName?) {
+    entries[name] = .version(id)
+    origins[name] = origin == name ? nil : origin
+  }
+
+  /// The name the record of version line `name` was made under.
+  public func origin(of name: RefName) -> RefName { origins[name] ?? name }
+
+  /// The live version line of `artifact` naming `id`, if any.
+  public func number(of id: ObjectID, in artifact: ArtifactName) -> VersionNumber? {
+    for (name, target) in entries where name.artifact == artifact && target == .version(id) {
+      if case .version(let number) = name.label { return number }
+    }
+    return nil
+  }
+
+  /// Why `record` cannot be what version line `name` names, or nil: a
+  /// record keeps the artifact and number it was made with, so they must
+  /// be the line's, or the origin the line records.
+  public func mismatch(_ record: VersionRecord, at name: RefName) -> String? {
+    let expected = origin(of: name)
+    guard case .version(let number) = expected.label,
+      record.artifact != expected.artifact.text || record.number != number.value
+    else { return nil }
+    return "ref \(name) points to the record of \(record.artifact):v\(record.number)"
+      + (origins[name] == nil ? "" : " (its refs line says it was \(expected))")
   }
 
   /// Artifacts with at least one line, sorted.
@@ -109,5 +153,31 @@ public struct Refs: Sendable, Equatable {
       return number.value
     }
     return VersionNumber(used.max().map { $0 + 1 } ?? 0)
+  }
+}
+
+extension Refs {
+  /// What is inconsistent in the lines themselves, one sentence each.
+  ///
+  /// An alias naming something that is not a live version of its artifact
+  /// (a `deleted` one, say, whose record gc would otherwise delete), an
+  /// artifact with versions but no `latest`, lines out of order. gc runs
+  /// only when there are none; fsck lists them.
+  public func problems() -> [String] {
+    var found: [String] = []
+    if let line = outOfOrderLine { found.append("refs line \(line) is out of order") }
+    for artifact in artifacts {
+      let live = versions(of: artifact)
+      let ids = Set(live.map(\.id))
+      for (alias, id) in aliases(of: artifact) where !ids.contains(id) {
+        found.append(
+          "alias \(artifact):\(alias) points to \(id.prefix(12)), which is not a version of "
+            + "'\(artifact)'")
+      }
+      if !live.isEmpty, self[RefName(artifact, .alias(.latest))] == nil {
+        found.append("'\(artifact)' has versions but no latest line")
+      }
+    }
+    return found
   }
 }

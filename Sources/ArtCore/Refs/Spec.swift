@@ -45,8 +45,19 @@ public struct ResolvedVersion: Sendable {
   public var record: VersionRecord
   /// Its artifact.
   public var artifact: ArtifactName
-  /// Its `vN` number.
-  public var number: VersionNumber { VersionNumber(record.number) }
+  /// Its `vN` number: the refs file's (authoritative when a version was
+  /// renumbered), else the record's.
+  public var number: VersionNumber
+
+  /// A version whose number is `number`, or the record's own.
+  public init(
+    id: ObjectID, record: VersionRecord, artifact: ArtifactName, number: VersionNumber? = nil
+  ) {
+    self.id = id
+    self.record = record
+    self.artifact = artifact
+    self.number = number ?? VersionNumber(record.number)
+  }
   /// `name:vN`.
   public var label: String { "\(artifact):\(number)" }
 }
@@ -59,7 +70,7 @@ extension Repository {
   ///   `.ambiguous` for an id prefix matching several versions.
   public func resolve(_ spec: Spec, in refs: Refs) throws -> ResolvedVersion {
     let (id, artifact) = try versionID(spec, in: refs)
-    return try loadVersion(id, artifact: artifact)
+    return try loadVersion(id, artifact: artifact, in: refs)
   }
 
   /// The id and artifact of the version `spec` names in `refs`, without
@@ -125,9 +136,31 @@ extension Repository {
     }
   }
 
-  /// Reads the version record `id`.
-  public func loadVersion(_ id: ObjectID, artifact: ArtifactName) throws -> ResolvedVersion {
-    let record = try VersionRecord(decoding: store.read(id, as: .version), id: id)
+  /// Reads the version record `id`, which a ref of `artifact` names; with
+  /// `refs`, its number is the refs file's and the record is checked to be
+  /// the version its line says (directly or by a recorded move).
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` when the record is another
+  ///   version's: damaged refs must not check out another version's files.
+  public func loadVersion(_ id: ObjectID, artifact: ArtifactName, in refs: Refs? = nil) throws
+    -> ResolvedVersion
+  {
+    let record = try store.versionRecord(id)
+    func damaged(_ detail: String) -> ArtError {
+      ArtError(
+        .corruptData, detail,
+        hint: "the refs file is damaged: run 'art fsck', and restore .art/refs.prev if it is right")
+    }
+    if let refs, let number = refs.number(of: id, in: artifact) {
+      if let problem = refs.mismatch(record, at: RefName(artifact, .version(number))) {
+        throw damaged(problem)
+      }
+      return ResolvedVersion(id: id, record: record, artifact: artifact, number: number)
+    }
+    guard record.artifact == artifact.text else {
+      throw damaged(
+        "a ref of '\(artifact)' names \(id.prefix(12)), a version of '\(record.artifact)'")
+    }
     return ResolvedVersion(id: id, record: record, artifact: artifact)
   }
 }

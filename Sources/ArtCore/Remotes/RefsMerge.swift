@@ -49,12 +49,13 @@ public enum RefsMerge {
         guard case .version(let number) = name.label else { continue }
         switch (target, remote[name]) {
         case (.version(let id), nil):
-          remote[name] = .version(id)
+          remote.setVersion(name, id, bornAs: local.origins[name])
           changes.added.append("\(name)")
         case (.version(let id), .version(let other)?) where other != id && appending.contains(id):
           if remote.versions(of: artifact).contains(where: { $0.id == id }) { continue }
           let there = remote.nextNumber(of: artifact)
-          remote[RefName(artifact, .version(there))] = .version(id)
+          remote.setVersion(
+            RefName(artifact, .version(there)), id, bornAs: local.origin(of: name))
           changes.renumbered.append((number, there, id))
           changes.added.append("\(artifact):\(there)")
         case (.version(let id), .version(let other)?) where other != id:
@@ -140,7 +141,9 @@ public enum RefsMerge {
       for (number, id) in moving.sorted(by: { $0.0 < $1.0 }) where !remoteIDs.contains(id) {
         let new = VersionNumber(next)
         next += 1
-        local[RefName(artifact, .version(new))] = .version(id)
+        local.setVersion(
+          RefName(artifact, .version(new)), id,
+          bornAs: local.origin(of: RefName(artifact, .version(number))))
         changes.renumbered.append("\(artifact):\(number) -> \(artifact):\(new)")
       }
       for (name, target) in remote.entries where name.artifact == artifact {
@@ -152,9 +155,9 @@ public enum RefsMerge {
             local[name] = .deleted
             continue
           }
-          if case .version = target {
+          if case .version(let id) = target {
             if local[name] == nil { changes.added.append("\(name)") }
-            local[name] = target
+            local.setVersion(name, id, bornAs: remote.origins[name])
           }
         case .alias(let alias):
           guard alias != .latest, local[name] != target else { continue }

@@ -22,7 +22,10 @@ public import SystemPackage
 /// Chunk sizes are fixed when the repository is made; the rest may be edited.
 public struct Configuration: Sendable, Equatable {
   /// The repository format this config describes; readers refuse newer ones.
-  public var format = 1
+  ///
+  /// 2 adds move records in refs (`ds:v2 ID from ds:v1`) and the
+  /// list of versions made here (`created`).
+  public var format = Configuration.supportedFormat
   /// The codec objects are stored with unless a command says otherwise.
   public var compression = Codec.lz4
   /// Content-defined chunking sizes.
@@ -42,8 +45,18 @@ public struct Configuration: Sendable, Equatable {
   /// optional `endpoint` and `region`), for push, fetch and `NAME/…` specs.
   public var remotes: [String: RemoteSpec] = [:]
 
+  /// What is wrong with the file, if something is that still lets it be
+  /// read (shown by fsck).
+  public var problem: String? = nil
+
+  /// Folders under which `file` reference entries of versions made
+  /// elsewhere (cloned, pulled, imported) may be read at checkout
+  /// (`[references] allow = /mnt/share, /data`); those of versions made
+  /// here are always read.
+  public var allowedReferencePaths: [FilePath] = []
+
   /// The newest repository format this build understands.
-  public static let supportedFormat = 1
+  public static let supportedFormat = 2
 
   /// The defaults for a new repository.
   public init() {}
@@ -88,6 +101,12 @@ public struct Configuration: Sendable, Equatable {
           hint: "this repository was made by a newer art; upgrade art to use it")
       }
       self.format = format
+    } else {
+      // art always writes the format: a config without it was emptied or
+      // cut short, and what it said (remotes, retention) is lost.
+      problem =
+        "'\(file)' has no [core] format line (empty or cut short?); defaults are in use"
+      format = 1
     }
     if let (value, line) = values["core.compression"] {
       do {
@@ -117,6 +136,15 @@ public struct Configuration: Sendable, Equatable {
         throw Self.malformed(file, line, "pack.autoMerge must be a whole number, not '\(value)'")
       }
       autoMergePacks = count
+    }
+    if let (value, line) = values["references.allow"] {
+      for path in value.split(separator: ",").map({ $0.trimmingWhitespace() })
+      where !path.isEmpty {
+        guard path.hasPrefix("/") else {
+          throw Self.malformed(file, line, "references.allow takes absolute folders, not '\(path)'")
+        }
+        allowedReferencePaths.append(FilePath(path).lexicallyNormalized())
+      }
     }
     gc = try Self.gcSettings(values, file: file)
     for (key, (value, line)) in values where key.hasPrefix("project \"") {

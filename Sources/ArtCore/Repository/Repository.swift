@@ -126,24 +126,50 @@ public final class Repository: Sendable {
       maximumPackSize: configuration.maximumPackSize)
   }
 
-  /// The refs file.
-  public var refs: RefStore { RefStore(path: directory.appending("refs")) }
+  /// The refs file; the first move record raises the repository format.
+  public var refs: RefStore {
+    var store = RefStore(path: directory.appending("refs"))
+    store.beforeWriting = { [self] old, new in
+      if !new.origins.isEmpty, configuration.format < 2 { try upgradeFormat(knowing: old) }
+    }
+    return store
+  }
 
   /// The chunker for this repository's configured sizes.
   public var chunker: Chunker { Chunker(parameters: configuration.chunking) }
 
-  /// Checks that `path` (absolute) is inside the repository's folder and
-  /// not inside `.art`, which art manages itself.
+  /// Checks that `path` (absolute) is inside the repository's folder, not
+  /// inside `.art` (nor any folder named `.art`), its components names a
+  /// version may hold, and no folder on the way from the top a symbolic
+  /// link — nor `path` itself when it is to be a version's root (`asRoot`).
   ///
   /// - Throws: ``ArtError`` with code `.invalidArgument`.
-  public func requireInside(_ path: FilePath) throws {
+  public func requireInside(_ path: FilePath, asRoot: Bool = false) throws {
     guard path.starts(with: root) else {
       throw ArtError(
         .invalidArgument, "'\(path)' is outside the repository '\(root)'",
         hint: "commit paths inside the folder that holds .art")
     }
-    if path.starts(with: directory) {
+    let relative = relativePath(path)
+    if relative.split(separator: "/").contains(Substring(Self.directoryName)) {
       throw ArtError(.invalidArgument, "'\(path)' is inside .art, which art manages itself")
+    }
+    if let problem = ConfinedPath.problem(relative) {
+      throw ArtError(
+        .invalidArgument, "'\(path)' cannot be stored: it has \(problem)",
+        hint: "rename it, or commit a folder that does not contain it")
+    }
+    var current = root
+    let components = Array(path.components.dropFirst(root.components.count))
+    for (index, component) in components.enumerated() {
+      current.append(component)
+      if index == components.count - 1 && !asRoot { break }
+      if try Syscalls.linkStatus(current)?.kind == .symlink {
+        throw ArtError(
+          .invalidArgument,
+          "'\(current)' is a symbolic link; art does not store paths through links",
+          hint: "commit the folder the link points to, or replace the link by a real folder")
+      }
     }
   }
 

@@ -34,6 +34,17 @@ public final class RepositoryLock: Sendable {
       descriptor = try FileDescriptor.open(
         path, .readWrite, options: [.create, .closeOnExec],
         permissions: [.ownerReadWrite, .groupRead, .otherRead])
+    } catch let error as Errno
+      where mode == .shared && (error == .permissionDenied || error == .readOnlyFileSystem)
+    {
+      // A .art this user cannot write is still readable: a shared flock
+      // needs no write access (on the lock file, or the folder if there
+      // is none yet).
+      guard
+        let readOnly = (try? FileDescriptor.open(path, .readOnly, options: [.closeOnExec]))
+          ?? (try? FileDescriptor.open(directory, .readOnly, options: [.directory, .closeOnExec]))
+      else { throw ArtError.io("open", path.string, error) }
+      descriptor = readOnly
     } catch {
       throw ArtError.io("open", path.string, error)
     }

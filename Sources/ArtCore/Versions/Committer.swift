@@ -51,6 +51,10 @@ public struct CommitRequest: Sendable {
   /// Other versions of this repository to include as folders (a bundle's
   /// `--reference art:SPEC`); each becomes an input too.
   public var versionReferences: [VersionReference] = []
+  /// Whether the version is made from this machine's data, so its `file`
+  /// references are read at checkout (see ``CreatedVersions``); false for
+  /// a version assembled from another machine's draft parts.
+  public var madeHere = true
 
   /// A request for `artifact`.
   public init(artifact: ArtifactName) {
@@ -138,7 +142,7 @@ public struct Committer: Sendable {
     let refs = try refStore.read()
     let previous = try refs[RefName(request.artifact, .alias(.latest))].flatMap { target in
       if case .version(let id) = target {
-        return try repository.loadVersion(id, artifact: request.artifact)
+        return try repository.loadVersion(id, artifact: request.artifact, in: refs)
       }
       return nil
     }
@@ -249,7 +253,7 @@ public struct Committer: Sendable {
         let latestName = RefName(request.artifact, .alias(.latest))
         var latest: ResolvedVersion? = nil
         if case .version(let id) = refs[latestName] {
-          latest = try repository.loadVersion(id, artifact: request.artifact)
+          latest = try repository.loadVersion(id, artifact: request.artifact, in: refs)
         }
         if let latest, !request.allowEmpty, latest.record.manifest == snapshot.manifestID,
           latest.record.root == rootText
@@ -271,13 +275,17 @@ public struct Committer: Sendable {
           manifest: snapshot.manifestID, files: UInt64(snapshot.files), size: snapshot.bytes,
           previous: latest?.id, description: request.description,
           metadata: Metadata.canonical(request.metadata), created: created, inputs: inputs,
-          job: request.job, expires: request.timeToLive.map { created + $0 },
+          job: request.job, expires: request.timeToLive.map { created.addingSaturating($0) },
           distributedID: request.distributedID)
         record.run = request.run
         record.referenceCount = snapshot.references
         record.referenceBytes = snapshot.referenceBytes
         let id = try writer.write(record.encoded(), kind: .version, compressor: compressor)
         snapshot.statistics.add(try writer.finish())
+        if request.madeHere {
+          if repository.configuration.format < 2 { try repository.upgradeFormat(knowing: refs) }
+          try CreatedVersions.append([id], to: repository)
+        }
         refs[RefName(request.artifact, .version(number))] = .version(id)
         refs[latestName] = .version(id)
         for alias in request.aliases {
@@ -367,7 +375,7 @@ public struct Committer: Sendable {
       return (only, nil)
     }
     let root = request.root ?? repository.root
-    try repository.requireInside(root)
+    try repository.requireInside(root, asRoot: true)
     var selection: [[String]] = []
     for path in paths {
       guard path.starts(with: root) else {

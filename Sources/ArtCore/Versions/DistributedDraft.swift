@@ -101,12 +101,18 @@ public enum DistributedDraft {
     guard lines.first == Substring(header),
       let manifest = fields["manifest"].flatMap(ObjectID.init),
       let created = fields["created"].flatMap({ Int64($0) }),
-      let files = fields["files"].flatMap({ Int($0) }),
-      let size = fields["bytes"].flatMap({ UInt64($0) }), let root = fields["root"],
-      let worker = fields["worker"]
+      let files = fields["files"].flatMap({ Int($0) }), files >= 0,
+      let size = fields["bytes"].flatMap({ UInt64($0) }), size <= UInt64(Int64.max),
+      let root = fields["root"], let worker = fields["worker"]
     else {
       throw ArtError(
         .corruptData, "draft part '\(source)' is damaged",
+        hint: "delete it and run that worker's 'art upsert' again")
+    }
+    // Written by another machine: its root becomes the version's.
+    if let problem = VersionRecord.rootProblem(root) {
+      throw ArtError(
+        .corruptData, "draft part '\(source)' has a root folder '\(root)' with \(problem)",
         hint: "delete it and run that worker's 'art upsert' again")
     }
     return DraftPart(
@@ -263,7 +269,7 @@ public enum DistributedDraft {
         hint: "for example: art upsert \(artifact) --distributed-id \(id) data/shard-3")
     }
     let root = root ?? repository.root
-    try repository.requireInside(root)
+    try repository.requireInside(root, asRoot: true)
     var selection: [[String]] = []
     for path in paths {
       try repository.requireInside(path)

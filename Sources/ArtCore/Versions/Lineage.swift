@@ -21,15 +21,25 @@ public struct Lineage: Sendable {
   /// Labels (`project/name:vN`) of versions copied from other projects.
   public private(set) var imported: [ObjectID: String] = [:]
   private var madeFrom: [ObjectID: [ObjectID]] = [:]
+  /// Versions whose record could not be read (a missing or damaged pack),
+  /// with why: left out of the graph, so the rest still shows.
+  public private(set) var unreadable: [String] = []
 
-  /// Loads every live version of the repository.
+  /// Loads every live version of the repository; a version whose record
+  /// cannot be read is listed in ``unreadable`` instead.
   ///
-  /// - Throws: ``ArtError`` when a record cannot be read.
+  /// - Throws: ``ArtError`` when the imports list cannot be read.
   public init(repository: Repository, refs: Refs) throws {
     for entry in try Imports.read(repository).entries { imported[entry.id] = entry.label }
     for artifact in refs.artifacts {
-      for (_, id) in refs.versions(of: artifact) {
-        let version = try repository.loadVersion(id, artifact: artifact)
+      for (number, id) in refs.versions(of: artifact) {
+        let version: ResolvedVersion
+        do {
+          version = try repository.loadVersion(id, artifact: artifact, in: refs)
+        } catch let error as ArtError {
+          unreadable.append("\(artifact):\(number): \(error.message)")
+          continue
+        }
         versions[id] = version
         for input in version.record.inputs { madeFrom[input, default: []].append(id) }
       }

@@ -157,3 +157,12 @@ public enum DurationText {
     return "\(ms / 1000)s"
   }
 }
+
+extension Int64 {
+  /// `self + other`, held at `Int64.max` / `.min` instead of overflowing
+  /// (a TTL of a billion years after a creation time).
+  public func addingSaturating(_ other: Int64) -> Int64 {
+    let (sum, overflow) = addingReportingOverflow(other)
+    return overflow ? (other > 0 ? .max : .min) : sum
+  }
+}

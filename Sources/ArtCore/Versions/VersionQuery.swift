@@ -105,18 +105,27 @@ public struct VersionFilter: Sendable {
   /// by name; only `artifact`'s when given.
   ///
   /// Records are read only for artifacts whose name matches, and metadata
-  /// is parsed only when a metadata condition is given.
-  public func versions(in repository: Repository, refs: Refs, artifact: ArtifactName? = nil)
-    throws -> [ResolvedVersion]
-  {
+  /// is parsed only when a metadata condition is given. A record that
+  /// cannot be read (a missing or damaged pack) is passed to `unreadable`
+  /// and left out, when it is given; otherwise it throws.
+  public func versions(
+    in repository: Repository, refs: Refs, artifact: ArtifactName? = nil,
+    unreadable: ((String) -> Void)? = nil
+  ) throws -> [ResolvedVersion] {
     var result: [ResolvedVersion] = []
     for name in artifact.map({ [$0] }) ?? refs.artifacts where admits(name) {
       let aliasesByID = Dictionary(
         grouping: refs.aliases(of: name), by: \.id
       ).mapValues { Set($0.map(\.alias)) }
-      for (_, id) in refs.versions(of: name).reversed() {
+      for (number, id) in refs.versions(of: name).reversed() {
         if !aliases.isEmpty, !Set(aliases).isSubset(of: aliasesByID[id] ?? []) { continue }
-        let version = try repository.loadVersion(id, artifact: name)
+        let version: ResolvedVersion
+        do {
+          version = try repository.loadVersion(id, artifact: name, in: refs)
+        } catch let error as ArtError where unreadable != nil {
+          unreadable?("\(name):\(number): \(error.message)")
+          continue
+        }
         let record = version.record
         if let type, record.type != type { break }  // fixed per artifact
         if let since, record.created < since { continue }
@@ -167,6 +176,12 @@ public enum TimeText {
     let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
     let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
     let days = era * 146_097 + dayOfEra - 719_468
+    // Years far outside any clock: refused rather than overflowing.
+    guard (-100_000...100_000).contains(year) else {
+      throw ArtError(
+        .invalidArgument, "'\(text)' is too far from today",
+        hint: "give a year between -100000 and 100000")
+    }
     return (Int64(days) * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])) * 1000
   }
 }

@@ -152,6 +152,11 @@ public struct VersionRecord: Sendable, Equatable {
     type = try r.string()
     number = try r.uint64()
     root = try r.string()
+    // Wherever the record came from (a remote, a project, a draft part),
+    // its root must stay inside the repository and out of `.art`.
+    if let problem = VersionRecord.rootProblem(root) {
+      throw ArtError.corrupt(subject, "its root folder '\(root)' has \(problem)")
+    }
     manifest = try r.objectID()
     files = try r.uint64()
     size = try r.uint64()
@@ -183,5 +188,28 @@ public struct VersionRecord: Sendable, Equatable {
     guard r.remaining == 0 else {
       throw ArtError.corrupt(subject, "\(r.remaining) bytes after the last field")
     }
+  }
+}
+
+extension VersionRecord {
+  /// Why `root` cannot be a version's root folder, or nil when it can: it
+  /// must be relative and normalized (`a/b`, or empty for the repository's
+  /// top), each component a name a manifest may hold (so never `..` or
+  /// `.art`).
+  public static func rootProblem(_ root: String) -> String? {
+    if root.hasPrefix("/") { return "a leading '/'" }
+    return ConfinedPath.problem(root)
+  }
+
+  /// The root folder as a confined path below the repository's top.
+  public func rootPath() throws -> ConfinedPath { try ConfinedPath(root) }
+}
+
+extension ObjectStore {
+  /// Reads and parses the version record `id`, its root checked.
+  ///
+  /// - Throws: ``ArtError`` with code `.notFound` or `.corruptData`.
+  public func versionRecord(_ id: ObjectID) throws -> VersionRecord {
+    try VersionRecord(decoding: read(id, as: .version), id: id)
   }
 }

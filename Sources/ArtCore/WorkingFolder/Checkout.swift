@@ -71,6 +71,8 @@ public struct CheckoutResult: Sendable {
   public var referenceBytes: UInt64 = 0
   /// Reference entries left out (`--skip-references`).
   public var referencesSkipped = 0
+  /// File references of versions made elsewhere that were not read.
+  public var referencesRefused: [String] = []
 }
 
 /// Makes a folder match a version.
@@ -113,31 +115,45 @@ public struct Checkout: Sendable {
   ///
   /// A whole copy restores folder modes too; with patterns, folders are
   /// made with the default mode.
+  ///
+  /// - Throws: ``ArtError`` `.referenceRefused` after writing everything
+  ///   else, when file references of versions made elsewhere were skipped
+  ///   (see ``ReferenceTrust``).
   public func copy(_ version: ResolvedVersion, to target: FilePath, patterns: [PathPattern])
     async throws -> CheckoutResult
   {
-    try Materializer.prepareEmptyFolder(
+    let writer = try Materializer.emptyFolder(
       target, hint: "give a new or empty folder to --to, or check out in place without --to")
+    let trust = try ReferenceTrust(repository)
+    var result = CheckoutResult()
     if patterns.isEmpty {
       // The whole tree: written as stored, folder modes included.
-      let written = try await Materializer(store: repository.store, progress: progress)
-        .write(version.record.manifest, into: target, references: references)
-      var result = CheckoutResult()
+      var materializer = Materializer(store: repository.store, progress: progress)
+      materializer.trust = trust
+      let written = try await materializer.write(
+        version.record.manifest, with: writer, references: references, version: version.id)
       result.written = written.files + written.symlinks
       result.bytesWritten = written.bytes
       result.referencesFetched = written.referencesFetched
       result.referenceBytes = written.referenceBytes
       result.referencesSkipped = written.referencesSkipped
-      return result
+      result.referencesRefused = written.referencesRefused
+    } else {
+      let wanted = try selected(version, patterns, trust: trust)
+      result = try await apply(
+        writes: wanted.entries.sorted { $0.key < $1.key }, deletes: [], writer: writer,
+        untrusted: wanted.untrusted, trust: trust)
     }
-    let wanted = try selected(version.record.manifest, patterns)
-    return try await apply(writes: wanted.sorted { $0.key < $1.key }, deletes: [], root: target)
+    if !result.referencesRefused.isEmpty { throw ReferenceTrust.refused(result.referencesRefused) }
+    return result
   }
 
   /// Brings the version's root folder to `version` in place.
   ///
   /// - Throws: ``ArtError`` with `.invalidArgument` listing local changes
-  ///   that would be lost (nothing is changed then).
+  ///   that would be lost, or symbolic links where the version has folders
+  ///   (nothing is changed then; `force` discards the changes and replaces
+  ///   the links by real folders, never writing through them).
   ///
   /// A version of another project (`tracked` false) has no previous
   /// version here: files are written, nothing is deleted, and it is not
@@ -145,8 +161,8 @@ public struct Checkout: Sendable {
   public func inPlace(
     _ version: ResolvedVersion, patterns: [PathPattern], force: Bool, tracked: Bool = true
   ) async throws -> CheckoutResult {
-    let root = repository.root.pushing(FilePath(version.record.root)).lexicallyNormalized()
-    try Syscalls.makeDirectories(root)
+    let writer = try ConfinedWriter(top: repository.root, create: false, replacingLinks: force)
+      .descending(into: try version.record.rootPath())
     let refs = try repository.refs.read()
     var previousID = tracked ? try checkedOut(version.artifact) : nil
     if let id = previousID, !refs.versions(of: version.artifact).contains(where: { $0.id == id }) {
@@ -157,18 +173,30 @@ public struct Checkout: Sendable {
     {
       previousID = id
     }
-    var old: [String: TreeEntry] = [:]
+    let trust = try ReferenceTrust(repository)
+    var old: [ConfinedPath: TreeEntry] = [:]
     if let previousID {
-      let previous = try repository.loadVersion(previousID, artifact: version.artifact)
+      let previous = try repository.loadVersion(previousID, artifact: version.artifact, in: refs)
       if previous.record.root == version.record.root {
-        old = try selected(previous.record.manifest, patterns)
+        old = try selected(previous, patterns, trust: trust).entries
       }
     }
-    let new = try selected(version.record.manifest, patterns)
+    let selection = try selected(version, patterns, trust: trust)
+    let new = selection.entries
+    // Folders the old version had files in: one on disk where the new
+    // version has a file or link is not a change of its own.
+    var oldFolders = Set<ConfinedPath>()
+    for path in old.keys {
+      var folder = path.parent
+      while let current = folder, !current.components.isEmpty, oldFolders.insert(current).inserted {
+        folder = current.parent
+      }
+    }
 
-    var writes: [(String, TreeEntry)] = []
-    var deletes: [String] = []
-    var conflicts: [String] = []
+    var writes: [(ConfinedPath, TreeEntry)] = []
+    var deletes: [ConfinedPath] = []
+    var conflicts: [ConfinedPath] = []
+    var blocked: [(path: ConfinedPath, link: ConfinedPath)] = []
     var unchanged = 0
     let cache = StatCache(repository: repository)
     let store = repository.store
@@ -179,38 +207,66 @@ public struct Checkout: Sendable {
         continue  // left as it is on disk
       }
       // Each path is inspected once and hashed at most once.
-      guard var disk = try OnDisk(root.pushing(FilePath(path)), cache: cache, store: store) else {
+      let status: FileStatus
+      switch try writer.inspect(path) {
+      case .missing:
         if let target = new[path] { writes.append((path, target)) }
         continue
+      case .beyondLink(let link):
+        if let target = new[path] {
+          blocked.append((path, link))
+          writes.append((path, target))
+        }
+        continue
+      case .present(let found):
+        status = found
       }
+      var disk = OnDisk(path, status: status, writer: writer, cache: cache, store: store)
       if let target = new[path] {
         if try disk.matches(target, checkMode: true) {
           unchanged += 1
           continue
         }
-        if !force, try !(old[path].map { try disk.matches($0, checkMode: false) } ?? false) {
-          conflicts.append(path)
-        }
+        let clean =
+          try old[path].map { try disk.matches($0, checkMode: false) }
+          ?? (status.kind == .directory && oldFolders.contains(path))
+        if !force, !clean { conflicts.append(path) }
         writes.append((path, target))
       } else if let before = old[path] {
         if !force, try !disk.matches(before, checkMode: false) { conflicts.append(path) }
         deletes.append(path)
       }
     }
+    // A link on the way is no obstacle when the checkout itself replaces
+    // or deletes it as a clean path of the old version.
+    let replaced = Set(deletes).union(writes.map(\.0)).subtracting(conflicts)
+    let links = Set(blocked.filter { !replaced.contains($0.link) }.map(\.link)).sorted()
+    if !force, !links.isEmpty {
+      let shown = links.prefix(20).map { "  " + $0.description }.joined(separator: "\n")
+      throw ArtError(
+        .invalidArgument,
+        "checkout would write through \(links.count) symbolic link(s) where the version has "
+          + "folders:\n" + shown + (links.count > 20 ? "\n  …" : ""),
+        hint: "use --force to replace each link by a real folder (the link's target is not "
+          + "touched), or move the links away")
+    }
     if !conflicts.isEmpty {
-      let shown = conflicts.prefix(20).map { "  " + $0 }.joined(separator: "\n")
+      let shown = conflicts.prefix(20).map { "  " + $0.description }.joined(separator: "\n")
       throw ArtError(
         .invalidArgument,
         "checkout would overwrite or delete \(conflicts.count) path(s) with local changes:\n"
           + shown + (conflicts.count > 20 ? "\n  …" : ""),
         hint: "commit them first, or use --force to discard them")
     }
-    var result = try await apply(writes: writes, deletes: deletes, root: root)
+    var result = try await apply(
+      writes: writes, deletes: deletes, writer: writer, untrusted: selection.untrusted,
+      trust: trust)
     result.unchanged = unchanged
     if references == .skip {
       result.referencesSkipped = new.values.count { $0.kind.isReference }
     }
     if patterns.isEmpty && tracked { try recordCheckedOut(version) }
+    if !result.referencesRefused.isEmpty { throw ReferenceTrust.refused(result.referencesRefused) }
     return result
   }
 
@@ -221,31 +277,55 @@ public struct Checkout: Sendable {
       Array((version.id.hex + "\n").utf8), to: stateFolder.appending(version.artifact.text))
   }
 
-  private func selected(_ manifest: ObjectID, _ patterns: [PathPattern]) throws
-    -> [String: TreeEntry]
-  {
-    var all = try ManifestDiff.flatten(manifest, store: repository.store)
-    if case .fetch = references { all = try expandingVersions(all) }
-    if patterns.isEmpty { return all }
-    return all.filter { path, _ in patterns.contains { $0.matches(path) } }
+  /// The paths of `version` matching `patterns` (all without any), and
+  /// those of them whose file references are not trusted: all of them for
+  /// a version made elsewhere, those of bundled versions made elsewhere.
+  private func selected(
+    _ version: ResolvedVersion, _ patterns: [PathPattern], trust: ReferenceTrust
+  ) throws -> (entries: [ConfinedPath: TreeEntry], untrusted: Set<ConfinedPath>) {
+    var all = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
+    let trusted = trust.versions.contains(version.id)
+    var untrusted = Set<String>()
+    if !trusted { untrusted = Set(all.keys.filter { all[$0]?.kind == .reference }) }
+    if case .fetch = references {
+      all = try expandingVersions(all, trusted: trusted, trust: trust, untrusted: &untrusted)
+    }
+    if !patterns.isEmpty { all = all.filter { path, _ in patterns.contains { $0.matches(path) } } }
+    // Names were checked when each manifest was read: this cannot fail
+    // for a path that came from one.
+    var result: [ConfinedPath: TreeEntry] = [:]
+    result.reserveCapacity(all.count)
+    var refused = Set<ConfinedPath>()
+    for (path, entry) in all {
+      let confined = try ConfinedPath(path)
+      result[confined] = entry
+      if untrusted.contains(path) { refused.insert(confined) }
+    }
+    return (result, refused)
   }
 
   /// `entries` with each bundle entry (`.version`) replaced by the files
-  /// of the version it names, below its path, nested ones too.
-  private func expandingVersions(_ entries: [String: TreeEntry]) throws -> [String: TreeEntry] {
+  /// of the version it names, below its path, nested ones too; reference
+  /// paths of bundled versions made elsewhere are added to `untrusted`.
+  private func expandingVersions(
+    _ entries: [String: TreeEntry], trusted: Bool, trust: ReferenceTrust,
+    untrusted: inout Set<String>
+  ) throws -> [String: TreeEntry] {
     var result = entries
-    var pending = entries.filter { $0.value.kind == .version }
+    var pending = entries.filter { $0.value.kind == .version }.mapValues { ($0, trusted) }
     let store = repository.store
-    while let (path, entry) = pending.popFirst() {
+    while let (path, (entry, outerTrusted)) = pending.popFirst() {
       result[path] = nil
-      let record = try VersionRecord(decoding: store.read(entry.id, as: .version), id: entry.id)
+      let record = try store.versionRecord(entry.id)
+      let innerTrusted = outerTrusted && trust.versions.contains(entry.id)
       for (inner, innerEntry) in try ManifestDiff.flatten(
         record.manifest, store: store, prefix: path + "/")
       {
         if innerEntry.kind == .version {
-          pending[inner] = innerEntry
+          pending[inner] = (innerEntry, innerTrusted)
         } else {
           result[inner] = innerEntry
+          if !innerTrusted, innerEntry.kind == .reference { untrusted.insert(inner) }
         }
       }
       if record.files == 0, record.referenceCount == 0 {
@@ -255,96 +335,108 @@ public struct Checkout: Sendable {
     return result
   }
 
-  private func apply(writes: [(String, TreeEntry)], deletes: [String], root: FilePath)
-    async throws -> CheckoutResult
-  {
+  private func apply(
+    writes: [(ConfinedPath, TreeEntry)], deletes: [ConfinedPath], writer: ConfinedWriter,
+    untrusted: Set<ConfinedPath>, trust: ReferenceTrust
+  ) async throws -> CheckoutResult {
     var result = CheckoutResult()
     var writes = writes
-    let materializer = Materializer(store: repository.store, progress: progress)
+    var materializer = Materializer(store: repository.store, progress: progress)
+    materializer.trust = trust
     // References first: one that changed or cannot be fetched stops the
     // checkout before any other file is touched.
     if case .fetch(let allowChanged) = references {
       var early: [Materializer.FileJob] = []
       for (path, entry) in writes where entry.kind == .reference {
-        let onDisk = root.pushing(FilePath(path))
-        guard try Syscalls.linkStatus(onDisk)?.kind != .directory,
-          let job = Materializer.FileJob(path: onDisk, entry)
-        else { continue }
-        try Syscalls.makeDirectories(onDisk.removingLastComponent())
-        early.append(job)
+        guard case .present(let status) = try writer.inspect(path), status.kind == .directory
+        else {
+          if let job = Materializer.FileJob(
+            path: path, entry, trusted: !untrusted.contains(path))
+          {
+            early.append(job)
+          }
+          continue
+        }
       }
       if !early.isEmpty {
-        result.referenceBytes = try await materializer.fetch(
-          early, below: root, allowChanged: allowChanged)
-        result.referencesFetched = early.count
+        let fetched = try await materializer.fetch(
+          early, writer: writer, allowChanged: allowChanged)
+        result.referenceBytes = fetched.bytes
+        result.referencesFetched = early.count - fetched.refused.count
+        result.referencesRefused = fetched.refused
         let done = Set(early.map(\.path))
-        writes.removeAll { done.contains(root.pushing(FilePath($0.0))) }
+        writes.removeAll { done.contains($0.0) }
       }
     }
     var referenceJobs: [Materializer.FileJob] = []
     for path in deletes.sorted(by: >) {
-      let onDisk = root.pushing(FilePath(path))
-      if try Syscalls.linkStatus(onDisk)?.kind == .directory {
-        try removeTree(onDisk)
-      } else {
-        try Syscalls.unlink(onDisk)
-      }
+      try writer.remove(path)
       result.deleted += 1
-      removeEmptyParents(of: onDisk, below: root)
+      writer.removeEmptyParents(of: path)
     }
     var jobs: [Materializer.FileJob] = []
     for (path, entry) in writes {
-      let onDisk = root.pushing(FilePath(path))
-      var parent = onDisk
-      parent.removeLastComponent()
-      try Syscalls.makeDirectories(parent)
-      let existing = try Syscalls.linkStatus(onDisk)
       switch entry.kind {
       case .folder:
-        if existing?.kind != .directory {
-          if existing != nil { try Syscalls.unlink(onDisk) }
-          try Syscalls.makeDirectory(onDisk)
-        }
+        try writer.makeFolder(path)
       case .symlink:
-        if existing?.kind == .directory {
-          try removeTree(onDisk)
-        } else if existing != nil {
-          try Syscalls.unlink(onDisk)
-        }
-        try Syscalls.symlink(target: repository.store.read(entry.id, as: .blob), at: onDisk)
+        try clear(path, writer)
+        try writer.symlink(target: repository.store.read(entry.id, as: .blob), at: path)
       case .version:
         continue  // expanded into its files, or left out with --skip-references
       case .reference:
-        if existing?.kind == .directory { try removeTree(onDisk) }
+        try clear(path, writer)
         guard case .fetch = references else {
           result.referencesSkipped += 1
           continue
         }
-        if let job = Materializer.FileJob(path: onDisk, entry) { referenceJobs.append(job) }
+        if let job = Materializer.FileJob(path: path, entry, trusted: !untrusted.contains(path)) {
+          referenceJobs.append(job)
+        }
         continue  // counted as fetched, not written
       case .file, .chunked:
-        if existing?.kind == .directory { try removeTree(onDisk) }
-        guard let job = Materializer.FileJob(path: onDisk, entry) else { continue }
+        try clear(path, writer)
+        guard let job = Materializer.FileJob(path: path, entry, trusted: true) else { continue }
         jobs.append(job)
         result.bytesWritten += entry.size
       }
       result.written += 1
     }
-    try await materializer.writeFiles(jobs)
+    try await materializer.writeFiles(jobs, writer: writer)
     if case .fetch(let allowChanged) = references, !referenceJobs.isEmpty {
       // Those that replace a folder, fetched once it is gone.
-      result.referenceBytes += try await materializer.fetch(
-        referenceJobs, below: root, allowChanged: allowChanged)
-      result.referencesFetched += referenceJobs.count
+      let fetched = try await materializer.fetch(
+        referenceJobs, writer: writer, allowChanged: allowChanged)
+      result.referenceBytes += fetched.bytes
+      result.referencesFetched += referenceJobs.count - fetched.refused.count
+      result.referencesRefused += fetched.refused
     }
     return result
   }
 
-  private func removeEmptyParents(of path: FilePath, below root: FilePath) {
-    var folder = path
-    while folder.removeLastComponent(), folder != root, folder.starts(with: root) {
-      guard (try? directoryEntries(folder).isEmpty) == true else { return }
-      try? Syscalls.removeDirectory(folder)
+  /// Removes a folder where a file or link is to go: with `--force` with
+  /// everything in it, otherwise only if it is empty (files the old version
+  /// tracked there were deleted already; anything left is not art's).
+  private func clear(_ path: ConfinedPath, _ writer: ConfinedWriter) throws {
+    guard case .present(let status) = try writer.inspect(path), status.kind == .directory else {
+      return
+    }
+    if writer.replacingLinks {
+      try writer.remove(path)
+      return
+    }
+    guard let parent = path.parent, let name = path.name,
+      let folder = try writer.folder(parent, create: false)
+    else { return }
+    defer { folder.close() }
+    do {
+      try folder.removeFolder(name)
+    } catch {
+      throw ArtError(
+        .invalidArgument,
+        "'\(writer.absolute(path))' is a folder with files the version does not track, "
+          + "where the version has a file",
+        hint: "move those files away, or use --force to delete them")
     }
   }
 }
@@ -353,17 +445,20 @@ public struct Checkout: Sendable {
 /// on first use: from the stat cache when the file is unchanged since art
 /// last read it, otherwise by hashing it once.
 private struct OnDisk {
-  let path: FilePath
+  let path: ConfinedPath
   let status: FileStatus
+  let writer: ConfinedWriter
   let cache: StatCache
   let store: ObjectStore
   private var id: ObjectID?
 
-  /// Nil when nothing is at `path`.
-  init?(_ path: FilePath, cache: StatCache, store: ObjectStore) throws {
-    guard let status = try Syscalls.linkStatus(path) else { return nil }
+  init(
+    _ path: ConfinedPath, status: FileStatus, writer: ConfinedWriter, cache: StatCache,
+    store: ObjectStore
+  ) {
     self.path = path
     self.status = status
+    self.writer = writer
     self.cache = cache
     self.store = store
   }
@@ -372,13 +467,13 @@ private struct OnDisk {
     if let id { return id }
     let computed: ObjectID
     if status.kind == .symlink {
-      computed = ObjectHasher.id(of: try Syscalls.readLink(path))
-    } else if let cached = cache.lookup(path, status) {
+      computed = ObjectHasher.id(of: try writer.readLink(path))
+    } else if let cached = cache.lookup(writer.absolute(path), status) {
       computed = cached.id
     } else {
-      let fd = try openForReading(path)
+      let fd = try writer.openFile(path)
       defer { try? fd.close() }
-      var source = FileSource(descriptor: fd, name: path.string)
+      var source = FileSource(descriptor: fd, name: writer.absolute(path).string)
       computed = try ContentStorer.hash(&source).0
     }
     id = computed
@@ -396,7 +491,7 @@ private struct OnDisk {
       return status.kind == .directory
     case .reference:
       guard status.kind == .regular, UInt64(status.size) == entry.size else { return false }
-      if checkMode, status.permissions != entry.mode { return false }
+      if checkMode, status.permissions != ConfinedWriter.permissions(entry.mode) { return false }
       guard let sha = try store.reference(entry.id).sha256 else { return !checkMode }
       return try contentID() == sha
     case .folder:
@@ -406,7 +501,7 @@ private struct OnDisk {
       return try contentID() == entry.id
     case .file, .chunked:
       guard status.kind == .regular, UInt64(status.size) == entry.size else { return false }
-      if checkMode, status.permissions != entry.mode { return false }
+      if checkMode, status.permissions != ConfinedWriter.permissions(entry.mode) { return false }
       return try contentID() == entry.id
     }
   }

@@ -18,6 +18,8 @@ public struct Materialization: Sendable {
   public var referenceBytes: UInt64 = 0
   /// Reference entries left out (``ReferencePolicy/skip``).
   public var referencesSkipped = 0
+  /// File references of versions made elsewhere that were not read.
+  public var referencesRefused: [String] = []
 }
 
 /// What a checkout does with reference entries.
@@ -32,14 +34,17 @@ public enum ReferencePolicy: Sendable, Equatable {
 /// Writes a manifest's tree into a new or empty folder: the inverse of
 /// ``Snapshotter``.
 ///
-/// Each file is written to a temporary name in its folder, checked against
-/// its SHA-256 as it is written, then renamed into place, so a file that
-/// appears under its name is complete and correct.
+/// Every file, link and folder goes through a ``ConfinedWriter``. Each file
+/// is written unnamed or under a temporary name in its folder, checked
+/// against its SHA-256 as it is written, then named, so a file that appears
+/// under its name is complete and correct.
 public struct Materializer: Sendable {
   /// Where objects are read from.
   public let store: ObjectStore
   /// Counts files and bytes as they are written.
   public let progress: Progress?
+  /// Which file references are read; by default only those below no folder.
+  public var trust = ReferenceTrust.folders([])
 
   /// A materializer reading from `store`.
   public init(store: ObjectStore, progress: Progress? = nil) {
@@ -47,68 +52,84 @@ public struct Materializer: Sendable {
     self.progress = progress
   }
 
-  /// Makes `target` if missing; refuses one that holds anything.
+  /// A writer for `target`, made if missing; refuses one that holds anything.
   ///
   /// - Throws: ``ArtError`` with code `.invalidArgument` and `hint`.
-  static func prepareEmptyFolder(_ target: FilePath, hint: String) throws {
-    if let status = try Syscalls.linkStatus(target) {
-      guard status.kind == .directory, try directoryEntries(target).isEmpty else {
-        throw ArtError(
-          .invalidArgument, "'\(target)' exists and is not an empty folder", hint: hint)
-      }
-    } else {
-      try Syscalls.makeDirectories(target)
+  static func emptyFolder(_ target: FilePath, hint: String) throws -> ConfinedWriter {
+    if let status = try Syscalls.linkStatus(target),
+      try status.kind != .directory || !directoryEntries(target).isEmpty
+    {
+      throw ArtError(
+        .invalidArgument, "'\(target)' exists and is not an empty folder", hint: hint)
     }
+    return try ConfinedWriter(top: target, create: true)
   }
 
   struct FileJob: Sendable {
-    var path: FilePath
+    var path: ConfinedPath
     var entry: ManifestEntry
+    /// Whether the entry is of a version made here (see ``ReferenceTrust``).
+    var trusted: Bool
 
-    init(path: FilePath, entry: ManifestEntry) {
+    init(path: ConfinedPath, entry: ManifestEntry, trusted: Bool) {
       self.path = path
       self.entry = entry
+      self.trusted = trusted
     }
 
-    /// The job writing flattened `entry` at `path` (nil for a path without a name).
-    init?(path: FilePath, _ entry: TreeEntry) {
-      guard let name = path.lastComponent?.string else { return nil }
+    /// The job writing flattened `entry` at `path` (nil for the top itself).
+    init?(path: ConfinedPath, _ entry: TreeEntry, trusted: Bool) {
+      guard let name = path.name else { return nil }
       self.path = path
       self.entry = ManifestEntry(
         name: name, kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)
+      self.trusted = trusted
     }
   }
 
-  /// Writes manifest `id` into `target`, which must not exist or be empty.
+  /// Writes manifest `id` into `target`, which must not exist or be empty;
+  /// its file references are trusted as ``trust`` says of version `version`.
   ///
-  /// - Throws: ``ArtError`` with `.invalidArgument` when `target` has files,
-  ///   `.notFound` / `.corruptData` for missing or damaged objects (the file
-  ///   being written is then removed), `.io` for write failures.
+  /// - Throws: ``ArtError`` with `.invalidArgument` when `target` has files
+  ///   or lies inside `.art`, `.notFound` / `.corruptData` for missing or
+  ///   damaged objects (the file being written is then removed), `.io` for
+  ///   write failures.
   public func write(
-    _ id: ObjectID, into target: FilePath, references: ReferencePolicy = .fetch(allowChanged: false)
+    _ id: ObjectID, into target: FilePath,
+    references: ReferencePolicy = .fetch(allowChanged: false),
+    version: ObjectID? = nil
   ) async throws -> Materialization {
-    try Self.prepareEmptyFolder(target, hint: "give a new or empty folder")
+    try await write(
+      id, with: try Self.emptyFolder(target, hint: "give a new or empty folder"),
+      references: references, version: version)
+  }
+
+  /// Writes manifest `id` below `writer`'s top, which should be empty.
+  func write(
+    _ id: ObjectID, with writer: ConfinedWriter, references: ReferencePolicy, version: ObjectID?
+  ) async throws -> Materialization {
     var result = Materialization()
     var jobs: [FileJob] = []
-    var folderModes: [(FilePath, UInt32)] = []
+    var folderModes: [(ConfinedPath, UInt32)] = []
     try layOut(
-      id, at: target, jobs: &jobs, folderModes: &folderModes, result: &result,
-      versions: references != .skip)
+      id, at: .top, writer: writer, jobs: &jobs, folderModes: &folderModes, result: &result,
+      versions: references != .skip, trusted: version.map { trust.versions.contains($0) } ?? false)
     let referenceJobs = jobs.filter { $0.entry.kind == .reference }
     jobs.removeAll { $0.entry.kind == .reference }
     result.files = jobs.count
-    result.bytes = jobs.reduce(0) { $0 + $1.entry.size }
+    result.bytes = jobs.reduce(0) { $0 &+ $1.entry.size }
     // References first: a changed one stops the copy before the files.
     if case .fetch(let allowChanged) = references {
-      result.referenceBytes = try await fetch(
-        referenceJobs, below: target, allowChanged: allowChanged)
-      result.referencesFetched = referenceJobs.count
+      let fetched = try await fetch(referenceJobs, writer: writer, allowChanged: allowChanged)
+      result.referenceBytes = fetched.bytes
+      result.referencesFetched = referenceJobs.count - fetched.refused.count
+      result.referencesRefused = fetched.refused
     } else {
       result.referencesSkipped += referenceJobs.count
     }
-    try await writeFiles(jobs)
+    try await writeFiles(jobs, writer: writer)
     // Deepest first, so a read-only folder is closed after its contents exist.
-    for (path, mode) in folderModes.reversed() { try Syscalls.setMode(path, mode) }
+    for (path, mode) in folderModes.reversed() { try writer.setFolderMode(path, mode) }
     return result
   }
 
@@ -116,38 +137,35 @@ public struct Materializer: Sendable {
   /// the files to write; a bundle's version entries become folders holding
   /// that version when `versions`, else they are counted as skipped.
   private func layOut(
-    _ id: ObjectID, at folder: FilePath, jobs: inout [FileJob],
-    folderModes: inout [(FilePath, UInt32)], result: inout Materialization, versions: Bool
+    _ id: ObjectID, at folder: ConfinedPath, writer: ConfinedWriter, jobs: inout [FileJob],
+    folderModes: inout [(ConfinedPath, UInt32)], result: inout Materialization, versions: Bool,
+    trusted: Bool
   ) throws {
     result.folders += 1
     let manifest = try store.manifest(id)
     for entry in manifest.entries {
-      guard let component = FilePath.Component(entry.name) else {
-        throw ArtError.corrupt("manifest \(id)", "entry '\(entry.name)' is not a file name")
-      }
-      let path = folder.appending(component)
+      let path = try folder.appending(entry.name)
       switch entry.kind {
       case .file, .chunked, .reference:
-        jobs.append(FileJob(path: path, entry: entry))
+        jobs.append(FileJob(path: path, entry: entry, trusted: trusted))
       case .folder:
-        try Syscalls.makeDirectory(path, mode: 0o755)
+        try writer.makeFolder(path)
         folderModes.append((path, entry.mode))
         try layOut(
-          entry.id, at: path, jobs: &jobs, folderModes: &folderModes, result: &result,
-          versions: versions)
+          entry.id, at: path, writer: writer, jobs: &jobs, folderModes: &folderModes,
+          result: &result, versions: versions, trusted: trusted)
       case .version:
         guard versions else {
           result.referencesSkipped += 1
           continue
         }
-        let record = try VersionRecord(decoding: store.read(entry.id, as: .version), id: entry.id)
-        try Syscalls.makeDirectory(path, mode: 0o755)
+        let record = try store.versionRecord(entry.id)
+        try writer.makeFolder(path)
         try layOut(
-          record.manifest, at: path, jobs: &jobs, folderModes: &folderModes, result: &result,
-          versions: versions)
+          record.manifest, at: path, writer: writer, jobs: &jobs, folderModes: &folderModes,
+          result: &result, versions: versions, trusted: trust.versions.contains(entry.id))
       case .symlink:
-        let target = try store.read(entry.id, as: .blob)
-        try Syscalls.symlink(target: target, at: path)
+        try writer.symlink(target: store.read(entry.id, as: .blob), at: path)
         result.symlinks += 1
       }
     }
@@ -155,83 +173,53 @@ public struct Materializer: Sendable {
 
   /// Fetches reference entries into place, a few at a time.
   ///
-  /// Returns the bytes written; errors name paths relative to `root`.
-  func fetch(_ jobs: [FileJob], below root: FilePath, allowChanged: Bool) async throws -> UInt64 {
+  /// Returns the bytes written and the paths of untrusted file references
+  /// that were refused (see ``ReferenceTrust``: nothing is written for
+  /// them); errors name paths relative to the writer's top.
+  func fetch(_ jobs: [FileJob], writer: ConfinedWriter, allowChanged: Bool) async throws
+    -> (bytes: UInt64, refused: [String])
+  {
     let store = self.store
+    let folders = trust.folders
     let totals = try await forEachConcurrently(
-      count: jobs.count, makeState: { UInt64(0) },
-      { bytes, index in
+      count: jobs.count, makeState: { (bytes: UInt64(0), refused: [String]()) },
+      { state, index in
         let job = jobs[index]
-        let label = job.path.components.dropFirst(root.components.count).map(\.string)
-          .joined(separator: "/")
-        bytes += try await ReferenceIO().fetch(
-          store.reference(job.entry.id), label: label, to: job.path, mode: job.entry.mode,
-          allowChanged: allowChanged)
+        let staged = try writer.stage(job.path, mode: job.entry.mode)
+        do {
+          state.bytes += try await ReferenceIO().fetch(
+            store.reference(job.entry.id), label: job.path.description, into: staged,
+            allowChanged: allowChanged, within: job.trusted ? nil : folders)
+          try staged.place()
+        } catch let error as ArtError where error.code == .referenceRefused {
+          staged.discard()
+          state.refused.append(job.path.description)
+        } catch {
+          staged.discard()
+          throw error
+        }
       }, finish: { $0 })
-    return totals.reduce(0, +)
+    return (totals.reduce(0) { $0 + $1.bytes }, totals.flatMap(\.refused))
   }
 
-  func writeFiles(_ jobs: [FileJob]) async throws {
+  func writeFiles(_ jobs: [FileJob], writer: ConfinedWriter) async throws {
     let store = self.store
     let progress = self.progress
-    progress?.setTotal(files: jobs.count, bytes: jobs.reduce(0) { $0 + Int($1.entry.size) })
-    let umask = Syscalls.fileCreationMask
+    progress?.setTotal(files: jobs.count, bytes: jobs.reduce(0) { $0 &+ Int($1.entry.size) })
     _ = try await forEachConcurrently(
       count: jobs.count, makeState: { () },
       { _, index in
-        try Self.writeFile(jobs[index], store: store, umask: umask)
-        progress?.add(fileOf: Int(jobs[index].entry.size))
-      }, finish: { _ in () })
-  }
-
-  /// Numbers temporary names: `.art-tmp-<pid>-<n>` is unique without a
-  /// `getrandom` call per file.
-  private static let temporaryCounter = Atomic<UInt64>(0)
-
-  /// Writes one file so that it appears under its name only complete and
-  /// verified: as an unnamed file (`O_TMPFILE`) linked to its name at the
-  /// end, or — where the name is taken, or the file system has no unnamed
-  /// files — under a temporary name renamed over it.
-  private static func writeFile(_ job: FileJob, store: ObjectStore, umask: UInt32) throws {
-    let folder = job.path.removingLastComponent()
-    let mode = job.entry.mode & 0o7777
-    // Created with its mode; fchmod only where the umask would change it.
-    if let fd = try Syscalls.createUnnamed(in: folder, mode: mode & 0o777) {
-      defer { try? fd.close() }
-      try fill(fd, job, store: store, name: job.path)
-      if mode & (0o7000 | umask) != 0 { try Syscalls.setMode(fd, mode, path: job.path) }
-      do {
-        try Syscalls.link(fd, to: job.path)
-        return
-      } catch .fileExists {
-        let temporary = temporaryName(in: folder)
+        let job = jobs[index]
+        let staged = try writer.stage(job.path, mode: job.entry.mode)
         do {
-          try Syscalls.link(fd, to: temporary)
+          try Self.fill(staged, job, store: store)
+          try staged.place()
         } catch {
-          throw ArtError.io("create", temporary.string, error)
-        }
-        do {
-          try Syscalls.rename(temporary, to: job.path)
-        } catch {
-          try? Syscalls.unlink(temporary)
+          staged.discard()
           throw error
         }
-        return
-      } catch {
-        throw ArtError.io("create", job.path.string, error)
-      }
-    }
-    let (temporary, fd) = try createTemporary(in: folder, mode: mode)
-    do {
-      try fill(fd, job, store: store, name: temporary)
-      if mode & (0o7000 | umask) != 0 { try Syscalls.setMode(fd, mode, path: temporary) }
-      try? fd.close()
-      try Syscalls.rename(temporary, to: job.path)
-    } catch {
-      try? fd.close()
-      try? Syscalls.unlink(temporary)
-      throw error
-    }
+        progress?.add(fileOf: Int(job.entry.size))
+      }, finish: { _ in () })
   }
 
   /// Whether `name` is a temporary file a checkout left when it was killed
@@ -248,42 +236,23 @@ public struct Materializer: Sendable {
     return !Syscalls.processExists(pid)
   }
 
-  /// Creates `.art-tmp-<pid>-<n>` in `folder` for writing, with `mode`'s
-  /// permission bits (less the umask).
-  static func createTemporary(in folder: FilePath, mode: UInt32) throws
-    -> (FilePath, FileDescriptor)
-  {
-    let temporary = temporaryName(in: folder)
-    do {
-      let fd = try FileDescriptor.open(
-        temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
-        permissions: FilePermissions(rawValue: CInterop.Mode(mode & 0o777)))
-      return (temporary, fd)
-    } catch {
-      throw ArtError.io("create", temporary.string, error)
-    }
-  }
-
-  /// `.art-tmp-<pid>-<n>` in `folder`.
-  private static func temporaryName(in folder: FilePath) -> FilePath {
-    let number = temporaryCounter.add(1, ordering: .relaxed).newValue
-    return folder.appending(".art-tmp-\(Syscalls.processID)-\(number)")
-  }
-
-  /// Writes the verified content of `job` into `fd`.
-  private static func fill(_ fd: FileDescriptor, _ job: FileJob, store: ObjectStore, name: FilePath)
-    throws
-  {
+  /// Writes the verified content of `job` into `staged`.
+  private static func fill(_ staged: StagedFile, _ job: FileJob, store: ObjectStore) throws {
     var written: UInt64 = 0
+    let name = staged.path
     // Chunks are checked by the whole-file hash alone: the file gets its
     // name only after that passes.
     try ContentReader.read(job.entry.id, from: store, wholeFileCheckOnly: true) { bytes in
-      try writeAll(fd, bytes, path: name)
       written += UInt64(bytes.count)
+      guard written <= job.entry.size else {
+        throw ArtError.corrupt(
+          name.string, "its content is longer than the \(job.entry.size) bytes its manifest says")
+      }
+      try writeAll(staged.descriptor, bytes, path: name)
     }
     guard written == job.entry.size else {
       throw ArtError.corrupt(
-        job.path.string, "its content is \(written) bytes, its manifest says \(job.entry.size)")
+        name.string, "its content is \(written) bytes, its manifest says \(job.entry.size)")
     }
   }
 }

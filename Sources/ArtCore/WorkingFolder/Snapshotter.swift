@@ -164,6 +164,15 @@ public struct Snapshotter: Sendable {
       }
       guard let component = pathComponent(name) else { continue }
       if !skipping.isEmpty, skipping.contains(path.appending(component)) { continue }
+      // A repository folder (ours or a nested one) is never data, and no
+      // version may hold the name: it is skipped, a file with a warning.
+      if name == Array(Repository.directoryName.utf8) {
+        if status.kind != .directory {
+          folder.skipped.append(
+            "\(path.appending(component).string): the name .art is kept for repositories")
+        }
+        continue
+      }
       if let problem = ManifestEntry.problem(withName: name) {
         throw ArtError(
           .invalidArgument, "cannot store '\(path.appending(component))': it has \(problem)",
@@ -178,8 +187,6 @@ public struct Snapshotter: Sendable {
         if cached != nil { hits += 1 }
         folder.entries.append((text, .file(FileNode(status: status, cached: cached))))
       case .directory:
-        // A repository folder (ours or a nested one) is never data.
-        if name == Array(Repository.directoryName.utf8) { continue }
         subfolders.append(
           (folder.entries.count, path.appending(component), childSelection, status.permissions))
         folder.entries.append((text, .symlink(target: [], mode: 0)))  // replaced below

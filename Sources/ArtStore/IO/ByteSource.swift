@@ -53,15 +53,20 @@ extension ByteSource {
   }
 }
 
-/// Opens `path` for reading, mapping failures to ``ArtError``; a final
-/// symbolic link is refused unless `followingLinks` (data kept outside
-/// the working folder, such as reference entries, may go through links).
-package func openForReading(_ path: FilePath, followingLinks: Bool = false) throws
-  -> FileDescriptor
-{
+/// Opens `path` for reading, mapping failures to ``ArtError``.
+///
+/// A final symbolic link is refused unless `followingLinks` (data kept
+/// outside the working folder, such as reference entries, may go through
+/// links). `nonBlocking` opens a FIFO without waiting for a writer, so the
+/// caller can look at what it opened before reading.
+package func openForReading(
+  _ path: FilePath, followingLinks: Bool = false, nonBlocking: Bool = false
+) throws -> FileDescriptor {
+  var options: FileDescriptor.OpenOptions =
+    followingLinks ? [.closeOnExec] : [.closeOnExec, .noFollow]
+  if nonBlocking { options.insert(.nonBlocking) }
   do {
-    return try FileDescriptor.open(
-      path, .readOnly, options: followingLinks ? [.closeOnExec] : [.closeOnExec, .noFollow])
+    return try FileDescriptor.open(path, .readOnly, options: options)
   } catch {
     if (error as? Errno) == .noSuchFileOrDirectory {
       throw ArtError(.notFound, "no file '\(path.string)'")

@@ -29,7 +29,7 @@ public final class ObjectStore: Sendable {
       else { continue }
       let path = directory.appending(text)
       do {
-        opened.append(try Pack(indexPath: path))
+        opened.append(try Self.open(path, name: text))
       } catch let error as ArtError {
         damaged.append((path, error))
       }
@@ -37,6 +37,21 @@ public final class ObjectStore: Sendable {
     opened.sort { $0.id < $1.id }
     packs = Mutex(opened)
     damagedPacks = damaged
+  }
+
+  /// Opens the pack whose index is at `path`, called `name`.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` when the index is damaged or
+  ///   holds another pack's id than its name says (renamed by hand or by
+  ///   an attacker: deleting "its" pack would then delete another's).
+  private static func open(_ path: FilePath, name: String) throws -> Pack {
+    let pack = try Pack(indexPath: path)
+    guard PackFormat.packID(indexName: name) == pack.id else {
+      throw ArtError.corrupt(
+        path.string,
+        "it is the index of pack \(pack.id.hex.prefix(12)), not of the pack its name says")
+    }
+    return pack
   }
 
   /// Paths of every published index, sound or not, sorted.
@@ -55,7 +70,8 @@ public final class ObjectStore: Sendable {
   /// Makes a newly published pack visible to lookups.
   func add(packID: ObjectID) throws {
     if packs.withLock({ $0.contains { $0.id == packID } }) { return }
-    let pack = try Pack(indexPath: directory.appending(PackFormat.indexName(packID)))
+    let name = PackFormat.indexName(packID)
+    let pack = try Self.open(directory.appending(name), name: name)
     packs.withLock { packs in
       if !packs.contains(where: { $0.id == packID }) { packs.append(pack) }
     }

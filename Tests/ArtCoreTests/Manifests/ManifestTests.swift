@@ -172,10 +172,14 @@ struct ConfigurationTests {
     }
   }
 
-  @Test func refusesNewerFormat() {
+  @Test func refusesNewerFormat() throws {
     let error = #expect(throws: ArtError.self) {
-      try Configuration(parsing: "[core]\nformat = 2\n", file: "config")
+      try Configuration(parsing: "[core]\nformat = 3\n", file: "config")
     }
     #expect(error?.code == .unsupportedFormat)
+    #expect(try Configuration(parsing: "[core]\nformat = 1\n", file: "config").format == 1)
+    // No format line: an emptied config, read as the oldest format and reported.
+    let empty = try Configuration(parsing: "", file: "config")
+    #expect(empty.format == 1 && empty.problem != nil)
   }
 }

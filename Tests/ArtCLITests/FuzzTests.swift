@@ -1,0 +1,158 @@
+import ArtCore
+import ArtStore
+import ArtTestSupport
+import Foundation
+import SystemPackage
+import Testing
+
+/// Seeded, bounded mutation of what a remote or another project could hand art.
+///
+/// Records, manifests, references, refs and draft parts. Decoders may
+/// refuse, never trap; checkouts of mutated versions fail with an
+/// `art: error:` or succeed, and never write outside their destination.
+@Suite("Fuzz")
+struct FuzzTests {
+  /// `bytes` with one to four random edits: a flipped or replaced byte, a
+  /// cut, a repeated slice, an inserted byte.
+  static func mutate(_ bytes: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
+    var out = bytes
+    for _ in 0...Int.random(in: 0...3, using: &random) {
+      guard !out.isEmpty else {
+        out.append(UInt8.random(in: 0...255, using: &random))
+        continue
+      }
+      let at = Int.random(in: 0..<out.count, using: &random)
+      switch Int.random(in: 0..<6, using: &random) {
+      case 0: out[at] ^= UInt8(1) << UInt8.random(in: 0...7, using: &random)
+      case 1: out[at] = UInt8.random(in: 0...255, using: &random)
+      case 2: out.removeSubrange(at...)
+      case 3:
+        let end = min(out.count, at + Int.random(in: 1...16, using: &random))
+        out.insert(contentsOf: out[at..<end], at: at)
+      case 4: out.insert(UInt8.random(in: 0...255, using: &random), at: at)
+      default:
+        // A byte that makes lengths and counts large.
+        out[at] = [0xFF, 0x7F, 0x80, 0x00, 0x2E, 0x2F][Int.random(in: 0..<6, using: &random)]
+      }
+    }
+    return out
+  }
+
+  static let blobID = ObjectHasher.id(of: Array("pwned\n".utf8))
+
+  /// The manifest of folder `d` in the seed manifest.
+  static let inner = Crafter.manifest([Crafter.Entry("f", .file, blobID, size: 6)])
+
+  /// Valid inputs to start from.
+  static func seeds() -> [(String, [UInt8])] {
+    let manifest = Crafter.manifest([
+      Crafter.Entry("a", .file, blobID, size: 6, mode: 0o755),
+      Crafter.Entry("d", .folder, ObjectHasher.id(of: inner), size: 6),
+      Crafter.Entry("l", .symlink, blobID, size: 6),
+    ])
+    return [
+      ("manifest", manifest),
+      ("record", Crafter.record(artifact: "ds", number: 3, root: "data/x", manifest: blobID)),
+      ("refs", Crafter.refs(["ds:latest \(blobID.hex)", "ds:v0 \(blobID.hex) from ds:v1"])),
+      (
+        "reference",
+        Reference(uri: "file:///tmp/x", size: 10, sha256: blobID, etag: "e").encoded()
+      ),
+      (
+        "part",
+        Array(
+          "# art-draft-part v1\nmanifest \(blobID.hex)\nworker w\ncreated 1\nfiles 1\nbytes 6\nroot data\n"
+            .utf8)
+      ),
+    ]
+  }
+
+  @Test func decodersRefuseOrAcceptNeverTrap() throws {
+    var random = SplitMix64(seed: 14)
+    let seeds = Self.seeds()
+    var refused = 0
+    let iterations = 20_000
+    for _ in 0..<iterations {
+      let (kind, seed) = seeds[Int.random(in: 0..<seeds.count, using: &random)]
+      let bytes = Self.mutate(seed, &random)
+      let id = ObjectHasher.id(of: bytes)
+      do {
+        switch kind {
+        case "manifest": _ = try Manifest(decoding: bytes, id: id)
+        case "record": _ = try VersionRecord(decoding: bytes, id: id)
+        case "refs": _ = try RefStore.decode(bytes, file: "refs")
+        case "reference": _ = try Reference(decoding: bytes, id: id)
+        default: _ = try DistributedDraft.decode(bytes, name: "part-1", source: "remote")
+        }
+      } catch let error as ArtError {
+        #expect([.corruptData, .unsupportedFormat].contains(error.code), "\(kind): \(error)")
+        refused += 1
+      }
+    }
+    // The mutations reach the checks: most inputs are refused.
+    #expect(refused > iterations / 2)
+  }
+
+  @Test func mutatedVersionsNeverWriteOutsideTheirDestination() async throws {
+    try await withTemporaryDirectory { folder in
+      let repo = folder.appending("repo")
+      let sentinel = folder.appending("sentinel")
+      try writeFile(Array("keep\n".utf8), to: sentinel.appending("keep.txt"))
+      #expect(await runInProcess(["init", repo.string]).0 == 0)
+      let blob = Array("pwned\n".utf8)
+      let seeds = Self.seeds()
+      let manifest = seeds[0].1
+      let manifestID = ObjectHasher.id(of: manifest)
+      var random = SplitMix64(seed: 10)
+      var objects: [([UInt8], ObjectKind)] = [
+        (blob, .blob), (Self.inner, .manifest), (manifest, .manifest),
+      ]
+      var versions: [[UInt8]] = []
+      let cases = 300
+      for index in 0..<cases {
+        let root = ["data", "", "a/b"][index % 3]
+        if index % 2 == 0 {
+          // A mutated record of a sound manifest.
+          let record = Crafter.record(artifact: "f", number: 0, root: root, manifest: manifestID)
+          versions.append(Self.mutate(record, &random))
+        } else {
+          // A sound record of a mutated manifest.
+          let mutated = Self.mutate(manifest, &random)
+          objects.append((mutated, .manifest))
+          versions.append(
+            Crafter.record(
+              artifact: "f", number: 0, root: root, manifest: ObjectHasher.id(of: mutated)))
+        }
+      }
+      objects += versions.map { ($0, .version) }
+      try Crafter.store(objects, in: repo)
+      let outside = Self.top(folder)
+      let before = HostileTests.snapshot(sentinel)
+      var statuses: [Int32: Int] = [:]
+      for (index, record) in versions.enumerated() {
+        let id = ObjectHasher.id(of: record)
+        try Crafter.writeRefs(["f:latest \(id.hex)", "f:v0 \(id.hex)"], in: repo)
+        for arguments in [
+          ["checkout", "f", "--to", folder.appending("out/\(index)").string],
+          ["checkout", "f", "--force"],
+        ] {
+          let (status, _, err) = await runInProcess(arguments + ["-C", repo.string])
+          statuses[status, default: 0] += 1
+          // Exit 1 is a missing object: a mutated id names nothing stored.
+          #expect([0, 1, 2, 64].contains(status), "\(index) \(arguments): \(err)")
+          if status != 0 { #expect(err.hasPrefix("art: error:"), "\(index): \(err)") }
+        }
+      }
+      #expect(HostileTests.snapshot(sentinel) == before)
+      #expect(Self.top(folder) == outside.union(["out"]))
+      #expect(!FileManager.default.fileExists(atPath: repo.appending(".art/x").string))
+      // Both outcomes happen: the cases are neither all refused nor all taken.
+      #expect(statuses[0, default: 0] > 0 && statuses.count > 1, "\(statuses)")
+    }
+  }
+
+  /// The names directly in `folder`.
+  static func top(_ folder: FilePath) -> Set<String> {
+    Set((try? FileManager.default.contentsOfDirectory(atPath: folder.string)) ?? [])
+  }
+}

@@ -1,0 +1,418 @@
+import ArtCore
+import ArtStore
+import ArtTestSupport
+import Foundation
+import SystemPackage
+import Testing
+
+/// What a crafted repository, a planted symbolic link or a damaged refs
+/// file can make the real binary do: each test asserts that nothing changed
+/// outside a sentinel folder's snapshot and, where art refuses, that `.art`
+/// is unchanged too.
+@Suite("Hostile input")
+struct HostileTests {
+  func art(_ arguments: String..., in folder: FilePath) throws -> ProcessResult {
+    try ArtProcess.run(arguments, in: folder)
+  }
+
+  /// Every path below `folder` with its kind and content (links by target).
+  static func snapshot(_ folder: FilePath) -> [String: String] {
+    var result: [String: String] = [:]
+    let manager = FileManager.default
+    guard let names = try? manager.subpathsOfDirectory(atPath: folder.string) else { return [:] }
+    for name in names {
+      let path = folder.string + "/" + name
+      if let target = try? manager.destinationOfSymbolicLink(atPath: path) {
+        result[name] = "link " + target
+      } else if let data = manager.contents(atPath: path) {
+        let mode = (try? manager.attributesOfItem(atPath: path)[.posixPermissions]) as? Int ?? 0
+        result[name] = "file \(String(mode, radix: 8)) " + data.base64EncodedString()
+      } else {
+        result[name] = "folder"
+      }
+    }
+    return result
+  }
+
+  /// `.art` without the files every command may touch (lock, state).
+  static func store(_ repo: FilePath) -> [String: String] {
+    snapshot(repo.appending(".art")).filter { !$0.key.hasPrefix("state") && $0.key != "lock" }
+  }
+
+  /// A repository `repo` and a sentinel folder `sentinel` beside it holding one file.
+  func setUp(_ folder: FilePath) throws -> (repo: FilePath, sentinel: FilePath) {
+    let repo = folder.appending("repo")
+    let sentinel = folder.appending("sentinel")
+    try writeFile(Array("keep\n".utf8), to: sentinel.appending("keep.txt"))
+    #expect(try art("init", "repo", in: folder).status == 0)
+    return (repo, sentinel)
+  }
+
+  /// Stores a one-file version of `artifact` with `root` and refs naming it.
+  @discardableResult
+  func craftVersion(
+    _ artifact: String, root: String, entries: [Crafter.Entry]? = nil, in repo: FilePath
+  ) throws -> ObjectID {
+    let blob = Array("pwned\n".utf8)
+    let blobID = ObjectHasher.id(of: blob)
+    let manifest = Crafter.manifest(entries ?? [Crafter.Entry("pwned", .file, blobID, size: 6)])
+    let manifestID = ObjectHasher.id(of: manifest)
+    let record = Crafter.record(artifact: artifact, number: 0, root: root, manifest: manifestID)
+    let ids = try Crafter.store(
+      [(blob, .blob), (manifest, .manifest), (record, .version)], in: repo)
+    try Crafter.writeRefs(
+      ["\(artifact):latest \(ids[2].hex)", "\(artifact):v0 \(ids[2].hex)"], in: repo)
+    return ids[2]
+  }
+
+  @Test(arguments: [
+    "../sentinel", "/tmp", "sub/../../sentinel", "..", ".art", "a/.art", "a//b", "./a", "a/",
+  ])
+  func recordRootsCannotLeaveTheRepository(root: String) async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, sentinel) = try setUp(folder)
+      try craftVersion("evil", root: root == "/tmp" ? sentinel.string : root, in: repo)
+      let before = (Self.snapshot(sentinel), Self.store(repo))
+      for arguments in [["checkout", "evil"], ["checkout", "evil", "--force"], ["show", "evil"]] {
+        let result = try ArtProcess.run(arguments, in: repo)
+        #expect(result.status == 2, "\(arguments): \(result.standardError)")
+        #expect(result.standardError.contains("art: error:"))
+        #expect(result.standardError.contains("root folder"), "\(result.standardError)")
+      }
+      #expect(Self.snapshot(sentinel) == before.0)
+      #expect(Self.store(repo) == before.1)
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("pwned").string))
+    }
+  }
+
+  @Test(arguments: [".art", "sub"])
+  func manifestEntriesNamedArtAreRefused(top: String) async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      let config = Array("[core]\n\tformat = 1\n".utf8)
+      let configID = ObjectHasher.id(of: config)
+      let inner = Crafter.manifest([Crafter.Entry("config", .file, configID, size: 0)])
+      var entries = [Crafter.Entry(".art", .folder, ObjectHasher.id(of: inner), size: 0)]
+      if top == "sub" {
+        let sub = Crafter.manifest(entries)
+        entries = [Crafter.Entry("sub", .folder, ObjectHasher.id(of: sub), size: 0)]
+        try Crafter.store([(sub, .manifest)], in: repo)
+      }
+      try Crafter.store([(config, .blob), (inner, .manifest)], in: repo)
+      try craftVersion("evil", root: "", entries: entries, in: repo)
+      let before = Self.store(repo)
+      for arguments in [["checkout", "evil", "--force"], ["checkout", "evil", "--to", "../out"]] {
+        let result = try ArtProcess.run(arguments, in: repo)
+        #expect(result.status == 2, "\(arguments): \(result.standardError)")
+        #expect(result.standardError.contains("'.art'"), "\(result.standardError)")
+      }
+      #expect(Self.store(repo) == before)
+      #expect(!FileManager.default.fileExists(atPath: repo.appending("sub/.art").string))
+    }
+  }
+
+  @Test func aLinkFromAnEarlierVersionIsNotFollowedByAnother() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, sentinel) = try setUp(folder)
+      try writeFile(Array("b\n".utf8), to: repo.appending("data/b.txt"))
+      #expect(try art("commit", "bb", "data", in: repo).status == 0)
+      try FileManager.default.removeItem(atPath: repo.appending("data").string)
+      try FileManager.default.createSymbolicLink(
+        atPath: repo.appending("data").string, withDestinationPath: sentinel.string)
+      #expect(try art("commit", "aa", "data", in: repo).status == 0)
+      try FileManager.default.removeItem(atPath: repo.appending("data").string)
+      #expect(try art("checkout", "aa", in: repo).status == 0)
+      let before = Self.snapshot(sentinel)
+      let result = try art("checkout", "bb", in: repo)
+      #expect(result.status == 64, "\(result.standardError)")
+      #expect(result.standardError.contains("symbolic link"))
+      #expect(Self.snapshot(sentinel) == before)
+    }
+  }
+
+  @Test func aUsersLinkedFolderIsRefusedAndForceReplacesTheLinkOnly() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, sentinel) = try setUp(folder)
+      try writeFile(Array("one\n".utf8), to: repo.appending("d/x"))
+      try writeFile(Array("two\n".utf8), to: repo.appending("d/y"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      try FileManager.default.removeItem(atPath: repo.appending("d").string)
+      try FileManager.default.createSymbolicLink(
+        atPath: repo.appending("d").string, withDestinationPath: sentinel.string)
+      try writeFile(Array("other\n".utf8), to: sentinel.appending("x"))
+      let before = Self.snapshot(sentinel)
+      let refused = try art("checkout", "ds:v0", in: repo)
+      #expect(refused.status == 64)
+      #expect(refused.standardError.contains("--force"))
+      #expect(Self.snapshot(sentinel) == before)
+      #expect(try art("checkout", "ds:v0", "--force", in: repo).status == 0)
+      #expect(Self.snapshot(sentinel) == before)
+      #expect(Self.snapshot(repo.appending("d")).keys.sorted() == ["x", "y"])
+    }
+  }
+
+  @Test func switchingACleanFolderToALinkAndBackNeedsNoForce() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, sentinel) = try setUp(folder)
+      try writeFile(Array("one\n".utf8), to: repo.appending("w/d/x"))
+      #expect(try art("commit", "ds", "w", in: repo).status == 0)
+      try FileManager.default.removeItem(atPath: repo.appending("w/d").string)
+      try FileManager.default.createSymbolicLink(
+        atPath: repo.appending("w/d").string, withDestinationPath: sentinel.string)
+      #expect(try art("commit", "ds", in: repo).status == 0)
+      let before = Self.snapshot(sentinel)
+      for _ in 0..<2 {
+        let back = try art("checkout", "ds:v0", in: repo)
+        #expect(back.status == 0, "\(back.standardError)")
+        #expect(Self.snapshot(repo.appending("w"))["d/x"] != nil)
+        let again = try art("checkout", "ds:v1", in: repo)
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(Self.snapshot(repo.appending("w"))["d"] == "link " + sentinel.string)
+      }
+      // --path below the link of v1 does not write through it.
+      let path = try art("checkout", "ds:v0", "--path", "d/x", in: repo)
+      #expect(path.status == 64, "\(path.standardError)")
+      #expect(Self.snapshot(sentinel) == before)
+    }
+  }
+
+  @Test func storedModesLoseSetuidSetgidAndSticky() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      let blob = Array("#!/bin/sh\n".utf8)
+      let blobID = ObjectHasher.id(of: blob)
+      let inner = Crafter.manifest([Crafter.Entry("tool", .file, blobID, size: 10, mode: 0o6777)])
+      try Crafter.store([(blob, .blob), (inner, .manifest)], in: repo)
+      try craftVersion(
+        "evil", root: "",
+        entries: [
+          Crafter.Entry("bin", .folder, ObjectHasher.id(of: inner), size: 10, mode: 0o1777),
+          Crafter.Entry("run", .file, blobID, size: 10, mode: 0o4755),
+        ], in: repo)
+      for arguments in [["checkout", "evil"], ["checkout", "evil", "--to", "../out"]] {
+        let result = try ArtProcess.run(arguments, in: repo)
+        #expect(result.status == 0, "\(arguments): \(result.standardError)")
+      }
+      let umask = Syscalls.fileCreationMask
+      for path in ["repo/run", "repo/bin/tool", "out/run", "out/bin/tool", "out/bin"] {
+        let status = try #require(try Syscalls.linkStatus(folder.appending(path)))
+        #expect(status.permissions & 0o7000 == 0, "\(path) \(String(status.permissions, radix: 8))")
+        #expect(status.permissions & umask == 0, "\(path)")
+      }
+    }
+  }
+
+  @Test func referenceReadsStopAtTheRecordedSize() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      let source = folder.appending("shared/data.bin")
+      try writeFile(.random(count: 1000, seed: 1), to: source)
+      #expect(try art("commit", "ds", "--reference", "\(source)=data.bin", in: repo).status == 0)
+      // It grows by 8 MiB: art reads 1001 bytes and stops.
+      try writeFile(.random(count: 8 << 20, seed: 2), to: source)
+      let grown = try art("checkout", "ds", "--to", "../out", "--allow-changed", in: repo)
+      #expect(grown.status == 3, "\(grown.standardError)")
+      #expect(grown.standardError.contains("larger than the 1000 bytes"))
+      #expect(Self.snapshot(folder.appending("out")).isEmpty)
+      // A FIFO in its place is refused, not waited on.
+      try FileManager.default.removeItem(atPath: source.string)
+      #expect(mkfifo(source.string, 0o644) == 0)
+      let fifo = try art("checkout", "ds", "--to", "../out2", in: repo)
+      #expect(fifo.status == 64, "\(fifo.standardError)")
+      #expect(fifo.standardError.contains("not a regular file"))
+    }
+  }
+
+  @Test func gcAndReadersRefuseInconsistentRefs() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("a\n".utf8), to: repo.appending("a/f"))
+      try writeFile(Array("b\n".utf8), to: repo.appending("b/f"))
+      #expect(try art("commit", "aa", "a", in: repo).status == 0)
+      #expect(try art("commit", "bb", "b", in: repo).status == 0)
+      let refs = try #require(try AtomicFile.read(repo.appending(".art/refs")))
+      let lines = String(decoding: refs, as: UTF8.self).split(separator: "\n")
+        .filter { !$0.hasPrefix("#") }.map(String.init)
+      let aa = try #require(lines.first { $0.hasPrefix("aa:v0 ") }).split(separator: " ")[1]
+      let bb = try #require(lines.first { $0.hasPrefix("bb:v0 ") }).split(separator: " ")[1]
+      let cases: [(String, [String], [String])] = [
+        (
+          "repeated line",
+          ["aa:latest \(aa)", "aa:v0 \(aa)", "aa:v0 \(aa)", "bb:latest \(bb)", "bb:v0 \(bb)"],
+          ["repeats"]
+        ),
+        (
+          "alias on a deleted version",
+          ["aa:latest \(aa)", "aa:v0 deleted", "bb:latest \(bb)", "bb:v0 \(bb)"], ["not a version"]
+        ),
+        (
+          "ref to another artifact's record",
+          ["aa:latest \(bb)", "aa:v0 \(bb)", "bb:latest \(bb)", "bb:v0 \(bb)"],
+          ["the record of bb:v0"]
+        ),
+        ("no latest", ["aa:v0 \(aa)", "bb:latest \(bb)", "bb:v0 \(bb)"], ["no latest"]),
+      ]
+      for (name, crafted, messages) in cases {
+        try Crafter.writeRefs(crafted, in: repo)
+        let before = Self.store(repo)
+        let gc = try art("gc", "--keep-last", "1", "--grace", "0s", in: repo)
+        #expect(gc.status == 2, "\(name): \(gc.standardError)")
+        let forced = try art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
+        #expect(forced.status == 2, "\(name) --force: \(forced.standardError)")
+        #expect(Self.store(repo) == before, "\(name)")
+        let fsck = try art("fsck", in: repo)
+        #expect(fsck.status == 2, "\(name)")
+        for message in messages {
+          #expect(
+            fsck.standardOutput.contains(message) || fsck.standardError.contains(message),
+            "\(name): \(fsck.standardOutput) \(fsck.standardError)")
+        }
+      }
+      // A ref of aa naming bb's record is never checked out as aa.
+      try Crafter.writeRefs(
+        ["aa:latest \(bb)", "aa:v0 \(bb)", "bb:latest \(bb)", "bb:v0 \(bb)"], in: repo)
+      let checkout = try art("checkout", "aa", "--to", "../out", in: repo)
+      #expect(checkout.status == 2, "\(checkout.standardError)")
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("out/f").string))
+    }
+  }
+
+  @Test func swappedIndexNamesAreDamageAndGcDeletesNothing() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      for name in ["a", "b"] {
+        try writeFile(Array(name.utf8), to: repo.appending("\(name)/f"))
+        #expect(try art("commit", name + name, name, in: repo).status == 0)
+      }
+      let packs = repo.appending(".art/objects/packs")
+      let indexes = try FileManager.default.contentsOfDirectory(atPath: packs.string)
+        .filter { $0.hasSuffix(".idx") }.sorted()
+      try #require(indexes.count >= 2)
+      let (first, second) = (packs.appending(indexes[0]).string, packs.appending(indexes[1]).string)
+      try FileManager.default.moveItem(atPath: first, toPath: first + ".swap")
+      try FileManager.default.moveItem(atPath: second, toPath: first)
+      try FileManager.default.moveItem(atPath: first + ".swap", toPath: second)
+      let before = Self.store(repo)
+      let gc = try art("gc", "--keep-last", "1", "--grace", "0s", in: repo)
+      #expect(gc.status == 2, "\(gc.standardError)")
+      #expect(gc.standardError.contains("not of the pack its name says"))
+      _ = try art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
+      #expect(Self.store(repo) == before)
+    }
+  }
+
+  @Test(arguments: [
+    ["cache", "cleanup", "17179869184GiB"], ["repack", "--max-pack-size", "17179869184GiB"],
+    ["log", "--since", "292277026597-01-01"], ["log", "--until", "292277026597-01-01"],
+    ["commit", "ds", "d", "--ttl", "9223372036854775807y"],
+  ])
+  func overflowingNumbersAreUsageErrors(arguments: [String]) async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("x".utf8), to: repo.appending("d/x"))
+      let result = try ArtProcess.run(arguments, in: repo)
+      #expect(result.status == 64, "\(arguments): \(result.standardError)")
+      #expect(result.standardError.contains("error"))
+    }
+  }
+
+  @Test func checkoutIntoArtIsRefused() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("x".utf8), to: repo.appending("d/x"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      let before = Self.store(repo)
+      let manifest = try art("show", "ds", "--json", in: repo).standardOutput
+      let id = try #require(
+        manifest.split(separator: "\"").drop { $0 != "manifest" }.dropFirst(2).first)
+      for arguments in [
+        ["checkout", "ds", "--to", ".art/x"], ["read-manifest", String(id), ".art/objects/x"],
+        ["commit", "ds", "--reference", "/etc/hostname=.art/config"],
+        ["commit", "ds", "--reference", "/etc/hostname=sub/.art/refs"],
+      ] {
+        let result = try ArtProcess.run(arguments, in: repo)
+        #expect(result.status == 64, "\(arguments): \(result.standardError)")
+      }
+      #expect(Self.store(repo) == before)
+    }
+  }
+
+  @Test func fileReferencesOfOtherRepositoriesNeedAnAllowedFolder() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, sentinel) = try setUp(folder)
+      // The secret and a shared folder holding a link to it.
+      try writeFile(Array("secret\n".utf8), to: sentinel.appending("id_rsa"))
+      try writeFile(Array("shared\n".utf8), to: folder.appending("shared/data.txt"))
+      try FileManager.default.createSymbolicLink(
+        atPath: folder.appending("shared/key").string,
+        withDestinationPath: sentinel.appending("id_rsa").string)
+      let commit = try art(
+        "commit", "ds", "--reference", "\(sentinel.appending("id_rsa"))=secret",
+        "--reference", "\(folder.appending("shared/data.txt"))=data.txt",
+        "--reference", "\(folder.appending("shared/key"))=key", in: repo)
+      #expect(commit.status == 0, "\(commit.standardError)")
+      // Made here: read wherever they point.
+      #expect(try art("checkout", "ds", "--to", "../mine", in: repo).status == 0)
+      #expect(FileManager.default.fileExists(atPath: folder.appending("mine/secret").string))
+      #expect(try art("remote", "add", "origin", "../remote", in: repo).status == 0)
+      #expect(try art("push", "origin", in: repo).status == 0)
+      let clone = try art("clone", folder.appending("remote").string, "clone", in: folder)
+      #expect(clone.status == 0 || clone.status == 3, "\(clone.standardError)")
+      let clonePath = folder.appending("clone")
+      let refused = try art("checkout", "ds", "--to", "../theirs", in: clonePath)
+      #expect(refused.status == 3, "\(refused.standardError)")
+      #expect(refused.standardError.contains("secret"))
+      #expect(refused.standardError.contains("[references] allow"))
+      for name in ["secret", "data.txt", "key"] {
+        #expect(!FileManager.default.fileExists(atPath: folder.appending("theirs/\(name)").string))
+      }
+      // Allowing the shared folder lets its file in; the link out of it,
+      // and the secret, stay out.
+      let config = clonePath.appending(".art/config")
+      let text = String(decoding: try #require(try AtomicFile.read(config)), as: UTF8.self)
+      try AtomicFile.write(
+        Array((text + "[references]\n\tallow = \(folder.appending("shared"))\n").utf8),
+        to: config)
+      let allowed = try art("checkout", "ds", "--to", "../theirs2", in: clonePath)
+      #expect(allowed.status == 3, "\(allowed.standardError)")
+      #expect(allowed.standardError.contains("key"))
+      #expect(FileManager.default.fileExists(atPath: folder.appending("theirs2/data.txt").string))
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("theirs2/key").string))
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("theirs2/secret").string))
+    }
+  }
+
+  @Test func aVersionRenumberedByPullIsARecordedMove() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("0".utf8), to: repo.appending("d/f"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      #expect(try art("remote", "add", "origin", "../remote", in: repo).status == 0)
+      #expect(try art("push", "origin", in: repo).status == 0)
+      #expect(try art("clone", folder.appending("remote").string, "other", in: folder).status == 0)
+      let other = folder.appending("other")
+      // Both make a v1; the other pushes first.
+      try writeFile(Array("mine".utf8), to: repo.appending("d/f"))
+      #expect(try art("commit", "ds", in: repo).status == 0)
+      try writeFile(Array("theirs".utf8), to: other.appending("d/f"))
+      #expect(try art("commit", "ds", in: other).status == 0)
+      #expect(try art("push", "origin", in: other).status == 0)
+      let pull = try art("pull", "origin", in: repo)
+      #expect(pull.status == 0, "\(pull.standardError)")
+      let refs = String(
+        decoding: try #require(try AtomicFile.read(repo.appending(".art/refs"))), as: UTF8.self)
+      #expect(refs.contains(" from ds:v1\n"), "\(refs)")
+      let fsck = try art("fsck", in: repo)
+      #expect(fsck.status == 0, "\(fsck.standardOutput) \(fsck.standardError)")
+      let log = try art("log", "ds", in: repo)
+      let numbers = log.lines.map { String($0.prefix { $0 != " " }) }
+      #expect(numbers == ["v2", "v1", "v0"], "\(log.standardOutput)")
+      let config = String(
+        decoding: try #require(try AtomicFile.read(repo.appending(".art/config"))), as: UTF8.self)
+      #expect(config.contains("format = 2"))
+      let show = try art("show", "ds:v2", in: repo)
+      #expect(show.status == 0 && show.standardOutput.contains("v2"), "\(show.standardOutput)")
+      #expect(try art("gc", "--keep-last", "1", "--grace", "0s", "--dry-run", in: repo).status == 0)
+    }
+  }
+}
