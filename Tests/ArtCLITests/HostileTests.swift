@@ -415,4 +415,60 @@ struct HostileTests {
       #expect(try art("gc", "--keep-last", "1", "--grace", "0s", "--dry-run", in: repo).status == 0)
     }
   }
+
+  @Test func finishRemoteInAFreshCloneLeavesAWholeVersion() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("0".utf8), to: repo.appending("d/f"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      #expect(try art("remote", "add", "origin", "../remote", in: repo).status == 0)
+      #expect(try art("push", "origin", in: repo).status == 0)
+      for name in ["worker", "finisher"] {
+        #expect(try art("clone", folder.appending("remote").string, name, in: folder).status == 0)
+      }
+      let worker = folder.appending("worker")
+      try writeFile(Array("shard".utf8), to: worker.appending("d/s1/f"))
+      let upsert = try art(
+        "upsert", "ds", "--distributed-id", "run1", "d/s1", "--remote", "origin", in: worker)
+      #expect(upsert.status == 0, "\(upsert.standardError)")
+      let finisher = folder.appending("finisher")
+      let finish = try art(
+        "finish", "ds", "--distributed-id", "run1", "--remote", "origin", in: finisher)
+      #expect(finish.status == 0, "\(finish.standardError)")
+      let fsck = try art("fsck", in: finisher)
+      #expect(fsck.status == 0, "\(fsck.standardOutput)")
+      #expect(try art("show", "ds", in: finisher).status == 0)
+      let checkout = try art("checkout", "ds", "--to", "../out", in: finisher)
+      #expect(checkout.status == 0, "\(checkout.standardError)")
+      #expect(FileManager.default.fileExists(atPath: folder.appending("out/d/s1/f").string))
+    }
+  }
+
+  @Test func aDamagedCopyIsPassedOverForAGoodOneInAnotherPack() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      let data = [UInt8].random(count: 4096, seed: 7)  // incompressible: stored as is
+      try writeFile(data, to: repo.appending("d/f.bin"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      let packs = repo.appending(".art/objects/packs")
+      let first = try #require(
+        try FileManager.default.contentsOfDirectory(atPath: packs.string).first {
+          $0.hasSuffix(".pack")
+        })
+      try Crafter.store([(data, .blob)], in: repo)  // a second copy, in a new pack
+      // Damage the first copy.
+      let path = packs.appending(first).string
+      var bytes = try #require(FileManager.default.contents(atPath: path)).map { $0 }
+      let at = try #require(
+        (0...(bytes.count - 64)).first { bytes[$0..<($0 + 64)].elementsEqual(data[1000..<1064]) })
+      bytes[at + 10] ^= 0xFF
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      let checkout = try art("checkout", "ds", "--to", "../out", in: repo)
+      #expect(checkout.status == 0, "\(checkout.standardError)")
+      #expect(
+        FileManager.default.contents(atPath: folder.appending("out/f.bin").string) == Data(data))
+      // fsck still names the damaged copy.
+      #expect(try art("fsck", "--full", in: repo).status == 2)
+    }
+  }
 }

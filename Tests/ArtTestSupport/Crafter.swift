@@ -65,7 +65,9 @@ public enum Crafter {
     -> [ObjectID]
   {
     let repository = try Repository(root: root)
-    let writer = repository.makeWriter(codec: Codec.none)
+    // Objects already stored are written again: a second copy is a case too.
+    let writer = ObjectWriter(
+      store: repository.store, codec: .none, maximumPackSize: 1 << 30, skipsStored: false)
     let compressor = Compressor(codec: .none)
     var ids: [ObjectID] = []
     for (bytes, kind) in objects {

@@ -144,6 +144,7 @@ extension Remote {
       }
       try await storage.write(key, claim.bytes, condition: .matches(tag))
     }
+    let finished: RemoteFinish
     do {
       var parts: [DraftPart] = []
       for entry in try await storage.list(draftPrefix(artifact, id)) {
@@ -175,10 +176,23 @@ extension Remote {
       for part in parts {
         try? await storage.delete(draftPrefix(artifact, id) + part.name)
       }
-      return RemoteFinish(commit: commit, label: label, parts: parts.count, push: push)
+      finished = RemoteFinish(commit: commit, label: label, parts: parts.count, push: push)
     } catch {
       try? await storage.delete(key)
       throw error
     }
+    // The workers uploaded the files, not this machine: bring them here, so
+    // the version this repository's refs now name is whole (fsck, show and
+    // checkout need it). The finish itself stands if this fails.
+    do {
+      _ = try await fetch(
+        version: finished.commit.version.id, patterns: [], data: true, progress: nil)
+    } catch let error as ArtError {
+      throw ArtError(
+        error.code,
+        "\(finished.label) was finished on \(name), but its files could not be fetched here: "
+          + error.message, hint: "run 'art fetch \(name)'", underlying: error)
+    }
+    return finished
   }
 }

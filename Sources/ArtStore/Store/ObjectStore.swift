@@ -148,7 +148,19 @@ public final class ObjectStore: Sendable {
     -> (kind: ObjectKind, bytes: [UInt8])
   {
     guard let (pack, entry) = try locate(id) else { throw missing(id) }
-    return (entry.kind, try pack.read(entry, verifyingHash: verifyingHash))
+    do {
+      return (entry.kind, try pack.read(entry, verifyingHash: verifyingHash))
+    } catch {
+      // Another pack may hold a good copy (a repack or fetch left two).
+      for other in allPacks where other.id != pack.id {
+        guard let position = other.index.position(of: id),
+          let otherEntry = try? other.index.entry(at: position),
+          let bytes = try? other.read(otherEntry, verifyingHash: true)
+        else { continue }
+        return (otherEntry.kind, bytes)
+      }
+      throw error
+    }
   }
 
   /// Reads `id` and checks it has `kind` (see ``read(_:verifyingHash:)``).
