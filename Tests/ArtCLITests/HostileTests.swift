@@ -471,4 +471,43 @@ struct HostileTests {
       #expect(try art("fsck", "--full", in: repo).status == 2)
     }
   }
+
+  @Test func aMissingPackLocksNoOneOut() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      let packs = repo.appending(".art/objects/packs")
+      func packNames() throws -> Set<String> {
+        Set(
+          try FileManager.default.contentsOfDirectory(atPath: packs.string).filter {
+            $0.hasSuffix(".pack")
+          })
+      }
+      try writeFile(Array("a".utf8), to: repo.appending("a/f"))
+      #expect(try art("commit", "aa", "a", in: repo).status == 0)
+      let aaPacks = try packNames()
+      try writeFile(Array("b".utf8), to: repo.appending("b/f"))
+      #expect(try art("commit", "bb", "b", in: repo).status == 0)
+      for name in aaPacks {
+        try FileManager.default.removeItem(atPath: packs.appending(name).string)
+      }
+      for arguments in [
+        ["log"], ["ls"], ["log", "bb"], ["show", "bb"], ["checkout", "bb", "--to", "../out"],
+      ] {
+        let result = try ArtProcess.run(arguments, in: repo)
+        #expect(result.status == 0, "\(arguments): \(result.standardError)")
+      }
+      #expect(try art("log", in: repo).standardError.contains("skipped aa"))
+      let show = try art("show", "aa", in: repo)
+      #expect(show.status == 2)
+      #expect(show.standardError.contains("is missing") && show.standardError.contains("fsck -v"))
+      let gc = try art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
+      #expect(gc.status == 2, "\(gc.standardError)")  // aa's record cannot be read: nothing goes
+      #expect(try art("rm", "aa:v0", "--force", in: repo).status == 0)
+      // The pack's index is still there: gc wants --force to drop it.
+      #expect(try art("gc", "--keep-last", "1", "--grace", "0s", in: repo).status == 2)
+      let after = try art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
+      #expect(after.status == 0, "\(after.standardError)")
+      #expect(try art("fsck", in: repo).status == 0)
+    }
+  }
 }

@@ -63,8 +63,10 @@ public final class Pack: Sendable {
       descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
     } catch {
       if (error as? Errno) == .noSuchFileOrDirectory {
-        throw ArtError.corrupt(
-          path.string, "the pack is missing but its index '\(indexPath)' exists")
+        throw ArtError(
+          .corruptData, "pack '\(path)' is missing but its index '\(indexPath)' exists",
+          hint: "run 'art fsck -v' to see the versions that need it; 'art fetch REMOTE' "
+            + "brings it back if a remote has them; commands that do not need it still work")
       }
       throw ArtError.io("open", path.string, error)
     }
