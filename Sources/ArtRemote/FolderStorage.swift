@@ -31,8 +31,8 @@ public struct FolderStorage: RemoteStorage {
   public func read(_ key: String, range: Range<UInt64>) async throws -> [UInt8] {
     let file: FileDescriptor
     do {
-      file = try FileDescriptor.open(path(key), .readOnly, options: [.closeOnExec])
-    } catch {
+      file = try openForReading(path(key))
+    } catch let error as ArtError where error.code != .corruptData {
       throw ArtError(
         .notFound, "\(location)/\(key) is missing",
         hint: "another machine may have removed it (art gc --remote); fetch and try again")

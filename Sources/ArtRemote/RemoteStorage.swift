@@ -226,7 +226,8 @@ public struct S3Storage: RemoteStorage {
   ) async throws {
     let file = try createForWriting(path)
     do {
-      let count = Int((size + transferPartSize - 1) / transferPartSize)
+      // A size from a remote's listing: counted without overflowing.
+      let count = Int(size / transferPartSize + (size % transferPartSize == 0 ? 0 : 1))
       _ = try await concurrentMap(count: count, limit: partsInFlight) { index in
         let range = partRange(index + 1, size)
         let received = Mutex<Int>(0)
@@ -306,12 +307,25 @@ func partRange(_ number: Int, _ size: UInt64) -> Range<UInt64> {
   return start..<min(size, start + transferPartSize)
 }
 
+/// Opens a regular file for reading; a FIFO or device (a folder remote is
+/// not ours) is refused without blocking on it.
 func openForReading(_ path: FilePath) throws -> SystemPackage.FileDescriptor {
+  let file: SystemPackage.FileDescriptor
   do {
-    return try SystemPackage.FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+    file = try SystemPackage.FileDescriptor.open(
+      path, .readOnly, options: [.closeOnExec, .nonBlocking, .noControllingTerminal])
   } catch {
     throw ArtError.io("open", path.string, error)
   }
+  do {
+    guard try Syscalls.status(file, path: path).kind == .regular else {
+      throw ArtError.corrupt(path.string, "it is not a regular file")
+    }
+  } catch {
+    try? file.close()
+    throw error
+  }
+  return file
 }
 
 func createForWriting(_ path: FilePath) throws -> SystemPackage.FileDescriptor {

@@ -48,6 +48,12 @@ struct HostileTests {
     return (repo, sentinel)
   }
 
+  /// Adds the folder remote `origin` (`../remote`) to `repo` and pushes to it.
+  func pushToRemote(_ repo: FilePath) throws {
+    #expect(try art("remote", "add", "origin", "../remote", in: repo).status == 0)
+    #expect(try art("push", "origin", in: repo).status == 0)
+  }
+
   /// Stores a one-file version of `artifact` with `root` and refs naming it.
   @discardableResult
   func craftVersion(
@@ -354,8 +360,7 @@ struct HostileTests {
       // Made here: read wherever they point.
       #expect(try art("checkout", "ds", "--to", "../mine", in: repo).status == 0)
       #expect(FileManager.default.fileExists(atPath: folder.appending("mine/secret").string))
-      #expect(try art("remote", "add", "origin", "../remote", in: repo).status == 0)
-      #expect(try art("push", "origin", in: repo).status == 0)
+      try pushToRemote(repo)
       let clone = try art("clone", folder.appending("remote").string, "clone", in: folder)
       #expect(clone.status == 0 || clone.status == 3, "\(clone.standardError)")
       let clonePath = folder.appending("clone")
@@ -379,6 +384,18 @@ struct HostileTests {
       #expect(FileManager.default.fileExists(atPath: folder.appending("theirs2/data.txt").string))
       #expect(!FileManager.default.fileExists(atPath: folder.appending("theirs2/key").string))
       #expect(!FileManager.default.fileExists(atPath: folder.appending("theirs2/secret").string))
+      // Carried into a version made here, they are still not this repository's.
+      try writeFile(Array("mine\n".utf8), to: clonePath.appending("more.txt"))
+      let carry = try art("commit", "ds", "--from", "ds", "--add", "more.txt", in: clonePath)
+      #expect(carry.status == 0, "\(carry.standardError)")
+      let carried = try art(
+        "checkout", "ds", "--allow-changed", "--to", "../theirs3", in: clonePath)
+      #expect(carried.status == 3, "\(carried.standardError)")
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("theirs3/secret").string))
+      // verify does not open them either.
+      let verify = try art("verify", "ds", in: clonePath)
+      #expect(verify.status == 3, "\(verify.standardOutput)")
+      #expect(verify.standardOutput.contains("refused"))
     }
   }
 
@@ -387,8 +404,7 @@ struct HostileTests {
       let (repo, _) = try setUp(folder)
       try writeFile(Array("0".utf8), to: repo.appending("d/f"))
       #expect(try art("commit", "ds", "d", in: repo).status == 0)
-      #expect(try art("remote", "add", "origin", "../remote", in: repo).status == 0)
-      #expect(try art("push", "origin", in: repo).status == 0)
+      try pushToRemote(repo)
       #expect(try art("clone", folder.appending("remote").string, "other", in: folder).status == 0)
       let other = folder.appending("other")
       // Both make a v1; the other pushes first.
@@ -421,8 +437,7 @@ struct HostileTests {
       let (repo, _) = try setUp(folder)
       try writeFile(Array("0".utf8), to: repo.appending("d/f"))
       #expect(try art("commit", "ds", "d", in: repo).status == 0)
-      #expect(try art("remote", "add", "origin", "../remote", in: repo).status == 0)
-      #expect(try art("push", "origin", in: repo).status == 0)
+      try pushToRemote(repo)
       for name in ["worker", "finisher"] {
         #expect(try art("clone", folder.appending("remote").string, name, in: folder).status == 0)
       }
@@ -508,6 +523,88 @@ struct HostileTests {
       let after = try art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
       #expect(after.status == 0, "\(after.standardError)")
       #expect(try art("fsck", in: repo).status == 0)
+    }
+  }
+
+  @Test func hostileNumbersAndSizesFromARepositoryAreDamageNotCrashes() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("a".utf8), to: repo.appending("d/f"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      let id = try #require(try art("rev-parse", "ds", in: repo).lines.first)
+      // A version number whose successor does not fit.
+      try Crafter.writeRefs(
+        ["ds:latest \(id)", "ds:v0 \(id)", "ds:v18446744073709551615 deleted"], in: repo)
+      for arguments in [["commit", "ds"], ["log"]] {
+        let result = try ArtProcess.run(arguments, in: repo)
+        #expect(result.status == 2, "\(arguments): \(result.standardError)")
+      }
+      // Sizes that add up past 2^64.
+      let blob = Array("hi\n".utf8)
+      let huge = UInt64(Int64.max)
+      let manifest = Crafter.manifest(
+        (0..<3).map { Crafter.Entry("x\($0)", .file, ObjectHasher.id(of: blob), size: huge) })
+      try Crafter.store([(blob, .blob), (manifest, .manifest)], in: repo)
+      let record = VersionRecord(
+        artifact: "big", type: "dataset", number: 0, root: "big",
+        manifest: ObjectHasher.id(of: manifest), files: 3, size: huge, created: 1)
+      let ids = try Crafter.store([(record.encoded(), .version)], in: repo)
+      try Crafter.writeRefs(
+        ["big:latest \(ids[0].hex)", "big:v0 \(ids[0].hex)", "ds:latest \(id)", "ds:v0 \(id)"],
+        in: repo)
+      for arguments in [
+        ["checkout", "big"], ["checkout", "big", "--path", "x*", "--to", "../out"],
+        ["checkout", "big", "--to", "../out2"], ["du"], ["du", "--json"], ["log", "big"],
+      ] {
+        let result = try ArtProcess.run(arguments, in: repo)
+        #expect(
+          [0, 2].contains(result.status), "\(arguments): \(result.status) \(result.standardError)")
+      }
+      #expect(try art("log", "--since", "2024-02-30", in: repo).status == 64)
+    }
+  }
+
+  @Test func aHostileFolderRemoteCannotHangOrFloodAClone() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("a".utf8), to: repo.appending("d/f"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      try pushToRemote(repo)
+      let refs = folder.appending("remote/refs").string
+      try FileManager.default.removeItem(atPath: refs)
+      #expect(mkfifo(refs, 0o644) == 0)
+      let fifo = try art("clone", folder.appending("remote").string, "c1", in: folder)
+      #expect(fifo.status == 2, "\(fifo.standardError)")
+      try FileManager.default.removeItem(atPath: refs)
+      try FileManager.default.createSymbolicLink(atPath: refs, withDestinationPath: "/dev/zero")
+      let zero = try art("clone", folder.appending("remote").string, "c2", in: folder)
+      #expect(zero.status == 2, "\(zero.standardError)")
+    }
+  }
+
+  @Test func nothingIsMadeInsideAnArtFolder() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("a".utf8), to: repo.appending("d/f"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      try pushToRemote(repo)
+      try FileManager.default.createSymbolicLink(
+        atPath: folder.appending("lnk").string, withDestinationPath: repo.appending(".art").string)
+      let before = Self.store(repo)
+      let manifest = try #require(
+        try art("show", "ds", "--json", in: repo).standardOutput.split(separator: "\"")
+          .drop { $0 != "manifest" }.dropFirst(2).first)
+      for arguments in [
+        ["checkout", "ds", "--to", folder.appending("lnk/refs.lock").string],
+        ["read-manifest", String(manifest), folder.appending("lnk/objects/packs/x.idx").string],
+        ["clone", folder.appending("remote").string, repo.appending(".art/state/x").string],
+        ["init", folder.appending("lnk/objects/packs").string],
+      ] {
+        let result = try ArtProcess.run(arguments, in: repo)
+        #expect(result.status == 64, "\(arguments): \(result.standardError)")
+      }
+      #expect(Self.store(repo) == before)
+      #expect(!FileManager.default.fileExists(atPath: repo.appending(".art/state/x").string))
     }
   }
 }

@@ -499,7 +499,13 @@ func ranges(_ numbers: [UInt64]) -> String {
 extension String {
   /// `value` with two decimals.
   init(format2 value: Double) {
-    let hundredths = Int((value * 100).rounded())
+    let scaled = (value * 100).rounded()
+    // Crafted sizes can make ratios no Int holds.
+    guard scaled.isFinite, abs(scaled) < 1e18 else {
+      self = "\(value)"
+      return
+    }
+    let hundredths = Int(scaled)
     let fraction = hundredths % 100
     self = "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
   }

@@ -293,6 +293,7 @@ extension ArtCommand {
       let spec = try remoteSpec(url, endpoint: endpoint, region: region)
       let name = directory ?? String(spec.url.split(separator: "/").last ?? "repository")
       let root = try global.resolve(name)
+      try ConfinedWriter.refuseInsideRepositoryFolder(root)
       if try Syscalls.linkStatus(root) != nil,
         !(try directoryEntries(root).isEmpty)
       {

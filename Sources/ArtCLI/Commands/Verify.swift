@@ -32,7 +32,7 @@ extension ArtCommand {
     struct Line: Encodable {
       var path: String
       var uri: String
-      /// `unchanged`, `changed` or `unavailable`.
+      /// `unchanged`, `changed`, `unavailable` or `refused`.
       var status: String
       var detail: String?
     }
@@ -43,10 +43,13 @@ extension ArtCommand {
       var unchanged: Int
       var changed: Int
       var unavailable: Int
+      var refused: Int
     }
 
     func execute(output: Output) async throws {
-      let located = try await locate(spec, in: repository())
+      let here = try repository()
+      let trust = try ReferenceTrust(here)
+      let located = try await locate(spec, in: here)
       let repository = located.repository
       let version = located.version
       let entries = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
@@ -62,16 +65,18 @@ extension ArtCommand {
             detail: present ? nil : "the version is not in this repository (run 'art fsck')"))
       }
       let references = try entries.filter { $0.value.kind == .reference }
-        .map { ($0.key, try store.reference($0.value.id)) }
-      for (path, reference) in references {
+        .map { ($0.key, $0.value.id, try store.reference($0.value.id)) }
+      for (path, id, reference) in references {
         let line: Line
-        switch await ReferenceIO().check(reference) {
+        switch await ReferenceIO().check(reference, within: trust.folders(for: id)) {
         case .unchanged:
           line = Line(path: path, uri: reference.uri, status: "unchanged")
         case .changed(let what):
           line = Line(path: path, uri: reference.uri, status: "changed", detail: what)
         case .unavailable(let why):
           line = Line(path: path, uri: reference.uri, status: "unavailable", detail: why)
+        case .refused(let why):
+          line = Line(path: path, uri: reference.uri, status: "refused", detail: why)
         }
         lines.append(line)
       }
@@ -79,7 +84,8 @@ extension ArtCommand {
         version: located.label, references: lines,
         unchanged: lines.count { $0.status == "unchanged" },
         changed: lines.count { $0.status == "changed" },
-        unavailable: lines.count { $0.status == "unavailable" })
+        unavailable: lines.count { $0.status == "unavailable" },
+        refused: lines.count { $0.status == "refused" })
       if json {
         output.line(Formatting.json(report))
       } else {
@@ -90,9 +96,12 @@ extension ArtCommand {
         output.line(
           "\(located.label): \(Formatting.count(lines.count, "reference")); "
             + "\(report.unchanged) unchanged, \(report.changed) changed, "
-            + "\(report.unavailable) unavailable")
+            + "\(report.unavailable) unavailable"
+            + (report.refused > 0 ? ", \(report.refused) refused (see [references] allow)" : ""))
       }
-      if report.changed > 0 { throw ExitCode(ExitStatus.referenceChanged.rawValue) }
+      if report.changed > 0 || report.refused > 0 {
+        throw ExitCode(ExitStatus.referenceChanged.rawValue)
+      }
       if report.unavailable > 0 { throw ExitCode(ExitStatus.failure.rawValue) }
     }
   }

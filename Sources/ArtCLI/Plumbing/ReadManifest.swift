@@ -28,10 +28,8 @@ extension ArtCommand {
       let repository = try repository()
       let id = try repository.store.resolve(ObjectIDPrefix(manifest))
       let target = try global.resolve(directory)
-      // A manifest named by id alone is of no known version: its file
-      // references are read only below [references] allow.
       var materializer = Materializer(store: repository.store)
-      materializer.trust = .folders(repository.configuration.allowedReferencePaths)
+      materializer.trust = try ReferenceTrust(repository)
       let result = try await materializer.write(id, into: target)
       if !result.referencesRefused.isEmpty {
         throw ReferenceTrust.refused(result.referencesRefused)

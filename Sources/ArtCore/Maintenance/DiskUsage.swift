@@ -22,7 +22,7 @@ public struct DiskUsageReport: Sendable {
   public var packBytes: UInt64 = 0
 
   /// Sum of the versions' logical sizes.
-  public var logicalBytes: UInt64 { versions.reduce(0) { $0 + $1.logical } }
+  public var logicalBytes: UInt64 { versions.reduce(0) { $0 &+ $1.logical } }
 }
 
 /// Works out logical size, unique and shared stored bytes per version.
@@ -51,7 +51,7 @@ public enum DiskUsage {
     var stored: [ObjectID: UInt64] = [:]
     var report = DiskUsageReport()
     for pack in store.allPacks {
-      report.packBytes += pack.index.packSize
+      report.packBytes &+= pack.index.packSize
       for position in 0..<pack.index.count {
         let entry = try pack.index.entry(at: position)
         if users[entry.id] != nil, stored[entry.id] == nil {
@@ -59,13 +59,13 @@ public enum DiskUsage {
         }
       }
     }
-    report.referencedBytes = stored.values.reduce(0, +)
+    report.referencedBytes = stored.values.reduce(0, &+)
     for (version, objects) in sets {
       if let artifacts, !artifacts.contains(version.artifact) { continue }
       var usage = VersionUsage(version: version, logical: version.record.size, unique: 0, shared: 0)
       for object in objects {
         let size = stored[object] ?? 0
-        if users[object] == 1 { usage.unique += size } else { usage.shared += size }
+        if users[object] == 1 { usage.unique &+= size } else { usage.shared &+= size }
       }
       report.versions.append(usage)
     }

@@ -287,15 +287,24 @@ public struct ReferenceIO: Sendable {
     case changed(String)
     /// Gone, or could not be read: why.
     case unavailable(String)
+    /// Not looked at: recorded elsewhere and outside the allowed folders.
+    case refused(String)
   }
 
-  /// Checks `reference` without downloading: a file is stat'ed and hashed
-  /// (size first), a URL asked for its head.
-  public func check(_ reference: Reference) async -> Check {
+  /// Checks `reference` without downloading.
+  ///
+  /// A file is stat'ed and hashed (size first), a URL asked for its head.
+  /// With `folders`, a `file` reference outside them is not looked at
+  /// (``Check/refused(_:)``).
+  public func check(_ reference: Reference, within folders: [FilePath]? = nil) async -> Check {
     do {
       switch ReferenceScheme(reference.uri) {
       case .file:
         let path = FilePath(reference.filePath ?? "")
+        if let folders, !ReferenceTrust.allows(path, below: folders) {
+          return .refused(
+            "recorded elsewhere, outside the folders of [references] allow: not read")
+        }
         guard let status = try Syscalls.fileStatus(path), status.kind == .regular else {
           return .unavailable("'\(path)' does not exist or is not a regular file")
         }
@@ -304,6 +313,12 @@ public struct ReferenceIO: Sendable {
         }
         let fd = try openRegularFile(path)
         defer { try? fd.close() }
+        if let folders {
+          let real = try Syscalls.readLink(FilePath("/proc/self/fd/\(fd.rawValue)"))
+          guard
+            ReferenceTrust.allows(FilePath(String(decoding: real, as: UTF8.self)), below: folders)
+          else { return .refused("it leads outside the folders of [references] allow: not read") }
+        }
         var source = FileSource(descriptor: fd, name: path.string)
         let (id, hashed) = try ContentStorer.hash(&source)
         if hashed != reference.size { return .changed("size changed while it was read") }
@@ -404,6 +419,11 @@ public struct ReferenceIO: Sendable {
     switch ReferenceScheme(reference.uri) {
     case .file:
       let source = FilePath(reference.filePath ?? "")
+      // Not even opened outside the allowed folders: opening a device or a
+      // FIFO can act, and errors would tell what exists.
+      if let folders, !ReferenceTrust.allows(source, below: folders) {
+        throw ReferenceTrust.refused(["\(label) (\(reference.uri))"])
+      }
       let input: FileDescriptor
       do {
         input = try openRegularFile(source)
@@ -419,7 +439,7 @@ public struct ReferenceIO: Sendable {
           String(
             decoding: try Syscalls.readLink(FilePath("/proc/self/fd/\(input.rawValue)")),
             as: UTF8.self))
-        guard ReferenceTrust(versions: [], folders: folders).allows(real) else {
+        guard ReferenceTrust.allows(real, below: folders) else {
           throw ReferenceTrust.refused(["\(label) (\(reference.uri))"])
         }
       }

@@ -59,12 +59,18 @@ public struct VersionNumber: Hashable, Comparable, Sendable, CustomStringConvert
   /// A number.
   public init(_ value: UInt64) { self.value = value }
 
-  /// Parses `v0`, `v12`; nil for anything else (no sign, no leading zeros).
+  /// The largest number a version may have: 2^53, so that the next one
+  /// can always be counted and every number is exact in JSON.
+  public static let maximum: UInt64 = 1 << 53
+
+  /// Parses `v0`, `v12`; nil for anything else (no sign, no leading zeros,
+  /// nothing above ``maximum``).
   public init?(_ text: String) {
     guard text.hasPrefix("v"), text.count >= 2 else { return nil }
     let digits = text.dropFirst()
     guard digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
-      digits == "0" || !digits.hasPrefix("0"), let value = UInt64(digits)
+      digits == "0" || !digits.hasPrefix("0"), let value = UInt64(digits),
+      value <= Self.maximum
     else { return nil }
     self.value = value
   }

@@ -152,7 +152,8 @@ public struct Refs: Sendable, Equatable {
       guard name.artifact == artifact, case .version(let number) = name.label else { return nil }
       return number.value
     }
-    return VersionNumber(used.max().map { $0 + 1 } ?? 0)
+    // Parsed numbers stop at VersionNumber.maximum: this cannot overflow.
+    return VersionNumber(used.max().map { $0 &+ 1 } ?? 0)
   }
 }
 

@@ -158,12 +158,8 @@ extension Remote {
         parts.append(part)
       }
       try await fetchManifests(parts.map(\.manifest))
-      // Its parts were written by other machines: their file references
-      // name paths there, not here.
-      var assembled = request
-      assembled.madeHere = false
       let commit = try await DistributedDraft.finish(
-        repository, refStore: refStore, request: assembled, id: id)
+        repository, refStore: refStore, request: request, id: id)
       let push = try await self.push(
         artifacts: [artifact], progress: nil, appending: [commit.version.id], refStore: refStore)
       let number =

@@ -100,6 +100,7 @@ public final class Repository: Sendable {
       _ = try Repository(root: root)
       return false
     }
+    try ConfinedWriter.refuseInsideRepositoryFolder(root)
     try Syscalls.makeDirectories(root)
     // Everything is made inside a temporary folder that is renamed into place
     // last, so a crash never leaves half a repository.

@@ -51,10 +51,6 @@ public struct CommitRequest: Sendable {
   /// Other versions of this repository to include as folders (a bundle's
   /// `--reference art:SPEC`); each becomes an input too.
   public var versionReferences: [VersionReference] = []
-  /// Whether the version is made from this machine's data, so its `file`
-  /// references are read at checkout (see ``CreatedVersions``); false for
-  /// a version assembled from another machine's draft parts.
-  public var madeHere = true
 
   /// A request for `artifact`.
   public init(artifact: ArtifactName) {
@@ -282,10 +278,10 @@ public struct Committer: Sendable {
         record.referenceBytes = snapshot.referenceBytes
         let id = try writer.write(record.encoded(), kind: .version, compressor: compressor)
         snapshot.statistics.add(try writer.finish())
-        if request.madeHere {
-          if repository.configuration.format < 2 { try repository.upgradeFormat(knowing: refs) }
-          try CreatedVersions.append([id], to: repository)
-        }
+        if repository.configuration.format < 2 { try repository.upgradeFormat(knowing: refs) }
+        // References recorded here are trusted at checkout (see RecordedReferences).
+        try RecordedReferences.append(
+          recorded.map { ObjectHasher.id(of: $0.reference.encoded()) }, to: repository)
         refs[RefName(request.artifact, .version(number))] = .version(id)
         refs[latestName] = .version(id)
         for alias in request.aliases {

@@ -165,6 +165,12 @@ public enum TimeText {
         .invalidArgument, "'\(text)' is not a time",
         hint: "use 2024-01-31, 2024-01-31T12:30 (UTC) or a duration ago such as 7d")
     }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    guard day <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] else {
+      throw ArtError(
+        .invalidArgument, "'\(text)' is not a date: month \(month) has no day \(day)",
+        hint: "use 2024-01-31, 2024-01-31T12:30 (UTC) or a duration ago such as 7d")
+    }
     let clock = time.compactMap { $0 } + [0, 0, 0]
     guard clock[0] < 24, clock[1] < 60, clock[2] < 60 else {
       throw ArtError(.invalidArgument, "'\(text)' is not a time of day")

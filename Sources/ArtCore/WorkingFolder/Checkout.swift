@@ -71,7 +71,7 @@ public struct CheckoutResult: Sendable {
   public var referenceBytes: UInt64 = 0
   /// Reference entries left out (`--skip-references`).
   public var referencesSkipped = 0
-  /// File references of versions made elsewhere that were not read.
+  /// File references recorded elsewhere that were not read (``ReferenceTrust``).
   public var referencesRefused: [String] = []
 }
 
@@ -117,8 +117,8 @@ public struct Checkout: Sendable {
   /// made with the default mode.
   ///
   /// - Throws: ``ArtError`` `.referenceRefused` after writing everything
-  ///   else, when file references of versions made elsewhere were skipped
-  ///   (see ``ReferenceTrust``).
+  ///   else, when file references recorded elsewhere were skipped (see
+  ///   ``ReferenceTrust``).
   public func copy(_ version: ResolvedVersion, to target: FilePath, patterns: [PathPattern])
     async throws -> CheckoutResult
   {
@@ -131,7 +131,7 @@ public struct Checkout: Sendable {
       var materializer = Materializer(store: repository.store, progress: progress)
       materializer.trust = trust
       let written = try await materializer.write(
-        version.record.manifest, with: writer, references: references, version: version.id)
+        version.record.manifest, with: writer, references: references)
       result.written = written.files + written.symlinks
       result.bytesWritten = written.bytes
       result.referencesFetched = written.referencesFetched
@@ -139,10 +139,9 @@ public struct Checkout: Sendable {
       result.referencesSkipped = written.referencesSkipped
       result.referencesRefused = written.referencesRefused
     } else {
-      let wanted = try selected(version, patterns, trust: trust)
+      let wanted = try selected(version.record.manifest, patterns)
       result = try await apply(
-        writes: wanted.entries.sorted { $0.key < $1.key }, deletes: [], writer: writer,
-        untrusted: wanted.untrusted, trust: trust)
+        writes: wanted.sorted { $0.key < $1.key }, deletes: [], writer: writer, trust: trust)
     }
     if !result.referencesRefused.isEmpty { throw ReferenceTrust.refused(result.referencesRefused) }
     return result
@@ -178,11 +177,10 @@ public struct Checkout: Sendable {
     if let previousID {
       let previous = try repository.loadVersion(previousID, artifact: version.artifact, in: refs)
       if previous.record.root == version.record.root {
-        old = try selected(previous, patterns, trust: trust).entries
+        old = try selected(previous.record.manifest, patterns)
       }
     }
-    let selection = try selected(version, patterns, trust: trust)
-    let new = selection.entries
+    let new = try selected(version.record.manifest, patterns)
     // Folders the old version had files in: one on disk where the new
     // version has a file or link is not a change of its own.
     var oldFolders = Set<ConfinedPath>()
@@ -242,25 +240,21 @@ public struct Checkout: Sendable {
     let replaced = Set(deletes).union(writes.map(\.0)).subtracting(conflicts)
     let links = Set(blocked.filter { !replaced.contains($0.link) }.map(\.link)).sorted()
     if !force, !links.isEmpty {
-      let shown = links.prefix(20).map { "  " + $0.description }.joined(separator: "\n")
       throw ArtError(
         .invalidArgument,
         "checkout would write through \(links.count) symbolic link(s) where the version has "
-          + "folders:\n" + shown + (links.count > 20 ? "\n  …" : ""),
+          + "folders:\n" + indentedList(links.map(\.description), limit: 20),
         hint: "use --force to replace each link by a real folder (the link's target is not "
           + "touched), or move the links away")
     }
     if !conflicts.isEmpty {
-      let shown = conflicts.prefix(20).map { "  " + $0.description }.joined(separator: "\n")
       throw ArtError(
         .invalidArgument,
         "checkout would overwrite or delete \(conflicts.count) path(s) with local changes:\n"
-          + shown + (conflicts.count > 20 ? "\n  …" : ""),
+          + indentedList(conflicts.map(\.description), limit: 20),
         hint: "commit them first, or use --force to discard them")
     }
-    var result = try await apply(
-      writes: writes, deletes: deletes, writer: writer, untrusted: selection.untrusted,
-      trust: trust)
+    var result = try await apply(writes: writes, deletes: deletes, writer: writer, trust: trust)
     result.unchanged = unchanged
     if references == .skip {
       result.referencesSkipped = new.values.count { $0.kind.isReference }
@@ -277,55 +271,36 @@ public struct Checkout: Sendable {
       Array((version.id.hex + "\n").utf8), to: stateFolder.appending(version.artifact.text))
   }
 
-  /// The paths of `version` matching `patterns` (all without any), and
-  /// those of them whose file references are not trusted: all of them for
-  /// a version made elsewhere, those of bundled versions made elsewhere.
-  private func selected(
-    _ version: ResolvedVersion, _ patterns: [PathPattern], trust: ReferenceTrust
-  ) throws -> (entries: [ConfinedPath: TreeEntry], untrusted: Set<ConfinedPath>) {
-    var all = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
-    let trusted = trust.versions.contains(version.id)
-    var untrusted = Set<String>()
-    if !trusted { untrusted = Set(all.keys.filter { all[$0]?.kind == .reference }) }
-    if case .fetch = references {
-      all = try expandingVersions(all, trusted: trusted, trust: trust, untrusted: &untrusted)
-    }
+  private func selected(_ manifest: ObjectID, _ patterns: [PathPattern]) throws
+    -> [ConfinedPath: TreeEntry]
+  {
+    var all = try ManifestDiff.flatten(manifest, store: repository.store)
+    if case .fetch = references { all = try expandingVersions(all) }
     if !patterns.isEmpty { all = all.filter { path, _ in patterns.contains { $0.matches(path) } } }
     // Names were checked when each manifest was read: this cannot fail
     // for a path that came from one.
     var result: [ConfinedPath: TreeEntry] = [:]
     result.reserveCapacity(all.count)
-    var refused = Set<ConfinedPath>()
-    for (path, entry) in all {
-      let confined = try ConfinedPath(path)
-      result[confined] = entry
-      if untrusted.contains(path) { refused.insert(confined) }
-    }
-    return (result, refused)
+    for (path, entry) in all { result[try ConfinedPath(path)] = entry }
+    return result
   }
 
   /// `entries` with each bundle entry (`.version`) replaced by the files
-  /// of the version it names, below its path, nested ones too; reference
-  /// paths of bundled versions made elsewhere are added to `untrusted`.
-  private func expandingVersions(
-    _ entries: [String: TreeEntry], trusted: Bool, trust: ReferenceTrust,
-    untrusted: inout Set<String>
-  ) throws -> [String: TreeEntry] {
+  /// of the version it names, below its path, nested ones too.
+  private func expandingVersions(_ entries: [String: TreeEntry]) throws -> [String: TreeEntry] {
     var result = entries
-    var pending = entries.filter { $0.value.kind == .version }.mapValues { ($0, trusted) }
+    var pending = entries.filter { $0.value.kind == .version }
     let store = repository.store
-    while let (path, (entry, outerTrusted)) = pending.popFirst() {
+    while let (path, entry) = pending.popFirst() {
       result[path] = nil
       let record = try store.versionRecord(entry.id)
-      let innerTrusted = outerTrusted && trust.versions.contains(entry.id)
       for (inner, innerEntry) in try ManifestDiff.flatten(
         record.manifest, store: store, prefix: path + "/")
       {
         if innerEntry.kind == .version {
-          pending[inner] = (innerEntry, innerTrusted)
+          pending[inner] = innerEntry
         } else {
           result[inner] = innerEntry
-          if !innerTrusted, innerEntry.kind == .reference { untrusted.insert(inner) }
         }
       }
       if record.files == 0, record.referenceCount == 0 {
@@ -337,7 +312,7 @@ public struct Checkout: Sendable {
 
   private func apply(
     writes: [(ConfinedPath, TreeEntry)], deletes: [ConfinedPath], writer: ConfinedWriter,
-    untrusted: Set<ConfinedPath>, trust: ReferenceTrust
+    trust: ReferenceTrust
   ) async throws -> CheckoutResult {
     var result = CheckoutResult()
     var writes = writes
@@ -350,11 +325,7 @@ public struct Checkout: Sendable {
       for (path, entry) in writes where entry.kind == .reference {
         guard case .present(let status) = try writer.inspect(path), status.kind == .directory
         else {
-          if let job = Materializer.FileJob(
-            path: path, entry, trusted: !untrusted.contains(path))
-          {
-            early.append(job)
-          }
+          if let job = Materializer.FileJob(path: path, entry) { early.append(job) }
           continue
         }
       }
@@ -390,15 +361,13 @@ public struct Checkout: Sendable {
           result.referencesSkipped += 1
           continue
         }
-        if let job = Materializer.FileJob(path: path, entry, trusted: !untrusted.contains(path)) {
-          referenceJobs.append(job)
-        }
+        if let job = Materializer.FileJob(path: path, entry) { referenceJobs.append(job) }
         continue  // counted as fetched, not written
       case .file, .chunked:
         try clear(path, writer)
-        guard let job = Materializer.FileJob(path: path, entry, trusted: true) else { continue }
+        guard let job = Materializer.FileJob(path: path, entry) else { continue }
         jobs.append(job)
-        result.bytesWritten += entry.size
+        result.bytesWritten &+= entry.size
       }
       result.written += 1
     }
@@ -505,4 +474,11 @@ private struct OnDisk {
       return try contentID() == entry.id
     }
   }
+}
+
+/// `items`, one a line indented by two spaces, the first `limit` of them
+/// and `…` for the rest: the lists of paths in error messages.
+func indentedList(_ items: [String], limit: Int) -> String {
+  items.prefix(limit).map { "  " + $0 }.joined(separator: "\n")
+    + (items.count > limit ? "\n  …" : "")
 }

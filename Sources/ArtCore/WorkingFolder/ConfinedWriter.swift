@@ -33,25 +33,40 @@ public final class ConfinedWriter: Sendable {
   /// - Throws: ``ArtError`` `.invalidArgument` when `top` is inside a
   ///   `.art` folder, `.notFound` when it is missing and not `create`.
   public init(top: FilePath, create: Bool, replacingLinks: Bool = false) throws {
-    if top.components.contains(where: { $0.string == Repository.directoryName }) {
-      throw ArtError(
-        .invalidArgument, "'\(top)' is inside a .art folder, which art manages itself",
-        hint: "give a destination outside .art")
-    }
+    // Checked before anything is made: not even an empty folder in `.art`.
+    try Self.refuseInsideRepositoryFolder(top)
     if create { try Syscalls.makeDirectories(top) }
     self.top = top
     self.replacingLinks = replacingLinks
     handle = try FolderHandle.open(top)
-    // The folder itself, links resolved: a link to or into `.art` is no way in.
-    if let real = try? Syscalls.readLink(FilePath("/proc/self/fd/\(handle.descriptor.rawValue)")),
-      FilePath(String(decoding: real, as: UTF8.self)).components.contains(where: {
-        $0.string == Repository.directoryName
-      })
-    {
-      handle.close()
+  }
+
+  /// Refuses `path` when it, or the folder its existing part really is
+  /// (links resolved), lies inside a folder named `.art`: a destination
+  /// there could overwrite a repository's refs or config.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument`.
+  public static func refuseInsideRepositoryFolder(_ path: FilePath) throws {
+    var existing = path.lexicallyNormalized()
+    var rest: [FilePath.Component] = []
+    while !Syscalls.isDirectory(existing), let last = existing.lastComponent {
+      rest.insert(last, at: 0)
+      existing.removeLastComponent()
+    }
+    var real = existing
+    if let folder = try? FolderHandle.open(existing) {
+      defer { folder.close() }
+      if let bytes = try? Syscalls.readLink(
+        FilePath("/proc/self/fd/\(folder.descriptor.rawValue)"))
+      {
+        real = FilePath(String(decoding: bytes, as: UTF8.self))
+      }
+    }
+    for candidate in [path, real.appending(rest)]
+    where candidate.components.contains(where: { $0.string == Repository.directoryName }) {
       throw ArtError(
-        .invalidArgument, "'\(top)' is inside a .art folder, which art manages itself",
-        hint: "give a destination outside .art")
+        .invalidArgument, "'\(path)' is inside a .art folder, which art manages itself",
+        hint: "give a folder outside .art")
     }
   }
 

@@ -18,7 +18,7 @@ public struct Materialization: Sendable {
   public var referenceBytes: UInt64 = 0
   /// Reference entries left out (``ReferencePolicy/skip``).
   public var referencesSkipped = 0
-  /// File references of versions made elsewhere that were not read.
+  /// File references recorded elsewhere that were not read (``ReferenceTrust``).
   public var referencesRefused: [String] = []
 }
 
@@ -43,8 +43,8 @@ public struct Materializer: Sendable {
   public let store: ObjectStore
   /// Counts files and bytes as they are written.
   public let progress: Progress?
-  /// Which file references are read; by default only those below no folder.
-  public var trust = ReferenceTrust.folders([])
+  /// Which file references are read; by default every one.
+  public var trust = ReferenceTrust(references: nil, folders: [])
 
   /// A materializer reading from `store`.
   public init(store: ObjectStore, progress: Progress? = nil) {
@@ -68,52 +68,46 @@ public struct Materializer: Sendable {
   struct FileJob: Sendable {
     var path: ConfinedPath
     var entry: ManifestEntry
-    /// Whether the entry is of a version made here (see ``ReferenceTrust``).
-    var trusted: Bool
 
-    init(path: ConfinedPath, entry: ManifestEntry, trusted: Bool) {
+    init(path: ConfinedPath, entry: ManifestEntry) {
       self.path = path
       self.entry = entry
-      self.trusted = trusted
     }
 
     /// The job writing flattened `entry` at `path` (nil for the top itself).
-    init?(path: ConfinedPath, _ entry: TreeEntry, trusted: Bool) {
+    init?(path: ConfinedPath, _ entry: TreeEntry) {
       guard let name = path.name else { return nil }
       self.path = path
       self.entry = ManifestEntry(
         name: name, kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)
-      self.trusted = trusted
     }
   }
 
   /// Writes manifest `id` into `target`, which must not exist or be empty;
-  /// its file references are trusted as ``trust`` says of version `version`.
+  /// its file references are read as ``trust`` allows.
   ///
   /// - Throws: ``ArtError`` with `.invalidArgument` when `target` has files
   ///   or lies inside `.art`, `.notFound` / `.corruptData` for missing or
   ///   damaged objects (the file being written is then removed), `.io` for
   ///   write failures.
   public func write(
-    _ id: ObjectID, into target: FilePath,
-    references: ReferencePolicy = .fetch(allowChanged: false),
-    version: ObjectID? = nil
+    _ id: ObjectID, into target: FilePath, references: ReferencePolicy = .fetch(allowChanged: false)
   ) async throws -> Materialization {
     try await write(
       id, with: try Self.emptyFolder(target, hint: "give a new or empty folder"),
-      references: references, version: version)
+      references: references)
   }
 
   /// Writes manifest `id` below `writer`'s top, which should be empty.
-  func write(
-    _ id: ObjectID, with writer: ConfinedWriter, references: ReferencePolicy, version: ObjectID?
-  ) async throws -> Materialization {
+  func write(_ id: ObjectID, with writer: ConfinedWriter, references: ReferencePolicy)
+    async throws -> Materialization
+  {
     var result = Materialization()
     var jobs: [FileJob] = []
     var folderModes: [(ConfinedPath, UInt32)] = []
     try layOut(
       id, at: .top, writer: writer, jobs: &jobs, folderModes: &folderModes, result: &result,
-      versions: references != .skip, trusted: version.map { trust.versions.contains($0) } ?? false)
+      versions: references != .skip)
     let referenceJobs = jobs.filter { $0.entry.kind == .reference }
     jobs.removeAll { $0.entry.kind == .reference }
     result.files = jobs.count
@@ -138,8 +132,7 @@ public struct Materializer: Sendable {
   /// that version when `versions`, else they are counted as skipped.
   private func layOut(
     _ id: ObjectID, at folder: ConfinedPath, writer: ConfinedWriter, jobs: inout [FileJob],
-    folderModes: inout [(ConfinedPath, UInt32)], result: inout Materialization, versions: Bool,
-    trusted: Bool
+    folderModes: inout [(ConfinedPath, UInt32)], result: inout Materialization, versions: Bool
   ) throws {
     result.folders += 1
     let manifest = try store.manifest(id)
@@ -147,13 +140,13 @@ public struct Materializer: Sendable {
       let path = try folder.appending(entry.name)
       switch entry.kind {
       case .file, .chunked, .reference:
-        jobs.append(FileJob(path: path, entry: entry, trusted: trusted))
+        jobs.append(FileJob(path: path, entry: entry))
       case .folder:
         try writer.makeFolder(path)
         folderModes.append((path, entry.mode))
         try layOut(
           entry.id, at: path, writer: writer, jobs: &jobs, folderModes: &folderModes,
-          result: &result, versions: versions, trusted: trusted)
+          result: &result, versions: versions)
       case .version:
         guard versions else {
           result.referencesSkipped += 1
@@ -163,7 +156,7 @@ public struct Materializer: Sendable {
         try writer.makeFolder(path)
         try layOut(
           record.manifest, at: path, writer: writer, jobs: &jobs, folderModes: &folderModes,
-          result: &result, versions: versions, trusted: trust.versions.contains(entry.id))
+          result: &result, versions: versions)
       case .symlink:
         try writer.symlink(target: store.read(entry.id, as: .blob), at: path)
         result.symlinks += 1
@@ -180,7 +173,7 @@ public struct Materializer: Sendable {
     -> (bytes: UInt64, refused: [String])
   {
     let store = self.store
-    let folders = trust.folders
+    let trust = self.trust
     let totals = try await forEachConcurrently(
       count: jobs.count, makeState: { (bytes: UInt64(0), refused: [String]()) },
       { state, index in
@@ -189,7 +182,7 @@ public struct Materializer: Sendable {
         do {
           state.bytes += try await ReferenceIO().fetch(
             store.reference(job.entry.id), label: job.path.description, into: staged,
-            allowChanged: allowChanged, within: job.trusted ? nil : folders)
+            allowChanged: allowChanged, within: trust.folders(for: job.entry.id))
           try staged.place()
         } catch let error as ArtError where error.code == .referenceRefused {
           staged.discard()

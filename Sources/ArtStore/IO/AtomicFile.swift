@@ -42,12 +42,18 @@ public enum AtomicFile {
   public static func read(_ path: FilePath, limit: Int = 64 << 20) throws -> [UInt8]? {
     let fd: FileDescriptor
     do {
-      fd = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+      // Without blocking: a FIFO put where a file belongs (on a folder
+      // remote, say) must not hang the command.
+      fd = try FileDescriptor.open(
+        path, .readOnly, options: [.closeOnExec, .nonBlocking, .noControllingTerminal])
     } catch {
       if (error as? Errno) == .noSuchFileOrDirectory { return nil }
       throw ArtError.io("open", path.string, error)
     }
     defer { try? fd.close() }
+    guard try Syscalls.status(fd, path: path).kind == .regular else {
+      throw ArtError.corrupt(path.string, "it is not a regular file")
+    }
     var result: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 64 << 10)
     var source = FileSource(descriptor: fd, name: path.string)
@@ -56,7 +62,7 @@ public enum AtomicFile {
       if count == 0 { return result }
       result += chunk[0..<count]
       if result.count > limit {
-        throw ArtError(.invalidArgument, "'\(path.string)' is larger than \(limit) bytes")
+        throw ArtError.corrupt(path.string, "it is larger than the \(limit) bytes art reads")
       }
     }
   }

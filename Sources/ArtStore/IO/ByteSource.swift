@@ -57,14 +57,15 @@ extension ByteSource {
 ///
 /// A final symbolic link is refused unless `followingLinks` (data kept
 /// outside the working folder, such as reference entries, may go through
-/// links). `nonBlocking` opens a FIFO without waiting for a writer, so the
-/// caller can look at what it opened before reading.
+/// links). `nonBlocking` opens a FIFO without waiting for a writer (and a
+/// terminal without making it this process's), so the caller can look at
+/// what it opened before reading.
 package func openForReading(
   _ path: FilePath, followingLinks: Bool = false, nonBlocking: Bool = false
 ) throws -> FileDescriptor {
   var options: FileDescriptor.OpenOptions =
     followingLinks ? [.closeOnExec] : [.closeOnExec, .noFollow]
-  if nonBlocking { options.insert(.nonBlocking) }
+  if nonBlocking { options.formUnion([.nonBlocking, .noControllingTerminal]) }
   do {
     return try FileDescriptor.open(path, .readOnly, options: options)
   } catch {

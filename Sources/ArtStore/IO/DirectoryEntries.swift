@@ -13,6 +13,12 @@ package func directoryEntries(_ path: FilePath) throws -> [[UInt8]] {
     throw ArtError.io("list folder", path.string, Errno(rawValue: errno))
   }
   defer { closedir(dir) }
+  return try names(of: dir, path: path)
+}
+
+/// The names an open folder stream lists from where it is, without `.`
+/// and `..`; `path` names it in errors.
+package func names(of dir: OpaquePointer, path: FilePath) throws -> [[UInt8]] {
   var names: [[UInt8]] = []
   while true {
     errno = 0

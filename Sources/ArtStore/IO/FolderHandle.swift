@@ -136,20 +136,7 @@ package struct FolderHandle: Sendable {
     }
     defer { closedir(dir) }
     rewinddir(dir)  // the copy shares its position with every other copy
-    var names: [String] = []
-    while true {
-      errno = 0
-      guard let entry = readdir(dir) else {
-        if errno != 0 { throw ArtError.io("list folder", path.string, Errno(rawValue: errno)) }
-        return names
-      }
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
-        let bytes = raw.bindMemory(to: UInt8.self)
-        return Array(bytes[0..<(bytes.firstIndex(of: 0) ?? bytes.count)])
-      }
-      if name == [0x2E] || name == [0x2E, 0x2E] { continue }
-      names.append(String(decoding: name, as: UTF8.self))
-    }
+    return try ArtStore.names(of: dir, path: path).map { String(decoding: $0, as: UTF8.self) }
   }
 
   /// Whether the folder has no entries.

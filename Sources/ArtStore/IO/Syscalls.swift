@@ -355,3 +355,8 @@ package struct FileStatus: Sendable {
     changeNanoseconds = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
   }
 }
+
+extension FileDescriptor.OpenOptions {
+  /// `O_NOCTTY`: opening a terminal does not make it this process's.
+  package static var noControllingTerminal: Self { Self(rawValue: O_NOCTTY) }
+}

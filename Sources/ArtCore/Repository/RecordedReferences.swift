@@ -1,23 +1,24 @@
 import ArtStore
 import SystemPackage
 
-/// The versions made in this repository (`.art/created`), as opposed to
-/// those that arrived by clone, fetch, pull or import.
+/// The reference objects recorded in this repository (`.art/recorded`), as
+/// opposed to those that arrived by clone, fetch, pull or import.
 ///
-/// A `file` reference entry names a path on this machine; art reads it at
-/// checkout only for versions made here, or under the folders the user
-/// allowed (`[references] allow`), so a version from elsewhere cannot copy
-/// `~/.ssh/id_rsa` into a working folder.
+/// A `file` reference names a path on the machine that recorded it. art
+/// reads it at checkout and `verify` only if this repository recorded that
+/// very reference (`commit --reference`), or if it lies below a folder the
+/// user allowed (`[references] allow`): a version from elsewhere cannot copy
+/// `~/.ssh/id_rsa` into a working folder, even once carried into a version
+/// made here.
 ///
-/// Format (text): `# art-created v1`, then one version id (64 hex digits)
-/// per line, appended with `O_APPEND` and synced before the refs file that
-/// names the version is written. A cut-off last line is ignored (its
-/// version was never committed).
-public enum CreatedVersions {
-  static let header = "# art-created v1"
+/// Format (text): `# art-recorded v1`, then one reference object id (64 hex
+/// digits) per line, appended with `O_APPEND` and synced when the object is
+/// written, before any refs name it. A cut-off last line is ignored.
+public enum RecordedReferences {
+  static let header = "# art-recorded v1"
 
   static func path(_ repository: Repository) -> FilePath {
-    repository.directory.appending("created")
+    repository.directory.appending("recorded")
   }
 
   /// The ids listed; empty when the file does not exist.
@@ -35,7 +36,7 @@ public enum CreatedVersions {
     // The last element follows the last newline: complete lines only.
     for line in lines.dropFirst().dropLast() {
       guard let id = ObjectID(line) else {
-        throw ArtError.corrupt(file.string, "'\(line.prefix(80))' is not a version id")
+        throw ArtError.corrupt(file.string, "'\(line.prefix(80))' is not an object id")
       }
       ids.insert(id)
     }
@@ -69,17 +70,26 @@ public enum CreatedVersions {
 extension Repository {
   /// Raises `.art/config` to format 2 if it is older.
   ///
-  /// The versions that exist now (in `refs`) are listed as made here, as
-  /// they were trusted before the list existed. Idempotent; call under the
-  /// refs lock.
+  /// Every reference entry the versions in `refs` hold is listed as
+  /// recorded here, since all were trusted before the list existed.
+  /// Idempotent; call under the refs lock.
   public func upgradeFormat(knowing refs: Refs) throws {
     let path = directory.appending("config")
     let text = String(decoding: try AtomicFile.read(path) ?? [], as: UTF8.self)
     let current = try Configuration(parsing: text, file: path.string)
     guard current.format < 2 else { return }
-    var ids: [ObjectID] = []
-    for artifact in refs.artifacts { ids += refs.versions(of: artifact).map(\.id) }
-    try CreatedVersions.append(ids, to: self)
+    var ids = Set<ObjectID>()
+    var manifests = Set<ObjectID>()
+    for artifact in refs.artifacts {
+      for (_, id) in refs.versions(of: artifact) {
+        guard let record = try? store.versionRecord(id),
+          manifests.insert(record.manifest).inserted,
+          let entries = try? ManifestDiff.flatten(record.manifest, store: store)
+        else { continue }
+        for entry in entries.values where entry.kind == .reference { ids.insert(entry.id) }
+      }
+    }
+    try RecordedReferences.append(ids.sorted(), to: self)
     try editConfig { text in
       var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
       if let index = lines.firstIndex(where: {
