@@ -607,4 +607,116 @@ struct HostileTests {
       #expect(!FileManager.default.fileExists(atPath: repo.appending(".art/state/x").string))
     }
   }
+
+  @Test func aHostileRemotesIndexFinishMarkerAndPartsAreDamageNotCrashes() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("hi\n".utf8), to: repo.appending("d/f"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      try pushToRemote(repo)
+      let remote = folder.appending("remote")
+      // A finish marker with a blank line, then one with the oldest time.
+      let drafts = remote.appending("drafts/ds/d1")
+      for marker in [
+        "# art-draft-finish v1\n \nstate finishing\nstarted 0\n",
+        "# art-draft-finish v1\nstate finishing\nstarted -9223372036854775808\n",
+      ] {
+        try writeFile(Array(marker.utf8), to: drafts.appending("finish"))
+        for arguments in [
+          ["upsert", "ds", "--distributed-id", "d1", "d", "--remote", "origin"],
+          ["finish", "ds", "--distributed-id", "d1", "--remote", "origin"],
+        ] {
+          // Taken over or refused, but never a crash.
+          let result = try ArtProcess.run(arguments, in: repo)
+          #expect(result.status < 128, "\(arguments): \(result.standardError)")
+          if result.status != 0 { #expect(result.standardError.hasPrefix("art: error:")) }
+        }
+      }
+      // Parts with extreme numbers and a manifest that is nowhere.
+      let missing = String(repeating: "ab", count: 32)
+      for (index, created) in ["-9223372036854775808", "1700000000000"].enumerated() {
+        try writeFile(
+          Array(
+            ("# art-draft-part v1\nmanifest \(missing)\nworker e\ncreated \(created)\n"
+              + "files 9223372036854775807\nbytes 9223372036854775807\nroot \n").utf8),
+          to: remote.appending("drafts/ds/d3/part-\(index)"))
+      }
+      let finish = try art("finish", "ds", "--distributed-id", "d3", "--remote", "origin", in: repo)
+      #expect([1, 2].contains(finish.status), "\(finish.standardError)")
+      #expect(try art("drafts", in: repo).status == 0)
+      #expect([0, 2].contains(try art("gc", "--dry-run", in: repo).status))
+      // An index entry whose offset overflows a read.
+      let packs = remote.appending("packs")
+      for name in try FileManager.default.contentsOfDirectory(atPath: packs.string)
+      where name.hasSuffix(".idx") {
+        let path = packs.appending(name).string
+        var bytes = try #require(FileManager.default.contents(atPath: path)).map { $0 }
+        let count = Int(bytes[16]) | Int(bytes[17]) << 8
+        for position in 0..<count {
+          let at = 64 + 256 * 4 + count * 32 + position * 32
+          withUnsafeBytes(of: (UInt64.max - 100).littleEndian) {
+            bytes.replaceSubrange(at..<(at + 8), with: $0)
+          }
+        }
+        let sum = ObjectHasher.id(of: Array(bytes[0..<(bytes.count - 32)]))
+        bytes.replaceSubrange((bytes.count - 32)..., with: sum.bytes)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+      }
+      let other = folder.appending("other")
+      #expect(try art("init", "other", in: folder).status == 0)
+      #expect(try art("remote", "add", "origin", "../remote", in: other).status == 0)
+      for arguments in [["checkout", "origin/ds", "--to", "../o1"], ["log", "origin/ds"]] {
+        let result = try ArtProcess.run(arguments, in: other)
+        #expect(result.status == 2, "\(arguments): \(result.standardError)")
+      }
+      let clone = try art("clone", remote.string, "c", in: folder)
+      if clone.status == 0 {
+        let checkout = try art("checkout", "ds", "--to", "../o2", in: folder.appending("c"))
+        #expect(checkout.status == 2, "\(checkout.standardError)")
+      } else {
+        #expect(clone.status == 2, "\(clone.standardError)")
+      }
+    }
+  }
+
+  @Test func refsMovesStayInsideOneArtifactAndNumbersStopAt2To53() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("a".utf8), to: repo.appending("d/f"))
+      try writeFile(Array("b".utf8), to: repo.appending("e/f"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      #expect(try art("commit", "other", "e", in: repo).status == 0)
+      let ds = try #require(try art("rev-parse", "ds", in: repo).lines.first)
+      let other = try #require(try art("rev-parse", "other", in: repo).lines.first)
+      try Crafter.writeRefs(
+        [
+          "ds:latest \(other)", "ds:v1 \(other) from other:v0", "other:latest \(other)",
+          "other:v0 \(other)",
+        ], in: repo)
+      #expect(try art("checkout", "ds", "--to", "../o", in: repo).status == 2)
+      try Crafter.writeRefs(
+        [
+          "ds:latest \(ds)", "ds:v9007199254740992 \(ds) from ds:v0", "other:latest \(other)",
+          "other:v0 \(other)",
+        ], in: repo)
+      try writeFile(Array("c".utf8), to: repo.appending("d/g"))
+      let commit = try art("commit", "ds", in: repo)
+      #expect(commit.status == 64, "\(commit.standardError)")
+      #expect(commit.standardError.contains("used up"))
+      // A record that expires at the oldest time does not stop gc.
+      var record = VersionRecord(
+        artifact: "old", type: "dataset", number: 0, root: "d",
+        manifest: Manifest.emptyID, files: 0, created: Int64.min, expires: Int64.min)
+      record.description = "crafted"
+      let ids = try Crafter.store(
+        [(Crafter.manifest([]), .manifest), (record.encoded(), .version)], in: repo)
+      try Crafter.writeRefs(
+        [
+          "old:latest \(ids[1].hex)", "old:v0 \(ids[1].hex)", "other:latest \(other)",
+          "other:v0 \(other)",
+        ], in: repo)
+      let gc = try art("gc", "--dry-run", "--keep-within", "1d", in: repo)
+      #expect(gc.status == 0, "\(gc.standardError)")
+    }
+  }
 }

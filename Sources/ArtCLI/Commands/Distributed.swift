@@ -167,8 +167,8 @@ extension ArtCommand {
       let lines = drafts.map { draft in
         Line(
           artifact: draft.artifact.text, distributedID: draft.id, parts: draft.parts.count,
-          workers: draft.parts.map(\.worker), files: draft.parts.reduce(0) { $0 + $1.files },
-          bytes: draft.parts.reduce(0) { $0 + $1.bytes },
+          workers: draft.parts.map(\.worker), files: draft.parts.reduce(0) { $0 &+ $1.files },
+          bytes: draft.parts.reduce(0) { $0 &+ $1.bytes },
           newestPart: Formatting.time(draft.parts.map(\.created).max() ?? 0))
       }
       if json { return output.line(Formatting.json(lines)) }

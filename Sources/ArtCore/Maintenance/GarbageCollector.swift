@@ -137,7 +137,7 @@ public struct GarbageCollector: Sendable {
     var expiredDrafts: [(ArtifactName, String)] = drafts.finished
     for draft in drafts.pending {
       let newest = draft.parts.map(\.created).max() ?? 0
-      if Syscalls.currentTimeMilliseconds() - newest > draftExpiry {
+      if Syscalls.currentTimeMilliseconds().subtractingSaturating(newest) > draftExpiry {
         expiredDrafts.append((draft.artifact, draft.id))
         continue
       }

@@ -130,13 +130,15 @@ public struct RetentionPlanner: Sendable {
     if !selected { return verdict(true, "not selected by --name/--type") }
     let expires = expiryOverrides[version.id] ?? version.record.expires
     if let expires, expires <= now {
-      return verdict(false, "TTL expired \(DurationText.text(max(1000, now - expires))) ago")
+      return verdict(
+        false, "TTL expired \(DurationText.text(max(1000, now.subtractingSaturating(expires)))) ago"
+      )
     }
     if policy.isEmpty { return verdict(true, "no retention policy for its type") }
     if let last = policy.keepLast, rank < last {
       return verdict(true, "one of the newest \(last)")
     }
-    if let within = policy.keepWithin, version.record.created > now - within {
+    if let within = policy.keepWithin, version.record.created > now.subtractingSaturating(within) {
       return verdict(true, "younger than \(DurationText.text(within))")
     }
     let rules = [

@@ -123,10 +123,14 @@ public struct RefStore: Sendable {
       }
       previous = Substring(line)
       if parts.count == 4 {
+        // art records moves within one artifact only (renames come later).
         guard case .version = name.label, let id = ObjectID(parts[1]),
-          let origin = try? RefName(parsing: String(parts[3])), case .version = origin.label
+          let origin = try? RefName(parsing: String(parts[3])), case .version = origin.label,
+          origin.artifact == name.artifact, origin != name
         else {
-          throw damaged("line \(number + 2): only a version line may say where it came from")
+          throw damaged(
+            "line \(number + 2): only a version line may say which other version of its "
+              + "artifact it was")
         }
         refs.setVersion(name, id, bornAs: origin)
       } else if parts[1] == "deleted", case .version = name.label {
@@ -161,6 +165,15 @@ public struct RefStore: Sendable {
     let before = refs
     let result = try body(&refs)
     if refs != before {
+      // A number the file could not be read back with is never written.
+      for name in refs.entries.keys {
+        if case .version(let number) = name.label, number.value > VersionNumber.maximum {
+          throw ArtError(
+            .invalidArgument,
+            "'\(name.artifact)' has used up its version numbers (at most v\(VersionNumber.maximum))",
+            hint: "make the next version under a new artifact name")
+        }
+      }
       try beforeWriting(before, refs)
       let bytes = Self.encode(refs)
       try AtomicFile.write(current, to: previousPath)

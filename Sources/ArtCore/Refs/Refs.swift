@@ -170,6 +170,15 @@ extension Refs {
     for artifact in artifacts {
       let live = versions(of: artifact)
       let ids = Set(live.map(\.id))
+      // One version, one line: a record named twice, or two lines moved
+      // from one, would make two numbers of one version.
+      if ids.count != live.count {
+        found.append("'\(artifact)' names one version record under two numbers")
+      }
+      let moved = live.compactMap { origins[RefName(artifact, .version($0.number))] }
+      if Set(moved).count != moved.count {
+        found.append("two lines of '\(artifact)' say they were moved from the same version")
+      }
       for (alias, id) in aliases(of: artifact) where !ids.contains(id) {
         found.append(
           "alias \(artifact):\(alias) points to \(id.prefix(12)), which is not a version of "

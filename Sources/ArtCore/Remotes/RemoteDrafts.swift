@@ -40,7 +40,8 @@ extension Remote {
       let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
       for line in lines.dropFirst() {
         let parts = line.split(separator: " ", maxSplits: 1)
-        fields[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        guard let key = parts.first else { continue }
+        fields[String(key)] = parts.count > 1 ? String(parts[1]) : ""
       }
       guard lines.first == Substring(Self.header), let state = fields["state"],
         let started = fields["started"].flatMap({ Int64($0) })
@@ -95,6 +96,11 @@ extension Remote {
         if marker.parts.contains(part.name) { return result }
         throw finishedError(artifact, id, marker.version)
       }
+      // A finish that died (or a marker that says so) is taken over by the
+      // next finish, which will list this part: nothing to wait for.
+      if Syscalls.currentTimeMilliseconds().subtractingSaturating(marker.started) > 120_000 {
+        return result
+      }
       guard ContinuousClock.now < deadline else {
         throw ArtError(
           .locked,
@@ -137,7 +143,8 @@ extension Remote {
       guard let (marker, tag) = try await marker(artifact, id) else { throw error }
       if marker.finished { throw finishedError(artifact, id, marker.version) }
       // A finish that died more than two minutes ago may be taken over.
-      guard Syscalls.currentTimeMilliseconds() - marker.started > 120_000 else {
+      guard Syscalls.currentTimeMilliseconds().subtractingSaturating(marker.started) > 120_000
+      else {
         throw ArtError(
           .locked, "draft '\(artifact)' '\(id)' is being finished on another machine",
           hint: "wait for it; a finish that died is taken over after two minutes")
@@ -145,8 +152,8 @@ extension Remote {
       try await storage.write(key, claim.bytes, condition: .matches(tag))
     }
     let finished: RemoteFinish
+    var parts: [DraftPart] = []
     do {
-      var parts: [DraftPart] = []
       for entry in try await storage.list(draftPrefix(artifact, id)) {
         let name = String(entry.key.split(separator: "/").last ?? "")
         guard name.hasPrefix("part-"), let (bytes, _) = try await storage.read(entry.key) else {
@@ -175,6 +182,9 @@ extension Remote {
       finished = RemoteFinish(commit: commit, label: label, parts: parts.count, push: push)
     } catch {
       try? await storage.delete(key)
+      // The remote's parts copied here go too: another machine's part that
+      // failed to merge must not linger in this repository's drafts.
+      for part in parts { DistributedDraft.removePart(part, repository, artifact, id) }
       throw error
     }
     // The workers uploaded the files, not this machine: bring them here, so

@@ -80,15 +80,15 @@ extension Remote {
       for position in 0..<pack.index.count where live.contains(pack.index.id(at: position)) {
         let entry = try pack.index.entry(at: position)
         kept.append(entry)
-        keptBytes += entry.storedLength + UInt64(PackFormat.recordHeaderSize)
+        keptBytes &+= entry.storedLength &+ UInt64(PackFormat.recordHeaderSize)
       }
       if let condemnedAt = index.condemned[pack.id] {
         if !kept.isEmpty {
           report.reprieved += 1
           if !dryRun { try await storage.delete("condemned/" + PackFormat.packName(pack.id)) }
-        } else if now - condemnedAt >= grace {
+        } else if now.subtractingSaturating(condemnedAt) >= grace {
           report.deletedPacks.append(pack.id)
-          report.deletedBytes += info.size
+          report.deletedBytes &+= info.size
           if !dryRun { try await deletePack(pack.id) }
         }
         continue
@@ -96,14 +96,14 @@ extension Remote {
       if kept.isEmpty {
         if grace == 0 {
           report.deletedPacks.append(pack.id)
-          report.deletedBytes += info.size
+          report.deletedBytes &+= info.size
           if !dryRun { try await deletePack(pack.id) }
         } else {
           report.condemnedPacks.append(pack.id)
-          report.condemnedBytes += info.size
+          report.condemnedBytes &+= info.size
           if !dryRun { try await condemn(pack.id) }
         }
-      } else if keptBytes * 2 <= info.size, now - info.modified >= grace {
+      } else if keptBytes <= info.size / 2, now.subtractingSaturating(info.modified) >= grace {
         rewrites.append((pack, kept))
       }
     }
@@ -115,7 +115,7 @@ extension Remote {
     for entry in try await storage.list("packs/") where entry.key.hasSuffix(".pack") {
       let base = String(entry.key.dropFirst("packs/".count).dropLast(5))
       guard base.hasPrefix("pack-"), let id = ObjectID(String(base.dropFirst(5))),
-        index.packs[id] == nil, now - entry.modified >= max(grace, 3_600_000)
+        index.packs[id] == nil, now.subtractingSaturating(entry.modified) >= max(grace, 3_600_000)
       else { continue }
       report.orphans += 1
       if !dryRun { try await storage.delete(entry.key) }

@@ -29,7 +29,7 @@ struct RemoteLock {
       let now = Syscalls.currentTimeMilliseconds()
       var others: [String] = []
       for entry in try await storage.list("locks/") where entry.key != key {
-        if entry.modified > 0, now - entry.modified > lease {
+        if entry.modified > 0, now.subtractingSaturating(entry.modified) > lease {
           try await storage.delete(entry.key)
         } else {
           others.append(entry.key)

@@ -127,11 +127,12 @@ public final class Repository: Sendable {
       maximumPackSize: configuration.maximumPackSize)
   }
 
-  /// The refs file; the first move record raises the repository format.
+  /// The refs file; its first update raises an older repository's format
+  /// (see ``upgradeFormat(knowing:)``), before anything new is named.
   public var refs: RefStore {
     var store = RefStore(path: directory.appending("refs"))
-    store.beforeWriting = { [self] old, new in
-      if !new.origins.isEmpty, configuration.format < 2 { try upgradeFormat(knowing: old) }
+    store.beforeWriting = { [self] old, _ in
+      if configuration.format < 2 { try upgradeFormat(knowing: old) }
     }
     return store
   }

@@ -278,7 +278,6 @@ public struct Committer: Sendable {
         record.referenceBytes = snapshot.referenceBytes
         let id = try writer.write(record.encoded(), kind: .version, compressor: compressor)
         snapshot.statistics.add(try writer.finish())
-        if repository.configuration.format < 2 { try repository.upgradeFormat(knowing: refs) }
         // References recorded here are trusted at checkout (see RecordedReferences).
         try RecordedReferences.append(
           recorded.map { ObjectHasher.id(of: $0.reference.encoded()) }, to: repository)

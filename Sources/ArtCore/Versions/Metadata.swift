@@ -165,4 +165,11 @@ extension Int64 {
     let (sum, overflow) = addingReportingOverflow(other)
     return overflow ? (other > 0 ? .max : .min) : sum
   }
+
+  /// `self - other`, held at `Int64.max` / `.min` instead of overflowing
+  /// (the age of a time a crafted record or part says).
+  public func subtractingSaturating(_ other: Int64) -> Int64 {
+    let (difference, overflow) = subtractingReportingOverflow(other)
+    return overflow ? (other < 0 ? .max : .min) : difference
+  }
 }

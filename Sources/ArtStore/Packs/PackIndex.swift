@@ -122,7 +122,9 @@ public struct PackIndex: Sendable {
 
   /// The entry at `position`.
   ///
-  /// - Throws: ``ArtError`` with code `.corruptData` when its kind or codec is unknown.
+  /// - Throws: ``ArtError`` with code `.corruptData` when its kind or codec is
+  ///   unknown, or its record does not lie inside the pack (an index from a
+  ///   remote is not trusted: its numbers must not overflow a read).
   public func entry(at position: Int) throws -> PackEntry {
     try file.withUnsafeBytes { (b) throws -> PackEntry in
       let base = Self.idsOffset + count * 32 + position * 32
@@ -132,10 +134,20 @@ public struct PackIndex: Sendable {
       else {
         throw ArtError.corrupt(file.path.string, "entry for \(id) has an unknown kind or codec")
       }
-      return PackEntry(
+      let entry = PackEntry(
         id: id, offset: b.littleEndian(at: base), rawLength: b.littleEndian(at: base + 8),
         storedLength: b.littleEndian(at: base + 16), crc: b.littleEndian(at: base + 24),
         kind: kind, codec: codec)
+      let (end, overflow) = entry.offset.addingReportingOverflow(
+        UInt64(PackFormat.recordHeaderSize) &+ entry.storedLength)
+      guard entry.offset >= UInt64(PackFormat.headerSize), !overflow, end <= packSize,
+        entry.storedLength <= PackFormat.maximumObjectSize,
+        entry.rawLength <= PackFormat.maximumObjectSize
+      else {
+        throw ArtError.corrupt(
+          file.path.string, "entry for \(id) does not lie inside its \(packSize)-byte pack")
+      }
+      return entry
     }
   }
 
