@@ -50,11 +50,6 @@ public struct ConfinedPath: Hashable, Sendable, Comparable, CustomStringConverti
     return ConfinedPath(checked: components + [name])
   }
 
-  /// This path followed by `other`.
-  public func appending(_ other: ConfinedPath) -> ConfinedPath {
-    ConfinedPath(checked: components + other.components)
-  }
-
   /// The folder holding this path; nil for ``top``.
   public var parent: ConfinedPath? {
     components.isEmpty ? nil : ConfinedPath(checked: Array(components.dropLast()))
@@ -62,11 +57,6 @@ public struct ConfinedPath: Hashable, Sendable, Comparable, CustomStringConverti
 
   /// The last component; nil for ``top``.
   public var name: String? { components.last }
-
-  /// Whether this is ``top`` or below `other`.
-  public func starts(with other: ConfinedPath) -> Bool {
-    components.starts(with: other.components)
-  }
 
   /// The first `count` components.
   public func prefix(_ count: Int) -> ConfinedPath {

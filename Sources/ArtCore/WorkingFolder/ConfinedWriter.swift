@@ -226,11 +226,6 @@ public final class ConfinedWriter: Sendable {
     return try body(parent, name)
   }
 
-  /// Creates folder `path` and its missing parents.
-  public func makeFolders(_ path: ConfinedPath) throws {
-    try folder(path, create: true)?.close()
-  }
-
   /// Makes `path` a folder: whatever else is there (a file, a link) is
   /// removed first, never followed.
   public func makeFolder(_ path: ConfinedPath) throws {

@@ -139,9 +139,6 @@ package struct FolderHandle: Sendable {
     return try ArtStore.names(of: dir, path: path).map { String(decoding: $0, as: UTF8.self) }
   }
 
-  /// Whether the folder has no entries.
-  package func isEmpty() throws -> Bool { try names().isEmpty }
-
   /// Renames `source` to `target`, both in this folder, replacing `target`
   /// (a link at `target` is replaced, not followed).
   package func rename(_ source: String, to target: String) throws {
