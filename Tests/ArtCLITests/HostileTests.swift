@@ -719,4 +719,22 @@ struct HostileTests {
       #expect(gc.status == 0, "\(gc.standardError)")
     }
   }
+
+  @Test func aLinkedArtFolderIsNoDestinationEither() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("a".utf8), to: repo.appending("d/f"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      // The store lives elsewhere under another name; .art is a link to it.
+      try FileManager.default.moveItem(
+        atPath: repo.appending(".art").string, toPath: folder.appending("store").string)
+      try FileManager.default.createSymbolicLink(
+        atPath: repo.appending(".art").string, withDestinationPath: folder.appending("store").string
+      )
+      let result = try art("checkout", "ds", "--to", "../store/state/x", in: repo)
+      #expect(result.status == 64, "\(result.standardError)")
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("store/state/x").string))
+      #expect(try art("checkout", "ds", "--to", "../out", in: repo).status == 0)
+    }
+  }
 }

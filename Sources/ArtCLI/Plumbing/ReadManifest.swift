@@ -30,7 +30,7 @@ extension ArtCommand {
       let target = try global.resolve(directory)
       var materializer = Materializer(store: repository.store)
       materializer.trust = try ReferenceTrust(repository)
-      let result = try await materializer.write(id, into: target)
+      let result = try await materializer.write(id, into: target, outside: repository.directory)
       if !result.referencesRefused.isEmpty {
         throw ReferenceTrust.refused(result.referencesRefused)
       }

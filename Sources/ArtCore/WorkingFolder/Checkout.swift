@@ -123,7 +123,8 @@ public struct Checkout: Sendable {
     async throws -> CheckoutResult
   {
     let writer = try Materializer.emptyFolder(
-      target, hint: "give a new or empty folder to --to, or check out in place without --to")
+      target, hint: "give a new or empty folder to --to, or check out in place without --to",
+      outside: repository.directory)
     let trust = try ReferenceTrust(repository)
     var result = CheckoutResult()
     if patterns.isEmpty {

@@ -31,10 +31,13 @@ public final class ConfinedWriter: Sendable {
   /// reached through links; it is created when missing if `create`.
   ///
   /// - Throws: ``ArtError`` `.invalidArgument` when `top` is inside a
-  ///   `.art` folder, `.notFound` when it is missing and not `create`.
-  public init(top: FilePath, create: Bool, replacingLinks: Bool = false) throws {
+  ///   `.art` folder or the folder `store` really is, `.notFound` when it
+  ///   is missing and not `create`.
+  public init(
+    top: FilePath, create: Bool, replacingLinks: Bool = false, outside store: FilePath? = nil
+  ) throws {
     // Checked before anything is made: not even an empty folder in `.art`.
-    try Self.refuseInsideRepositoryFolder(top)
+    try Self.refuseInsideRepositoryFolder(top, store: store)
     if create { try Syscalls.makeDirectories(top) }
     self.top = top
     self.replacingLinks = replacingLinks
@@ -42,32 +45,41 @@ public final class ConfinedWriter: Sendable {
   }
 
   /// Refuses `path` when it, or the folder its existing part really is
-  /// (links resolved), lies inside a folder named `.art`: a destination
-  /// there could overwrite a repository's refs or config.
+  /// (links resolved), lies inside a folder named `.art`, or inside the
+  /// folder `store` (a repository's `.art`, which may itself be a link to
+  /// a folder of another name) really is: a destination there could
+  /// overwrite a repository's refs or config.
   ///
   /// - Throws: ``ArtError`` `.invalidArgument`.
-  public static func refuseInsideRepositoryFolder(_ path: FilePath) throws {
+  public static func refuseInsideRepositoryFolder(_ path: FilePath, store: FilePath? = nil)
+    throws
+  {
+    let real = realPath(path)
+    let inside =
+      [path, real].contains { $0.components.contains { $0.string == Repository.directoryName } }
+      || store.map { real.starts(with: realPath($0)) } == true
+    if inside {
+      throw ArtError(
+        .invalidArgument, "'\(path)' is inside a .art folder, which art manages itself",
+        hint: "give a folder outside .art")
+    }
+  }
+
+  /// `path` with its existing part resolved (links followed), the rest
+  /// appended as written.
+  private static func realPath(_ path: FilePath) -> FilePath {
     var existing = path.lexicallyNormalized()
     var rest: [FilePath.Component] = []
     while !Syscalls.isDirectory(existing), let last = existing.lastComponent {
       rest.insert(last, at: 0)
       existing.removeLastComponent()
     }
-    var real = existing
-    if let folder = try? FolderHandle.open(existing) {
-      defer { folder.close() }
-      if let bytes = try? Syscalls.readLink(
-        FilePath("/proc/self/fd/\(folder.descriptor.rawValue)"))
-      {
-        real = FilePath(String(decoding: bytes, as: UTF8.self))
-      }
-    }
-    for candidate in [path, real.appending(rest)]
-    where candidate.components.contains(where: { $0.string == Repository.directoryName }) {
-      throw ArtError(
-        .invalidArgument, "'\(path)' is inside a .art folder, which art manages itself",
-        hint: "give a folder outside .art")
-    }
+    guard let folder = try? FolderHandle.open(existing) else { return path.lexicallyNormalized() }
+    defer { folder.close() }
+    guard
+      let bytes = try? Syscalls.readLink(FilePath("/proc/self/fd/\(folder.descriptor.rawValue)"))
+    else { return path.lexicallyNormalized() }
+    return FilePath(String(decoding: bytes, as: UTF8.self)).appending(rest)
   }
 
   private init(top: FilePath, handle: FolderHandle, replacingLinks: Bool) {

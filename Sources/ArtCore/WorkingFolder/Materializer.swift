@@ -55,14 +55,16 @@ public struct Materializer: Sendable {
   /// A writer for `target`, made if missing; refuses one that holds anything.
   ///
   /// - Throws: ``ArtError`` with code `.invalidArgument` and `hint`.
-  static func emptyFolder(_ target: FilePath, hint: String) throws -> ConfinedWriter {
+  static func emptyFolder(_ target: FilePath, hint: String, outside store: FilePath? = nil)
+    throws -> ConfinedWriter
+  {
     if let status = try Syscalls.linkStatus(target),
       try status.kind != .directory || !directoryEntries(target).isEmpty
     {
       throw ArtError(
         .invalidArgument, "'\(target)' exists and is not an empty folder", hint: hint)
     }
-    return try ConfinedWriter(top: target, create: true)
+    return try ConfinedWriter(top: target, create: true, outside: store)
   }
 
   struct FileJob: Sendable {
@@ -91,10 +93,12 @@ public struct Materializer: Sendable {
   ///   damaged objects (the file being written is then removed), `.io` for
   ///   write failures.
   public func write(
-    _ id: ObjectID, into target: FilePath, references: ReferencePolicy = .fetch(allowChanged: false)
+    _ id: ObjectID, into target: FilePath,
+    references: ReferencePolicy = .fetch(allowChanged: false),
+    outside store: FilePath? = nil
   ) async throws -> Materialization {
     try await write(
-      id, with: try Self.emptyFolder(target, hint: "give a new or empty folder"),
+      id, with: try Self.emptyFolder(target, hint: "give a new or empty folder", outside: store),
       references: references)
   }
 
