@@ -737,4 +737,68 @@ struct HostileTests {
       #expect(try art("checkout", "ds", "--to", "../out", in: repo).status == 0)
     }
   }
+
+  @Test func aTowerOfFoldersIsDamageNotACrash() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      let blob = Array("f\n".utf8)
+      var objects: [([UInt8], ObjectKind)] = [(blob, .blob)]
+      var top = Crafter.manifest([Crafter.Entry("f", .file, ObjectHasher.id(of: blob), size: 2)])
+      objects.append((top, .manifest))
+      for _ in 0..<3000 {
+        top = Crafter.manifest([Crafter.Entry("a", .folder, ObjectHasher.id(of: top), size: 2)])
+        objects.append((top, .manifest))
+      }
+      try Crafter.store(objects, in: repo)
+      try craftVersion(
+        "deep", root: "data",
+        entries: [Crafter.Entry("a", .folder, ObjectHasher.id(of: top), size: 2)], in: repo)
+      try FileManager.default.createDirectory(
+        atPath: repo.appending("data").string, withIntermediateDirectories: true)
+      for arguments in [
+        ["show", "deep"], ["fsck"], ["gc", "--dry-run"], ["status", "deep"], ["diff", "deep"],
+        ["verify", "deep"], ["checkout", "deep", "--to", "../out"], ["checkout", "deep"],
+      ] {
+        let result = try ArtProcess.run(arguments, in: repo)
+        #expect(
+          [0, 2].contains(result.status), "\(arguments): \(result.status) \(result.standardError)")
+      }
+      #expect(try art("fsck", in: repo).status == 2)
+    }
+  }
+
+  @Test func inconsistentRemoteRefsAreNeitherPulledNorCollected() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repo, _) = try setUp(folder)
+      try writeFile(Array("a".utf8), to: repo.appending("d/f"))
+      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      try writeFile(Array("b".utf8), to: repo.appending("d/f"))
+      #expect(try art("commit", "ds", in: repo).status == 0)
+      try pushToRemote(repo)
+      #expect(try art("clone", folder.appending("remote").string, "c", in: folder).status == 0)
+      let v0 = try #require(try art("rev-parse", "ds:v0", in: repo).lines.first)
+      let v1 = try #require(try art("rev-parse", "ds:v1", in: repo).lines.first)
+      let remoteRefs = folder.appending("remote/refs")
+      let clone = folder.appending("c")
+      let localRefs = try #require(try AtomicFile.read(clone.appending(".art/refs")))
+      // v0 renumbered to v5 with no move recorded: its record says v0.
+      try AtomicFile.write(
+        Crafter.refs([
+          "ds:best \(v1)", "ds:latest \(v0)", "ds:v0 deleted", "ds:v1 \(v1)", "ds:v5 \(v0)",
+        ]),
+        to: remoteRefs)
+      let pull = try art("pull", "origin", in: clone)
+      #expect(pull.status == 2, "\(pull.standardError)")
+      #expect(try AtomicFile.read(clone.appending(".art/refs")) == localRefs)
+      // An alias on a deleted version: neither pulled nor a reason to delete.
+      try AtomicFile.write(
+        Crafter.refs(["ds:best \(v0)", "ds:latest \(v1)", "ds:v0 deleted", "ds:v1 \(v1)"]),
+        to: remoteRefs)
+      #expect(try art("pull", "origin", in: clone).status == 2)
+      let packs = Self.snapshot(folder.appending("remote/packs"))
+      let gc = try art("gc", "--remote", "origin", "--grace", "0s", in: repo)
+      #expect(gc.status == 2, "\(gc.standardError)")
+      #expect(Self.snapshot(folder.appending("remote/packs")) == packs)
+    }
+  }
 }

@@ -47,7 +47,7 @@ public struct Reachability: Sendable {
       return nil
     }
     live.insert(id)
-    markManifest(record.manifest, path: label + " /")
+    markManifest(record.manifest, path: label + " /", depth: 0)
     return record
   }
 
@@ -73,11 +73,16 @@ public struct Reachability: Sendable {
 
   /// Marks the tree of manifest `id` (a draft part's), labelled `label`.
   public mutating func mark(tree id: ObjectID, label: String) {
-    markManifest(id, path: label + " /")
+    markManifest(id, path: label + " /", depth: 0)
   }
 
-  private mutating func markManifest(_ id: ObjectID, path: String) {
+  private mutating func markManifest(_ id: ObjectID, path: String, depth: Int) {
     guard !live.contains(id), present(id, kind: .manifest, referencedBy: path) else { return }
+    guard depth <= Manifest.maximumDepth else {
+      problems.append(
+        ObjectProblem(id: id, detail: Manifest.tooDeep(path).message, referencedBy: path))
+      return
+    }
     let manifest: Manifest
     do {
       manifest = try store.manifest(id)
@@ -110,7 +115,7 @@ public struct Reachability: Sendable {
       case .chunked:
         markChunks(entry.id, path: where_)
       case .folder:
-        markManifest(entry.id, path: where_)
+        markManifest(entry.id, path: where_, depth: depth + 1)
       }
     }
   }

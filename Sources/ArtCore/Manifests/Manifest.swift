@@ -20,6 +20,17 @@ public struct Manifest: Sendable, Equatable {
 
   static let magic: [UInt8] = Array("ARTM".utf8)
 
+  /// How deep folders may nest in a version: far beyond real data, and
+  /// well inside a thread's stack and the kernel's path length, so a crafted
+  /// tower of folders is damage instead of a crash or a stall.
+  public static let maximumDepth = 256
+
+  /// The error for a tree nested deeper than ``maximumDepth`` at `path`.
+  static func tooDeep(_ path: String) -> ArtError {
+    ArtError.corrupt(
+      String(path.prefix(200)), "folders nest deeper than \(maximumDepth) levels there")
+  }
+
   /// The id of the manifest of an empty folder.
   public static let emptyID: ObjectID = {
     var out = ByteWriter()

@@ -105,13 +105,15 @@ public enum ManifestDiff {
     throws -> [String: TreeEntry]
   {
     var result: [String: TreeEntry] = [:]
-    try flatten(id, store: store, prefix: prefix, into: &result)
+    try flatten(id, store: store, prefix: prefix, depth: 0, into: &result)
     return result
   }
 
   private static func flatten(
-    _ id: ObjectID, store: ObjectStore, prefix: String, into result: inout [String: TreeEntry]
+    _ id: ObjectID, store: ObjectStore, prefix: String, depth: Int,
+    into result: inout [String: TreeEntry]
   ) throws {
+    guard depth <= Manifest.maximumDepth else { throw Manifest.tooDeep(prefix) }
     let manifest = try store.manifest(id)
     if manifest.entries.isEmpty, !prefix.isEmpty {
       result[String(prefix.dropLast())] = TreeEntry(kind: .folder, id: id, size: 0, mode: 0o755)
@@ -119,7 +121,7 @@ public enum ManifestDiff {
     for entry in manifest.entries {
       let path = prefix + entry.name
       if entry.kind == .folder {
-        try flatten(entry.id, store: store, prefix: path + "/", into: &result)
+        try flatten(entry.id, store: store, prefix: path + "/", depth: depth + 1, into: &result)
       } else {
         result[path] = TreeEntry(entry)
       }
@@ -131,6 +133,9 @@ public enum ManifestDiff {
     added: inout [String: TreeEntry], removed: inout [String: TreeEntry], changes: inout [Change]
   ) throws {
     if old == new { return }
+    if prefix.utf8.count(where: { $0 == UInt8(ascii: "/") }) > Manifest.maximumDepth {
+      throw Manifest.tooDeep(prefix)
+    }
     let before = try old.map { try store.manifest($0).entries } ?? []
     let after = try new.map { try store.manifest($0).entries } ?? []
     var oldByName: [String: ManifestEntry] = [:]

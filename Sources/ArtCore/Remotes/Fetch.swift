@@ -172,7 +172,10 @@ extension Remote {
   ) async throws {
     var seen = skipping
     var level = roots.filter { seen.insert($0).inserted }
+    var depth = 0
     while !level.isEmpty {
+      guard depth <= Manifest.maximumDepth else { throw Manifest.tooDeep("\(storage.location)") }
+      depth += 1
       let manifests = try await metadata(level, .manifest, index, writer, &result)
       level = []
       for id in manifests.keys.sorted() {
@@ -292,8 +295,28 @@ extension Remote {
   ) {
     let tracking = try trackingRefs()
     let (result, remote) = try await fetch(progress: progress)
+    func refused(_ problem: String) -> ArtError {
+      ArtError(
+        .corruptData, "pull will not take \(name)'s refs: \(problem)",
+        hint: "the remote's refs are damaged; fix them by pushing from a sound repository")
+    }
+    if let problem = remote.problems().first { throw refused(problem) }
+    let store = repository.store
     let changes = try refStore.update { local in
-      RefsMerge.pull(remote: remote, into: &local, tracking: tracking)
+      let before = local
+      let changes = RefsMerge.pull(remote: remote, into: &local, tracking: tracking)
+      // What the merge made must name what it says (the records are here
+      // now); problems the refs had before are not the remote's doing.
+      var problems = Set(local.problems()).subtracting(before.problems())
+      for (name, target) in local.entries
+      where before[name] != target || before.origins[name] != local.origins[name] {
+        guard case .version = name.label, case .version(let id) = target,
+          let record = try? store.versionRecord(id)
+        else { continue }
+        if let problem = local.mismatch(record, at: name) { problems.insert(problem) }
+      }
+      if let problem = problems.sorted().first { throw refused(problem) }
+      return changes
     }
     // Publish what this repository now holds, so remote gc keeps it; a
     // read-only user cannot, and that is no reason to fail the pull.

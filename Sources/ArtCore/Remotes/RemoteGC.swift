@@ -48,7 +48,19 @@ extension Remote {
     var roots = Set<ObjectID>()
     var trees = Set<ObjectID>()
     let (refs, _) = try await readRefs()
-    for artifact in refs.artifacts { roots.formUnion(refs.versions(of: artifact).map(\.id)) }
+    // As the local gc: on any doubt about what the refs name, nothing goes.
+    let problems = refs.problems()
+    if let first = problems.first {
+      throw ArtError(
+        .corruptData,
+        "gc --remote will not run: \(name)'s refs are inconsistent (\(problems.count) "
+          + "problem(s)), first: \(first)",
+        hint: "fix the remote's refs (push from a sound repository) first")
+    }
+    for artifact in refs.artifacts {
+      roots.formUnion(refs.versions(of: artifact).map(\.id))
+      roots.formUnion(refs.aliases(of: artifact).map(\.id))
+    }
     for entry in try await storage.list("repos/") {
       guard let (bytes, _) = try await storage.read(entry.key) else { continue }
       let published = try RefStore.decode(bytes, file: "\(storage.location)/\(entry.key)")

@@ -138,6 +138,9 @@ public struct Materializer: Sendable {
     _ id: ObjectID, at folder: ConfinedPath, writer: ConfinedWriter, jobs: inout [FileJob],
     folderModes: inout [(ConfinedPath, UInt32)], result: inout Materialization, versions: Bool
   ) throws {
+    guard folder.components.count <= Manifest.maximumDepth else {
+      throw Manifest.tooDeep(folder.description)
+    }
     result.folders += 1
     let manifest = try store.manifest(id)
     for entry in manifest.entries {

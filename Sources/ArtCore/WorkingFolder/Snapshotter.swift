@@ -149,7 +149,16 @@ public struct Snapshotter: Sendable {
 
   /// Lists `path` and, concurrently, its subfolders; files the stat cache
   /// vouches for are marked as such and will not be read.
-  private func scan(_ path: FilePath, selection: Selection?) async throws -> Folder {
+  private func scan(_ path: FilePath, selection: Selection?, depth: Int = 0) async throws -> Folder
+  {
+    // Async calls keep their frames on the heap, but a version this deep
+    // could not be read back (see Manifest.maximumDepth).
+    guard depth <= Manifest.maximumDepth else {
+      throw ArtError(
+        .invalidArgument,
+        "cannot store '\(path)': folders nest deeper than \(Manifest.maximumDepth) levels",
+        hint: "commit a folder further down")
+    }
     var folder = Folder(path: path, complete: selection == nil)
     let known = statCache?.folder(path)
     var hits = 0
@@ -201,14 +210,14 @@ public struct Snapshotter: Sendable {
     // Stale when a file must be read, or the cache knows files that are gone.
     folder.cacheIsStale = hits != files || (selection == nil && hits != (known?.count ?? 0))
     if subfolders.count == 1, let only = subfolders.first {
-      var sub = try await scan(only.path, selection: only.selection)
+      var sub = try await scan(only.path, selection: only.selection, depth: depth + 1)
       sub.mode = only.mode
       folder.entries[only.index].node = .folder(sub)
     } else if !subfolders.isEmpty {
       try await withThrowingTaskGroup(of: (Int, Folder).self) { group in
         for item in subfolders {
           group.addTask {
-            var sub = try await scan(item.path, selection: item.selection)
+            var sub = try await scan(item.path, selection: item.selection, depth: depth + 1)
             sub.mode = item.mode
             return (item.index, sub)
           }

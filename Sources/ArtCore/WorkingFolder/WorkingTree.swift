@@ -51,6 +51,12 @@ public enum WorkingTree {
     _ folder: FilePath, prefix: String, topLevel: Set<String>?, statCache: StatCache?,
     skipping: Set<String>
   ) async throws -> Scanned {
+    if prefix.utf8.count(where: { $0 == UInt8(ascii: "/") }) > Manifest.maximumDepth {
+      throw ArtError(
+        .invalidArgument,
+        "'\(folder)' is nested deeper than \(Manifest.maximumDepth) levels, more than a version holds",
+        hint: "move it up, or out of the folder")
+    }
     var scanned = Scanned()
     var kept = 0
     var subfolders: [(FilePath, String)] = []
