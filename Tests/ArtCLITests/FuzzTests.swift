@@ -138,8 +138,11 @@ struct FuzzTests {
         ] {
           let (status, _, err) = await runInProcess(arguments + ["-C", repo.string])
           statuses[status, default: 0] += 1
-          // Exit 1 is a missing object: a mutated id names nothing stored.
-          #expect([0, 1, 2, 64].contains(status), "\(index) \(arguments): \(err)")
+          // Exit 1 only for a version byte that reads as a newer format
+          // ("upgrade art"), which a mutation can make.
+          #expect(
+            [0, 2, 64].contains(status) || (status == 1 && err.contains("has format version")),
+            "\(index) \(arguments): \(err)")
           if status != 0 { #expect(err.hasPrefix("art: error:"), "\(index): \(err)") }
         }
       }

@@ -134,7 +134,7 @@ public final class ObjectStore: Sendable {
 
   /// The kind and raw length of `id`, from the index only.
   ///
-  /// - Throws: ``ArtError`` with code `.notFound`.
+  /// - Throws: ``ArtError`` with code `.corruptData` when it is missing.
   public func entry(_ id: ObjectID) throws -> PackEntry {
     guard let (_, entry) = try locate(id) else { throw missing(id) }
     return entry
@@ -142,8 +142,9 @@ public final class ObjectStore: Sendable {
 
   /// Reads and verifies the object `id`.
   ///
-  /// - Throws: ``ArtError`` with code `.notFound`, or `.corruptData` naming
-  ///   the pack and the id; never returns bytes that failed a check.
+  /// - Throws: ``ArtError`` with code `.corruptData` when it is missing or
+  ///   fails a check (naming the pack and the id); never returns bytes that
+  ///   failed a check.
   public func read(_ id: ObjectID, verifyingHash: Bool = true) throws
     -> (kind: ObjectKind, bytes: [UInt8])
   {
@@ -210,8 +211,11 @@ public final class ObjectStore: Sendable {
         "object \(id) was not found, and pack index '\(path)' cannot be read: \(error.message)",
         hint: "run 'art verify-pack' to list every damaged pack")
     }
+    // An exact id comes from inside the store (a manifest, a record, refs):
+    // ids a user types are resolved first. Missing, it is damage.
     return ArtError(
-      .notFound, "object \(id) is not in the repository",
-      hint: "check the id, or run 'art verify-pack' to check the packs")
+      .corruptData, "object \(id) is not in the repository",
+      hint: "run 'art fsck -v' to see what needs it; 'art fetch REMOTE' brings it back if a "
+        + "remote has it")
   }
 }

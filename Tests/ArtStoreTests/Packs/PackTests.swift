@@ -38,7 +38,7 @@ struct PackTests {
       let absent = ObjectHasher.id(of: [1, 2, 3])
       #expect(!store.contains(absent))
       let error = #expect(throws: ArtError.self) { try store.read(absent) }
-      #expect(error?.code == .notFound)
+      #expect(error?.code == .corruptData)
       #expect(throws: ArtError.self) { try store.resolve(ObjectIDPrefix("0000000000")) }
     }
   }
