@@ -103,10 +103,9 @@ public final class ConfinedWriter: Sendable {
       top: absolute(path), handle: folder, replacingLinks: replacingLinks)
   }
 
-  private func reopen() throws -> FolderHandle {
-    guard let copy = handle.openBeneath(".") else { return try FolderHandle.open(top) }
-    return FolderHandle(descriptor: copy.descriptor, path: top)
-  }
+  /// The destination again, from its descriptor: never by path, which a
+  /// race could have pointed elsewhere since.
+  private func reopen() throws -> FolderHandle { try handle.duplicate() }
 
   /// `path` below the destination, for messages and for code that only reads.
   public func absolute(_ path: ConfinedPath) -> FilePath {

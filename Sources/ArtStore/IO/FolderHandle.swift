@@ -40,6 +40,13 @@ package struct FolderHandle: Sendable {
 
   package func close() { try? descriptor.close() }
 
+  /// A second handle on the same folder (`dup`), closed on its own.
+  package func duplicate() throws -> FolderHandle {
+    let copy = dup(descriptor.rawValue)
+    guard copy >= 0 else { throw ArtError.io("open folder", path.string, Errno(rawValue: errno)) }
+    return FolderHandle(descriptor: FileDescriptor(rawValue: copy), path: path)
+  }
+
   private func child(_ name: String) -> FilePath { path.appending(name) }
 
   /// Opens `relative` (components joined by `/`) below this folder as a
