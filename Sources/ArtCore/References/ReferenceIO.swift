@@ -314,9 +314,8 @@ public struct ReferenceIO: Sendable {
         let fd = try openRegularFile(path)
         defer { try? fd.close() }
         if let folders {
-          let real = try Syscalls.readLink(FilePath("/proc/self/fd/\(fd.rawValue)"))
-          guard
-            ReferenceTrust.allows(FilePath(String(decoding: real, as: UTF8.self)), below: folders)
+          // Where it really is; unknown counts as outside.
+          guard let real = Syscalls.realPath(of: fd), ReferenceTrust.allows(real, below: folders)
           else { return .refused("it leads outside the folders of [references] allow: not read") }
         }
         var source = FileSource(descriptor: fd, name: path.string)
@@ -435,11 +434,8 @@ public struct ReferenceIO: Sendable {
       defer { try? input.close() }
       if let folders {
         // Where the opened file really is, links resolved.
-        let real = FilePath(
-          String(
-            decoding: try Syscalls.readLink(FilePath("/proc/self/fd/\(input.rawValue)")),
-            as: UTF8.self))
-        guard ReferenceTrust.allows(real, below: folders) else {
+        guard let real = Syscalls.realPath(of: input), ReferenceTrust.allows(real, below: folders)
+        else {
           throw ReferenceTrust.refused(["\(label) (\(reference.uri))"])
         }
       }

@@ -76,10 +76,10 @@ public final class ConfinedWriter: Sendable {
     }
     guard let folder = try? FolderHandle.open(existing) else { return path.lexicallyNormalized() }
     defer { folder.close() }
-    guard
-      let bytes = try? Syscalls.readLink(FilePath("/proc/self/fd/\(folder.descriptor.rawValue)"))
-    else { return path.lexicallyNormalized() }
-    return FilePath(String(decoding: bytes, as: UTF8.self)).appending(rest)
+    guard let real = Syscalls.realPath(of: folder.descriptor) else {
+      return path.lexicallyNormalized()
+    }
+    return real.appending(rest)
   }
 
   private init(top: FilePath, handle: FolderHandle, replacingLinks: Bool) {

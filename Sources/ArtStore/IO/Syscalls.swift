@@ -116,6 +116,15 @@ package enum Syscalls {
     }
   }
 
+  /// Sets permission bits (`chmod(2)`).
+  package static func setMode(_ path: FilePath, _ mode: UInt32) throws {
+    do {
+      try retryingOnInterrupt { path.withPlatformString { chmod($0, mode_t(mode)) } }
+    } catch {
+      throw ArtError.io("set permissions of", path.string, error)
+    }
+  }
+
   /// The bytes a symbolic link holds.
   package static func readLink(_ path: FilePath) throws -> [UInt8] {
     var size = 256
@@ -125,15 +134,6 @@ package enum Syscalls {
       if count < 0 { throw ArtError.io("read symbolic link", path.string, Errno(rawValue: errno)) }
       if count < size { return buffer[0..<count].map { UInt8(bitPattern: $0) } }
       size *= 4
-    }
-  }
-
-  /// Sets permission bits (`chmod(2)`).
-  package static func setMode(_ path: FilePath, _ mode: UInt32) throws {
-    do {
-      try retryingOnInterrupt { path.withPlatformString { chmod($0, mode_t(mode)) } }
-    } catch {
-      throw ArtError.io("set permissions of", path.string, error)
     }
   }
 
@@ -227,30 +227,11 @@ package enum Syscalls {
     }
   }
 
-  /// An unnamed file in `folder` (`O_TMPFILE`), to be given a name with
-  /// ``link(_:to:)`` once complete; nil where the file system cannot.
-  package static func createUnnamed(in folder: FilePath, mode: UInt32) throws -> FileDescriptor? {
-    let flag = art_o_tmpfile()
-    // Naming it later goes through /proc/self/fd; without /proc, no unnamed files.
-    if flag == 0 || !procSelfFD { return nil }
-    let fd = folder.withPlatformString {
-      open($0, flag | O_WRONLY | O_CLOEXEC, mode_t(mode))
-    }
-    if fd >= 0 { return FileDescriptor(rawValue: fd) }
-    let error = Errno(rawValue: errno)
-    if error == .notSupported || error == .isDirectory || error == .invalidArgument { return nil }
-    throw ArtError.io("create a file in", folder.string, error)
-  }
-
-  private static let procSelfFD = isDirectory(FilePath("/proc/self/fd"))
-
-  /// Gives the unnamed file `fd` the name `path` (`linkat` through
-  /// `/proc/self/fd`); fails with `.fileExists` if the name is taken.
-  package static func link(_ fd: FileDescriptor, to path: FilePath) throws(Errno) {
-    let source = "/proc/self/fd/\(fd.rawValue)"
-    _ = try retryingOnInterrupt {
-      path.withPlatformString { linkat(AT_FDCWD, source, AT_FDCWD, $0, AT_SYMLINK_FOLLOW) }
-    }
+  /// Where the open file `fd` really is, links resolved (its
+  /// `/proc/self/fd` entry); nil where that cannot be read.
+  package static func realPath(of fd: FileDescriptor) -> FilePath? {
+    guard let bytes = try? readLink(FilePath("/proc/self/fd/\(fd.rawValue)")) else { return nil }
+    return FilePath(String(decoding: bytes, as: UTF8.self))
   }
 
   /// Sets an open file's length (`ftruncate(2)`).
