@@ -15,31 +15,38 @@ public struct ArtCommand: AsyncParsableCommand {
       """,
     version: "0.1.0",
     groupedSubcommands: [
-      CommandGroup(name: "Start", subcommands: [Init.self]),
+      CommandGroup(name: "Start", subcommands: [InitCommand.self]),
       CommandGroup(
         name: "Working with versions",
         subcommands: [
-          Commit.self, Log.self, List.self, Show.self, CheckoutCommand.self, Diff.self, Status.self,
+          CommitCommand.self, LogCommand.self, ListCommand.self, ShowCommand.self,
+          CheckoutCommand.self, DiffCommand.self, StatusCommand.self,
           AliasCommand.self,
-          Remove.self, RevParse.self, LineageCommand.self, Verify.self,
+          RemoveCommand.self, RevParseCommand.self, LineageCommand.self, VerifyCommand.self,
         ]),
       CommandGroup(
         name: "Versions built by many workers",
-        subcommands: [Upsert.self, Finish.self, Drafts.self]),
+        subcommands: [UpsertCommand.self, FinishCommand.self, DraftsCommand.self]),
       CommandGroup(
         name: "Other projects and the shared cache",
         subcommands: [ProjectCommand.self, CacheCommand.self]),
       CommandGroup(
         name: "Remotes (S3 buckets and shared folders)",
-        subcommands: [RemoteCommand.self, Push.self, Fetch.self, Pull.self, Clone.self]),
+        subcommands: [
+          RemoteCommand.self, PushCommand.self, FetchCommand.self, PullCommand.self,
+          CloneCommand.self,
+        ]),
       CommandGroup(
         name: "Keeping the repository in shape",
-        subcommands: [GC.self, Fsck.self, Repack.self, Du.self, TTL.self]),
+        subcommands: [
+          GCCommand.self, FsckCommand.self, RepackCommand.self, DuCommand.self, TTLCommand.self,
+        ]),
       CommandGroup(
         name: "Plumbing (objects, manifests and packs)",
         subcommands: [
-          HashObject.self, WriteManifest.self, ReadManifest.self, CatObject.self,
-          LsManifest.self, VerifyPack.self, CountObjects.self,
+          HashObjectCommand.self, WriteManifestCommand.self, ReadManifestCommand.self,
+          CatObjectCommand.self,
+          LsManifestCommand.self, VerifyPackCommand.self, CountObjectsCommand.self,
         ]),
     ])
 

@@ -271,7 +271,7 @@ public struct S3Storage: RemoteStorage {
   public func dropUnfinishedUploads(_ prefix: String, olderThan age: Int64, dryRun: Bool)
     async throws -> Int
   {
-    let now = Syscalls.currentTimeMilliseconds()
+    let now = WallClock.milliseconds()
     var dropped = 0
     for upload in try await client.pendingUploads(prefix: full(prefix)) {
       let started = parseTimestamp(upload.initiated)

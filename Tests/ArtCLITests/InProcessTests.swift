@@ -1,4 +1,5 @@
 import ArgumentParser
+import ArtStore
 import ArtTestSupport
 import SystemPackage
 import Testing
@@ -31,6 +32,17 @@ func runInProcess(_ arguments: [String]) async -> (Int32, String, String) {
   }
   let (out, err) = capture.captured
   return (status, out, err)
+}
+
+/// Runs `arguments` in process in `folder` with the clock moved `ahead`
+/// milliseconds: what a test does instead of sleeping for time to pass.
+func artInProcess(_ arguments: String..., in folder: FilePath, clockAhead ahead: Int64 = 0) async
+  -> ProcessResult
+{
+  let (status, out, err) = await WallClock.$offset.withValue(ahead) {
+    await runInProcess(["-C", folder.string] + arguments)
+  }
+  return ProcessResult(status: status, standardOutputBytes: Array(out.utf8), standardError: err)
 }
 
 @Suite("ArtCommand in process")

@@ -14,6 +14,13 @@ public struct ProcessResult: Sendable {
   public var standardOutput: String { String(decoding: standardOutputBytes, as: UTF8.self) }
   /// Standard output's lines.
   public var lines: [String] { standardOutput.split(separator: "\n").map(String.init) }
+
+  /// A result made by hand (a command run in process).
+  public init(status: Int32, standardOutputBytes: [UInt8], standardError: String) {
+    self.status = status
+    self.standardOutputBytes = standardOutputBytes
+    self.standardError = standardError
+  }
 }
 
 /// Runs the `art` binary built beside the test bundle.

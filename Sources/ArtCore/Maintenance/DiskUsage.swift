@@ -71,4 +71,16 @@ public enum DiskUsage {
     }
     return report
   }
+
+  /// Stored bytes of every distinct object the tree of manifest `id`
+  /// reaches, labelled `label` in errors (what `art show` reports).
+  ///
+  /// - Throws: ``ArtError`` for a missing or damaged object.
+  public static func storedBytes(ofTree id: ObjectID, label: String, in store: ObjectStore)
+    throws -> UInt64
+  {
+    var reach = Reachability(store: store)
+    reach.mark(tree: id, label: label)
+    return try reach.storedBytes()
+  }
 }

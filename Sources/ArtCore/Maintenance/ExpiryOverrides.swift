@@ -12,7 +12,7 @@ public enum ExpiryOverrides {
 
   /// The file of `repository`.
   public static func path(_ repository: Repository) -> FilePath {
-    repository.directory.appending("ttl")
+    repository.layout.expiryOverrides
   }
 
   /// The overrides, by version id; nil values mean "never expires".
@@ -55,5 +55,23 @@ public enum ExpiryOverrides {
       text += "\(id.hex) \(expiry.map(String.init) ?? "none")\n"
     }
     try AtomicFile.write(Array(text.utf8), to: path(repository))
+  }
+
+  /// Sets the time to live of the version `spec` names to `ttl` ms from its
+  /// creation (nil: never expires), under the refs lock of `refStore`;
+  /// returns the version and its expiry.
+  ///
+  /// - Throws: ``ArtError`` for a spec naming no version, or the lock's errors.
+  public static func setTimeToLive(
+    _ ttl: Int64?, of spec: Spec, in repository: Repository, refStore: RefStore
+  ) throws -> (ResolvedVersion, Int64?) {
+    try refStore.update { refs in
+      let version = try repository.resolve(spec, in: refs)
+      var overrides = try read(repository)
+      let expiry = ttl.map { version.record.created.addingSaturating($0) }
+      overrides[version.id] = .some(expiry)
+      try write(overrides, to: repository)
+      return (version, expiry)
+    }
   }
 }

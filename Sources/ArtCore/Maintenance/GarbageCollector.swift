@@ -56,11 +56,6 @@ public struct GarbageCollector: Sendable {
   /// Go on even when live objects are missing or damaged.
   public var force = false
 
-  /// Packs smaller than this are rewritten whenever they hold dead objects,
-  /// whatever the threshold: copying them is cheap, and it merges the many
-  /// small packs that small commits make.
-  public static let smallPack: UInt64 = 64 << 20
-
   /// A collector for `repository`.
   public init(
     repository: Repository, refStore: RefStore, planner: RetentionPlanner, grace: Int64,
@@ -137,7 +132,7 @@ public struct GarbageCollector: Sendable {
     var expiredDrafts: [(ArtifactName, String)] = drafts.finished
     for draft in drafts.pending {
       let newest = draft.parts.map(\.created).max() ?? 0
-      if Syscalls.currentTimeMilliseconds().subtractingSaturating(newest) > draftExpiry {
+      if WallClock.milliseconds().subtractingSaturating(newest) > draftExpiry {
         expiredDrafts.append((draft.artifact, draft.id))
         continue
       }
@@ -159,7 +154,7 @@ public struct GarbageCollector: Sendable {
     report.liveObjects = live.count
 
     // Decide per pack.
-    let now = Syscalls.currentTimeMilliseconds()
+    let now = WallClock.milliseconds()
     var doomed: [Pack] = []
     var rewrite: [(pack: Pack, live: [PackEntry])] = []
     var kept: [Pack] = []
@@ -182,7 +177,7 @@ public struct GarbageCollector: Sendable {
       } else if liveEntries.isEmpty {
         doomed.append(pack)
         report.bytesReclaimed += pack.index.packSize
-      } else if pack.index.packSize < Self.smallPack
+      } else if pack.index.packSize < Repacker.smallPack
         || Double(deadBytes) / Double(pack.index.packSize) > repackThreshold
       {
         rewrite.append((pack, liveEntries))

@@ -33,6 +33,31 @@ public struct Repacker: Sendable {
   /// Only packs smaller than this are merged (nil: all).
   public var onlyPacksSmallerThan: UInt64? = nil
 
+  /// A small pack: gc rewrites one whenever it holds dead objects, whatever
+  /// its threshold (copying it is cheap), and commits merge them once
+  /// `pack.autoMerge` of them have piled up.
+  public static let smallPack: UInt64 = 64 << 20
+
+  /// Merges the small packs of `repository`, like git's auto gc.
+  ///
+  /// That happens once `pack.autoMerge` of them have piled up, and only if
+  /// no other command is running: the exclusive lock is taken for
+  /// `command` without waiting (a later commit does it otherwise). Returns
+  /// what was merged, or nil when nothing was.
+  public static func mergeSmallPacks(_ repository: Repository, command: String) async throws
+    -> RepackReport?
+  {
+    let limit = repository.configuration.autoMergePacks
+    let small = repository.store.allPacks.count(where: { $0.index.packSize < smallPack })
+    guard limit > 0, small >= limit, repository.lock?.tryUpgrade(command: command) == true
+    else { return nil }
+    var repacker = Repacker(
+      repository: repository, codec: nil,
+      maximumPackSize: repository.configuration.maximumPackSize)
+    repacker.onlyPacksSmallerThan = smallPack
+    return try await repacker.run()
+  }
+
   /// A repacker for `repository`.
   public init(repository: Repository, codec: Codec?, maximumPackSize: UInt64) {
     self.repository = repository

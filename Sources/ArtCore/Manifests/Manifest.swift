@@ -127,7 +127,7 @@ public struct Manifest: Sendable, Equatable {
   /// Total bytes of every stored file below this folder (references and
   /// link targets are not counted).
   public var totalSize: UInt64 {
-    entries.reduce(0) { $0 + ($1.kind == .symlink || $1.kind.isReference ? 0 : $1.size) }
+    entries.reduce(0) { $0 + ($1.kind == .symlink || $1.kind.pointsOutsideTree ? 0 : $1.size) }
   }
 }
 

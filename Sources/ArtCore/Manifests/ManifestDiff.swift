@@ -33,33 +33,14 @@ public struct Change: Sendable, Equatable {
   public var oldSize: UInt64? { old?.size }
   /// Size after (nil when removed).
   public var newSize: UInt64? { new?.size }
-  /// Whether the path is a reference entry (on either side): its bytes are
-  /// outside the store.
-  public var isReference: Bool {
-    old?.kind.isReference == true || new?.kind.isReference == true
+  /// Whether the path is an external reference or a bundle entry (on either
+  /// side): its bytes are outside the tree.
+  public var pointsOutsideTree: Bool {
+    old?.kind.pointsOutsideTree == true || new?.kind.pointsOutsideTree == true
   }
   /// The version a bundle entry points at (the new side's, else the old).
   public var version: ObjectID? {
-    [new, old].compactMap { $0 }.first { $0.kind == .version }?.id
-  }
-}
-
-/// A file, symlink or empty folder of a tree, flattened to its path.
-public struct TreeEntry: Sendable, Equatable {
-  /// What the entry is (`.folder` only for empty folders).
-  public var kind: ManifestEntry.Kind
-  /// Its content id.
-  public var id: ObjectID
-  /// Its size.
-  public var size: UInt64
-  /// Its permission bits.
-  public var mode: UInt32
-}
-
-extension TreeEntry {
-  /// The flattened form of a manifest entry.
-  init(_ entry: ManifestEntry) {
-    self.init(kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)
+    [new, old].compactMap { $0 }.first { $0.kind == .bundle }?.id
   }
 }
 
@@ -98,34 +79,6 @@ public enum ManifestDiff {
     }
     for (path, entry) in old where new[path] == nil { removed[path] = entry }
     return pairRenames(added: added, removed: removed, changes: changes)
-  }
-
-  /// Every file, symlink and empty folder below manifest `id`, by path.
-  public static func flatten(_ id: ObjectID, store: ObjectStore, prefix: String = "")
-    throws -> [String: TreeEntry]
-  {
-    var result: [String: TreeEntry] = [:]
-    try flatten(id, store: store, prefix: prefix, depth: 0, into: &result)
-    return result
-  }
-
-  private static func flatten(
-    _ id: ObjectID, store: ObjectStore, prefix: String, depth: Int,
-    into result: inout [String: TreeEntry]
-  ) throws {
-    guard depth <= Manifest.maximumDepth else { throw Manifest.tooDeep(prefix) }
-    let manifest = try store.manifest(id)
-    if manifest.entries.isEmpty, !prefix.isEmpty {
-      result[String(prefix.dropLast())] = TreeEntry(kind: .folder, id: id, size: 0, mode: 0o755)
-    }
-    for entry in manifest.entries {
-      let path = prefix + entry.name
-      if entry.kind == .folder {
-        try flatten(entry.id, store: store, prefix: path + "/", depth: depth + 1, into: &result)
-      } else {
-        result[path] = TreeEntry(entry)
-      }
-    }
   }
 
   private static func walk(

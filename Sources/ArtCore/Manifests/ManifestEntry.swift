@@ -14,15 +14,16 @@ public struct ManifestEntry: Sendable, Equatable {
     case folder = 3
     /// A symbolic link; id = the blob holding its target.
     case symlink = 4
-    /// A file kept outside the store; id = its ``Reference`` object.
-    case reference = 5
-    /// Another version, checked out as a folder (a bundle's `art:`
-    /// reference); id = its version record.
-    case version = 6
+    /// An external reference: a file kept outside the store; id = its
+    /// ``Reference`` object.
+    case external = 5
+    /// A bundle entry: another version, checked out as a folder
+    /// (`--reference art:SPEC`); id = its version record.
+    case bundle = 6
 
-    /// Whether the entry points outside this tree (a reference to outside
-    /// data or to another version): its bytes are not the tree's own.
-    public var isReference: Bool { self == .reference || self == .version }
+    /// Whether the entry points outside this tree (an external reference or
+    /// a bundle entry): its bytes are not the tree's own.
+    public var pointsOutsideTree: Bool { self == .external || self == .bundle }
 
     public var description: String {
       switch self {
@@ -30,8 +31,8 @@ public struct ManifestEntry: Sendable, Equatable {
       case .chunked: "chunked"
       case .folder: "manifest"
       case .symlink: "symlink"
-      case .reference: "reference"
-      case .version: "version"
+      case .external: "reference"
+      case .bundle: "version"
       }
     }
   }

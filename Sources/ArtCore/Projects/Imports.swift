@@ -29,7 +29,7 @@ public struct Imports: Sendable {
   public private(set) var entries: [Entry] = []
 
   static func path(_ repository: Repository) -> FilePath {
-    repository.directory.appending("imports")
+    repository.layout.imports
   }
 
   /// Reads the file (empty when missing).

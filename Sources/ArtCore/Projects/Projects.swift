@@ -29,17 +29,22 @@ public struct ProjectSpec: Sendable {
   ///
   /// - Throws: ``ArtError`` `.invalidArgument` for a bad project name or spec.
   public init(_ text: String) throws {
-    if let slash = text.firstIndex(of: "/"),
-      !text[..<slash].contains(":")
-    {
-      let name = String(text[..<slash])
-      try ProjectName.check(name)
-      project = name
-      spec = try Spec(String(text[text.index(after: slash)...]))
-    } else {
-      project = nil
-      spec = try Spec(text)
+    let (project, rest) = try Self.split(text)
+    self.project = project
+    spec = try Spec(rest)
+  }
+
+  /// The project of `PROJECT/REST` (checked) and the rest, or nil and
+  /// `text` when it names none (no `/` before any `:`).
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument` for a bad project name.
+  public static func split(_ text: String) throws -> (project: String?, rest: String) {
+    guard let slash = text.firstIndex(of: "/"), !text[..<slash].contains(":") else {
+      return (nil, text)
     }
+    let name = String(text[..<slash])
+    try ProjectName.check(name)
+    return (name, String(text[text.index(after: slash)...]))
   }
 }
 
@@ -122,7 +127,7 @@ extension Repository {
 
   /// Rewrites `.art/config` through `change`, checking the result parses.
   func editConfig(_ change: (String) -> String) throws {
-    let path = directory.appending("config")
+    let path = layout.config
     let text = String(decoding: try AtomicFile.read(path) ?? [], as: UTF8.self)
     let changed = change(text)
     _ = try Configuration(parsing: changed, file: path.string)

@@ -220,7 +220,7 @@ public struct RefStore: Sendable {
         // A holder writes its pid right after creating the file; one with
         // none for this long was left by a process killed in between.
         if holder == nil, let status = try Syscalls.linkStatus(lockPath),
-          Syscalls.currentTimeMilliseconds() - status.modificationNanoseconds / 1_000_000
+          WallClock.milliseconds() - status.modificationNanoseconds / 1_000_000
             > Self.unnamedLockAge
         {
           report(

@@ -108,50 +108,22 @@ extension Remote {
     version id: ObjectID, patterns: [PathPattern], data: Bool = true, progress: Progress?
   ) async throws -> FetchResult {
     let index = try await syncIndexes()
-    var result = FetchResult()
     let writer = repository.makeWriter()
     do {
-      var versions = [id]
-      var whole = patterns.isEmpty
-      while !versions.isEmpty {
-        // Records, then every manifest (they are small), then the paths:
-        // a folder found at several paths is matched at each.
-        let records = try await metadata(versions, .version, index, writer, &result)
-        let roots = try records.map { try VersionRecord(decoding: $0.value, id: $0.key).manifest }
-        versions = []
-        var manifests: [ObjectID: Manifest] = [:]
-        try await walkManifests(roots, index, writer, &result) { manifests[$0] = $1 }
-        var wanted = Set<ObjectID>()
-        var lists = Set<ObjectID>()
-        func select(_ manifestID: ObjectID, below prefix: String) {
-          for entry in manifests[manifestID]?.entries ?? [] {
-            let path = prefix + entry.name
-            if entry.kind == .folder {
-              select(entry.id, below: path + "/")
-              continue
-            }
-            guard whole || patterns.contains(where: { $0.matches(path) }) else { continue }
-            switch entry.kind {
-            case .file, .symlink, .reference: wanted.insert(entry.id)
-            case .chunked: lists.insert(entry.id)
-            case .version: versions.append(entry.id)
-            case .folder: break
-            }
-          }
-        }
-        for root in roots { select(root, below: "") }
-        for (listID, raw) in try await metadata(Array(lists), .chunkList, index, writer, &result) {
-          let list = try ChunkList(decoding: raw, id: listID, subject: "chunk list \(listID)")
-          wanted.formUnion(list.chunks.map(\.id))
-        }
-        let absent = data ? wanted.filter { !writer.contains($0) } : []
-        progress?.setTotal(files: absent.count, bytes: 0)
-        _ = try await readObjects(
-          Array(absent), index: index, writer: writer, decode: [], result: &result,
-          progress: progress)
-        // A bundle's versions come whole.
-        whole = true
-      }
+      // Records, manifests, chunk lists and reference objects of the
+      // matching paths come through the walk, level by level; then the
+      // file content they name, in as few requests as its places allow.
+      let source = RemoteObjects(remote: self, index: index, writer: writer)
+      var graph = ObjectGraph(source: source, onProblem: .stop)
+      graph.visitsEveryPath = !patterns.isEmpty
+      var selection = Selection(patterns: patterns)
+      try await graph.walk([.version(id, label: "\(name) \(id.prefix(12))")], visitor: &selection)
+      var result = source.result
+      let absent = data ? selection.content.filter { !writer.contains($0) } : []
+      progress?.setTotal(files: absent.count, bytes: 0)
+      _ = try await readObjects(
+        absent.sorted(), index: index, writer: writer, decode: [], result: &result,
+        progress: progress)
       _ = try writer.finish()
       try repository.store.refresh()
       return result
@@ -161,59 +133,29 @@ extension Remote {
     }
   }
 
-  /// Reads the manifests below `roots` level by level (from here when
-  /// present, else by range; stored through `writer` if any), each once,
-  /// following folders, and calls `visit` with each; manifests in
-  /// `skipping` (walked before) are neither read nor followed.
-  func walkManifests(
-    _ roots: [ObjectID], _ index: RemoteIndex, _ writer: ObjectWriter?,
-    _ result: inout FetchResult, skipping: Set<ObjectID> = [],
-    visit: (ObjectID, Manifest) throws -> Void
-  ) async throws {
-    var seen = skipping
-    var level = roots.filter { seen.insert($0).inserted }
-    var depth = 0
-    while !level.isEmpty {
-      guard depth <= Manifest.maximumDepth else { throw Manifest.tooDeep("\(storage.location)") }
-      depth += 1
-      let manifests = try await metadata(level, .manifest, index, writer, &result)
-      level = []
-      for id in manifests.keys.sorted() {
-        guard let raw = manifests[id] else { continue }
-        let manifest = try Manifest(decoding: raw, id: id)
-        try visit(id, manifest)
-        for entry in manifest.entries where entry.kind == .folder && seen.insert(entry.id).inserted
-        {
-          level.append(entry.id)
-        }
-      }
+  /// The paths a fetch downloads: those matching its patterns (all when
+  /// none), and the whole of every version a matching bundle entry names.
+  private struct Selection: GraphVisitor {
+    let patterns: [PathPattern]
+    /// Blobs (files, link targets, chunks) below what matched.
+    var content = Set<ObjectID>()
+
+    func follows(_ entry: ManifestEntry, at place: GraphPlace) -> Bool {
+      entry.kind == .folder || place.inBundle || patterns.isEmpty
+        || patterns.contains { $0.matches(place.path) }
+    }
+
+    mutating func visit(_ id: ObjectID, _ node: GraphNode, raw: [UInt8]?, at place: GraphPlace) {
+      if case .blob = node { content.insert(id) }
     }
   }
 
-  /// The raw bytes of metadata objects `ids` (from this repository when
-  /// here, else from the remote, stored on the way through `writer` if any).
-  func metadata(
-    _ ids: [ObjectID], _ kind: ObjectKind, _ index: RemoteIndex, _ writer: ObjectWriter?,
-    _ result: inout FetchResult
-  ) async throws -> [ObjectID: [UInt8]] {
-    var found: [ObjectID: [UInt8]] = [:]
-    var remote: [ObjectID] = []
-    for id in Set(ids) {
-      if repository.store.contains(id) {
-        found[id] = try repository.store.read(id, as: kind)
-      } else {
-        remote.append(id)
-      }
-    }
-    let fetched = try await readObjects(
-      remote, index: index, writer: writer, decode: Set(remote), result: &result)
-    for (id, raw) in fetched { found[id] = raw }
-    return found
-  }
-
-  private func missingObject(_ id: ObjectID) -> ArtError {
+  /// The error for object `id`, which the remote lacks; `inGraph` words it
+  /// for a walk, which names where the object is needed.
+  func missingObject(_ id: ObjectID, inGraph: Bool = false) -> ArtError {
     ArtError(
-      .notFound, "\(storage.location) has no object \(id)",
+      .notFound,
+      inGraph ? "is not on \(storage.location)" : "\(storage.location) has no object \(id)",
       hint: "push it from a repository that has it; 'art fsck' there checks it")
   }
 
@@ -355,9 +297,12 @@ extension Remote {
   func fetchManifests(_ roots: [ObjectID]) async throws {
     let index = try await syncIndexes()
     let writer = repository.makeWriter()
-    var result = FetchResult()
     do {
-      try await walkManifests(roots, index, writer, &result) { _, _ in }
+      var graph = ObjectGraph(
+        source: RemoteObjects(remote: self, index: index, writer: writer), onProblem: .stop)
+      var folders = FoldersOnly()
+      try await graph.walk(
+        roots.map { .tree($0, label: "tree \($0.prefix(12))") }, visitor: &folders)
       _ = try writer.finish()
       try repository.store.refresh()
     } catch {

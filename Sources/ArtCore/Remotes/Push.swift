@@ -78,8 +78,9 @@ extension Remote {
     removeDeadScratch()
     let index = try await syncIndexes()
     var reach = Reachability(store: repository.store)
-    for id in versions { reach.mark(version: id, label: "version \(id.prefix(12))") }
-    for id in trees { reach.mark(tree: id, label: "tree \(id.prefix(12))") }
+    reach.mark(
+      versions.map { .version($0, label: "version \($0.prefix(12))") }
+        + trees.map { .tree($0, label: "tree \($0.prefix(12))") })
     // Objects missing here are fine when the remote has them (a finished
     // distributed draft points at the workers' uploads).
     if let problem = reach.problems.first(where: { !index.containsKept($0.id) }) {
@@ -109,7 +110,7 @@ extension Remote {
     // The objects of partly needed packs go into new packs, in a fixed
     // order so that a push interrupted and run again builds the same pack
     // (and reuses its uploaded parts).
-    let scratch = repository.directory.appending("tmp-push-\(Syscalls.processID)")
+    let scratch = repository.layout.scratch("push")
     defer { try? removeTree(scratch) }
     var uploads = whole
     if !partial.isEmpty {
@@ -185,7 +186,7 @@ extension Remote {
   /// A random id for this repository, made on first use
   /// (`.art/remotes/repository-id`).
   func repositoryID() throws -> String {
-    let path = repository.directory.appending("remotes").appending("repository-id")
+    let path = repository.layout.repositoryID
     if let bytes = try AtomicFile.read(path),
       let text = String(validating: bytes, as: UTF8.self)?.trimmingWhitespace(),
       text.utf8.count == 32
@@ -196,7 +197,7 @@ extension Remote {
       let hex = String(UInt32.random(in: 0...UInt32.max), radix: 16)
       return String(repeating: "0", count: 8 - hex.count) + hex
     }.joined()
-    try Syscalls.makeDirectories(repository.directory.appending("remotes"))
+    try Syscalls.makeDirectories(repository.layout.remotes)
     try AtomicFile.write(Array((id + "\n").utf8), to: path)
     return id
   }

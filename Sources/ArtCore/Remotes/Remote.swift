@@ -49,7 +49,7 @@ public struct Remote: Sendable {
   var stateDirectory: FilePath { Self.stateDirectory(name, of: repository) }
 
   static func stateDirectory(_ name: String, of repository: Repository) -> FilePath {
-    repository.directory.appending("remotes").appending(name)
+    repository.layout.remote(name)
   }
 
   /// The remote's refs as of the last fetch or push (empty before any).
@@ -265,6 +265,26 @@ public struct RemoteIndex: Sendable {
   /// The pack and entry of `id` on the remote, or nil.
   public func locate(_ id: ObjectID) throws -> (pack: Pack, entry: PackEntry)? {
     try store.locate(id)
+  }
+}
+
+extension Remote {
+  /// The remote a command uses when none is named: the only one, else `origin`.
+  ///
+  /// - Throws: ``ArtError`` `.notFound` when there is no remote, or several
+  ///   and none is called `origin`.
+  public static func defaultName(of repository: Repository) throws -> String {
+    let remotes = repository.configuration.remotes.keys.sorted()
+    if remotes.count == 1 { return remotes[0] }
+    if remotes.contains("origin") { return "origin" }
+    throw ArtError(
+      .notFound,
+      remotes.isEmpty
+        ? "this repository has no remote"
+        : "name the remote (remotes: \(remotes.joined(separator: ", ")))",
+      hint: remotes.isEmpty
+        ? "add one with 'art remote add origin s3://BUCKET/PREFIX'"
+        : "for example: art push \(remotes[0])")
   }
 }
 

@@ -98,7 +98,7 @@ extension Remote {
       }
       // A finish that died (or a marker that says so) is taken over by the
       // next finish, which will list this part: nothing to wait for.
-      if Syscalls.currentTimeMilliseconds().subtractingSaturating(marker.started) > 120_000 {
+      if WallClock.milliseconds().subtractingSaturating(marker.started) > 120_000 {
         return result
       }
       guard ContinuousClock.now < deadline else {
@@ -136,14 +136,14 @@ extension Remote {
     let artifact = request.artifact
     let key = draftPrefix(artifact, id) + "finish"
     let claim = FinishMarker(
-      finished: false, started: Syscalls.currentTimeMilliseconds(), version: "", parts: [])
+      finished: false, started: WallClock.milliseconds(), version: "", parts: [])
     do {
       try await storage.write(key, claim.bytes, condition: .absent)
     } catch let error as ArtError where error.code == .locked {
       guard let (marker, tag) = try await marker(artifact, id) else { throw error }
       if marker.finished { throw finishedError(artifact, id, marker.version) }
       // A finish that died more than two minutes ago may be taken over.
-      guard Syscalls.currentTimeMilliseconds().subtractingSaturating(marker.started) > 120_000
+      guard WallClock.milliseconds().subtractingSaturating(marker.started) > 120_000
       else {
         throw ArtError(
           .locked, "draft '\(artifact)' '\(id)' is being finished on another machine",

@@ -83,7 +83,7 @@ extension Remote {
     let live = try await liveObjects(versions: Array(roots), trees: Array(trees), index: index)
     report.liveObjects = live.count
 
-    let now = Syscalls.currentTimeMilliseconds()
+    let now = WallClock.milliseconds()
     var rewrites: [(Pack, [PackEntry])] = []
     for pack in index.store.allPacks {
       guard let info = index.packs[pack.id] else { continue }
@@ -144,42 +144,19 @@ extension Remote {
   private func liveObjects(versions: [ObjectID], trees: [ObjectID], index: RemoteIndex)
     async throws -> Set<ObjectID>
   {
-    var live = Set<ObjectID>()
-    var result = FetchResult()
-    var pendingVersions = versions
-    var manifests = trees
-    while !pendingVersions.isEmpty || !manifests.isEmpty {
-      let fresh = pendingVersions.filter { live.insert($0).inserted }
-      pendingVersions = []
-      for (id, raw) in try await metadata(fresh, .version, index, nil, &result) {
-        manifests.append(try VersionRecord(decoding: raw, id: id).manifest)
-      }
-      var lists: [ObjectID] = []
-      let roots = manifests
-      manifests = []
-      try await walkManifests(roots, index, nil, &result, skipping: live) { id, manifest in
-        live.insert(id)
-        for entry in manifest.entries {
-          switch entry.kind {
-          case .folder: break  // walked
-          case .chunked: if live.insert(entry.id).inserted { lists.append(entry.id) }
-          case .version: pendingVersions.append(entry.id)
-          case .file, .symlink, .reference: live.insert(entry.id)
-          }
-        }
-      }
-      for (id, raw) in try await metadata(lists, .chunkList, index, nil, &result) {
-        let list = try ChunkList(decoding: raw, id: id, subject: "chunk list \(id)")
-        for chunk in list.chunks { live.insert(chunk.id) }
-      }
-    }
-    return live
+    var graph = ObjectGraph(
+      source: RemoteObjects(remote: self, index: index, writer: nil), onProblem: .stop)
+    var marking = MarkingVisitor()
+    try await graph.walk(
+      versions.map { .version($0, label: "version \($0.prefix(12))") }
+        + trees.map { .tree($0, label: "draft tree \($0.prefix(12))") }, visitor: &marking)
+    return graph.reached
   }
 
   private func condemn(_ id: ObjectID) async throws {
     try await storage.write(
       "condemned/" + PackFormat.packName(id),
-      Array("\(Syscalls.currentTimeMilliseconds())\n".utf8), condition: nil)
+      Array("\(WallClock.milliseconds())\n".utf8), condition: nil)
   }
 
   /// Deletes a pack: its index first (which unpublishes it), then the
@@ -195,7 +172,7 @@ extension Remote {
   private func rewrite(_ packs: [(Pack, [PackEntry])], index: RemoteIndex, grace: Int64)
     async throws
   {
-    let scratch = repository.directory.appending("tmp-remote-gc-\(Syscalls.processID)")
+    let scratch = repository.layout.scratch("remote-gc")
     defer { try? removeTree(scratch) }
     try Syscalls.makeDirectories(scratch)
     let writer = ObjectWriter(

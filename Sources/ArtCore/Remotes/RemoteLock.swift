@@ -21,12 +21,12 @@ struct RemoteLock {
   static func acquire(
     _ storage: any RemoteStorage, timeout: Duration = .seconds(120), lease: Int64 = 60_000
   ) async throws -> RemoteLock {
-    let key = "locks/\(Syscalls.currentTimeMilliseconds())-\(UInt64.random(in: 0...UInt64.max))"
+    let key = "locks/\(WallClock.milliseconds())-\(UInt64.random(in: 0...UInt64.max))"
     let started = ContinuousClock.now
     while true {
       try await storage.write(
         key, Array("pid \(Syscalls.processID)\n".utf8), condition: nil)
-      let now = Syscalls.currentTimeMilliseconds()
+      let now = WallClock.milliseconds()
       var others: [String] = []
       for entry in try await storage.list("locks/") where entry.key != key {
         if entry.modified > 0, now.subtractingSaturating(entry.modified) > lease {

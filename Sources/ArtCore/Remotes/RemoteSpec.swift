@@ -165,7 +165,7 @@ extension Repository {
       throw ArtError(.notFound, "no remote '\(name)'", hint: "list them with 'art remote ls'")
     }
     try removeSection("remote \"\(name)\"")
-    try? removeTree(directory.appending("remotes").appending(name))
+    try? removeTree(layout.remote(name))
   }
 
   /// The remote `name` from the config.

@@ -18,7 +18,7 @@ public enum RecordedReferences {
   static let header = "# art-recorded v1"
 
   static func path(_ repository: Repository) -> FilePath {
-    repository.directory.appending("recorded")
+    repository.layout.recorded
   }
 
   /// The ids listed; empty when the file does not exist.
@@ -74,7 +74,7 @@ extension Repository {
   /// recorded here, since all were trusted before the list existed.
   /// Idempotent; call under the refs lock.
   public func upgradeFormat(knowing refs: Refs) throws {
-    let path = directory.appending("config")
+    let path = layout.config
     let text = String(decoding: try AtomicFile.read(path) ?? [], as: UTF8.self)
     let current = try Configuration(parsing: text, file: path.string)
     guard current.format < 2 else { return }
@@ -84,9 +84,9 @@ extension Repository {
       for (_, id) in refs.versions(of: artifact) {
         guard let record = try? store.versionRecord(id),
           manifests.insert(record.manifest).inserted,
-          let entries = try? ManifestDiff.flatten(record.manifest, store: store)
+          let entries = try? TreeListing.entries(of: record.manifest, in: store)
         else { continue }
-        for entry in entries.values where entry.kind == .reference { ids.insert(entry.id) }
+        for entry in entries.values where entry.kind == .external { ids.insert(entry.id) }
       }
     }
     try RecordedReferences.append(ids.sorted(), to: self)

@@ -3,13 +3,15 @@ public import SystemPackage
 
 /// An art repository: the folder holding `.art/`, its settings and its store.
 ///
-/// Layout of `.art/`: `config`, `refs`, `objects/packs/`, `state/`.
+/// Layout of `.art/`: see ``RepositoryLayout``.
 /// Safe to share across tasks.
 public final class Repository: Sendable {
   /// The folder that holds `.art/`.
   public let root: FilePath
   /// The `.art` folder.
   public let directory: FilePath
+  /// Where each file of `.art` lives.
+  public var layout: RepositoryLayout { RepositoryLayout(directory) }
   /// Settings read from `.art/config`.
   public let configuration: Configuration
   /// Every published pack.
@@ -52,7 +54,7 @@ public final class Repository: Sendable {
   public init(root: FilePath, lock request: LockRequest? = nil) throws {
     self.root = root
     directory = root.appending(Self.directoryName)
-    let configPath = directory.appending("config")
+    let configPath = RepositoryLayout(directory).config
     guard let bytes = try AtomicFile.read(configPath) else {
       throw ArtError(
         .notARepository, "'\(root)' has no \(Self.directoryName)/config",
@@ -68,7 +70,7 @@ public final class Repository: Sendable {
         directory: directory, mode: $0.mode, command: $0.command, timeout: $0.timeout,
         report: $0.report)
     }
-    store = try ObjectStore(directory: directory.appending("objects/packs"))
+    store = try ObjectStore(directory: RepositoryLayout(directory).packs)
   }
 
   /// Finds the repository containing `folder` by walking up to `/`.
@@ -107,10 +109,11 @@ public final class Repository: Sendable {
     let staging = root.appending(".art-init-\(Syscalls.processID)")
     try Syscalls.makeDirectory(staging)
     do {
-      try Syscalls.makeDirectories(staging.appending("objects/packs"))
-      try Syscalls.makeDirectory(staging.appending("state"))
-      try AtomicFile.write(Array(configuration.text.utf8), to: staging.appending("config"))
-      try AtomicFile.write(RefStore.encode(Refs()), to: staging.appending("refs"))
+      let layout = RepositoryLayout(staging)
+      try Syscalls.makeDirectories(layout.packs)
+      try Syscalls.makeDirectory(layout.state)
+      try AtomicFile.write(Array(configuration.text.utf8), to: layout.config)
+      try AtomicFile.write(RefStore.encode(Refs()), to: layout.refs)
       try Syscalls.rename(staging, to: directory)
       try Syscalls.syncDirectory(root)
     } catch {
@@ -130,7 +133,7 @@ public final class Repository: Sendable {
   /// The refs file; its first update raises an older repository's format
   /// (see ``upgradeFormat(knowing:)``), before anything new is named.
   public var refs: RefStore {
-    var store = RefStore(path: directory.appending("refs"))
+    var store = RefStore(path: layout.refs)
     store.beforeWriting = { [self] old, _ in
       if configuration.format < 2 { try upgradeFormat(knowing: old) }
     }
@@ -182,16 +185,12 @@ public final class Repository: Sendable {
   }
 }
 
-/// Deletes `path` and everything under it, without following symbolic links.
+/// Deletes `path` and everything under it, without following symbolic
+/// links: the one recursive delete, walking by descriptor below the parent
+/// folder (see ``FolderHandle/removeTree(_:)``).
 func removeTree(_ path: FilePath) throws {
-  guard let status = try Syscalls.linkStatus(path) else { return }
-  if status.kind == .directory {
-    for name in try directoryEntries(path) {
-      if let component = pathComponent(name) { try removeTree(path.appending(component)) }
-    }
-    try Syscalls.removeDirectory(path)
-  } else {
-    try Syscalls.unlink(path)
-  }
-
+  guard let name = path.lastComponent?.string, try Syscalls.linkStatus(path) != nil else { return }
+  let parent = try FolderHandle.open(path.removingLastComponent())
+  defer { parent.close() }
+  try parent.removeTree(name)
 }

@@ -29,7 +29,7 @@ public final class RepositoryLock: Sendable {
     directory: FilePath, mode: Mode, command: String, timeout: Duration,
     report: @Sendable (String) -> Void
   ) throws {
-    let path = directory.appending("lock")
+    let path = RepositoryLayout(directory).lock
     do {
       descriptor = try FileDescriptor.open(
         path, .readWrite, options: [.create, .closeOnExec],

@@ -50,7 +50,7 @@ public struct CommitRequest: Sendable {
   public var checksum = false
   /// Other versions of this repository to include as folders (a bundle's
   /// `--reference art:SPEC`); each becomes an input too.
-  public var versionReferences: [VersionReference] = []
+  public var bundleEntries: [BundleEntryRequest] = []
 
   /// A request for `artifact`.
   public init(artifact: ArtifactName) {
@@ -59,7 +59,7 @@ public struct CommitRequest: Sendable {
 }
 
 /// An entry of a bundle that points at a version: `art:SPEC[=PATH]`.
-public struct VersionReference: Sendable {
+public struct BundleEntryRequest: Sendable {
   /// Where it goes, as components relative to the version's root.
   public var path: [String]
   /// The version record's id (never the alias it was named by).
@@ -72,6 +72,15 @@ public struct VersionReference: Sendable {
     self.path = path
     self.id = id
     self.size = size
+  }
+
+  /// The `[PROJECT/]SPEC` and optional `PATH` of `--reference
+  /// art:SPEC[=PATH]`, or nil when `text` is not an `art:` reference.
+  public static func parse(_ text: String) -> (spec: String, path: String?)? {
+    guard text.hasPrefix("art:") else { return nil }
+    let rest = text.dropFirst(4)
+    guard let equals = rest.lastIndex(of: "=") else { return (String(rest), nil) }
+    return (String(rest[..<equals]), String(rest[rest.index(after: equals)...]))
   }
 }
 
@@ -176,12 +185,12 @@ public struct Committer: Sendable {
         let resolved = try repository.resolve(base, in: refs)
         (snapshot, rootText) = try await draft(
           request, base: resolved, references: recorded, writer: writer, compressor: compressor)
-      } else if request.paths.isEmpty, !recorded.isEmpty || !request.versionReferences.isEmpty {
+      } else if request.paths.isEmpty, !recorded.isEmpty || !request.bundleEntries.isEmpty {
         // Only references: added to the latest version's tree, nothing read.
         rootText = previous?.record.root ?? request.root.map { repository.relativePath($0) } ?? ""
         let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
         let (manifest, bytes, delta) = try editor.apply(
-          try additions(recorded, request.versionReferences, editor: editor),
+          try additions(recorded, request.bundleEntries, editor: editor),
           to: previous?.record.manifest)
         snapshot = Snapshot(manifestID: manifest)
         snapshot.bytes = bytes
@@ -193,8 +202,8 @@ public struct Committer: Sendable {
         // are not read from the folder, and they are carried forward.
         var carried: [[String]: ManifestEntry] = [:]
         if let previous, previous.record.referenceCount > 0, previous.record.root == rootText {
-          for (path, entry) in try ManifestDiff.flatten(
-            previous.record.manifest, store: repository.store) where entry.kind.isReference
+          for (path, entry) in try TreeListing.entries(
+            of: previous.record.manifest, in: repository.store) where entry.kind.pointsOutsideTree
           {
             let parts = path.split(separator: "/").map(String.init)
             carried[parts] = ManifestEntry(
@@ -202,11 +211,11 @@ public struct Committer: Sendable {
               mode: entry.mode)
           }
         }
-        for path in recorded.map(\.path) + request.versionReferences.map(\.path) {
+        for path in recorded.map(\.path) + request.bundleEntries.map(\.path) {
           carried[path] = nil  // given again
         }
         let skipped = Set(carried.keys).union(recorded.map(\.path))
-          .union(request.versionReferences.map(\.path))
+          .union(request.bundleEntries.map(\.path))
         var snapshotter = Snapshotter(
           repository: repository, writer: writer, statCache: StatCache(repository: repository),
           progress: progress)
@@ -223,7 +232,7 @@ public struct Committer: Sendable {
           let operations =
             carried.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
               ($0.key, DraftEditor.Operation.add($0.value, files: 0))
-            } + (try additions(recorded, request.versionReferences, editor: editor))
+            } + (try additions(recorded, request.bundleEntries, editor: editor))
           let (manifest, bytes, delta) = try editor.apply(operations, to: snapshot.manifestID)
           snapshot.manifestID = manifest
           snapshot.bytes = bytes
@@ -261,11 +270,11 @@ public struct Committer: Sendable {
         // gc keeps them with the bundle).
         var inputs =
           try request.inputs.map { try repository.resolve($0, in: refs).id } + request.inputIDs
-        for reference in request.versionReferences where !inputs.contains(reference.id) {
+        for reference in request.bundleEntries where !inputs.contains(reference.id) {
           inputs.append(reference.id)
         }
         let number = refs.nextNumber(of: request.artifact)
-        let created = Syscalls.currentTimeMilliseconds()
+        let created = WallClock.milliseconds()
         var record = VersionRecord(
           artifact: request.artifact.text, type: type, number: number.value, root: rootText,
           manifest: snapshot.manifestID, files: UInt64(snapshot.files), size: snapshot.bytes,
@@ -314,7 +323,7 @@ public struct Committer: Sendable {
         hint: "give a version of '\(request.artifact)'")
     }
     if request.additions.isEmpty && request.removals.isEmpty && references.isEmpty
-      && request.versionReferences.isEmpty
+      && request.bundleEntries.isEmpty
     {
       throw ArtError(
         .invalidArgument, "--from needs at least one --add, --remove or --reference")
@@ -337,7 +346,7 @@ public struct Committer: Sendable {
       let (entry, files) = try await editor.store(path, name: parts[parts.count - 1])
       operations.append((parts, .add(entry, files: files)))
     }
-    operations += try additions(references, request.versionReferences, editor: editor)
+    operations += try additions(references, request.bundleEntries, editor: editor)
     let (manifest, bytes, delta) = try editor.apply(operations, to: base.record.manifest)
     var snapshot = Snapshot(manifestID: manifest)
     snapshot.bytes = bytes
@@ -388,12 +397,12 @@ public struct Committer: Sendable {
   /// The operations adding `recorded` (their reference objects are
   /// written) and `versions` (entries pointing at version records).
   private func additions(
-    _ recorded: [RecordedReference], _ versions: [VersionReference], editor: DraftEditor
+    _ recorded: [RecordedReference], _ versions: [BundleEntryRequest], editor: DraftEditor
   ) throws -> [([String], DraftEditor.Operation)] {
     try recorded.map { try editor.addition($0) }
       + versions.map { reference in
         let entry = ManifestEntry(
-          name: reference.path[reference.path.count - 1], kind: .version, id: reference.id,
+          name: reference.path[reference.path.count - 1], kind: .bundle, id: reference.id,
           size: reference.size, mode: 0o755)
         return (reference.path, DraftEditor.Operation.add(entry, files: 0))
       }

@@ -33,7 +33,7 @@ public enum DistributedDraft {
   public static func folder(_ repository: Repository, _ artifact: ArtifactName, _ id: String)
     -> FilePath
   {
-    repository.directory.appending("drafts").appending(artifact.text).appending(id)
+    repository.layout.drafts.appending(artifact.text).appending(id)
   }
 
   /// Checks a distributed id: 1–128 letters, digits, `.`, `_`, `-`.
@@ -178,7 +178,7 @@ public enum DistributedDraft {
     }
     var merged: [String: (entry: TreeEntry, worker: String)] = [:]
     for part in parts {
-      for (path, entry) in try ManifestDiff.flatten(part.manifest, store: repository.store) {
+      for (path, entry) in try TreeListing.entries(of: part.manifest, in: repository.store) {
         if let seen = merged[path] {
           guard seen.entry.kind == entry.kind, seen.entry.id == entry.id else {
             throw ArtError(
@@ -222,7 +222,7 @@ public enum DistributedDraft {
       finished: [(ArtifactName, String)]
     )
   {
-    let top = repository.directory.appending("drafts")
+    let top = repository.layout.drafts
     guard Syscalls.isDirectory(top) else { return ([], []) }
     var drafts: [(ArtifactName, String, [DraftPart])] = []
     var finishedDrafts: [(ArtifactName, String)] = []
@@ -289,7 +289,7 @@ public enum DistributedDraft {
     let part = DraftPart(
       name: "part-\(Syscalls.processID)-\(UInt64.random(in: 0...UInt64.max))",
       manifest: snapshot.manifestID, worker: worker,
-      created: Syscalls.currentTimeMilliseconds(), files: snapshot.files, bytes: snapshot.bytes,
+      created: WallClock.milliseconds(), files: snapshot.files, bytes: snapshot.bytes,
       root: repository.relativePath(root))
     try refStore.update { refs in try record(part, repository, refs, artifact, id) }
     return part

@@ -47,7 +47,7 @@ struct DraftEditor {
     let id = try writer.write(
       recorded.reference.encoded(), kind: .reference, compressor: compressor)
     let entry = ManifestEntry(
-      name: recorded.path[recorded.path.count - 1], kind: .reference, id: id,
+      name: recorded.path[recorded.path.count - 1], kind: .external, id: id,
       size: recorded.reference.size, mode: recorded.mode)
     return (recorded.path, .add(entry, files: 0))
   }
@@ -125,7 +125,7 @@ struct DraftEditor {
           if let old = entries[name] { delta = delta - (try counts(old)) }
           entries[name] = entry
           delta = delta + Counts(files: files)
-          if entry.kind.isReference {
+          if entry.kind.pointsOutsideTree {
             delta = delta + Counts(references: 1, referenceBytes: Int64(entry.size))
           }
         }
@@ -154,7 +154,7 @@ struct DraftEditor {
     switch entry.kind {
     case .file, .chunked: return Counts(files: 1)
     case .symlink: return Counts()
-    case .reference, .version: return Counts(references: 1, referenceBytes: Int64(entry.size))
+    case .external, .bundle: return Counts(references: 1, referenceBytes: Int64(entry.size))
     case .folder:
       return try repository.store.manifest(entry.id).entries.reduce(Counts()) {
         $0 + (try counts($1))

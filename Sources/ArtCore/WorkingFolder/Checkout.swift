@@ -100,7 +100,7 @@ public struct Checkout: Sendable {
     self.progress = progress
   }
 
-  private var stateFolder: FilePath { repository.directory.appending("state/checkout") }
+  private var stateFolder: FilePath { repository.layout.checkedOut }
 
   /// The version last checked out in place for `artifact`, if recorded.
   public func checkedOut(_ artifact: ArtifactName) throws -> ObjectID? {
@@ -201,7 +201,7 @@ public struct Checkout: Sendable {
     let store = repository.store
     for path in Set(old.keys).union(new.keys).sorted() {
       if references == .skip,
-        new[path]?.kind.isReference == true || old[path]?.kind.isReference == true
+        new[path]?.kind.pointsOutsideTree == true || old[path]?.kind.pointsOutsideTree == true
       {
         continue  // left as it is on disk
       }
@@ -258,7 +258,7 @@ public struct Checkout: Sendable {
     var result = try await apply(writes: writes, deletes: deletes, writer: writer, trust: trust)
     result.unchanged = unchanged
     if references == .skip {
-      result.referencesSkipped = new.values.count { $0.kind.isReference }
+      result.referencesSkipped = new.values.count { $0.kind.pointsOutsideTree }
     }
     if patterns.isEmpty && tracked { try recordCheckedOut(version) }
     if !result.referencesRefused.isEmpty { throw ReferenceTrust.refused(result.referencesRefused) }
@@ -275,39 +275,18 @@ public struct Checkout: Sendable {
   private func selected(_ manifest: ObjectID, _ patterns: [PathPattern]) throws
     -> [ConfinedPath: TreeEntry]
   {
-    var all = try ManifestDiff.flatten(manifest, store: repository.store)
-    if case .fetch = references { all = try expandingVersions(all) }
+    // Bundle entries are checked out as the versions they name, unless
+    // references are left alone (then a bundle is a reference like any).
+    var expands = false
+    if case .fetch = references { expands = true }
+    var all = try TreeListing.entries(
+      of: manifest, in: repository.store, expandingBundles: expands)
     if !patterns.isEmpty { all = all.filter { path, _ in patterns.contains { $0.matches(path) } } }
     // Names were checked when each manifest was read: this cannot fail
     // for a path that came from one.
     var result: [ConfinedPath: TreeEntry] = [:]
     result.reserveCapacity(all.count)
     for (path, entry) in all { result[try ConfinedPath(path)] = entry }
-    return result
-  }
-
-  /// `entries` with each bundle entry (`.version`) replaced by the files
-  /// of the version it names, below its path, nested ones too.
-  private func expandingVersions(_ entries: [String: TreeEntry]) throws -> [String: TreeEntry] {
-    var result = entries
-    var pending = entries.filter { $0.value.kind == .version }
-    let store = repository.store
-    while let (path, entry) = pending.popFirst() {
-      result[path] = nil
-      let record = try store.versionRecord(entry.id)
-      for (inner, innerEntry) in try ManifestDiff.flatten(
-        record.manifest, store: store, prefix: path + "/")
-      {
-        if innerEntry.kind == .version {
-          pending[inner] = innerEntry
-        } else {
-          result[inner] = innerEntry
-        }
-      }
-      if record.files == 0, record.referenceCount == 0 {
-        result[path] = TreeEntry(kind: .folder, id: Manifest.emptyID, size: 0, mode: 0o755)
-      }
-    }
     return result
   }
 
@@ -323,7 +302,7 @@ public struct Checkout: Sendable {
     // checkout before any other file is touched.
     if case .fetch(let allowChanged) = references {
       var early: [Materializer.FileJob] = []
-      for (path, entry) in writes where entry.kind == .reference {
+      for (path, entry) in writes where entry.kind == .external {
         guard case .present(let status) = try writer.inspect(path), status.kind == .directory
         else {
           if let job = Materializer.FileJob(path: path, entry) { early.append(job) }
@@ -354,9 +333,9 @@ public struct Checkout: Sendable {
       case .symlink:
         try clear(path, writer)
         try writer.symlink(target: repository.store.read(entry.id, as: .blob), at: path)
-      case .version:
+      case .bundle:
         continue  // expanded into its files, or left out with --skip-references
-      case .reference:
+      case .external:
         try clear(path, writer)
         guard case .fetch = references else {
           result.referencesSkipped += 1
@@ -457,9 +436,9 @@ private struct OnDisk {
   /// never as the target (it is fetched again).
   mutating func matches(_ entry: TreeEntry, checkMode: Bool) throws -> Bool {
     switch entry.kind {
-    case .version:
+    case .bundle:
       return status.kind == .directory
-    case .reference:
+    case .external:
       guard status.kind == .regular, UInt64(status.size) == entry.size else { return false }
       if checkMode, status.permissions != ConfinedWriter.permissions(entry.mode) { return false }
       guard let sha = try store.reference(entry.id).sha256 else { return !checkMode }

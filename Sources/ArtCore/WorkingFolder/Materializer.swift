@@ -112,8 +112,8 @@ public struct Materializer: Sendable {
     try layOut(
       id, at: .top, writer: writer, jobs: &jobs, folderModes: &folderModes, result: &result,
       versions: references != .skip)
-    let referenceJobs = jobs.filter { $0.entry.kind == .reference }
-    jobs.removeAll { $0.entry.kind == .reference }
+    let referenceJobs = jobs.filter { $0.entry.kind == .external }
+    jobs.removeAll { $0.entry.kind == .external }
     result.files = jobs.count
     result.bytes = jobs.reduce(0) { $0 &+ $1.entry.size }
     // References first: a changed one stops the copy before the files.
@@ -146,7 +146,7 @@ public struct Materializer: Sendable {
     for entry in manifest.entries {
       let path = try folder.appending(entry.name)
       switch entry.kind {
-      case .file, .chunked, .reference:
+      case .file, .chunked, .external:
         jobs.append(FileJob(path: path, entry: entry))
       case .folder:
         try writer.makeFolder(path)
@@ -154,7 +154,7 @@ public struct Materializer: Sendable {
         try layOut(
           entry.id, at: path, writer: writer, jobs: &jobs, folderModes: &folderModes,
           result: &result, versions: versions)
-      case .version:
+      case .bundle:
         guard versions else {
           result.referencesSkipped += 1
           continue

@@ -66,30 +66,6 @@ public struct Snapshotter: Sendable {
     var size: Int
   }
 
-  private struct FileNode: Sendable {
-    var status: FileStatus
-    /// The content, when the stat cache vouches for it.
-    var cached: StoredContent?
-  }
-
-  private indirect enum Node: Sendable {
-    case file(FileNode)
-    case symlink(target: [UInt8], mode: UInt32)
-    case folder(Folder)
-  }
-
-  private struct Folder: Sendable {
-    var path: FilePath
-    var entries: [(name: String, node: Node)] = []
-    var mode: UInt32 = 0o755
-    /// Whether every entry of the folder was scanned (no selection).
-    var complete: Bool
-    /// Whether the stat cache's view of this folder needs rewriting.
-    var cacheIsStale = false
-    /// Paths skipped in this folder, with the reason.
-    var skipped: [String] = []
-  }
-
   /// Stores everything under `path` (or only the `selection`, paths of
   /// components relative to it) and returns the top manifest.
   ///
@@ -107,7 +83,13 @@ public struct Snapshotter: Sendable {
       guard let status = try Syscalls.linkStatus(path), status.kind == .directory else {
         throw ArtError(.notFound, "'\(path)' is not a folder", hint: "give a folder to store")
       }
-      var top = try await scan(path, selection: selection.map { Selection(paths: $0) })
+      var scanner = FolderScanner(statCache: statCache)
+      scanner.skipping = skipping
+      // Content the cache names must be in the store: a pack gc deleted
+      // since takes the file back to being read.
+      let writer = self.writer
+      scanner.trustsCachedContent = { writer.contains($0) }
+      var top = try await scanner.scan(path, selecting: selection)
       top.mode = status.permissions
       var jobs: [FileJob] = []
       Self.collectJobs(top, into: &jobs)
@@ -127,114 +109,13 @@ public struct Snapshotter: Sendable {
     }
   }
 
-  /// Which paths below a folder a scan includes; `whole` takes everything.
-  private struct Selection: Sendable {
-    var children: [String: Selection] = [:]
-    var whole = false
-
-    init() {}
-
-    init(paths: [[String]]) {
-      for path in paths { insert(path[...]) }
-    }
-
-    private mutating func insert(_ path: ArraySlice<String>) {
-      guard let first = path.first else {
-        whole = true
-        return
-      }
-      children[first, default: Selection()].insert(path.dropFirst())
-    }
-  }
-
-  /// Lists `path` and, concurrently, its subfolders; files the stat cache
-  /// vouches for are marked as such and will not be read.
-  private func scan(_ path: FilePath, selection: Selection?, depth: Int = 0) async throws -> Folder
-  {
-    // Async calls keep their frames on the heap, but a version this deep
-    // could not be read back (see Manifest.maximumDepth).
-    guard depth <= Manifest.maximumDepth else {
-      throw ArtError(
-        .invalidArgument,
-        "cannot store '\(path)': folders nest deeper than \(Manifest.maximumDepth) levels",
-        hint: "commit a folder further down")
-    }
-    var folder = Folder(path: path, complete: selection == nil)
-    let known = statCache?.folder(path)
-    var hits = 0
-    var files = 0
-    var subfolders: [(index: Int, path: FilePath, selection: Selection?, mode: UInt32)] = []
-    for (name, status) in try directoryEntriesWithStatus(path) {
-      let text = String(decoding: name, as: UTF8.self)
-      var childSelection: Selection? = nil
-      if let selection {
-        guard let child = selection.children[text] else { continue }
-        childSelection = child.whole ? nil : child
-      }
-      guard let component = pathComponent(name) else { continue }
-      if !skipping.isEmpty, skipping.contains(path.appending(component)) { continue }
-      // A repository folder (ours or a nested one) is never data, and no
-      // version may hold the name: it is skipped, a file with a warning.
-      if name == Array(Repository.directoryName.utf8) {
-        if status.kind != .directory {
-          folder.skipped.append(
-            "\(path.appending(component).string): the name .art is kept for repositories")
-        }
-        continue
-      }
-      if let problem = ManifestEntry.problem(withName: name) {
-        throw ArtError(
-          .invalidArgument, "cannot store '\(path.appending(component))': it has \(problem)",
-          hint: "rename it, or move it out of the folder being stored")
-      }
-      switch status.kind {
-      case .regular:
-        if Materializer.isLeftover(name) { continue }
-        files += 1
-        var cached = known?[text]?.content(ifUnchanged: status)
-        if let content = cached, !writer.contains(content.id) { cached = nil }
-        if cached != nil { hits += 1 }
-        folder.entries.append((text, .file(FileNode(status: status, cached: cached))))
-      case .directory:
-        subfolders.append(
-          (folder.entries.count, path.appending(component), childSelection, status.permissions))
-        folder.entries.append((text, .symlink(target: [], mode: 0)))  // replaced below
-      case .symlink:
-        let target = try Syscalls.readLink(path.appending(component))
-        folder.entries.append((text, .symlink(target: target, mode: status.permissions)))
-      case .special:
-        folder.skipped.append(
-          "\(path.appending(component).string): not a regular file, folder or symbolic link")
-      }
-    }
-    // Stale when a file must be read, or the cache knows files that are gone.
-    folder.cacheIsStale = hits != files || (selection == nil && hits != (known?.count ?? 0))
-    if subfolders.count == 1, let only = subfolders.first {
-      var sub = try await scan(only.path, selection: only.selection, depth: depth + 1)
-      sub.mode = only.mode
-      folder.entries[only.index].node = .folder(sub)
-    } else if !subfolders.isEmpty {
-      try await withThrowingTaskGroup(of: (Int, Folder).self) { group in
-        for item in subfolders {
-          group.addTask {
-            var sub = try await scan(item.path, selection: item.selection, depth: depth + 1)
-            sub.mode = item.mode
-            return (item.index, sub)
-          }
-        }
-        for try await (index, sub) in group { folder.entries[index].node = .folder(sub) }
-      }
-    }
-    return folder
-  }
-
   /// The files of `folder` that must be read, in the order ``writeFolder``
   /// visits them.
-  private static func collectJobs(_ folder: Folder, into jobs: inout [FileJob]) {
+  private static func collectJobs(_ folder: ScannedFolder, into jobs: inout [FileJob]) {
     for (name, node) in folder.entries {
       switch node {
-      case .file(let file) where file.cached == nil:
-        jobs.append(FileJob(path: folder.path.appending(name), size: Int(file.status.size)))
+      case .file(let status, cached: nil):
+        jobs.append(FileJob(path: folder.path.appending(name), size: Int(status.size)))
       case .folder(let sub): collectJobs(sub, into: &jobs)
       case .file, .symlink: continue
       }
@@ -304,7 +185,7 @@ public struct Snapshotter: Sendable {
   /// files read from `read` in ``collectJobs`` order, counting into
   /// `snapshot` and updating its stat cache.
   private func writeFolder(
-    _ folder: Folder, read: [(content: StoredContent, status: FileStatus)], next: inout Int,
+    _ folder: ScannedFolder, read: [(content: StoredContent, status: FileStatus)], next: inout Int,
     snapshot: inout Snapshot, compressor: Compressor
   ) throws -> (ObjectID, UInt64) {
     var entries: [ManifestEntry] = []
@@ -314,10 +195,10 @@ public struct Snapshotter: Sendable {
     snapshot.skipped += folder.skipped
     for (name, node) in folder.entries {
       switch node {
-      case .file(let file):
+      case .file(let scanned, let cached):
         var content: StoredContent
-        var status = file.status
-        if let cached = file.cached {
+        var status = scanned
+        if let cached {
           content = cached
         } else {
           (content, status) = read[next]
@@ -329,7 +210,7 @@ public struct Snapshotter: Sendable {
         entries.append(
           ManifestEntry(
             name: name, kind: content.isChunked ? .chunked : .file, id: content.id,
-            size: content.size, mode: file.status.permissions))
+            size: content.size, mode: scanned.permissions))
       case .symlink(let target, let mode):
         let id = try writer.write(target, kind: .blob, compressor: compressor)
         snapshot.symlinks += 1

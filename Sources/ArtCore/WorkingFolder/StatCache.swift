@@ -70,7 +70,7 @@ public struct StatCache: Sendable {
 
   /// Loads the cache of `repository`, empty if missing or damaged.
   public init(repository: Repository) {
-    path = repository.directory.appending("state/stat-cache")
+    path = repository.layout.statCache
     guard let bytes = try? AtomicFile.read(path, limit: 1 << 31) else { return }
     guard let parsed = bytes.withUnsafeBytes({ Self.parse($0) }) else {
       isDirty = true  // damaged or an older format: rewrite it
@@ -151,7 +151,7 @@ public struct StatCache: Sendable {
   @discardableResult
   public func write() -> ArtError? {
     if !isDirty { return nil }
-    let limit = Syscalls.currentTimeMilliseconds() * 1_000_000 - Self.racyWindow
+    let limit = WallClock.milliseconds() * 1_000_000 - Self.racyWindow
     var writer = ByteWriter(capacity: folders.reduce(64) { $0 + 64 + $1.value.count * 100 })
     writer.append(Self.magic)
     for (folderPath, files) in folders.sorted(by: { $0.key < $1.key }) {

@@ -1,31 +1,35 @@
 public import ArtStore
 public import SystemPackage
 
-/// A working folder read into the flat form of ``ManifestDiff``: every
+/// A working folder read into the flat form of ``TreeListing``: every
 /// file and symlink with its SHA-256, and every empty folder.
 ///
-/// Files are hashed on one task per core. Folders named `.art`, special
-/// files and names art cannot store are left out, as a commit would.
+/// The folder is read by ``FolderScanner``, as a commit reads it; files
+/// are hashed (not stored) on one task per core.
 public enum WorkingTree {
   /// The entries under `root`; with `topLevel`, only those below these
   /// top-level names (how a version committed from several paths is
   /// compared with the folder).
   ///
   /// Files whose status matches `statCache` are not read; paths in
-  /// `skipping` (reference entries) are left out.
+  /// `skipping` (external references, relative to `root`) are left out.
+  ///
+  /// - Throws: ``ArtError`` for what a commit would refuse, or read errors.
   public static func flatten(
     _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters,
     statCache: StatCache? = nil, skipping: Set<String> = []
   ) async throws -> [String: TreeEntry] {
-    let scanned = try await scan(
-      root, prefix: "", topLevel: topLevel, statCache: statCache, skipping: skipping)
-    var result = [String: TreeEntry](minimumCapacity: scanned.known.count + scanned.toHash.count)
-    for (path, entry) in scanned.known { result[path] = entry }
-    let toHash = scanned.toHash
+    var scanner = FolderScanner(statCache: statCache)
+    scanner.skipping = Set(skipping.map { root.appending($0) })
+    let top = try await scanner.scan(root, selecting: topLevel.map { $0.sorted().map { [$0] } })
+    var result: [String: TreeEntry] = [:]
+    var toHash: [(String, FilePath, UInt32)] = []
+    collect(top, prefix: "", into: &result, toHash: &toHash)
+    let files = toHash
     let hashed = try await forEachConcurrently(
-      count: toHash.count, makeState: { [(String, TreeEntry)]() },
+      count: files.count, makeState: { [(String, TreeEntry)]() },
       { state, index in
-        let (path, file, mode) = toHash[index]
+        let (path, file, mode) = files[index]
         let fd = try openForReading(file)
         defer { try? fd.close() }
         var source = FileSource(descriptor: fd, name: file.string)
@@ -39,93 +43,31 @@ public enum WorkingTree {
     return result
   }
 
-  /// What a scan found: entries known without reading (stat cache,
-  /// symlinks, empty folders) and files to hash.
-  private struct Scanned: Sendable {
-    var known: [(String, TreeEntry)] = []
-    var toHash: [(String, FilePath, UInt32)] = []
-  }
-
-  /// Lists `folder` and, concurrently, its subfolders.
-  private static func scan(
-    _ folder: FilePath, prefix: String, topLevel: Set<String>?, statCache: StatCache?,
-    skipping: Set<String>
-  ) async throws -> Scanned {
-    if prefix.utf8.count(where: { $0 == UInt8(ascii: "/") }) > Manifest.maximumDepth {
-      throw ArtError(
-        .invalidArgument,
-        "'\(folder)' is nested deeper than \(Manifest.maximumDepth) levels, more than a version holds",
-        hint: "move it up, or out of the folder")
+  /// Adds what `folder` holds at `prefix`: entries known without reading
+  /// (stat cache, symlinks, empty folders) to `result`, files to `toHash`.
+  private static func collect(
+    _ folder: ScannedFolder, prefix: String, into result: inout [String: TreeEntry],
+    toHash: inout [(String, FilePath, UInt32)]
+  ) {
+    if folder.entries.isEmpty, folder.skippedOnPurpose == 0, !prefix.isEmpty {
+      result[String(prefix.dropLast())] = TreeEntry(
+        kind: .folder, id: Manifest.emptyID, size: 0, mode: 0o755)
     }
-    var scanned = Scanned()
-    var kept = 0
-    var subfolders: [(FilePath, String)] = []
-    let known = statCache?.folder(folder)
-    for (name, status) in try directoryEntriesWithStatus(folder) {
-      guard ManifestEntry.problem(withName: name) == nil, let component = pathComponent(name)
-      else { continue }
-      let text = String(decoding: name, as: UTF8.self)
-      if prefix.isEmpty, let topLevel, !topLevel.contains(text) { continue }
-      if !skipping.isEmpty, skipping.contains(prefix + text) {
-        kept += 1
-        continue
-      }
-      let path = folder.appending(component)
-      switch status.kind {
-      case .regular:
-        if Materializer.isLeftover(name) { continue }
-        if let content = known?[text]?.content(ifUnchanged: status) {
-          scanned.known.append(
-            (
-              prefix + text,
-              TreeEntry(
-                kind: content.isChunked ? .chunked : .file, id: content.id, size: content.size,
-                mode: status.permissions)
-            ))
-        } else {
-          scanned.toHash.append((prefix + text, path, status.permissions))
-        }
-        kept += 1
-      case .symlink:
-        let target = try Syscalls.readLink(path)
-        scanned.known.append(
-          (
-            prefix + text,
-            TreeEntry(
-              kind: .symlink, id: ObjectHasher.id(of: target), size: UInt64(target.count),
-              mode: status.permissions)
-          ))
-        kept += 1
-      case .directory:
-        if text == Repository.directoryName { continue }
-        subfolders.append((path, prefix + text + "/"))
-        kept += 1
-      case .special:
-        continue
+    for (name, node) in folder.entries {
+      let path = prefix + name
+      switch node {
+      case .file(let status, let cached?):
+        result[path] = TreeEntry(
+          kind: cached.isChunked ? .chunked : .file, id: cached.id, size: cached.size,
+          mode: status.permissions)
+      case .file(let status, cached: nil):
+        toHash.append((path, folder.path.appending(name), status.permissions))
+      case .symlink(let target, let mode):
+        result[path] = TreeEntry(
+          kind: .symlink, id: ObjectHasher.id(of: target), size: UInt64(target.count), mode: mode)
+      case .folder(let sub):
+        collect(sub, prefix: path + "/", into: &result, toHash: &toHash)
       }
     }
-    if kept == 0, !prefix.isEmpty {
-      scanned.known.append(
-        (
-          String(prefix.dropLast()),
-          TreeEntry(kind: .folder, id: Manifest.emptyID, size: 0, mode: 0o755)
-        ))
-    }
-    let parts = try await withThrowingTaskGroup(of: Scanned.self) { group in
-      for (path, subPrefix) in subfolders {
-        group.addTask {
-          try await scan(
-            path, prefix: subPrefix, topLevel: nil, statCache: statCache, skipping: skipping)
-        }
-      }
-      var parts: [Scanned] = []
-      for try await part in group { parts.append(part) }
-      return parts
-    }
-    for part in parts {
-      scanned.known += part.known
-      scanned.toHash += part.toHash
-    }
-    return scanned
   }
 }

@@ -8,8 +8,16 @@ import Testing
 
 @Suite("Stat cache")
 struct StatCacheTests {
-  /// Commits `data` with the repository's stat cache and writes the cache.
-  private func snapshot(_ repository: Repository, _ data: FilePath) async throws -> Snapshot {
+  /// Commits `data` with the repository's stat cache and writes the cache,
+  /// with the clock `ahead` ms (by default, past the racy window of files
+  /// just written).
+  private func snapshot(_ repository: Repository, _ data: FilePath, ahead: Int64 = 2_100)
+    async throws -> Snapshot
+  {
+    try await WallClock.$offset.withValue(ahead) { try await snapshotNow(repository, data) }
+  }
+
+  private func snapshotNow(_ repository: Repository, _ data: FilePath) async throws -> Snapshot {
     let snapshot = try await Snapshotter(
       repository: repository, writer: repository.makeWriter(),
       statCache: StatCache(repository: repository)
@@ -20,12 +28,11 @@ struct StatCacheTests {
 
   /// Sets every file under `data` to a modification time well in the past.
   ///
-  /// Then the cache does not leave them out as racy. ctime stays recent, so
-  /// this waits out the racy window too.
+  /// Then the cache does not leave them out as racy (ctime stays recent:
+  /// ``snapshot(_:_:ahead:)`` moves the clock past it).
   private func settle(_ folder: FilePath) async throws {
     _ = try ArtProcess.runTool(
       "/usr/bin/find", ["data", "-exec", "touch", "-m", "-d", "@1790000000", "{}", "+"], in: folder)
-    try await Task.sleep(for: .milliseconds(2100))
   }
 
   @Test func unchangedFilesAreNotReadAndGoneFilesAreForgotten() async throws {
@@ -46,17 +53,21 @@ struct StatCacheTests {
 
       try FileManager.default.removeItem(atPath: data.appending("d0/f0").string)
       try writeFile(Array("changed".utf8), to: data.appending("d1/f1"))
-      let third = try await snapshot(repository, data)
+      // With the clock a minute behind, d1/f1 (just written) is racy.
+      let third = try await snapshot(repository, data, ahead: -60_000)
       #expect(third.files == 19)
       #expect(third.filesFromCache == 18)
       let cache = StatCache(repository: repository)
       #expect(cache.folder(data.appending("d0"))?["f0"] == nil)
-      #expect(cache.folder(data.appending("d0"))?["f3"] != nil)
-      // d1/f1 was just written: left out while racy; if this machine was
-      // slow enough for it to settle, it must hold the new content.
-      if let entry = cache.folder(data.appending("d1"))?["f1"] {
-        #expect(entry.content.id == ObjectHasher.id(of: Array("changed".utf8)))
-      }
+      #expect(cache.folder(data.appending("d1"))?["f1"] == nil)
+      // Once settled, everything is cached, d1/f1 with its new content.
+      _ = try await snapshot(repository, data)
+      let settled = StatCache(repository: repository)
+      #expect(settled.folder(data.appending("d0"))?["f0"] == nil)
+      #expect(settled.folder(data.appending("d0"))?["f3"] != nil)
+      #expect(
+        settled.folder(data.appending("d1"))?["f1"]?.content.id
+          == ObjectHasher.id(of: Array("changed".utf8)))
       // A modification time in the future is always racy: never cached.
       _ = try ArtProcess.runTool(
         "/usr/bin/touch", ["-m", "-d", "@4102444800", "data/d0/f3"], in: folder)

@@ -1,15 +1,11 @@
 import ArgumentParser
 import ArtCore
 import ArtStore
-
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
+import FoundationEssentials
 
 extension ArtCommand {
-  struct CatObject: ArtSubcommand {
+  struct CatObjectCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
       commandName: "cat-object",
       abstract: "Print an object's type, size or content.",
@@ -78,7 +74,7 @@ extension ArtCommand {
           output.line("last-modified \(reference.lastModified)")
         }
       case .manifest:
-        for line in LsManifest.lines(of: try store.manifest(id), prefix: "", long: false) {
+        for line in LsManifestCommand.lines(of: try store.manifest(id), prefix: "", long: false) {
           output.line(line)
         }
       case .version:

@@ -1,16 +1,13 @@
 import ArgumentParser
 import ArtCore
 import ArtStore
-
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
+import FoundationEssentials
 
 extension ArtCommand {
-  struct Log: ArtSubcommand {
+  struct LogCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
+      commandName: "log",
       abstract: "List artifacts, or the versions of one artifact.",
       discussion: """
         Without NAME: one line per artifact (name, type, versions, latest, \
@@ -81,22 +78,9 @@ extension ArtCommand {
       var name = self.name
       var remoteRefs: Refs? = nil
       // PROJECT/NAME or REMOTE/NAME, or PROJECT/ for every artifact of a project.
-      if let text = name, let slash = text.firstIndex(of: "/") {
-        let project = String(text[..<slash])
-        if repository.configuration.remotes[project] != nil {
-          // A remote's versions: its refs as they are now, and the records
-          // of its versions (downloaded when not here).
-          let remote = try openRemote(project, of: repository)
-          let refs = try await remote.readRefs().refs
-          try await remote.fetchRecords(
-            refs.artifacts.flatMap { refs.versions(of: $0).map(\.id) })
-          remoteRefs = refs
-        } else {
-          repository = try repository.project(
-            project, lock: lockRequest(.shared, purpose: " (from another project)"))
-        }
-        let rest = text[text.index(after: slash)...]
-        name = rest.isEmpty ? nil : String(rest)
+      if let text = name, case (let project?, let rest) = try ProjectSpec.split(text) {
+        (repository, remoteRefs) = try await locator(repository).place(project)
+        name = rest.isEmpty ? nil : rest
       }
       let refs = try remoteRefs ?? repository.refs.read()
       let filter = try filters.filter()
@@ -196,83 +180,5 @@ extension ArtCommand {
             + referenceText(line.references, line.referenceBytes))
       }
     }
-  }
-}
-
-extension ArtCommand {
-  struct List: ArtSubcommand {
-    static let configuration = CommandConfiguration(
-      commandName: "ls",
-      abstract: "List artifacts, one line each; with filters, those with a matching version.",
-      discussion: """
-        Each line: name, type, versions (matching ones, with filters), the \
-        newest (matching) version, its files and size. Filters must all \
-        hold: --type, --name GLOB, --alias, --metadata KEY=VALUE (equal as \
-        JSON) or KEY>N, KEY>=N, KEY<N, KEY<=N (numbers), --since, --until \
-        (2024-01-31, 2024-01-31T12:00 UTC, or a duration ago such as 7d).
-
-        Examples:
-          art ls --type dataset
-          art ls --name 'server_logs_*' --metadata year=2024 --metadata 'month<=6'
-        """)
-
-    @OptionGroup var global: GlobalOptions
-
-    @OptionGroup var filters: FilterOptions
-
-    @Flag(help: "Print as JSON.")
-    var json = false
-
-    func execute(output: Output) async throws {
-      let repository = try repository()
-      let filter = try filters.filter()
-      let lines = try Log.artifactLines(repository, repository.refs.read(), filter: filter)
-      if json { return output.line(Formatting.json(lines)) }
-      if lines.isEmpty {
-        return output.line(
-          filter.isEmpty
-            ? "no artifacts yet (make one with 'art commit NAME PATH')" : "no artifact matches")
-      }
-      Log.print(lines, to: output)
-    }
-  }
-}
-
-/// The filters of `log`, `ls` and `checkout --match`.
-struct FilterOptions: ParsableArguments {
-  @Option(help: "Only artifacts of this type.")
-  var type: String?
-
-  @Option(
-    name: .customLong("name"), help: "Only artifacts whose name matches this glob, repeatable.")
-  var names: [String] = []
-
-  @Option(name: .customLong("alias"), help: "Only versions carrying this alias, repeatable.")
-  var aliases: [String] = []
-
-  @Option(
-    name: .customLong("metadata"),
-    help: ArgumentHelp(
-      "Only versions whose metadata matches, repeatable: KEY=VALUE, KEY>N, KEY>=N, KEY<N, KEY<=N.",
-      valueName: "CONDITION"))
-  var conditions: [String] = []
-
-  @Option(help: "Only versions made at or after this time (2024-01-31, …T12:00, or 7d ago).")
-  var since: String?
-
-  @Option(help: "Only versions made at or before this time.")
-  var until: String?
-
-  /// The filter, checked.
-  func filter() throws -> VersionFilter {
-    var filter = VersionFilter()
-    filter.type = type
-    filter.names = names
-    filter.aliases = try aliases.map { try Alias($0) }
-    filter.metadata = try conditions.map { try MetadataCondition(parsing: $0) }
-    let now = Syscalls.currentTimeMilliseconds()
-    filter.since = try since.map { try TimeText.milliseconds($0, now: now) }
-    filter.until = try until.map { try TimeText.milliseconds($0, now: now) }
-    return filter
   }
 }

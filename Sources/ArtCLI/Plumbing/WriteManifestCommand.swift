@@ -3,7 +3,7 @@ import ArtCore
 import ArtStore
 
 extension ArtCommand {
-  struct WriteManifest: ArtSubcommand {
+  struct WriteManifestCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
       commandName: "write-manifest",
       abstract: "Store a folder tree and print its top manifest id.",

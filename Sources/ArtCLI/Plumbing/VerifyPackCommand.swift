@@ -4,7 +4,7 @@ import ArtStore
 import SystemPackage
 
 extension ArtCommand {
-  struct VerifyPack: ArtSubcommand {
+  struct VerifyPackCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
       commandName: "verify-pack",
       abstract: "Check packs and their indexes byte by byte.",

@@ -3,7 +3,7 @@ import ArtCore
 import ArtStore
 
 extension ArtCommand {
-  struct LsManifest: ArtSubcommand {
+  struct LsManifestCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
       commandName: "ls-manifest",
       abstract: "List a manifest, like git ls-tree.",
@@ -47,10 +47,10 @@ extension ArtCommand {
           try list(
             store.manifest(entry.id), prefix: prefix + entry.name + "/", store: store,
             labels: labels, output: output)
-        } else if entry.kind == .version {
+        } else if entry.kind == .bundle {
           let label = labels[entry.id] ?? "(removed)"
           output.line(Self.line(entry, path: prefix + entry.name, long: long) + " -> art:" + label)
-        } else if entry.kind == .reference {
+        } else if entry.kind == .external {
           let uri = try store.reference(entry.id).uri
           output.line(Self.line(entry, path: prefix + entry.name, long: long) + " -> " + uri)
         } else {

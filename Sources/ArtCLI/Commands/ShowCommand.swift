@@ -3,8 +3,9 @@ import ArtCore
 import ArtStore
 
 extension ArtCommand {
-  struct Show: ArtSubcommand {
+  struct ShowCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
+      commandName: "show",
       abstract: "Show one version: its record, metadata, aliases and sizes.",
       discussion: """
         Examples:
@@ -46,7 +47,7 @@ extension ArtCommand {
       var references: UInt64
       var referenceBytes: UInt64
       /// A bundle's entries that point at versions.
-      var versionReferences: [VersionEntry]
+      var bundleEntries: [VersionEntry]
     }
 
     struct VersionEntry: Encodable {
@@ -78,9 +79,11 @@ extension ArtCommand {
           \.label),
         job: record.job, run: record.run, files: record.files,
         bytes: record.size,
-        storedBytes: located.remote == nil ? try storedBytes(record.manifest, repository.store) : 0,
+        storedBytes: located.remote == nil
+          ? try DiskUsage.storedBytes(
+            ofTree: record.manifest, label: spec, in: repository.store) : 0,
         references: record.referenceCount, referenceBytes: record.referenceBytes,
-        versionReferences: try versionEntries(record, in: repository, labels: labels))
+        bundleEntries: try versionEntries(record, in: repository, labels: labels))
       if json { return output.line(Formatting.json(report)) }
       output.line("\(located.label) \(version.id.hex)")
       output.line("type:        \(report.type)")
@@ -101,7 +104,7 @@ extension ArtCommand {
             + "\(Formatting.bytes(report.referenceBytes)) outside the store "
             + "('art verify \(version.label)' checks them)")
       }
-      for entry in report.versionReferences {
+      for entry in report.bundleEntries {
         output.line(
           "bundles:     \(entry.path) -> art:\(entry.version ?? "(removed)") \(entry.id.prefix(12))"
         )
@@ -138,43 +141,9 @@ extension ArtCommand {
       _ record: VersionRecord, in repository: Repository, labels: [ObjectID: String]
     ) throws -> [VersionEntry] {
       guard record.referenceCount > 0 else { return [] }
-      return try ManifestDiff.flatten(record.manifest, store: repository.store)
-        .filter { $0.value.kind == .version }.sorted { $0.key < $1.key }
+      return try TreeListing.entries(of: record.manifest, in: repository.store)
+        .filter { $0.value.kind == .bundle }.sorted { $0.key < $1.key }
         .map { VersionEntry(path: $0.key, version: labels[$0.value.id], id: $0.value.id.hex) }
-    }
-
-    /// Stored bytes of every distinct object the version's tree reaches
-    /// (the walk gc and fsck use).
-    private func storedBytes(_ manifest: ObjectID, _ store: ObjectStore) throws -> UInt64 {
-      var reach = Reachability(store: store)
-      reach.mark(tree: manifest, label: spec)
-      if let problem = reach.problems.first {
-        throw ArtError(
-          problem.detail == "missing" ? .notFound : .corruptData,
-          "object \(problem.id) (\(problem.referencedBy)): \(problem.detail)",
-          hint: "run 'art fsck' to see what is missing or damaged")
-      }
-      return try reach.live.reduce(0) { $0 + (try store.entry($1)).storedLength }
-    }
-  }
-
-  struct RevParse: ArtSubcommand {
-    static let configuration = CommandConfiguration(
-      commandName: "rev-parse",
-      abstract: "Print the full id of the version a spec names.",
-      discussion: """
-        Examples:
-          art rev-parse imagenet_train:production
-        """)
-
-    @OptionGroup var global: GlobalOptions
-
-    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
-    var spec: String
-
-    func execute(output: Output) async throws {
-      let repository = try repository()
-      output.line(try repository.resolve(Spec(spec), in: repository.refs.read()).id.hex)
     }
   }
 }

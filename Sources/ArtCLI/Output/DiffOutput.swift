@@ -3,177 +3,6 @@ import ArtCore
 import ArtStore
 import SystemPackage
 
-extension ArtCommand {
-  struct Diff: ArtSubcommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Show what changed between two versions, or a version and the folder.",
-      discussion: """
-        With two specs, compares their trees without descending into folders \
-        that are equal in both. With one, compares the version with its root \
-        folder on disk (files are hashed). Each line: A added, D removed, \
-        M modified (content, type or mode), R renamed (same content, new path).
-
-        Examples:
-          art diff imagenet_train:v1 imagenet_train:v2
-          art diff imagenet_train --stat
-          art diff imagenet_train:v0 imagenet_train --name-status
-        """)
-
-    @OptionGroup var global: GlobalOptions
-
-    @Argument(help: "The older version (or the only one, to compare with the folder).")
-    var spec: String
-
-    @Argument(help: "The newer version.")
-    var spec2: String?
-
-    @Flag(help: "Print totals only.")
-    var stat = false
-
-    @Flag(help: "Print a status letter and path per change.")
-    var nameStatus = false
-
-    @Flag(help: "Print as JSON.")
-    var json = false
-
-    @Flag(help: "Compare modified CSV, TSV and JSON Lines files row by row.")
-    var rows = false
-
-    @Option(help: "With --rows: the column that identifies a row, repeatable (a compound key).")
-    var key: [String] = []
-
-    @Option(help: "With --rows: only files matching this glob (** allowed), repeatable.")
-    var path: [String] = []
-
-    @Option(help: "With --rows: read every compared file as csv, tsv or jsonl.")
-    var format: String?
-
-    @Option(help: "With --rows: examples of each kind to show.")
-    var limit: Int = 10
-
-    func validate() throws {
-      if stat && nameStatus { throw ValidationError("give --stat or --name-status, not both") }
-      if !rows && (!key.isEmpty || !path.isEmpty || format != nil) {
-        throw ValidationError("--key, --path and --format go with --rows")
-      }
-      if let format, TableFormat(rawValue: format) == nil {
-        throw ValidationError("unknown --format '\(format)': use csv, tsv or jsonl")
-      }
-      if limit < 0 { throw ValidationError("--limit must be 0 or more") }
-    }
-
-    func execute(output: Output) async throws {
-      let repository = try repository()
-      let first = try await locate(spec, in: repository)
-      let changes: [Change]
-      var second: LocatedVersion? = nil
-      if let spec2 {
-        let other = try await locate(spec2, in: repository)
-        second = other
-        if first.repository.root == other.repository.root {
-          // Both in one repository (this one or the same project): read there.
-          changes = try ManifestDiff.between(
-            first.version.record.manifest, other.version.record.manifest,
-            store: first.repository.store)
-        } else {
-          // Across projects: the project's version is copied in first.
-          let old = try await bring(first, into: repository, full: true, output: output)
-          let new = try await bring(other, into: repository, full: true, output: output)
-          changes = try ManifestDiff.between(
-            old.record.manifest, new.record.manifest, store: repository.store)
-        }
-      } else {
-        let old = try await bring(first, into: repository, full: true, output: output)
-        changes = try await workingChanges(old, repository: repository)
-      }
-      if rows {
-        return try await rowDiff(
-          changes, first: first, second: second,
-          repository: repository, output: output)
-      }
-      DiffOutput(changes: changes, labels: try versionLabels(repository)).print(
-        to: output, json: json, stat: stat, nameStatus: nameStatus)
-    }
-  }
-
-  struct Status: ArtSubcommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Show what differs in each artifact's root folder from its latest version.",
-      discussion: """
-        Examples:
-          art status
-          art status imagenet_train
-        """)
-
-    @OptionGroup var global: GlobalOptions
-
-    @Argument(help: "Only this artifact.")
-    var name: String?
-
-    @Flag(help: "Print as JSON.")
-    var json = false
-
-    struct Report: Encodable {
-      var artifact: String
-      var version: String
-      var root: String
-      var changes: [DiffOutput.Line]
-    }
-
-    func execute(output: Output) async throws {
-      let repository = try repository()
-      let refs = try repository.refs.read()
-      let artifacts = try name.map { [try ArtifactName($0)] } ?? refs.artifacts
-      var reports: [Report] = []
-      for artifact in artifacts {
-        guard case .version = refs[RefName(artifact, .alias(.latest))] else {
-          if name != nil { _ = try repository.resolve(.label(artifact, nil), in: refs) }
-          continue
-        }
-        let latest = try repository.resolve(.label(artifact, nil), in: refs)
-        let changes = try await workingChanges(latest, repository: repository)
-        reports.append(
-          Report(
-            artifact: artifact.text, version: "\(latest.number)",
-            root: latest.record.root.isEmpty ? "." : latest.record.root,
-            changes: DiffOutput(changes: changes).lines))
-      }
-      if json { return output.line(Formatting.json(reports)) }
-      if reports.isEmpty { output.line("no artifacts yet (make one with 'art commit NAME PATH')") }
-      for report in reports {
-        let state =
-          report.changes.isEmpty ? "clean" : Formatting.count(report.changes.count, "change")
-        output.line("\(report.artifact) (\(report.version), root \(report.root)): \(state)")
-        for line in report.changes { output.line("  " + line.text) }
-      }
-    }
-  }
-}
-
-/// The changes from a version to its root folder on disk.
-func workingChanges(_ version: ResolvedVersion, repository: Repository) async throws -> [Change] {
-  var stored = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
-  // References live outside the folder's content: a commit carries them
-  // forward without reading the folder, so status leaves them out.
-  let references = Set(stored.filter { $0.value.kind.isReference }.keys)
-  for path in references { stored[path] = nil }
-  let root = repository.root.pushing(FilePath(version.record.root)).lexicallyNormalized()
-  guard Syscalls.isDirectory(root) else {
-    throw ArtError(
-      .notFound, "the root folder '\(root)' of \(version.label) does not exist",
-      hint: "restore it with 'art checkout \(version.label)'")
-  }
-  // A version committed from several paths at the repository's top tracks
-  // only its own top-level names there.
-  let topLevel =
-    version.record.root.isEmpty
-    ? Set(try repository.store.manifest(version.record.manifest).entries.map(\.name)) : nil
-  let working = try await WorkingTree.flatten(
-    root, topLevel: topLevel, chunking: repository.configuration.chunking,
-    statCache: StatCache(repository: repository), skipping: references)
-  return ManifestDiff.between(stored, working)
-}
-
 /// How diff and status print changes.
 struct DiffOutput {
   let changes: [Change]
@@ -236,7 +65,7 @@ struct DiffOutput {
       }
       return Line(
         status: letter, path: change.path, oldPath: change.oldPath, oldSize: change.oldSize,
-        newSize: change.newSize, reference: change.isReference ? true : nil,
+        newSize: change.newSize, reference: change.pointsOutsideTree ? true : nil,
         target: change.version.map { "art:" + (labels[$0] ?? String($0.hex.prefix(12))) },
         targetID: change.version?.hex)
     }
@@ -251,7 +80,7 @@ struct DiffOutput {
       case .modified: totals.modified += 1
       case .renamed: totals.renamed += 1
       }
-      if change.isReference {
+      if change.pointsOutsideTree {
         totals.references += 1
       } else if change.kind != .renamed {
         totals.bytesAdded += change.newSize ?? 0
@@ -284,7 +113,7 @@ struct DiffOutput {
   }
 }
 
-extension ArtCommand.Diff {
+extension ArtCommand.DiffCommand {
   struct RowReport: Encodable {
     var files: [TableDiffReport]
   }
@@ -298,7 +127,7 @@ extension ArtCommand.Diff {
     let patterns = try path.map { try PathPattern($0) }
     let forced = format.flatMap { TableFormat(rawValue: $0) }
     var reports: [TableDiffReport] = []
-    for change in changes where change.kind == .modified && !change.isReference {
+    for change in changes where change.kind == .modified && !change.pointsOutsideTree {
       guard let tableFormat = forced ?? TableFormat(path: change.path) else { continue }
       if !patterns.isEmpty, !patterns.contains(where: { $0.matches(change.path) }) { continue }
       // The file-level diff already holds both sides' entries.
@@ -316,7 +145,7 @@ extension ArtCommand.Diff {
       }
       let diff = TableDiff(
         path: change.path, format: tableFormat, key: key, limit: limit,
-        scratch: repository.directory.appending("tmp-rows-\(Syscalls.processID)"))
+        scratch: repository.layout.scratch("rows"))
       reports.append(
         try await diff.run(
           old: .stored(old.id, first.repository.store), new: new, sizes: (old.size, newSize)))

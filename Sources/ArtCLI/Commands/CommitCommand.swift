@@ -3,8 +3,9 @@ import ArtCore
 import ArtStore
 
 extension ArtCommand {
-  struct Commit: ArtSubcommand {
+  struct CommitCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
+      commandName: "commit",
       abstract: "Make the next version of an artifact from files and folders.",
       discussion: """
         Stores PATHs (default: the root folder of the artifact's latest \
@@ -169,22 +170,15 @@ extension ArtCommand {
       request.codec = compression
       let workingDirectory = try global.workingDirectory()
       for text in reference {
-        guard text.hasPrefix("art:") else {
+        guard let (specText, pathText) = BundleEntryRequest.parse(text) else {
           request.references.append(
             try ReferenceRequest(parsing: text, workingDirectory: workingDirectory))
           continue
         }
-        // art:SPEC[=PATH]: another version, kept by id.
-        var specText = String(text.dropFirst(4))
-        var pathText: String? = nil
-        if let equals = specText.lastIndex(of: "=") {
-          pathText = String(specText[specText.index(after: equals)...])
-          specText = String(specText[..<equals])
-        }
         let located = try await locate(specText, in: repository)
         let version = try await bring(located, into: repository, full: true, output: output)
-        request.versionReferences.append(
-          VersionReference(
+        request.bundleEntries.append(
+          BundleEntryRequest(
             path: try ReferenceRequest.components(pathText ?? version.artifact.text, of: text),
             id: version.id, size: version.record.size))
       }
@@ -222,31 +216,22 @@ extension ArtCommand {
           + "\(Formatting.bytes(result.snapshot.bytes)); "
           + "\(Formatting.bytes(stats.storedBytesWritten)) newly stored, "
           + "\(Formatting.bytes(stats.bytesDeduplicated)) deduplicated"
-          + Log.referenceText(
+          + LogCommand.referenceText(
             result.version.record.referenceCount, result.version.record.referenceBytes))
     }
 
-    /// Merges small packs, like git's auto gc.
-    ///
-    /// Once small commits have left `pack.autoMerge` packs under 16 MiB,
-    /// merges them into one — if no other command is running (the lock is
-    /// taken without waiting; otherwise a later commit does it). Failure is reported and harmless: the commit is done.
+    /// Merges small packs, like git's auto gc (see
+    /// ``Repacker/mergeSmallPacks(_:command:)``); failure is reported and
+    /// harmless: the commit is done.
     private func mergeSmallPacks(_ repository: Repository, output: Output) async {
-      let limit = repository.configuration.autoMergePacks
-      let small: UInt64 = 16 << 20
-      let smallPacks = repository.store.allPacks.count(where: { $0.index.packSize < small })
-      guard limit > 0, smallPacks >= limit,
-        repository.lock?.tryUpgrade(command: "art commit (merging packs)") == true
-      else { return }
       do {
-        var repacker = Repacker(
-          repository: repository, codec: nil,
-          maximumPackSize: repository.configuration.maximumPackSize)
-        repacker.onlyPacksSmallerThan = small
-        let report = try await repacker.run()
+        guard
+          let report = try await Repacker.mergeSmallPacks(
+            repository, command: "art commit (merging packs)")
+        else { return }
         output.note(
           "art: merged \(report.packsBefore) small packs into \(report.packsAfter) "
-            + "(pack.autoMerge = \(limit) in .art/config)")
+            + "(pack.autoMerge = \(repository.configuration.autoMergePacks) in .art/config)")
       } catch {
         output.note("art: could not merge small packs: \(error); 'art repack' does it by hand")
       }

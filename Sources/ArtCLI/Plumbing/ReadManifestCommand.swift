@@ -3,7 +3,7 @@ import ArtCore
 import ArtStore
 
 extension ArtCommand {
-  struct ReadManifest: ArtSubcommand {
+  struct ReadManifestCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
       commandName: "read-manifest",
       abstract: "Write a manifest's files into a new or empty folder.",

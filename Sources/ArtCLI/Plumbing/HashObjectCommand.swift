@@ -4,7 +4,7 @@ import ArtStore
 import SystemPackage
 
 extension ArtCommand {
-  struct HashObject: ArtSubcommand {
+  struct HashObjectCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
       commandName: "hash-object",
       abstract: "Print the object id of files; with -w, store them.",

@@ -3,8 +3,9 @@ import ArtCore
 import ArtStore
 
 extension ArtCommand {
-  struct Verify: ArtSubcommand {
+  struct VerifyCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
+      commandName: "verify",
       abstract: "Check that a version's reference entries still match their external data.",
       discussion: """
         Each reference is checked without downloading it: a file by its size \\
@@ -52,19 +53,19 @@ extension ArtCommand {
       let located = try await locate(spec, in: here)
       let repository = located.repository
       let version = located.version
-      let entries = try ManifestDiff.flatten(version.record.manifest, store: repository.store)
-        .filter { $0.value.kind.isReference }.sorted { $0.key < $1.key }
+      let entries = try TreeListing.entries(of: version.record.manifest, in: repository.store)
+        .filter { $0.value.kind.pointsOutsideTree }.sorted { $0.key < $1.key }
       let store = repository.store
       var lines: [Line] = []
       // A bundle's versions are in this store: present is unchanged.
-      for (path, entry) in entries where entry.kind == .version {
+      for (path, entry) in entries where entry.kind == .bundle {
         let present = store.contains(entry.id)
         lines.append(
           Line(
             path: path, uri: "art:\(entry.id.hex)", status: present ? "unchanged" : "unavailable",
             detail: present ? nil : "the version is not in this repository (run 'art fsck')"))
       }
-      let references = try entries.filter { $0.value.kind == .reference }
+      let references = try entries.filter { $0.value.kind == .external }
         .map { ($0.key, $0.value.id, try store.reference($0.value.id)) }
       for (path, id, reference) in references {
         let line: Line

@@ -3,8 +3,9 @@ import ArtCore
 import SystemPackage
 
 extension ArtCommand {
-  struct Init: ArtSubcommand {
+  struct InitCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
+      commandName: "init",
       abstract: "Create an empty repository.",
       discussion: """
         Creates DIR/.art (DIR defaults to the current folder, and is created \

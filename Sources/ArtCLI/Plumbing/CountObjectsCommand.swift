@@ -4,7 +4,7 @@ import ArtStore
 import SystemPackage
 
 extension ArtCommand {
-  struct CountObjects: ArtSubcommand {
+  struct CountObjectsCommand: ArtSubcommand {
     static let configuration = CommandConfiguration(
       commandName: "count-objects",
       abstract: "Count packs, objects and bytes in the repository.",

@@ -1,0 +1,64 @@
+import ArgumentParser
+import ArtCore
+import ArtRemote
+import ArtStore
+import Foundation
+import SystemPackage
+
+extension ArtSubcommand {
+  /// Remote `name` of `repository`, or its only remote / `origin` when nil.
+  func openRemote(_ name: String?, of repository: Repository) throws -> Remote {
+    try Remote(
+      name ?? Remote.defaultName(of: repository), of: repository,
+      environment: ProcessInfo.processInfo.environment)
+  }
+
+  /// The remote at `url` (a relative folder made absolute).
+  func remoteSpec(_ url: String, endpoint: String?, region: String?) throws -> RemoteSpec {
+    let location = url.contains("://") || url.isEmpty ? url : try global.resolve(url).string
+    return try RemoteSpec(url: location, endpoint: endpoint, region: region)
+  }
+
+  /// `N objects in M packs (SIZE, RATE)` for a transfer that took `seconds`.
+  func transferSummary(objects: Int, packs: Int, bytes: UInt64, seconds: Double) -> String {
+    "\(Formatting.count(objects, "object")) in \(Formatting.count(packs, "pack")) "
+      + "(\(Formatting.bytes(bytes)) in \(String(format: "%.2f", seconds)) s, "
+      + "\(Formatting.bytes(UInt64(Double(bytes) / max(seconds, 0.001))))/s)"
+  }
+}
+
+/// Seconds since `start`.
+func secondsSince(_ start: ContinuousClock.Instant) -> Double {
+  let elapsed = ContinuousClock.now - start
+  return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+extension ArtSubcommand {
+  func fetchSummary(_ result: FetchResult, seconds: Double) -> String {
+    result.packs + result.objects == 0
+      ? "nothing new"
+      : "\(Formatting.count(result.packs, "pack")) and \(Formatting.count(result.objects, "object")) "
+        + "by range (\(Formatting.bytes(result.bytes)) in \(String(format: "%.2f", seconds)) s, "
+        + "\(Formatting.bytes(UInt64(Double(result.bytes) / max(seconds, 0.001))))/s)"
+  }
+
+  func reportPull(
+    _ remote: Remote, _ result: FetchResult, _ changes: RefsMerge.PullChanges, seconds: Double,
+    output: Output
+  ) {
+    output.line("fetched from \(remote.name): " + fetchSummary(result, seconds: seconds))
+    if !changes.added.isEmpty {
+      output.line("  new: " + changes.added.joined(separator: ", "))
+    }
+    if !changes.renumbered.isEmpty {
+      output.line("  renumbered (made here): " + changes.renumbered.joined(separator: ", "))
+    }
+    if !changes.aliases.isEmpty {
+      output.line("  aliases: " + changes.aliases.joined(separator: ", "))
+    }
+    if !changes.keptAliases.isEmpty {
+      output.line(
+        "  kept here (moved on both sides): " + changes.keptAliases.joined(separator: ", "))
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+import SystemPackage
+
+extension ArtCommand {
+  struct DiffCommand: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      commandName: "diff",
+      abstract: "Show what changed between two versions, or a version and the folder.",
+      discussion: """
+        With two specs, compares their trees without descending into folders \
+        that are equal in both. With one, compares the version with its root \
+        folder on disk (files are hashed). Each line: A added, D removed, \
+        M modified (content, type or mode), R renamed (same content, new path).
+
+        Examples:
+          art diff imagenet_train:v1 imagenet_train:v2
+          art diff imagenet_train --stat
+          art diff imagenet_train:v0 imagenet_train --name-status
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The older version (or the only one, to compare with the folder).")
+    var spec: String
+
+    @Argument(help: "The newer version.")
+    var spec2: String?
+
+    @Flag(help: "Print totals only.")
+    var stat = false
+
+    @Flag(help: "Print a status letter and path per change.")
+    var nameStatus = false
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    @Flag(help: "Compare modified CSV, TSV and JSON Lines files row by row.")
+    var rows = false
+
+    @Option(help: "With --rows: the column that identifies a row, repeatable (a compound key).")
+    var key: [String] = []
+
+    @Option(help: "With --rows: only files matching this glob (** allowed), repeatable.")
+    var path: [String] = []
+
+    @Option(help: "With --rows: read every compared file as csv, tsv or jsonl.")
+    var format: String?
+
+    @Option(help: "With --rows: examples of each kind to show.")
+    var limit: Int = 10
+
+    func validate() throws {
+      if stat && nameStatus { throw ValidationError("give --stat or --name-status, not both") }
+      if !rows && (!key.isEmpty || !path.isEmpty || format != nil) {
+        throw ValidationError("--key, --path and --format go with --rows")
+      }
+      if let format, TableFormat(rawValue: format) == nil {
+        throw ValidationError("unknown --format '\(format)': use csv, tsv or jsonl")
+      }
+      if limit < 0 { throw ValidationError("--limit must be 0 or more") }
+    }
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      let first = try await locate(spec, in: repository)
+      let changes: [Change]
+      var second: LocatedVersion? = nil
+      if let spec2 {
+        let other = try await locate(spec2, in: repository)
+        second = other
+        if first.repository.root == other.repository.root {
+          // Both in one repository (this one or the same project): read there.
+          changes = try ManifestDiff.between(
+            first.version.record.manifest, other.version.record.manifest,
+            store: first.repository.store)
+        } else {
+          // Across projects: the project's version is copied in first.
+          let old = try await bring(first, into: repository, full: true, output: output)
+          let new = try await bring(other, into: repository, full: true, output: output)
+          changes = try ManifestDiff.between(
+            old.record.manifest, new.record.manifest, store: repository.store)
+        }
+      } else {
+        let old = try await bring(first, into: repository, full: true, output: output)
+        changes = try await WorkingStatus.changes(old, in: repository)
+      }
+      if rows {
+        return try await rowDiff(
+          changes, first: first, second: second,
+          repository: repository, output: output)
+      }
+      DiffOutput(changes: changes, labels: try versionLabels(repository)).print(
+        to: output, json: json, stat: stat, nameStatus: nameStatus)
+    }
+  }
+}

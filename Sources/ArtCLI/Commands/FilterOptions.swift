@@ -1,0 +1,48 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The filters of `log`, `ls` and `checkout --match`.
+struct FilterOptions: ParsableArguments {
+  @Option(help: "Only artifacts of this type.")
+  var type: String?
+
+  @Option(
+    name: .customLong("name"), help: "Only artifacts whose name matches this glob, repeatable.")
+  var names: [String] = []
+
+  @Option(name: .customLong("alias"), help: "Only versions carrying this alias, repeatable.")
+  var aliases: [String] = []
+
+  @Option(
+    name: .customLong("metadata"),
+    help: ArgumentHelp(
+      "Only versions whose metadata matches, repeatable: KEY=VALUE, KEY>N, KEY>=N, KEY<N, KEY<=N.",
+      valueName: "CONDITION"))
+  var conditions: [String] = []
+
+  @Option(help: "Only versions made at or after this time (2024-01-31, …T12:00, or 7d ago).")
+  var since: String?
+
+  @Option(help: "Only versions made at or before this time.")
+  var until: String?
+
+  /// The filter, checked.
+  func filter() throws -> VersionFilter {
+    var filter = VersionFilter()
+    filter.type = type
+    filter.names = names
+    filter.aliases = try aliases.map { try Alias($0) }
+    filter.metadata = try conditions.map { try MetadataCondition(parsing: $0) }
+    let now = WallClock.milliseconds()
+    filter.since = try since.map { try TimeText.milliseconds($0, now: now) }
+    filter.until = try until.map { try TimeText.milliseconds($0, now: now) }
+    return filter
+  }
+}

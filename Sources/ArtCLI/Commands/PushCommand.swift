@@ -1,0 +1,74 @@
+import ArgumentParser
+import ArtCore
+import ArtRemote
+import ArtStore
+import Foundation
+import SystemPackage
+
+extension ArtCommand {
+  struct PushCommand: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      commandName: "push",
+      abstract: "Upload versions to a remote.",
+      discussion: """
+        Sends the objects the versions need that the remote lacks, then \\
+        updates the remote's refs with a compare-and-swap, so two pushes \\
+        racing from two clones both land or one is told to pull first. An \\
+        interrupted push sends only what did not arrive when run again.
+
+        Examples:
+          art push
+          art push origin imagenet
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The remote (default: the only one, or origin).")
+    var remote: String?
+
+    @Argument(help: "Artifacts to push (default: all).")
+    var artifacts: [String] = []
+
+    func execute(output: Output) async throws {
+      let repository = try repository()
+      let remote = try openRemote(self.remote, of: repository)
+      let refs = try repository.refs.read()
+      var names: [ArtifactName]? = nil
+      if !artifacts.isEmpty {
+        names = try artifacts.map { text in
+          let name = try ArtifactName(text.split(separator: ":").first.map(String.init) ?? text)
+          guard !refs.versions(of: name).isEmpty else {
+            throw ArtError(
+              .notFound, "no artifact '\(name)' to push", hint: "list artifacts with 'art ls'")
+          }
+          return name
+        }
+      }
+      let start = ContinuousClock.now
+      let chosen = names
+      let result = try await withProgress("push", quiet: global.quiet, output: output) {
+        try await remote.push(artifacts: chosen, progress: $0)
+      }
+      let seconds = secondsSince(start)
+      let changes = result.changes
+      var line = "pushed to \(remote.name) (\(remote.storage.location)): "
+      line +=
+        result.packs == 0
+        ? "nothing to upload"
+        : transferSummary(
+          objects: result.objects, packs: result.packs, bytes: result.bytes, seconds: seconds)
+      line += "; \(Formatting.count(result.objectsPresent, "object")) already there"
+      if result.resumedBytes > 0 {
+        line += "; resumed: \(Formatting.bytes(result.resumedBytes)) had arrived before"
+      }
+      output.line(line)
+      if !changes.added.isEmpty { output.line("  new: " + changes.added.joined(separator: ", ")) }
+      if !changes.deleted.isEmpty {
+        output.line("  deleted: " + changes.deleted.joined(separator: ", "))
+      }
+      if !changes.aliases.isEmpty {
+        output.line("  aliases: " + changes.aliases.joined(separator: ", "))
+      }
+    }
+  }
+}

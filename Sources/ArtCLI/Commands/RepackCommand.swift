@@ -1,0 +1,50 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+
+extension ArtCommand {
+  struct RepackCommand: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      commandName: "repack",
+      abstract: "Merge packs into fewer, optionally recompressing everything.",
+      discussion: """
+        Copies every object into new packs of at most --max-pack-size \
+        (default pack.maxSize), then deletes the old packs. Objects keep \
+        their compression unless --compression is given (zlib archives \
+        tighter; lz4 reads faster). Unreferenced objects are kept: that is \
+        gc's job.
+
+        Examples:
+          art repack
+          art repack --compression zlib
+          art repack --max-pack-size 256MiB
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Recompress every object: lz4, zlib or none.", transform: parseCodec)
+    var compression: Codec?
+
+    @Option(help: "Start a new pack at this size (bytes, or with KiB/MiB/GiB).")
+    var maxPackSize: String?
+
+    func execute(output: Output) async throws {
+      let repository = try repository(.exclusive)
+      let size =
+        try maxPackSize.map { try parseSize($0) } ?? repository.configuration.maximumPackSize
+      let report = try await Repacker(
+        repository: repository, codec: compression, maximumPackSize: size
+      ).run()
+      if report.packsBefore <= 1 && compression == nil {
+        return output.line(
+          "nothing to repack: \(Formatting.count(report.packsBefore, "pack")) "
+            + "(give --compression to recompress)")
+      }
+      output.line(
+        "repacked \(Formatting.count(report.objects, "object")): "
+          + "\(Formatting.count(report.packsBefore, "pack")) (\(Formatting.bytes(report.bytesBefore))) → "
+          + "\(Formatting.count(report.packsAfter, "pack")) (\(Formatting.bytes(report.bytesAfter)))"
+      )
+    }
+  }
+}

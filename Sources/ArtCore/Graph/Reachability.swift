@@ -1,0 +1,88 @@
+public import ArtStore
+
+/// Every object reachable from some versions of this repository: their
+/// records, manifests, blobs, chunk lists and chunks (the walk of
+/// ``ObjectGraph`` over ``LocalObjects``, recording problems).
+///
+/// Presence and kind of blobs are checked through the pack indexes only;
+/// records, manifests and chunk lists are read (and so verified), file
+/// content is not.
+public struct Reachability: Sendable {
+  private var graph: ObjectGraph<LocalObjects>
+  private var collector = Collector()
+  private var included = Set<ObjectID>()
+
+  private struct Collector: GraphVisitor {
+    var records: [ObjectID: VersionRecord] = [:]
+    var chunkLists = Set<ObjectID>()
+
+    mutating func visit(_ id: ObjectID, _ node: GraphNode, raw: [UInt8]?, at place: GraphPlace) {
+      switch node {
+      case .version(let record): records[id] = record
+      case .chunkList: chunkLists.insert(id)
+      default: break
+      }
+    }
+  }
+
+  /// An empty walk over `store`.
+  public init(store: ObjectStore) {
+    graph = ObjectGraph(source: LocalObjects(store), onProblem: .collect)
+  }
+
+  /// Objects reached so far.
+  public var live: Set<ObjectID> {
+    included.isEmpty ? graph.reached : graph.reached.union(included)
+  }
+  /// What could not be followed.
+  public var problems: [ObjectProblem] { graph.problems }
+  /// Chunk lists reached (file ids of chunked files).
+  public var chunkLists: Set<ObjectID> { collector.chunkLists }
+
+  /// Marks version `id` (labelled `label` in problems) and everything it holds.
+  ///
+  /// Returns the record, or nil when it is missing or damaged (a problem
+  /// is recorded).
+  @discardableResult
+  public mutating func mark(version id: ObjectID, label: String) -> VersionRecord? {
+    mark([.version(id, label: label)])
+    return collector.records[id]
+  }
+
+  /// Marks the versions copied from other projects: whole for checked-out
+  /// ones, the record alone for those only named as inputs.
+  public mutating func mark(imports: Imports) {
+    mark(
+      imports.entries.map {
+        $0.full ? .version($0.id, label: $0.label) : .record($0.id, label: $0.label)
+      })
+  }
+
+  /// Counts `ids` as reached (objects another walk found), without
+  /// following them.
+  public mutating func include(_ ids: Set<ObjectID>) {
+    included.formUnion(ids)
+  }
+
+  /// Marks the tree of manifest `id` (a draft part's), labelled `label`.
+  public mutating func mark(tree id: ObjectID, label: String) {
+    mark([.tree(id, label: label)])
+  }
+
+  /// Marks everything `roots` reach.
+  public mutating func mark(_ roots: [GraphRoot]) {
+    // Local reads record their problems; nothing here throws.
+    try? graph.walkNow(roots, visitor: &collector)
+  }
+
+  /// Stored bytes of every distinct object reached (record headers included).
+  ///
+  /// - Throws: ``ArtError`` for the first problem of the walk.
+  public func storedBytes() throws -> UInt64 {
+    if let problem = problems.first { throw problem.error }
+    let store = graph.source.store
+    return try live.reduce(0) {
+      $0 + UInt64(PackFormat.recordHeaderSize) + (try store.entry($1)).storedLength
+    }
+  }
+}

@@ -1,0 +1,66 @@
+public import ArtStore
+
+/// A file, symlink or empty folder of a tree, flattened to its path.
+public struct TreeEntry: Sendable, Equatable {
+  /// What the entry is (`.folder` only for empty folders).
+  public var kind: ManifestEntry.Kind
+  /// Its content id.
+  public var id: ObjectID
+  /// Its size.
+  public var size: UInt64
+  /// Its permission bits.
+  public var mode: UInt32
+}
+
+extension TreeEntry {
+  /// The flattened form of a manifest entry.
+  init(_ entry: ManifestEntry) {
+    self.init(kind: entry.kind, id: entry.id, size: entry.size, mode: entry.mode)
+  }
+}
+
+/// Every path of a tree with its entry, from one walk of the graph.
+public enum TreeListing {
+  /// Every path below manifest `id` with its entry.
+  ///
+  /// That is the files, links, external references and bundle entries by
+  /// path (`images/a.jpg`), and the empty folders as `.folder` entries.
+  /// With `expandingBundles`, a bundle entry is replaced
+  /// by the files of the version it names, below its path, nested ones too.
+  /// Paths start with `prefix` (`sub/`, or empty).
+  ///
+  /// - Throws: ``ArtError`` for a missing or damaged manifest or record, or
+  ///   folders nested too deep.
+  public static func entries(
+    of id: ObjectID, in store: ObjectStore, prefix: String = "", expandingBundles: Bool = false
+  ) throws -> [String: TreeEntry] {
+    var graph = ObjectGraph(source: LocalObjects(store), onProblem: .stop)
+    graph.visitsEveryPath = true
+    var lister = Lister(prefix: prefix, expandsBundles: expandingBundles)
+    try graph.walkNow([.tree(id, label: "tree \(id.prefix(12))")], visitor: &lister)
+    return lister.result
+  }
+
+  private struct Lister: GraphVisitor {
+    let prefix: String
+    let expandsBundles: Bool
+    var result: [String: TreeEntry] = [:]
+
+    func follows(_ entry: ManifestEntry, at place: GraphPlace) -> Bool {
+      entry.kind == .folder || (expandsBundles && entry.kind == .bundle)
+    }
+
+    mutating func visit(_ id: ObjectID, _ node: GraphNode, raw: [UInt8]?, at place: GraphPlace) {
+      guard case .manifest(let manifest) = node else { return }
+      if manifest.entries.isEmpty {
+        let path = place.path.isEmpty ? String(prefix.dropLast()) : prefix + place.path
+        if !path.isEmpty {
+          result[path] = TreeEntry(kind: .folder, id: id, size: 0, mode: 0o755)
+        }
+      }
+      for entry in manifest.entries where !follows(entry, at: place) {
+        result[prefix + place.appending(entry.name).path] = TreeEntry(entry)
+      }
+    }
+  }
+}

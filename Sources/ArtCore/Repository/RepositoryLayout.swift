@@ -1,0 +1,53 @@
+public import ArtStore
+public import SystemPackage
+
+/// Where each file of a repository's `.art` folder lives: the one place that
+/// spells them (`Docs/FORMAT.md` describes their bytes).
+///
+/// `state/` holds only what can be rebuilt (the stat cache, the versions
+/// last checked out); everything else is the repository's data.
+public struct RepositoryLayout: Sendable {
+  /// The `.art` folder.
+  public let directory: FilePath
+
+  /// The layout of the `.art` folder at `directory`.
+  public init(_ directory: FilePath) {
+    self.directory = directory
+  }
+
+  /// `config`: settings, format version, remotes, projects.
+  public var config: FilePath { directory.appending("config") }
+  /// `refs`: versions and aliases (with `refs.prev` beside it).
+  public var refs: FilePath { directory.appending("refs") }
+  /// `lock`: the repository lock (shared or exclusive).
+  public var lock: FilePath { directory.appending("lock") }
+  /// `objects/packs/`: packs and their indexes.
+  public var packs: FilePath { directory.appending("objects/packs") }
+  /// `state/`: what can be rebuilt.
+  public var state: FilePath { directory.appending("state") }
+  /// `state/checkout/`: the version last checked out in place, per artifact.
+  public var checkedOut: FilePath { state.appending("checkout") }
+  /// `state/stat-cache`: file hashes by stat, for status and commit.
+  public var statCache: FilePath { state.appending("stat-cache") }
+  /// `imports`: versions copied from projects and remotes.
+  public var imports: FilePath { directory.appending("imports") }
+  /// `recorded`: ids of external references made or checked here.
+  public var recorded: FilePath { directory.appending("recorded") }
+  /// `ttl`: time-to-live overrides set by `art ttl set`.
+  public var expiryOverrides: FilePath { directory.appending("ttl") }
+  /// `drafts/`: distributed drafts' parts, per artifact and draft id.
+  public var drafts: FilePath { directory.appending("drafts") }
+  /// `remotes/`: per remote, its refs as last fetched.
+  public var remotes: FilePath { directory.appending("remotes") }
+  /// `remotes/repository-id`: this repository's id on remotes.
+  public var repositoryID: FilePath { remotes.appending("repository-id") }
+
+  /// `remotes/NAME/`: what is known of remote `name`.
+  public func remote(_ name: String) -> FilePath { remotes.appending(name) }
+
+  /// `tmp-PURPOSE-PID`: a scratch folder of this process, removed when done
+  /// (or by a later command once the process is gone).
+  public func scratch(_ purpose: String) -> FilePath {
+    directory.appending("tmp-\(purpose)-\(Syscalls.processID)")
+  }
+}
