@@ -11,8 +11,9 @@ import Testing
 /// is unchanged too.
 @Suite("Hostile input")
 struct HostileTests {
-  func art(_ arguments: String..., in folder: FilePath) throws -> ProcessResult {
-    try ArtProcess.run(arguments, in: folder)
+  /// Runs art in process in `folder` (see ``artInProcess(_:in:clockAhead:)``).
+  func art(_ arguments: String..., in folder: FilePath) async throws -> ProcessResult {
+    await artInProcess(arguments, in: folder)
   }
 
   /// Every path below `folder` with its kind and content (links by target).
@@ -40,18 +41,18 @@ struct HostileTests {
   }
 
   /// A repository `repo` and a sentinel folder `sentinel` beside it holding one file.
-  func setUp(_ folder: FilePath) throws -> (repo: FilePath, sentinel: FilePath) {
+  func setUp(_ folder: FilePath) async throws -> (repo: FilePath, sentinel: FilePath) {
     let repo = folder.appending("repo")
     let sentinel = folder.appending("sentinel")
     try writeFile(Array("keep\n".utf8), to: sentinel.appending("keep.txt"))
-    #expect(try art("init", "repo", in: folder).status == 0)
+    #expect(try await art("init", "repo", in: folder).status == 0)
     return (repo, sentinel)
   }
 
   /// Adds the folder remote `origin` (`../remote`) to `repo` and pushes to it.
-  func pushToRemote(_ repo: FilePath) throws {
-    #expect(try art("remote", "add", "origin", "../remote", in: repo).status == 0)
-    #expect(try art("push", "origin", in: repo).status == 0)
+  func pushToRemote(_ repo: FilePath) async throws {
+    #expect(try await art("remote", "add", "origin", "../remote", in: repo).status == 0)
+    #expect(try await art("push", "origin", in: repo).status == 0)
   }
 
   /// Stores a one-file version of `artifact` with `root` and refs naming it.
@@ -76,7 +77,7 @@ struct HostileTests {
   ])
   func recordRootsCannotLeaveTheRepository(root: String) async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, sentinel) = try setUp(folder)
+      let (repo, sentinel) = await try setUp(folder)
       try craftVersion("evil", root: root == "/tmp" ? sentinel.string : root, in: repo)
       let before = (Self.snapshot(sentinel), Self.store(repo))
       for arguments in [["checkout", "evil"], ["checkout", "evil", "--force"], ["show", "evil"]] {
@@ -94,7 +95,7 @@ struct HostileTests {
   @Test(arguments: [".art", "sub"])
   func manifestEntriesNamedArtAreRefused(top: String) async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       let config = Array("[core]\n\tformat = 1\n".utf8)
       let configID = ObjectHasher.id(of: config)
       let inner = Crafter.manifest([Crafter.Entry("config", .file, configID, size: 0)])
@@ -119,17 +120,17 @@ struct HostileTests {
 
   @Test func aLinkFromAnEarlierVersionIsNotFollowedByAnother() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, sentinel) = try setUp(folder)
+      let (repo, sentinel) = await try setUp(folder)
       try writeFile(Array("b\n".utf8), to: repo.appending("data/b.txt"))
-      #expect(try art("commit", "bb", "data", in: repo).status == 0)
+      #expect(try await art("commit", "bb", "data", in: repo).status == 0)
       try FileManager.default.removeItem(atPath: repo.appending("data").string)
       try FileManager.default.createSymbolicLink(
         atPath: repo.appending("data").string, withDestinationPath: sentinel.string)
-      #expect(try art("commit", "aa", "data", in: repo).status == 0)
+      #expect(try await art("commit", "aa", "data", in: repo).status == 0)
       try FileManager.default.removeItem(atPath: repo.appending("data").string)
-      #expect(try art("checkout", "aa", in: repo).status == 0)
+      #expect(try await art("checkout", "aa", in: repo).status == 0)
       let before = Self.snapshot(sentinel)
-      let result = try art("checkout", "bb", in: repo)
+      let result = try await art("checkout", "bb", in: repo)
       #expect(result.status == 64, "\(result.standardError)")
       #expect(result.standardError.contains("symbolic link"))
       #expect(Self.snapshot(sentinel) == before)
@@ -138,20 +139,20 @@ struct HostileTests {
 
   @Test func aUsersLinkedFolderIsRefusedAndForceReplacesTheLinkOnly() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, sentinel) = try setUp(folder)
+      let (repo, sentinel) = await try setUp(folder)
       try writeFile(Array("one\n".utf8), to: repo.appending("d/x"))
       try writeFile(Array("two\n".utf8), to: repo.appending("d/y"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
       try FileManager.default.removeItem(atPath: repo.appending("d").string)
       try FileManager.default.createSymbolicLink(
         atPath: repo.appending("d").string, withDestinationPath: sentinel.string)
       try writeFile(Array("other\n".utf8), to: sentinel.appending("x"))
       let before = Self.snapshot(sentinel)
-      let refused = try art("checkout", "ds:v0", in: repo)
+      let refused = try await art("checkout", "ds:v0", in: repo)
       #expect(refused.status == 64)
       #expect(refused.standardError.contains("--force"))
       #expect(Self.snapshot(sentinel) == before)
-      #expect(try art("checkout", "ds:v0", "--force", in: repo).status == 0)
+      #expect(try await art("checkout", "ds:v0", "--force", in: repo).status == 0)
       #expect(Self.snapshot(sentinel) == before)
       #expect(Self.snapshot(repo.appending("d")).keys.sorted() == ["x", "y"])
     }
@@ -159,24 +160,24 @@ struct HostileTests {
 
   @Test func switchingACleanFolderToALinkAndBackNeedsNoForce() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, sentinel) = try setUp(folder)
+      let (repo, sentinel) = await try setUp(folder)
       try writeFile(Array("one\n".utf8), to: repo.appending("w/d/x"))
-      #expect(try art("commit", "ds", "w", in: repo).status == 0)
+      #expect(try await art("commit", "ds", "w", in: repo).status == 0)
       try FileManager.default.removeItem(atPath: repo.appending("w/d").string)
       try FileManager.default.createSymbolicLink(
         atPath: repo.appending("w/d").string, withDestinationPath: sentinel.string)
-      #expect(try art("commit", "ds", in: repo).status == 0)
+      #expect(try await art("commit", "ds", in: repo).status == 0)
       let before = Self.snapshot(sentinel)
       for _ in 0..<2 {
-        let back = try art("checkout", "ds:v0", in: repo)
+        let back = try await art("checkout", "ds:v0", in: repo)
         #expect(back.status == 0, "\(back.standardError)")
         #expect(Self.snapshot(repo.appending("w"))["d/x"] != nil)
-        let again = try art("checkout", "ds:v1", in: repo)
+        let again = try await art("checkout", "ds:v1", in: repo)
         #expect(again.status == 0, "\(again.standardError)")
         #expect(Self.snapshot(repo.appending("w"))["d"] == "link " + sentinel.string)
       }
       // --path below the link of v1 does not write through it.
-      let path = try art("checkout", "ds:v0", "--path", "d/x", in: repo)
+      let path = try await art("checkout", "ds:v0", "--path", "d/x", in: repo)
       #expect(path.status == 64, "\(path.standardError)")
       #expect(Self.snapshot(sentinel) == before)
     }
@@ -184,7 +185,7 @@ struct HostileTests {
 
   @Test func storedModesLoseSetuidSetgidAndSticky() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       let blob = Array("#!/bin/sh\n".utf8)
       let blobID = ObjectHasher.id(of: blob)
       let inner = Crafter.manifest([Crafter.Entry("tool", .file, blobID, size: 10, mode: 0o6777)])
@@ -210,20 +211,21 @@ struct HostileTests {
 
   @Test func referenceReadsStopAtTheRecordedSize() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       let source = folder.appending("shared/data.bin")
       try writeFile(.random(count: 1000, seed: 1), to: source)
-      #expect(try art("commit", "ds", "--reference", "\(source)=data.bin", in: repo).status == 0)
+      #expect(
+        try await art("commit", "ds", "--reference", "\(source)=data.bin", in: repo).status == 0)
       // It grows by 8 MiB: art reads 1001 bytes and stops.
       try writeFile(.random(count: 8 << 20, seed: 2), to: source)
-      let grown = try art("checkout", "ds", "--to", "../out", "--allow-changed", in: repo)
+      let grown = try await art("checkout", "ds", "--to", "../out", "--allow-changed", in: repo)
       #expect(grown.status == 3, "\(grown.standardError)")
       #expect(grown.standardError.contains("larger than the 1000 bytes"))
       #expect(Self.snapshot(folder.appending("out")).isEmpty)
       // A FIFO in its place is refused, not waited on.
       try FileManager.default.removeItem(atPath: source.string)
       #expect(mkfifo(source.string, 0o644) == 0)
-      let fifo = try art("checkout", "ds", "--to", "../out2", in: repo)
+      let fifo = try await art("checkout", "ds", "--to", "../out2", in: repo)
       #expect(fifo.status == 64, "\(fifo.standardError)")
       #expect(fifo.standardError.contains("not a regular file"))
     }
@@ -231,11 +233,11 @@ struct HostileTests {
 
   @Test func gcAndReadersRefuseInconsistentRefs() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("a\n".utf8), to: repo.appending("a/f"))
       try writeFile(Array("b\n".utf8), to: repo.appending("b/f"))
-      #expect(try art("commit", "aa", "a", in: repo).status == 0)
-      #expect(try art("commit", "bb", "b", in: repo).status == 0)
+      #expect(try await art("commit", "aa", "a", in: repo).status == 0)
+      #expect(try await art("commit", "bb", "b", in: repo).status == 0)
       let refs = try #require(try AtomicFile.read(repo.appending(".art/refs")))
       let lines = String(decoding: refs, as: UTF8.self).split(separator: "\n")
         .filter { !$0.hasPrefix("#") }.map(String.init)
@@ -261,12 +263,12 @@ struct HostileTests {
       for (name, crafted, messages) in cases {
         try Crafter.writeRefs(crafted, in: repo)
         let before = Self.store(repo)
-        let gc = try art("gc", "--keep-last", "1", "--grace", "0s", in: repo)
+        let gc = try await art("gc", "--keep-last", "1", "--grace", "0s", in: repo)
         #expect(gc.status == 2, "\(name): \(gc.standardError)")
-        let forced = try art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
+        let forced = try await art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
         #expect(forced.status == 2, "\(name) --force: \(forced.standardError)")
         #expect(Self.store(repo) == before, "\(name)")
-        let fsck = try art("fsck", in: repo)
+        let fsck = try await art("fsck", in: repo)
         #expect(fsck.status == 2, "\(name)")
         for message in messages {
           #expect(
@@ -277,7 +279,7 @@ struct HostileTests {
       // A ref of aa naming bb's record is never checked out as aa.
       try Crafter.writeRefs(
         ["aa:latest \(bb)", "aa:v0 \(bb)", "bb:latest \(bb)", "bb:v0 \(bb)"], in: repo)
-      let checkout = try art("checkout", "aa", "--to", "../out", in: repo)
+      let checkout = try await art("checkout", "aa", "--to", "../out", in: repo)
       #expect(checkout.status == 2, "\(checkout.standardError)")
       #expect(!FileManager.default.fileExists(atPath: folder.appending("out/f").string))
     }
@@ -285,10 +287,10 @@ struct HostileTests {
 
   @Test func swappedIndexNamesAreDamageAndGcDeletesNothing() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       for name in ["a", "b"] {
         try writeFile(Array(name.utf8), to: repo.appending("\(name)/f"))
-        #expect(try art("commit", name + name, name, in: repo).status == 0)
+        #expect(try await art("commit", name + name, name, in: repo).status == 0)
       }
       let packs = repo.appending(".art/objects/packs")
       let indexes = try FileManager.default.contentsOfDirectory(atPath: packs.string)
@@ -299,10 +301,10 @@ struct HostileTests {
       try FileManager.default.moveItem(atPath: second, toPath: first)
       try FileManager.default.moveItem(atPath: first + ".swap", toPath: second)
       let before = Self.store(repo)
-      let gc = try art("gc", "--keep-last", "1", "--grace", "0s", in: repo)
+      let gc = try await art("gc", "--keep-last", "1", "--grace", "0s", in: repo)
       #expect(gc.status == 2, "\(gc.standardError)")
       #expect(gc.standardError.contains("not of the pack its name says"))
-      _ = try art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
+      _ = try await art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
       #expect(Self.store(repo) == before)
     }
   }
@@ -314,7 +316,7 @@ struct HostileTests {
   ])
   func overflowingNumbersAreUsageErrors(arguments: [String]) async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("x".utf8), to: repo.appending("d/x"))
       let result = try ArtProcess.run(arguments, in: repo)
       #expect(result.status == 64, "\(arguments): \(result.standardError)")
@@ -324,11 +326,11 @@ struct HostileTests {
 
   @Test func checkoutIntoArtIsRefused() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("x".utf8), to: repo.appending("d/x"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
       let before = Self.store(repo)
-      let manifest = try art("show", "ds", "--json", in: repo).standardOutput
+      let manifest = try await art("show", "ds", "--json", in: repo).standardOutput
       let id = try #require(
         manifest.split(separator: "\"").drop { $0 != "manifest" }.dropFirst(2).first)
       for arguments in [
@@ -345,26 +347,26 @@ struct HostileTests {
 
   @Test func fileReferencesOfOtherRepositoriesNeedAnAllowedFolder() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, sentinel) = try setUp(folder)
+      let (repo, sentinel) = await try setUp(folder)
       // The secret and a shared folder holding a link to it.
       try writeFile(Array("secret\n".utf8), to: sentinel.appending("id_rsa"))
       try writeFile(Array("shared\n".utf8), to: folder.appending("shared/data.txt"))
       try FileManager.default.createSymbolicLink(
         atPath: folder.appending("shared/key").string,
         withDestinationPath: sentinel.appending("id_rsa").string)
-      let commit = try art(
+      let commit = try await art(
         "commit", "ds", "--reference", "\(sentinel.appending("id_rsa"))=secret",
         "--reference", "\(folder.appending("shared/data.txt"))=data.txt",
         "--reference", "\(folder.appending("shared/key"))=key", in: repo)
       #expect(commit.status == 0, "\(commit.standardError)")
       // Made here: read wherever they point.
-      #expect(try art("checkout", "ds", "--to", "../mine", in: repo).status == 0)
+      #expect(try await art("checkout", "ds", "--to", "../mine", in: repo).status == 0)
       #expect(FileManager.default.fileExists(atPath: folder.appending("mine/secret").string))
-      try pushToRemote(repo)
-      let clone = try art("clone", folder.appending("remote").string, "clone", in: folder)
+      await try pushToRemote(repo)
+      let clone = try await art("clone", folder.appending("remote").string, "clone", in: folder)
       #expect(clone.status == 0 || clone.status == 3, "\(clone.standardError)")
       let clonePath = folder.appending("clone")
-      let refused = try art("checkout", "ds", "--to", "../theirs", in: clonePath)
+      let refused = try await art("checkout", "ds", "--to", "../theirs", in: clonePath)
       #expect(refused.status == 3, "\(refused.standardError)")
       #expect(refused.standardError.contains("secret"))
       #expect(refused.standardError.contains("[references] allow"))
@@ -378,7 +380,7 @@ struct HostileTests {
       try AtomicFile.write(
         Array((text + "[references]\n\tallow = \(folder.appending("shared"))\n").utf8),
         to: config)
-      let allowed = try art("checkout", "ds", "--to", "../theirs2", in: clonePath)
+      let allowed = try await art("checkout", "ds", "--to", "../theirs2", in: clonePath)
       #expect(allowed.status == 3, "\(allowed.standardError)")
       #expect(allowed.standardError.contains("key"))
       #expect(FileManager.default.fileExists(atPath: folder.appending("theirs2/data.txt").string))
@@ -386,14 +388,14 @@ struct HostileTests {
       #expect(!FileManager.default.fileExists(atPath: folder.appending("theirs2/secret").string))
       // Carried into a version made here, they are still not this repository's.
       try writeFile(Array("mine\n".utf8), to: clonePath.appending("more.txt"))
-      let carry = try art("commit", "ds", "--from", "ds", "--add", "more.txt", in: clonePath)
+      let carry = try await art("commit", "ds", "--from", "ds", "--add", "more.txt", in: clonePath)
       #expect(carry.status == 0, "\(carry.standardError)")
-      let carried = try art(
+      let carried = try await art(
         "checkout", "ds", "--allow-changed", "--to", "../theirs3", in: clonePath)
       #expect(carried.status == 3, "\(carried.standardError)")
       #expect(!FileManager.default.fileExists(atPath: folder.appending("theirs3/secret").string))
       // verify does not open them either.
-      let verify = try art("verify", "ds", in: clonePath)
+      let verify = try await art("verify", "ds", in: clonePath)
       #expect(verify.status == 3, "\(verify.standardOutput)")
       #expect(verify.standardOutput.contains("refused"))
     }
@@ -401,59 +403,62 @@ struct HostileTests {
 
   @Test func aVersionRenumberedByPullIsARecordedMove() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("0".utf8), to: repo.appending("d/f"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
-      try pushToRemote(repo)
-      #expect(try art("clone", folder.appending("remote").string, "other", in: folder).status == 0)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
+      await try pushToRemote(repo)
+      #expect(
+        try await art("clone", folder.appending("remote").string, "other", in: folder).status == 0)
       let other = folder.appending("other")
       // Both make a v1; the other pushes first.
       try writeFile(Array("mine".utf8), to: repo.appending("d/f"))
-      #expect(try art("commit", "ds", in: repo).status == 0)
+      #expect(try await art("commit", "ds", in: repo).status == 0)
       try writeFile(Array("theirs".utf8), to: other.appending("d/f"))
-      #expect(try art("commit", "ds", in: other).status == 0)
-      #expect(try art("push", "origin", in: other).status == 0)
-      let pull = try art("pull", "origin", in: repo)
+      #expect(try await art("commit", "ds", in: other).status == 0)
+      #expect(try await art("push", "origin", in: other).status == 0)
+      let pull = try await art("pull", "origin", in: repo)
       #expect(pull.status == 0, "\(pull.standardError)")
       let refs = String(
         decoding: try #require(try AtomicFile.read(repo.appending(".art/refs"))), as: UTF8.self)
       #expect(refs.contains(" from ds:v1\n"), "\(refs)")
-      let fsck = try art("fsck", in: repo)
+      let fsck = try await art("fsck", in: repo)
       #expect(fsck.status == 0, "\(fsck.standardOutput) \(fsck.standardError)")
-      let log = try art("log", "ds", in: repo)
+      let log = try await art("log", "ds", in: repo)
       let numbers = log.lines.map { String($0.prefix { $0 != " " }) }
       #expect(numbers == ["v2", "v1", "v0"], "\(log.standardOutput)")
       let config = String(
         decoding: try #require(try AtomicFile.read(repo.appending(".art/config"))), as: UTF8.self)
       #expect(config.contains("format = 2"))
-      let show = try art("show", "ds:v2", in: repo)
+      let show = try await art("show", "ds:v2", in: repo)
       #expect(show.status == 0 && show.standardOutput.contains("v2"), "\(show.standardOutput)")
-      #expect(try art("gc", "--keep-last", "1", "--grace", "0s", "--dry-run", in: repo).status == 0)
+      #expect(
+        try await art("gc", "--keep-last", "1", "--grace", "0s", "--dry-run", in: repo).status == 0)
     }
   }
 
   @Test func finishRemoteInAFreshCloneLeavesAWholeVersion() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("0".utf8), to: repo.appending("d/f"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
-      try pushToRemote(repo)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
+      await try pushToRemote(repo)
       for name in ["worker", "finisher"] {
-        #expect(try art("clone", folder.appending("remote").string, name, in: folder).status == 0)
+        #expect(
+          try await art("clone", folder.appending("remote").string, name, in: folder).status == 0)
       }
       let worker = folder.appending("worker")
       try writeFile(Array("shard".utf8), to: worker.appending("d/s1/f"))
-      let upsert = try art(
+      let upsert = try await art(
         "upsert", "ds", "--distributed-id", "run1", "d/s1", "--remote", "origin", in: worker)
       #expect(upsert.status == 0, "\(upsert.standardError)")
       let finisher = folder.appending("finisher")
-      let finish = try art(
+      let finish = try await art(
         "finish", "ds", "--distributed-id", "run1", "--remote", "origin", in: finisher)
       #expect(finish.status == 0, "\(finish.standardError)")
-      let fsck = try art("fsck", in: finisher)
+      let fsck = try await art("fsck", in: finisher)
       #expect(fsck.status == 0, "\(fsck.standardOutput)")
-      #expect(try art("show", "ds", in: finisher).status == 0)
-      let checkout = try art("checkout", "ds", "--to", "../out", in: finisher)
+      #expect(try await art("show", "ds", in: finisher).status == 0)
+      let checkout = try await art("checkout", "ds", "--to", "../out", in: finisher)
       #expect(checkout.status == 0, "\(checkout.standardError)")
       #expect(FileManager.default.fileExists(atPath: folder.appending("out/d/s1/f").string))
     }
@@ -461,10 +466,10 @@ struct HostileTests {
 
   @Test func aDamagedCopyIsPassedOverForAGoodOneInAnotherPack() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       let data = [UInt8].random(count: 4096, seed: 7)  // incompressible: stored as is
       try writeFile(data, to: repo.appending("d/f.bin"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
       let packs = repo.appending(".art/objects/packs")
       let first = try #require(
         try FileManager.default.contentsOfDirectory(atPath: packs.string).first {
@@ -478,18 +483,18 @@ struct HostileTests {
         (0...(bytes.count - 64)).first { bytes[$0..<($0 + 64)].elementsEqual(data[1000..<1064]) })
       bytes[at + 10] ^= 0xFF
       try Data(bytes).write(to: URL(fileURLWithPath: path))
-      let checkout = try art("checkout", "ds", "--to", "../out", in: repo)
+      let checkout = try await art("checkout", "ds", "--to", "../out", in: repo)
       #expect(checkout.status == 0, "\(checkout.standardError)")
       #expect(
         FileManager.default.contents(atPath: folder.appending("out/f.bin").string) == Data(data))
       // fsck still names the damaged copy.
-      #expect(try art("fsck", "--full", in: repo).status == 2)
+      #expect(try await art("fsck", "--full", in: repo).status == 2)
     }
   }
 
   @Test func aMissingPackLocksNoOneOut() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       let packs = repo.appending(".art/objects/packs")
       func packNames() throws -> Set<String> {
         Set(
@@ -498,10 +503,10 @@ struct HostileTests {
           })
       }
       try writeFile(Array("a".utf8), to: repo.appending("a/f"))
-      #expect(try art("commit", "aa", "a", in: repo).status == 0)
+      #expect(try await art("commit", "aa", "a", in: repo).status == 0)
       let aaPacks = try packNames()
       try writeFile(Array("b".utf8), to: repo.appending("b/f"))
-      #expect(try art("commit", "bb", "b", in: repo).status == 0)
+      #expect(try await art("commit", "bb", "b", in: repo).status == 0)
       for name in aaPacks {
         try FileManager.default.removeItem(atPath: packs.appending(name).string)
       }
@@ -511,27 +516,27 @@ struct HostileTests {
         let result = try ArtProcess.run(arguments, in: repo)
         #expect(result.status == 0, "\(arguments): \(result.standardError)")
       }
-      #expect(try art("log", in: repo).standardError.contains("skipped aa"))
-      let show = try art("show", "aa", in: repo)
+      #expect(try await art("log", in: repo).standardError.contains("skipped aa"))
+      let show = try await art("show", "aa", in: repo)
       #expect(show.status == 2)
       #expect(show.standardError.contains("is missing") && show.standardError.contains("fsck -v"))
-      let gc = try art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
+      let gc = try await art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
       #expect(gc.status == 2, "\(gc.standardError)")  // aa's record cannot be read: nothing goes
-      #expect(try art("rm", "aa:v0", "--force", in: repo).status == 0)
+      #expect(try await art("rm", "aa:v0", "--force", in: repo).status == 0)
       // The pack's index is still there: gc wants --force to drop it.
-      #expect(try art("gc", "--keep-last", "1", "--grace", "0s", in: repo).status == 2)
-      let after = try art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
+      #expect(try await art("gc", "--keep-last", "1", "--grace", "0s", in: repo).status == 2)
+      let after = try await art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
       #expect(after.status == 0, "\(after.standardError)")
-      #expect(try art("fsck", in: repo).status == 0)
+      #expect(try await art("fsck", in: repo).status == 0)
     }
   }
 
   @Test func hostileNumbersAndSizesFromARepositoryAreDamageNotCrashes() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
-      let id = try #require(try art("rev-parse", "ds", in: repo).lines.first)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
+      let id = try #require(try await art("rev-parse", "ds", in: repo).lines.first)
       // A version number whose successor does not fit.
       try Crafter.writeRefs(
         ["ds:latest \(id)", "ds:v0 \(id)", "ds:v18446744073709551615 deleted"], in: repo)
@@ -560,39 +565,39 @@ struct HostileTests {
         #expect(
           [0, 2].contains(result.status), "\(arguments): \(result.status) \(result.standardError)")
       }
-      #expect(try art("log", "--since", "2024-02-30", in: repo).status == 64)
+      #expect(try await art("log", "--since", "2024-02-30", in: repo).status == 64)
     }
   }
 
   @Test func aHostileFolderRemoteCannotHangOrFloodAClone() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
-      try pushToRemote(repo)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
+      await try pushToRemote(repo)
       let refs = folder.appending("remote/refs").string
       try FileManager.default.removeItem(atPath: refs)
       #expect(mkfifo(refs, 0o644) == 0)
-      let fifo = try art("clone", folder.appending("remote").string, "c1", in: folder)
+      let fifo = try await art("clone", folder.appending("remote").string, "c1", in: folder)
       #expect(fifo.status == 2, "\(fifo.standardError)")
       try FileManager.default.removeItem(atPath: refs)
       try FileManager.default.createSymbolicLink(atPath: refs, withDestinationPath: "/dev/zero")
-      let zero = try art("clone", folder.appending("remote").string, "c2", in: folder)
+      let zero = try await art("clone", folder.appending("remote").string, "c2", in: folder)
       #expect(zero.status == 2, "\(zero.standardError)")
     }
   }
 
   @Test func nothingIsMadeInsideAnArtFolder() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
-      try pushToRemote(repo)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
+      await try pushToRemote(repo)
       try FileManager.default.createSymbolicLink(
         atPath: folder.appending("lnk").string, withDestinationPath: repo.appending(".art").string)
       let before = Self.store(repo)
       let manifest = try #require(
-        try art("show", "ds", "--json", in: repo).standardOutput.split(separator: "\"")
+        try await art("show", "ds", "--json", in: repo).standardOutput.split(separator: "\"")
           .drop { $0 != "manifest" }.dropFirst(2).first)
       for arguments in [
         ["checkout", "ds", "--to", folder.appending("lnk/refs.lock").string],
@@ -610,10 +615,10 @@ struct HostileTests {
 
   @Test func aHostileRemotesIndexFinishMarkerAndPartsAreDamageNotCrashes() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("hi\n".utf8), to: repo.appending("d/f"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
-      try pushToRemote(repo)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
+      await try pushToRemote(repo)
       let remote = folder.appending("remote")
       // A finish marker with a blank line, then one with the oldest time.
       let drafts = remote.appending("drafts/ds/d1")
@@ -641,10 +646,11 @@ struct HostileTests {
               + "files 9223372036854775807\nbytes 9223372036854775807\nroot \n").utf8),
           to: remote.appending("drafts/ds/d3/part-\(index)"))
       }
-      let finish = try art("finish", "ds", "--distributed-id", "d3", "--remote", "origin", in: repo)
+      let finish = try await art(
+        "finish", "ds", "--distributed-id", "d3", "--remote", "origin", in: repo)
       #expect([1, 2].contains(finish.status), "\(finish.standardError)")
-      #expect(try art("drafts", in: repo).status == 0)
-      #expect([0, 2].contains(try art("gc", "--dry-run", in: repo).status))
+      #expect(try await art("drafts", in: repo).status == 0)
+      #expect([0, 2].contains(try await art("gc", "--dry-run", in: repo).status))
       // An index entry whose offset overflows a read.
       let packs = remote.appending("packs")
       for name in try FileManager.default.contentsOfDirectory(atPath: packs.string)
@@ -663,15 +669,15 @@ struct HostileTests {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
       }
       let other = folder.appending("other")
-      #expect(try art("init", "other", in: folder).status == 0)
-      #expect(try art("remote", "add", "origin", "../remote", in: other).status == 0)
+      #expect(try await art("init", "other", in: folder).status == 0)
+      #expect(try await art("remote", "add", "origin", "../remote", in: other).status == 0)
       for arguments in [["checkout", "origin/ds", "--to", "../o1"], ["log", "origin/ds"]] {
         let result = try ArtProcess.run(arguments, in: other)
         #expect(result.status == 2, "\(arguments): \(result.standardError)")
       }
-      let clone = try art("clone", remote.string, "c", in: folder)
+      let clone = try await art("clone", remote.string, "c", in: folder)
       if clone.status == 0 {
-        let checkout = try art("checkout", "ds", "--to", "../o2", in: folder.appending("c"))
+        let checkout = try await art("checkout", "ds", "--to", "../o2", in: folder.appending("c"))
         #expect(checkout.status == 2, "\(checkout.standardError)")
       } else {
         #expect(clone.status == 2, "\(clone.standardError)")
@@ -681,26 +687,26 @@ struct HostileTests {
 
   @Test func refsMovesStayInsideOneArtifactAndNumbersStopAt2To53() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
       try writeFile(Array("b".utf8), to: repo.appending("e/f"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
-      #expect(try art("commit", "other", "e", in: repo).status == 0)
-      let ds = try #require(try art("rev-parse", "ds", in: repo).lines.first)
-      let other = try #require(try art("rev-parse", "other", in: repo).lines.first)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
+      #expect(try await art("commit", "other", "e", in: repo).status == 0)
+      let ds = try #require(try await art("rev-parse", "ds", in: repo).lines.first)
+      let other = try #require(try await art("rev-parse", "other", in: repo).lines.first)
       try Crafter.writeRefs(
         [
           "ds:latest \(other)", "ds:v1 \(other) from other:v0", "other:latest \(other)",
           "other:v0 \(other)",
         ], in: repo)
-      #expect(try art("checkout", "ds", "--to", "../o", in: repo).status == 2)
+      #expect(try await art("checkout", "ds", "--to", "../o", in: repo).status == 2)
       try Crafter.writeRefs(
         [
           "ds:latest \(ds)", "ds:v9007199254740992 \(ds) from ds:v0", "other:latest \(other)",
           "other:v0 \(other)",
         ], in: repo)
       try writeFile(Array("c".utf8), to: repo.appending("d/g"))
-      let commit = try art("commit", "ds", in: repo)
+      let commit = try await art("commit", "ds", in: repo)
       #expect(commit.status == 64, "\(commit.standardError)")
       #expect(commit.standardError.contains("used up"))
       // A record that expires at the oldest time does not stop gc.
@@ -715,32 +721,32 @@ struct HostileTests {
           "old:latest \(ids[1].hex)", "old:v0 \(ids[1].hex)", "other:latest \(other)",
           "other:v0 \(other)",
         ], in: repo)
-      let gc = try art("gc", "--dry-run", "--keep-within", "1d", in: repo)
+      let gc = try await art("gc", "--dry-run", "--keep-within", "1d", in: repo)
       #expect(gc.status == 0, "\(gc.standardError)")
     }
   }
 
   @Test func aLinkedArtFolderIsNoDestinationEither() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
       // The store lives elsewhere under another name; .art is a link to it.
       try FileManager.default.moveItem(
         atPath: repo.appending(".art").string, toPath: folder.appending("store").string)
       try FileManager.default.createSymbolicLink(
         atPath: repo.appending(".art").string, withDestinationPath: folder.appending("store").string
       )
-      let result = try art("checkout", "ds", "--to", "../store/state/x", in: repo)
+      let result = try await art("checkout", "ds", "--to", "../store/state/x", in: repo)
       #expect(result.status == 64, "\(result.standardError)")
       #expect(!FileManager.default.fileExists(atPath: folder.appending("store/state/x").string))
-      #expect(try art("checkout", "ds", "--to", "../out", in: repo).status == 0)
+      #expect(try await art("checkout", "ds", "--to", "../out", in: repo).status == 0)
     }
   }
 
   @Test func aTowerOfFoldersIsDamageNotACrash() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       let blob = Array("f\n".utf8)
       var objects: [([UInt8], ObjectKind)] = [(blob, .blob)]
       var top = Crafter.manifest([Crafter.Entry("f", .file, ObjectHasher.id(of: blob), size: 2)])
@@ -763,21 +769,22 @@ struct HostileTests {
         #expect(
           [0, 2].contains(result.status), "\(arguments): \(result.status) \(result.standardError)")
       }
-      #expect(try art("fsck", in: repo).status == 2)
+      #expect(try await art("fsck", in: repo).status == 2)
     }
   }
 
   @Test func inconsistentRemoteRefsAreNeitherPulledNorCollected() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = try setUp(folder)
+      let (repo, _) = await try setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
-      #expect(try art("commit", "ds", "d", in: repo).status == 0)
+      #expect(try await art("commit", "ds", "d", in: repo).status == 0)
       try writeFile(Array("b".utf8), to: repo.appending("d/f"))
-      #expect(try art("commit", "ds", in: repo).status == 0)
-      try pushToRemote(repo)
-      #expect(try art("clone", folder.appending("remote").string, "c", in: folder).status == 0)
-      let v0 = try #require(try art("rev-parse", "ds:v0", in: repo).lines.first)
-      let v1 = try #require(try art("rev-parse", "ds:v1", in: repo).lines.first)
+      #expect(try await art("commit", "ds", in: repo).status == 0)
+      await try pushToRemote(repo)
+      #expect(
+        try await art("clone", folder.appending("remote").string, "c", in: folder).status == 0)
+      let v0 = try #require(try await art("rev-parse", "ds:v0", in: repo).lines.first)
+      let v1 = try #require(try await art("rev-parse", "ds:v1", in: repo).lines.first)
       let remoteRefs = folder.appending("remote/refs")
       let clone = folder.appending("c")
       let localRefs = try #require(try AtomicFile.read(clone.appending(".art/refs")))
@@ -787,16 +794,16 @@ struct HostileTests {
           "ds:best \(v1)", "ds:latest \(v0)", "ds:v0 deleted", "ds:v1 \(v1)", "ds:v5 \(v0)",
         ]),
         to: remoteRefs)
-      let pull = try art("pull", "origin", in: clone)
+      let pull = try await art("pull", "origin", in: clone)
       #expect(pull.status == 2, "\(pull.standardError)")
       #expect(try AtomicFile.read(clone.appending(".art/refs")) == localRefs)
       // An alias on a deleted version: neither pulled nor a reason to delete.
       try AtomicFile.write(
         Crafter.refs(["ds:best \(v0)", "ds:latest \(v1)", "ds:v0 deleted", "ds:v1 \(v1)"]),
         to: remoteRefs)
-      #expect(try art("pull", "origin", in: clone).status == 2)
+      #expect(try await art("pull", "origin", in: clone).status == 2)
       let packs = Self.snapshot(folder.appending("remote/packs"))
-      let gc = try art("gc", "--remote", "origin", "--grace", "0s", in: repo)
+      let gc = try await art("gc", "--remote", "origin", "--grace", "0s", in: repo)
       #expect(gc.status == 2, "\(gc.standardError)")
       #expect(Self.snapshot(folder.appending("remote/packs")) == packs)
     }

@@ -39,6 +39,13 @@ func runInProcess(_ arguments: [String]) async -> (Int32, String, String) {
 func artInProcess(_ arguments: String..., in folder: FilePath, clockAhead ahead: Int64 = 0) async
   -> ProcessResult
 {
+  await artInProcess(arguments, in: folder, clockAhead: ahead)
+}
+
+/// ``artInProcess(_:in:clockAhead:)`` with the arguments as an array.
+func artInProcess(_ arguments: [String], in folder: FilePath, clockAhead ahead: Int64 = 0) async
+  -> ProcessResult
+{
   let (status, out, err) = await WallClock.$offset.withValue(ahead) {
     await runInProcess(["-C", folder.string] + arguments)
   }

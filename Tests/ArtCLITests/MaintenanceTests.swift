@@ -9,11 +9,13 @@ import Testing
 import Glibc
 #endif
 
-/// gc, fsck, repack, du and ttl through the real binary.
-@Suite("art binary, maintenance")
+/// gc, fsck, repack, du and ttl, run in process (the concurrency of gc and
+/// commit with real processes).
+@Suite("Maintenance, in process")
 struct MaintenanceTests {
-  func art(_ arguments: String..., in folder: FilePath) throws -> ProcessResult {
-    try ArtProcess.run(arguments, in: folder)
+  /// Runs art in process in `folder` (see ``artInProcess(_:in:clockAhead:)``).
+  func art(_ arguments: String..., in folder: FilePath) async throws -> ProcessResult {
+    await artInProcess(arguments, in: folder)
   }
 
   /// Commits `versions` versions of `data/`: 40 files, 10 of them rewritten
@@ -45,9 +47,9 @@ struct MaintenanceTests {
   }
 
   /// Checks out `spec` into a fresh folder and compares it with `copy`.
-  func expectCheckout(_ spec: String, equals copy: String, in folder: FilePath) throws {
+  func expectCheckout(_ spec: String, equals copy: String, in folder: FilePath) async throws {
     let out = "out-\(UUID().uuidString)"
-    let checkout = try art("checkout", spec, "--to", out, "-q", in: folder)
+    let checkout = try await art("checkout", spec, "--to", out, "-q", in: folder)
     #expect(checkout.status == 0, "\(spec): \(checkout.standardError)")
     let diff = try ArtProcess.runTool("/usr/bin/diff", ["-r", out, copy], in: folder)
     #expect(diff.status == 0, "\(spec) differs from \(copy): \(diff.standardOutput)")
@@ -61,11 +63,11 @@ struct MaintenanceTests {
 
   @Test func gcKeepsByPolicyAndReclaims() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeHistory(folder, versions: 6)
-      _ = try art("alias", "set", "ds:v1", "production", in: folder)
+      _ = try await art("alias", "set", "ds:v1", "production", in: folder)
 
-      let dry = try art(
+      let dry = try await art(
         "gc", "--keep-last", "2", "--dry-run", "--explain", "--grace", "0s", in: folder)
       #expect(dry.status == 0, "\(dry.standardError)")
       #expect(dry.lines.contains { $0.hasPrefix("keep ds:v1 ") && $0.contains("production") })
@@ -73,46 +75,46 @@ struct MaintenanceTests {
       #expect(dry.lines.contains { $0.hasPrefix("keep ds:v4 ") && $0.contains("newest 2") })
       #expect(dry.lines.filter { $0.hasPrefix("drop ") }.count == 3)
       #expect(dry.standardOutput.contains("would drop 3 versions of 6"))
-      #expect(try art("log", "ds", in: folder).lines.count == 6, "dry run changed nothing")
+      #expect(try await art("log", "ds", in: folder).lines.count == 6, "dry run changed nothing")
 
       // Rewrite any pack with dead bytes, so everything dead goes.
       let config = folder.appending(".art/config")
       try writeFile(try readFile(config) + Array("[gc]\n\trepackThreshold = 1\n".utf8), to: config)
-      let gc = try art("gc", "--keep-last", "2", "--grace", "0s", in: folder)
+      let gc = try await art("gc", "--keep-last", "2", "--grace", "0s", in: folder)
       #expect(gc.status == 0, "\(gc.standardError)")
       #expect(gc.standardOutput.contains("dropped 3 versions of 6"), "\(gc.standardOutput)")
       #expect(!gc.standardOutput.contains("reclaimed 0 B"))
-      let log = try art("log", "ds", in: folder)
+      let log = try await art("log", "ds", in: folder)
       #expect(log.lines.map { String($0.prefix(2)) } == ["v5", "v4", "v1"])
-      let fsck = try art("fsck", "--full", "--json", in: folder)
+      let fsck = try await art("fsck", "--full", "--json", in: folder)
       #expect(fsck.status == 0, "\(fsck.standardOutput)")
       let json =
         try JSONSerialization.jsonObject(with: Data(fsck.standardOutputBytes)) as? [String: Any]
       #expect(json?["danglingObjects"] as? Int == 0)
       for version in [1, 4, 5] {
-        try expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
+        await try expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
       }
       // Numbers are never reused.
       try writeFile(Array("x".utf8), to: folder.appending("data/new.csv"))
-      #expect(try art("commit", "ds", in: folder).lines.first?.hasPrefix("ds:v6") == true)
+      #expect(try await art("commit", "ds", in: folder).lines.first?.hasPrefix("ds:v6") == true)
     }
   }
 
   @Test func graceProtectsYoungPacksAndDefaultPolicyKeepsEverything() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeHistory(folder, versions: 3)
-      _ = try art("rm", "ds:v0", in: folder)
+      _ = try await art("rm", "ds:v0", in: folder)
       let before = try packFiles(folder)
       // Default grace (1 hour): the packs are minutes old, so nothing goes.
-      let gc = try art("gc", in: folder)
+      let gc = try await art("gc", in: folder)
       #expect(gc.status == 0, "\(gc.standardError)")
       #expect(gc.standardOutput.contains("dropped 0 versions of 2"))
       #expect(gc.standardOutput.contains("younger than the grace period"))
       #expect(try packFiles(folder) == before)
-      #expect(try art("log", "ds", in: folder).lines.count == 2)
+      #expect(try await art("log", "ds", in: folder).lines.count == 2)
       // What ds:v0 alone held is dangling until its pack ages past the grace.
-      let fsck = try art("fsck", "-v", in: folder)
+      let fsck = try await art("fsck", "-v", in: folder)
       #expect(fsck.status == 0)
       #expect(fsck.lines.contains { $0.hasPrefix("dangling version ") && $0.contains(" in pack-") })
     }
@@ -120,17 +122,17 @@ struct MaintenanceTests {
 
   @Test func ttlExpiresVersionsUnlessProtectedOrCleared() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try writeFile(Array("a".utf8), to: folder.appending("data/a"))
-      _ = try art("commit", "ck", "data", "--type", "checkpoint", "--ttl", "1s", in: folder)
+      _ = try await art("commit", "ck", "data", "--type", "checkpoint", "--ttl", "1s", in: folder)
       try writeFile(Array("b".utf8), to: folder.appending("data/a"))
-      _ = try art("commit", "ck", "--ttl", "1s", in: folder)
+      _ = try await art("commit", "ck", "--ttl", "1s", in: folder)
       try writeFile(Array("c".utf8), to: folder.appending("data/a"))
-      _ = try art("commit", "ck", in: folder)
-      _ = try art("alias", "set", "ck:v1", "best", in: folder)
+      _ = try await art("commit", "ck", in: folder)
+      _ = try await art("alias", "set", "ck:v1", "best", in: folder)
       // A second and a half later, by the clock gc reads.
       let later: Int64 = 1_500
-      let set = try art("ttl", "set", "ck:v2", "1s", in: folder)
+      let set = try await art("ttl", "set", "ck:v2", "1s", in: folder)
       #expect(set.status == 0, "\(set.standardError)")
       #expect(set.standardOutput.contains("ck:v2 expires"))
       // --name limits gc to other artifacts: nothing of ck goes, expired or not.
@@ -143,10 +145,11 @@ struct MaintenanceTests {
       #expect(gc.lines.contains { $0.hasPrefix("drop ck:v0") && $0.contains("TTL expired") })
       #expect(gc.lines.contains { $0.hasPrefix("keep ck:v1") && $0.contains("best") })
       #expect(gc.lines.contains { $0.hasPrefix("keep ck:v2") && $0.contains("latest") })
-      #expect(try art("show", "ck:v2", in: folder).standardOutput.contains("expires:"))
-      #expect(try art("ttl", "set", "ck:v1", "none", in: folder).standardOutput.contains("never"))
-      #expect(!(try art("show", "ck:v1", in: folder).standardOutput.contains("expires:")))
-      let bad = try art("ttl", "set", "ck:v1", "soon", in: folder)
+      #expect(try await art("show", "ck:v2", in: folder).standardOutput.contains("expires:"))
+      #expect(
+        try await art("ttl", "set", "ck:v1", "none", in: folder).standardOutput.contains("never"))
+      #expect(!(try await art("show", "ck:v1", in: folder).standardOutput.contains("expires:")))
+      let bad = try await art("ttl", "set", "ck:v1", "soon", in: folder)
       #expect(bad.status == 64)
       #expect(bad.standardError.contains("'soon' is not a duration"))
     }
@@ -154,27 +157,28 @@ struct MaintenanceTests {
 
   @Test func perTypePolicyFromConfig() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       let config = folder.appending(".art/config")
       try writeFile(
         try readFile(config) + Array("[gc \"checkpoint\"]\n\tkeepLast = 1\n".utf8), to: config)
       for i in 0..<3 {
         try writeFile(Array("ck \(i)".utf8), to: folder.appending("ck/w"))
-        _ = try art("commit", "model", "ck", "--type", "checkpoint", in: folder)
+        _ = try await art("commit", "model", "ck", "--type", "checkpoint", in: folder)
         try writeFile(Array("ds \(i)".utf8), to: folder.appending("ds/rows"))
-        _ = try art("commit", "table", "ds", "--type", "dataset", in: folder)
+        _ = try await art("commit", "table", "ds", "--type", "dataset", in: folder)
       }
-      let gc = try art("gc", "--dry-run", in: folder)
+      let gc = try await art("gc", "--dry-run", in: folder)
       #expect(gc.standardOutput.contains("would drop 2 versions of 6"), "\(gc.standardOutput)")
       #expect(gc.lines.contains("would drop model: v0-v1 (2 versions)"), "\(gc.standardOutput)")
       #expect(!gc.standardOutput.contains("would drop table"))
       // Flags override the config, --type limits them.
-      let flags = try art("gc", "--dry-run", "--keep-last", "2", "--type", "dataset", in: folder)
+      let flags = try await art(
+        "gc", "--dry-run", "--keep-last", "2", "--type", "dataset", in: folder)
       #expect(flags.lines.contains("would drop table: v0 (1 version)"), "\(flags.standardOutput)")
       #expect(!flags.standardOutput.contains("would drop model"))
 
       try writeFile(try readFile(config) + Array("[gc]\n\tkeepWithin = soon\n".utf8), to: config)
-      let malformed = try art("gc", "--dry-run", in: folder)
+      let malformed = try await art("gc", "--dry-run", in: folder)
       #expect(malformed.status == 64)
       #expect(malformed.standardError.contains("keepWithin must be a duration"))
     }
@@ -182,41 +186,42 @@ struct MaintenanceTests {
 
   @Test func gcKeepsInputsOfKeptVersions() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       for i in 0..<3 {
         try writeFile(.text(count: 5000, seed: UInt64(i)), to: folder.appending("raw/rows.csv"))
-        _ = try art("commit", "raw", "raw", "--type", "dataset", in: folder)
+        _ = try await art("commit", "raw", "raw", "--type", "dataset", in: folder)
       }
       try writeFile(.text(count: 3000, seed: 9), to: folder.appending("clean/rows.csv"))
-      let clean = try art(
+      let clean = try await art(
         "commit", "clean", "clean", "--input", "raw:v0", "--input", "raw:v1", "--job", "preprocess",
         in: folder)
       #expect(clean.status == 0, "\(clean.standardError)")
-      let show = try art("show", "clean", in: folder)
+      let show = try await art("show", "clean", in: folder)
       #expect(show.standardOutput.contains("inputs:      raw:v0 "), "\(show.standardOutput)")
       #expect(show.standardOutput.contains("job:         preprocess"))
-      let bad = try art("commit", "clean", "--input", "raw:v7", "--allow-empty", in: folder)
+      let bad = try await art("commit", "clean", "--input", "raw:v7", "--allow-empty", in: folder)
       #expect(bad.status == 1)
       #expect(bad.standardError.contains("no version 'v7' of 'raw'"), "\(bad.standardError)")
 
-      let gc = try art("gc", "--keep-last", "1", "--explain", "--grace", "0s", in: folder)
+      let gc = try await art("gc", "--keep-last", "1", "--explain", "--grace", "0s", in: folder)
       #expect(
         gc.lines.contains { $0.hasPrefix("keep raw:v0 ") && $0.contains("input of kept clean:v0") })
       #expect(
         gc.lines.contains { $0.hasPrefix("keep raw:v1 ") && $0.contains("input of kept clean:v0") })
-      #expect(try art("log", "raw", in: folder).lines.count == 3)
-      let drop = try art("gc", "--keep-last", "1", "--drop-inputs", "--grace", "0s", in: folder)
+      #expect(try await art("log", "raw", in: folder).lines.count == 3)
+      let drop = try await art(
+        "gc", "--keep-last", "1", "--drop-inputs", "--grace", "0s", in: folder)
       #expect(
         drop.standardOutput.contains("drop raw: v0-v1 (2 versions)"), "\(drop.standardOutput)")
       // The record keeps the ids; show says the inputs are gone.
-      #expect(try art("show", "clean", in: folder).standardOutput.contains("(removed)"))
-      #expect(try art("fsck", "--full", in: folder).status == 0)
+      #expect(try await art("show", "clean", in: folder).standardOutput.contains("(removed)"))
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
     }
   }
 
   @Test func lineageGoesUpAndDown() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       func commit(_ name: String, _ extra: [String]) throws {
         try writeFile(Array("\(name)\n".utf8), to: folder.appending("\(name)/part"))
         let result = try ArtProcess.run(["commit", name, name, "-q"] + extra, in: folder)
@@ -227,26 +232,27 @@ struct MaintenanceTests {
       try commit("split", ["--input", "clean:latest", "--job", "split"])
       try commit(
         "model", ["--input", "split:v0", "--input", "raw:v0", "--job", "train", "--run", "r-17"])
-      #expect(try art("show", "model", in: folder).standardOutput.contains("run:         r-17"))
+      #expect(
+        try await art("show", "model", in: folder).standardOutput.contains("run:         r-17"))
 
-      let up = try art("lineage", "model", in: folder)
+      let up = try await art("lineage", "model", in: folder)
       #expect(up.lines.first?.hasPrefix("model:v0 ") == true)
       #expect(up.lines.first?.hasSuffix("[train]") == true)
       #expect(
         Array(up.lines.dropFirst()) == [
           "  ← split:v0 [split]", "    ← clean:v0 [preprocess]", "      ← raw:v0", "  ← raw:v0",
         ], "\(up.standardOutput)")
-      let down = try art("lineage", "raw:v0", "--downstream", "--depth", "1", in: folder)
+      let down = try await art("lineage", "raw:v0", "--downstream", "--depth", "1", in: folder)
       #expect(
         Array(down.lines.dropFirst()) == ["  → clean:v0 [preprocess]", "  → model:v0 [train]"])
-      let json = try art("lineage", "clean", "--format", "json", in: folder)
+      let json = try await art("lineage", "clean", "--format", "json", in: folder)
       let graph =
         try JSONSerialization.jsonObject(with: Data(json.standardOutputBytes)) as? [String: Any]
       let edges = (graph?["edges"] as? [[String: String]] ?? []).map {
         "\($0["from"] ?? "")>\($0["to"] ?? "")"
       }
       #expect(Set(edges) == ["raw:v0>clean:v0", "clean:v0>split:v0", "split:v0>model:v0"])
-      let dot = try art("lineage", "model", "--format", "dot", in: folder)
+      let dot = try await art("lineage", "model", "--format", "dot", in: folder)
       #expect(dot.standardOutput.hasPrefix("digraph lineage {"))
       #expect(dot.standardOutput.contains("\"split:v0\" -> \"model:v0\" [label=\"train\"];"))
       if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") {
@@ -255,18 +261,19 @@ struct MaintenanceTests {
         #expect(rendered.status == 0, "\(rendered.standardError)")
       }
       #expect(
-        try art("show", "raw", in: folder).standardOutput.contains(
+        try await art("show", "raw", in: folder).standardOutput.contains(
           "made into:   clean:v0, model:v0"))
-      #expect(try art("lineage", "raw", "--upstream", "--downstream", in: folder).status == 64)
-      #expect(try art("lineage", "nope", in: folder).status == 1)
+      #expect(
+        try await art("lineage", "raw", "--upstream", "--downstream", in: folder).status == 64)
+      #expect(try await art("lineage", "nope", in: folder).status == 1)
     }
   }
 
   @Test func fsckNamesDamageAndGcRefusesIt() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeHistory(folder, versions: 2)
-      #expect(try art("fsck", "--full", in: folder).standardOutput.contains("clean"))
+      #expect(try await art("fsck", "--full", in: folder).standardOutput.contains("clean"))
       let packs = try packFiles(folder).filter { $0.hasSuffix(".pack") }
       let first = folder.appending(".art/objects/packs/" + packs[0])
 
@@ -274,7 +281,7 @@ struct MaintenanceTests {
       var bytes = try readFile(first)
       bytes[bytes.count / 2] ^= 0x01
       try writeFile(bytes, to: first)
-      let flipped = try art("fsck", "--full", in: folder)
+      let flipped = try await art("fsck", "--full", in: folder)
       #expect(flipped.status == 2)
       #expect(flipped.standardOutput.contains(packs[0]), "\(flipped.standardOutput)")
       #expect(flipped.standardOutput.contains("CRC-32") || flipped.standardOutput.contains("hash"))
@@ -284,12 +291,12 @@ struct MaintenanceTests {
       // A deleted pack: its objects are missing, named with where they are needed.
       let moved = folder.appending("moved.pack")
       try FileManager.default.moveItem(atPath: first.string, toPath: moved.string)
-      let missing = try art("fsck", in: folder)
+      let missing = try await art("fsck", in: folder)
       #expect(missing.status == 2)
       #expect(
         missing.standardOutput.contains("the pack is missing")
           || missing.standardOutput.contains("missing"))
-      let gc = try art("gc", "--grace", "0s", in: folder)
+      let gc = try await art("gc", "--grace", "0s", in: folder)
       #expect(gc.status == 2)
       #expect(gc.standardError.contains("gc will not run"))
       try FileManager.default.moveItem(atPath: moved.string, toPath: first.string)
@@ -299,10 +306,10 @@ struct MaintenanceTests {
         ".art/objects/packs/" + packs[0].replacingOccurrences(of: ".pack", with: ".idx"))
       let indexBytes = try readFile(index)
       try writeFile(Array(indexBytes.prefix(indexBytes.count - 10)), to: index)
-      let truncated = try art("fsck", in: folder)
+      let truncated = try await art("fsck", in: folder)
       #expect(truncated.status == 2)
       #expect(truncated.standardOutput.contains(".idx"), "\(truncated.standardOutput)")
-      #expect(try art("gc", "--grace", "0s", in: folder).status == 2)
+      #expect(try await art("gc", "--grace", "0s", in: folder).status == 2)
       try writeFile(indexBytes, to: index)
 
       // A garbled refs line.
@@ -311,53 +318,54 @@ struct MaintenanceTests {
       var text = String(decoding: refsBytes, as: UTF8.self)
       text = text.replacingOccurrences(of: "ds:v1 ", with: "ds:v1 zz")
       try writeFile(Array(text.utf8), to: refs)
-      let garbled = try art("fsck", in: folder)
+      let garbled = try await art("fsck", in: folder)
       #expect(garbled.status == 2)
       #expect(garbled.standardOutput.contains("refs"), "\(garbled.standardOutput)")
       try writeFile(refsBytes, to: refs)
-      #expect(try art("fsck", "--full", in: folder).status == 0)
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
     }
   }
 
   @Test func repackMergesAndRecompresses() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeHistory(folder, versions: 4)
       #expect(try packFiles(folder).count == 8)
-      let merged = try art("repack", in: folder)
+      let merged = try await art("repack", in: folder)
       #expect(merged.status == 0, "\(merged.standardError)")
       #expect(merged.standardOutput.contains("4 packs"))
       #expect(try packFiles(folder).count == 2)
-      let zlib = try art("repack", "--compression", "zlib", "--max-pack-size", "1MiB", in: folder)
+      let zlib = try await art(
+        "repack", "--compression", "zlib", "--max-pack-size", "1MiB", in: folder)
       #expect(zlib.status == 0, "\(zlib.standardError)")
-      #expect(try art("fsck", "--full", in: folder).status == 0)
-      let verify = try art("verify-pack", "-v", in: folder)
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
+      let verify = try await art("verify-pack", "-v", in: folder)
       #expect(verify.standardOutput.contains("zlib"), "\(verify.standardOutput.prefix(400))")
       for version in 0..<4 {
-        try expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
+        await try expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
       }
-      #expect(try art("repack", "--max-pack-size", "lots", in: folder).status == 64)
+      #expect(try await art("repack", "--max-pack-size", "lots", in: folder).status == 64)
     }
   }
 
   @Test func smallPacksAreMergedAfterCommits() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       let config = folder.appending(".art/config")
       try writeFile(try readFile(config) + Array("[pack]\n\tautoMerge = 4\n".utf8), to: config)
       var notes: [String] = []
       for i in 0..<6 {
         try writeFile(Array("version \(i)\n".utf8), to: folder.appending("data/x.csv"))
-        let commit = try art("commit", "ds", "data", in: folder)
+        let commit = try await art("commit", "ds", "data", in: folder)
         #expect(commit.status == 0, "\(commit.standardError)")
         notes.append(commit.standardError)
       }
       #expect(notes[3].contains("merged 4 small packs into 1"), "\(notes)")
       // 1 merged pack + 2 packs from the last two commits, each a pack + index.
       #expect(try packFiles(folder).count == 6)
-      #expect(try art("fsck", "--full", in: folder).status == 0)
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
       for i in 0..<6 {
-        let out = try art("checkout", "ds:v\(i)", "--to", "out\(i)", "-q", in: folder)
+        let out = try await art("checkout", "ds:v\(i)", "--to", "out\(i)", "-q", in: folder)
         #expect(out.status == 0)
         #expect(try readFile(folder.appending("out\(i)/x.csv")) == Array("version \(i)\n".utf8))
       }
@@ -366,9 +374,9 @@ struct MaintenanceTests {
 
   @Test func duSplitsUniqueAndShared() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeHistory(folder, versions: 3)
-      let du = try art("du", "ds", "--json", in: folder)
+      let du = try await art("du", "ds", "--json", in: folder)
       #expect(du.status == 0, "\(du.standardError)")
       let json =
         try JSONSerialization.jsonObject(with: Data(du.standardOutputBytes)) as? [String: Any]
@@ -381,17 +389,17 @@ struct MaintenanceTests {
         #expect((version["shared"] as? Int ?? 0) > 30 * 1000)
       }
       #expect((json?["deduplicationRatio"] as? Double ?? 0) > 1)
-      let text = try art("du", in: folder)
+      let text = try await art("du", in: folder)
       #expect(text.standardOutput.contains("dedup"))
-      #expect(try art("du", "nope", in: folder).status != 0)
+      #expect(try await art("du", "nope", in: folder).status != 0)
     }
   }
 
   @Test func gcWaitsForCommitsAndCommitsWaitForGc() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeHistory(folder, versions: 3)
-      _ = try art("rm", "ds:v0", in: folder)
+      _ = try await art("rm", "ds:v0", in: folder)
       // While a command holds the shared lock, as every commit does, gc
       // cannot start: it says the repository is busy.
       do {
@@ -399,7 +407,7 @@ struct MaintenanceTests {
           root: folder,
           lock: Repository.LockRequest(
             .shared, command: "art commit", timeout: .seconds(0), report: { _ in }))
-        let busy = try art("gc", "--grace", "0s", "--lock-timeout", "0", in: folder)
+        let busy = try await art("gc", "--grace", "0s", "--lock-timeout", "0", in: folder)
         #expect(busy.status == 1, "\(busy.standardError)")
         #expect(busy.standardError.contains("busy"), "\(busy.standardError)")
         withExtendedLifetime(holder) {}
@@ -421,17 +429,17 @@ struct MaintenanceTests {
         }
         try await Task.sleep(for: .milliseconds(25))
       }
-      let gc = try art("gc", "--grace", "0s", in: folder)
+      let gc = try await art("gc", "--grace", "0s", in: folder)
       #expect(gc.status == 0, "\(gc.standardError)")
       commit.waitUntilExit()
       #expect(commit.terminationStatus == 0)
-      #expect(try art("fsck", "--full", in: folder).status == 0)
-      let latest = try art("checkout", "ds", "--to", "latest", "-q", in: folder)
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
+      let latest = try await art("checkout", "ds", "--to", "latest", "-q", in: folder)
       #expect(latest.status == 0)
       #expect(
         try ArtProcess.runTool("/usr/bin/diff", ["-r", "latest", "data"], in: folder).status == 0)
       for version in [1, 2] {
-        try expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
+        await try expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
       }
     }
   }
@@ -462,12 +470,12 @@ struct MaintenanceTests {
         "/bin/mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", folder.string], in: outer)
       #expect(mount.status == 0)
       defer { _ = try? ArtProcess.runTool("/bin/umount", ["-l", folder.string], in: outer) }
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try writeFile(.random(count: 3_000_000, seed: 1), to: folder.appending("data/a.bin"))
       try writeFile(.random(count: 1_000_000, seed: 2), to: folder.appending("data/b.bin"))
-      #expect(try art("commit", "ds", "data", "-q", in: folder).status == 0)
+      #expect(try await art("commit", "ds", "data", "-q", in: folder).status == 0)
       try writeFile(.random(count: 3_000_000, seed: 3), to: folder.appending("data/a.bin"))
-      #expect(try art("commit", "ds", "-q", in: folder).status == 0)
+      #expect(try await art("commit", "ds", "-q", in: folder).status == 0)
       // The next change is on disk; then the disk is filled up.
       try writeFile(.random(count: 2_000_000, seed: 4), to: folder.appending("data/c.bin"))
       _ = try ArtProcess.runTool(
@@ -475,7 +483,7 @@ struct MaintenanceTests {
       let refs = try readFile(folder.appending(".art/refs"))
       let packs = try packFiles(folder)
 
-      let commit = try art("commit", "ds", in: folder)
+      let commit = try await art("commit", "ds", in: folder)
       #expect(commit.status == 1)
       #expect(commit.standardError.contains("No space left on device"), "\(commit.standardError)")
       #expect(commit.standardError.contains("free some disk space"))
@@ -483,17 +491,17 @@ struct MaintenanceTests {
       #expect(try packFiles(folder) == packs)
 
       // gc would drop v0 and rewrite its pack (b.bin still live): no room.
-      let gc = try art("gc", "--keep-last", "1", "--grace", "0s", in: folder)
+      let gc = try await art("gc", "--keep-last", "1", "--grace", "0s", in: folder)
       #expect(gc.status == 1, "\(gc.standardOutput)")
       #expect(gc.standardError.contains("No space left on device"), "\(gc.standardError)")
       #expect(try readFile(folder.appending(".art/refs")) == refs)
       #expect(try packFiles(folder) == packs)
-      #expect(try art("fsck", "--full", in: folder).status == 0)
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
 
       try FileManager.default.removeItem(atPath: folder.appending("filler").string)
-      #expect(try art("gc", "--keep-last", "1", "--grace", "0s", in: folder).status == 0)
-      #expect(try art("commit", "ds", "-q", in: folder).status == 0)
-      #expect(try art("fsck", "--full", in: folder).status == 0)
+      #expect(try await art("gc", "--keep-last", "1", "--grace", "0s", in: folder).status == 0)
+      #expect(try await art("commit", "ds", "-q", in: folder).status == 0)
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
     }
   }
 }

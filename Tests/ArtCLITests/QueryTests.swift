@@ -6,11 +6,12 @@ import SystemPackage
 import Testing
 
 /// Bundles (`--reference art:SPEC`) and queries (`log`/`ls` filters,
-/// `checkout --match`) through the real binary.
-@Suite("art binary, bundles and queries")
+/// `checkout --match`), run in process.
+@Suite("Bundles and queries, in process")
 struct QueryTests {
-  func art(_ arguments: String..., in folder: FilePath) throws -> ProcessResult {
-    try ArtProcess.run(arguments, in: folder)
+  /// Runs art in process in `folder` (see ``artInProcess(_:in:clockAhead:)``).
+  func art(_ arguments: String..., in folder: FilePath) async throws -> ProcessResult {
+    await artInProcess(arguments, in: folder)
   }
 
   func json(_ result: ProcessResult) throws -> Any {
@@ -19,88 +20,91 @@ struct QueryTests {
 
   @Test func bundleChecksOutWholeAndKeepsItsDatasetThroughGC() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try writeFile(.random(count: 300_000, seed: 1), to: folder.appending("data/train.bin"))
       try writeFile(Array("id,label\n".utf8), to: folder.appending("data/labels.csv"))
-      #expect(try art("commit", "ds", "data", "--alias", "candidate", in: folder).status == 0)
+      #expect(try await art("commit", "ds", "data", "--alias", "candidate", in: folder).status == 0)
       let first = try readFile(folder.appending("data/train.bin"))
       try writeFile(.random(count: 300_000, seed: 2), to: folder.appending("model/model.pt"))
       try writeFile(Array("lr: 0.1\n".utf8), to: folder.appending("model/config.yaml"))
-      let bundle = try art(
+      let bundle = try await art(
         "commit", "bundle", "model", "--type", "model", "--reference", "art:ds:candidate=dataset",
         in: folder)
       #expect(bundle.status == 0, "\(bundle.standardError)")
       // The alias moves on; the bundle keeps the version it was made with.
       try writeFile(.random(count: 300_000, seed: 3), to: folder.appending("data/train.bin"))
-      #expect(try art("commit", "ds", "data", "-q", in: folder).status == 0)
-      #expect(try art("alias", "set", "ds:v1", "candidate", in: folder).status == 0)
+      #expect(try await art("commit", "ds", "data", "-q", in: folder).status == 0)
+      #expect(try await art("alias", "set", "ds:v1", "candidate", in: folder).status == 0)
       try writeFile(.random(count: 300_000, seed: 4), to: folder.appending("data/train.bin"))
-      #expect(try art("commit", "ds", "data", "-q", in: folder).status == 0)
+      #expect(try await art("commit", "ds", "data", "-q", in: folder).status == 0)
 
-      let show = try art("show", "bundle", "--json", in: folder)
+      let show = try await art("show", "bundle", "--json", in: folder)
       let report = try json(show) as? [String: Any]
-      let entries = report?["versionReferences"] as? [[String: Any]]
+      let entries = report?["bundleEntries"] as? [[String: Any]]
       #expect(entries?.first?["path"] as? String == "dataset", "\(show.standardOutput)")
       #expect(entries?.first?["version"] as? String == "ds:v0")
-      #expect(try art("show", "bundle", in: folder).standardOutput.contains("dataset -> art:ds:v0"))
+      #expect(
+        try await art("show", "bundle", in: folder).standardOutput.contains("dataset -> art:ds:v0"))
       let manifest = report?["manifest"] as? String ?? ""
-      let listing = try art("ls-manifest", manifest, in: folder)
+      let listing = try await art("ls-manifest", manifest, in: folder)
       #expect(listing.standardOutput.contains("version"), "\(listing.standardOutput)")
       #expect(listing.standardOutput.contains("dataset -> art:ds:v0"))
       #expect(
-        try art("lineage", "bundle", in: folder).standardOutput.contains("← ds:v0"))
+        try await art("lineage", "bundle", in: folder).standardOutput.contains("← ds:v0"))
 
       // gc with keep-last 1 would drop ds:v0, but the kept bundle needs it.
-      let gc = try art("gc", "--keep-last", "1", "--grace", "0s", "--explain", in: folder)
+      let gc = try await art("gc", "--keep-last", "1", "--grace", "0s", "--explain", in: folder)
       #expect(gc.status == 0, "\(gc.standardError)")
       #expect(gc.standardOutput.contains("keep ds:v0"), "\(gc.standardOutput)")
-      #expect(try art("fsck", "--full", in: folder).status == 0)
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
 
-      let copy = try art("checkout", "bundle", "--to", "out", in: folder)
+      let copy = try await art("checkout", "bundle", "--to", "out", in: folder)
       #expect(copy.status == 0, "\(copy.standardError)")
       #expect(try readFile(folder.appending("out/dataset/train.bin")) == first)
       #expect(
         try readFile(folder.appending("out/model.pt"))
           == readFile(folder.appending("model/model.pt")))
-      let skipped = try art("checkout", "bundle", "--to", "out2", "--skip-references", in: folder)
+      let skipped = try await art(
+        "checkout", "bundle", "--to", "out2", "--skip-references", in: folder)
       #expect(skipped.standardOutput.contains("1 reference skipped"), "\(skipped.standardOutput)")
       #expect(!FileManager.default.fileExists(atPath: folder.appending("out2/dataset").string))
       #expect(FileManager.default.fileExists(atPath: folder.appending("out2/config.yaml").string))
 
       // In place, then a commit from the folder: the dataset stays a reference.
-      #expect(try art("checkout", "bundle", in: folder).status == 0)
+      #expect(try await art("checkout", "bundle", in: folder).status == 0)
       #expect(try readFile(folder.appending("model/dataset/train.bin")) == first)
-      #expect(try art("status", "bundle", in: folder).standardOutput.contains("clean"))
+      #expect(try await art("status", "bundle", in: folder).standardOutput.contains("clean"))
       try writeFile(Array("lr: 0.2\n".utf8), to: folder.appending("model/config.yaml"))
-      let next = try art(
+      let next = try await art(
         "commit", "bundle", "model", "--reference", "art:ds:v2=dataset", "--json", in: folder)
       #expect(next.status == 0, "\(next.standardError)")
       let nextReport = try json(next) as? [String: Any]
       #expect(nextReport?["files"] as? Int == 2, "\(next.standardOutput)")
       #expect(nextReport?["references"] as? Int == 1)
-      let diff = try art("diff", "bundle:v0", "bundle:v1", in: folder)
+      let diff = try await art("diff", "bundle:v0", "bundle:v1", in: folder)
       #expect(diff.standardOutput.contains("M  dataset"), "\(diff.standardOutput)")
       #expect(diff.standardOutput.contains("[reference art:ds:v2 "), "\(diff.standardOutput)")
       #expect(diff.standardOutput.contains("M  config.yaml"))
 
       // A version that does not exist is an error at commit; nothing is made.
-      let missing = try art("commit", "bundle", "--reference", "art:ds:v9", in: folder)
+      let missing = try await art("commit", "bundle", "--reference", "art:ds:v9", in: folder)
       #expect(missing.status == 1)
       #expect(missing.standardError.contains("no version 'v9' of 'ds'"), "\(missing.standardError)")
-      #expect(try art("log", "bundle", in: folder).lines.count == 2)
+      #expect(try await art("log", "bundle", in: folder).lines.count == 2)
       #expect(
-        try art("commit", "b2", "model", "--reference", "art:ds:v0=../x", in: folder).status == 64)
+        try await art("commit", "b2", "model", "--reference", "art:ds:v0=../x", in: folder).status
+          == 64)
     }
   }
 
   @Test func partitionsAreFoundByMetadata() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       for year in 2020...2024 {
         for month in 1...12 {
           let name = "server_logs_\(year)_\(month < 10 ? "0" : "")\(month)"
           try writeFile(Array("\(year)-\(month)\n".utf8), to: folder.appending("p/\(name)/log.txt"))
-          let result = try art(
+          let result = try await art(
             "commit", name, "p/\(name)", "--type", "logs", "--metadata", "year=\(year)",
             "--metadata", "month=\(month)", "--metadata", "partition_key=\(name)", "-q",
             in: folder)
@@ -109,8 +113,10 @@ struct QueryTests {
       }
       try writeFile(Array("x".utf8), to: folder.appending("m/w.bin"))
       #expect(
-        try art("commit", "model", "m", "--type", "model", "--metadata", "year=2024", in: folder)
-          .status == 0)
+        try await art(
+          "commit", "model", "m", "--type", "model", "--metadata", "year=2024", in: folder
+        )
+        .status == 0)
 
       func names(_ arguments: String...) throws -> [String] {
         let result = try ArtProcess.run(["ls", "--json"] + arguments, in: folder)
@@ -144,11 +150,12 @@ struct QueryTests {
       #expect(try names("--until", "2020-01-01").isEmpty)
       #expect(try names("--alias", "latest", "--type", "model") == ["model"])
 
-      let log = try art("log", "--metadata", "year=2020", "--metadata", "month<=2", in: folder)
+      let log = try await art(
+        "log", "--metadata", "year=2020", "--metadata", "month<=2", in: folder)
       #expect(log.lines.count == 2, "\(log.standardOutput)")
       #expect(log.lines.first?.hasPrefix("server_logs_2020_01:v0") == true)
 
-      let checkout = try art(
+      let checkout = try await art(
         "checkout", "--match", "--metadata", "year=2024", "--type", "logs", "--to", "out",
         in: folder)
       #expect(checkout.status == 0, "\(checkout.standardError)")
@@ -160,14 +167,15 @@ struct QueryTests {
         let result = try ArtProcess.run(["ls"] + bad, in: folder)
         #expect(result.status == 64, "\(bad): \(result.standardError)")
       }
-      #expect(try art("checkout", "--match", in: folder).status == 64)
-      #expect(try art("checkout", "--match", "--metadata", "year=1999", in: folder).status == 1)
+      #expect(try await art("checkout", "--match", in: folder).status == 64)
+      #expect(
+        try await art("checkout", "--match", "--metadata", "year=1999", in: folder).status == 1)
     }
   }
 
   @Test func filteringTenThousandVersions() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       // 100 artifacts × 100 versions, written straight into one pack.
       let repository = try Repository(root: folder)
       let writer = repository.makeWriter()
@@ -192,12 +200,12 @@ struct QueryTests {
         }
       }
       let start = ContinuousClock.now
-      let result = try art("log", "--metadata", "shard>=9990", "--json", in: folder)
+      let result = try await art("log", "--metadata", "shard>=9990", "--json", in: folder)
       let elapsed = ContinuousClock.now - start
       #expect(result.status == 0, "\(result.standardError)")
       let lines = try json(result) as? [[String: Any]]
       #expect(lines?.count == 10)
-      let years = try art("ls", "--metadata", "year=2003", "--json", in: folder)
+      let years = try await art("ls", "--metadata", "year=2003", "--json", in: folder)
       #expect((try json(years) as? [[String: Any]])?.count == 100)
       // A figure for the record, not a check (timing varies with the machine).
       print("filtering 10,000 versions by metadata: \(elapsed)")

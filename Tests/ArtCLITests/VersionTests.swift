@@ -5,8 +5,8 @@ import SystemPackage
 import Testing
 
 /// commit, log, show, diff, status, checkout, alias, rm and rev-parse,
-/// through the real binary.
-@Suite("art binary, versions")
+/// run in process.
+@Suite("Versions, in process")
 struct VersionTests {
   /// 100 small CSV files and one 2 MB binary, under `data/`.
   func makeDataset(_ folder: FilePath) throws {
@@ -18,15 +18,16 @@ struct VersionTests {
     try writeFile(.random(count: 2_000_000, seed: 77), to: folder.appending("data/model.bin"))
   }
 
-  func art(_ arguments: String..., in folder: FilePath) throws -> ProcessResult {
-    try ArtProcess.run(arguments, in: folder)
+  /// Runs art in process in `folder` (see ``artInProcess(_:in:clockAhead:)``).
+  func art(_ arguments: String..., in folder: FilePath) async throws -> ProcessResult {
+    await artInProcess(arguments, in: folder)
   }
 
   @Test func commitChangeDiffCheckoutRoundTrip() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeDataset(folder)
-      let first = try art(
+      let first = try await art(
         "commit", "ds", "data", "--type", "dataset", "-m", "first", "--metadata", "rows=100",
         "--metadata", "source=lab", in: folder)
       #expect(first.status == 0, "\(first.standardError)")
@@ -34,7 +35,7 @@ struct VersionTests {
       let v0Copy = try ArtProcess.runTool("/bin/cp", ["-a", "data", "v0-copy"], in: folder)
       #expect(v0Copy.status == 0)
 
-      let again = try art("commit", "ds", in: folder)
+      let again = try await art("commit", "ds", in: folder)
       #expect(again.status == 0)
       #expect(again.standardOutput.contains("nothing changed"))
 
@@ -45,60 +46,61 @@ struct VersionTests {
       try FileManager.default.moveItem(
         atPath: folder.appending("data/t3/f30.csv").string,
         toPath: folder.appending("data/t3/renamed.csv").string)
-      let status = try art("status", in: folder)
+      let status = try await art("status", in: folder)
       #expect(status.standardOutput.contains("4 changes"), "\(status.standardOutput)")
-      let second = try art("commit", "ds", "-m", "second", "--alias", "production", in: folder)
+      let second = try await art(
+        "commit", "ds", "-m", "second", "--alias", "production", in: folder)
       #expect(second.lines.first?.hasPrefix("ds:v1 ") == true, "\(second.standardError)")
 
-      let diff = try art("diff", "ds:v0", "ds:v1", "--name-status", in: folder)
+      let diff = try await art("diff", "ds:v0", "ds:v1", "--name-status", in: folder)
       #expect(
         diff.lines.sorted() == [
           "A\tt9/added.csv", "D\tt2/f20.csv", "M\tt0/f1.csv", "R\tt3/f30.csv\tt3/renamed.csv",
         ])
-      let stat = try art("diff", "ds:v0", "ds:v1", "--stat", in: folder)
+      let stat = try await art("diff", "ds:v0", "ds:v1", "--stat", in: folder)
       #expect(stat.standardOutput.contains("1 added, 1 removed, 1 modified, 1 renamed"))
 
-      let back = try art("checkout", "ds:v0", in: folder)
+      let back = try await art("checkout", "ds:v0", in: folder)
       #expect(back.status == 0, "\(back.standardError)")
       let same = try ArtProcess.runTool("/usr/bin/diff", ["-r", "data", "v0-copy"], in: folder)
       #expect(same.status == 0, "\(same.standardOutput)")
-      #expect(try art("checkout", "ds:production", in: folder).status == 0)
-      #expect(try art("status", "ds", in: folder).standardOutput.contains("clean"))
-      let copy = try art("checkout", "ds:v0", "--to", "copy", in: folder)
+      #expect(try await art("checkout", "ds:production", in: folder).status == 0)
+      #expect(try await art("status", "ds", in: folder).standardOutput.contains("clean"))
+      let copy = try await art("checkout", "ds:v0", "--to", "copy", in: folder)
       #expect(copy.status == 0)
       #expect(
         try ArtProcess.runTool("/usr/bin/diff", ["-r", "copy", "v0-copy"], in: folder).status == 0)
 
-      let log = try art("log", "ds", in: folder)
+      let log = try await art("log", "ds", in: folder)
       #expect(log.lines.count == 2)
       #expect(log.lines[0].hasPrefix("v1") && log.lines[0].contains("latest, production"))
-      let show = try art("show", "ds:v0", "--json", in: folder)
+      let show = try await art("show", "ds:v0", "--json", in: folder)
       let json =
         try JSONSerialization.jsonObject(with: Data(show.standardOutputBytes)) as? [String: Any]
       let metadata = json?["metadata"] as? [String: Any]
       #expect(metadata?["rows"] as? Int == 100)
       #expect(metadata?["source"] as? String == "lab")
       #expect(json?["files"] as? Int == 101)
-      let id = try #require(try art("rev-parse", "ds:v0", in: folder).lines.first)
+      let id = try #require(try await art("rev-parse", "ds:v0", in: folder).lines.first)
       #expect(id.count == 64)
-      #expect(try art("rev-parse", String(id.prefix(8)), in: folder).lines == [id])
+      #expect(try await art("rev-parse", String(id.prefix(8)), in: folder).lines == [id])
     }
   }
 
   @Test func checkoutRefusesToLoseLocalChanges() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeDataset(folder)
-      _ = try art("commit", "ds", "data", in: folder)
+      _ = try await art("commit", "ds", "data", in: folder)
       try writeFile(Array("v1\n".utf8), to: folder.appending("data/t0/f0.csv"))
-      _ = try art("commit", "ds", in: folder)
+      _ = try await art("commit", "ds", in: folder)
       try writeFile(Array("local edit\n".utf8), to: folder.appending("data/t0/f0.csv"))
       try writeFile(Array("mine\n".utf8), to: folder.appending("data/untracked.txt"))
-      let refused = try art("checkout", "ds:v0", in: folder)
+      let refused = try await art("checkout", "ds:v0", in: folder)
       #expect(refused.status == 64)
       #expect(refused.standardError.contains("t0/f0.csv"))
       #expect(try readFile(folder.appending("data/t0/f0.csv")) == Array("local edit\n".utf8))
-      let forced = try art("checkout", "ds:v0", "--force", in: folder)
+      let forced = try await art("checkout", "ds:v0", "--force", in: folder)
       #expect(forced.status == 0)
       #expect(try readFile(folder.appending("data/untracked.txt")) == Array("mine\n".utf8))
     }
@@ -106,25 +108,25 @@ struct VersionTests {
 
   @Test func aliasesMoveAndProtectedVersionsNeedForce() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeDataset(folder)
-      _ = try art("commit", "ds", "data", "--alias", "production", in: folder)
+      _ = try await art("commit", "ds", "data", "--alias", "production", in: folder)
       try writeFile([1], to: folder.appending("data/x"))
-      _ = try art("commit", "ds", in: folder)
-      let moved = try art("alias", "set", "ds:v1", "production", in: folder)
+      _ = try await art("commit", "ds", in: folder)
+      let moved = try await art("alias", "set", "ds:v1", "production", in: folder)
       #expect(moved.standardOutput.contains("ds:production -> v1 (was v0)"))
-      #expect(try art("alias", "set", "ds:v0", "latest", in: folder).status == 64)
-      let refused = try art("rm", "ds:v1", in: folder)
+      #expect(try await art("alias", "set", "ds:v0", "latest", in: folder).status == 64)
+      let refused = try await art("rm", "ds:v1", in: folder)
       #expect(refused.status == 64)
       #expect(refused.standardError.contains("production"))
-      #expect(try art("rm", "ds:v1", "--force", in: folder).status == 0)
+      #expect(try await art("rm", "ds:v1", "--force", in: folder).status == 0)
       #expect(
-        try art("rev-parse", "ds:latest", in: folder).lines
-          == (try art("rev-parse", "ds:v0", in: folder)).lines)
+        try await art("rev-parse", "ds:latest", in: folder).lines
+          == (try await art("rev-parse", "ds:v0", in: folder)).lines)
       try writeFile([2], to: folder.appending("data/y"))
-      let next = try art("commit", "ds", in: folder)
+      let next = try await art("commit", "ds", in: folder)
       #expect(next.lines.first?.hasPrefix("ds:v2 ") == true, "numbers are never reused")
-      let missing = try art("show", "ds:v9", in: folder)
+      let missing = try await art("show", "ds:v9", in: folder)
       #expect(missing.status == 1)
       #expect(missing.standardError.contains("no version 'v9' of 'ds'"))
       #expect(missing.standardError.contains("aliases latest"))
@@ -133,7 +135,7 @@ struct VersionTests {
 
   @Test func protectedAliasesComeFromConfig() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       let config = folder.appending(".art/config")
       var text = String(decoding: try readFile(config), as: UTF8.self)
       text = text.replacingOccurrences(
@@ -141,19 +143,19 @@ struct VersionTests {
       try FileManager.default.removeItem(atPath: config.string)
       try writeFile(Array(text.utf8), to: config)
       try makeDataset(folder)
-      _ = try art("commit", "ds", "data", "--alias", "champion", in: folder)
+      _ = try await art("commit", "ds", "data", "--alias", "champion", in: folder)
       try writeFile([1], to: folder.appending("data/x"))
-      _ = try art("commit", "ds", "--alias", "production", in: folder)
-      #expect(try art("rm", "ds:v0", in: folder).status == 64)
-      #expect(try art("rm", "ds:v1", in: folder).status == 0)
+      _ = try await art("commit", "ds", "--alias", "production", in: folder)
+      #expect(try await art("rm", "ds:v0", in: folder).status == 64)
+      #expect(try await art("rm", "ds:v1", in: folder).status == 0)
     }
   }
 
   @Test func badInputIsRefusedAndChangesNothing() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeDataset(folder)
-      _ = try art("commit", "ds", "data", "--type", "dataset", in: folder)
+      _ = try await art("commit", "ds", "data", "--type", "dataset", in: folder)
       let refs = try readFile(folder.appending(".art/refs"))
       let cases: [[String]] = [
         ["commit", "ds", "--type", "model"],
@@ -177,7 +179,7 @@ struct VersionTests {
 
   @Test func concurrentCommitsAllLand() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       for i in 0..<10 {
         try writeFile(.text(count: 50_000, seed: UInt64(i)), to: folder.appending("d\(i)/x.csv"))
       }
@@ -194,35 +196,35 @@ struct VersionTests {
       for result in results { #expect(result.status == 0, "\(result.standardError)") }
       let numbers = Set(results.compactMap { $0.lines.first?.split(separator: " ").first })
       #expect(numbers.count == 10)
-      #expect(try art("log", "shared", in: folder).lines.count == 10)
-      #expect(try art("fsck", in: folder).status == 0)
+      #expect(try await art("log", "shared", in: folder).lines.count == 10)
+      #expect(try await art("fsck", in: folder).status == 0)
     }
   }
 
   @Test func staleLockIsClearedAndLiveLockTimesOut() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeDataset(folder)
       // A lock left by a process that no longer exists.
       try writeFile(Array("pid 999999\n".utf8), to: folder.appending(".art/refs.lock"))
-      let cleared = try art("commit", "ds", "data", in: folder)
+      let cleared = try await art("commit", "ds", "data", in: folder)
       #expect(cleared.status == 0, "\(cleared.standardError)")
       #expect(cleared.standardError.contains("stale lock"))
       // A lock held by a live process (this test's own pid).
       try writeFile(
         Array("pid \(ProcessInfo.processInfo.processIdentifier)\n".utf8),
         to: folder.appending(".art/refs.lock"))
-      let waited = try art("alias", "set", "ds:v0", "best", "--lock-timeout", "1", in: folder)
+      let waited = try await art("alias", "set", "ds:v0", "best", "--lock-timeout", "1", in: folder)
       #expect(waited.status == 1)
       #expect(waited.standardError.contains("locked by process"))
       // A lock with no pid: fresh, it is respected; a minute old, its maker
       // was killed between creating and writing it.
       try writeFile([], to: folder.appending(".art/refs.lock"))
-      let fresh = try art("alias", "set", "ds:v0", "best", "--lock-timeout", "1", in: folder)
+      let fresh = try await art("alias", "set", "ds:v0", "best", "--lock-timeout", "1", in: folder)
       #expect(fresh.status == 1)
       _ = try ArtProcess.runTool(
         "/usr/bin/touch", ["-d", "-1 minute", ".art/refs.lock"], in: folder)
-      let old = try art("alias", "set", "ds:v0", "best", in: folder)
+      let old = try await art("alias", "set", "ds:v0", "best", in: folder)
       #expect(old.status == 0, "\(old.standardError)")
       #expect(old.standardError.contains("with no process id"))
     }
@@ -230,32 +232,32 @@ struct VersionTests {
 
   @Test func leftoversOfAKilledCheckoutAreNotData() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeDataset(folder)
-      #expect(try art("commit", "ds", "data", in: folder).status == 0)
+      #expect(try await art("commit", "ds", "data", in: folder).status == 0)
       // What a checkout killed between link and rename leaves (pid gone).
       try writeFile(Array("half\n".utf8), to: folder.appending("data/t1/.art-tmp-999999-7"))
       // A name that only looks similar is data.
       try writeFile(Array("mine\n".utf8), to: folder.appending("data/t1/.art-tmp-notes"))
-      let status = try art("status", "ds", in: folder)
+      let status = try await art("status", "ds", in: folder)
       #expect(status.standardOutput.contains("1 change"), "\(status.standardOutput)")
       #expect(status.standardOutput.contains(".art-tmp-notes"))
-      #expect(try art("commit", "ds", in: folder).status == 0)
-      let files = try art("diff", "ds:v0", "ds:v1", "--name-status", in: folder)
+      #expect(try await art("commit", "ds", in: folder).status == 0)
+      let files = try await art("diff", "ds:v0", "ds:v1", "--name-status", in: folder)
       #expect(files.lines == ["A\tt1/.art-tmp-notes"], "\(files.standardOutput)")
     }
   }
 
   @Test func checkoutToRestoresModesAndLinks() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeDataset(folder)
       try Syscalls.setMode(folder.appending("data/t1"), 0o700)
       try Syscalls.setMode(folder.appending("data/t2/f20.csv"), 0o755)
       try Syscalls.symlink(target: Array("t0/f0.csv".utf8), at: folder.appending("data/link"))
       try Syscalls.makeDirectories(folder.appending("data/empty"))
-      #expect(try art("commit", "ds", "data", in: folder).status == 0)
-      let copy = try art("checkout", "ds", "--to", "copy", in: folder)
+      #expect(try await art("commit", "ds", "data", in: folder).status == 0)
+      let copy = try await art("checkout", "ds", "--to", "copy", in: folder)
       #expect(copy.status == 0, "\(copy.standardError)")
       let listing = try ArtProcess.runTool(
         "/bin/sh", ["-c", "cd data && find . -printf '%y %m %p %l\\n' | sort"], in: folder)
@@ -276,7 +278,7 @@ struct VersionTests {
   @Test(.enabled(if: getuid() == 0, "needs root to switch to another user"))
   func anUnreadableFileFailsTheCommitAndChangesNothing() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeDataset(folder)
       try writeFile(Array("secret\n".utf8), to: folder.appending("data/t3/secret.csv"))
       _ = try ArtProcess.runTool("/bin/chown", ["-R", "nobody", folder.string], in: folder)
@@ -289,7 +291,7 @@ struct VersionTests {
       #expect(commit.standardError.contains("cannot open '\(folder.string)/data/t3/secret.csv'"))
       #expect(commit.standardError.contains("Permission denied"))
       #expect(commit.standardError.contains("hint: check the permissions"))
-      #expect(try art("log", in: folder).standardOutput.contains("no artifacts yet"))
+      #expect(try await art("log", in: folder).standardOutput.contains("no artifacts yet"))
       let packs = try FileManager.default.contentsOfDirectory(
         atPath: folder.appending(".art/objects/packs").string)
       #expect(packs.isEmpty, "\(packs)")
@@ -298,14 +300,14 @@ struct VersionTests {
 
   @Test func statCacheNeverHidesAChange() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       let file = folder.appending("data/a.csv")
       try writeFile(Array("aaaa\n".utf8), to: file)
       // Racy: changed right after the commit, same size, within the same
       // second — the cache must not vouch for it.
-      _ = try art("commit", "ds", "data", in: folder)
+      _ = try await art("commit", "ds", "data", in: folder)
       try writeFile(Array("bbbb\n".utf8), to: file)
-      let racy = try art("commit", "ds", in: folder)
+      let racy = try await art("commit", "ds", in: folder)
       #expect(racy.lines.first?.hasPrefix("ds:v1") == true, "\(racy.standardOutput)")
 
       // Settled, cached, then changed with size and mtime put back: ctime
@@ -319,38 +321,39 @@ struct VersionTests {
       #expect(cache.contains("a.csv"))
       try writeFile(Array("cccc\n".utf8), to: file)
       _ = try ArtProcess.runTool("/usr/bin/touch", stamp, in: folder)
-      let sneaky = try art("commit", "ds", in: folder)
+      let sneaky = try await art("commit", "ds", in: folder)
       #expect(sneaky.lines.first?.hasPrefix("ds:v") == true, "\(sneaky.standardOutput)")
       #expect(!sneaky.standardOutput.contains("nothing changed"))
-      let content = try art("diff", "ds", in: folder)
+      let content = try await art("diff", "ds", in: folder)
       #expect(content.standardOutput.contains("0 added, 0 removed, 0 modified"))
     }
   }
 
   @Test func draftAddsAndRemovesOnly() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeDataset(folder)
-      _ = try art("commit", "ds", "data", in: folder)
+      _ = try await art("commit", "ds", "data", in: folder)
       try writeFile(Array("new\n".utf8), to: folder.appending("data/extra/new.csv"))
       try writeFile(Array("replaced\n".utf8), to: folder.appending("data/t1/f10.csv"))
       // A change on disk that the draft does not name stays out of it.
       try writeFile(Array("not in the draft\n".utf8), to: folder.appending("data/t2/f21.csv"))
-      let draft = try art(
+      let draft = try await art(
         "commit", "ds", "--from", "ds:v0", "--add", "data/extra", "--add", "data/t1/f10.csv",
         "--remove", "data/t0", in: folder)
       #expect(draft.status == 0, "\(draft.standardError)")
-      let diff = try art("diff", "ds:v0", "ds:v1", "--name-status", in: folder)
+      let diff = try await art("diff", "ds:v0", "ds:v1", "--name-status", in: folder)
       let removed = diff.lines.filter { $0.hasPrefix("D\tt0/") }
       #expect(removed.count == 10)
       #expect(diff.lines.contains("A\textra/new.csv"))
       #expect(diff.lines.contains("M\tt1/f10.csv"))
       #expect(!diff.standardOutput.contains("f21"))
-      let show = try art("show", "ds:v1", "--json", in: folder)
+      let show = try await art("show", "ds:v1", "--json", in: folder)
       let json =
         try JSONSerialization.jsonObject(with: Data(show.standardOutputBytes)) as? [String: Any]
       #expect(json?["files"] as? Int == 101 - 10 + 1)
-      let missing = try art("commit", "ds", "--from", "ds:v0", "--remove", "data/nope", in: folder)
+      let missing = try await art(
+        "commit", "ds", "--from", "ds:v0", "--remove", "data/nope", in: folder)
       #expect(missing.status == 64)
       #expect(missing.standardError.contains("'nope' is not in the version"))
     }
@@ -358,14 +361,14 @@ struct VersionTests {
 
   @Test func damagedRefsFileIsReported() async throws {
     try await withTemporaryDirectory { folder in
-      _ = try art("init", in: folder)
+      _ = try await art("init", in: folder)
       try makeDataset(folder)
-      _ = try art("commit", "ds", "data", in: folder)
+      _ = try await art("commit", "ds", "data", in: folder)
       var refs = try readFile(folder.appending(".art/refs"))
       refs[20] ^= 1
       try FileManager.default.removeItem(atPath: folder.appending(".art/refs").string)
       try writeFile(refs, to: folder.appending(".art/refs"))
-      let log = try art("log", in: folder)
+      let log = try await art("log", in: folder)
       #expect(log.status == 2)
       #expect(log.standardError.contains("refs' is damaged"))
       #expect(log.standardError.contains("refs.prev"))

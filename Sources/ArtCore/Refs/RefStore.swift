@@ -34,7 +34,7 @@ public struct RefStore: Sendable {
   public var report: @Sendable (String) -> Void = { _ in }
   /// Called under the lock before changed refs are written, with the refs
   /// as they were and as they will be (the repository raises its format
-  /// here when move records first appear).
+  /// here when renumbering lines first appear).
   public var beforeWriting: @Sendable (_ old: Refs, _ new: Refs) throws -> Void = { _, _ in }
 
   static let header = "# art-refs v1"

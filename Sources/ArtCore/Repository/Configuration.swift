@@ -23,8 +23,8 @@ public import SystemPackage
 public struct Configuration: Sendable, Equatable {
   /// The repository format this config describes; readers refuse newer ones.
   ///
-  /// 2 adds move records in refs (`ds:v2 ID from ds:v1`) and the
-  /// list of versions made here (`created`).
+  /// 2 adds renumbering lines in refs (`ds:v2 ID from ds:v1`) and the
+  /// list of external references recorded here (`recorded`).
   public var format = Configuration.supportedFormat
   /// The codec objects are stored with unless a command says otherwise.
   public var compression = Codec.lz4

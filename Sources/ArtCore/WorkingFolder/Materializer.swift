@@ -132,7 +132,7 @@ public struct Materializer: Sendable {
   }
 
   /// Creates folders and links of manifest `id` below `folder` and lists
-  /// the files to write; a bundle's version entries become folders holding
+  /// the files to write; a bundle's bundle entries become folders holding
   /// that version when `versions`, else they are counted as skipped.
   private func layOut(
     _ id: ObjectID, at folder: ConfinedPath, writer: ConfinedWriter, jobs: inout [FileJob],

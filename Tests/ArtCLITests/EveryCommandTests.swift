@@ -1,0 +1,56 @@
+import ArtTestSupport
+import SystemPackage
+import Testing
+
+/// Every command run once through the real binary, as a user would.
+///
+/// The behaviour of most commands is tested in process (see
+/// `artInProcess`); this suite proves the binary wires each one up, prints
+/// and exits as documented. Remotes, projects, references, distributed
+/// drafts, crashes and the plumbing have binary suites of their own.
+@Suite("art binary, every command")
+struct EveryCommandTests {
+  @Test func eachCommandRunsThroughTheBinary() async throws {
+    try await withTemporaryDirectory { folder in
+      func art(_ arguments: String...) throws -> ProcessResult {
+        try ArtProcess.run(arguments, in: folder)
+      }
+      func expectSuccess(_ arguments: String..., printing text: String) throws {
+        let result = try ArtProcess.run(arguments, in: folder)
+        #expect(result.status == 0, "\(arguments): \(result.standardError)")
+        #expect(
+          result.standardOutput.contains(text), "\(arguments): \(result.standardOutput)")
+      }
+      try expectSuccess("init", printing: "Initialized empty art repository")
+      try writeFile(.text(count: 4000, seed: 1), to: folder.appending("data/a.csv"))
+      try expectSuccess("commit", "ds", "data", "-m", "first", printing: "ds:v0")
+      try writeFile(.text(count: 4100, seed: 2), to: folder.appending("data/a.csv"))
+      try expectSuccess("status", printing: "1 change")
+      try expectSuccess("diff", "ds", printing: "M  a.csv")
+      try expectSuccess("commit", "ds", "--input", "ds:v0", printing: "ds:v1")
+      try expectSuccess("log", "ds", printing: "v1")
+      try expectSuccess("ls", printing: "ds")
+      try expectSuccess("show", "ds:v0", printing: "first")
+      try expectSuccess("diff", "ds:v0", "ds:v1", printing: "M  a.csv")
+      try expectSuccess("alias", "set", "ds:v0", "best", printing: "best")
+      try expectSuccess("alias", "ls", printing: "best")
+      try expectSuccess("alias", "rm", "ds:best", printing: "best")
+      let id = try art("rev-parse", "ds:v1")
+      #expect(id.status == 0)
+      #expect(id.standardOutput.utf8.count == 65, "\(id.standardOutput)")
+      try expectSuccess("lineage", "ds:v1", printing: "ds:v0")
+      try expectSuccess("verify", "ds", printing: "ds:v1")
+      try expectSuccess("checkout", "ds:v0", "--to", "out", printing: "")
+      #expect(try readFile(folder.appending("out/a.csv")) == .text(count: 4000, seed: 1))
+      try expectSuccess("ttl", "set", "ds:v0", "30d", printing: "expires")
+      try expectSuccess("du", printing: "dedup")
+      try expectSuccess("fsck", printing: "")
+      try expectSuccess("rm", "ds:v0", printing: "ds:v0")
+      try expectSuccess("gc", "--grace", "0s", printing: "")
+      try expectSuccess("repack", printing: "")
+      try expectSuccess("fsck", "--full", printing: "")
+      let usage = try art("rm")
+      #expect(usage.status == 64, "\(usage.standardError)")
+    }
+  }
+}

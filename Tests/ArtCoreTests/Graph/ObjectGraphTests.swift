@@ -1,0 +1,153 @@
+import ArtStore
+import ArtTestSupport
+import SystemPackage
+import Testing
+
+@testable import ArtCore
+
+/// The one walk of what versions reach, and its two local visitors.
+@Suite("Object graph")
+struct ObjectGraphTests {
+  /// A repository with `ds:v0` (a small file, a chunked file, a link and a
+  /// nested folder) and `bundle:v0`, whose bundle entry `ds` names it.
+  private func makeRepository(_ folder: FilePath) async throws -> (
+    Repository, ds: ResolvedVersion, bundle: ResolvedVersion
+  ) {
+    try Repository.initialize(at: folder)
+    let data = folder.appending("data")
+    try writeFile(Array("hello\n".utf8), to: data.appending("a.txt"))
+    try writeFile(.random(count: 700_000, seed: 3), to: data.appending("sub/deep/big.bin"))
+    try Syscalls.symlink(target: Array("a.txt".utf8), at: data.appending("link"))
+    let repository = try Repository(root: folder)
+    var request = CommitRequest(artifact: try ArtifactName("ds"))
+    request.paths = [data]
+    let ds = try await Committer(repository: repository).commit(request).version
+    try Syscalls.makeDirectories(folder.appending("empty"))
+    var bundleRequest = CommitRequest(artifact: try ArtifactName("bundle"))
+    bundleRequest.paths = [folder.appending("empty")]
+    bundleRequest.allowEmpty = true
+    bundleRequest.bundleEntries = [
+      BundleEntryRequest(path: ["ds"], id: ds.id, size: ds.record.size)
+    ]
+    let bundle = try await Committer(repository: repository).commit(bundleRequest).version
+    return (try Repository(root: folder), ds, bundle)
+  }
+
+  @Test func aBundleReachesEverythingOfTheVersionItNames() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repository, ds, bundle) = try await makeRepository(folder)
+      var alone = Reachability(store: repository.store)
+      #expect(alone.mark(version: ds.id, label: "ds:v0")?.artifact == "ds")
+      var both = Reachability(store: repository.store)
+      both.mark(version: bundle.id, label: "bundle:v0")
+      #expect(alone.problems.isEmpty)
+      #expect(both.problems.isEmpty)
+      // The bundle's record and top manifest come on top of all of ds.
+      #expect(alone.live.isSubset(of: both.live))
+      #expect(both.live.count == alone.live.count + 2)
+      #expect(alone.chunkLists.count == 1)
+      // Every object of the store is reached but the empty folder the
+      // bundle was committed from (its tree is the bundle entry alone).
+      let stored = Set(
+        repository.store.allPacks.flatMap { pack in
+          (0..<pack.index.count).map { pack.index.id(at: $0) }
+        })
+      #expect(stored.subtracting(both.live) == [Manifest.emptyID])
+    }
+  }
+
+  @Test func aRecordAloneDoesNotStopALaterWalkFromFollowingIt() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repository, ds, _) = try await makeRepository(folder)
+      var reach = Reachability(store: repository.store)
+      reach.mark([.record(ds.id, label: "input")])
+      #expect(reach.live == [ds.id])
+      reach.mark(version: ds.id, label: "ds:v0")
+      #expect(reach.live.count > 5)
+      #expect(reach.live.contains(ds.record.manifest))
+    }
+  }
+
+  @Test func aMissingObjectIsCollectedWithItsPlaceOrThrown() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repository, _, _) = try await makeRepository(folder)
+      let ghost = ObjectHasher.id(of: Array("never stored".utf8))
+      let writer = repository.makeWriter()
+      let compressor = Compressor(codec: writer.codec)
+      let inner = try Manifest(entries: [
+        ManifestEntry(name: "gone.bin", kind: .file, id: ghost, size: 12, mode: 0o644)
+      ])
+      let innerID = try writer.write(inner.encoded(), kind: .manifest, compressor: compressor)
+      let top = try Manifest(entries: [
+        ManifestEntry(name: "sub", kind: .folder, id: innerID, size: 12, mode: 0o755)
+      ])
+      let topID = try writer.write(top.encoded(), kind: .manifest, compressor: compressor)
+      _ = try writer.finish()
+      let store = try Repository(root: folder).store
+
+      var collecting = ObjectGraph(source: LocalObjects(store), onProblem: .collect)
+      var marking = MarkingVisitor()
+      try await collecting.walk([.tree(topID, label: "part")], visitor: &marking)
+      #expect(collecting.problems.count == 1)
+      #expect(collecting.problems.first?.id == ghost)
+      #expect(collecting.problems.first?.detail == "missing")
+      #expect(collecting.problems.first?.referencedBy == "part /sub/gone.bin")
+      #expect(collecting.reached == [topID, innerID])
+
+      var stopping = ObjectGraph(source: LocalObjects(store), onProblem: .stop)
+      await #expect(throws: ArtError.self) {
+        try await stopping.walk([.tree(topID, label: "part")], visitor: &marking)
+      }
+      do {
+        try stopping.walkNow([.tree(topID, label: "again")], visitor: &marking)
+      } catch let error as ArtError {
+        #expect(error.code == .corruptData)
+        #expect(error.message.contains("gone.bin"), "\(error.message)")
+      }
+    }
+  }
+
+  @Test func aWrongKindIsAProblemNotARead() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repository, ds, _) = try await makeRepository(folder)
+      // A version id where a blob is expected.
+      var reach = Reachability(store: repository.store)
+      reach.mark([.tree(ds.record.manifest, label: "ds")])
+      let blob = try #require(
+        reach.live.first { (try? repository.store.entry($0).kind) == .blob })
+      var graph = ObjectGraph(source: LocalObjects(repository.store), onProblem: .collect)
+      var marking = MarkingVisitor()
+      try graph.walkNow([.version(blob, label: "not a version")], visitor: &marking)
+      #expect(graph.problems.first?.detail == "is a blob, expected a version")
+      #expect(graph.reached.isEmpty)
+    }
+  }
+
+  @Test func listingsExpandBundlesAndListAFolderAtEveryPath() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repository, ds, bundle) = try await makeRepository(folder)
+      let plain = try TreeListing.entries(of: bundle.record.manifest, in: repository.store)
+      #expect(plain["ds"]?.kind == .bundle)
+      let expanded = try TreeListing.entries(
+        of: bundle.record.manifest, in: repository.store, expandingBundles: true)
+      #expect(expanded["ds"] == nil)
+      #expect(expanded["ds/a.txt"]?.kind == .file)
+      #expect(expanded["ds/sub/deep/big.bin"]?.kind == .chunked)
+      #expect(expanded["ds/link"]?.kind == .symlink)
+
+      // One folder at two paths is listed at both.
+      let writer = repository.makeWriter()
+      let compressor = Compressor(codec: writer.codec)
+      let top = try Manifest(entries: [
+        ManifestEntry(name: "x", kind: .folder, id: ds.record.manifest, size: 0, mode: 0o755),
+        ManifestEntry(name: "y", kind: .folder, id: ds.record.manifest, size: 0, mode: 0o755),
+      ])
+      let topID = try writer.write(top.encoded(), kind: .manifest, compressor: compressor)
+      _ = try writer.finish()
+      let twice = try TreeListing.entries(of: topID, in: Repository(root: folder).store)
+      #expect(twice["x/a.txt"] != nil)
+      #expect(twice["y/sub/deep/big.bin"] != nil)
+      #expect(twice.count == 6)
+    }
+  }
+}
