@@ -130,16 +130,23 @@ extension ArtCommand {
       if from != nil && !paths.isEmpty {
         throw ValidationError("give --add/--remove with --from, not PATHs")
       }
+      if from != nil && root != nil {
+        throw ValidationError("--from keeps its version's root folder; leave out --root")
+      }
     }
 
     func execute(output: Output) async throws {
       let repository = try repository()
       var request = CommitRequest(artifact: try ArtifactName(name))
-      request.draftBase = try from.map { try Spec($0) }
-      request.additions = try add.map { try global.resolve($0) }
-      request.removals = try remove.map { try global.resolve($0) }
-      request.paths = try paths.map { try global.resolve($0) }
-      request.root = try root.map { try global.resolve($0) }
+      if let from {
+        request.contents = .draft(
+          from: try Spec(from), adding: try add.map { try global.resolve($0) },
+          removing: try remove.map { try global.resolve($0) })
+      } else {
+        request.contents = .folder(
+          paths: try paths.map { try global.resolve($0) },
+          root: try root.map { try global.resolve($0) })
+      }
       request.type = type
       request.description = message
       if let metadataFile {

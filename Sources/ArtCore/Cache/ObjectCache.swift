@@ -64,6 +64,18 @@ public final class ObjectCache: Sendable {
     return directory.appending("objects/\(hex.prefix(2))/\(hex)")
   }
 
+  /// Whether `id` is cached as `kind` (its header says so; the bytes are
+  /// checked when read).
+  public func contains(_ id: ObjectID, kind: ObjectKind) -> Bool {
+    guard let fd = try? FileDescriptor.open(path(of: id), .readOnly, options: [.closeOnExec])
+    else { return false }
+    defer { try? fd.close() }
+    var header = [UInt8](repeating: 0, count: 6)
+    let count = (try? header.withUnsafeMutableBytes { try fd.read(into: $0) }) ?? 0
+    return count == 6 && Array(header[0..<4]) == Self.magic && header[4] == 1
+      && header[5] == kind.rawValue
+  }
+
   /// The raw bytes of `id` if cached and intact; marks it used.
   public func read(_ id: ObjectID, kind: ObjectKind) -> [UInt8]? {
     let file = path(of: id)

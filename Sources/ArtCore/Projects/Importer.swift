@@ -58,7 +58,7 @@ public struct Importer: Sendable {
       // Children before parents: what a record or manifest names is stored
       // before it.
       let compressor = Compressor(codec: writer.codec)
-      for (objectID, kind, raw) in list.metadata.reversed() {
+      for (objectID, kind, raw) in list.childrenFirst(from: id) {
         try raw.withUnsafeBytes {
           _ = try writer.write($0, kind: kind, id: objectID, compressor: compressor)
         }
@@ -76,25 +76,44 @@ public struct Importer: Sendable {
   }
 
   /// What a walk found to copy: content not here yet, and every record,
-  /// manifest, chunk list and reference object, parents first.
+  /// manifest, chunk list and reference object with what it names.
   private struct CopyList: GraphVisitor {
     let here: ObjectStore
     var content: [ObjectID] = []
-    var metadata: [(ObjectID, ObjectKind, [UInt8])] = []
+    var metadata: [ObjectID: (kind: ObjectKind, raw: [UInt8], children: [ObjectID])] = [:]
     var alreadyHere = 0
 
     mutating func visit(_ id: ObjectID, _ node: GraphNode, raw: [UInt8]?, at place: GraphPlace) {
-      let kind: ObjectKind
       switch node {
       case .blob:
         if here.contains(id) { alreadyHere += 1 } else { content.append(id) }
-        return
-      case .version: kind = .version
-      case .manifest: kind = .manifest
-      case .chunkList: kind = .chunkList
-      case .reference: kind = .reference
+      case .version(let record): metadata[id] = (.version, raw ?? [], [record.manifest])
+      case .manifest(let manifest):
+        metadata[id] = (.manifest, raw ?? [], manifest.entries.map(\.id))
+      case .chunkList: metadata[id] = (.chunkList, raw ?? [], [])
+      case .reference: metadata[id] = (.reference, raw ?? [], [])
       }
-      metadata.append((id, kind, raw ?? []))
+    }
+
+    /// The metadata below `root` in depth-first post-order: every object
+    /// after everything it names, whatever the level the walk found it at.
+    func childrenFirst(from root: ObjectID) -> [(ObjectID, ObjectKind, [UInt8])] {
+      var ordered: [(ObjectID, ObjectKind, [UInt8])] = []
+      var done = Set<ObjectID>()
+      var stack: [(id: ObjectID, expanded: Bool)] = [(root, false)]
+      while let (id, expanded) = stack.popLast() {
+        guard let node = metadata[id], !done.contains(id) else { continue }
+        if expanded {
+          done.insert(id)
+          ordered.append((id, node.kind, node.raw))
+        } else {
+          stack.append((id, true))
+          for child in node.children.reversed() where !done.contains(child) {
+            stack.append((child, false))
+          }
+        }
+      }
+      return ordered
     }
   }
 }

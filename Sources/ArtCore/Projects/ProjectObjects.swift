@@ -45,6 +45,8 @@ public final class ProjectObjects: ObjectSource {
 
   public func check(_ id: ObjectID, kind: ObjectKind) -> ArtError? {
     if repository.store.contains(id) { return LocalObjects(repository.store).check(id, kind: kind) }
-    return LocalObjects(project.store).check(id, kind: kind)
+    // The cache may hold what the project's gc has since dropped.
+    guard let problem = LocalObjects(project.store).check(id, kind: kind) else { return nil }
+    return cache?.contains(id, kind: kind) == true ? nil : problem
   }
 }

@@ -100,7 +100,7 @@ extension Remote {
   /// That is its record and manifests, and the blobs, chunk lists and
   /// chunks of the matching files only, each read from its remote pack by
   /// byte range; nearby objects share one request. Without `data`, only
-  /// the record and manifests.
+  /// the records and manifests (of bundled versions too).
   ///
   /// - Throws: ``ArtError`` `.notFound` for an object the remote lacks, or
   ///   `.corruptData` for damaged data (nothing damaged is stored).
@@ -116,7 +116,7 @@ extension Remote {
       let source = RemoteObjects(remote: self, index: index, writer: writer)
       var graph = ObjectGraph(source: source, onProblem: .stop)
       graph.visitsEveryPath = !patterns.isEmpty
-      var selection = Selection(patterns: patterns)
+      var selection = Selection(patterns: patterns, data: data)
       try await graph.walk([.version(id, label: "\(name) \(id.prefix(12))")], visitor: &selection)
       var result = source.result
       let absent = data ? selection.content.filter { !writer.contains($0) } : []
@@ -137,12 +137,19 @@ extension Remote {
   /// none), and the whole of every version a matching bundle entry names.
   private struct Selection: GraphVisitor {
     let patterns: [PathPattern]
+    /// Whether file content is wanted; without it, only records and
+    /// manifests (what show, log and diff read) are walked.
+    let data: Bool
     /// Blobs (files, link targets, chunks) below what matched.
     var content = Set<ObjectID>()
 
     func follows(_ entry: ManifestEntry, at place: GraphPlace) -> Bool {
-      entry.kind == .folder || place.inBundle || patterns.isEmpty
-        || patterns.contains { $0.matches(place.path) }
+      switch entry.kind {
+      case .folder: return true
+      case .file, .symlink, .chunked, .external: guard data else { return false }
+      case .bundle: break
+      }
+      return place.inBundle || patterns.isEmpty || patterns.contains { $0.matches(place.path) }
     }
 
     mutating func visit(_ id: ObjectID, _ node: GraphNode, raw: [UInt8]?, at place: GraphPlace) {

@@ -163,13 +163,14 @@ extension Remote {
     return resumed
   }
 
-  /// Removes `.art/tmp-push-<pid>` and `.art/tmp-remote-gc-<pid>` folders
-  /// whose process is gone (a push or gc killed half-way).
+  /// Removes `.art/tmp-push-<pid>`, `.art/tmp-remote-gc-<pid>` and
+  /// `.art/tmp-rows-<pid>` folders whose process is gone (a push, gc or row
+  /// diff killed half-way).
   func removeDeadScratch() {
     for raw in (try? directoryEntries(repository.directory)) ?? [] {
       let name = String(decoding: raw, as: UTF8.self)
-      guard name.hasPrefix("tmp-push-") || name.hasPrefix("tmp-remote-gc-"),
-        let pid = name.split(separator: "-").last.flatMap({ Int32($0) }),
+      guard
+        let pid = RepositoryLayout.scratchOwner(name, purposes: ["push", "remote-gc", "rows"]),
         !Syscalls.processExists(pid)
       else { continue }
       try? removeTree(repository.directory.appending(name))

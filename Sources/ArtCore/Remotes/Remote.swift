@@ -62,14 +62,14 @@ public struct Remote: Sendable {
   ///
   /// - Throws: ``ArtError`` `.corruptData` for a damaged file.
   public static func trackingRefs(_ name: String, of repository: Repository) throws -> Refs {
-    let path = stateDirectory(name, of: repository).appending("refs")
+    let path = repository.layout.trackingRefs(name)
     guard let bytes = try AtomicFile.read(path) else { return Refs() }
     return try RefStore.decode(bytes, file: path.string)
   }
 
   func saveTracking(_ refs: Refs) throws {
     try Syscalls.makeDirectories(stateDirectory)
-    try AtomicFile.write(RefStore.encode(refs), to: stateDirectory.appending("refs"))
+    try AtomicFile.write(RefStore.encode(refs), to: repository.layout.trackingRefs(name))
   }
 
   // MARK: Refs on the remote
@@ -133,7 +133,7 @@ public struct Remote: Sendable {
   /// Whether the server enforces `If-Match` / `If-None-Match`: probed once
   /// and remembered in `.art/remotes/<name>/conditional`.
   func conditionalWrites() async throws -> Bool {
-    let path = stateDirectory.appending("conditional")
+    let path = repository.layout.remoteConditional(name)
     if let bytes = try AtomicFile.read(path) {
       return bytes == Array("yes\n".utf8)
     }
@@ -162,7 +162,7 @@ public struct Remote: Sendable {
   }
 
   private func listIndexes() async throws -> RemoteIndex {
-    let folder = stateDirectory.appending("packs")
+    let folder = repository.layout.remoteIndexes(name)
     try Syscalls.makeDirectories(folder)
     let listed = try await storage.list("packs/")
     var packFiles: [String: RemoteEntry] = [:]

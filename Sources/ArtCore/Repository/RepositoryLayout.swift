@@ -44,10 +44,25 @@ public struct RepositoryLayout: Sendable {
 
   /// `remotes/NAME/`: what is known of remote `name`.
   public func remote(_ name: String) -> FilePath { remotes.appending(name) }
+  /// `remotes/NAME/refs`: remote `name`'s refs as last fetched or pushed.
+  public func trackingRefs(_ name: String) -> FilePath { remote(name).appending("refs") }
+  /// `remotes/NAME/packs/`: copies of remote `name`'s pack indexes.
+  public func remoteIndexes(_ name: String) -> FilePath { remote(name).appending("packs") }
+  /// `remotes/NAME/conditional`: whether remote `name` enforces conditional writes.
+  public func remoteConditional(_ name: String) -> FilePath {
+    remote(name).appending("conditional")
+  }
 
   /// `tmp-PURPOSE-PID`: a scratch folder of this process, removed when done
   /// (or by a later command once the process is gone).
   public func scratch(_ purpose: String) -> FilePath {
     directory.appending("tmp-\(purpose)-\(Syscalls.processID)")
+  }
+
+  /// The process that owns `name`, a scratch folder for one of `purposes`,
+  /// or nil when `name` is none of them.
+  public static func scratchOwner(_ name: String, purposes: [String]) -> Int32? {
+    guard purposes.contains(where: { name.hasPrefix("tmp-\($0)-") }) else { return nil }
+    return name.split(separator: "-").last.flatMap { Int32($0) }
   }
 }

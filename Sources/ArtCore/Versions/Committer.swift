@@ -1,119 +1,6 @@
 public import ArtStore
 public import SystemPackage
 
-/// What `art commit` was asked to do.
-public struct CommitRequest: Sendable {
-  /// The artifact to add a version to.
-  public var artifact: ArtifactName
-  /// Absolute paths to commit; empty means the previous version's root.
-  public var paths: [FilePath] = []
-  /// The folder paths are relative to (absolute); nil picks it (see ``Committer``).
-  public var root: FilePath? = nil
-  /// The artifact's type; fixed by its first version.
-  public var type: String? = nil
-  /// A description for people.
-  public var description = ""
-  /// Metadata keys and values.
-  public var metadata: [String: JSONValue] = [:]
-  /// Aliases to point at the new version (besides `latest`).
-  public var aliases: [Alias] = []
-  /// Time to live, in milliseconds from creation.
-  public var timeToLive: Int64? = nil
-  /// Make a version even when nothing changed.
-  public var allowEmpty = false
-  /// Compression for new objects; nil for the repository's.
-  public var codec: Codec? = nil
-  /// Build from this version plus ``additions`` minus ``removals`` instead of
-  /// snapshotting ``paths``.
-  public var draftBase: Spec? = nil
-  /// Absolute paths to store into the draft (inside the base's root).
-  public var additions: [FilePath] = []
-  /// Absolute paths to drop from the draft (inside the base's root).
-  public var removals: [FilePath] = []
-  /// Versions this one was made from (lineage); recorded by id, so moving
-  /// an alias later does not rewrite history.
-  public var inputs: [Spec] = []
-  /// Inputs given by version id (versions of other projects, copied in).
-  public var inputIDs: [ObjectID] = []
-  /// The kind of job that made it (`preprocess`, `train`, …).
-  public var job = ""
-  /// The run that made it (an experiment tracker's run id).
-  public var run = ""
-  /// Builds the version's tree under the refs lock instead of reading
-  /// ``paths`` (how `art finish` merges the parts of a distributed draft).
-  public var build: (@Sendable (Refs, ObjectWriter, Compressor) throws -> BuiltTree)? = nil
-  /// The distributed id recorded in the version (`art finish`).
-  public var distributedID = ""
-  /// Files kept outside the store to record as reference entries.
-  public var references: [ReferenceRequest] = []
-  /// Download http(s) references once to record their SHA-256.
-  public var checksum = false
-  /// Other versions of this repository to include as folders (a bundle's
-  /// `--reference art:SPEC`); each becomes an input too.
-  public var bundleEntries: [BundleEntryRequest] = []
-
-  /// A request for `artifact`.
-  public init(artifact: ArtifactName) {
-    self.artifact = artifact
-  }
-}
-
-/// An entry of a bundle that points at a version: `art:SPEC[=PATH]`.
-public struct BundleEntryRequest: Sendable {
-  /// Where it goes, as components relative to the version's root.
-  public var path: [String]
-  /// The version record's id (never the alias it was named by).
-  public var id: ObjectID
-  /// Its files' bytes, for listings.
-  public var size: UInt64
-
-  /// An entry for version `id` at `path`.
-  public init(path: [String], id: ObjectID, size: UInt64) {
-    self.path = path
-    self.id = id
-    self.size = size
-  }
-
-  /// The `[PROJECT/]SPEC` and optional `PATH` of `--reference
-  /// art:SPEC[=PATH]`, or nil when `text` is not an `art:` reference.
-  public static func parse(_ text: String) -> (spec: String, path: String?)? {
-    guard text.hasPrefix("art:") else { return nil }
-    let rest = text.dropFirst(4)
-    guard let equals = rest.lastIndex(of: "=") else { return (String(rest), nil) }
-    return (String(rest[..<equals]), String(rest[rest.index(after: equals)...]))
-  }
-}
-
-/// A tree built by ``CommitRequest/build``.
-public struct BuiltTree: Sendable {
-  /// The top manifest (written with the given writer).
-  public var manifest: ObjectID
-  /// Files in it.
-  public var files: Int
-  /// Bytes of those files.
-  public var bytes: UInt64
-  /// The root folder, relative to the repository.
-  public var root: String
-
-  /// A built tree.
-  public init(manifest: ObjectID, files: Int, bytes: UInt64, root: String) {
-    self.manifest = manifest
-    self.files = files
-    self.bytes = bytes
-    self.root = root
-  }
-}
-
-/// What a commit did.
-public struct CommitResult: Sendable {
-  /// The new version, or the latest one when nothing changed.
-  public var version: ResolvedVersion
-  /// False when nothing changed and no version was made.
-  public var created: Bool
-  /// What storing the files did.
-  public var snapshot: Snapshot
-}
-
 /// Makes versions: snapshots the paths, writes the version record, and
 /// moves the refs, in that order, so a crash before the refs are written
 /// leaves only unreferenced objects.
@@ -169,7 +56,7 @@ public struct Committer: Sendable {
 
     // References are looked at (hashed, or asked for their head) first:
     // nothing is written if one is missing.
-    var recorded: [RecordedReference] = []
+    var recorded: [DescribedReference] = []
     for reference in request.references {
       recorded += try await ReferenceIO().record(reference, checksum: request.checksum)
     }
@@ -178,16 +65,21 @@ public struct Committer: Sendable {
       var compressor = Compressor(codec: writer.codec)
       var snapshot: Snapshot
       var rootText: String
-      if request.build != nil {
+      switch request.contents {
+      case .built:
+        // Made under the refs lock, below.
         snapshot = Snapshot(manifestID: Manifest.emptyID)
         rootText = ""
-      } else if let base = request.draftBase {
-        let resolved = try repository.resolve(base, in: refs)
+      case .draft(let from, let adding, let removing):
+        let base = try repository.resolve(from, in: refs)
         (snapshot, rootText) = try await draft(
-          request, base: resolved, references: recorded, writer: writer, compressor: compressor)
-      } else if request.paths.isEmpty, !recorded.isEmpty || !request.bundleEntries.isEmpty {
+          request, from: base, adding: adding, removing: removing, references: recorded,
+          writer: writer, compressor: compressor)
+      case .folder(let paths, let root)
+      where paths.isEmpty
+        && (!recorded.isEmpty || !request.bundleEntries.isEmpty):
         // Only references: added to the latest version's tree, nothing read.
-        rootText = previous?.record.root ?? request.root.map { repository.relativePath($0) } ?? ""
+        rootText = previous?.record.root ?? root.map { repository.relativePath($0) } ?? ""
         let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
         let (manifest, bytes, delta) = try editor.apply(
           try additions(recorded, request.bundleEntries, editor: editor),
@@ -195,59 +87,17 @@ public struct Committer: Sendable {
         snapshot = Snapshot(manifestID: manifest)
         snapshot.bytes = bytes
         snapshot.count(delta, after: previous?.record)
-      } else {
-        let (root, selection) = try plan(request, previous: previous)
-        rootText = repository.relativePath(root)
-        // References of the latest version stay references: their paths
-        // are not read from the folder, and they are carried forward.
-        var carried: [[String]: ManifestEntry] = [:]
-        if let previous, previous.record.referenceCount > 0, previous.record.root == rootText {
-          for (path, entry) in try TreeListing.entries(
-            of: previous.record.manifest, in: repository.store) where entry.kind.pointsOutsideTree
-          {
-            let parts = path.split(separator: "/").map(String.init)
-            carried[parts] = ManifestEntry(
-              name: parts[parts.count - 1], kind: entry.kind, id: entry.id, size: entry.size,
-              mode: entry.mode)
-          }
-        }
-        for path in recorded.map(\.path) + request.bundleEntries.map(\.path) {
-          carried[path] = nil  // given again
-        }
-        let skipped = Set(carried.keys).union(recorded.map(\.path))
-          .union(request.bundleEntries.map(\.path))
-        var snapshotter = Snapshotter(
-          repository: repository, writer: writer, statCache: StatCache(repository: repository),
-          progress: progress)
-        snapshotter.skipping = Set(skipped.map { root.appending($0.joined(separator: "/")) })
-        snapshot = try await snapshotter.writeManifest(
-          of: root, selecting: selection, publish: !skipped.isEmpty)
-        if !skipped.isEmpty {
-          // The folder's objects are published; the references and the
-          // manifests above them go into a second writer.
-          let folderStatistics = snapshot.statistics
-          writer = repository.makeWriter(codec: request.codec)
-          compressor = Compressor(codec: writer.codec)
-          let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
-          let operations =
-            carried.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
-              ($0.key, DraftEditor.Operation.add($0.value, files: 0))
-            } + (try additions(recorded, request.bundleEntries, editor: editor))
-          let (manifest, bytes, delta) = try editor.apply(operations, to: snapshot.manifestID)
-          snapshot.manifestID = manifest
-          snapshot.bytes = bytes
-          snapshot.files += delta.files
-          snapshot.statistics = folderStatistics
-          snapshot.references = UInt64(delta.references)
-          snapshot.referenceBytes = UInt64(delta.referenceBytes)
-        }
+      case .folder(let paths, let root):
+        (snapshot, rootText) = try await snapshotFolder(
+          request, paths: paths, root: root, previous: previous, references: recorded,
+          writer: &writer, compressor: &compressor)
       }
       let finalWriter = writer
       let finalCompressor = compressor
       let result = try refStore.update { refs -> CommitResult in
         let writer = finalWriter
         let compressor = finalCompressor
-        if let build = request.build {
+        if case .built(let build) = request.contents {
           let built = try build(refs, writer, compressor)
           snapshot.manifestID = built.manifest
           snapshot.files = built.files
@@ -266,42 +116,15 @@ public struct Committer: Sendable {
           snapshot.statistics.add(try writer.finish())
           return CommitResult(version: latest, created: false, snapshot: snapshot)
         }
-        // A bundle's versions are inputs too (lineage shows the edge, and
-        // gc keeps them with the bundle).
-        var inputs =
-          try request.inputs.map { try repository.resolve($0, in: refs).id } + request.inputIDs
-        for reference in request.bundleEntries where !inputs.contains(reference.id) {
-          inputs.append(reference.id)
-        }
-        let number = refs.nextNumber(of: request.artifact)
-        let created = WallClock.milliseconds()
-        var record = VersionRecord(
-          artifact: request.artifact.text, type: type, number: number.value, root: rootText,
-          manifest: snapshot.manifestID, files: UInt64(snapshot.files), size: snapshot.bytes,
-          previous: latest?.id, description: request.description,
-          metadata: Metadata.canonical(request.metadata), created: created, inputs: inputs,
-          job: request.job, expires: request.timeToLive.map { created.addingSaturating($0) },
-          distributedID: request.distributedID)
-        record.run = request.run
-        record.referenceCount = snapshot.references
-        record.referenceBytes = snapshot.referenceBytes
-        let id = try writer.write(record.encoded(), kind: .version, compressor: compressor)
+        let version = try makeVersion(
+          request, type: type, tree: snapshot, root: rootText, after: latest,
+          recorded: recorded, refs: &refs, writer: writer, compressor: compressor)
         snapshot.statistics.add(try writer.finish())
-        // References recorded here are trusted at checkout (see RecordedReferences).
-        try RecordedReferences.append(
-          recorded.map { ObjectHasher.id(of: $0.reference.encoded()) }, to: repository)
-        refs[RefName(request.artifact, .version(number))] = .version(id)
-        refs[latestName] = .version(id)
-        for alias in request.aliases {
-          refs[RefName(request.artifact, .alias(alias))] = .version(id)
-        }
-        return CommitResult(
-          version: ResolvedVersion(id: id, record: record, artifact: request.artifact),
-          created: true, snapshot: snapshot)
+        return CommitResult(version: version, created: true, snapshot: snapshot)
       }
       // A draft need not match the folder on disk, so only a snapshot moves
       // the checked-out version.
-      if result.created && request.draftBase == nil && request.build == nil {
+      if result.created, case .folder = request.contents {
         try Checkout(repository: repository).recordCheckedOut(result.version)
       }
       snapshot.statCache?.write()
@@ -312,17 +135,113 @@ public struct Committer: Sendable {
     }
   }
 
+  /// Writes the version record of `tree` (with root folder `root`, made
+  /// after `latest`) and names it in `refs`: its number, `latest` and the
+  /// request's aliases. Called under the refs lock.
+  private func makeVersion(
+    _ request: CommitRequest, type: String, tree: Snapshot, root: String,
+    after latest: ResolvedVersion?, recorded: [DescribedReference], refs: inout Refs,
+    writer: ObjectWriter, compressor: Compressor
+  ) throws -> ResolvedVersion {
+    // A bundle's versions are inputs too (lineage shows the edge, and
+    // gc keeps them with the bundle).
+    var inputs =
+      try request.inputs.map { try repository.resolve($0, in: refs).id } + request.inputIDs
+    for reference in request.bundleEntries where !inputs.contains(reference.id) {
+      inputs.append(reference.id)
+    }
+    let number = refs.nextNumber(of: request.artifact)
+    let created = WallClock.milliseconds()
+    var record = VersionRecord(
+      artifact: request.artifact.text, type: type, number: number.value, root: root,
+      manifest: tree.manifestID, files: UInt64(tree.files), size: tree.bytes,
+      previous: latest?.id, description: request.description,
+      metadata: Metadata.canonical(request.metadata), created: created, inputs: inputs,
+      job: request.job, expires: request.timeToLive.map { created.addingSaturating($0) },
+      distributedID: request.distributedID)
+    record.run = request.run
+    record.referenceCount = tree.references
+    record.referenceBytes = tree.referenceBytes
+    let id = try writer.write(record.encoded(), kind: .version, compressor: compressor)
+    // References recorded here are trusted at checkout (see RecordedReferences).
+    try RecordedReferences.append(
+      recorded.map { ObjectHasher.id(of: $0.reference.encoded()) }, to: repository)
+    refs[RefName(request.artifact, .version(number))] = .version(id)
+    refs[RefName(request.artifact, .alias(.latest))] = .version(id)
+    for alias in request.aliases {
+      refs[RefName(request.artifact, .alias(alias))] = .version(id)
+    }
+    return ResolvedVersion(id: id, record: record, artifact: request.artifact)
+  }
+
+  /// A snapshot of the folder `paths` select below their root folder, with
+  /// `references` and the request's bundle entries added, and the latest
+  /// version's external references and bundle entries carried forward (not
+  /// read from the folder). When some are, the folder's objects are
+  /// published and `writer` is replaced by a new one for the rest.
+  private func snapshotFolder(
+    _ request: CommitRequest, paths: [FilePath], root: FilePath?, previous: ResolvedVersion?,
+    references: [DescribedReference], writer: inout ObjectWriter, compressor: inout Compressor
+  ) async throws -> (Snapshot, String) {
+    let (root, selection) = try plan(request, paths: paths, root: root, previous: previous)
+    let rootText = repository.relativePath(root)
+    // References of the latest version stay references: their paths
+    // are not read from the folder, and they are carried forward.
+    var carried: [[String]: ManifestEntry] = [:]
+    if let previous, previous.record.referenceCount > 0, previous.record.root == rootText {
+      for (path, entry) in try TreeListing.entries(
+        of: previous.record.manifest, in: repository.store) where entry.kind.pointsOutsideTree
+      {
+        let parts = path.split(separator: "/").map(String.init)
+        carried[parts] = ManifestEntry(
+          name: parts[parts.count - 1], kind: entry.kind, id: entry.id, size: entry.size,
+          mode: entry.mode)
+      }
+    }
+    for path in references.map(\.path) + request.bundleEntries.map(\.path) {
+      carried[path] = nil  // given again
+    }
+    let skipped = Set(carried.keys).union(references.map(\.path))
+      .union(request.bundleEntries.map(\.path))
+    var snapshotter = Snapshotter(
+      repository: repository, writer: writer, statCache: StatCache(repository: repository),
+      progress: progress)
+    snapshotter.skipping = Set(skipped.map { root.appending($0.joined(separator: "/")) })
+    var snapshot = try await snapshotter.writeManifest(
+      of: root, selecting: selection, publish: !skipped.isEmpty)
+    if !skipped.isEmpty {
+      // The folder's objects are published; the references and the
+      // manifests above them go into a second writer.
+      let folderStatistics = snapshot.statistics
+      writer = repository.makeWriter(codec: request.codec)
+      compressor = Compressor(codec: writer.codec)
+      let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
+      let operations =
+        carried.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
+          ($0.key, DraftEditor.Operation.add($0.value, files: 0))
+        } + (try additions(references, request.bundleEntries, editor: editor))
+      let (manifest, bytes, delta) = try editor.apply(operations, to: snapshot.manifestID)
+      snapshot.manifestID = manifest
+      snapshot.bytes = bytes
+      snapshot.files += delta.files
+      snapshot.statistics = folderStatistics
+      snapshot.references = UInt64(delta.references)
+      snapshot.referenceBytes = UInt64(delta.referenceBytes)
+    }
+    return (snapshot, rootText)
+  }
+
   /// The tree of `base` plus the request's additions, minus its removals.
   private func draft(
-    _ request: CommitRequest, base: ResolvedVersion, references: [RecordedReference],
-    writer: ObjectWriter, compressor: Compressor
+    _ request: CommitRequest, from base: ResolvedVersion, adding: [FilePath], removing: [FilePath],
+    references: [DescribedReference], writer: ObjectWriter, compressor: Compressor
   ) async throws -> (Snapshot, String) {
     guard base.artifact == request.artifact else {
       throw ArtError(
         .invalidArgument, "--from \(base.label) is a version of another artifact",
         hint: "give a version of '\(request.artifact)'")
     }
-    if request.additions.isEmpty && request.removals.isEmpty && references.isEmpty
+    if adding.isEmpty && removing.isEmpty && references.isEmpty
       && request.bundleEntries.isEmpty
     {
       throw ArtError(
@@ -340,8 +259,8 @@ public struct Committer: Sendable {
     }
     let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
     var operations: [([String], DraftEditor.Operation)] = []
-    for path in request.removals { operations.append((try components(path), .remove)) }
-    for path in request.additions {
+    for path in removing { operations.append((try components(path), .remove)) }
+    for path in adding {
       let parts = try components(path)
       let (entry, files) = try await editor.store(path, name: parts[parts.count - 1])
       operations.append((parts, .add(entry, files: files)))
@@ -356,10 +275,10 @@ public struct Committer: Sendable {
 
   /// The root folder and, when only some paths under it are committed, those
   /// paths as components relative to it.
-  private func plan(_ request: CommitRequest, previous: ResolvedVersion?) throws
-    -> (FilePath, [[String]]?)
-  {
-    var paths = request.paths
+  private func plan(
+    _ request: CommitRequest, paths: [FilePath], root: FilePath?, previous: ResolvedVersion?
+  ) throws -> (FilePath, [[String]]?) {
+    var paths = paths
     if paths.isEmpty {
       guard let previous else {
         throw ArtError(
@@ -373,12 +292,12 @@ public struct Committer: Sendable {
     for path in paths where try Syscalls.linkStatus(path) == nil {
       throw ArtError(.notFound, "'\(path)' does not exist", hint: "check the path")
     }
-    if request.root == nil, paths.count == 1, let only = paths.first,
+    if root == nil, paths.count == 1, let only = paths.first,
       try Syscalls.linkStatus(only)?.kind == .directory
     {
       return (only, nil)
     }
-    let root = request.root ?? repository.root
+    let root = root ?? repository.root
     try repository.requireInside(root, asRoot: true)
     var selection: [[String]] = []
     for path in paths {
@@ -397,7 +316,7 @@ public struct Committer: Sendable {
   /// The operations adding `recorded` (their reference objects are
   /// written) and `versions` (entries pointing at version records).
   private func additions(
-    _ recorded: [RecordedReference], _ versions: [BundleEntryRequest], editor: DraftEditor
+    _ recorded: [DescribedReference], _ versions: [BundleEntryRequest], editor: DraftEditor
   ) throws -> [([String], DraftEditor.Operation)] {
     try recorded.map { try editor.addition($0) }
       + versions.map { reference in

@@ -306,7 +306,7 @@ public enum DistributedDraft {
     let artifact = request.artifact
     request.distributedID = id
     request.allowEmpty = true
-    request.build = { refs, writer, compressor in
+    request.contents = .built { refs, writer, compressor in
       if let version = try finished(repository, refs, artifact, id) {
         throw ArtError(
           .invalidArgument, "draft '\(artifact)' '\(id)' was finished already as \(version.label)",

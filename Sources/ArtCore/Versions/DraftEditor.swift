@@ -43,7 +43,7 @@ struct DraftEditor {
   }
 
   /// The operation adding `recorded`: its reference object is written.
-  func addition(_ recorded: RecordedReference) throws -> ([String], Operation) {
+  func addition(_ recorded: DescribedReference) throws -> ([String], Operation) {
     let id = try writer.write(
       recorded.reference.encoded(), kind: .reference, compressor: compressor)
     let entry = ManifestEntry(

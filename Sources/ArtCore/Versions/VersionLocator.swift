@@ -93,7 +93,7 @@ public struct VersionLocator: Sendable {
     if repository.configuration.remotes[project] != nil {
       let remote = try Remote(project, of: repository, environment: environment)
       let (id, artifact) = try repository.versionID(spec.spec, in: try await remote.readRefs().refs)
-      // The record, manifests and chunk lists (what show, log and diff
+      // The records and manifests (what show, log and diff
       // read); data waits for ``bring``.
       _ = try await remote.fetch(version: id, patterns: [], data: false, progress: nil)
       return LocatedVersion(

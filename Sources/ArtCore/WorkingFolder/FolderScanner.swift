@@ -95,8 +95,9 @@ package struct FolderScanner: Sendable {
     guard depth <= Manifest.maximumDepth else {
       throw ArtError(
         .invalidArgument,
-        "cannot store '\(path)': folders nest deeper than \(Manifest.maximumDepth) levels",
-        hint: "commit a folder further down")
+        "cannot store '\(path)' in a version: folders nest deeper than "
+          + "\(Manifest.maximumDepth) levels",
+        hint: "move the deep folders up, or use a folder further down as the root")
     }
     var folder = ScannedFolder(path: path, complete: selection == nil)
     let known = statCache?.folder(path)
@@ -126,8 +127,9 @@ package struct FolderScanner: Sendable {
       }
       if let problem = ManifestEntry.problem(withName: name) {
         throw ArtError(
-          .invalidArgument, "cannot store '\(path.appending(component))': it has \(problem)",
-          hint: "rename it, or move it out of the folder being stored")
+          .invalidArgument,
+          "cannot store '\(path.appending(component))' in a version: it has \(problem)",
+          hint: "rename it, or move it out of the folder")
       }
       switch status.kind {
       case .regular:

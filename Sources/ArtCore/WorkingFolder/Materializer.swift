@@ -106,12 +106,13 @@ public struct Materializer: Sendable {
   func write(_ id: ObjectID, with writer: ConfinedWriter, references: ReferencePolicy)
     async throws -> Materialization
   {
-    var result = Materialization()
-    var jobs: [FileJob] = []
-    var folderModes: [(ConfinedPath, UInt32)] = []
-    try layOut(
-      id, at: .top, writer: writer, jobs: &jobs, folderModes: &folderModes, result: &result,
-      versions: references != .skip)
+    var layout = LayOut(store: store, writer: writer, expandsBundles: references != .skip)
+    var graph = ObjectGraph(source: LocalObjects(store), onProblem: .stop)
+    graph.visitsEveryPath = true
+    try graph.walkNow([.tree(id, label: "tree \(id.prefix(12))")], visitor: &layout)
+    var result = layout.result
+    var jobs = layout.jobs
+    let folderModes = layout.folderModes
     let referenceJobs = jobs.filter { $0.entry.kind == .external }
     jobs.removeAll { $0.entry.kind == .external }
     result.files = jobs.count
@@ -131,42 +132,48 @@ public struct Materializer: Sendable {
     return result
   }
 
-  /// Creates folders and links of manifest `id` below `folder` and lists
-  /// the files to write; a bundle's bundle entries become folders holding
-  /// that version when `versions`, else they are counted as skipped.
-  private func layOut(
-    _ id: ObjectID, at folder: ConfinedPath, writer: ConfinedWriter, jobs: inout [FileJob],
-    folderModes: inout [(ConfinedPath, UInt32)], result: inout Materialization, versions: Bool
-  ) throws {
-    guard folder.components.count <= Manifest.maximumDepth else {
-      throw Manifest.tooDeep(folder.description)
+  /// Creates the folders and links of a tree below a writer's top and lists
+  /// the files to write, as a walk of the graph reaches each folder; a
+  /// bundle entry becomes a folder holding its version when
+  /// `expandsBundles`, else it is counted as skipped.
+  private struct LayOut: GraphVisitor {
+    let store: ObjectStore
+    let writer: ConfinedWriter
+    let expandsBundles: Bool
+    var jobs: [FileJob] = []
+    /// Folders with their modes, parents before children.
+    var folderModes: [(ConfinedPath, UInt32)] = []
+    var result = Materialization()
+
+    func follows(_ entry: ManifestEntry, at place: GraphPlace) -> Bool {
+      entry.kind == .folder || (expandsBundles && entry.kind == .bundle)
     }
-    result.folders += 1
-    let manifest = try store.manifest(id)
-    for entry in manifest.entries {
-      let path = try folder.appending(entry.name)
-      switch entry.kind {
-      case .file, .chunked, .external:
-        jobs.append(FileJob(path: path, entry: entry))
-      case .folder:
-        try writer.makeFolder(path)
-        folderModes.append((path, entry.mode))
-        try layOut(
-          entry.id, at: path, writer: writer, jobs: &jobs, folderModes: &folderModes,
-          result: &result, versions: versions)
-      case .bundle:
-        guard versions else {
-          result.referencesSkipped += 1
-          continue
+
+    mutating func visit(_ id: ObjectID, _ node: GraphNode, raw: [UInt8]?, at place: GraphPlace)
+      throws
+    {
+      guard case .manifest(let manifest) = node else { return }
+      // Names were checked when the manifest was read.
+      let folder = place.path.isEmpty ? ConfinedPath.top : try ConfinedPath(place.path)
+      result.folders += 1
+      for entry in manifest.entries {
+        let path = try folder.appending(entry.name)
+        switch entry.kind {
+        case .file, .chunked, .external:
+          jobs.append(FileJob(path: path, entry: entry))
+        case .folder:
+          try writer.makeFolder(path)
+          folderModes.append((path, entry.mode))
+        case .bundle:
+          if expandsBundles {
+            try writer.makeFolder(path)
+          } else {
+            result.referencesSkipped += 1
+          }
+        case .symlink:
+          try writer.symlink(target: store.read(entry.id, as: .blob), at: path)
+          result.symlinks += 1
         }
-        let record = try store.versionRecord(entry.id)
-        try writer.makeFolder(path)
-        try layOut(
-          record.manifest, at: path, writer: writer, jobs: &jobs, folderModes: &folderModes,
-          result: &result, versions: versions)
-      case .symlink:
-        try writer.symlink(target: store.read(entry.id, as: .blob), at: path)
-        result.symlinks += 1
       }
     }
   }

@@ -20,11 +20,11 @@ struct ObjectGraphTests {
     try Syscalls.symlink(target: Array("a.txt".utf8), at: data.appending("link"))
     let repository = try Repository(root: folder)
     var request = CommitRequest(artifact: try ArtifactName("ds"))
-    request.paths = [data]
+    request.contents = .folder(paths: [data], root: nil)
     let ds = try await Committer(repository: repository).commit(request).version
     try Syscalls.makeDirectories(folder.appending("empty"))
     var bundleRequest = CommitRequest(artifact: try ArtifactName("bundle"))
-    bundleRequest.paths = [folder.appending("empty")]
+    bundleRequest.contents = .folder(paths: [folder.appending("empty")], root: nil)
     bundleRequest.allowEmpty = true
     bundleRequest.bundleEntries = [
       BundleEntryRequest(path: ["ds"], id: ds.id, size: ds.record.size)

@@ -37,7 +37,7 @@ struct VersionLocatorTests {
       try Repository.initialize(at: there)
       try writeFile(.random(count: 300_000, seed: 9), to: there.appending("data/w.bin"))
       var request = CommitRequest(artifact: try ArtifactName("ds"))
-      request.paths = [there.appending("data")]
+      request.contents = .folder(paths: [there.appending("data")], root: nil)
       let made = try await Committer(repository: try Repository(root: there)).commit(request)
       try Repository(root: here).addProject("vision", path: there)
 
@@ -63,6 +63,43 @@ struct VersionLocatorTests {
       #expect(copy.copied)
       #expect(copy.version.id == made.version.id)
       #expect(copy.note?.contains("using the copy of vision/ds:v0") == true)
+    }
+  }
+}
+
+extension VersionLocatorTests {
+  @Test func theCacheServesWhatTheProjectNoLongerHas() async throws {
+    try await withTemporaryDirectory { folder in
+      let there = folder.appending("there")
+      try Repository.initialize(at: there)
+      try writeFile(.random(count: 400_000, seed: 4), to: there.appending("data/w.bin"))
+      try writeFile(Array("small\n".utf8), to: there.appending("data/s.txt"))
+      var request = CommitRequest(artifact: try ArtifactName("ds"))
+      request.contents = .folder(paths: [there.appending("data")], root: nil)
+      let made = try await Committer(repository: try Repository(root: there)).commit(request)
+      let cache = try ObjectCache(directory: folder.appending("cache"))
+      for name in ["one", "two"] {
+        try Repository.initialize(at: folder.appending(name))
+      }
+      let first = try await Importer(
+        repository: try Repository(root: folder.appending("one")),
+        source: try Repository(root: there), cache: cache
+      ).copy(version: made.version.id, full: true)
+      #expect(first.objectsCopied > 0)
+      #expect(first.fromCache == 0)
+      // The project's packs are gone; everything comes from the cache.
+      try FileManager_removeTree(there.appending(".art/objects/packs"))
+      try Syscalls.makeDirectories(there.appending(".art/objects/packs"))
+      let source = try Repository(root: there)
+      #expect(source.store.allPacks.isEmpty)
+      let second = try await Importer(
+        repository: try Repository(root: folder.appending("two")), source: source, cache: cache
+      ).copy(version: made.version.id, full: true)
+      #expect(second.objectsCopied == first.objectsCopied)
+      #expect(second.fromCache == first.objectsCopied)
+      let copied = try Repository(root: folder.appending("two"))
+      #expect(
+        try TreeListing.entries(of: made.version.record.manifest, in: copied.store).count == 2)
     }
   }
 }
