@@ -135,9 +135,11 @@ public struct Committer: Sendable {
     }
   }
 
-  /// Writes the version record of `tree` (with root folder `root`, made
-  /// after `latest`) and names it in `refs`: its number, `latest` and the
-  /// request's aliases. Called under the refs lock.
+  /// Writes the version record of `tree` and names it in `refs`.
+  ///
+  /// The record has root folder `root` and comes after `latest`; `refs`
+  /// gain its number, `latest` and the request's aliases. Called under the
+  /// refs lock.
   private func makeVersion(
     _ request: CommitRequest, type: String, tree: Snapshot, root: String,
     after latest: ResolvedVersion?, recorded: [DescribedReference], refs: inout Refs,
@@ -174,11 +176,13 @@ public struct Committer: Sendable {
     return ResolvedVersion(id: id, record: record, artifact: request.artifact)
   }
 
-  /// A snapshot of the folder `paths` select below their root folder, with
-  /// `references` and the request's bundle entries added, and the latest
-  /// version's external references and bundle entries carried forward (not
-  /// read from the folder). When some are, the folder's objects are
-  /// published and `writer` is replaced by a new one for the rest.
+  /// A snapshot of the folder `paths` select below their root folder.
+  ///
+  /// `references` and the request's bundle entries are added, and the
+  /// latest version's external references and bundle entries carried
+  /// forward (not read from the folder). When there are any, the folder's
+  /// objects are published and `writer` is replaced by a new one for the
+  /// rest.
   private func snapshotFolder(
     _ request: CommitRequest, paths: [FilePath], root: FilePath?, previous: ResolvedVersion?,
     references: [DescribedReference], writer: inout ObjectWriter, compressor: inout Compressor
