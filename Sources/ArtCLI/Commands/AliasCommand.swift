@@ -34,21 +34,12 @@ extension ArtCommand {
       func execute(output: Output) async throws {
         let repository = try repository()
         let alias = try Alias(alias)
-        guard alias != .latest else { throw latestIsManaged() }
-        let spec = try Spec(spec)
-        let moved = try refStore(repository, output: output).update { refs -> String in
-          let version = try repository.resolve(spec, in: refs)
-          let name = RefName(version.artifact, .alias(alias))
-          var from = ""
-          if case .version(let old) = refs[name], old != version.id,
-            let number = refs.versions(of: version.artifact).first(where: { $0.id == old })?.number
-          {
-            from = " (was \(number))"
-          }
-          refs[name] = .version(version.id)
-          return "\(version.artifact):\(alias) -> \(version.number)\(from)"
-        }
-        output.line(moved)
+        let (version, previous) = try RefEditor(
+          repository: repository, refStore: refStore(repository, output: output)
+        ).setAlias(alias, to: try Spec(spec))
+        output.line(
+          "\(version.artifact):\(alias) -> \(version.number)"
+            + (previous.map { " (was \($0))" } ?? ""))
       }
     }
 
@@ -64,22 +55,8 @@ extension ArtCommand {
       func execute(output: Output) async throws {
         let repository = try repository()
         let ref = try RefName(parsing: name)
-        guard case .alias(let alias) = ref.label else {
-          throw ArtError(
-            .invalidArgument, "'\(name)' names a version, not an alias",
-            hint: "to remove a version use 'art rm \(name)'")
-        }
-        guard alias != .latest else { throw latestIsManaged() }
-        try refStore(repository, output: output).update { refs in
-          guard refs[ref] != nil else {
-            let aliases = refs.aliases(of: ref.artifact).map(\.alias.text)
-            throw ArtError(
-              .notFound,
-              "'\(ref.artifact)' has no alias '\(alias)' (aliases: \(aliases.joined(separator: ", ")))"
-            )
-          }
-          refs[ref] = nil
-        }
+        try RefEditor(repository: repository, refStore: refStore(repository, output: output))
+          .removeAlias(ref)
         output.line("removed \(ref)")
       }
     }
@@ -107,10 +84,4 @@ extension ArtCommand {
       }
     }
   }
-}
-
-func latestIsManaged() -> ArtError {
-  ArtError(
-    .invalidArgument, "'latest' is moved by art to every new version and cannot be set by hand",
-    hint: "use another alias, such as 'production'")
 }

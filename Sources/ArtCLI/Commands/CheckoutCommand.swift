@@ -123,7 +123,7 @@ extension ArtCommand {
       let place = target?.string ?? (version.record.root.isEmpty ? "." : version.record.root)
       output.line(
         "checked out \(located.label) \(version.id.prefix(12)) into \(place): "
-          + "\(result.written) written (\(Formatting.bytes(result.bytesWritten))), "
+          + "\(result.written) written (\(Formatting.bytes(result.bytes))), "
           + "\(result.deleted) deleted, \(result.unchanged) unchanged"
           + (result.referencesFetched > 0
             ? "; \(Formatting.count(result.referencesFetched, "reference")) fetched "

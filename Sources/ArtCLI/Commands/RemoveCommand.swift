@@ -28,36 +28,14 @@ extension ArtCommand {
     func execute(output: Output) async throws {
       let repository = try repository()
       let spec = try Spec(spec)
-      let message = try refStore(repository, output: output).update { refs -> String in
-        // From the refs alone: a version whose record is in a missing pack
-        // can still be removed.
-        let (id, artifact) = try repository.versionID(spec, in: refs)
-        guard let number = refs.number(of: id, in: artifact) else {
-          throw ArtError(.notFound, "'\(spec)' names no live version")
-        }
-        let label = "\(artifact):\(number)"
-        let aliases = refs.aliases(of: artifact, at: id)
-        let protected = aliases.filter {
-          repository.configuration.protectedAliases.contains($0.text)
-        }
-        if !protected.isEmpty && !force {
-          throw ArtError(
-            .invalidArgument,
-            "\(label) carries the protected alias \(protected.map(\.text).joined(separator: ", "))",
-            hint: "move the alias first, or use --force")
-        }
-        refs[RefName(artifact, .version(number))] = .deleted
-        for alias in aliases { refs[RefName(artifact, .alias(alias))] = nil }
-        var note = "removed \(label)"
-        if aliases.contains(.latest) {
-          if let newest = refs.versions(of: artifact).last {
-            refs[RefName(artifact, .alias(.latest))] = .version(newest.id)
-            note += "; latest is now \(newest.number)"
-          } else {
-            note += "; '\(artifact)' has no versions left"
-          }
-        }
-        return note
+      let removal = try RefEditor(
+        repository: repository, refStore: refStore(repository, output: output)
+      ).remove(spec, force: force)
+      var message = "removed \(removal.label)"
+      if let latest = removal.newLatest {
+        message += "; latest is now \(latest)"
+      } else if removal.artifactEmpty {
+        message += "; '\(removal.artifact)' has no versions left"
       }
       output.line(message)
     }

@@ -51,36 +51,9 @@ extension ArtCommand {
       let here = try repository()
       let trust = try ReferenceTrust(here)
       let located = try await locate(spec, in: here)
-      let repository = located.repository
-      let version = located.version
-      let entries = try TreeListing.entries(of: version.record.manifest, in: repository.store)
-        .filter { $0.value.kind.pointsOutsideTree }.sorted { $0.key < $1.key }
-      let store = repository.store
-      var lines: [Line] = []
-      // A bundle's versions are in this store: present is unchanged.
-      for (path, entry) in entries where entry.kind == .bundle {
-        let present = store.contains(entry.id)
-        lines.append(
-          Line(
-            path: path, uri: "art:\(entry.id.hex)", status: present ? "unchanged" : "unavailable",
-            detail: present ? nil : "the version is not in this repository (run 'art fsck')"))
-      }
-      let references = try entries.filter { $0.value.kind == .external }
-        .map { ($0.key, $0.value.id, try store.reference($0.value.id)) }
-      for (path, id, reference) in references {
-        let line: Line
-        switch await ReferenceIO().check(reference, within: trust.folders(for: id)) {
-        case .unchanged:
-          line = Line(path: path, uri: reference.uri, status: "unchanged")
-        case .changed(let what):
-          line = Line(path: path, uri: reference.uri, status: "changed", detail: what)
-        case .unavailable(let why):
-          line = Line(path: path, uri: reference.uri, status: "unavailable", detail: why)
-        case .refused(let why):
-          line = Line(path: path, uri: reference.uri, status: "refused", detail: why)
-        }
-        lines.append(line)
-      }
+      let lines = try await ReferenceVerifier.verify(
+        located.version, in: located.repository, trust: trust
+      ).map { Line(path: $0.path, uri: $0.uri, status: $0.status.rawValue, detail: $0.detail) }
       let report = Report(
         version: located.label, references: lines,
         unchanged: lines.count { $0.status == "unchanged" },

@@ -55,26 +55,6 @@ func globMatches(_ p: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
   return globMatches(p.dropFirst(), s.dropFirst())
 }
 
-/// What a checkout did.
-public struct CheckoutResult: Sendable {
-  /// Files, links and folders written.
-  public var written = 0
-  /// Paths deleted.
-  public var deleted = 0
-  /// Paths already right, left alone.
-  public var unchanged = 0
-  /// Bytes of file content written.
-  public var bytesWritten: UInt64 = 0
-  /// Reference entries fetched.
-  public var referencesFetched = 0
-  /// Bytes of those references.
-  public var referenceBytes: UInt64 = 0
-  /// Reference entries left out (`--skip-references`).
-  public var referencesSkipped = 0
-  /// File references recorded elsewhere that were not read (``ReferenceTrust``).
-  public var referencesRefused: [String] = []
-}
-
 /// Makes a folder match a version.
 ///
 /// In place (no `--to`), the version's root folder is brought to the
@@ -120,25 +100,19 @@ public struct Checkout: Sendable {
   ///   else, when file references recorded elsewhere were skipped (see
   ///   ``ReferenceTrust``).
   public func copy(_ version: ResolvedVersion, to target: FilePath, patterns: [PathPattern])
-    async throws -> CheckoutResult
+    async throws -> Materialization
   {
     let writer = try Materializer.emptyFolder(
       target, hint: "give a new or empty folder to --to, or check out in place without --to",
       outside: repository.directory)
     let trust = try ReferenceTrust(repository)
-    var result = CheckoutResult()
+    var result = Materialization()
     if patterns.isEmpty {
       // The whole tree: written as stored, folder modes included.
       var materializer = Materializer(store: repository.store, progress: progress)
       materializer.trust = trust
-      let written = try await materializer.write(
+      result = try await materializer.write(
         version.record.manifest, with: writer, references: references)
-      result.written = written.files + written.symlinks
-      result.bytesWritten = written.bytes
-      result.referencesFetched = written.referencesFetched
-      result.referenceBytes = written.referenceBytes
-      result.referencesSkipped = written.referencesSkipped
-      result.referencesRefused = written.referencesRefused
     } else {
       let wanted = try selected(version.record.manifest, patterns)
       result = try await apply(
@@ -160,7 +134,7 @@ public struct Checkout: Sendable {
   /// recorded as checked out.
   public func inPlace(
     _ version: ResolvedVersion, patterns: [PathPattern], force: Bool, tracked: Bool = true
-  ) async throws -> CheckoutResult {
+  ) async throws -> Materialization {
     let writer = try ConfinedWriter(top: repository.root, create: false, replacingLinks: force)
       .descending(into: try version.record.rootPath())
     let refs = try repository.refs.read()
@@ -293,8 +267,8 @@ public struct Checkout: Sendable {
   private func apply(
     writes: [(ConfinedPath, TreeEntry)], deletes: [ConfinedPath], writer: ConfinedWriter,
     trust: ReferenceTrust
-  ) async throws -> CheckoutResult {
-    var result = CheckoutResult()
+  ) async throws -> Materialization {
+    var result = Materialization()
     var writes = writes
     var materializer = Materializer(store: repository.store, progress: progress)
     materializer.trust = trust
@@ -330,9 +304,11 @@ public struct Checkout: Sendable {
       switch entry.kind {
       case .folder:
         try writer.makeFolder(path)
+        result.folders += 1
       case .symlink:
         try clear(path, writer)
         try writer.symlink(target: repository.store.read(entry.id, as: .blob), at: path)
+        result.symlinks += 1
       case .bundle:
         continue  // expanded into its files, or left out with --skip-references
       case .external:
@@ -347,9 +323,9 @@ public struct Checkout: Sendable {
         try clear(path, writer)
         guard let job = Materializer.FileJob(path: path, entry) else { continue }
         jobs.append(job)
-        result.bytesWritten &+= entry.size
+        result.files += 1
+        result.bytes &+= entry.size
       }
-      result.written += 1
     }
     try await materializer.writeFiles(jobs, writer: writer)
     if case .fetch(let allowChanged) = references, !referenceJobs.isEmpty {

@@ -2,11 +2,12 @@ public import ArtStore
 import Synchronization
 public import SystemPackage
 
-/// What ``Materializer/write(_:into:)`` wrote.
+/// What a checkout or ``Materializer/write(_:into:)`` did to a folder.
 public struct Materialization: Sendable {
   /// Files written.
   public var files = 0
-  /// Folders created, including the top one.
+  /// Folders created (a whole tree: including the top one; in place: the
+  /// empty folders the version has).
   public var folders = 0
   /// Symbolic links created.
   public var symlinks = 0
@@ -20,6 +21,13 @@ public struct Materialization: Sendable {
   public var referencesSkipped = 0
   /// File references recorded elsewhere that were not read (``ReferenceTrust``).
   public var referencesRefused: [String] = []
+  /// Paths deleted (in place).
+  public var deleted = 0
+  /// Paths already right, left alone (in place).
+  public var unchanged = 0
+
+  /// Files and links written.
+  public var written: Int { files + symlinks }
 }
 
 /// What a checkout does with reference entries.
