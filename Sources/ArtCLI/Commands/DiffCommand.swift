@@ -97,3 +97,88 @@ extension ArtCommand {
     }
   }
 }
+
+extension ArtCommand.DiffCommand {
+  struct RowReport: Encodable {
+    var files: [TableDiffReport]
+  }
+
+  /// `--rows`: every modified table file, row by row, read from the store
+  /// (and, with one SPEC, from the folder).
+  func rowDiff(
+    _ changes: [Change], first: LocatedVersion, second: LocatedVersion?, repository: Repository,
+    output: Output
+  ) async throws {
+    var rowDiffs = RowDiffs(limit: limit)
+    rowDiffs.patterns = try path.map { try PathPattern($0) }
+    rowDiffs.format = format.flatMap { TableFormat(rawValue: $0) }
+    rowDiffs.key = key
+    func side(_ located: LocatedVersion) -> RowDiffs.Side {
+      RowDiffs.Side(
+        version: located.version, store: located.repository.store, label: located.label)
+    }
+    let reports = try await rowDiffs.run(
+      changes, old: side(first), new: second.map(side), in: repository)
+    if json { return output.line(Formatting.json(RowReport(files: reports))) }
+    if reports.isEmpty { output.line("no modified CSV, TSV or JSON Lines files") }
+    for report in reports { printReport(report, to: output) }
+  }
+
+  private func printReport(_ report: TableDiffReport, to output: Output) {
+    let matching =
+      report.key.isEmpty ? "rows matched by content" : "key " + report.key.joined(separator: ", ")
+    output.line("\(report.path) (\(report.format.rawValue), \(matching))")
+    if let error = report.error {
+      output.line("  cannot compare rows: \(error)")
+      return
+    }
+    let rows = report.rows
+    var counts = "\(rows.added) added, \(rows.removed) removed"
+    if !report.key.isEmpty { counts += ", \(rows.changed) changed" }
+    output.line("  rows: \(rows.old) -> \(rows.new); \(counts), \(rows.unchanged) unchanged")
+    let schema = report.schema
+    var moves: [String] = []
+    if !schema.added.isEmpty { moves.append("added " + schema.added.joined(separator: ", ")) }
+    if !schema.removed.isEmpty { moves.append("removed " + schema.removed.joined(separator: ", ")) }
+    if schema.reordered { moves.append("reordered") }
+    let noun = report.format == .jsonl ? "keys" : "columns"
+    if !moves.isEmpty { output.line("  \(noun): " + moves.joined(separator: "; ")) }
+    let order = schema.new + schema.removed
+    func row(_ values: [String: String]) -> String {
+      let text = order.compactMap { column in values[column].map { "\(column)=\($0)" } }
+        .joined(separator: ", ")
+      return text.count > 160 ? String(text.prefix(160)) + "…" : text
+    }
+    func keyText(_ key: [String: String]) -> String {
+      report.key.map { "\($0)=\(key[$0] ?? "")" }.joined(separator: ", ")
+    }
+    for example in report.examples.added {
+      output.line("  + line \(example.line): \(row(example.values))")
+    }
+    for example in report.examples.removed {
+      output.line("  - line \(example.line): \(row(example.values))")
+    }
+    for example in report.examples.changed {
+      let cells = example.cells.map {
+        "\($0.column) \($0.old ?? "(none)") -> \($0.new ?? "(none)")"
+      }
+      .joined(separator: "; ")
+      output.line(
+        "  ~ \(keyText(example.key)) (line \(example.oldLine) -> \(example.newLine)): \(cells)")
+    }
+    if report.duplicateKeyCount > 0 {
+      output.line("  \(report.duplicateKeyCount) duplicate key(s):")
+      for duplicate in report.duplicateKeys {
+        output.line(
+          "  ! \(keyText(duplicate.key)) twice in the \(duplicate.version) version "
+            + "(lines \(duplicate.lines.map(String.init).joined(separator: ", ")))")
+      }
+    }
+    if report.malformedCount > 0 {
+      output.line("  \(report.malformedCount) malformed row(s), left out:")
+      for row in report.malformed {
+        output.line("  ! \(row.version) line \(row.line): \(row.problem)")
+      }
+    }
+  }
+}

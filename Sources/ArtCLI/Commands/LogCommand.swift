@@ -120,41 +120,15 @@ extension ArtCommand {
       }
     }
 
-    /// One line per artifact with a matching version.
-    ///
-    /// The newest matching one is shown as `latest`, `versions` counts the
-    /// matching ones. A record that cannot be read is named on standard
-    /// error and left out, so one missing pack does not hide every other
-    /// artifact.
+    /// One line per artifact with a matching version (see
+    /// ``VersionFilter/newestPerArtifact(in:refs:unreadable:)``); records
+    /// that cannot be read are named on standard error.
     static func artifactLines(_ repository: Repository, _ refs: Refs, filter: VersionFilter)
       throws -> [ArtifactLine]
     {
-      var lines: [ArtifactLine] = []
-      if filter.isEmpty {
-        for artifact in refs.artifacts {
-          let versions = refs.versions(of: artifact)
-          guard !versions.isEmpty,
-            case .version(let id) = refs[RefName(artifact, .alias(.latest))]
-          else { continue }
-          do {
-            lines.append(
-              line(try repository.loadVersion(id, artifact: artifact, in: refs), versions.count))
-          } catch let error as ArtError {
-            unreadable("\(artifact):latest: \(error.message)")
-          }
-        }
-        return lines
+      try filter.newestPerArtifact(in: repository, refs: refs, unreadable: unreadable).map {
+        line($0.newest, $0.count)
       }
-      let matching = try filter.versions(in: repository, refs: refs, unreadable: unreadable)
-      var index = 0
-      while index < matching.count {
-        let artifact = matching[index].artifact
-        var end = index
-        while end < matching.count, matching[end].artifact == artifact { end += 1 }
-        lines.append(line(matching[index], end - index))
-        index = end
-      }
-      return lines
     }
 
     /// Names a version whose record cannot be read, on standard error.

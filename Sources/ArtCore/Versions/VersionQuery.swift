@@ -101,6 +101,42 @@ public struct VersionFilter: Sendable {
     names.isEmpty || names.contains { globMatches(Array($0.utf8)[...], Array(name.text.utf8)[...]) }
   }
 
+  /// Per artifact with a matching version (artifacts by name): the newest
+  /// matching one and how many match; without conditions, each artifact's
+  /// `latest` and its number of versions.
+  ///
+  /// A record that cannot be read is passed to `unreadable` and left out,
+  /// so one missing pack does not hide every other artifact.
+  public func newestPerArtifact(
+    in repository: Repository, refs: Refs, unreadable: @escaping (String) -> Void
+  ) throws -> [(newest: ResolvedVersion, count: Int)] {
+    var result: [(newest: ResolvedVersion, count: Int)] = []
+    if isEmpty {
+      for artifact in refs.artifacts {
+        let versions = refs.versions(of: artifact)
+        guard !versions.isEmpty, case .version(let id) = refs[RefName(artifact, .alias(.latest))]
+        else { continue }
+        do {
+          result.append(
+            (try repository.loadVersion(id, artifact: artifact, in: refs), versions.count))
+        } catch let error as ArtError {
+          unreadable("\(artifact):latest: \(error.message)")
+        }
+      }
+      return result
+    }
+    let matching = try versions(in: repository, refs: refs, unreadable: unreadable)
+    var index = 0
+    while index < matching.count {
+      let artifact = matching[index].artifact
+      var end = index
+      while end < matching.count, matching[end].artifact == artifact { end += 1 }
+      result.append((matching[index], end - index))
+      index = end
+    }
+    return result
+  }
+
   /// The versions that match, newest first within each artifact, artifacts
   /// by name; only `artifact`'s when given.
   ///
