@@ -65,6 +65,22 @@ struct InProcessTests {
     }
   }
 
+  /// Issue 16, item 9: help that reads as written.
+  @Test(arguments: [
+    "verify", "project", "remote", "push", "fetch", "pull", "clone", "cache", "gc", "lineage",
+    "commit", "checkout", "log", "diff",
+  ])
+  func helpHasNoStrayBackslashesOrHugeDefaults(command: String) async {
+    let (status, out, _) = await runInProcess([command, "--help"])
+    #expect(status == 0)
+    for line in out.split(separator: "\n") {
+      #expect(!line.hasSuffix("\\"), "\(command): \(line)")
+    }
+    #expect(!out.contains("9223372036854775807"), "\(command)")
+    // `[<options>]` is the convention; `<options>` alone reads as required.
+    #expect(!out.contains(" <options>"), "\(command)")
+  }
+
   @Test func usageErrorsExitWith64() async {
     let (status, _, err) = await runInProcess(["hash-object"])
     #expect(status == 64)

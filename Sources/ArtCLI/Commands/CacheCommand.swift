@@ -10,7 +10,7 @@ extension ArtCommand {
       commandName: "cache",
       abstract: "The cache of objects copied from other projects, shared by your repositories.",
       discussion: """
-        The cache is ART_CACHE_DIR, else $XDG_CACHE_HOME/art, else \\
+        The cache is ART_CACHE_DIR, else $XDG_CACHE_HOME/art, else \
         ~/.cache/art. Everything in it can be fetched again.
 
         Examples:
@@ -42,7 +42,7 @@ extension ArtCommand {
       static let configuration = CommandConfiguration(
         abstract: "Trim the cache to SIZE, least recently used first.",
         discussion: """
-          Objects a running art command has used since it started are never \\
+          Objects a running art command has used since it started are never \
           removed, so the cache may stay above SIZE while one runs.
           """)
 

@@ -11,7 +11,7 @@ extension ArtCommand {
       commandName: "clone",
       abstract: "Make a new repository from a remote.",
       discussion: """
-        Downloads every pack and takes the remote's refs; the remote is \\
+        Downloads every pack and takes the remote's refs; the remote is \
         added as 'origin'. Then check versions out with 'art checkout'.
 
         Examples:

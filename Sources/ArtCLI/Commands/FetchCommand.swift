@@ -11,7 +11,7 @@ extension ArtCommand {
       commandName: "fetch",
       abstract: "Download a remote's refs and the objects this repository lacks.",
       discussion: """
-        Local aliases do not move; 'art pull' does that. Fetched versions are \\
+        Local aliases do not move; 'art pull' does that. Fetched versions are \
         kept by gc until pulled.
 
         Example:

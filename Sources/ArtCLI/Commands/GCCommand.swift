@@ -7,6 +7,12 @@ extension ArtCommand {
     static let configuration = CommandConfiguration(
       commandName: "gc",
       abstract: "Drop versions by retention policy and delete unreferenced data.",
+      usage: """
+        art gc [--dry-run] [--explain] [--keep-last N] [--keep-within DURATION] \
+        [--protect ALIAS]... [--name GLOB] [--type TYPE] [--grace DURATION] [--drop-inputs] \
+        [--force] [--json]
+        art gc --remote NAME [--dry-run] [--grace DURATION] [--json]
+        """,
       discussion: """
         Per artifact, keeps the newest N versions (--keep-last) and those \
         younger than a duration (--keep-within); drops versions past their \

@@ -35,8 +35,8 @@ extension ArtCommand {
     @Flag(help: "Only what was made from it.")
     var downstream = false
 
-    @Option(help: "Follow at most N steps each way.")
-    var depth: Int = Int.max
+    @Option(help: "Follow at most N steps each way (default: all).")
+    var depth: Int?
 
     @Option(help: "text, json or dot.")
     var format: Format = .text
@@ -65,7 +65,7 @@ extension ArtCommand {
       if upstream && downstream {
         throw ValidationError("give --upstream or --downstream, not both (neither shows both)")
       }
-      if depth < 1 { throw ValidationError("--depth must be at least 1") }
+      if let depth, depth < 1 { throw ValidationError("--depth must be at least 1") }
     }
 
     func execute(output: Output) async throws {
@@ -73,8 +73,10 @@ extension ArtCommand {
       let refs = try repository.refs.read()
       let version = try repository.resolve(Spec(spec), in: refs)
       let lineage = try Lineage(repository: repository, refs: refs)
-      let up = downstream ? [] : lineage.edges(from: version.id, upstream: true, depth: depth)
-      let down = upstream ? [] : lineage.edges(from: version.id, upstream: false, depth: depth)
+      let up =
+        downstream ? [] : lineage.edges(from: version.id, upstream: true, depth: depth ?? Int.max)
+      let down =
+        upstream ? [] : lineage.edges(from: version.id, upstream: false, depth: depth ?? Int.max)
       let edges = up + down
       var ids = [version.id]
       for edge in edges {
@@ -122,7 +124,7 @@ extension ArtCommand {
         }
         output.line("\(version.label) \(version.id.prefix(12))\(job(version.id))")
         func walk(_ id: ObjectID, _ edges: [Lineage.Edge], up: Bool, indent: String, level: Int) {
-          guard level < depth else { return }
+          guard level < (depth ?? Int.max) else { return }
           for edge in edges where (up ? edge.to : edge.from) == id {
             let next = up ? edge.from : edge.to
             output.line("\(indent)\(up ? "←" : "→") \(lineage.label(next))\(job(next))")

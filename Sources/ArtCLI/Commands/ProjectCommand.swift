@@ -10,10 +10,10 @@ extension ArtCommand {
       commandName: "project",
       abstract: "Name other art repositories, so their versions can be used here.",
       discussion: """
-        After 'art project add NAME PATH', NAME/artifact:alias is a spec in \\
-        checkout, show, log, diff and commit --input. Checking out such a \\
-        version copies the objects it needs into this repository (through \\
-        the shared cache), so it survives the other project's gc; --input \\
+        After 'art project add NAME PATH', NAME/artifact:alias is a spec in \
+        checkout, show, log, diff and commit --input. Checking out such a \
+        version copies the objects it needs into this repository (through \
+        the shared cache), so it survives the other project's gc; --input \
         copies the input's record, so lineage shows where it came from.
 
         Examples:

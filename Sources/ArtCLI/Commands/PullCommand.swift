@@ -11,8 +11,8 @@ extension ArtCommand {
       commandName: "pull",
       abstract: "Fetch, then take the remote's versions and aliases here.",
       discussion: """
-        A version made here under a number the remote gave to another \\
-        version is renumbered after the remote's; an alias moved both here \\
+        A version made here under a number the remote gave to another \
+        version is renumbered after the remote's; an alias moved both here \
         and on the remote stays as it is here.
 
         Example:

@@ -11,9 +11,9 @@ extension ArtCommand {
       commandName: "push",
       abstract: "Upload versions to a remote.",
       discussion: """
-        Sends the objects the versions need that the remote lacks, then \\
-        updates the remote's refs with a compare-and-swap, so two pushes \\
-        racing from two clones both land or one is told to pull first. An \\
+        Sends the objects the versions need that the remote lacks, then \
+        updates the remote's refs with a compare-and-swap, so two pushes \
+        racing from two clones both land or one is told to pull first. An \
         interrupted push sends only what did not arrive when run again.
 
         Examples:

@@ -11,10 +11,10 @@ extension ArtCommand {
       commandName: "remote",
       abstract: "Name the S3 buckets and shared folders this repository pushes to.",
       discussion: """
-        Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY \\
-        (and AWS_SESSION_TOKEN), or AWS_PROFILE with ~/.aws/credentials; \\
-        they are never written to .art/config. The endpoint defaults to \\
-        AWS_ENDPOINT_URL, else AWS S3 in the region (AWS_REGION, else \\
+        Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY \
+        (and AWS_SESSION_TOKEN), or AWS_PROFILE with ~/.aws/credentials; \
+        they are never written to .art/config. The endpoint defaults to \
+        AWS_ENDPOINT_URL, else AWS S3 in the region (AWS_REGION, else \
         us-east-1).
 
         Examples:

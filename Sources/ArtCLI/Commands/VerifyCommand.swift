@@ -8,10 +8,10 @@ extension ArtCommand {
       commandName: "verify",
       abstract: "Check that a version's reference entries still match their external data.",
       discussion: """
-        Each reference is checked without downloading it: a file by its size \\
-        and SHA-256, a URL by a HEAD request (size, ETag or Last-Modified). \\
-        Prints one line per reference that changed or cannot be reached \\
-        (all of them with -v). Exit 0 when every reference matches, 3 when \\
+        Each reference is checked without downloading it: a file by its size \
+        and SHA-256, a URL by a HEAD request (size, ETag or Last-Modified). \
+        Prints one line per reference that changed or cannot be reached \
+        (all of them with -v). Exit 0 when every reference matches, 3 when \
         one changed, 1 when one cannot be reached.
 
         Examples:
