@@ -151,6 +151,25 @@ struct VersionTests {
     }
   }
 
+  /// Issue 16, item 4: `art rm NAME` no longer removes the newest version
+  /// without a word.
+  @Test func removingNeedsAVersionNotJustAName() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      try makeDataset(folder)
+      _ = try await art("commit", "ds", "data", in: folder)
+      let refs = try readFile(folder.appending(".art/refs"))
+      let bare = try await art("rm", "ds", in: folder)
+      #expect(bare.status == 64, "\(bare.standardError)")
+      #expect(bare.standardError.contains("names an artifact, not one of its versions"))
+      #expect(bare.standardError.contains("art rm ds:vN"))
+      #expect(try readFile(folder.appending(".art/refs")) == refs)
+      let latest = try await art("rm", "ds:latest", in: folder)
+      #expect(latest.status == 0, "\(latest.standardError)")
+      #expect(latest.standardOutput.contains("removed ds:v0"))
+    }
+  }
+
   @Test func badInputIsRefusedAndChangesNothing() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

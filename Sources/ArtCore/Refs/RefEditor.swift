@@ -40,10 +40,16 @@ public struct RefEditor: Sendable {
   /// removed.
   ///
   /// - Throws: ``ArtError`` `.notFound` for a spec naming no live version,
-  ///   `.invalidArgument` for a version carrying a protected alias without
-  ///   `force`, or the lock's errors.
+  ///   `.invalidArgument` for a bare artifact name (no version) or a version
+  ///   carrying a protected alias without `force`, or the lock's errors.
   public func remove(_ spec: Spec, force: Bool) throws -> Removal {
-    try refStore.update { refs in
+    // A bare name would silently mean its newest version.
+    if case .label(let name, nil) = spec {
+      throw ArtError(
+        .invalidArgument, "'\(name)' names an artifact, not one of its versions",
+        hint: "give the version: art rm \(name):vN (or \(name):latest for the newest)")
+    }
+    return try refStore.update { refs in
       let (id, artifact) = try repository.versionID(spec, in: refs)
       guard let number = refs.number(of: id, in: artifact) else {
         throw ArtError(.notFound, "'\(spec)' names no live version")
