@@ -62,3 +62,9 @@ extension ArtSubcommand {
     }
   }
 }
+
+/// The remote a command talks to, as its first argument.
+struct RemoteArgument: ParsableArguments {
+  @Argument(help: "The remote (default: the only one, or origin).")
+  var remote: String?
+}

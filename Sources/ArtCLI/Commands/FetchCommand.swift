@@ -20,12 +20,11 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The remote (default: the only one, or origin).")
-    var remote: String?
+    @OptionGroup var target: RemoteArgument
 
     func execute(output: Output) async throws {
       let repository = try repository()
-      let remote = try openRemote(self.remote, of: repository)
+      let remote = try openRemote(target.remote, of: repository)
       let start = ContinuousClock.now
       let (result, refs) = try await withProgress("fetch", quiet: global.quiet, output: output) {
         try await remote.fetch(progress: $0)

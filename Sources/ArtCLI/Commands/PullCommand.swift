@@ -21,12 +21,11 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The remote (default: the only one, or origin).")
-    var remote: String?
+    @OptionGroup var target: RemoteArgument
 
     func execute(output: Output) async throws {
       let repository = try repository()
-      let remote = try openRemote(self.remote, of: repository)
+      let remote = try openRemote(target.remote, of: repository)
       let start = ContinuousClock.now
       let refStore = refStore(repository, output: output)
       let (result, changes) = try await withProgress(

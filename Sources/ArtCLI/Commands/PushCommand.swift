@@ -23,15 +23,14 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The remote (default: the only one, or origin).")
-    var remote: String?
+    @OptionGroup var target: RemoteArgument
 
     @Argument(help: "Artifacts to push (default: all).")
     var artifacts: [String] = []
 
     func execute(output: Output) async throws {
       let repository = try repository()
-      let remote = try openRemote(self.remote, of: repository)
+      let remote = try openRemote(target.remote, of: repository)
       let refs = try repository.refs.read()
       var names: [ArtifactName]? = nil
       if !artifacts.isEmpty {

@@ -146,6 +146,12 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
     var followsChildren = true
   }
 
+  /// Counts `ids` as reached (objects another walk found), without
+  /// following them.
+  public mutating func include(_ ids: Set<ObjectID>) {
+    reached.formUnion(ids)
+  }
+
   /// A graph read from `source`.
   public init(source: Source, onProblem: OnProblem) {
     self.source = source
@@ -316,9 +322,8 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   }
 }
 
-extension ObjectGraph where Source == LocalObjects {
-  /// ``walk(_:visitor:)`` without suspending: this repository's store is
-  /// read in place.
+extension ObjectGraph where Source: SynchronousObjectSource {
+  /// ``walk(_:visitor:)`` without suspending: the source is read in place.
   public mutating func walkNow(_ roots: [GraphRoot], visitor: inout some GraphVisitor) throws {
     var level = start(roots)
     var decoded: [ObjectID: (GraphNode, [UInt8])] = [:]

@@ -17,11 +17,27 @@ public protocol ObjectSource: Sendable {
   func check(_ id: ObjectID, kind: ObjectKind) -> ArtError?
 }
 
+/// A source read in place, one object at a time (a store on this machine).
+public protocol SynchronousObjectSource: ObjectSource {
+  /// The verified bytes of `id`, or why there are none.
+  func readOne(_ id: ObjectID, as kind: ObjectKind) -> Result<[UInt8], ArtError>
+}
+
+extension SynchronousObjectSource {
+  public func read(_ ids: [ObjectID], as kind: ObjectKind) async throws
+    -> [ObjectID: Result<[UInt8], ArtError>]
+  {
+    var result: [ObjectID: Result<[UInt8], ArtError>] = [:]
+    for id in ids { result[id] = readOne(id, as: kind) }
+    return result
+  }
+}
+
 /// This repository's own store as a source.
 ///
 /// An object missing from it is damage (`.corruptData`): every id the graph
 /// follows came from inside the store.
-public struct LocalObjects: ObjectSource {
+public struct LocalObjects: SynchronousObjectSource {
   /// The store read.
   public let store: ObjectStore
 
@@ -30,15 +46,6 @@ public struct LocalObjects: ObjectSource {
     self.store = store
   }
 
-  public func read(_ ids: [ObjectID], as kind: ObjectKind) async throws
-    -> [ObjectID: Result<[UInt8], ArtError>]
-  {
-    var result: [ObjectID: Result<[UInt8], ArtError>] = [:]
-    for id in ids { result[id] = readOne(id, as: kind) }
-    return result
-  }
-
-  /// The verified bytes of `id`, or why there are none.
   public func readOne(_ id: ObjectID, as kind: ObjectKind) -> Result<[UInt8], ArtError> {
     if let problem = check(id, kind: kind) { return .failure(problem) }
     do {

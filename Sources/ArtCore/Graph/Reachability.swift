@@ -10,7 +10,6 @@ public import ArtStore
 public struct Reachability: Sendable {
   private var graph: ObjectGraph<LocalObjects>
   private var collector = Collector()
-  private var included = Set<ObjectID>()
 
   private struct Collector: GraphVisitor {
     var records: [ObjectID: VersionRecord] = [:]
@@ -31,9 +30,7 @@ public struct Reachability: Sendable {
   }
 
   /// Objects reached so far.
-  public var live: Set<ObjectID> {
-    included.isEmpty ? graph.reached : graph.reached.union(included)
-  }
+  public var live: Set<ObjectID> { graph.reached }
   /// What could not be followed.
   public var problems: [ObjectProblem] { graph.problems }
   /// Chunk lists reached (file ids of chunked files).
@@ -61,7 +58,7 @@ public struct Reachability: Sendable {
   /// Counts `ids` as reached (objects another walk found), without
   /// following them.
   public mutating func include(_ ids: Set<ObjectID>) {
-    included.formUnion(ids)
+    graph.include(ids)
   }
 
   /// Marks the tree of manifest `id` (a draft part's), labelled `label`.

@@ -4,7 +4,7 @@ import Synchronization
 /// Another project as a source of the object graph: objects this repository
 /// has are read here, the others from the user's ``ObjectCache`` when it has
 /// them, else from the project's store (and then added to the cache).
-public final class ProjectObjects: ObjectSource {
+public final class ProjectObjects: SynchronousObjectSource {
   /// This repository.
   public let repository: Repository
   /// The project read.
@@ -23,15 +23,6 @@ public final class ProjectObjects: ObjectSource {
   /// Objects read from the cache so far.
   public var cacheHits: Int { hits.load(ordering: .relaxed) }
 
-  public func read(_ ids: [ObjectID], as kind: ObjectKind) async throws
-    -> [ObjectID: Result<[UInt8], ArtError>]
-  {
-    var found: [ObjectID: Result<[UInt8], ArtError>] = [:]
-    for id in ids { found[id] = readOne(id, as: kind) }
-    return found
-  }
-
-  /// The verified bytes of `id`, or why there are none.
   public func readOne(_ id: ObjectID, as kind: ObjectKind) -> Result<[UInt8], ArtError> {
     if repository.store.contains(id) { return LocalObjects(repository.store).readOne(id, as: kind) }
     if let raw = cache?.read(id, kind: kind) {

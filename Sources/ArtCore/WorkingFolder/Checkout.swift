@@ -251,10 +251,8 @@ public struct Checkout: Sendable {
   {
     // Bundle entries are checked out as the versions they name, unless
     // references are left alone (then a bundle is a reference like any).
-    var expands = false
-    if case .fetch = references { expands = true }
     var all = try TreeListing.entries(
-      of: manifest, in: repository.store, expandingBundles: expands)
+      of: manifest, in: repository.store, expandingBundles: references != .skip)
     if !patterns.isEmpty { all = all.filter { path, _ in patterns.contains { $0.matches(path) } } }
     // Names were checked when each manifest was read: this cannot fail
     // for a path that came from one.
