@@ -9,13 +9,14 @@ let httpClient: Target.Dependency = .product(
   name: "AsyncHTTPClient", package: "async-http-client")
 
 // Swift 6 language mode (from the tools version) checks concurrency completely;
-// these make imports and existentials explicit too. CI (CI=true) also fails on
-// any warning.
+// these make imports and existentials explicit too, and any warning fails the
+// build, here as in CI, so a warning never first shows up on a clean clone.
 let swiftSettings: [SwiftSetting] =
   [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
-  ] + (Context.environment["CI"] == nil ? [] : [.treatAllWarnings(as: .error)])
+    .treatAllWarnings(as: .error),
+  ]
 
 let package = Package(
   name: "art",

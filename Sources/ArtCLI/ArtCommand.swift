@@ -67,7 +67,9 @@ struct GlobalOptions: ParsableArguments {
       "Seconds to wait for another art process's lock before giving up.", valueName: "SECONDS"))
   var lockTimeout: Int = 60
 
-  @Flag(name: .shortAndLong, help: "Do not show progress on standard error.")
+  @Flag(
+    name: .shortAndLong,
+    help: "Print only errors: no progress, and no summary of what was done.")
   var quiet = false
 
   /// The folder the command runs in, absolute.
@@ -87,21 +89,31 @@ struct GlobalOptions: ParsableArguments {
 /// once, around ``execute(output:)``.
 protocol ArtSubcommand: AsyncParsableCommand {
   var global: GlobalOptions { get }
+  /// Whether `--json` was given (false for commands without it).
+  var json: Bool { get }
+  /// Whether what the command prints is a summary of what it did (commit,
+  /// checkout, push…), which `-q` silences; commands that print data
+  /// (log, show, diff…) print it under `-q` too.
+  static var printsSummary: Bool { get }
   func execute(output: Output) async throws
 }
 
 extension ArtSubcommand {
+  var json: Bool { false }
+  static var printsSummary: Bool { false }
+
   func run() async throws {
     let output = Output.current
     defer { output.flush() }
     Syscalls.raiseOpenFileLimit()
+    if global.quiet, Self.printsSummary, !json { output.quiet() }
     do {
       try await execute(output: output)
     } catch let error as ArtError {
-      output.report(error)
-      throw ExitCode(ExitStatus(error.code).rawValue)
+      output.fail(error, json: json)
+      throw CommandFailure(status: ExitStatus(error.code).rawValue)
     } catch is CancellationError {
-      throw ExitCode(ExitStatus.interrupted.rawValue)
+      throw CommandFailure(status: ExitStatus.interrupted.rawValue)
     }
   }
 

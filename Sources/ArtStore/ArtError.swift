@@ -23,6 +23,12 @@ public struct ArtError: Error, CustomStringConvertible, Sendable {
     case unsupportedFormat
     /// Another process holds a lock this command needs.
     case locked
+    /// The command would undo someone's work: local changes a checkout
+    /// would overwrite, or a concurrent change it lost the race to.
+    case conflict
+    /// A folder differs from the version it was checked against
+    /// (`verify --folder`).
+    case differs
     /// A system call failed.
     case io
     /// Data outside the store (a reference entry) is not what was recorded.

@@ -1,9 +1,14 @@
-import ArgumentParser
 import ArtCLI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 @main
 struct Entrypoint {
   static func main() async {
-    await ArtCommand.main()
+    exit(await ArtCommand.execute(arguments: Array(CommandLine.arguments.dropFirst())))
   }
 }

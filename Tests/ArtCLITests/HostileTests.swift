@@ -77,7 +77,7 @@ struct HostileTests {
   ])
   func recordRootsCannotLeaveTheRepository(root: String) async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, sentinel) = await try setUp(folder)
+      let (repo, sentinel) = try await setUp(folder)
       try craftVersion("evil", root: root == "/tmp" ? sentinel.string : root, in: repo)
       let before = (Self.snapshot(sentinel), Self.store(repo))
       for arguments in [["checkout", "evil"], ["checkout", "evil", "--force"], ["show", "evil"]] {
@@ -95,7 +95,7 @@ struct HostileTests {
   @Test(arguments: [".art", "sub"])
   func manifestEntriesNamedArtAreRefused(top: String) async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       let config = Array("[core]\n\tformat = 1\n".utf8)
       let configID = ObjectHasher.id(of: config)
       let inner = Crafter.manifest([Crafter.Entry("config", .file, configID, size: 0)])
@@ -120,7 +120,7 @@ struct HostileTests {
 
   @Test func aLinkFromAnEarlierVersionIsNotFollowedByAnother() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, sentinel) = await try setUp(folder)
+      let (repo, sentinel) = try await setUp(folder)
       try writeFile(Array("b\n".utf8), to: repo.appending("data/b.txt"))
       #expect(try await art("commit", "bb", "data", in: repo).status == 0)
       try FileManager.default.removeItem(atPath: repo.appending("data").string)
@@ -139,7 +139,7 @@ struct HostileTests {
 
   @Test func aUsersLinkedFolderIsRefusedAndForceReplacesTheLinkOnly() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, sentinel) = await try setUp(folder)
+      let (repo, sentinel) = try await setUp(folder)
       try writeFile(Array("one\n".utf8), to: repo.appending("d/x"))
       try writeFile(Array("two\n".utf8), to: repo.appending("d/y"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
@@ -160,7 +160,7 @@ struct HostileTests {
 
   @Test func switchingACleanFolderToALinkAndBackNeedsNoForce() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, sentinel) = await try setUp(folder)
+      let (repo, sentinel) = try await setUp(folder)
       try writeFile(Array("one\n".utf8), to: repo.appending("w/d/x"))
       #expect(try await art("commit", "ds", "w", in: repo).status == 0)
       try FileManager.default.removeItem(atPath: repo.appending("w/d").string)
@@ -185,7 +185,7 @@ struct HostileTests {
 
   @Test func storedModesLoseSetuidSetgidAndSticky() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       let blob = Array("#!/bin/sh\n".utf8)
       let blobID = ObjectHasher.id(of: blob)
       let inner = Crafter.manifest([Crafter.Entry("tool", .file, blobID, size: 10, mode: 0o6777)])
@@ -211,7 +211,7 @@ struct HostileTests {
 
   @Test func referenceReadsStopAtTheRecordedSize() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       let source = folder.appending("shared/data.bin")
       try writeFile(.random(count: 1000, seed: 1), to: source)
       #expect(
@@ -233,7 +233,7 @@ struct HostileTests {
 
   @Test func gcAndReadersRefuseInconsistentRefs() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("a\n".utf8), to: repo.appending("a/f"))
       try writeFile(Array("b\n".utf8), to: repo.appending("b/f"))
       #expect(try await art("commit", "aa", "a", in: repo).status == 0)
@@ -287,7 +287,7 @@ struct HostileTests {
 
   @Test func swappedIndexNamesAreDamageAndGcDeletesNothing() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       for name in ["a", "b"] {
         try writeFile(Array(name.utf8), to: repo.appending("\(name)/f"))
         #expect(try await art("commit", name + name, name, in: repo).status == 0)
@@ -316,7 +316,7 @@ struct HostileTests {
   ])
   func overflowingNumbersAreUsageErrors(arguments: [String]) async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("x".utf8), to: repo.appending("d/x"))
       let result = try ArtProcess.run(arguments, in: repo)
       #expect(result.status == 64, "\(arguments): \(result.standardError)")
@@ -326,7 +326,7 @@ struct HostileTests {
 
   @Test func checkoutIntoArtIsRefused() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("x".utf8), to: repo.appending("d/x"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
       let before = Self.store(repo)
@@ -347,7 +347,7 @@ struct HostileTests {
 
   @Test func fileReferencesOfOtherRepositoriesNeedAnAllowedFolder() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, sentinel) = await try setUp(folder)
+      let (repo, sentinel) = try await setUp(folder)
       // The secret and a shared folder holding a link to it.
       try writeFile(Array("secret\n".utf8), to: sentinel.appending("id_rsa"))
       try writeFile(Array("shared\n".utf8), to: folder.appending("shared/data.txt"))
@@ -362,7 +362,7 @@ struct HostileTests {
       // Made here: read wherever they point.
       #expect(try await art("checkout", "ds", "--to", "../mine", in: repo).status == 0)
       #expect(FileManager.default.fileExists(atPath: folder.appending("mine/secret").string))
-      await try pushToRemote(repo)
+      try await pushToRemote(repo)
       let clone = try await art("clone", folder.appending("remote").string, "clone", in: folder)
       #expect(clone.status == 0 || clone.status == 3, "\(clone.standardError)")
       let clonePath = folder.appending("clone")
@@ -403,10 +403,10 @@ struct HostileTests {
 
   @Test func aVersionRenumberedByPullIsARecordedMove() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("0".utf8), to: repo.appending("d/f"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
-      await try pushToRemote(repo)
+      try await pushToRemote(repo)
       #expect(
         try await art("clone", folder.appending("remote").string, "other", in: folder).status == 0)
       let other = folder.appending("other")
@@ -438,10 +438,10 @@ struct HostileTests {
 
   @Test func finishRemoteInAFreshCloneLeavesAWholeVersion() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("0".utf8), to: repo.appending("d/f"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
-      await try pushToRemote(repo)
+      try await pushToRemote(repo)
       for name in ["worker", "finisher"] {
         #expect(
           try await art("clone", folder.appending("remote").string, name, in: folder).status == 0)
@@ -466,7 +466,7 @@ struct HostileTests {
 
   @Test func aDamagedCopyIsPassedOverForAGoodOneInAnotherPack() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       let data = [UInt8].random(count: 4096, seed: 7)  // incompressible: stored as is
       try writeFile(data, to: repo.appending("d/f.bin"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
@@ -494,7 +494,7 @@ struct HostileTests {
 
   @Test func aMissingPackLocksNoOneOut() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       let packs = repo.appending(".art/objects/packs")
       func packNames() throws -> Set<String> {
         Set(
@@ -533,7 +533,7 @@ struct HostileTests {
 
   @Test func hostileNumbersAndSizesFromARepositoryAreDamageNotCrashes() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
       let id = try #require(try await art("rev-parse", "ds", in: repo).lines.first)
@@ -571,10 +571,10 @@ struct HostileTests {
 
   @Test func aHostileFolderRemoteCannotHangOrFloodAClone() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
-      await try pushToRemote(repo)
+      try await pushToRemote(repo)
       let refs = folder.appending("remote/refs").string
       try FileManager.default.removeItem(atPath: refs)
       #expect(mkfifo(refs, 0o644) == 0)
@@ -589,10 +589,10 @@ struct HostileTests {
 
   @Test func nothingIsMadeInsideAnArtFolder() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
-      await try pushToRemote(repo)
+      try await pushToRemote(repo)
       try FileManager.default.createSymbolicLink(
         atPath: folder.appending("lnk").string, withDestinationPath: repo.appending(".art").string)
       let before = Self.store(repo)
@@ -615,10 +615,10 @@ struct HostileTests {
 
   @Test func aHostileRemotesIndexFinishMarkerAndPartsAreDamageNotCrashes() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("hi\n".utf8), to: repo.appending("d/f"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
-      await try pushToRemote(repo)
+      try await pushToRemote(repo)
       let remote = folder.appending("remote")
       // A finish marker with a blank line, then one with the oldest time.
       let drafts = remote.appending("drafts/ds/d1")
@@ -687,7 +687,7 @@ struct HostileTests {
 
   @Test func refsMovesStayInsideOneArtifactAndNumbersStopAt2To53() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
       try writeFile(Array("b".utf8), to: repo.appending("e/f"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
@@ -728,7 +728,7 @@ struct HostileTests {
 
   @Test func aLinkedArtFolderIsNoDestinationEither() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
       // The store lives elsewhere under another name; .art is a link to it.
@@ -746,7 +746,7 @@ struct HostileTests {
 
   @Test func aTowerOfFoldersIsDamageNotACrash() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       let blob = Array("f\n".utf8)
       var objects: [([UInt8], ObjectKind)] = [(blob, .blob)]
       var top = Crafter.manifest([Crafter.Entry("f", .file, ObjectHasher.id(of: blob), size: 2)])
@@ -775,12 +775,12 @@ struct HostileTests {
 
   @Test func inconsistentRemoteRefsAreNeitherPulledNorCollected() async throws {
     try await withTemporaryDirectory { folder in
-      let (repo, _) = await try setUp(folder)
+      let (repo, _) = try await setUp(folder)
       try writeFile(Array("a".utf8), to: repo.appending("d/f"))
       #expect(try await art("commit", "ds", "d", in: repo).status == 0)
       try writeFile(Array("b".utf8), to: repo.appending("d/f"))
       #expect(try await art("commit", "ds", in: repo).status == 0)
-      await try pushToRemote(repo)
+      try await pushToRemote(repo)
       #expect(
         try await art("clone", folder.appending("remote").string, "c", in: folder).status == 0)
       let v0 = try #require(try await art("rev-parse", "ds:v0", in: repo).lines.first)

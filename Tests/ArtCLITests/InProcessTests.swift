@@ -10,25 +10,8 @@ import Testing
 /// binary would, and returns (status, standard output, standard error).
 func runInProcess(_ arguments: [String]) async -> (Int32, String, String) {
   let capture = Output(capturing: true)
-  let status: Int32 = await Output.$current.withValue(capture) {
-    do {
-      var command = try ArtCommand.parseAsRoot(arguments)
-      if var asyncCommand = command as? any AsyncParsableCommand {
-        try await asyncCommand.run()
-      } else {
-        try command.run()
-      }
-      return 0
-    } catch {
-      // As the binary does: help goes to standard output, errors to standard error.
-      let message = ArtCommand.fullMessage(for: error)
-      let status = ArtCommand.exitCode(for: error).rawValue
-      if !message.isEmpty {
-        capture.write(
-          Array((message + "\n").utf8), to: status == 0 ? .standardOutput : .standardError)
-      }
-      return status
-    }
+  let status = await Output.$current.withValue(capture) {
+    await ArtCommand.execute(arguments: arguments)
   }
   let (out, err) = capture.captured
   return (status, out, err)

@@ -121,9 +121,10 @@ struct QueryTests {
       func names(_ arguments: String...) throws -> [String] {
         let result = try ArtProcess.run(["ls", "--json"] + arguments, in: folder)
         #expect(result.status == 0, "\(result.standardError)")
-        let lines =
+        let document =
           try JSONSerialization.jsonObject(with: Data(result.standardOutputBytes))
-          as? [[String: Any]]
+          as? [String: Any]
+        let lines = document?["artifacts"] as? [[String: Any]]
         return (lines ?? []).compactMap { $0["name"] as? String }
       }
       #expect(try names("--type", "logs", "--metadata", "year=2022").count == 12)
@@ -203,10 +204,11 @@ struct QueryTests {
       let result = try await art("log", "--metadata", "shard>=9990", "--json", in: folder)
       let elapsed = ContinuousClock.now - start
       #expect(result.status == 0, "\(result.standardError)")
-      let lines = try json(result) as? [[String: Any]]
+      let lines = (try json(result) as? [String: Any])?["versions"] as? [[String: Any]]
       #expect(lines?.count == 10)
       let years = try await art("ls", "--metadata", "year=2003", "--json", in: folder)
-      #expect((try json(years) as? [[String: Any]])?.count == 100)
+      #expect(
+        ((try json(years) as? [String: Any])?["artifacts"] as? [[String: Any]])?.count == 100)
       // A figure for the record, not a check (timing varies with the machine).
       print("filtering 10,000 versions by metadata: \(elapsed)")
     }

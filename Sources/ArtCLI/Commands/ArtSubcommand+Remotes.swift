@@ -63,8 +63,56 @@ extension ArtSubcommand {
   }
 }
 
-/// The remote a command talks to, as its first argument.
+/// What `fetch`, `pull` and `clone` print under `--json`.
+struct TransferReport: Encodable {
+  var remote: String
+  var packs: Int
+  var objects: Int
+  var bytes: UInt64
+  var objectsPresent: Int
+  var requests: Int
+  var artifactsOnRemote: Int?
+  /// The new repository (clone).
+  var folder: String?
+  var added: [String]?
+  var renumbered: [String]?
+  var aliases: [String]?
+  var keptAliases: [String]?
+
+  init(remote: String, _ result: FetchResult, artifactsOnRemote: Int? = nil) {
+    self.remote = remote
+    packs = result.packs
+    objects = result.objects
+    bytes = result.bytes
+    objectsPresent = result.objectsPresent
+    requests = result.requests
+    self.artifactsOnRemote = artifactsOnRemote
+  }
+}
+
+/// The remote a command talks to: its first argument, or `--remote NAME`
+/// as in `gc` and `upsert`.
 struct RemoteArgument: ParsableArguments {
-  @Argument(help: "The remote (default: the only one, or origin).")
-  var remote: String?
+  @Argument(help: "The remote (default: the only one, or origin); or give --remote NAME.")
+  var positional: String?
+
+  @Option(name: .customLong("remote"), help: "The remote, as a flag.")
+  var option: String?
+
+  /// The remote named either way; nil for the default.
+  var remote: String? { option ?? positional }
+
+  /// Refuses a remote named twice, for commands with no other arguments.
+  func validateAlone() throws {
+    if option != nil && positional != nil {
+      throw ValidationError("name the remote once: as the argument or with --remote")
+    }
+  }
+
+  /// The remote, and `rest` with the first argument put back in front when
+  /// `--remote` named the remote (`push --remote origin ds`).
+  func split(_ rest: [String]) -> (remote: String?, rest: [String]) {
+    guard let option else { return (positional, rest) }
+    return (option, (positional.map { [$0] } ?? []) + rest)
+  }
 }

@@ -29,7 +29,7 @@ extension ArtCommand {
 
       func execute(output: Output) async throws {
         let summary = try ObjectCache.summary(of: ObjectCache.defaultDirectory)
-        if json { return output.line(Formatting.json(summary)) }
+        if json { return output.line(Formatting.document(summary)) }
         output.line(
           "\(summary.directory): \(Formatting.count(summary.objects, "object")), "
             + "\(Formatting.bytes(summary.bytes))"
@@ -39,6 +39,9 @@ extension ArtCommand {
     }
 
     struct Cleanup: ArtSubcommand {
+
+      static let printsSummary = true
+
       static let configuration = CommandConfiguration(
         abstract: "Trim the cache to SIZE, least recently used first.",
         discussion: """
@@ -57,7 +60,7 @@ extension ArtCommand {
       func execute(output: Output) async throws {
         let limit = try parseSize(size, allowZero: true)
         let result = try ObjectCache.cleanup(ObjectCache.defaultDirectory, to: limit)
-        if json { return output.line(Formatting.json(result)) }
+        if json { return output.line(Formatting.document(result)) }
         output.line(
           "removed \(Formatting.count(result.removed, "object")) "
             + "(\(Formatting.bytes(result.bytesRemoved))); "

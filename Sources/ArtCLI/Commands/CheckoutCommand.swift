@@ -5,6 +5,8 @@ import SystemPackage
 
 extension ArtCommand {
   struct CheckoutCommand: ArtSubcommand {
+    static let printsSummary = true
+
     static let configuration = CommandConfiguration(
       commandName: "checkout",
       abstract: "Make the version's root folder match a version, or copy it elsewhere.",
@@ -14,8 +16,15 @@ extension ArtCommand {
         and never touches untracked files or rewrites files already right. \
         It refuses, listing them, to overwrite or delete files with \
         uncommitted changes unless --force. Every file is checked against \
-        its SHA-256 as it is written. --to DIR writes a fresh copy into a \
-        new or empty folder instead.
+        its SHA-256 as it is written. The version becomes the folder's base \
+        (what status compares with and the next commit is made after).
+
+        --to DIR writes a copy elsewhere instead, and can be run again (as \
+        a training script that fetches its data on every start does): \
+        files already right are kept, files of DIR's previous checkout are \
+        replaced or deleted, other files that differ from the version are \
+        refused unless --force, and files art never wrote there are kept \
+        unless --clean. A checkout that fails leaves nothing it created.
 
         Reference entries are fetched from where they were recorded and \
         checked against it (SHA-256, size, ETag or Last-Modified); if the \
@@ -29,6 +38,7 @@ extension ArtCommand {
         Examples:
           art checkout imagenet_train:v0
           art checkout imagenet_train:production --to /tmp/prod
+          art checkout imagenet_train:v3 --to data/ --clean
           art checkout imagenet_train --path 'labels/**' --force
           art checkout --match --name 'logs_*' --metadata year=2024 --to /tmp/logs-2024
         """)
@@ -43,7 +53,7 @@ extension ArtCommand {
 
     @OptionGroup var filters: FilterOptions
 
-    @Option(help: "Write a fresh copy into this new or empty folder.")
+    @Option(help: "Write a copy into this folder instead (made if missing; see above).")
     var to: String?
 
     @Option(help: "Only paths matching this glob (** allowed), repeatable.")
@@ -52,11 +62,31 @@ extension ArtCommand {
     @Flag(help: "Overwrite and delete files with local changes.")
     var force = false
 
+    @Flag(help: "With --to: delete files in the folder that the version does not have.")
+    var clean = false
+
     @Flag(help: "Take reference entries whose external data changed since they were recorded.")
     var allowChanged = false
 
     @Flag(help: "Leave reference entries out.")
     var skipReferences = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    /// One version checked out, under `--json`.
+    struct Report: Encodable {
+      var version: String
+      var id: String
+      var folder: String
+      var written: Int
+      var bytes: UInt64
+      var deleted: Int
+      var unchanged: Int
+      var referencesFetched: Int
+      var referenceBytes: UInt64
+      var referencesSkipped: Int
+    }
 
     func validate() throws {
       if allowChanged && skipReferences {
@@ -65,13 +95,18 @@ extension ArtCommand {
       if match == (spec != nil) {
         throw ValidationError("give a SPEC, or --match with filters")
       }
+      if clean && to == nil {
+        throw ValidationError(
+          "--clean works with --to DIR; in place, untracked files are never touched")
+      }
     }
 
     func execute(output: Output) async throws {
       let repository = try repository()
       guard let spec else { return try await checkOutMatches(repository, output: output) }
-      try await checkOut(
+      let report = try await checkOut(
         try await locate(spec, in: repository), into: repository, to: to, output: output)
+      if json { output.line(Formatting.document("checkouts", [report])) }
     }
 
     /// The newest matching version of each matching artifact.
@@ -91,23 +126,27 @@ extension ArtCommand {
         throw ArtError(
           .notFound, "no version matches", hint: "list them with 'art log' and the same filters")
       }
+      var reports: [Report] = []
       for version in newest {
         let folder = try to.map { try global.resolve($0).appending(version.artifact.text).string }
-        try await checkOut(
-          LocatedVersion(repository: repository, version: version, project: nil),
-          into: repository, to: folder, output: output)
+        reports.append(
+          try await checkOut(
+            LocatedVersion(repository: repository, version: version, project: nil),
+            into: repository, to: folder, output: output))
       }
+      if json { output.line(Formatting.document("checkouts", reports)) }
     }
 
     private func checkOut(
       _ located: LocatedVersion, into repository: Repository, to: String?, output: Output
-    ) async throws {
+    ) async throws -> Report {
       let patterns = try path.map { try PathPattern($0) }
       let version = try await bring(
         located, into: repository, full: true, patterns: patterns, output: output)
       let tracked = located.project == nil
       let target = try to.map { try global.resolve($0) }
       let force = self.force
+      let clean = self.clean
       let policy: ReferencePolicy =
         skipReferences ? .skip : .fetch(allowChanged: allowChanged)
       let result = try await withProgress("checkout", quiet: global.quiet, output: output) {
@@ -115,12 +154,19 @@ extension ArtCommand {
         var checkout = Checkout(repository: repository, progress: progress)
         checkout.references = policy
         if let target {
-          return try await checkout.copy(version, to: target, patterns: patterns)
+          return try await checkout.copy(
+            version, to: target, patterns: patterns, force: force, clean: clean)
         }
         return try await checkout.inPlace(
           version, patterns: patterns, force: force, tracked: tracked)
       }
       let place = target?.string ?? (version.record.root.isEmpty ? "." : version.record.root)
+      let report = Report(
+        version: located.label, id: version.id.hex, folder: place, written: result.written,
+        bytes: result.bytes, deleted: result.deleted, unchanged: result.unchanged,
+        referencesFetched: result.referencesFetched, referenceBytes: result.referenceBytes,
+        referencesSkipped: result.referencesSkipped)
+      if json { return report }
       output.line(
         "checked out \(located.label) \(version.id.prefix(12)) into \(place): "
           + "\(result.written) written (\(Formatting.bytes(result.bytes))), "
@@ -130,6 +176,7 @@ extension ArtCommand {
               + "(\(Formatting.bytes(result.referenceBytes)))" : "")
           + (result.referencesSkipped > 0
             ? "; \(Formatting.count(result.referencesSkipped, "reference")) skipped" : ""))
+      return report
     }
   }
 }

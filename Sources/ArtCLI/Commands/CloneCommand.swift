@@ -7,6 +7,8 @@ import SystemPackage
 
 extension ArtCommand {
   struct CloneCommand: ArtSubcommand {
+    static let printsSummary = true
+
     static let configuration = CommandConfiguration(
       commandName: "clone",
       abstract: "Make a new repository from a remote.",
@@ -33,6 +35,9 @@ extension ArtCommand {
     @Option(help: "The S3 region (default: AWS_REGION, else us-east-1).")
     var region: String?
 
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
     func execute(output: Output) async throws {
       let spec = try remoteSpec(url, endpoint: endpoint, region: region)
       let name = directory ?? String(spec.url.split(separator: "/").last ?? "repository")
@@ -42,6 +47,13 @@ extension ArtCommand {
         try await Remote.clone(
           spec, into: try global.resolve(name), environment: ProcessInfo.processInfo.environment,
           lock: lockRequest(.shared), refs: { refStore($0, output: output) }, progress: progress)
+      }
+      if json {
+        var report = TransferReport(remote: cloned.remote.name, cloned.result)
+        report.folder = cloned.remote.repository.root.string
+        report.added = cloned.changes.added
+        report.aliases = cloned.changes.aliases
+        return output.line(Formatting.document(report))
       }
       output.line("cloned \(cloned.remote.storage.location) into \(cloned.remote.repository.root)")
       reportPull(

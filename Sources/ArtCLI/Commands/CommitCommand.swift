@@ -4,23 +4,31 @@ import ArtStore
 
 extension ArtCommand {
   struct CommitCommand: ArtSubcommand {
+    static let printsSummary = true
+
     static let configuration = CommandConfiguration(
       commandName: "commit",
       abstract: "Make the next version of an artifact from files and folders.",
       discussion: """
-        Stores PATHs (default: the root folder of the artifact's latest \
-        version) and records them as NAME:vN, moving the alias 'latest' to \
-        it. One folder given is the version's root; several paths are \
-        recorded relative to the repository's top, or to --root. If nothing \
-        changed since the latest version, no version is made.
+        Stores PATHs (default: the artifact's root folder) and records them \
+        as NAME:vN, moving the alias 'latest' to it. One folder given is the \
+        version's root; several paths are recorded relative to the \
+        repository's top, or to --root. The version is made after the one \
+        the root folder holds (its base: the version last checked out there \
+        or committed from it), and if the folder still matches its base or \
+        the latest version, no version is made.
 
-        With --from SPEC, the version is SPEC's tree plus --add paths minus \
-        --remove paths; nothing else is read or hashed (paths are on disk, \
-        inside SPEC's root folder).
+        With --add or --remove, the version is a draft: the latest version's \
+        tree (or --from SPEC's, or an empty one for a first version) plus \
+        --add paths minus --remove paths; nothing else is read or hashed. \
+        Paths are relative to the version's root folder (a path on disk \
+        inside it works too); --add SRC=DEST puts a file or folder from \
+        anywhere at DEST.
 
         Examples:
           art commit imagenet_train data/imagenet --type dataset -m "first cut"
-          art commit imagenet_train --from imagenet_train:v3 --add data/imagenet/new --remove data/imagenet/bad.jpg
+          art commit imagenet_train --from imagenet_train:v3 --add data/imagenet/new --remove bad.jpg
+          art commit imagenet_train --add /tmp/notes.txt=docs/notes.txt
           art commit imagenet_train --metadata rows=1281167 --alias production
           art commit bundle model.pt config.yaml --root . --ttl 30d
           art commit imagenet_raw --reference /mnt/share/imagenet=raw --reference https://example.com/labels.csv
@@ -48,40 +56,10 @@ extension ArtCommand {
     @Argument(help: "Files and folders to commit.")
     var paths: [String] = []
 
-    @Option(help: "The artifact's type (dataset, model, …); fixed by its first version.")
-    var type: String?
-
-    @Option(name: [.customShort("m"), .customLong("message")], help: "A description.")
-    var message: String = ""
-
-    @Option(
-      help: ArgumentHelp(
-        "Metadata, repeatable; numbers and booleans keep their type.", valueName: "KEY=VALUE"))
-    var metadata: [String] = []
-
-    @Option(help: "A JSON object file of metadata (merged under --metadata).")
-    var metadataFile: String?
-
-    @Option(help: "An alias to point at the new version, repeatable.")
-    var alias: [String] = []
+    @OptionGroup var recording: RecordingOptions
 
     @Option(help: "The folder paths are relative to (default: see above).")
     var root: String?
-
-    @Option(help: "Time to live: the version may be dropped by gc after 30d, 12h, 1y, …")
-    var ttl: String?
-
-    @Option(
-      help:
-        "A version this one was made from (lineage), repeatable: NAME:vN, NAME:ALIAS, PROJECT/NAME:ALIAS, …"
-    )
-    var input: [String] = []
-
-    @Option(help: "The kind of job that made this version (preprocess, train, …).")
-    var job: String = ""
-
-    @Option(help: "The run that made this version (e.g. an experiment tracker's run id).")
-    var run: String = ""
 
     @Option(
       help: ArgumentHelp(
@@ -98,10 +76,13 @@ extension ArtCommand {
     @Option(help: "Make the version from this one plus --add and --remove only (a draft).")
     var from: String?
 
-    @Option(help: "With --from: a file or folder to add or replace, repeatable.")
+    @Option(
+      help: ArgumentHelp(
+        "A file or folder to add or replace, repeatable; =DEST places it at DEST in the version.",
+        valueName: "SRC[=DEST]"))
     var add: [String] = []
 
-    @Option(help: "With --from: a path to drop, repeatable; it must be in the --from version.")
+    @Option(help: "A path of the version to drop, repeatable (relative to its root folder).")
     var remove: [String] = []
 
     @Option(help: "Compression for new objects: lz4, zlib or none.", transform: parseCodec)
@@ -115,6 +96,9 @@ extension ArtCommand {
       var version: String
       var id: String
       var created: Bool
+      /// The version it was made from (or, unmade, matches) when that is
+      /// not the latest: a checked-out old version or --from's.
+      var base: String?
       var files: Int
       var bytes: UInt64
       var bytesStored: UInt64
@@ -124,11 +108,10 @@ extension ArtCommand {
     }
 
     func validate() throws {
-      if from == nil && !(add.isEmpty && remove.isEmpty) {
-        throw ValidationError("--add and --remove need --from SPEC")
-      }
-      if from != nil && !paths.isEmpty {
-        throw ValidationError("give --add/--remove with --from, not PATHs")
+      let drafting = from != nil || !(add.isEmpty && remove.isEmpty)
+      if drafting && !paths.isEmpty {
+        throw ValidationError(
+          "give PATHs (a snapshot of the folder) or --add/--remove (a draft), not both")
       }
       if from != nil && root != nil {
         throw ValidationError("--from keeps its version's root folder; leave out --root")
@@ -138,42 +121,18 @@ extension ArtCommand {
     func execute(output: Output) async throws {
       let repository = try repository()
       var request = CommitRequest(artifact: try ArtifactName(name))
-      if let from {
+      if from != nil || !(add.isEmpty && remove.isEmpty) {
         request.contents = .draft(
-          from: try Spec(from), adding: try add.map { try global.resolve($0) },
-          removing: try remove.map { try global.resolve($0) })
+          from: try from.map { try Spec($0) }, root: try root.map { try global.resolve($0) },
+          adding: try add.map { try DraftAddition.parse($0, resolve: global.resolve) },
+          removing: try remove.map { DraftPath($0, onDisk: try global.resolve($0)) })
       } else {
         request.contents = .folder(
           paths: try paths.map { try global.resolve($0) },
           root: try root.map { try global.resolve($0) })
       }
-      request.type = type
-      request.description = message
-      if let metadataFile {
-        let path = try global.resolve(metadataFile)
-        guard let bytes = try AtomicFile.read(path) else {
-          throw ArtError(.notFound, "no metadata file '\(path)'")
-        }
-        request.metadata = try Metadata.parse(bytes, source: "'\(path)'")
-      }
-      request.metadata = try Metadata.adding(metadata, to: request.metadata)
-      request.aliases = try alias.map { try Alias($0) }
-      request.timeToLive = try ttl.map { try DurationText.milliseconds($0) }
+      try await record(recording, into: &request, repository: repository, output: output)
       request.allowEmpty = allowEmpty
-      for text in input {
-        let spec = try ProjectSpec(text)
-        if spec.project == nil {
-          request.inputs.append(spec.spec)
-        } else {
-          // Another project's version: its record is copied in, so the
-          // lineage keeps it after that project's gc.
-          let located = try await locate(text, in: repository)
-          let version = try await bring(located, into: repository, full: false, output: output)
-          request.inputIDs.append(version.id)
-        }
-      }
-      request.job = job
-      request.run = run
       request.codec = compression
       let workingDirectory = try global.workingDirectory()
       for text in reference {
@@ -201,10 +160,12 @@ extension ArtCommand {
       if result.created { await mergeSmallPacks(repository, output: output) }
       if json {
         output.line(
-          Formatting.json(
+          Formatting.document(
             Report(
               artifact: result.version.artifact.text, version: "\(result.version.number)",
-              id: result.version.id.hex, created: result.created, files: result.snapshot.files,
+              id: result.version.id.hex, created: result.created,
+              base: result.isBasedOnOlder ? result.base.map { "\($0.number)" } : nil,
+              files: result.snapshot.files,
               bytes: result.snapshot.bytes, bytesStored: stats.storedBytesWritten,
               bytesDeduplicated: stats.bytesDeduplicated,
               references: result.version.record.referenceCount,
@@ -212,12 +173,18 @@ extension ArtCommand {
         return
       }
       if !result.created {
+        let latest = result.latest.map { " (latest is \($0.number))" } ?? ""
         output.line(
-          "nothing changed since \(result.version.label) \(result.version.id.prefix(12)); "
-            + "no version made (use --allow-empty to force)")
+          "nothing changed since \(result.version.label) \(result.version.id.prefix(12))"
+            + (result.version.id == result.latest?.id ? "" : latest)
+            + "; no version made (use --allow-empty to make one anyway)")
         return
       }
-      output.line("\(result.version.label) \(result.version.id.prefix(12))")
+      var based = ""
+      if result.isBasedOnOlder, let base = result.base, let latest = result.latest {
+        based = " (based on \(base.label); latest was \(latest.number))"
+      }
+      output.line("\(result.version.label) \(result.version.id.prefix(12))" + based)
       output.line(
         "\(Formatting.count(result.snapshot.files, "file")), "
           + "\(Formatting.bytes(result.snapshot.bytes)); "
@@ -243,5 +210,75 @@ extension ArtCommand {
         output.note("art: could not merge small packs: \(error); 'art repack' does it by hand")
       }
     }
+  }
+}
+
+/// What commit and finish record about a version besides its files: type,
+/// description, metadata, aliases, TTL and lineage.
+struct RecordingOptions: ParsableArguments {
+  @Option(help: "The artifact's type (dataset, model, …); fixed by its first version.")
+  var type: String?
+
+  @Option(name: [.customShort("m"), .customLong("message")], help: "A description.")
+  var message: String = ""
+
+  @Option(
+    help: ArgumentHelp(
+      "Metadata, repeatable; numbers and booleans keep their type.", valueName: "KEY=VALUE"))
+  var metadata: [String] = []
+
+  @Option(help: "A JSON object file of metadata (merged under --metadata).")
+  var metadataFile: String?
+
+  @Option(help: "An alias to point at the new version, repeatable.")
+  var alias: [String] = []
+
+  @Option(help: "Time to live: the version may be dropped by gc after 30d, 12h, 1y, …")
+  var ttl: String?
+
+  @Option(
+    help:
+      "A version this one was made from (lineage), repeatable: NAME:vN, NAME:ALIAS, PROJECT/NAME:ALIAS, …"
+  )
+  var input: [String] = []
+
+  @Option(help: "The kind of job that made this version (preprocess, train, …).")
+  var job: String = ""
+
+  @Option(help: "The run that made this version (e.g. an experiment tracker's run id).")
+  var run: String = ""
+}
+
+extension ArtSubcommand {
+  /// Sets what `options` record on `request`; another project's inputs
+  /// are copied in, so the lineage keeps them after that project's gc.
+  func record(
+    _ options: RecordingOptions, into request: inout CommitRequest, repository: Repository,
+    output: Output
+  ) async throws {
+    request.type = options.type
+    request.description = options.message
+    if let file = options.metadataFile {
+      let path = try global.resolve(file)
+      guard let bytes = try AtomicFile.read(path) else {
+        throw ArtError(.notFound, "no metadata file '\(path)'")
+      }
+      request.metadata = try Metadata.parse(bytes, source: "'\(path)'")
+    }
+    request.metadata = try Metadata.adding(options.metadata, to: request.metadata)
+    request.aliases = try options.alias.map { try Alias($0) }
+    request.timeToLive = try options.ttl.map { try DurationText.milliseconds($0) }
+    for text in options.input {
+      let spec = try ProjectSpec(text)
+      if spec.project == nil {
+        request.inputs.append(spec.spec)
+      } else {
+        let located = try await locate(text, in: repository)
+        let version = try await bring(located, into: repository, full: false, output: output)
+        request.inputIDs.append(version.id)
+      }
+    }
+    request.job = options.job
+    request.run = options.run
   }
 }

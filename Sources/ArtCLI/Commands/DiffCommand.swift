@@ -11,13 +11,16 @@ extension ArtCommand {
       discussion: """
         With two specs, compares their trees without descending into folders \
         that are equal in both. With one, compares the version with its root \
-        folder on disk (files are hashed). Each line: A added, D removed, \
-        M modified (content, type or mode), R renamed (same content, new path).
+        folder on disk (files are hashed); with a SPEC and a FOLDER (a path \
+        with a '/'), the version with that folder. Each line: A added, D \
+        removed, M modified (content, type or mode), R renamed (same content, \
+        new path). --exit-code exits 1 when there is a change, as git's does.
 
         Examples:
           art diff imagenet_train:v1 imagenet_train:v2
           art diff imagenet_train --stat
           art diff imagenet_train:v0 imagenet_train --name-status
+          art diff imagenet_train:v3 /data/imagenet/ --exit-code
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -25,7 +28,7 @@ extension ArtCommand {
     @Argument(help: "The older version (or the only one, to compare with the folder).")
     var spec: String
 
-    @Argument(help: "The newer version.")
+    @Argument(help: "The newer version, or a folder (a path with a '/') to compare with.")
     var spec2: String?
 
     @Flag(help: "Print totals only.")
@@ -37,6 +40,9 @@ extension ArtCommand {
     @Flag(help: "Print as JSON.")
     var json = false
 
+    @Flag(help: "Exit with status 1 when there are changes, 0 when there are none.")
+    var exitCode = false
+
     @Flag(help: "Compare modified CSV, TSV and JSON Lines files row by row.")
     var rows = false
 
@@ -46,7 +52,9 @@ extension ArtCommand {
     @Option(help: "With --rows: only files matching this glob (** allowed), repeatable.")
     var path: [String] = []
 
-    @Option(help: "With --rows: read every compared file as csv, tsv or jsonl.")
+    @Option(
+      name: [.customLong("input-format"), .customLong("format")],
+      help: "With --rows: read every compared file as csv, tsv or jsonl.")
     var format: String?
 
     @Option(help: "With --rows: examples of each kind to show.")
@@ -55,10 +63,10 @@ extension ArtCommand {
     func validate() throws {
       if stat && nameStatus { throw ValidationError("give --stat or --name-status, not both") }
       if !rows && (!key.isEmpty || !path.isEmpty || format != nil) {
-        throw ValidationError("--key, --path and --format go with --rows")
+        throw ValidationError("--key, --path and --input-format go with --rows")
       }
       if let format, TableFormat(rawValue: format) == nil {
-        throw ValidationError("unknown --format '\(format)': use csv, tsv or jsonl")
+        throw ValidationError("unknown --input-format '\(format)': use csv, tsv or jsonl")
       }
       if limit < 0 { throw ValidationError("--limit must be 0 or more") }
     }
@@ -68,7 +76,14 @@ extension ArtCommand {
       let first = try await locate(spec, in: repository)
       let changes: [Change]
       var second: LocatedVersion? = nil
-      if let spec2 {
+      if let spec2, spec2.contains("/"), !spec2.contains(":"),
+        Syscalls.isDirectory(try global.resolve(spec2))
+      {
+        // A folder, not a version.
+        let old = try await bring(first, into: repository, full: true, output: output)
+        changes = try await WorkingStatus.changes(
+          old, in: repository, folder: try global.resolve(spec2))
+      } else if let spec2 {
         let other = try await locate(spec2, in: repository)
         second = other
         if first.repository.root == other.repository.root {
@@ -88,12 +103,17 @@ extension ArtCommand {
         changes = try await WorkingStatus.changes(old, in: repository)
       }
       if rows {
-        return try await rowDiff(
+        try await rowDiff(
           changes, first: first, second: second,
           repository: repository, output: output)
+      } else {
+        DiffOutput(changes: changes, labels: try versionLabels(repository)).print(
+          to: output, json: json, stat: stat, nameStatus: nameStatus)
       }
-      DiffOutput(changes: changes, labels: try versionLabels(repository)).print(
-        to: output, json: json, stat: stat, nameStatus: nameStatus)
+      if exitCode, !changes.isEmpty {
+        output.flush()
+        throw ExitCode(1)
+      }
     }
   }
 }
@@ -117,9 +137,16 @@ extension ArtCommand.DiffCommand {
       RowDiffs.Side(
         version: located.version, store: located.repository.store, label: located.label)
     }
-    let reports = try await rowDiffs.run(
-      changes, old: side(first), new: second.map(side), in: repository)
-    if json { return output.line(Formatting.json(RowReport(files: reports))) }
+    let old = side(first)
+    let new = second.map(side)
+    let configured = rowDiffs
+    let reports = try await withProgress("diff --rows", quiet: global.quiet, output: output) {
+      progress in
+      var rowDiffs = configured
+      rowDiffs.progress = progress
+      return try await rowDiffs.run(changes, old: old, new: new, in: repository)
+    }
+    if json { return output.line(Formatting.document(RowReport(files: reports))) }
     if reports.isEmpty { output.line("no modified CSV, TSV or JSON Lines files") }
     for report in reports { printReport(report, to: output) }
   }

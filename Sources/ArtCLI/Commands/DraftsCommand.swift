@@ -37,9 +37,9 @@ extension ArtCommand {
           artifact: draft.artifact.text, distributedID: draft.id, parts: draft.parts.count,
           workers: draft.parts.map(\.worker), files: draft.parts.reduce(0) { $0 &+ $1.files },
           bytes: draft.parts.reduce(0) { $0 &+ $1.bytes },
-          newestPart: Formatting.time(draft.parts.map(\.created).max() ?? 0))
+          newestPart: Formatting.timestamp(draft.parts.map(\.created).max() ?? 0))
       }
-      if json { return output.line(Formatting.json(lines)) }
+      if json { return output.line(Formatting.document("drafts", lines)) }
       if lines.isEmpty { return output.line("no pending drafts") }
       for line in lines {
         output.line(

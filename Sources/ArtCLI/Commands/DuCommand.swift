@@ -10,8 +10,11 @@ extension ArtCommand {
       discussion: """
         For every version: its logical size (the files as checked out), the \
         stored bytes only it references (what dropping it alone would free) \
-        and the stored bytes it shares with other versions. Totals give the \
-        deduplication ratio: logical bytes of all versions / stored bytes.
+        and the stored bytes it shares with other versions. Totals are those \
+        of the versions listed (with NAME, that artifact's): logical bytes, \
+        stored bytes they reference, the deduplication ratio (logical / \
+        stored), and what removing them all would free. Pack bytes are the \
+        whole repository's, garbage included.
 
         Examples:
           art du
@@ -38,6 +41,7 @@ extension ArtCommand {
       var versions: [VersionLine]
       var logicalBytes: UInt64
       var referencedBytes: UInt64
+      var exclusiveBytes: UInt64
       var packBytes: UInt64
       var deduplicationRatio: Double
     }
@@ -61,10 +65,11 @@ extension ArtCommand {
         ? Double(report.logicalBytes) / Double(report.referencedBytes) : 0
       if json {
         return output.line(
-          Formatting.json(
+          Formatting.document(
             Summary(
               versions: lines, logicalBytes: report.logicalBytes,
-              referencedBytes: report.referencedBytes, packBytes: report.packBytes,
+              referencedBytes: report.referencedBytes, exclusiveBytes: report.exclusiveBytes,
+              packBytes: report.packBytes,
               deduplicationRatio: (ratio * 100).rounded() / 100)))
       }
       let width = max(7, lines.map(\.version.count).max() ?? 0)
@@ -81,9 +86,11 @@ extension ArtCommand {
             + pad(Formatting.bytes(line.shared), 12))
       }
       output.line(
-        "\(Formatting.count(lines.count, "version")): \(Formatting.bytes(report.logicalBytes)) logical, "
-          + "\(Formatting.bytes(report.referencedBytes)) stored (dedup \(String(format2: ratio))×); "
-          + "packs \(Formatting.bytes(report.packBytes)) with garbage")
+        "\(Formatting.count(lines.count, "version"))\(name.map { " of \($0)" } ?? ""): "
+          + "\(Formatting.bytes(report.logicalBytes)) logical, "
+          + "\(Formatting.bytes(report.referencedBytes)) stored (dedup \(String(format2: ratio))×), "
+          + "\(Formatting.bytes(report.exclusiveBytes)) freed if removed; "
+          + "repository packs \(Formatting.bytes(report.packBytes)) with garbage")
     }
   }
 }

@@ -7,6 +7,8 @@ import SystemPackage
 
 extension ArtCommand {
   struct FetchCommand: ArtSubcommand {
+    static let printsSummary = true
+
     static let configuration = CommandConfiguration(
       commandName: "fetch",
       abstract: "Download a remote's refs and the objects this repository lacks.",
@@ -22,12 +24,23 @@ extension ArtCommand {
 
     @OptionGroup var target: RemoteArgument
 
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func validate() throws { try target.validateAlone() }
+
     func execute(output: Output) async throws {
       let repository = try repository()
       let remote = try openRemote(target.remote, of: repository)
       let start = ContinuousClock.now
       let (result, refs) = try await withProgress("fetch", quiet: global.quiet, output: output) {
         try await remote.fetch(progress: $0)
+      }
+      if json {
+        return output.line(
+          Formatting.document(
+            TransferReport(
+              remote: remote.name, result, artifactsOnRemote: refs.artifacts.count)))
       }
       output.line(
         "fetched from \(remote.name): "

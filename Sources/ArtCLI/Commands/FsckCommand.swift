@@ -52,10 +52,15 @@ extension ArtCommand {
 
     func execute(output: Output) async throws {
       let repository = try repository()
-      let report = try await ArtCore.Fsck(repository: repository).run(full: full)
+      let full = self.full
+      let report = try await withProgress(
+        "fsck", unit: "packs", quiet: global.quiet, output: output
+      ) { progress in
+        try await ArtCore.Fsck(repository: repository, progress: progress).run(full: full)
+      }
       if json {
         output.line(
-          Formatting.json(
+          Formatting.document(
             Summary(
               clean: report.isClean, errors: report.errors,
               dangling: report.dangling.map {

@@ -4,6 +4,8 @@ import ArtStore
 
 extension ArtCommand {
   struct GCCommand: ArtSubcommand {
+    static let printsSummary = true
+
     static let configuration = CommandConfiguration(
       commandName: "gc",
       abstract: "Drop versions by retention policy and delete unreferenced data.",
@@ -36,7 +38,7 @@ extension ArtCommand {
     @Flag(help: "Print what would be dropped and reclaimed; change nothing.")
     var dryRun = false
 
-    @Option(help: "Keep the newest N versions of each artifact.")
+    @Option(parsing: .unconditional, help: "Keep the newest N versions of each artifact.")
     var keepLast: Int?
 
     @Option(help: "Keep versions younger than DURATION (e.g. 30d).")
@@ -109,7 +111,7 @@ extension ArtCommand {
         bytesCondemned: report.condemnedBytes, packsRewritten: report.rewrittenPacks.count,
         packsReprieved: report.reprieved, orphanPacksDeleted: report.orphans,
         unfinishedUploadsDropped: report.abortedUploads)
-      if json { return output.line(Formatting.json(summary)) }
+      if json { return output.line(Formatting.document(summary)) }
       let verb = dryRun ? "would delete" : "deleted"
       output.line(
         "\(remote.name): kept \(Formatting.count(report.versions, "version")) "
@@ -143,6 +145,8 @@ extension ArtCommand {
       var packsInGrace: Int
       var packsBelowThreshold: Int
       var bytesReclaimed: UInt64
+      /// Artifacts every version of which was dropped: gone from log.
+      var artifactsGone: [String]
     }
 
     func validate() throws {
@@ -174,18 +178,28 @@ extension ArtCommand {
         repackThreshold: settings.repackThreshold)
       collector.force = force
       collector.draftExpiry = settings.draftExpiry
-      let report = try await collector.run(dryRun: dryRun)
+      let finalCollector = collector
+      let dryRun = self.dryRun
+      let report = try await withProgress(
+        "gc", unit: "versions", quiet: global.quiet, output: output
+      ) { progress in
+        var collector = finalCollector
+        collector.progress = progress
+        return try await collector.run(dryRun: dryRun)
+      }
       let lines = report.verdicts.map {
         Line(version: $0.version.label, id: $0.version.id.hex, keep: $0.keep, reason: $0.reason)
       }
+      let gone = Dictionary(grouping: report.verdicts, by: \.version.artifact.text)
+        .filter { $0.value.allSatisfy { !$0.keep } }.keys.sorted()
       if json {
         return output.line(
-          Formatting.json(
+          Formatting.document(
             Summary(
               dryRun: dryRun, versions: lines, dropped: report.dropped.count,
               packsDeleted: report.packsDeleted, packsRewritten: report.packsRewritten,
               packsInGrace: report.packsInGrace, packsBelowThreshold: report.packsBelowThreshold,
-              bytesReclaimed: report.bytesReclaimed)))
+              bytesReclaimed: report.bytesReclaimed, artifactsGone: gone)))
       }
       if explain {
         for line in lines {
@@ -205,6 +219,11 @@ extension ArtCommand {
             "\(dryRun ? "would drop" : "drop") \(name): \(ranges(numbers.sorted())) "
               + "(\(Formatting.count(numbers.count, "version")))")
         }
+      }
+      for name in gone {
+        output.line(
+          "\(name): every version \(dryRun ? "would be" : "was") dropped; the artifact "
+            + (dryRun ? "would be gone" : "is gone"))
       }
       let verb = dryRun ? "would drop" : "dropped"
       var summary =

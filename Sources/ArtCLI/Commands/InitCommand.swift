@@ -4,6 +4,8 @@ import SystemPackage
 
 extension ArtCommand {
   struct InitCommand: ArtSubcommand {
+    static let printsSummary = true
+
     static let configuration = CommandConfiguration(
       commandName: "init",
       abstract: "Create an empty repository.",
@@ -21,9 +23,22 @@ extension ArtCommand {
     @Argument(help: "The folder to put the repository in.")
     var directory: String = "."
 
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
     func execute(output: Output) async throws {
       let root = try global.resolve(directory)
-      if try Repository.initialize(at: root) {
+      let created = try Repository.initialize(at: root)
+      if json {
+        struct Report: Encodable {
+          var repository: String
+          var created: Bool
+        }
+        return output.line(
+          Formatting.document(
+            Report(repository: root.appending(".art").string, created: created)))
+      }
+      if created {
         output.line("Initialized empty art repository in \(root.appending(".art"))")
       } else {
         output.line("art repository already exists in \(root.appending(".art")); nothing changed")

@@ -41,6 +41,11 @@ extension ArtCommand {
     @Option(help: "text, json or dot.")
     var format: Format = .text
 
+    @Flag(name: .customLong("json"), help: "Print as JSON (the same as --format json).")
+    var jsonFlag = false
+
+    var json: Bool { jsonFlag || format == .json }
+
     struct Node: Encodable {
       var version: String
       var id: String
@@ -82,7 +87,7 @@ extension ArtCommand {
       for edge in edges {
         for id in [edge.from, edge.to] where !ids.contains(id) { ids.append(id) }
       }
-      switch format {
+      switch json ? .json : format {
       case .json:
         let nodes = ids.map { id in
           Node(
@@ -93,7 +98,7 @@ extension ArtCommand {
         let lines = edges.map {
           EdgeLine(from: lineage.label($0.from), to: lineage.label($0.to), job: $0.job)
         }
-        output.line(Formatting.json(Graph(version: version.label, nodes: nodes, edges: lines)))
+        output.line(Formatting.document(Graph(version: version.label, nodes: nodes, edges: lines)))
       case .dot:
         func quoted(_ text: String) -> String {
           var out = "\""

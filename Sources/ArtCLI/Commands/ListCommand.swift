@@ -32,7 +32,7 @@ extension ArtCommand {
       let repository = try repository()
       let filter = try filters.filter()
       let lines = try LogCommand.artifactLines(repository, repository.refs.read(), filter: filter)
-      if json { return output.line(Formatting.json(lines)) }
+      if json { return output.line(Formatting.document("artifacts", lines)) }
       if lines.isEmpty {
         return output.line(
           filter.isEmpty

@@ -86,7 +86,7 @@ extension ArtCommand {
       let filter = try filters.filter()
       if name == nil && filter.isEmpty {
         let lines = try Self.artifactLines(repository, refs, filter: filter)
-        if json { return output.line(Formatting.json(lines)) }
+        if json { return output.line(Formatting.document("artifacts", lines)) }
         if lines.isEmpty {
           return output.line("no artifacts yet (make one with 'art commit NAME PATH')")
         }
@@ -103,11 +103,11 @@ extension ArtCommand {
         VersionLine(
           artifact: version.artifact.text, version: "\(version.number)", id: version.id.hex,
           aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
-          created: Formatting.time(version.record.created), files: version.record.files,
+          created: Formatting.timestamp(version.record.created), files: version.record.files,
           bytes: version.record.size, references: version.record.referenceCount,
           referenceBytes: version.record.referenceBytes, description: version.record.description)
       }
-      if json { return output.line(Formatting.json(Array(lines))) }
+      if json { return output.line(Formatting.document("versions", Array(lines))) }
       if lines.isEmpty, !filter.isEmpty { output.line("no version matches") }
       for line in lines {
         let aliases = line.aliases.isEmpty ? "" : " (\(line.aliases.joined(separator: ", ")))"

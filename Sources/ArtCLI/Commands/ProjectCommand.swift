@@ -24,6 +24,9 @@ extension ArtCommand {
       subcommands: [Add.self, List.self, Remove.self])
 
     struct Add: ArtSubcommand {
+
+      static let printsSummary = true
+
       static let configuration = CommandConfiguration(
         abstract: "Add another art repository as project NAME.")
 
@@ -35,10 +38,17 @@ extension ArtCommand {
       @Argument(help: "The repository's folder (the one holding .art).")
       var path: String
 
+      @Flag(help: "Print the result as JSON.")
+      var json = false
+
       func execute(output: Output) async throws {
         let repository = try repository()
         let folder = try global.resolve(path)
         try repository.addProject(name, path: folder)
+        if json {
+          return output.line(
+            Formatting.document(NamedPlace(name: name, location: folder.string, change: "added")))
+        }
         output.line("added project \(name) at \(folder)")
       }
     }
@@ -65,7 +75,7 @@ extension ArtCommand {
             name: $0.key, path: $0.value.string,
             reachable: Syscalls.isDirectory($0.value.appending(Repository.directoryName)))
         }
-        if json { return output.line(Formatting.json(lines)) }
+        if json { return output.line(Formatting.document("projects", lines)) }
         if lines.isEmpty { output.line("no projects (add one with 'art project add NAME PATH')") }
         for line in lines {
           output.line("\(line.name)\t\(line.path)" + (line.reachable ? "" : "\t(not found)"))
@@ -74,6 +84,9 @@ extension ArtCommand {
     }
 
     struct Remove: ArtSubcommand {
+
+      static let printsSummary = true
+
       static let configuration = CommandConfiguration(
         commandName: "rm",
         abstract: "Remove a project; versions already copied from it stay.")
@@ -83,8 +96,15 @@ extension ArtCommand {
       @Argument(help: "The project's name.")
       var name: String
 
+      @Flag(help: "Print the result as JSON.")
+      var json = false
+
       func execute(output: Output) async throws {
         try repository().removeProject(name)
+        if json {
+          return output.line(
+            Formatting.document(NamedPlace(name: name, location: nil, change: "removed")))
+        }
         output.line("removed project \(name)")
       }
     }

@@ -7,6 +7,8 @@ import SystemPackage
 
 extension ArtCommand {
   struct PullCommand: ArtSubcommand {
+    static let printsSummary = true
+
     static let configuration = CommandConfiguration(
       commandName: "pull",
       abstract: "Fetch, then take the remote's versions and aliases here.",
@@ -23,6 +25,11 @@ extension ArtCommand {
 
     @OptionGroup var target: RemoteArgument
 
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func validate() throws { try target.validateAlone() }
+
     func execute(output: Output) async throws {
       let repository = try repository()
       let remote = try openRemote(target.remote, of: repository)
@@ -31,6 +38,14 @@ extension ArtCommand {
       let (result, changes) = try await withProgress(
         "pull", quiet: global.quiet, output: output
       ) { try await remote.pull(refStore: refStore, progress: $0) }
+      if json {
+        var report = TransferReport(remote: remote.name, result)
+        report.added = changes.added
+        report.renumbered = changes.renumbered
+        report.aliases = changes.aliases
+        report.keptAliases = changes.keptAliases
+        return output.line(Formatting.document(report))
+      }
       reportPull(remote, result, changes, seconds: secondsSince(start), output: output)
     }
   }

@@ -7,6 +7,8 @@ import SystemPackage
 
 extension ArtCommand {
   struct PushCommand: ArtSubcommand {
+    static let printsSummary = true
+
     static let configuration = CommandConfiguration(
       commandName: "push",
       abstract: "Upload versions to a remote.",
@@ -28,9 +30,26 @@ extension ArtCommand {
     @Argument(help: "Artifacts to push (default: all).")
     var artifacts: [String] = []
 
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    struct Report: Encodable {
+      var remote: String
+      var location: String
+      var packs: Int
+      var objects: Int
+      var bytes: UInt64
+      var resumedBytes: UInt64
+      var objectsPresent: Int
+      var added: [String]
+      var deleted: [String]
+      var aliases: [String]
+    }
+
     func execute(output: Output) async throws {
       let repository = try repository()
-      let remote = try openRemote(target.remote, of: repository)
+      let (remoteName, artifacts) = target.split(artifacts)
+      let remote = try openRemote(remoteName, of: repository)
       let refs = try repository.refs.read()
       var names: [ArtifactName]? = nil
       if !artifacts.isEmpty {
@@ -45,11 +64,22 @@ extension ArtCommand {
       }
       let start = ContinuousClock.now
       let chosen = names
-      let result = try await withProgress("push", quiet: global.quiet, output: output) {
+      let result = try await withProgress(
+        "push", unit: "packs", quiet: global.quiet, output: output
+      ) {
         try await remote.push(artifacts: chosen, progress: $0)
       }
       let seconds = secondsSince(start)
       let changes = result.changes
+      if json {
+        return output.line(
+          Formatting.document(
+            Report(
+              remote: remote.name, location: remote.storage.location, packs: result.packs,
+              objects: result.objects, bytes: result.bytes, resumedBytes: result.resumedBytes,
+              objectsPresent: result.objectsPresent, added: changes.added,
+              deleted: changes.deleted, aliases: changes.aliases)))
+      }
       var line = "pushed to \(remote.name) (\(remote.storage.location)): "
       line +=
         result.packs == 0

@@ -25,6 +25,9 @@ extension ArtCommand {
       subcommands: [Add.self, List.self, Remove.self])
 
     struct Add: ArtSubcommand {
+
+      static let printsSummary = true
+
       static let configuration = CommandConfiguration(
         abstract: "Add remote NAME at s3://BUCKET/PREFIX or a folder.")
 
@@ -43,10 +46,17 @@ extension ArtCommand {
       @Option(help: "The S3 region (default: AWS_REGION, else us-east-1).")
       var region: String?
 
+      @Flag(help: "Print the result as JSON.")
+      var json = false
+
       func execute(output: Output) async throws {
         let repository = try repository()
         let spec = try remoteSpec(url, endpoint: endpoint, region: region)
         try repository.addRemote(name, spec)
+        if json {
+          return output.line(
+            Formatting.document(NamedPlace(name: name, location: spec.url, change: "added")))
+        }
         output.line("added remote \(name) at \(spec.url)")
       }
     }
@@ -73,7 +83,7 @@ extension ArtCommand {
           Line(
             name: $0.key, url: $0.value.url, endpoint: $0.value.endpoint, region: $0.value.region)
         }
-        if json { return output.line(Formatting.json(lines)) }
+        if json { return output.line(Formatting.document("remotes", lines)) }
         if lines.isEmpty { output.line("no remotes (add one with 'art remote add NAME URL')") }
         for line in lines {
           output.line(
@@ -84,6 +94,9 @@ extension ArtCommand {
     }
 
     struct Remove: ArtSubcommand {
+
+      static let printsSummary = true
+
       static let configuration = CommandConfiguration(
         commandName: "rm", abstract: "Remove a remote (nothing on it is deleted).")
 
@@ -92,10 +105,26 @@ extension ArtCommand {
       @Argument(help: "The remote's name.")
       var name: String
 
+      @Flag(help: "Print the result as JSON.")
+      var json = false
+
       func execute(output: Output) async throws {
         try repository().removeRemote(name)
+        if json {
+          return output.line(
+            Formatting.document(NamedPlace(name: name, location: nil, change: "removed")))
+        }
         output.line("removed remote \(name)")
       }
     }
   }
+}
+
+/// A remote or project added or removed, under `--json`.
+struct NamedPlace: Encodable {
+  var name: String
+  /// Its URL or folder (when added).
+  var location: String?
+  /// `added` or `removed`.
+  var change: String
 }

@@ -4,6 +4,8 @@ import ArtStore
 
 extension ArtCommand {
   struct RepackCommand: ArtSubcommand {
+    static let printsSummary = true
+
     static let configuration = CommandConfiguration(
       commandName: "repack",
       abstract: "Merge packs into fewer, optionally recompressing everything.",
@@ -28,14 +30,40 @@ extension ArtCommand {
     @Option(help: "Start a new pack at this size (bytes, or with KiB/MiB/GiB).")
     var maxPackSize: String?
 
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    struct Report: Encodable {
+      var repacked: Bool
+      var objects: Int
+      var packsBefore: Int
+      var packsAfter: Int
+      var bytesBefore: UInt64
+      var bytesAfter: UInt64
+    }
+
     func execute(output: Output) async throws {
       let repository = try repository(.exclusive)
       let size =
         try maxPackSize.map { try parseSize($0) } ?? repository.configuration.maximumPackSize
-      let report = try await Repacker(
-        repository: repository, codec: compression, maximumPackSize: size
-      ).run()
-      if report.packsBefore <= 1 && compression == nil {
+      let codec = compression
+      let report = try await withProgress(
+        "repack", unit: "objects", quiet: global.quiet, output: output
+      ) { progress in
+        var repacker = Repacker(repository: repository, codec: codec, maximumPackSize: size)
+        repacker.progress = progress
+        return try await repacker.run()
+      }
+      let repacked = report.packsBefore > 1 || compression != nil
+      if json {
+        return output.line(
+          Formatting.document(
+            Report(
+              repacked: repacked, objects: report.objects, packsBefore: report.packsBefore,
+              packsAfter: report.packsAfter, bytesBefore: report.bytesBefore,
+              bytesAfter: report.bytesAfter)))
+      }
+      if !repacked {
         return output.line(
           "nothing to repack: \(Formatting.count(report.packsBefore, "pack")) "
             + "(give --compression to recompress)")

@@ -17,9 +17,22 @@ extension ArtCommand {
     @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
     var spec: String
 
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
     func execute(output: Output) async throws {
       let repository = try repository()
-      output.line(try repository.resolve(Spec(spec), in: repository.refs.read()).id.hex)
+      let version = try repository.resolve(Spec(spec), in: repository.refs.read())
+      guard json else { return output.line(version.id.hex) }
+      struct Report: Encodable {
+        var artifact: String
+        var version: String
+        var id: String
+      }
+      output.line(
+        Formatting.document(
+          Report(artifact: version.artifact.text, version: "\(version.number)", id: version.id.hex))
+      )
     }
   }
 }

@@ -71,8 +71,8 @@ extension ArtCommand {
         artifact: record.artifact, version: "\(version.number)", id: version.id.hex,
         type: record.type, aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
         root: record.root.isEmpty ? "." : record.root, manifest: record.manifest.hex,
-        previous: record.previous?.hex, created: Formatting.time(record.created),
-        expires: expires.map(Formatting.time), description: record.description,
+        previous: record.previous?.hex, created: Formatting.timestamp(record.created),
+        expires: expires.map(Formatting.timestamp), description: record.description,
         metadata: try Metadata.parse(Array(record.metadata.utf8), source: "the stored metadata"),
         inputs: record.inputs.map(\.hex),
         madeInto: try Lineage(repository: repository, refs: refs).made(from: version.id).map(
@@ -84,7 +84,7 @@ extension ArtCommand {
             ofTree: record.manifest, label: spec, in: repository.store) : 0,
         references: record.referenceCount, referenceBytes: record.referenceBytes,
         bundleEntries: try versionEntries(record, in: repository, labels: labels))
-      if json { return output.line(Formatting.json(report)) }
+      if json { return output.line(Formatting.document(report)) }
       output.line("\(located.label) \(version.id.hex)")
       output.line("type:        \(report.type)")
       output.line("aliases:     \(report.aliases.joined(separator: ", "))")

@@ -9,6 +9,8 @@ import Glibc
 
 extension ArtCommand {
   struct UpsertCommand: ArtSubcommand {
+    static let printsSummary = true
+
     static let configuration = CommandConfiguration(
       commandName: "upsert",
       abstract: "Add this worker's part to a version many workers build together.",
@@ -44,6 +46,20 @@ extension ArtCommand {
     @Option(help: "Upload the part to this remote, for workers on other machines.")
     var remote: String?
 
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    struct Report: Encodable {
+      var artifact: String
+      var distributedID: String
+      var worker: String
+      var files: Int
+      var bytes: UInt64
+      var remote: String?
+      var objectsUploaded: Int?
+      var bytesUploaded: UInt64?
+    }
+
     func execute(output: Output) async throws {
       let repository = try repository()
       let artifact = try ArtifactName(name)
@@ -57,10 +73,18 @@ extension ArtCommand {
           repository, refStore: store, artifact: artifact, id: id, paths: paths, root: root,
           worker: worker, progress: progress)
       }
-      output.line(
-        "added to \(artifact) draft \(id) as \(worker): \(Formatting.count(part.files, "file")), "
-          + "\(Formatting.bytes(part.bytes))")
-      guard let remoteName = self.remote else { return }
+      var report = Report(
+        artifact: artifact.text, distributedID: id, worker: worker, files: part.files,
+        bytes: part.bytes)
+      if !json {
+        output.line(
+          "added to \(artifact) draft \(id) as \(worker): \(Formatting.count(part.files, "file")), "
+            + "\(Formatting.bytes(part.bytes))")
+      }
+      guard let remoteName = self.remote else {
+        if json { output.line(Formatting.document(report)) }
+        return
+      }
       let remote = try openRemote(remoteName, of: repository)
       let pushed = try await withProgress("upload", quiet: global.quiet, output: output) {
         try await remote.upsert(part, artifact: artifact, id: id, progress: $0)
@@ -68,6 +92,12 @@ extension ArtCommand {
       // The remote holds the part now; the local copy would only wait for
       // a local finish that will not come.
       DistributedDraft.removePart(part, repository, artifact, id)
+      if json {
+        report.remote = remote.name
+        report.objectsUploaded = pushed.objects
+        report.bytesUploaded = pushed.bytes
+        return output.line(Formatting.document(report))
+      }
       output.line(
         "uploaded to \(remote.name): \(Formatting.count(pushed.objects, "object")) "
           + "(\(Formatting.bytes(pushed.bytes))); "

@@ -50,7 +50,8 @@ struct DiffOutput {
   }
 
   struct Report: Encodable {
-    var changes: [Line]
+    /// Left out under `--stat`.
+    var changes: [Line]?
     var totals: Totals
   }
 
@@ -91,7 +92,9 @@ struct DiffOutput {
   }
 
   func print(to output: Output, json: Bool, stat: Bool, nameStatus: Bool) {
-    if json { return output.line(Formatting.json(Report(changes: lines, totals: totals))) }
+    if json {
+      return output.line(Formatting.document(Report(changes: stat ? nil : lines, totals: totals)))
+    }
     if !stat {
       for line in lines {
         if nameStatus {

@@ -22,9 +22,31 @@ public enum ExitStatus: Int32, Sendable {
   public init(_ code: ArtError.Code) {
     switch code {
     case .corruptData: self = .corrupt
-    case .referenceChanged, .referenceRefused: self = .referenceChanged
+    case .referenceChanged, .referenceRefused, .differs: self = .referenceChanged
     case .invalidArgument, .ambiguous: self = .usage
-    case .notARepository, .notFound, .unsupportedFormat, .io, .locked: self = .failure
+    case .notARepository, .notFound, .unsupportedFormat, .io, .locked, .conflict:
+      self = .failure
+    }
+  }
+}
+
+extension ArtError.Code {
+  /// The stable name of this kind of failure in JSON error objects
+  /// (`Docs/JSON.md`); scripts branch on it, so a name never changes.
+  public var stableName: String {
+    switch self {
+    case .invalidArgument: "usage"
+    case .notARepository: "not-a-repository"
+    case .notFound: "not-found"
+    case .ambiguous: "ambiguous"
+    case .corruptData: "damaged"
+    case .unsupportedFormat: "unsupported-format"
+    case .locked: "lock-timeout"
+    case .conflict: "conflict"
+    case .io: "io"
+    case .referenceChanged: "reference-changed"
+    case .referenceRefused: "reference-refused"
+    case .differs: "differs"
     }
   }
 }

@@ -22,12 +22,15 @@ enum Formatting {
     return "\(tenths) \(units[unit])"
   }
 
-  /// `2026-11-27 05:40:20Z`-style UTC time for milliseconds since 1970.
-  static func time(_ milliseconds: Int64) -> String {
+  /// RFC 3339 in UTC, `2026-11-27T05:40:20.250Z`: times in JSON.
+  static func timestamp(_ milliseconds: Int64) -> String {
     let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-    return date.formatted(
+    let seconds = date.formatted(
       .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
-        .timeSeparator(.colon).dateTimeSeparator(.space))
+        .timeSeparator(.colon))
+    let millis = ((milliseconds % 1000) + 1000) % 1000
+    let fraction = millis == 0 ? "" : "." + String(String(millis + 1000).dropFirst())
+    return seconds.hasSuffix("Z") ? seconds.dropLast() + fraction + "Z" : seconds + fraction + "Z"
   }
 
   /// `1 file`, `2 files`.
@@ -53,6 +56,45 @@ enum Formatting {
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     guard let data = try? encoder.encode(value) else { return "null" }
     return String(decoding: data, as: UTF8.self)
+  }
+
+  /// A command's JSON output (`Docs/JSON.md`): the fields of `body`, which
+  /// must encode as an object, and `"format": 1`.
+  static func document(_ body: some Encodable) -> String {
+    json(Document(body: body, listKey: nil))
+  }
+
+  /// A command's JSON output that is a list: `{"format": 1, key: [...]}`.
+  static func document(_ key: String, _ items: some Encodable) -> String {
+    json(Document(body: items, listKey: key))
+  }
+
+  /// The version of every JSON document's layout; it changes only if a
+  /// field changes meaning or goes away (fields are only ever added).
+  static let jsonFormat = 1
+
+  private struct Document<Body: Encodable>: Encodable {
+    let body: Body
+    let listKey: String?
+
+    struct Key: CodingKey {
+      var stringValue: String
+      var intValue: Int? { nil }
+      init(stringValue: String) { self.stringValue = stringValue }
+      init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+      if let listKey {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(body, forKey: Key(stringValue: listKey))
+        try container.encode(jsonFormat, forKey: Key(stringValue: "format"))
+      } else {
+        try body.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(jsonFormat, forKey: Key(stringValue: "format"))
+      }
+    }
   }
 
   /// One JSON document with sorted keys and a trailing newline.

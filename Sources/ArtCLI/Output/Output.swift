@@ -15,6 +15,7 @@ public final class Output: Sendable {
   private struct State {
     var out: [UInt8] = []
     var err: [UInt8] = []
+    var quiet = false
   }
 
   private let capturing: Bool
@@ -28,15 +29,25 @@ public final class Output: Sendable {
     self.capturing = capturing
   }
 
-  /// Writes `text` and a newline to standard output.
+  /// Writes `text` and a newline to standard output (nothing when quiet).
   public func line(_ text: String) {
+    if isQuiet { return }
     write(Array((text + "\n").utf8), to: .standardOutput)
   }
 
-  /// Writes `text` and a newline to standard error.
+  /// Writes `text` and a newline to standard error (nothing when quiet).
   public func note(_ text: String) {
+    if isQuiet { return }
     write(Array((text + "\n").utf8), to: .standardError)
   }
+
+  /// From now on, only errors (``report(_:)``) are written: `-q` on a
+  /// command whose output is a summary of what it did.
+  public func quiet() {
+    state.withLock { $0.quiet = true }
+  }
+
+  private var isQuiet: Bool { state.withLock { $0.quiet } }
 
   /// Writes raw bytes.
   public func write(_ bytes: some Collection<UInt8>, to stream: Stream) {
@@ -87,7 +98,30 @@ public final class Output: Sendable {
     var text = "art: error: \(error.message)"
     if let underlying = error.underlying { text += ": \(underlying)" }
     if let hint = error.hint { text += "\nart: hint: \(hint)" }
-    note(text)
+    write(Array((text + "\n").utf8), to: .standardError)
+  }
+
+  /// Writes `error` as the JSON error object on standard output:
+  /// `{"error": {"code", "message", "hint", "exitStatus"}}`.
+  func writeJSONError(_ error: ArtError) {
+    struct Body: Encodable {
+      var code: String
+      var message: String
+      var hint: String?
+      var exitStatus: Int32
+    }
+    struct Object: Encodable {
+      var format = 1
+      var error: Body
+    }
+    var message = error.message
+    if let underlying = error.underlying { message += ": \(underlying)" }
+    let object = Object(
+      error: Body(
+        code: error.code.stableName, message: message, hint: error.hint,
+        exitStatus: ExitStatus(error.code).rawValue))
+    write(Array((Formatting.json(object) + "\n").utf8), to: .standardOutput)
+    flush()
   }
 
   /// What was captured: standard output and standard error as text.

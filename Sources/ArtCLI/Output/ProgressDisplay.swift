@@ -6,9 +6,10 @@ import ArtStore
 /// error is a terminal and `--quiet` was not given; otherwise just runs
 /// `body`.
 func withProgress<R: Sendable>(
-  _ label: String, quiet: Bool, output: Output, _ body: @Sendable (Progress) async throws -> R
+  _ label: String, unit: String = "files", quiet: Bool, output: Output,
+  _ body: @Sendable (Progress) async throws -> R
 ) async throws -> R {
-  let progress = Progress()
+  let progress = Progress(unit: unit)
   guard !quiet, Syscalls.standardErrorIsTerminal else { return try await body(progress) }
   let start = ContinuousClock.now
   return try await withThrowingTaskGroup(of: R?.self) { group in
@@ -18,7 +19,7 @@ func withProgress<R: Sendable>(
         let elapsed = ContinuousClock.now - start
         let seconds =
           Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let line = progressLine(label, progress.snapshot, seconds: seconds)
+        let line = progressLine(label, progress.snapshot, unit: progress.unit, seconds: seconds)
         output.write(Array("\r\u{1B}[K\(line)".utf8), to: .standardError)
       }
       output.write(Array("\r\u{1B}[K".utf8), to: .standardError)
@@ -36,7 +37,7 @@ func withProgress<R: Sendable>(
 /// known.
 func progressLine(
   _ label: String, _ done: (files: Int, bytes: Int, totalFiles: Int?, totalBytes: Int?),
-  seconds: Double
+  unit: String = "files", seconds: Double
 ) -> String {
   let rate = seconds > 0 ? UInt64(Double(done.bytes) / seconds) : 0
   let files = done.totalFiles.map { "\(done.files)/\($0)" } ?? "\(done.files)"
@@ -53,5 +54,5 @@ func progressLine(
       + "] " + String(repeating: " ", count: percent < 10 ? 2 : percent < 100 ? 1 : 0)
       + "\(percent)%"
   }
-  return "\(label)\(bar) \(files) files, \(bytes), \(Formatting.bytes(rate))/s"
+  return "\(label)\(bar) \(files) \(unit), \(bytes), \(Formatting.bytes(rate))/s"
 }

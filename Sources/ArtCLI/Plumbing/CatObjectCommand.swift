@@ -35,9 +35,15 @@ extension ArtCommand {
     @Argument(help: "The object id, or a unique prefix of at least 4 hex digits.")
     var object: String
 
+    @Flag(help: "With -t or -s: print as JSON.")
+    var json = false
+
     func validate() throws {
       if [type, size, pretty].filter({ $0 }).count != 1 {
         throw ValidationError("give exactly one of -t, -s and -p")
+      }
+      if json && pretty {
+        throw ValidationError("-p prints the object's bytes; --json goes with -t or -s")
       }
     }
 
@@ -45,18 +51,27 @@ extension ArtCommand {
       let store = try repository().store
       let id = try store.resolve(ObjectIDPrefix(object))
       let entry = try store.entry(id)
+      struct Report: Encodable {
+        var id: String
+        var type: String?
+        var size: UInt64?
+      }
       if type {
+        if json {
+          return output.line(Formatting.document(Report(id: id.hex, type: "\(entry.kind)")))
+        }
         output.line("\(entry.kind)")
         return
       }
       if size {
+        var bytes = UInt64(entry.rawLength)
         if entry.kind == .chunkList {
           let list = try ChunkList(
             decoding: store.read(id, as: .chunkList), id: id, subject: "chunk list \(id)")
-          output.line("\(list.fileSize)")
-        } else {
-          output.line("\(entry.rawLength)")
+          bytes = list.fileSize
         }
+        if json { return output.line(Formatting.document(Report(id: id.hex, size: bytes))) }
+        output.line("\(bytes)")
         return
       }
       switch entry.kind {

@@ -47,7 +47,7 @@ extension ArtCommand {
         }
       }
       if json {
-        output.line(Formatting.json(report))
+        output.line(Formatting.document(report))
       } else {
         output.line("packs: \(report.packs)")
         output.line("objects: \(report.objects)")

@@ -29,33 +29,61 @@ extension ArtCommand {
     @Argument(help: "The manifest id, or a unique prefix of at least 4 hex digits.")
     var manifest: String
 
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    /// One entry, under `--json`.
+    struct Entry: Encodable {
+      var path: String
+      /// file, chunked, symlink, folder, external or bundle.
+      var kind: String
+      var id: String
+      var size: UInt64
+      var mode: String
+      /// An external reference's URI.
+      var uri: String?
+      /// The version a bundle entry names (`NAME:vN`).
+      var version: String?
+    }
+
     func execute(output: Output) async throws {
       let repository = try repository()
       let store = repository.store
       let id = try store.resolve(ObjectIDPrefix(manifest))
+      var entries: [Entry] = []
       try list(
         store.manifest(id), prefix: "", store: store, labels: versionLabels(repository),
-        output: output)
+        into: &entries)
+      if json { return output.line(Formatting.document("entries", entries)) }
+      for entry in entries {
+        let size =
+          long
+          ? " " + String(repeating: " ", count: max(0, 10 - "\(entry.size)".count))
+            + "\(entry.size)" : ""
+        var line = "\(entry.mode) \(entry.kind) \(entry.id)\(size)\t\(entry.path)"
+        if let version = entry.version { line += " -> art:" + version }
+        if let uri = entry.uri { line += " -> " + uri }
+        output.line(line)
+      }
     }
 
     private func list(
       _ manifest: Manifest, prefix: String, store: ObjectStore, labels: [ObjectID: String],
-      output: Output
+      into entries: inout [Entry]
     ) throws {
       for entry in manifest.entries {
         if recursive && entry.kind == .folder {
           try list(
             store.manifest(entry.id), prefix: prefix + entry.name + "/", store: store,
-            labels: labels, output: output)
-        } else if entry.kind == .bundle {
-          let label = labels[entry.id] ?? "(removed)"
-          output.line(Self.line(entry, path: prefix + entry.name, long: long) + " -> art:" + label)
-        } else if entry.kind == .external {
-          let uri = try store.reference(entry.id).uri
-          output.line(Self.line(entry, path: prefix + entry.name, long: long) + " -> " + uri)
-        } else {
-          output.line(Self.line(entry, path: prefix + entry.name, long: long))
+            labels: labels, into: &entries)
+          continue
         }
+        entries.append(
+          Entry(
+            path: prefix + entry.name, kind: "\(entry.kind)", id: entry.id.hex, size: entry.size,
+            mode: Formatting.mode(kind: "\(entry.kind)", permissions: entry.mode),
+            uri: entry.kind == .external ? try store.reference(entry.id).uri : nil,
+            version: entry.kind == .bundle ? labels[entry.id] ?? "(removed)" : nil))
       }
     }
 

@@ -53,24 +53,37 @@ extension ArtCommand {
       } else {
         for pack in packs { indexPaths.append(try indexPath(for: pack, in: store)) }
       }
-      var reports: [Report] = []
-      for indexPath in indexPaths {
-        let pack = try Pack(indexPath: indexPath)
-        let report = try pack.verify { entry in
-          if verbose && !json {
-            output.line(
-              "\(entry.id) \(entry.kind) \(entry.rawLength) \(entry.storedLength) "
-                + "\(entry.codec) \(entry.offset)")
+      let paths = indexPaths
+      let (verbose, json) = (self.verbose, self.json)
+      // Objects listed with -v as they are checked; a bar otherwise.
+      let reports = try await withProgress(
+        "verify-pack", unit: "packs", quiet: global.quiet || verbose, output: output
+      ) { progress in
+        var reports: [Report] = []
+        for indexPath in paths {
+          let pack = try Pack(indexPath: indexPath)
+          let report = try pack.verify { entry in
+            progress.add(bytes: Int(entry.storedLength))
+            if verbose && !json {
+              output.line(
+                "\(entry.id) \(entry.kind) \(entry.rawLength) \(entry.storedLength) "
+                  + "\(entry.codec) \(entry.offset)")
+            }
           }
+          progress.addFile()
+          let kinds = report.objectsByKind
+          reports.append(
+            Report(
+              pack: pack.path.lastComponent?.string ?? pack.path.string,
+              objects: report.objects, blobs: kinds[.blob] ?? 0,
+              chunkLists: kinds[.chunkList] ?? 0, manifests: kinds[.manifest] ?? 0,
+              versions: kinds[.version] ?? 0, rawBytes: report.rawBytes,
+              storedBytes: report.storedBytes, packBytes: report.packBytes))
         }
-        let kinds = report.objectsByKind
-        let summary = Report(
-          pack: pack.path.lastComponent?.string ?? pack.path.string, objects: report.objects,
-          blobs: kinds[.blob] ?? 0, chunkLists: kinds[.chunkList] ?? 0,
-          manifests: kinds[.manifest] ?? 0, versions: kinds[.version] ?? 0,
-          rawBytes: report.rawBytes, storedBytes: report.storedBytes, packBytes: report.packBytes)
-        reports.append(summary)
-        if !json {
+        return reports
+      }
+      if !json {
+        for summary in reports {
           output.line(
             "\(summary.pack): ok, \(summary.objects) objects (\(summary.blobs) blobs, "
               + "\(summary.chunkLists) chunk lists, \(summary.manifests) manifests, "
@@ -78,7 +91,7 @@ extension ArtCommand {
               + "\(summary.storedBytes) stored bytes")
         }
       }
-      if json { output.line(Formatting.json(reports)) }
+      if json { output.line(Formatting.document("packs", reports)) }
       if !json {
         output.line(
           "\(reports.count) packs ok, \(reports.reduce(0) { $0 + $1.objects }) objects")

@@ -62,7 +62,7 @@ extension ArtCommand {
       let stats = snapshot.statistics
       if json {
         output.line(
-          Formatting.json(
+          Formatting.document(
             Report(
               manifest: snapshot.manifestID.hex, files: snapshot.files, folders: snapshot.folders,
               symlinks: snapshot.symlinks, bytes: snapshot.bytes,

@@ -14,10 +14,13 @@ public struct VersionUsage: Sendable {
 
 /// What `art du` reports.
 public struct DiskUsageReport: Sendable {
-  /// Every version, artifacts sorted, oldest first.
+  /// The versions measured, artifacts sorted, oldest first.
   public var versions: [VersionUsage] = []
-  /// Stored bytes that some version references (each object once).
+  /// Stored bytes those versions reference (each object once).
   public var referencedBytes: UInt64 = 0
+  /// The part of ``referencedBytes`` no other version references: what
+  /// removing every version measured would free.
+  public var exclusiveBytes: UInt64 = 0
   /// Bytes of all pack files, garbage included.
   public var packBytes: UInt64 = 0
 
@@ -28,7 +31,8 @@ public struct DiskUsageReport: Sendable {
 /// Works out logical size, unique and shared stored bytes per version.
 public enum DiskUsage {
   /// Usage of the versions of `artifacts` (all when nil); sharing is
-  /// counted across every version in the repository.
+  /// counted across every version in the repository, and the totals are
+  /// those of the versions measured.
   ///
   /// Stored bytes of an object are its record: a 64-byte header plus its
   /// compressed length.
@@ -59,15 +63,21 @@ public enum DiskUsage {
         }
       }
     }
-    report.referencedBytes = stored.values.reduce(0, &+)
+    var measured: [ObjectID: Int] = [:]
     for (version, objects) in sets {
       if let artifacts, !artifacts.contains(version.artifact) { continue }
+      for object in objects { measured[object, default: 0] += 1 }
       var usage = VersionUsage(version: version, logical: version.record.size, unique: 0, shared: 0)
       for object in objects {
         let size = stored[object] ?? 0
         if users[object] == 1 { usage.unique &+= size } else { usage.shared &+= size }
       }
       report.versions.append(usage)
+    }
+    for (object, count) in measured {
+      let size = stored[object] ?? 0
+      report.referencedBytes &+= size
+      if users[object] == count { report.exclusiveBytes &+= size }
     }
     return report
   }

@@ -33,10 +33,13 @@ public struct FsckReport: Sendable {
 public struct Fsck: Sendable {
   /// The repository checked.
   public let repository: Repository
+  /// Counts packs and their bytes as they are checked.
+  public var progress: Progress?
 
   /// A checker for `repository`.
-  public init(repository: Repository) {
+  public init(repository: Repository, progress: Progress? = nil) {
     self.repository = repository
+    self.progress = progress
   }
 
   /// Runs the checks; never throws for damage it finds, only reports it.
@@ -78,7 +81,11 @@ public struct Fsck: Sendable {
     // Dangling counts mean something only when the walk was complete.
     let countDangling = report.errors.isEmpty
 
+    progress?.setTotal(
+      files: store.allPacks.count,
+      bytes: Int(store.allPacks.reduce(UInt64(0)) { $0 + $1.index.packSize }))
     for pack in store.allPacks {
+      defer { progress?.add(fileOf: Int(pack.index.packSize)) }
       report.packs += 1
       if full {
         report.errors += verify(pack, report: &report)

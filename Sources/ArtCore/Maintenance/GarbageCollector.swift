@@ -55,6 +55,8 @@ public struct GarbageCollector: Sendable {
   public var draftExpiry: Int64 = 7 * 86_400_000
   /// Go on even when live objects are missing or damaged.
   public var force = false
+  /// Counts the versions kept as their objects are marked.
+  public var progress: Progress?
 
   /// A collector for `repository`.
   public init(
@@ -113,8 +115,10 @@ public struct GarbageCollector: Sendable {
     }
     report.verdicts = try planner.plan(refs, repository: repository)
     var reach = Reachability(store: store)
+    progress?.setTotal(files: report.verdicts.count { $0.keep }, bytes: 0)
     for verdict in report.verdicts where verdict.keep {
       reach.mark(version: verdict.version.id, label: verdict.version.label)
+      progress?.addFile()
     }
     // Versions copied from other projects stay (see Imports).
     reach.mark(imports: try Imports.read(repository))
@@ -225,6 +229,15 @@ public struct GarbageCollector: Sendable {
           refs[RefName(version.artifact, .version(version.number))] = .deleted
           for alias in refs.aliases(of: version.artifact, at: version.id) {
             refs[RefName(version.artifact, .alias(alias))] = nil
+          }
+        }
+        // An expired latest moves to the newest version left; an artifact
+        // with none left is gone.
+        for artifact in Set(dropped.map(\.version.artifact)) {
+          let latest = RefName(artifact, .alias(.latest))
+          guard refs[latest] == nil else { continue }
+          if let newest = refs.versions(of: artifact).last {
+            refs[latest] = .version(newest.id)
           }
         }
       }

@@ -59,6 +59,10 @@ public struct Repacker: Sendable {
   }
 
   /// A repacker for `repository`.
+  /// Counts objects and their stored bytes as they are copied.
+  public var progress: Progress?
+
+  /// A repacker for `repository`, recompressing to `codec` when given.
   public init(repository: Repository, codec: Codec?, maximumPackSize: UInt64) {
     self.repository = repository
     self.codec = codec
@@ -85,6 +89,9 @@ public struct Repacker: Sendable {
       maximumPackSize: maximumPackSize, skipsStored: false)
     do {
       var recompress: [(Pack, PackEntry)] = []
+      progress?.setTotal(
+        files: old.reduce(0) { $0 + $1.index.count }, bytes: Int(report.bytesBefore))
+      let progress = self.progress
       for pack in old {
         var entries: [PackEntry] = []
         for position in 0..<pack.index.count { entries.append(try pack.index.entry(at: position)) }
@@ -93,6 +100,7 @@ public struct Repacker: Sendable {
             recompress.append((pack, entry))
           } else {
             try writer.copy(entry, from: pack)
+            progress?.add(fileOf: Int(entry.storedLength))
           }
         }
       }
@@ -106,6 +114,7 @@ public struct Repacker: Sendable {
           try raw.withUnsafeBytes {
             _ = try writer.write($0, kind: entry.kind, id: entry.id, compressor: compressor)
           }
+          progress?.add(fileOf: Int(entry.storedLength))
         }, finish: { _ in () })
       let statistics = try writer.finish()
       report.objects = statistics.objectsWritten

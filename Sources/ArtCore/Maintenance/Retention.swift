@@ -54,7 +54,11 @@ public struct RetentionPlanner: Sendable {
   public var settings: GCSettings
   /// A policy from the command line, replacing the config's for every artifact.
   public var override: RetentionPolicy?
-  /// Aliases whose versions are never dropped (`latest` always is one).
+  /// Aliases whose versions are never dropped, not even past their TTL.
+  ///
+  /// `latest` is protected on its own terms: against keep-last and
+  /// keep-within, but not against a TTL (it then moves to the newest
+  /// version kept), unless it is named here.
   public var protectedAliases: Set<String>
   /// Only artifacts with these names (globs) are subject to the policy; all when empty.
   public var names: [String] = []
@@ -73,7 +77,7 @@ public struct RetentionPlanner: Sendable {
   ) {
     self.settings = settings
     self.override = override
-    self.protectedAliases = protectedAliases.union(["latest"])
+    self.protectedAliases = protectedAliases
     self.now = now
   }
 
@@ -123,16 +127,24 @@ public struct RetentionPlanner: Sendable {
     func verdict(_ keep: Bool, _ reason: String) -> VersionVerdict {
       VersionVerdict(version: version, keep: keep, reason: reason)
     }
+    let expires = expiryOverrides[version.id] ?? version.record.expires
+    let expired = expires.map { $0 <= now } ?? false
     let protected = aliases.filter { protectedAliases.contains($0) }
     if !protected.isEmpty {
-      return verdict(true, "carries protected alias \(protected.joined(separator: ", "))")
+      return verdict(
+        true,
+        "carries protected alias \(protected.joined(separator: ", "))"
+          + (expired ? " (wins over its expired TTL)" : ""))
     }
     if !selected { return verdict(true, "not selected by --name/--type") }
-    let expires = expiryOverrides[version.id] ?? version.record.expires
-    if let expires, expires <= now {
+    if let expires, expired {
       return verdict(
-        false, "TTL expired \(DurationText.text(max(1000, now.subtractingSaturating(expires)))) ago"
-      )
+        false,
+        "TTL expired \(DurationText.text(max(1000, now.subtractingSaturating(expires)))) ago"
+          + (aliases.contains("latest") ? "; latest moves to the newest version kept" : ""))
+    }
+    if aliases.contains("latest") {
+      return verdict(true, "carries latest (kept by every retention policy, not by a TTL)")
     }
     if policy.isEmpty { return verdict(true, "no retention policy for its type") }
     if let last = policy.keepLast, rank < last {

@@ -1,4 +1,4 @@
-public import ArtStore
+import ArtStore
 
 /// What `art verify` found of one external reference or bundle entry.
 public struct ReferenceVerdict: Sendable {

@@ -1,5 +1,5 @@
 import ArtRemote
-public import ArtStore
+import ArtStore
 public import SystemPackage
 
 extension Remote {

@@ -1,11 +1,11 @@
-public import ArtStore
+import ArtStore
 public import SystemPackage
 
 /// Where each file of a repository's `.art` folder lives: the one place that
 /// spells them (`Docs/FORMAT.md` describes their bytes).
 ///
-/// `state/` holds only what can be rebuilt (the stat cache, the versions
-/// last checked out); everything else is the repository's data.
+/// `state/` holds only what can be rebuilt (the stat cache); everything
+/// else is the repository's data.
 public struct RepositoryLayout: Sendable {
   /// The `.art` folder.
   public let directory: FilePath
@@ -25,8 +25,17 @@ public struct RepositoryLayout: Sendable {
   public var packs: FilePath { directory.appending("objects/packs") }
   /// `state/`: what can be rebuilt.
   public var state: FilePath { directory.appending("state") }
-  /// `state/checkout/`: the version last checked out in place, per artifact.
+  /// `state/checkout/`: where earlier art kept each root folder's base;
+  /// read when `bases/` has none.
   public var checkedOut: FilePath { state.appending("checkout") }
+  /// `bases/`: the version each working folder holds (see ``FolderBases``).
+  public var bases: FilePath { directory.appending("bases") }
+  /// `bases/artifact/NAME`: the base of artifact `name`'s root folder.
+  public func artifactBase(_ name: String) -> FilePath {
+    bases.appending("artifact").appending(name)
+  }
+  /// `bases/folder/KEY`: the base of a `checkout --to` folder.
+  public func folderBase(_ key: String) -> FilePath { bases.appending("folder").appending(key) }
   /// `state/stat-cache`: file hashes by stat, for status and commit.
   public var statCache: FilePath { state.appending("stat-cache") }
   /// `imports`: versions copied from projects and remotes.

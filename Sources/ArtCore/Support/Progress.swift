@@ -9,9 +9,13 @@ public final class Progress: Sendable {
   private let bytes = Atomic<Int>(0)
   private let totalFiles = Atomic<Int>(-1)
   private let totalBytes = Atomic<Int>(-1)
+  /// What is counted: `files`, `packs`, `objects`, `versions`.
+  public let unit: String
 
-  /// A progress with nothing done and unknown totals.
-  public init() {}
+  /// A progress counting `unit`, with nothing done and unknown totals.
+  public init(unit: String = "files") {
+    self.unit = unit
+  }
 
   /// Sets the totals once they are known.
   public func setTotal(files: Int, bytes: Int) {

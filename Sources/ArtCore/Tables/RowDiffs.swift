@@ -1,5 +1,5 @@
 public import ArtStore
-public import SystemPackage
+import SystemPackage
 
 /// `art diff --rows`: each modified table file of a diff, compared row by
 /// row, read from the stores (and, against the folder, from disk).
@@ -12,6 +12,8 @@ public struct RowDiffs: Sendable {
   public var key: [String] = []
   /// Examples of each kind of change to keep.
   public var limit: Int
+  /// Counts the files compared and their bytes.
+  public var progress: Progress?
 
   /// A comparison keeping `limit` examples of each kind of change.
   public init(limit: Int) {
@@ -67,6 +69,7 @@ public struct RowDiffs: Sendable {
       reports.append(
         try await diff.run(
           old: .stored(before.id, old.store), new: after, sizes: (before.size, afterSize)))
+      progress?.add(fileOf: Int(before.size + afterSize))
     }
     return reports
   }

@@ -46,9 +46,11 @@ public struct CommitRequest: Sendable {
     /// folder), relative to `root` (nil: picked by the root rule, see
     /// ``Committer``).
     case folder(paths: [FilePath], root: FilePath?)
-    /// An incremental draft: version `from`'s tree, with the absolute paths
-    /// `adding` (inside its root folder) stored and `removing` dropped.
-    case draft(from: Spec, adding: [FilePath], removing: [FilePath])
+    /// An incremental draft: version `from`'s tree (nil: the latest
+    /// version's, or an empty tree for a first version, whose root folder
+    /// is `root`, else the repository's top) with `adding` stored and
+    /// `removing` dropped.
+    case draft(from: Spec?, root: FilePath?, adding: [DraftAddition], removing: [DraftPath])
     /// A tree built under the refs lock (how `art finish` merges the parts
     /// of a distributed draft).
     case built(@Sendable (Refs, ObjectWriter, Compressor) throws -> BuiltTree)
@@ -57,6 +59,56 @@ public struct CommitRequest: Sendable {
   /// A request for `artifact`.
   public init(artifact: ArtifactName) {
     self.artifact = artifact
+  }
+}
+
+/// A path of a draft as the user gave it: relative to the version's root
+/// folder, or a path on disk inside that folder.
+public struct DraftPath: Sendable {
+  /// The text given.
+  public var text: String
+  /// The text resolved against the working folder.
+  public var onDisk: FilePath
+
+  /// A path given as `text`, which is `onDisk` resolved.
+  public init(_ text: String, onDisk: FilePath) {
+    self.text = text
+    self.onDisk = onDisk
+  }
+}
+
+/// A file, link or folder added to a draft (`--add SRC[=DEST]`).
+public struct DraftAddition: Sendable {
+  /// What is stored, absolute.
+  public var source: FilePath
+  /// Where it goes in the version; nil: the source's place below the
+  /// version's root folder, which it must then be inside.
+  public var destination: String?
+
+  /// An addition of `source` at `destination`.
+  public init(source: FilePath, destination: String? = nil) {
+    self.source = source
+    self.destination = destination
+  }
+
+  /// Parses `SRC[=DEST]`, resolving `SRC` with `resolve`; a source whose
+  /// own name holds `=` is taken whole when it exists.
+  public static func parse(_ text: String, resolve: (String) throws -> FilePath) throws
+    -> DraftAddition
+  {
+    if let equals = text.lastIndex(of: "="),
+      try Syscalls.linkStatus(resolve(text)) == nil
+    {
+      let source = String(text[..<equals])
+      let destination = String(text[text.index(after: equals)...])
+      guard !source.isEmpty, !destination.isEmpty else {
+        throw ArtError(
+          .invalidArgument, "'\(text)' is not SRC=DEST",
+          hint: "for example --add /tmp/notes.txt=docs/notes.txt")
+      }
+      return DraftAddition(source: try resolve(source), destination: destination)
+    }
+    return DraftAddition(source: try resolve(text))
   }
 }
 
@@ -108,10 +160,22 @@ public struct BuiltTree: Sendable {
 
 /// What a commit did.
 public struct CommitResult: Sendable {
-  /// The new version, or the latest one when nothing changed.
+  /// The new version, or, when nothing changed, the version the tree
+  /// equals (the folder's base or the latest).
   public var version: ResolvedVersion
   /// False when nothing changed and no version was made.
   public var created: Bool
   /// What storing the files did.
   public var snapshot: Snapshot
+  /// The version the root folder held (its base) or `--from`'s, when known.
+  public var base: ResolvedVersion? = nil
+  /// The latest version before the commit.
+  public var latest: ResolvedVersion? = nil
+
+  /// Whether the version was made from a version older than the latest
+  /// (a checked-out old version, or `--from` one): "based on v0".
+  public var isBasedOnOlder: Bool {
+    guard let base, let latest else { return false }
+    return base.id != latest.id
+  }
 }

@@ -1,5 +1,5 @@
-public import ArtStore
-public import SystemPackage
+import ArtStore
+import SystemPackage
 
 /// Makes versions: snapshots the paths, writes the version record, and
 /// moves the refs, in that order, so a crash before the refs are written
@@ -38,6 +38,15 @@ public struct Committer: Sendable {
       }
       return nil
     }
+    // The version the root folder holds (checked out or last committed):
+    // what a snapshot of it is compared with and made after.
+    var base: ResolvedVersion? = nil
+    if case .folder = request.contents,
+      let recorded = try FolderBases(repository).base(of: request.artifact),
+      refs.versions(of: request.artifact).contains(where: { $0.id == recorded.version })
+    {
+      base = try repository.loadVersion(recorded.version, artifact: request.artifact, in: refs)
+    }
     if request.aliases.contains(.latest) {
       throw ArtError(
         .invalidArgument, "'latest' is moved by art to every new version",
@@ -70,11 +79,12 @@ public struct Committer: Sendable {
         // Made under the refs lock, below.
         snapshot = Snapshot(manifestID: Manifest.emptyID)
         rootText = ""
-      case .draft(let from, let adding, let removing):
-        let base = try repository.resolve(from, in: refs)
+      case .draft(let from, let root, let adding, let removing):
+        let start = try from.map { try repository.resolve($0, in: refs) } ?? previous
+        base = start
         (snapshot, rootText) = try await draft(
-          request, from: base, adding: adding, removing: removing, references: recorded,
-          writer: writer, compressor: compressor)
+          request, from: start, root: root, adding: adding, removing: removing,
+          references: recorded, writer: writer, compressor: compressor)
       case .folder(let paths, let root)
       where paths.isEmpty
         && (!recorded.isEmpty || !request.bundleEntries.isEmpty):
@@ -89,12 +99,15 @@ public struct Committer: Sendable {
         snapshot.count(delta, after: previous?.record)
       case .folder(let paths, let root):
         (snapshot, rootText) = try await snapshotFolder(
-          request, paths: paths, root: root, previous: previous, references: recorded,
+          request, paths: paths, root: root, previous: base ?? previous, references: recorded,
           writer: &writer, compressor: &compressor)
+        if base?.record.root != rootText { base = nil }  // another folder: not its base
       }
       let finalWriter = writer
       let finalCompressor = compressor
+      let finalBase = base
       let result = try refStore.update { refs -> CommitResult in
+        let base = finalBase
         let writer = finalWriter
         let compressor = finalCompressor
         if case .built(let build) = request.contents {
@@ -110,22 +123,29 @@ public struct Committer: Sendable {
         if case .version(let id) = refs[latestName] {
           latest = try repository.loadVersion(id, artifact: request.artifact, in: refs)
         }
-        if let latest, !request.allowEmpty, latest.record.manifest == snapshot.manifestID,
-          latest.record.root == rootText
+        // Nothing to commit when the tree is its base's (the folder was
+        // not changed since its checkout) or the latest version's.
+        if !request.allowEmpty,
+          let same = [base, latest].compactMap({ $0 }).first(where: {
+            $0.record.manifest == snapshot.manifestID && $0.record.root == rootText
+          })
         {
           snapshot.statistics.add(try writer.finish())
-          return CommitResult(version: latest, created: false, snapshot: snapshot)
+          return CommitResult(
+            version: same, created: false, snapshot: snapshot, base: base, latest: latest)
         }
         let version = try makeVersion(
-          request, type: type, tree: snapshot, root: rootText, after: latest,
+          request, type: type, tree: snapshot, root: rootText, after: base ?? latest,
           recorded: recorded, refs: &refs, writer: writer, compressor: compressor)
         snapshot.statistics.add(try writer.finish())
-        return CommitResult(version: version, created: true, snapshot: snapshot)
+        return CommitResult(
+          version: version, created: true, snapshot: snapshot, base: base, latest: latest)
       }
       // A draft need not match the folder on disk, so only a snapshot moves
-      // the checked-out version.
-      if result.created, case .folder = request.contents {
-        try Checkout(repository: repository).recordCheckedOut(result.version)
+      // the folder's base.
+      if case .folder = request.contents {
+        try FolderBases(repository).record(
+          FolderBase(version: result.version.id, artifact: request.artifact))
       }
       snapshot.statCache?.write()
       return result
@@ -137,12 +157,13 @@ public struct Committer: Sendable {
 
   /// Writes the version record of `tree` and names it in `refs`.
   ///
-  /// The record has root folder `root` and comes after `latest`; `refs`
+  /// The record has root folder `root` and is made from `previous` (the
+  /// folder's base, a draft's `--from`, else the latest version); `refs`
   /// gain its number, `latest` and the request's aliases. Called under the
   /// refs lock.
   private func makeVersion(
     _ request: CommitRequest, type: String, tree: Snapshot, root: String,
-    after latest: ResolvedVersion?, recorded: [DescribedReference], refs: inout Refs,
+    after previous: ResolvedVersion?, recorded: [DescribedReference], refs: inout Refs,
     writer: ObjectWriter, compressor: Compressor
   ) throws -> ResolvedVersion {
     // A bundle's versions are inputs too (lineage shows the edge, and
@@ -157,7 +178,7 @@ public struct Committer: Sendable {
     var record = VersionRecord(
       artifact: request.artifact.text, type: type, number: number.value, root: root,
       manifest: tree.manifestID, files: UInt64(tree.files), size: tree.bytes,
-      previous: latest?.id, description: request.description,
+      previous: previous?.id, description: request.description,
       metadata: Metadata.canonical(request.metadata), created: created, inputs: inputs,
       job: request.job, expires: request.timeToLive.map { created.addingSaturating($0) },
       distributedID: request.distributedID)
@@ -235,12 +256,18 @@ public struct Committer: Sendable {
     return (snapshot, rootText)
   }
 
-  /// The tree of `base` plus the request's additions, minus its removals.
+  /// The tree of `base` (nil: an empty tree, a first version) plus the
+  /// request's additions, minus its removals.
+  ///
+  /// Paths are relative to the version's root folder; a path on disk inside
+  /// that folder is taken as its place there. A first version's root is
+  /// `--root`, else the repository's top.
   private func draft(
-    _ request: CommitRequest, from base: ResolvedVersion, adding: [FilePath], removing: [FilePath],
-    references: [DescribedReference], writer: ObjectWriter, compressor: Compressor
+    _ request: CommitRequest, from base: ResolvedVersion?, root: FilePath?,
+    adding: [DraftAddition], removing: [DraftPath], references: [DescribedReference],
+    writer: ObjectWriter, compressor: Compressor
   ) async throws -> (Snapshot, String) {
-    guard base.artifact == request.artifact else {
+    if let base, base.artifact != request.artifact {
       throw ArtError(
         .invalidArgument, "--from \(base.label) is a version of another artifact",
         hint: "give a version of '\(request.artifact)'")
@@ -251,30 +278,79 @@ public struct Committer: Sendable {
       throw ArtError(
         .invalidArgument, "--from needs at least one --add, --remove or --reference")
     }
-    let root = repository.root.pushing(FilePath(base.record.root)).lexicallyNormalized()
-    func components(_ path: FilePath) throws -> [String] {
-      try repository.requireInside(path)
-      guard path.starts(with: root), path != root else {
-        throw ArtError(
-          .invalidArgument, "'\(path)' is not inside the root folder '\(root)' of \(base.label)",
-          hint: "paths of a draft are relative to the version's root")
-      }
+    let rootText: String
+    if let base {
+      rootText = base.record.root
+    } else if let root {
+      try repository.requireInside(root, asRoot: true)
+      rootText = repository.relativePath(root)
+    } else {
+      rootText = ""
+    }
+    let root = repository.root.pushing(FilePath(rootText)).lexicallyNormalized()
+    let label = base?.label ?? "'\(request.artifact)'"
+    /// A path on disk inside the root: its place below it.
+    func place(onDisk path: FilePath) -> [String]? {
+      guard path.starts(with: root), path != root, (try? repository.requireInside(path)) != nil
+      else { return nil }
       return path.components.dropFirst(root.components.count).map(\.string)
+    }
+    /// A path as written, relative to the root.
+    func place(_ text: String, flag: String) throws -> [String] {
+      guard let path = try? ConfinedPath(text), !path.components.isEmpty else {
+        throw ArtError(
+          .invalidArgument, "'\(text)' is not a path inside \(label)",
+          hint: "\(flag) takes a path relative to the version's root folder "
+            + "('\(rootText.isEmpty ? "." : rootText)'), such as images/cat.jpg")
+      }
+      return path.components
     }
     let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
     var operations: [([String], DraftEditor.Operation)] = []
-    for path in removing { operations.append((try components(path), .remove)) }
-    for path in adding {
-      let parts = try components(path)
-      let (entry, files) = try await editor.store(path, name: parts[parts.count - 1])
+    /// Whether the base version has `parts`.
+    func has(_ parts: [String]) -> Bool {
+      var folder = base?.record.manifest
+      for (index, name) in parts.enumerated() {
+        guard let id = folder, let manifest = try? repository.store.manifest(id),
+          let entry = manifest.entries.first(where: { $0.name == name })
+        else { return false }
+        if index == parts.count - 1 { return true }
+        folder = entry.kind == .folder ? entry.id : nil
+      }
+      return false
+    }
+    for path in removing {
+      // A path on disk inside the root folder, or the text as written
+      // relative to the root: whichever the version has.
+      let candidates = [place(onDisk: path.onDisk), try? place(path.text, flag: "--remove")]
+        .compactMap { $0 }
+      let parts =
+        try candidates.first(where: has) ?? candidates.first
+        ?? place(path.text, flag: "--remove")
+      operations.append((parts, .remove))
+    }
+    for addition in adding {
+      let parts: [String]
+      if let destination = addition.destination {
+        parts = try place(destination, flag: "--add SRC=DEST")
+      } else if let inside = place(onDisk: addition.source) {
+        parts = inside
+      } else {
+        throw ArtError(
+          .invalidArgument,
+          "'\(addition.source)' is outside the root folder '\(root)' of \(label)",
+          hint: "say where it goes in the version: --add \(addition.source)=PATH, "
+            + "e.g. =notes/\(addition.source.lastComponent?.string ?? "file")")
+      }
+      let (entry, files) = try await editor.store(addition.source, name: parts[parts.count - 1])
       operations.append((parts, .add(entry, files: files)))
     }
     operations += try additions(references, request.bundleEntries, editor: editor)
-    let (manifest, bytes, delta) = try editor.apply(operations, to: base.record.manifest)
+    let (manifest, bytes, delta) = try editor.apply(operations, to: base?.record.manifest)
     var snapshot = Snapshot(manifestID: manifest)
     snapshot.bytes = bytes
-    snapshot.count(delta, after: base.record)
-    return (snapshot, base.record.root)
+    snapshot.count(delta, after: base?.record)
+    return (snapshot, rootText)
   }
 
   /// The root folder and, when only some paths under it are committed, those

@@ -140,7 +140,11 @@ struct DraftEditor {
       }
       let (id, size, childDelta) = try edit(existing?.id, deeper, prefix: prefix + name + "/")
       delta = delta + childDelta
-      if let id {
+      let removes = deeper.contains { if case .remove = $0.1 { true } else { false } }
+      if removes, id == Manifest.emptyID, let existing, existing.id != Manifest.emptyID {
+        // Its last path was removed: the folder goes too, as in git.
+        entries[name] = nil
+      } else if let id {
         entries[name] = ManifestEntry(
           name: name, kind: .folder, id: id, size: size, mode: existing?.mode ?? 0o755)
       }

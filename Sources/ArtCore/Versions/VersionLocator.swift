@@ -1,4 +1,4 @@
-public import ArtStore
+import ArtStore
 
 /// A version found by `[PROJECT/]SPEC`, with the repository that holds it.
 public struct LocatedVersion: Sendable {

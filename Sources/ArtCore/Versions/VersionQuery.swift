@@ -179,15 +179,44 @@ public struct VersionFilter: Sendable {
 
 /// Parses times for `--since` / `--until`.
 public enum TimeText {
-  /// `2024-01-31`, `2024-01-31T12:30`, `2024-01-31T12:30:15` (UTC, `Z`
-  /// allowed), or a duration meaning that long ago (`7d`, `12h`).
+  /// `2024-01-31`, `2024-01-31T12:30`, `2024-01-31 12:30:15` (what `log`
+  /// prints) and RFC 3339 (`2024-01-31T12:30:15.250+02:00`): UTC unless a
+  /// zone is given; or a duration meaning that long ago (`7d`, `12h`).
   ///
   /// - Throws: ``ArtError`` `.invalidArgument`.
   public static func milliseconds(_ text: String, now: Int64) throws -> Int64 {
     if let ago = try? DurationText.milliseconds(text) { return now - ago }
     var body = Substring(text)
-    if body.hasSuffix("Z") { body = body.dropLast() }
-    let parts = body.split(separator: "T", maxSplits: 1, omittingEmptySubsequences: false)
+    var offset: Int64 = 0
+    if body.hasSuffix("Z") || body.hasSuffix("z") {
+      body = body.dropLast()
+    } else if body.count > 16,
+      let sign = body.dropFirst(16).lastIndex(where: { $0 == "+" || $0 == "-" })
+    {
+      // A zone offset after the time: +HH:MM or -HH:MM.
+      let zone = body[body.index(after: sign)...].split(separator: ":")
+      guard zone.count == 2, let hours = Int(zone[0]), let minutes = Int(zone[1]),
+        hours < 24, minutes < 60
+      else {
+        throw ArtError(
+          .invalidArgument, "'\(text)' is not a time: bad zone offset",
+          hint: "use +HH:MM, -HH:MM or Z after the time")
+      }
+      offset = Int64((hours * 60 + minutes) * 60_000) * (body[sign] == "+" ? 1 : -1)
+      body = body[..<sign]
+    }
+    var fraction: Int64 = 0
+    if let dot = body.lastIndex(of: "."), body.contains(":") {
+      let digits = body[body.index(after: dot)...]
+      guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let value = Int64(digits.prefix(3))
+      else {
+        throw ArtError(.invalidArgument, "'\(text)' is not a time: bad fraction of a second")
+      }
+      fraction = value * [100, 10, 1][min(2, digits.prefix(3).count - 1)]
+      body = body[..<dot]
+    }
+    let parts = body.split(
+      maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: { $0 == "T" || $0 == " " })
     let date = parts[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
     let time =
       parts.count > 1
@@ -199,7 +228,7 @@ public enum TimeText {
     else {
       throw ArtError(
         .invalidArgument, "'\(text)' is not a time",
-        hint: "use 2024-01-31, 2024-01-31T12:30 (UTC) or a duration ago such as 7d")
+        hint: "use 2024-01-31, 2024-01-31 12:30 (UTC), RFC 3339 or a duration ago such as 7d")
     }
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     guard day <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] else {
@@ -225,5 +254,6 @@ public enum TimeText {
         hint: "give a year between -100000 and 100000")
     }
     return (Int64(days) * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])) * 1000
+      + fraction - offset
   }
 }

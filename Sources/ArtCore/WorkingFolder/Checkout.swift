@@ -1,13 +1,16 @@
-public import ArtStore
+import ArtStore
 public import SystemPackage
 
 /// Glob patterns for `--path`: `*` and `?` within a path component, `**`
 /// across components; a pattern naming a folder matches everything below it.
 public struct PathPattern: Sendable {
+  /// The pattern as given.
+  public let text: String
   private let components: [String]
 
   /// A pattern such as `images/**/*.jpg` or `labels`.
   public init(_ text: String) throws {
+    self.text = text
     let parts = text.split(separator: "/").map(String.init).filter { $0 != "." }
     guard !parts.isEmpty, !parts.contains("..") else {
       throw ArtError(
@@ -80,65 +83,103 @@ public struct Checkout: Sendable {
     self.progress = progress
   }
 
-  private var stateFolder: FilePath { repository.layout.checkedOut }
-
-  /// The version last checked out in place for `artifact`, if recorded.
-  public func checkedOut(_ artifact: ArtifactName) throws -> ObjectID? {
-    guard let bytes = try AtomicFile.read(stateFolder.appending(artifact.text), limit: 200),
-      let text = String(validating: bytes, as: UTF8.self)
-    else { return nil }
-    return ObjectID(text.trimmingWhitespace())
-  }
-
-  /// Writes `version` into `target` (new or empty), only paths matching
-  /// `patterns` when any are given.
+  /// Writes `version` into the folder `target`, made if missing, only paths
+  /// matching `patterns` when any are given, and records it as the
+  /// folder's base.
   ///
-  /// A whole copy restores folder modes too; with patterns, folders are
-  /// made with the default mode.
+  /// A new or empty folder gets a whole copy, folder modes included. In a
+  /// folder that holds files, as when a script downloads its data again,
+  /// the copy is brought to `version` as in place: files already right are
+  /// kept, files of the folder's previous base (a `--to` checkout) are
+  /// replaced or deleted, other differing files are conflicts unless
+  /// `force`, and files art never wrote are kept unless `clean`. A failed
+  /// checkout removes what it created.
   ///
-  /// - Throws: ``ArtError`` `.referenceRefused` after writing everything
-  ///   else, when file references recorded elsewhere were skipped (see
+  /// - Throws: ``ArtError`` `.conflict` listing local changes (nothing is
+  ///   changed then); `.referenceRefused` after writing everything else,
+  ///   when file references recorded elsewhere were skipped (see
   ///   ``ReferenceTrust``).
-  public func copy(_ version: ResolvedVersion, to target: FilePath, patterns: [PathPattern])
-    async throws -> Materialization
-  {
-    let writer = try Materializer.emptyFolder(
-      target, hint: "give a new or empty folder to --to, or check out in place without --to",
-      outside: repository.directory)
+  public func copy(
+    _ version: ResolvedVersion, to target: FilePath, patterns: [PathPattern], force: Bool = false,
+    clean: Bool = false
+  ) async throws -> Materialization {
+    let target = target.lexicallyNormalized()
+    let existing = try Syscalls.linkStatus(target)
+    if let existing, existing.kind != .directory {
+      throw ArtError(
+        .invalidArgument, "'\(target)' exists and is not a folder",
+        hint: "give a folder to --to, or move the file away")
+    }
+    let bases = FolderBases(repository)
+    let base = FolderBase(
+      version: version.id, artifact: version.artifact, folder: target.string,
+      patterns: patterns.map(\.text))
     let trust = try ReferenceTrust(repository)
     var result = Materialization()
-    if patterns.isEmpty {
-      // The whole tree: written as stored, folder modes included.
-      var materializer = Materializer(store: repository.store, progress: progress)
-      materializer.trust = trust
-      result = try await materializer.write(
-        version.record.manifest, with: writer, references: references)
+    let empty = try existing == nil || directoryEntries(target).isEmpty
+    if empty {
+      let writer = try ConfinedWriter(
+        top: target, create: true, replacingLinks: force, outside: repository.directory)
+      do {
+        if patterns.isEmpty {
+          // The whole tree: written as stored, folder modes included.
+          var materializer = Materializer(store: repository.store, progress: progress)
+          materializer.trust = trust
+          result = try await materializer.write(
+            version.record.manifest, with: writer, references: references)
+        } else {
+          let wanted = try selected(version.record.manifest, patterns)
+          result = try await apply(
+            writes: wanted.sorted { $0.key < $1.key }, deletes: [], writer: writer, trust: trust)
+        }
+      } catch {
+        // Nothing of a failed copy is left: the folder was empty or missing.
+        for name in (try? directoryEntries(target)) ?? [] {
+          guard let name = String(validating: name, as: UTF8.self),
+            let path = try? ConfinedPath(name)
+          else { continue }
+          try? writer.remove(path)
+        }
+        if existing == nil { try? Syscalls.removeDirectory(target) }
+        throw error
+      }
     } else {
-      let wanted = try selected(version.record.manifest, patterns)
-      result = try await apply(
-        writes: wanted.sorted { $0.key < $1.key }, deletes: [], writer: writer, trust: trust)
+      let writer = try ConfinedWriter(
+        top: target, create: false, replacingLinks: force, outside: repository.directory)
+      var old: [ConfinedPath: TreeEntry] = [:]
+      if let previous = try bases.base(ofFolder: target),
+        let record = try? repository.store.versionRecord(previous.version)
+      {
+        old = try selected(record.manifest, try previous.patterns.map { try PathPattern($0) })
+      }
+      let new = try selected(version.record.manifest, patterns)
+      result = try await bring(writer, from: old, to: new, force: force)
+      if clean { result.deleted += try removeUntracked(writer, keeping: new) }
     }
+    try bases.record(base)
     if !result.referencesRefused.isEmpty { throw ReferenceTrust.refused(result.referencesRefused) }
     return result
   }
 
   /// Brings the version's root folder to `version` in place.
   ///
-  /// - Throws: ``ArtError`` with `.invalidArgument` listing local changes
-  ///   that would be lost, or symbolic links where the version has folders
-  ///   (nothing is changed then; `force` discards the changes and replaces
-  ///   the links by real folders, never writing through them).
+  /// - Throws: ``ArtError`` with `.conflict` listing local changes that
+  ///   would be lost, `.invalidArgument` for symbolic links where the
+  ///   version has folders (nothing is changed then; `force` discards the
+  ///   changes and replaces the links by real folders, never writing
+  ///   through them).
   ///
   /// A version of another project (`tracked` false) has no previous
   /// version here: files are written, nothing is deleted, and it is not
-  /// recorded as checked out.
+  /// recorded as the folder's base.
   public func inPlace(
     _ version: ResolvedVersion, patterns: [PathPattern], force: Bool, tracked: Bool = true
   ) async throws -> Materialization {
     let writer = try ConfinedWriter(top: repository.root, create: false, replacingLinks: force)
       .descending(into: try version.record.rootPath())
     let refs = try repository.refs.read()
-    var previousID = tracked ? try checkedOut(version.artifact) : nil
+    let bases = FolderBases(repository)
+    var previousID = tracked ? try bases.base(of: version.artifact)?.version : nil
     if let id = previousID, !refs.versions(of: version.artifact).contains(where: { $0.id == id }) {
       previousID = nil  // removed since; fall back to latest
     }
@@ -147,7 +188,6 @@ public struct Checkout: Sendable {
     {
       previousID = id
     }
-    let trust = try ReferenceTrust(repository)
     var old: [ConfinedPath: TreeEntry] = [:]
     if let previousID {
       let previous = try repository.loadVersion(previousID, artifact: version.artifact, in: refs)
@@ -156,6 +196,22 @@ public struct Checkout: Sendable {
       }
     }
     let new = try selected(version.record.manifest, patterns)
+    let result = try await bring(writer, from: old, to: new, force: force)
+    if patterns.isEmpty && tracked {
+      try bases.record(FolderBase(version: version.id, artifact: version.artifact))
+    }
+    if !result.referencesRefused.isEmpty { throw ReferenceTrust.refused(result.referencesRefused) }
+    return result
+  }
+
+  /// Brings the folder below `writer` from tree `old` (what art wrote
+  /// there, as far as it knows) to tree `new`: paths already right are
+  /// kept, the rest written or deleted; a path that is neither right nor
+  /// as `old` had it is a local change and stops everything unless `force`.
+  private func bring(
+    _ writer: ConfinedWriter, from old: [ConfinedPath: TreeEntry],
+    to new: [ConfinedPath: TreeEntry], force: Bool
+  ) async throws -> Materialization {
     // Folders the old version had files in: one on disk where the new
     // version has a file or link is not a change of its own.
     var oldFolders = Set<ConfinedPath>()
@@ -224,26 +280,56 @@ public struct Checkout: Sendable {
     }
     if !conflicts.isEmpty {
       throw ArtError(
-        .invalidArgument,
+        .conflict,
         "checkout would overwrite or delete \(conflicts.count) path(s) with local changes:\n"
           + indentedList(conflicts.map(\.description), limit: 20),
         hint: "commit them first, or use --force to discard them")
     }
-    var result = try await apply(writes: writes, deletes: deletes, writer: writer, trust: trust)
+    var result = try await apply(writes: writes, deletes: deletes, writer: writer, trust: trust())
     result.unchanged = unchanged
     if references == .skip {
       result.referencesSkipped = new.values.count { $0.kind.pointsOutsideTree }
     }
-    if patterns.isEmpty && tracked { try recordCheckedOut(version) }
-    if !result.referencesRefused.isEmpty { throw ReferenceTrust.refused(result.referencesRefused) }
     return result
   }
 
-  /// Records that the artifact's root folder now holds `version`.
-  public func recordCheckedOut(_ version: ResolvedVersion) throws {
-    try Syscalls.makeDirectories(stateFolder)
-    try AtomicFile.write(
-      Array((version.id.hex + "\n").utf8), to: stateFolder.appending(version.artifact.text))
+  private func trust() throws -> ReferenceTrust { try ReferenceTrust(repository) }
+
+  /// Deletes what is below `writer` and not in `keeping` (nor a folder on
+  /// the way to a path of it), never VCS folders (`.git`, `.art`), and
+  /// never following a link; returns how many paths went (a folder counts
+  /// once).
+  private func removeUntracked(_ writer: ConfinedWriter, keeping: [ConfinedPath: TreeEntry])
+    throws -> Int
+  {
+    var wanted = Set<String>()
+    for path in keeping.keys {
+      var parts: [String] = []
+      for component in path.components {
+        parts.append(component)
+        wanted.insert(parts.joined(separator: "/"))
+      }
+    }
+    var removed = 0
+    func visit(_ prefix: String) throws {
+      let folder = prefix.isEmpty ? writer.top : writer.top.appending(prefix)
+      for (rawName, status) in try directoryEntriesWithStatus(folder) {
+        guard let name = String(validating: rawName, as: UTF8.self), name != ".git",
+          name != Repository.directoryName
+        else { continue }
+        let path = prefix.isEmpty ? name : prefix + "/" + name
+        if wanted.contains(path) {
+          if status.kind == .directory, keeping[try ConfinedPath(path)]?.kind != .bundle {
+            try visit(path)
+          }
+          continue
+        }
+        try writer.remove(try ConfinedPath(path))
+        removed += 1
+      }
+    }
+    try visit("")
+    return removed
   }
 
   private func selected(_ manifest: ObjectID, _ patterns: [PathPattern]) throws

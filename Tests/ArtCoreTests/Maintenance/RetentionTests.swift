@@ -63,7 +63,7 @@ struct RetentionTests {
         })
     }
     let kept = try verdicts()
-    #expect(kept["model:v0"]?.1 == "carries protected alias latest")
+    #expect(kept["model:v0"]?.1 == "carries latest (kept by every retention policy, not by a TTL)")
     #expect(kept["clean:v1"]?.0 == true)
     #expect(kept["clean:v0"]?.1 == "input of kept model:v0")
     #expect(kept["raw:v0"]?.1 == "input of kept clean:v0", "transitively")

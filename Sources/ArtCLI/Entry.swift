@@ -1,0 +1,132 @@
+import ArgumentParser
+import ArtStore
+import Foundation
+
+extension ArtCommand {
+  /// Runs art with `arguments` (without the program name) and returns the
+  /// exit status: what the binary does, and what in-process tests call.
+  ///
+  /// Every error reads the same way, whether art or the argument parser
+  /// found it: `art: error: …` and `art: hint: …` on standard error, and
+  /// under `--json` one error object on standard output (`Docs/JSON.md`).
+  /// A word that is no command gets the nearest command names; misuse of
+  /// any kind exits 64.
+  public static func execute(arguments: [String]) async -> Int32 {
+    let output = Output.current
+    defer { output.flush() }
+    let json = arguments.contains("--json")
+    if let misuse = unknownCommand(in: arguments) {
+      output.fail(misuse, json: json)
+      return ExitStatus.usage.rawValue
+    }
+    do {
+      var command = try parseAsRoot(arguments)
+      if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+      return 0
+    } catch let failure as CommandFailure {
+      return failure.status
+    } catch {
+      let status = exitCode(for: error).rawValue
+      if status == 0 {
+        let message = fullMessage(for: error)
+        if !message.isEmpty { output.line(message) }
+        return 0
+      }
+      if error is ExitCode { return status }
+      output.fail(usageError(error), json: json)
+      return ExitStatus.usage.rawValue
+    }
+  }
+
+  /// The argument parser's error as art's: its message, and the usage line
+  /// and where help is as the hint.
+  private static func usageError(_ error: any Error) -> ArtError {
+    let lines = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: true)
+      .map { $0.trimmingCharacters(in: .whitespaces) }
+    var message = lines.first ?? "\(error)"
+    if message.hasPrefix("Error: ") { message.removeFirst(7) }
+    if let first = message.first, first.isUppercase, message.dropFirst().first?.isLowercase == true
+    {
+      message = first.lowercased() + message.dropFirst()
+    }
+    // The usage lines (as many as the command has forms) and where help is.
+    var usage: [String] = []
+    var help = "see 'art --help'"
+    for line in lines.dropFirst() {
+      if line.hasPrefix("Usage: ") {
+        usage.append(String(line.dropFirst(7)))
+      } else if line.hasPrefix("See '"), let end = line.dropFirst(5).firstIndex(of: "'") {
+        help = "see '\(line[line.index(line.startIndex, offsetBy: 5)..<end])'"
+      } else if !usage.isEmpty, line.hasPrefix("art ") {
+        usage.append(line)
+      }
+    }
+    return ArtError(
+      .invalidArgument, message,
+      hint: (usage.isEmpty ? "" : "usage: " + usage.joined(separator: " | ") + "; ") + help)
+  }
+
+  /// A misuse the parser would report badly: a first word that is no
+  /// command (`art comit`), or `art help WORD` for one.
+  private static func unknownCommand(in arguments: [String]) -> ArtError? {
+    let names = configuration.subcommands.map { $0._commandName } + ["help"]
+    // The root's options that take a value.
+    let valued: Set<String> = ["-C", "--directory", "--lock-timeout"]
+    var index = 0
+    while index < arguments.count, arguments[index].hasPrefix("-") {
+      if arguments[index] == "--" { return nil }
+      index += valued.contains(arguments[index]) ? 2 : 1
+    }
+    guard index < arguments.count else { return nil }
+    var word = arguments[index]
+    if word == "help" {
+      guard index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") else { return nil }
+      word = arguments[index + 1]
+    }
+    guard !names.contains(word) else { return nil }
+    let near = names.filter { $0 != "help" }
+      .map { ($0, editDistance($0, word)) }
+      .filter { $0.1 <= max(2, word.count / 3) || $0.0.hasPrefix(word) }
+      .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+      .prefix(3).map { "'\($0.0)'" }
+    return ArtError(
+      .invalidArgument, "'\(word)' is not an art command",
+      hint: near.isEmpty
+        ? "list the commands with 'art --help'"
+        : "did you mean \(near.joined(separator: " or "))?")
+  }
+
+  /// Levenshtein distance, for suggestions.
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.utf8)
+    let b = Array(b.utf8)
+    var previous = Array(0...b.count)
+    for i in 1...max(1, a.count) where !a.isEmpty {
+      var current = [i] + Array(repeating: 0, count: b.count)
+      for j in 1...max(1, b.count) where !b.isEmpty {
+        current[j] = min(
+          previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      }
+      previous = current
+    }
+    return a.isEmpty ? b.count : previous[b.count]
+  }
+}
+
+/// A command that has reported its own failure and only needs its status.
+struct CommandFailure: Error {
+  var status: Int32
+}
+
+extension Output {
+  /// Reports `error` as text on standard error and, under `--json`, as the
+  /// error object on standard output.
+  func fail(_ error: ArtError, json: Bool) {
+    report(error)
+    if json { writeJSONError(error) }
+  }
+}

@@ -1,0 +1,120 @@
+public import ArtStore
+public import SystemPackage
+
+/// The version a working folder holds, as git's `HEAD` says which commit a
+/// work tree is at: the version it was last checked out at or committed
+/// from.
+///
+/// `status` compares a root folder with its base, `commit` records the base
+/// as the new version's `previous`, and a checkout knows from it which
+/// files on disk are art's (unchanged since the base) and which are the
+/// user's. A base does not keep its version from gc.
+public struct FolderBase: Sendable, Equatable {
+  /// The version.
+  public var version: ObjectID
+  /// Its artifact.
+  public var artifact: ArtifactName
+  /// The folder, absolute, for a copy made with `checkout --to`; nil for
+  /// the artifact's own root folder.
+  public var folder: String?
+  /// The `--path` patterns the checkout was limited to; empty for all.
+  public var patterns: [String]
+
+  /// A base of `artifact`'s root folder, or of `folder`.
+  public init(
+    version: ObjectID, artifact: ArtifactName, folder: String? = nil, patterns: [String] = []
+  ) {
+    self.version = version
+    self.artifact = artifact
+    self.folder = folder
+    self.patterns = patterns
+  }
+
+  /// The text of a base file (`Docs/FORMAT.md`): `key value` lines.
+  func encoded() -> [UInt8] {
+    var text = "art-base 1\nversion \(version.hex)\nartifact \(artifact.text)\n"
+    if let folder { text += "folder \(folder)\n" }
+    for pattern in patterns { text += "path \(pattern)\n" }
+    return Array(text.utf8)
+  }
+
+  /// Parses a base file; unknown keys are skipped, for later additions.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` naming `file`.
+  static func parse(_ bytes: [UInt8], file: FilePath) throws -> FolderBase {
+    let damaged = ArtError(
+      .corruptData, "the base file '\(file)' is damaged",
+      hint: "delete it; the folder's next checkout or commit records its base again")
+    guard let text = String(validating: bytes, as: UTF8.self) else { throw damaged }
+    var version: ObjectID?
+    var artifact: ArtifactName?
+    var folder: String?
+    var patterns: [String] = []
+    for line in text.split(separator: "\n") {
+      let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+      guard parts.count == 2 else { continue }
+      switch parts[0] {
+      case "version": version = ObjectID(parts[1])
+      case "artifact": artifact = try? ArtifactName(parts[1])
+      case "folder": folder = parts[1]
+      case "path": patterns.append(parts[1])
+      default: continue
+      }
+    }
+    guard text.hasPrefix("art-base 1\n"), let version, let artifact else { throw damaged }
+    return FolderBase(version: version, artifact: artifact, folder: folder, patterns: patterns)
+  }
+}
+
+/// Where bases are kept: `.art/bases/artifact/NAME` for an artifact's root
+/// folder, `.art/bases/folder/HEX` (SHA-256 of the folder's path) for a
+/// `checkout --to` copy. Each file is replaced atomically.
+public struct FolderBases: Sendable {
+  let layout: RepositoryLayout
+
+  /// The bases of `repository`.
+  public init(_ repository: Repository) {
+    layout = repository.layout
+  }
+
+  /// The base of `artifact`'s root folder, if one was recorded (also where
+  /// an older art kept it, `state/checkout/NAME`).
+  public func base(of artifact: ArtifactName) throws -> FolderBase? {
+    if let base = try read(layout.artifactBase(artifact.text)) { return base }
+    guard let bytes = try AtomicFile.read(layout.checkedOut.appending(artifact.text), limit: 200),
+      let text = String(validating: bytes, as: UTF8.self),
+      let id = ObjectID(text.trimmingWhitespace())
+    else { return nil }
+    return FolderBase(version: id, artifact: artifact)
+  }
+
+  /// The base of the folder `folder` (absolute), if a `checkout --to`
+  /// wrote it.
+  public func base(ofFolder folder: FilePath) throws -> FolderBase? {
+    try read(layout.folderBase(Self.key(folder)))
+  }
+
+  /// Records `base`.
+  public func record(_ base: FolderBase) throws {
+    let file =
+      base.folder.map { layout.folderBase(Self.key(FilePath($0))) }
+      ?? layout.artifactBase(base.artifact.text)
+    try Syscalls.makeDirectories(file.removingLastComponent())
+    try AtomicFile.write(base.encoded(), to: file)
+  }
+
+  /// Forgets the base of the folder `folder`.
+  public func forget(folder: FilePath) {
+    try? Syscalls.unlink(layout.folderBase(Self.key(folder)))
+  }
+
+  private func read(_ file: FilePath) throws -> FolderBase? {
+    guard let bytes = try AtomicFile.read(file, limit: 64 << 10) else { return nil }
+    return try FolderBase.parse(bytes, file: file)
+  }
+
+  /// A folder's file name: the SHA-256 of its normalized path.
+  private static func key(_ folder: FilePath) -> String {
+    ObjectHasher.id(of: Array(folder.lexicallyNormalized().string.utf8)).hex
+  }
+}

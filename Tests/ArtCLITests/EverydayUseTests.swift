@@ -1,0 +1,292 @@
+import ArtTestSupport
+import Foundation
+import SystemPackage
+import Testing
+
+/// Issue 16: each surprise a new user met, as a test, so none comes back.
+/// Run in process; the clock is moved instead of sleeping.
+@Suite("Everyday use, in process")
+struct EverydayUseTests {
+  func art(_ arguments: String..., in folder: FilePath, clockAhead: Int64 = 0) async
+    -> ProcessResult
+  {
+    await artInProcess(arguments, in: folder, clockAhead: clockAhead)
+  }
+
+  /// A JSON object printed by a command.
+  func object(_ result: ProcessResult) throws -> [String: Any] {
+    let value = try JSONSerialization.jsonObject(with: Data(result.standardOutputBytes))
+    return try #require(value as? [String: Any], "\(result.standardOutput)")
+  }
+
+  /// `data/a.txt`, `data/b.txt`, `data/sub/c.txt`, committed as ds:v0.
+  func makeRepository(_ folder: FilePath) async throws {
+    #expect(await art("init", in: folder).status == 0)
+    try writeFile(Array("a\n".utf8), to: folder.appending("data/a.txt"))
+    try writeFile(Array("b\n".utf8), to: folder.appending("data/b.txt"))
+    try writeFile(Array("c\n".utf8), to: folder.appending("data/sub/c.txt"))
+    let commit = await art("commit", "ds", "data", in: folder)
+    #expect(commit.status == 0, "\(commit.standardError)")
+  }
+
+  func read(_ path: FilePath) throws -> String {
+    try String(contentsOfFile: path.string, encoding: .utf8)
+  }
+
+  // 1. A checked-out old version is the folder's base, not an edit.
+  @Test func checkedOutOldVersionIsTheBase() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      try writeFile(Array("a2\n".utf8), to: folder.appending("data/a.txt"))
+      #expect(await art("commit", "ds", in: folder).status == 0)
+      #expect(await art("checkout", "ds:v0", in: folder).status == 0)
+
+      let status = await art("status", "--exit-code", in: folder)
+      #expect(status.status == 0)
+      #expect(status.standardOutput.contains("ds: at v0, latest is v1, root data: clean"))
+      let unchanged = await art("commit", "ds", in: folder)
+      #expect(unchanged.standardOutput.contains("nothing changed since ds:v0"))
+      #expect(await art("log", "ds", in: folder).lines.count == 2)
+
+      try writeFile(Array("b2\n".utf8), to: folder.appending("data/b.txt"))
+      let edited = await art("status", "--json", in: folder)
+      let rows = try #require(try object(edited)["artifacts"] as? [[String: Any]])
+      #expect(rows.first?["version"] as? String == "v0")
+      #expect((rows.first?["changes"] as? [Any])?.count == 1)
+      let commit = await art("commit", "ds", in: folder)
+      #expect(commit.standardOutput.contains("ds:v2"))
+      #expect(commit.standardOutput.contains("based on ds:v0; latest was v1"))
+      let v0 = try object(await art("show", "ds:v0", "--json", in: folder))
+      let v2 = try object(await art("show", "ds:v2", "--json", in: folder))
+      #expect(v2["previous"] as? String == v0["id"] as? String)
+      #expect(try read(folder.appending("data/a.txt")) == "a\n")  // v0's, not latest's
+
+      // The base does not keep its version; status says it is gone.
+      #expect(await art("checkout", "ds:v1", in: folder).status == 0)
+      #expect(await art("rm", "ds:v1", in: folder).status == 0)
+      let gone = await art("status", in: folder)
+      #expect(gone.standardOutput.contains("was removed"), "\(gone.standardOutput)")
+    }
+  }
+
+  // 2. checkout --to can be repeated, knows which files are art's, and a
+  // failed one leaves nothing behind.
+  @Test func checkoutToAnExistingFolderIsRepeatable() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      try writeFile(Array("a2\n".utf8), to: folder.appending("data/a.txt"))
+      try FileManager.default.removeItem(atPath: folder.appending("data/b.txt").string)
+      #expect(await art("commit", "ds", in: folder).status == 0)
+
+      #expect(await art("checkout", "ds:v0", "--to", "copy", in: folder).status == 0)
+      let again = await art("checkout", "ds:v0", "--to", "copy", in: folder)
+      #expect(again.status == 0, "\(again.standardError)")
+      #expect(again.standardOutput.contains("0 written"))
+      #expect(again.standardOutput.contains("3 unchanged"))
+
+      // art's files follow the version; the user's file stays.
+      try writeFile(Array("mine\n".utf8), to: folder.appending("copy/mine.txt"))
+      let moved = await art("checkout", "ds:v1", "--to", "copy", in: folder)
+      #expect(moved.status == 0, "\(moved.standardError)")
+      #expect(try read(folder.appending("copy/a.txt")) == "a2\n")
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("copy/b.txt").string))
+      #expect(try read(folder.appending("copy/mine.txt")) == "mine\n")
+
+      // An edited file is refused, as a conflict, unless --force.
+      try writeFile(Array("edited\n".utf8), to: folder.appending("copy/a.txt"))
+      let refused = await art("checkout", "ds:v0", "--to", "copy", "--json", in: folder)
+      #expect(refused.status == 1)
+      let error = try #require(try object(refused)["error"] as? [String: Any])
+      #expect(error["code"] as? String == "conflict")
+      #expect(try read(folder.appending("copy/a.txt")) == "edited\n")
+      #expect(await art("checkout", "ds:v0", "--to", "copy", "--force", in: folder).status == 0)
+      #expect(try read(folder.appending("copy/a.txt")) == "a\n")
+
+      // --clean deletes what the version lacks.
+      #expect(await art("checkout", "ds:v0", "--to", "copy", "--clean", in: folder).status == 0)
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("copy/mine.txt").string))
+      let verify = await art("verify", "ds:v0", "--folder", "copy", in: folder)
+      #expect(verify.status == 0, "\(verify.standardOutput)")
+    }
+  }
+
+  @Test func failedCheckoutLeavesNothingItCreated() async throws {
+    try await withTemporaryDirectory { folder in
+      #expect(await art("init", in: folder).status == 0)
+      try writeFile(Array("x\n".utf8), to: folder.appending("data/x.txt"))
+      try writeFile(Array("outside\n".utf8), to: folder.appending("ext/e.txt"))
+      let commit = await art(
+        "commit", "ds", "data", "--reference", folder.appending("ext/e.txt").string + "=e.txt",
+        in: folder)
+      #expect(commit.status == 0, "\(commit.standardError)")
+      try writeFile(Array("changed\n".utf8), to: folder.appending("ext/e.txt"))
+      let checkout = await art("checkout", "ds", "--to", "fresh", in: folder)
+      #expect(checkout.status == 3, "\(checkout.standardError)")
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("fresh").string))
+    }
+  }
+
+  @Test func verifyFolderListsEveryDifference() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      #expect(await art("verify", "ds:v0", "--folder", "data", in: folder).status == 0)
+      try writeFile(Array("B\n".utf8), to: folder.appending("data/b.txt"))
+      try writeFile(Array("new\n".utf8), to: folder.appending("data/new.txt"))
+      try FileManager.default.removeItem(atPath: folder.appending("data/sub/c.txt").string)
+      let verify = await art("verify", "ds:v0", "--folder", "data", "--json", in: folder)
+      #expect(verify.status == 3)
+      let differences = try #require(try object(verify)["differences"] as? [[String: String]])
+      #expect(
+        differences == [
+          ["path": "b.txt", "kind": "changed"], ["path": "new.txt", "kind": "extra"],
+          ["path": "sub/c.txt", "kind": "missing"],
+        ])
+    }
+  }
+
+  // 3. du NAME gives that artifact's figures.
+  @Test func duOfOneArtifactCountsOnlyIt() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      try writeFile(.random(count: 200_000, seed: 3), to: folder.appending("big/model.bin"))
+      #expect(await art("commit", "model", "big", in: folder).status == 0)
+      let all = try object(await art("du", "--json", in: folder))
+      let ds = try object(await art("du", "ds", "--json", in: folder))
+      let allStored = try #require(all["referencedBytes"] as? Int)
+      let dsStored = try #require(ds["referencedBytes"] as? Int)
+      #expect(dsStored > 0 && dsStored < 10_000, "\(dsStored)")
+      #expect(allStored > 200_000)
+      #expect(ds["logicalBytes"] as? Int == 6)
+      #expect(ds["exclusiveBytes"] as? Int == dsStored)
+    }
+  }
+
+  // 5. Draft paths are relative to the version's root; --add SRC=DEST.
+  @Test func draftPathsAreRelativeToTheRoot() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      try writeFile(Array("notes\n".utf8), to: folder.appending("elsewhere/n.txt"))
+      let removed = await art(
+        "commit", "ds", "--from", "ds:v0", "--remove", "sub/c.txt", in: folder)
+      #expect(removed.status == 0, "\(removed.standardError)")
+      // The folder whose last file went is gone too.
+      let files = await art("diff", "ds:v0", "ds:v1", "--name-status", in: folder)
+      #expect(files.lines == ["D\tsub/c.txt"], "\(files.lines)")
+      let listing = try object(await art("show", "ds:v1", "--json", in: folder))
+      let manifest = try #require(listing["manifest"] as? String)
+      let entries = await art("ls-manifest", manifest, in: folder)
+      #expect(!entries.standardOutput.contains("sub"), "\(entries.standardOutput)")
+
+      let added = await art("commit", "ds", "--add", "elsewhere/n.txt=docs/n.txt", in: folder)
+      #expect(added.status == 0, "\(added.standardError)")
+      let changes = await art("diff", "ds:v1", "ds:v2", "--name-status", in: folder)
+      #expect(changes.lines == ["A\tdocs/n.txt"])
+      // A path on disk inside the root works too; one outside needs =DEST.
+      #expect(await art("commit", "ds", "--remove", "data/a.txt", in: folder).status == 0)
+      let outside = await art("commit", "ds", "--add", "elsewhere/n.txt", in: folder)
+      #expect(outside.status == 64)
+      #expect(outside.standardError.contains("=PATH"))
+      // A first version from additions alone.
+      let first = await art("commit", "notes", "--add", "elsewhere/n.txt=n.txt", in: folder)
+      #expect(first.status == 0, "\(first.standardError)")
+      #expect(first.standardOutput.contains("notes:v0"))
+    }
+  }
+
+  // 6. A TTL fires on the newest version; protected aliases still win.
+  @Test func timeToLiveFiresOnLatest() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      try writeFile(Array("a2\n".utf8), to: folder.appending("data/a.txt"))
+      #expect(await art("commit", "ds", "--ttl", "1s", in: folder).status == 0)
+      let explain = await art(
+        "gc", "--dry-run", "--explain", "--grace", "0s", in: folder, clockAhead: 5_000)
+      #expect(explain.standardOutput.contains("TTL expired"), "\(explain.standardOutput)")
+      #expect(explain.standardOutput.contains("latest moves"))
+      #expect(await art("gc", "--grace", "0s", in: folder, clockAhead: 5_000).status == 0)
+      let log = await art("log", "ds", in: folder)
+      #expect(log.lines.count == 1 && log.lines[0].contains("(latest)"), "\(log.lines)")
+
+      try writeFile(Array("a3\n".utf8), to: folder.appending("data/a.txt"))
+      #expect(
+        await art("commit", "ds", "--ttl", "1s", "--alias", "production", in: folder).status == 0)
+      let kept = await art(
+        "gc", "--dry-run", "--explain", "--grace", "0s", in: folder, clockAhead: 5_000)
+      #expect(
+        kept.standardOutput.contains("protected alias production (wins over its expired TTL)"))
+
+      #expect(
+        await art("commit", "tmp", "--add", "data/b.txt=b.txt", "--ttl", "1s", in: folder).status
+          == 0)
+      let gc = await art("gc", "--grace", "0s", "--json", in: folder, clockAhead: 5_000)
+      #expect(try object(gc)["artifactsGone"] as? [String] == ["tmp"])
+      #expect(await art("log", "tmp", in: folder).status != 0)
+    }
+  }
+
+  // 7. -q leaves only errors; --exit-code on diff and status.
+  @Test func quietAndExitCodes() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      try writeFile(Array("a2\n".utf8), to: folder.appending("data/a.txt"))
+      let changed = await art("status", "--exit-code", in: folder)
+      #expect(changed.status == 1)
+      #expect(changed.standardOutput.contains("1 change"))
+      let quiet = await art("commit", "ds", "-q", in: folder)
+      #expect(quiet.status == 0)
+      #expect(quiet.standardOutput.isEmpty && quiet.standardError.isEmpty)
+      #expect(await art("status", "--exit-code", in: folder).status == 0)
+      #expect(await art("diff", "ds:v0", "ds:v1", "--exit-code", in: folder).status == 1)
+      #expect(await art("diff", "ds:v1", "ds:v1", "--exit-code", in: folder).status == 0)
+      let failing = await art("checkout", "ds:v9", "-q", in: folder)
+      #expect(failing.status == 1)
+      #expect(failing.standardError.contains("art: error:"))
+    }
+  }
+
+  // 8. One error style, suggestions, usage exit 64.
+  @Test func everyMisuseReadsTheSame() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      let typo = await art("comit", "x", in: folder)
+      #expect(typo.status == 64)
+      #expect(typo.standardError.contains("art: error: 'comit' is not an art command"))
+      #expect(typo.standardError.contains("did you mean 'commit'?"))
+      #expect(await art("help", "frobnicate", in: folder).status == 64)
+      let negative = await art("gc", "--keep-last", "-1", in: folder)
+      #expect(negative.status == 64)
+      #expect(negative.standardError.contains("--keep-last must be 0 or more"))
+      let missing = await art("commit", in: folder)
+      #expect(missing.status == 64)
+      #expect(missing.standardError.hasPrefix("art: error: "), "\(missing.standardError)")
+      #expect(missing.standardError.contains("art: hint: usage: art commit"))
+      #expect(!missing.standardError.contains("Error:"))
+      let json = await art("commit", "--json", in: folder)
+      let error = try #require(try object(json)["error"] as? [String: Any])
+      #expect(error["code"] as? String == "usage")
+
+      // A folder as diff's second argument.
+      try writeFile(Array("a2\n".utf8), to: folder.appending("copy/a.txt"))
+      let diff = await art(
+        "diff", "ds:v0", folder.appending("copy").string, "--name-status", in: folder)
+      #expect(diff.status == 0, "\(diff.standardError)")
+      #expect(diff.lines.sorted() == ["D\tb.txt", "D\tsub/c.txt", "M\ta.txt"], "\(diff.lines)")
+    }
+  }
+
+  // 10. Failures under --json are objects with a stable code.
+  @Test func jsonFailuresCarryAStableCode() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      let missing = await art("show", "ds:v7", "--json", in: folder)
+      #expect(missing.status == 1)
+      let object = try object(missing)
+      #expect(object["format"] as? Int == 1)
+      let error = try #require(object["error"] as? [String: Any])
+      #expect(error["code"] as? String == "not-found")
+      #expect((error["message"] as? String)?.contains("v7") == true)
+      #expect(error["hint"] is String)
+      #expect(error["exitStatus"] as? Int == 1)
+    }
+  }
+}
