@@ -4,6 +4,7 @@ import SystemPackage
 import Testing
 
 /// Issue 16: each surprise a new user met, as a test, so none comes back.
+///
 /// Run in process; the clock is moved instead of sleeping.
 @Suite("Everyday use, in process")
 struct EverydayUseTests {

@@ -58,7 +58,6 @@ public struct Repacker: Sendable {
     return try await repacker.run()
   }
 
-  /// A repacker for `repository`.
   /// Counts objects and their stored bytes as they are copied.
   public var progress: Progress?
 

@@ -66,8 +66,10 @@ public struct FolderBase: Sendable, Equatable {
   }
 }
 
-/// Where bases are kept: `.art/bases/artifact/NAME` for an artifact's root
-/// folder, `.art/bases/folder/HEX` (SHA-256 of the folder's path) for a
+/// Where bases are kept.
+///
+/// `.art/bases/artifact/NAME` holds the base of an artifact's root folder,
+/// `.art/bases/folder/HEX` (SHA-256 of the folder's path) that of a
 /// `checkout --to` copy. Each file is replaced atomically.
 public struct FolderBases: Sendable {
   let layout: RepositoryLayout

@@ -19,8 +19,9 @@ public struct FolderDifference: Sendable, Equatable, Codable {
   public var kind: Kind
 }
 
-/// Checks any folder against a version, as W&B's `verify(root)` does: every
-/// file is hashed (no stat cache) and compared with the version's entries,
+/// Checks any folder against a version, as W&B's `verify(root)` does.
+///
+/// Every file is hashed (no stat cache) and compared with the version's entries,
 /// bundle entries expanded and reference entries compared with what was
 /// recorded for them (SHA-256, or size when none was). Permissions are
 /// not compared.
