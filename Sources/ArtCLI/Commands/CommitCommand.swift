@@ -105,6 +105,8 @@ extension ArtCommand {
       var bytesDeduplicated: UInt64
       var references: UInt64
       var referenceBytes: UInt64
+      /// Paths left out (sockets, FIFOs, devices), with why.
+      var skipped: [String]
     }
 
     func validate() throws {
@@ -157,6 +159,7 @@ extension ArtCommand {
           .commit(finalRequest)
       }
       let stats = result.snapshot.statistics
+      for skipped in result.snapshot.skipped { output.note("art: warning: skipped \(skipped)") }
       if result.created { await mergeSmallPacks(repository, output: output) }
       if json {
         output.line(
@@ -169,7 +172,8 @@ extension ArtCommand {
               bytes: result.snapshot.bytes, bytesStored: stats.storedBytesWritten,
               bytesDeduplicated: stats.bytesDeduplicated,
               references: result.version.record.referenceCount,
-              referenceBytes: result.version.record.referenceBytes)))
+              referenceBytes: result.version.record.referenceBytes,
+              skipped: result.snapshot.skipped)))
         return
       }
       if !result.created {

@@ -55,6 +55,8 @@ extension ArtCommand {
       /// `name:vN` (or `project/name:vN`), when the version still has one.
       var version: String?
       var id: String
+      /// The files' bytes of that version.
+      var size: UInt64
     }
 
     func execute(output: Output) async throws {
@@ -98,10 +100,14 @@ extension ArtCommand {
           + "\(Formatting.bytes(report.bytes)) "
           + (located.remote.map { "(on remote \($0.name))" }
             ?? "(\(Formatting.bytes(report.storedBytes)) stored)"))
-      if report.references > 0 {
+      // The record counts bundle entries among its references; they are
+      // versions in this store, listed on their own.
+      let external = Int(report.references) - report.bundleEntries.count
+      if external > 0 {
+        let bytes = report.referenceBytes - report.bundleEntries.reduce(0) { $0 + $1.size }
         output.line(
-          "references:  \(Formatting.count(Int(report.references), "file")), "
-            + "\(Formatting.bytes(report.referenceBytes)) outside the store "
+          "references:  \(Formatting.count(external, "file")), "
+            + "\(Formatting.bytes(bytes)) outside the store "
             + "('art verify \(version.label)' checks them)")
       }
       for entry in report.bundleEntries {
@@ -143,7 +149,10 @@ extension ArtCommand {
       guard record.referenceCount > 0 else { return [] }
       return try TreeListing.entries(of: record.manifest, in: repository.store)
         .filter { $0.value.kind == .bundle }.sorted { $0.key < $1.key }
-        .map { VersionEntry(path: $0.key, version: labels[$0.value.id], id: $0.value.id.hex) }
+        .map {
+          VersionEntry(
+            path: $0.key, version: labels[$0.value.id], id: $0.value.id.hex, size: $0.value.size)
+        }
     }
   }
 }

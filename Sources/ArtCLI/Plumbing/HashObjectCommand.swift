@@ -36,6 +36,9 @@ extension ArtCommand {
     @Argument(help: "Files to hash.")
     var files: [String] = []
 
+    @Flag(help: "Print the ids as JSON.")
+    var json = false
+
     func validate() throws {
       if files.isEmpty && !stdin {
         throw ValidationError("give at least one FILE, or --stdin")
@@ -55,17 +58,18 @@ extension ArtCommand {
         }
       }
       if !write {
+        var ids: [ObjectID] = []
         if stdin {
           var source = FileSource.standardInput
-          output.line(try ContentStorer.hash(&source).0.hex)
+          ids.append(try ContentStorer.hash(&source).0)
         }
         for path in paths {
           let fd = try openForReading(path)
           defer { try? fd.close() }
           var source = FileSource(descriptor: fd, name: path.string)
-          output.line(try ContentStorer.hash(&source).0.hex)
+          ids.append(try ContentStorer.hash(&source).0)
         }
-        return
+        return print(ids, to: output)
       }
       let repository = try repository()
       let writer = repository.makeWriter(codec: compression)
@@ -83,11 +87,20 @@ extension ArtCommand {
           ids.append(try await storer.store(&source).id)
         }
         _ = try writer.finish()
-        for id in ids { output.line(id.hex) }
+        print(ids, to: output)
       } catch {
         writer.abandon()
         throw error
       }
+    }
+
+    /// The ids, one a line (standard input's first), or as JSON.
+    private func print(_ ids: [ObjectID], to output: Output) {
+      guard json else { return ids.forEach { output.line($0.hex) } }
+      struct Report: Encodable {
+        var ids: [String]
+      }
+      output.line(Formatting.document(Report(ids: ids.map(\.hex))))
     }
   }
 }

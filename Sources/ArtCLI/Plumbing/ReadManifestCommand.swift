@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArtCore
 import ArtStore
+import SystemPackage
 
 extension ArtCommand {
   struct ReadManifestCommand: ArtSubcommand {
@@ -24,6 +25,9 @@ extension ArtCommand {
     @Argument(help: "The folder to write into; must be new or empty.")
     var directory: String
 
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
     func execute(output: Output) async throws {
       let repository = try repository()
       let id = try repository.store.resolve(ObjectIDPrefix(manifest))
@@ -33,6 +37,20 @@ extension ArtCommand {
       let result = try await materializer.write(id, into: target, outside: repository.directory)
       if !result.referencesRefused.isEmpty {
         throw ReferenceTrust.refused(result.referencesRefused)
+      }
+      if json {
+        struct Report: Encodable {
+          var folder: String
+          var files: Int
+          var folders: Int
+          var symlinks: Int
+          var bytes: UInt64
+        }
+        return output.line(
+          Formatting.document(
+            Report(
+              folder: target.string, files: result.files, folders: result.folders,
+              symlinks: result.symlinks, bytes: result.bytes)))
       }
       output.note(
         "wrote \(Formatting.count(result.files, "file")) (\(Formatting.bytes(result.bytes))), "

@@ -127,7 +127,12 @@ public struct Fsck: Sendable {
       report.objectsVerified += result.objects
       return []
     } catch {
-      var errors = ["pack '\(pack.path)': \((error as? ArtError)?.message ?? "\(error)")"]
+      let message = (error as? ArtError)?.message ?? "\(error)"
+      // The pack's own error (its path once), unless the objects below
+      // name the same damage one by one.
+      let packError =
+        message.contains(pack.path.string) ? message : "pack '\(pack.path)': \(message)"
+      var errors: [String] = []
       // Name every damaged object, not only the first.
       for position in 0..<pack.index.count {
         guard let entry = try? pack.index.entry(at: position) else {
@@ -138,11 +143,13 @@ public struct Fsck: Sendable {
           _ = try pack.read(entry)
           report.objectsVerified += 1
         } catch {
+          let detail = (error as? ArtError)?.message ?? "\(error)"
           errors.append(
-            "object \(entry.id) in '\(pack.path)': \((error as? ArtError)?.message ?? "\(error)")")
+            "object \(entry.id)"
+              + (detail.contains(pack.path.string) ? "" : " in '\(pack.path)'") + ": \(detail)")
         }
       }
-      return errors
+      return errors.isEmpty ? [packError] : errors
     }
   }
 }

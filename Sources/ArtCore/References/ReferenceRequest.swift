@@ -61,6 +61,12 @@ public struct ReferenceRequest: Sendable, Equatable {
   /// - Throws: ``ArtError`` `.invalidArgument` for an empty path, `..` or
   ///   a name art cannot store.
   public static func components(_ path: String, of text: String) throws -> [String] {
+    if path.hasPrefix("/") {
+      throw ArtError(
+        .invalidArgument, "reference path '\(path)' is absolute",
+        hint: "=PATH is where the entry goes in the version, relative to its root, "
+          + "e.g. =\(path.split(separator: "/").last.map(String.init) ?? "file.bin")")
+    }
     let parts = path.split(separator: "/").map(String.init).filter { $0 != "." }
     guard !parts.isEmpty else {
       throw ArtError(

@@ -194,11 +194,20 @@ public struct TableDiff: Sendable {
     if partitions > 1 { try Syscalls.makeDirectories(folder) }
     defer { if partitions > 1 { try? removeTree(folder) } }
     let this = self
+    // A column added or removed changes no row: rows are compared on the
+    // columns both sides have (the schema says what was added).
+    var compared: Set<String>? = nil
+    if format != .jsonl, let oldColumns = try header(old), let newColumns = try header(new),
+      Set(oldColumns) != Set(newColumns)
+    {
+      compared = Set(oldColumns).intersection(newColumns)
+    }
+    let common = compared
     async let oldScan = Task.detached {
-      try this.scan(old, name: "old", partitions: partitions, folder: folder)
+      try this.scan(old, name: "old", partitions: partitions, folder: folder, compared: common)
     }.value
     async let newScan = Task.detached {
-      try this.scan(new, name: "new", partitions: partitions, folder: folder)
+      try this.scan(new, name: "new", partitions: partitions, folder: folder, compared: common)
     }.value
     let (oldSide, oldSpill) = try await oldScan
     let (newSide, newSpill) = try await newScan

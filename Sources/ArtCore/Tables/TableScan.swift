@@ -74,13 +74,33 @@ final class Spill: @unchecked Sendable {
 private struct StopReading: Error {}
 
 extension TableDiff {
-  /// Pass 1 over one side.
-  func scan(_ source: TableSource, name: String, partitions: Int, folder: FilePath) throws
-    -> (Side, Spill)
-  {
+  /// The header of a CSV or TSV source (nil when it has none).
+  func header(_ source: TableSource) throws -> [String]? {
+    struct HeaderSink: RowSink {
+      var names: [String]?
+      mutating func row(_ record: inout ParsedRecord) throws {
+        names = TableDiff.headerNames(record)
+        throw StopReading()
+      }
+    }
+    var parser = RowParser(format: format, sink: HeaderSink())
+    do {
+      try source.read(whole: false) { try parser.feed($0) }
+      try parser.finish()
+    } catch is StopReading {}
+    return parser.sink.names
+  }
+
+  /// Pass 1 over one side; with `compared`, a row's content is only those
+  /// columns (the ones both sides have).
+  func scan(
+    _ source: TableSource, name: String, partitions: Int, folder: FilePath,
+    compared: Set<String>? = nil
+  ) throws -> (Side, Spill) {
     let spill = try Spill(partitions: partitions, folder: folder, name: name)
-    var parser = RowParser(
-      format: format, sink: ScanSink(key: key, limit: limit, format: format, spill: spill))
+    var sink = ScanSink(key: key, limit: limit, format: format, spill: spill)
+    sink.compared = compared
+    var parser = RowParser(format: format, sink: sink)
     do {
       try source.read(whole: true) { try parser.feed($0) }
       try parser.finish()
@@ -105,6 +125,8 @@ extension TableDiff {
     /// The hash of the column names, mixed into every row's hash.
     var seed: UInt64 = 0
     var jsonColumns = Set<String>()
+    /// The columns a row's content is made of; nil: all.
+    var compared: Set<String>? = nil
 
     mutating func malformed(_ line: Int, _ problem: String) {
       side.malformedCount += 1
@@ -136,7 +158,8 @@ extension TableDiff {
       let names = TableDiff.headerNames(record)
       header = names
       side.columns = names
-      order = names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
+      order = names.indices.filter { compared?.contains(names[$0]) ?? true }
+        .sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
       var schema = RowHasher()
       for index in order { schema.add(names[index]) }
       seed = schema.finish().low

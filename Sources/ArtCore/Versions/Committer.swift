@@ -372,6 +372,16 @@ public struct Committer: Sendable {
     for path in paths where try Syscalls.linkStatus(path) == nil {
       throw ArtError(.notFound, "'\(path)' does not exist", hint: "check the path")
     }
+    if paths.count == 1, let only = paths.first, try Syscalls.linkStatus(only)?.kind == .symlink,
+      Syscalls.isDirectory(only)
+    {
+      // Stored as what it is, a link, the version would hold no files.
+      throw ArtError(
+        .invalidArgument,
+        "'\(only)' is a symbolic link to a folder; art stores a link as a link, not the "
+          + "files it points to",
+        hint: "commit the folder itself (its real path), or a folder that holds the link")
+    }
     if root == nil, paths.count == 1, let only = paths.first,
       try Syscalls.linkStatus(only)?.kind == .directory
     {

@@ -82,13 +82,55 @@ public enum Metadata {
   ///
   /// - Throws: ``ArtError`` with code `.invalidArgument` naming `source`.
   public static func parse(_ bytes: [UInt8], source: String) throws -> [String: JSONValue] {
+    let object: [String: JSONValue]
     do {
-      return try JSONDecoder().decode([String: JSONValue].self, from: Data(bytes))
+      object = try JSONDecoder().decode([String: JSONValue].self, from: Data(bytes))
     } catch {
       throw ArtError(
         .invalidArgument, "\(source) is not a JSON object",
         hint: "write it as {\"key\": value, …}", underlying: error)
     }
+    // A decoder keeps one of two equal keys without a word: refused instead.
+    if let key = duplicateKey(in: bytes) {
+      throw ArtError(
+        .invalidArgument, "\(source) has the key '\(key)' twice in one object",
+        hint: "keep one of them")
+    }
+    return object
+  }
+
+  /// The first key that appears twice in one object of the JSON text
+  /// `bytes` (compared as written), if any.
+  static func duplicateKey(in bytes: [UInt8]) -> String? {
+    // Per open object or array: whether it is an object, its keys so far,
+    // and whether the next string is a key.
+    var stack: [(isObject: Bool, keys: Set<ArraySlice<UInt8>>, expectsKey: Bool)] = []
+    var index = 0
+    while index < bytes.count {
+      switch bytes[index] {
+      case UInt8(ascii: "{"): stack.append((true, [], true))
+      case UInt8(ascii: "["): stack.append((false, [], false))
+      case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = stack.popLast()
+      case UInt8(ascii: ","):
+        if stack.last?.isObject == true { stack[stack.count - 1].expectsKey = true }
+      case UInt8(ascii: "\""):
+        var end = index + 1
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+          end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        if let top = stack.last, top.isObject, top.expectsKey {
+          let key = bytes[min(index + 1, bytes.count)..<min(end, bytes.count)]
+          if !stack[stack.count - 1].keys.insert(key).inserted {
+            return String(decoding: key, as: UTF8.self)
+          }
+          stack[stack.count - 1].expectsKey = false
+        }
+        index = end
+      default: break
+      }
+      index += 1
+    }
+    return nil
   }
 
   /// `metadata` with each `KEY=VALUE` of `pairs` set, later ones winning.

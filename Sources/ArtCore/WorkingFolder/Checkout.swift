@@ -128,7 +128,7 @@ public struct Checkout: Sendable {
           result = try await materializer.write(
             version.record.manifest, with: writer, references: references)
         } else {
-          let wanted = try selected(version.record.manifest, patterns)
+          let wanted = try selected(version.record.manifest, patterns, required: true)
           result = try await apply(
             writes: wanted.sorted { $0.key < $1.key }, deletes: [], writer: writer, trust: trust)
         }
@@ -152,7 +152,7 @@ public struct Checkout: Sendable {
       {
         old = try selected(record.manifest, try previous.patterns.map { try PathPattern($0) })
       }
-      let new = try selected(version.record.manifest, patterns)
+      let new = try selected(version.record.manifest, patterns, required: true)
       result = try await bring(writer, from: old, to: new, force: force)
       if clean { result.deleted += try removeUntracked(writer, keeping: new) }
     }
@@ -195,7 +195,7 @@ public struct Checkout: Sendable {
         old = try selected(previous.record.manifest, patterns)
       }
     }
-    let new = try selected(version.record.manifest, patterns)
+    let new = try selected(version.record.manifest, patterns, required: true)
     let result = try await bring(writer, from: old, to: new, force: force)
     if patterns.isEmpty && tracked {
       try bases.record(FolderBase(version: version.id, artifact: version.artifact))
@@ -332,14 +332,27 @@ public struct Checkout: Sendable {
     return removed
   }
 
-  private func selected(_ manifest: ObjectID, _ patterns: [PathPattern]) throws
+  /// The entries of `manifest` that `patterns` match (all without any);
+  /// when `required`, matching nothing is an error.
+  private func selected(_ manifest: ObjectID, _ patterns: [PathPattern], required: Bool = false)
+    throws
     -> [ConfinedPath: TreeEntry]
   {
     // Bundle entries are checked out as the versions they name, unless
     // references are left alone (then a bundle is a reference like any).
     var all = try TreeListing.entries(
       of: manifest, in: repository.store, expandingBundles: references != .skip)
-    if !patterns.isEmpty { all = all.filter { path, _ in patterns.contains { $0.matches(path) } } }
+    if !patterns.isEmpty {
+      all = all.filter { path, _ in patterns.contains { $0.matches(path) } }
+      if all.isEmpty, required {
+        throw ArtError(
+          .notFound,
+          "no path of the version matches "
+            + patterns.map { "'\($0.text)'" }.joined(separator: " or "),
+          hint: "patterns are relative to the version's root, e.g. 'images/**/*.jpg'; "
+            + "list its paths with 'art ls-manifest -r MANIFEST'")
+      }
+    }
     // Names were checked when each manifest was read: this cannot fail
     // for a path that came from one.
     var result: [ConfinedPath: TreeEntry] = [:]
