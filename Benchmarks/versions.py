@@ -11,6 +11,10 @@ and each tool, in its own workspace holding a copy of the data:
             large, append 8 MiB to the CSV and overwrite 1 MiB in the middle
             of the random file
   checkout  get the first version back into an empty folder
+  again     get the first version into that folder again, as a training
+            script that fetches its data on every start does (art: the same
+            'checkout --to'; git, restic, borg: the same command; DVC:
+            'dvc checkout' in its workspace)
   store     bytes the tool's store takes after both versions
   rss       peak RSS over the steps
 
@@ -80,19 +84,25 @@ def change(data, dataset):
             f.write(rng.randbytes(MiB))
 
 
-# Each tool: setup (untimed), first, noop, second, checkout (into $OUT), store path.
+STEPS = ("first", "noop", "second", "checkout", "again")
+
+
+# Each tool: setup (untimed), first, noop, second, checkout (into $OUT),
+# again (into $PREV, the folder the first checkout round filled), store path.
 def tools(art, dvc):
     git = dict(
         setup="git init -q",
         first="git add -A && git commit -qm v1", noop="git add -A && git commit -qm v2",
         second="git add -A && git commit -qm v3",
         checkout="mkdir -p $OUT && git --git-dir=.git --work-tree=$OUT checkout HEAD~1 -- . && git reset -q", store=".git",
+        again="git --git-dir=.git --work-tree=$PREV checkout HEAD~1 -- . && git reset -q",
         noop_may_fail=True)
     return {
         "art": dict(
             setup=f"{art} init",
             first=f"{art} commit ds data -q", noop=f"{art} commit ds -q", second=f"{art} commit ds -q",
-            checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art"),
+            checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art",
+            again=f"{art} checkout ds:v0 --to $PREV -q"),
         "git": git,
         # The same steps as git, with every data file tracked by LFS.
         "git-lfs": dict(
@@ -104,18 +114,21 @@ def tools(art, dvc):
             noop=f"{dvc} add -q data && git add data.dvc && git commit -qm v2",
             second=f"{dvc} add -q data && git add data.dvc && git commit -qm v3",
             checkout=f"git checkout -q HEAD~1 -- data.dvc && mv data $OUT && {dvc} checkout -q data.dvc",
+            again=f"{dvc} checkout -q data.dvc",
             store=".dvc/cache", noop_may_fail=True),
         "restic": dict(
             setup="restic init -q --repo repo",
             first="restic -q --repo repo backup data", noop="restic -q --repo repo backup data",
             second="restic -q --repo repo backup data",
             checkout="restic -q --repo repo restore $(restic --repo repo snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') --target $OUT",
+            again="restic -q --repo repo restore $(restic --repo repo snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') --target $PREV",
             store="repo"),
         "borg": dict(
             setup="borg init -e none repo",
             first="borg create repo::v1 data", noop="borg create repo::v2 data",
             second="borg create repo::v3 data",
-            checkout="mkdir -p $OUT && cd $OUT && borg extract ../repo::v1", store="repo"),
+            checkout="mkdir -p $OUT && cd $OUT && borg extract ../repo::v1", store="repo",
+            again="cd $PREV && borg extract ../repo::v1"),
     }
 
 
@@ -153,13 +166,13 @@ def main():
             spaces[name] = space
             results[name] = {}
         # Steps in alternation across tools, each from a warm cache.
-        for index, step in enumerate(("first", "noop", "second", "checkout")):
+        for index, step in enumerate(STEPS):
             if step == "second":
                 for name in names:
                     change(os.path.join(spaces[name], "data"), dataset)
             # Rotate the order per step, so no tool always runs right after
             # the others' writes (file creation here slows after heavy I/O).
-            rounds = args.checkout_rounds if step == "checkout" else 1
+            rounds = args.checkout_rounds if step in ("checkout", "again") else 1
             samples = {name: [] for name in names}
             for round_ in range(rounds):
                 shift = (index + round_) % len(names)
@@ -167,7 +180,9 @@ def main():
                     space = spaces[name]
                     reread(os.path.join(space, "data"))
                     out = os.path.join(space, f"out-{step}-{round_}")
-                    command = table[name][step].replace("$OUT", out)
+                    # The folder the first checkout round filled.
+                    previous = os.path.join(space, "out-checkout-0")
+                    command = table[name][step].replace("$OUT", out).replace("$PREV", previous)
                     allow = step == "noop" and table[name].get("noop_may_fail", False)
                     samples[name].append(run(command, space, allow_fail=allow))
                     print(f"{dataset} {name:8} {step:9} {samples[name][-1][0]:8.2f} s", flush=True)
@@ -179,24 +194,24 @@ def main():
             results[name]["store"] = du(os.path.join(spaces[name], table[name]["store"]))
             results[name]["rss"] = max(v[1] for k, v in results[name].items() if isinstance(v, tuple))
         print(f"\n== {dataset}: seconds (ratio best peer / art), store MiB, peak RSS MiB ==")
-        header = f"{'tool':10}" + "".join(f"{s:>18}" for s in ("first", "noop", "second", "checkout")) + f"{'store MiB':>12}{'RSS MiB':>9}"
+        header = f"{'tool':10}" + "".join(f"{s:>12}" for s in STEPS) + f"{'store MiB':>12}{'RSS MiB':>9}"
         print(header)
         peers = [n for n in names if n != "art"]
         for name in names:
             cells = ""
-            for step in ("first", "noop", "second", "checkout"):
+            for step in STEPS:
                 seconds = results[name][step][0]
-                cells += f"{seconds:18.2f}"
+                cells += f"{seconds:12.2f}"
             print(f"{name:10}{cells}{results[name]['store'] / MiB:12.1f}{results[name]['rss'] / 1024:9.1f}")
         if "art" in names and peers:
             line = f"{'best/art':10}"
-            for step in ("first", "noop", "second", "checkout"):
+            for step in STEPS:
                 best = min(results[p][step][0] for p in peers)
-                line += f"{best / results['art'][step][0]:17.2f}x"
+                line += f"{best / results['art'][step][0]:11.2f}x"
             best_store = min(results[p]["store"] for p in peers)
             line += f"{best_store / max(1, results['art']['store']):11.2f}x"
             print(line)
-            for step in ("first", "noop", "second", "checkout"):
+            for step in STEPS:
                 best = min(peers, key=lambda p: results[p][step][0])
                 print(f"  {step}: best peer {best} {results[best][step][0]:.2f} s, art {results['art'][step][0]:.2f} s")
             best = min(peers, key=lambda p: results[p]["store"])

@@ -290,4 +290,168 @@ struct EverydayUseTests {
       #expect(error["exitStatus"] as? Int == 1)
     }
   }
+
+  // 13. The smaller surprises.
+  @Test func smallerSurprisesAreGone() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      // Duplicate keys in --metadata-file are refused, not half-read.
+      try writeFile(Array(#"{"a": 1, "b": {"c": 1, "c": 2}}"#.utf8), to: folder.appending("m.json"))
+      try writeFile(Array("a3\n".utf8), to: folder.appending("data/a.txt"))
+      let duplicate = await art("commit", "ds", "--metadata-file", "m.json", in: folder)
+      #expect(duplicate.status == 64)
+      #expect(duplicate.standardError.contains("'c' twice"), "\(duplicate.standardError)")
+      // An absolute PATH for a reference is refused, not made relative.
+      try writeFile(Array("e\n".utf8), to: folder.appending("ext/e.bin"))
+      let absolute = await art(
+        "commit", "ds", "--reference", folder.appending("ext/e.bin").string + "=/abs/e.bin",
+        in: folder)
+      #expect(absolute.status == 64)
+      #expect(absolute.standardError.contains("is absolute"))
+      // A link to a folder, committed alone, is refused with the way out.
+      #expect(symlink(folder.appending("data").string, folder.appending("link").string) == 0)
+      let link = await art("commit", "linked", "link", in: folder)
+      #expect(link.status == 64)
+      #expect(link.standardError.contains("symbolic link to a folder"))
+      // A FIFO is skipped with a warning.
+      #expect(mkfifo(folder.appending("data/pipe").string, 0o644) == 0)
+      let fifo = await art("commit", "ds", in: folder)
+      #expect(fifo.status == 0, "\(fifo.standardError)")
+      #expect(fifo.standardError.contains("art: warning: skipped"), "\(fifo.standardError)")
+      // --path that matches nothing is an error.
+      let nothing = await art("checkout", "ds", "--to", "copy", "--path", "nope/**", in: folder)
+      #expect(nothing.status == 1)
+      #expect(nothing.standardError.contains("no path of the version matches 'nope/**'"))
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("copy").string))
+    }
+  }
+
+  @Test func addingAColumnChangesNoRow() async throws {
+    try await withTemporaryDirectory { folder in
+      #expect(await art("init", in: folder).status == 0)
+      try writeFile(Array("id,v\n1,a\n2,b\n3,c\n".utf8), to: folder.appending("data/t.csv"))
+      #expect(await art("commit", "t", "data", in: folder).status == 0)
+      try writeFile(
+        Array("id,v,extra\n1,a,x\n2,B,y\n3,c,z\n".utf8), to: folder.appending("data/t.csv"))
+      #expect(await art("commit", "t", in: folder).status == 0)
+      let keyed = await art("diff", "t:v0", "t:v1", "--rows", "--key", "id", in: folder)
+      #expect(keyed.standardOutput.contains("columns: added extra"), "\(keyed.standardOutput)")
+      #expect(keyed.standardOutput.contains("0 added, 0 removed, 1 changed, 2 unchanged"))
+      let byContent = await art("diff", "t:v0", "t:v1", "--rows", in: folder)
+      #expect(byContent.standardOutput.contains("1 added, 1 removed, 2 unchanged"))
+      // A version against any folder, row by row.
+      try writeFile(Array("id,v\n1,a\n2,b\n3,C\n".utf8), to: folder.appending("other/t.csv"))
+      let againstFolder = await art(
+        "diff", "t:v0", "./other", "--rows", "--key", "id", "--json", in: folder)
+      #expect(againstFolder.status == 0, "\(againstFolder.standardError)")
+      let files = try #require(try object(againstFolder)["files"] as? [[String: Any]])
+      #expect((files.first?["rows"] as? [String: Any])?["changed"] as? Int == 1, "\(files)")
+    }
+  }
+
+  @Test func fsckCountsOneDamagedObjectOnce() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      let packs = folder.appending(".art/objects/packs")
+      let name = try #require(
+        try FileManager.default.contentsOfDirectory(atPath: packs.string).first {
+          $0.hasSuffix(".pack")
+        })
+      var bytes = try readFile(packs.appending(name))
+      bytes[bytes.count / 2] ^= 0x40
+      try writeFile(bytes, to: packs.appending(name))
+      let fsck = await art("fsck", "--full", "--json", in: folder)
+      #expect(fsck.status != 0)
+      let errors = try #require(try object(fsck)["errors"] as? [String])
+      #expect(!errors.isEmpty)
+      for error in errors {
+        #expect(
+          error.components(separatedBy: name).count <= 2, "the pack named twice: \(error)")
+      }
+      #expect(errors.count <= 2, "\(errors)")
+    }
+  }
+
+  @Test func showSaysWhatABundleEntryIs() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      #expect(await art("commit", "bundle", "--reference", "art:ds:v0=ds", in: folder).status == 0)
+      let show = await art("show", "bundle", in: folder)
+      #expect(!show.standardOutput.contains("outside the store"), "\(show.standardOutput)")
+      #expect(show.standardOutput.contains("bundles:     ds -> art:ds:v0"))
+    }
+  }
+
+  /// --clean deletes through the confined writer: a link in the folder goes
+  /// as a link, never what it points to.
+  @Test func cleanNeverFollowsALink() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      try writeFile(Array("keep\n".utf8), to: folder.appending("precious/file.txt"))
+      #expect(await art("checkout", "ds", "--to", "copy", in: folder).status == 0)
+      #expect(
+        symlink(folder.appending("precious").string, folder.appending("copy/evil").string) == 0)
+      #expect(
+        symlink(folder.appending("precious").string, folder.appending("copy/sub/evil").string)
+          == 0)
+      let clean = await art("checkout", "ds", "--to", "copy", "--clean", in: folder)
+      #expect(clean.status == 0, "\(clean.standardError)")
+      #expect(try read(folder.appending("precious/file.txt")) == "keep\n")
+      #expect(
+        (try? FileManager.default.destinationOfSymbolicLink(
+          atPath: folder.appending("copy/evil").string)) == nil)
+      #expect(await art("verify", "ds", "--folder", "copy", in: folder).status == 0)
+    }
+  }
+
+  // 10. Times: RFC 3339 in JSON, and what log prints works as --since.
+  @Test func timesRoundTripThroughLogAndSince() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      let log = try object(await art("log", "ds", "--json", in: folder))
+      let versions = try #require(log["versions"] as? [[String: Any]])
+      let created = try #require(versions.first?["created"] as? String)
+      #expect(created.hasSuffix("Z") && created.contains("T"), "\(created)")
+      for since in [created, String(created.prefix(19)).replacingOccurrences(of: "T", with: " ")] {
+        let found = await art("log", "ds", "--since", since, in: folder)
+        #expect(found.status == 0, "\(since): \(found.standardError)")
+        #expect(found.lines.count == 1, "\(since)")
+      }
+      let text = await art("log", "ds", in: folder)
+      let printed = try #require(text.lines.first?.split(separator: " ").first { $0.contains("T") })
+      #expect(await art("log", "ds", "--until", String(printed), in: folder).lines.count == 1)
+      #expect(
+        await art("log", "ds", "--since", "2020-01-01T00:00:00+02:00", in: folder).lines.count
+          == 1)
+    }
+  }
+
+  // 12. One way to name a remote; finish records like commit.
+  @Test func remotesByFlagAndFinishRecordsLineage() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      let remote = folder.appending("remote").string
+      #expect(await art("remote", "add", "origin", remote, in: folder).status == 0)
+      let push = await art("push", "--remote", "origin", "ds", "--json", in: folder)
+      #expect(push.status == 0, "\(push.standardError)")
+      #expect(try object(push)["added"] as? [String] == ["ds:v0"])
+      #expect(await art("fetch", "--remote", "origin", in: folder).status == 0)
+      let twice = await art("fetch", "origin", "--remote", "origin", in: folder)
+      #expect(twice.status == 64)
+
+      #expect(
+        await art("upsert", "shards", "--distributed-id", "r1", "data/a.txt", in: folder).status
+          == 0)
+      let finish = await art(
+        "finish", "shards", "--distributed-id", "r1", "--input", "ds:v0", "--job", "shard",
+        "--run", "run-7", "--ttl", "30d", "--metadata", "n=1", in: folder)
+      #expect(finish.status == 0, "\(finish.standardError)")
+      let show = try object(await art("show", "shards", "--json", in: folder))
+      #expect(show["job"] as? String == "shard")
+      #expect(show["run"] as? String == "run-7")
+      #expect(show["expires"] is String)
+      let v0 = await art("rev-parse", "ds:v0", in: folder).standardOutput
+      #expect(show["inputs"] as? [String] == [v0.trimmingCharacters(in: .whitespacesAndNewlines)])
+    }
+  }
 }

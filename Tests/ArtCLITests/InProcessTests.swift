@@ -94,5 +94,8 @@ struct InProcessTests {
     #expect(half == "commit [##########··········]  50% 5/10 files, 512.0 MiB/1.0 GiB, 256.0 MiB/s")
     let done = progressLine("checkout", (10, 100, 10, 100), seconds: 0)
     #expect(done.hasPrefix("checkout [####################] 100% 10/10 files"))
+    // Issue 16, item 11: push counts packs, not "files".
+    let push = progressLine("push", (1, 100, 2, 200), unit: "packs", seconds: 1)
+    #expect(push.contains("1/2 packs"), "\(push)")
   }
 }

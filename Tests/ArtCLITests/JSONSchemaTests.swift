@@ -56,7 +56,8 @@ struct JSONSchemaTests {
       case ("id", .string(let text)):
         fits = text.count == 64 && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
       case ("time", .string(let text)):
-        fits = (try? TimeText.milliseconds(text, now: 0)) != nil && text.hasSuffix("Z")
+        fits =
+          (try? TimeText.milliseconds(text, now: 0)) != nil && text.hasSuffix("Z")
           && text.contains("T")
       default: fits = false
       }

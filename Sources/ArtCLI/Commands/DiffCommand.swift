@@ -76,13 +76,14 @@ extension ArtCommand {
       let first = try await locate(spec, in: repository)
       let changes: [Change]
       var second: LocatedVersion? = nil
+      var folder: FilePath? = nil
       if let spec2, spec2.contains("/"), !spec2.contains(":"),
         Syscalls.isDirectory(try global.resolve(spec2))
       {
         // A folder, not a version.
         let old = try await bring(first, into: repository, full: true, output: output)
-        changes = try await WorkingStatus.changes(
-          old, in: repository, folder: try global.resolve(spec2))
+        folder = try global.resolve(spec2)
+        changes = try await WorkingStatus.changes(old, in: repository, folder: folder)
       } else if let spec2 {
         let other = try await locate(spec2, in: repository)
         second = other
@@ -104,8 +105,8 @@ extension ArtCommand {
       }
       if rows {
         try await rowDiff(
-          changes, first: first, second: second,
-          repository: repository, output: output)
+          changes, first: first, second: second, folder: folder, repository: repository,
+          output: output)
       } else {
         DiffOutput(changes: changes, labels: try versionLabels(repository)).print(
           to: output, json: json, stat: stat, nameStatus: nameStatus)
@@ -126,8 +127,8 @@ extension ArtCommand.DiffCommand {
   /// `--rows`: every modified table file, row by row, read from the store
   /// (and, with one SPEC, from the folder).
   func rowDiff(
-    _ changes: [Change], first: LocatedVersion, second: LocatedVersion?, repository: Repository,
-    output: Output
+    _ changes: [Change], first: LocatedVersion, second: LocatedVersion?, folder: FilePath?,
+    repository: Repository, output: Output
   ) async throws {
     var rowDiffs = RowDiffs(limit: limit)
     rowDiffs.patterns = try path.map { try PathPattern($0) }
@@ -144,7 +145,7 @@ extension ArtCommand.DiffCommand {
       progress in
       var rowDiffs = configured
       rowDiffs.progress = progress
-      return try await rowDiffs.run(changes, old: old, new: new, in: repository)
+      return try await rowDiffs.run(changes, old: old, new: new, folder: folder, in: repository)
     }
     if json { return output.line(Formatting.document(RowReport(files: reports))) }
     if reports.isEmpty { output.line("no modified CSV, TSV or JSON Lines files") }

@@ -73,13 +73,10 @@ public struct Fsck: Sendable {
     } catch let error as ArtError {
       report.errors.append(error.message)
     }
-    for problem in reach.problems {
-      report.errors.append(
-        "object \(problem.id) \(problem.detail), needed by \(problem.referencedBy)")
-    }
     report.reachableObjects = reach.live.count
     // Dangling counts mean something only when the walk was complete.
-    let countDangling = report.errors.isEmpty
+    let countDangling = report.errors.isEmpty && reach.problems.isEmpty
+    var damaged = Set<ObjectID>()
 
     progress?.setTotal(
       files: store.allPacks.count,
@@ -88,7 +85,7 @@ public struct Fsck: Sendable {
       defer { progress?.add(fileOf: Int(pack.index.packSize)) }
       report.packs += 1
       if full {
-        report.errors += verify(pack, report: &report)
+        report.errors += verify(pack, report: &report, damaged: &damaged)
       } else {
         do {
           try pack.checkFile()
@@ -107,10 +104,20 @@ public struct Fsck: Sendable {
         }
       }
     }
+    // What the walk could not read, unless the pack check named it already:
+    // one damaged object is one problem.
+    for problem in reach.problems where !damaged.contains(problem.id) {
+      report.errors.append(
+        "object \(problem.id) \(problem.detail), needed by \(problem.referencedBy)")
+    }
     if full {
       // A chunked file's id is its whole content's hash: read each through.
-      for id in reach.chunkLists.sorted() {
+      for id in reach.chunkLists.sorted() where !damaged.contains(id) {
         do {
+          // A file whose chunk the pack check named is that one problem.
+          let list = try ChunkList(
+            decoding: store.read(id, as: .chunkList), id: id, subject: "chunk list \(id)")
+          if list.chunks.contains(where: { damaged.contains($0.id) }) { continue }
           try ContentReader.read(id, from: store) { _ in }
         } catch let error as ArtError {
           report.errors.append("file \(id): \(error.message)")
@@ -121,7 +128,9 @@ public struct Fsck: Sendable {
   }
 
   /// Every problem in `pack`: its structure, then each object in turn.
-  private func verify(_ pack: Pack, report: inout FsckReport) -> [String] {
+  private func verify(_ pack: Pack, report: inout FsckReport, damaged: inout Set<ObjectID>)
+    -> [String]
+  {
     do {
       let result = try pack.verify()
       report.objectsVerified += result.objects
@@ -143,6 +152,7 @@ public struct Fsck: Sendable {
           _ = try pack.read(entry)
           report.objectsVerified += 1
         } catch {
+          damaged.insert(entry.id)
           let detail = (error as? ArtError)?.message ?? "\(error)"
           errors.append(
             "object \(entry.id)"

@@ -186,7 +186,7 @@ public enum RefsMerge {
 
   private static func conflict(_ detail: String, _ remote: String) -> ArtError {
     ArtError(
-      .locked, "remote changed: \(detail)",
+      .conflict, "remote changed: \(detail)",
       hint: "run 'art pull \(remote)' to take its changes, then push again")
   }
 }

@@ -1,5 +1,5 @@
 public import ArtStore
-import SystemPackage
+public import SystemPackage
 
 /// `art diff --rows`: each modified table file of a diff, compared row by
 /// row, read from the stores (and, against the folder, from disk).
@@ -38,14 +38,15 @@ public struct RowDiffs: Sendable {
   }
 
   /// The row diff of every modified CSV, TSV or JSON Lines file in
-  /// `changes`, from `old` to `new` (nil: the files in `old`'s root folder
-  /// on disk in `repository`), using `repository`'s scratch space.
+  /// `changes`, from `old` to `new` (nil: the files on disk in `folder`, by
+  /// default `old`'s root folder in `repository`), using `repository`'s
+  /// scratch space.
   ///
   /// - Throws: ``ArtError`` for an unreadable table, a key column a file
   ///   lacks, or a path that is not a stored file.
-  public func run(_ changes: [Change], old: Side, new: Side?, in repository: Repository)
-    async throws -> [TableDiffReport]
-  {
+  public func run(
+    _ changes: [Change], old: Side, new: Side?, folder: FilePath? = nil, in repository: Repository
+  ) async throws -> [TableDiffReport] {
     var reports: [TableDiffReport] = []
     for change in changes where change.kind == .modified && !change.pointsOutsideTree {
       guard let tableFormat = format ?? TableFormat(path: change.path) else { continue }
@@ -59,7 +60,7 @@ public struct RowDiffs: Sendable {
         after = .stored(entry.id, new.store)
         afterSize = entry.size
       } else {
-        let root = repository.root.pushing(FilePath(old.version.record.root))
+        let root = folder ?? repository.root.pushing(FilePath(old.version.record.root))
         after = .file(root.pushing(FilePath(change.path)))
         afterSize = change.newSize ?? 0
       }

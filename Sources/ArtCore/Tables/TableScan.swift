@@ -266,7 +266,12 @@ extension TableDiff {
     report.examples.removed = found.removed.compactMap { place in
       before[place.line].map { TableDiffReport.Row(line: place.line, values: $0) }
     }
-    let columns = report.schema.old + report.schema.added
+    // CSV and TSV rows are compared on the columns both sides have; JSON
+    // Lines rows on every key.
+    let columns =
+      format == .jsonl
+      ? report.schema.old + report.schema.added
+      : report.schema.old.filter { !report.schema.removed.contains($0) }
     report.examples.changed = found.changed.compactMap { pair in
       guard let a = before[pair.old.line], let b = after[pair.new.line] else { return nil }
       let cells = columns.compactMap { column -> TableDiffReport.Cell? in

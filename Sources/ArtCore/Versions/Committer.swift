@@ -88,7 +88,9 @@ public struct Committer: Sendable {
       case .folder(let paths, let root)
       where paths.isEmpty
         && (!recorded.isEmpty || !request.bundleEntries.isEmpty):
-        // Only references: added to the latest version's tree, nothing read.
+        // Only references: added to the latest version's tree, nothing read
+        // (so made after the latest, not the folder's base).
+        base = nil
         rootText = previous?.record.root ?? root.map { repository.relativePath($0) } ?? ""
         let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
         let (manifest, bytes, delta) = try editor.apply(
@@ -372,15 +374,16 @@ public struct Committer: Sendable {
     for path in paths where try Syscalls.linkStatus(path) == nil {
       throw ArtError(.notFound, "'\(path)' does not exist", hint: "check the path")
     }
-    if paths.count == 1, let only = paths.first, try Syscalls.linkStatus(only)?.kind == .symlink,
-      Syscalls.isDirectory(only)
+    if root == nil, paths.count == 1, let only = paths.first,
+      try Syscalls.linkStatus(only)?.kind == .symlink, Syscalls.isDirectory(only)
     {
       // Stored as what it is, a link, the version would hold no files.
       throw ArtError(
         .invalidArgument,
         "'\(only)' is a symbolic link to a folder; art stores a link as a link, not the "
           + "files it points to",
-        hint: "commit the folder itself (its real path), or a folder that holds the link")
+        hint: "commit the folder itself (its real path), or give --root to store the link as a link"
+      )
     }
     if root == nil, paths.count == 1, let only = paths.first,
       try Syscalls.linkStatus(only)?.kind == .directory
