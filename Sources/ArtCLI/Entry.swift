@@ -19,8 +19,20 @@ extension ArtCommand {
       output.fail(misuse, json: json)
       return ExitStatus.usage.rawValue
     }
+    var command: any ParsableCommand
     do {
-      var command = try parseAsRoot(arguments)
+      command = try parseAsRoot(arguments)
+    } catch {
+      // Help and --version end here too, with status 0.
+      if exitCode(for: error).rawValue == 0 {
+        let message = fullMessage(for: error)
+        if !message.isEmpty { output.line(message) }
+        return 0
+      }
+      output.fail(usageError(error), json: json)
+      return ExitStatus.usage.rawValue
+    }
+    do {
       if var asyncCommand = command as? any AsyncParsableCommand {
         try await asyncCommand.run()
       } else {
@@ -28,17 +40,22 @@ extension ArtCommand {
       }
       return 0
     } catch let failure as CommandFailure {
-      return failure.status
+      return failure.status  // reported by the command
+    } catch let exit as ExitCode {
+      return exit.rawValue  // a status chosen on purpose (verify, --exit-code)
+    } catch let error as ValidationError {
+      output.fail(usageError(error), json: json)
+      return ExitStatus.usage.rawValue
     } catch {
-      let status = exitCode(for: error).rawValue
-      if status == 0 {
+      // Help asked for by the parsed command itself (`art alias`) ends here.
+      if exitCode(for: error).rawValue == 0 {
         let message = fullMessage(for: error)
         if !message.isEmpty { output.line(message) }
         return 0
       }
-      if error is ExitCode { return status }
-      output.fail(usageError(error), json: json)
-      return ExitStatus.usage.rawValue
+      // Not art's own error: a failure, not a misuse.
+      output.fail(ArtError(.io, "\(error)"), json: json)
+      return ExitStatus.failure.rawValue
     }
   }
 
@@ -78,8 +95,12 @@ extension ArtCommand {
     let valued: Set<String> = ["-C", "--directory", "--lock-timeout"]
     var index = 0
     while index < arguments.count, arguments[index].hasPrefix("-") {
-      if arguments[index] == "--" { return nil }
-      index += valued.contains(arguments[index]) ? 2 : 1
+      let argument = arguments[index]
+      if argument == "--" { return nil }
+      // `-qC DIR`: short flags run together, the last taking a value.
+      let takesValue =
+        valued.contains(argument) || (!argument.hasPrefix("--") && argument.hasSuffix("C"))
+      index += takesValue ? 2 : 1
     }
     guard index < arguments.count else { return nil }
     var word = arguments[index]

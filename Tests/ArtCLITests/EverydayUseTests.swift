@@ -454,4 +454,54 @@ struct EverydayUseTests {
       #expect(show["inputs"] as? [String] == [v0.trimmingCharacters(in: .whitespacesAndNewlines)])
     }
   }
+
+  // From review: --clean never empties a folder that holds other data.
+  @Test func cleanIsRefusedWhereOtherDataLives() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      for target in [".", "data", folder.string] {
+        let clean = await art("checkout", "ds", "--to", target, "--clean", in: folder)
+        #expect(clean.status == 64, "\(target): \(clean.standardError)")
+        #expect(clean.standardError.contains("--clean would delete"))
+      }
+      #expect(try read(folder.appending("data/b.txt")) == "b\n")
+      // --to the version's own root folder is a checkout in place.
+      try writeFile(Array("a2\n".utf8), to: folder.appending("data/a.txt"))
+      #expect(await art("commit", "ds", in: folder).status == 0)
+      #expect(await art("checkout", "ds:v0", "--to", "data", in: folder).status == 0)
+      #expect(await art("status", in: folder).standardOutput.contains("ds: at v0, latest is v1"))
+    }
+  }
+
+  // From review: references added to what the folder holds stay through
+  // the next commit of the folder.
+  @Test func referencesAddedToTheBaseAreCarried() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      try writeFile(Array("e\n".utf8), to: folder.appending("ext/e.bin"))
+      let reference = await art(
+        "commit", "ds", "--reference", folder.appending("ext/e.bin").string + "=e.bin", in: folder)
+      #expect(reference.status == 0, "\(reference.standardError)")
+      try writeFile(Array("a2\n".utf8), to: folder.appending("data/a.txt"))
+      #expect(await art("commit", "ds", in: folder).status == 0)
+      let show = try object(await art("show", "ds:v2", "--json", in: folder))
+      #expect(show["references"] as? Int == 1, "\(show)")
+      #expect(await art("status", "--exit-code", in: folder).status == 0)
+    }
+  }
+
+  // From review: hostile times are usage errors, not crashes.
+  @Test func hostileTimesAreUsageErrors() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      for text in [
+        "2024-01-31T-99999999999999999:00", "99999999999-01-01", "2024-01-31T+1:30",
+        "2024-01-31T12:30:15.+5", "2024-01-31T12:30:15.123abc", "2024-01-31T12:30+99:00",
+      ] {
+        let result = await art("log", "ds", "--since", text, in: folder)
+        #expect(result.status == 64, "\(text)")
+      }
+      #expect(await art("-qC", folder.string, "log", in: folder).status == 0)
+    }
+  }
 }

@@ -38,7 +38,7 @@ extension ArtCommand {
         Examples:
           art checkout imagenet_train:v0
           art checkout imagenet_train:production --to /tmp/prod
-          art checkout imagenet_train:v3 --to data/ --clean
+          art checkout imagenet_train:v3 --to /scratch/imagenet --clean
           art checkout imagenet_train --path 'labels/**' --force
           art checkout --match --name 'logs_*' --metadata year=2024 --to /tmp/logs-2024
         """)
@@ -144,15 +144,23 @@ extension ArtCommand {
       let version = try await bring(
         located, into: repository, full: true, patterns: patterns, output: output)
       let tracked = located.project == nil
-      let target = try to.map { try global.resolve($0) }
+      var destination = try to.map { try global.resolve($0) }
+      if let folder = destination, tracked, !clean,
+        folder == repository.root.pushing(FilePath(version.record.root)).lexicallyNormalized()
+      {
+        destination = nil  // the version's own root folder: a checkout in place
+      }
+      let target = destination
       let force = self.force
       let clean = self.clean
+      let lockTimeout = Duration.seconds(max(0, global.lockTimeout))
       let policy: ReferencePolicy =
         skipReferences ? .skip : .fetch(allowChanged: allowChanged)
       let result = try await withProgress("checkout", quiet: global.quiet, output: output) {
         progress in
         var checkout = Checkout(repository: repository, progress: progress)
         checkout.references = policy
+        checkout.lockTimeout = lockTimeout
         if let target {
           return try await checkout.copy(
             version, to: target, patterns: patterns, force: force, clean: clean)

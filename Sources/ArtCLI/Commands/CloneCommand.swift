@@ -42,7 +42,9 @@ extension ArtCommand {
       let spec = try remoteSpec(url, endpoint: endpoint, region: region)
       let name = directory ?? String(spec.url.split(separator: "/").last ?? "repository")
       let start = ContinuousClock.now
-      let cloned = try await withProgress("clone", quiet: global.quiet, output: output) {
+      let cloned = try await withProgress(
+        "clone", unit: "packs", quiet: global.quiet, output: output
+      ) {
         progress in
         try await Remote.clone(
           spec, into: try global.resolve(name), environment: ProcessInfo.processInfo.environment,

@@ -33,7 +33,9 @@ extension ArtCommand {
       let repository = try repository()
       let remote = try openRemote(target.remote, of: repository)
       let start = ContinuousClock.now
-      let (result, refs) = try await withProgress("fetch", quiet: global.quiet, output: output) {
+      let (result, refs) = try await withProgress(
+        "fetch", unit: "packs", quiet: global.quiet, output: output
+      ) {
         try await remote.fetch(progress: $0)
       }
       if json {

@@ -36,7 +36,7 @@ extension ArtCommand {
       let start = ContinuousClock.now
       let refStore = refStore(repository, output: output)
       let (result, changes) = try await withProgress(
-        "pull", quiet: global.quiet, output: output
+        "pull", unit: "packs", quiet: global.quiet, output: output
       ) { try await remote.pull(refStore: refStore, progress: $0) }
       if json {
         var report = TransferReport(remote: remote.name, result)

@@ -36,6 +36,11 @@ public struct RepositoryLayout: Sendable {
   }
   /// `bases/folder/KEY`: the base of a `checkout --to` folder.
   public func folderBase(_ key: String) -> FilePath { bases.appending("folder").appending(key) }
+  /// `state/locks/KEY`: held while a checkout writes into the folder `KEY`
+  /// names (a `flock`, empty; safe to delete when no art runs).
+  public func folderLock(_ key: String) -> FilePath {
+    state.appending("locks").appending(key)
+  }
   /// `state/stat-cache`: file hashes by stat, for status and commit.
   public var statCache: FilePath { state.appending("stat-cache") }
   /// `imports`: versions copied from projects and remotes.

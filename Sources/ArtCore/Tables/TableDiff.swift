@@ -198,7 +198,7 @@ public struct TableDiff: Sendable {
     // columns both sides have (the schema says what was added).
     var compared: Set<String>? = nil
     if format != .jsonl, let oldColumns = try header(old), let newColumns = try header(new),
-      Set(oldColumns) != Set(newColumns)
+      Set(oldColumns) != Set(newColumns), !Set(oldColumns).isDisjoint(with: newColumns)
     {
       compared = Set(oldColumns).intersection(newColumns)
     }

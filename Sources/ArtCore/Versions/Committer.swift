@@ -38,15 +38,17 @@ public struct Committer: Sendable {
       }
       return nil
     }
-    // The version the root folder holds (checked out or last committed):
-    // what a snapshot of it is compared with and made after.
-    var base: ResolvedVersion? = nil
-    if case .folder = request.contents,
-      let recorded = try FolderBases(repository).base(of: request.artifact),
+    // The version the root folder holds (checked out or last committed;
+    // the latest when none is recorded or it is gone): what a snapshot of
+    // it is compared with and made after.
+    var held = previous
+    if let recorded = try FolderBases(repository).base(of: request.artifact),
       refs.versions(of: request.artifact).contains(where: { $0.id == recorded.version })
     {
-      base = try repository.loadVersion(recorded.version, artifact: request.artifact, in: refs)
+      held = try repository.loadVersion(recorded.version, artifact: request.artifact, in: refs)
     }
+    var base: ResolvedVersion? = nil
+    if case .folder = request.contents { base = held }
     if request.aliases.contains(.latest) {
       throw ArtError(
         .invalidArgument, "'latest' is moved by art to every new version",
@@ -74,6 +76,12 @@ public struct Committer: Sendable {
       var compressor = Compressor(codec: writer.codec)
       var snapshot: Snapshot
       var rootText: String
+      // What the new version means for the folder's base: a snapshot of
+      // the folder becomes it; a version that only adds references to
+      // what the folder holds still matches the folder, so it becomes it
+      // when it was made from that (`referencesAddedTo`).
+      var isSnapshot = false
+      var referencesAddedTo: ResolvedVersion? = nil
       switch request.contents {
       case .built:
         // Made under the refs lock, below.
@@ -82,6 +90,7 @@ public struct Committer: Sendable {
       case .draft(let from, let root, let adding, let removing):
         let start = try from.map { try repository.resolve($0, in: refs) } ?? previous
         base = start
+        if adding.isEmpty && removing.isEmpty { referencesAddedTo = start }
         (snapshot, rootText) = try await draft(
           request, from: start, root: root, adding: adding, removing: removing,
           references: recorded, writer: writer, compressor: compressor)
@@ -91,6 +100,7 @@ public struct Committer: Sendable {
         // Only references: added to the latest version's tree, nothing read
         // (so made after the latest, not the folder's base).
         base = nil
+        referencesAddedTo = previous
         rootText = previous?.record.root ?? root.map { repository.relativePath($0) } ?? ""
         let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
         let (manifest, bytes, delta) = try editor.apply(
@@ -101,15 +111,19 @@ public struct Committer: Sendable {
         snapshot.count(delta, after: previous?.record)
       case .folder(let paths, let root):
         (snapshot, rootText) = try await snapshotFolder(
-          request, paths: paths, root: root, previous: base ?? previous, references: recorded,
-          writer: &writer, compressor: &compressor)
+          request, paths: paths, root: root, previous: base, latest: previous,
+          references: recorded, writer: &writer, compressor: &compressor)
         if base?.record.root != rootText { base = nil }  // another folder: not its base
+        isSnapshot = true
       }
       let finalWriter = writer
       let finalCompressor = compressor
       let finalBase = base
       let result = try refStore.update { refs -> CommitResult in
-        let base = finalBase
+        // Read again under the lock: a base removed since is no base.
+        let base = finalBase.flatMap { base in
+          refs.versions(of: request.artifact).contains { $0.id == base.id } ? base : nil
+        }
         let writer = finalWriter
         let compressor = finalCompressor
         if case .built(let build) = request.contents {
@@ -143,9 +157,11 @@ public struct Committer: Sendable {
         return CommitResult(
           version: version, created: true, snapshot: snapshot, base: base, latest: latest)
       }
-      // A draft need not match the folder on disk, so only a snapshot moves
-      // the folder's base.
-      if case .folder = request.contents {
+      // A draft that stores or removes files does not match the folder,
+      // and leaves its base alone.
+      if isSnapshot
+        || (result.created && referencesAddedTo != nil && referencesAddedTo?.id == held?.id)
+      {
         try FolderBases(repository).record(
           FolderBase(version: result.version.id, artifact: request.artifact))
       }
@@ -208,16 +224,20 @@ public struct Committer: Sendable {
   /// rest.
   private func snapshotFolder(
     _ request: CommitRequest, paths: [FilePath], root: FilePath?, previous: ResolvedVersion?,
-    references: [DescribedReference], writer: inout ObjectWriter, compressor: inout Compressor
+    latest: ResolvedVersion?, references: [DescribedReference], writer: inout ObjectWriter,
+    compressor: inout Compressor
   ) async throws -> (Snapshot, String) {
-    let (root, selection) = try plan(request, paths: paths, root: root, previous: previous)
+    let (root, selection) = try plan(
+      request, paths: paths, root: root, previous: previous ?? latest)
     let rootText = repository.relativePath(root)
-    // References of the latest version stay references: their paths
-    // are not read from the folder, and they are carried forward.
+    // References of the version the folder holds (else of the latest, when
+    // it has this root) stay references: their paths are not read from the
+    // folder, and they are carried forward.
     var carried: [[String]: ManifestEntry] = [:]
-    if let previous, previous.record.referenceCount > 0, previous.record.root == rootText {
+    let source = [previous, latest].compactMap { $0 }.first { $0.record.root == rootText }
+    if let source, source.record.referenceCount > 0 {
       for (path, entry) in try TreeListing.entries(
-        of: previous.record.manifest, in: repository.store) where entry.kind.pointsOutsideTree
+        of: source.record.manifest, in: repository.store) where entry.kind.pointsOutsideTree
       {
         let parts = path.split(separator: "/").map(String.init)
         carried[parts] = ManifestEntry(

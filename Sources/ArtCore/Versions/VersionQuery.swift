@@ -179,6 +179,14 @@ public struct VersionFilter: Sendable {
 
 /// Parses times for `--since` / `--until`.
 public enum TimeText {
+  /// `text` as a number when it is 1 to `count` ASCII digits.
+  private static func digits(_ text: Substring, upTo count: Int) -> Int? {
+    guard (1...count).contains(text.utf8.count),
+      text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+    else { return nil }
+    return Int(text)
+  }
+
   /// `2024-01-31`, `2024-01-31T12:30`, `2024-01-31 12:30:15` (what `log`
   /// prints) and RFC 3339 (`2024-01-31T12:30:15.250+02:00`): UTC unless a
   /// zone is given; or a duration meaning that long ago (`7d`, `12h`).
@@ -195,8 +203,8 @@ public enum TimeText {
     {
       // A zone offset after the time: +HH:MM or -HH:MM.
       let zone = body[body.index(after: sign)...].split(separator: ":")
-      guard zone.count == 2, let hours = Int(zone[0]), let minutes = Int(zone[1]),
-        hours < 24, minutes < 60
+      guard zone.count == 2, let hours = digits(zone[0], upTo: 2),
+        let minutes = digits(zone[1], upTo: 2), hours < 24, minutes < 60
       else {
         throw ArtError(
           .invalidArgument, "'\(text)' is not a time: bad zone offset",
@@ -207,20 +215,25 @@ public enum TimeText {
     }
     var fraction: Int64 = 0
     if let dot = body.lastIndex(of: "."), body.contains(":") {
-      let digits = body[body.index(after: dot)...]
-      guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let value = Int64(digits.prefix(3))
+      let decimals = body[body.index(after: dot)...]
+      guard let milliseconds = digits(decimals.prefix(3), upTo: 3),
+        digits(decimals, upTo: 9) != nil
       else {
         throw ArtError(.invalidArgument, "'\(text)' is not a time: bad fraction of a second")
       }
-      fraction = value * [100, 10, 1][min(2, digits.prefix(3).count - 1)]
+      fraction = Int64(milliseconds * [100, 10, 1][decimals.prefix(3).count - 1])
       body = body[..<dot]
     }
     let parts = body.split(
       maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: { $0 == "T" || $0 == " " })
-    let date = parts[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+    // Digits only in every field: no signs, no spaces, no overflow.
+    let fields = parts[0].split(separator: "-", omittingEmptySubsequences: false)
+    let date = fields.enumerated().map { digits($1, upTo: $0 == 0 ? 6 : 2) }
     let time =
       parts.count > 1
-      ? parts[1].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) } : []
+      ? parts[1].split(separator: ":", omittingEmptySubsequences: false).map {
+        digits($0, upTo: 2)
+      } : []
     guard date.count == 3, let year = date[0], let month = date[1], let day = date[2],
       (1...12).contains(month), (1...31).contains(day), time.count <= 3,
       parts.count == 1 || time.count >= 2,

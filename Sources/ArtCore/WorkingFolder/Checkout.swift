@@ -12,7 +12,7 @@ public struct PathPattern: Sendable {
   public init(_ text: String) throws {
     self.text = text
     let parts = text.split(separator: "/").map(String.init).filter { $0 != "." }
-    guard !parts.isEmpty, !parts.contains("..") else {
+    guard !parts.isEmpty, !parts.contains(".."), !text.contains("\n") else {
       throw ArtError(
         .invalidArgument, "'\(text)' is not a path pattern",
         hint: "use a path relative to the version's root, e.g. 'images/**/*.jpg'")
@@ -76,6 +76,9 @@ public struct Checkout: Sendable {
   public let progress: Progress?
   /// What to do with reference entries.
   public var references = ReferencePolicy.fetch(allowChanged: false)
+  /// How long a checkout into a folder waits for another one into the
+  /// same folder.
+  public var lockTimeout: Duration = .seconds(60)
 
   /// A checkout in `repository`.
   public init(repository: Repository, progress: Progress? = nil) {
@@ -92,13 +95,16 @@ public struct Checkout: Sendable {
   /// the copy is brought to `version` as in place: files already right are
   /// kept, files of the folder's previous base (a `--to` checkout) are
   /// replaced or deleted, other differing files are conflicts unless
-  /// `force`, and files art never wrote are kept unless `clean`. A failed
-  /// checkout removes what it created.
+  /// `force`, and files art never wrote are kept unless `clean` (refused
+  /// for a folder that holds the repository or an artifact's root folder).
+  /// A failed checkout into a new or empty folder leaves nothing behind.
+  /// Checkouts into one folder take turns.
   ///
   /// - Throws: ``ArtError`` `.conflict` listing local changes (nothing is
   ///   changed then); `.referenceRefused` after writing everything else,
   ///   when file references recorded elsewhere were skipped (see
-  ///   ``ReferenceTrust``).
+  ///   ``ReferenceTrust``); `.locked` when another checkout into the
+  ///   folder outlasts ``lockTimeout``.
   public func copy(
     _ version: ResolvedVersion, to target: FilePath, patterns: [PathPattern], force: Bool = false,
     clean: Bool = false
@@ -110,7 +116,10 @@ public struct Checkout: Sendable {
         .invalidArgument, "'\(target)' exists and is not a folder",
         hint: "give a folder to --to, or move the file away")
     }
+    if clean { try refuseCleaning(target) }
     let bases = FolderBases(repository)
+    let lock = try bases.lock(folder: target, timeout: lockTimeout)
+    defer { try? lock.close() }
     let base = FolderBase(
       version: version.id, artifact: version.artifact, folder: target.string,
       patterns: patterns.map(\.text))
@@ -143,6 +152,7 @@ public struct Checkout: Sendable {
         if existing == nil { try? Syscalls.removeDirectory(target) }
         throw error
       }
+      try bases.record(base)
     } else {
       let writer = try ConfinedWriter(
         top: target, create: false, replacingLinks: force, outside: repository.directory)
@@ -153,10 +163,10 @@ public struct Checkout: Sendable {
         old = try selected(record.manifest, try previous.patterns.map { try PathPattern($0) })
       }
       let new = try selected(version.record.manifest, patterns, required: true)
-      result = try await bring(writer, from: old, to: new, force: force)
+      result = try await update(writer, from: old, to: new, force: force)
+      try bases.record(base)
       if clean { result.deleted += try removeUntracked(writer, keeping: new) }
     }
-    try bases.record(base)
     if !result.referencesRefused.isEmpty { throw ReferenceTrust.refused(result.referencesRefused) }
     return result
   }
@@ -196,7 +206,7 @@ public struct Checkout: Sendable {
       }
     }
     let new = try selected(version.record.manifest, patterns, required: true)
-    let result = try await bring(writer, from: old, to: new, force: force)
+    let result = try await update(writer, from: old, to: new, force: force)
     if patterns.isEmpty && tracked {
       try bases.record(FolderBase(version: version.id, artifact: version.artifact))
     }
@@ -208,7 +218,7 @@ public struct Checkout: Sendable {
   /// there, as far as it knows) to tree `new`: paths already right are
   /// kept, the rest written or deleted; a path that is neither right nor
   /// as `old` had it is a local change and stops everything unless `force`.
-  private func bring(
+  private func update(
     _ writer: ConfinedWriter, from old: [ConfinedPath: TreeEntry],
     to new: [ConfinedPath: TreeEntry], force: Bool
   ) async throws -> Materialization {
@@ -295,6 +305,31 @@ public struct Checkout: Sendable {
 
   private func trust() throws -> ReferenceTrust { try ReferenceTrust(repository) }
 
+  /// Refuses `--clean` into a folder that holds the repository or any
+  /// artifact's root folder: deleting what "the version lacks" there
+  /// would delete other data and uncommitted work.
+  private func refuseCleaning(_ target: FilePath) throws {
+    let real = ConfinedWriter.realPath(target)
+    let top = ConfinedWriter.realPath(repository.root)
+    var roots = [top]
+    if real.starts(with: top) {
+      let refs = try repository.refs.read()
+      for artifact in refs.artifacts {
+        guard case .version(let id) = refs[RefName(artifact, .alias(.latest))],
+          let record = try? repository.store.versionRecord(id)
+        else { continue }
+        roots.append(top.pushing(FilePath(record.root)).lexicallyNormalized())
+      }
+    }
+    if let root = roots.first(where: { $0.starts(with: real) }) {
+      throw ArtError(
+        .invalidArgument,
+        "--clean would delete what the version lacks in '\(target)', which holds "
+          + (root == top ? "the repository" : "the root folder '\(root)' of an artifact"),
+        hint: "give --clean a folder of its own, or leave out --clean")
+    }
+  }
+
   /// Deletes what is below `writer` and not in `keeping` (nor a folder on
   /// the way to a path of it), never VCS folders (`.git`, `.art`), and
   /// never following a link; returns how many paths went (a folder counts
@@ -324,7 +359,9 @@ public struct Checkout: Sendable {
           }
           continue
         }
-        try writer.remove(try ConfinedPath(path))
+        // A name a version could not hold (a newline in it) is left alone.
+        guard let confined = try? ConfinedPath(path) else { continue }
+        try writer.remove(confined)
         removed += 1
       }
     }

@@ -67,7 +67,7 @@ public final class ConfinedWriter: Sendable {
 
   /// `path` with its existing part resolved (links followed), the rest
   /// appended as written.
-  private static func realPath(_ path: FilePath) -> FilePath {
+  static func realPath(_ path: FilePath) -> FilePath {
     var existing = path.lexicallyNormalized()
     var rest: [FilePath.Component] = []
     while !Syscalls.isDirectory(existing), let last = existing.lastComponent {

@@ -30,11 +30,13 @@ public struct FolderBase: Sendable, Equatable {
     self.patterns = patterns
   }
 
-  /// The text of a base file (`Docs/FORMAT.md`): `key value` lines.
+  /// The text of a base file (`Docs/FORMAT.md`): `key value` lines. A
+  /// value is one line: a folder whose path holds a newline is left out
+  /// (it is only for people), and patterns never hold one.
   func encoded() -> [UInt8] {
     var text = "art-base 1\nversion \(version.hex)\nartifact \(artifact.text)\n"
-    if let folder { text += "folder \(folder)\n" }
-    for pattern in patterns { text += "path \(pattern)\n" }
+    if let folder, !folder.contains("\n") { text += "folder \(folder)\n" }
+    for pattern in patterns where !pattern.contains("\n") { text += "path \(pattern)\n" }
     return Array(text.utf8)
   }
 
@@ -69,8 +71,9 @@ public struct FolderBase: Sendable, Equatable {
 /// Where bases are kept.
 ///
 /// `.art/bases/artifact/NAME` holds the base of an artifact's root folder,
-/// `.art/bases/folder/HEX` (SHA-256 of the folder's path) that of a
-/// `checkout --to` copy. Each file is replaced atomically.
+/// `.art/bases/folder/HEX` (SHA-256 of the folder's real path, links
+/// resolved) that of a `checkout --to` copy. Each file is replaced
+/// atomically; `state/locks/HEX` serialises checkouts into one folder.
 public struct FolderBases: Sendable {
   let layout: RepositoryLayout
 
@@ -105,9 +108,36 @@ public struct FolderBases: Sendable {
     try AtomicFile.write(base.encoded(), to: file)
   }
 
-  /// Forgets the base of the folder `folder`.
-  public func forget(folder: FilePath) {
-    try? Syscalls.unlink(layout.folderBase(Self.key(folder)))
+  /// Holds the lock of the folder `folder` until the returned descriptor
+  /// is closed, waiting up to `timeout`: two checkouts into one folder
+  /// (workers that fetch their data on every start) take turns.
+  ///
+  /// - Throws: ``ArtError`` `.locked` on timeout, `.io`.
+  public func lock(folder: FilePath, timeout: Duration) throws -> FileDescriptor {
+    let path = layout.folderLock(Self.key(folder))
+    try Syscalls.makeDirectories(path.removingLastComponent())
+    let descriptor: FileDescriptor
+    do {
+      descriptor = try FileDescriptor.open(
+        path, .readWrite, options: [.create, .closeOnExec], permissions: [.ownerReadWrite])
+    } catch {
+      throw ArtError.io("open", path.string, error)
+    }
+    let deadline = ContinuousClock.now + timeout
+    do {
+      while try !Syscalls.tryLock(descriptor, exclusive: true, path: path) {
+        guard ContinuousClock.now < deadline else {
+          throw ArtError(
+            .locked, "another art is checking out into '\(folder)'",
+            hint: "wait for it to finish, or give --lock-timeout more seconds")
+        }
+        Syscalls.sleep(milliseconds: 50)
+      }
+    } catch {
+      try? descriptor.close()
+      throw error
+    }
+    return descriptor
   }
 
   private func read(_ file: FilePath) throws -> FolderBase? {
@@ -115,8 +145,9 @@ public struct FolderBases: Sendable {
     return try FolderBase.parse(bytes, file: file)
   }
 
-  /// A folder's file name: the SHA-256 of its normalized path.
+  /// A folder's file name: the SHA-256 of its real path (links in its
+  /// existing part resolved), so one folder reached two ways is one key.
   private static func key(_ folder: FilePath) -> String {
-    ObjectHasher.id(of: Array(folder.lexicallyNormalized().string.utf8)).hex
+    ObjectHasher.id(of: Array(ConfinedWriter.realPath(folder).string.utf8)).hex
   }
 }
