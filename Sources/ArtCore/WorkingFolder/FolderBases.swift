@@ -30,8 +30,9 @@ public struct FolderBase: Sendable, Equatable {
     self.patterns = patterns
   }
 
-  /// The text of a base file (`Docs/FORMAT.md`): `key value` lines. A
-  /// value is one line: a folder whose path holds a newline is left out
+  /// The text of a base file (`Docs/FORMAT.md`), `key value` lines.
+  ///
+  /// A value is one line: a folder whose path holds a newline is left out
   /// (it is only for people), and patterns never hold one.
   func encoded() -> [UInt8] {
     var text = "art-base 1\nversion \(version.hex)\nartifact \(artifact.text)\n"
