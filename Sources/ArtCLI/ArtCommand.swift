@@ -20,6 +20,7 @@ public struct ArtCommand: AsyncParsableCommand {
         name: "Working with versions",
         subcommands: [
           CommitCommand.self, LogCommand.self, ListCommand.self, ShowCommand.self,
+          LsFilesCommand.self, CatCommand.self,
           CheckoutCommand.self, DiffCommand.self, StatusCommand.self,
           AliasCommand.self,
           RemoveCommand.self, RevParseCommand.self, LineageCommand.self, VerifyCommand.self,

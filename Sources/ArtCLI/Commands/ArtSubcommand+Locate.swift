@@ -65,3 +65,68 @@ func versionLabels(_ repository: Repository) throws -> [ObjectID: String] {
   }
   return labels
 }
+
+/// A file of a version, named `SPEC:PATH`.
+struct LocatedFile {
+  /// Where the version was found.
+  var located: LocatedVersion
+  /// The version, now in this repository's store (the file's objects too).
+  var version: ResolvedVersion
+  /// The path, relative to the version's root.
+  var path: String
+  /// Its entry.
+  var entry: TreeEntry
+}
+
+extension ArtSubcommand {
+  /// The file `SPEC:PATH` names (`ds:v3:images/a.jpg`, `ds:labels.csv`,
+  /// `vision/imagenet:production:labels.csv`, `origin/ds:v1:a.txt`), its
+  /// objects brought into `repository`: from a remote only that file's.
+  ///
+  /// The spec is the longest prefix before a `:` that names a version.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument` when no prefix is a
+  ///   version, `.notFound` when the version has no such path.
+  func locateFile(_ text: String, in repository: Repository, output: Output) async throws
+    -> LocatedFile
+  {
+    var located: LocatedVersion?
+    var path = ""
+    var firstError: ArtError?
+    for colon in text.indices.reversed() where text[colon] == ":" {
+      let rest = String(text[text.index(after: colon)...])
+      guard !rest.isEmpty else { continue }
+      do {
+        located = try await locate(String(text[..<colon]), in: repository)
+        path = rest
+        break
+      } catch let error as ArtError {
+        firstError = firstError ?? error
+      }
+    }
+    guard let located else {
+      throw firstError.map { error in
+        ArtError(
+          error.code, error.message,
+          hint: (error.hint.map { $0 + "; " } ?? "") + "give SPEC:PATH, e.g. ds:v3:images/a.jpg")
+      }
+        ?? ArtError(
+          .invalidArgument, "'\(text)' is not SPEC:PATH",
+          hint: "for example ds:v3:images/a.jpg, or ds:labels.csv for the latest version")
+    }
+    let components = path.split(separator: "/").map(String.init).filter { $0 != "." }
+    let pattern = try PathPattern(path)
+    let version = try await bring(
+      located, into: repository, full: true, patterns: [pattern], output: output)
+    guard !components.contains(".."),
+      let entry = try TreeListing.entry(
+        at: components, of: version.record.manifest, in: repository.store)
+    else {
+      throw ArtError(
+        .notFound, "\(located.label) has no path '\(path)'",
+        hint: "list its files with 'art ls-files \(located.label)'")
+    }
+    return LocatedFile(
+      located: located, version: version, path: components.joined(separator: "/"), entry: entry)
+  }
+}

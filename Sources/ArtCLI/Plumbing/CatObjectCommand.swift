@@ -32,7 +32,8 @@ extension ArtCommand {
     @Flag(name: .customShort("p"), help: "Print the object's content.")
     var pretty = false
 
-    @Argument(help: "The object id, or a unique prefix of at least 4 hex digits.")
+    @Argument(
+      help: "The object id, a unique prefix of at least 4 hex digits, or SPEC:PATH (a file's).")
     var object: String
 
     @Flag(help: "With -t or -s: print as JSON.")
@@ -48,8 +49,13 @@ extension ArtCommand {
     }
 
     func execute(output: Output) async throws {
-      let store = try repository().store
-      let id = try store.resolve(ObjectIDPrefix(object))
+      let repository = try repository()
+      let store = repository.store
+      // `ds:v3:labels.csv` names a file of a version: its content object.
+      let id =
+        object.contains(":")
+        ? try await locateFile(object, in: repository, output: output).entry.id
+        : try store.resolve(ObjectIDPrefix(object))
       let entry = try store.entry(id)
       struct Report: Encodable {
         var id: String

@@ -21,6 +21,25 @@ extension TreeEntry {
 
 /// Every path of a tree with its entry, from one walk of the graph.
 public enum TreeListing {
+  /// The entry at `path` (components) below manifest `id`, reading only
+  /// the manifests on the way; nil when there is none. A folder's entry is
+  /// its manifest (`.folder`, whether empty or not).
+  ///
+  /// - Throws: ``ArtError`` for a missing or damaged manifest.
+  public static func entry(at path: [String], of id: ObjectID, in store: ObjectStore) throws
+    -> TreeEntry?
+  {
+    var folder = id
+    for (index, name) in path.enumerated() {
+      guard let entry = try store.manifest(folder).entries.first(where: { $0.name == name })
+      else { return nil }
+      if index == path.count - 1 { return TreeEntry(entry) }
+      guard entry.kind == .folder else { return nil }
+      folder = entry.id
+    }
+    return nil
+  }
+
   /// Every path below manifest `id` with its entry.
   ///
   /// That is the files, links, external references and bundle entries by

@@ -1,0 +1,79 @@
+import ArtStore
+import Foundation
+public import SystemPackage
+
+/// Keeps git out of `.art`: a repository made inside a git work tree is
+/// listed in that work tree's `.git/info/exclude` (git's own, never
+/// committed ignore file), so `git add .` never commits the packs.
+public enum GitExclude {
+  /// Adds `/PATH/.art/` for the repository at `root` to the exclude file
+  /// of the git work tree holding it; returns that file, or nil when
+  /// `root` is in no git work tree, or git ignores its `.art` already (a
+  /// `.gitignore` rule, as for a build folder; asked of `git check-ignore`
+  /// when git is installed), or the line is there.
+  ///
+  /// - Throws: ``ArtError`` `.io` when the file cannot be written.
+  public static func add(forRepositoryAt root: FilePath) throws -> FilePath? {
+    let root = root.lexicallyNormalized()
+    var top = root
+    var gitDirectory: FilePath?
+    while true {
+      let dotGit = top.appending(".git")
+      if let status = try Syscalls.linkStatus(dotGit) {
+        gitDirectory = status.kind == .directory ? dotGit : try linkedDirectory(dotGit, in: top)
+        break
+      }
+      guard !top.components.isEmpty else { break }
+      top.removeLastComponent()
+    }
+    guard let gitDirectory, !ignoredByGit(root.appending(Repository.directoryName), in: top)
+    else { return nil }
+    // A linked work tree keeps its ignore files in the main repository.
+    var common = gitDirectory
+    if let bytes = try AtomicFile.read(gitDirectory.appending("commondir"), limit: 4096),
+      let text = String(validating: bytes, as: UTF8.self)
+    {
+      common = gitDirectory.pushing(FilePath(text.trimmingWhitespace())).lexicallyNormalized()
+    }
+    let relative = root.components.dropFirst(top.components.count).map(\.string)
+    let line = "/" + (relative + [Repository.directoryName]).joined(separator: "/") + "/"
+    let file = common.appending("info/exclude")
+    let existing = try AtomicFile.read(file, limit: 16 << 20) ?? []
+    let text = String(decoding: existing, as: UTF8.self)
+    if text.split(separator: "\n").contains(where: { $0.trimmingWhitespace() == line }) {
+      return nil
+    }
+    var updated = existing
+    if let last = updated.last, last != UInt8(ascii: "\n") { updated.append(UInt8(ascii: "\n")) }
+    updated += Array("# added by art init: the art repository's store\n\(line)\n".utf8)
+    try Syscalls.makeDirectories(file.removingLastComponent())
+    try AtomicFile.write(updated, to: file)
+    return file
+  }
+
+  /// Whether git ignores `path` already; false when git cannot say.
+  private static func ignoredByGit(_ path: FilePath, in top: FilePath) -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git", "-C", top.string, "check-ignore", "-q", path.string]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    do {
+      try process.run()
+    } catch {
+      return false
+    }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+  }
+
+  /// The folder a `.git` file points at (`gitdir: PATH`, a submodule or a
+  /// linked work tree), or nil when it says nothing readable.
+  private static func linkedDirectory(_ file: FilePath, in folder: FilePath) throws -> FilePath? {
+    guard let bytes = try AtomicFile.read(file, limit: 4096),
+      let text = String(validating: bytes, as: UTF8.self), text.hasPrefix("gitdir:")
+    else { return nil }
+    let path = FilePath(String(text.dropFirst(7)).trimmingWhitespace())
+    return folder.pushing(path).lexicallyNormalized()
+  }
+}
