@@ -10,9 +10,10 @@ struct ReadWithoutCheckoutTests {
     await artInProcess(arguments, in: folder)
   }
 
-  /// Binary output goes through the real binary: the in-process capture
-  /// holds text. Compared as one Bool, so a mismatch is not diffed byte
-  /// by byte.
+  /// The standard output of the real binary, as bytes.
+  ///
+  /// The in-process capture holds text. Callers compare as one Bool, so a
+  /// mismatch is not diffed byte by byte.
   func bytes(_ arguments: String..., in folder: FilePath) throws -> [UInt8] {
     let result = try ArtProcess.run(arguments, in: folder)
     #expect(result.status == 0, "\(arguments): \(result.standardError)")

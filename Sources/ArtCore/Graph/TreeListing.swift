@@ -21,9 +21,10 @@ extension TreeEntry {
 
 /// Every path of a tree with its entry, from one walk of the graph.
 public enum TreeListing {
-  /// The entry at `path` (components) below manifest `id`, reading only
-  /// the manifests on the way; nil when there is none. A folder's entry is
-  /// its manifest (`.folder`, whether empty or not).
+  /// The entry at `path` (components) below manifest `id`, or nil.
+  ///
+  /// Only the manifests on the way are read. A folder's entry is its
+  /// manifest (`.folder`, whether empty or not).
   ///
   /// - Throws: ``ArtError`` for a missing or damaged manifest.
   public static func entry(at path: [String], of id: ObjectID, in store: ObjectStore) throws
