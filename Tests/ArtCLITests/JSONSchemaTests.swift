@@ -140,6 +140,7 @@ struct JSONSchemaTests {
       try check("art checkout", "checkout", "ds:v0", "--to", "../copy")
       try check("art diff", "diff", "ds:v0", "ds:v1")
       try check("art diff", "diff", "ds:v0", "ds:v1", "--stat")
+      try check("art diff --metadata", "diff", "ds:v0", "ds:v1", "--metadata")
       try check("art diff --rows", "diff", "ds:v0", "ds:v1", "--rows", "--key", "id")
       try check("art status", "status")
       try check("art alias set", "alias", "set", "ds:v0", "best")

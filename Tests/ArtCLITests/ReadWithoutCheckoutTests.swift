@@ -129,4 +129,41 @@ struct ReadWithoutCheckoutTests {
       #expect(status.standardOutput.contains("projects/vision/data/x.txt"))
     }
   }
+
+  /// Issue 17, item 5: the metrics and params diff.
+  @Test func metadataDiffComesFirst() async throws {
+    try await withTemporaryDirectory { folder in
+      #expect(await art("init", in: folder).status == 0)
+      try writeFile(Array("w1".utf8), to: folder.appending("ckpt/w.bin"))
+      try writeFile(
+        Array(#"{"acc": 0.91, "aug": {"rotation": 15, "flip": true}, "old": 1}"#.utf8),
+        to: folder.appending("m7.json"))
+      #expect(
+        await art("commit", "ckpt", "ckpt", "--metadata-file", "m7.json", in: folder).status == 0)
+      try writeFile(Array("w2".utf8), to: folder.appending("ckpt/w.bin"))
+      try writeFile(
+        Array(#"{"acc": 0.93, "aug": {"rotation": 30, "flip": true}, "lr": 0.001}"#.utf8),
+        to: folder.appending("m8.json"))
+      #expect(
+        await art("commit", "ckpt", "--metadata-file", "m8.json", in: folder).status == 0)
+      let diff = await art("diff", "ckpt:v0", "ckpt:v1", in: folder)
+      #expect(
+        diff.lines.prefix(5) == [
+          "metadata:", "  acc: 0.91 -> 0.93", "  aug.rotation: 15 -> 30", "  + lr: 0.001",
+          "  - old: 1",
+        ], "\(diff.lines)")
+      #expect(diff.standardOutput.contains("M  w.bin"))
+      let only = await art("diff", "ckpt:v0", "ckpt:v1", "--metadata", "--exit-code", in: folder)
+      #expect(only.status == 1)
+      #expect(only.lines.count == 4, "\(only.lines)")
+      // A metadata-only difference is a difference.
+      try writeFile(Array(#"{"acc": 0.95}"#.utf8), to: folder.appending("m9.json"))
+      #expect(
+        await art(
+          "commit", "ckpt", "--metadata-file", "m9.json", "--allow-empty", in: folder
+        ).status == 0)
+      #expect(await art("diff", "ckpt:v1", "ckpt:v2", "--exit-code", in: folder).status == 1)
+      #expect(await art("diff", "ckpt:v2", "ckpt:v2", "--exit-code", in: folder).status == 0)
+    }
+  }
 }

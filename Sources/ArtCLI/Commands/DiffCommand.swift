@@ -14,7 +14,11 @@ extension ArtCommand {
         folder on disk (files are hashed); with a SPEC and a FOLDER (a path \
         with a '/'), the version with that folder. Each line: A added, D \
         removed, M modified (content, type or mode), R renamed (same content, \
-        new path). --exit-code exits 1 when there is a change, as git's does.
+        new path). Between two versions, metadata keys that differ come \
+        first (acc: 0.91 -> 0.93, + added, - removed; nested keys by dotted \
+        path), as DVC's metrics and params diff; --metadata shows only \
+        them. --exit-code exits 1 when there is a change of either kind, as \
+        git's does.
 
         Examples:
           art diff imagenet_train:v1 imagenet_train:v2
@@ -43,6 +47,9 @@ extension ArtCommand {
     @Flag(help: "Exit with status 1 when there are changes, 0 when there are none.")
     var exitCode = false
 
+    @Flag(help: "Between two versions: only the metadata keys that differ.")
+    var metadata = false
+
     @Flag(help: "Compare modified CSV, TSV and JSON Lines files row by row.")
     var rows = false
 
@@ -62,6 +69,10 @@ extension ArtCommand {
 
     func validate() throws {
       if stat && nameStatus { throw ValidationError("give --stat or --name-status, not both") }
+      if metadata && (rows || nameStatus || stat) {
+        throw ValidationError(
+          "--metadata shows only metadata; leave out --rows, --stat and --name-status")
+      }
       if !rows && (!key.isEmpty || !path.isEmpty || format != nil) {
         throw ValidationError("--key, --path and --input-format go with --rows")
       }
@@ -103,18 +114,50 @@ extension ArtCommand {
         let old = try await bring(first, into: repository, full: true, output: output)
         changes = try await WorkingStatus.changes(old, in: repository)
       }
+      // Between two versions, their metadata too.
+      var metadataChanges: [MetadataChange]? = nil
+      if let second {
+        metadataChanges = Metadata.changes(
+          from: try Metadata.parse(
+            Array(first.version.record.metadata.utf8), source: first.label),
+          to: try Metadata.parse(Array(second.version.record.metadata.utf8), source: second.label))
+      }
+      if metadata {
+        guard let metadataChanges else {
+          throw ArtError(
+            .invalidArgument, "--metadata compares two versions",
+            hint: "give a second SPEC, e.g. art diff model:v7 model:v8 --metadata")
+        }
+        try printMetadata(metadataChanges, output: output)
+        if exitCode, !metadataChanges.isEmpty {
+          output.flush()
+          throw ExitCode(1)
+        }
+        return
+      }
       if rows {
         try await rowDiff(
           changes, first: first, second: second, folder: folder, repository: repository,
           output: output)
       } else {
-        DiffOutput(changes: changes, labels: try versionLabels(repository)).print(
-          to: output, json: json, stat: stat, nameStatus: nameStatus)
+        var printed = DiffOutput(changes: changes, labels: try versionLabels(repository))
+        printed.metadata = metadataChanges
+        printed.print(to: output, json: json, stat: stat, nameStatus: nameStatus)
       }
-      if exitCode, !changes.isEmpty {
+      if exitCode, !changes.isEmpty || metadataChanges?.isEmpty == false {
         output.flush()
         throw ExitCode(1)
       }
+    }
+
+    /// `--metadata`: the keys that differ, and nothing else.
+    private func printMetadata(_ changes: [MetadataChange], output: Output) throws {
+      struct Report: Encodable {
+        var metadata: [MetadataChange]
+      }
+      if json { return output.line(Formatting.document(Report(metadata: changes))) }
+      if changes.isEmpty { return output.line("no metadata changes") }
+      DiffOutput(changes: [], metadata: changes).printMetadata(to: output)
     }
   }
 }

@@ -50,10 +50,15 @@ struct DiffOutput {
   }
 
   struct Report: Encodable {
-    /// Left out under `--stat`.
+    /// Left out under `--stat` and `--metadata`.
     var changes: [Line]?
     var totals: Totals
+    /// Between two versions: the metadata keys that differ.
+    var metadata: [MetadataChange]?
   }
+
+  /// Metadata keys that differ (between two versions), printed first.
+  var metadata: [MetadataChange]? = nil
 
   var lines: [Line] {
     changes.map { change in
@@ -91,9 +96,31 @@ struct DiffOutput {
     return totals
   }
 
+  /// One line per metadata key that differs: `acc: 0.91 -> 0.93`,
+  /// `+ key: value`, `- key: value`.
+  func printMetadata(to output: Output) {
+    for change in metadata ?? [] {
+      switch (change.old, change.new) {
+      case (let old?, let new?):
+        output.line(
+          "  \(change.key): \(Formatting.compactJSON(old)) -> \(Formatting.compactJSON(new))")
+      case (nil, let new?): output.line("  + \(change.key): \(Formatting.compactJSON(new))")
+      case (let old?, nil): output.line("  - \(change.key): \(Formatting.compactJSON(old))")
+      case (nil, nil): continue
+      }
+    }
+  }
+
   func print(to output: Output, json: Bool, stat: Bool, nameStatus: Bool) {
     if json {
-      return output.line(Formatting.document(Report(changes: stat ? nil : lines, totals: totals)))
+      return output.line(
+        Formatting.document(
+          Report(changes: stat ? nil : lines, totals: totals, metadata: metadata)))
+    }
+    if let metadata, !metadata.isEmpty, !nameStatus {
+      output.line("metadata:")
+      printMetadata(to: output)
+      if !stat && !lines.isEmpty { output.line("files:") }
     }
     if !stat {
       for line in lines {

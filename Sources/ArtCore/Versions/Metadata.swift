@@ -215,3 +215,37 @@ extension Int64 {
     return overflow ? (other < 0 ? .max : .min) : difference
   }
 }
+
+/// One metadata key that differs between two versions: the metrics and
+/// params diff (`acc: 0.91 -> 0.93`).
+public struct MetadataChange: Sendable, Equatable, Encodable {
+  /// The key; nested keys by dotted path (`aug.rotation`).
+  public var key: String
+  /// The value before; nil when the key was added.
+  public var old: JSONValue?
+  /// The value after; nil when the key was removed.
+  public var new: JSONValue?
+}
+
+extension Metadata {
+  /// The keys whose values differ from `old` to `new`, sorted by key.
+  ///
+  /// Objects are compared key by key (dotted paths); any other value,
+  /// arrays included, as a whole.
+  public static func changes(from old: [String: JSONValue], to new: [String: JSONValue])
+    -> [MetadataChange]
+  {
+    var result: [MetadataChange] = []
+    func compare(_ a: JSONValue?, _ b: JSONValue?, _ key: String) {
+      if case .object(let x)? = a, case .object(let y)? = b {
+        for name in Set(x.keys).union(y.keys) {
+          compare(x[name], y[name], key.isEmpty ? name : key + "." + name)
+        }
+      } else if a != b {
+        result.append(MetadataChange(key: key, old: a, new: b))
+      }
+    }
+    compare(.object(old), .object(new), "")
+    return result.sorted { $0.key < $1.key }
+  }
+}
