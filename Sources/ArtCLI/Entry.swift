@@ -24,11 +24,7 @@ extension ArtCommand {
       command = try parseAsRoot(arguments)
     } catch {
       // Help and --version end here too, with status 0.
-      if exitCode(for: error).rawValue == 0 {
-        let message = fullMessage(for: error)
-        if !message.isEmpty { output.line(message) }
-        return 0
-      }
+      if printedHelp(for: error, to: output) { return 0 }
       output.fail(usageError(error), json: json)
       return ExitStatus.usage.rawValue
     }
@@ -48,15 +44,20 @@ extension ArtCommand {
       return ExitStatus.usage.rawValue
     } catch {
       // Help asked for by the parsed command itself (`art alias`) ends here.
-      if exitCode(for: error).rawValue == 0 {
-        let message = fullMessage(for: error)
-        if !message.isEmpty { output.line(message) }
-        return 0
-      }
+      if printedHelp(for: error, to: output) { return 0 }
       // Not art's own error: a failure, not a misuse.
       output.fail(ArtError(.io, "\(error)"), json: json)
       return ExitStatus.failure.rawValue
     }
+  }
+
+  /// Whether `error` is the parser's way of ending with status 0 (help,
+  /// `--version`); its text is then printed on standard output.
+  private static func printedHelp(for error: any Error, to output: Output) -> Bool {
+    guard exitCode(for: error).rawValue == 0 else { return false }
+    let message = fullMessage(for: error)
+    if !message.isEmpty { output.line(message) }
+    return true
   }
 
   /// The argument parser's error as art's: its message, and the usage line

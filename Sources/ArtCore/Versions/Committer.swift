@@ -331,15 +331,8 @@ public struct Committer: Sendable {
     var operations: [([String], DraftEditor.Operation)] = []
     /// Whether the base version has `parts`.
     func has(_ parts: [String]) -> Bool {
-      var folder = base?.record.manifest
-      for (index, name) in parts.enumerated() {
-        guard let id = folder, let manifest = try? repository.store.manifest(id),
-          let entry = manifest.entries.first(where: { $0.name == name })
-        else { return false }
-        if index == parts.count - 1 { return true }
-        folder = entry.kind == .folder ? entry.id : nil
-      }
-      return false
+      guard let manifest = base?.record.manifest else { return false }
+      return (try? TreeListing.entry(at: parts, of: manifest, in: repository.store)) != nil
     }
     for path in removing {
       // A path on disk inside the root folder, or the text as written

@@ -43,14 +43,7 @@ public enum FolderVerifier {
       of: version.record.manifest, in: store, expandingBundles: true
     ).filter { $0.value.kind != .bundle }
     let disk = try await WorkingTree.flatten(folder, chunking: repository.configuration.chunking)
-    var diskFolders = Set<Substring>()
-    for path in disk.keys {
-      var rest = Substring(path)
-      while let slash = rest.lastIndex(of: "/") {
-        rest = rest[..<slash]
-        if !diskFolders.insert(rest).inserted { break }
-      }
-    }
+    let diskFolders = folders(above: disk.keys)
     var differences: [FolderDifference] = []
     var matched = 0
     for (path, want) in expected {
@@ -70,20 +63,26 @@ public enum FolderVerifier {
     }
     // An empty folder on disk on the way to the version's paths (their
     // files missing) is not extra.
-    var expectedFolders = Set<Substring>()
-    for path in expected.keys {
-      var rest = Substring(path)
-      while let slash = rest.lastIndex(of: "/") {
-        rest = rest[..<slash]
-        if !expectedFolders.insert(rest).inserted { break }
-      }
-    }
+    let expectedFolders = folders(above: expected.keys)
     for (path, found) in disk where expected[path] == nil {
       if found.kind == .folder, expectedFolders.contains(Substring(path)) { continue }
       differences.append(FolderDifference(path: path, kind: .extra))
     }
     differences.sort { $0.path < $1.path }
     return (matched, differences)
+  }
+
+  /// Every folder on the way to `paths` (`a` and `a/b` for `a/b/c`).
+  private static func folders(above paths: some Sequence<String>) -> Set<Substring> {
+    var folders = Set<Substring>()
+    for path in paths {
+      var rest = Substring(path)
+      while let slash = rest.lastIndex(of: "/") {
+        rest = rest[..<slash]
+        if !folders.insert(rest).inserted { break }
+      }
+    }
+    return folders
   }
 
   /// Whether `found` on disk is what `want` records.
