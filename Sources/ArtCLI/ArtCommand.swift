@@ -21,7 +21,7 @@ public struct ArtCommand: AsyncParsableCommand {
         subcommands: [
           CommitCommand.self, LogCommand.self, ListCommand.self, ShowCommand.self,
           LsFilesCommand.self, CatCommand.self,
-          CheckoutCommand.self, DiffCommand.self, StatusCommand.self,
+          CheckoutCommand.self, DiffCommand.self, StatusCommand.self, CheckIgnoreCommand.self,
           AliasCommand.self,
           RemoveCommand.self, RevParseCommand.self, LineageCommand.self, VerifyCommand.self,
         ]),

@@ -26,6 +26,10 @@ struct EveryCommandTests {
       try expectSuccess("commit", "ds", "data", "-m", "first", printing: "ds:v0")
       try writeFile(.text(count: 4100, seed: 2), to: folder.appending("data/a.csv"))
       try expectSuccess("status", printing: "1 change")
+      try writeFile(Array("*.tmp\n".utf8), to: folder.appending("data/.artignore"))
+      try expectSuccess(
+        "check-ignore", "data/x.tmp", printing: "data/.artignore:1:*.tmp\tdata/x.tmp")
+      #expect(try art("check-ignore", "data/a.csv").status == 1)
       try expectSuccess("diff", "ds", printing: "M  a.csv")
       try expectSuccess("commit", "ds", "--input", "ds:v0", printing: "ds:v1")
       try expectSuccess("log", "ds", printing: "v1")

@@ -143,6 +143,7 @@ struct JSONSchemaTests {
       try check("art diff --metadata", "diff", "ds:v0", "ds:v1", "--metadata")
       try check("art diff --rows", "diff", "ds:v0", "ds:v1", "--rows", "--key", "id")
       try check("art status", "status")
+      try check("art check-ignore", "check-ignore", ".git/config", "data/t.csv")
       try check("art alias set", "alias", "set", "ds:v0", "best")
       try check("art alias rm", "alias", "rm", "ds:best")
       try check("art alias ls", "alias", "ls")

@@ -331,9 +331,9 @@ public struct Checkout: Sendable {
   }
 
   /// Deletes what is below `writer` and not in `keeping` (nor a folder on
-  /// the way to a path of it), never VCS folders (`.git`, `.art`), and
-  /// never following a link; returns how many paths went (a folder counts
-  /// once).
+  /// the way to a path of it), never VCS folders (`.git`, `.art`) nor what
+  /// the folder's `.artignore` rules leave out, and never following a
+  /// link; returns how many paths went (a folder counts once).
   private func removeUntracked(_ writer: ConfinedWriter, keeping: [ConfinedPath: TreeEntry])
     throws -> Int
   {
@@ -346,8 +346,9 @@ public struct Checkout: Sendable {
       }
     }
     var removed = 0
-    func visit(_ prefix: String) throws {
+    func visit(_ prefix: String, rules: IgnoreRules) throws {
       let folder = prefix.isEmpty ? writer.top : writer.top.appending(prefix)
+      let parts = prefix.isEmpty ? [] : prefix.split(separator: "/").map(String.init)
       for (rawName, status) in try directoryEntriesWithStatus(folder) {
         guard let name = String(validating: rawName, as: UTF8.self), name != ".git",
           name != Repository.directoryName
@@ -355,17 +356,19 @@ public struct Checkout: Sendable {
         let path = prefix.isEmpty ? name : prefix + "/" + name
         if wanted.contains(path) {
           if status.kind == .directory, keeping[try ConfinedPath(path)]?.kind != .bundle {
-            try visit(path)
+            try visit(
+              path, rules: try rules.entering(folder.appending(name), relative: parts + [name]))
           }
           continue
         }
+        if rules.ignores(parts + [name], isFolder: status.kind == .directory) { continue }
         // A name a version could not hold (a newline in it) is left alone.
         guard let confined = try? ConfinedPath(path) else { continue }
         try writer.remove(confined)
         removed += 1
       }
     }
-    try visit("")
+    try visit("", rules: try IgnoreRules(root: writer.top, top: repository.root))
     return removed
   }
 

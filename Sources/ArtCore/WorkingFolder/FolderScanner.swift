@@ -30,6 +30,9 @@ package struct ScannedFolder: Sendable {
   /// Names left out because the scan was told to skip them (the external
   /// references a commit carries forward): the folder is not empty for them.
   package var skippedOnPurpose = 0
+  /// Names an `.artignore` rule (or the built-in `.git` one) left out; a
+  /// folder holding only these is left out as well.
+  package var ignored = 0
 }
 
 /// The one reader of a working folder's tree, for commit, upsert,
@@ -38,7 +41,7 @@ package struct ScannedFolder: Sendable {
 ///
 /// Never follows symbolic links and never enters a folder called `.art`;
 /// special files are left out with a warning, leftovers of an interrupted
-/// checkout silently. A name no version can hold is refused, as are
+/// checkout and what ``IgnoreRules`` leave out silently. A name no version can hold is refused, as are
 /// folders nested deeper than ``Manifest/maximumDepth``. Subfolders are
 /// listed concurrently.
 package struct FolderScanner: Sendable {
@@ -49,6 +52,9 @@ package struct FolderScanner: Sendable {
   /// Whether content the stat cache names may be used (a commit checks its
   /// store still has it).
   package var trustsCachedContent: @Sendable (ObjectID) -> Bool = { _ in true }
+  /// The repository's top folder: `.artignore` files from there down to
+  /// the scanned folder apply (only the scanned folder's own when nil).
+  package var ignoreTop: FilePath?
 
   /// A scanner consulting `statCache`.
   package init(statCache: StatCache? = nil) {
@@ -62,7 +68,9 @@ package struct FolderScanner: Sendable {
   package func scan(_ path: FilePath, selecting selection: [[String]]? = nil) async throws
     -> ScannedFolder
   {
-    try await scan(path, selection: selection.map { Selection(paths: $0) }, depth: 0)
+    let rules = try IgnoreRules(root: path, top: ignoreTop)
+    return try await scan(
+      path, selection: selection.map { Selection(paths: $0) }, rules: rules, relative: [])
   }
 
   /// Which paths below a folder a scan includes; `whole` takes everything.
@@ -87,9 +95,10 @@ package struct FolderScanner: Sendable {
 
   /// Lists `path` and, concurrently, its subfolders; files the stat cache
   /// vouches for are marked as such and will not be read.
-  private func scan(_ path: FilePath, selection: Selection?, depth: Int) async throws
-    -> ScannedFolder
-  {
+  private func scan(
+    _ path: FilePath, selection: Selection?, rules: IgnoreRules, relative: [String]
+  ) async throws -> ScannedFolder {
+    let depth = relative.count
     // Async calls keep their frames on the heap, but a version this deep
     // could not be read back (see Manifest.maximumDepth).
     guard depth <= Manifest.maximumDepth else {
@@ -103,7 +112,8 @@ package struct FolderScanner: Sendable {
     let known = statCache?.folder(path)
     var hits = 0
     var files = 0
-    var subfolders: [(index: Int, path: FilePath, selection: Selection?, mode: UInt32)] = []
+    var subfolders:
+      [(index: Int, path: FilePath, name: String, selection: Selection?, mode: UInt32)] = []
     for (name, status) in try directoryEntriesWithStatus(path) {
       let text = String(decoding: name, as: UTF8.self)
       var childSelection: Selection? = nil
@@ -125,6 +135,10 @@ package struct FolderScanner: Sendable {
         }
         continue
       }
+      if rules.ignores(relative + [text], isFolder: status.kind == .directory) {
+        folder.ignored += 1
+        continue
+      }
       if let problem = ManifestEntry.problem(withName: name) {
         throw ArtError(
           .invalidArgument,
@@ -141,7 +155,10 @@ package struct FolderScanner: Sendable {
         folder.entries.append((text, .file(status, cached: cached)))
       case .directory:
         subfolders.append(
-          (folder.entries.count, path.appending(component), childSelection, status.permissions))
+          (
+            folder.entries.count, path.appending(component), text, childSelection,
+            status.permissions
+          ))
         folder.entries.append((text, .symlink(target: [], mode: 0)))  // replaced below
       case .symlink:
         let target = try Syscalls.readLink(path.appending(component))
@@ -154,14 +171,20 @@ package struct FolderScanner: Sendable {
     // Stale when a file must be read, or the cache knows files that are gone.
     folder.cacheIsStale = hits != files || (selection == nil && hits != (known?.count ?? 0))
     if subfolders.count == 1, let only = subfolders.first {
-      var sub = try await scan(only.path, selection: only.selection, depth: depth + 1)
+      var sub = try await scan(
+        only.path, selection: only.selection,
+        rules: try rules.entering(only.path, relative: relative + [only.name]),
+        relative: relative + [only.name])
       sub.mode = only.mode
       folder.entries[only.index].node = .folder(sub)
     } else if !subfolders.isEmpty {
       try await withThrowingTaskGroup(of: (Int, ScannedFolder).self) { group in
         for item in subfolders {
           group.addTask {
-            var sub = try await scan(item.path, selection: item.selection, depth: depth + 1)
+            var sub = try await scan(
+              item.path, selection: item.selection,
+              rules: try rules.entering(item.path, relative: relative + [item.name]),
+              relative: relative + [item.name])
             sub.mode = item.mode
             return (item.index, sub)
           }
@@ -169,6 +192,14 @@ package struct FolderScanner: Sendable {
         for try await (index, sub) in group { folder.entries[index].node = .folder(sub) }
       }
     }
+    // A folder holding only what the rules leave out is left out too, as
+    // git shows no folder of ignored files.
+    let before = folder.entries.count
+    folder.entries.removeAll {
+      guard case .folder(let sub) = $0.node else { return false }
+      return sub.entries.isEmpty && sub.ignored > 0 && sub.skippedOnPurpose == 0
+    }
+    folder.ignored += before - folder.entries.count
     return folder
   }
 }

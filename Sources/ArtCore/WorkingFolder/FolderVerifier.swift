@@ -42,7 +42,8 @@ public enum FolderVerifier {
     let expected = try TreeListing.entries(
       of: version.record.manifest, in: store, expandingBundles: true
     ).filter { $0.value.kind != .bundle }
-    let disk = try await WorkingTree.flatten(folder, chunking: repository.configuration.chunking)
+    let disk = try await WorkingTree.flatten(
+      folder, chunking: repository.configuration.chunking, ignoreTop: repository.root)
     let diskFolders = folders(above: disk.keys)
     var differences: [FolderDifference] = []
     var matched = 0

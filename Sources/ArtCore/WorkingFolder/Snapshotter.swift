@@ -85,6 +85,7 @@ public struct Snapshotter: Sendable {
       }
       var scanner = FolderScanner(statCache: statCache)
       scanner.skipping = skipping
+      scanner.ignoreTop = repository.root
       // Content the cache names must be in the store: a pack gc deleted
       // since takes the file back to being read.
       let writer = self.writer

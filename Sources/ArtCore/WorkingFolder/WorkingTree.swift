@@ -12,14 +12,17 @@ public enum WorkingTree {
   /// compared with the folder).
   ///
   /// Files whose status matches `statCache` are not read; paths in
-  /// `skipping` (external references, relative to `root`) are left out.
+  /// `skipping` (external references, relative to `root`) are left out,
+  /// as is what `.artignore` files from `ignoreTop` down leave out (see
+  /// ``IgnoreRules``).
   ///
   /// - Throws: ``ArtError`` for what a commit would refuse, or read errors.
   public static func flatten(
     _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters,
-    statCache: StatCache? = nil, skipping: Set<String> = []
+    statCache: StatCache? = nil, skipping: Set<String> = [], ignoreTop: FilePath? = nil
   ) async throws -> [String: TreeEntry] {
     var scanner = FolderScanner(statCache: statCache)
+    scanner.ignoreTop = ignoreTop
     scanner.skipping = Set(skipping.map { root.appending($0) })
     let top = try await scanner.scan(root, selecting: topLevel.map { $0.sorted().map { [$0] } })
     var result: [String: TreeEntry] = [:]
