@@ -118,10 +118,11 @@ public struct IgnoreMatch: Sendable {
   public var ignored: Bool { !rule.negated }
 }
 
-/// The `.artignore` rules in effect in a working folder, with gitignore's
-/// precedence: a deeper file before a shallower one, a later line before
-/// an earlier one, and a left-out folder's contents left out whatever a
-/// deeper rule says. Below all of them, a built-in rule leaves out `.git`
+/// The `.artignore` rules in effect in a working folder.
+///
+/// gitignore's precedence holds: a deeper file before a shallower one, a
+/// later line before an earlier one, and a left-out folder's contents left
+/// out whatever a deeper rule says. Below all of them, a built-in rule leaves out `.git`
 /// at any depth (`!.git` brings it back); `.art` is never read at all.
 ///
 /// Rules are read from the folder being scanned and the folders above it
@@ -202,8 +203,9 @@ public struct IgnoreRules: Sendable {
     }
   }
 
-  /// The rule deciding `path` (components below the scanned root) itself,
-  /// not its folders: the caller has already left out what is below an
+  /// The rule deciding `path` (components below the scanned root) itself.
+  ///
+  /// Its folders are not asked: the caller has already left out what is below an
   /// ignored folder. Nil when no rule matches.
   public func match(_ path: [String], isFolder: Bool) -> IgnoreMatch? {
     let full = rootPrefix + path
@@ -225,8 +227,9 @@ public struct IgnoreRules: Sendable {
     match(path, isFolder: isFolder)?.ignored ?? false
   }
 
-  /// The rule that decides `path` (components below the scanned root) as
-  /// a scan would: the first folder on the way that is left out decides
+  /// The rule that decides `path` (components below the scanned root).
+  ///
+  /// It decides as a scan would: the first folder on the way that is left out decides
   /// for everything below it, and `.art` is never read. Reads the
   /// `.artignore` files of the folders on the way; nil when no rule
   /// matches (the path is kept).
