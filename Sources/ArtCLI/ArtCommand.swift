@@ -22,8 +22,9 @@ public struct ArtCommand: AsyncParsableCommand {
           CommitCommand.self, LogCommand.self, ListCommand.self, ShowCommand.self,
           LsFilesCommand.self, CatCommand.self,
           CheckoutCommand.self, DiffCommand.self, StatusCommand.self, CheckIgnoreCommand.self,
-          AliasCommand.self,
-          RemoveCommand.self, RevParseCommand.self, LineageCommand.self, VerifyCommand.self,
+          AliasCommand.self, TagCommand.self, AnnotateCommand.self,
+          RemoveCommand.self, RevParseCommand.self, LineageCommand.self, UseCommand.self,
+          RunsCommand.self, VerifyCommand.self,
         ]),
       CommandGroup(
         name: "Versions built by many workers",

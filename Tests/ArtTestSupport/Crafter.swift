@@ -50,6 +50,13 @@ public enum Crafter {
     ).encoded()
   }
 
+  /// Labels file bytes holding `lines` as given, with a valid checksum.
+  public static func labels(_ lines: [String]) -> [UInt8] {
+    let body = (["# art-labels v1"] + lines).joined(separator: "\n") + "\n"
+    let sum = ObjectHasher.id(of: Array(body.utf8))
+    return Array((body + "# sha256 \(sum.hex)\n").utf8)
+  }
+
   /// Refs file bytes holding `lines` as given (unsorted, repeated: as asked),
   /// with a valid checksum.
   public static func refs(_ lines: [String]) -> [UInt8] {

@@ -60,6 +60,9 @@ extension ArtSubcommand {
       output.line(
         "  kept here (moved on both sides): " + changes.keptAliases.joined(separator: ", "))
     }
+    if changes.labels > 0 {
+      output.line("  labels: \(Formatting.count(changes.labels, "new event"))")
+    }
   }
 }
 
@@ -78,6 +81,8 @@ struct TransferReport: Encodable {
   var renumbered: [String]?
   var aliases: [String]?
   var keptAliases: [String]?
+  /// Label events (tags, annotations, uses, renames) taken (pull, clone).
+  var labels: Int?
 
   init(remote: String, _ result: FetchResult, artifactsOnRemote: Int? = nil) {
     self.remote = remote

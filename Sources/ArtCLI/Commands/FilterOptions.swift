@@ -20,6 +20,9 @@ struct FilterOptions: ParsableArguments {
   @Option(name: .customLong("alias"), help: "Only versions carrying this alias, repeatable.")
   var aliases: [String] = []
 
+  @Option(name: .customLong("tag"), help: "Only versions carrying this tag, repeatable.")
+  var tags: [String] = []
+
   @Option(
     name: .customLong("metadata"),
     help: ArgumentHelp(
@@ -39,6 +42,7 @@ struct FilterOptions: ParsableArguments {
     filter.type = type
     filter.names = names
     filter.aliases = try aliases.map { try Alias($0) }
+    filter.tags = try tags.map { try Tag($0) }
     filter.metadata = try conditions.map { try MetadataCondition(parsing: $0) }
     let now = WallClock.milliseconds()
     filter.since = try since.map { try TimeText.milliseconds($0, now: now) }

@@ -54,6 +54,7 @@ extension ArtCommand {
       var version: String
       var id: String
       var aliases: [String]
+      var tags: [String]
       var created: String
       var files: UInt64
       var bytes: UInt64
@@ -103,6 +104,7 @@ extension ArtCommand {
         VersionLine(
           artifact: version.artifact.text, version: "\(version.number)", id: version.id.hex,
           aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
+          tags: version.labels.tags,
           created: Formatting.timestamp(version.record.created), files: version.record.files,
           bytes: version.record.size, references: version.record.referenceCount,
           referenceBytes: version.record.referenceBytes, description: version.record.description)
@@ -111,10 +113,11 @@ extension ArtCommand {
       if lines.isEmpty, !filter.isEmpty { output.line("no version matches") }
       for line in lines {
         let aliases = line.aliases.isEmpty ? "" : " (\(line.aliases.joined(separator: ", ")))"
+        let tags = line.tags.isEmpty ? "" : " [\(line.tags.joined(separator: ", "))]"
         let description = line.description.isEmpty ? "" : "  \(line.description)"
         let label = artifact == nil ? "\(line.artifact):\(line.version)" : line.version
         output.line(
-          "\(label)  \(line.id.prefix(12))\(aliases)  \(line.created)  "
+          "\(label)  \(line.id.prefix(12))\(aliases)\(tags)  \(line.created)  "
             + "\(Formatting.count(Int(line.files), "file")), \(Formatting.bytes(line.bytes))"
             + Self.referenceText(line.references, line.referenceBytes) + description)
       }

@@ -44,6 +44,8 @@ extension ArtCommand {
       var added: [String]
       var deleted: [String]
       var aliases: [String]
+      /// Label events (tags, annotations, uses, renames) new on the remote.
+      var labels: Int
     }
 
     func execute(output: Output) async throws {
@@ -78,7 +80,7 @@ extension ArtCommand {
               remote: remote.name, location: remote.storage.location, packs: result.packs,
               objects: result.objects, bytes: result.bytes, resumedBytes: result.resumedBytes,
               objectsPresent: result.objectsPresent, added: changes.added,
-              deleted: changes.deleted, aliases: changes.aliases)))
+              deleted: changes.deleted, aliases: changes.aliases, labels: result.labels)))
       }
       var line = "pushed to \(remote.name) (\(remote.storage.location)): "
       line +=
@@ -97,6 +99,9 @@ extension ArtCommand {
       }
       if !changes.aliases.isEmpty {
         output.line("  aliases: " + changes.aliases.joined(separator: ", "))
+      }
+      if result.labels > 0 {
+        output.line("  labels: \(Formatting.count(result.labels, "new event"))")
       }
     }
   }

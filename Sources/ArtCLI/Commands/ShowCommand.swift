@@ -27,6 +27,7 @@ extension ArtCommand {
       var id: String
       var type: String
       var aliases: [String]
+      var tags: [String]
       var root: String
       var manifest: String
       var previous: String?
@@ -48,6 +49,29 @@ extension ArtCommand {
       var referenceBytes: UInt64
       /// A bundle's entries that point at versions.
       var bundleEntries: [VersionEntry]
+      /// Runs that used the version (`art use`), oldest first.
+      var usedBy: [Use]
+      /// Edits of tags, description and metadata (`art tag`, `art
+      /// annotate`), oldest first; `description` and `metadata` above are
+      /// their result.
+      var edits: [Edit]
+    }
+
+    struct Use: Encodable {
+      var run: String
+      var job: String?
+      var time: String
+      var user: String
+    }
+
+    struct Edit: Encodable {
+      var time: String
+      var user: String
+      var description: String?
+      var set: [String: JSONValue]?
+      var unset: [String]?
+      var tag: [String]?
+      var untag: [String]?
     }
 
     struct VersionEntry: Encodable {
@@ -72,6 +96,7 @@ extension ArtCommand {
       let report = Report(
         artifact: record.artifact, version: "\(version.number)", id: version.id.hex,
         type: record.type, aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
+        tags: version.labels.tags,
         root: record.root.isEmpty ? "." : record.root, manifest: record.manifest.hex,
         previous: record.previous?.hex, created: Formatting.timestamp(record.created),
         expires: expires.map(Formatting.timestamp), description: record.description,
@@ -85,11 +110,21 @@ extension ArtCommand {
           ? try DiskUsage.storedBytes(
             ofTree: record.manifest, label: spec, in: repository.store) : 0,
         references: record.referenceCount, referenceBytes: record.referenceBytes,
-        bundleEntries: try versionEntries(record, in: repository, labels: labels))
+        bundleEntries: try versionEntries(record, in: repository, labels: labels),
+        usedBy: version.labels.uses.map {
+          Use(
+            run: $0.run ?? "", job: $0.job, time: Formatting.timestamp($0.time), user: $0.user)
+        },
+        edits: version.labels.edits.map {
+          Edit(
+            time: Formatting.timestamp($0.time), user: $0.user, description: $0.description,
+            set: $0.set, unset: $0.unset, tag: $0.tag, untag: $0.untag)
+        })
       if json { return output.line(Formatting.document(report)) }
       output.line("\(located.label) \(version.id.hex)")
       output.line("type:        \(report.type)")
       output.line("aliases:     \(report.aliases.joined(separator: ", "))")
+      if !report.tags.isEmpty { output.line("tags:        \(report.tags.joined(separator: ", "))") }
       output.line("root:        \(report.root)")
       output.line("manifest:    \(report.manifest)")
       if let previous = report.previous { output.line("previous:    \(previous)") }
@@ -129,6 +164,10 @@ extension ArtCommand {
       if !report.madeInto.isEmpty {
         output.line("made into:   \(report.madeInto.joined(separator: ", "))")
       }
+      if !report.usedBy.isEmpty {
+        let runs = report.usedBy.map { $0.run + ($0.job.map { " (\($0))" } ?? "") }
+        output.line("used by:     runs \(runs.joined(separator: ", "))")
+      }
       if !report.metadata.isEmpty {
         output.line("metadata:")
         for (key, value) in report.metadata.sorted(by: { $0.key < $1.key }) {
@@ -139,6 +178,28 @@ extension ArtCommand {
         output.line("")
         output.line("    \(report.description)")
       }
+      if !report.edits.isEmpty {
+        output.line("")
+        output.line("edits:")
+        for edit in report.edits {
+          output.line("  \(edit.time) \(edit.user): \(Self.summary(edit))")
+        }
+      }
+    }
+
+    /// `acc=0.93, -draft, +golden, description "…"`: what one edit changed.
+    static func summary(_ edit: Edit) -> String {
+      var parts: [String] = []
+      if let description = edit.description {
+        parts.append("description \(Formatting.compactJSON(JSONValue.string(description)))")
+      }
+      for (key, value) in (edit.set ?? [:]).sorted(by: { $0.key < $1.key }) {
+        parts.append("\(key)=\(Formatting.compactJSON(value))")
+      }
+      parts += (edit.unset ?? []).map { "unset \($0)" }
+      parts += (edit.tag ?? []).map { "+tag \($0)" }
+      parts += (edit.untag ?? []).map { "-tag \($0)" }
+      return parts.joined(separator: ", ")
     }
 
     /// The entries of `record`'s tree that point at versions (none unless

@@ -251,7 +251,7 @@ extension Remote {
     }
     if let problem = remote.problems().first { throw refused(problem) }
     let store = repository.store
-    let changes = try refStore.update { local in
+    var changes = try refStore.update { local in
       let before = local
       let changes = RefsMerge.pull(remote: remote, into: &local, tracking: tracking)
       // What the merge made must name what it says (the records are here
@@ -267,6 +267,7 @@ extension Remote {
       if let problem = problems.sorted().first { throw refused(problem) }
       return changes
     }
+    changes.labels = try await pullLabels(refStore: refStore)
     // Publish what this repository now holds, so remote gc keeps it; a
     // read-only user cannot, and that is no reason to fail the pull.
     try? await publishRepositoryRefs(refStore.read())

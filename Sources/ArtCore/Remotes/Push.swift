@@ -17,6 +17,8 @@ public struct PushResult: Sendable {
   public var objectsPresent = 0
   /// What changed in the remote's refs.
   public var changes = RefsMerge.PushChanges()
+  /// Label events (tags, annotations, uses, renames) new on the remote.
+  public var labels = 0
 }
 
 extension Remote {
@@ -66,7 +68,9 @@ extension Remote {
         }
       }
     }
-    try await publishRepositoryRefs(repository.refs.read())
+    let refsNow = try repository.refs.read()
+    result.labels = try await pushLabels(artifacts: artifacts, refs: refsNow)
+    try await publishRepositoryRefs(refsNow)
     return result
   }
 

@@ -96,31 +96,41 @@ public struct Remote: Sendable {
   ///   when other writers keep winning.
   @discardableResult
   public func updateRefs(_ change: (inout Refs) throws -> Void) async throws -> Refs {
+    try await update("refs", read: { try await readRefs() }, encode: RefStore.encode, change)
+  }
+
+  /// Replaces the remote's object `key` with `change` applied to what
+  /// `read` finds there, by compare-and-swap (or under the lock object),
+  /// as ``updateRefs(_:)`` describes.
+  func update<Document: Equatable>(
+    _ key: String, read: () async throws -> (Document, String?),
+    encode: (Document) -> [UInt8], _ change: (inout Document) throws -> Void
+  ) async throws -> Document {
     if try await conditionalWrites() {
       for attempt in 0..<20 {
-        let (current, tag) = try await readRefs()
+        let (current, tag) = try await read()
         var changed = current
         try change(&changed)
         if changed == current { return current }
         do {
           try await storage.write(
-            "refs", RefStore.encode(changed), condition: tag.map { .matches($0) } ?? .absent)
+            key, encode(changed), condition: tag.map { .matches($0) } ?? .absent)
           return changed
         } catch let error as ArtError where error.code == .locked {
           try await Task.sleep(for: .milliseconds(Int.random(in: 20...100) * (attempt + 1)))
         }
       }
       throw ArtError(
-        .locked, "the refs on \(storage.location) keep changing under this push",
+        .locked, "the \(key) on \(storage.location) keep changing under this push",
         hint: "other machines are pushing; try again in a moment")
     }
     let lock = try await RemoteLock.acquire(storage)
     do {
-      let (current, _) = try await readRefs()
+      let (current, _) = try await read()
       var changed = current
       try change(&changed)
       if changed != current {
-        try await storage.write("refs", RefStore.encode(changed), condition: nil)
+        try await storage.write(key, encode(changed), condition: nil)
       }
       try await lock.release()
       return changed

@@ -24,8 +24,10 @@ public struct Configuration: Sendable, Equatable {
   /// The repository format this config describes; readers refuse newer ones.
   ///
   /// 2 adds renumbering lines in refs (`ds:v2 ID from ds:v1`) and the
-  /// list of external references recorded here (`recorded`).
-  public var format = Configuration.supportedFormat
+  /// list of external references recorded here (`recorded`); 3 adds the
+  /// `labels` file and renames in refs. A new repository starts at 2 and
+  /// is raised when it first needs more, so older art can read it till then.
+  public var format = 2
   /// The codec objects are stored with unless a command says otherwise.
   public var compression = Codec.lz4
   /// Content-defined chunking sizes.
@@ -56,7 +58,7 @@ public struct Configuration: Sendable, Equatable {
   public var allowedReferencePaths: [FilePath] = []
 
   /// The newest repository format this build understands.
-  public static let supportedFormat = 2
+  public static let supportedFormat = 3
 
   /// The defaults for a new repository.
   public init() {}

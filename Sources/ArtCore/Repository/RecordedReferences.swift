@@ -90,17 +90,35 @@ extension Repository {
       }
     }
     try RecordedReferences.append(ids.sorted(), to: self)
+    try writeFormat(2)
+  }
+
+  /// Raises `.art/config` to `format` if it is older (through format 2's
+  /// upgrade, see ``upgradeFormat(knowing:)``). Idempotent; call under the
+  /// refs lock, before writing what needs the format.
+  public func raiseFormat(to format: Int, knowing refs: Refs) throws {
+    let path = layout.config
+    let text = String(decoding: try AtomicFile.read(path) ?? [], as: UTF8.self)
+    let current = try Configuration(parsing: text, file: path.string)
+    guard current.format < format else { return }
+    if current.format < 2 { try upgradeFormat(knowing: refs) }
+    if format > 2 { try writeFormat(format) }
+  }
+
+  /// Rewrites the `format` line of `[core]` (adding it when missing),
+  /// leaving every other line as it is.
+  private func writeFormat(_ format: Int) throws {
     try editConfig { text in
       var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
       if let index = lines.firstIndex(where: {
         let parts = $0.split(separator: "=", maxSplits: 1)
         return parts.count == 2 && parts[0].trimmingWhitespace() == "format"
       }) {
-        lines[index] = "\tformat = 2"
+        lines[index] = "\tformat = \(format)"
       } else if let core = lines.firstIndex(where: { $0.trimmingWhitespace() == "[core]" }) {
-        lines.insert("\tformat = 2", at: core + 1)
+        lines.insert("\tformat = \(format)", at: core + 1)
       } else {
-        lines.insert(contentsOf: ["[core]", "\tformat = 2"], at: 0)
+        lines.insert(contentsOf: ["[core]", "\tformat = \(format)"], at: 0)
       }
       return lines.joined(separator: "\n")
     }

@@ -1,4 +1,5 @@
 public import ArtStore
+import Synchronization
 public import SystemPackage
 
 /// An art repository: the folder holding `.art/`, its settings and its store.
@@ -45,6 +46,25 @@ public final class Repository: Sendable {
 
   /// The name of the repository folder.
   public static let directoryName = ".art"
+
+  /// The labels file as last read or written by this process.
+  private let labelCache = Mutex<LabelLog?>(nil)
+
+  /// Tags, annotations, uses and renames (`.art/labels`), read once per
+  /// process and kept current by ``LabelLog/update(_:refStore:_:)``.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` for a damaged file.
+  public func labels() throws -> LabelLog {
+    if let cached = labelCache.withLock({ $0 }) { return cached }
+    let log = try LabelLog.read(self)
+    labelCache.withLock { $0 = log }
+    return log
+  }
+
+  /// Remembers `log` as what the labels file now holds.
+  func labelsWritten(_ log: LabelLog) {
+    labelCache.withLock { $0 = log }
+  }
 
   /// Opens the repository whose `.art` folder is directly in `root`,
   /// taking its lock first when asked (before the packs are listed).

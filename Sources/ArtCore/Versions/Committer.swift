@@ -188,6 +188,14 @@ public struct Committer: Sendable {
     // gc keeps them with the bundle).
     var inputs =
       try request.inputs.map { try repository.resolve($0, in: refs).id } + request.inputIDs
+    // What the run used (`art use`) is an input of what it makes.
+    if !request.run.isEmpty {
+      let live = Set(refs.artifacts.flatMap { refs.versions(of: $0).map(\.id) })
+      for use in try repository.labels().runs(request.run).first?.uses ?? [] {
+        guard let id = use.versionID, live.contains(id), !inputs.contains(id) else { continue }
+        inputs.append(id)
+      }
+    }
     for reference in request.bundleEntries where !inputs.contains(reference.id) {
       inputs.append(reference.id)
     }

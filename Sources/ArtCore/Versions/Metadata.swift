@@ -249,3 +249,44 @@ extension Metadata {
     return result.sorted { $0.key < $1.key }
   }
 }
+
+extension Metadata {
+  /// The value at `key` in `metadata`: the top-level key when there is
+  /// one, else the dotted path through nested objects (`aug.rotation`).
+  public static func value(at key: String, in metadata: [String: JSONValue]) -> JSONValue? {
+    if let value = metadata[key] { return value }
+    let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count > 1, var current = metadata[parts[0]] else { return nil }
+    for part in parts.dropFirst() {
+      guard case .object(let object) = current, let next = object[part] else { return nil }
+      current = next
+    }
+    return current
+  }
+
+  /// Sets (or with nil, removes) `key` in `metadata`: the top-level key
+  /// when it exists or has no dot, else the dotted path, making the
+  /// objects on the way (a value in the way is replaced by an object).
+  public static func set(
+    _ key: String, to value: JSONValue?, in metadata: inout [String: JSONValue]
+  ) {
+    let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+    if metadata[key] != nil || parts.count == 1 || parts.contains("") {
+      metadata[key] = value
+      return
+    }
+    func apply(_ object: inout [String: JSONValue], _ path: ArraySlice<String>) {
+      guard let first = path.first else { return }
+      if path.count == 1 {
+        object[first] = value
+        return
+      }
+      var inner: [String: JSONValue] = [:]
+      if case .object(let existing)? = object[first] { inner = existing }
+      if value == nil, object[first] == nil { return }
+      apply(&inner, path.dropFirst())
+      object[first] = .object(inner)
+    }
+    apply(&metadata, parts[...])
+  }
+}

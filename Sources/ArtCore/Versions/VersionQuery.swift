@@ -45,9 +45,10 @@ public struct MetadataCondition: Sendable, Equatable {
     }
   }
 
-  /// Whether `metadata` satisfies the condition (a missing key never does).
+  /// Whether `metadata` satisfies the condition (a missing key never
+  /// does); a dotted key reaches into nested objects (`aug.rotation=15`).
   public func matches(_ metadata: [String: JSONValue]) -> Bool {
-    guard let actual = metadata[key] else { return false }
+    guard let actual = Metadata.value(at: key, in: metadata) else { return false }
     if comparison == .equal {
       if let a = Self.number(actual), let b = Self.number(value) { return a == b }
       return actual == value
@@ -80,6 +81,8 @@ public struct VersionFilter: Sendable {
   public var names: [String] = []
   /// Aliases the version must carry (all of them).
   public var aliases: [Alias] = []
+  /// Tags the version must carry (all of them).
+  public var tags: [Tag] = []
   /// Metadata conditions (all of them).
   public var metadata: [MetadataCondition] = []
   /// Made at or after this time (ms since 1970).
@@ -92,8 +95,8 @@ public struct VersionFilter: Sendable {
 
   /// Whether no condition is set.
   public var isEmpty: Bool {
-    type == nil && names.isEmpty && aliases.isEmpty && metadata.isEmpty && since == nil
-      && until == nil
+    type == nil && names.isEmpty && aliases.isEmpty && tags.isEmpty && metadata.isEmpty
+      && since == nil && until == nil
   }
 
   /// Whether artifact `name` can have matching versions (its name only).
@@ -164,6 +167,7 @@ public struct VersionFilter: Sendable {
         }
         let record = version.record
         if let type, record.type != type { break }  // fixed per artifact
+        if !tags.isEmpty, !Set(tags.map(\.text)).isSubset(of: version.labels.tags) { continue }
         if let since, record.created < since { continue }
         if let until, record.created > until { continue }
         if !metadata.isEmpty {

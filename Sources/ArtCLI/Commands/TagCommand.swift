@@ -1,0 +1,134 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+
+extension ArtCommand {
+  struct TagCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "tag",
+      abstract: "Add, remove and list tags (many versions may share one).",
+      discussion: """
+        A tag marks versions, as W&B's tags do: unlike an alias, which \
+        names one version at a time, any number of versions may carry the \
+        same tag, and a version any number of tags. Tags are labels, not \
+        content: a version's id never changes. log, ls and checkout --match \
+        filter by --tag; push and pull carry tags.
+
+        Examples:
+          art tag add imagenet:v3 golden reviewed
+          art tag rm imagenet:v3 reviewed
+          art tag ls imagenet
+          art log imagenet --tag golden
+        """,
+      subcommands: [Add.self, Remove.self, List.self])
+
+    /// One version's tags, under `--json`.
+    struct Line: Encodable {
+      var artifact: String
+      var version: String
+      var id: String
+      var tags: [String]
+    }
+
+    struct Add: ArtSubcommand {
+      static let printsSummary = true
+      static let configuration = CommandConfiguration(
+        abstract: "Add tags to the version SPEC names.")
+
+      @OptionGroup var global: GlobalOptions
+
+      @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
+      var spec: String
+
+      @Argument(help: "The tags.")
+      var tags: [String]
+
+      @Flag(help: "Print the result as JSON.")
+      var json = false
+
+      func execute(output: Output) async throws {
+        try change(spec, adding: tags, removing: [], json: json, output: output)
+      }
+    }
+
+    struct Remove: ArtSubcommand {
+      static let printsSummary = true
+      static let configuration = CommandConfiguration(
+        commandName: "rm", abstract: "Remove tags from the version SPEC names.")
+
+      @OptionGroup var global: GlobalOptions
+
+      @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
+      var spec: String
+
+      @Argument(help: "The tags.")
+      var tags: [String]
+
+      @Flag(help: "Print the result as JSON.")
+      var json = false
+
+      func execute(output: Output) async throws {
+        try change(spec, adding: [], removing: tags, json: json, output: output)
+      }
+    }
+
+    struct List: ArtSubcommand {
+      static let configuration = CommandConfiguration(
+        commandName: "ls", abstract: "List the tagged versions, of one artifact or all.")
+
+      @OptionGroup var global: GlobalOptions
+
+      @Argument(help: "The artifact.")
+      var name: String?
+
+      @Flag(help: "Print the result as JSON.")
+      var json = false
+
+      func execute(output: Output) async throws {
+        let repository = try repository()
+        let refs = try repository.refs.read()
+        let log = try repository.labels()
+        let artifacts = try name.map { [try ArtifactName($0)] } ?? refs.artifacts
+        var lines: [Line] = []
+        for artifact in artifacts {
+          for (number, id) in refs.versions(of: artifact) {
+            let tags = log.labels(of: id).tags
+            guard !tags.isEmpty else { continue }
+            lines.append(
+              Line(artifact: artifact.text, version: "\(number)", id: id.hex, tags: tags))
+          }
+        }
+        if json { return output.line(Formatting.document("versions", lines)) }
+        for line in lines {
+          output.line(
+            "\(line.artifact):\(line.version) \(line.id.prefix(12)) "
+              + line.tags.joined(separator: ", "))
+        }
+      }
+    }
+  }
+}
+
+extension ArtSubcommand {
+  /// `tag add` and `tag rm`: changes the tags, prints what the version carries now.
+  fileprivate func change(
+    _ spec: String, adding add: [String], removing remove: [String], json: Bool, output: Output
+  ) throws {
+    guard !(add + remove).isEmpty else {
+      throw ArtError(
+        .invalidArgument, "give at least one tag", hint: "for example: art tag add ds:v3 golden")
+    }
+    let repository = try repository()
+    let editor = LabelEditor(repository: repository, refStore: refStore(repository, output: output))
+    let (version, tags) = try editor.tag(
+      try Spec(spec), adding: try add.map { try Tag($0) }, removing: try remove.map { try Tag($0) })
+    if json {
+      return output.line(
+        Formatting.document(
+          ArtCommand.TagCommand.Line(
+            artifact: version.artifact.text, version: "\(version.number)", id: version.id.hex,
+            tags: tags)))
+    }
+    output.line("\(version.label) tags: \(tags.isEmpty ? "(none)" : tags.joined(separator: ", "))")
+  }
+}

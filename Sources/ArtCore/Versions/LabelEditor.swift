@@ -1,0 +1,127 @@
+import ArtStore
+
+/// The label changes a user asks for: tags, annotations (description and
+/// metadata) and runs' uses of versions.
+///
+/// Each records one ``LabelEvent`` under the refs lock of ``refStore``;
+/// none changes a version's content or id.
+public struct LabelEditor: Sendable {
+  /// The repository whose labels change.
+  public let repository: Repository
+  /// Its refs file, whose lock each change holds.
+  public let refStore: RefStore
+  /// Who is recorded as making the change.
+  public var user = LabelEvent.currentUser()
+
+  /// An editor of `repository`'s labels through `refStore`.
+  public init(repository: Repository, refStore: RefStore) {
+    self.repository = repository
+    self.refStore = refStore
+  }
+
+  /// Records `event` (filled by `fill` for the version `spec` names).
+  private func record(
+    _ spec: Spec, _ fill: (inout LabelEvent, ResolvedVersion) throws -> Void
+  ) throws -> (ResolvedVersion, LabelEvent?) {
+    try LabelLog.update(repository, refStore: refStore) { log, refs in
+      let version = try repository.resolve(spec, in: refs)
+      var event = LabelEvent(time: WallClock.milliseconds(), user: user, version: version.id)
+      try fill(&event, version)
+      guard event.isEdit || event.run != nil else { return (version, nil) }
+      log.append(event)
+      return (version, event)
+    }
+  }
+
+  /// Adds `add` and removes `remove` on the version `spec` names; tags it
+  /// already has (or lacks) are left out of the change.
+  ///
+  /// - Returns: the version (as it was) and the tags it carries now.
+  /// - Throws: ``ArtError`` for a spec naming nothing, or the lock's errors.
+  public func tag(_ spec: Spec, adding add: [Tag], removing remove: [Tag]) throws
+    -> (version: ResolvedVersion, tags: [String])
+  {
+    let (version, event) = try record(spec) { event, version in
+      let have = Set(version.labels.tags)
+      let added = Set(add.map(\.text)).subtracting(have).sorted()
+      let removed = Set(remove.map(\.text)).intersection(have).sorted()
+      event.tag = added.isEmpty ? nil : added
+      event.untag = removed.isEmpty ? nil : removed
+    }
+    var tags = Set(version.labels.tags)
+    tags.formUnion(event?.tag ?? [])
+    tags.subtract(event?.untag ?? [])
+    return (version, tags.sorted())
+  }
+
+  /// Sets the description and metadata keys of the version `spec` names
+  /// and removes keys `unset` (dotted keys reach nested values).
+  ///
+  /// - Returns: the version as it is now.
+  /// - Throws: ``ArtError`` `.invalidArgument` for nothing to change or a
+  ///   key to remove that the version lacks; `.notFound` for a bad spec.
+  public func annotate(
+    _ spec: Spec, description: String?, setting pairs: [(String, JSONValue)], unsetting: [String]
+  ) throws -> ResolvedVersion {
+    guard description != nil || !pairs.isEmpty || !unsetting.isEmpty else {
+      throw ArtError(
+        .invalidArgument, "nothing to annotate",
+        hint: "give -m DESCRIPTION, --metadata KEY=VALUE or --unset KEY")
+    }
+    _ = try record(spec) { event, version in
+      let metadata = try Metadata.parse(
+        Array(version.record.metadata.utf8), source: "the metadata of \(version.label)")
+      for key in unsetting where Metadata.value(at: key, in: metadata) == nil {
+        throw ArtError(
+          .invalidArgument, "\(version.label) has no metadata key '\(key)'",
+          hint: "see its keys with 'art show \(version.label)'")
+      }
+      event.description = description
+      event.set = pairs.isEmpty ? nil : Dictionary(pairs, uniquingKeysWith: { $1 })
+      event.unset = unsetting.isEmpty ? nil : unsetting
+    }
+    return try repository.resolve(spec, in: refStore.read())
+  }
+
+  /// Records that run `run` (of job type `job`) used the version `spec`
+  /// names, as W&B's `use_artifact` does; a later `commit --run RUN`
+  /// lists it among its inputs.
+  ///
+  /// - Returns: the version, and whether the use was new.
+  /// - Throws: ``ArtError`` `.invalidArgument` for an empty run id.
+  public func use(_ spec: Spec, run: String, job: String?) throws -> (ResolvedVersion, Bool) {
+    guard !run.isEmpty, !run.contains("\n") else {
+      throw ArtError(.invalidArgument, "the run id is empty", hint: "give --run ID")
+    }
+    var new = true
+    let (version, _) = try record(spec) { event, version in
+      if version.labels.uses.contains(where: { $0.run == run && $0.job == job }) {
+        new = false
+        return
+      }
+      event.run = run
+      event.job = job
+    }
+    return (version, new)
+  }
+}
+
+extension LabelLog {
+  /// One run and the versions it used, oldest use first.
+  public struct Run: Sendable {
+    /// The run id.
+    public var id: String
+    /// Each use: the version's id, the job type, when and by whom.
+    public var uses: [LabelEvent]
+  }
+
+  /// Every run with recorded uses, by id; only `id`'s when given.
+  public func runs(_ id: String? = nil) -> [Run] {
+    var byID: [String: [LabelEvent]] = [:]
+    for event in events {
+      guard let run = event.run, id == nil || run == id else { continue }
+      byID[run, default: []].append(event)
+    }
+    return byID.keys.sorted().map { Run(id: $0, uses: byID[$0] ?? []) }
+  }
+}

@@ -1,0 +1,316 @@
+public import ArtStore
+import Foundation
+import SystemPackage
+
+/// One change to what is said about a version, which never changes the
+/// version itself: tags added or removed, a new description, metadata keys
+/// set or unset (`art tag`, `art annotate`), a run that used it (`art
+/// use`); or an artifact renamed (`art mv`, with no version).
+///
+/// Stored as one line of JSON in ``LabelLog``; who and when are kept so
+/// `show` can list the history.
+public struct LabelEvent: Codable, Sendable, Equatable {
+  /// When, in ms since 1970.
+  public var time: Int64
+  /// Who: `user@host`.
+  public var user: String
+  /// The version record's id (hex); nil for a rename.
+  public var version: String?
+  /// Tags added.
+  public var tag: [String]?
+  /// Tags removed.
+  public var untag: [String]?
+  /// The new description.
+  public var description: String?
+  /// Metadata keys set (a dotted key sets a nested value).
+  public var set: [String: JSONValue]?
+  /// Metadata keys removed.
+  public var unset: [String]?
+  /// The run that used the version.
+  public var run: String?
+  /// That run's job type.
+  public var job: String?
+  /// A rename: the old artifact name.
+  public var renamedFrom: String?
+  /// A rename: the new artifact name.
+  public var renamedTo: String?
+
+  /// An event at `time` by `user` about `version`.
+  public init(time: Int64, user: String, version: ObjectID?) {
+    self.time = time
+    self.user = user
+    self.version = version?.hex
+  }
+
+  /// The version it is about.
+  public var versionID: ObjectID? { version.flatMap { ObjectID($0) } }
+
+  /// Whether it edits tags, description or metadata (not a use or rename).
+  public var isEdit: Bool {
+    tag != nil || untag != nil || description != nil || set != nil || unset != nil
+  }
+
+  /// `user@host` for this process: `ART_USER` when set, else the login name.
+  public static func currentUser() -> String {
+    let environment = ProcessInfo.processInfo.environment
+    if let user = environment["ART_USER"], !user.isEmpty { return user }
+    let name = environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
+    return name + "@" + ProcessInfo.processInfo.hostName
+  }
+}
+
+/// What a version carries beyond its record: current tags, and the edits
+/// and uses recorded for it, oldest first.
+public struct VersionLabels: Sendable, Equatable {
+  /// Tags now on the version, sorted.
+  public var tags: [String] = []
+  /// Edits of tags, description and metadata, oldest first.
+  public var edits: [LabelEvent] = []
+  /// Runs that used the version, oldest first.
+  public var uses: [LabelEvent] = []
+
+  /// Nothing recorded.
+  public init() {}
+}
+
+/// The file `.art/labels`: tags, annotations, uses and renames, as events.
+///
+/// ```
+/// # art-labels v1
+/// {"time":1764400000000,"user":"ana@gpu1","version":"3fa9…","tag":["golden"]}
+/// {"renamedFrom":"ds","renamedTo":"imagenet","time":…,"user":"…"}
+/// # sha256 <SHA-256 of every byte above this line>
+/// ```
+///
+/// One JSON object a line, keys sorted, lines sorted by time and then by
+/// their bytes; the same line twice is kept once. Events are never edited
+/// or removed, so two copies merge by taking the union of their lines:
+/// that is how push and pull carry them. What holds now is the events
+/// applied in order: a tag's newest add or remove wins, and so does a
+/// metadata key's newest set or unset. Written under the refs lock (temp
+/// file, fsync, rename). Needs repository format 3.
+public struct LabelLog: Sendable, Equatable {
+  /// The events, oldest first.
+  public private(set) var events: [LabelEvent] = []
+  private var lines: [String] = []
+
+  static let header = "# art-labels v1"
+
+  /// No events.
+  public init() {}
+
+  /// Adds `event` (a copy already present is not added twice); returns
+  /// whether it was new.
+  @discardableResult
+  public mutating func append(_ event: LabelEvent) -> Bool {
+    let line = Self.line(event)
+    guard !lines.contains(line) else { return false }
+    let index =
+      events.firstIndex {
+        $0.time > event.time
+          || ($0.time == event.time
+            && Array(line.utf8).lexicographicallyPrecedes(
+              Array(Self.line($0).utf8)))
+      } ?? events.count
+    events.insert(event, at: index)
+    lines.insert(line, at: index)
+    return true
+  }
+
+  /// Takes every event of `other` this log lacks; returns how many.
+  @discardableResult
+  public mutating func merge(_ other: LabelLog) -> Int {
+    other.events.reduce(0) { $0 + (append($1) ? 1 : 0) }
+  }
+
+  /// What is recorded for version `id`.
+  public func labels(of id: ObjectID) -> VersionLabels {
+    var result = VersionLabels()
+    var tags = Set<String>()
+    for event in events where event.version == id.hex {
+      for tag in event.tag ?? [] { tags.insert(tag) }
+      for tag in event.untag ?? [] { tags.remove(tag) }
+      if event.isEdit { result.edits.append(event) }
+      if event.run != nil { result.uses.append(event) }
+    }
+    result.tags = tags.sorted()
+    return result
+  }
+
+  /// Every version id that carries `tag` now.
+  public func versions(taggedWith tag: String) -> Set<ObjectID> {
+    var result = Set<ObjectID>()
+    for event in events {
+      guard let id = event.versionID else { continue }
+      if event.tag?.contains(tag) == true { result.insert(id) }
+      if event.untag?.contains(tag) == true { result.remove(id) }
+    }
+    return result
+  }
+
+  /// Every tag in use now, with how many versions carry it.
+  public func tagCounts() -> [String: Int] {
+    var holders: [String: Set<ObjectID>] = [:]
+    for event in events {
+      guard let id = event.versionID else { continue }
+      for tag in event.tag ?? [] { holders[tag, default: []].insert(id) }
+      for tag in event.untag ?? [] { holders[tag]?.remove(id) }
+    }
+    return holders.filter { !$0.value.isEmpty }.mapValues(\.count)
+  }
+
+  /// `record` with its description and metadata as edited since (the
+  /// record itself, and so the version's id, never changes).
+  public func applying(to record: VersionRecord, id: ObjectID) -> VersionRecord {
+    let edits = events.filter {
+      $0.version == id.hex && ($0.description != nil || $0.set != nil || $0.unset != nil)
+    }
+    guard !edits.isEmpty else { return record }
+    var result = record
+    var metadata =
+      (try? Metadata.parse(Array(record.metadata.utf8), source: "version metadata")) ?? [:]
+    for event in edits {
+      if let description = event.description { result.description = description }
+      for (key, value) in (event.set ?? [:]).sorted(by: { $0.key < $1.key }) {
+        Metadata.set(key, to: value, in: &metadata)
+      }
+      for key in event.unset ?? [] { Metadata.set(key, to: nil, in: &metadata) }
+    }
+    result.metadata = Metadata.canonical(metadata)
+    return result
+  }
+
+  /// Renames recorded, oldest first.
+  public var renames: [(from: ArtifactName, to: ArtifactName, event: LabelEvent)] {
+    events.compactMap { event in
+      guard let from = event.renamedFrom.flatMap({ try? ArtifactName($0) }),
+        let to = event.renamedTo.flatMap({ try? ArtifactName($0) })
+      else { return nil }
+      return (from, to, event)
+    }
+  }
+
+  // MARK: Bytes
+
+  private static func line(_ event: LabelEvent) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    // Encoding these plain fields cannot fail.
+    let data = (try? encoder.encode(event)) ?? Data("{}".utf8)
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  /// The file's bytes.
+  public static func encode(_ log: LabelLog) -> [UInt8] {
+    let body = ([header] + log.lines).joined(separator: "\n") + "\n"
+    let sum = ObjectHasher.id(of: Array(body.utf8))
+    return Array((body + "# sha256 \(sum.hex)\n").utf8)
+  }
+
+  /// Parses the file's bytes; errors name `file` and the line.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData`.
+  public static func decode(_ bytes: [UInt8], file: String) throws -> LabelLog {
+    func damaged(_ detail: String) -> ArtError {
+      ArtError(
+        .corruptData, "'\(file)' is damaged: \(detail)",
+        hint: "restore it from a backup or a remote ('art pull' brings a remote's back)")
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw damaged("not UTF-8 text")
+    }
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if lines.last == "" { lines.removeLast() }
+    guard lines.first == header else { throw damaged("line 1 is not '\(header)'") }
+    guard let last = lines.last, last.hasPrefix("# sha256 ") else {
+      throw damaged("the checksum line is missing (truncated?)")
+    }
+    let body = lines.dropLast().joined(separator: "\n") + "\n"
+    guard ObjectID(last.dropFirst("# sha256 ".count)) == ObjectHasher.id(of: Array(body.utf8))
+    else { throw damaged("the checksum does not match the contents") }
+    var log = LabelLog()
+    for (number, line) in lines.dropFirst().dropLast().enumerated() {
+      guard let event = try? JSONDecoder().decode(LabelEvent.self, from: Data(line.utf8)),
+        Self.problem(of: event) == nil
+      else {
+        throw damaged("line \(number + 2) is not a valid label event")
+      }
+      log.append(event)
+    }
+    return log
+  }
+
+  /// What makes `event` unusable, or nil: a version that is no id, a tag
+  /// or name art would refuse, an empty run or key.
+  static func problem(of event: LabelEvent) -> String? {
+    if let version = event.version, ObjectID(version) == nil { return "bad version id" }
+    for tag in (event.tag ?? []) + (event.untag ?? []) where (try? Tag(tag)) == nil {
+      return "bad tag"
+    }
+    if event.run?.isEmpty == true { return "empty run" }
+    if (event.unset ?? []).contains(where: \.isEmpty) || event.set?.keys.contains("") == true {
+      return "empty key"
+    }
+    let names = [event.renamedFrom, event.renamedTo].compactMap { $0 }
+    if names.contains(where: { (try? ArtifactName($0)) == nil }) { return "bad artifact name" }
+    if (event.renamedFrom == nil) != (event.renamedTo == nil) { return "half a rename" }
+    if event.version == nil, event.renamedFrom == nil { return "no version" }
+    return nil
+  }
+
+  // MARK: The file
+
+  /// The log of `repository`, empty when it has none.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` for a damaged file.
+  public static func read(_ repository: Repository) throws -> LabelLog {
+    let path = repository.layout.labels
+    guard let bytes = try AtomicFile.read(path, limit: 1 << 30) else { return LabelLog() }
+    return try decode(bytes, file: path.string)
+  }
+
+  /// Changes the log of `repository` with `body`, under the refs lock, and
+  /// writes it when it changed (raising the repository to format 3 first).
+  ///
+  /// - Throws: what `body` throws, ``ArtError`` for a damaged file or lock
+  ///   timeout.
+  public static func update<R>(
+    _ repository: Repository, refStore: RefStore, _ body: (inout LabelLog, Refs) throws -> R
+  ) throws -> R {
+    try refStore.update { refs in
+      var log = try read(repository)
+      repository.labelsWritten(log)
+      let before = log
+      let result = try body(&log, refs)
+      let refs = refs
+      if log != before {
+        try repository.raiseFormat(to: 3, knowing: refs)
+        try AtomicFile.write(encode(log), to: repository.layout.labels)
+      }
+      repository.labelsWritten(log)
+      return result
+    }
+  }
+}
+
+/// A tag: a label many versions may share, unlike an alias (same
+/// characters as an alias, without the reserved `vN` and hex forms).
+public struct Tag: Hashable, Comparable, Sendable, CustomStringConvertible {
+  /// The tag as typed.
+  public let text: String
+
+  /// Checks `text`.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument` naming the rule.
+  public init(_ text: String) throws {
+    guard (try? Alias(text)) != nil else {
+      throw ArtError(
+        .invalidArgument, "'\(text)' is not a valid tag",
+        hint: "use letters, digits, '.', '_' and '-'; 'v3' and hex ids are reserved")
+    }
+    self.text = text
+  }
+
+  public var description: String { text }
+  public static func < (a: Tag, b: Tag) -> Bool { a.text < b.text }
+}

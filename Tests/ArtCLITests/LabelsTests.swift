@@ -1,0 +1,190 @@
+import ArtTestSupport
+import Foundation
+import SystemPackage
+import Testing
+
+/// Issue 17, items 3, 4 and 6: tags, annotations and uses — labels that
+/// change while content and ids do not, and travel with push and pull.
+@Suite("tags, annotations and uses, in process")
+struct LabelsTests {
+  func art(_ arguments: String..., in folder: FilePath, clockAhead: Int64 = 0) async
+    -> ProcessResult
+  {
+    await artInProcess(arguments, in: folder, clockAhead: clockAhead)
+  }
+
+  func object(_ result: ProcessResult) throws -> [String: Any] {
+    let value = try JSONSerialization.jsonObject(with: Data(result.standardOutputBytes))
+    return try #require(value as? [String: Any], "\(result.standardOutput)")
+  }
+
+  /// ds:v0 (acc 0.91) and ds:v1 (acc 0.92).
+  func makeRepository(_ folder: FilePath) async throws {
+    #expect(await art("init", in: folder).status == 0)
+    try writeFile(Array("a\n".utf8), to: folder.appending("data/a.txt"))
+    #expect(await art("commit", "ds", "data", "--metadata", "acc=0.91", in: folder).status == 0)
+    try writeFile(Array("b\n".utf8), to: folder.appending("data/b.txt"))
+    #expect(await art("commit", "ds", "--metadata", "acc=0.92", in: folder).status == 0)
+  }
+
+  @Test func tagsAreSharedAndFilter() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      let id = await art("rev-parse", "ds:v0", in: folder).standardOutput
+      let added = await art("tag", "add", "ds:v0", "golden", "raw", in: folder)
+      #expect(added.lines == ["ds:v0 tags: golden, raw"], "\(added.lines)")
+      #expect(await art("tag", "add", "ds:v1", "golden", in: folder).status == 0)
+      #expect(await art("tag", "rm", "ds:v0", "raw", in: folder).status == 0)
+      #expect(await art("rev-parse", "ds:v0", in: folder).standardOutput == id, "ids never change")
+      let listed = await art("tag", "ls", in: folder)
+      #expect(listed.lines.count == 2)
+      #expect(listed.lines.allSatisfy { $0.hasSuffix(" golden") }, "\(listed.lines)")
+      let log = await art("log", "ds", "--tag", "golden", in: folder)
+      #expect(log.lines.count == 2, "\(log.lines)")
+      #expect(log.lines[0].contains("[golden]"))
+      #expect(await art("log", "ds", "--tag", "raw", in: folder).lines == ["no version matches"])
+      let show = try object(await art("show", "ds:v0", "--json", in: folder))
+      #expect(show["tags"] as? [String] == ["golden"])
+      #expect((show["edits"] as? [Any])?.count == 2)
+      #expect(
+        await art("checkout", "--match", "--tag", "golden", "--to", "out", in: folder).status == 0)
+      #expect(FileManager.default.fileExists(atPath: folder.appending("out/ds/b.txt").string))
+      let bad = await art("tag", "add", "ds:v0", "v3", in: folder)
+      #expect(bad.status == 64)
+      #expect(bad.standardError.contains("not a valid tag"))
+      #expect(await art("tag", "add", "ds:v9", "x", in: folder).status == 1)
+      let config = try String(
+        contentsOfFile: folder.appending(".art/config").string, encoding: .utf8)
+      #expect(config.contains("format = 3"), "the labels file raises the format")
+    }
+  }
+
+  @Test func annotationsEditLabelsNotContent() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      let id = await art("rev-parse", "ds:v1", in: folder).standardOutput
+      let annotate = await art(
+        "annotate", "ds:v1", "-m", "best so far", "--metadata", "acc=0.93",
+        "--metadata", "aug.rotation=15", in: folder)
+      #expect(annotate.status == 0, "\(annotate.standardError)")
+      #expect(await art("rev-parse", "ds:v1", in: folder).standardOutput == id)
+      let show = try object(await art("show", "ds:v1", "--json", in: folder))
+      #expect(show["description"] as? String == "best so far")
+      let metadata = try #require(show["metadata"] as? [String: Any])
+      #expect(metadata["acc"] as? Double == 0.93)
+      #expect((metadata["aug"] as? [String: Any])?["rotation"] as? Int == 15)
+      let edits = try #require(show["edits"] as? [[String: Any]])
+      #expect(edits.count == 1)
+      #expect(edits[0]["user"] as? String != nil)
+      // Filters and diff see the current values.
+      #expect(await art("ls", "--metadata", "acc>0.925", in: folder).lines.count == 1)
+      #expect(await art("log", "ds", "--metadata", "aug.rotation=15", in: folder).lines.count == 1)
+      let diff = await art("diff", "ds:v0", "ds:v1", "--metadata", in: folder)
+      #expect(diff.standardOutput.contains("0.91"), "\(diff.standardOutput)")
+      #expect(diff.standardOutput.contains("0.93"))
+      #expect(
+        await art("annotate", "ds:v1", "--unset", "aug.rotation", in: folder, clockAhead: 1000)
+          .status == 0)
+      let after = try object(await art("show", "ds:v1", "--json", in: folder))
+      #expect((after["metadata"] as? [String: Any])?["aug"] as? [String: Any] != nil)
+      #expect((after["edits"] as? [Any])?.count == 2)
+      let text = await art("show", "ds:v1", in: folder)
+      #expect(text.standardOutput.contains("unset aug.rotation"), "\(text.standardOutput)")
+      // Misuse changes nothing.
+      #expect(await art("annotate", "ds:v1", in: folder).status == 64)
+      let missing = await art("annotate", "ds:v1", "--unset", "nope", in: folder)
+      #expect(missing.status == 64)
+      #expect(missing.standardError.contains("has no metadata key 'nope'"))
+      #expect(await art("annotate", "ds:v1", "--metadata", "=1", in: folder).status == 64)
+    }
+  }
+
+  @Test func runsRecordWhatTheyUsedAndMade() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      let use = await art("use", "ds:v0", "--run", "r1", "--job", "train", in: folder)
+      #expect(use.lines == ["run r1 used ds:v0 " + use.lines[0].suffix(12)], "\(use.lines)")
+      let again = await art("use", "ds:v0", "--run", "r1", "--job", "train", in: folder)
+      #expect(again.standardOutput.contains("already recorded"))
+      try writeFile(Array("w".utf8), to: folder.appending("model/w.bin"))
+      #expect(await art("commit", "model", "model", "--run", "r1", in: folder).status == 0)
+      let lineage = await art("lineage", "model", in: folder)
+      #expect(lineage.standardOutput.contains("ds:v0"), "\(lineage.standardOutput)")
+      let runs = await art("runs", "r1", in: folder)
+      #expect(runs.lines.first == "run r1")
+      #expect(runs.standardOutput.contains("used  ds:v0"))
+      #expect(runs.standardOutput.contains("made  model:v0"))
+      let show = await art("show", "ds:v0", in: folder)
+      #expect(
+        show.standardOutput.contains("used by:     runs r1 (train)"), "\(show.standardOutput)")
+      #expect(await art("runs", "nope", in: folder).status == 1)
+      #expect(await art("use", "ds:v0", "--run", "", in: folder).status == 64)
+    }
+  }
+
+  @Test func labelsTravelWithPushAndPull() async throws {
+    try await withTemporaryDirectory { top in
+      let a = top.appending("a")
+      let b = top.appending("b")
+      try await makeRepository(a)
+      let remote = top.appending("remote").string
+      #expect(await art("remote", "add", "origin", remote, in: a).status == 0)
+      #expect(await art("tag", "add", "ds:v0", "golden", "old", in: a).status == 0)
+      #expect(await art("annotate", "ds:v1", "--metadata", "lr=3", in: a).status == 0)
+      #expect(await art("use", "ds:v1", "--run", "r1", in: a).status == 0)
+      let push = try object(await art("push", "origin", "--json", in: a))
+      #expect(push["labels"] as? Int == 3)
+      #expect(await art("clone", remote, b.string, in: top).status == 0)
+      #expect(await art("tag", "ls", in: b).standardOutput.contains("golden, old"))
+      #expect(await art("runs", "r1", in: b).status == 0)
+      // Both sides edit; the union is taken and the newest edit of a key wins.
+      #expect(await art("tag", "rm", "ds:v0", "old", in: b, clockAhead: 5000).status == 0)
+      #expect(
+        await art("annotate", "ds:v1", "--metadata", "lr=5", in: b, clockAhead: 5000).status == 0)
+      #expect(
+        await art("annotate", "ds:v1", "--metadata", "lr=4", "--metadata", "seed=1", in: a).status
+          == 0)
+      #expect(await art("push", "origin", in: a).status == 0)
+      #expect(await art("pull", "origin", in: b).status == 0)
+      #expect(await art("push", "origin", in: b).status == 0)
+      let pull = await art("pull", "origin", in: a)
+      #expect(pull.standardOutput.contains("labels: 2 new events"), "\(pull.standardOutput)")
+      for repository in [a, b] {
+        let show = try object(await art("show", "ds:v1", "--json", in: repository))
+        let metadata = try #require(show["metadata"] as? [String: Any])
+        #expect(metadata["lr"] as? Int == 5, "\(repository): \(metadata)")
+        #expect(metadata["seed"] as? Int == 1)
+        #expect(await art("tag", "ls", in: repository).lines.first?.hasSuffix(" golden") == true)
+      }
+      let labels = try readFile(a.appending(".art/labels"))
+      #expect(labels == (try readFile(b.appending(".art/labels"))), "both hold the same events")
+    }
+  }
+
+  @Test func damagedLabelsAreReportedNotUsed() async throws {
+    try await withTemporaryDirectory { top in
+      let a = top.appending("a")
+      try await makeRepository(a)
+      #expect(await art("tag", "add", "ds:v0", "golden", in: a).status == 0)
+      let remote = top.appending("remote")
+      #expect(await art("remote", "add", "origin", remote.string, in: a).status == 0)
+      #expect(await art("push", "origin", in: a).status == 0)
+      let before = try readFile(a.appending(".art/labels"))
+      // A hostile remote's labels: a line that is no event.
+      try writeFile(
+        Crafter.labels([#"{"time":1,"user":"x","version":"../../etc"}"#]),
+        to: remote.appending("labels"))
+      let pull = await art("pull", "origin", in: a)
+      #expect(pull.status == 2, "\(pull.standardError)")
+      #expect(pull.standardError.contains("labels' is damaged"))
+      #expect(try readFile(a.appending(".art/labels")) == before)
+      // A damaged local file: an error naming it, nothing shown from it.
+      var bytes = before
+      bytes[bytes.count / 2] ^= 0x01
+      try writeFile(bytes, to: a.appending(".art/labels"))
+      let show = await art("show", "ds:v0", in: a)
+      #expect(show.status == 2)
+      #expect(show.standardError.contains(".art/labels' is damaged"), "\(show.standardError)")
+    }
+  }
+}
