@@ -12,9 +12,10 @@ extension Remote {
     return (try LabelLog.decode(bytes, file: "\(storage.location)/labels"), tag)
   }
 
-  /// Adds this repository's events about the versions of `artifacts` (and
-  /// its renames of them) to the remote's labels; returns how many were new
-  /// there. Events are never removed, so this is a union: nothing another
+  /// Adds this repository's events about `artifacts` to the remote's labels.
+  ///
+  /// Those are the events about their versions and their renames; returns
+  /// how many were new there. Events are never removed, so this is a union: nothing another
   /// machine pushed is lost.
   ///
   /// - Throws: ``ArtError`` for a damaged remote file, or the storage's errors.
@@ -40,8 +41,9 @@ extension Remote {
     return added
   }
 
-  /// Takes every event of the remote's labels this repository lacks;
-  /// returns how many. Events about versions not here change nothing
+  /// Takes every event of the remote's labels this repository lacks.
+  ///
+  /// Returns how many. Events about versions not here change nothing
   /// that is shown until the version arrives.
   ///
   /// - Throws: ``ArtError`` for a damaged remote file, the lock's errors.

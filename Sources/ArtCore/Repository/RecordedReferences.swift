@@ -93,8 +93,9 @@ extension Repository {
     try writeFormat(2)
   }
 
-  /// Raises `.art/config` to `format` if it is older (through format 2's
-  /// upgrade, see ``upgradeFormat(knowing:)``). Idempotent; call under the
+  /// Raises `.art/config` to `format` if it is older.
+  ///
+  /// Goes through format 2's upgrade (see ``upgradeFormat(knowing:)``). Idempotent; call under the
   /// refs lock, before writing what needs the format.
   public func raiseFormat(to format: Int, knowing refs: Refs) throws {
     let path = layout.config
