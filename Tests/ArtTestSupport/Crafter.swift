@@ -50,9 +50,9 @@ public enum Crafter {
     ).encoded()
   }
 
-  /// Labels file bytes holding `lines` as given, with a valid checksum.
-  public static func labels(_ lines: [String]) -> [UInt8] {
-    let body = (["# art-labels v1"] + lines).joined(separator: "\n") + "\n"
+  /// Journal file bytes holding `lines` as given, with a valid checksum.
+  public static func journal(_ lines: [String]) -> [UInt8] {
+    let body = (["# art-journal v1"] + lines).joined(separator: "\n") + "\n"
     let sum = ObjectHasher.id(of: Array(body.utf8))
     return Array((body + "# sha256 \(sum.hex)\n").utf8)
   }

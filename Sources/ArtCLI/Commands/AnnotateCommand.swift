@@ -50,7 +50,7 @@ extension ArtCommand {
 
     func execute(output: Output) async throws {
       let repository = try repository()
-      let editor = LabelEditor(
+      let editor = JournalEditor(
         repository: repository, refStore: refStore(repository, output: output))
       let version = try editor.annotate(
         try Spec(spec), description: message,

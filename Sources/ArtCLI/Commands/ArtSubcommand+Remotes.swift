@@ -60,8 +60,8 @@ extension ArtSubcommand {
       output.line(
         "  kept here (moved on both sides): " + changes.keptAliases.joined(separator: ", "))
     }
-    if changes.labels > 0 {
-      output.line("  labels: \(Formatting.count(changes.labels, "new event"))")
+    if changes.journal > 0 {
+      output.line("  journal: \(Formatting.count(changes.journal, "new event"))")
     }
   }
 }
@@ -81,8 +81,8 @@ struct TransferReport: Encodable {
   var renumbered: [String]?
   var aliases: [String]?
   var keptAliases: [String]?
-  /// Label events (tags, annotations, uses, renames) taken (pull, clone).
-  var labels: Int?
+  /// Journal events (tags, annotations, uses, renames) taken (pull, clone).
+  var journal: Int?
 
   init(remote: String, _ result: FetchResult, artifactsOnRemote: Int? = nil) {
     self.remote = remote

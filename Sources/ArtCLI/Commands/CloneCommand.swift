@@ -55,7 +55,7 @@ extension ArtCommand {
         report.folder = cloned.remote.repository.root.string
         report.added = cloned.changes.added
         report.aliases = cloned.changes.aliases
-        report.labels = cloned.changes.labels
+        report.journal = cloned.changes.journal
         return output.line(Formatting.document(report))
       }
       output.line("cloned \(cloned.remote.storage.location) into \(cloned.remote.repository.root)")

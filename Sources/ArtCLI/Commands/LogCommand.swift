@@ -104,7 +104,7 @@ extension ArtCommand {
         VersionLine(
           artifact: version.artifact.text, version: "\(version.number)", id: version.id.hex,
           aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
-          tags: version.labels.tags,
+          tags: version.journal.tags,
           created: Formatting.timestamp(version.record.created), files: version.record.files,
           bytes: version.record.size, references: version.record.referenceCount,
           referenceBytes: version.record.referenceBytes, description: version.record.description)

@@ -44,7 +44,7 @@ extension ArtCommand {
         report.renumbered = changes.renumbered
         report.aliases = changes.aliases
         report.keptAliases = changes.keptAliases
-        report.labels = changes.labels
+        report.journal = changes.journal
         return output.line(Formatting.document(report))
       }
       reportPull(remote, result, changes, seconds: secondsSince(start), output: output)

@@ -44,8 +44,8 @@ extension ArtCommand {
       var added: [String]
       var deleted: [String]
       var aliases: [String]
-      /// Label events (tags, annotations, uses, renames) new on the remote.
-      var labels: Int
+      /// Journal events (tags, annotations, uses, renames) new on the remote.
+      var journal: Int
     }
 
     func execute(output: Output) async throws {
@@ -80,7 +80,7 @@ extension ArtCommand {
               remote: remote.name, location: remote.storage.location, packs: result.packs,
               objects: result.objects, bytes: result.bytes, resumedBytes: result.resumedBytes,
               objectsPresent: result.objectsPresent, added: changes.added,
-              deleted: changes.deleted, aliases: changes.aliases, labels: result.labels)))
+              deleted: changes.deleted, aliases: changes.aliases, journal: result.journal)))
       }
       var line = "pushed to \(remote.name) (\(remote.storage.location)): "
       line +=
@@ -100,8 +100,8 @@ extension ArtCommand {
       if !changes.aliases.isEmpty {
         output.line("  aliases: " + changes.aliases.joined(separator: ", "))
       }
-      if result.labels > 0 {
-        output.line("  labels: \(Formatting.count(result.labels, "new event"))")
+      if result.journal > 0 {
+        output.line("  journal: \(Formatting.count(result.journal, "new event"))")
       }
     }
   }

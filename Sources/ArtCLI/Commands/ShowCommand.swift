@@ -96,7 +96,7 @@ extension ArtCommand {
       let report = Report(
         artifact: record.artifact, version: "\(version.number)", id: version.id.hex,
         type: record.type, aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
-        tags: version.labels.tags,
+        tags: version.journal.tags,
         root: record.root.isEmpty ? "." : record.root, manifest: record.manifest.hex,
         previous: record.previous?.hex, created: Formatting.timestamp(record.created),
         expires: expires.map(Formatting.timestamp), description: record.description,
@@ -111,11 +111,11 @@ extension ArtCommand {
             ofTree: record.manifest, label: spec, in: repository.store) : 0,
         references: record.referenceCount, referenceBytes: record.referenceBytes,
         bundleEntries: try versionEntries(record, in: repository, labels: labels),
-        usedBy: version.labels.uses.map {
+        usedBy: version.journal.uses.map {
           Use(
             run: $0.run ?? "", job: $0.job, time: Formatting.timestamp($0.time), user: $0.user)
         },
-        edits: version.labels.edits.map {
+        edits: version.journal.edits.map {
           Edit(
             time: Formatting.timestamp($0.time), user: $0.user, description: $0.description,
             set: $0.set, unset: $0.unset, tag: $0.tag, untag: $0.untag)

@@ -10,7 +10,7 @@ extension ArtCommand {
       discussion: """
         A tag marks versions, as W&B's tags do: unlike an alias, which \
         names one version at a time, any number of versions may carry the \
-        same tag, and a version any number of tags. Tags are labels, not \
+        same tag, and a version any number of tags. Tags are not part of the \
         content: a version's id never changes. log, ls and checkout --match \
         filter by --tag; push and pull carry tags.
 
@@ -87,12 +87,12 @@ extension ArtCommand {
       func execute(output: Output) async throws {
         let repository = try repository()
         let refs = try repository.refs.read()
-        let log = try repository.labels()
+        let log = try repository.journal()
         let artifacts = try name.map { [try ArtifactName($0)] } ?? refs.artifacts
         var lines: [Line] = []
         for artifact in artifacts {
           for (number, id) in refs.versions(of: artifact) {
-            let tags = log.labels(of: id).tags
+            let tags = log.entries(of: id).tags
             guard !tags.isEmpty else { continue }
             lines.append(
               Line(artifact: artifact.text, version: "\(number)", id: id.hex, tags: tags))
@@ -119,7 +119,8 @@ extension ArtSubcommand {
         .invalidArgument, "give at least one tag", hint: "for example: art tag add ds:v3 golden")
     }
     let repository = try repository()
-    let editor = LabelEditor(repository: repository, refStore: refStore(repository, output: output))
+    let editor = JournalEditor(
+      repository: repository, refStore: refStore(repository, output: output))
     let (version, tags) = try editor.tag(
       try Spec(spec), adding: try add.map { try Tag($0) }, removing: try remove.map { try Tag($0) })
     if json {

@@ -47,7 +47,7 @@ extension ArtCommand {
 
     func execute(output: Output) async throws {
       let repository = try repository()
-      let editor = LabelEditor(
+      let editor = JournalEditor(
         repository: repository, refStore: refStore(repository, output: output))
       let (version, new) = try editor.use(try Spec(spec), run: run, job: job)
       if json {
@@ -112,7 +112,7 @@ extension ArtCommand {
           made[record.run, default: []].append("\(artifact):\(number)")
         }
       }
-      var runs = try repository.labels().runs(self.id).map { run in
+      var runs = try repository.journal().runs(self.id).map { run in
         Run(
           run: run.id,
           used: run.uses.map {

@@ -42,7 +42,7 @@ public struct ResolvedVersion: Sendable {
   /// The version record's id.
   public var id: ObjectID
   /// The record, with its description and metadata as annotated since
-  /// (see ``LabelLog/applying(to:id:)``).
+  /// (see ``Journal/applying(to:id:)``).
   public var record: VersionRecord
   /// Its artifact.
   public var artifact: ArtifactName
@@ -50,20 +50,20 @@ public struct ResolvedVersion: Sendable {
   /// renumbered), else the record's.
   public var number: VersionNumber
 
-  /// Its tags, and the edits and uses recorded for it (``LabelLog``);
+  /// Its tags, and the edits and uses recorded for it (``Journal``);
   /// `record` already holds the edited description and metadata.
-  public var labels: VersionLabels
+  public var journal: VersionJournal
 
   /// A version whose number is `number`, or the record's own.
   public init(
     id: ObjectID, record: VersionRecord, artifact: ArtifactName, number: VersionNumber? = nil,
-    labels: VersionLabels = VersionLabels()
+    journal: VersionJournal = VersionJournal()
   ) {
     self.id = id
     self.record = record
     self.artifact = artifact
     self.number = number ?? VersionNumber(record.number)
-    self.labels = labels
+    self.journal = journal
   }
   /// `name:vN`.
   public var label: String { "\(artifact):\(number)" }
@@ -158,22 +158,22 @@ extension Repository {
         .corruptData, detail,
         hint: "the refs file is damaged: run 'art fsck', and restore .art/refs.prev if it is right")
     }
-    let labels = try self.labels()
+    let log = try self.journal()
     if let refs, let number = refs.number(of: id, in: artifact) {
       if let problem = refs.mismatch(record, at: RefName(artifact, .version(number))) {
         throw damaged(problem)
       }
       return ResolvedVersion(
-        id: id, record: labels.applying(to: record, id: id), artifact: artifact, number: number,
-        labels: labels.labels(of: id))
+        id: id, record: log.applying(to: record, id: id), artifact: artifact, number: number,
+        journal: log.entries(of: id))
     }
     guard record.artifact == artifact.text else {
       throw damaged(
         "a ref of '\(artifact)' names \(id.prefix(12)), a version of '\(record.artifact)'")
     }
     return ResolvedVersion(
-      id: id, record: labels.applying(to: record, id: id), artifact: artifact,
-      labels: labels.labels(of: id))
+      id: id, record: log.applying(to: record, id: id), artifact: artifact,
+      journal: log.entries(of: id))
   }
 }
 

@@ -267,7 +267,7 @@ extension Remote {
       if let problem = problems.sorted().first { throw refused(problem) }
       return changes
     }
-    changes.labels = try await pullLabels(refStore: refStore)
+    changes.journal = try await pullJournal(refStore: refStore)
     // Publish what this repository now holds, so remote gc keeps it; a
     // read-only user cannot, and that is no reason to fail the pull.
     try? await publishRepositoryRefs(refStore.read())

@@ -17,8 +17,8 @@ public struct PushResult: Sendable {
   public var objectsPresent = 0
   /// What changed in the remote's refs.
   public var changes = RefsMerge.PushChanges()
-  /// Label events (tags, annotations, uses, renames) new on the remote.
-  public var labels = 0
+  /// Journal events (tags, annotations, uses, renames) new on the remote.
+  public var journal = 0
 }
 
 extension Remote {
@@ -69,7 +69,7 @@ extension Remote {
       }
     }
     let refsNow = try repository.refs.read()
-    result.labels = try await pushLabels(artifacts: artifacts, refs: refsNow)
+    result.journal = try await pushJournal(artifacts: artifacts, refs: refsNow)
     try await publishRepositoryRefs(refsNow)
     return result
   }

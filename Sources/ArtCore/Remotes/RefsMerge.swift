@@ -115,8 +115,8 @@ public enum RefsMerge {
     public var aliases: [String] = []
     /// Aliases moved both here and there, left as they are here.
     public var keptAliases: [String] = []
-    /// Label events (tags, annotations, uses, renames) taken from the remote.
-    public var labels = 0
+    /// Journal events (tags, annotations, uses, renames) taken from the remote.
+    public var journal = 0
   }
 
   /// Takes the remote's versions and aliases into this repository's refs.

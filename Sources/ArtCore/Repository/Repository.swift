@@ -47,23 +47,23 @@ public final class Repository: Sendable {
   /// The name of the repository folder.
   public static let directoryName = ".art"
 
-  /// The labels file as last read or written by this process.
-  private let labelCache = Mutex<LabelLog?>(nil)
+  /// The journal as last read or written by this process.
+  private let journalCache = Mutex<Journal?>(nil)
 
-  /// Tags, annotations, uses and renames (`.art/labels`), read once per
-  /// process and kept current by ``LabelLog/update(_:refStore:_:)``.
+  /// Tags, annotations, uses and renames (`.art/journal`), read once per
+  /// process and kept current by ``Journal/update(_:refStore:_:)``.
   ///
   /// - Throws: ``ArtError`` `.corruptData` for a damaged file.
-  public func labels() throws -> LabelLog {
-    if let cached = labelCache.withLock({ $0 }) { return cached }
-    let log = try LabelLog.read(self)
-    labelCache.withLock { $0 = log }
+  public func journal() throws -> Journal {
+    if let cached = journalCache.withLock({ $0 }) { return cached }
+    let log = try Journal.read(self)
+    journalCache.withLock { $0 = log }
     return log
   }
 
-  /// Remembers `log` as what the labels file now holds.
-  func labelsWritten(_ log: LabelLog) {
-    labelCache.withLock { $0 = log }
+  /// Remembers `log` as what the journal file now holds.
+  func journalWritten(_ log: Journal) {
+    journalCache.withLock { $0 = log }
   }
 
   /// Opens the repository whose `.art` folder is directly in `root`,

@@ -47,8 +47,8 @@ public struct RepositoryLayout: Sendable {
   public var imports: FilePath { directory.appending("imports") }
   /// `recorded`: ids of external references made or checked here.
   public var recorded: FilePath { directory.appending("recorded") }
-  /// `labels`: tags, annotations, uses and renames (see ``LabelLog``).
-  public var labels: FilePath { directory.appending("labels") }
+  /// `journal`: tags, annotations, uses and renames (see ``Journal``).
+  public var journal: FilePath { directory.appending("journal") }
   /// `ttl`: time-to-live overrides set by `art ttl set`.
   public var expiryOverrides: FilePath { directory.appending("ttl") }
   /// `drafts/`: distributed drafts' parts, per artifact and draft id.

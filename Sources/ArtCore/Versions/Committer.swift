@@ -191,7 +191,7 @@ public struct Committer: Sendable {
     // What the run used (`art use`) is an input of what it makes.
     if !request.run.isEmpty {
       let live = Set(refs.artifacts.flatMap { refs.versions(of: $0).map(\.id) })
-      for use in try repository.labels().runs(request.run).first?.uses ?? [] {
+      for use in try repository.journal().runs(request.run).first?.uses ?? [] {
         guard let id = use.versionID, live.contains(id), !inputs.contains(id) else { continue }
         inputs.append(id)
       }

@@ -167,7 +167,7 @@ public struct VersionFilter: Sendable {
         }
         let record = version.record
         if let type, record.type != type { break }  // fixed per artifact
-        if !tags.isEmpty, !Set(tags.map(\.text)).isSubset(of: version.labels.tags) { continue }
+        if !tags.isEmpty, !Set(tags.map(\.text)).isSubset(of: version.journal.tags) { continue }
         if let since, record.created < since { continue }
         if let until, record.created > until { continue }
         if !metadata.isEmpty {

@@ -1,19 +1,19 @@
 import ArtStore
 
-/// The label changes a user asks for: tags, annotations (description and
+/// The journal entries a user asks for: tags, annotations (description and
 /// metadata) and runs' uses of versions.
 ///
-/// Each records one ``LabelEvent`` under the refs lock of ``refStore``;
+/// Each records one ``JournalEvent`` under the refs lock of ``refStore``;
 /// none changes a version's content or id.
-public struct LabelEditor: Sendable {
-  /// The repository whose labels change.
+public struct JournalEditor: Sendable {
+  /// The repository whose journal changes.
   public let repository: Repository
   /// Its refs file, whose lock each change holds.
   public let refStore: RefStore
   /// Who is recorded as making the change.
-  public var user = LabelEvent.currentUser()
+  public var user = JournalEvent.currentUser()
 
-  /// An editor of `repository`'s labels through `refStore`.
+  /// An editor of `repository`'s journal through `refStore`.
   public init(repository: Repository, refStore: RefStore) {
     self.repository = repository
     self.refStore = refStore
@@ -21,11 +21,11 @@ public struct LabelEditor: Sendable {
 
   /// Records `event` (filled by `fill` for the version `spec` names).
   private func record(
-    _ spec: Spec, _ fill: (inout LabelEvent, ResolvedVersion) throws -> Void
-  ) throws -> (ResolvedVersion, LabelEvent?) {
-    try LabelLog.update(repository, refStore: refStore) { log, refs in
+    _ spec: Spec, _ fill: (inout JournalEvent, ResolvedVersion) throws -> Void
+  ) throws -> (ResolvedVersion, JournalEvent?) {
+    try Journal.update(repository, refStore: refStore) { log, refs in
       let version = try repository.resolve(spec, in: refs)
-      var event = LabelEvent(time: WallClock.milliseconds(), user: user, version: version.id)
+      var event = JournalEvent(time: WallClock.milliseconds(), user: user, version: version.id)
       try fill(&event, version)
       guard event.isEdit || event.run != nil else { return (version, nil) }
       log.append(event)
@@ -42,13 +42,13 @@ public struct LabelEditor: Sendable {
     -> (version: ResolvedVersion, tags: [String])
   {
     let (version, event) = try record(spec) { event, version in
-      let have = Set(version.labels.tags)
+      let have = Set(version.journal.tags)
       let added = Set(add.map(\.text)).subtracting(have).sorted()
       let removed = Set(remove.map(\.text)).intersection(have).sorted()
       event.tag = added.isEmpty ? nil : added
       event.untag = removed.isEmpty ? nil : removed
     }
-    var tags = Set(version.labels.tags)
+    var tags = Set(version.journal.tags)
     tags.formUnion(event?.tag ?? [])
     tags.subtract(event?.untag ?? [])
     return (version, tags.sorted())
@@ -95,7 +95,7 @@ public struct LabelEditor: Sendable {
     }
     var new = true
     let (version, _) = try record(spec) { event, version in
-      if version.labels.uses.contains(where: { $0.run == run && $0.job == job }) {
+      if version.journal.uses.contains(where: { $0.run == run && $0.job == job }) {
         new = false
         return
       }
@@ -106,18 +106,18 @@ public struct LabelEditor: Sendable {
   }
 }
 
-extension LabelLog {
+extension Journal {
   /// One run and the versions it used, oldest use first.
   public struct Run: Sendable {
     /// The run id.
     public var id: String
     /// Each use: the version's id, the job type, when and by whom.
-    public var uses: [LabelEvent]
+    public var uses: [JournalEvent]
   }
 
   /// Every run with recorded uses, by id; only `id`'s when given.
   public func runs(_ id: String? = nil) -> [Run] {
-    var byID: [String: [LabelEvent]] = [:]
+    var byID: [String: [JournalEvent]] = [:]
     for event in events {
       guard let run = event.run, id == nil || run == id else { continue }
       byID[run, default: []].append(event)

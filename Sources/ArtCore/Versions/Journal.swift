@@ -7,9 +7,9 @@ import SystemPackage
 /// set or unset (`art tag`, `art annotate`), a run that used it (`art
 /// use`); or an artifact renamed (`art mv`, with no version).
 ///
-/// Stored as one line of JSON in ``LabelLog``; who and when are kept so
+/// Stored as one line of JSON in ``Journal``; who and when are kept so
 /// `show` can list the history.
-public struct LabelEvent: Codable, Sendable, Equatable {
+public struct JournalEvent: Codable, Sendable, Equatable {
   /// When, in ms since 1970.
   public var time: Int64
   /// Who: `user@host`.
@@ -61,22 +61,22 @@ public struct LabelEvent: Codable, Sendable, Equatable {
 
 /// What a version carries beyond its record: current tags, and the edits
 /// and uses recorded for it, oldest first.
-public struct VersionLabels: Sendable, Equatable {
+public struct VersionJournal: Sendable, Equatable {
   /// Tags now on the version, sorted.
   public var tags: [String] = []
   /// Edits of tags, description and metadata, oldest first.
-  public var edits: [LabelEvent] = []
+  public var edits: [JournalEvent] = []
   /// Runs that used the version, oldest first.
-  public var uses: [LabelEvent] = []
+  public var uses: [JournalEvent] = []
 
   /// Nothing recorded.
   public init() {}
 }
 
-/// The file `.art/labels`: tags, annotations, uses and renames, as events.
+/// The file `.art/journal`: tags, annotations, uses and renames, as events.
 ///
 /// ```
-/// # art-labels v1
+/// # art-journal v1
 /// {"time":1764400000000,"user":"ana@gpu1","version":"3fa9…","tag":["golden"]}
 /// {"renamedFrom":"ds","renamedTo":"imagenet","time":…,"user":"…"}
 /// # sha256 <SHA-256 of every byte above this line>
@@ -89,12 +89,12 @@ public struct VersionLabels: Sendable, Equatable {
 /// applied in order: a tag's newest add or remove wins, and so does a
 /// metadata key's newest set or unset. Written under the refs lock (temp
 /// file, fsync, rename). Needs repository format 3.
-public struct LabelLog: Sendable, Equatable {
+public struct Journal: Sendable, Equatable {
   /// The events, oldest first.
-  public private(set) var events: [LabelEvent] = []
+  public private(set) var events: [JournalEvent] = []
   private var lines: [String] = []
 
-  static let header = "# art-labels v1"
+  static let header = "# art-journal v1"
 
   /// No events.
   public init() {}
@@ -102,7 +102,7 @@ public struct LabelLog: Sendable, Equatable {
   /// Adds `event` (a copy already present is not added twice); returns
   /// whether it was new.
   @discardableResult
-  public mutating func append(_ event: LabelEvent) -> Bool {
+  public mutating func append(_ event: JournalEvent) -> Bool {
     let line = Self.line(event)
     guard !lines.contains(line) else { return false }
     let index =
@@ -119,13 +119,13 @@ public struct LabelLog: Sendable, Equatable {
 
   /// Takes every event of `other` this log lacks; returns how many.
   @discardableResult
-  public mutating func merge(_ other: LabelLog) -> Int {
+  public mutating func merge(_ other: Journal) -> Int {
     other.events.reduce(0) { $0 + (append($1) ? 1 : 0) }
   }
 
   /// What is recorded for version `id`.
-  public func labels(of id: ObjectID) -> VersionLabels {
-    var result = VersionLabels()
+  public func entries(of id: ObjectID) -> VersionJournal {
+    var result = VersionJournal()
     var tags = Set<String>()
     for event in events where event.version == id.hex {
       for tag in event.tag ?? [] { tags.insert(tag) }
@@ -181,7 +181,7 @@ public struct LabelLog: Sendable, Equatable {
   }
 
   /// Renames recorded, oldest first.
-  public var renames: [(from: ArtifactName, to: ArtifactName, event: LabelEvent)] {
+  public var renames: [(from: ArtifactName, to: ArtifactName, event: JournalEvent)] {
     events.compactMap { event in
       guard let from = event.renamedFrom.flatMap({ try? ArtifactName($0) }),
         let to = event.renamedTo.flatMap({ try? ArtifactName($0) })
@@ -192,7 +192,7 @@ public struct LabelLog: Sendable, Equatable {
 
   // MARK: Bytes
 
-  private static func line(_ event: LabelEvent) -> String {
+  private static func line(_ event: JournalEvent) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     // Encoding these plain fields cannot fail.
@@ -201,7 +201,7 @@ public struct LabelLog: Sendable, Equatable {
   }
 
   /// The file's bytes.
-  public static func encode(_ log: LabelLog) -> [UInt8] {
+  public static func encode(_ log: Journal) -> [UInt8] {
     let body = ([header] + log.lines).joined(separator: "\n") + "\n"
     let sum = ObjectHasher.id(of: Array(body.utf8))
     return Array((body + "# sha256 \(sum.hex)\n").utf8)
@@ -210,7 +210,7 @@ public struct LabelLog: Sendable, Equatable {
   /// Parses the file's bytes; errors name `file` and the line.
   ///
   /// - Throws: ``ArtError`` `.corruptData`.
-  public static func decode(_ bytes: [UInt8], file: String) throws -> LabelLog {
+  public static func decode(_ bytes: [UInt8], file: String) throws -> Journal {
     func damaged(_ detail: String) -> ArtError {
       ArtError(
         .corruptData, "'\(file)' is damaged: \(detail)",
@@ -228,12 +228,12 @@ public struct LabelLog: Sendable, Equatable {
     let body = lines.dropLast().joined(separator: "\n") + "\n"
     guard ObjectID(last.dropFirst("# sha256 ".count)) == ObjectHasher.id(of: Array(body.utf8))
     else { throw damaged("the checksum does not match the contents") }
-    var log = LabelLog()
+    var log = Journal()
     for (number, line) in lines.dropFirst().dropLast().enumerated() {
-      guard let event = try? JSONDecoder().decode(LabelEvent.self, from: Data(line.utf8)),
+      guard let event = try? JSONDecoder().decode(JournalEvent.self, from: Data(line.utf8)),
         Self.problem(of: event) == nil
       else {
-        throw damaged("line \(number + 2) is not a valid label event")
+        throw damaged("line \(number + 2) is not a valid journal event")
       }
       log.append(event)
     }
@@ -242,7 +242,7 @@ public struct LabelLog: Sendable, Equatable {
 
   /// What makes `event` unusable, or nil: a version that is no id, a tag
   /// or name art would refuse, an empty run or key.
-  static func problem(of event: LabelEvent) -> String? {
+  static func problem(of event: JournalEvent) -> String? {
     if let version = event.version, ObjectID(version) == nil { return "bad version id" }
     for tag in (event.tag ?? []) + (event.untag ?? []) where (try? Tag(tag)) == nil {
       return "bad tag"
@@ -263,9 +263,9 @@ public struct LabelLog: Sendable, Equatable {
   /// The log of `repository`, empty when it has none.
   ///
   /// - Throws: ``ArtError`` `.corruptData` for a damaged file.
-  public static func read(_ repository: Repository) throws -> LabelLog {
-    let path = repository.layout.labels
-    guard let bytes = try AtomicFile.read(path, limit: 1 << 30) else { return LabelLog() }
+  public static func read(_ repository: Repository) throws -> Journal {
+    let path = repository.layout.journal
+    guard let bytes = try AtomicFile.read(path, limit: 1 << 30) else { return Journal() }
     return try decode(bytes, file: path.string)
   }
 
@@ -275,25 +275,25 @@ public struct LabelLog: Sendable, Equatable {
   /// - Throws: what `body` throws, ``ArtError`` for a damaged file or lock
   ///   timeout.
   public static func update<R>(
-    _ repository: Repository, refStore: RefStore, _ body: (inout LabelLog, Refs) throws -> R
+    _ repository: Repository, refStore: RefStore, _ body: (inout Journal, Refs) throws -> R
   ) throws -> R {
     try refStore.update { refs in
       var log = try read(repository)
-      repository.labelsWritten(log)
+      repository.journalWritten(log)
       let before = log
       let result = try body(&log, refs)
       let refs = refs
       if log != before {
         try repository.raiseFormat(to: 3, knowing: refs)
-        try AtomicFile.write(encode(log), to: repository.layout.labels)
+        try AtomicFile.write(encode(log), to: repository.layout.journal)
       }
-      repository.labelsWritten(log)
+      repository.journalWritten(log)
       return result
     }
   }
 }
 
-/// A tag: a label many versions may share, unlike an alias (same
+/// A tag: a name many versions may share, unlike an alias (same
 /// characters as an alias, without the reserved `vN` and hex forms).
 public struct Tag: Hashable, Comparable, Sendable, CustomStringConvertible {
   /// The tag as typed.

@@ -3,10 +3,10 @@ import Foundation
 import SystemPackage
 import Testing
 
-/// Issue 17, items 3, 4 and 6: tags, annotations and uses — labels that
+/// Issue 17, items 3, 4 and 6: tags, annotations and uses — journal entries that
 /// change while content and ids do not, and travel with push and pull.
 @Suite("tags, annotations and uses, in process")
-struct LabelsTests {
+struct JournalCommandTests {
   func art(_ arguments: String..., in folder: FilePath, clockAhead: Int64 = 0) async
     -> ProcessResult
   {
@@ -55,7 +55,7 @@ struct LabelsTests {
       #expect(await art("tag", "add", "ds:v9", "x", in: folder).status == 1)
       let config = try String(
         contentsOfFile: folder.appending(".art/config").string, encoding: .utf8)
-      #expect(config.contains("format = 3"), "the labels file raises the format")
+      #expect(config.contains("format = 3"), "the journal raises the format")
     }
   }
 
@@ -133,7 +133,7 @@ struct LabelsTests {
       #expect(await art("annotate", "ds:v1", "--metadata", "lr=3", in: a).status == 0)
       #expect(await art("use", "ds:v1", "--run", "r1", in: a).status == 0)
       let push = try object(await art("push", "origin", "--json", in: a))
-      #expect(push["labels"] as? Int == 3)
+      #expect(push["journal"] as? Int == 3)
       #expect(await art("clone", remote, b.string, in: top).status == 0)
       #expect(await art("tag", "ls", in: b).standardOutput.contains("golden, old"))
       #expect(await art("runs", "r1", in: b).status == 0)
@@ -148,7 +148,7 @@ struct LabelsTests {
       #expect(await art("pull", "origin", in: b).status == 0)
       #expect(await art("push", "origin", in: b).status == 0)
       let pull = await art("pull", "origin", in: a)
-      #expect(pull.standardOutput.contains("labels: 2 new events"), "\(pull.standardOutput)")
+      #expect(pull.standardOutput.contains("journal: 2 new events"), "\(pull.standardOutput)")
       for repository in [a, b] {
         let show = try object(await art("show", "ds:v1", "--json", in: repository))
         let metadata = try #require(show["metadata"] as? [String: Any])
@@ -156,8 +156,8 @@ struct LabelsTests {
         #expect(metadata["seed"] as? Int == 1)
         #expect(await art("tag", "ls", in: repository).lines.first?.hasSuffix(" golden") == true)
       }
-      let labels = try readFile(a.appending(".art/labels"))
-      #expect(labels == (try readFile(b.appending(".art/labels"))), "both hold the same events")
+      let journal = try readFile(a.appending(".art/journal"))
+      #expect(journal == (try readFile(b.appending(".art/journal"))), "both hold the same events")
     }
   }
 
@@ -169,22 +169,22 @@ struct LabelsTests {
       let remote = top.appending("remote")
       #expect(await art("remote", "add", "origin", remote.string, in: a).status == 0)
       #expect(await art("push", "origin", in: a).status == 0)
-      let before = try readFile(a.appending(".art/labels"))
-      // A hostile remote's labels: a line that is no event.
+      let before = try readFile(a.appending(".art/journal"))
+      // A hostile remote's journal: a line that is no event.
       try writeFile(
-        Crafter.labels([#"{"time":1,"user":"x","version":"../../etc"}"#]),
-        to: remote.appending("labels"))
+        Crafter.journal([#"{"time":1,"user":"x","version":"../../etc"}"#]),
+        to: remote.appending("journal"))
       let pull = await art("pull", "origin", in: a)
       #expect(pull.status == 2, "\(pull.standardError)")
-      #expect(pull.standardError.contains("labels' is damaged"))
-      #expect(try readFile(a.appending(".art/labels")) == before)
+      #expect(pull.standardError.contains("journal' is damaged"))
+      #expect(try readFile(a.appending(".art/journal")) == before)
       // A damaged local file: an error naming it, nothing shown from it.
       var bytes = before
       bytes[bytes.count / 2] ^= 0x01
-      try writeFile(bytes, to: a.appending(".art/labels"))
+      try writeFile(bytes, to: a.appending(".art/journal"))
       let show = await art("show", "ds:v0", in: a)
       #expect(show.status == 2)
-      #expect(show.standardError.contains(".art/labels' is damaged"), "\(show.standardError)")
+      #expect(show.standardError.contains(".art/journal' is damaged"), "\(show.standardError)")
     }
   }
 }

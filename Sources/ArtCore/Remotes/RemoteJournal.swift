@@ -2,17 +2,17 @@ import ArtRemote
 import ArtStore
 
 extension Remote {
-  /// The remote's labels (tags, annotations, uses, renames) and their
+  /// The remote's journal (tags, annotations, uses, renames) and their
   /// tag, or empty ones and nil before the first push that had any.
   ///
   /// - Throws: ``ArtError`` `.corruptData` for a damaged file, or the
   ///   storage's errors.
-  public func readLabels() async throws -> (LabelLog, String?) {
-    guard let (bytes, tag) = try await storage.read("labels") else { return (LabelLog(), nil) }
-    return (try LabelLog.decode(bytes, file: "\(storage.location)/labels"), tag)
+  public func readJournal() async throws -> (Journal, String?) {
+    guard let (bytes, tag) = try await storage.read("journal") else { return (Journal(), nil) }
+    return (try Journal.decode(bytes, file: "\(storage.location)/journal"), tag)
   }
 
-  /// Adds this repository's events about `artifacts` to the remote's labels.
+  /// Adds this repository's events about `artifacts` to the remote's journal.
   ///
   /// Those are the events about their versions and their renames; returns
   /// how many were new there. Events are never removed, so this is a union: nothing another
@@ -20,11 +20,11 @@ extension Remote {
   ///
   /// - Throws: ``ArtError`` for a damaged remote file, or the storage's errors.
   @discardableResult
-  public func pushLabels(artifacts: [ArtifactName], refs: Refs) async throws -> Int {
-    let local = try repository.labels()
+  public func pushJournal(artifacts: [ArtifactName], refs: Refs) async throws -> Int {
+    let local = try repository.journal()
     let names = Set(artifacts.map(\.text))
     let ids = Set(artifacts.flatMap { artifact in refs.versions(of: artifact).map(\.id.hex) })
-    var sent = LabelLog()
+    var sent = Journal()
     for event in local.events {
       if let version = event.version, ids.contains(version) {
         sent.append(event)
@@ -34,23 +34,23 @@ extension Remote {
     }
     guard !sent.events.isEmpty else { return 0 }
     var added = 0
-    _ = try await update("labels", read: { try await readLabels() }, encode: LabelLog.encode) {
+    _ = try await update("journal", read: { try await readJournal() }, encode: Journal.encode) {
       remote in
       added = remote.merge(sent)
     }
     return added
   }
 
-  /// Takes every event of the remote's labels this repository lacks.
+  /// Takes every event of the remote's journal this repository lacks.
   ///
   /// Returns how many. Events about versions not here change nothing
   /// that is shown until the version arrives.
   ///
   /// - Throws: ``ArtError`` for a damaged remote file, the lock's errors.
   @discardableResult
-  public func pullLabels(refStore: RefStore) async throws -> Int {
-    let (remote, _) = try await readLabels()
+  public func pullJournal(refStore: RefStore) async throws -> Int {
+    let (remote, _) = try await readJournal()
     guard !remote.events.isEmpty else { return 0 }
-    return try LabelLog.update(repository, refStore: refStore) { log, _ in log.merge(remote) }
+    return try Journal.update(repository, refStore: refStore) { log, _ in log.merge(remote) }
   }
 }

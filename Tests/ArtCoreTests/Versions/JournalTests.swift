@@ -4,43 +4,43 @@ import Testing
 
 @testable import ArtCore
 
-/// `.art/labels`: events that merge by union and apply in time order.
-@Suite("Label log")
-struct LabelLogTests {
+/// `.art/journal`: events that merge by union and apply in time order.
+@Suite("Journal")
+struct JournalTests {
   let id = ObjectHasher.id(of: Array("a version".utf8))
 
-  func event(_ time: Int64, _ fill: (inout LabelEvent) -> Void) -> LabelEvent {
-    var event = LabelEvent(time: time, user: "u@h", version: id)
+  func event(_ time: Int64, _ fill: (inout JournalEvent) -> Void) -> JournalEvent {
+    var event = JournalEvent(time: time, user: "u@h", version: id)
     fill(&event)
     return event
   }
 
   @Test func roundTripsAndRefusesDamage() throws {
-    var log = LabelLog()
+    var log = Journal()
     log.append(event(2) { $0.tag = ["golden"] })
     log.append(event(1) { $0.set = ["acc": .number(0.9)] })
     let again = log.append(event(1) { $0.set = ["acc": .number(0.9)] })
     #expect(!again, "the same event twice")
-    let bytes = LabelLog.encode(log)
-    let back = try LabelLog.decode(bytes, file: "labels")
+    let bytes = Journal.encode(log)
+    let back = try Journal.decode(bytes, file: "journal")
     #expect(back == log)
     #expect(back.events.map(\.time) == [1, 2])
     var cut = bytes
     cut.removeLast(10)
-    #expect(throws: ArtError.self) { try LabelLog.decode(cut, file: "labels") }
+    #expect(throws: ArtError.self) { try Journal.decode(cut, file: "journal") }
     var flipped = bytes
     flipped[30] ^= 0x01
-    #expect(throws: ArtError.self) { try LabelLog.decode(flipped, file: "labels") }
+    #expect(throws: ArtError.self) { try Journal.decode(flipped, file: "journal") }
     // A line that parses but names no version, or a bad tag, is refused.
     for line in [#"{"time":1,"user":"u"}"#, #"{"time":1,"user":"u","version":"zz"}"#] {
-      let body = "# art-labels v1\n\(line)\n"
+      let body = "# art-journal v1\n\(line)\n"
       let text = body + "# sha256 \(ObjectHasher.id(of: Array(body.utf8)).hex)\n"
-      #expect(throws: ArtError.self) { try LabelLog.decode(Array(text.utf8), file: "labels") }
+      #expect(throws: ArtError.self) { try Journal.decode(Array(text.utf8), file: "journal") }
     }
   }
 
   @Test func mergeIsAUnionAndTheNewestEditWins() throws {
-    var here = LabelLog()
+    var here = Journal()
     here.append(event(1) { $0.tag = ["a", "b"] })
     here.append(event(5) { $0.set = ["acc": .integer(1), "lr": .integer(3)] })
     var there = here
@@ -54,7 +54,7 @@ struct LabelLogTests {
     var other = there
     other.merge(here)
     #expect(other == here, "the order of merging does not matter")
-    #expect(here.labels(of: id).tags == ["a"])
+    #expect(here.entries(of: id).tags == ["a"])
     #expect(here.versions(taggedWith: "a") == [id])
     #expect(here.versions(taggedWith: "b").isEmpty)
     let record = VersionRecord(
