@@ -22,7 +22,7 @@ public struct ArtCommand: AsyncParsableCommand {
           CommitCommand.self, LogCommand.self, ListCommand.self, ShowCommand.self,
           LsFilesCommand.self, CatCommand.self,
           CheckoutCommand.self, DiffCommand.self, StatusCommand.self, CheckIgnoreCommand.self,
-          AliasCommand.self, TagCommand.self, AnnotateCommand.self,
+          AliasCommand.self, TagCommand.self, AnnotateCommand.self, MoveCommand.self,
           RemoveCommand.self, RevParseCommand.self, LineageCommand.self, UseCommand.self,
           RunsCommand.self, VerifyCommand.self,
         ]),

@@ -179,6 +179,7 @@ struct JSONSchemaTests {
       try check("art ttl set", "ttl", "set", "ds:v0", "30d")
       try check("art ttl set", "ttl", "set", "ds:v0", "none")
       try check("art rm", "rm", "ds:v0")
+      try check("art mv", "mv", "model", "weights")
       try check("art gc", "gc", "--dry-run", "--explain")
       try check("art fsck", "fsck", "--full")
       try check("art du", "du", "ds")

@@ -187,4 +187,55 @@ struct JournalCommandTests {
       #expect(show.standardError.contains(".art/journal' is damaged"), "\(show.standardError)")
     }
   }
+
+  @Test func renameMovesEverythingAndTravels() async throws {
+    try await withTemporaryDirectory { top in
+      let a = top.appending("a")
+      let b = top.appending("b")
+      try await makeRepository(a)
+      let remote = top.appending("remote").string
+      #expect(await art("remote", "add", "origin", remote, in: a).status == 0)
+      #expect(await art("push", "origin", in: a).status == 0)
+      #expect(await art("clone", remote, b.string, in: top).status == 0)
+      try writeFile(Array("m".utf8), to: a.appending("model/m.bin"))
+      #expect(
+        await art("commit", "model", "model", "--input", "ds:v0", in: a).status == 0)
+      #expect(await art("tag", "add", "ds:v1", "golden", in: a).status == 0)
+      #expect(await art("alias", "set", "ds:v0", "production", in: a).status == 0)
+      #expect(await art("ttl", "set", "ds:v1", "30d", in: a).status == 0)
+      let moved = await art("mv", "ds", "images", in: a)
+      #expect(moved.lines == ["renamed ds to images: 2 versions, 2 aliases"], "\(moved.lines)")
+      #expect(await art("ls", in: a).standardOutput.contains("ds ") == false)
+      let show = try object(await art("show", "images:v1", "--json", in: a))
+      #expect(show["artifact"] as? String == "images")
+      #expect(show["tags"] as? [String] == ["golden"])
+      #expect(show["expires"] as? String != nil, "the TTL follows the version")
+      #expect(await art("rev-parse", "images:production", in: a).status == 0)
+      let lineage = await art("lineage", "model", in: a)
+      #expect(lineage.standardOutput.contains("images:v0"), "\(lineage.standardOutput)")
+      let status = await art("status", "images", in: a)
+      #expect(status.standardOutput.contains("images: at v1 (latest)"), "\(status.standardOutput)")
+      try writeFile(Array("c\n".utf8), to: a.appending("data/c.txt"))
+      let commit = await art("commit", "images", in: a)
+      #expect(commit.standardOutput.hasPrefix("images:v2"), "\(commit.standardOutput)")
+      #expect(await art("fsck", in: a).status == 0)
+      let config = try String(contentsOfFile: a.appending(".art/config").string, encoding: .utf8)
+      #expect(config.contains("format = 3"))
+      // Misuse: a name in use, an unknown artifact, a bad name.
+      let taken = await art("mv", "images", "model", in: a)
+      #expect(taken.status == 1)
+      #expect(taken.standardError.contains("is in use"))
+      #expect(await art("mv", "nope", "x", in: a).status == 1)
+      #expect(await art("mv", "images", "bad name", in: a).status == 64)
+      // The remote learns it at the next push, the clone at its pull.
+      #expect(await art("push", "origin", in: a).status == 0)
+      let pull = await art("pull", "origin", in: b)
+      #expect(pull.status == 0, "\(pull.standardError)")
+      let listed = await art("ls", in: b)
+      #expect(listed.standardOutput.contains("images"), "\(listed.standardOutput)")
+      #expect(!listed.standardOutput.contains("ds "), "\(listed.standardOutput)")
+      #expect(await art("log", "images", "--tag", "golden", in: b).lines.count == 1)
+      #expect(await art("fsck", in: b).status == 0)
+    }
+  }
 }

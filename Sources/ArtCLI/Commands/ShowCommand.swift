@@ -94,7 +94,7 @@ extension ArtCommand {
       // Inputs and bundle entries are shown by label where they still have one.
       let labels = try versionLabels(repository)
       let report = Report(
-        artifact: record.artifact, version: "\(version.number)", id: version.id.hex,
+        artifact: version.artifact.text, version: "\(version.number)", id: version.id.hex,
         type: record.type, aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
         tags: version.journal.tags,
         root: record.root.isEmpty ? "." : record.root, manifest: record.manifest.hex,

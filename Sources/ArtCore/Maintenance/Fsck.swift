@@ -68,10 +68,12 @@ public struct Fsck: Sendable {
     } catch let error as ArtError {
       report.errors.append(error.message)
     }
-    do {
-      _ = try ExpiryOverrides.read(repository)
-    } catch let error as ArtError {
-      report.errors.append(error.message)
+    // The files beside the refs that art reads on every listing.
+    let readers: [() throws -> Void] = [
+      { _ = try ExpiryOverrides.read(repository) }, { _ = try Journal.read(repository) },
+    ]
+    for read in readers {
+      do { try read() } catch let error as ArtError { report.errors.append(error.message) }
     }
     report.reachableObjects = reach.live.count
     // Dangling counts mean something only when the walk was complete.

@@ -17,7 +17,7 @@ public import SystemPackage
 ///
 /// A version line may end in `from NAME:vM`: its record was made as
 /// `NAME:vM` and was given this number later (a racing `pull`, a remote
-/// `finish`); such lines need repository format 2. Lines are sorted by
+/// `finish`; format 2) or this name (`art mv`; format 3). Lines are sorted by
 /// their bytes. The checksum line makes truncation and
 /// hand edits detectable. Every update writes the new file under
 /// `refs.lock` (created with `O_EXCL`, holding the writer's pid), syncs it,
@@ -123,14 +123,14 @@ public struct RefStore: Sendable {
       }
       previous = Substring(line)
       if parts.count == 4 {
-        // art records moves within one artifact only (renames come later).
+        // A renumbered line names another number of its artifact; a
+        // renamed one (`art mv`, format 3) any version line.
         guard case .version = name.label, let id = ObjectID(parts[1]),
           let origin = try? RefName(parsing: String(parts[3])), case .version = origin.label,
-          origin.artifact == name.artifact, origin != name
+          origin != name
         else {
           throw damaged(
-            "line \(number + 2): only a version line may say which other version of its "
-              + "artifact it was")
+            "line \(number + 2): only a version line may say which other version line it was")
         }
         refs.setVersion(name, id, bornAs: origin)
       } else if parts[1] == "deleted", case .version = name.label {

@@ -158,6 +158,37 @@ public struct Refs: Sendable, Equatable {
 }
 
 extension Refs {
+  /// Moves every line of `old` to `new` (versions, removed numbers and
+  /// aliases), each version line remembering the name its record was made
+  /// under; returns whether anything moved. Nothing moves when `old` has no
+  /// lines or `new` has any, so applying a recorded rename again is harmless.
+  @discardableResult
+  public mutating func rename(_ old: ArtifactName, to new: ArtifactName) -> Bool {
+    let moving = entries.keys.filter { $0.artifact == old }
+    guard old != new, !moving.isEmpty, !entries.keys.contains(where: { $0.artifact == new })
+    else { return false }
+    for name in moving {
+      let target = entries[name]
+      let origin = origin(of: name)
+      self[name] = nil
+      let moved = RefName(new, name.label)
+      if case .version = name.label, case .version(let id)? = target {
+        setVersion(moved, id, bornAs: origin)
+      } else {
+        self[moved] = target
+      }
+    }
+    return true
+  }
+
+  /// These refs with every recorded rename applied in order (see
+  /// ``rename(_:to:)``).
+  public func renamed(by renames: [(from: ArtifactName, to: ArtifactName)]) -> Refs {
+    var result = self
+    for (old, new) in renames { result.rename(old, to: new) }
+    return result
+  }
+
   /// What is inconsistent in the lines themselves, one sentence each.
   ///
   /// An alias naming something that is not a live version of its artifact

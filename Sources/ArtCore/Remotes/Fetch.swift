@@ -234,26 +234,39 @@ extension Remote {
 }
 
 extension Remote {
-  /// Fetches, then takes the remote's versions into this repository's refs
-  /// (see ``RefsMerge/pull(remote:into:tracking:)``) and publishes them
-  /// under `repos/` when it may write there.
+  /// Fetches, then takes the remote's journal and versions into this
+  /// repository (see ``RefsMerge/pull(remote:into:tracking:)``) and
+  /// publishes its refs under `repos/` when it may write there.
+  ///
+  /// Journal events are merged first; every recorded rename is then
+  /// applied to both sides' refs before they are merged, so an artifact
+  /// renamed on either side is one artifact after the pull.
   ///
   /// - Throws: the errors of ``fetch(progress:)`` and of updating the refs.
   public func pull(refStore: RefStore, progress: Progress?) async throws -> (
     FetchResult, RefsMerge.PullChanges
   ) {
-    let tracking = try trackingRefs()
-    let (result, remote) = try await fetch(progress: progress)
+    let fetchedTracking = try trackingRefs()
+    let (result, fetched) = try await fetch(progress: progress)
+    let (remoteJournal, _) = try await readJournal()
     func refused(_ problem: String) -> ArtError {
       ArtError(
         .corruptData, "pull will not take \(name)'s refs: \(problem)",
         hint: "the remote's refs are damaged; fix them by pushing from a sound repository")
     }
-    if let problem = remote.problems().first { throw refused(problem) }
+    if let problem = fetched.problems().first { throw refused(problem) }
     let store = repository.store
-    var changes = try refStore.update { local in
+    let changes = try Journal.update(repository, refStore: refStore) { log, local in
+      let taken = log.merge(remoteJournal)
+      let renames = log.renames.map { ($0.from, $0.to) }
+      for (old, new) in renames where local.rename(old, to: new) {
+        try FolderBases(repository).rename(old, to: new)
+      }
+      let remote = fetched.renamed(by: renames)
+      let tracking = fetchedTracking.renamed(by: renames)
       let before = local
-      let changes = RefsMerge.pull(remote: remote, into: &local, tracking: tracking)
+      var changes = RefsMerge.pull(remote: remote, into: &local, tracking: tracking)
+      changes.journal = taken
       // What the merge made must name what it says (the records are here
       // now); problems the refs had before are not the remote's doing.
       var problems = Set(local.problems()).subtracting(before.problems())
@@ -267,7 +280,6 @@ extension Remote {
       if let problem = problems.sorted().first { throw refused(problem) }
       return changes
     }
-    changes.journal = try await pullJournal(refStore: refStore)
     // Publish what this repository now holds, so remote gc keeps it; a
     // read-only user cannot, and that is no reason to fail the pull.
     try? await publishRepositoryRefs(refStore.read())

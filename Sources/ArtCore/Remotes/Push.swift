@@ -42,8 +42,10 @@ extension Remote {
   ) async throws -> PushResult {
     let local = try repository.refs.read()
     let artifacts = selected ?? local.artifacts
-    let tracking = try trackingRefs()
-    var preview = try await readRefs().refs
+    // Renames recorded here are made there too, before the merge.
+    let renames = try repository.journal().renames.map { ($0.from, $0.to) }
+    let tracking = try trackingRefs().renamed(by: renames)
+    var preview = try await readRefs().refs.renamed(by: renames)
     _ = try RefsMerge.push(
       local: local, into: &preview, tracking: tracking, artifacts: artifacts, remoteName: name,
       appending: appending)
@@ -51,6 +53,7 @@ extension Remote {
       versions: artifacts.flatMap { local.versions(of: $0).map(\.id) }, trees: [],
       progress: progress)
     let merged = try await updateRefs { remote in
+      remote = remote.renamed(by: renames)
       result.changes = try RefsMerge.push(
         local: local, into: &remote, tracking: tracking, artifacts: artifacts, remoteName: name,
         appending: appending)

@@ -14,7 +14,7 @@ extension Remote {
 
   /// Adds this repository's events about `artifacts` to the remote's journal.
   ///
-  /// Those are the events about their versions and their renames; returns
+  /// Those are the events about their versions, and every rename; returns
   /// how many were new there. Events are never removed, so this is a union: nothing another
   /// machine pushed is lost.
   ///
@@ -22,14 +22,13 @@ extension Remote {
   @discardableResult
   public func pushJournal(artifacts: [ArtifactName], refs: Refs) async throws -> Int {
     let local = try repository.journal()
-    let names = Set(artifacts.map(\.text))
     let ids = Set(artifacts.flatMap { artifact in refs.versions(of: artifact).map(\.id.hex) })
     var sent = Journal()
     for event in local.events {
       if let version = event.version, ids.contains(version) {
         sent.append(event)
-      } else if let to = event.renamedTo, names.contains(to) {
-        sent.append(event)
+      } else if event.renamedTo != nil {
+        sent.append(event)  // every rename: the remote's refs were renamed
       }
     }
     guard !sent.events.isEmpty else { return 0 }
@@ -39,18 +38,5 @@ extension Remote {
       added = remote.merge(sent)
     }
     return added
-  }
-
-  /// Takes every event of the remote's journal this repository lacks.
-  ///
-  /// Returns how many. Events about versions not here change nothing
-  /// that is shown until the version arrives.
-  ///
-  /// - Throws: ``ArtError`` for a damaged remote file, the lock's errors.
-  @discardableResult
-  public func pullJournal(refStore: RefStore) async throws -> Int {
-    let (remote, _) = try await readJournal()
-    guard !remote.events.isEmpty else { return 0 }
-    return try Journal.update(repository, refStore: refStore) { log, _ in log.merge(remote) }
   }
 }

@@ -154,8 +154,14 @@ public final class Repository: Sendable {
   /// (see ``upgradeFormat(knowing:)``), before anything new is named.
   public var refs: RefStore {
     var store = RefStore(path: layout.refs)
-    store.beforeWriting = { [self] old, _ in
+    store.beforeWriting = { [self] old, new in
       if configuration.format < 2 { try upgradeFormat(knowing: old) }
+      // A line moved from another artifact (a rename) needs format 3.
+      if configuration.format < 3,
+        new.entries.keys.contains(where: { new.origin(of: $0).artifact != $0.artifact })
+      {
+        try raiseFormat(to: 3, knowing: old)
+      }
     }
     return store
   }

@@ -269,20 +269,21 @@ public struct Journal: Sendable, Equatable {
     return try decode(bytes, file: path.string)
   }
 
-  /// Changes the log of `repository` with `body`, under the refs lock, and
-  /// writes it when it changed (raising the repository to format 3 first).
+  /// Changes the log of `repository` and its refs with `body`, under the
+  /// refs lock, and writes the log when it changed (raising the repository
+  /// to format 3 first), before the refs: the refs file stays the commit
+  /// point.
   ///
   /// - Throws: what `body` throws, ``ArtError`` for a damaged file or lock
   ///   timeout.
   public static func update<R>(
-    _ repository: Repository, refStore: RefStore, _ body: (inout Journal, Refs) throws -> R
+    _ repository: Repository, refStore: RefStore, _ body: (inout Journal, inout Refs) throws -> R
   ) throws -> R {
     try refStore.update { refs in
       var log = try read(repository)
       repository.journalWritten(log)
       let before = log
-      let result = try body(&log, refs)
-      let refs = refs
+      let result = try body(&log, &refs)
       if log != before {
         try repository.raiseFormat(to: 3, knowing: refs)
         try AtomicFile.write(encode(log), to: repository.layout.journal)

@@ -125,3 +125,55 @@ extension Journal {
     return byID.keys.sorted().map { Run(id: $0, uses: byID[$0] ?? []) }
   }
 }
+
+extension JournalEditor {
+  /// What ``rename(_:to:)`` moved.
+  public struct Rename: Sendable {
+    /// Live versions now under the new name.
+    public var versions: Int
+    /// Aliases moved with them, `latest` included.
+    public var aliases: Int
+  }
+
+  /// Renames artifact `old` to `new` with its versions (numbers kept),
+  /// removed numbers, aliases and its root folder's base; tags,
+  /// annotations, uses, TTLs and lineage follow by version id. The rename
+  /// is recorded in the journal, so push and pull repeat it elsewhere.
+  ///
+  /// - Throws: ``ArtError`` `.notFound` for an unknown `old`, `.conflict`
+  ///   when `new` is in use (even by removed versions) or `old` has a
+  ///   distributed draft open, or the lock's errors.
+  public func rename(_ old: ArtifactName, to new: ArtifactName) throws -> Rename {
+    try Journal.update(repository, refStore: refStore) { log, refs in
+      guard refs.artifacts.contains(old) else {
+        throw ArtError(
+          .notFound, "no artifact '\(old)' to rename", hint: "list artifacts with 'art ls'")
+      }
+      guard old != new else {
+        throw ArtError(.invalidArgument, "'\(old)' already has that name")
+      }
+      if refs.artifacts.contains(new) {
+        let live = refs.versions(of: new).count
+        throw ArtError(
+          .conflict,
+          "the name '\(new)' is in use ("
+            + (live > 0 ? "\(live) version\(live == 1 ? "" : "s")" : "by removed versions") + ")",
+          hint: "pick another name; a name's version numbers are never reused, even after 'art rm'")
+      }
+      if try DistributedDraft.pending(repository, refs).contains(where: { $0.artifact == old }) {
+        throw ArtError(
+          .conflict, "'\(old)' has a distributed draft open",
+          hint: "finish it ('art finish \(old) --distributed-id ID') or let gc expire it first")
+      }
+      let result = Rename(
+        versions: refs.versions(of: old).count, aliases: refs.aliases(of: old).count)
+      refs.rename(old, to: new)
+      var event = JournalEvent(time: WallClock.milliseconds(), user: user, version: nil)
+      event.renamedFrom = old.text
+      event.renamedTo = new.text
+      log.append(event)
+      try FolderBases(repository).rename(old, to: new)
+      return result
+    }
+  }
+}

@@ -109,6 +109,15 @@ public struct FolderBases: Sendable {
     try AtomicFile.write(base.encoded(), to: file)
   }
 
+  /// Moves the base of `old`'s root folder to `new` (`art mv`).
+  public func rename(_ old: ArtifactName, to new: ArtifactName) throws {
+    guard var base = try base(of: old) else { return }
+    base.artifact = new
+    try record(base)
+    try? Syscalls.unlink(layout.artifactBase(old.text))
+    try? Syscalls.unlink(layout.checkedOut.appending(old.text))
+  }
+
   /// Holds the lock of the folder `folder` until the returned descriptor
   /// is closed, waiting up to `timeout`: two checkouts into one folder
   /// (workers that fetch their data on every start) take turns.
