@@ -158,8 +158,9 @@ public struct Refs: Sendable, Equatable {
 }
 
 extension Refs {
-  /// Moves every line of `old` to `new` (versions, removed numbers and
-  /// aliases), each version line remembering the name its record was made
+  /// Moves every line of `old` to `new`.
+  ///
+  /// Versions, removed numbers and aliases move; each version line remembering the name its record was made
   /// under; returns whether anything moved. Nothing moves when `old` has no
   /// lines or `new` has any, so applying a recorded rename again is harmless.
   @discardableResult

@@ -135,8 +135,10 @@ extension JournalEditor {
     public var aliases: Int
   }
 
-  /// Renames artifact `old` to `new` with its versions (numbers kept),
-  /// removed numbers, aliases and its root folder's base; tags,
+  /// Renames artifact `old` to `new`.
+  ///
+  /// Its versions (numbers kept), removed numbers, aliases and its root
+  /// folder's base move; tags,
   /// annotations, uses, TTLs and lineage follow by version id. The rename
   /// is recorded in the journal, so push and pull repeat it elsewhere.
   ///
