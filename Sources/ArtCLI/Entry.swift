@@ -93,7 +93,11 @@ extension ArtCommand {
   private static func unknownCommand(in arguments: [String]) -> ArtError? {
     let names = configuration.subcommands.map { $0._commandName } + ["help"]
     // The root's options that take a value.
-    let valued: Set<String> = ["-C", "--directory", "--lock-timeout"]
+    let valued: Set<String> = [
+      "-C", "--directory", "--lock-timeout", "--generate-completion-script",
+    ]
+    // The shell completion scripts call back with `---completion …`.
+    if arguments.first == "---completion" { return nil }
     var index = 0
     while index < arguments.count, arguments[index].hasPrefix("-") {
       let argument = arguments[index]

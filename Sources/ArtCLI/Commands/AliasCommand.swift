@@ -28,7 +28,8 @@ extension ArtCommand {
 
       @OptionGroup var global: GlobalOptions
 
-      @Argument(help: "The version: NAME:vN, NAME:ALIAS or an id prefix.")
+      @Argument(
+        help: "The version: NAME:vN, NAME:ALIAS or an id prefix.", completion: Completion.spec)
       var spec: String
 
       @Argument(help: "The alias.")
@@ -66,7 +67,7 @@ extension ArtCommand {
 
       @OptionGroup var global: GlobalOptions
 
-      @Argument(help: "NAME:ALIAS")
+      @Argument(help: "NAME:ALIAS", completion: Completion.spec)
       var name: String
 
       @Flag(help: "Print the result as JSON.")
@@ -93,7 +94,7 @@ extension ArtCommand {
 
       @OptionGroup var global: GlobalOptions
 
-      @Argument(help: "The artifact.")
+      @Argument(help: "The artifact.", completion: Completion.artifact)
       var name: String?
 
       @Flag(help: "Print the result as JSON.")

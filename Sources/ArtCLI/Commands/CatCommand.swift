@@ -23,7 +23,8 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "SPEC:PATH, e.g. ds:v3:images/a.jpg or ds:labels.csv.")
+    @Argument(
+      help: "SPEC:PATH, e.g. ds:v3:images/a.jpg or ds:labels.csv.", completion: Completion.spec)
     var file: String
 
     @Option(help: "Start at this byte.")

@@ -45,7 +45,9 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS, PROJECT/NAME:ALIAS or an id prefix.")
+    @Argument(
+      help: "The version: NAME, NAME:vN, NAME:ALIAS, PROJECT/NAME:ALIAS or an id prefix.",
+      completion: Completion.spec)
     var spec: String?
 
     @Flag(help: "Check out the versions the filters match instead of SPEC.")

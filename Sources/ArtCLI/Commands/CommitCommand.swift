@@ -50,7 +50,7 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The artifact's name.")
+    @Argument(help: "The artifact's name.", completion: Completion.artifact)
     var name: String
 
     @Argument(help: "Files and folders to commit.")

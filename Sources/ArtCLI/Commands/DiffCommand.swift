@@ -29,10 +29,14 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The older version (or the only one, to compare with the folder).")
+    @Argument(
+      help: "The older version (or the only one, to compare with the folder).",
+      completion: Completion.spec)
     var spec: String
 
-    @Argument(help: "The newer version, or a folder (a path with a '/') to compare with.")
+    @Argument(
+      help: "The newer version, or a folder (a path with a '/') to compare with.",
+      completion: Completion.spec)
     var spec2: String?
 
     @Flag(help: "Print totals only.")

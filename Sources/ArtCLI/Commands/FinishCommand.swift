@@ -22,7 +22,7 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The artifact.")
+    @Argument(help: "The artifact.", completion: Completion.artifact)
     var name: String
 
     @Option(help: "The id the workers upserted under.")

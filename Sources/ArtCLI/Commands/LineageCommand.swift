@@ -26,7 +26,7 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The version.")
+    @Argument(help: "The version.", completion: Completion.spec)
     var spec: String
 
     @Flag(help: "Only what it was made from.")

@@ -27,7 +27,7 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The artifact to list.")
+    @Argument(help: "The artifact to list.", completion: Completion.artifact)
     var name: String?
 
     @Option(name: .customShort("n"), help: "Show at most N versions.")

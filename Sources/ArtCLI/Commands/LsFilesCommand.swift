@@ -22,7 +22,9 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS, PROJECT/NAME:ALIAS, REMOTE/NAME:…")
+    @Argument(
+      help: "The version: NAME, NAME:vN, NAME:ALIAS, PROJECT/NAME:ALIAS, REMOTE/NAME:…",
+      completion: Completion.spec)
     var spec: String
 
     @Option(help: "Only paths matching this glob (** allowed), repeatable.")

@@ -22,7 +22,7 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The artifact's name.")
+    @Argument(help: "The artifact's name.", completion: Completion.artifact)
     var old: String
 
     @Argument(help: "Its new name.")

@@ -27,7 +27,7 @@ extension ArtCommand {
 
     @OptionGroup var target: RemoteArgument
 
-    @Argument(help: "Artifacts to push (default: all).")
+    @Argument(help: "Artifacts to push (default: all).", completion: Completion.artifact)
     var artifacts: [String] = []
 
     @Flag(help: "Print the result as JSON.")

@@ -21,7 +21,8 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The version: NAME:vN, NAME:ALIAS or an id prefix.")
+    @Argument(
+      help: "The version: NAME:vN, NAME:ALIAS or an id prefix.", completion: Completion.spec)
     var spec: String
 
     @Flag(help: "Remove it even if it carries a protected alias.")

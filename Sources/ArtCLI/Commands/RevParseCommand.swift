@@ -14,7 +14,8 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
+    @Argument(
+      help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.", completion: Completion.spec)
     var spec: String
 
     @Flag(help: "Print the result as JSON.")

@@ -20,7 +20,7 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Only this artifact.")
+    @Argument(help: "Only this artifact.", completion: Completion.artifact)
     var name: String?
 
     @Flag(help: "Print as JSON.")

@@ -27,7 +27,7 @@ extension ArtCommand {
 
       @OptionGroup var global: GlobalOptions
 
-      @Argument(help: "The version.")
+      @Argument(help: "The version.", completion: Completion.spec)
       var spec: String
 
       @Argument(help: "A duration (90s, 12h, 30d, 2w, 1y) from the version's creation, or 'none'.")

@@ -37,7 +37,9 @@ extension ArtCommand {
 
       @OptionGroup var global: GlobalOptions
 
-      @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
+      @Argument(
+        help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.", completion: Completion.spec
+      )
       var spec: String
 
       @Argument(help: "The tags.")
@@ -58,7 +60,9 @@ extension ArtCommand {
 
       @OptionGroup var global: GlobalOptions
 
-      @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
+      @Argument(
+        help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.", completion: Completion.spec
+      )
       var spec: String
 
       @Argument(help: "The tags.")
@@ -78,7 +82,7 @@ extension ArtCommand {
 
       @OptionGroup var global: GlobalOptions
 
-      @Argument(help: "The artifact.")
+      @Argument(help: "The artifact.", completion: Completion.artifact)
       var name: String?
 
       @Flag(help: "Print the result as JSON.")

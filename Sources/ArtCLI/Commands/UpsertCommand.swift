@@ -28,7 +28,7 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The artifact.")
+    @Argument(help: "The artifact.", completion: Completion.artifact)
     var name: String
 
     @Argument(help: "Files and folders this worker adds.")

@@ -23,7 +23,8 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
+    @Argument(
+      help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.", completion: Completion.spec)
     var spec: String
 
     @Option(help: "The run that used it (e.g. an experiment tracker's run id).")

@@ -29,7 +29,8 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.")
+    @Argument(
+      help: "The version: NAME, NAME:vN, NAME:ALIAS or an id prefix.", completion: Completion.spec)
     var spec: String
 
     @Flag(name: .shortAndLong, help: "List every reference, matching ones too.")
