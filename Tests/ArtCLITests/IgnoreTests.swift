@@ -87,6 +87,20 @@ struct IgnoreTests {
       #expect(!exists("copy/stray.txt"))
       #expect(!exists("copy/logs/other.txt"))
       #expect(exists("copy/logs/keep.log"))
+      // A folder the version lacks is emptied of what is not ignored, and
+      // kept while it holds something ignored or a repository.
+      try writeFile(Array("r".utf8), to: folder.appending("copy/repo/.git/HEAD"))
+      try writeFile(Array("w".utf8), to: folder.appending("copy/repo/notes.txt"))
+      try writeFile(Array("w".utf8), to: folder.appending("copy/cache/x.swp"))
+      try writeFile(Array("w".utf8), to: folder.appending("copy/cache/y.txt"))
+      try writeFile(Array("w".utf8), to: folder.appending("copy/gone/deep/z.txt"))
+      let again = await art("checkout", "ds", "--to", "copy", "--clean", in: folder)
+      #expect(again.status == 0, "\(again.standardError)")
+      #expect(exists("copy/repo/.git/HEAD"))
+      #expect(!exists("copy/repo/notes.txt"))
+      #expect(exists("copy/cache/x.swp"))
+      #expect(!exists("copy/cache/y.txt"))
+      #expect(!exists("copy/gone"))
     }
   }
 

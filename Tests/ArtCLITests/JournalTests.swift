@@ -86,7 +86,7 @@ struct JournalCommandTests {
         await art("annotate", "ds:v1", "--unset", "aug.rotation", in: folder, clockAhead: 1000)
           .status == 0)
       let after = try object(await art("show", "ds:v1", "--json", in: folder))
-      #expect((after["metadata"] as? [String: Any])?["aug"] as? [String: Any] != nil)
+      #expect((after["metadata"] as? [String: Any])?["aug"] == nil, "its last key went")
       #expect((after["edits"] as? [Any])?.count == 2)
       let text = await art("show", "ds:v1", in: folder)
       #expect(text.standardOutput.contains("unset aug.rotation"), "\(text.standardOutput)")
@@ -236,6 +236,96 @@ struct JournalCommandTests {
       #expect(!listed.standardOutput.contains("ds "), "\(listed.standardOutput)")
       #expect(await art("log", "images", "--tag", "golden", in: b).lines.count == 1)
       #expect(await art("fsck", in: b).status == 0)
+    }
+  }
+
+  @Test func renamesMadeDifferentlyOnTwoSidesAreStoppedNotMerged() async throws {
+    try await withTemporaryDirectory { top in
+      let a = top.appending("a")
+      let b = top.appending("b")
+      try await makeRepository(a)
+      let remote = top.appending("remote").string
+      #expect(await art("remote", "add", "origin", remote, in: a).status == 0)
+      #expect(await art("push", "origin", in: a).status == 0)
+      #expect(await art("clone", remote, b.string, in: top).status == 0)
+      #expect(await art("mv", "ds", "y", in: a).status == 0)
+      #expect(await art("push", "origin", in: a).status == 0)
+      // b renamed it another way: its pull stops, saying how to settle it.
+      #expect(await art("mv", "ds", "z", in: b).status == 0)
+      let refused = await art("push", "origin", in: b)
+      #expect(refused.status == 1, "\(refused.standardOutput)")
+      let pull = await art("pull", "origin", in: b)
+      #expect(pull.status == 1)
+      #expect(pull.standardError.contains("art mv z y"), "\(pull.standardError)")
+      #expect(await art("ls", in: b).lines.count == 1, "nothing taken")
+      #expect(await art("mv", "z", "y", in: b).status == 0)
+      #expect(await art("pull", "origin", in: b).status == 0)
+      #expect(await art("push", "origin", in: b).status == 0)
+      #expect(await art("pull", "origin", in: a).status == 0)
+      for repository in [a, b] {
+        let listed = await art("ls", in: repository)
+        #expect(listed.lines.count == 1 && listed.lines[0].hasPrefix("y "), "\(listed.lines)")
+        #expect(await art("fsck", in: repository).status == 0)
+      }
+      // A rename onto a name the other side uses for its own versions.
+      #expect(await art("mv", "y", "x", in: a).status == 0)
+      #expect(await art("push", "origin", in: a).status == 0)
+      try writeFile(Array("own".utf8), to: b.appending("own/f"))
+      #expect(await art("commit", "x", "own", in: b).status == 0)
+      let taken = await art("pull", "origin", in: b)
+      #expect(taken.status == 1)
+      #expect(
+        taken.standardError.contains("'x' here holds other versions"), "\(taken.standardError)")
+      #expect(await art("mv", "x", "mine", in: b).status == 0)
+      #expect(await art("pull", "origin", in: b).status == 0)
+      let names = await art("ls", in: b).lines.map { $0.split(separator: " ").first ?? "" }
+      #expect(names == ["mine", "x"], "\(names)")
+    }
+  }
+
+  @Test func hostileTextIsNeitherObeyedNorAccepted() async throws {
+    try await withTemporaryDirectory { top in
+      let a = top.appending("a")
+      try await makeRepository(a)
+      let id = await art("rev-parse", "ds:v0", in: a).standardOutput
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+      let remote = top.appending("remote")
+      #expect(await art("remote", "add", "origin", remote.string, in: a).status == 0)
+      #expect(await art("push", "origin", in: a).status == 0)
+      try writeFile(
+        Crafter.journal([
+          #"{"description":"\u001b]0;PWNED\u0007\u001b[2Jred","time":5,"user":"x","version":"\#(id)"}"#
+        ]), to: remote.appending("journal"))
+      #expect(await art("pull", "origin", in: a).status == 0)
+      let show = await art("show", "ds:v0", in: a)
+      #expect(
+        !show.standardOutput.unicodeScalars.contains { $0.value == 0x1B },
+        "no escape reaches the terminal")
+      #expect(show.standardOutput.contains("\u{FFFD}]0;PWNED"))
+      try writeFile(
+        Crafter.journal([#"{"time":6,"user":"e\u001b[31m","version":"\#(id)","tag":["t"]}"#]),
+        to: remote.appending("journal"))
+      #expect(await art("pull", "origin", in: a).status == 2, "a user with control characters")
+      // Local misuse, each refused with the reason.
+      #expect(await art("tag", "add", "ds:v0", "latest", in: a).status == 64)
+      let absent = await art("tag", "rm", "ds:v0", "nope", in: a)
+      #expect(absent.status == 1)
+      #expect(absent.standardError.contains("has no tag 'nope'"))
+      #expect(
+        await art("annotate", "ds:v0", "--metadata", "k=1", "--unset", "acc", in: a).status == 0)
+      let both = await art("annotate", "ds:v0", "--metadata", "k=2", "--unset", "k", in: a)
+      #expect(both.standardError.contains("both name 'k'"), "\(both.standardError)")
+      let through = await art("annotate", "ds:v0", "--metadata", "k.x=1", in: a)
+      #expect(through.status == 64)
+      #expect(through.standardError.contains("holds a number"), "\(through.standardError)")
+      let newline = await art("use", "ds:v0", "--run", "a\nb", in: a)
+      #expect(newline.standardError.contains("one line"), "\(newline.standardError)")
+      // A damaged journal: listings fail too, rather than look empty.
+      var bytes = try readFile(a.appending(".art/journal"))
+      bytes.append(contentsOf: Array("junk\n".utf8))
+      try writeFile(bytes, to: a.appending(".art/journal"))
+      #expect(await art("ls", in: a).status == 2)
+      #expect(await art("log", "ds", in: a).status == 2)
     }
   }
 }

@@ -12,8 +12,9 @@ extension ArtCommand {
       discussion: """
         Each line: name, type, versions (matching ones, with filters), the \
         newest (matching) version, its files and size. Filters must all \
-        hold: --type, --name GLOB, --alias, --metadata KEY=VALUE (equal as \
-        JSON) or KEY>N, KEY>=N, KEY<N, KEY<=N (numbers), --since, --until \
+        hold: --type, --name GLOB, --alias, --tag, --metadata KEY=VALUE \
+        (equal as JSON; a dotted key reaches nested values) or KEY>N, \
+        KEY>=N, KEY<N, KEY<=N (numbers), --since, --until \
         (2024-01-31, 2024-01-31T12:00 UTC, or a duration ago such as 7d).
 
         Examples:

@@ -12,9 +12,9 @@ extension ArtCommand {
       discussion: """
         Without NAME: one line per artifact (name, type, versions, latest, \
         size of the latest). With NAME: its versions, newest first (version, \
-        id, aliases, created, files, size, description).
+        id, aliases, [tags], created, files, size, description).
 
-        With filters (--type, --name, --alias, --metadata, --since, \
+        With filters (--type, --name, --alias, --tag, --metadata, --since, \
         --until; all must hold): the matching versions, of NAME or of every \
         artifact, newest first within each artifact.
 

@@ -93,6 +93,9 @@ extension ArtCommand {
         let refs = try repository.refs.read()
         let log = try repository.journal()
         let artifacts = try name.map { [try ArtifactName($0)] } ?? refs.artifacts
+        if name != nil, let artifact = artifacts.first {
+          _ = try repository.resolve(.label(artifact, nil), in: refs)  // names what exists if not
+        }
         var lines: [Line] = []
         for artifact in artifacts {
           for (number, id) in refs.versions(of: artifact) {

@@ -32,13 +32,28 @@ public final class Output: Sendable {
   /// Writes `text` and a newline to standard output (nothing when quiet).
   public func line(_ text: String) {
     if isQuiet { return }
-    write(Array((text + "\n").utf8), to: .standardOutput)
+    write(Self.printable(text + "\n"), to: .standardOutput)
   }
 
   /// Writes `text` and a newline to standard error (nothing when quiet).
   public func note(_ text: String) {
     if isQuiet { return }
-    write(Array((text + "\n").utf8), to: .standardError)
+    write(Self.printable(text + "\n"), to: .standardError)
+  }
+
+  /// `text` as UTF-8 with every control character but tab and newline
+  /// (escape sequences, carriage returns, C1 controls) replaced by U+FFFD:
+  /// descriptions, journal users and names from a remote or project are
+  /// text anyone may have written, and must not drive the terminal.
+  static func printable(_ text: String) -> [UInt8] {
+    func isControl(_ scalar: Unicode.Scalar) -> Bool {
+      (scalar.value < 0x20 && scalar != "\t" && scalar != "\n")
+        || (0x7F...0x9F).contains(scalar.value)
+    }
+    guard text.unicodeScalars.contains(where: isControl) else { return Array(text.utf8) }
+    var scalars = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars { scalars.append(isControl(scalar) ? "\u{FFFD}" : scalar) }
+    return Array(String(scalars).utf8)
   }
 
   /// From now on, only errors (``report(_:)``) are written: `-q` on a
@@ -98,7 +113,7 @@ public final class Output: Sendable {
     var text = "art: error: \(error.message)"
     if let underlying = error.underlying { text += ": \(underlying)" }
     if let hint = error.hint { text += "\nart: hint: \(hint)" }
-    write(Array((text + "\n").utf8), to: .standardError)
+    write(Self.printable(text + "\n"), to: .standardError)
   }
 
   /// Writes `error` as the JSON error object on standard output:

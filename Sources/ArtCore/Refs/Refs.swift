@@ -108,6 +108,10 @@ public struct Refs: Sendable, Equatable {
   /// be the line's, or the origin the line records.
   public func mismatch(_ record: VersionRecord, at name: RefName) -> String? {
     let expected = origin(of: name)
+    // A line moved from another artifact leaves none behind there.
+    if expected.artifact != name.artifact, let moved = entries[name], entries[expected] == moved {
+      return "ref \(name) says it was moved from \(expected), which still names the same version"
+    }
     guard case .version(let number) = expected.label,
       record.artifact != expected.artifact.text || record.number != number.value
     else { return nil }
@@ -182,12 +186,30 @@ extension Refs {
     return true
   }
 
-  /// These refs with every recorded rename applied in order (see
-  /// ``rename(_:to:)``).
-  public func renamed(by renames: [(from: ArtifactName, to: ArtifactName)]) -> Refs {
+  /// These refs with every recorded rename that means their artifact
+  /// (``ArtifactRename/means(_:)``) applied in order (see ``rename(_:to:)``).
+  public func renamed(by renames: [ArtifactRename]) -> Refs {
     var result = self
-    for (old, new) in renames { result.rename(old, to: new) }
+    for rename in renames where rename.means(result) { result.rename(rename.from, to: rename.to) }
     return result
+  }
+
+  /// Pairs of artifacts naming one version record, with it: one version
+  /// belongs to one artifact, so this is a rename made differently on two
+  /// sides (or crafted refs).
+  public func sharedVersions() -> [(ArtifactName, ArtifactName, ObjectID)] {
+    var owner: [ObjectID: ArtifactName] = [:]
+    var shared: [(ArtifactName, ArtifactName, ObjectID)] = []
+    for artifact in artifacts {
+      for (_, id) in versions(of: artifact) {
+        if let other = owner[id], other != artifact {
+          shared.append((other, artifact, id))
+        } else {
+          owner[id] = artifact
+        }
+      }
+    }
+    return shared
   }
 
   /// What is inconsistent in the lines themselves, one sentence each.
@@ -199,6 +221,11 @@ extension Refs {
   public func problems() -> [String] {
     var found: [String] = []
     if let line = outOfOrderLine { found.append("refs line \(line) is out of order") }
+    for (first, second, id) in sharedVersions() {
+      found.append(
+        "'\(first)' and '\(second)' name the same version \(id.prefix(12)) (renamed "
+          + "differently on two sides? keep one name with art mv)")
+    }
     for artifact in artifacts {
       let live = versions(of: artifact)
       let ids = Set(live.map(\.id))

@@ -258,9 +258,20 @@ extension Remote {
     let store = repository.store
     let changes = try Journal.update(repository, refStore: refStore) { log, local in
       let taken = log.merge(remoteJournal)
-      let renames = log.renames.map { ($0.from, $0.to) }
-      for (old, new) in renames where local.rename(old, to: new) {
-        try FolderBases(repository).rename(old, to: new)
+      let renames = log.renames
+      // A rename onto a name this repository uses for other versions.
+      for rename in renames where rename.means(local) && local.artifacts.contains(rename.to) {
+        throw ArtError(
+          .conflict,
+          "\(name) has '\(rename.from)' renamed to '\(rename.to)' (by \(rename.event.user)), "
+            + "but '\(rename.to)' here holds other versions",
+          hint: "rename this repository's '\(rename.to)' first (art mv \(rename.to) NEW), "
+            + "then pull again")
+      }
+      for rename in renames where rename.means(local) {
+        if local.rename(rename.from, to: rename.to) {
+          try FolderBases(repository).rename(rename.from, to: rename.to)
+        }
       }
       let remote = fetched.renamed(by: renames)
       let tracking = fetchedTracking.renamed(by: renames)
@@ -276,6 +287,14 @@ extension Remote {
           let record = try? store.versionRecord(id)
         else { continue }
         if let problem = local.mismatch(record, at: name) { problems.insert(problem) }
+      }
+      let shared = Set(before.sharedVersions().map(\.2))
+      if let (first, second, _) = local.sharedVersions().first(where: { !shared.contains($0.2) }) {
+        throw ArtError(
+          .conflict,
+          "after \(name)'s renames, '\(first)' and '\(second)' would name the same versions "
+            + "(renamed one way there and another here)",
+          hint: "keep one name here (art mv \(second) \(first), or the other way), then pull again")
       }
       if let problem = problems.sorted().first { throw refused(problem) }
       return changes

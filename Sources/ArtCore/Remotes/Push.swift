@@ -42,13 +42,32 @@ extension Remote {
   ) async throws -> PushResult {
     let local = try repository.refs.read()
     let artifacts = selected ?? local.artifacts
+    // A rename made elsewhere and pushed must be taken here first, or this
+    // push would bring the old name back.
+    let journal = try repository.journal()
+    var both = journal
+    both.merge(try await readJournal().0)
+    for rename in both.renames where !journal.events.contains(rename.event) && rename.means(local) {
+      throw ArtError(
+        .conflict,
+        "\(name) has '\(rename.from)' renamed to '\(rename.to)' (by \(rename.event.user)), "
+          + "and this repository still has '\(rename.from)'",
+        hint: "pull first ('art pull \(name)'), then push")
+    }
     // Renames recorded here are made there too, before the merge.
-    let renames = try repository.journal().renames.map { ($0.from, $0.to) }
+    let renames = journal.renames
     let tracking = try trackingRefs().renamed(by: renames)
-    var preview = try await readRefs().refs.renamed(by: renames)
+    let remoteRefs = try await readRefs().refs.renamed(by: renames)
+    var preview = remoteRefs
     _ = try RefsMerge.push(
       local: local, into: &preview, tracking: tracking, artifacts: artifacts, remoteName: name,
       appending: appending)
+    // What the merge would make must be as sound as what is there.
+    if let problem = Set(preview.problems()).subtracting(remoteRefs.problems()).sorted().first {
+      throw ArtError(
+        .conflict, "pushing to \(name) would leave its refs inconsistent: \(problem)",
+        hint: "pull first ('art pull \(name)') and resolve it here, then push")
+    }
     var result = try await upload(
       versions: artifacts.flatMap { local.versions(of: $0).map(\.id) }, trees: [],
       progress: progress)

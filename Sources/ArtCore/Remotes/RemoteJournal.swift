@@ -9,7 +9,14 @@ extension Remote {
   ///   storage's errors.
   public func readJournal() async throws -> (Journal, String?) {
     guard let (bytes, tag) = try await storage.read("journal") else { return (Journal(), nil) }
-    return (try Journal.decode(bytes, file: "\(storage.location)/journal"), tag)
+    do {
+      return (try Journal.decode(bytes, file: "\(storage.location)/journal"), tag)
+    } catch let error as ArtError {
+      throw ArtError(
+        error.code, error.message,
+        hint: "delete that object (it holds only tags, annotations, uses and renames) and "
+          + "push from each clone: every push adds its journal back")
+    }
   }
 
   /// Adds this repository's events about `artifacts` to the remote's journal.

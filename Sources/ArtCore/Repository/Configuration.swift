@@ -25,7 +25,7 @@ public struct Configuration: Sendable, Equatable {
   ///
   /// 2 adds renumbering lines in refs (`ds:v2 ID from ds:v1`) and the
   /// list of external references recorded here (`recorded`); 3 adds the
-  /// `labels` file and renames in refs. A new repository starts at 2 and
+  /// `journal` file and renames in refs. A new repository starts at 2 and
   /// is raised when it first needs more, so older art can read it till then.
   public var format = 2
   /// The codec objects are stored with unless a command says otherwise.

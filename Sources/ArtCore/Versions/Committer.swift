@@ -62,8 +62,8 @@ public struct Committer: Sendable {
     }
     let type = request.type ?? previous?.record.type ?? "dataset"
     try validateType(type)
-    try validateLine(request.job, "--job", example: "--job train")
-    try validateLine(request.run, "--run", example: "--run 3f9a2c")
+    try Self.validateLine(request.job, "--job", example: "--job train")
+    try Self.validateLine(request.run, "--run", example: "--run 3f9a2c")
 
     // References are looked at (hashed, or asked for their head) first:
     // nothing is written if one is missing.
@@ -442,7 +442,7 @@ public struct Committer: Sendable {
   }
 
   /// Job and run are free text, but one line of at most 200 bytes.
-  private func validateLine(_ value: String, _ flag: String, example: String) throws {
+  static func validateLine(_ value: String, _ flag: String, example: String) throws {
     if value.contains(where: \.isNewline) || value.utf8.count > 200 {
       throw ArtError(
         .invalidArgument, "\(flag) must be one line of at most 200 bytes",

@@ -34,6 +34,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
   public var renamedFrom: String?
   /// A rename: the new artifact name.
   public var renamedTo: String?
+  /// A rename: ids of (at most 16 of) the versions renamed, so the rename
+  /// is made only where the old name still means that artifact.
+  public var renamedVersions: [String]?
 
   /// An event at `time` by `user` about `version`.
   public init(time: Int64, user: String, version: ObjectID?) {
@@ -93,6 +96,8 @@ public struct Journal: Sendable, Equatable {
   /// The events, oldest first.
   public private(set) var events: [JournalEvent] = []
   private var lines: [String] = []
+  /// Versions with at least one event (hex ids): the rest need no scan.
+  private var mentioned: Set<String> = []
 
   static let header = "# art-journal v1"
 
@@ -114,6 +119,7 @@ public struct Journal: Sendable, Equatable {
       } ?? events.count
     events.insert(event, at: index)
     lines.insert(line, at: index)
+    if let version = event.version { mentioned.insert(version) }
     return true
   }
 
@@ -126,6 +132,7 @@ public struct Journal: Sendable, Equatable {
   /// What is recorded for version `id`.
   public func entries(of id: ObjectID) -> VersionJournal {
     var result = VersionJournal()
+    guard mentioned.contains(id.hex) else { return result }
     var tags = Set<String>()
     for event in events where event.version == id.hex {
       for tag in event.tag ?? [] { tags.insert(tag) }
@@ -148,20 +155,10 @@ public struct Journal: Sendable, Equatable {
     return result
   }
 
-  /// Every tag in use now, with how many versions carry it.
-  public func tagCounts() -> [String: Int] {
-    var holders: [String: Set<ObjectID>] = [:]
-    for event in events {
-      guard let id = event.versionID else { continue }
-      for tag in event.tag ?? [] { holders[tag, default: []].insert(id) }
-      for tag in event.untag ?? [] { holders[tag]?.remove(id) }
-    }
-    return holders.filter { !$0.value.isEmpty }.mapValues(\.count)
-  }
-
   /// `record` with its description and metadata as edited since (the
   /// record itself, and so the version's id, never changes).
   public func applying(to record: VersionRecord, id: ObjectID) -> VersionRecord {
+    guard mentioned.contains(id.hex) else { return record }
     let edits = events.filter {
       $0.version == id.hex && ($0.description != nil || $0.set != nil || $0.unset != nil)
     }
@@ -181,12 +178,14 @@ public struct Journal: Sendable, Equatable {
   }
 
   /// Renames recorded, oldest first.
-  public var renames: [(from: ArtifactName, to: ArtifactName, event: JournalEvent)] {
+  public var renames: [ArtifactRename] {
     events.compactMap { event in
       guard let from = event.renamedFrom.flatMap({ try? ArtifactName($0) }),
         let to = event.renamedTo.flatMap({ try? ArtifactName($0) })
       else { return nil }
-      return (from, to, event)
+      return ArtifactRename(
+        from: from, to: to, versions: Set((event.renamedVersions ?? []).compactMap(ObjectID.init)),
+        event: event)
     }
   }
 
@@ -214,7 +213,8 @@ public struct Journal: Sendable, Equatable {
     func damaged(_ detail: String) -> ArtError {
       ArtError(
         .corruptData, "'\(file)' is damaged: \(detail)",
-        hint: "restore it from a backup or a remote ('art pull' brings a remote's back)")
+        hint: "restore it from a backup, or copy a remote's 'journal' object over it "
+          + "(it holds only tags, annotations, uses and renames; versions are safe)")
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
       throw damaged("not UTF-8 text")
@@ -248,12 +248,23 @@ public struct Journal: Sendable, Equatable {
       return "bad tag"
     }
     if event.run?.isEmpty == true { return "empty run" }
+    // Text a terminal would obey, or too long for one line of output.
+    for text in [event.user, event.run, event.job].compactMap({ $0 }) {
+      if text.utf8.count > 200 || text.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+        return "bad user, run or job"
+      }
+    }
     if (event.unset ?? []).contains(where: \.isEmpty) || event.set?.keys.contains("") == true {
       return "empty key"
     }
     let names = [event.renamedFrom, event.renamedTo].compactMap { $0 }
     if names.contains(where: { (try? ArtifactName($0)) == nil }) { return "bad artifact name" }
     if (event.renamedFrom == nil) != (event.renamedTo == nil) { return "half a rename" }
+    if let ids = event.renamedVersions,
+      ids.count > 16 || ids.contains(where: { ObjectID($0) == nil })
+    {
+      return "bad renamed versions"
+    }
     if event.version == nil, event.renamedFrom == nil { return "no version" }
     return nil
   }
@@ -294,6 +305,27 @@ public struct Journal: Sendable, Equatable {
   }
 }
 
+/// One recorded `art mv`, as push and pull repeat it on other refs.
+public struct ArtifactRename: Sendable {
+  /// The old name.
+  public var from: ArtifactName
+  /// The new name.
+  public var to: ArtifactName
+  /// Versions the old name held (some of them): the artifact renamed.
+  public var versions: Set<ObjectID>
+  /// The event that records it.
+  public var event: JournalEvent
+
+  /// Whether `from` in `refs` is the artifact this rename moved: it holds
+  /// one of its versions (or, when it had none live, none either). A name
+  /// used again since for another artifact is not renamed.
+  public func means(_ refs: Refs) -> Bool {
+    let live = Set(refs.versions(of: from).map(\.id))
+    guard refs.artifacts.contains(from) else { return false }
+    return versions.isEmpty ? live.isEmpty : !live.isDisjoint(with: versions)
+  }
+}
+
 /// A tag: a name many versions may share, unlike an alias (same
 /// characters as an alias, without the reserved `vN` and hex forms).
 public struct Tag: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -304,10 +336,10 @@ public struct Tag: Hashable, Comparable, Sendable, CustomStringConvertible {
   ///
   /// - Throws: ``ArtError`` `.invalidArgument` naming the rule.
   public init(_ text: String) throws {
-    guard (try? Alias(text)) != nil else {
+    guard (try? Alias(text)) != nil, text != Alias.latest.text else {
       throw ArtError(
         .invalidArgument, "'\(text)' is not a valid tag",
-        hint: "use letters, digits, '.', '_' and '-'; 'v3' and hex ids are reserved")
+        hint: "use letters, digits, '.', '_' and '-'; 'v3', hex ids and 'latest' are reserved")
     }
     self.text = text
   }

@@ -43,6 +43,11 @@ public struct JournalEditor: Sendable {
   {
     let (version, event) = try record(spec) { event, version in
       let have = Set(version.journal.tags)
+      if let absent = remove.first(where: { !have.contains($0.text) }) {
+        throw ArtError(
+          .notFound, "\(version.label) has no tag '\(absent)'",
+          hint: "its tags: \(have.isEmpty ? "none" : have.sorted().joined(separator: ", "))")
+      }
       let added = Set(add.map(\.text)).subtracting(have).sorted()
       let removed = Set(remove.map(\.text)).intersection(have).sorted()
       event.tag = added.isEmpty ? nil : added
@@ -76,6 +81,26 @@ public struct JournalEditor: Sendable {
           .invalidArgument, "\(version.label) has no metadata key '\(key)'",
           hint: "see its keys with 'art show \(version.label)'")
       }
+      if let key = unsetting.first(where: { key in pairs.contains { $0.0 == key } }) {
+        throw ArtError(
+          .invalidArgument, "--metadata and --unset both name '\(key)'",
+          hint: "give one of them")
+      }
+      // A dotted key goes through objects only: a value in the way is not
+      // replaced without a word.
+      for (key, _) in pairs where metadata[key] == nil && key.contains(".") {
+        let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        for end in 1..<parts.count {
+          let prefix = parts[..<end].joined(separator: ".")
+          guard let value = Metadata.value(at: prefix, in: metadata) else { break }
+          if case .object = value { continue }
+          throw ArtError(
+            .invalidArgument,
+            "metadata key '\(prefix)' of \(version.label) holds a \(value.kind), not an object, "
+              + "so '\(key)' cannot be set",
+            hint: "unset '\(prefix)' first, or pick another key")
+        }
+      }
       event.description = description
       event.set = pairs.isEmpty ? nil : Dictionary(pairs, uniquingKeysWith: { $1 })
       event.unset = unsetting.isEmpty ? nil : unsetting
@@ -90,9 +115,11 @@ public struct JournalEditor: Sendable {
   /// - Returns: the version, and whether the use was new.
   /// - Throws: ``ArtError`` `.invalidArgument` for an empty run id.
   public func use(_ spec: Spec, run: String, job: String?) throws -> (ResolvedVersion, Bool) {
-    guard !run.isEmpty, !run.contains("\n") else {
+    guard !run.isEmpty else {
       throw ArtError(.invalidArgument, "the run id is empty", hint: "give --run ID")
     }
+    try Committer.validateLine(run, "--run", example: "--run 3f9a2c")
+    if let job { try Committer.validateLine(job, "--job", example: "--job train") }
     var new = true
     let (version, _) = try record(spec) { event, version in
       if version.journal.uses.contains(where: { $0.run == run && $0.job == job }) {
@@ -169,10 +196,11 @@ extension JournalEditor {
       }
       let result = Rename(
         versions: refs.versions(of: old).count, aliases: refs.aliases(of: old).count)
-      refs.rename(old, to: new)
       var event = JournalEvent(time: WallClock.milliseconds(), user: user, version: nil)
       event.renamedFrom = old.text
       event.renamedTo = new.text
+      event.renamedVersions = refs.versions(of: old).prefix(16).map(\.id.hex)
+      refs.rename(old, to: new)
       log.append(event)
       try FolderBases(repository).rename(old, to: new)
       return result

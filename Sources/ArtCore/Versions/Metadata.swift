@@ -250,6 +250,20 @@ extension Metadata {
   }
 }
 
+extension JSONValue {
+  /// What kind of value this is, for messages: `number`, `string`, ….
+  public var kind: String {
+    switch self {
+    case .null: "null"
+    case .bool: "boolean"
+    case .integer, .number: "number"
+    case .string: "string"
+    case .array: "list"
+    case .object: "object"
+    }
+  }
+}
+
 extension Metadata {
   /// The value at `key` in `metadata`: the top-level key when there is
   /// one, else the dotted path through nested objects (`aug.rotation`).
@@ -285,7 +299,8 @@ extension Metadata {
       if case .object(let existing)? = object[first] { inner = existing }
       if value == nil, object[first] == nil { return }
       apply(&inner, path.dropFirst())
-      object[first] = .object(inner)
+      // Removing the last key of an object removes the object.
+      object[first] = value == nil && inner.isEmpty ? nil : .object(inner)
     }
     apply(&metadata, parts[...])
   }

@@ -8,7 +8,8 @@ public struct MetadataCondition: Sendable, Equatable {
     case equal = "=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
   }
 
-  /// The metadata key (a top-level key of the version's metadata object).
+  /// The metadata key: a top-level key of the version's metadata object,
+  /// or a dotted path into nested objects (see ``Metadata/value(at:in:)``).
   public var key: String
   /// The comparison.
   public var comparison: Comparison
@@ -113,6 +114,8 @@ public struct VersionFilter: Sendable {
   public func newestPerArtifact(
     in repository: Repository, refs: Refs, unreadable: @escaping (String) -> Void
   ) throws -> [(newest: ResolvedVersion, count: Int)] {
+    // A damaged journal is the repository's error, not one version's.
+    _ = try repository.journal()
     var result: [(newest: ResolvedVersion, count: Int)] = []
     if isEmpty {
       for artifact in refs.artifacts {
@@ -151,6 +154,7 @@ public struct VersionFilter: Sendable {
     in repository: Repository, refs: Refs, artifact: ArtifactName? = nil,
     unreadable: ((String) -> Void)? = nil
   ) throws -> [ResolvedVersion] {
+    _ = try repository.journal()
     var result: [ResolvedVersion] = []
     for name in artifact.map({ [$0] }) ?? refs.artifacts where admits(name) {
       let aliasesByID = Dictionary(

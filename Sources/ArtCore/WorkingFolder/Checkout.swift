@@ -43,19 +43,10 @@ public struct PathPattern: Sendable {
   }
 }
 
-/// Whether `s` matches the glob `p`: `*` any run of bytes, `?` one byte.
+/// Whether `s` matches the glob `p` (see ``Glob``: `*`, `?`, `[a-z]`),
+/// in time linear in the product of their lengths.
 func globMatches(_ p: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
-  guard let c = p.first else { return s.isEmpty }
-  if c == UInt8(ascii: "*") {
-    var rest = s
-    while true {
-      if globMatches(p.dropFirst(), rest) { return true }
-      guard !rest.isEmpty else { return false }
-      rest = rest.dropFirst()
-    }
-  }
-  guard let h = s.first, c == UInt8(ascii: "?") || c == h else { return false }
-  return globMatches(p.dropFirst(), s.dropFirst())
+  Glob.matches(Glob.compile(Array(p)), Array(s))
 }
 
 /// Makes a folder match a version.
@@ -331,9 +322,13 @@ public struct Checkout: Sendable {
   }
 
   /// Deletes what is below `writer` and not in `keeping` (nor a folder on
-  /// the way to a path of it), never VCS folders (`.git`, `.art`) nor what
-  /// the folder's `.artignore` rules leave out, and never following a
-  /// link; returns how many paths went (a folder counts once).
+  /// the way to a path of it), never following a link; returns how many
+  /// paths went.
+  ///
+  /// Never deleted, at any depth: `.git` and `.art` folders, what the
+  /// folders' `.artignore` rules leave out, and so every folder that still
+  /// holds one of those (a folder not in the version is emptied of the
+  /// rest, not deleted whole).
   private func removeUntracked(_ writer: ConfinedWriter, keeping: [ConfinedPath: TreeEntry])
     throws -> Int
   {
@@ -346,29 +341,50 @@ public struct Checkout: Sendable {
       }
     }
     var removed = 0
-    func visit(_ prefix: String, rules: IgnoreRules) throws {
+    // Returns whether anything in the folder stays.
+    func visit(_ prefix: String, rules: IgnoreRules, untracked: Bool) throws -> Bool {
       let folder = prefix.isEmpty ? writer.top : writer.top.appending(prefix)
       let parts = prefix.isEmpty ? [] : prefix.split(separator: "/").map(String.init)
+      var kept = false
       for (rawName, status) in try directoryEntriesWithStatus(folder) {
+        // A name a version could not hold (a newline in it) is left alone.
         guard let name = String(validating: rawName, as: UTF8.self), name != ".git",
           name != Repository.directoryName
-        else { continue }
+        else {
+          kept = true
+          continue
+        }
         let path = prefix.isEmpty ? name : prefix + "/" + name
-        if wanted.contains(path) {
-          if status.kind == .directory, keeping[try ConfinedPath(path)]?.kind != .bundle {
-            try visit(
-              path, rules: try rules.entering(folder.appending(name), relative: parts + [name]))
+        let isFolder = status.kind == .directory
+        if !untracked, wanted.contains(path) {
+          kept = true
+          if isFolder, keeping[try ConfinedPath(path)]?.kind != .bundle {
+            _ = try visit(
+              path, rules: try rules.entering(folder.appending(name), relative: parts + [name]),
+              untracked: false)
           }
           continue
         }
-        if rules.ignores(parts + [name], isFolder: status.kind == .directory) { continue }
-        // A name a version could not hold (a newline in it) is left alone.
-        guard let confined = try? ConfinedPath(path) else { continue }
+        guard !rules.ignores(parts + [name], isFolder: isFolder),
+          let confined = try? ConfinedPath(path)
+        else {
+          kept = true
+          continue
+        }
+        if isFolder {
+          let inner = try rules.entering(folder.appending(name), relative: parts + [name])
+          if try visit(path, rules: inner, untracked: true) {
+            kept = true
+            continue
+          }
+        }
         try writer.remove(confined)
         removed += 1
       }
+      return kept
     }
-    try visit("", rules: try IgnoreRules(root: writer.top, top: repository.root))
+    _ = try visit(
+      "", rules: try IgnoreRules(root: writer.top, top: repository.root), untracked: false)
     return removed
   }
 

@@ -19,18 +19,18 @@ public struct IgnoreRule: Sendable, Equatable {
   /// Whether the rule holds a `/` before its end: it matches paths from
   /// its file's folder, not a name at any depth.
   let anchored: Bool
-  /// The pattern split at `/`, each a glob of bytes.
-  let segments: [[UInt8]]
+  /// The pattern split at `/`, each a glob compiled once; nil for `**`.
+  let segments: [[Glob.Token]?]
 
   /// Parses one line; nil for blank lines and comments.
   init?(_ text: Substring, line: Int) {
     var bytes = Array(text.utf8)
+    if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
     // Trailing spaces go unless escaped with a backslash.
     while bytes.last == UInt8(ascii: " "), bytes.count >= 1 {
       if bytes.count >= 2, bytes[bytes.count - 2] == UInt8(ascii: "\\") { break }
       bytes.removeLast()
     }
-    if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
     guard let first = bytes.first, first != UInt8(ascii: "#") else { return nil }
     pattern = String(decoding: bytes, as: UTF8.self)
     self.line = line
@@ -41,7 +41,7 @@ public struct IgnoreRule: Sendable, Equatable {
     guard !bytes.isEmpty else { return nil }
     anchored = bytes.contains(UInt8(ascii: "/"))
     segments = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
-      .map(Array.init)
+      .map { Array($0) == Array("**".utf8) ? nil : Glob.compile(Array($0)) }
     guard !segments.isEmpty else { return nil }
   }
 
@@ -51,14 +51,17 @@ public struct IgnoreRule: Sendable, Equatable {
     if foldersOnly, !isFolder { return false }
     guard anchored else {
       guard let name = path.last else { return false }
-      return Glob.matches(segments[0], Array(name.utf8))
+      guard let glob = segments[0] else { return true }  // `**` alone
+      return Glob.matches(glob, Array(name.utf8))
     }
     return Self.match(segments[...], path)
   }
 
   /// Segments against components, `**` taking any number of them; a
   /// table over both indexes keeps it linear in their product.
-  private static func match(_ pattern: ArraySlice<[UInt8]>, _ path: ArraySlice<String>) -> Bool {
+  private static func match(_ pattern: ArraySlice<[Glob.Token]?>, _ path: ArraySlice<String>)
+    -> Bool
+  {
     let p = Array(pattern)
     let s = path.map { Array($0.utf8) }
     var table = [[Bool]](
@@ -66,12 +69,12 @@ public struct IgnoreRule: Sendable, Equatable {
     table[p.count][s.count] = true
     for i in stride(from: p.count - 1, through: 0, by: -1) {
       for j in stride(from: s.count, through: 0, by: -1) {
-        if p[i] == Array("**".utf8) {
+        if let glob = p[i] {
+          table[i][j] = j < s.count && table[i + 1][j + 1] && Glob.matches(glob, s[j])
+        } else {
           // A trailing `/**` matches what is inside, not the folder itself.
           let rest = i == p.count - 1 ? false : table[i + 1][j]
           table[i][j] = rest || (j < s.count && (table[i][j + 1] || table[i + 1][j + 1]))
-        } else {
-          table[i][j] = j < s.count && table[i + 1][j + 1] && Glob.matches(p[i], s[j])
         }
       }
     }
@@ -95,16 +98,34 @@ public struct IgnoreFile: Sendable {
   ///
   /// - Throws: ``ArtError`` `.invalidArgument` when the bytes are not UTF-8.
   init(parsing bytes: [UInt8], source: String, base: [String]) throws {
-    guard let text = String(validating: bytes, as: UTF8.self) else {
+    guard String(validating: bytes, as: UTF8.self) != nil else {
       throw ArtError(
         .invalidArgument, "'\(source)' is not UTF-8 text",
         hint: "save it as UTF-8, one gitignore pattern a line")
     }
     self.source = source
     self.base = base
-    rules = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-      .compactMap { IgnoreRule($0.element, line: $0.offset + 1) }
+    // Split on the byte: Swift reads "\r\n" as one Character, and a file
+    // saved on Windows must read as git reads it.
+    var rules: [IgnoreRule] = []
+    for (index, line) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+      .enumerated()
+    {
+      let text = Substring(String(decoding: line, as: UTF8.self))
+      guard line.count <= Self.maximumPatternLength else {
+        throw ArtError(
+          .invalidArgument,
+          "'\(source)' line \(index + 1) is longer than \(Self.maximumPatternLength) bytes",
+          hint: "shorten the pattern: * and ** match any run of names")
+      }
+      if let rule = IgnoreRule(text, line: index + 1) { rules.append(rule) }
+    }
+    self.rules = rules
   }
+
+  /// The longest pattern line art reads: matching costs its length times
+  /// a name's, for every name scanned.
+  static let maximumPatternLength = 1024
 }
 
 /// The rule that decided a path, and the file it came from (nil for the
@@ -260,14 +281,16 @@ public struct IgnoreRules: Sendable {
 /// Glob matching within one name: `*` any run of bytes, `?` one byte,
 /// `[abc]`, `[a-z]` and `[!a]` (or `[^a]`) one byte of a set, `\` escapes.
 enum Glob {
-  private enum Token: Equatable {
+  /// One step of a compiled glob.
+  enum Token: Equatable, Sendable {
     case byte(UInt8)
     case any
     case star
     case set(ranges: [ClosedRange<UInt8>], negated: Bool)
   }
 
-  private static func tokens(_ pattern: [UInt8]) -> [Token] {
+  /// `pattern` compiled, for ``matches(_:_:)``.
+  static func compile(_ pattern: [UInt8]) -> [Token] {
     var result: [Token] = []
     var i = 0
     while i < pattern.count {
@@ -328,8 +351,7 @@ enum Glob {
 
   /// Whether `name` matches `pattern`; a table over both keeps it
   /// linear in the product of their lengths, whatever the stars.
-  static func matches(_ pattern: [UInt8], _ name: [UInt8]) -> Bool {
-    let p = tokens(pattern)
+  static func matches(_ p: [Token], _ name: [UInt8]) -> Bool {
     var next = [Bool](repeating: false, count: name.count + 1)
     next[name.count] = true
     for token in p.reversed() {

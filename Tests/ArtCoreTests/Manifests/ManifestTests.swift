@@ -174,7 +174,7 @@ struct ConfigurationTests {
 
   @Test func refusesNewerFormat() throws {
     let error = #expect(throws: ArtError.self) {
-      try Configuration(parsing: "[core]\nformat = 3\n", file: "config")
+      try Configuration(parsing: "[core]\nformat = 4\n", file: "config")
     }
     #expect(error?.code == .unsupportedFormat)
     #expect(try Configuration(parsing: "[core]\nformat = 1\n", file: "config").format == 1)

@@ -76,6 +76,19 @@ struct IgnoreRulesTests {
     }
   }
 
+  @Test func windowsLineEndingsAndLongPatterns() async throws {
+    try await withTemporaryDirectory { folder in
+      try writeFile(Array("*.txt\r\n\r\n*.log\r\n".utf8), to: folder.appending(".artignore"))
+      let rules = try IgnoreRules(root: folder, top: nil)
+      #expect(rules.ignores(["a.txt"], isFolder: false))
+      #expect(rules.ignores(["b.log"], isFolder: false))
+      try writeFile(
+        Array((String(repeating: "*a", count: 600) + "b\n").utf8),
+        to: folder.appending("long/.artignore"))
+      #expect(throws: ArtError.self) { try IgnoreRules(root: folder.appending("long"), top: nil) }
+    }
+  }
+
   @Test func gitComesBackWithANegation() async throws {
     try await withTemporaryDirectory { folder in
       try writeFile(Array("!.git\n".utf8), to: folder.appending(".artignore"))
