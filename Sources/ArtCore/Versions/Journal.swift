@@ -316,8 +316,9 @@ public struct ArtifactRename: Sendable {
   /// The event that records it.
   public var event: JournalEvent
 
-  /// Whether `from` in `refs` is the artifact this rename moved: it holds
-  /// one of its versions (or, when it had none live, none either). A name
+  /// Whether `from` in `refs` is the artifact this rename moved.
+  ///
+  /// It is when it holds one of its versions (or, when it had none live, none either). A name
   /// used again since for another artifact is not renamed.
   public func means(_ refs: Refs) -> Bool {
     let live = Set(refs.versions(of: from).map(\.id))
