@@ -130,6 +130,25 @@ struct ReadWithoutCheckoutTests {
     }
   }
 
+  /// A work tree whose `.git/info` is a link: art writes nothing through it.
+  @Test func initNeverWritesThroughALinkedGitFolder() async throws {
+    try await withTemporaryDirectory { folder in
+      let outside = folder.appending("outside")
+      try FileManager.default.createDirectory(
+        atPath: outside.string, withIntermediateDirectories: true)
+      let tree = folder.appending("tree")
+      try writeFile(Array("ref: refs/heads/main\n".utf8), to: tree.appending(".git/HEAD"))
+      #expect(symlink(outside.string, tree.appending(".git/info").string) == 0)
+      #expect(await art("init", in: tree).status == 0)
+      #expect(!FileManager.default.fileExists(atPath: outside.appending("exclude").string))
+      // A `.git` file naming a folder that is no git folder: nothing either.
+      let other = folder.appending("other")
+      try writeFile(Array("gitdir: ../outside\n".utf8), to: other.appending(".git"))
+      #expect(await art("init", in: other).status == 0)
+      #expect(!FileManager.default.fileExists(atPath: outside.appending("info").string))
+    }
+  }
+
   /// Issue 17, item 5: the metrics and params diff.
   @Test func metadataDiffComesFirst() async throws {
     try await withTemporaryDirectory { folder in

@@ -77,9 +77,7 @@ public struct RefStore: Sendable {
       }
     }
     lines.sort { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }
-    let body = ([header] + lines).joined(separator: "\n") + "\n"
-    let sum = ObjectHasher.id(of: Array(body.utf8))
-    return Array((body + "# sha256 \(sum.hex)\n").utf8)
+    return ChecksummedLines.encode(header: header, lines)
   }
 
   /// Parses refs file bytes; errors name `file` and the line.
@@ -89,23 +87,10 @@ public struct RefStore: Sendable {
         .corruptData, "'\(file)' is damaged: \(detail)",
         hint: "restore it from '\(file).prev' if that exists, or fix the line by hand")
     }
-    guard let text = String(validating: bytes, as: UTF8.self) else {
-      throw damaged("not UTF-8 text")
-    }
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    if lines.last == "" { lines.removeLast() }
-    guard lines.first == header else { throw damaged("line 1 is not '\(header)'") }
-    guard let last = lines.last, last.hasPrefix("# sha256 ") else {
-      throw damaged("the checksum line is missing (truncated?)")
-    }
-    let body = lines.dropLast().joined(separator: "\n") + "\n"
-    guard ObjectID(last.dropFirst("# sha256 ".count)) == ObjectHasher.id(of: Array(body.utf8))
-    else {
-      throw damaged("the checksum does not match the contents")
-    }
+    let lines = try ChecksummedLines.decode(bytes, header: header, damaged: damaged)
     var refs = Refs()
     var previous: Substring? = nil
-    for (number, line) in lines.dropFirst().dropLast().enumerated() {
+    for (number, line) in lines.enumerated() {
       let parts = line.split(separator: " ", omittingEmptySubsequences: false)
       guard parts.count == 2 || (parts.count == 4 && parts[2] == "from"),
         let name = try? RefName(parsing: String(parts[0]))

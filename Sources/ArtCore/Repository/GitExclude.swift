@@ -38,6 +38,14 @@ public enum GitExclude {
     let relative = root.components.dropFirst(top.components.count).map(\.string)
     let line = "/" + (relative + [Repository.directoryName]).joined(separator: "/") + "/"
     let file = common.appending("info/exclude")
+    // The work tree is not art's: only a real git folder, reached without
+    // a link below it, is written (a `.git` that is a link, or an `info`
+    // that points elsewhere, is left alone).
+    guard try Syscalls.linkStatus(common)?.kind == .directory,
+      try Syscalls.linkStatus(common.appending("HEAD"))?.kind == .regular,
+      try Syscalls.linkStatus(common.appending("info")).map({ $0.kind == .directory }) ?? true,
+      try Syscalls.linkStatus(file).map({ $0.kind == .regular }) ?? true
+    else { return nil }
     let existing = try AtomicFile.read(file, limit: 16 << 20) ?? []
     let text = String(decoding: existing, as: UTF8.self)
     if text.split(separator: "\n").contains(where: { $0.trimmingWhitespace() == line }) {

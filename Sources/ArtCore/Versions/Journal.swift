@@ -201,9 +201,7 @@ public struct Journal: Sendable, Equatable {
 
   /// The file's bytes.
   public static func encode(_ log: Journal) -> [UInt8] {
-    let body = ([header] + log.lines).joined(separator: "\n") + "\n"
-    let sum = ObjectHasher.id(of: Array(body.utf8))
-    return Array((body + "# sha256 \(sum.hex)\n").utf8)
+    ChecksummedLines.encode(header: header, log.lines)
   }
 
   /// Parses the file's bytes; errors name `file` and the line.
@@ -216,20 +214,9 @@ public struct Journal: Sendable, Equatable {
         hint: "restore it from a backup, or copy a remote's 'journal' object over it "
           + "(it holds only tags, annotations, uses and renames; versions are safe)")
     }
-    guard let text = String(validating: bytes, as: UTF8.self) else {
-      throw damaged("not UTF-8 text")
-    }
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    if lines.last == "" { lines.removeLast() }
-    guard lines.first == header else { throw damaged("line 1 is not '\(header)'") }
-    guard let last = lines.last, last.hasPrefix("# sha256 ") else {
-      throw damaged("the checksum line is missing (truncated?)")
-    }
-    let body = lines.dropLast().joined(separator: "\n") + "\n"
-    guard ObjectID(last.dropFirst("# sha256 ".count)) == ObjectHasher.id(of: Array(body.utf8))
-    else { throw damaged("the checksum does not match the contents") }
+    let lines = try ChecksummedLines.decode(bytes, header: header, damaged: damaged)
     var log = Journal()
-    for (number, line) in lines.dropFirst().dropLast().enumerated() {
+    for (number, line) in lines.enumerated() {
       guard let event = try? JSONDecoder().decode(JournalEvent.self, from: Data(line.utf8)),
         Self.problem(of: event) == nil
       else {

@@ -352,6 +352,12 @@ enum Glob {
   /// Whether `name` matches `pattern`; a table over both keeps it
   /// linear in the product of their lengths, whatever the stars.
   static func matches(_ p: [Token], _ name: [UInt8]) -> Bool {
+    // Most patterns and names are short, and many patterns are plain
+    // names (`.git`, `node_modules`): those need no table.
+    if p.count == name.count, !p.contains(where: { if case .byte = $0 { false } else { true } }) {
+      return zip(p, name).allSatisfy { $0.0 == .byte($0.1) }
+    }
+    if !p.contains(where: { $0 == .star }), p.count != name.count { return false }
     var next = [Bool](repeating: false, count: name.count + 1)
     next[name.count] = true
     for token in p.reversed() {
