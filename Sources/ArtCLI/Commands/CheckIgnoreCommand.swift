@@ -9,7 +9,8 @@ extension ArtCommand {
       commandName: "check-ignore",
       abstract: "Say which .artignore rule leaves each path out.",
       discussion: """
-        For each path that commit, status and diff leave out, prints the \
+        For each path that commit, status and diff would leave out below \
+        the folder they read, prints the \
         file, line and pattern of the rule that decides it, then the path \
         (git check-ignore -v's format). .artignore files use gitignore \
         syntax; the ones in the folders from the repository's top down to \
@@ -71,7 +72,9 @@ extension ArtCommand {
             hint: "give a path below the folder that holds .art")
         }
         let parts = absolute.components.dropFirst(top.components.count).map(\.string)
-        let isFolder = text.hasSuffix("/") || Syscalls.isDirectory(absolute)
+        // As the scanner sees it: a link to a folder is a link.
+        let kind = try Syscalls.linkStatus(absolute)?.kind
+        let isFolder = text.hasSuffix("/") || kind == .directory
         let match = try rules.explain(parts, root: top, isFolder: isFolder)
         lines.append(
           Line(

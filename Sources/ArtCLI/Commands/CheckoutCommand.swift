@@ -24,7 +24,9 @@ extension ArtCommand {
         files already right are kept, files of DIR's previous checkout are \
         replaced or deleted, other files that differ from the version are \
         refused unless --force, and files art never wrote there are kept \
-        unless --clean. A checkout that fails leaves nothing it created.
+        unless --clean (which still keeps .git, .art and what .artignore \
+        rules leave out, at any depth). A checkout that fails leaves \
+        nothing it created.
 
         Reference entries are fetched from where they were recorded and \
         checked against it (SHA-256, size, ETag or Last-Modified); if the \
@@ -64,7 +66,10 @@ extension ArtCommand {
     @Flag(help: "Overwrite and delete files with local changes.")
     var force = false
 
-    @Flag(help: "With --to: delete files in the folder that the version does not have.")
+    @Flag(
+      help:
+        "With --to: delete files in the folder that the version does not have (never .git, .art or ignored files)."
+    )
     var clean = false
 
     @Flag(help: "Take reference entries whose external data changed since they were recorded.")

@@ -128,8 +128,9 @@ extension ArtSubcommand {
     let repository = try repository()
     let editor = JournalEditor(
       repository: repository, refStore: refStore(repository, output: output))
-    let (version, tags) = try editor.tag(
+    let version = try editor.tag(
       try Spec(spec), adding: try add.map { try Tag($0) }, removing: try remove.map { try Tag($0) })
+    let tags = version.journal.tags
     if json {
       return output.line(
         Formatting.document(

@@ -1,7 +1,6 @@
 import ArgumentParser
 import ArtCore
 import ArtStore
-import Foundation
 import SystemPackage
 
 /// What the shell completion scripts (`art --generate-completion-script
@@ -12,33 +11,19 @@ import SystemPackage
 /// offers nothing. It takes no lock and reads only the refs file.
 enum Completion {
   /// `NAME`, and once a `:` is typed, `NAME:vN` and `NAME:ALIAS`.
-  static let spec = CompletionKind.custom { words, index, prefix in
-    specs(words, index: index, prefix)
-  }
+  static let spec = CompletionKind.custom { words, _, prefix in specs(words, prefix) }
 
   /// Artifact names.
   static let artifact = CompletionKind.custom { words, _, prefix in
     (refs(words)?.artifacts.map(\.text) ?? []).filter { $0.hasPrefix(prefix) }
   }
 
-  /// Candidates for the word at `index` that starts with `prefix`.
+  /// Candidates for the word that starts with `prefix`.
   ///
-  /// bash splits `ds:v1` into `ds`, `:` and `v1` (`:` is in its
-  /// `COMP_WORDBREAKS`), and replaces only the last: there the candidates
-  /// are what follows the colon (`v1`), or the colon with it (`:v1`).
-  static func specs(_ words: [String], index: Int, _ prefix: String) -> [String] {
+  /// bash splits `ds:v1` at the colon (it is in `COMP_WORDBREAKS`) and
+  /// then never asks: there, specs complete once `:` is taken out of it.
+  static func specs(_ words: [String], _ prefix: String) -> [String] {
     guard let refs = refs(words) else { return [] }
-    if ProcessInfo.processInfo.environment["SAP_SHELL"] == "bash", index >= 1,
-      index < words.count + 1
-    {
-      if prefix.hasPrefix(":"), let name = words.dropLast(words.count - index).last {
-        return specs(refs, name + prefix).map { String($0.dropFirst(name.count)) }
-      }
-      if index >= 2, index - 1 < words.count, words[index - 1] == ":" {
-        let name = words[index - 2]
-        return specs(refs, name + ":" + prefix).map { String($0.dropFirst(name.count + 1)) }
-      }
-    }
     return specs(refs, prefix)
   }
 

@@ -161,7 +161,7 @@ public struct RetentionPlanner: Sendable {
   }
 }
 
-/// Whether `text` matches the glob `pattern` (`*` and `?`).
+/// Whether `text` matches the glob `pattern` (`*`, `?`, `[a-z]`; see ``Glob``).
 func glob(_ pattern: String, _ text: String) -> Bool {
   globMatches(Array(pattern.utf8)[...], Array(text.utf8)[...])
 }

@@ -256,6 +256,7 @@ extension Remote {
     }
     if let problem = fetched.problems().first { throw refused(problem) }
     let store = repository.store
+    var moved: [ArtifactRename] = []
     let changes = try Journal.update(repository, refStore: refStore) { log, local in
       let taken = log.merge(remoteJournal)
       let renames = log.renames
@@ -269,9 +270,7 @@ extension Remote {
             + "then pull again")
       }
       for rename in renames where rename.means(local) {
-        if local.rename(rename.from, to: rename.to) {
-          try FolderBases(repository).rename(rename.from, to: rename.to)
-        }
+        if local.rename(rename.from, to: rename.to) { moved.append(rename) }
       }
       let remote = fetched.renamed(by: renames)
       let tracking = fetchedTracking.renamed(by: renames)
@@ -299,6 +298,8 @@ extension Remote {
       if let problem = problems.sorted().first { throw refused(problem) }
       return changes
     }
+    // The root folders' bases follow, once the refs say so.
+    for rename in moved { try FolderBases(repository).rename(rename.from, to: rename.to) }
     // Publish what this repository now holds, so remote gc keeps it; a
     // read-only user cannot, and that is no reason to fail the pull.
     try? await publishRepositoryRefs(refStore.read())

@@ -40,11 +40,13 @@ extension Remote {
     artifacts selected: [ArtifactName]?, progress: Progress?, appending: Set<ObjectID> = [],
     refStore: RefStore? = nil
   ) async throws -> PushResult {
-    let local = try repository.refs.read()
+    let journal = try repository.journal()
+    // A rename whose refs were not written here (a killed mv) is made in
+    // what is pushed, as the next journal change makes it here.
+    let local = try repository.refs.read().renamed(by: journal.renames)
     let artifacts = selected ?? local.artifacts
     // A rename made elsewhere and pushed must be taken here first, or this
     // push would bring the old name back.
-    let journal = try repository.journal()
     var both = journal
     both.merge(try await readJournal().0)
     for rename in both.renames where !journal.events.contains(rename.event) && rename.means(local) {
@@ -71,6 +73,9 @@ extension Remote {
     var result = try await upload(
       versions: artifacts.flatMap { local.versions(of: $0).map(\.id) }, trees: [],
       progress: progress)
+    // The journal before the refs: a remote whose refs show a rename always
+    // has its event, and events about versions it lacks change nothing.
+    result.journal = try await pushJournal(artifacts: artifacts, refs: local)
     let merged = try await updateRefs { remote in
       remote = remote.renamed(by: renames)
       result.changes = try RefsMerge.push(
@@ -90,9 +95,7 @@ extension Remote {
         }
       }
     }
-    let refsNow = try repository.refs.read()
-    result.journal = try await pushJournal(artifacts: artifacts, refs: refsNow)
-    try await publishRepositoryRefs(refsNow)
+    try await publishRepositoryRefs(repository.refs.read())
     return result
   }
 

@@ -56,9 +56,21 @@ public struct JournalEvent: Codable, Sendable, Equatable {
   /// `user@host` for this process: `ART_USER` when set, else the login name.
   public static func currentUser() -> String {
     let environment = ProcessInfo.processInfo.environment
-    if let user = environment["ART_USER"], !user.isEmpty { return user }
-    let name = environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
-    return name + "@" + ProcessInfo.processInfo.hostName
+    var user = environment["ART_USER"] ?? ""
+    if user.isEmpty {
+      let name = environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
+      // gethostname, not a name lookup that may wait on DNS.
+      var buffer = [CChar](repeating: 0, count: 256)
+      let host =
+        gethostname(&buffer, buffer.count) == 0
+        ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        : "host"
+      user = name + "@" + host
+    }
+    // One printable line of at most 200 bytes, as readers demand.
+    let printable = String(
+      String.UnicodeScalarView(user.unicodeScalars.filter { $0.value >= 0x20 }))
+    return String(decoding: Array(printable.utf8.prefix(200)), as: UTF8.self)
   }
 }
 
@@ -95,7 +107,9 @@ public struct VersionJournal: Sendable, Equatable {
 public struct Journal: Sendable, Equatable {
   /// The events, oldest first.
   public private(set) var events: [JournalEvent] = []
+  /// Each event's line, as read (a newer art's fields kept) or written.
   private var lines: [String] = []
+  private var known: Set<String> = []
   /// Versions with at least one event (hex ids): the rest need no scan.
   private var mentioned: Set<String> = []
 
@@ -108,25 +122,50 @@ public struct Journal: Sendable, Equatable {
   /// whether it was new.
   @discardableResult
   public mutating func append(_ event: JournalEvent) -> Bool {
-    let line = Self.line(event)
-    guard !lines.contains(line) else { return false }
-    let index =
-      events.firstIndex {
-        $0.time > event.time
-          || ($0.time == event.time
-            && Array(line.utf8).lexicographicallyPrecedes(
-              Array(Self.line($0).utf8)))
-      } ?? events.count
-    events.insert(event, at: index)
-    lines.insert(line, at: index)
-    if let version = event.version { mentioned.insert(version) }
-    return true
+    insert([(event, Self.line(event))]) == 1
   }
 
   /// Takes every event of `other` this log lacks; returns how many.
   @discardableResult
   public mutating func merge(_ other: Journal) -> Int {
-    other.events.reduce(0) { $0 + (append($1) ? 1 : 0) }
+    insert(Array(zip(other.events, other.lines)))
+  }
+
+  /// Adds the events whose lines are new, keeping the order (time, then
+  /// line bytes); returns how many. One sort for a whole batch, so reading
+  /// or merging a journal of n events costs n log n.
+  private mutating func insert(_ batch: [(JournalEvent, String)]) -> Int {
+    var added = 0
+    var appendedInOrder = true
+    for (event, line) in batch where known.insert(line).inserted {
+      if let last = events.last,
+        !Self.precedes((last.time, lines[lines.count - 1]), (event.time, line))
+      {
+        appendedInOrder = false
+      }
+      events.append(event)
+      lines.append(line)
+      if let version = event.version { mentioned.insert(version) }
+      added += 1
+    }
+    if !appendedInOrder {
+      let order = events.indices.sorted {
+        Self.precedes((events[$0].time, lines[$0]), (events[$1].time, lines[$1]))
+      }
+      events = order.map { events[$0] }
+      lines = order.map { lines[$0] }
+    }
+    return added
+  }
+
+  private static func precedes(_ a: (Int64, String), _ b: (Int64, String)) -> Bool {
+    a.0 != b.0 ? a.0 < b.0 : Array(a.1.utf8).lexicographicallyPrecedes(b.1.utf8)
+  }
+
+  /// The time a new event gets: now, or just after the newest event when
+  /// this clock is behind it, so "newest wins" follows the order of edits.
+  public func nextTime(now: Int64) -> Int64 {
+    max(now, (events.last?.time ?? now) &+ 1)
   }
 
   /// What is recorded for version `id`.
@@ -141,17 +180,6 @@ public struct Journal: Sendable, Equatable {
       if event.run != nil { result.uses.append(event) }
     }
     result.tags = tags.sorted()
-    return result
-  }
-
-  /// Every version id that carries `tag` now.
-  public func versions(taggedWith tag: String) -> Set<ObjectID> {
-    var result = Set<ObjectID>()
-    for event in events {
-      guard let id = event.versionID else { continue }
-      if event.tag?.contains(tag) == true { result.insert(id) }
-      if event.untag?.contains(tag) == true { result.remove(id) }
-    }
     return result
   }
 
@@ -215,16 +243,39 @@ public struct Journal: Sendable, Equatable {
           + "(it holds only tags, annotations, uses and renames; versions are safe)")
     }
     let lines = try ChecksummedLines.decode(bytes, header: header, damaged: damaged)
-    var log = Journal()
+    var batch: [(JournalEvent, String)] = []
     for (number, line) in lines.enumerated() {
-      guard let event = try? JSONDecoder().decode(JournalEvent.self, from: Data(line.utf8)),
+      guard line.utf8.count <= maximumLine,
+        let event = try? JSONDecoder().decode(JournalEvent.self, from: Data(line.utf8)),
         Self.problem(of: event) == nil
       else {
         throw damaged("line \(number + 2) is not a valid journal event")
       }
-      log.append(event)
+      batch.append((event, line))
     }
+    var log = Journal()
+    _ = log.insert(batch)
     return log
+  }
+
+  /// The longest line a journal may hold.
+  static let maximumLine = 1 << 20
+
+  /// Checks `event` as a reader will: art never writes what it would then
+  /// refuse to read.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument` naming the problem.
+  static func check(_ event: JournalEvent) throws {
+    if let problem = problem(of: event) {
+      throw ArtError(
+        .invalidArgument, "cannot record this change: \(problem)",
+        hint: "keep users, runs and jobs to one line of at most 200 bytes, and metadata keys "
+          + "to at most 256 bytes and 32 dotted parts")
+    }
+    guard line(event).utf8.count <= maximumLine else {
+      throw ArtError(
+        .invalidArgument, "cannot record this change: it is larger than \(maximumLine) bytes")
+    }
   }
 
   /// What makes `event` unusable, or nil: a version that is no id, a tag
@@ -241,9 +292,12 @@ public struct Journal: Sendable, Equatable {
         return "bad user, run or job"
       }
     }
-    if (event.unset ?? []).contains(where: \.isEmpty) || event.set?.keys.contains("") == true {
-      return "empty key"
+    for key in (event.unset ?? []) + (event.set.map { Array($0.keys) } ?? []) {
+      if key.isEmpty { return "empty key" }
+      if key.utf8.count > 256 || key.split(separator: ".").count > 32 { return "key too long" }
     }
+    // A clock far ahead would win every later edit.
+    if event.time > WallClock.milliseconds() &+ 86_400_000 { return "time in the future" }
     let names = [event.renamedFrom, event.renamedTo].compactMap { $0 }
     if names.contains(where: { (try? ArtifactName($0)) == nil }) { return "bad artifact name" }
     if (event.renamedFrom == nil) != (event.renamedTo == nil) { return "half a rename" }
@@ -269,8 +323,15 @@ public struct Journal: Sendable, Equatable {
 
   /// Changes the log of `repository` and its refs with `body`, under the
   /// refs lock, and writes the log when it changed (raising the repository
-  /// to format 3 first), before the refs: the refs file stays the commit
-  /// point.
+  /// to format 3 first), before the refs.
+  ///
+  /// The two files are not written as one: a command killed between them
+  /// leaves journal events the refs do not show yet. Events about versions
+  /// change nothing until the versions exist; a rename is made in the refs
+  /// by the next update (of this or any other journal change), since
+  /// applying a recorded rename again changes nothing. Each new event is
+  /// checked as a reader will check it, so art never writes a journal it
+  /// would refuse.
   ///
   /// - Throws: what `body` throws, ``ArtError`` for a damaged file or lock
   ///   timeout.
@@ -280,8 +341,14 @@ public struct Journal: Sendable, Equatable {
     try refStore.update { refs in
       var log = try read(repository)
       repository.journalWritten(log)
+      // A rename recorded by a command killed before its refs were written
+      // is made now (it means nothing once made).
+      refs = refs.renamed(by: log.renames)
       let before = log
       let result = try body(&log, &refs)
+      for (event, line) in zip(log.events, log.lines) where !before.known.contains(line) {
+        try check(event)
+      }
       if log != before {
         try repository.raiseFormat(to: 3, knowing: refs)
         try AtomicFile.write(encode(log), to: repository.layout.journal)

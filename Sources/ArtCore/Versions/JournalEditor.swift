@@ -19,29 +19,36 @@ public struct JournalEditor: Sendable {
     self.refStore = refStore
   }
 
-  /// Records `event` (filled by `fill` for the version `spec` names).
+  /// Records an event filled by `fill` for the version `spec` names;
+  /// returns that version as it is after the change.
   private func record(
     _ spec: Spec, _ fill: (inout JournalEvent, ResolvedVersion) throws -> Void
-  ) throws -> (ResolvedVersion, JournalEvent?) {
+  ) throws -> ResolvedVersion {
     try Journal.update(repository, refStore: refStore) { log, refs in
       let version = try repository.resolve(spec, in: refs)
-      var event = JournalEvent(time: WallClock.milliseconds(), user: user, version: version.id)
+      var event = JournalEvent(
+        time: log.nextTime(now: WallClock.milliseconds()), user: user, version: version.id)
       try fill(&event, version)
-      guard event.isEdit || event.run != nil else { return (version, nil) }
+      guard event.isEdit || event.run != nil else { return version }
       log.append(event)
-      return (version, event)
+      var after = version
+      after.record = log.applying(
+        to: try repository.store.versionRecord(version.id), id: version.id)
+      after.journal = log.entries(of: version.id)
+      return after
     }
   }
 
   /// Adds `add` and removes `remove` on the version `spec` names; tags it
   /// already has (or lacks) are left out of the change.
   ///
-  /// - Returns: the version (as it was) and the tags it carries now.
+  /// - Returns: the version as it is now (``ResolvedVersion/journal`` has
+  ///   its tags).
   /// - Throws: ``ArtError`` for a spec naming nothing, or the lock's errors.
   public func tag(_ spec: Spec, adding add: [Tag], removing remove: [Tag]) throws
-    -> (version: ResolvedVersion, tags: [String])
+    -> ResolvedVersion
   {
-    let (version, event) = try record(spec) { event, version in
+    try record(spec) { event, version in
       let have = Set(version.journal.tags)
       if let absent = remove.first(where: { !have.contains($0.text) }) {
         throw ArtError(
@@ -53,10 +60,6 @@ public struct JournalEditor: Sendable {
       event.tag = added.isEmpty ? nil : added
       event.untag = removed.isEmpty ? nil : removed
     }
-    var tags = Set(version.journal.tags)
-    tags.formUnion(event?.tag ?? [])
-    tags.subtract(event?.untag ?? [])
-    return (version, tags.sorted())
   }
 
   /// Sets the description and metadata keys of the version `spec` names
@@ -73,7 +76,7 @@ public struct JournalEditor: Sendable {
         .invalidArgument, "nothing to annotate",
         hint: "give -m DESCRIPTION, --metadata KEY=VALUE or --unset KEY")
     }
-    _ = try record(spec) { event, version in
+    return try record(spec) { event, version in
       let metadata = try Metadata.parse(
         Array(version.record.metadata.utf8), source: "the metadata of \(version.label)")
       for key in unsetting where Metadata.value(at: key, in: metadata) == nil {
@@ -105,7 +108,6 @@ public struct JournalEditor: Sendable {
       event.set = pairs.isEmpty ? nil : Dictionary(pairs, uniquingKeysWith: { $1 })
       event.unset = unsetting.isEmpty ? nil : unsetting
     }
-    return try repository.resolve(spec, in: refStore.read())
   }
 
   /// Records that run `run` (of job type `job`) used the version `spec`
@@ -121,7 +123,7 @@ public struct JournalEditor: Sendable {
     try Committer.validateLine(run, "--run", example: "--run 3f9a2c")
     if let job { try Committer.validateLine(job, "--job", example: "--job train") }
     var new = true
-    let (version, _) = try record(spec) { event, version in
+    let version = try record(spec) { event, version in
       if version.journal.uses.contains(where: { $0.run == run && $0.job == job }) {
         new = false
         return
@@ -173,7 +175,7 @@ extension JournalEditor {
   ///   when `new` is in use (even by removed versions) or `old` has a
   ///   distributed draft open, or the lock's errors.
   public func rename(_ old: ArtifactName, to new: ArtifactName) throws -> Rename {
-    try Journal.update(repository, refStore: refStore) { log, refs in
+    let result = try Journal.update(repository, refStore: refStore) { log, refs in
       guard refs.artifacts.contains(old) else {
         throw ArtError(
           .notFound, "no artifact '\(old)' to rename", hint: "list artifacts with 'art ls'")
@@ -196,14 +198,18 @@ extension JournalEditor {
       }
       let result = Rename(
         versions: refs.versions(of: old).count, aliases: refs.aliases(of: old).count)
-      var event = JournalEvent(time: WallClock.milliseconds(), user: user, version: nil)
+      var event = JournalEvent(
+        time: log.nextTime(now: WallClock.milliseconds()), user: user, version: nil)
       event.renamedFrom = old.text
       event.renamedTo = new.text
-      event.renamedVersions = refs.versions(of: old).prefix(16).map(\.id.hex)
+      // The newest: what gc and rm take last, so other clones still hold one.
+      event.renamedVersions = refs.versions(of: old).suffix(16).map(\.id.hex)
       refs.rename(old, to: new)
       log.append(event)
-      try FolderBases(repository).rename(old, to: new)
       return result
     }
+    // After the refs: a base may name a version the refs file names.
+    try FolderBases(repository).rename(old, to: new)
+    return result
   }
 }

@@ -1,8 +1,9 @@
 import ArtStore
 public import SystemPackage
 
-/// Glob patterns for `--path`: `*` and `?` within a path component, `**`
-/// across components; a pattern naming a folder matches everything below it.
+/// Glob patterns for `--path`: `*`, `?` and `[a-z]` within a path
+/// component (see ``Glob``), `**` across components; a pattern naming a
+/// folder matches everything below it.
 public struct PathPattern: Sendable {
   /// The pattern as given.
   public let text: String

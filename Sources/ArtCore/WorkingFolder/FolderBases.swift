@@ -114,8 +114,10 @@ public struct FolderBases: Sendable {
     guard var base = try base(of: old) else { return }
     base.artifact = new
     try record(base)
-    try? Syscalls.unlink(layout.artifactBase(old.text))
-    try? Syscalls.unlink(layout.checkedOut.appending(old.text))
+    for file in [layout.artifactBase(old.text), layout.checkedOut.appending(old.text)]
+    where try Syscalls.linkStatus(file) != nil {
+      try Syscalls.unlink(file)
+    }
   }
 
   /// Holds the lock of the folder `folder` until the returned descriptor

@@ -55,8 +55,6 @@ struct JournalTests {
     other.merge(here)
     #expect(other == here, "the order of merging does not matter")
     #expect(here.entries(of: id).tags == ["a"])
-    #expect(here.versions(taggedWith: "a") == [id])
-    #expect(here.versions(taggedWith: "b").isEmpty)
     let record = VersionRecord(
       artifact: "ds", type: "dataset", number: 0, root: "d", manifest: id, files: 0, size: 0,
       previous: nil, description: "old", metadata: #"{"acc":0,"keep":true}"#, created: 0,
