@@ -131,8 +131,9 @@ public struct Journal: Sendable, Equatable {
     insert(Array(zip(other.events, other.lines)))
   }
 
-  /// Adds the events whose lines are new, keeping the order (time, then
-  /// line bytes); returns how many. One sort for a whole batch, so reading
+  /// Adds the events whose lines are new; returns how many.
+  ///
+  /// The order stays time, then line bytes. One sort for a whole batch, so reading
   /// or merging a journal of n events costs n log n.
   private mutating func insert(_ batch: [(JournalEvent, String)]) -> Int {
     var added = 0
