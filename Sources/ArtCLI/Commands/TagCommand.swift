@@ -96,14 +96,8 @@ extension ArtCommand {
         if name != nil, let artifact = artifacts.first {
           _ = try repository.resolve(.label(artifact, nil), in: refs)  // names what exists if not
         }
-        var lines: [Line] = []
-        for artifact in artifacts {
-          for (number, id) in refs.versions(of: artifact) {
-            let tags = log.entries(of: id).tags
-            guard !tags.isEmpty else { continue }
-            lines.append(
-              Line(artifact: artifact.text, version: "\(number)", id: id.hex, tags: tags))
-          }
+        let lines = log.tagged(artifacts, in: refs).map {
+          Line(artifact: $0.artifact.text, version: "\($0.number)", id: $0.id.hex, tags: $0.tags)
         }
         if json { return output.line(Formatting.document("versions", lines)) }
         for line in lines {

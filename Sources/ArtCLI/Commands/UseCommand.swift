@@ -104,28 +104,15 @@ extension ArtCommand {
       let repository = try repository()
       let refs = try repository.refs.read()
       let labels = try versionLabels(repository)
-      var made: [String: [String]] = [:]
-      for artifact in refs.artifacts {
-        for (number, version) in refs.versions(of: artifact) {
-          guard let record = try? repository.store.versionRecord(version), !record.run.isEmpty,
-            id == nil || record.run == id
-          else { continue }
-          made[record.run, default: []].append("\(artifact):\(number)")
-        }
-      }
-      var runs = try repository.journal().runs(self.id).map { run in
+      let runs = try repository.journal().runs(id, making: refs, in: repository.store).map { run in
         Run(
           run: run.id,
           used: run.uses.map {
             Use(
               version: $0.versionID.flatMap { labels[$0] }, id: $0.version ?? "", job: $0.job,
               time: Formatting.timestamp($0.time), user: $0.user)
-          }, made: made[run.id] ?? [])
+          }, made: run.made)
       }
-      for (run, versions) in made where !runs.contains(where: { $0.run == run }) {
-        runs.append(Run(run: run, used: [], made: versions))
-      }
-      runs.sort { $0.run < $1.run }
       if let id, runs.isEmpty {
         throw ArtError(
           .notFound, "no run '\(id)' used or made a version here",

@@ -1,4 +1,4 @@
-import ArtStore
+public import ArtStore
 
 /// The journal entries a user asks for: tags, annotations (description and
 /// metadata) and runs' uses of versions.
@@ -136,12 +136,14 @@ public struct JournalEditor: Sendable {
 }
 
 extension Journal {
-  /// One run and the versions it used, oldest use first.
+  /// One run: the versions it used (oldest use first) and made.
   public struct Run: Sendable {
     /// The run id.
     public var id: String
     /// Each use: the version's id, the job type, when and by whom.
     public var uses: [JournalEvent]
+    /// Live versions committed with `--run` this run, as `name:vN`.
+    public var made: [String] = []
   }
 
   /// Every run with recorded uses, by id; only `id`'s when given.
@@ -152,6 +154,38 @@ extension Journal {
       byID[run, default: []].append(event)
     }
     return byID.keys.sorted().map { Run(id: $0, uses: byID[$0] ?? []) }
+  }
+
+  /// ``runs(_:)`` with what each made: the live versions of `refs` whose
+  /// record names the run (records that cannot be read are left out).
+  public func runs(_ id: String? = nil, making refs: Refs, in store: ObjectStore) -> [Run] {
+    var made: [String: [String]] = [:]
+    for artifact in refs.artifacts {
+      for (number, version) in refs.versions(of: artifact) {
+        guard let record = try? store.versionRecord(version), !record.run.isEmpty,
+          id == nil || record.run == id
+        else { continue }
+        made[record.run, default: []].append("\(artifact):\(number)")
+      }
+    }
+    var result = runs(id)
+    for index in result.indices { result[index].made = made[result[index].id] ?? [] }
+    for (run, versions) in made where !result.contains(where: { $0.id == run }) {
+      result.append(Run(id: run, uses: [], made: versions))
+    }
+    return result.sorted { $0.id < $1.id }
+  }
+
+  /// Every live version of `artifacts` with a tag, with its tags.
+  public func tagged(_ artifacts: [ArtifactName], in refs: Refs)
+    -> [(artifact: ArtifactName, number: VersionNumber, id: ObjectID, tags: [String])]
+  {
+    artifacts.flatMap { artifact in
+      refs.versions(of: artifact).compactMap { number, id in
+        let tags = entries(of: id).tags
+        return tags.isEmpty ? nil : (artifact, number, id, tags)
+      }
+    }
   }
 }
 
