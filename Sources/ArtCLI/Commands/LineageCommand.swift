@@ -10,7 +10,8 @@ extension ArtCommand {
       discussion: """
         Versions are nodes; an edge goes from an input (commit --input) to \
         the version made from it, labelled with that version's --job. \
-        Without --upstream or --downstream, both. Inputs removed since are \
+        Runs that used a version without making one (art use) are shown \
+        beside it. Without --upstream or --downstream, both. Inputs removed since are \
         shown by id. --format dot renders with Graphviz: \
         art lineage model --format dot | dot -Tpng > lineage.png
 
@@ -52,6 +53,8 @@ extension ArtCommand {
       var type: String?
       var job: String?
       var run: String?
+      /// Runs that used this version (`art use`), oldest first.
+      var usedBy: [String]?
     }
 
     struct EdgeLine: Encodable {
@@ -83,6 +86,11 @@ extension ArtCommand {
       let down =
         upstream ? [] : lineage.edges(from: version.id, upstream: false, depth: depth ?? Int.max)
       let edges = up + down
+      let journal = try repository.journal()
+      // `run r1 (train)` for each use of a version, oldest first.
+      func uses(_ id: ObjectID) -> [String] {
+        journal.entries(of: id).uses.map { ($0.run ?? "") + ($0.job.map { " (\($0))" } ?? "") }
+      }
       var ids = [version.id]
       for edge in edges {
         for id in [edge.from, edge.to] where !ids.contains(id) { ids.append(id) }
@@ -93,7 +101,8 @@ extension ArtCommand {
           Node(
             version: lineage.label(id), id: id.hex, type: lineage.versions[id]?.record.type,
             job: lineage.versions[id].map(\.record.job),
-            run: lineage.versions[id].map(\.record.run))
+            run: lineage.versions[id].map(\.record.run),
+            usedBy: journal.entries(of: id).uses.compactMap(\.run).nilIfEmpty)
         }
         let lines = edges.map {
           EdgeLine(from: lineage.label($0.from), to: lineage.label($0.to), job: $0.job)
@@ -120,6 +129,14 @@ extension ArtCommand {
           output.line(
             "  \(quoted(lineage.label(edge.from))) -> \(quoted(lineage.label(edge.to)))\(label);")
         }
+        for id in ids {
+          for use in journal.entries(of: id).uses {
+            let run = quoted("run " + (use.run ?? ""))
+            output.line("  \(run) [shape=ellipse];")
+            let label = use.job.map { " label=\(quoted($0))," } ?? ""
+            output.line("  \(quoted(lineage.label(id))) -> \(run) [\(label) style=dashed];")
+          }
+        }
         output.line("}")
       case .text:
         // A tree each way; `[job]` is the job that made the version before it.
@@ -128,6 +145,9 @@ extension ArtCommand {
           return name.isEmpty ? "" : " [\(name)]"
         }
         output.line("\(version.label) \(version.id.prefix(12))\(job(version.id))")
+        if !upstream {
+          for use in uses(version.id) { output.line("  ⇢ used by run \(use)") }
+        }
         func walk(_ id: ObjectID, _ edges: [Lineage.Edge], up: Bool, indent: String, level: Int) {
           guard level < (depth ?? Int.max) else { return }
           for edge in edges where (up ? edge.to : edge.from) == id {
@@ -142,10 +162,15 @@ extension ArtCommand {
         }
         walk(version.id, unique(up), up: true, indent: "  ", level: 0)
         walk(version.id, unique(down), up: false, indent: "  ", level: 0)
-        if edges.isEmpty {
+        if edges.isEmpty, upstream || uses(version.id).isEmpty {
           output.line("  (no recorded inputs or versions made from it; see 'art commit --input')")
         }
       }
     }
   }
+}
+
+extension Array {
+  /// Nil for an empty array, for JSON fields left out when empty.
+  fileprivate var nilIfEmpty: Self? { isEmpty ? nil : self }
 }
