@@ -162,11 +162,12 @@ public struct Refs: Sendable, Equatable {
 }
 
 extension Refs {
-  /// Moves every line of `old` to `new`.
+  /// Moves every line of `old` to `new`; returns whether anything moved.
   ///
-  /// Versions, removed numbers and aliases move; each version line remembering the name its record was made
-  /// under; returns whether anything moved. Nothing moves when `old` has no
-  /// lines or `new` has any, so applying a recorded rename again is harmless.
+  /// Versions, removed numbers and aliases move, each version line
+  /// remembering the name its record was made under. Nothing moves when
+  /// `old` has no lines or `new` has any, so applying a recorded rename
+  /// again is harmless.
   @discardableResult
   public mutating func rename(_ old: ArtifactName, to new: ArtifactName) -> Bool {
     let moving = entries.keys.filter { $0.artifact == old }

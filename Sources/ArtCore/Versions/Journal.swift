@@ -67,10 +67,16 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         : "host"
       user = name + "@" + host
     }
-    // One printable line of at most 200 bytes, as readers demand.
-    let printable = String(
-      String.UnicodeScalarView(user.unicodeScalars.filter { $0.value >= 0x20 }))
-    return String(decoding: Array(printable.utf8.prefix(200)), as: UTF8.self)
+    // One printable line of at most 200 bytes, as readers demand (cut
+    // between characters, never inside one).
+    var kept = String.UnicodeScalarView()
+    var bytes = 0
+    for scalar in user.unicodeScalars where scalar.value >= 0x20 && scalar.value != 0x7F {
+      bytes += String(scalar).utf8.count
+      if bytes > 200 { break }
+      kept.append(scalar)
+    }
+    return String(kept)
   }
 }
 
