@@ -101,6 +101,15 @@ struct IgnoreTests {
       #expect(exists("copy/cache/x.swp"))
       #expect(!exists("copy/cache/y.txt"))
       #expect(!exists("copy/gone"))
+      // An .artignore the version lacks stays, so running again keeps
+      // what it keeps.
+      try writeFile(Array("local.bin\n".utf8), to: folder.appending("copy/extra/.artignore"))
+      try writeFile(Array("w".utf8), to: folder.appending("copy/extra/local.bin"))
+      for _ in 0..<2 {
+        #expect(await art("checkout", "ds", "--to", "copy", "--clean", in: folder).status == 0)
+        #expect(exists("copy/extra/local.bin"))
+        #expect(exists("copy/extra/.artignore"))
+      }
     }
   }
 

@@ -27,6 +27,19 @@ struct JournalCommandTests {
     #expect(await art("commit", "ds", "--metadata", "acc=0.92", in: folder).status == 0)
   }
 
+  /// `a` with ds:v0 and ds:v1, pushed to a folder remote, and `b` cloned
+  /// from it.
+  func twoClones(_ top: FilePath) async throws -> (FilePath, FilePath) {
+    let a = top.appending("a")
+    let b = top.appending("b")
+    try await makeRepository(a)
+    let remote = top.appending("remote").string
+    #expect(await art("remote", "add", "origin", remote, in: a).status == 0)
+    #expect(await art("push", "origin", in: a).status == 0)
+    #expect(await art("clone", remote, b.string, in: top).status == 0)
+    return (a, b)
+  }
+
   @Test func tagsAreSharedAndFilter() async throws {
     try await withTemporaryDirectory { folder in
       try await makeRepository(folder)
@@ -194,13 +207,7 @@ struct JournalCommandTests {
 
   @Test func renameMovesEverythingAndTravels() async throws {
     try await withTemporaryDirectory { top in
-      let a = top.appending("a")
-      let b = top.appending("b")
-      try await makeRepository(a)
-      let remote = top.appending("remote").string
-      #expect(await art("remote", "add", "origin", remote, in: a).status == 0)
-      #expect(await art("push", "origin", in: a).status == 0)
-      #expect(await art("clone", remote, b.string, in: top).status == 0)
+      let (a, b) = try await twoClones(top)
       try writeFile(Array("m".utf8), to: a.appending("model/m.bin"))
       #expect(
         await art("commit", "model", "model", "--input", "ds:v0", in: a).status == 0)
@@ -245,13 +252,7 @@ struct JournalCommandTests {
 
   @Test func renamesMadeDifferentlyOnTwoSidesAreStoppedNotMerged() async throws {
     try await withTemporaryDirectory { top in
-      let a = top.appending("a")
-      let b = top.appending("b")
-      try await makeRepository(a)
-      let remote = top.appending("remote").string
-      #expect(await art("remote", "add", "origin", remote, in: a).status == 0)
-      #expect(await art("push", "origin", in: a).status == 0)
-      #expect(await art("clone", remote, b.string, in: top).status == 0)
+      let (a, b) = try await twoClones(top)
       #expect(await art("mv", "ds", "y", in: a).status == 0)
       #expect(await art("push", "origin", in: a).status == 0)
       // b renamed it another way: its pull stops, saying how to settle it.
@@ -330,6 +331,31 @@ struct JournalCommandTests {
       try writeFile(bytes, to: a.appending(".art/journal"))
       #expect(await art("ls", in: a).status == 2)
       #expect(await art("log", "ds", in: a).status == 2)
+    }
+  }
+
+  @Test func removingEveryVersionStillPushes() async throws {
+    try await withTemporaryDirectory { top in
+      let (a, b) = try await twoClones(top)
+      #expect(await art("rm", "ds:v1", in: a).status == 0)
+      #expect(await art("rm", "ds:v0", in: a).status == 0)
+      let push = await art("push", "origin", in: a)
+      #expect(push.status == 0, "\(push.standardError)")
+      #expect(await art("push", "origin", "ds", in: a).status == 0, "by name too")
+      #expect(await art("pull", "origin", in: b).status == 0)
+      #expect(await art("log", "ds", in: b).status != 0, "no version of ds is left")
+      #expect(await art("fsck", in: b).status == 0)
+      // Uses: an empty job is no job, and lineage JSON keeps each job.
+      try await makeRepository(top.appending("c"))
+      let c = top.appending("c")
+      #expect(await art("use", "ds:v0", "--run", "r", "--job", "", in: c).status == 0)
+      #expect(await art("use", "ds:v0", "--run", "r", "--job", "eval", in: c).status == 0)
+      let lineage = try object(await art("lineage", "ds:v0", "--json", in: c))
+      let nodes = try #require(lineage["nodes"] as? [[String: Any]])
+      let uses = try #require(nodes.first?["usedBy"] as? [[String: Any]])
+      #expect(uses.count == 2)
+      #expect(uses[0]["job"] == nil)
+      #expect(uses[1]["job"] as? String == "eval")
     }
   }
 }

@@ -54,7 +54,12 @@ extension ArtCommand {
       var job: String?
       var run: String?
       /// Runs that used this version (`art use`), oldest first.
-      var usedBy: [String]?
+      var usedBy: [Use]?
+    }
+
+    struct Use: Encodable {
+      var run: String
+      var job: String?
     }
 
     struct EdgeLine: Encodable {
@@ -102,7 +107,8 @@ extension ArtCommand {
             version: lineage.label(id), id: id.hex, type: lineage.versions[id]?.record.type,
             job: lineage.versions[id].map(\.record.job),
             run: lineage.versions[id].map(\.record.run),
-            usedBy: journal.entries(of: id).uses.compactMap(\.run).nilIfEmpty)
+            usedBy: journal.entries(of: id).uses.map { Use(run: $0.run ?? "", job: $0.job) }
+              .nilIfEmpty)
         }
         let lines = edges.map {
           EdgeLine(from: lineage.label($0.from), to: lineage.label($0.to), job: $0.job)
@@ -129,10 +135,11 @@ extension ArtCommand {
           output.line(
             "  \(quoted(lineage.label(edge.from))) -> \(quoted(lineage.label(edge.to)))\(label);")
         }
+        var runs = Set<String>()
         for id in ids {
           for use in journal.entries(of: id).uses {
             let run = quoted("run " + (use.run ?? ""))
-            output.line("  \(run) [shape=ellipse];")
+            if runs.insert(run).inserted { output.line("  \(run) [shape=ellipse];") }
             let label = use.job.map { " label=\(quoted($0))," } ?? ""
             output.line("  \(quoted(lineage.label(id))) -> \(run) [\(label) style=dashed];")
           }

@@ -57,7 +57,9 @@ extension ArtCommand {
       if !artifacts.isEmpty {
         names = try artifacts.map { text in
           let name = try ArtifactName(text.split(separator: ":").first.map(String.init) ?? text)
-          guard !refs.versions(of: name).isEmpty else {
+          // An artifact whose versions were all removed still has lines
+          // to push (its removals).
+          guard refs.artifacts.contains(name) else {
             throw ArtError(
               .notFound, "no artifact '\(name)' to push", hint: "list artifacts with 'art ls'")
           }

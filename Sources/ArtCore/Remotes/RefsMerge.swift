@@ -181,8 +181,10 @@ public enum RefsMerge {
 
   /// Points `latest` of `artifact` at its newest live version.
   static func setLatest(_ artifact: ArtifactName, in refs: inout Refs) {
-    if let newest = refs.versions(of: artifact).last {
-      refs[RefName(artifact, .alias(.latest))] = .version(newest.id)
+    // With no live version left, no latest either (it would name a
+    // removed one).
+    refs[RefName(artifact, .alias(.latest))] = refs.versions(of: artifact).last.map {
+      .version($0.id)
     }
   }
 

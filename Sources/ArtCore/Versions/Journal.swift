@@ -296,7 +296,7 @@ public struct Journal: Sendable, Equatable {
     // Text a terminal would obey, or too long for one line of output.
     for text in [event.user, event.run, event.job].compactMap({ $0 }) {
       if text.utf8.count > 200 || text.unicodeScalars.contains(where: { $0.value < 0x20 }) {
-        return "bad user, run or job"
+        return "a user, run or job over 200 bytes or holding a control character (a tab, say)"
       }
     }
     for key in (event.unset ?? []) + (event.set.map { Array($0.keys) } ?? []) {

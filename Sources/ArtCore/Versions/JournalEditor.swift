@@ -117,6 +117,7 @@ public struct JournalEditor: Sendable {
   /// - Returns: the version, and whether the use was new.
   /// - Throws: ``ArtError`` `.invalidArgument` for an empty run id.
   public func use(_ spec: Spec, run: String, job: String?) throws -> (ResolvedVersion, Bool) {
+    let job = job?.isEmpty == true ? nil : job  // an empty job is no job
     guard !run.isEmpty else {
       throw ArtError(.invalidArgument, "the run id is empty", hint: "give --run ID")
     }

@@ -326,8 +326,8 @@ public struct Checkout: Sendable {
   /// the way to a path of it), never following a link; returns how many
   /// paths went.
   ///
-  /// Never deleted, at any depth: `.git` and `.art` folders, what the
-  /// folders' `.artignore` rules leave out, and so every folder that still
+  /// Never deleted, at any depth: `.git` and `.art` folders, `.artignore`
+  /// files and what their rules leave out, and so every folder that still
   /// holds one of those (a folder not in the version is emptied of the
   /// rest, not deleted whole).
   private func removeUntracked(_ writer: ConfinedWriter, keeping: [ConfinedPath: TreeEntry])
@@ -366,7 +366,9 @@ public struct Checkout: Sendable {
           }
           continue
         }
-        guard !rules.ignores(parts + [name], isFolder: isFolder),
+        // The rules themselves stay, or the next --clean would lose what
+        // they keep.
+        guard name != ".artignore", !rules.ignores(parts + [name], isFolder: isFolder),
           let confined = try? ConfinedPath(path)
         else {
           kept = true
