@@ -188,7 +188,7 @@ extension ArtCommand {
       }
     }
 
-    /// `acc=0.93, -draft, +golden, description "…"`: what one edit changed.
+    /// `description "…", acc=0.93, unset draft, +tag golden`: what one edit changed.
     static func summary(_ edit: Edit) -> String {
       var parts: [String] = []
       if let description = edit.description {
