@@ -115,10 +115,6 @@ extension ArtSubcommand {
   fileprivate func change(
     _ spec: String, adding add: [String], removing remove: [String], json: Bool, output: Output
   ) throws {
-    guard !(add + remove).isEmpty else {
-      throw ArtError(
-        .invalidArgument, "give at least one tag", hint: "for example: art tag add ds:v3 golden")
-    }
     let repository = try repository()
     let editor = JournalEditor(
       repository: repository, refStore: refStore(repository, output: output))

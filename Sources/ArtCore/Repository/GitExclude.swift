@@ -46,7 +46,16 @@ public enum GitExclude {
       try Syscalls.linkStatus(common.appending("info")).map({ $0.kind == .directory }) ?? true,
       try Syscalls.linkStatus(file).map({ $0.kind == .regular }) ?? true
     else { return nil }
-    let existing = try AtomicFile.read(file, limit: 16 << 20) ?? []
+    // And every read and write goes through the confined writer, so a link
+    // put on the way meanwhile is refused, not followed.
+    let writer = try ConfinedWriter(top: common, create: false)
+    let path = try ConfinedPath("info/exclude")
+    var existing: [UInt8] = []
+    if try Syscalls.linkStatus(file) != nil {
+      let fd = try writer.openFile(path)
+      defer { try? fd.close() }
+      existing = try AtomicFile.readAll(fd, name: file.string, limit: 16 << 20)
+    }
     let text = String(decoding: existing, as: UTF8.self)
     if text.split(separator: "\n").contains(where: { $0.trimmingWhitespace() == line }) {
       return nil
@@ -54,8 +63,15 @@ public enum GitExclude {
     var updated = existing
     if let last = updated.last, last != UInt8(ascii: "\n") { updated.append(UInt8(ascii: "\n")) }
     updated += Array("# added by art init: the art repository's store\n\(line)\n".utf8)
-    try Syscalls.makeDirectories(file.removingLastComponent())
-    try AtomicFile.write(updated, to: file)
+    let staged = try writer.stage(path, mode: 0o644)
+    do {
+      _ = try updated.withUnsafeBytes { try staged.descriptor.writeAll($0) }
+      try Syscalls.sync(staged.descriptor, path: file)
+    } catch {
+      staged.discard()
+      throw ArtError.io("write", file.string, error)
+    }
+    try staged.place()
     return file
   }
 

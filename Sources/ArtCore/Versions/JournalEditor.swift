@@ -40,7 +40,8 @@ public struct JournalEditor: Sendable {
   }
 
   /// Adds `add` and removes `remove` on the version `spec` names; tags it
-  /// already has (or lacks) are left out of the change.
+  /// already has are left out of the change, and removing one it lacks is
+  /// an error.
   ///
   /// - Returns: the version as it is now (``ResolvedVersion/journal`` has
   ///   its tags).
@@ -56,7 +57,7 @@ public struct JournalEditor: Sendable {
           hint: "its tags: \(have.isEmpty ? "none" : have.sorted().joined(separator: ", "))")
       }
       let added = Set(add.map(\.text)).subtracting(have).sorted()
-      let removed = Set(remove.map(\.text)).intersection(have).sorted()
+      let removed = Set(remove.map(\.text)).sorted()
       event.tag = added.isEmpty ? nil : added
       event.untag = removed.isEmpty ? nil : removed
     }

@@ -368,7 +368,7 @@ public struct Checkout: Sendable {
         }
         // The rules themselves stay, or the next --clean would lose what
         // they keep.
-        guard name != ".artignore", !rules.ignores(parts + [name], isFolder: isFolder),
+        guard name != ".artignore", !rules.ignores(name, in: parts, isFolder: isFolder),
           let confined = try? ConfinedPath(path)
         else {
           kept = true

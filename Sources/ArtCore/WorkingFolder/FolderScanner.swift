@@ -135,7 +135,7 @@ package struct FolderScanner: Sendable {
         }
         continue
       }
-      if rules.ignores(relative + [text], isFolder: status.kind == .directory) {
+      if rules.ignores(text, in: relative, isFolder: status.kind == .directory) {
         folder.ignored += 1
         continue
       }

@@ -204,48 +204,49 @@ public struct IgnoreRules: Sendable {
   /// The file's bytes, or nil when there is none or it is not a regular
   /// file (a link is not followed, a FIFO not waited on).
   private static func read(_ path: FilePath) throws -> [UInt8]? {
-    guard let status = try Syscalls.linkStatus(path), status.kind == .regular else { return nil }
+    guard try Syscalls.linkStatus(path)?.kind == .regular else { return nil }
     let fd = try openForReading(path, nonBlocking: true)
     defer { try? fd.close() }
-    guard try Syscalls.status(fd, path: path).kind == .regular else { return nil }
-    var source = FileSource(descriptor: fd, name: path.string)
-    var result: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 64 << 10)
-    while true {
-      let count = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
-      if count == 0 { return result }
-      result += chunk[0..<count]
-      guard result.count <= IgnoreFile.maximumSize else {
-        throw ArtError(
-          .invalidArgument,
-          "'\(path)' is larger than the \(IgnoreFile.maximumSize) bytes art reads from an ignore file",
-          hint: "shorten it: a few patterns with * and ** cover most folders")
-      }
+    let status = try Syscalls.status(fd, path: path)
+    guard status.kind == .regular else { return nil }
+    guard status.size <= IgnoreFile.maximumSize else {
+      throw ArtError(
+        .invalidArgument,
+        "'\(path)' is larger than the \(IgnoreFile.maximumSize) bytes art reads from an ignore file",
+        hint: "shorten it: a few patterns with * and ** cover most folders")
     }
+    return try AtomicFile.readAll(fd, name: path.string, limit: IgnoreFile.maximumSize)
   }
 
-  /// The rule deciding `path` (components below the scanned root) itself.
+  /// The rule deciding `name` in `folder` (components below the scanned
+  /// root) itself.
   ///
-  /// Its folders are not asked: the caller has already left out what is below an
-  /// ignored folder. Nil when no rule matches.
-  public func match(_ path: [String], isFolder: Bool) -> IgnoreMatch? {
-    let full = rootPrefix + path
-    for file in files.reversed() where full.count > file.base.count {
-      guard Array(full.prefix(file.base.count)) == file.base else { continue }
-      let relative = full[file.base.count...]
-      for rule in file.rules.reversed() where rule.matches(relative, isFolder: isFolder) {
-        return IgnoreMatch(file: file.source, rule: rule)
+  /// The folders on the way are not asked: the caller has already left out
+  /// what is below an ignored folder. Nil when no rule matches. Called for
+  /// every name a scan lists: with no `.artignore` in effect, only the
+  /// built-in rule is tried, on the name alone.
+  public func match(_ name: String, in folder: [String], isFolder: Bool) -> IgnoreMatch? {
+    if !files.isEmpty {
+      let full = rootPrefix + folder + [name]
+      for file in files.reversed() where full.count > file.base.count {
+        guard Array(full.prefix(file.base.count)) == file.base else { continue }
+        let relative = full[file.base.count...]
+        for rule in file.rules.reversed() where rule.matches(relative, isFolder: isFolder) {
+          return IgnoreMatch(file: file.source, rule: rule)
+        }
       }
     }
-    if let builtIn = Self.builtIn, builtIn.matches(full[...], isFolder: isFolder) {
+    // The built-in rule has no slash: it matches the name at any depth.
+    if let builtIn = Self.builtIn, builtIn.matches([name][...], isFolder: isFolder) {
       return IgnoreMatch(file: nil, rule: builtIn)
     }
     return nil
   }
 
-  /// Whether `path` (components below the scanned root) is left out.
-  public func ignores(_ path: [String], isFolder: Bool) -> Bool {
-    match(path, isFolder: isFolder)?.ignored ?? false
+  /// Whether `name` in `folder` (components below the scanned root) is
+  /// left out.
+  public func ignores(_ name: String, in folder: [String], isFolder: Bool) -> Bool {
+    match(name, in: folder, isFolder: isFolder)?.ignored ?? false
   }
 
   /// The rule that decides `path` (components below the scanned root).
@@ -265,7 +266,8 @@ public struct IgnoreRules: Sendable {
       if path[index] == Repository.directoryName, let rule = Self.repositoryRule {
         return IgnoreMatch(file: nil, rule: rule)
       }
-      let found = rules.match(prefix, isFolder: last ? isFolder : true)
+      let found = rules.match(
+        path[index], in: Array(path[..<index]), isFolder: last ? isFolder : true)
       if last || found?.ignored == true { return found }
       folder.append(path[index])
       rules = try rules.entering(folder, relative: prefix)

@@ -54,15 +54,22 @@ public enum AtomicFile {
     guard try Syscalls.status(fd, path: path).kind == .regular else {
       throw ArtError.corrupt(path.string, "it is not a regular file")
     }
+    return try readAll(fd, name: path.string, limit: limit)
+  }
+
+  /// Reads what is left of the open file `fd` (`name` in messages).
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` past `limit` bytes, `.io`.
+  package static func readAll(_ fd: FileDescriptor, name: String, limit: Int) throws -> [UInt8] {
     var result: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 64 << 10)
-    var source = FileSource(descriptor: fd, name: path.string)
+    var source = FileSource(descriptor: fd, name: name)
     while true {
       let count = try chunk.withUnsafeMutableBytes { (b) throws in try source.read(into: b) }
       if count == 0 { return result }
       result += chunk[0..<count]
       if result.count > limit {
-        throw ArtError.corrupt(path.string, "it is larger than the \(limit) bytes art reads")
+        throw ArtError.corrupt(name, "it is larger than the \(limit) bytes art reads")
       }
     }
   }
