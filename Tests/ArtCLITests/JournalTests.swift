@@ -112,6 +112,30 @@ struct JournalCommandTests {
     }
   }
 
+  @Test func annotateTakesAMetadataFileWithItsTypes() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = await art("init", in: folder)
+      try writeFile(Array("a".utf8), to: folder.appending("data/a.txt"))
+      _ = await art("commit", "ds", "data", in: folder)
+      try writeFile(
+        Array(#"{"label": "42", "aug": {"crop": [0.8, 1.0]}}"#.utf8), to: folder.appending("m.json")
+      )
+      let annotated = await art(
+        "annotate", "ds", "--metadata-file", "m.json", "--metadata", "rows=3", in: folder)
+      #expect(annotated.status == 0, "\(annotated.standardError)")
+      let metadata =
+        try object(await art("show", "ds", "--json", in: folder))["metadata"]
+        as? [String: Any]
+      #expect(metadata?["label"] as? String == "42")
+      #expect(metadata?["rows"] as? Int == 3)
+      #expect((metadata?["aug"] as? [String: Any])?["crop"] as? [Double] == [0.8, 1.0])
+      try writeFile(Array("[1]".utf8), to: folder.appending("bad.json"))
+      let bad = await art("annotate", "ds", "--metadata-file", "bad.json", in: folder)
+      #expect(bad.status == 64)
+      #expect(bad.standardError.contains("is not a JSON object"))
+    }
+  }
+
   @Test func runsRecordWhatTheyUsedAndMade() async throws {
     try await withTemporaryDirectory { folder in
       try await makeRepository(folder)

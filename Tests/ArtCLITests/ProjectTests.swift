@@ -54,6 +54,9 @@ struct ProjectTests {
       #expect(
         try art("show", "resnet", in: model, cache: cache).standardOutput.contains(
           "inputs:      vision/imagenet:v0"))
+      // JSON names the input by label too (the Python package reads it).
+      let shown = try art("show", "resnet", "--json", in: model, cache: cache).standardOutput
+      #expect(shown.contains(#""version" : "vision/imagenet:v0""#), "\(shown)")
       #expect(
         try art("lineage", "resnet", in: model, cache: cache).standardOutput.contains(
           "← vision/imagenet:v0"))

@@ -378,6 +378,48 @@ struct VersionTests {
     }
   }
 
+  @Test func freshDraftHoldsOnlyWhatItAdds() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      try makeDataset(folder)
+      _ = try await art("commit", "ds", "data", in: folder)
+      try writeFile(Array("n\n".utf8), to: folder.appending("notes.txt"))
+      let fresh = try await art(
+        "commit", "ds", "--fresh", "--add", "notes.txt=docs/notes.txt", "--json", in: folder)
+      #expect(fresh.status == 0, "\(fresh.standardError)")
+      let files = try await art("ls-files", "ds:v1", in: folder)
+      #expect(files.lines == ["docs/notes.txt"])
+      let show = try await art("show", "ds:v1", in: folder)
+      #expect(show.standardOutput.contains("root:        data"))
+      // The same tree again makes no version.
+      let again = try await art(
+        "commit", "ds", "--fresh", "--add", "notes.txt=docs/notes.txt", in: folder)
+      #expect(again.standardOutput.contains("nothing changed"), "\(again.standardOutput)")
+      let empty = try await art("commit", "ds", "--fresh", in: folder)
+      #expect(empty.status == 64)
+      #expect(empty.standardError.contains("--fresh needs at least one --add or --reference"))
+      let both = try await art(
+        "commit", "ds", "--fresh", "--from", "ds:v0", "--add", "notes.txt", in: folder)
+      #expect(both.status == 64)
+      #expect(try await art("log", "ds", in: folder).lines.count == 2)
+    }
+  }
+
+  @Test func removeTakesAFullVersionID() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      try makeDataset(folder)
+      _ = try await art("commit", "ds", "data", in: folder)
+      let id = try await art("rev-parse", "ds", in: folder).lines[0]
+      let removed = try await art("rm", id, in: folder)
+      #expect(removed.status == 0, "\(removed.standardError)")
+      #expect(try await art("show", id, in: folder).status == 1)
+      // A bare name is still refused, hex digits or not.
+      _ = try await art("commit", "cafe", "data", in: folder)
+      #expect(try await art("rm", "cafe", in: folder).status == 64)
+    }
+  }
+
   @Test func damagedRefsFileIsReported() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

@@ -35,6 +35,10 @@ extension ArtCommand {
     @Option(help: "Set KEY=VALUE, repeatable.")
     var metadata: [String] = []
 
+    @Option(
+      help: "Set every key of this JSON object file, with its JSON type (before --metadata).")
+    var metadataFile: String?
+
     @Option(help: "Remove a metadata key, repeatable.")
     var unset: [String] = []
 
@@ -53,9 +57,18 @@ extension ArtCommand {
       let repository = try repository()
       let editor = JournalEditor(
         repository: repository, refStore: refStore(repository, output: output))
+      var setting: [(String, JSONValue)] = []
+      if let file = metadataFile {
+        let path = try global.resolve(file)
+        guard let bytes = try AtomicFile.read(path) else {
+          throw ArtError(.notFound, "no metadata file '\(path)'")
+        }
+        setting = try Metadata.parse(bytes, source: "'\(path)'").sorted { $0.key < $1.key }
+          .map { ($0.key, $0.value) }
+      }
+      setting += try metadata.map { try Metadata.pair($0) }
       let version = try editor.annotate(
-        try Spec(spec), description: message,
-        setting: try metadata.map { try Metadata.pair($0) }, unsetting: unset)
+        try Spec(spec), description: message, setting: setting, unsetting: unset)
       let values = try Metadata.parse(
         Array(version.record.metadata.utf8), source: "the metadata of \(version.label)")
       if json {

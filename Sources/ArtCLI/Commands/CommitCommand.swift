@@ -19,7 +19,8 @@ extension ArtCommand {
         the latest version, no version is made.
 
         With --add or --remove, the version is a draft: the latest version's \
-        tree (or --from SPEC's, or an empty one for a first version) plus \
+        tree (or --from SPEC's, or an empty one for a first version or with \
+        --fresh) plus \
         --add paths minus --remove paths; nothing else is read or hashed. \
         Paths are relative to the version's root folder (a path on disk \
         inside it works too); --add SRC=DEST puts a file or folder from \
@@ -76,6 +77,11 @@ extension ArtCommand {
     @Option(help: "Make the version from this one plus --add and --remove only (a draft).")
     var from: String?
 
+    @Flag(
+      help:
+        "Make a draft from an empty tree: the version holds only --add and --reference entries.")
+    var fresh = false
+
     @Option(
       help: ArgumentHelp(
         "A file or folder to add or replace, repeatable; =DEST places it at DEST in the version.",
@@ -109,8 +115,13 @@ extension ArtCommand {
       var skipped: [String]
     }
 
+    /// Whether the version is a draft rather than a snapshot of the folder.
+    private var drafting: Bool { from != nil || fresh || !(add.isEmpty && remove.isEmpty) }
+
     func validate() throws {
-      let drafting = from != nil || !(add.isEmpty && remove.isEmpty)
+      if fresh && from != nil {
+        throw ValidationError("--fresh starts from an empty tree, --from from a version: give one")
+      }
       if drafting && !paths.isEmpty {
         throw ValidationError(
           "give PATHs (a snapshot of the folder) or --add/--remove (a draft), not both")
@@ -123,7 +134,8 @@ extension ArtCommand {
     func execute(output: Output) async throws {
       let repository = try repository()
       var request = CommitRequest(artifact: try ArtifactName(name))
-      if from != nil || !(add.isEmpty && remove.isEmpty) {
+      request.startsEmpty = fresh
+      if drafting {
         request.contents = .draft(
           from: try from.map { try Spec($0) }, root: try root.map { try global.resolve($0) },
           adding: try add.map { try DraftAddition.parse($0, resolve: global.resolve) },

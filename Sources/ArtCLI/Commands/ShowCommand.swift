@@ -37,6 +37,9 @@ extension ArtCommand {
       var description: String
       var metadata: [String: JSONValue]
       var inputs: [String]
+      /// The inputs with their labels (`name:vN`, `project/name:vN`) where
+      /// they still have one.
+      var inputVersions: [InputVersion]
       /// `name:vN` of the versions made from this one (their `--input`).
       var madeInto: [String]
       var job: String
@@ -56,6 +59,12 @@ extension ArtCommand {
       /// annotate`), oldest first; `description` and `metadata` above are
       /// their result.
       var edits: [Edit]
+    }
+
+    /// An input of the version, by id and, while it has one, by label.
+    struct InputVersion: Encodable {
+      var id: String
+      var version: String?
     }
 
     struct Use: Encodable {
@@ -103,6 +112,7 @@ extension ArtCommand {
         expires: expires.map(Formatting.timestamp), description: record.description,
         metadata: try Metadata.parse(Array(record.metadata.utf8), source: "the stored metadata"),
         inputs: record.inputs.map(\.hex),
+        inputVersions: record.inputs.map { InputVersion(id: $0.hex, version: labels[$0]) },
         madeInto: try Lineage(repository: repository, refs: refs).made(from: version.id).map(
           \.label),
         job: record.job, run: record.run, files: record.files,

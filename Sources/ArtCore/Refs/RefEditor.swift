@@ -43,13 +43,18 @@ public struct RefEditor: Sendable {
   ///   `.invalidArgument` for a bare artifact name (no version) or a version
   ///   carrying a protected alias without `force`, or the lock's errors.
   public func remove(_ spec: Spec, force: Bool) throws -> Removal {
-    // A bare name would silently mean its newest version.
-    if case .label(let name, nil) = spec {
-      throw ArtError(
-        .invalidArgument, "'\(name)' names an artifact, not one of its versions",
-        hint: "give the version: art rm \(name):vN (or \(name):latest for the newest)")
-    }
     return try refStore.update { refs in
+      var spec = spec
+      // A bare name would silently mean its newest version; hex digits
+      // that name no artifact are an id prefix.
+      if case .label(let name, nil) = spec {
+        guard refs.versions(of: name).isEmpty, let prefix = try? ObjectIDPrefix(name.text) else {
+          throw ArtError(
+            .invalidArgument, "'\(name)' names an artifact, not one of its versions",
+            hint: "give the version: art rm \(name):vN (or \(name):latest for the newest)")
+        }
+        spec = .id(prefix)
+      }
       let (id, artifact) = try repository.versionID(spec, in: refs)
       guard let number = refs.number(of: id, in: artifact) else {
         throw ArtError(.notFound, "'\(spec)' names no live version")

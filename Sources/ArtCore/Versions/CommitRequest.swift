@@ -40,6 +40,10 @@ public struct CommitRequest: Sendable {
   /// `--reference art:SPEC`); each becomes an input too.
   public var bundleEntries: [BundleEntryRequest] = []
 
+  /// A draft starts from an empty tree rather than the latest version's
+  /// (`commit --fresh`; W&B's new `Artifact` logged under a taken name).
+  public var startsEmpty = false
+
   /// Where a version's tree comes from.
   public enum Contents: Sendable {
     /// A snapshot of absolute `paths` (empty: the latest version's root

@@ -88,11 +88,18 @@ public struct Committer: Sendable {
         snapshot = Snapshot(manifestID: Manifest.emptyID)
         rootText = ""
       case .draft(let from, let root, let adding, let removing):
-        let start = try from.map { try repository.resolve($0, in: refs) } ?? previous
+        let start =
+          request.startsEmpty
+          ? nil : try from.map { try repository.resolve($0, in: refs) } ?? previous
         base = start
         if adding.isEmpty && removing.isEmpty { referencesAddedTo = start }
+        // An empty draft keeps the latest version's root folder unless told.
+        let keptRoot =
+          request.startsEmpty
+          ? previous.map { repository.root.pushing(FilePath($0.record.root)).lexicallyNormalized() }
+          : nil
         (snapshot, rootText) = try await draft(
-          request, from: start, root: root, adding: adding, removing: removing,
+          request, from: start, root: root ?? keptRoot, adding: adding, removing: removing,
           references: recorded, writer: writer, compressor: compressor)
       case .folder(let paths, let root)
       where paths.isEmpty
@@ -306,7 +313,10 @@ public struct Committer: Sendable {
       && request.bundleEntries.isEmpty
     {
       throw ArtError(
-        .invalidArgument, "--from needs at least one --add, --remove or --reference")
+        .invalidArgument,
+        request.startsEmpty
+          ? "--fresh needs at least one --add or --reference"
+          : "--from needs at least one --add, --remove or --reference")
     }
     let rootText: String
     if let base {
