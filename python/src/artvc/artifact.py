@@ -1,0 +1,767 @@
+"""Artifacts: drafts to log, and logged versions to read, download and edit."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import IO, TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+from . import _cli
+from .errors import ArtifactFinalizedError, ArtifactNotLoggedError, DiffersError
+
+if TYPE_CHECKING:
+    from .repository import Repository
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def parse_time(text: str) -> datetime:
+    """An aware datetime from art's RFC 3339 UTC text (``2026-11-29T08:55:09.250Z``)."""
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
+
+
+def duration_text(value: Union[timedelta, str, int, float]) -> str:
+    """art's duration form (``90s``) of a timedelta or seconds; a string is passed as is."""
+    if isinstance(value, str):
+        return value
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    whole = int(seconds)
+    if whole < 1 or whole != seconds:
+        raise ValueError(f"a duration must be a whole number of seconds, at least 1: {value!r}")
+    return f"{whole}s"
+
+
+def _relative_name(name: str, what: str) -> str:
+    """``name`` as a path inside the artifact, checked: relative, no ``..``."""
+    text = name.replace(os.sep, "/").strip("/") if name not in ("", ".") else ""
+    parts = [part for part in text.split("/") if part not in ("", ".")]
+    if name.startswith("/") or ".." in parts:
+        raise ValueError(f"{what} {name!r} must be a relative path inside the artifact, without '..'")
+    return "/".join(parts)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A run that logged or used a version.
+
+    Attributes:
+        run_id: the run's id (``run(run_id=...)``, ``art use --run``).
+        job_type: the kind of job (``train``), or None.
+        time: when it used (or logged) the version.
+        user: who, as art recorded it (``ART_USER`` or ``user@host``), or None.
+    """
+
+    run_id: str
+    job_type: Optional[str]
+    time: datetime
+    user: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ArtifactEntry:
+    """One path of a logged version (``art ls-files``).
+
+    Attributes:
+        path: the path inside the version.
+        kind: ``file``, ``chunked``, ``symlink``, ``folder``, ``external`` (a
+            reference entry) or ``bundle`` (another version inside this one).
+        size: bytes.
+        digest: the SHA-256 id of its content object.
+        mode: permission bits, octal text.
+        ref: the reference URI of an ``external`` entry, ``art:NAME:vN`` of a
+            ``bundle`` entry, else None.
+    """
+
+    path: str
+    kind: str
+    size: int
+    digest: str
+    mode: str
+    ref: Optional[str]
+    artifact: "Artifact" = field(repr=False, compare=False)
+
+    def download(self, root: Optional[PathLike] = None) -> str:
+        """Writes this path of the version below ``root`` (default: the version's
+        download folder) and returns the local path of the file."""
+        folder = self.artifact.download(root, path_prefix=None, _paths=[self.path])
+        return os.path.join(folder, *self.path.split("/"))
+
+
+class Artifact:
+    """A W&B-style artifact: a draft until logged, then a version of the repository.
+
+    A draft collects files (``add_file``, ``add_dir``, ``new_file``),
+    references (``add_reference``) and removals (``remove``, on a draft made
+    by ``new_draft()``); ``Repository.log_artifact`` or ``Run.log_artifact``
+    makes it the artifact's next version. A logged artifact (also what
+    ``use_artifact`` returns) reads its version's record lazily from art.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        type: str = "dataset",
+        description: Optional[str] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        ttl: Optional[timedelta] = None,
+    ) -> None:
+        if not name:
+            raise ValueError("an artifact needs a name")
+        self._name = name
+        self._type: Optional[str] = type
+        self._description: Optional[str] = description
+        self._metadata: Dict[str, Any] = dict(metadata or {})
+        self._draft_ttl = ttl
+        # A draft's contents: (source on disk, path in the version), references
+        # (uri, path or None, checksum), removals.
+        self._additions: List[Tuple[str, str]] = []
+        self._references: List[Tuple[str, Optional[str], bool]] = []
+        self._removals: List[str] = []
+        self._base: Optional[str] = None
+        self._staging: Optional[str] = None
+        # A logged version.
+        self._repository: Optional["Repository"] = None
+        self._origin = ""
+        self._info: Dict[str, Any] = {}
+        self._loaded = False
+        self._saved: Dict[str, Any] = {}
+        self._entries: Optional[List[ArtifactEntry]] = None
+
+    # -- making -----------------------------------------------------------
+
+    @classmethod
+    def _logged(
+        cls, repository: "Repository", info: Dict[str, Any], origin: str = ""
+    ) -> "Artifact":
+        artifact = cls(str(info["artifact"]))
+        artifact._type = None
+        artifact._become_logged(repository, info, origin)
+        return artifact
+
+    def _become_logged(self, repository: "Repository", info: Dict[str, Any], origin: str) -> None:
+        self._repository = repository
+        self._origin = origin
+        self._name = str(info["artifact"])
+        self._info = dict(info)
+        self._loaded = False
+        self._entries = None
+        self._additions, self._references, self._removals, self._base = [], [], [], None
+        self._cleanup_staging()
+
+    def _cleanup_staging(self) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+
+    def _require_draft(self) -> None:
+        if self._repository is not None:
+            raise ArtifactFinalizedError(
+                f"{self.qualified_name} is logged and cannot change; "
+                "call new_draft() for a draft of the next version"
+            )
+
+    def _require_logged(self) -> "Repository":
+        if self._repository is None:
+            raise ArtifactNotLoggedError(
+                f"artifact {self._name!r} is a draft: log it first (log_artifact)"
+            )
+        return self._repository
+
+    def add_file(self, local_path: PathLike, name: Optional[str] = None) -> ArtifactEntry:
+        """Adds the file ``local_path`` at ``name`` (default: its file name)."""
+        self._require_draft()
+        path = os.path.abspath(os.fspath(local_path))
+        if not os.path.isfile(path):
+            raise ValueError(f"{os.fspath(local_path)!r} is not a file")
+        destination = _relative_name(name if name is not None else os.path.basename(path), "name")
+        if not destination:
+            raise ValueError(f"name {name!r} names no file")
+        self._add(path, destination)
+        return ArtifactEntry(destination, "file", os.path.getsize(path), "", "644", None, self)
+
+    def add_dir(self, local_path: PathLike, name: Optional[str] = None) -> None:
+        """Adds every file below the folder ``local_path``, under ``name`` (default: the
+        artifact's top)."""
+        self._require_draft()
+        path = os.path.abspath(os.fspath(local_path))
+        if not os.path.isdir(path):
+            raise ValueError(f"{os.fspath(local_path)!r} is not a folder")
+        self._add(path, _relative_name(name or "", "name"))
+
+    def _add(self, source: str, destination: str) -> None:
+        self._additions = [(s, d) for s, d in self._additions if d != destination or not destination]
+        self._removals = [r for r in self._removals if r != destination]
+        self._additions.append((source, destination))
+        self._entries = None
+
+    def add_reference(
+        self,
+        uri: Union[str, "Artifact"],
+        name: Optional[str] = None,
+        checksum: bool = True,
+    ) -> None:
+        """Records data kept outside the store: ``s3://bucket/key`` (a prefix gives one
+        entry per object), ``http(s)://…``, ``file:///path`` or a local path, or
+        another logged artifact (a bundle entry, checked out as a folder).
+
+        ``checksum`` downloads http(s) files once to record their SHA-256;
+        s3 and file references always record size and ETag or SHA-256.
+        """
+        self._require_draft()
+        if isinstance(uri, Artifact):
+            uri = "art:" + uri._reference_spec()
+        elif "://" not in uri and not uri.startswith("art:"):
+            uri = os.path.abspath(uri)
+            if name is None:
+                name = os.path.basename(uri.rstrip("/"))
+        if name is not None:
+            name = _relative_name(name, "name")
+        self._references.append((uri, name, checksum))
+        self._entries = None
+
+    @contextlib.contextmanager
+    def new_file(
+        self, name: str, mode: str = "w", encoding: Optional[str] = None
+    ) -> Iterator[IO[Any]]:
+        """A file opened for writing whose contents become ``name`` in the version.
+
+        ``with artifact.new_file("config.json") as f: json.dump(config, f)``
+        """
+        self._require_draft()
+        destination = _relative_name(name, "name")
+        if not destination:
+            raise ValueError(f"name {name!r} names no file")
+        if "r" in mode and "+" not in mode:
+            raise ValueError("new_file opens a file for writing: mode 'w', 'wb', 'x' or 'a'")
+        if self._staging is None:
+            self._staging = tempfile.mkdtemp(prefix="artvc-")
+            weakref.finalize(self, shutil.rmtree, self._staging, True)
+        path = os.path.join(self._staging, *destination.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, mode, encoding=encoding if "b" not in mode else None) as handle:
+            yield handle
+        self._add(path, destination)
+
+    def remove(self, item: Union[str, ArtifactEntry]) -> None:
+        """Drops a path (a file or a whole folder) from a draft made by ``new_draft()``,
+        or a path added to this draft."""
+        self._require_draft()
+        path = _relative_name(item.path if isinstance(item, ArtifactEntry) else item, "path")
+        added = [(s, d) for s, d in self._additions if d == path]
+        if added:
+            self._additions = [(s, d) for s, d in self._additions if d != path]
+            return
+        if self._base is None:
+            raise ValueError(
+                f"{path!r} is not in this draft; remove() drops paths of the version a "
+                "new_draft() starts from, or ones added to the draft"
+            )
+        self._removals.append(path)
+        self._entries = None
+
+    def new_draft(self) -> "Artifact":
+        """A draft of the next version that starts from this one's files, type,
+        description and metadata; only what it adds and removes is stored."""
+        self._require_logged()
+        if self._origin:
+            raise ValueError(
+                f"{self.qualified_name} is a version of {self._origin.rstrip('/')}; a draft "
+                "starts from a version of this repository (download it and add_dir instead)"
+            )
+        draft = Artifact(
+            self._name,
+            self.type,
+            description=self.description,
+            metadata=copy.deepcopy(self.metadata),
+        )
+        draft._base = self.id
+        return draft
+
+    def _commit_arguments(self, repository: "Repository") -> List[str]:
+        """What ``art commit NAME …`` needs for this draft's contents."""
+        arguments: List[str] = []
+        if (
+            self._base is None
+            and not self._references
+            and len(self._additions) == 1
+            and self._additions[0][1] == ""
+            and repository._contains(self._additions[0][0])
+        ):
+            return [self._additions[0][0]]  # A snapshot of the folder: the fast path.
+        if self._base is not None:
+            arguments += ["--from", self._base]
+        else:
+            arguments.append("--fresh")
+        for source, destination in self._additions:
+            if destination:
+                arguments += ["--add", f"{source}={destination}"]
+            else:
+                for entry in sorted(os.listdir(source)):
+                    arguments += ["--add", f"{os.path.join(source, entry)}={entry}"]
+        for uri, name, _ in self._references:
+            arguments += ["--reference", uri if name is None else f"{uri}={name}"]
+        if any(c and u.startswith(("http://", "https://")) for u, _, c in self._references):
+            arguments.append("--checksum")
+        for path in self._removals:
+            arguments += ["--remove", path]
+        return arguments
+
+    def _upsert_arguments(self) -> List[str]:
+        """What ``art upsert`` needs: paths below one root folder."""
+        if self._base is not None or self._references or self._removals:
+            raise ValueError(
+                "upsert_artifact takes files and folders only: no new_draft(), references or removals"
+            )
+        if not self._additions:
+            raise ValueError(f"artifact {self._name!r} has no files to upsert")
+        roots = set()
+        paths: List[str] = []
+        for source, destination in self._additions:
+            if not destination:
+                roots.add(source)
+                paths += [os.path.join(source, entry) for entry in sorted(os.listdir(source))]
+                continue
+            parts = destination.split("/")
+            source_parts = source.split(os.sep)
+            if source_parts[-len(parts):] != parts:
+                raise ValueError(
+                    f"upsert_artifact needs each file at its own path below one folder: "
+                    f"{source!r} is not at {destination!r} below any folder"
+                )
+            roots.add(os.sep.join(source_parts[: -len(parts)]) or os.sep)
+            paths.append(source)
+        if len(roots) != 1:
+            raise ValueError(
+                "upsert_artifact needs every file below one folder, at its path there; "
+                f"these come from {len(roots)} folders: {', '.join(sorted(roots))}"
+            )
+        return paths + ["--root", roots.pop()]
+
+    def _recording_arguments(
+        self, aliases: Sequence[str], run_id: Optional[str], job_type: Optional[str]
+    ) -> Tuple[List[str], Optional[str]]:
+        """``commit``/``finish`` flags for type, description, metadata, aliases, TTL and
+        run, and the metadata file to delete afterwards."""
+        arguments: List[str] = []
+        if self._type:
+            arguments += ["--type", self._type]
+        if self.description:
+            arguments += ["-m", self.description]
+        metadata_file = None
+        if self.metadata:
+            handle, metadata_file = tempfile.mkstemp(prefix="artvc-metadata-", suffix=".json")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(self.metadata, out)
+            arguments += ["--metadata-file", metadata_file]
+        for alias in aliases:
+            if alias != "latest":  # art moves latest itself
+                arguments += ["--alias", alias]
+        if self._draft_ttl is not None:
+            arguments += ["--ttl", duration_text(self._draft_ttl)]
+        if run_id:
+            arguments += ["--run", run_id]
+        if job_type:
+            arguments += ["--job", job_type]
+        return arguments, metadata_file
+
+    # -- a logged version ---------------------------------------------------
+
+    def _spec(self) -> str:
+        """How art is told about this version: its id here, ``PREFIX/NAME:vN`` elsewhere."""
+        self._require_logged()
+        if self._origin:
+            return f"{self._origin}{self._name}:{self.version}"
+        return str(self._info["id"])
+
+    def _reference_spec(self) -> str:
+        spec = self._spec()
+        if self._origin and not self._repository_has_project(self._origin):
+            raise ValueError(f"{self.qualified_name} is on a remote: pull it before bundling it")
+        return spec
+
+    def _repository_has_project(self, origin: str) -> bool:
+        repository = self._require_logged()
+        return origin.rstrip("/") in repository._project_names()
+
+    def _show(self) -> Dict[str, Any]:
+        repository = self._require_logged()
+        if not self._loaded:
+            self._take_show(repository._run(["show", self._spec()]))
+        return self._info
+
+    def _take_show(self, document: Dict[str, Any]) -> None:
+        """Keeps ``art show``'s document as what this version says now."""
+        self._info.update(document)
+        self._loaded = True
+        self._description = str(document.get("description", ""))
+        self._metadata = copy.deepcopy(document.get("metadata", {}))
+        self._saved = {
+            "description": self._description,
+            "metadata": copy.deepcopy(self._metadata),
+            "aliases": list(document.get("aliases", [])),
+            "tags": list(document.get("tags", [])),
+        }
+        self._info["aliases"] = list(self._saved["aliases"])
+        self._info["tags"] = list(self._saved["tags"])
+
+    def _field(self, key: str) -> Any:
+        if key not in self._info:
+            self._show()
+        return self._info.get(key)
+
+    def _refresh(self) -> None:
+        self._loaded = False
+        self._entries = None
+
+    @property
+    def name(self) -> str:
+        """The artifact's name (without the version: see ``qualified_name``)."""
+        return self._name
+
+    @property
+    def description(self) -> Optional[str]:
+        """A description; on a logged version, edit it and ``save()``."""
+        if self._repository is not None:
+            self._show()
+        return self._description
+
+    @description.setter
+    def description(self, value: Optional[str]) -> None:
+        if self._repository is not None:
+            self._show()
+        self._description = value
+
+    @property
+    def metadata(self) -> Dict[str, Any]:
+        """A JSON object of facts about the version; on a logged version, edit it and
+        ``save()``."""
+        if self._repository is not None:
+            self._show()
+        return self._metadata
+
+    @metadata.setter
+    def metadata(self, value: Dict[str, Any]) -> None:
+        if self._repository is not None:
+            self._show()
+        self._metadata = dict(value)
+
+    @property
+    def version(self) -> str:
+        """The version number, ``v3``."""
+        self._require_logged()
+        return str(self._info["version"])
+
+    @property
+    def qualified_name(self) -> str:
+        """``NAME:vN`` (with ``PROJECT/`` or ``REMOTE/`` for another project's or a
+        remote's version): W&B's ``artifact.name`` of a logged artifact."""
+        if self._repository is None:
+            return self._name
+        return f"{self._origin}{self._name}:{self.version}"
+
+    @property
+    def id(self) -> str:
+        """The version's id: the SHA-256 of its record (64 hex digits)."""
+        self._require_logged()
+        return str(self._info["id"])
+
+    @property
+    def digest(self) -> str:
+        """The id of the version's top manifest: equal for equal contents."""
+        return str(self._field("manifest"))
+
+    @property
+    def type(self) -> str:
+        """The artifact's type (``dataset``, ``model``, …)."""
+        if self._repository is None:
+            return self._type or "dataset"
+        return str(self._field("type"))
+
+    @property
+    def aliases(self) -> List[str]:
+        """The version's aliases; edit the list and ``save()`` to change them."""
+        self._require_logged()
+        aliases = self._field("aliases")
+        assert isinstance(aliases, list)
+        return aliases
+
+    @aliases.setter
+    def aliases(self, value: Sequence[str]) -> None:
+        self._require_logged()
+        self._show()
+        self._info["aliases"] = list(value)
+
+    @property
+    def tags(self) -> List[str]:
+        """The version's tags; edit the list and ``save()`` to change them."""
+        self._require_logged()
+        tags = self._field("tags")
+        assert isinstance(tags, list)
+        return tags
+
+    @tags.setter
+    def tags(self, value: Sequence[str]) -> None:
+        self._require_logged()
+        self._show()
+        self._info["tags"] = list(value)
+
+    @property
+    def created_at(self) -> datetime:
+        """When the version was made (an aware UTC datetime)."""
+        return parse_time(str(self._field("created")))
+
+    @property
+    def size(self) -> int:
+        """Bytes of its files (reference entries not counted: see ``reference_bytes``)."""
+        return int(self._field("bytes"))
+
+    @property
+    def file_count(self) -> int:
+        """How many files it holds."""
+        return int(self._field("files"))
+
+    @property
+    def reference_bytes(self) -> int:
+        """Bytes of its reference entries, kept outside the store."""
+        return int(self._field("referenceBytes"))
+
+    @property
+    def expires_at(self) -> Optional[datetime]:
+        """When gc may drop the version, or None."""
+        self._show()
+        expires = self._info.get("expires")
+        return parse_time(str(expires)) if expires else None
+
+    @property
+    def ttl(self) -> Optional[timedelta]:
+        """How long after it was made the version may be dropped by gc, or None.
+
+        Set it to a timedelta (or None for never) on a logged version to change it
+        (``art ttl set``); on a draft, it is recorded when logged.
+        """
+        if self._repository is None:
+            return self._draft_ttl
+        expires = self.expires_at
+        return None if expires is None else expires - self.created_at
+
+    @ttl.setter
+    def ttl(self, value: Optional[timedelta]) -> None:
+        if self._repository is None:
+            self._draft_ttl = value
+            return
+        repository = self._require_logged()
+        repository._run(["ttl", "set", self._spec(), "none" if value is None else duration_text(value)])
+        self._refresh()
+
+    @property
+    def inputs(self) -> List["Artifact"]:
+        """The versions this one was made from (lineage) that still exist: here, or
+        copied from another project (``PROJECT/NAME:vN``)."""
+        repository = self._require_logged()
+        if self._origin:
+            return []  # Labels of another repository's inputs mean nothing here.
+        return [
+            repository.artifact(str(i["version"]))
+            for i in self._show().get("inputVersions", [])
+            if i.get("version")
+        ]
+
+    def logged_by(self) -> Optional[RunInfo]:
+        """The run that made this version (``run(...).log_artifact``), or None."""
+        info = self._show()
+        run_id = str(info.get("run") or "")
+        if not run_id:
+            return None
+        return RunInfo(run_id, str(info.get("job") or "") or None, self.created_at)
+
+    def used_by(self) -> List[RunInfo]:
+        """The runs that used this version (``Run.use_artifact``), oldest first."""
+        return [
+            RunInfo(str(u["run"]), u.get("job"), parse_time(str(u["time"])), u.get("user"))
+            for u in self._show().get("usedBy", [])
+        ]
+
+    def files(self) -> List[ArtifactEntry]:
+        """Every path of the version, sorted (read from its manifests; nothing is
+        downloaded)."""
+        repository = self._require_logged()
+        if self._entries is None:
+            document = repository._run(["ls-files", self._spec()])
+            self._entries = [
+                ArtifactEntry(
+                    path=str(e["path"]),
+                    kind=str(e["kind"]),
+                    size=int(e["size"]),
+                    digest=str(e["id"]),
+                    mode=str(e["mode"]),
+                    ref=e.get("uri") or (f"art:{e['version']}" if e.get("version") else None),
+                    artifact=self,
+                )
+                for e in document["files"]
+            ]
+        return list(self._entries)
+
+    def get_entry(self, name: str) -> ArtifactEntry:
+        """The entry at path ``name`` (size, digest, reference URI).
+
+        Raises:
+            KeyError: the version has no such path.
+        """
+        path = _relative_name(name, "path")
+        for entry in self.files():
+            if entry.path == path:
+                return entry
+        raise KeyError(f"{self.qualified_name} has no path {name!r}")
+
+    def get_path(self, name: str) -> ArtifactEntry:
+        """The entry at path ``name``; ``.download(root)`` fetches just it."""
+        return self.get_entry(name)
+
+    def _default_root(self) -> str:
+        base = os.environ.get("ART_ARTIFACT_DIR", os.path.join(".", "artifacts"))
+        return os.path.abspath(os.path.join(base, f"{self._name}:{self.version}"))
+
+    def download(
+        self,
+        root: Optional[PathLike] = None,
+        path_prefix: Optional[str] = None,
+        skip_references: bool = False,
+        allow_changed: bool = False,
+        *,
+        _paths: Sequence[str] = (),
+    ) -> str:
+        """Writes the version's files below ``root`` (default
+        ``./artifacts/NAME:vN``, or under ``$ART_ARTIFACT_DIR``) and returns it.
+
+        Every byte is checked against its SHA-256 as it is written; files
+        already right are left alone, so a second call only repairs what
+        changed. Files of the folder the version lacks are kept (``checkout``
+        deletes them). ``path_prefix`` fetches only paths starting with it.
+        """
+        repository = self._require_logged()
+        folder = os.path.abspath(os.fspath(root)) if root is not None else self._default_root()
+        arguments = ["checkout", self._spec(), "--to", folder, "--force"]
+        patterns = list(_paths)
+        if path_prefix:
+            prefix = path_prefix.replace(os.sep, "/").lstrip("/")
+            patterns.append(prefix.rstrip("/") if prefix.endswith("/") else prefix + "*")
+        for pattern in patterns:
+            arguments += ["--path", pattern]
+        if skip_references:
+            arguments.append("--skip-references")
+        if allow_changed:
+            arguments.append("--allow-changed")
+        repository._run(arguments)
+        return folder
+
+    def checkout(self, root: Optional[PathLike] = None) -> str:
+        """Makes ``root`` hold exactly this version: writes what differs and deletes
+        every other file (never ``.git``, ``.art`` or what ``.artignore`` leaves out)."""
+        repository = self._require_logged()
+        folder = os.path.abspath(os.fspath(root)) if root is not None else self._default_root()
+        repository._run(["checkout", self._spec(), "--to", folder, "--force", "--clean"])
+        return folder
+
+    def verify(self, root: Optional[PathLike] = None) -> None:
+        """Checks that ``root`` holds exactly this version's files, byte for byte.
+
+        Raises:
+            DiffersError: with ``differences`` (missing, changed, extra paths).
+        """
+        repository = self._require_logged()
+        folder = os.path.abspath(os.fspath(root)) if root is not None else self._default_root()
+        document = repository._run(["verify", self._spec(), "--folder", folder])
+        differences = document.get("differences", [])
+        if differences:
+            counts: Dict[str, int] = {}
+            for difference in differences:
+                counts[difference["kind"]] = counts.get(difference["kind"], 0) + 1
+            summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+            raise DiffersError(
+                f"{folder} differs from {self.qualified_name}: {summary}",
+                differences=differences,
+                exit_status=3,
+                hint="download() or checkout() it again",
+            )
+
+    def verify_references(self) -> Dict[str, Any]:
+        """Asks where each reference entry lives whether it is unchanged (``art verify``).
+
+        Returns art's document: per reference its ``status`` (``unchanged``,
+        ``changed``, ``unavailable``, ``refused``) and the counts.
+        """
+        return self._require_logged()._run(["verify", self._spec()])
+
+    def link(self, alias: str) -> None:
+        """Points ``alias`` (``production``, ``best``) at this version."""
+        self._require_logged()._run(["alias", "set", self._spec(), alias])
+        self._refresh()
+
+    def unlink(self, alias: str) -> None:
+        """Removes ``alias`` from this artifact."""
+        self._require_logged()._run(["alias", "rm", f"{self._name}:{alias}"])
+        self._refresh()
+
+    def save(self) -> None:
+        """Records changes to ``description``, ``metadata``, ``aliases`` and ``tags`` of a
+        logged version (its files never change; each edit is kept in its history)."""
+        repository = self._require_logged()
+        if not self._loaded:
+            return  # Nothing read, so nothing changed.
+        spec = self._spec()
+        saved = self._saved
+        annotate: List[str] = []
+        metadata_file = None
+        if (self.description or "") != saved["description"]:
+            annotate += ["-m", self.description or ""]
+        changed = {
+            k: v for k, v in self.metadata.items() if k not in saved["metadata"] or saved["metadata"][k] != v
+        }
+        for key in sorted(set(saved["metadata"]) - set(self.metadata)):
+            annotate += ["--unset", key]
+        try:
+            if changed:
+                handle, metadata_file = tempfile.mkstemp(prefix="artvc-metadata-", suffix=".json")
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump(changed, out)
+                annotate += ["--metadata-file", metadata_file]
+            if annotate:
+                repository._run(["annotate", spec, *annotate])
+        finally:
+            if metadata_file:
+                os.unlink(metadata_file)
+        aliases, tags = self._info["aliases"], self._info["tags"]
+        for alias in [a for a in aliases if a not in saved["aliases"] and a != "latest"]:
+            repository._run(["alias", "set", spec, alias])
+        for alias in [a for a in saved["aliases"] if a not in aliases and a != "latest"]:
+            repository._run(["alias", "rm", f"{self._name}:{alias}"])
+        added = [t for t in tags if t not in saved["tags"]]
+        removed = [t for t in saved["tags"] if t not in tags]
+        if added:
+            repository._run(["tag", "add", spec, *added])
+        if removed:
+            repository._run(["tag", "rm", spec, *removed])
+        self._refresh()
+
+    def delete(self, delete_aliases: bool = False) -> None:
+        """Removes the version (gc reclaims its data); one carrying a protected alias
+        (``production``, ``best``) needs ``delete_aliases=True``."""
+        repository = self._require_logged()
+        arguments = ["rm", self._spec()]
+        if delete_aliases:
+            arguments.append("--force")
+        repository._run(arguments)
+
+    def __repr__(self) -> str:
+        if self._repository is None:
+            return f"<Artifact draft {self._name!r} ({self.type})>"
+        return f"<Artifact {self.qualified_name} {self.id[:12]}>"
