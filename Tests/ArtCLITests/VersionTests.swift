@@ -405,6 +405,70 @@ struct VersionTests {
     }
   }
 
+  @Test func draftFoldersMergeAndNamesMayHoldEquals() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      for (path, text) in [
+        ("data/images/a.jpg", "a"), ("b1/sub/x", "x"), ("b1/sub/z", "z1"), ("b2/sub/y", "y"),
+        ("b2/sub/z", "z2"), ("more/b.jpg", "b"), ("hive/year=2023/p.parquet", "p"),
+        ("k=v.txt", "kv"), ("hive/.git/config", "g"),
+      ] {
+        try writeFile(Array(text.utf8), to: folder.appending(path))
+      }
+      _ = try await art("commit", "ds", "data", in: folder)
+      // Two folders at one place merge; the later of two files wins.
+      let merged = try await art(
+        "commit", "ds", "--add", "b1/sub=sub", "--add", "b2/sub=sub", in: folder)
+      #expect(merged.status == 0, "\(merged.standardError)")
+      #expect(
+        try await art("ls-files", "ds", in: folder).lines == [
+          "images/a.jpg", "sub/x", "sub/y", "sub/z",
+        ])
+      #expect(try await art("cat", "ds:sub/z", in: folder).standardOutput == "z2")
+      // A folder added where the version has one merges into it.
+      _ = try await art("commit", "ds", "--add", "more=images", in: folder)
+      #expect(
+        try await art("ls-files", "ds", "--path", "images", in: folder).lines == [
+          "images/a.jpg", "images/b.jpg",
+        ])
+      // SRC=. puts a folder's contents at the top, .git left out; '=' in SRC and DEST.
+      let hive = try await art(
+        "commit", "parts", "--fresh", "--add", "hive=.", "--add", "k=v.txt=a=b.txt", in: folder)
+      #expect(hive.status == 0, "\(hive.standardError)")
+      #expect(
+        try await art("ls-files", "parts", in: folder).lines == ["a=b.txt", "year=2023/p.parquet"])
+      let store = try await art("commit", "ds", "--add", ".art/config=c", in: folder)
+      #expect(store.status == 64)
+      #expect(store.standardError.contains("inside .art"))
+      #expect(try await art("fsck", in: folder).status == 0)
+    }
+  }
+
+  @Test func noCarryLeavesReferencesOutAndAllowEmptyDraftsOnlyRetell() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      try writeFile(Array("a".utf8), to: folder.appending("data/a.txt"))
+      try writeFile(Array("r".utf8), to: folder.appending("r.bin"))
+      _ = try await art("commit", "ds", "data", in: folder)
+      _ = try await art("commit", "ds", "--reference", "r.bin", in: folder)
+      _ = try await art("commit", "ds", "data", "--no-carry", "--allow-empty", in: folder)
+      #expect(try await art("ls-files", "ds", in: folder).lines == ["a.txt"])
+      let retold = try await art(
+        "commit", "ds", "--from", "ds:v0", "--allow-empty", "-m", "again", in: folder)
+      #expect(retold.status == 0, "\(retold.standardError)")
+      #expect(try await art("log", "ds", in: folder).lines.first?.hasSuffix("again") == true)
+      #expect(try await art("commit", "ds", "--from", "ds:v0", in: folder).status == 64)
+      #expect(
+        try await art("commit", "ds", "--add", "r.bin=r", "--no-carry", in: folder).status == 64)
+      // A worker may give its root folder itself.
+      let upsert = try await art(
+        "upsert", "up", "--distributed-id", "d", "data", "--root", "data", in: folder)
+      #expect(upsert.status == 0, "\(upsert.standardError)")
+      _ = try await art("finish", "up", "--distributed-id", "d", in: folder)
+      #expect(try await art("ls-files", "up", in: folder).lines == ["a.txt"])
+    }
+  }
+
   @Test func removeTakesAFullVersionID() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

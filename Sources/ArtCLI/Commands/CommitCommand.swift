@@ -24,7 +24,7 @@ extension ArtCommand {
         --add paths minus --remove paths; nothing else is read or hashed. \
         Paths are relative to the version's root folder (a path on disk \
         inside it works too); --add SRC=DEST puts a file or folder from \
-        anywhere at DEST.
+        anywhere at DEST, and a folder merges into one already there.
 
         Examples:
           art commit imagenet_train data/imagenet --type dataset -m "first cut"
@@ -74,6 +74,12 @@ extension ArtCommand {
     @Flag(help: "Make a version even if nothing changed.")
     var allowEmpty = false
 
+    @Flag(
+      help:
+        "Do not carry the latest version's reference entries forward: the version holds exactly the folder."
+    )
+    var noCarry = false
+
     @Option(help: "Make the version from this one plus --add and --remove only (a draft).")
     var from: String?
 
@@ -84,7 +90,7 @@ extension ArtCommand {
 
     @Option(
       help: ArgumentHelp(
-        "A file or folder to add or replace, repeatable; =DEST places it at DEST in the version.",
+        "A file or folder to add, repeatable; =DEST places it at DEST (=. at the top); folders merge.",
         valueName: "SRC[=DEST]"))
     var add: [String] = []
 
@@ -119,6 +125,9 @@ extension ArtCommand {
     private var drafting: Bool { from != nil || fresh || !(add.isEmpty && remove.isEmpty) }
 
     func validate() throws {
+      if noCarry && drafting {
+        throw ValidationError("--no-carry is for a snapshot of a folder, not a draft")
+      }
       if fresh && from != nil {
         throw ValidationError("--fresh starts from an empty tree, --from from a version: give one")
       }
@@ -147,6 +156,7 @@ extension ArtCommand {
       }
       try await record(recording, into: &request, repository: repository, output: output)
       request.allowEmpty = allowEmpty
+      request.carriesReferences = !noCarry
       request.codec = compression
       let workingDirectory = try global.workingDirectory()
       for text in reference {

@@ -20,7 +20,7 @@ public struct ReferenceRequest: Sendable, Equatable {
   public init(parsing text: String, workingDirectory: FilePath) throws {
     var uriText = text
     var pathText: String? = nil
-    if let split = Self.pathSeparator(in: text) {
+    if let split = try Self.pathSeparator(in: text, workingDirectory: workingDirectory) {
       uriText = String(text[..<split])
       pathText = String(text[text.index(after: split)...])
     }
@@ -86,8 +86,24 @@ public struct ReferenceRequest: Sendable, Equatable {
     return parts
   }
 
-  private static func pathSeparator(in text: String) -> String.Index? {
+  private static func pathSeparator(in text: String, workingDirectory: FilePath) throws
+    -> String.Index?
+  {
     guard let last = text.lastIndex(of: "=") else { return nil }
+    if !["s3://", "http://", "https://"].contains(where: { text.hasPrefix($0) }) {
+      // A local file: a name holding `=` is taken whole when it exists,
+      // else the split is at the last `=` whose left side exists.
+      func exists(_ uri: Substring) throws -> Bool {
+        let local = uri.hasPrefix("file://") ? uri.dropFirst("file://".count) : uri
+        guard !local.isEmpty else { return false }
+        return try Syscalls.linkStatus(workingDirectory.pushing(FilePath(String(local)))) != nil
+      }
+      if try exists(text[...]) { return nil }
+      for index in text.indices.reversed() where text[index] == "=" {
+        if try exists(text[..<index]) { return index }
+      }
+      return last
+    }
     if let question = text.firstIndex(of: "?"), question < last {
       let query = text[text.index(after: question)...]
       let field = query.split(separator: "&", omittingEmptySubsequences: false).last ?? query

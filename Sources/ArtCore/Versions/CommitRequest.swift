@@ -40,6 +40,11 @@ public struct CommitRequest: Sendable {
   /// `--reference art:SPEC`); each becomes an input too.
   public var bundleEntries: [BundleEntryRequest] = []
 
+  /// A snapshot of a folder carries the latest version's reference
+  /// entries forward (their paths are not read from the folder); false:
+  /// the version holds exactly what the folder holds (`commit --no-carry`).
+  public var carriesReferences = true
+
   /// A draft starts from an empty tree rather than the latest version's
   /// (`commit --fresh`; W&B's new `Artifact` logged under a taken name).
   public var startsEmpty = false
@@ -96,13 +101,22 @@ public struct DraftAddition: Sendable {
   }
 
   /// Parses `SRC[=DEST]`, resolving `SRC` with `resolve`; a source whose
-  /// own name holds `=` is taken whole when it exists.
+  /// own name holds `=` is taken whole when it exists, and otherwise the
+  /// split is at the last `=` whose left side exists (so both SRC and DEST
+  /// may hold `=`: `year=2024=year=2024`), else at the last `=`.
   public static func parse(_ text: String, resolve: (String) throws -> FilePath) throws
     -> DraftAddition
   {
-    if let equals = text.lastIndex(of: "="),
+    if let last = text.lastIndex(of: "="),
       try Syscalls.linkStatus(resolve(text)) == nil
     {
+      var equals = last
+      for index in text.indices.reversed() where text[index] == "=" && index != text.startIndex {
+        if try Syscalls.linkStatus(resolve(String(text[..<index]))) != nil {
+          equals = index
+          break
+        }
+      }
       let source = String(text[..<equals])
       let destination = String(text[text.index(after: equals)...])
       guard !source.isEmpty, !destination.isEmpty else {

@@ -270,10 +270,14 @@ public enum DistributedDraft {
     }
     let root = root ?? repository.root
     try repository.requireInside(root, asRoot: true)
-    var selection: [[String]] = []
+    var selection: [[String]]? = []
     for path in paths {
       try repository.requireInside(path)
-      guard path.starts(with: root), path != root else {
+      if path == root {
+        selection = nil  // The whole root folder.
+        continue
+      }
+      guard path.starts(with: root) else {
         throw ArtError(
           .invalidArgument, "'\(path)' is not inside the root folder '\(root)'",
           hint: "every worker adds paths below the same --root (default: the repository's top)")
@@ -281,7 +285,7 @@ public enum DistributedDraft {
       guard try Syscalls.linkStatus(path) != nil else {
         throw ArtError(.notFound, "'\(path)' does not exist", hint: "check the path")
       }
-      selection.append(path.components.dropFirst(root.components.count).map(\.string))
+      selection?.append(path.components.dropFirst(root.components.count).map(\.string))
     }
     let snapshot = try await Snapshotter(
       repository: repository, writer: repository.makeWriter(), progress: progress
