@@ -7,6 +7,7 @@
 # Usage: scripts/demo.sh [WORK_DIR]   (default .build/demo; it is recreated)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+top="$(pwd)"
 bash scripts/setup.sh
 echo "== build (release) =="
 swift build -c release --product art 2>&1 | tail -1
@@ -179,4 +180,31 @@ echo "== a remote: push to a shared folder, clone elsewhere, check out =="
 diff -r --no-dereference clone/prod production-copy && echo "cloned dataset:production, bit for bit"
 (cd clone && "$art" checkout origin/dataset:latest --path '**/*.csv' --to csv-only -q && find csv-only)
 (cd clone && "$art" fsck --full)
+echo
+echo "== from Python: the W&B patterns with artvc (python/, no install needed) =="
+ART_BINARY="$art" PYTHONPATH="$top/python/src" python3 - <<'PY'
+import os, artvc
+repo = artvc.Repository("clone")
+with artvc.run(job_type="train", repository=repo, run_id="demo-run") as run:
+    data = run.use_artifact("dataset:production")
+    path = data.download("py-download")
+    print(f"use_artifact + download: {data.qualified_name} -> {path} ({data.file_count} files)")
+    os.makedirs("py-model", exist_ok=True)
+    model = artvc.Artifact("py_model", type="model", metadata={"acc": 0.91, "layers": [64, 32]})
+    with model.new_file("weights.bin", "wb") as f:
+        f.write(os.urandom(4096))
+    run.log_artifact(model, aliases=["best"], tags=["demo"])
+print(f"logged {model.qualified_name}: inputs {[a.qualified_name for a in model.inputs]}, "
+      f"made by run {model.logged_by().run_id}")
+draft = model.new_draft()
+with draft.new_file("notes.txt") as f:
+    f.write("second cut\n")
+repo.log_artifact(draft)
+print("diff:", [(c.status, c.path) for c in repo.diff("py_model:v0", "py_model:v1").changes])
+print("found by metadata:", [a.qualified_name for a in repo.artifacts(type="model", metadata={"acc": 0.91})])
+try:
+    repo.use_artifact("py_model:v9")
+except artvc.NotFoundError as error:
+    print(f"NotFoundError ({error.code}): {error.message}")
+PY
 echo "demo finished: everything above ran against $(pwd)"

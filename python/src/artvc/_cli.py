@@ -128,7 +128,7 @@ def run(
     if not isinstance(document, dict):
         tail = stderr.strip().splitlines()[-3:]
         raise ArtError(
-            f"art {' '.join(command[:2])} exited with status {completed.returncode} "
+            f"art {' '.join(list(arguments)[:2])} exited with status {completed.returncode} "
             "without a JSON document" + (": " + " / ".join(tail) if tail else ""),
             exit_status=completed.returncode,
             command=command,

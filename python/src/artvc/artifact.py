@@ -6,6 +6,7 @@ import contextlib
 import copy
 import json
 import os
+import re
 import shutil
 import tempfile
 import weakref
@@ -14,7 +15,13 @@ from datetime import datetime, timedelta, timezone
 from typing import IO, TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _cli
-from .errors import ArtifactFinalizedError, ArtifactNotLoggedError, DiffersError
+from .errors import (
+    ArtifactFinalizedError,
+    ArtifactNotLoggedError,
+    DiffersError,
+    NotFoundError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -29,15 +36,76 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def duration_text(value: Union[timedelta, str, int, float]) -> str:
+def duration_text(value: Union[timedelta, str, int, float], allow_zero: bool = False) -> str:
     """art's duration form (``90s``) of a timedelta or seconds; a string is passed as is."""
     if isinstance(value, str):
         return value
     seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
     whole = int(seconds)
-    if whole < 1 or whole != seconds:
-        raise ValueError(f"a duration must be a whole number of seconds, at least 1: {value!r}")
+    if whole < (0 if allow_zero else 1) or whole != seconds:
+        least = 0 if allow_zero else 1
+        raise ValueError(f"a duration must be a whole number of seconds, at least {least}: {value!r}")
     return f"{whole}s"
+
+
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
+
+
+def check_label(text: str, what: str) -> str:
+    """``text`` if it is a valid artifact name, alias or tag (``what``), else UsageError.
+
+    Aliases and tags are never ``vN`` nor 4 or more hex digits alone, as art rules.
+    """
+    if not isinstance(text, str) or not _LABEL.match(text):
+        raise UsageError(
+            f"{text!r} is not a valid {what}",
+            hint="use letters, digits, '.', '_' and '-', starting with a letter or digit "
+            "(at most 128)",
+            exit_status=64,
+        )
+    if what != "artifact name" and (
+        re.fullmatch(r"v[0-9]+", text) or re.fullmatch(r"[0-9a-fA-F]{4,}", text)
+    ):
+        raise UsageError(
+            f"{text!r} is not a valid {what}", hint="'v3' and hex ids are reserved", exit_status=64
+        )
+    return text
+
+
+def label_list(value: Union[str, Sequence[str], None], what: str) -> List[str]:
+    """A list of labels from one string or a sequence (never a string's characters)."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return [check_label(item, what) for item in items]
+
+
+def check_spec(spec: str) -> str:
+    """A version spec as art takes it; one that art would read as a flag is refused."""
+    if not isinstance(spec, str) or not spec or spec.startswith("-"):
+        raise UsageError(
+            f"{spec!r} is not a version spec",
+            hint="use NAME, NAME:vN, NAME:ALIAS, an id prefix, PROJECT/NAME:ALIAS or REMOTE/NAME:ALIAS",
+            exit_status=64,
+        )
+    return spec
+
+
+def glob_escaped(path: str) -> str:
+    """``path`` as an art ``--path`` pattern matching it literally."""
+    return re.sub(r"([*?\[\]\\])", r"\\\1", path)
+
+
+def metadata_json(metadata: Any) -> str:
+    """``metadata`` as JSON text, checked: an object of JSON values, no NaN or infinity."""
+    if not isinstance(metadata, dict):
+        raise ValueError(f"metadata must be a dict of JSON values, not {type(metadata).__name__}")
+    try:
+        return json.dumps(metadata, allow_nan=False)
+    except ValueError as error:
+        raise ValueError(f"metadata holds a number JSON cannot carry (NaN or infinity): {error}") from None
+    except TypeError as error:
+        raise ValueError(f"metadata must hold only JSON values (str, int, float, bool, None, list, dict): {error}") from None
 
 
 def _relative_name(name: str, what: str) -> str:
@@ -114,8 +182,9 @@ class Artifact:
         metadata: Optional[Dict[str, Any]] = None,
         ttl: Optional[timedelta] = None,
     ) -> None:
-        if not name:
-            raise ValueError("an artifact needs a name")
+        check_label(name, "artifact name")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise ValueError(f"metadata must be a dict, not {metadata.__class__.__name__}")
         self._name = name
         self._type: Optional[str] = type
         self._description: Optional[str] = description
@@ -127,6 +196,8 @@ class Artifact:
         self._references: List[Tuple[str, Optional[str], bool]] = []
         self._removals: List[str] = []
         self._base: Optional[str] = None
+        # What the version a new_draft() starts from says (description, metadata).
+        self._base_said: Optional[Tuple[Optional[str], Dict[str, Any]]] = None
         self._staging: Optional[str] = None
         # A logged version.
         self._repository: Optional["Repository"] = None
@@ -154,6 +225,12 @@ class Artifact:
         self._info = dict(info)
         self._loaded = False
         self._entries = None
+        # What save() compares edits with: the values of the document read.
+        self._saved = {
+            key: copy.deepcopy(info[key]) for key in ("aliases", "tags", "description") if key in info
+        }
+        if "description" in info:
+            self._description = str(info["description"])
         self._additions, self._references, self._removals, self._base = [], [], [], None
         self._cleanup_staging()
 
@@ -179,7 +256,8 @@ class Artifact:
     def add_file(self, local_path: PathLike, name: Optional[str] = None) -> ArtifactEntry:
         """Adds the file ``local_path`` at ``name`` (default: its file name)."""
         self._require_draft()
-        path = os.path.abspath(os.fspath(local_path))
+        # A link's content is stored, as W&B does (links inside add_dir stay links).
+        path = os.path.realpath(os.fspath(local_path))
         if not os.path.isfile(path):
             raise ValueError(f"{os.fspath(local_path)!r} is not a file")
         destination = _relative_name(name if name is not None else os.path.basename(path), "name")
@@ -192,7 +270,7 @@ class Artifact:
         """Adds every file below the folder ``local_path``, under ``name`` (default: the
         artifact's top)."""
         self._require_draft()
-        path = os.path.abspath(os.fspath(local_path))
+        path = os.path.realpath(os.fspath(local_path))
         if not os.path.isdir(path):
             raise ValueError(f"{os.fspath(local_path)!r} is not a folder")
         self._add(path, _relative_name(name or "", "name"))
@@ -205,7 +283,7 @@ class Artifact:
 
     def add_reference(
         self,
-        uri: Union[str, "Artifact"],
+        uri: Union[str, "os.PathLike[str]", "Artifact"],
         name: Optional[str] = None,
         checksum: bool = True,
     ) -> None:
@@ -217,12 +295,23 @@ class Artifact:
         s3 and file references always record size and ETag or SHA-256.
         """
         self._require_draft()
+        if isinstance(uri, os.PathLike):
+            uri = os.fspath(uri)
         if isinstance(uri, Artifact):
             uri = "art:" + uri._reference_spec()
         elif "://" not in uri and not uri.startswith("art:"):
             uri = os.path.abspath(uri)
             if name is None:
                 name = os.path.basename(uri.rstrip("/"))
+        elif uri.startswith(("s3://", "http://", "https://")):
+            # art splits URI=PATH at the last '=': the path must hold none.
+            if name is None and "=" in uri:
+                name = uri.split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
+            if name is not None and "=" in name:
+                raise ValueError(
+                    f"the name {name!r} of reference {uri!r} holds '=', which art cannot take "
+                    "there; give name= without '='"
+                )
         if name is not None:
             name = _relative_name(name, "name")
         self._references.append((uri, name, checksum))
@@ -240,8 +329,8 @@ class Artifact:
         destination = _relative_name(name, "name")
         if not destination:
             raise ValueError(f"name {name!r} names no file")
-        if "r" in mode and "+" not in mode:
-            raise ValueError("new_file opens a file for writing: mode 'w', 'wb', 'x' or 'a'")
+        if "r" in mode or not any(c in mode for c in "wxa"):
+            raise ValueError(f"new_file opens a new file for writing: mode 'w', 'wb' or 'x', not {mode!r}")
         if self._staging is None:
             self._staging = tempfile.mkdtemp(prefix="artvc-")
             weakref.finalize(self, shutil.rmtree, self._staging, True)
@@ -256,16 +345,20 @@ class Artifact:
         or a path added to this draft."""
         self._require_draft()
         path = _relative_name(item.path if isinstance(item, ArtifactEntry) else item, "path")
+        if not path:
+            raise ValueError("remove() takes a path of the version, not its top")
         added = [(s, d) for s, d in self._additions if d == path]
         if added:
             self._additions = [(s, d) for s, d in self._additions if d != path]
-            return
-        if self._base is None:
+            if self._base is None:
+                return
+        elif self._base is None:
             raise ValueError(
                 f"{path!r} is not in this draft; remove() drops paths of the version a "
                 "new_draft() starts from, or ones added to the draft"
             )
-        self._removals.append(path)
+        if path not in self._removals:
+            self._removals.append(path)
         self._entries = None
 
     def new_draft(self) -> "Artifact":
@@ -284,6 +377,7 @@ class Artifact:
             metadata=copy.deepcopy(self.metadata),
         )
         draft._base = self.id
+        draft._base_said = (draft._description, copy.deepcopy(draft._metadata))
         return draft
 
     def _commit_arguments(self, repository: "Repository") -> List[str]:
@@ -296,24 +390,26 @@ class Artifact:
             and self._additions[0][1] == ""
             and repository._contains(self._additions[0][0])
         ):
-            return [self._additions[0][0]]  # A snapshot of the folder: the fast path.
+            # A snapshot of the folder, the fast path; exactly the folder, as W&B.
+            return [self._additions[0][0], "--no-carry"]
         if self._base is not None:
             arguments += ["--from", self._base]
         else:
             arguments.append("--fresh")
         for source, destination in self._additions:
-            if destination:
-                arguments += ["--add", f"{source}={destination}"]
-            else:
-                for entry in sorted(os.listdir(source)):
-                    arguments += ["--add", f"{os.path.join(source, entry)}={entry}"]
+            arguments += ["--add", f"{source}={destination or '.'}"]
         for uri, name, _ in self._references:
             arguments += ["--reference", uri if name is None else f"{uri}={name}"]
         if any(c and u.startswith(("http://", "https://")) for u, _, c in self._references):
             arguments.append("--checksum")
         for path in self._removals:
             arguments += ["--remove", path]
+        if self._base is not None and not (self._additions or self._references or self._removals):
+            arguments.append("--allow-empty")  # Only what is said about it changed.
         return arguments
+
+    def _has_contents(self) -> bool:
+        return bool(self._additions or self._references or self._removals)
 
     def _upsert_arguments(self) -> List[str]:
         """What ``art upsert`` needs: paths below one root folder."""
@@ -328,7 +424,7 @@ class Artifact:
         for source, destination in self._additions:
             if not destination:
                 roots.add(source)
-                paths += [os.path.join(source, entry) for entry in sorted(os.listdir(source))]
+                paths.append(source)
                 continue
             parts = destination.split("/")
             source_parts = source.split(os.sep)
@@ -358,9 +454,10 @@ class Artifact:
             arguments += ["-m", self.description]
         metadata_file = None
         if self.metadata:
+            text = metadata_json(self.metadata)
             handle, metadata_file = tempfile.mkstemp(prefix="artvc-metadata-", suffix=".json")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(self.metadata, out)
+                out.write(text)
             arguments += ["--metadata-file", metadata_file]
         for alias in aliases:
             if alias != "latest":  # art moves latest itself
@@ -399,19 +496,27 @@ class Artifact:
         return self._info
 
     def _take_show(self, document: Dict[str, Any]) -> None:
-        """Keeps ``art show``'s document as what this version says now."""
+        """Keeps ``art show``'s document as what this version says now; edits not
+        saved yet (to aliases, tags, description read from a listing) are kept."""
+        edited = {
+            key: self._info[key]
+            for key in ("aliases", "tags")
+            if key in self._saved and key in self._info and self._info[key] != self._saved[key]
+        }
+        description_edited = (
+            "description" in self._saved and self._description != self._saved["description"]
+        )
         self._info.update(document)
         self._loaded = True
-        self._description = str(document.get("description", ""))
-        self._metadata = copy.deepcopy(document.get("metadata", {}))
-        self._saved = {
-            "description": self._description,
-            "metadata": copy.deepcopy(self._metadata),
-            "aliases": list(document.get("aliases", [])),
-            "tags": list(document.get("tags", [])),
-        }
-        self._info["aliases"] = list(self._saved["aliases"])
-        self._info["tags"] = list(self._saved["tags"])
+        for key in ("aliases", "tags"):
+            if key not in edited:
+                self._saved[key] = list(document.get(key, []))
+            self._info[key] = list(edited.get(key, self._saved[key]))
+        self._saved["metadata"] = copy.deepcopy(document.get("metadata", {}))
+        self._metadata = copy.deepcopy(self._saved["metadata"])
+        if not description_edited:
+            self._saved["description"] = str(document.get("description", ""))
+            self._description = self._saved["description"]
 
     def _field(self, key: str) -> Any:
         if key not in self._info:
@@ -419,8 +524,21 @@ class Artifact:
         return self._info.get(key)
 
     def _refresh(self) -> None:
+        """Forgets what was read, but the name, number and id, which never change."""
+        self._info = {key: self._info[key] for key in ("artifact", "version", "id")}
+        self._saved = {}
         self._loaded = False
         self._entries = None
+
+    def _require_here(self, action: str) -> "Repository":
+        repository = self._require_logged()
+        if self._origin:
+            raise UsageError(
+                f"{self.qualified_name} belongs to {self._origin.rstrip('/')}; {action} it there",
+                hint="a version of another project or a remote is read-only here",
+                exit_status=64,
+            )
+        return repository
 
     @property
     def name(self) -> str:
@@ -430,13 +548,13 @@ class Artifact:
     @property
     def description(self) -> Optional[str]:
         """A description; on a logged version, edit it and ``save()``."""
-        if self._repository is not None:
+        if self._repository is not None and "description" not in self._saved:
             self._show()
         return self._description
 
     @description.setter
     def description(self, value: Optional[str]) -> None:
-        if self._repository is not None:
+        if self._repository is not None and "description" not in self._saved:
             self._show()
         self._description = value
 
@@ -497,8 +615,8 @@ class Artifact:
     @aliases.setter
     def aliases(self, value: Sequence[str]) -> None:
         self._require_logged()
-        self._show()
-        self._info["aliases"] = list(value)
+        self._field("aliases")
+        self._info["aliases"] = label_list(value, "alias")
 
     @property
     def tags(self) -> List[str]:
@@ -511,8 +629,8 @@ class Artifact:
     @tags.setter
     def tags(self, value: Sequence[str]) -> None:
         self._require_logged()
-        self._show()
-        self._info["tags"] = list(value)
+        self._field("tags")
+        self._info["tags"] = label_list(value, "tag")
 
     @property
     def created_at(self) -> datetime:
@@ -558,7 +676,7 @@ class Artifact:
         if self._repository is None:
             self._draft_ttl = value
             return
-        repository = self._require_logged()
+        repository = self._require_here("set the TTL of")
         repository._run(["ttl", "set", self._spec(), "none" if value is None else duration_text(value)])
         self._refresh()
 
@@ -650,10 +768,12 @@ class Artifact:
         repository = self._require_logged()
         folder = os.path.abspath(os.fspath(root)) if root is not None else self._default_root()
         arguments = ["checkout", self._spec(), "--to", folder, "--force"]
-        patterns = list(_paths)
+        patterns = [glob_escaped(path) for path in _paths]
         if path_prefix:
             prefix = path_prefix.replace(os.sep, "/").lstrip("/")
-            patterns.append(prefix.rstrip("/") if prefix.endswith("/") else prefix + "*")
+            patterns.append(
+                glob_escaped(prefix.rstrip("/")) if prefix.endswith("/") else glob_escaped(prefix) + "*"
+            )
         for pattern in patterns:
             arguments += ["--path", pattern]
         if skip_references:
@@ -679,6 +799,11 @@ class Artifact:
         """
         repository = self._require_logged()
         folder = os.path.abspath(os.fspath(root)) if root is not None else self._default_root()
+        if not os.path.isdir(folder):
+            raise NotFoundError(
+                f"no folder {folder} to verify against {self.qualified_name}",
+                hint="download() it first, or give the folder",
+            )
         document = repository._run(["verify", self._spec(), "--folder", folder])
         differences = document.get("differences", [])
         if differences:
@@ -703,63 +828,74 @@ class Artifact:
 
     def link(self, alias: str) -> None:
         """Points ``alias`` (``production``, ``best``) at this version."""
-        self._require_logged()._run(["alias", "set", self._spec(), alias])
+        self._require_here("set aliases of")._run(
+            ["alias", "set", self._spec(), check_label(alias, "alias")]
+        )
         self._refresh()
 
     def unlink(self, alias: str) -> None:
         """Removes ``alias`` from this artifact."""
-        self._require_logged()._run(["alias", "rm", f"{self._name}:{alias}"])
+        self._require_here("remove aliases of")._run(
+            ["alias", "rm", f"{self._name}:{check_label(alias, 'alias')}"]
+        )
         self._refresh()
 
     def save(self) -> None:
         """Records changes to ``description``, ``metadata``, ``aliases`` and ``tags`` of a
-        logged version (its files never change; each edit is kept in its history)."""
-        repository = self._require_logged()
-        if not self._loaded:
-            return  # Nothing read, so nothing changed.
+        logged version (its files never change; each edit is kept in its history).
+
+        Validated before anything is recorded: bad metadata, aliases or tags
+        change nothing.
+        """
+        repository = self._require_here("edit")
         spec = self._spec()
         saved = self._saved
         annotate: List[str] = []
+        if "description" in saved and (self._description or "") != saved["description"]:
+            annotate += ["-m", self._description or ""]
+        changed: Dict[str, Any] = {}
+        if "metadata" in saved:
+            old = saved["metadata"]
+            changed = {k: v for k, v in self._metadata.items() if k not in old or old[k] != v}
+            annotate += [x for key in sorted(set(old) - set(self._metadata)) for x in ("--unset", key)]
+        text = metadata_json(changed) if changed else None
+        aliases = label_list(self._info.get("aliases", saved.get("aliases", [])), "alias")
+        tags = label_list(self._info.get("tags", saved.get("tags", [])), "tag")
         metadata_file = None
-        if (self.description or "") != saved["description"]:
-            annotate += ["-m", self.description or ""]
-        changed = {
-            k: v for k, v in self.metadata.items() if k not in saved["metadata"] or saved["metadata"][k] != v
-        }
-        for key in sorted(set(saved["metadata"]) - set(self.metadata)):
-            annotate += ["--unset", key]
         try:
-            if changed:
+            if text is not None:
                 handle, metadata_file = tempfile.mkstemp(prefix="artvc-metadata-", suffix=".json")
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(changed, out)
+                    out.write(text)
                 annotate += ["--metadata-file", metadata_file]
             if annotate:
                 repository._run(["annotate", spec, *annotate])
         finally:
             if metadata_file:
                 os.unlink(metadata_file)
-        aliases, tags = self._info["aliases"], self._info["tags"]
-        for alias in [a for a in aliases if a not in saved["aliases"] and a != "latest"]:
-            repository._run(["alias", "set", spec, alias])
-        for alias in [a for a in saved["aliases"] if a not in aliases and a != "latest"]:
-            repository._run(["alias", "rm", f"{self._name}:{alias}"])
-        added = [t for t in tags if t not in saved["tags"]]
-        removed = [t for t in saved["tags"] if t not in tags]
-        if added:
-            repository._run(["tag", "add", spec, *added])
-        if removed:
-            repository._run(["tag", "rm", spec, *removed])
+        if "aliases" in saved:
+            for alias in [a for a in aliases if a not in saved["aliases"] and a != "latest"]:
+                repository._run(["alias", "set", spec, alias])
+            for alias in [a for a in saved["aliases"] if a not in aliases and a != "latest"]:
+                repository._run(["alias", "rm", f"{self._name}:{alias}"])
+        if "tags" in saved:
+            added = [t for t in tags if t not in saved["tags"]]
+            removed = [t for t in saved["tags"] if t not in tags]
+            if added:
+                repository._run(["tag", "add", spec, *added])
+            if removed:
+                repository._run(["tag", "rm", spec, *removed])
         self._refresh()
 
     def delete(self, delete_aliases: bool = False) -> None:
         """Removes the version (gc reclaims its data); one carrying a protected alias
         (``production``, ``best``) needs ``delete_aliases=True``."""
-        repository = self._require_logged()
+        repository = self._require_here("remove")
         arguments = ["rm", self._spec()]
         if delete_aliases:
             arguments.append("--force")
         repository._run(arguments)
+        self._refresh()
 
     def __repr__(self) -> str:
         if self._repository is None:

@@ -129,12 +129,16 @@ class BinaryNotFoundError(ArtError, FileNotFoundError):
     code = "no-binary"
 
 
-class ArtifactFinalizedError(ValueError):
+class ArtifactFinalizedError(ArtError, ValueError):
     """The artifact is a logged version; its files cannot change (use ``new_draft()``)."""
 
+    code = "finalized"
 
-class ArtifactNotLoggedError(ValueError):
+
+class ArtifactNotLoggedError(ArtError, ValueError):
     """The artifact is a draft not logged yet, so it has no version, id or files."""
+
+    code = "not-logged"
 
 
 _BY_CODE: Dict[str, Type[ArtError]] = {

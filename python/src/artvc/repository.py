@@ -5,13 +5,27 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union, overload
 
 from . import _cli
-from .artifact import Artifact, PathLike, duration_text, parse_time
-from .errors import NotARepositoryError
+from .artifact import (
+    Artifact,
+    PathLike,
+    check_label,
+    check_spec,
+    duration_text,
+    label_list,
+)
+from .errors import NotARepositoryError, UsageError
 
 Duration = Union[timedelta, str, int]
+
+
+def _strings(value: Union[str, Sequence[str], None]) -> List[str]:
+    """One string, or a sequence of them, as a list (never a string's characters)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
 
 
 @dataclass(frozen=True)
@@ -232,25 +246,57 @@ class Repository:
         ``aliases`` point at the new version (``latest`` always does);
         ``tags`` are added to it.
         """
+        if not isinstance(artifact, Artifact):
+            raise TypeError(f"log_artifact takes an artvc.Artifact, not {type(artifact).__name__}")
         artifact._require_draft()
+        aliases = label_list(aliases, "alias")
+        tags = label_list(tags, "tag")
+        if artifact._base is not None and not artifact._has_contents():
+            if artifact._base_said == (artifact._description, artifact._metadata):
+                # Nothing changed: the version it was drafted from, as W&B returns it.
+                base = self.artifact(artifact._base)
+                artifact._become_logged(self, dict(base._info), "")
+                self._label(artifact, aliases, tags)
+                return artifact
+        elif not artifact._has_contents():
+            raise UsageError(
+                f"artifact {artifact.name!r} is empty",
+                hint="add_file, add_dir, new_file or add_reference before logging it",
+                exit_status=64,
+            )
         arguments = ["commit", artifact.name, *artifact._commit_arguments(self)]
         recording, metadata_file = artifact._recording_arguments(aliases, _run_id, _job_type)
         for spec in _inputs:
             recording += ["--input", spec]
         try:
             document = self._run(arguments + recording)
+            if not document.get("created", True) and (
+                artifact._description or artifact._metadata or artifact._draft_ttl
+            ):
+                # The same files: a new version only if what is said about them differs.
+                same = self.artifact(str(document["id"]))
+                if (
+                    (artifact._description or "") != (same.description or "")
+                    or artifact._metadata != same.metadata
+                    or artifact._draft_ttl != same.ttl
+                ):
+                    document = self._run(arguments + recording + ["--allow-empty"])
         finally:
             if metadata_file:
                 os.unlink(metadata_file)
+        created = bool(document.get("created", True))
         artifact._become_logged(self, document, "")
-        if not document.get("created", True) and aliases:
-            for alias in aliases:
-                if alias != "latest":
-                    artifact.link(alias)
+        self._label(artifact, [] if created else aliases, tags)
+        return artifact
+
+    def _label(self, artifact: Artifact, aliases: Sequence[str], tags: Sequence[str]) -> None:
+        """Points ``aliases`` at a logged version and adds ``tags`` to it."""
+        for alias in aliases:
+            if alias != "latest":
+                artifact.link(alias)
         if tags:
             self._run(["tag", "add", artifact.id, *tags])
             artifact._refresh()
-        return artifact
 
     def upsert_artifact(
         self,
@@ -266,7 +312,7 @@ class Repository:
 
         Returns art's ``upsert`` document (files, bytes, worker).
         """
-        arguments = ["upsert", artifact.name, "--distributed-id", distributed_id]
+        arguments = ["upsert", artifact.name, "--distributed-id", check_label(distributed_id, "distributed id")]
         arguments += artifact._upsert_arguments()
         if worker:
             arguments += ["--worker", worker]
@@ -286,8 +332,10 @@ class Repository:
     ) -> Artifact:
         """Merges every part upserted under ``distributed_id`` into the next version of
         ``artifact.name``, with ``artifact``'s type, description, metadata and TTL."""
-        arguments = ["finish", artifact.name, "--distributed-id", distributed_id]
-        recording, metadata_file = artifact._recording_arguments(aliases, _run_id, _job_type)
+        arguments = ["finish", artifact.name, "--distributed-id", check_label(distributed_id, "distributed id")]
+        recording, metadata_file = artifact._recording_arguments(
+            label_list(aliases, "alias"), _run_id, _job_type
+        )
         if remote:
             recording += ["--remote", remote]
         try:
@@ -309,7 +357,7 @@ class Repository:
             NotFoundError: no such version.
             UsageError: a malformed spec, or ``type`` differs from the artifact's.
         """
-        origin = self._origin_of(spec)
+        origin = self._origin_of(check_spec(spec))
         if origin:
             document = self._run(["show", spec])
             artifact = Artifact._logged(self, document, origin)
@@ -326,8 +374,6 @@ class Repository:
     @staticmethod
     def _check_type(artifact: Artifact, type: Optional[str]) -> None:
         if type is not None and artifact.type != type:
-            from .errors import UsageError
-
             raise UsageError(
                 f"{artifact.qualified_name} has type {artifact.type!r}, not {type!r}",
                 hint="drop type= or use the artifact of that type",
@@ -391,6 +437,27 @@ class Repository:
             for a in self._run(arguments)["artifacts"]
         ]
 
+    @overload
+    def diff(
+        self,
+        a: Union[str, Artifact],
+        b: Union[str, Artifact, "os.PathLike[str]", None] = None,
+        rows: Literal[False] = False,
+        key: Union[str, Sequence[str], None] = None,
+        path: Union[str, Sequence[str], None] = None,
+    ) -> Diff: ...
+
+    @overload
+    def diff(
+        self,
+        a: Union[str, Artifact],
+        b: Union[str, Artifact, "os.PathLike[str]", None] = None,
+        *,
+        rows: Literal[True],
+        key: Union[str, Sequence[str], None] = None,
+        path: Union[str, Sequence[str], None] = None,
+    ) -> List[RowsDiff]: ...
+
     def diff(
         self,
         a: Union[str, Artifact],
@@ -406,7 +473,7 @@ class Repository:
         Lines file, rows matched on ``key`` columns (``path`` globs restrict
         the files).
         """
-        arguments = ["diff", a._spec() if isinstance(a, Artifact) else a]
+        arguments = ["diff", a._spec() if isinstance(a, Artifact) else check_spec(a)]
         if isinstance(b, Artifact):
             arguments.append(b._spec())
         elif b is not None:
@@ -454,9 +521,9 @@ class Repository:
         keep_within: Optional[Duration] = None,
         dry_run: bool = True,
         *,
-        protect: Sequence[str] = (),
-        name: Sequence[str] = (),
-        type: Sequence[str] = (),
+        protect: Union[str, Sequence[str]] = (),
+        name: Union[str, Sequence[str]] = (),
+        type: Union[str, Sequence[str]] = (),
         grace: Optional[Duration] = None,
     ) -> GCResult:
         """Drops versions by retention policy and reclaims their data; with
@@ -473,14 +540,14 @@ class Repository:
             arguments += ["--keep-last", str(keep_last)]
         if keep_within is not None:
             arguments += ["--keep-within", duration_text(keep_within)]
-        for alias in protect:
+        for alias in label_list(protect, "alias"):
             arguments += ["--protect", alias]
-        for glob in name:
+        for glob in _strings(name):
             arguments += ["--name", glob]
-        for kind in type:
+        for kind in _strings(type):
             arguments += ["--type", kind]
         if grace is not None:
-            arguments += ["--grace", duration_text(grace)]
+            arguments += ["--grace", duration_text(grace, allow_zero=True)]
         document = self._run(arguments)
         return GCResult(
             dry_run=bool(document["dryRun"]),
@@ -534,17 +601,20 @@ class Repository:
         """Remotes with ``name``, ``url`` and their endpoint and region."""
         return list(self._run(["remote", "ls"])["remotes"])
 
-    def push(self, remote: Optional[str] = None, names: Sequence[str] = ()) -> Dict[str, Any]:
+    def push(
+        self, remote: Optional[str] = None, names: Union[str, Sequence[str]] = ()
+    ) -> Dict[str, Any]:
         """Uploads versions (all, or those of ``names``) and the journal to ``remote``."""
-        return self._run(["push", *([remote] if remote else []), *names])
+        names = [check_label(n, "artifact name") for n in _strings(names)]
+        return self._run(["push", *(["--remote", remote] if remote else []), *names])
 
     def pull(self, remote: Optional[str] = None) -> Dict[str, Any]:
         """Brings the remote's new versions, aliases and journal here."""
-        return self._run(["pull", *([remote] if remote else [])])
+        return self._run(["pull", *(["--remote", remote] if remote else [])])
 
     def fetch(self, remote: Optional[str] = None) -> Dict[str, Any]:
         """Downloads the remote's new objects without changing refs here."""
-        return self._run(["fetch", *([remote] if remote else [])])
+        return self._run(["fetch", *(["--remote", remote] if remote else [])])
 
 
 def init(path: PathLike = ".") -> Repository:

@@ -6,7 +6,7 @@ import secrets
 from types import TracebackType
 from typing import Any, Dict, List, Optional, Sequence, Type, Union
 
-from .artifact import Artifact, PathLike
+from .artifact import Artifact, PathLike, check_spec
 from .repository import Repository
 
 
@@ -60,7 +60,7 @@ class Run:
         (``origin/NAME:ALIAS``) is read but, not being here, is no input."""
         if isinstance(spec, Artifact):
             spec = spec._spec()
-        origin = self.repository._origin_of(spec)
+        origin = self.repository._origin_of(check_spec(spec))
         if origin:
             artifact = self.repository.use_artifact(spec, type)
             if origin.rstrip("/") in self.repository._project_names():
