@@ -440,6 +440,36 @@ struct VersionTests {
       let store = try await art("commit", "ds", "--add", ".art/config=c", in: folder)
       #expect(store.status == 64)
       #expect(store.standardError.contains("inside .art"))
+      // Nor through a link to it.
+      try FileManager.default.createSymbolicLink(
+        atPath: folder.appending("al").string, withDestinationPath: ".art")
+      #expect(try await art("commit", "ds", "--add", "al/refs=y", in: folder).status == 64)
+      // An empty folder, then something below it; a file where a folder merges.
+      try FileManager.default.createDirectory(
+        atPath: folder.appending("empty").string, withIntermediateDirectories: true)
+      let below = try await art(
+        "commit", "e", "--fresh", "--add", "empty=d", "--add", "k=v.txt=d/f", "--add", "b1=d",
+        in: folder)
+      #expect(below.status == 0, "\(below.standardError)")
+      #expect(try await art("ls-files", "e", in: folder).lines == ["d/f", "d/sub/x", "d/sub/z"])
+      _ = try await art("commit", "e", "--remove", "d", "--add", "k=v.txt=d", in: folder)
+      let overFile = try await art("commit", "e", "--add", "b1=d", "--add", "b2=d", in: folder)
+      #expect(overFile.status == 0, "\(overFile.standardError)")
+      #expect(
+        try await art("ls-files", "e", in: folder).lines == ["d/sub/x", "d/sub/y", "d/sub/z"])
+      // A link where the version has a folder would drop its files: refused.
+      try FileManager.default.createSymbolicLink(
+        atPath: folder.appending("link").string, withDestinationPath: "b1")
+      let link = try await art("commit", "e", "--add", "link=d", in: folder)
+      #expect(link.status == 64)
+      #expect(link.standardError.contains("symbolic link"))
+      // --adds takes pairs from a JSON file, '=' and all.
+      try writeFile(
+        Array(#"[{"source": "k=v.txt", "path": "x=y"}, {"source": "b2", "path": "."}]"#.utf8),
+        to: folder.appending("adds.json"))
+      let listed = try await art("commit", "j", "--fresh", "--adds", "adds.json", in: folder)
+      #expect(listed.status == 0, "\(listed.standardError)")
+      #expect(try await art("ls-files", "j", in: folder).lines == ["sub/y", "sub/z", "x=y"])
       #expect(try await art("fsck", in: folder).status == 0)
     }
   }
@@ -460,12 +490,19 @@ struct VersionTests {
       #expect(try await art("commit", "ds", "--from", "ds:v0", in: folder).status == 64)
       #expect(
         try await art("commit", "ds", "--add", "r.bin=r", "--no-carry", in: folder).status == 64)
+      // With only --reference, --no-carry still snapshots the folder.
+      try writeFile(Array("b".utf8), to: folder.appending("data/b.txt"))
+      _ = try await art("commit", "ds", "--no-carry", "--reference", "r.bin=refs/r", in: folder)
+      #expect(
+        try await art("ls-files", "ds", in: folder).lines == [
+          "a.txt", "b.txt", "refs/r -> file://\(folder.string)/r.bin",
+        ])
       // A worker may give its root folder itself.
       let upsert = try await art(
         "upsert", "up", "--distributed-id", "d", "data", "--root", "data", in: folder)
       #expect(upsert.status == 0, "\(upsert.standardError)")
       _ = try await art("finish", "up", "--distributed-id", "d", in: folder)
-      #expect(try await art("ls-files", "up", in: folder).lines == ["a.txt"])
+      #expect(try await art("ls-files", "up", in: folder).lines == ["a.txt", "b.txt"])
     }
   }
 

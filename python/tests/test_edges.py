@@ -51,6 +51,25 @@ def test_folders_merge(repo: artvc.Repository, folder: Path) -> None:
     assert [e.path for e in draft.files()] == [
         "a.jpg", "b.jpg", "shared/extra.jpg", "shared/x.txt", "shared/y.txt", "shared/z.txt"
     ]
+    # Two add_dirs into one name merge; remove() then add_dir() replaces.
+    write(folder / "A" / "a.txt", "a")
+    write(folder / "B" / "b.txt", "b")
+    both = artvc.Artifact("both")
+    both.add_dir(folder / "A", name="sub")
+    both.add_dir(folder / "B", name="sub")
+    repo.log_artifact(both)
+    assert [e.path for e in both.files()] == ["sub/a.txt", "sub/b.txt"]
+    replaced = both.new_draft()
+    replaced.remove("sub")
+    replaced.add_dir(folder / "A", name="sub")
+    repo.log_artifact(replaced)
+    assert [e.path for e in replaced.files()] == ["sub/a.txt"]
+    # An empty folder, then a file below it.
+    (folder / "empty").mkdir()
+    nested = artvc.Artifact("nested")
+    nested.add_dir(folder / "empty", name="d")
+    nested.add_file(folder / "extra.jpg", name="d/f.jpg")
+    assert [e.path for e in repo.log_artifact(nested).files()] == ["d/f.jpg"]
     assert repo.fsck()["clean"] is True
 
 
@@ -185,9 +204,11 @@ def test_a_symlinked_file_stores_its_content(repo: artvc.Repository, folder: Pat
     os.symlink(folder / "real.txt", folder / "link.txt")
     artifact = artvc.Artifact("linked")
     artifact.add_file(folder / "link.txt", name="copy.txt")
+    artifact.add_file(folder / "link.txt")  # named after the link, as W&B
     repo.log_artifact(artifact)
     assert artifact.get_entry("copy.txt").kind == "file"
     assert read(artifact.download(), "copy.txt") == b"content"
+    assert read(artifact.download(), "link.txt") == b"content"
 
 
 def test_another_projects_version_is_read_only(folder: Path) -> None:

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArtCore
 import ArtStore
+import Foundation
 
 extension ArtCommand {
   struct CommitCommand: ArtSubcommand {
@@ -94,6 +95,12 @@ extension ArtCommand {
         valueName: "SRC[=DEST]"))
     var add: [String] = []
 
+    @Option(
+      help: ArgumentHelp(
+        "A JSON array of {\"source\": SRC, \"path\": DEST} additions, as --add SRC=DEST without splitting at '='.",
+        valueName: "FILE"))
+    var adds: String?
+
     @Option(help: "A path of the version to drop, repeatable (relative to its root folder).")
     var remove: [String] = []
 
@@ -122,7 +129,37 @@ extension ArtCommand {
     }
 
     /// Whether the version is a draft rather than a snapshot of the folder.
-    private var drafting: Bool { from != nil || fresh || !(add.isEmpty && remove.isEmpty) }
+    private var drafting: Bool {
+      from != nil || fresh || adds != nil || !(add.isEmpty && remove.isEmpty)
+    }
+
+    /// One addition of an `--adds` file.
+    private struct Addition: Decodable {
+      var source: String
+      var path: String?
+    }
+
+    /// The additions of `--add` and `--adds`, in that order.
+    private func additions() throws -> [DraftAddition] {
+      var result = try add.map { try DraftAddition.parse($0, resolve: global.resolve) }
+      guard let adds else { return result }
+      let file = try global.resolve(adds)
+      guard let bytes = try AtomicFile.read(file) else {
+        throw ArtError(.notFound, "no file '\(file)' for --adds")
+      }
+      do {
+        for item in try JSONDecoder().decode([Addition].self, from: Data(bytes)) {
+          result.append(
+            DraftAddition(source: try global.resolve(item.source), destination: item.path))
+        }
+      } catch let error as DecodingError {
+        throw ArtError(
+          .invalidArgument, "'\(file)' is not a JSON array of {\"source\", \"path\"} objects",
+          hint: "write it as [{\"source\": \"/data/a.csv\", \"path\": \"tables/a.csv\"}]",
+          underlying: error)
+      }
+      return result
+    }
 
     func validate() throws {
       if noCarry && drafting {
@@ -147,7 +184,7 @@ extension ArtCommand {
       if drafting {
         request.contents = .draft(
           from: try from.map { try Spec($0) }, root: try root.map { try global.resolve($0) },
-          adding: try add.map { try DraftAddition.parse($0, resolve: global.resolve) },
+          adding: try additions(),
           removing: try remove.map { DraftPath($0, onDisk: try global.resolve($0)) })
       } else {
         request.contents = .folder(

@@ -102,7 +102,7 @@ public struct Committer: Sendable {
           request, from: start, root: root ?? keptRoot, adding: adding, removing: removing,
           references: recorded, writer: writer, compressor: compressor)
       case .folder(let paths, let root)
-      where paths.isEmpty
+      where paths.isEmpty && request.carriesReferences
         && (!recorded.isEmpty || !request.bundleEntries.isEmpty):
         // Only references: added to the latest version's tree, nothing read
         // (so made after the latest, not the folder's base).
@@ -362,24 +362,17 @@ public struct Committer: Sendable {
         ?? place(path.text, flag: "--remove")
       operations.append((parts, .remove))
     }
-    var placed: [([String], FilePath)] = []
-    let store = repository.root.appending(Repository.directoryName)
     for addition in adding {
+      try refuseInsideStore(addition.source)
       let parts: [String]
-      if addition.source.lexicallyNormalized().starts(with: store) {
-        throw ArtError(
-          .invalidArgument, "'\(addition.source)' is inside .art, which art manages itself",
-          hint: "add files of the working folder")
-      }
       if let destination = addition.destination, destination == "." || destination.isEmpty {
-        // A folder's contents at the root of the version.
+        // A folder's contents merged at the top of the version.
         guard try Syscalls.linkStatus(addition.source)?.kind == .directory else {
           throw ArtError(
             .invalidArgument, "'\(addition.source)' is not a folder, so it cannot go at '.'",
             hint: "give a file a path in the version: --add \(addition.source)=NAME")
         }
-        placed += try contents(of: addition.source).map { ([$0], addition.source.appending($0)) }
-        continue
+        parts = []
       } else if let destination = addition.destination {
         parts = try place(destination, flag: "--add SRC=DEST")
       } else if let inside = place(onDisk: addition.source) {
@@ -391,91 +384,34 @@ public struct Committer: Sendable {
           hint: "say where it goes in the version: --add \(addition.source)=PATH, "
             + "e.g. =notes/\(addition.source.lastComponent?.string ?? "file")")
       }
-      placed.append((parts, addition.source))
-    }
-    let others = operations.map(\.0) + references.map(\.path) + request.bundleEntries.map(\.path)
-    for (parts, source) in try merged(placed, others: others, into: base) {
-      let (entry, files) = try await editor.store(source, name: parts[parts.count - 1])
-      operations.append((parts, .add(entry, files: files)))
+      let (entry, files) = try await editor.store(addition.source, name: parts.last ?? ".")
+      // A folder merges into a folder already there; anything else replaces.
+      operations.append(
+        (parts, entry.kind == .folder ? .merge(entry, files: files) : .add(entry, files: files)))
     }
     operations += try additions(references, request.bundleEntries, editor: editor)
     let (manifest, bytes, delta) = try editor.apply(operations, to: base?.record.manifest)
     var snapshot = Snapshot(manifestID: manifest)
     snapshot.bytes = bytes
     snapshot.count(delta, after: base?.record)
+    snapshot.skipped = editor.skippedPaths
     return (snapshot, rootText)
   }
 
-  /// Draft additions with every folder that meets a folder already there
-  /// (in the base version, or from another `--add`) or a path of `others`
-  /// replaced by its children, so folders merge: files are added or
-  /// replaced, none is dropped. A later `--add` of the same file wins.
-  /// Decided level by level, shallow first, so each folder is either
-  /// stored whole or split before anything below it is looked at.
-  private func merged(
-    _ additions: [([String], FilePath)], others: [[String]], into base: ResolvedVersion?
-  ) throws -> [([String], FilePath)] {
-    /// Whether the base version has a folder at `parts`.
-    func baseFolder(_ parts: [String]) -> Bool {
-      guard let manifest = base?.record.manifest,
-        let entry = try? TreeListing.entry(at: parts, of: manifest, in: repository.store)
-      else { return false }
-      return entry.kind == .folder
+  /// Refuses a draft source inside this repository's `.art` (its real
+  /// path: a link on the way does not hide it).
+  private func refuseInsideStore(_ source: FilePath) throws {
+    let store = repository.root.appending(Repository.directoryName)
+    var real = source.lexicallyNormalized()
+    if let parent = Syscalls.realPath(real.removingLastComponent()), let last = real.lastComponent {
+      real = parent.appending(last)
     }
-    var targets = additions.map(\.0) + others
-    // Each addition keeps its place in the command (children their
-    // parent's), so the later of two files at one path wins.
-    var pending = additions.enumerated().map {
-      (place: $0.offset, parts: $0.element.0, source: $0.element.1)
+    let realStore = Syscalls.realPath(store) ?? store
+    if source.lexicallyNormalized().starts(with: store) || real.starts(with: realStore) {
+      throw ArtError(
+        .invalidArgument, "'\(source)' is inside .art, which art manages itself",
+        hint: "add files of the working folder")
     }
-    var result: [(place: Int, parts: [String], source: FilePath)] = []
-    while let depth = pending.map(\.parts.count).min() {
-      let level = pending.filter { $0.parts.count == depth }
-      pending.removeAll { $0.parts.count == depth }
-      for item in level {
-        let below = targets.filter {
-          $0.count >= depth && Array($0.prefix(depth)) == item.parts
-        }
-        guard below.count > 1 || baseFolder(item.parts),
-          try Syscalls.linkStatus(item.source)?.kind == .directory
-        else {
-          result.append(item)
-          continue
-        }
-        let children = try contents(of: item.source).map {
-          (place: item.place, parts: item.parts + [$0], source: item.source.appending($0))
-        }
-        if children.isEmpty && !baseFolder(item.parts) { result.append(item) }
-        targets += children.map(\.parts)
-        pending += children
-      }
-    }
-    return result.enumerated().sorted {
-      ($0.element.place, $0.offset) < ($1.element.place, $1.offset)
-    }
-    .map { ($0.element.parts, $0.element.source) }
-  }
-
-  /// The names in `folder` a snapshot of it would store: not `.art`, not
-  /// what `.artignore` files or the `.git` rule leave out.
-  private func contents(of folder: FilePath) throws -> [String] {
-    let rules = try IgnoreRules(root: folder, top: repository.root)
-    var names: [String] = []
-    for (bytes, status) in try directoryEntriesWithStatus(folder) {
-      let name = String(decoding: bytes, as: UTF8.self)
-      guard Array(name.utf8) == bytes else {
-        throw ArtError(
-          .invalidArgument, "'\(folder)' holds a name that is not UTF-8",
-          hint: "rename it; paths in a version are UTF-8")
-      }
-      if name == Repository.directoryName
-        || rules.ignores(name, in: [], isFolder: status.kind == .directory)
-      {
-        continue
-      }
-      names.append(name)
-    }
-    return names.sorted()
   }
 
   /// The root folder and, when only some paths under it are committed, those

@@ -1,4 +1,5 @@
 import ArtStore
+import Synchronization
 import SystemPackage
 
 /// Builds a new tree from an existing version plus additions and removals,
@@ -8,10 +9,31 @@ struct DraftEditor {
   let repository: Repository
   let writer: ObjectWriter
   let compressor: Compressor
+  /// Manifests this editor wrote and has not published: read back from
+  /// here when a later edit goes below them.
+  private let written = Written()
+
+  /// The manifests an editor wrote, by id, and the paths its folders
+  /// left out.
+  private final class Written: Sendable {
+    let manifests = Mutex<[ObjectID: Manifest]>([:])
+    let skipped = Mutex<[String]>([])
+  }
+
+  init(repository: Repository, writer: ObjectWriter, compressor: Compressor) {
+    self.repository = repository
+    self.writer = writer
+    self.compressor = compressor
+  }
 
   /// An edit at a path of components relative to the version's root.
   enum Operation {
+    /// Put the entry there, replacing what is there.
     case add(ManifestEntry, files: Int)
+    /// Merge the folder entry (its manifests published) into a folder there:
+    /// its files are added or replace the ones at their paths, nothing else
+    /// goes. Over anything else, or nothing, it is an `add`.
+    case merge(ManifestEntry, files: Int)
     case remove
   }
 
@@ -38,8 +60,17 @@ struct DraftEditor {
   func apply(_ operations: [([String], Operation)], to manifest: ObjectID?) throws
     -> (ObjectID, bytes: UInt64, delta: Counts)
   {
-    let (id, size, delta) = try edit(manifest, operations, prefix: "")
-    return (id ?? Manifest.emptyID, size, delta)
+    // Folders merged at the top (`--add SRC=.`) first, in order.
+    var start = manifest
+    var delta = Counts()
+    for (path, operation) in operations where path.isEmpty {
+      guard case .merge(let entry, _) = operation else { continue }
+      let (id, _, change) = try merge(entry.id, into: start ?? Manifest.emptyID, prefix: "")
+      start = id
+      delta = delta + change
+    }
+    let (id, size, change) = try edit(start, operations, prefix: "")
+    return (id ?? Manifest.emptyID, size, delta + change)
   }
 
   /// The operation adding `recorded`: its reference object is written.
@@ -59,9 +90,12 @@ struct DraftEditor {
     }
     switch status.kind {
     case .directory:
-      // Its objects are not published yet, so nothing here reads them back.
-      let snapshot = try await Snapshotter(repository: repository, writer: writer)
-        .writeManifest(of: path, publish: false)
+      // Published at once, by a writer of its own, so a merge can read its
+      // manifests; if the commit fails, gc collects them.
+      let snapshot = try await Snapshotter(
+        repository: repository, writer: repository.makeWriter(codec: writer.codec)
+      ).writeManifest(of: path, publish: true)
+      written.skipped.withLock { $0 += snapshot.skipped }
       return (
         ManifestEntry(
           name: name, kind: .folder, id: snapshot.manifestID, size: snapshot.bytes,
@@ -91,6 +125,65 @@ struct DraftEditor {
     }
   }
 
+  /// Paths the folders stored for the draft left out (sockets, FIFOs),
+  /// with why.
+  var skippedPaths: [String] { written.skipped.withLock { $0 } }
+
+  /// Manifest `id`: one this editor wrote, else the store's.
+  private func manifest(_ id: ObjectID) throws -> Manifest {
+    if id == Manifest.emptyID { return try Manifest(entries: []) }
+    if let manifest = written.manifests.withLock({ $0[id] }) { return manifest }
+    return try repository.store.manifest(id)
+  }
+
+  /// Writes `manifest` and keeps it for reading back.
+  private func write(_ manifest: Manifest) throws -> ObjectID {
+    let id = try writer.write(manifest.encoded(), kind: .manifest, compressor: compressor)
+    written.manifests.withLock { $0[id] = manifest }
+    return id
+  }
+
+  /// Folder `added` merged into folder `base`: the new manifest id, its
+  /// size and the change in counts.
+  private func merge(_ added: ObjectID, into base: ObjectID, prefix: String) throws
+    -> (ObjectID, UInt64, Counts)
+  {
+    var entries: [String: ManifestEntry] = [:]
+    for entry in try manifest(base).entries { entries[entry.name] = entry }
+    var delta = Counts()
+    for entry in try manifest(added).entries {
+      if let old = entries[entry.name], old.kind == .folder, entry.kind == .folder {
+        let (id, size, change) = try merge(
+          entry.id, into: old.id, prefix: prefix + entry.name + "/")
+        entries[entry.name] = ManifestEntry(
+          name: entry.name, kind: .folder, id: id, size: size, mode: entry.mode)
+        delta = delta + change
+        continue
+      }
+      if let old = entries[entry.name] {
+        try refuseLinkOverFolder(entry, old, path: prefix + entry.name)
+        delta = delta - (try counts(old))
+      }
+      entries[entry.name] = entry
+      delta = delta + (try counts(entry))
+    }
+    let merged = try Manifest(entries: Array(entries.values))
+    return (try write(merged), merged.totalSize, delta)
+  }
+
+  /// A link put where the version has a folder would drop the folder's
+  /// files, which an addition never does.
+  private func refuseLinkOverFolder(_ entry: ManifestEntry, _ old: ManifestEntry, path: String)
+    throws
+  {
+    guard entry.kind == .symlink, old.kind == .folder else { return }
+    throw ArtError(
+      .invalidArgument,
+      "'\(path)' is a folder in the version, and what is added there is a symbolic link",
+      hint: "add the folder the link points to, or --remove \(path) first to replace it by the link"
+    )
+  }
+
   /// Returns the new manifest id (nil when the folder did not exist and
   /// nothing was added), its total size and the change in file count.
   private func edit(_ id: ObjectID?, _ operations: [([String], Operation)], prefix: String)
@@ -98,7 +191,7 @@ struct DraftEditor {
   {
     var entries: [String: ManifestEntry] = [:]
     if let id {
-      for entry in try repository.store.manifest(id).entries { entries[entry.name] = entry }
+      for entry in try manifest(id).entries { entries[entry.name] = entry }
     }
     var delta = Counts()
     var byName: [String: [([String], Operation)]] = [:]
@@ -110,7 +203,7 @@ struct DraftEditor {
       // Removals before additions, so `--remove a --add a/b` works.
       let ordered =
         operations.filter { if case .remove = $0.1 { true } else { false } }
-        + operations.filter { if case .add = $0.1 { true } else { false } }
+        + operations.filter { if case .remove = $0.1 { false } else { true } }
       var deeper: [([String], Operation)] = []
       for (rest, operation) in ordered where rest.isEmpty {
         switch operation {
@@ -121,8 +214,17 @@ struct DraftEditor {
               hint: "list the version's paths with 'art ls-manifest -r MANIFEST'")
           }
           delta = delta - (try counts(old))
-        case .add(let entry, let files):
-          if let old = entries[name] { delta = delta - (try counts(old)) }
+        case .merge(let entry, _) where entries[name]?.kind == .folder:
+          guard let old = entries[name] else { continue }
+          let (id, size, change) = try merge(entry.id, into: old.id, prefix: prefix + name + "/")
+          entries[name] = ManifestEntry(
+            name: name, kind: .folder, id: id, size: size, mode: entry.mode)
+          delta = delta + change
+        case .add(let entry, let files), .merge(let entry, let files):
+          if let old = entries[name] {
+            try refuseLinkOverFolder(entry, old, path: prefix + name)
+            delta = delta - (try counts(old))
+          }
           entries[name] = entry
           delta = delta + Counts(files: files)
           if entry.kind.pointsOutsideTree {
@@ -149,9 +251,8 @@ struct DraftEditor {
           name: name, kind: .folder, id: id, size: size, mode: existing?.mode ?? 0o755)
       }
     }
-    let manifest = try Manifest(entries: Array(entries.values))
-    let newID = try writer.write(manifest.encoded(), kind: .manifest, compressor: compressor)
-    return (newID, manifest.totalSize, delta)
+    let edited = try Manifest(entries: Array(entries.values))
+    return (try write(edited), edited.totalSize, delta)
   }
 
   private func counts(_ entry: ManifestEntry) throws -> Counts {
@@ -160,7 +261,7 @@ struct DraftEditor {
     case .symlink: return Counts()
     case .external, .bundle: return Counts(references: 1, referenceBytes: Int64(entry.size))
     case .folder:
-      return try repository.store.manifest(entry.id).entries.reduce(Counts()) {
+      return try manifest(entry.id).entries.reduce(Counts()) {
         $0 + (try counts($1))
       }
     }

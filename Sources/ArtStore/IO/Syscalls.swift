@@ -227,6 +227,14 @@ package enum Syscalls {
     }
   }
 
+  /// `path` with every link resolved (`realpath(3)`); nil when some part
+  /// of it does not exist.
+  package static func realPath(_ path: FilePath) -> FilePath? {
+    guard let resolved = path.withPlatformString({ realpath($0, nil) }) else { return nil }
+    defer { free(resolved) }
+    return FilePath(platformString: resolved)
+  }
+
   /// Where the open file `fd` really is, links resolved (its
   /// `/proc/self/fd` entry); nil where that cannot be read.
   package static func realPath(of fd: FileDescriptor) -> FilePath? {

@@ -36,6 +36,13 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def _timedelta(value: Union[timedelta, int, float, None]) -> Optional[timedelta]:
+    """A TTL as a timedelta (numbers are seconds)."""
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
 def duration_text(value: Union[timedelta, str, int, float], allow_zero: bool = False) -> str:
     """art's duration form (``90s``) of a timedelta or seconds; a string is passed as is."""
     if isinstance(value, str):
@@ -189,7 +196,7 @@ class Artifact:
         self._type: Optional[str] = type
         self._description: Optional[str] = description
         self._metadata: Dict[str, Any] = dict(metadata or {})
-        self._draft_ttl = ttl
+        self._draft_ttl = _timedelta(ttl)
         # A draft's contents: (source on disk, path in the version), references
         # (uri, path or None, checksum), removals.
         self._additions: List[Tuple[str, str]] = []
@@ -257,10 +264,11 @@ class Artifact:
         """Adds the file ``local_path`` at ``name`` (default: its file name)."""
         self._require_draft()
         # A link's content is stored, as W&B does (links inside add_dir stay links).
-        path = os.path.realpath(os.fspath(local_path))
+        given = os.fspath(local_path)
+        path = os.path.realpath(given)
         if not os.path.isfile(path):
-            raise ValueError(f"{os.fspath(local_path)!r} is not a file")
-        destination = _relative_name(name if name is not None else os.path.basename(path), "name")
+            raise ValueError(f"{given!r} is not a file")
+        destination = _relative_name(name if name is not None else os.path.basename(given), "name")
         if not destination:
             raise ValueError(f"name {name!r} names no file")
         self._add(path, destination)
@@ -276,8 +284,8 @@ class Artifact:
         self._add(path, _relative_name(name or "", "name"))
 
     def _add(self, source: str, destination: str) -> None:
-        self._additions = [(s, d) for s, d in self._additions if d != destination or not destination]
-        self._removals = [r for r in self._removals if r != destination]
+        # In order: art merges folders and lets the later of two files win,
+        # and applies removals first (remove() then add_dir() replaces).
         self._additions.append((source, destination))
         self._entries = None
 
@@ -380,8 +388,9 @@ class Artifact:
         draft._base_said = (draft._description, copy.deepcopy(draft._metadata))
         return draft
 
-    def _commit_arguments(self, repository: "Repository") -> List[str]:
-        """What ``art commit NAME …`` needs for this draft's contents."""
+    def _commit_arguments(self, repository: "Repository") -> Tuple[List[str], Optional[str]]:
+        """What ``art commit NAME …`` needs for this draft's contents, and the file
+        of additions (``--adds``) to delete afterwards."""
         arguments: List[str] = []
         if (
             self._base is None
@@ -391,13 +400,19 @@ class Artifact:
             and repository._contains(self._additions[0][0])
         ):
             # A snapshot of the folder, the fast path; exactly the folder, as W&B.
-            return [self._additions[0][0], "--no-carry"]
+            return [self._additions[0][0], "--no-carry"], None
         if self._base is not None:
             arguments += ["--from", self._base]
         else:
             arguments.append("--fresh")
-        for source, destination in self._additions:
-            arguments += ["--add", f"{source}={destination or '.'}"]
+        adds_file = None
+        if self._additions:
+            # A file, not --add SRC=DEST: names may hold '=', and a draft may
+            # add more files than a command line holds.
+            handle, adds_file = tempfile.mkstemp(prefix="artvc-adds-", suffix=".json")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump([{"source": s, "path": d or "."} for s, d in self._additions], out)
+            arguments += ["--adds", adds_file]
         for uri, name, _ in self._references:
             arguments += ["--reference", uri if name is None else f"{uri}={name}"]
         if any(c and u.startswith(("http://", "https://")) for u, _, c in self._references):
@@ -406,7 +421,7 @@ class Artifact:
             arguments += ["--remove", path]
         if self._base is not None and not (self._additions or self._references or self._removals):
             arguments.append("--allow-empty")  # Only what is said about it changed.
-        return arguments
+        return arguments, adds_file
 
     def _has_contents(self) -> bool:
         return bool(self._additions or self._references or self._removals)
@@ -674,7 +689,7 @@ class Artifact:
     @ttl.setter
     def ttl(self, value: Optional[timedelta]) -> None:
         if self._repository is None:
-            self._draft_ttl = value
+            self._draft_ttl = _timedelta(value)
             return
         repository = self._require_here("set the TTL of")
         repository._run(["ttl", "set", self._spec(), "none" if value is None else duration_text(value)])

@@ -264,8 +264,14 @@ class Repository:
                 hint="add_file, add_dir, new_file or add_reference before logging it",
                 exit_status=64,
             )
-        arguments = ["commit", artifact.name, *artifact._commit_arguments(self)]
-        recording, metadata_file = artifact._recording_arguments(aliases, _run_id, _job_type)
+        contents, adds_file = artifact._commit_arguments(self)
+        arguments = ["commit", artifact.name, *contents]
+        try:
+            recording, metadata_file = artifact._recording_arguments(aliases, _run_id, _job_type)
+        except BaseException:
+            if adds_file:
+                os.unlink(adds_file)
+            raise
         for spec in _inputs:
             recording += ["--input", spec]
         try:
@@ -282,8 +288,9 @@ class Repository:
                 ):
                     document = self._run(arguments + recording + ["--allow-empty"])
         finally:
-            if metadata_file:
-                os.unlink(metadata_file)
+            for temporary in (metadata_file, adds_file):
+                if temporary:
+                    os.unlink(temporary)
         created = bool(document.get("created", True))
         artifact._become_logged(self, document, "")
         self._label(artifact, [] if created else aliases, tags)
@@ -457,6 +464,16 @@ class Repository:
         key: Union[str, Sequence[str], None] = None,
         path: Union[str, Sequence[str], None] = None,
     ) -> List[RowsDiff]: ...
+
+    @overload
+    def diff(
+        self,
+        a: Union[str, Artifact],
+        b: Union[str, Artifact, "os.PathLike[str]", None] = None,
+        rows: bool = False,
+        key: Union[str, Sequence[str], None] = None,
+        path: Union[str, Sequence[str], None] = None,
+    ) -> Union[Diff, List[RowsDiff]]: ...
 
     def diff(
         self,
