@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 top="$(pwd)"
 bash scripts/setup.sh
 echo "== build (release) =="
-swift build -c release --product art 2>&1 | tail -1
+swift build -c release --static-swift-stdlib --product art 2>&1 | tail -1
 art="$(swift build -c release --show-bin-path)/art"
 
 work="${1:-.build/demo}"

@@ -260,8 +260,9 @@ class Artifact:
             )
         return self._repository
 
-    def add_file(self, local_path: PathLike, name: Optional[str] = None) -> ArtifactEntry:
-        """Adds the file ``local_path`` at ``name`` (default: its file name)."""
+    def add_file(self, local_path: PathLike, name: Optional[str] = None) -> None:
+        """Adds the file ``local_path`` at ``name`` (default: its file name); it is read
+        when the artifact is logged."""
         self._require_draft()
         # A link's content is stored, as W&B does (links inside add_dir stay links).
         given = os.fspath(local_path)
@@ -272,7 +273,6 @@ class Artifact:
         if not destination:
             raise ValueError(f"name {name!r} names no file")
         self._add(path, destination)
-        return ArtifactEntry(destination, "file", os.path.getsize(path), "", "644", None, self)
 
     def add_dir(self, local_path: PathLike, name: Optional[str] = None) -> None:
         """Adds every file below the folder ``local_path``, under ``name`` (default: the
