@@ -470,6 +470,9 @@ struct VersionTests {
       let listed = try await art("commit", "j", "--fresh", "--adds", "adds.json", in: folder)
       #expect(listed.status == 0, "\(listed.standardError)")
       #expect(try await art("ls-files", "j", in: folder).lines == ["sub/y", "sub/z", "x=y"])
+      // Removals go first, also before a folder merged at the top.
+      _ = try await art("commit", "j", "--remove", "sub", "--add", "b1=.", in: folder)
+      #expect(try await art("ls-files", "j", in: folder).lines == ["sub/x", "sub/z", "x=y"])
       #expect(try await art("fsck", in: folder).status == 0)
     }
   }

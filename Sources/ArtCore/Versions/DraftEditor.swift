@@ -60,9 +60,20 @@ struct DraftEditor {
   func apply(_ operations: [([String], Operation)], to manifest: ObjectID?) throws
     -> (ObjectID, bytes: UInt64, delta: Counts)
   {
-    // Folders merged at the top (`--add SRC=.`) first, in order.
+    // Folders merged at the top (`--add SRC=.`) go in order after the
+    // removals and before the rest.
     var start = manifest
     var delta = Counts()
+    var operations = operations
+    let isRemoval: (([String], Operation)) -> Bool = {
+      if case .remove = $0.1 { true } else { false }
+    }
+    if operations.contains(where: { $0.0.isEmpty }), operations.contains(where: isRemoval) {
+      let (id, _, change) = try edit(start, operations.filter(isRemoval), prefix: "")
+      start = id ?? Manifest.emptyID
+      delta = change
+      operations.removeAll(where: isRemoval)
+    }
     for (path, operation) in operations where path.isEmpty {
       guard case .merge(let entry, _) = operation else { continue }
       let (id, _, change) = try merge(entry.id, into: start ?? Manifest.emptyID, prefix: "")

@@ -70,7 +70,7 @@ def check_label(text: str, what: str) -> str:
             "(at most 128)",
             exit_status=64,
         )
-    if what != "artifact name" and (
+    if what in ("alias", "tag") and (
         re.fullmatch(r"v[0-9]+", text) or re.fullmatch(r"[0-9a-fA-F]{4,}", text)
     ):
         raise UsageError(
