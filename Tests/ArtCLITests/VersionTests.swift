@@ -397,7 +397,9 @@ struct VersionTests {
       #expect(again.standardOutput.contains("nothing changed"), "\(again.standardOutput)")
       let empty = try await art("commit", "ds", "--fresh", in: folder)
       #expect(empty.status == 64)
-      #expect(empty.standardError.contains("--fresh needs at least one --add or --reference"))
+      #expect(
+        empty.standardError.contains(
+          "a draft from an empty tree needs at least one --add or --reference"))
       let both = try await art(
         "commit", "ds", "--fresh", "--from", "ds:v0", "--add", "notes.txt", in: folder)
       #expect(both.status == 64)
@@ -431,6 +433,14 @@ struct VersionTests {
         try await art("ls-files", "ds", "--path", "images", in: folder).lines == [
           "images/a.jpg", "images/b.jpg",
         ])
+      // Removals go first, also below a merged folder; a file over a folder is refused.
+      _ = try await art(
+        "commit", "ds", "--remove", "images/b.jpg", "--add", "more=images", in: folder)
+      #expect(
+        try await art("ls-files", "ds", "--path", "images", in: folder).lines == [
+          "images/a.jpg", "images/b.jpg",
+        ])
+      #expect(try await art("commit", "ds", "--add", "k=v.txt=images", in: folder).status == 64)
       // SRC=. puts a folder's contents at the top, .git left out; '=' in SRC and DEST.
       let hive = try await art(
         "commit", "parts", "--fresh", "--add", "hive=.", "--add", "k=v.txt=a=b.txt", in: folder)

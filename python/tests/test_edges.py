@@ -157,6 +157,19 @@ def test_what_is_said_about_a_version(repo: artvc.Repository, folder: Path) -> N
     draft.remove("s.txt")
     repo.log_artifact(draft)
     assert draft.version == "v3" and draft.files() == []
+    # A path only this draft added is dropped from it, not from the version.
+    keep = second.new_draft()
+    keep.add_file(folder / "t.txt", name="n.csv")
+    keep.remove("n.csv")
+    keep.add_file(folder / "t.txt", name="m.csv")
+    keep.description = "-starts with a dash"
+    keep.ttl = timedelta(days=1)
+    repo.log_artifact(keep)
+    assert [e.path for e in keep.files()] == ["m.csv", "s.txt"]
+    assert keep.description == "-starts with a dash" and keep.ttl == timedelta(days=1)
+    timed = keep.new_draft()
+    timed.ttl = timedelta(days=2)
+    assert repo.log_artifact(timed).ttl == timedelta(days=2)
 
 
 def test_objects_follow_their_edits(repo: artvc.Repository, folder: Path) -> None:

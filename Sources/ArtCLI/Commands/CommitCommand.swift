@@ -77,7 +77,7 @@ extension ArtCommand {
 
     @Flag(
       help:
-        "Do not carry the latest version's reference entries forward: the version holds exactly the folder."
+        "Do not carry external references and bundle entries forward: the version holds exactly the folder."
     )
     var noCarry = false
 

@@ -40,9 +40,10 @@ public struct CommitRequest: Sendable {
   /// `--reference art:SPEC`); each becomes an input too.
   public var bundleEntries: [BundleEntryRequest] = []
 
-  /// A snapshot of a folder carries the latest version's reference
-  /// entries forward (their paths are not read from the folder); false:
-  /// the version holds exactly what the folder holds (`commit --no-carry`).
+  /// A snapshot of a folder carries the external references and bundle
+  /// entries of the version the folder holds (else the latest) forward,
+  /// their paths not read from the folder; false: the version holds
+  /// exactly what the folder holds (`commit --no-carry`).
   public var carriesReferences = true
 
   /// A draft starts from an empty tree rather than the latest version's

@@ -293,12 +293,13 @@ public struct Committer: Sendable {
     return (snapshot, rootText)
   }
 
-  /// The tree of `base` (nil: an empty tree, a first version) plus the
-  /// request's additions, minus its removals.
+  /// The tree of `base` (nil: an empty tree, for a first version or
+  /// `--fresh`) plus the request's additions, minus its removals.
   ///
   /// Paths are relative to the version's root folder; a path on disk inside
-  /// that folder is taken as its place there. A first version's root is
-  /// `--root`, else the repository's top.
+  /// that folder is taken as its place there. Without a base the root is
+  /// `root` (`--root`, or for `--fresh` the latest version's), else the
+  /// repository's top.
   private func draft(
     _ request: CommitRequest, from base: ResolvedVersion?, root: FilePath?,
     adding: [DraftAddition], removing: [DraftPath], references: [DescribedReference],
@@ -314,9 +315,10 @@ public struct Committer: Sendable {
     {
       throw ArtError(
         .invalidArgument,
-        request.startsEmpty
-          ? "--fresh needs at least one --add or --reference"
-          : "--from needs at least one --add, --remove or --reference")
+        base == nil
+          ? "a draft from an empty tree needs at least one --add or --reference"
+          : "a draft from \(base?.label ?? "a version") needs at least one --add, --remove or --reference",
+        hint: "give what changes, or --allow-empty to make a version of the same files")
     }
     let rootText: String
     if let base {
@@ -363,7 +365,7 @@ public struct Committer: Sendable {
       operations.append((parts, .remove))
     }
     for addition in adding {
-      try refuseInsideStore(addition.source)
+      try refuseInsideArtFolder(addition.source)
       let parts: [String]
       if let destination = addition.destination, destination == "." || destination.isEmpty {
         // A folder's contents merged at the top of the version.
@@ -400,7 +402,7 @@ public struct Committer: Sendable {
 
   /// Refuses a draft source inside this repository's `.art` (its real
   /// path: a link on the way does not hide it).
-  private func refuseInsideStore(_ source: FilePath) throws {
+  private func refuseInsideArtFolder(_ source: FilePath) throws {
     let store = repository.root.appending(Repository.directoryName)
     var real = source.lexicallyNormalized()
     if let parent = Syscalls.realPath(real.removingLastComponent()), let last = real.lastComponent {
@@ -410,7 +412,7 @@ public struct Committer: Sendable {
     if source.lexicallyNormalized().starts(with: store) || real.starts(with: realStore) {
       throw ArtError(
         .invalidArgument, "'\(source)' is inside .art, which art manages itself",
-        hint: "add files of the working folder")
+        hint: "add files of the working folder, e.g. --add data/new.csv")
     }
   }
 

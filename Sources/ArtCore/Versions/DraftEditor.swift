@@ -60,15 +60,16 @@ struct DraftEditor {
   func apply(_ operations: [([String], Operation)], to manifest: ObjectID?) throws
     -> (ObjectID, bytes: UInt64, delta: Counts)
   {
-    // Folders merged at the top (`--add SRC=.`) go in order after the
-    // removals and before the rest.
+    // Removals go first, as a pass of their own when anything is added,
+    // so `--remove d/x --add SRC=d` drops the version's x, not SRC's; then
+    // folders merged at the top (`--add SRC=.`), in order; then the rest.
     var start = manifest
     var delta = Counts()
     var operations = operations
     let isRemoval: (([String], Operation)) -> Bool = {
       if case .remove = $0.1 { true } else { false }
     }
-    if operations.contains(where: { $0.0.isEmpty }), operations.contains(where: isRemoval) {
+    if operations.contains(where: isRemoval), operations.contains(where: { !isRemoval($0) }) {
       let (id, _, change) = try edit(start, operations.filter(isRemoval), prefix: "")
       start = id ?? Manifest.emptyID
       delta = change
@@ -101,8 +102,9 @@ struct DraftEditor {
     }
     switch status.kind {
     case .directory:
-      // Published at once, by a writer of its own, so a merge can read its
-      // manifests; if the commit fails, gc collects them.
+      // Published at once, a pack per folder added, by a writer of its own,
+      // so a merge can read its manifests; if the commit fails, gc collects
+      // them.
       let snapshot = try await Snapshotter(
         repository: repository, writer: repository.makeWriter(codec: writer.codec)
       ).writeManifest(of: path, publish: true)
@@ -172,7 +174,7 @@ struct DraftEditor {
         continue
       }
       if let old = entries[entry.name] {
-        try refuseLinkOverFolder(entry, old, path: prefix + entry.name)
+        try refuseOverFolder(entry, old, path: prefix + entry.name)
         delta = delta - (try counts(old))
       }
       entries[entry.name] = entry
@@ -182,21 +184,21 @@ struct DraftEditor {
     return (try write(merged), merged.totalSize, delta)
   }
 
-  /// A link put where the version has a folder would drop the folder's
-  /// files, which an addition never does.
-  private func refuseLinkOverFolder(_ entry: ManifestEntry, _ old: ManifestEntry, path: String)
+  /// Anything but a folder put where the version has a folder would drop
+  /// the folder's files, which an addition never does.
+  private func refuseOverFolder(_ entry: ManifestEntry, _ old: ManifestEntry, path: String)
     throws
   {
-    guard entry.kind == .symlink, old.kind == .folder else { return }
+    guard entry.kind != .folder, old.kind == .folder else { return }
+    let what = entry.kind == .symlink ? "a symbolic link" : "not a folder"
     throw ArtError(
       .invalidArgument,
-      "'\(path)' is a folder in the version, and what is added there is a symbolic link",
-      hint: "add the folder the link points to, or --remove \(path) first to replace it by the link"
-    )
+      "'\(path)' is a folder in the version, and what is added there is \(what)",
+      hint: "--remove \(path) too, to replace the folder whole")
   }
 
-  /// Returns the new manifest id (nil when the folder did not exist and
-  /// nothing was added), its total size and the change in file count.
+  /// Returns the new manifest id, its total size and the change in files
+  /// and references.
   private func edit(_ id: ObjectID?, _ operations: [([String], Operation)], prefix: String)
     throws -> (ObjectID?, UInt64, Counts)
   {
@@ -233,7 +235,7 @@ struct DraftEditor {
           delta = delta + change
         case .add(let entry, let files), .merge(let entry, let files):
           if let old = entries[name] {
-            try refuseLinkOverFolder(entry, old, path: prefix + name)
+            try refuseOverFolder(entry, old, path: prefix + name)
             delta = delta - (try counts(old))
           }
           entries[name] = entry

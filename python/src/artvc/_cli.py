@@ -20,6 +20,7 @@ JSON_FORMAT = 1
 logger = logging.getLogger("artvc")
 
 _checked: Dict[str, str] = {}
+_rejected: Dict[str, str] = {}
 _lock = threading.Lock()
 
 
@@ -61,6 +62,9 @@ def binary() -> str:
         with _lock:
             if path in _checked:
                 return path
+            if path in _rejected:  # checked once: not started again on every call
+                problems.append(_rejected[path])
+                continue
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             problems.append(f"{path} ({source}) is not an executable file")
             continue
@@ -77,7 +81,13 @@ def binary() -> str:
             continue
         if version < MINIMUM_VERSION or version[0] != MINIMUM_VERSION[0]:
             wanted = ".".join(map(str, MINIMUM_VERSION))
-            problems.append(f"{path} ({source}) is art {completed.stdout.strip()}; artvc needs {wanted} or a later {MINIMUM_VERSION[0]}.x")
+            problem = (
+                f"{path} ({source}) is art {completed.stdout.strip()}; "
+                f"artvc needs {wanted} or a later {MINIMUM_VERSION[0]}.x"
+            )
+            with _lock:
+                _rejected[path] = problem
+            problems.append(problem)
             continue
         with _lock:
             _checked[path] = completed.stdout.strip()

@@ -148,7 +148,7 @@ class ArtifactEntry:
     Attributes:
         path: the path inside the version.
         kind: ``file``, ``chunked``, ``symlink``, ``folder``, ``external`` (a
-            reference entry) or ``bundle`` (another version inside this one).
+            external reference) or ``bundle`` (another version inside this one).
         size: bytes.
         digest: the SHA-256 id of its content object.
         mode: permission bits, octal text.
@@ -205,6 +205,7 @@ class Artifact:
         self._base: Optional[str] = None
         # What the version a new_draft() starts from says (description, metadata).
         self._base_said: Optional[Tuple[Optional[str], Dict[str, Any]]] = None
+        self._base_version: Optional["Artifact"] = None
         self._staging: Optional[str] = None
         # A logged version.
         self._repository: Optional["Repository"] = None
@@ -275,8 +276,9 @@ class Artifact:
         self._add(path, destination)
 
     def add_dir(self, local_path: PathLike, name: Optional[str] = None) -> None:
-        """Adds every file below the folder ``local_path``, under ``name`` (default: the
-        artifact's top)."""
+        """Adds the folder ``local_path``'s files under ``name`` (default: the artifact's
+        top), merged into any folder already there; what its ``.artignore`` files
+        leave out, ``.git``, sockets and FIFOs stay out, and links stay links."""
         self._require_draft()
         path = os.path.realpath(os.fspath(local_path))
         if not os.path.isdir(path):
@@ -299,8 +301,10 @@ class Artifact:
         entry per object), ``http(s)://…``, ``file:///path`` or a local path, or
         another logged artifact (a bundle entry, checked out as a folder).
 
-        ``checksum`` downloads http(s) files once to record their SHA-256;
-        s3 and file references always record size and ETag or SHA-256.
+        ``checksum`` downloads http(s) files once to record their SHA-256 (art
+        takes it for the whole version: one http reference asking for it has
+        them all checksummed); s3 and file references always record size and
+        ETag or SHA-256.
         """
         self._require_draft()
         if isinstance(uri, os.PathLike):
@@ -358,7 +362,7 @@ class Artifact:
         added = [(s, d) for s, d in self._additions if d == path]
         if added:
             self._additions = [(s, d) for s, d in self._additions if d != path]
-            if self._base is None:
+            if self._base is None or not self._base_has(path):
                 return
         elif self._base is None:
             raise ValueError(
@@ -368,6 +372,14 @@ class Artifact:
         if path not in self._removals:
             self._removals.append(path)
         self._entries = None
+
+    def _base_has(self, path: str) -> bool:
+        """Whether the version a new_draft() starts from has ``path`` (a file or folder)."""
+        if self._base_version is None:
+            return False
+        return any(
+            e.path == path or e.path.startswith(path + "/") for e in self._base_version.files()
+        )
 
     def new_draft(self) -> "Artifact":
         """A draft of the next version that starts from this one's files, type,
@@ -385,6 +397,7 @@ class Artifact:
             metadata=copy.deepcopy(self.metadata),
         )
         draft._base = self.id
+        draft._base_version = self
         draft._base_said = (draft._description, copy.deepcopy(draft._metadata))
         return draft
 
@@ -414,11 +427,11 @@ class Artifact:
                 json.dump([{"source": s, "path": d or "."} for s, d in self._additions], out)
             arguments += ["--adds", adds_file]
         for uri, name, _ in self._references:
-            arguments += ["--reference", uri if name is None else f"{uri}={name}"]
+            arguments.append("--reference=" + (uri if name is None else f"{uri}={name}"))
         if any(c and u.startswith(("http://", "https://")) for u, _, c in self._references):
             arguments.append("--checksum")
         for path in self._removals:
-            arguments += ["--remove", path]
+            arguments.append(f"--remove={path}")
         if self._base is not None and not (self._additions or self._references or self._removals):
             arguments.append("--allow-empty")  # Only what is said about it changed.
         return arguments, adds_file
@@ -462,11 +475,13 @@ class Artifact:
     ) -> Tuple[List[str], Optional[str]]:
         """``commit``/``finish`` flags for type, description, metadata, aliases, TTL and
         run, and the metadata file to delete afterwards."""
+        # --flag=VALUE: a value starting with '-' is not read as a flag.
         arguments: List[str] = []
         if self._type:
-            arguments += ["--type", self._type]
+            arguments.append(f"--type={self._type}")
         if self.description:
-            arguments += ["-m", self.description]
+            arguments.append(f"--message={self.description}")
+        ttl = duration_text(self._draft_ttl) if self._draft_ttl is not None else None
         metadata_file = None
         if self.metadata:
             text = metadata_json(self.metadata)
@@ -476,13 +491,13 @@ class Artifact:
             arguments += ["--metadata-file", metadata_file]
         for alias in aliases:
             if alias != "latest":  # art moves latest itself
-                arguments += ["--alias", alias]
-        if self._draft_ttl is not None:
-            arguments += ["--ttl", duration_text(self._draft_ttl)]
+                arguments.append(f"--alias={alias}")
+        if ttl is not None:
+            arguments.append(f"--ttl={ttl}")
         if run_id:
-            arguments += ["--run", run_id]
+            arguments.append(f"--run={run_id}")
         if job_type:
-            arguments += ["--job", job_type]
+            arguments.append(f"--job={job_type}")
         return arguments, metadata_file
 
     # -- a logged version ---------------------------------------------------
@@ -654,7 +669,7 @@ class Artifact:
 
     @property
     def size(self) -> int:
-        """Bytes of its files (reference entries not counted: see ``reference_bytes``)."""
+        """Bytes of its files (external references not counted: see ``reference_bytes``)."""
         return int(self._field("bytes"))
 
     @property
@@ -664,7 +679,7 @@ class Artifact:
 
     @property
     def reference_bytes(self) -> int:
-        """Bytes of its reference entries, kept outside the store."""
+        """Bytes of its external references, kept outside the store."""
         return int(self._field("referenceBytes"))
 
     @property
@@ -834,7 +849,7 @@ class Artifact:
             )
 
     def verify_references(self) -> Dict[str, Any]:
-        """Asks where each reference entry lives whether it is unchanged (``art verify``).
+        """Asks where each external reference lives whether it is unchanged (``art verify``).
 
         Returns art's document: per reference its ``status`` (``unchanged``,
         ``changed``, ``unavailable``, ``refused``) and the counts.
@@ -867,12 +882,12 @@ class Artifact:
         saved = self._saved
         annotate: List[str] = []
         if "description" in saved and (self._description or "") != saved["description"]:
-            annotate += ["-m", self._description or ""]
+            annotate.append(f"--message={self._description or ''}")
         changed: Dict[str, Any] = {}
         if "metadata" in saved:
             old = saved["metadata"]
             changed = {k: v for k, v in self._metadata.items() if k not in old or old[k] != v}
-            annotate += [x for key in sorted(set(old) - set(self._metadata)) for x in ("--unset", key)]
+            annotate += [f"--unset={key}" for key in sorted(set(old) - set(self._metadata))]
         text = metadata_json(changed) if changed else None
         aliases = label_list(self._info.get("aliases", saved.get("aliases", [])), "alias")
         tags = label_list(self._info.get("tags", saved.get("tags", [])), "tag")

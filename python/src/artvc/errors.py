@@ -18,7 +18,7 @@ class ArtError(Exception):
         message: what failed, as art said it.
         hint: what to do about it, when art gave one.
         exit_status: the process's exit status.
-        args_: the command line that failed (without the binary).
+        command: the command line that failed (without the binary).
     """
 
     code = "unknown"
@@ -95,7 +95,7 @@ class DamagedError(ArtError):
 
 
 class ReferenceChangedError(ArtError):
-    """A reference entry's external data changed since it was recorded."""
+    """An external reference's data changed since it was recorded."""
 
     code = "reference-changed"
 

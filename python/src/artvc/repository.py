@@ -252,7 +252,8 @@ class Repository:
         aliases = label_list(aliases, "alias")
         tags = label_list(tags, "tag")
         if artifact._base is not None and not artifact._has_contents():
-            if artifact._base_said == (artifact._description, artifact._metadata):
+            said = (artifact._description, artifact._metadata)
+            if artifact._base_said == said and artifact._draft_ttl is None:
                 # Nothing changed: the version it was drafted from, as W&B returns it.
                 base = self.artifact(artifact._base)
                 artifact._become_logged(self, dict(base._info), "")
