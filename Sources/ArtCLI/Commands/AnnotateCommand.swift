@@ -59,12 +59,7 @@ extension ArtCommand {
         repository: repository, refStore: refStore(repository, output: output))
       var setting: [(String, JSONValue)] = []
       if let file = metadataFile {
-        let path = try global.resolve(file)
-        guard let bytes = try AtomicFile.read(path) else {
-          throw ArtError(.notFound, "no metadata file '\(path)'")
-        }
-        setting = try Metadata.parse(bytes, source: "'\(path)'").sorted { $0.key < $1.key }
-          .map { ($0.key, $0.value) }
+        setting = try metadataObject(file).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
       }
       setting += try metadata.map { try Metadata.pair($0) }
       let version = try editor.annotate(

@@ -322,11 +322,7 @@ extension ArtSubcommand {
     request.type = options.type
     request.description = options.message
     if let file = options.metadataFile {
-      let path = try global.resolve(file)
-      guard let bytes = try AtomicFile.read(path) else {
-        throw ArtError(.notFound, "no metadata file '\(path)'")
-      }
-      request.metadata = try Metadata.parse(bytes, source: "'\(path)'")
+      request.metadata = try metadataObject(file)
     }
     request.metadata = try Metadata.adding(options.metadata, to: request.metadata)
     request.aliases = try options.alias.map { try Alias($0) }
@@ -343,5 +339,15 @@ extension ArtSubcommand {
     }
     request.job = options.job
     request.run = options.run
+  }
+
+  /// The JSON object in metadata file `file` (`--metadata-file`).
+  func metadataObject(_ file: String) throws -> [String: JSONValue] {
+    let path = try global.resolve(file)
+    guard let bytes = try AtomicFile.read(path) else {
+      throw ArtError(
+        .notFound, "no metadata file '\(path)'", hint: "check the --metadata-file path")
+    }
+    return try Metadata.parse(bytes, source: "'\(path)'")
   }
 }

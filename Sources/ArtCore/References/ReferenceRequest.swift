@@ -91,18 +91,12 @@ public struct ReferenceRequest: Sendable, Equatable {
   {
     guard let last = text.lastIndex(of: "=") else { return nil }
     if !["s3://", "http://", "https://"].contains(where: { text.hasPrefix($0) }) {
-      // A local file: a name holding `=` is taken whole when it exists,
-      // else the split is at the last `=` whose left side exists.
-      func exists(_ uri: Substring) throws -> Bool {
+      // A local file, whose name may hold `=`.
+      return try ArtCore.pathSeparator(in: text) { uri in
         let local = uri.hasPrefix("file://") ? uri.dropFirst("file://".count) : uri
         guard !local.isEmpty else { return false }
         return try Syscalls.linkStatus(workingDirectory.pushing(FilePath(String(local)))) != nil
       }
-      if try exists(text[...]) { return nil }
-      for index in text.indices.reversed() where text[index] == "=" {
-        if try exists(text[..<index]) { return index }
-      }
-      return last
     }
     if let question = text.firstIndex(of: "?"), question < last {
       let query = text[text.index(after: question)...]

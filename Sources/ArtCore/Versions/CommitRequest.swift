@@ -108,16 +108,9 @@ public struct DraftAddition: Sendable {
   public static func parse(_ text: String, resolve: (String) throws -> FilePath) throws
     -> DraftAddition
   {
-    if let last = text.lastIndex(of: "="),
-      try Syscalls.linkStatus(resolve(text)) == nil
+    if let equals = try pathSeparator(
+      in: text, exists: { try Syscalls.linkStatus(resolve(String($0))) != nil })
     {
-      var equals = last
-      for index in text.indices.reversed() where text[index] == "=" && index != text.startIndex {
-        if try Syscalls.linkStatus(resolve(String(text[..<index]))) != nil {
-          equals = index
-          break
-        }
-      }
       let source = String(text[..<equals])
       let destination = String(text[text.index(after: equals)...])
       guard !source.isEmpty, !destination.isEmpty else {
@@ -129,6 +122,20 @@ public struct DraftAddition: Sendable {
     }
     return DraftAddition(source: try resolve(text))
   }
+}
+
+/// Where `SOURCE=PATH` text splits, when SOURCE is a path on disk that may
+/// itself hold `=`: nowhere when the whole text `exists`, else at the last
+/// `=` whose left side exists, else at the last `=` (nil without one).
+func pathSeparator(in text: String, exists: (Substring) throws -> Bool) rethrows
+  -> String.Index?
+{
+  guard let last = text.lastIndex(of: "=") else { return nil }
+  if try exists(text[...]) { return nil }
+  for index in text.indices.reversed() where text[index] == "=" && index != text.startIndex {
+    if try exists(text[..<index]) { return index }
+  }
+  return last
 }
 
 /// An entry of a bundle that points at a version: `art:SPEC[=PATH]`.

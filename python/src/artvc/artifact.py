@@ -634,33 +634,34 @@ class Artifact:
             return self._type or "dataset"
         return str(self._field("type"))
 
+    def _labels(self, key: str) -> List[str]:
+        """The version's ``aliases`` or ``tags``: the list save() compares with."""
+        self._require_logged()
+        labels = self._field(key)
+        assert isinstance(labels, list)
+        return labels
+
+    def _set_labels(self, key: str, value: Sequence[str], what: str) -> None:
+        self._labels(key)  # read first, so save() knows what changed
+        self._info[key] = label_list(value, what)
+
     @property
     def aliases(self) -> List[str]:
         """The version's aliases; edit the list and ``save()`` to change them."""
-        self._require_logged()
-        aliases = self._field("aliases")
-        assert isinstance(aliases, list)
-        return aliases
+        return self._labels("aliases")
 
     @aliases.setter
     def aliases(self, value: Sequence[str]) -> None:
-        self._require_logged()
-        self._field("aliases")
-        self._info["aliases"] = label_list(value, "alias")
+        self._set_labels("aliases", value, "alias")
 
     @property
     def tags(self) -> List[str]:
         """The version's tags; edit the list and ``save()`` to change them."""
-        self._require_logged()
-        tags = self._field("tags")
-        assert isinstance(tags, list)
-        return tags
+        return self._labels("tags")
 
     @tags.setter
     def tags(self, value: Sequence[str]) -> None:
-        self._require_logged()
-        self._field("tags")
-        self._info["tags"] = label_list(value, "tag")
+        self._set_labels("tags", value, "tag")
 
     @property
     def created_at(self) -> datetime:
