@@ -31,9 +31,10 @@ let package = Package(
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
-    // System C libraries: Debian packages zlib1g-dev and liblz4-dev.
+    // System C libraries: Debian packages zlib1g-dev, liblz4-dev and libzstd-dev.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+    .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     // Linux flags Swift's Glibc module leaves out (O_DIRECT).
     .target(name: "CArtSystem"),
 
@@ -41,7 +42,7 @@ let package = Package(
     // Knows nothing of working folders, versions or refs.
     .target(
       name: "ArtStore",
-      dependencies: ["CZlib", "CLZ4", "CArtSystem", systemPackage, crypto],
+      dependencies: ["CZlib", "CLZ4", "CZstd", "CArtSystem", systemPackage, crypto],
       swiftSettings: swiftSettings),
     // Bytes over the network: HTTP(S) downloads (reference entries), AWS
     // Signature Version 4. Knows nothing of versions.

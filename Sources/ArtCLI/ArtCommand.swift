@@ -146,10 +146,10 @@ extension ArtSubcommand {
 }
 
 /// Parses `--compression`.
-func parseCodec(_ text: String) throws -> Codec {
+func parseCompression(_ text: String) throws -> Compression {
   do {
-    return try Codec(name: text)
-  } catch {
-    throw ValidationError("unknown compression '\(text)': use lz4, zlib or none")
+    return try Compression(name: text)
+  } catch let error as ArtError {
+    throw ValidationError("\(error.message): \(error.hint ?? "")")
   }
 }

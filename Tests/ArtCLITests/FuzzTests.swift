@@ -1,9 +1,10 @@
 import ArtCore
-import ArtStore
 import ArtTestSupport
 import Foundation
 import SystemPackage
 import Testing
+
+@testable import ArtStore
 
 /// Seeded, bounded mutation of what a remote or another project could hand art.
 ///
@@ -91,6 +92,47 @@ struct FuzzTests {
     }
     // The mutations reach the checks: most inputs are refused.
     #expect(refused > iterations / 2)
+  }
+
+  /// zstd frames from a remote's pack, with a CRC-32 that matches (a
+  /// crafter makes it match): reading the object decodes them into exactly
+  /// the recorded length and checks the SHA-256, so each mutated frame is
+  /// refused as damaged or yields the original bytes, never others.
+  @Test func mutatedZstdRecordsAreRefusedOrExact() async throws {
+    try await withTemporaryDirectory { folder in
+      let original = Array(
+        String(repeating: "id,label,score\n1,cat,0.5\n2,dog,0.25\n", count: 40).utf8)
+      let id = ObjectHasher.id(of: original)
+      let frame = try original.withUnsafeBytes { raw in
+        try Compressor(compression: .zstd).withCompressed(raw) { stored, codec in
+          #expect(codec == .zstd)
+          return Array(stored)
+        }
+      }
+      var random = SplitMix64(seed: 19)
+      var refused = 0
+      let iterations = 400
+      for index in 0..<iterations {
+        let stored = index == 0 ? frame : Self.mutate(frame, &random)
+        let packs = folder.appending("packs-\(index)")
+        try Syscalls.makeDirectories(packs)
+        let writer = ObjectWriter(store: try ObjectStore(directory: packs), compression: .zstd)
+        let entry = PackEntry(
+          id: id, offset: 0, rawLength: UInt64(original.count),
+          storedLength: UInt64(stored.count), crc: stored.withUnsafeBytes { crc32($0) },
+          kind: .blob, codec: .zstd)
+        let record = PackFormat.recordHeader(entry) + stored
+        try record.withUnsafeBytes { _ = try writer.copy(entry, record: $0, subject: "remote") }
+        _ = try writer.finish()
+        do {
+          #expect(try ObjectStore(directory: packs).read(id).bytes == original)
+        } catch let error as ArtError {
+          #expect(error.code == .corruptData, "\(error)")
+          refused += 1
+        }
+      }
+      #expect(refused > iterations / 2)
+    }
   }
 
   @Test func mutatedVersionsNeverWriteOutsideTheirDestination() async throws {

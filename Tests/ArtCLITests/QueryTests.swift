@@ -180,7 +180,7 @@ struct QueryTests {
       // 100 artifacts × 100 versions, written straight into one pack.
       let repository = try Repository(root: folder)
       let writer = repository.makeWriter()
-      let compressor = Compressor(codec: writer.codec)
+      let compressor = Compressor(compression: writer.compression)
       let empty = try writer.write(
         Manifest(entries: []).encoded(), kind: .manifest, compressor: compressor)
       var ids: [(ArtifactName, ObjectID)] = []

@@ -74,8 +74,8 @@ public enum Crafter {
     let repository = try Repository(root: root)
     // Objects already stored are written again: a second copy is a case too.
     let writer = ObjectWriter(
-      store: repository.store, codec: .none, maximumPackSize: 1 << 30, skipsStored: false)
-    let compressor = Compressor(codec: .none)
+      store: repository.store, compression: .none, maximumPackSize: 1 << 30, skipsStored: false)
+    let compressor = Compressor(compression: .none)
     var ids: [ObjectID] = []
     for (bytes, kind) in objects {
       ids.append(try writer.write(bytes, kind: kind, compressor: compressor))

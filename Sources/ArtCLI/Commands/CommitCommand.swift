@@ -104,8 +104,10 @@ extension ArtCommand {
     @Option(help: "A path of the version to drop, repeatable (relative to its root folder).")
     var remove: [String] = []
 
-    @Option(help: "Compression for new objects: lz4, zlib or none.", transform: parseCodec)
-    var compression: Codec?
+    @Option(
+      help: "Compression for new objects: zstd, zstd:LEVEL (1-22), lz4, zlib or none.",
+      transform: parseCompression)
+    var compression: Compression?
 
     @Flag(help: "Print the result as JSON.")
     var json = false
@@ -194,7 +196,7 @@ extension ArtCommand {
       try await record(recording, into: &request, repository: repository, output: output)
       request.allowEmpty = allowEmpty
       request.carriesReferences = !noCarry
-      request.codec = compression
+      request.compression = compression
       let workingDirectory = try global.workingDirectory()
       for text in reference {
         guard let (specText, pathText) = BundleEntryRequest.parse(text) else {

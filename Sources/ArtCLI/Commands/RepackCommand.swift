@@ -24,8 +24,13 @@ extension ArtCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Recompress every object: lz4, zlib or none.", transform: parseCodec)
-    var compression: Codec?
+    @Option(
+      help: """
+        Recompress every object: zstd, zstd:LEVEL (1-22; zstd:19 for an archive), lz4, \
+        zlib or none.
+        """,
+      transform: parseCompression)
+    var compression: Compression?
 
     @Option(help: "Start a new pack at this size (bytes, or with KiB/MiB/GiB).")
     var maxPackSize: String?
@@ -46,11 +51,12 @@ extension ArtCommand {
       let repository = try repository(.exclusive)
       let size =
         try maxPackSize.map { try parseSize($0) } ?? repository.configuration.maximumPackSize
-      let codec = compression
+      let compression = self.compression
       let report = try await withProgress(
         "repack", unit: "objects", quiet: global.quiet, output: output
       ) { progress in
-        var repacker = Repacker(repository: repository, codec: codec, maximumPackSize: size)
+        var repacker = Repacker(
+          repository: repository, compression: compression, maximumPackSize: size)
         repacker.progress = progress
         return try await repacker.run()
       }

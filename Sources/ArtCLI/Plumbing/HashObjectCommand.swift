@@ -29,9 +29,12 @@ extension ArtCommand {
     var stdin = false
 
     @Option(
-      help: "Compression for stored objects: lz4, zlib or none (default: the repository's).",
-      transform: parseCodec)
-    var compression: Codec?
+      help: """
+        Compression for stored objects: zstd, zstd:LEVEL, lz4, zlib or none \
+        (default: the repository's).
+        """,
+      transform: parseCompression)
+    var compression: Compression?
 
     @Argument(help: "Files to hash.")
     var files: [String] = []
@@ -72,7 +75,7 @@ extension ArtCommand {
         return print(ids, to: output)
       }
       let repository = try repository()
-      let writer = repository.makeWriter(codec: compression)
+      let writer = repository.makeWriter(compression: compression)
       do {
         let storer = ContentStorer(writer: writer, chunker: repository.chunker)
         var ids: [ObjectID] = []

@@ -22,9 +22,9 @@ extension ArtCommand {
     @OptionGroup var global: GlobalOptions
 
     @Option(
-      help: "Compression: lz4, zlib or none (default: the repository's).",
-      transform: parseCodec)
-    var compression: Codec?
+      help: "Compression: zstd, zstd:LEVEL, lz4, zlib or none (default: the repository's).",
+      transform: parseCompression)
+    var compression: Compression?
 
     @Flag(help: "Print the id and totals as JSON.")
     var json = false
@@ -54,7 +54,7 @@ extension ArtCommand {
       let repository = try repository()
       let folder = try global.resolve(path)
       let snapshot = try await Snapshotter(
-        repository: repository, writer: repository.makeWriter(codec: compression),
+        repository: repository, writer: repository.makeWriter(compression: compression),
         statCache: StatCache(repository: repository)
       ).writeManifest(of: folder)
       snapshot.statCache?.write()

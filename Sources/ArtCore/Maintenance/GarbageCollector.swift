@@ -200,7 +200,7 @@ public struct GarbageCollector: Sendable {
     // failure here (a full disk) leaves the repository as it was.
     if !rewrite.isEmpty {
       let writer = ObjectWriter(
-        store: store, codec: repository.configuration.compression,
+        store: store, compression: repository.configuration.compression,
         maximumPackSize: repository.configuration.maximumPackSize, skipsStored: false)
       do {
         for (pack, entries) in rewrite {

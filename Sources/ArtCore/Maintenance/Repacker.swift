@@ -26,8 +26,8 @@ public struct RepackReport: Sendable {
 public struct Repacker: Sendable {
   /// The repository, opened with ``RepositoryLock/Mode/exclusive``.
   public let repository: Repository
-  /// The codec to recompress with; nil keeps each object's own.
-  public var codec: Codec?
+  /// The compression to recompress with; nil keeps each object's own.
+  public var compression: Compression?
   /// Size at which a new pack is started.
   public var maximumPackSize: UInt64
   /// Only packs smaller than this are merged (nil: all).
@@ -52,7 +52,7 @@ public struct Repacker: Sendable {
     guard limit > 0, small >= limit, repository.lock?.tryUpgrade(command: command) == true
     else { return nil }
     var repacker = Repacker(
-      repository: repository, codec: nil,
+      repository: repository, compression: nil,
       maximumPackSize: repository.configuration.maximumPackSize)
     repacker.onlyPacksSmallerThan = smallPack
     return try await repacker.run()
@@ -61,10 +61,10 @@ public struct Repacker: Sendable {
   /// Counts objects and their stored bytes as they are copied.
   public var progress: Progress?
 
-  /// A repacker for `repository`, recompressing to `codec` when given.
-  public init(repository: Repository, codec: Codec?, maximumPackSize: UInt64) {
+  /// A repacker for `repository`, recompressing with `compression` when given.
+  public init(repository: Repository, compression: Compression?, maximumPackSize: UInt64) {
     self.repository = repository
-    self.codec = codec
+    self.compression = compression
     self.maximumPackSize = maximumPackSize
   }
 
@@ -78,13 +78,16 @@ public struct Repacker: Sendable {
     var report = RepackReport()
     report.packsBefore = old.count
     report.bytesBefore = old.reduce(0) { $0 + $1.index.packSize }
-    if old.isEmpty || (old.count == 1 && codec == nil) {
+    if old.isEmpty || (old.count == 1 && compression == nil) {
       report.packsAfter = old.count
       report.bytesAfter = report.bytesBefore
       return report
     }
+    if compression?.codec == .zstd, repository.configuration.format < 4 {
+      try repository.raiseFormat(to: 4, knowing: repository.refs.read())
+    }
     let writer = ObjectWriter(
-      store: store, codec: codec ?? repository.configuration.compression,
+      store: store, compression: compression ?? repository.configuration.compression,
       maximumPackSize: maximumPackSize, skipsStored: false)
     do {
       var recompress: [(Pack, PackEntry)] = []
@@ -95,7 +98,9 @@ public struct Repacker: Sendable {
         var entries: [PackEntry] = []
         for position in 0..<pack.index.count { entries.append(try pack.index.entry(at: position)) }
         for entry in entries.sorted(by: { $0.offset < $1.offset }) {
-          if let codec, entry.codec != codec {
+          // A zstd record's level is not recorded, so asking for zstd
+          // recompresses every object.
+          if let compression, entry.codec != compression.codec || compression.codec == .zstd {
             recompress.append((pack, entry))
           } else {
             try writer.copy(entry, from: pack)
@@ -104,9 +109,9 @@ public struct Repacker: Sendable {
         }
       }
       let jobs = recompress
-      let codec = writer.codec
+      let compression = writer.compression
       _ = try await forEachConcurrently(
-        count: jobs.count, makeState: { Compressor(codec: codec) },
+        count: jobs.count, makeState: { Compressor(compression: compression) },
         { compressor, index in
           let (pack, entry) = jobs[index]
           let raw = try pack.read(entry)

@@ -44,11 +44,11 @@ public struct Importer: Sendable {
     try await graph.walk(
       [full ? .version(id, label: label) : .record(id, label: label)], visitor: &list)
 
-    let writer = repository.makeWriter(codec: nil)
+    let writer = repository.makeWriter(compression: nil)
     do {
       let items = list.content
       _ = try await forEachConcurrently(
-        count: items.count, makeState: { Compressor(codec: writer.codec) },
+        count: items.count, makeState: { Compressor(compression: writer.compression) },
         { compressor, index in
           let raw = try objects.readOne(items[index], as: .blob).get()
           try raw.withUnsafeBytes {
@@ -57,7 +57,7 @@ public struct Importer: Sendable {
         }, finish: { _ in () })
       // Children before parents: what a record or manifest names is stored
       // before it.
-      let compressor = Compressor(codec: writer.codec)
+      let compressor = Compressor(compression: writer.compression)
       for (objectID, kind, raw) in list.childrenFirst(from: id) {
         try raw.withUnsafeBytes {
           _ = try writer.write($0, kind: kind, id: objectID, compressor: compressor)

@@ -145,7 +145,8 @@ extension Remote {
     if !partial.isEmpty {
       try Syscalls.makeDirectories(scratch)
       let writer = ObjectWriter(
-        store: try ObjectStore(directory: scratch), codec: repository.configuration.compression,
+        store: try ObjectStore(directory: scratch),
+        compression: repository.configuration.compression,
         maximumPackSize: repository.configuration.maximumPackSize, skipsStored: true)
       do {
         for (pack, entry) in partial.sorted(by: { ($0.0.id, $0.1.offset) < ($1.0.id, $1.1.offset) })

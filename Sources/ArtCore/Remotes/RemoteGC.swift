@@ -176,7 +176,8 @@ extension Remote {
     defer { try? removeTree(scratch) }
     try Syscalls.makeDirectories(scratch)
     let writer = ObjectWriter(
-      store: try ObjectStore(directory: scratch), codec: repository.configuration.compression,
+      store: try ObjectStore(directory: scratch),
+      compression: repository.configuration.compression,
       maximumPackSize: repository.configuration.maximumPackSize, skipsStored: true)
     var result = FetchResult()
     do {

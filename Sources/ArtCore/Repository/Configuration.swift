@@ -8,7 +8,7 @@ public import SystemPackage
 /// ```
 /// [core]
 ///     format = 1
-///     compression = lz4
+///     compression = zstd
 /// [chunking]
 ///     min = 16384
 ///     avg = 65536
@@ -25,11 +25,13 @@ public struct Configuration: Sendable, Equatable {
   ///
   /// 2 adds renumbering lines in refs (`ds:v2 ID from ds:v1`) and the
   /// list of external references recorded here (`recorded`); 3 adds the
-  /// `journal` file and renames in refs. A new repository starts at 2 and
-  /// is raised when it first needs more, so older art can read it till then.
+  /// `journal` file and renames in refs; 4 adds zstd records in packs
+  /// (pack index format 2). A new repository starts at 2 and is raised when
+  /// it first needs more, so older art can read it till then.
   public var format = 2
-  /// The codec objects are stored with unless a command says otherwise.
-  public var compression = Codec.lz4
+  /// The codec (and level) objects are stored with unless a command says
+  /// otherwise.
+  public var compression = Compression.zstd
   /// Content-defined chunking sizes.
   public var chunking = ChunkerParameters.default
   /// A pack that reaches this size is closed and a new one started.
@@ -58,7 +60,7 @@ public struct Configuration: Sendable, Equatable {
   public var allowedReferencePaths: [FilePath] = []
 
   /// The newest repository format this build understands.
-  public static let supportedFormat = 3
+  public static let supportedFormat = 4
 
   /// The defaults for a new repository.
   public init() {}
@@ -112,10 +114,11 @@ public struct Configuration: Sendable, Equatable {
     }
     if let (value, line) = values["core.compression"] {
       do {
-        compression = try Codec(name: value)
+        compression = try Compression(name: value)
       } catch {
         throw Self.malformed(
-          file, line, "core.compression must be lz4, zlib or none, not '\(value)'")
+          file, line,
+          "core.compression must be zstd, zstd:LEVEL (1-22), lz4, zlib or none, not '\(value)'")
       }
     }
     let defaults = ChunkerParameters.default

@@ -143,10 +143,10 @@ public final class Repository: Sendable {
     return true
   }
 
-  /// A writer for new objects, with `codec` or the configured compression.
-  public func makeWriter(codec: Codec? = nil) -> ObjectWriter {
+  /// A writer for new objects, with `compression` or the configured one.
+  public func makeWriter(compression: Compression? = nil) -> ObjectWriter {
     ObjectWriter(
-      store: store, codec: codec ?? configuration.compression,
+      store: store, compression: compression ?? configuration.compression,
       maximumPackSize: configuration.maximumPackSize)
   }
 
@@ -161,6 +161,13 @@ public final class Repository: Sendable {
         new.entries.keys.contains(where: { new.origin(of: $0).artifact != $0.artifact })
       {
         try raiseFormat(to: 3, knowing: old)
+      }
+      // Versions about to be named may sit in zstd packs (index format 2).
+      if configuration.format < 4,
+        configuration.compression.codec == .zstd
+          || self.store.allPacks.contains(where: { $0.index.version == 2 })
+      {
+        try raiseFormat(to: 4, knowing: old)
       }
     }
     return store

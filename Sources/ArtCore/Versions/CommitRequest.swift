@@ -20,7 +20,7 @@ public struct CommitRequest: Sendable {
   /// Make a version even when nothing changed.
   public var allowEmpty = false
   /// Compression for new objects; nil for the repository's.
-  public var codec: Codec? = nil
+  public var compression: Compression? = nil
   /// Versions this one was made from (lineage); recorded by id, so moving
   /// an alias later does not rewrite history.
   public var inputs: [Spec] = []

@@ -71,9 +71,9 @@ public struct Committer: Sendable {
     for reference in request.references {
       recorded += try await ReferenceIO().record(reference, checksum: request.checksum)
     }
-    var writer = repository.makeWriter(codec: request.codec)
+    var writer = repository.makeWriter(compression: request.compression)
     do {
-      var compressor = Compressor(codec: writer.codec)
+      var compressor = Compressor(compression: writer.compression)
       var snapshot: Snapshot
       var rootText: String
       // What the new version means for the folder's base: a snapshot of
@@ -275,8 +275,8 @@ public struct Committer: Sendable {
       // The folder's objects are published; the references and the
       // manifests above them go into a second writer.
       let folderStatistics = snapshot.statistics
-      writer = repository.makeWriter(codec: request.codec)
-      compressor = Compressor(codec: writer.codec)
+      writer = repository.makeWriter(compression: request.compression)
+      compressor = Compressor(compression: writer.compression)
       let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
       let operations =
         carried.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {

@@ -106,7 +106,7 @@ struct DraftEditor {
       // so a merge can read its manifests; if the commit fails, gc collects
       // them.
       let snapshot = try await Snapshotter(
-        repository: repository, writer: repository.makeWriter(codec: writer.codec)
+        repository: repository, writer: repository.makeWriter(compression: writer.compression)
       ).writeManifest(of: path, publish: true)
       written.skipped.withLock { $0 += snapshot.skipped }
       return (

@@ -98,7 +98,7 @@ public struct Snapshotter: Sendable {
       var snapshot = Snapshot(manifestID: ObjectHasher.id(of: []))
       snapshot.statCache = statCache
       var next = 0
-      let compressor = Compressor(codec: writer.codec)
+      let compressor = Compressor(compression: writer.compression)
       (snapshot.manifestID, _) = try writeFolder(
         top, read: read, next: &next, snapshot: &snapshot, compressor: compressor)
       snapshot.filesFromCache = snapshot.files - jobs.count
@@ -130,7 +130,7 @@ public struct Snapshotter: Sendable {
   {
     let writer = self.writer
     let chunker = repository.chunker
-    let compressors = CompressorPool(codec: writer.codec)
+    let compressors = CompressorPool(compression: writer.compression)
     let progress = self.progress
     progress?.setTotal(files: jobs.count, bytes: jobs.reduce(0) { $0 + $1.size })
     let batches = try await forEachConcurrently(

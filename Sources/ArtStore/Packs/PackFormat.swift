@@ -43,7 +43,7 @@ public enum PackFormat {
     return ObjectID(name.dropFirst(5).dropLast(4))
   }
 
-  /// Encodes a record header.
+  /// Encodes the record header of `entry`.
   static func recordHeader(_ entry: PackEntry) -> [UInt8] {
     var header = [UInt8](repeating: 0, count: recordHeaderSize)
     header.withUnsafeMutableBytes { b in

@@ -5,12 +5,13 @@ public import SystemPackage
 ///
 /// Read through mmap; a lookup touches the fan-out entry and about log2(N) ids.
 ///
-/// Layout, format version 1 (little-endian):
+/// Layout, format version 1 or 2 (little-endian; 2 is written when some
+/// entry has codec 3, zstd, and is otherwise the same):
 ///
 /// | offset          | size    | content                                        |
 /// |-----------------|---------|------------------------------------------------|
 /// | 0               | 8       | magic `ARTIDX\0\0`                              |
-/// | 8               | 4       | version = 1                                    |
+/// | 8               | 4       | version = 1, or 2 with zstd records            |
 /// | 12              | 4       | zero                                           |
 /// | 16              | 8       | object count N                                 |
 /// | 24              | 8       | size of the `.pack` file in bytes              |
@@ -33,6 +34,8 @@ public struct PackIndex: Sendable {
   let file: MappedFile
   /// The number of objects in the pack.
   public let count: Int
+  /// The index format: 2 when the pack holds zstd records, else 1.
+  public let version: UInt32
   /// The id of the pack this index describes.
   public let packID: ObjectID
   /// The size the `.pack` file must have.
@@ -46,8 +49,8 @@ public struct PackIndex: Sendable {
     let file = try MappedFile(path: path)
     self.file = file
     let name = path.string
-    (count, packID, packSize) = try file.withUnsafeBytes {
-      (b) throws -> (Int, ObjectID, UInt64) in
+    (count, packID, packSize, version) = try file.withUnsafeBytes {
+      (b) throws -> (Int, ObjectID, UInt64, UInt32) in
       guard b.count >= Self.idsOffset + 32 else {
         throw ArtError.corrupt(name, "\(b.count) bytes is too short for a pack index")
       }
@@ -55,7 +58,7 @@ public struct PackIndex: Sendable {
         throw ArtError.corrupt(name, "bad magic number")
       }
       let version: UInt32 = b.littleEndian(at: 8)
-      guard version == 1 else {
+      guard version == 1 || version == 2 else {
         throw ArtError.newerFormat("pack index '\(name)'", version)
       }
       let count: UInt64 = b.littleEndian(at: 16)
@@ -73,7 +76,7 @@ public struct PackIndex: Sendable {
         throw ArtError.corrupt(name, "size does not match its \(count) entries")
       }
       let packID = ObjectID(bytes: UnsafeRawBufferPointer(rebasing: b[32..<64]))
-      return (Int(count), packID, b.littleEndian(at: 24))
+      return (Int(count), packID, b.littleEndian(at: 24), version)
     }
   }
 
@@ -194,7 +197,9 @@ enum PackIndexWriter {
     var out = [UInt8](repeating: 0, count: PackIndex.idsOffset + count * 64 + 32)
     out.withUnsafeMutableBytes { b in
       for (i, byte) in PackIndex.magic.enumerated() { b[i] = byte }
-      b.store(UInt32(1), at: 8)
+      // Version 2 marks a pack that holds zstd records, so art that knows
+      // only version 1 refuses it as newer instead of calling it damaged.
+      b.store(entries.contains { $0.codec == .zstd } ? UInt32(2) : UInt32(1), at: 8)
       b.store(UInt64(count), at: 16)
       b.store(packSize, at: 24)
       packID.write(to: UnsafeMutableRawBufferPointer(rebasing: b[32..<64]))

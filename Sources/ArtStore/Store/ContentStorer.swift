@@ -42,7 +42,7 @@ public final class ContentStorer {
   public init(writer: ObjectWriter, chunker: Chunker, compressors: CompressorPool? = nil) {
     self.writer = writer
     self.chunker = chunker
-    self.compressors = compressors ?? CompressorPool(codec: writer.codec)
+    self.compressors = compressors ?? CompressorPool(compression: writer.compression)
     let size = max(8 << 20, 8 * chunker.parameters.maximum)
     buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
   }

@@ -43,8 +43,8 @@ public struct WriteStatistics: Sendable {
 public final class ObjectWriter: Sendable {
   /// The store written to.
   public let store: ObjectStore
-  /// The default codec for objects.
-  public let codec: Codec
+  /// The codec and level new objects are compressed with.
+  public let compression: Compression
   /// A pack that reaches this size is published and a new one started.
   public let maximumPackSize: UInt64
 
@@ -70,16 +70,21 @@ public final class ObjectWriter: Sendable {
   private let state: Mutex<State>
 
   /// A writer adding packs to `store`.
-  public convenience init(store: ObjectStore, codec: Codec, maximumPackSize: UInt64 = 1 << 30) {
-    self.init(store: store, codec: codec, maximumPackSize: maximumPackSize, skipsStored: true)
+  public convenience init(
+    store: ObjectStore, compression: Compression, maximumPackSize: UInt64 = 1 << 30
+  ) {
+    self.init(
+      store: store, compression: compression, maximumPackSize: maximumPackSize, skipsStored: true)
   }
 
   /// A writer that, unless `skipsStored`, writes objects even when the store
   /// already has them — how gc and repack copy objects out of packs they are
   /// about to delete.
-  public init(store: ObjectStore, codec: Codec, maximumPackSize: UInt64, skipsStored: Bool) {
+  public init(
+    store: ObjectStore, compression: Compression, maximumPackSize: UInt64, skipsStored: Bool
+  ) {
     self.store = store
-    self.codec = codec
+    self.compression = compression
     self.maximumPackSize = maximumPackSize
     self.skipsStored = skipsStored
     state = Mutex(State())

@@ -73,7 +73,7 @@ struct ObjectGraphTests {
       let (repository, _, _) = try await makeRepository(folder)
       let ghost = ObjectHasher.id(of: Array("never stored".utf8))
       let writer = repository.makeWriter()
-      let compressor = Compressor(codec: writer.codec)
+      let compressor = Compressor(compression: writer.compression)
       let inner = try Manifest(entries: [
         ManifestEntry(name: "gone.bin", kind: .file, id: ghost, size: 12, mode: 0o644)
       ])
@@ -137,7 +137,7 @@ struct ObjectGraphTests {
 
       // One folder at two paths is listed at both.
       let writer = repository.makeWriter()
-      let compressor = Compressor(codec: writer.codec)
+      let compressor = Compressor(compression: writer.compression)
       let top = try Manifest(entries: [
         ManifestEntry(name: "x", kind: .folder, id: ds.record.manifest, size: 0, mode: 0o755),
         ManifestEntry(name: "y", kind: .folder, id: ds.record.manifest, size: 0, mode: 0o755),

@@ -14,7 +14,7 @@ struct RetentionTests {
     _ repository: Repository, _ specs: [(label: String, created: Int64, inputs: [String])]
   ) throws -> [String: ObjectID] {
     let writer = repository.makeWriter()
-    let compressor = Compressor(codec: .none)
+    let compressor = Compressor(compression: .none)
     let empty = try writer.write(
       Manifest(entries: []).encoded(), kind: .manifest, compressor: compressor)
     var ids: [String: ObjectID] = [:]

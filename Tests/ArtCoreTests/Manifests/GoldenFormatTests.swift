@@ -37,7 +37,7 @@ struct GoldenFormatTests {
       try makeTree(at: folder.appending("data"))
       let repository = try Repository(root: folder)
       let snapshot = try await Snapshotter(
-        repository: repository, writer: repository.makeWriter(codec: Codec.none)
+        repository: repository, writer: repository.makeWriter(compression: Compression.none)
       ).writeManifest(of: folder.appending("data"))
       let sub = try Repository(root: folder).store.manifest(snapshot.manifestID)
         .entries.first { $0.name == "sub" }
@@ -53,8 +53,8 @@ struct GoldenFormatTests {
     try await withTemporaryDirectory { folder in
       let packs = folder.appending("packs")
       try Syscalls.makeDirectories(packs)
-      let writer = ObjectWriter(store: try ObjectStore(directory: packs), codec: .none)
-      let compressor = Compressor(codec: .none)
+      let writer = ObjectWriter(store: try ObjectStore(directory: packs), compression: .none)
+      let compressor = Compressor(compression: .none)
       for i in 0..<20 {
         try writer.write(
           .text(count: 100 * i, seed: UInt64(i)), kind: .blob, compressor: compressor)

@@ -8,7 +8,7 @@ struct CodecTests {
   @Test(arguments: Codec.allCases, [0, 1, 63, 64, 4096, 1 << 20])
   func roundTripsText(codec: Codec, size: Int) throws {
     let input = [UInt8].text(count: size, seed: UInt64(size))
-    let compressor = Compressor(codec: codec)
+    let compressor = Compressor(compression: Compression(codec))
     let (stored, used) = try input.withUnsafeBytes { raw in
       try compressor.withCompressed(raw) { (Array($0), $1) }
     }
@@ -23,20 +23,22 @@ struct CodecTests {
     #expect(output == input)
   }
 
-  @Test(arguments: [Codec.zlib, .lz4])
+  @Test(arguments: [Codec.zlib, .lz4, .zstd])
   func storesIncompressibleDataRaw(codec: Codec) throws {
     let input = [UInt8].random(count: 100_000, seed: 7)
     let used = try input.withUnsafeBytes { raw in
-      try Compressor(codec: codec).withCompressed(raw) { $1 }
+      try Compressor(compression: Compression(codec)).withCompressed(raw) { $1 }
     }
     #expect(used == .none)
   }
 
-  @Test(arguments: [Codec.zlib, .lz4])
+  @Test(arguments: [Codec.zlib, .lz4, .zstd])
   func rejectsTruncatedInput(codec: Codec) throws {
     let input = [UInt8].text(count: 10_000, seed: 3)
     let stored = try input.withUnsafeBytes { raw in
-      try Compressor(codec: codec).withCompressed(raw) { stored, _ in Array(stored) }
+      try Compressor(compression: Compression(codec)).withCompressed(raw) { stored, _ in
+        Array(stored)
+      }
     }
     let truncated = Array(stored.dropLast(3))
     var output = [UInt8](repeating: 0, count: input.count)
@@ -46,5 +48,85 @@ struct CodecTests {
       }
     }
     #expect(error?.code == .corruptData)
+  }
+
+  @Test(arguments: [1, 3, 19, -5])
+  func zstdLevelsRoundTrip(level: Int) throws {
+    let input = [UInt8].text(count: 200_000, seed: 9)
+    let compressor = Compressor(compression: try .zstd(level: level))
+    let stored = try input.withUnsafeBytes { raw in
+      try compressor.withCompressed(raw) { stored, used in
+        #expect(used == .zstd)
+        return Array(stored)
+      }
+    }
+    var output = [UInt8](repeating: 0, count: input.count)
+    try stored.withUnsafeBytes { s in
+      try output.withUnsafeMutableBytes { try Codec.zstd.decompress(s, into: $0, subject: "t") }
+    }
+    #expect(output == input)
+  }
+
+  @Test func higherZstdLevelsStoreLess() throws {
+    let input = [UInt8].text(count: 500_000, seed: 4)
+    func size(_ compression: Compression) throws -> Int {
+      try input.withUnsafeBytes { raw in
+        try Compressor(compression: compression).withCompressed(raw) { stored, _ in stored.count }
+      }
+    }
+    #expect(try size(.zstd(level: 19)) < size(.zstd))
+    #expect(try size(.zstd) < size(.lz4))
+  }
+
+  @Test func parsesCompressionNames() throws {
+    #expect(try Compression(name: "zstd") == .zstd)
+    #expect(try Compression(name: "zstd:19").level == 19)
+    #expect(try Compression(name: "zstd:19").description == "zstd:19")
+    #expect(try Compression(name: "zstd:1").description == "zstd")
+    #expect(try Compression(name: "lz4") == .lz4)
+    for bad in ["zstd:", "zstd:0", "zstd:23", "zstd:-8", "zstd:x", "brotli", "ZSTD"] {
+      let error = #expect(throws: ArtError.self) { try Compression(name: bad) }
+      #expect(error?.code == .invalidArgument)
+    }
+  }
+
+  /// A frame is untrusted: one that decodes to more or fewer bytes than
+  /// the record says, or asks for a window past the cap, is refused without
+  /// writing past the output or allocating what it asks for.
+  @Test func refusesZstdFramesThatDoNotFit() throws {
+    let input = [UInt8].text(count: 100_000, seed: 5)
+    let stored = try input.withUnsafeBytes { raw in
+      try Compressor(compression: .zstd).withCompressed(raw) { stored, _ in Array(stored) }
+    }
+    for size in [input.count - 1, input.count + 1, 10] {
+      var output = [UInt8](repeating: 0, count: size)
+      let error = #expect(throws: ArtError.self) {
+        try stored.withUnsafeBytes { s in
+          try output.withUnsafeMutableBytes { try Codec.zstd.decompress(s, into: $0, subject: "o") }
+        }
+      }
+      #expect(error?.code == .corruptData)
+    }
+    // A frame asking for a 2^30-byte window still decodes into exactly
+    // the bytes the record gives it, and no more: magic, a header with
+    // only a window descriptor (exponent 30 - 10), then a last raw block
+    // of 10 bytes.
+    let blockHeader = UInt32(1 | (10 << 3))
+    let frame: [UInt8] =
+      [0x28, 0xB5, 0x2F, 0xFD, 0x00, 20 << 3]
+      + [UInt8(blockHeader & 0xFF), UInt8((blockHeader >> 8) & 0xFF), UInt8(blockHeader >> 16)]
+      + Array(repeating: 0x61, count: 10)
+    var output = [UInt8](repeating: 0, count: 10)
+    try frame.withUnsafeBytes { s in
+      try output.withUnsafeMutableBytes { try Codec.zstd.decompress(s, into: $0, subject: "o") }
+    }
+    #expect(output == Array(repeating: 0x61, count: 10))
+    var short = [UInt8](repeating: 0, count: 9)
+    let shortError = #expect(throws: ArtError.self) {
+      try frame.withUnsafeBytes { s in
+        try short.withUnsafeMutableBytes { try Codec.zstd.decompress(s, into: $0, subject: "o") }
+      }
+    }
+    #expect(shortError?.code == .corruptData)
   }
 }

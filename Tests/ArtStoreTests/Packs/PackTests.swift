@@ -12,8 +12,8 @@ struct PackTests {
     try Syscalls.makeDirectories(packs)
     let store = try ObjectStore(directory: packs)
     var objects: [(ObjectID, [UInt8])] = []
-    let writer = ObjectWriter(store: store, codec: .lz4)
-    let compressor = Compressor(codec: .lz4)
+    let writer = ObjectWriter(store: store, compression: .lz4)
+    let compressor = Compressor(compression: .lz4)
     for i in 0..<12 {
       // Text is stored lz4-compressed, random bytes raw: both codecs appear.
       let bytes =
@@ -25,6 +25,23 @@ struct PackTests {
     let stats = try writer.finish()
     #expect(stats.packs.count == 1)
     return (packs, objects)
+  }
+
+  /// A pack with zstd records gets index format 2, which art that reads
+  /// only format 1 refuses as newer; other packs keep format 1.
+  @Test(arguments: [Compression.zstd, .lz4, .none])
+  func indexFormatMarksZstdPacks(compression: Compression) async throws {
+    try await withTemporaryDirectory { folder in
+      let packs = folder.appending("packs")
+      try Syscalls.makeDirectories(packs)
+      let writer = ObjectWriter(store: try ObjectStore(directory: packs), compression: compression)
+      let text = [UInt8].text(count: 10_000, seed: 1)
+      let id = try writer.write(text, kind: .blob, compressor: Compressor(compression: compression))
+      _ = try writer.finish()
+      let store = try ObjectStore(directory: packs)
+      #expect(store.allPacks.map(\.index.version) == [compression.codec == .zstd ? 2 : 1])
+      #expect(try store.read(id).bytes == text)
+    }
   }
 
   @Test func findsEveryObjectAndNothingElse() async throws {
@@ -59,8 +76,8 @@ struct PackTests {
         i += 1
       }
       let (a, b) = try #require(pair)
-      let writer = ObjectWriter(store: try ObjectStore(directory: packs), codec: .none)
-      let compressor = Compressor(codec: .none)
+      let writer = ObjectWriter(store: try ObjectStore(directory: packs), compression: .none)
+      let compressor = Compressor(compression: .none)
       let idA = try writer.write(a, kind: .blob, compressor: compressor)
       let idB = try writer.write(b, kind: .blob, compressor: compressor)
       _ = try writer.finish()

@@ -28,7 +28,8 @@ func storeRoundTrip(
 ) async throws -> (ObjectStore, [StoredContent], WriteStatistics) {
   let packs = folder.appending("packs")
   try Syscalls.makeDirectories(packs)
-  let writer = ObjectWriter(store: try ObjectStore(directory: packs), codec: codec)
+  let writer = ObjectWriter(
+    store: try ObjectStore(directory: packs), compression: Compression(codec))
   let storer = ContentStorer(writer: writer, chunker: Chunker(parameters: .default))
   var stored: [StoredContent] = []
   for content in contents {
@@ -103,7 +104,7 @@ struct ObjectWriterTests {
       let packs = folder.appending("packs")
       try Syscalls.makeDirectories(packs)
       let writer = ObjectWriter(
-        store: try ObjectStore(directory: packs), codec: .lz4, maximumPackSize: 1 << 20)
+        store: try ObjectStore(directory: packs), compression: .lz4, maximumPackSize: 1 << 20)
       let storer = ContentStorer(writer: writer, chunker: Chunker(parameters: .default))
       let contents = (0..<4).map { [UInt8].random(count: 3_000_000, seed: UInt64($0)) }
       var ids: [ObjectID] = []
@@ -128,9 +129,9 @@ struct ObjectWriterTests {
       try Syscalls.makeDirectories(packs)
       let early = try ObjectStore(directory: packs)
       // Another writer (another process, in real use) publishes a pack.
-      let writer = ObjectWriter(store: try ObjectStore(directory: packs), codec: .lz4)
+      let writer = ObjectWriter(store: try ObjectStore(directory: packs), compression: .lz4)
       let id = try writer.write(
-        Array("late".utf8), kind: .blob, compressor: Compressor(codec: .lz4))
+        Array("late".utf8), kind: .blob, compressor: Compressor(compression: .lz4))
       _ = try writer.finish()
       #expect(early.allPacks.isEmpty)
       #expect(try early.read(id, as: .blob) == Array("late".utf8))
