@@ -2,14 +2,15 @@
 """Versions benchmark: art against git, git-lfs, DVC, restic and borg.
 
 For each dataset (the same generated data as write_manifest.py: "small",
-20,000 files of 1-16 KiB; "large", a 512 MiB random file and a 512 MiB CSV)
-and each tool, in its own workspace holding a copy of the data:
+20,000 files of 1-16 KiB; "large", a 512 MiB random file and a 512 MiB CSV;
+with --tree PATH, "tree", a copy of a real folder) and each tool, in its own
+workspace holding a copy of the data:
 
   first     make the first version
   noop      make a version again with nothing changed
   second    make a version after the change: small, rewrite 1% of the files;
             large, append 8 MiB to the CSV and overwrite 1 MiB in the middle
-            of the random file
+            of the random file; tree, append a line to 1% of the files
   checkout  get the first version back into an empty folder
   again     get the first version into that folder again, as a training
             script that fetches its data on every start does (art: the same
@@ -23,6 +24,8 @@ varies most. Input is re-read before each timed step, the order of tools
 rotates from step to step (and round to round), and old workspaces are
 deleted only at the end. Prints a table per dataset with each figure and its ratio to the
 best peer (peer / art for times and sizes: above 1 means art is better).
+The tool "art-lz4" is art with `core.compression = lz4`, to show what zstd
+costs and saves; it is not counted as a peer.
 """
 import argparse
 import os
@@ -66,7 +69,13 @@ def du(path):
 
 def change(data, dataset):
     rng = random.Random(3)
-    if dataset == "small":
+    if dataset == "tree":
+        files = sorted(os.path.join(r, f) for r, _, fs in os.walk(data) for f in fs
+                       if not os.path.islink(os.path.join(r, f)))
+        for path in files[:: 100]:  # 1%
+            with open(path, "ab") as f:
+                f.write(f"# changed {rng.random()}\n".encode())
+    elif dataset == "small":
         files = sorted(os.path.join(r, f) for r, _, fs in os.walk(data) for f in fs)
         for path in files[:: 100]:  # 1%
             size = os.path.getsize(path)
@@ -100,6 +109,11 @@ def tools(art, dvc):
     return {
         "art": dict(
             setup=f"{art} init",
+            first=f"{art} commit ds data -q", noop=f"{art} commit ds -q", second=f"{art} commit ds -q",
+            checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art",
+            again=f"{art} checkout ds:v0 --to $PREV -q"),
+        "art-lz4": dict(
+            setup=f"{art} init && sed -i 's/compression = zstd/compression = lz4/' .art/config",
             first=f"{art} commit ds data -q", noop=f"{art} commit ds -q", second=f"{art} commit ds -q",
             checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art",
             again=f"{art} checkout ds:v0 --to $PREV -q"),
@@ -137,7 +151,8 @@ def main():
     parser.add_argument("--art", required=True)
     parser.add_argument("--dvc", default="dvc")
     parser.add_argument("--work", required=True)
-    parser.add_argument("--only", choices=["small", "large"])
+    parser.add_argument("--only", choices=["small", "large", "tree"])
+    parser.add_argument("--tree", help="a real folder to version as the third dataset")
     parser.add_argument("--tools", default="art,git,git-lfs,dvc,restic,borg")
     parser.add_argument("--checkout-rounds", type=int, default=3,
                         help="rounds of the checkout step (median reported); it varies most")
@@ -150,8 +165,14 @@ def main():
     names = args.tools.split(",")
     table = tools(art, dvc)
 
-    for dataset in (["small", "large"] if args.only is None else [args.only]):
-        source = os.path.join(work, "data", "small" if dataset == "small" else "large-512")
+    datasets = ["small", "large"] + (["tree"] if args.tree else [])
+    for dataset in (datasets if args.only is None else [args.only]):
+        source = os.path.join(work, "data", {"small": "small", "large": "large-512",
+                                             "tree": "tree"}[dataset])
+        if dataset == "tree" and not os.path.isdir(source):
+            print(f"copying {args.tree} ...", flush=True)
+            shutil.copytree(args.tree, source + ".tmp", symlinks=True)
+            os.rename(source + ".tmp", source)
         if not os.path.isdir(source):
             print(f"generating {dataset} dataset ...", flush=True)
             (generate_small if dataset == "small" else (lambda f: generate_large(f, 512 * MiB)))(source + ".tmp")
@@ -196,7 +217,7 @@ def main():
         print(f"\n== {dataset}: seconds (ratio best peer / art), store MiB, peak RSS MiB ==")
         header = f"{'tool':10}" + "".join(f"{s:>12}" for s in STEPS) + f"{'store MiB':>12}{'RSS MiB':>9}"
         print(header)
-        peers = [n for n in names if n != "art"]
+        peers = [n for n in names if not n.startswith("art")]
         for name in names:
             cells = ""
             for step in STEPS:

@@ -388,8 +388,9 @@ struct MaintenanceTests {
       for version in versions {
         // Each version has its own 600 KB random model: unique.
         #expect((version["unique"] as? Int ?? 0) > 600_000)
-        // The 30 unchanged CSV files are shared.
-        #expect((version["shared"] as? Int ?? 0) > 30 * 1000)
+        // The 30 unchanged CSV files are shared (stored bytes: zstd keeps
+        // about a third of their 1-2 KB each).
+        #expect((version["shared"] as? Int ?? 0) > 30 * 300)
       }
       #expect((json?["deduplicationRatio"] as? Double ?? 0) > 1)
       let text = try await art("du", in: folder)

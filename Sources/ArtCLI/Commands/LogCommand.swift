@@ -100,10 +100,14 @@ extension ArtCommand {
       }
       let versions = try filter.versions(
         in: repository, refs: refs, artifact: artifact, unreadable: Self.unreadable)
+      var aliasesByVersion: [ArtifactName: [ObjectID: [Alias]]] = [:]
       let lines = versions.prefix(limit ?? Int.max).map { version in
-        VersionLine(
+        if aliasesByVersion[version.artifact] == nil {
+          aliasesByVersion[version.artifact] = refs.aliasesByVersion(of: version.artifact)
+        }
+        return VersionLine(
           artifact: version.artifact.text, version: "\(version.number)", id: version.id.hex,
-          aliases: refs.aliases(of: version.artifact, at: version.id).map(\.text),
+          aliases: (aliasesByVersion[version.artifact]?[version.id] ?? []).map(\.text),
           tags: version.journal.tags,
           created: Formatting.timestamp(version.record.created), files: version.record.files,
           bytes: version.record.size, references: version.record.referenceCount,

@@ -44,8 +44,9 @@ public enum DiskUsage {
     var sets: [(ResolvedVersion, Set<ObjectID>)] = []
     var users: [ObjectID: Int] = [:]
     for artifact in refs.artifacts {
-      for (_, id) in refs.versions(of: artifact) {
-        let version = try repository.loadVersion(id, artifact: artifact, in: refs)
+      for (number, id) in refs.versions(of: artifact) {
+        let version = try repository.loadVersion(
+          id, artifact: artifact, in: refs, number: number)
         var reach = Reachability(store: store)
         reach.mark(version: id, label: version.label)
         for object in reach.live { users[object, default: 0] += 1 }

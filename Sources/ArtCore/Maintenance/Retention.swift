@@ -89,15 +89,16 @@ public struct RetentionPlanner: Sendable {
     var indexByID: [ObjectID: Int] = [:]
     for artifact in refs.artifacts {
       let versions = try refs.versions(of: artifact).map {
-        try repository.loadVersion($0.id, artifact: artifact, in: refs)
+        try repository.loadVersion($0.id, artifact: artifact, in: refs, number: $0.number)
       }
+      let aliasesByVersion = refs.aliasesByVersion(of: artifact)
       guard let type = versions.last?.record.type else { continue }
       let selected =
         (names.isEmpty || names.contains { glob($0, artifact.text) })
         && (types.isEmpty || types.contains(type))
       let policy = override ?? settings.policyByType[type] ?? settings.policy
       for (rank, version) in versions.reversed().enumerated() {
-        let aliases = refs.aliases(of: artifact, at: version.id).map(\.text)
+        let aliases = (aliasesByVersion[version.id] ?? []).map(\.text)
         let verdict = judge(
           version, rank: rank, aliases: aliases, selected: selected, policy: policy)
         indexByID[version.id] = verdicts.count

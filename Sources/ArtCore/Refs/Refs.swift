@@ -144,6 +144,13 @@ public struct Refs: Sendable, Equatable {
     }.sorted { $0.0 < $1.0 }
   }
 
+  /// The aliases of each version of `artifact` that has any, sorted: one
+  /// pass over the lines for callers that list every version (asking
+  /// ``aliases(of:at:)`` for each would be quadratic in the history).
+  public func aliasesByVersion(of artifact: ArtifactName) -> [ObjectID: [Alias]] {
+    Dictionary(grouping: aliases(of: artifact), by: \.id).mapValues { $0.map(\.alias) }
+  }
+
   /// Aliases pointing at version `id`.
   public func aliases(of artifact: ArtifactName, at id: ObjectID) -> [Alias] {
     aliases(of: artifact).filter { $0.id == id }.map(\.alias)

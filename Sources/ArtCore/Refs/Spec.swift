@@ -145,13 +145,15 @@ extension Repository {
 
   /// Reads the version record `id`, which a ref of `artifact` names; with
   /// `refs`, its number is the refs file's and the record is checked to be
-  /// the version its line says (directly or by a recorded move).
+  /// the version its line says (directly or by a recorded move). Callers
+  /// that walk `refs.versions(of:)` pass the line's `number`, which saves
+  /// looking it up among every line.
   ///
   /// - Throws: ``ArtError`` `.corruptData` when the record is another
   ///   version's: damaged refs must not check out another version's files.
-  public func loadVersion(_ id: ObjectID, artifact: ArtifactName, in refs: Refs? = nil) throws
-    -> ResolvedVersion
-  {
+  public func loadVersion(
+    _ id: ObjectID, artifact: ArtifactName, in refs: Refs? = nil, number: VersionNumber? = nil
+  ) throws -> ResolvedVersion {
     let record = try store.versionRecord(id)
     func damaged(_ detail: String) -> ArtError {
       ArtError(
@@ -159,7 +161,7 @@ extension Repository {
         hint: "the refs file is damaged: run 'art fsck', and restore .art/refs.prev if it is right")
     }
     let log = try self.journal()
-    if let refs, let number = refs.number(of: id, in: artifact) {
+    if let refs, let number = number ?? refs.number(of: id, in: artifact) {
       if let problem = refs.mismatch(record, at: RefName(artifact, .version(number))) {
         throw damaged(problem)
       }

@@ -164,7 +164,7 @@ public struct VersionFilter: Sendable {
         if !aliases.isEmpty, !Set(aliases).isSubset(of: aliasesByID[id] ?? []) { continue }
         let version: ResolvedVersion
         do {
-          version = try repository.loadVersion(id, artifact: name, in: refs)
+          version = try repository.loadVersion(id, artifact: name, in: refs, number: number)
         } catch let error as ArtError where unreadable != nil {
           unreadable?("\(name):\(number): \(error.message)")
           continue

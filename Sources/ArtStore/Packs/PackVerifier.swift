@@ -83,7 +83,11 @@ extension Pack {
           path.string, "object \(entry.id) is at offset \(entry.offset), expected \(expectedOffset)"
         )
       }
-      _ = try read(entry)
+      // Unlike a read, verification checks the CRC-32 as well.
+      let subject = "\(path.string)' object '\(entry.id)"
+      _ = try readStored(entry, subject: subject).withUnsafeBytes {
+        try Self.decode(entry, record: $0, subject: subject)
+      }
       expectedOffset = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
       report.objects += 1
       report.objectsByKind[entry.kind, default: 0] += 1

@@ -231,8 +231,16 @@ public enum ContentReader {
     case .chunkList:
       let list = try ChunkList(decoding: bytes, id: id, subject: "chunk list \(id)")
       var hasher = ObjectHasher()
+      // A large file's chunks are decoded ahead on another thread while
+      // this one hashes and writes.
+      let prefetcher =
+        wholeFileCheckOnly && list.chunks.count >= 16
+        ? ChunkPrefetcher(list.chunks.map(\.id), store: store) : nil
+      defer { prefetcher?.finish() }
       for chunk in list.chunks {
-        let data = try store.read(chunk.id, as: .blob, verifyingHash: !wholeFileCheckOnly)
+        let data =
+          try prefetcher?.next()
+          ?? store.read(chunk.id, as: .blob, verifyingHash: !wholeFileCheckOnly)
         guard UInt64(data.count) == chunk.size else {
           throw ArtError.corrupt(
             "chunk \(chunk.id)", "it is \(data.count) bytes, its list says \(chunk.size)")

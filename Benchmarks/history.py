@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""History benchmark (issue 19): does art's cost stay flat as history grows?
+
+Grows one repository to VERSIONS versions of a FILES-file dataset (1% of the
+files rewritten per version), pushing every version to a folder remote, so
+the remote holds a pack per push. At each mark (10, 100, 1000 versions by
+default) it times, with the peak RSS of each:
+
+  commit     a version after the next 1% change
+  noop       a commit with nothing changed
+  status     art status of the dataset (nothing changed)
+  log        art log of the dataset (every version)
+  show       art show of the first version
+  checkout   the first version into a new folder
+  diff       art diff of the first two versions (--stat)
+  gc         art gc --dry-run (the walk of every kept version)
+  push       a version that changes one file, pushed
+  fetch      that one-file version fetched into a clone made at the mark
+             before it (the clone's own cost is the clone row)
+  clone      the whole remote into a new folder
+
+Each operation should stay within 2x of its 10-version time at the last mark;
+the table gives each time and the ratio to the first mark. Input is re-read
+before each timed step; old folders are deleted only at the end.
+
+Usage: Benchmarks/run-history [--versions 1000] [--files 20000] [--marks 10,100,1000]
+"""
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from versions import ENV  # noqa: E402
+from write_manifest import reread  # noqa: E402
+
+STEPS = ["commit", "noop", "status", "log", "show", "checkout", "diff", "gc", "push", "fetch",
+         "clone"]
+
+
+def write_file(path, rng, index):
+    size = rng.randint(1024, 16384)
+    if index % 2 == 0:
+        data = rng.randbytes(size)
+    else:
+        rows, total = [], 0
+        while total < size:
+            row = f"{index},{rng.randint(0, 99999)},{rng.random():.5f},label{rng.randint(0, 9)}\n"
+            rows.append(row)
+            total += len(row)
+        data = "".join(rows).encode()[:size]
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def art(binary, arguments, cwd, check=True):
+    """Runs art; returns (seconds, peak RSS KiB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen([binary] + arguments, cwd=cwd, env=ENV,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if check and code != 0:
+        sys.exit(f"history: 'art {' '.join(arguments)}' failed ({code}): "
+                 f"{process.stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--art", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--versions", type=int, default=1000)
+    parser.add_argument("--files", type=int, default=20000)
+    parser.add_argument("--marks", default="10,100,1000")
+    args = parser.parse_args()
+    marks = sorted({int(m) for m in args.marks.split(",") if int(m) <= args.versions})
+    binary = os.path.abspath(args.art)
+    work = os.path.abspath(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    repo = os.path.join(work, "repo")
+    data = os.path.join(repo, "data")
+    remote = os.path.join(work, "remote")
+    rng = random.Random(5)
+    paths = []
+    for i in range(args.files):
+        folder = os.path.join(data, f"d{i % 100:03d}")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"f{i:05d}.dat")
+        write_file(path, rng, i)
+        paths.append(path)
+    art(binary, ["init", "-q"], repo)
+    art(binary, ["remote", "add", "origin", remote], repo)
+    churn = max(1, args.files // 100)
+    cursor = 0
+
+    def change(count):
+        nonlocal cursor
+        for _ in range(count):
+            write_file(paths[cursor % len(paths)], rng, cursor)
+            cursor += 7919  # a prime: spreads the rewrites over every folder
+
+    results = {}
+    made = 0
+    started = time.perf_counter()
+    for mark in marks:
+        while made < mark - 1:
+            if made > 0:
+                change(churn)
+            art(binary, ["commit", "-q", "ds", "data", "-m", f"v{made}"], repo)
+            art(binary, ["push", "-q", "origin"], repo)
+            made += 1
+        row = {}
+        reread(data)
+        change(churn)
+        row["commit"] = art(binary, ["commit", "-q", "ds", "data", "-m", f"v{made}"], repo)
+        made += 1
+        art(binary, ["push", "-q", "origin"], repo)
+        reread(data)
+        row["noop"] = art(binary, ["commit", "-q", "ds", "data"], repo, check=False)
+        reread(data)
+        row["status"] = art(binary, ["status", "ds"], repo, check=False)
+        row["log"] = art(binary, ["log", "ds"], repo)
+        row["show"] = art(binary, ["show", "ds:v0"], repo)
+        row["checkout"] = art(binary, ["checkout", "ds:v0", "--to",
+                                       os.path.join(work, f"old-{mark}")], repo)
+        row["diff"] = art(binary, ["diff", "ds:v0", "ds:v1", "--stat"], repo, check=False)
+        row["gc"] = art(binary, ["gc", "--dry-run"], repo)
+        peer = os.path.join(work, f"peer-{mark}")
+        row["clone"] = art(binary, ["clone", remote, peer], work)
+        change(1)
+        art(binary, ["commit", "-q", "ds", "data", "-m", "one file"], repo)
+        made += 1
+        row["push"] = art(binary, ["push", "-q", "origin"], repo)
+        row["fetch"] = art(binary, ["fetch", "-q", "origin"], peer)
+        results[mark] = row
+        print(f"history: {made} versions after {time.perf_counter() - started:.0f} s", flush=True)
+
+    first = marks[0]
+    print()
+    print(f"art history: {args.files} files, 1% churn per version, one push per version")
+    header = "| operation | " + " | ".join(f"{m} versions" for m in marks) + \
+        f" | {marks[-1]} ÷ {first} | peak RSS at {marks[-1]} |"
+    print(header)
+    print("|" + "---|" * (len(marks) + 3))
+    for step in STEPS:
+        times = [results[m][step][0] for m in marks]
+        rss = results[marks[-1]][step][1]
+        ratio = times[-1] / times[0] if times[0] > 0 else float("nan")
+        flag = "" if ratio <= 2 else " (over 2x)"
+        print(f"| {step} | " + " | ".join(f"{t:.3f} s" for t in times) +
+              f" | {ratio:.2f}{flag} | {rss / 1024:.0f} MiB |")
+    remote_packs = 0
+    for root, _, files in os.walk(remote):
+        remote_packs += sum(1 for f in files if f.endswith(".pack"))
+    print(f"\nremote: {remote_packs} packs; local: "
+          f"{len(os.listdir(os.path.join(repo, '.art', 'objects', 'packs')))} pack files and indexes")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

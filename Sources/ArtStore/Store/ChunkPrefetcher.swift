@@ -1,0 +1,61 @@
+import Dispatch
+import Synchronization
+
+/// Reads and decodes the chunks of one file on another thread, a few ahead
+/// of the caller, so decompression overlaps the caller's hashing and
+/// writing (checkout of a large file uses two cores, not one).
+///
+/// At most ``depth`` decoded chunks wait at a time (chunks are at most
+/// 256 KiB each by default), so memory stays bounded whatever the file's size.
+///
+/// Safe to share across threads: the queue is behind a mutex, and the
+/// semaphores are the only other state.
+final class ChunkPrefetcher: Sendable {
+  /// How many decoded chunks may wait for the caller.
+  static let depth = 8
+
+  private struct State: ~Copyable {
+    var ready: [Result<[UInt8], any Error>] = []
+    var cancelled = false
+  }
+
+  private let state = Mutex(State())
+  /// Free places in the queue: the reader waits on it before each chunk.
+  private let space = DispatchSemaphore(value: ChunkPrefetcher.depth)
+  /// Chunks in the queue: the caller waits on it before each chunk.
+  private let filled = DispatchSemaphore(value: 0)
+  /// Signalled once when the reader has stopped.
+  private let stopped = DispatchSemaphore(value: 0)
+
+  /// Starts reading the chunks `ids` of `store` (hashes not verified: the
+  /// caller hashes the whole file).
+  init(_ ids: [ObjectID], store: ObjectStore) {
+    DispatchQueue.global().async { [self] in
+      defer { stopped.signal() }
+      for id in ids {
+        space.wait()
+        if state.withLock({ $0.cancelled }) { return }
+        let result = Result { try store.read(id, as: .blob, verifyingHash: false) }
+        state.withLock { $0.ready.append(result) }
+        filled.signal()
+        if case .failure = result { return }
+      }
+    }
+  }
+
+  /// The next chunk's bytes, in order; call once per chunk.
+  func next() throws -> [UInt8] {
+    filled.wait()
+    let result = state.withLock { $0.ready.removeFirst() }
+    space.signal()
+    return try result.get()
+  }
+
+  /// Stops the reader and waits for it: call before returning, whether
+  /// every chunk was taken or not.
+  func finish() {
+    state.withLock { $0.cancelled = true }
+    space.signal()
+    stopped.wait()
+  }
+}
