@@ -9,7 +9,9 @@ default) it times, with the peak RSS of each:
   commit     a version after the next 1% change
   noop       a commit with nothing changed
   status     art status of the dataset (nothing changed)
-  log        art log of the dataset (every version)
+  log        art log of the dataset (every version: its output grows with
+             the history, so this one is linear by nature)
+  log -n 20  the newest 20 versions, what a user reads
   show       art show of the first version
   checkout   the first version into a new folder
   diff       art diff of the first two versions (--stat)
@@ -37,7 +39,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from versions import ENV  # noqa: E402
 from write_manifest import reread  # noqa: E402
 
-STEPS = ["commit", "noop", "status", "log", "show", "checkout", "diff", "gc", "push", "fetch",
+STEPS = ["commit", "noop", "status", "log", "log -n 20", "show", "checkout", "diff", "gc", "push", "fetch",
          "clone"]
 
 
@@ -126,6 +128,7 @@ def main():
         reread(data)
         row["status"] = art(binary, ["status", "ds"], repo, check=False)
         row["log"] = art(binary, ["log", "ds"], repo)
+        row["log -n 20"] = art(binary, ["log", "ds", "-n", "20"], repo)
         row["show"] = art(binary, ["show", "ds:v0"], repo)
         row["checkout"] = art(binary, ["checkout", "ds:v0", "--to",
                                        os.path.join(work, f"old-{mark}")], repo)

@@ -143,11 +143,12 @@ extension Repository {
     }
   }
 
-  /// Reads the version record `id`, which a ref of `artifact` names; with
-  /// `refs`, its number is the refs file's and the record is checked to be
-  /// the version its line says (directly or by a recorded move). Callers
-  /// that walk `refs.versions(of:)` pass the line's `number`, which saves
-  /// looking it up among every line.
+  /// Reads the version record `id`, which a ref of `artifact` names.
+  ///
+  /// With `refs`, its number is the refs file's and the record is checked
+  /// to be the version its line says (directly or by a recorded move).
+  /// Callers that walk `refs.versions(of:)` pass the line's `number`, which
+  /// saves looking it up among every line.
   ///
   /// - Throws: ``ArtError`` `.corruptData` when the record is another
   ///   version's: damaged refs must not check out another version's files.
