@@ -18,23 +18,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from versions import ENV, run, du  # noqa: E402
+from write_manifest import write_file  # noqa: E402
 
 MiB = 1 << 20
-
-
-def write_file(path, rng, index):
-    size = rng.randint(1024, 16384)
-    if index % 2 == 0:
-        data = rng.randbytes(size)
-    else:
-        rows, total = [], 0
-        while total < size:
-            row = f"{index},{rng.randint(0, 99999)},{rng.random():.5f},label{rng.randint(0, 9)}\n"
-            rows.append(row)
-            total += len(row)
-        data = "".join(rows).encode()[:size]
-    with open(path, "wb") as f:
-        f.write(data)
 
 
 def drop_caches():

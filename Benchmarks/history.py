@@ -37,25 +37,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from versions import ENV  # noqa: E402
-from write_manifest import reread  # noqa: E402
+from write_manifest import reread, write_file  # noqa: E402
 
 STEPS = ["commit", "noop", "status", "log", "log -n 20", "show", "checkout", "diff", "gc", "push", "fetch",
          "clone"]
-
-
-def write_file(path, rng, index):
-    size = rng.randint(1024, 16384)
-    if index % 2 == 0:
-        data = rng.randbytes(size)
-    else:
-        rows, total = [], 0
-        while total < size:
-            row = f"{index},{rng.randint(0, 99999)},{rng.random():.5f},label{rng.randint(0, 9)}\n"
-            rows.append(row)
-            total += len(row)
-        data = "".join(rows).encode()[:size]
-    with open(path, "wb") as f:
-        f.write(data)
 
 
 def art(binary, arguments, cwd, check=True):

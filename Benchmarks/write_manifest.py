@@ -26,6 +26,22 @@ import time
 MiB = 1 << 20
 
 
+def write_file(path, rng, index):
+    """One small-shape file: random bytes for even `index`, CSV rows for odd."""
+    size = rng.randint(1024, 16384)
+    if index % 2 == 0:
+        data = rng.randbytes(size)
+    else:
+        rows, total = [], 0
+        while total < size:
+            row = f"{index},{rng.randint(0, 99999)},{rng.random():.5f},label{rng.randint(0, 9)}\n"
+            rows.append(row)
+            total += len(row)
+        data = "".join(rows).encode()[:size]
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 def generate_small(folder):
     rng = random.Random(7)
     for i in range(20000):

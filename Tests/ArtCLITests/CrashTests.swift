@@ -120,7 +120,7 @@ struct CrashTests {
         case 1:
           arguments = ["gc", "--keep-last", "3", "--grace", "0s"]
         default:
-          arguments = ["repack", "--compression", round % 2 == 0 ? "zlib" : "lz4"]
+          arguments = ["repack", "--compression", ["zlib", "lz4", "zstd:19"][round % 3]]
         }
         let before = try versions()
         let delay = Int(generator.next() % 700)

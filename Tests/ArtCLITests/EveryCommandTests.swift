@@ -64,6 +64,7 @@ struct EveryCommandTests {
       try expectSuccess("mv", "ds", "ds2", printing: "renamed ds to ds2")
       try expectSuccess("gc", "--grace", "0s", printing: "")
       try expectSuccess("repack", printing: "")
+      try expectSuccess("repack", "--compression", "zstd:19", printing: "repacked")
       try expectSuccess("fsck", "--full", printing: "")
       let usage = try art("rm")
       #expect(usage.status == 64, "\(usage.standardError)")

@@ -351,6 +351,42 @@ struct MaintenanceTests {
     }
   }
 
+  /// A repository kept on lz4 stays readable by art before zstd (format
+  /// below 4, index format 1); a zstd repack raises it, stores less, and
+  /// reads back the same files.
+  @Test func zstdRepackRaisesTheFormatAndStoresLess() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      let config = folder.appending(".art/config")
+      let text = String(decoding: try readFile(config), as: UTF8.self)
+      try writeFile(
+        Array(text.replacingOccurrences(of: "compression = zstd", with: "compression = lz4").utf8),
+        to: config)
+      try makeHistory(folder, versions: 3)
+      func configText() throws -> String { String(decoding: try readFile(config), as: UTF8.self) }
+      #expect(try configText().contains("format = 2"))
+      let lz4 = try await art("count-objects", "--json", in: folder)
+      let zstd = try await art("repack", "--compression", "zstd:19", in: folder)
+      #expect(zstd.status == 0, "\(zstd.standardError)")
+      #expect(try configText().contains("format = 4"))
+      #expect(try configText().contains("compression = lz4"))
+      let after = try await art("count-objects", "--json", in: folder)
+      func stored(_ output: String) throws -> Int {
+        let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
+        return json?["storedBytes"] as? Int ?? 0
+      }
+      #expect(try stored(after.standardOutput) < stored(lz4.standardOutput))
+      let verify = try await art("verify-pack", "-v", in: folder)
+      #expect(verify.standardOutput.contains("zstd"), "\(verify.standardOutput.prefix(400))")
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
+      for version in 0..<3 {
+        try await expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
+      }
+      let bad = try await art("repack", "--compression", "zstd:99", in: folder)
+      #expect(bad.status == 64 && bad.standardError.contains("zstd level 99"))
+    }
+  }
+
   @Test func smallPacksAreMergedAfterCommits() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

@@ -70,9 +70,15 @@ extension Remote {
         .conflict, "pushing to \(name) would leave its refs inconsistent: \(problem)",
         hint: "pull first ('art pull \(name)') and resolve it here, then push")
     }
+    // A version the remote's refs name has everything there already: refs
+    // move only after a push has uploaded all a version reaches, and remote
+    // gc keeps what they name. Walking only the others keeps a push's cost
+    // that of what it adds, not of the whole history.
+    let onRemote = Set(remoteRefs.artifacts.flatMap { remoteRefs.versions(of: $0).map(\.id) })
     var result = try await upload(
-      versions: artifacts.flatMap { local.versions(of: $0).map(\.id) }, trees: [],
-      progress: progress)
+      versions: artifacts.flatMap { local.versions(of: $0).map(\.id) }.filter {
+        !onRemote.contains($0)
+      }, trees: [], progress: progress)
     // The journal before the refs: a remote whose refs show a rename always
     // has its event, and events about versions it lacks change nothing.
     result.journal = try await pushJournal(artifacts: artifacts, refs: local)

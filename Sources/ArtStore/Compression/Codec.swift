@@ -32,13 +32,14 @@ public enum Codec: UInt8, CaseIterable, Sendable, CustomStringConvertible {
 /// `--compression` name (`zstd`, `zstd:19`, `lz4`, `zlib`, `none`).
 public struct Compression: Sendable, Equatable, CustomStringConvertible {
   /// The codec tried for each object.
-  public var codec: Codec
+  public let codec: Codec
   /// The zstd level (negative levels are zstd's fast ones); 0 for other codecs.
-  public var level: Int
+  public let level: Int
 
-  /// The level plain `zstd` means: the fastest of zstd's standard levels,
-  /// which keeps commits at least as fast as lz4's on two cores while storing
-  /// text in about 60% of lz4's bytes.
+  /// The level plain `zstd` means: the fastest of zstd's standard levels.
+  ///
+  /// It stores CSV-like text in about 60% of lz4's bytes, at about half
+  /// lz4's speed (see Benchmarks/README.md for what that costs a commit).
   public static let defaultZstdLevel = 1
   /// The zstd levels accepted: zstd's fast levels down to -7, and 1 to 22.
   public static let zstdLevels = -7...22

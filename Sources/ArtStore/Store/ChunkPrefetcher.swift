@@ -30,7 +30,10 @@ final class ChunkPrefetcher: Sendable {
   /// Starts reading the chunks `ids` of `store` (hashes not verified: the
   /// caller hashes the whole file).
   init(_ ids: [ObjectID], store: ObjectStore) {
-    DispatchQueue.global().async { [self] in
+    // A queue of its own gets a thread at once: work sent to the shared
+    // global queue can wait for one of as many threads as there are cores,
+    // which the caller's tasks hold while they wait for these chunks.
+    DispatchQueue(label: "art.chunk-prefetch").async { [self] in
       defer { stopped.signal() }
       for id in ids {
         space.wait()
