@@ -141,22 +141,31 @@ public final class Pack: Sendable {
         file, at: storedOffset, into: UnsafeMutableRawBufferPointer(buffer), path: path)
       count = buffer.count
     }
-    let raw: [UInt8]
-    if entry.codec == .none {
-      guard entry.storedLength == entry.rawLength else {
-        throw ArtError.corrupt(
-          subject, "stored length \(entry.storedLength) is not raw length \(entry.rawLength)")
-      }
-      raw = stored
-    } else {
-      raw = try [UInt8](unsafeUninitializedCapacity: Int(entry.rawLength)) { buffer, count in
-        try stored.withUnsafeBytes { (s) throws in
-          try entry.codec.decompress(
-            s, into: UnsafeMutableRawBufferPointer(buffer), subject: subject)
-        }
-        count = buffer.count
-      }
+    // A raw record of the right length is the object itself; any other
+    // goes through the codec, which refuses a length mismatch.
+    let raw =
+      entry.codec == .none && entry.storedLength == entry.rawLength
+      ? stored
+      : try stored.withUnsafeBytes { try Self.decompressed(entry, $0, subject: subject) }
+    return try Self.checked(entry, raw, subject: subject, verifyingHash: verifyingHash)
+  }
+
+  /// The raw object decoded from its stored bytes, exactly its raw length.
+  static func decompressed(_ entry: PackEntry, _ stored: UnsafeRawBufferPointer, subject: String)
+    throws -> [UInt8]
+  {
+    try [UInt8](unsafeUninitializedCapacity: Int(entry.rawLength)) { buffer, count in
+      try entry.codec.decompress(
+        stored, into: UnsafeMutableRawBufferPointer(buffer), subject: subject)
+      count = buffer.count
     }
+  }
+
+  /// `raw`, once its SHA-256 is the id (unless not `verifyingHash`, or a
+  /// chunk list, whose id is its file's hash).
+  static func checked(
+    _ entry: PackEntry, _ raw: [UInt8], subject: String, verifyingHash: Bool
+  ) throws -> [UInt8] {
     if verifyingHash, entry.kind != .chunkList, ObjectHasher.id(of: raw) != entry.id {
       throw ArtError.corrupt(subject, "its content does not hash to its id")
     }
@@ -178,16 +187,10 @@ public final class Pack: Sendable {
     _ entry: PackEntry, record: UnsafeRawBufferPointer, subject: String, verifyingHash: Bool = true
   ) throws -> [UInt8] {
     try checkRecord(entry, record, subject: subject)
-    var raw = [UInt8](repeating: 0, count: Int(entry.rawLength))
-    try raw.withUnsafeMutableBytes { (r) throws in
-      try entry.codec.decompress(
-        UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...]), into: r,
-        subject: subject)
-    }
-    if verifyingHash, entry.kind != .chunkList, ObjectHasher.id(of: raw) != entry.id {
-      throw ArtError.corrupt(subject, "its content does not hash to its id")
-    }
-    return raw
+    let raw = try decompressed(
+      entry, UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...]),
+      subject: subject)
+    return try checked(entry, raw, subject: subject, verifyingHash: verifyingHash)
   }
 
   /// Checks a record's header and the CRC-32 of its stored bytes against

@@ -83,11 +83,14 @@ extension Pack {
           path.string, "object \(entry.id) is at offset \(entry.offset), expected \(expectedOffset)"
         )
       }
-      // Unlike a read, verification checks the CRC-32 as well.
+      // Unlike a read, verification checks the CRC-32 as well (readStored).
       let subject = "\(path.string)' object '\(entry.id)"
-      _ = try readStored(entry, subject: subject).withUnsafeBytes {
-        try Self.decode(entry, record: $0, subject: subject)
+      let raw = try readStored(entry, subject: subject).withUnsafeBytes {
+        try Self.decompressed(
+          entry, UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...]),
+          subject: subject)
       }
+      _ = try Self.checked(entry, raw, subject: subject, verifyingHash: true)
       expectedOffset = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
       report.objects += 1
       report.objectsByKind[entry.kind, default: 0] += 1
