@@ -7,6 +7,7 @@ let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: 
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let httpClient: Target.Dependency = .product(
   name: "AsyncHTTPClient", package: "async-http-client")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 
 // Swift 6 language mode (from the tools version) checks concurrency completely;
 // these make imports and existentials explicit too, and any warning fails the
@@ -29,6 +30,12 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    // `art ui`: the local web interface. Its default traits pull in
+    // swift-configuration and full Foundation, which art does not use.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     // System C libraries: Debian packages zlib1g-dev, liblz4-dev and libzstd-dev.
@@ -55,10 +62,21 @@ let package = Package(
       name: "ArtCore",
       dependencies: ["ArtStore", "ArtRemote", systemPackage],
       swiftSettings: swiftSettings),
+    // Versions -> HTML pages, served on loopback (`art ui`) or written as
+    // a static site (`art ui --export`).
+    .target(
+      name: "ArtUI",
+      dependencies: [
+        "ArtCore", "ArtStore", systemPackage, crypto, hummingbird,
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+      ],
+      swiftSettings: swiftSettings),
     // Arguments -> ArtCore calls -> text or JSON and an exit status.
     .target(
       name: "ArtCLI",
-      dependencies: ["ArtCore", "ArtStore", "ArtRemote", systemPackage, argumentParser],
+      dependencies: ["ArtCore", "ArtStore", "ArtRemote", "ArtUI", systemPackage, argumentParser],
       swiftSettings: swiftSettings),
     // `@main` and nothing else.
     .executableTarget(
@@ -82,6 +100,10 @@ let package = Package(
     .testTarget(
       name: "ArtRemoteTests",
       dependencies: ["ArtRemote", "ArtTestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ArtUITests",
+      dependencies: ["ArtUI", "ArtCore", "ArtTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "ArtCLITests",

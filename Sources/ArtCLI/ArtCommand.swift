@@ -24,7 +24,7 @@ public struct ArtCommand: AsyncParsableCommand {
           CheckoutCommand.self, DiffCommand.self, StatusCommand.self, CheckIgnoreCommand.self,
           AliasCommand.self, TagCommand.self, AnnotateCommand.self, MoveCommand.self,
           RemoveCommand.self, RevParseCommand.self, LineageCommand.self, UseCommand.self,
-          RunsCommand.self, VerifyCommand.self,
+          RunsCommand.self, VerifyCommand.self, UICommand.self,
         ]),
       CommandGroup(
         name: "Versions built by many workers",

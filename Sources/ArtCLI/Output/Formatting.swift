@@ -1,3 +1,4 @@
+import ArtCore
 import ArtStore
 
 #if canImport(FoundationEssentials)
@@ -9,34 +10,13 @@ import Foundation
 /// Text forms shared by commands.
 enum Formatting {
   /// `1.5 MiB`-style size.
-  static func bytes(_ count: UInt64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-    var value = Double(count)
-    var unit = 0
-    while value >= 1024, unit < units.count - 1 {
-      value /= 1024
-      unit += 1
-    }
-    if unit == 0 { return "\(count) B" }
-    let tenths = (value * 10).rounded() / 10
-    return "\(tenths) \(units[unit])"
-  }
+  static func bytes(_ count: UInt64) -> String { HumanText.bytes(count) }
 
   /// RFC 3339 in UTC, `2026-11-27T05:40:20.250Z`: times in JSON.
-  static func timestamp(_ milliseconds: Int64) -> String {
-    let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-    let seconds = date.formatted(
-      .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
-        .timeSeparator(.colon))
-    let millis = ((milliseconds % 1000) + 1000) % 1000
-    let fraction = millis == 0 ? "" : "." + String(String(millis + 1000).dropFirst())
-    return seconds.hasSuffix("Z") ? seconds.dropLast() + fraction + "Z" : seconds + fraction + "Z"
-  }
+  static func timestamp(_ milliseconds: Int64) -> String { HumanText.timestamp(milliseconds) }
 
   /// `1 file`, `2 files`.
-  static func count(_ number: Int, _ noun: String) -> String {
-    "\(number) \(noun)\(number == 1 ? "" : "s")"
-  }
+  static func count(_ number: Int, _ noun: String) -> String { HumanText.count(number, noun) }
 
   /// A git-style octal mode: `100644`, `100755`, `120000`, `040755`.
   static func mode(kind: String, permissions: UInt32) -> String {

@@ -1,0 +1,120 @@
+import ArgumentParser
+import ArtCore
+import ArtStore
+import ArtUI
+import Foundation
+import SystemPackage
+
+extension ArtCommand {
+  struct UICommand: ArtSubcommand {
+    static let configuration = CommandConfiguration(
+      commandName: "ui",
+      abstract: "Browse the repository in a web browser: a local, read-only web interface.",
+      discussion: """
+        Serves pages of artifacts, versions (metadata, lineage, files with \
+        previews and downloads), diffs of any two versions with their table \
+        rows, the lineage graph and what gc would drop, on 127.0.0.1 only. \
+        The address printed carries a random token that every request must \
+        present (a cookie keeps it after the first page), so other users of \
+        the machine and web pages cannot read the data. No request changes \
+        the repository, and each holds the repository lock only while it \
+        runs. Stop it with Ctrl-C.
+
+        With --export DIR, writes the same pages as a static site instead \
+        (links relative; previews, not the files' bytes) and exits.
+
+        Examples:
+          art ui
+          art ui --port 8765 --open
+          art ui --export site/
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The port to listen on; 0 picks a free one.")
+    var port: Int = 0
+
+    @Option(help: "The address to listen on: keep it a loopback address.")
+    var host = "127.0.0.1"
+
+    @Flag(help: "Open the address in the default browser (xdg-open).")
+    var open = false
+
+    @Option(
+      help: ArgumentHelp(
+        "Write the pages as a static site into DIR and exit.", valueName: "DIR"))
+    var export: String?
+
+    @Option(help: "With --export, the most pages to write.")
+    var maximumPages = 5000
+
+    func validate() throws {
+      guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+      guard maximumPages > 0 else { throw ValidationError("--maximum-pages must be at least 1") }
+      if export != nil, open { throw ValidationError("--open and --export do not go together") }
+    }
+
+    func execute(output: Output) async throws {
+      // Found once, then opened anew (shared lock) by every request.
+      let root = try repository().root
+      let scratch = FilePath(NSTemporaryDirectory()).appending("art-ui-\(Syscalls.processID)")
+      let site = UISite(
+        root: root, lockTimeout: .seconds(max(0, global.lockTimeout)), scratch: scratch)
+      if let export {
+        let directory = try global.resolve(export)
+        let result = try await StaticExport(site: site, maximumPages: maximumPages).write(
+          to: directory)
+        output.line(
+          "art ui: wrote \(Formatting.count(result.pages, "page")) to \(directory) "
+            + "(open \(directory.appending("index.html")))"
+            + (result.left > 0
+              ? "; \(Formatting.count(result.left, "linked page")) left out past "
+                + "--maximum-pages \(maximumPages)" : "")
+            + (result.errors > 0
+              ? "; \(Formatting.count(result.errors, "page")) show an error (run 'art fsck')" : ""))
+        return
+      }
+      if !Self.isLoopback(host) {
+        output.note(
+          "art: warning: listening on \(host), not a loopback address: anyone who can reach it "
+            + "and learns the token can read the repository")
+      }
+      let server = UIServer(site: site, host: host, port: port)
+      let open = self.open
+      do {
+        try await server.run { address in
+          output.line(address)
+          output.flush()
+          output.note("art ui: serving \(root) read-only at \(address) (stop with Ctrl-C)")
+          output.flush()
+          if open { Self.openInBrowser(address) }
+        }
+      } catch let error as ArtError {
+        throw error
+      } catch {
+        throw ArtError(
+          .io, "cannot serve on \(host):\(port): \(error)",
+          hint: "choose another --port, or 0 for a free one")
+      }
+      try? FileManager.default.removeItem(atPath: scratch.string)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+      host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Starts `xdg-open ADDRESS`, if there is one.
+    static func openInBrowser(_ address: String) {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      process.arguments = ["xdg-open", address]
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      do {
+        try process.run()
+      } catch {
+        Output.current.note("art ui: could not start a browser (\(error)); open the address above")
+      }
+    }
+  }
+}

@@ -1,0 +1,271 @@
+import ArtCore
+import ArtStore
+
+/// `/a/NAME`: the versions of one artifact as a sortable table, a chart of
+/// the bytes each stores alone and shares (`art du`), and two versions to
+/// compare.
+enum ArtifactPage {
+  /// Versions per page.
+  static let pageSize = 200
+  /// Metadata keys shown as columns, the most common first.
+  static let metadataColumns = 6
+
+  static func render(_ context: PageContext, name: String) throws -> UIResponse {
+    let artifact = try ArtifactName(name)
+    let repository = context.repository
+    let refs = context.refs
+    let numbers = Array(refs.versions(of: artifact).reversed())
+    guard !numbers.isEmpty else {
+      throw ArtError(.notFound, "no artifact '\(name)'", hint: "see the artifacts page")
+    }
+    let pager = Pager(page: context.location.page(), size: pageSize, total: numbers.count)
+    let aliases = refs.aliasesByVersion(of: artifact)
+    let expiry = try ExpiryOverrides.read(repository)
+    var versions: [ResolvedVersion] = []
+    var problems: [String] = []
+    for (number, id) in numbers[pager.range] {
+      do {
+        versions.append(
+          try repository.loadVersion(id, artifact: artifact, in: refs, number: number))
+      } catch let error as ArtError {
+        problems.append("\(name):\(number): \(error.message)")
+      }
+    }
+    let metadata = versions.map {
+      (try? Metadata.parse(Array($0.record.metadata.utf8), source: "")) ?? [:]
+    }
+    let columns = Self.columns(metadata)
+    let usage = Dictionary(
+      (try DiskUsage.measure(repository, artifacts: [artifact])).versions.map {
+        ($0.version.id, $0)
+      },
+      uniquingKeysWith: { a, _ in a })
+
+    var body = HTML()
+    body.raw("<h1>")
+    body.text(name)
+    body.raw(" <span class=\"muted\">")
+    body.text(versions.first?.record.type ?? "")
+    body.raw("</span></h1><p class=\"muted\">")
+    body.text(HumanText.count(numbers.count, "version"))
+    if let latest = versions.first, pager.page == 1 {
+      body.raw(" · latest ")
+      body.raw(context.versionLink(latest, text: "\(latest.number)"))
+      body.raw(" · ")
+      body.link(context.href(.lineage(name, latest.number.value)), "lineage")
+    }
+    body.raw("</p>")
+    for problem in problems {
+      body.raw("<p class=\"error\">skipped ")
+      body.text(problem)
+      body.raw("</p>")
+    }
+    body.raw("<h2>Stored bytes per version</h2>")
+    body.raw(
+      UsageChart.svg(
+        versions.reversed().map {
+          UsageChart.Bar(
+            label: "\($0.number)", unique: usage[$0.id]?.unique ?? 0,
+            shared: usage[$0.id]?.shared ?? 0)
+        }))
+    body.raw("<h2>Versions</h2>")
+    let live = context.linker.isLive
+    if live { body.raw("<form method=\"get\" action=\"/diff\">") }
+    body.raw(pager.controls(context.linker) { .artifact(name, page: $0) })
+    body.raw("<table class=\"sortable\"><thead><tr>")
+    if live { body.raw("<th>A</th><th>B</th>") }
+    body.raw(
+      "<th>Version</th><th>Id</th><th>Aliases</th><th>Tags</th><th>Created</th>"
+        + "<th class=\"n\">Files</th><th class=\"n\">Size</th>"
+        + "<th class=\"n\">Stored alone</th><th class=\"n\">Shared</th><th>TTL</th>"
+        + "<th>Description</th>")
+    for column in columns {
+      body.raw("<th>")
+      body.text(column)
+      body.raw("</th>")
+    }
+    body.raw("</tr></thead><tbody>")
+    for (index, version) in versions.enumerated() {
+      let record = version.record
+      let spec = version.label
+      body.raw("<tr>")
+      if live {
+        let checkedA = index == 1 || (versions.count == 1 && index == 0)
+        body.raw(
+          "<td><input type=\"radio\" name=\"a\" value=\"\(HTML.attribute(spec))\""
+            + "\(checkedA ? " checked" : "")></td>"
+            + "<td><input type=\"radio\" name=\"b\" value=\"\(HTML.attribute(spec))\""
+            + "\(index == 0 ? " checked" : "")></td>")
+      }
+      body.raw("<td data-sort=\"\(version.number.value)\">")
+      body.raw(context.versionLink(version, text: "\(version.number)"))
+      body.raw("</td><td class=\"id\">")
+      body.text(String(version.id.hex.prefix(12)))
+      body.raw("</td><td>")
+      body.raw(Pills.aliases((aliases[version.id] ?? []).map(\.text)))
+      body.raw("</td><td>")
+      body.raw(Pills.tags(version.journal.tags))
+      body.raw("</td><td data-sort=\"\(record.created)\">")
+      body.text(HumanText.timestamp(record.created))
+      body.raw("</td><td class=\"n\" data-sort=\"\(record.files)\">\(record.files)</td>")
+      Self.bytesCell(&body, record.size)
+      Self.bytesCell(&body, usage[version.id]?.unique ?? 0)
+      Self.bytesCell(&body, usage[version.id]?.shared ?? 0)
+      let expires = expiry[version.id] ?? record.expires
+      body.raw("<td data-sort=\"\(expires ?? Int64.max)\">")
+      body.text(expires.map { HumanText.timestamp($0) } ?? "")
+      body.raw("</td><td>")
+      body.text(record.description)
+      body.raw("</td>")
+      for column in columns {
+        let value = metadata[index][column]
+        body.raw("<td\(value.flatMap(Self.number).map { " data-sort=\"\($0)\"" } ?? "")>")
+        body.text(value.map(JSONText.compact) ?? "")
+        body.raw("</td>")
+      }
+      body.raw("</tr>")
+    }
+    body.raw("</tbody></table>")
+    if live {
+      body.raw(
+        "<button type=\"submit\">Compare A with B</button></form>")
+    } else if versions.count > 1 {
+      body.raw("<p>Compare with the previous version: ")
+      for (newer, older) in zip(versions, versions.dropFirst()) {
+        body.link(
+          context.href(.diff(older.label, newer.label)), "\(older.number)→\(newer.number)")
+        body.raw(" ")
+      }
+      body.raw("</p>")
+    }
+    body.raw(pager.controls(context.linker) { .artifact(name, page: $0) })
+    return .page(
+      Chrome.page(
+        title: "art: \(name)", body: body, linker: context.linker,
+        crumbs: [("Artifacts", .home), (name, nil)]))
+  }
+
+  /// The scalar metadata keys most versions have, at most
+  /// ``metadataColumns``, then by name.
+  static func columns(_ metadata: [[String: JSONValue]]) -> [String] {
+    var counts: [String: Int] = [:]
+    for values in metadata {
+      for (key, value) in values {
+        switch value {
+        case .object, .array: continue
+        default: counts[key, default: 0] += 1
+        }
+      }
+    }
+    return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+      .prefix(metadataColumns).map(\.key)
+  }
+
+  private static func number(_ value: JSONValue) -> String? {
+    switch value {
+    case .integer(let number): "\(number)"
+    case .number(let number): "\(number)"
+    default: nil
+    }
+  }
+
+  static func bytesCell(_ body: inout HTML, _ count: UInt64) {
+    body.raw("<td class=\"n\" data-sort=\"\(count)\">")
+    body.text(HumanText.bytes(count))
+    body.raw("</td>")
+  }
+}
+
+/// The SVG bar chart of stored bytes per version: what each stores alone
+/// and what it shares with others.
+enum UsageChart {
+  struct Bar {
+    var label: String
+    var unique: UInt64
+    var shared: UInt64
+  }
+
+  static func svg(_ bars: [Bar]) -> String {
+    guard !bars.isEmpty else { return "" }
+    let height = 160.0
+    let slot = max(6.0, min(40.0, 900.0 / Double(bars.count)))
+    let width = 60.0 + slot * Double(bars.count)
+    let top = Double(max(1, bars.map { $0.unique + $0.shared }.max() ?? 1))
+    var html = HTML()
+    html.raw(
+      "<div class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" "
+        + "height=\"\(Int(height + 40))\" role=\"img\" aria-label=\"stored bytes per version\">")
+    html.raw("<text x=\"0\" y=\"12\">")
+    html.text(HumanText.bytes(UInt64(top)))
+    html.raw("</text><text x=\"0\" y=\"\(Int(height))\">0</text>")
+    let labelEvery = max(1, Int(36 / slot))
+    for (index, bar) in bars.enumerated() {
+      let x = 60.0 + slot * Double(index)
+      let uniqueHeight = height * Double(bar.unique) / top
+      let sharedHeight = height * Double(bar.shared) / top
+      let barWidth = max(3.0, slot * 0.7)
+      html.raw("<g><title>")
+      html.text(
+        "\(bar.label): \(HumanText.bytes(bar.unique)) stored alone, "
+          + "\(HumanText.bytes(bar.shared)) shared")
+      html.raw("</title>")
+      html.raw(
+        rect(x, height - uniqueHeight - sharedHeight, barWidth, sharedHeight, "#a8c7ee")
+          + rect(x, height - uniqueHeight, barWidth, uniqueHeight, "#0b63c5") + "</g>")
+      if index % labelEvery == 0 {
+        html.raw("<text x=\"\(Int(x))\" y=\"\(Int(height + 16))\">")
+        html.text(bar.label)
+        html.raw("</text>")
+      }
+    }
+    html.raw(
+      "</svg><div class=\"legend muted\"><span class=\"unique\"></span>stored by this version "
+        + "alone<span class=\"shared\"></span>shared with other versions</div></div>")
+    return html.markup
+  }
+
+  private static func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, _ fill: String)
+    -> String
+  {
+    "<rect x=\"\(format(x))\" y=\"\(format(y))\" width=\"\(format(w))\" height=\"\(format(h))\" "
+      + "fill=\"\(fill)\"></rect>"
+  }
+
+  static func format(_ value: Double) -> String {
+    let rounded = (value * 10).rounded() / 10
+    return rounded == rounded.rounded() ? "\(Int(rounded))" : "\(rounded)"
+  }
+}
+
+/// JSON values as short text.
+enum JSONText {
+  /// `0.93`, `"text"` shown bare, `[1,2]`, `{"a":1}`.
+  static func compact(_ value: JSONValue) -> String {
+    switch value {
+    case .null: "null"
+    case .bool(let flag): flag ? "true" : "false"
+    case .integer(let number): "\(number)"
+    case .number(let number): "\(number)"
+    case .string(let text): text
+    case .array(let items): "[" + items.map(quoted).joined(separator: ", ") + "]"
+    case .object(let members):
+      "{"
+        + members.sorted { $0.key < $1.key }.map { "\(quote($0.key)): \(quoted($0.value))" }
+        .joined(separator: ", ") + "}"
+    }
+  }
+
+  private static func quoted(_ value: JSONValue) -> String {
+    if case .string(let text) = value { return quote(text) }
+    return compact(value)
+  }
+
+  private static func quote(_ text: String) -> String {
+    var quoted = "\""
+    for character in text {
+      if character == "\\" || character == "\"" { quoted.append("\\") }
+      quoted.append(character)
+    }
+    return quoted + "\""
+  }
+}

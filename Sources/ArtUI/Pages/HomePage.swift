@@ -1,0 +1,140 @@
+import ArtCore
+import ArtStore
+
+/// `/`: artifacts by type, with version counts, the latest version and
+/// its size; the search box takes what `art ls` takes.
+enum HomePage {
+  static func render(_ context: PageContext) throws -> UIResponse {
+    let location = context.location
+    var problems: [String] = []
+    var filter = VersionFilter()
+    var filterError: ArtError?
+    do {
+      filter = try Self.filter(location)
+    } catch let error as ArtError {
+      filterError = error
+    }
+    let found = try filter.newestPerArtifact(
+      in: context.repository, refs: context.refs, unreadable: { problems.append($0) })
+    let types = Set(found.map(\.newest.record.type)).sorted()
+
+    var body = HTML()
+    body.raw("<h1>Artifacts</h1>")
+    if context.linker.isLive { body.raw(searchForm(location, types: types)) }
+    if let filterError {
+      body.raw("<p class=\"error\">")
+      body.text(filterError.message + (filterError.hint.map { " (\($0))" } ?? ""))
+      body.raw("</p>")
+    }
+    for problem in problems {
+      body.raw("<p class=\"error\">skipped ")
+      body.text(problem)
+      body.raw(" (run 'art fsck -v')</p>")
+    }
+    if found.isEmpty {
+      body.raw("<p class=\"muted\">")
+      body.text(
+        filter.isEmpty
+          ? "No artifacts yet: make one with 'art commit NAME PATH'." : "No artifact matches.")
+      body.raw("</p>")
+    }
+    for type in types {
+      let rows = found.filter { $0.newest.record.type == type }
+      body.raw("<h2>")
+      body.text(type)
+      body.raw(" <span class=\"muted\">(\(rows.count))</span></h2>")
+      body.raw(
+        "<table class=\"sortable\"><thead><tr><th>Artifact</th>"
+          + "<th class=\"n\">\(filter.isEmpty ? "Versions" : "Matching versions")</th>"
+          + "<th>\(filter.isEmpty ? "Latest" : "Newest match")</th><th>Aliases</th>"
+          + "<th class=\"n\">Files</th><th class=\"n\">Size</th><th>Created</th>"
+          + "<th>Description</th></tr></thead><tbody>")
+      for (newest, count) in rows {
+        let record = newest.record
+        let aliases = context.refs.aliases(of: newest.artifact, at: newest.id)
+        body.raw("<tr><td>")
+        body.link(context.href(.artifact(newest.artifact.text)), newest.artifact.text)
+        body.raw("</td><td class=\"n\">\(count)</td><td>")
+        body.raw(context.versionLink(newest, text: "\(newest.number)"))
+        body.raw("</td><td>")
+        body.raw(Pills.aliases(aliases.map(\.text)))
+        body.raw("</td><td class=\"n\" data-sort=\"\(record.files)\">\(record.files)</td>")
+        body.raw("<td class=\"n\" data-sort=\"\(record.size)\">")
+        body.text(HumanText.bytes(record.size))
+        body.raw("</td><td data-sort=\"\(record.created)\">")
+        body.text(HumanText.timestamp(record.created))
+        body.raw("</td><td>")
+        body.text(record.description)
+        body.raw("</td></tr>")
+      }
+      body.raw("</tbody></table>")
+    }
+    return .page(Chrome.page(title: "art: artifacts", body: body, linker: context.linker))
+  }
+
+  /// The filter the query asks for: `q` (a name, or a glob), `type`,
+  /// `alias`, `tag`, `metadata` (conditions separated by spaces), `since`
+  /// and `until`.
+  static func filter(_ location: Location) throws -> VersionFilter {
+    var filter = VersionFilter()
+    if let name = location.value("q")?.trimmed, !name.isEmpty {
+      // A plain word finds names containing it; a glob is taken as it is.
+      filter.names = [name.contains(where: { "*?[".contains($0) }) ? name : "*\(name)*"]
+    }
+    if let type = location.value("type"), !type.isEmpty { filter.type = type }
+    filter.aliases = try words(location, "alias").map { try Alias($0) }
+    filter.tags = try words(location, "tag").map { try Tag($0) }
+    filter.metadata = try words(location, "metadata").map { try MetadataCondition(parsing: $0) }
+    let now = WallClock.milliseconds()
+    if let since = location.value("since")?.trimmed, !since.isEmpty {
+      filter.since = try TimeText.milliseconds(since, now: now)
+    }
+    if let until = location.value("until")?.trimmed, !until.isEmpty {
+      filter.until = try TimeText.milliseconds(until, now: now)
+    }
+    return filter
+  }
+
+  private static func words(_ location: Location, _ name: String) -> [String] {
+    location.values(name).flatMap { $0.split(separator: " ").map(String.init) }
+  }
+
+  private static func searchForm(_ location: Location, types: [String]) -> String {
+    var html = HTML()
+    html.raw("<form class=\"bar\" method=\"get\" action=\"/\">")
+    for (name, label, placeholder) in [
+      ("q", "Name", "name or glob"), ("metadata", "Metadata", "year=2024 acc>0.9"),
+      ("alias", "Alias", "production"), ("tag", "Tag", "golden"), ("since", "Since", "7d"),
+    ] {
+      html.raw("<label>\(label)<input name=\"\(name)\" value=\"")
+      html.text(location.value(name) ?? "")
+      html.raw("\" placeholder=\"\(placeholder)\"></label>")
+    }
+    html.raw("<label>Type<select name=\"type\"><option value=\"\">any</option>")
+    let chosen = location.value("type") ?? ""
+    for type in Set(types + (chosen.isEmpty ? [] : [chosen])).sorted() {
+      html.raw("<option value=\"\(HTML.attribute(type))\"\(type == chosen ? " selected" : "")>")
+      html.text(type)
+      html.raw("</option>")
+    }
+    html.raw("</select></label><button type=\"submit\">Search</button></form>")
+    return html.markup
+  }
+}
+
+/// Aliases and tags as pills.
+enum Pills {
+  static func aliases(_ names: [String]) -> String {
+    names.map { "<span class=\"pill\">\(HTML.escape($0))</span>" }.joined()
+  }
+  static func tags(_ names: [String]) -> String {
+    names.map { "<span class=\"pill tag\">\(HTML.escape($0))</span>" }.joined()
+  }
+}
+
+extension String {
+  /// Without leading and trailing spaces.
+  var trimmed: String {
+    String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+  }
+}

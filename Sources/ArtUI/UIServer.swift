@@ -1,0 +1,218 @@
+import ArtCore
+import ArtStore
+import Crypto
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// `art ui`: serves a ``UISite`` over HTTP on a loopback address.
+///
+/// Every request must carry the token printed with the address, in the
+/// query (`?token=`, answered with a cookie and a redirect that drops it)
+/// or in that cookie; a request without it gets 403. A `Host` other than
+/// the address the server listens on is refused too, so a web page that
+/// points a name of its own at 127.0.0.1 (DNS rebinding) reads nothing.
+/// Only GET and HEAD are answered: no request changes the repository.
+public struct UIServer: Sendable {
+  /// The pages.
+  public var site: UISite
+  /// The address to listen on (`127.0.0.1` unless asked otherwise).
+  public var host: String
+  /// The port; 0 picks a free one.
+  public var port: Int
+  /// The secret every request must carry.
+  public let token: String
+
+  /// A server for `site` on `host:port` with a new random token.
+  public init(site: UISite, host: String, port: Int) {
+    self.site = site
+    self.host = host
+    self.port = port
+    token = SymmetricKey(size: .bits256).withUnsafeBytes { bytes in
+      bytes.map { String($0, radix: 16).leftPadded(2) }.joined()
+    }
+  }
+
+  /// Serves until SIGINT or SIGTERM, calling `ready` with the address to
+  /// open (the token in it) once listening.
+  public func run(ready: @escaping @Sendable (String) -> Void) async throws {
+    let box = PortBox()
+    let server = self
+    let responder = CallbackResponder { (request: Request, _: BasicRequestContext) in
+      await server.answer(request, port: box.port)
+    }
+    var logger = Logger(label: "art-ui", factory: { _ in SwiftLogNoOpLogHandler() })
+    logger.logLevel = .critical
+    let app = Application(
+      responder: responder,
+      configuration: ApplicationConfiguration(
+        address: .hostname(host, port: port), serverName: nil),
+      onServerRunning: { channel in
+        let port = channel.localAddress?.port ?? server.port
+        box.set(port)
+        ready("http://\(server.hostForURL):\(port)/?token=\(server.token)")
+      },
+      logger: logger)
+    try await app.runService()
+  }
+
+  /// `[::1]` for an IPv6 address, else the host as given.
+  var hostForURL: String { host.contains(":") ? "[\(host)]" : host }
+
+  /// The `Host` values a browser sends for this server.
+  func allowedHosts(port: Int) -> Set<String> {
+    var hosts: Set<String> = ["\(hostForURL):\(port)"]
+    if host == "127.0.0.1" || host == "::1" { hosts.insert("localhost:\(port)") }
+    return hosts
+  }
+
+  /// The name of the cookie holding the token (per port: cookies are
+  /// shared by every port of a host).
+  func cookieName(port: Int) -> String { "art-ui-\(port)" }
+
+  func answer(_ request: Request, port: Int) async -> Response {
+    let authority = request.head.authority ?? ""
+    guard allowedHosts(port: port).contains(authority.lowercased()) else {
+      return refusal(
+        .forbidden,
+        "refused: this server answers only to \(hostForURL):\(port), not to Host '\(authority)'")
+    }
+    guard request.method == .get || request.method == .head else {
+      return refusal(.methodNotAllowed, "art ui is read-only: only GET and HEAD are answered")
+    }
+    let query = request.uri.query ?? ""
+    let items = QueryItem.parse(query[...])
+    let cookie = cookieName(port: port)
+    let presented = items.first { $0.name == "token" }?.value
+    if let presented {
+      guard Self.same(presented, token) else {
+        return refusal(.forbidden, "refused: wrong token; open the address 'art ui' printed")
+      }
+      // Answered as asked, with the token kept in a cookie for the pages
+      // the links lead to (a redirect would lose it in browsers that drop
+      // cookies set on a redirect).
+      let rest = Location(path: "/", query: items.filter { $0.name != "token" }).queryString
+      var response = Self.httpResponse(
+        await site.respond(path: request.uri.path, query: rest),
+        head: request.method == .head)
+      response.headers[.setCookie] = "\(cookie)=\(token); Path=/; HttpOnly; SameSite=Strict"
+      return response
+    }
+    guard
+      Self.cookies(request.headers[values: .cookie]).contains(where: {
+        $0.name == cookie && Self.same($0.value, token)
+      })
+    else {
+      return refusal(
+        .forbidden, "refused: no token; open the address 'art ui' printed (it carries the token)")
+    }
+    let response = await site.respond(path: request.uri.path, query: query)
+    return Self.httpResponse(response, head: request.method == .head)
+  }
+
+  static let pagePolicy =
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+    + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+  static func securityHeaders(policy: String) -> HTTPFields {
+    var headers = HTTPFields()
+    headers[.contentSecurityPolicy] = policy
+    headers[.xContentTypeOptions] = "nosniff"
+    for (name, value) in [
+      ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
+      ("Cross-Origin-Resource-Policy", "same-origin"),
+    ] {
+      if let field = HTTPField.Name(name) { headers[field] = value }
+    }
+    headers[.cacheControl] = "no-store"
+    return headers
+  }
+
+  private func refusal(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    var headers = Self.securityHeaders(policy: Self.pagePolicy)
+    headers[.contentType] = "text/plain; charset=utf-8"
+    return Response(
+      status: status, headers: headers,
+      body: ResponseBody(byteBuffer: ByteBuffer(string: "art ui: \(message)\n")))
+  }
+
+  static func httpResponse(_ response: UIResponse, head: Bool) -> Response {
+    var policy = pagePolicy
+    var headers = HTTPFields()
+    for (name, value) in response.headers {
+      if name.lowercased() == "content-security-policy" {
+        policy = value
+      } else if let field = HTTPField.Name(name) {
+        headers[field] = value
+      }
+    }
+    headers.append(contentsOf: securityHeaders(policy: policy))
+    headers[.contentType] = response.contentType
+    let status = HTTPResponse.Status(code: response.status)
+    switch response.body {
+    case .text(let text):
+      let buffer = ByteBuffer(string: text)
+      headers[.contentLength] = "\(buffer.readableBytes)"
+      return Response(
+        status: status, headers: headers,
+        body: head ? ResponseBody() : ResponseBody(byteBuffer: buffer))
+    case .content(let id, let size, let repository):
+      headers[.contentLength] = "\(size)"
+      if head { return Response(status: status, headers: headers) }
+      let body = ResponseBody(contentLength: Int(clamping: size)) { writer in
+        // The repository (and its lock) lives until the last piece is out.
+        var offset: UInt64 = 0
+        while offset < size {
+          let piece = try readPiece(id, from: repository.store, at: offset)
+          guard !piece.isEmpty else { throw ArtError(.corruptData, "\(id.prefix(12)) ended early") }
+          try await writer.write(ByteBuffer(bytes: piece))
+          offset += UInt64(piece.count)
+        }
+        try await writer.finish(nil)
+      }
+      return Response(status: status, headers: headers, body: body)
+    }
+  }
+
+  private struct Enough: Error {}
+
+  /// Up to 1 MiB of content `id` from `offset`, each piece checked.
+  private static func readPiece(_ id: ObjectID, from store: ObjectStore, at offset: UInt64) throws
+    -> [UInt8]
+  {
+    var bytes: [UInt8] = []
+    let limit = 1 << 20
+    do {
+      try ContentReader.read(id, from: store, startingAt: offset) { piece in
+        bytes.append(contentsOf: piece.prefix(limit - bytes.count))
+        if bytes.count >= limit { throw Enough() }
+      }
+    } catch is Enough {}
+    return bytes
+  }
+
+  /// `a=1; b=2` as pairs.
+  static func cookies(_ headers: [String]) -> [(name: String, value: String)] {
+    headers.flatMap { $0.split(separator: ";") }.compactMap { pair in
+      let parts = pair.split(separator: "=", maxSplits: 1)
+      guard parts.count == 2 else { return nil }
+      return (String(parts[0]).trimmed, String(parts[1]).trimmed)
+    }
+  }
+
+  /// Compares in time independent of where the strings differ.
+  static func same(_ a: String, _ b: String) -> Bool {
+    let (x, y) = (Array(a.utf8), Array(b.utf8))
+    guard x.count == y.count else { return false }
+    return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+  }
+}
+
+/// The port the server got, once it listens.
+private final class PortBox: Sendable {
+  private let value = Mutex(0)
+  var port: Int { value.withLock { $0 } }
+  func set(_ port: Int) { value.withLock { $0 = port } }
+}

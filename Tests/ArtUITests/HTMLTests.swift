@@ -1,0 +1,73 @@
+import Testing
+
+@testable import ArtUI
+
+@Suite("HTML escaping and addresses")
+struct HTMLTests {
+  @Test func everyMarkupCharacterIsEscaped() {
+    let hostile = #"<script>alert("x")</script>' onload='&amp;"#
+    let escaped = HTML.escape(hostile)
+    #expect(!escaped.contains("<") && !escaped.contains(">") && !escaped.contains("\""))
+    #expect(!escaped.contains("'"))
+    #expect(escaped.contains("&amp;amp;"))
+    #expect(HTML.escape("a\u{0}b\u{1B}c\u{85}d\te\n") == "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\te\n")
+  }
+
+  @Test func textAndLinksEscapeWhatTheyAreGiven() {
+    var html = HTML()
+    html.element("td", "<b>", class: "n")
+    html.link("/f/x/v1?path=a\"b", "<img src=x>")
+    #expect(
+      html.markup
+        == #"<td class="n">&lt;b&gt;</td><a href="/f/x/v1?path=a&quot;b">&lt;img src=x&gt;</a>"#)
+  }
+
+  @Test func queryValuesRoundTrip() {
+    for value in ["a b", "x=1&y=2", "ü/π:%", "#frag", "+plus", "../../etc/passwd", ""] {
+      let location = Location(path: "/diff", query: [QueryItem("a", value), QueryItem("b", "1")])
+      let url = location.serverURL
+      #expect(!url.contains(" ") && !url.contains("#"))
+      let parsed = QueryItem.parse(url.split(separator: "?", maxSplits: 1).last ?? "")
+      #expect(parsed.first { $0.name == "a" }?.value ?? "" == value)
+    }
+    #expect(QueryItem.decode("%zz%4") == "%zz%4")
+    #expect(QueryItem.decode("%FF") == "\u{FFFD}")
+  }
+
+  @Test func exportNamesNeverCarryAPath() {
+    let locations: [Location] = [
+      .file("ds", 1, path: "../../../etc/passwd"), .version("ds", 2, dir: "a/b"),
+      .diff("x:v1", "x:v2", rows: "t.csv"), .home,
+    ]
+    for location in locations {
+      let name = Linker.exportName(location)
+      #expect(!name.contains("/") && !name.hasPrefix("."))
+      #expect(name.hasSuffix(".html"))
+    }
+    #expect(Linker.exportName(.home) == "index.html")
+    #expect(
+      Set(locations.map(Linker.exportName)).count == locations.count,
+      "distinct pages, distinct files")
+  }
+
+  @Test func previewsRecogniseImagesAndTextByTheirBytes() {
+    #expect(FilePage.imageType([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0]) == "image/png")
+    #expect(FilePage.imageType(Array("<svg xmlns=".utf8)) == nil)
+    #expect(FilePage.imageType(Array("GIF89a....".utf8)) == "image/gif")
+    #expect(FilePage.looksLikeText(Array("héllo\n".utf8)))
+    #expect(
+      FilePage.looksLikeText(Array(Array("héllo".utf8).dropLast())), "a character cut at the end")
+    #expect(!FilePage.looksLikeText([0x41, 0, 0x42]))
+    #expect(!FilePage.looksLikeText([0xFF, 0xFE, 0x41, 0x42, 0x43, 0x44]))
+    #expect(
+      FilePage.hexDump(Array("0123456789abcdefXY".utf8), startingAt: 32)
+        == "00000020  30 31 32 33 34 35 36 37 38 39 61 62 63 64 65 66  |0123456789abcdef|\n"
+        + "00000030  58 59                                            |XY|")
+  }
+
+  @Test func downloadNamesCannotBreakTheHeader() {
+    let header = FilePage.dispositionName("a\"b\r\nSet-Cookie: x.txt")
+    #expect(!header.contains("\r") && !header.contains("\n"))
+    #expect(header.hasPrefix("filename=\"a_b__Set-Cookie: x.txt\""))
+  }
+}
