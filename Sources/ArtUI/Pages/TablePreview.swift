@@ -27,8 +27,8 @@ enum TablePreview {
     let slice = try read(
       pieces: { body in try ContentReader.read(entry.id, from: context.repository.store, body) },
       format: format, pager: pager, limit: FilePage.tableScanLimit)
-    let controls = pager.controls(
-      context.linker, more: slice.more, shown: slice.rows.count, location)
+    let controls = FilePage.controls(
+      context, pager, more: slice.more, shown: slice.rows.count, location)
     body.raw(controls)
     if slice.stoppedEarly {
       body.raw("<p class=\"error\">")
