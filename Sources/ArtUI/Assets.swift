@@ -77,6 +77,13 @@ enum Assets {
     """
 
   static let script = """
+    // The token came in the address; the cookie keeps it now, so take it
+    // out of the address bar (and of history and copied links).
+    if (/[?&]token=/.test(location.search)) {
+      var query = location.search.slice(1).split("&")
+        .filter(function (item) { return item.indexOf("token=") !== 0; }).join("&");
+      history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
+    }
     // Sorts a table.sortable by the clicked column: by each cell's
     // data-sort when present, numbers as numbers.
     document.querySelectorAll("table.sortable").forEach(function (table) {

@@ -37,6 +37,12 @@ struct LineageLayout: Equatable, Sendable {
   /// from it); `label` names each node.
   init(center: String, edges: [Edge], label: (String) -> String) {
     self.edges = edges
+    var inputs: [String: [String]] = [:]
+    var outputs: [String: [String]] = [:]
+    for edge in edges {
+      inputs[edge.to, default: []].append(edge.from)
+      outputs[edge.from, default: []].append(edge.to)
+    }
     // Columns: breadth first from the middle, upstream along edges
     // backwards, downstream forwards.
     var column: [String: Int] = [center: 0]
@@ -45,14 +51,16 @@ struct LineageLayout: Equatable, Sendable {
       var next: [String] = []
       for key in frontier {
         let here = column[key] ?? 0
-        for edge in edges {
-          if edge.to == key, here <= 0, column[edge.from] == nil {
-            column[edge.from] = here - 1
-            next.append(edge.from)
+        if here <= 0 {
+          for input in inputs[key] ?? [] where column[input] == nil {
+            column[input] = here - 1
+            next.append(input)
           }
-          if edge.from == key, here >= 0, column[edge.to] == nil {
-            column[edge.to] = here + 1
-            next.append(edge.to)
+        }
+        if here >= 0 {
+          for output in outputs[key] ?? [] where column[output] == nil {
+            column[output] = here + 1
+            next.append(output)
           }
         }
       }
@@ -70,10 +78,8 @@ struct LineageLayout: Equatable, Sendable {
         let inner = side < 0 ? side + 1 : side - 1
         let members = column.filter { $0.value == side }.map(\.key)
         func weight(_ key: String) -> Double {
-          let neighbours = edges.compactMap { edge -> Int? in
-            let other = edge.from == key ? edge.to : edge.to == key ? edge.from : nil
-            guard let other, column[other] == inner else { return nil }
-            return rows[other]
+          let neighbours = ((inputs[key] ?? []) + (outputs[key] ?? [])).compactMap {
+            column[$0] == inner ? rows[$0] : nil
           }
           return neighbours.isEmpty
             ? Double.infinity : Double(neighbours.reduce(0, +)) / Double(neighbours.count)

@@ -16,12 +16,17 @@ struct Pager: Equatable, Sendable {
     precondition(size > 0)
     self.size = size
     self.total = total
-    let last = total.map { max(1, ($0 + size - 1) / size) } ?? Int.max
+    let last = total.map { Self.pages($0, size) } ?? Int.max
     self.page = min(max(1, page), last)
   }
 
   /// The pages there are, when the total is known (1 for an empty list).
-  var pageCount: Int? { total.map { max(1, ($0 + size - 1) / size) } }
+  var pageCount: Int? { total.map { Self.pages($0, size) } }
+
+  /// Pages of `size` that `total` items fill, at least 1 (no overflow).
+  private static func pages(_ total: Int, _ size: Int) -> Int {
+    max(1, total / size + (total % size == 0 ? 0 : 1))
+  }
 
   /// The indexes of the items this page shows.
   var range: Range<Int> {
@@ -44,6 +49,11 @@ struct Pager: Equatable, Sendable {
     _ linker: Linker, more: Bool = false, shown: Int? = nil, _ location: (Int) -> Location
   ) -> String {
     if page == 1, !hasNext(more: more) { return "" }
+    // Past every item (a page number typed by hand): back to the start.
+    if range.lowerBound == Int.max {
+      return
+        "<div class=\"pager\"><a href=\"\(HTML.escape(linker.href(location(1))))\">first page</a></div>"
+    }
     var html = HTML()
     html.raw("<div class=\"pager\">")
     if page > 1 { html.link(linker.href(location(page - 1)), "‹ previous") }

@@ -33,13 +33,26 @@ public struct StaticExport: Sendable {
     public var errors = 0
   }
 
-  /// Writes the site into `directory` (created when missing; never inside
-  /// a `.art` folder).
+  /// The file that marks a folder as an export, so a later export may
+  /// write over it.
+  static let marker = ".art-ui-export"
+
+  /// Writes the site into `directory`: a new or empty folder, or one an
+  /// earlier export wrote; never inside a `.art` folder.
   ///
-  /// - Throws: ``ArtError`` when the folder cannot be written.
+  /// - Throws: ``ArtError`` `.invalidArgument` for a folder holding other
+  ///   files, or when the folder cannot be written.
   public func write(to directory: FilePath) async throws -> Result {
+    if let names = try? FolderHandle.open(directory).names(), !names.isEmpty,
+      !names.contains(Self.marker)
+    {
+      throw ArtError(
+        .invalidArgument, "'\(directory)' holds files that are not an earlier export",
+        hint: "export into a new or empty folder")
+    }
     let writer = try ConfinedWriter(
       top: directory, create: true, outside: site.root.appending(Repository.directoryName))
+    try Self.write(Array("written by art ui --export\n".utf8), name: Self.marker, with: writer)
     for (name, asset) in Assets.files {
       try Self.write(Array(asset.text.utf8), name: name, with: writer)
     }

@@ -10,8 +10,9 @@ import Synchronization
 /// `art ui`: serves a ``UISite`` over HTTP on a loopback address.
 ///
 /// Every request must carry the token printed with the address, in the
-/// query (`?token=`, answered with a cookie and a redirect that drops it)
-/// or in that cookie; a request without it gets 403. A `Host` other than
+/// query (`?token=`, answered with a cookie, and taken out of the address
+/// bar by the page's script) or in that cookie; a request without it gets
+/// 403. A `Host` other than
 /// the address the server listens on is refused too, so a web page that
 /// points a name of its own at 127.0.0.1 (DNS rebinding) reads nothing.
 /// Only GET and HEAD are answered: no request changes the repository.
@@ -36,8 +37,9 @@ public struct UIServer: Sendable {
   }
 
   /// Serves until SIGINT or SIGTERM, calling `ready` with the address to
-  /// open (the token in it) once listening.
-  public func run(ready: @escaping @Sendable (String) -> Void) async throws {
+  /// open (the token in it) and the port once listening.
+  public func run(ready: @escaping @Sendable (_ address: String, _ port: Int) -> Void) async throws
+  {
     let box = PortBox()
     let server = self
     let responder = CallbackResponder { (request: Request, _: BasicRequestContext) in
@@ -47,25 +49,80 @@ public struct UIServer: Sendable {
     logger.logLevel = .critical
     let app = Application(
       responder: responder,
+      server: .http1(
+        configuration: .init(
+          // A client that stops reading is dropped after two minutes, so a
+          // stalled download holds the repository lock no longer than that.
+          additionalChannelHandlers: [
+            IdleStateHandler(writeTimeout: .seconds(120)), CloseWhenIdle(),
+          ])),
       configuration: ApplicationConfiguration(
         address: .hostname(host, port: port), serverName: nil),
       onServerRunning: { channel in
         let port = channel.localAddress?.port ?? server.port
         box.set(port)
-        ready("http://\(server.hostForURL):\(port)/?token=\(server.token)")
+        ready("http://\(server.hostForURL):\(port)/?token=\(server.token)", port)
       },
       logger: logger)
     try await app.runService()
   }
 
-  /// `[::1]` for an IPv6 address, else the host as given.
-  var hostForURL: String { host.contains(":") ? "[\(host)]" : host }
+  /// The host to put in the address printed: the listening address, in
+  /// brackets for IPv6; 127.0.0.1 (or `[::1]`) for a wildcard address.
+  var hostForURL: String {
+    switch host {
+    case "0.0.0.0": "127.0.0.1"
+    case "::", "[::]": "[::1]"
+    default: host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+    }
+  }
 
-  /// The `Host` values a browser sends for this server.
-  func allowedHosts(port: Int) -> Set<String> {
-    var hosts: Set<String> = ["\(hostForURL):\(port)"]
-    if host == "127.0.0.1" || host == "::1" { hosts.insert("localhost:\(port)") }
-    return hosts
+  /// Whether `host` names this machine only: `localhost`, `::1` or
+  /// 127.x.x.x.
+  public static func isLoopback(_ host: String) -> Bool {
+    let lower = host.lowercased()
+    if lower == "localhost" || lower == "::1" || lower == "[::1]" { return true }
+    return ipv4(lower)?.first == 127
+  }
+
+  /// The four numbers of a dotted IPv4 address, or nil.
+  static func ipv4(_ text: String) -> [Int]? {
+    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+    let numbers = parts.compactMap { part -> Int? in
+      guard (1...3).contains(part.count), part.allSatisfy(\.isASCII), part.allSatisfy(\.isNumber)
+      else { return nil }
+      return Int(part).flatMap { $0 <= 255 ? $0 : nil }
+    }
+    return parts.count == 4 && numbers.count == 4 ? numbers : nil
+  }
+
+  /// Whether a request's `Host` names this server by address.
+  ///
+  /// That is an IP address or `localhost`, with the port served (80 when
+  /// left out). A name that resolves here — a DNS rebinding attack's — is
+  /// refused.
+  static func isOwnHost(_ authority: String, port: Int) -> Bool {
+    let lower = authority.lowercased()
+    var host = lower
+    var given = "80"
+    if lower.hasPrefix("[") {
+      guard let close = lower.firstIndex(of: "]") else { return false }
+      host = String(lower[lower.index(after: lower.startIndex)..<close])
+      let rest = lower[lower.index(after: close)...]
+      if !rest.isEmpty {
+        guard rest.hasPrefix(":") else { return false }
+        given = String(rest.dropFirst())
+      }
+      guard host.contains(":"), host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." })
+      else { return false }
+    } else {
+      if let colon = lower.lastIndex(of: ":") {
+        host = String(lower[..<colon])
+        given = String(lower[lower.index(after: colon)...])
+      }
+      guard host == "localhost" || ipv4(host) != nil else { return false }
+    }
+    return given == "\(port)"
   }
 
   /// The name of the cookie holding the token (per port: cookies are
@@ -74,7 +131,7 @@ public struct UIServer: Sendable {
 
   func answer(_ request: Request, port: Int) async -> Response {
     let authority = request.head.authority ?? ""
-    guard allowedHosts(port: port).contains(authority.lowercased()) else {
+    guard Self.isOwnHost(authority, port: port) else {
       return refusal(
         .forbidden,
         "refused: this server answers only to \(hostForURL):\(port), not to Host '\(authority)'")
@@ -163,34 +220,12 @@ public struct UIServer: Sendable {
       if head { return Response(status: status, headers: headers) }
       let body = ResponseBody(contentLength: Int(clamping: size)) { writer in
         // The repository (and its lock) lives until the last piece is out.
-        var offset: UInt64 = 0
-        while offset < size {
-          let piece = try readPiece(id, from: repository.store, at: offset)
-          guard !piece.isEmpty else { throw ArtError(.corruptData, "\(id.prefix(12)) ended early") }
-          try await writer.write(ByteBuffer(bytes: piece))
-          offset += UInt64(piece.count)
-        }
+        let content = ContentStream(id, size: size, store: repository.store)
+        try await content.forEach { piece in try await writer.write(ByteBuffer(bytes: piece)) }
         try await writer.finish(nil)
       }
       return Response(status: status, headers: headers, body: body)
     }
-  }
-
-  private struct Enough: Error {}
-
-  /// Up to 1 MiB of content `id` from `offset`, each piece checked.
-  private static func readPiece(_ id: ObjectID, from store: ObjectStore, at offset: UInt64) throws
-    -> [UInt8]
-  {
-    var bytes: [UInt8] = []
-    let limit = 1 << 20
-    do {
-      try ContentReader.read(id, from: store, startingAt: offset) { piece in
-        bytes.append(contentsOf: piece.prefix(limit - bytes.count))
-        if bytes.count >= limit { throw Enough() }
-      }
-    } catch is Enough {}
-    return bytes
   }
 
   /// `a=1; b=2` as pairs.
@@ -207,6 +242,19 @@ public struct UIServer: Sendable {
     let (x, y) = (Array(a.utf8), Array(b.utf8))
     guard x.count == y.count else { return false }
     return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+  }
+}
+
+/// Closes a connection whose writes stalled (an `IdleStateHandler` event).
+private final class CloseWhenIdle: ChannelInboundHandler, RemovableChannelHandler {
+  typealias InboundIn = NIOAny
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if event is IdleStateHandler.IdleStateEvent {
+      context.close(promise: nil)
+    } else {
+      context.fireUserInboundEventTriggered(event)
+    }
   }
 }
 

@@ -183,6 +183,27 @@ struct JSONSchemaTests {
       try check("art gc", "gc", "--dry-run", "--explain")
       try check("art fsck", "fsck", "--full")
       try check("art du", "du", "ds")
+      try check("art ui --export", "ui", "--export", "../site")
+      // The server prints its document once it listens, then serves on.
+      covered.insert("art ui")
+      let server = Process()
+      server.executableURL = URL(fileURLWithPath: ArtProcess.binary)
+      server.arguments = ["ui", "--json", "--port", "0"]
+      server.currentDirectoryURL = URL(fileURLWithPath: repo.string)
+      let pipe = Pipe()
+      server.standardOutput = pipe
+      server.standardError = FileHandle.nullDevice
+      try server.run()
+      var line: [UInt8] = []
+      while let byte = try pipe.fileHandleForReading.read(upToCount: 1)?.first, byte != 10 {
+        line.append(byte)
+      }
+      server.terminate()
+      server.waitUntilExit()
+      let served = try JSONDecoder().decode(JSONValue.self, from: Data(line))
+      let uiSchema = try #require(schemas["art ui"], "no schema 'art ui' in Docs/JSON.md")
+      let uiProblems = Self.problems(served, uiSchema, at: "art ui --json")
+      #expect(uiProblems.isEmpty, "\(uiProblems.joined(separator: "\n"))")
       try check("art repack", "repack")
       try check("art hash-object", "hash-object", "data/x.txt")
       try check("art write-manifest", "write-manifest", "data")

@@ -1,8 +1,11 @@
+import ArtCore
+import ArtStore
 import ArtTestSupport
-import ArtUI
 import Foundation
 import SystemPackage
 import Testing
+
+@testable import ArtUI
 
 /// `art ui`'s pages, asked for in process, on a repository whose names,
 /// metadata and files are hostile; and `art ui --export` through the binary.
@@ -224,6 +227,53 @@ struct UITests {
       let bounded = try await art("ui", "--export", "small", "--maximum-pages", "3", in: folder)
       #expect(bounded.status == 0)
       #expect(bounded.standardOutput.contains("left out past --maximum-pages 3"))
+    }
+  }
+
+  @Test func downloadsStreamTheExactBytesAndDamageEndsThemShort() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      // 3 MiB of random bytes: chunked, and more than one piece of 1 MiB.
+      let bytes = [UInt8].random(count: 3 << 20, seed: 7)
+      try writeFile(bytes, to: folder.appending("data/big.bin"))
+      _ = try await art("commit", "ds", "data", in: folder)
+      let response = await site(folder).respond(path: "/raw/ds/v0", query: "path=big.bin")
+      guard case .content(let id, let size, let repository) = response.body else {
+        Issue.record("not streamed")
+        return
+      }
+      var received: [UInt8] = []
+      try await ContentStream(id, size: size, store: repository.store).forEach {
+        received += $0
+      }
+      #expect(received == bytes)
+      // An entry that claims fewer or more bytes than the content holds:
+      // the stream fails, and never hands over the last piece.
+      for claimed in [size - 1, size + 1] {
+        var partial: [UInt8] = []
+        await #expect(throws: ArtError.self) {
+          try await ContentStream(id, size: claimed, store: repository.store).forEach {
+            partial += $0
+          }
+        }
+        #expect(partial.count < bytes.count)
+      }
+    }
+  }
+
+  @Test func anExportGoesOnlyIntoANewOrEmptyFolderOrAnEarlierExport() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      // The project folder itself holds the user's files: refused, unchanged.
+      let before = try FileManager.default.contentsOfDirectory(atPath: folder.string).sorted()
+      let here = try await art("ui", "--export", ".", in: folder)
+      #expect(here.status == 64, "\(here.standardError)")
+      #expect(here.standardError.contains("not an earlier export"))
+      #expect(try FileManager.default.contentsOfDirectory(atPath: folder.string).sorted() == before)
+      // A new folder, then the same folder again.
+      #expect(try await art("ui", "--export", "site", in: folder).status == 0)
+      let again = try await art("ui", "--export", "site", in: folder)
+      #expect(again.status == 0, "\(again.standardError)")
     }
   }
 }

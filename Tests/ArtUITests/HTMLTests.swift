@@ -71,3 +71,38 @@ struct HTMLTests {
     #expect(header.hasPrefix("filename=\"a_b__Set-Cookie: x.txt\""))
   }
 }
+
+@Suite("Server addresses and text pages")
+struct ServerAddressTests {
+  @Test func onlyAddressesAndLocalhostWithThePortAreThisServer() {
+    for host in [
+      "127.0.0.1:8080", "localhost:8080", "LOCALHOST:8080", "[::1]:8080", "10.0.0.7:8080",
+    ] {
+      #expect(UIServer.isOwnHost(host, port: 8080), "\(host)")
+    }
+    for host in [
+      "evil.example:8080", "127.0.0.1", "127.0.0.1:8081", "localhost.evil.example:8080",
+      "127.0.0.1.nip.io:8080", "[::1]", "[::1]x:8080", "[evil]:8080", "", ":8080", "1.2.3:8080",
+      "256.0.0.1:8080",
+    ] {
+      #expect(!UIServer.isOwnHost(host, port: 8080), "\(host)")
+    }
+    #expect(UIServer.isOwnHost("127.0.0.1", port: 80), "port 80 is left out")
+  }
+
+  @Test func loopbackIsReadFromTheAddressNotItsSpelling() {
+    #expect(UIServer.isLoopback("127.0.0.1") && UIServer.isLoopback("127.1.2.3"))
+    #expect(UIServer.isLoopback("::1") && UIServer.isLoopback("LocalHost"))
+    #expect(!UIServer.isLoopback("127.evil.example") && !UIServer.isLoopback("0.0.0.0"))
+    #expect(!UIServer.isLoopback("10.0.0.1"))
+  }
+
+  @Test func textPagesMoveToWholeCharacters() {
+    // "aé" + "€…": a page boundary inside é and inside €.
+    let bytes = Array("aé€b".utf8)  // 61 C3 A9 E2 82 AC 62
+    #expect(Array(FilePage.textPage(bytes, startsMidFile: false, length: 2)) == Array("aé".utf8))
+    let second = Array(bytes[2...])  // starts inside é
+    #expect(Array(FilePage.textPage(second, startsMidFile: true, length: 2)) == Array("€".utf8))
+    #expect(FilePage.textPage([], startsMidFile: true, length: 5).isEmpty)
+  }
+}

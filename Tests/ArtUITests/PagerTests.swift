@@ -90,3 +90,21 @@ struct PagerTests {
     #expect(!slice.more)
   }
 }
+
+@Suite("Pager bounds")
+struct PagerBoundsTests {
+  @Test func controlsForAPagePastEverythingDoNotTrap() {
+    let linker = Linker(.server)
+    let pager = Pager(page: Int.max, size: 100, total: nil)
+    let html = pager.controls(linker, more: false) {
+      Location.file("ds", 1, path: "t.csv", page: $0)
+    }
+    #expect(html.contains("first page"))
+  }
+
+  @Test func aHugeTotalCountsItsPagesWithoutOverflow() {
+    let pager = Pager(page: 1, size: 256 << 10, total: Int.max)
+    #expect(pager.pageCount == Int.max / (256 << 10) + 1)
+    #expect(Pager(page: Int.max, size: 4096, total: Int.max).range.upperBound == Int.max)
+  }
+}

@@ -38,15 +38,8 @@ struct FilterOptions: ParsableArguments {
 
   /// The filter, checked.
   func filter() throws -> VersionFilter {
-    var filter = VersionFilter()
-    filter.type = type
-    filter.names = names
-    filter.aliases = try aliases.map { try Alias($0) }
-    filter.tags = try tags.map { try Tag($0) }
-    filter.metadata = try conditions.map { try MetadataCondition(parsing: $0) }
-    let now = WallClock.milliseconds()
-    filter.since = try since.map { try TimeText.milliseconds($0, now: now) }
-    filter.until = try until.map { try TimeText.milliseconds($0, now: now) }
-    return filter
+    try VersionFilter(
+      type: type, names: names, aliases: aliases, tags: tags, conditions: conditions,
+      since: since, until: until, now: WallClock.milliseconds())
   }
 }

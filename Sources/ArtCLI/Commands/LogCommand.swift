@@ -122,7 +122,7 @@ extension ArtCommand {
         let label = artifact == nil ? "\(line.artifact):\(line.version)" : line.version
         output.line(
           "\(label)  \(line.id.prefix(12))\(aliases)\(tags)  \(line.created)  "
-            + "\(Formatting.count(Int(line.files), "file")), \(Formatting.bytes(line.bytes))"
+            + "\(Formatting.count(Int(clamping: line.files), "file")), \(Formatting.bytes(line.bytes))"
             + Self.referenceText(line.references, line.referenceBytes) + description)
       }
     }
@@ -157,7 +157,7 @@ extension ArtCommand {
         output.line(
           line.name + String(repeating: " ", count: width - line.name.count)
             + "  \(line.type)  \(Formatting.count(line.versions, "version")), latest \(line.latest), "
-            + "\(Formatting.count(Int(line.files), "file")), \(Formatting.bytes(line.bytes))"
+            + "\(Formatting.count(Int(clamping: line.files), "file")), \(Formatting.bytes(line.bytes))"
             + referenceText(line.references, line.referenceBytes))
       }
     }

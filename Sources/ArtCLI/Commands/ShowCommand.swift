@@ -142,15 +142,15 @@ extension ArtCommand {
       output.line("created:     \(report.created)")
       if let expires = report.expires { output.line("expires:     \(expires)") }
       output.line(
-        "size:        \(Formatting.count(Int(report.files), "file")), "
+        "size:        \(Formatting.count(Int(clamping: report.files), "file")), "
           + "\(Formatting.bytes(report.bytes)) "
           + (located.remote.map { "(on remote \($0.name))" }
             ?? "(\(Formatting.bytes(report.storedBytes)) stored)"))
       // The record counts bundle entries among its references; they are
       // versions in this store, listed on their own.
-      let external = Int(report.references) - report.bundleEntries.count
+      let external = Int(clamping: report.references) - report.bundleEntries.count
       if external > 0 {
-        let bytes = report.referenceBytes - report.bundleEntries.reduce(0) { $0 + $1.size }
+        let bytes = report.referenceBytes &- report.bundleEntries.reduce(0) { $0 &+ $1.size }
         output.line(
           "references:  \(Formatting.count(external, "file")), "
             + "\(Formatting.bytes(bytes)) outside the store "

@@ -48,6 +48,26 @@ extension ArtCommand {
     @Option(help: "With --export, the most pages to write.")
     var maximumPages = 5000
 
+    @Flag(help: "Print as JSON: the address (one line, once listening), or what --export wrote.")
+    var json = false
+
+    /// `art ui --json`, printed once the server listens.
+    struct Serving: Encodable {
+      var format = Formatting.jsonFormat
+      var url: String
+      var host: String
+      var port: Int
+      var root: String
+    }
+
+    /// `art ui --export --json`.
+    struct Exported: Encodable {
+      var directory: String
+      var pages: Int
+      var left: Int
+      var errors: Int
+    }
+
     func validate() throws {
       guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
       guard maximumPages > 0 else { throw ValidationError("--maximum-pages must be at least 1") }
@@ -57,13 +77,22 @@ extension ArtCommand {
     func execute(output: Output) async throws {
       // Found once, then opened anew (shared lock) by every request.
       let root = try repository().root
-      let scratch = FilePath(NSTemporaryDirectory()).appending("art-ui-\(Syscalls.processID)")
+      // Row diffs of large tables spill here, never into .art.
+      let scratch = try TemporaryFolder(prefix: "art-ui")
+      defer { scratch.remove() }
       let site = UISite(
-        root: root, lockTimeout: .seconds(max(0, global.lockTimeout)), scratch: scratch)
+        root: root, lockTimeout: .seconds(max(0, global.lockTimeout)), scratch: scratch.path)
       if let export {
         let directory = try global.resolve(export)
         let result = try await StaticExport(site: site, maximumPages: maximumPages).write(
           to: directory)
+        if json {
+          return output.line(
+            Formatting.document(
+              Exported(
+                directory: directory.string, pages: result.pages, left: result.left,
+                errors: result.errors)))
+        }
         output.line(
           "art ui: wrote \(Formatting.count(result.pages, "page")) to \(directory) "
             + "(open \(directory.appending("index.html")))"
@@ -74,20 +103,25 @@ extension ArtCommand {
               ? "; \(Formatting.count(result.errors, "page")) show an error (run 'art fsck')" : ""))
         return
       }
-      if !Self.isLoopback(host) {
+      if !UIServer.isLoopback(host) {
         output.note(
           "art: warning: listening on \(host), not a loopback address: anyone who can reach it "
             + "and learns the token can read the repository")
       }
       let server = UIServer(site: site, host: host, port: port)
       let open = self.open
+      let json = self.json
+      let host = self.host
       do {
-        try await server.run { address in
-          output.line(address)
+        try await server.run { address, port in
+          output.line(
+            json
+              ? Formatting.compactJSON(
+                Serving(url: address, host: host, port: port, root: root.string)) : address)
           output.flush()
           output.note("art ui: serving \(root) read-only at \(address) (stop with Ctrl-C)")
           output.flush()
-          if open { Self.openInBrowser(address) }
+          if open { Self.openInBrowser(address, through: scratch.path) }
         }
       } catch let error as ArtError {
         throw error
@@ -96,18 +130,29 @@ extension ArtCommand {
           .io, "cannot serve on \(host):\(port): \(error)",
           hint: "choose another --port, or 0 for a free one")
       }
-      try? FileManager.default.removeItem(atPath: scratch.string)
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-      host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
-
-    /// Starts `xdg-open ADDRESS`, if there is one.
-    static func openInBrowser(_ address: String) {
+    /// Starts `xdg-open` on a page in `folder` (this user's alone) that
+    /// forwards to `address`, as Jupyter does: the token never appears on
+    /// a command line, where other users could read it.
+    static func openInBrowser(_ address: String, through folder: FilePath) {
+      let page = folder.appending("open.html")
+      let html =
+        "<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url="
+        + address + "\"><a href=\"" + address + "\">art ui</a>\n"
+      do {
+        let file = try FileDescriptor.open(
+          page, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+          permissions: [.ownerReadWrite])
+        defer { try? file.close() }
+        _ = try Array(html.utf8).withUnsafeBytes { try file.writeAll($0) }
+      } catch {
+        Output.current.note("art ui: could not start a browser (\(error)); open the address above")
+        return
+      }
       let process = Process()
       process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["xdg-open", address]
+      process.arguments = ["xdg-open", page.string]
       process.standardOutput = FileHandle.nullDevice
       process.standardError = FileHandle.nullDevice
       do {

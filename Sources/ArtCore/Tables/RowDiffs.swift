@@ -39,13 +39,14 @@ public struct RowDiffs: Sendable {
 
   /// The row diff of every modified CSV, TSV or JSON Lines file in
   /// `changes`, from `old` to `new` (nil: the files on disk in `folder`, by
-  /// default `old`'s root folder in `repository`), using `repository`'s
-  /// scratch space.
+  /// default `old`'s root folder in `repository`), spilling to `scratch`
+  /// (by default `repository`'s scratch space).
   ///
   /// - Throws: ``ArtError`` for an unreadable table, a key column a file
   ///   lacks, or a path that is not a stored file.
   public func run(
-    _ changes: [Change], old: Side, new: Side?, folder: FilePath? = nil, in repository: Repository
+    _ changes: [Change], old: Side, new: Side?, folder: FilePath? = nil, in repository: Repository,
+    scratch: FilePath? = nil
   ) async throws -> [TableDiffReport] {
     var reports: [TableDiffReport] = []
     for change in changes where change.kind == .modified && !change.pointsOutsideTree {
@@ -66,7 +67,7 @@ public struct RowDiffs: Sendable {
       }
       let diff = TableDiff(
         path: change.path, format: tableFormat, key: key, limit: limit,
-        scratch: repository.layout.scratch("rows"))
+        scratch: scratch ?? repository.layout.scratch("rows"))
       reports.append(
         try await diff.run(
           old: .stored(before.id, old.store), new: after, sizes: (before.size, afterSize)))

@@ -94,6 +94,24 @@ public struct VersionFilter: Sendable {
   /// A filter that keeps everything.
   public init() {}
 
+  /// A filter from text as users type it (`art ls`'s flags, the UI's
+  /// search box): aliases, tags and metadata conditions checked, times as
+  /// ``TimeText`` reads them, relative to `now`.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument` naming the bad part.
+  public init(
+    type: String?, names: [String], aliases: [String], tags: [String], conditions: [String],
+    since: String?, until: String?, now: Int64
+  ) throws {
+    self.type = type
+    self.names = names
+    self.aliases = try aliases.map { try Alias($0) }
+    self.tags = try tags.map { try Tag($0) }
+    metadata = try conditions.map { try MetadataCondition(parsing: $0) }
+    self.since = try since.map { try TimeText.milliseconds($0, now: now) }
+    self.until = try until.map { try TimeText.milliseconds($0, now: now) }
+  }
+
   /// Whether no condition is set.
   public var isEmpty: Bool {
     type == nil && names.isEmpty && aliases.isEmpty && tags.isEmpty && metadata.isEmpty

@@ -96,6 +96,22 @@ package enum Syscalls {
     }
   }
 
+  /// A new folder only this user can enter (mode 0700), under `$TMPDIR`
+  /// or `/tmp`, named `PREFIX-XXXXXX` by `mkdtemp(3)`: never one that
+  /// existed, so no other user can have made it first or linked it away.
+  package static func makeTemporaryFolder(prefix: String) throws -> FilePath {
+    let parent = environment("TMPDIR") ?? "/tmp"
+    var template = Array(FilePath(parent).appending("\(prefix)-XXXXXX").string.utf8CString)
+    let made = template.withUnsafeMutableBufferPointer { buffer in
+      buffer.baseAddress.flatMap { mkdtemp($0) }
+    }
+    guard made != nil else {
+      throw ArtError.io("create temporary folder in", parent, Errno(rawValue: errno))
+    }
+    return FilePath(
+      String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+  }
+
   /// Creates `path` and every missing parent folder.
   package static func makeDirectories(_ path: FilePath) throws {
     if path.isEmpty || isDirectory(path) { return }

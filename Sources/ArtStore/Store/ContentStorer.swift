@@ -295,4 +295,25 @@ public enum ContentReader {
       throw ArtError(.invalidArgument, "object \(id) is a \(kind), not file content")
     }
   }
+
+  /// Stops a read once enough bytes are in.
+  private struct Enough: Error {}
+
+  /// Up to `count` bytes of file content `id` from byte `offset` (fewer at
+  /// its end), each chunk read checked against its hash.
+  ///
+  /// - Throws: ``ArtError`` with code `.notFound` or `.corruptData`.
+  public static func bytes(
+    of id: ObjectID, from store: ObjectStore, at offset: UInt64, count: Int
+  ) throws -> [UInt8] {
+    var bytes: [UInt8] = []
+    guard count > 0 else { return bytes }
+    do {
+      try read(id, from: store, startingAt: offset) { piece in
+        bytes.append(contentsOf: piece.prefix(count - bytes.count))
+        if bytes.count >= count { throw Enough() }
+      }
+    } catch is Enough {}
+    return bytes
+  }
 }

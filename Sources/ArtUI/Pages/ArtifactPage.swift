@@ -9,6 +9,12 @@ enum ArtifactPage {
   static let pageSize = 200
   /// Metadata keys shown as columns, the most common first.
   static let metadataColumns = 6
+  /// The most versions in the repository for which stored bytes are
+  /// measured with the page (past it, or ``usageFiles``, on demand).
+  static let usageVersions = 100
+  /// The most files in the versions shown for which stored bytes are
+  /// measured with the page.
+  static let usageFiles: UInt64 = 50_000
 
   static func render(_ context: PageContext, name: String) throws -> UIResponse {
     let artifact = try ArtifactName(name)
@@ -35,11 +41,19 @@ enum ArtifactPage {
       (try? Metadata.parse(Array($0.record.metadata.utf8), source: "")) ?? [:]
     }
     let columns = Self.columns(metadata)
-    let usage = Dictionary(
-      (try DiskUsage.measure(repository, artifacts: [artifact])).versions.map {
-        ($0.version.id, $0)
-      },
-      uniquingKeysWith: { a, _ in a })
+    // `art du` reads every version's tree: at once for a small repository,
+    // on demand past that.
+    let liveVersions = refs.artifacts.reduce(0) { $0 + refs.versions(of: $1).count }
+    let files = versions.reduce(UInt64(0)) { $0 &+ $1.record.files }
+    let measures =
+      context.location.value("usage") == "1"
+      || (liveVersions <= usageVersions && files <= usageFiles)
+    let usage =
+      measures
+      ? Dictionary(
+        (try DiskUsage.measure(repository, artifacts: [artifact])).versions.map {
+          ($0.version.id, $0)
+        }, uniquingKeysWith: { a, _ in a }) : [:]
 
     var body = HTML()
     body.raw("<h1>")
@@ -61,13 +75,24 @@ enum ArtifactPage {
       body.raw("</p>")
     }
     body.raw("<h2>Stored bytes per version</h2>")
+    if !measures {
+      var measure = Location.artifact(name, page: pager.page)
+      measure.query.append(QueryItem("usage", "1"))
+      body.raw("<p>")
+      body.link(context.href(measure), "Measure stored and shared bytes")
+      body.raw(" <span class=\"muted\">")
+      body.text(
+        "(reads the tree of each of the repository's \(liveVersions) versions, as 'art du' does)")
+      body.raw("</span></p>")
+    }
     body.raw(
-      UsageChart.svg(
-        versions.reversed().map {
-          UsageChart.Bar(
-            label: "\($0.number)", unique: usage[$0.id]?.unique ?? 0,
-            shared: usage[$0.id]?.shared ?? 0)
-        }))
+      measures
+        ? UsageChart.svg(
+          versions.reversed().map {
+            UsageChart.Bar(
+              label: "\($0.number)", unique: usage[$0.id]?.unique ?? 0,
+              shared: usage[$0.id]?.shared ?? 0)
+          }) : "")
     body.raw("<h2>Versions</h2>")
     let live = context.linker.isLive
     if live { body.raw("<form method=\"get\" action=\"/diff\">") }
@@ -109,8 +134,13 @@ enum ArtifactPage {
       body.text(HumanText.timestamp(record.created))
       body.raw("</td><td class=\"n\" data-sort=\"\(record.files)\">\(record.files)</td>")
       Self.bytesCell(&body, record.size)
-      Self.bytesCell(&body, usage[version.id]?.unique ?? 0)
-      Self.bytesCell(&body, usage[version.id]?.shared ?? 0)
+      for bytes in [usage[version.id]?.unique, usage[version.id]?.shared] {
+        if let bytes {
+          Self.bytesCell(&body, bytes)
+        } else {
+          body.raw("<td class=\"n muted\" data-sort=\"-1\">–</td>")
+        }
+      }
       let expires = expiry[version.id] ?? record.expires
       body.raw("<td data-sort=\"\(expires ?? Int64.max)\">")
       body.text(expires.map { HumanText.timestamp($0) } ?? "")
@@ -173,99 +203,5 @@ enum ArtifactPage {
     body.raw("<td class=\"n\" data-sort=\"\(count)\">")
     body.text(HumanText.bytes(count))
     body.raw("</td>")
-  }
-}
-
-/// The SVG bar chart of stored bytes per version: what each stores alone
-/// and what it shares with others.
-enum UsageChart {
-  struct Bar {
-    var label: String
-    var unique: UInt64
-    var shared: UInt64
-  }
-
-  static func svg(_ bars: [Bar]) -> String {
-    guard !bars.isEmpty else { return "" }
-    let height = 160.0
-    let slot = max(6.0, min(40.0, 900.0 / Double(bars.count)))
-    let width = 60.0 + slot * Double(bars.count)
-    let top = Double(max(1, bars.map { $0.unique + $0.shared }.max() ?? 1))
-    var html = HTML()
-    html.raw(
-      "<div class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" "
-        + "height=\"\(Int(height + 40))\" role=\"img\" aria-label=\"stored bytes per version\">")
-    html.raw("<text x=\"0\" y=\"12\">")
-    html.text(HumanText.bytes(UInt64(top)))
-    html.raw("</text><text x=\"0\" y=\"\(Int(height))\">0</text>")
-    let labelEvery = max(1, Int(36 / slot))
-    for (index, bar) in bars.enumerated() {
-      let x = 60.0 + slot * Double(index)
-      let uniqueHeight = height * Double(bar.unique) / top
-      let sharedHeight = height * Double(bar.shared) / top
-      let barWidth = max(3.0, slot * 0.7)
-      html.raw("<g><title>")
-      html.text(
-        "\(bar.label): \(HumanText.bytes(bar.unique)) stored alone, "
-          + "\(HumanText.bytes(bar.shared)) shared")
-      html.raw("</title>")
-      html.raw(
-        rect(x, height - uniqueHeight - sharedHeight, barWidth, sharedHeight, "#a8c7ee")
-          + rect(x, height - uniqueHeight, barWidth, uniqueHeight, "#0b63c5") + "</g>")
-      if index % labelEvery == 0 {
-        html.raw("<text x=\"\(Int(x))\" y=\"\(Int(height + 16))\">")
-        html.text(bar.label)
-        html.raw("</text>")
-      }
-    }
-    html.raw(
-      "</svg><div class=\"legend muted\"><span class=\"unique\"></span>stored by this version "
-        + "alone<span class=\"shared\"></span>shared with other versions</div></div>")
-    return html.markup
-  }
-
-  private static func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, _ fill: String)
-    -> String
-  {
-    "<rect x=\"\(format(x))\" y=\"\(format(y))\" width=\"\(format(w))\" height=\"\(format(h))\" "
-      + "fill=\"\(fill)\"></rect>"
-  }
-
-  static func format(_ value: Double) -> String {
-    let rounded = (value * 10).rounded() / 10
-    return rounded == rounded.rounded() ? "\(Int(rounded))" : "\(rounded)"
-  }
-}
-
-/// JSON values as short text.
-enum JSONText {
-  /// `0.93`, `"text"` shown bare, `[1,2]`, `{"a":1}`.
-  static func compact(_ value: JSONValue) -> String {
-    switch value {
-    case .null: "null"
-    case .bool(let flag): flag ? "true" : "false"
-    case .integer(let number): "\(number)"
-    case .number(let number): "\(number)"
-    case .string(let text): text
-    case .array(let items): "[" + items.map(quoted).joined(separator: ", ") + "]"
-    case .object(let members):
-      "{"
-        + members.sorted { $0.key < $1.key }.map { "\(quote($0.key)): \(quoted($0.value))" }
-        .joined(separator: ", ") + "}"
-    }
-  }
-
-  private static func quoted(_ value: JSONValue) -> String {
-    if case .string(let text) = value { return quote(text) }
-    return compact(value)
-  }
-
-  private static func quote(_ text: String) -> String {
-    var quoted = "\""
-    for character in text {
-      if character == "\\" || character == "\"" { quoted.append("\\") }
-      quoted.append(character)
-    }
-    return quoted + "\""
   }
 }

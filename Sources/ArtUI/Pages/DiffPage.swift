@@ -42,14 +42,16 @@ enum DiffPage {
     body.raw("</p>")
 
     if let rows = location.value("rows"), !rows.isEmpty {
-      guard let change = changes.first(where: { $0.path == rows && $0.kind == .modified }),
-        let format = TableFormat(path: rows)
+      guard
+        let change = changes.first(where: {
+          $0.path == rows && $0.kind == .modified && !$0.pointsOutsideTree
+        }), TableFormat(path: rows) != nil
       else {
         throw ArtError(
           .notFound, "'\(rows)' is not a table file modified from \(old.label) to \(new.label)")
       }
       try await rowDiff(
-        &body, context, change: change, format: format, old: old, new: new, scratch: scratch)
+        &body, context, change: change, old: old, new: new, scratch: scratch)
     } else {
       metadata(&body, old: old, new: new)
       files(&body, context, changes: changes, old: old, new: new)
@@ -125,20 +127,27 @@ enum DiffPage {
   }
 
   /// Metadata keys (nested ones dotted) added, removed or changed, and the
-  /// description.
+  /// description; a record whose metadata cannot be read says so.
   private static func metadata(_ body: inout HTML, old: ResolvedVersion, new: ResolvedVersion) {
-    let before = flatten(
-      (try? Metadata.parse(Array(old.record.metadata.utf8), source: "")) ?? [:])
-    let after = flatten(
-      (try? Metadata.parse(Array(new.record.metadata.utf8), source: "")) ?? [:])
-    var rows: [(String, String?, String?)] = []
-    if old.record.description != new.record.description {
-      rows.append(("(description)", old.record.description, new.record.description))
-    }
-    for key in Set(before.keys).union(after.keys).sorted() where before[key] != after[key] {
-      rows.append((key, before[key].map(JSONText.compact), after[key].map(JSONText.compact)))
-    }
     body.raw("<h2>Metadata</h2>")
+    let before: [String: JSONValue]
+    let after: [String: JSONValue]
+    do {
+      before = try Metadata.parse(Array(old.record.metadata.utf8), source: old.label)
+      after = try Metadata.parse(Array(new.record.metadata.utf8), source: new.label)
+    } catch let error as ArtError {
+      body.raw("<p class=\"error\">")
+      body.text(error.message)
+      return body.raw("</p>")
+    } catch {
+      return
+    }
+    var rows = Metadata.changes(from: before, to: after).map {
+      ($0.key, $0.old.map(JSONText.compact), $0.new.map(JSONText.compact))
+    }
+    if old.record.description != new.record.description {
+      rows.insert(("(description)", old.record.description, new.record.description), at: 0)
+    }
     guard !rows.isEmpty else { return body.raw("<p class=\"muted\">no change</p>") }
     body.raw("<table><thead><tr><th>Key</th><th>Before</th><th>After</th></tr></thead><tbody>")
     for (key, was, now) in rows {
@@ -151,35 +160,25 @@ enum DiffPage {
     body.raw("</tbody></table>")
   }
 
-  /// `{"a": {"b": 1}}` as `["a.b": 1]`; arrays stay whole.
-  static func flatten(_ object: [String: JSONValue], prefix: String = "") -> [String: JSONValue] {
-    var result: [String: JSONValue] = [:]
-    for (key, value) in object {
-      if case .object(let members) = value, !members.isEmpty {
-        result.merge(flatten(members, prefix: prefix + key + "."), uniquingKeysWith: { a, _ in a })
-      } else {
-        result[prefix + key] = value
-      }
-    }
-    return result
-  }
-
   private static func rowDiff(
-    _ body: inout HTML, _ context: PageContext, change: Change, format: TableFormat,
-    old: ResolvedVersion, new: ResolvedVersion, scratch: FilePath
+    _ body: inout HTML, _ context: PageContext, change: Change, old: ResolvedVersion,
+    new: ResolvedVersion, scratch: FilePath
   ) async throws {
-    guard let before = change.old, let after = change.new else { return }
     let store = context.repository.store
     let key = (context.location.value("key") ?? "").split(separator: ",").map {
       String($0).trimmed
     }.filter { !$0.isEmpty }
-    let diff = TableDiff(
-      path: change.path, format: format, key: key, limit: rowExamples,
-      scratch: scratch.appending(
-        "rows-\(WallClock.milliseconds())-\(UInt32.random(in: 0...UInt32.max))"))
-    let report = try await diff.run(
-      old: .stored(before.id, store), new: .stored(after.id, store),
-      sizes: (before.size, after.size))
+    var diffs = RowDiffs(limit: rowExamples)
+    diffs.key = key
+    // Its own folder in the scratch space, for requests running at once.
+    let spill = scratch.appending("rows-\(UInt64.random(in: 0...UInt64.max))")
+    guard
+      let report = try await diffs.run(
+        [change], old: RowDiffs.Side(version: old, store: store, label: old.label),
+        new: RowDiffs.Side(version: new, store: store, label: new.label),
+        in: context.repository, scratch: spill
+      ).first
+    else { return }
     body.raw("<h2>Rows of ")
     body.text(change.path)
     body.raw("</h2>")

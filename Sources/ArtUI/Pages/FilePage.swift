@@ -15,9 +15,9 @@ enum FilePage {
   static let hexPage = 4 << 10
   /// Rows per page of a table.
   static let rowsPerPage = 100
-  /// Bytes a table page may read while skipping to its rows, past which
-  /// it stops and says so.
-  static let tableScanLimit: UInt64 = 256 << 20
+  /// Bytes a table page may read (skipping to its rows, and the rows),
+  /// past which it stops and says so.
+  static let tableScanLimit: UInt64 = 64 << 20
 
   static func render(_ context: PageContext, version: ResolvedVersion) throws -> UIResponse {
     let (path, entry) = try file(context, version)
@@ -39,7 +39,8 @@ enum FilePage {
     case .folder:
       body.link(context.href(.version(name, number, dir: path)), "open the folder")
     case .symlink:
-      let target = try store.read(entry.id, as: .blob)
+      // A target is at most PATH_MAX; a hostile entry may name a huge blob.
+      let target = try ContentReader.bytes(of: entry.id, from: store, at: 0, count: 4096)
       body.raw("<p>symbolic link to <span class=\"mono\">")
       body.text(String(decoding: target, as: UTF8.self))
       body.raw("</span></p>")
@@ -164,8 +165,10 @@ enum FilePage {
     }
     if looksLikeText(head) {
       let pager = Pager(page: page, size: textPage, total: Int(clamping: entry.size))
-      let bytes = try read(
-        entry, in: store, from: UInt64(pager.range.lowerBound), count: pager.range.count)
+      let bytes = textPage(
+        try read(
+          entry, in: store, from: UInt64(pager.range.lowerBound), count: pager.range.count + 3),
+        startsMidFile: pager.range.lowerBound > 0, length: pager.range.count)
       let controls = Self.controls(context, pager) { .file(name, number, path: path, page: $0) }
       body.raw(controls)
       body.raw("<pre class=\"text\">")
@@ -196,6 +199,21 @@ enum FilePage {
     }
     guard pager.hasNext(more: more) else { return "" }
     return "<div class=\"pager\">the first page of the file; 'art ui' shows the rest</div>"
+  }
+
+  /// The `length` bytes of a text page, moved to whole UTF-8 characters:
+  /// without the ends of a character the page before holds (when it
+  /// starts mid-file), with the rest of one its last byte starts (`bytes`
+  /// holds 3 more for that).
+  static func textPage(_ bytes: [UInt8], startsMidFile: Bool, length: Int) -> ArraySlice<UInt8> {
+    func continues(_ byte: UInt8) -> Bool { byte & 0xC0 == 0x80 }
+    var start = 0
+    if startsMidFile {
+      while start < min(3, bytes.count), continues(bytes[start]) { start += 1 }
+    }
+    var end = min(length, bytes.count)
+    while end < bytes.count, end < length + 3, continues(bytes[end]) { end += 1 }
+    return bytes[start..<max(start, end)]
   }
 
   /// Lines of `00000010  6c 6f …  |lo…|`.
@@ -241,21 +259,11 @@ enum FilePage {
     return nil
   }
 
-  private struct Enough: Error {}
-
   /// Up to `count` bytes of the file from `offset`, each piece checked.
   static func read(_ entry: TreeEntry, in store: ObjectStore, from offset: UInt64, count: Int)
     throws -> [UInt8]
   {
-    var bytes: [UInt8] = []
-    guard count > 0, offset < entry.size else { return bytes }
-    bytes.reserveCapacity(min(count, Int(clamping: entry.size - offset)))
-    do {
-      try ContentReader.read(entry.id, from: store, startingAt: offset) { piece in
-        bytes.append(contentsOf: piece.prefix(count - bytes.count))
-        if bytes.count >= count { throw Enough() }
-      }
-    } catch is Enough {}
-    return bytes
+    guard offset < entry.size else { return [] }
+    return try ContentReader.bytes(of: entry.id, from: store, at: offset, count: count)
   }
 }

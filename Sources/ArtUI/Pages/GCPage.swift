@@ -40,8 +40,9 @@ enum GCPage {
         + (override == nil
           ? "the repository's ([gc] in .art/config; with none, only expired versions)"
           : "the one given below")
-        + "; protected aliases: latest, "
-        + (repository.configuration.protectedAliases + protect).joined(separator: ", ") + ".")
+        + "; protected aliases: "
+        + (["latest"] + repository.configuration.protectedAliases + protect).joined(
+          separator: ", ") + ".")
     body.raw("</p>")
     if context.linker.isLive {
       body.raw("<form class=\"bar\" method=\"get\" action=\"/gc\">")
@@ -71,7 +72,9 @@ enum GCPage {
         verdict.keep
           ? "<span class=\"pill keep\">keep</span>" : "<span class=\"pill drop\">drop</span>")
       body.raw(
-        "</td><td data-sort=\"\(HTML.attribute(version.artifact.text)) \(version.number.value)\">")
+        "</td><td data-sort=\"\(HTML.attribute(version.artifact.text)) "
+          // The number zero-padded, so v10 sorts after v2.
+          + "\(String(version.number.value).leftPadded(16))\">")
       body.raw(context.versionLink(version))
       body.raw("</td>")
       body.element("td", String(version.id.hex.prefix(12)), class: "id")

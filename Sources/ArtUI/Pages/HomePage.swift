@@ -76,23 +76,18 @@ enum HomePage {
   /// `alias`, `tag`, `metadata` (conditions separated by spaces), `since`
   /// and `until`.
   static func filter(_ location: Location) throws -> VersionFilter {
-    var filter = VersionFilter()
+    var names: [String] = []
     if let name = location.value("q")?.trimmed, !name.isEmpty {
       // A plain word finds names containing it; a glob is taken as it is.
-      filter.names = [name.contains(where: { "*?[".contains($0) }) ? name : "*\(name)*"]
+      names = [name.contains(where: { "*?[".contains($0) }) ? name : "*\(name)*"]
     }
-    if let type = location.value("type"), !type.isEmpty { filter.type = type }
-    filter.aliases = try words(location, "alias").map { try Alias($0) }
-    filter.tags = try words(location, "tag").map { try Tag($0) }
-    filter.metadata = try words(location, "metadata").map { try MetadataCondition(parsing: $0) }
-    let now = WallClock.milliseconds()
-    if let since = location.value("since")?.trimmed, !since.isEmpty {
-      filter.since = try TimeText.milliseconds(since, now: now)
+    func text(_ name: String) -> String? {
+      location.value(name).map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 }
     }
-    if let until = location.value("until")?.trimmed, !until.isEmpty {
-      filter.until = try TimeText.milliseconds(until, now: now)
-    }
-    return filter
+    return try VersionFilter(
+      type: text("type"), names: names, aliases: words(location, "alias"),
+      tags: words(location, "tag"), conditions: words(location, "metadata"),
+      since: text("since"), until: text("until"), now: WallClock.milliseconds())
   }
 
   private static func words(_ location: Location, _ name: String) -> [String] {
@@ -119,22 +114,5 @@ enum HomePage {
     }
     html.raw("</select></label><button type=\"submit\">Search</button></form>")
     return html.markup
-  }
-}
-
-/// Aliases and tags as pills.
-enum Pills {
-  static func aliases(_ names: [String]) -> String {
-    names.map { "<span class=\"pill\">\(HTML.escape($0))</span>" }.joined()
-  }
-  static func tags(_ names: [String]) -> String {
-    names.map { "<span class=\"pill tag\">\(HTML.escape($0))</span>" }.joined()
-  }
-}
-
-extension String {
-  /// Without leading and trailing spaces.
-  var trimmed: String {
-    String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
   }
 }

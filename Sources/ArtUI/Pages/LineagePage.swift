@@ -6,12 +6,26 @@ import ArtStore
 enum LineagePage {
   /// Steps shown each way.
   static let depth = 4
+  /// Versions drawn at most; past them the page says how many it left out.
+  static let maximumNodes = 120
 
   static func render(_ context: PageContext, version: ResolvedVersion) throws -> UIResponse {
     let lineage = try Lineage(repository: context.repository, refs: context.refs)
-    let edges =
-      lineage.edges(from: version.id, upstream: true, depth: depth)
+    // Nearest first, until the drawing holds maximumNodes versions.
+    var edges: [Lineage.Edge] = []
+    var drawn: Set<ObjectID> = [version.id]
+    var left = 0
+    for edge in lineage.edges(from: version.id, upstream: true, depth: depth)
       + lineage.edges(from: version.id, upstream: false, depth: depth)
+    {
+      let new = [edge.from, edge.to].filter { !drawn.contains($0) }
+      if drawn.count + new.count > maximumNodes {
+        left += new.count
+        continue
+      }
+      drawn.formUnion(new)
+      edges.append(edge)
+    }
     let layout = LineageLayout(
       center: version.id.hex,
       edges: edges.map { LineageLayout.Edge(from: $0.from.hex, to: $0.to.hex, label: $0.job) },
@@ -32,8 +46,15 @@ enum LineagePage {
       body.raw("</p>")
     }
     body.raw(svg(layout, context: context, lineage: lineage, center: version.id.hex))
-    if edges.isEmpty {
+    if edges.isEmpty, left == 0 {
       body.raw("<p class=\"muted\">No lineage recorded: commit with --input SPEC to record it.</p>")
+    }
+    if left > 0 {
+      body.raw("<p class=\"muted\">")
+      body.text(
+        "\(HumanText.count(left, "more version")) within \(depth) steps not drawn "
+          + "('art lineage \(version.label)' lists them all)")
+      body.raw("</p>")
     }
     let name = version.artifact.text
     return .page(

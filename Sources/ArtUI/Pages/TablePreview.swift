@@ -33,8 +33,8 @@ enum TablePreview {
     if slice.stoppedEarly {
       body.raw("<p class=\"error\">")
       body.text(
-        "stopped after reading \(HumanText.bytes(FilePage.tableScanLimit)) without reaching "
-          + "this page: download the file to see rows this far in")
+        "stopped after reading \(HumanText.bytes(FilePage.tableScanLimit)) of the file: "
+          + "download it to see rows this far in, or records this long")
       body.raw("</p>")
     }
     body.raw("<table class=\"sortable\"><thead><tr><th class=\"n\">line</th>")
@@ -50,8 +50,19 @@ enum TablePreview {
     body.raw(controls)
   }
 
-  /// Page `pager.page` of the table read from `pieces`, stopping once the
-  /// page and one row past it are in, or `limit` bytes are read.
+  /// Page `pager.page` of the table read from `pieces`.
+  ///
+  /// Reading stops once the page and one row past it are in, or `limit`
+  /// bytes are read.
+  /// Bytes of a cell shown; a longer one is cut, marked with `…`.
+  static let cellLimit = 2000
+
+  /// A cell's text, cut at ``cellLimit`` bytes.
+  static func cell(_ bytes: ArraySlice<UInt8>) -> String {
+    guard bytes.count > cellLimit else { return String(decoding: bytes, as: UTF8.self) }
+    return String(decoding: bytes.prefix(cellLimit), as: UTF8.self) + "…"
+  }
+
   static func read(
     pieces: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void, format: TableFormat,
     pager: Pager, limit: UInt64
@@ -86,8 +97,7 @@ enum TablePreview {
           ]
         jsonRows.append(values)
       } else {
-        slice.rows.append(
-          (0..<record.fields.count).map { String(decoding: record.field($0), as: UTF8.self) })
+        slice.rows.append((0..<record.fields.count).map { cell(record.field($0)) })
       }
     }
     var read: UInt64 = 0
@@ -95,7 +105,9 @@ enum TablePreview {
       try pieces { piece in
         try parser.feed(piece)
         read += UInt64(piece.count)
-        if read >= limit, index < wanted.lowerBound {
+        // A page reads at most `limit` bytes, however far in it is and
+        // however long a record runs (an unclosed quote, a huge line).
+        if read >= limit {
           slice.stoppedEarly = true
           throw Enough()
         }
@@ -103,6 +115,14 @@ enum TablePreview {
       try parser.finish()
     } catch is Enough {}
     if format == .jsonl {
+      jsonRows = jsonRows.map {
+        $0.mapValues { value in
+          if case .string(let text) = value, text.utf8.count > cellLimit {
+            return .string(cell(Array(text.utf8)[...]))
+          }
+          return value
+        }
+      }
       var columns: [String] = []
       var seen: Set<String> = []
       for row in jsonRows {

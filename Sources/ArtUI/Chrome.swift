@@ -1,0 +1,37 @@
+/// The frame around every page.
+enum Chrome {
+  static func page(title: String, body: HTML, linker: Linker, crumbs: [(String, Location?)] = [])
+    -> String
+  {
+    var html = HTML()
+    html.raw(
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        + "<meta name=\"referrer\" content=\"no-referrer\"><title>")
+    html.text(title)
+    html.raw(
+      "</title><link rel=\"stylesheet\" href=\"\(HTML.escape(linker.href(.asset("art.css"))))\">"
+        + "<script src=\"\(HTML.escape(linker.href(.asset("art.js"))))\" defer></script>"
+        + "</head><body><header>")
+    html.link(linker.href(.home), "art", class: "brand")
+    html.link(linker.href(.home), "Artifacts")
+    html.link(linker.href(.gc), "Garbage collection")
+    html.raw("<span class=\"where\">\(linker.isLive ? "local, read-only" : "static export")</span>")
+    html.raw("</header><main>")
+    if !crumbs.isEmpty {
+      html.raw("<div class=\"crumbs\">")
+      for (index, crumb) in crumbs.enumerated() {
+        if index > 0 { html.raw(" / ") }
+        if let location = crumb.1 {
+          html.link(linker.href(location), crumb.0)
+        } else {
+          html.text(crumb.0)
+        }
+      }
+      html.raw("</div>")
+    }
+    html.raw(body.markup)
+    html.raw("</main></body></html>")
+    return html.markup
+  }
+}

@@ -1,0 +1,41 @@
+import Crypto
+
+/// How pages link: to the server's URLs, or to the files of a static
+/// export (flat, named by a hash of the server URL, so no name from a
+/// version ever becomes a file name).
+final class Linker {
+  /// Served by `art ui`, or written by `art ui --export`.
+  enum Mode: Sendable {
+    case server
+    case export
+  }
+
+  let mode: Mode
+  /// Pages linked from the page being rendered (export mode), for the
+  /// exporter to follow.
+  private(set) var linked: [Location] = []
+
+  init(_ mode: Mode) { self.mode = mode }
+
+  /// Whether the UI is served (forms, downloads and image previews work).
+  var isLive: Bool { mode == .server }
+
+  /// The `href` of `location`.
+  func href(_ location: Location) -> String {
+    switch mode {
+    case .server:
+      return location.serverURL
+    case .export:
+      if location.path.hasPrefix("/static/") { return String(location.path.dropFirst(8)) }
+      linked.append(location)
+      return Self.exportName(location)
+    }
+  }
+
+  /// The file a static export writes `location` to.
+  static func exportName(_ location: Location) -> String {
+    if location == .home { return "index.html" }
+    let digest = SHA256.hash(data: Array(location.serverURL.utf8))
+    return "p-" + digest.prefix(10).map { String($0, radix: 16).leftPadded(2) }.joined() + ".html"
+  }
+}

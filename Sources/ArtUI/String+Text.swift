@@ -1,0 +1,13 @@
+extension String {
+  /// The string padded on the left with zeros to `width`.
+  func leftPadded(_ width: Int) -> String {
+    count >= width ? self : String(repeating: "0", count: width - count) + self
+  }
+}
+
+extension String {
+  /// Without leading and trailing spaces.
+  var trimmed: String {
+    String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+  }
+}
