@@ -129,6 +129,8 @@ public struct UIServer: Sendable {
   /// shared by every port of a host).
   func cookieName(port: Int) -> String { "art-ui-\(port)" }
 
+  /// The answer to `request` on `port`: refused (403, 405) unless its
+  /// `Host`, method and token check out, else the site's page.
   func answer(_ request: Request, port: Int) async -> Response {
     let authority = request.head.authority ?? ""
     guard Self.isOwnHost(authority, port: port) else {
@@ -195,6 +197,8 @@ public struct UIServer: Sendable {
       body: ResponseBody(byteBuffer: ByteBuffer(string: "art ui: \(message)\n")))
   }
 
+  /// `response` as HTTP, with the security headers (a page's own policy
+  /// replacing the default one); a file's content streamed.
   static func httpResponse(_ response: UIResponse, head: Bool) -> Response {
     var policy = pagePolicy
     var headers = HTTPFields()

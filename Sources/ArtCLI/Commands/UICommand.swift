@@ -13,7 +13,8 @@ extension ArtCommand {
       discussion: """
         Serves pages of artifacts, versions (metadata, lineage, files with \
         previews and downloads), diffs of any two versions with their table \
-        rows, the lineage graph and what gc would drop, on 127.0.0.1 only. \
+        rows, the lineage graph and what gc would drop, on 127.0.0.1 \
+        (unless --host says otherwise). \
         The address printed carries a random token that every request must \
         present (a cookie keeps it after the first page), so other users of \
         the machine and web pages cannot read the data. No request changes \

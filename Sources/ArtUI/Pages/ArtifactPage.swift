@@ -16,6 +16,13 @@ enum ArtifactPage {
   /// measured with the page.
   static let usageFiles: UInt64 = 50_000
 
+  /// The page of artifact `name`.
+  ///
+  /// Reads the records of the versions shown; with few versions in the
+  /// repository (or `usage=1`), every version's tree too, as `art du` does.
+  ///
+  /// - Throws: ``ArtError`` `.notFound` for no such artifact, or the errors
+  ///   of reading refs, records and trees.
   static func render(_ context: PageContext, name: String) throws -> UIResponse {
     let artifact = try ArtifactName(name)
     let repository = context.repository
@@ -102,7 +109,7 @@ enum ArtifactPage {
     body.raw(
       "<th>Version</th><th>Id</th><th>Aliases</th><th>Tags</th><th>Created</th>"
         + "<th class=\"n\">Files</th><th class=\"n\">Size</th>"
-        + "<th class=\"n\">Stored alone</th><th class=\"n\">Shared</th><th>TTL</th>"
+        + "<th class=\"n\">Stored alone</th><th class=\"n\">Shared</th><th>Expires</th>"
         + "<th>Description</th>")
     for column in columns {
       body.raw("<th>")

@@ -11,6 +11,13 @@ enum DiffPage {
   /// Example rows of each kind a row diff keeps.
   static let rowExamples = 50
 
+  /// The comparison of versions `a` and `b` of the query.
+  ///
+  /// Walks only the folders that differ; a row diff reads both files once
+  /// more, spilling to `scratch` past 32 MiB.
+  ///
+  /// - Throws: ``ArtError`` for specs that name no version, a `rows` path
+  ///   that is not a modified table file, or damaged objects.
   static func render(_ context: PageContext, scratch: FilePath) async throws -> UIResponse {
     let location = context.location
     let a = location.value("a")?.trimmed ?? ""

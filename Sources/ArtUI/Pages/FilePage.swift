@@ -19,6 +19,13 @@ enum FilePage {
   /// past which it stops and says so.
   static let tableScanLimit: UInt64 = 64 << 20
 
+  /// The preview page of the query's `path` in `version`.
+  ///
+  /// Reads at most one page of the file (a table: at most
+  /// ``tableScanLimit`` bytes).
+  ///
+  /// - Throws: ``ArtError`` `.notFound` for no such path, or the errors of
+  ///   reading damaged objects.
   static func render(_ context: PageContext, version: ResolvedVersion) throws -> UIResponse {
     let (path, entry) = try file(context, version)
     let name = version.artifact.text

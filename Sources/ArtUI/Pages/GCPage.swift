@@ -7,6 +7,10 @@ import ArtStore
 /// the repository's policy or the `keep-last`, `keep-within` and `protect`
 /// the form gives. Nothing is dropped from here.
 enum GCPage {
+  /// The gc plan: one verdict per live version, from their records.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument` for a bad policy in the
+  ///   query, or the errors of reading records.
   static func render(_ context: PageContext) throws -> UIResponse {
     let location = context.location
     let repository = context.repository

@@ -4,6 +4,10 @@ import ArtStore
 /// `/`: artifacts by type, with version counts, the latest version and
 /// its size; the search box takes what `art ls` takes.
 enum HomePage {
+  /// The artifacts page: reads each artifact's latest (or newest matching)
+  /// record; a bad filter is shown on the page, not thrown.
+  ///
+  /// - Throws: ``ArtError`` when the refs or the journal cannot be read.
   static func render(_ context: PageContext) throws -> UIResponse {
     let location = context.location
     var problems: [String] = []

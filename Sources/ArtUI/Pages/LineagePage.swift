@@ -9,6 +9,9 @@ enum LineagePage {
   /// Versions drawn at most; past them the page says how many it left out.
   static let maximumNodes = 120
 
+  /// The lineage graph around `version`, from every live version's record.
+  ///
+  /// - Throws: ``ArtError`` when the imports list cannot be read.
   static func render(_ context: PageContext, version: ResolvedVersion) throws -> UIResponse {
     let lineage = try Lineage(repository: context.repository, refs: context.refs)
     // Nearest first, until the drawing holds maximumNodes versions.

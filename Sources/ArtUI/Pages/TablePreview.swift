@@ -19,6 +19,9 @@ enum TablePreview {
     var lines: [Int] = []
   }
 
+  /// Writes page `page` of the table `entry` into `body`, with its pager.
+  ///
+  /// - Throws: ``ArtError`` for damaged content.
   static func render(
     _ body: inout HTML, _ context: PageContext, entry: TreeEntry, format: TableFormat, page: Int,
     location: (Int) -> Location

@@ -8,6 +8,10 @@ enum VersionPage {
   /// Entries per page of a folder.
   static let pageSize = 500
 
+  /// The page of `version`: its record, lineage and one folder of files.
+  ///
+  /// - Throws: ``ArtError`` `.notFound` for a `dir` that is no folder of
+  ///   the version, or the errors of reading damaged objects.
   static func render(_ context: PageContext, version: ResolvedVersion) throws -> UIResponse {
     let repository = context.repository
     let record = version.record
@@ -184,13 +188,14 @@ enum VersionPage {
     body.raw(controls)
   }
 
+  /// An entry's kind in the glossary's words.
   static func kindText(_ kind: ManifestEntry.Kind) -> String {
     switch kind {
     case .file, .chunked: "file"
     case .folder: "folder"
-    case .symlink: "symlink"
-    case .external: "reference"
-    case .bundle: "version"
+    case .symlink: "symbolic link"
+    case .external: "external reference"
+    case .bundle: "bundle entry"
     }
   }
 }
