@@ -1,15 +1,16 @@
 import ArtCore
-import ArtStore
 
-/// Metadata as nested lists, objects and arrays folded under `<details>`.
+/// Metadata as nested lists: the top level open, nested objects and
+/// arrays folded under `<details>`.
 enum JSONTree {
-  static func html(_ value: JSONValue, open: Bool = false) -> String {
+  /// `value` as HTML, every key and value escaped.
+  static func html(_ value: JSONValue) -> String {
     var html = HTML()
-    add(&html, value, open: open)
+    add(&html, value)
     return html.markup
   }
 
-  private static func add(_ html: inout HTML, _ value: JSONValue, open: Bool) {
+  private static func add(_ html: inout HTML, _ value: JSONValue) {
     switch value {
     case .object(let members):
       if members.isEmpty { return html.raw("<span class=\"mono\">{}</span>") }
@@ -39,21 +40,17 @@ enum JSONTree {
   }
 
   private static func nested(_ html: inout HTML, _ value: JSONValue) {
-    switch value {
-    case .object(let members) where !members.isEmpty:
-      html.raw("<details><summary>")
-      html.text(HumanText.count(members.count, "key"))
-      html.raw("</summary>")
-      add(&html, value, open: false)
-      html.raw("</details>")
-    case .array(let items) where !items.isEmpty:
-      html.raw("<details><summary>")
-      html.text(HumanText.count(items.count, "item"))
-      html.raw("</summary>")
-      add(&html, value, open: false)
-      html.raw("</details>")
-    default:
-      add(&html, value, open: false)
-    }
+    let folded: (count: Int, noun: String)? =
+      switch value {
+      case .object(let members) where !members.isEmpty: (members.count, "key")
+      case .array(let items) where !items.isEmpty: (items.count, "item")
+      default: nil
+      }
+    guard let folded else { return add(&html, value) }
+    html.raw("<details><summary>")
+    html.text(HumanText.count(folded.count, folded.noun))
+    html.raw("</summary>")
+    add(&html, value)
+    html.raw("</details>")
   }
 }

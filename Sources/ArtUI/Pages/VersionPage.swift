@@ -98,7 +98,7 @@ enum VersionPage {
     do {
       let metadata = try Metadata.parse(Array(record.metadata.utf8), source: version.label)
       if metadata.isEmpty { body.raw("<p class=\"muted\">none</p>") }
-      body.raw(JSONTree.html(.object(metadata), open: true))
+      body.raw(JSONTree.html(.object(metadata)))
     } catch let error as ArtError {
       // Damaged metadata hides nothing else of the version.
       body.raw("<p class=\"error\">")
