@@ -137,6 +137,16 @@ extension ArtCommand {
     /// forwards to `address`, as Jupyter does: the token never appears on
     /// a command line, where other users could read it.
     static func openInBrowser(_ address: String, through folder: FilePath) {
+      let output = Output.current
+      let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(
+        separator: ":")
+      guard
+        let opener = paths.map({ "\($0)/xdg-open" }).first(where: {
+          FileManager.default.isExecutableFile(atPath: $0)
+        })
+      else {
+        return output.note("art ui: no xdg-open on PATH to start a browser; open the address above")
+      }
       let page = folder.appending("open.html")
       let html =
         "<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url="
@@ -148,18 +158,18 @@ extension ArtCommand {
         defer { try? file.close() }
         _ = try Array(html.utf8).withUnsafeBytes { try file.writeAll($0) }
       } catch {
-        Output.current.note("art ui: could not start a browser (\(error)); open the address above")
-        return
+        return output.note(
+          "art ui: could not start a browser (\(error)); open the address above")
       }
       let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["xdg-open", page.string]
+      process.executableURL = URL(fileURLWithPath: opener)
+      process.arguments = [page.string]
       process.standardOutput = FileHandle.nullDevice
       process.standardError = FileHandle.nullDevice
       do {
         try process.run()
       } catch {
-        Output.current.note("art ui: could not start a browser (\(error)); open the address above")
+        output.note("art ui: could not start a browser (\(error)); open the address above")
       }
     }
   }
