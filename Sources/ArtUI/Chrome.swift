@@ -1,11 +1,19 @@
 /// The frame around every page.
 enum Chrome {
+  /// What a page may load: its stylesheet and script from its own origin
+  /// (the server, or the export's folder), nothing inline, nothing else.
+  static let pagePolicy =
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+    + "form-action 'self'; base-uri 'none'"
+
   static func page(title: String, body: HTML, linker: Linker, crumbs: [(String, Location?)] = [])
     -> String
   {
     var html = HTML()
     html.raw(
       "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        // The policy again, for an export opened from disk (no headers).
+        + "<meta http-equiv=\"Content-Security-Policy\" content=\"\(pagePolicy)\">"
         + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         + "<meta name=\"referrer\" content=\"no-referrer\"><title>")
     html.text(title)

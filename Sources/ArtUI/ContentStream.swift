@@ -16,7 +16,10 @@ final class ContentStream: Sendable {
   /// Pieces read ahead of the sender.
   static let ahead = 4
 
-  private let slots = DispatchSemaphore(value: ContentStream.ahead)
+  /// Made at 0 and signalled up to ``ahead``: libdispatch traps when a
+  /// semaphore goes away below the value it was made with, which a sender
+  /// that stops early would leave.
+  private let slots = DispatchSemaphore(value: 0)
   private let stopped = Mutex(false)
   private let stream: AsyncThrowingStream<[UInt8], any Error>
   private let continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
@@ -24,6 +27,7 @@ final class ContentStream: Sendable {
   /// Starts reading content `id`, which its entry says is `size` bytes.
   init(_ id: ObjectID, size: UInt64, store: ObjectStore) {
     (stream, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
+    for _ in 0..<Self.ahead { slots.signal() }
     let this = self
     DispatchQueue(label: "art-ui-download").async { this.pump(id, size: size, store: store) }
   }

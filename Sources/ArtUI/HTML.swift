@@ -26,10 +26,10 @@ struct HTML: Sendable {
   }
 
   /// `value` safe as element text and as a quoted attribute value: `&`,
-  /// `<`, `>`, `"` and `'` become character references, and characters
-  /// that must not appear in HTML (controls other than tab, newline and
-  /// carriage return, and unpaired surrogates, which Swift strings cannot
-  /// hold) become U+FFFD.
+  /// `<`, `>`, `"` and `'` become character references, and U+FFFD
+  /// replaces controls other than tab, newline and carriage return (which
+  /// HTML must not hold) and the bidirectional overrides and isolates
+  /// (U+202A–U+202E, U+2066–U+2069), which could show a name reversed.
   static func escape(_ value: String) -> String {
     var result = ""
     result.reserveCapacity(value.utf8.count)
@@ -42,7 +42,9 @@ struct HTML: Sendable {
       case "'": result += "&#39;"
       case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
       default:
-        if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+        if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+          || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+        {
           result += "\u{FFFD}"
         } else {
           result.unicodeScalars.append(scalar)

@@ -5,8 +5,9 @@ import Crypto
 /// version ever becomes a file name).
 final class Linker {
   /// Served by `art ui`, or written by `art ui --export`.
-  enum Mode: Sendable {
-    case server
+  enum Mode: Sendable, Equatable {
+    /// Served under `base` (a secret path prefix, or empty).
+    case server(base: String)
     case export
   }
 
@@ -18,18 +19,24 @@ final class Linker {
   init(_ mode: Mode) { self.mode = mode }
 
   /// Whether the UI is served (forms, downloads and image previews work).
-  var isLive: Bool { mode == .server }
+  var isLive: Bool { mode != .export }
 
   /// The `href` of `location`.
   func href(_ location: Location) -> String {
     switch mode {
-    case .server:
-      return location.serverURL
+    case .server(let base):
+      return base + location.serverURL
     case .export:
       if location.path.hasPrefix("/static/") { return String(location.path.dropFirst(8)) }
       linked.append(location)
       return Self.exportName(location)
     }
+  }
+
+  /// The `action` of a form that asks for the page at `path` (only served
+  /// pages have forms).
+  func action(_ path: String) -> String {
+    HTML.attribute(href(Location(path: path)))
   }
 
   /// The file a static export writes `location` to.

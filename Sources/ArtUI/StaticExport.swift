@@ -43,6 +43,8 @@ public struct StaticExport: Sendable {
   /// - Throws: ``ArtError`` `.invalidArgument` for a folder holding other
   ///   files, or when the folder cannot be written.
   public func write(to directory: FilePath) async throws -> Result {
+    let store = site.root.appending(Repository.directoryName)
+    try ConfinedWriter.refuseInsideRepositoryFolder(directory, store: store)
     if let names = try? FolderHandle.open(directory).names(), !names.isEmpty,
       !names.contains(Self.marker)
     {
@@ -50,8 +52,7 @@ public struct StaticExport: Sendable {
         .invalidArgument, "'\(directory)' holds files that are not an earlier export",
         hint: "export into a new or empty folder")
     }
-    let writer = try ConfinedWriter(
-      top: directory, create: true, outside: site.root.appending(Repository.directoryName))
+    let writer = try ConfinedWriter(top: directory, create: true, outside: store)
     try Self.write(Array("written by art ui --export\n".utf8), name: Self.marker, with: writer)
     for (name, asset) in Assets.files {
       try Self.write(Array(asset.text.utf8), name: name, with: writer)

@@ -25,14 +25,24 @@ public struct UIServer: Sendable {
   public var port: Int
   /// The secret every request must carry.
   public let token: String
+  /// The secret path every page lies under (`/ui-…`), and the path of the
+  /// token's cookie: browsers send a cookie of 127.0.0.1 to every port of
+  /// it, but only for paths under its own, so a server another user runs
+  /// on another port never receives it.
+  public let base: String
 
-  /// A server for `site` on `host:port` with a new random token.
+  /// A server for `site` on `host:port` with a new random token and path.
   public init(site: UISite, host: String, port: Int) {
     self.site = site
     self.host = host
     self.port = port
-    token = SymmetricKey(size: .bits256).withUnsafeBytes { bytes in
-      bytes.map { String($0, radix: 16).leftPadded(2) }.joined()
+    token = Self.randomHex(bytes: 32)
+    base = "/ui-" + Self.randomHex(bytes: 12)
+  }
+
+  private static func randomHex(bytes: Int) -> String {
+    SymmetricKey(size: SymmetricKeySize(bitCount: bytes * 8)).withUnsafeBytes { key in
+      key.map { String($0, radix: 16).leftPadded(2) }.joined()
     }
   }
 
@@ -61,7 +71,7 @@ public struct UIServer: Sendable {
       onServerRunning: { channel in
         let port = channel.localAddress?.port ?? server.port
         box.set(port)
-        ready("http://\(server.hostForURL):\(port)/?token=\(server.token)", port)
+        ready("http://\(server.hostForURL):\(port)\(server.base)/?token=\(server.token)", port)
       },
       logger: logger)
     try await app.runService()
@@ -125,8 +135,8 @@ public struct UIServer: Sendable {
     return given == "\(port)"
   }
 
-  /// The name of the cookie holding the token (per port: cookies are
-  /// shared by every port of a host).
+  /// The name of the cookie holding the token (per port, so two servers
+  /// on one host keep their own).
   func cookieName(port: Int) -> String { "art-ui-\(port)" }
 
   /// The answer to `request` on `port`: refused (403, 405) unless its
@@ -141,6 +151,12 @@ public struct UIServer: Sendable {
     guard request.method == .get || request.method == .head else {
       return refusal(.methodNotAllowed, "art ui is read-only: only GET and HEAD are answered")
     }
+    // Pages lie under the secret base; anything else is not this server's.
+    let fullPath = request.uri.path
+    guard fullPath == base || fullPath.hasPrefix(base + "/") else {
+      return refusal(.notFound, "no such page; open the address 'art ui' printed")
+    }
+    let path = fullPath == base ? "/" : String(fullPath.dropFirst(base.count))
     let query = request.uri.query ?? ""
     let items = QueryItem.parse(query[...])
     let cookie = cookieName(port: port)
@@ -154,9 +170,10 @@ public struct UIServer: Sendable {
       // cookies set on a redirect).
       let rest = Location(path: "/", query: items.filter { $0.name != "token" }).queryString
       var response = Self.httpResponse(
-        await site.respond(path: request.uri.path, query: rest),
+        await site.respond(path: path, query: rest, base: base),
         head: request.method == .head)
-      response.headers[.setCookie] = "\(cookie)=\(token); Path=/; HttpOnly; SameSite=Strict"
+      response.headers[.setCookie] =
+        "\(cookie)=\(token); Path=\(base)/; HttpOnly; SameSite=Strict"
       return response
     }
     guard
@@ -167,13 +184,11 @@ public struct UIServer: Sendable {
       return refusal(
         .forbidden, "refused: no token; open the address 'art ui' printed (it carries the token)")
     }
-    let response = await site.respond(path: request.uri.path, query: query)
+    let response = await site.respond(path: path, query: query, base: base)
     return Self.httpResponse(response, head: request.method == .head)
   }
 
-  static let pagePolicy =
-    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
-    + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+  static let pagePolicy = Chrome.pagePolicy + "; frame-ancestors 'none'"
 
   static func securityHeaders(policy: String) -> HTTPFields {
     var headers = HTTPFields()

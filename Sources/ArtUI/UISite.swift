@@ -23,11 +23,12 @@ public struct UISite: Sendable {
   }
 
   /// Answers a request for `path` (percent-encoded, no query) with query
-  /// string `query`.
-  public func respond(path: String, query: String) async -> UIResponse {
+  /// string `query`, linking to pages under `base` (the server's secret
+  /// path prefix; empty in process).
+  public func respond(path: String, query: String, base: String = "") async -> UIResponse {
     let decoded = QueryItem.decode(path[...], plusIsSpace: false)
     return await respond(
-      to: Location(path: decoded, query: QueryItem.parse(query[...])), Linker(.server))
+      to: Location(path: decoded, query: QueryItem.parse(query[...])), Linker(.server(base: base)))
   }
 
   /// Answers `location`, linking with `linker`.

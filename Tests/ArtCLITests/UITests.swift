@@ -247,6 +247,16 @@ struct UITests {
         received += $0
       }
       #expect(received == bytes)
+      // A client that goes away after one piece (a closed or stalled
+      // connection): the reading thread stops, and nothing traps.
+      struct Gone: Error {}
+      for _ in 0..<10 {
+        await #expect(throws: Gone.self) {
+          try await ContentStream(id, size: size, store: repository.store).forEach { _ in
+            throw Gone()
+          }
+        }
+      }
       // An entry that claims fewer or more bytes than the content holds:
       // the stream fails, and never hands over the last piece.
       for claimed in [size - 1, size + 1] {
@@ -274,6 +284,24 @@ struct UITests {
       #expect(try await art("ui", "--export", "site", in: folder).status == 0)
       let again = try await art("ui", "--export", "site", in: folder)
       #expect(again.status == 0, "\(again.standardError)")
+    }
+  }
+
+  @Test func anExportOfADamagedRepositoryWritesItsPagesAndFails() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      // Flip bytes all through every pack's data (not its header).
+      let packs = folder.appending(".art/objects/packs")
+      for name in try FileManager.default.contentsOfDirectory(atPath: packs.string)
+      where name.hasSuffix(".pack") {
+        var bytes = try readFile(packs.appending(name))
+        for offset in stride(from: 64, to: bytes.count, by: 97) { bytes[offset] ^= 0x5A }
+        try writeFile(bytes, to: packs.appending(name))
+      }
+      let result = try await art("ui", "--export", "site", in: folder)
+      #expect(result.status == 2, "\(result.standardError)")
+      #expect(result.standardError.contains("damaged"))
+      #expect(try readFile(folder.appending("site/index.html")).count > 500)
     }
   }
 }

@@ -11,6 +11,10 @@ struct HTMLTests {
     #expect(!escaped.contains("'"))
     #expect(escaped.contains("&amp;amp;"))
     #expect(HTML.escape("a\u{0}b\u{1B}c\u{85}d\te\n") == "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\te\n")
+    // A right-to-left override would show `gpj.exe` as `exe.jpg`.
+    #expect(HTML.escape("photo\u{202E}gpj.exe") == "photo\u{FFFD}gpj.exe")
+    #expect(HTML.escape("a\u{2066}b\u{2069}") == "a\u{FFFD}b\u{FFFD}")
+    #expect(HTML.escape("שלום") == "שלום", "right-to-left text itself stays")
   }
 
   @Test func textAndLinksEscapeWhatTheyAreGiven() {

@@ -94,7 +94,7 @@ struct PagerTests {
 @Suite("Pager bounds")
 struct PagerBoundsTests {
   @Test func controlsForAPagePastEverythingDoNotTrap() {
-    let linker = Linker(.server)
+    let linker = Linker(.server(base: ""))
     let pager = Pager(page: Int.max, size: 100, total: nil)
     let html = pager.controls(linker, more: false) {
       Location.file("ds", 1, path: "t.csv", page: $0)

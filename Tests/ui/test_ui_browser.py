@@ -87,13 +87,19 @@ class Server:
         parsed = urllib.parse.urlsplit(self.url)
         self.port = parsed.port or 0
         self.token = urllib.parse.parse_qs(parsed.query)["token"][0]
+        # Every page lies under a secret path, the cookie's path too.
+        self.base = parsed.path.rstrip("/")
+        assert self.base.startswith("/ui-"), self.base
 
     def address(self, path: str) -> str:
         separator = "&" if "?" in path else "?"
-        return f"http://127.0.0.1:{self.port}{path}{separator}token={self.token}"
+        return f"http://127.0.0.1:{self.port}{self.base}{path}{separator}token={self.token}"
 
     def request(self, path: str, *, method: str = "GET", host: str | None = None,
-                cookie: bool = True) -> http.client.HTTPResponse:
+                cookie: bool = True, base: bool = True) -> http.client.HTTPResponse:
+        """`path` under the secret base (unless `base` is false)."""
+        if base:
+            path = self.base + path
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Host": host or f"127.0.0.1:{self.port}"}
         if cookie:
@@ -185,7 +191,7 @@ def test_each_page_shows_its_content_in_a_browser(demo: tuple[Path, Server], nam
     assert "injected" not in ids and "injected2" not in ids
     assert "pwned" not in dom.split("<title>")[1].split("</title>")[0]
     scripts = [attrs.get("src") for tag, attrs in elements.tags if tag == "script"]
-    assert scripts == ["/static/art.js"], scripts
+    assert scripts == [server.base + "/static/art.js"], scripts
     shots = os.environ.get("ART_UI_SCREENSHOTS")
     if shots:
         Path(shots).mkdir(parents=True, exist_ok=True)
@@ -230,8 +236,16 @@ def test_requests_without_the_token_or_for_another_host_are_refused(demo: tuple[
     assert server.request("/", host=f"localhost:{server.port}").status == 200
     ok = server.request("/?token=" + server.token, cookie=False)
     assert ok.status == 200
-    assert f"art-ui-{server.port}={server.token}" in (ok.getheader("Set-Cookie") or "")
-    assert "HttpOnly" in (ok.getheader("Set-Cookie") or "")
+    cookie = ok.getheader("Set-Cookie") or ""
+    assert f"art-ui-{server.port}={server.token}" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    # The cookie is sent only below the secret path: a server another user
+    # runs on another port of 127.0.0.1 never receives it.
+    assert f"Path={server.base}/" in cookie
+    # Outside the secret path there is nothing, token or not.
+    assert server.request("/", base=False).status == 404
+    assert server.request("/a/images", base=False).status == 404
+    assert server.request("/?token=" + server.token, base=False, cookie=False).status == 404
     policy = ok.getheader("Content-Security-Policy") or ""
     assert "default-src 'none'" in policy and "script-src 'self'" in policy
     assert ok.getheader("X-Content-Type-Options") == "nosniff"

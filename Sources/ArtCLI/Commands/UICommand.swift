@@ -87,6 +87,14 @@ extension ArtCommand {
         let directory = try global.resolve(export)
         let result = try await StaticExport(site: site, maximumPages: maximumPages).write(
           to: directory)
+        if result.errors > 0 {
+          throw ArtError(
+            .corruptData,
+            "\(Formatting.count(result.errors, "page")) of the export show damaged or missing data",
+            hint:
+              "the pages were written to \(directory); run 'art fsck --full' to see what is damaged"
+          )
+        }
         if json {
           return output.line(
             Formatting.document(
@@ -99,9 +107,7 @@ extension ArtCommand {
             + "(open \(directory.appending("index.html")))"
             + (result.left > 0
               ? "; \(Formatting.count(result.left, "linked page")) left out past "
-                + "--maximum-pages \(maximumPages)" : "")
-            + (result.errors > 0
-              ? "; \(Formatting.count(result.errors, "page")) show an error (run 'art fsck')" : ""))
+                + "--maximum-pages \(maximumPages)" : ""))
         return
       }
       if !UIServer.isLoopback(host) {

@@ -21,7 +21,10 @@ final class ChunkPrefetcher: Sendable {
 
   private let state = Mutex(State())
   /// Free places in the queue: the reader waits on it before each chunk.
-  private let space = DispatchSemaphore(value: ChunkPrefetcher.depth)
+  /// Made at 0 and signalled up to ``depth``: libdispatch traps when a
+  /// semaphore goes away below the value it was made with, which a read
+  /// stopped early (an error, a caller that had enough) would leave.
+  private let space = DispatchSemaphore(value: 0)
   /// Chunks in the queue: the caller waits on it before each chunk.
   private let filled = DispatchSemaphore(value: 0)
   /// Signalled once when the reader has stopped.
@@ -30,6 +33,7 @@ final class ChunkPrefetcher: Sendable {
   /// Starts reading the chunks `ids` of `store` (hashes not verified: the
   /// caller hashes the whole file).
   init(_ ids: [ObjectID], store: ObjectStore) {
+    for _ in 0..<Self.depth { space.signal() }
     // A queue of its own gets a thread at once: work sent to the shared
     // global queue can wait for one of as many threads as there are cores,
     // which the caller's tasks hold while they wait for these chunks.

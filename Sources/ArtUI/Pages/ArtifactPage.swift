@@ -102,7 +102,9 @@ enum ArtifactPage {
           }) : "")
     body.raw("<h2>Versions</h2>")
     let live = context.linker.isLive
-    if live { body.raw("<form method=\"get\" action=\"/diff\">") }
+    if live {
+      body.raw("<form method=\"get\" action=\"\(context.linker.action("/diff"))\">")
+    }
     body.raw(pager.controls(context.linker) { .artifact(name, page: $0) })
     body.raw("<table class=\"sortable\"><thead><tr>")
     if live { body.raw("<th>A</th><th>B</th>") }

@@ -25,7 +25,8 @@ enum DiffPage {
     var body = HTML()
     body.raw("<h1>Compare versions</h1>")
     if context.linker.isLive {
-      body.raw("<form class=\"bar\" method=\"get\" action=\"/diff\">")
+      body.raw(
+        "<form class=\"bar\" method=\"get\" action=\"\(context.linker.action("/diff"))\">")
       for (name, label, value) in [("a", "From (A)", a), ("b", "To (B)", b)] {
         body.raw("<label>\(label)<input name=\"\(name)\" value=\"")
         body.text(value)
@@ -190,7 +191,8 @@ enum DiffPage {
     body.text(change.path)
     body.raw("</h2>")
     if context.linker.isLive {
-      body.raw("<form class=\"bar\" method=\"get\" action=\"/diff\">")
+      body.raw(
+        "<form class=\"bar\" method=\"get\" action=\"\(context.linker.action("/diff"))\">")
       for (name, value) in [("a", old.label), ("b", new.label), ("rows", change.path)] {
         body.raw("<input type=\"hidden\" name=\"\(name)\" value=\"\(HTML.attribute(value))\">")
       }

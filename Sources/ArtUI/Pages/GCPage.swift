@@ -49,7 +49,8 @@ enum GCPage {
           separator: ", ") + ".")
     body.raw("</p>")
     if context.linker.isLive {
-      body.raw("<form class=\"bar\" method=\"get\" action=\"/gc\">")
+      body.raw(
+        "<form class=\"bar\" method=\"get\" action=\"\(context.linker.action("/gc"))\">")
       for (name, label, value, placeholder) in [
         ("keep-last", "Keep last", keepLast, "10"),
         ("keep-within", "Keep within", keepWithin, "30d"),

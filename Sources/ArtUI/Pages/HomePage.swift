@@ -24,7 +24,9 @@ enum HomePage {
 
     var body = HTML()
     body.raw("<h1>Artifacts</h1>")
-    if context.linker.isLive { body.raw(searchForm(location, types: types)) }
+    if context.linker.isLive {
+      body.raw(searchForm(location, types: types, linker: context.linker))
+    }
     if let filterError {
       body.raw("<p class=\"error\">")
       body.text(filterError.message + (filterError.hint.map { " (\($0))" } ?? ""))
@@ -98,9 +100,11 @@ enum HomePage {
     location.values(name).flatMap { $0.split(separator: " ").map(String.init) }
   }
 
-  private static func searchForm(_ location: Location, types: [String]) -> String {
+  private static func searchForm(_ location: Location, types: [String], linker: Linker)
+    -> String
+  {
     var html = HTML()
-    html.raw("<form class=\"bar\" method=\"get\" action=\"/\">")
+    html.raw("<form class=\"bar\" method=\"get\" action=\"\(linker.action("/"))\">")
     for (name, label, placeholder) in [
       ("q", "Name", "name or glob"), ("metadata", "Metadata", "year=2024 acc>0.9"),
       ("alias", "Alias", "production"), ("tag", "Tag", "golden"), ("since", "Since", "7d"),

@@ -50,6 +50,28 @@ func readContent(_ id: ObjectID, _ store: ObjectStore) throws -> [UInt8] {
 struct ContentStorerTests {
   static let maximum = ChunkerParameters.default.maximum
 
+  struct Enough: Error {}
+
+  /// A large file's chunks are read ahead on another thread; a reader that
+  /// stops after the first piece (an error downstream, or enough bytes)
+  /// gets its error, and the read-ahead stops without trapping.
+  @Test func aReadStoppedEarlyEndsTheReadAheadCleanly() async throws {
+    try await withTemporaryDirectory { folder in
+      let content = [UInt8].random(count: 40 * Self.maximum, seed: 11)
+      let (store, stored, _) = try await storeRoundTrip([content], codec: .lz4, in: folder)
+      for _ in 0..<20 {
+        var pieces = 0
+        #expect(throws: Enough.self) {
+          try ContentReader.read(stored[0].id, from: store, wholeFileCheckOnly: true) { _ in
+            pieces += 1
+            if pieces == 2 { throw Enough() }
+          }
+        }
+        #expect(pieces == 2)
+      }
+    }
+  }
+
   @Test(arguments: Codec.allCases, [0, 1, maximum - 1, maximum, maximum + 1, 3 * maximum + 17])
   func roundTripsEdgeSizes(codec: Codec, size: Int) async throws {
     try await withTemporaryDirectory { folder in
