@@ -16,6 +16,8 @@ final class ContentStream: Sendable {
   /// Pieces read ahead of the sender.
   static let ahead = 4
 
+  /// Free places for pieces: the reading thread waits on it before each.
+  ///
   /// Made at 0 and signalled up to ``ahead``: libdispatch traps when a
   /// semaphore goes away below the value it was made with, which a sender
   /// that stops early would leave.

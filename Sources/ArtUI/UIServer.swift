@@ -9,13 +9,14 @@ import Synchronization
 
 /// `art ui`: serves a ``UISite`` over HTTP on a loopback address.
 ///
-/// Every request must carry the token printed with the address, in the
-/// query (`?token=`, answered with a cookie, and taken out of the address
-/// bar by the page's script) or in that cookie; a request without it gets
-/// 403. A `Host` other than
-/// the address the server listens on is refused too, so a web page that
-/// points a name of its own at 127.0.0.1 (DNS rebinding) reads nothing.
-/// Only GET and HEAD are answered: no request changes the repository.
+/// Pages lie under a secret path (``base``). Every request must carry the
+/// token printed with the address, in the query (`?token=`, answered with
+/// a cookie for that path, and taken out of the address bar by the page's
+/// script) or in that cookie; a request without it gets 403. A `Host` that
+/// is not the address listened on (or `localhost`) with the port served is
+/// refused too, so a web page that points a name of its own at 127.0.0.1 (DNS
+/// rebinding) reads nothing. Only GET and HEAD are answered: no request
+/// changes the repository.
 public struct UIServer: Sendable {
   /// The pages.
   public var site: UISite
@@ -106,12 +107,13 @@ public struct UIServer: Sendable {
     return parts.count == 4 && numbers.count == 4 ? numbers : nil
   }
 
-  /// Whether a request's `Host` names this server by address.
+  /// Whether a request's `Host` names this server, listening on `bound`.
   ///
-  /// That is an IP address or `localhost`, with the port served (80 when
-  /// left out). A name that resolves here — a DNS rebinding attack's — is
-  /// refused.
-  static func isOwnHost(_ authority: String, port: Int) -> Bool {
+  /// That is the address listened on (or `localhost` when it is a
+  /// loopback address; any IP address for a wildcard one), with the port
+  /// served (80 when left out). A name that resolves here — a DNS
+  /// rebinding attack's — is refused.
+  static func isOwnHost(_ authority: String, port: Int, bound: String) -> Bool {
     let lower = authority.lowercased()
     var host = lower
     var given = "80"
@@ -132,7 +134,12 @@ public struct UIServer: Sendable {
       }
       guard host == "localhost" || ipv4(host) != nil else { return false }
     }
-    return given == "\(port)"
+    guard given == "\(port)" else { return false }
+    let listening = bound.lowercased().trimmingBrackets
+    switch listening {
+    case "0.0.0.0", "::": return true
+    default: return host == listening || (host == "localhost" && isLoopback(listening))
+    }
   }
 
   /// The name of the cookie holding the token (per port, so two servers
@@ -143,7 +150,7 @@ public struct UIServer: Sendable {
   /// `Host`, method and token check out, else the site's page.
   func answer(_ request: Request, port: Int) async -> Response {
     let authority = request.head.authority ?? ""
-    guard Self.isOwnHost(authority, port: port) else {
+    guard Self.isOwnHost(authority, port: port, bound: host) else {
       return refusal(
         .forbidden,
         "refused: this server answers only to \(hostForURL):\(port), not to Host '\(authority)'")
@@ -282,4 +289,11 @@ private final class PortBox: Sendable {
   private let value = Mutex(0)
   var port: Int { value.withLock { $0 } }
   func set(_ port: Int) { value.withLock { $0 = port } }
+}
+
+extension String {
+  /// Without the brackets around an IPv6 address.
+  fileprivate var trimmingBrackets: String {
+    hasPrefix("[") && hasSuffix("]") ? String(dropFirst().dropLast()) : self
+  }
 }

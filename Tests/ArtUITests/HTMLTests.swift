@@ -78,20 +78,24 @@ struct HTMLTests {
 
 @Suite("Server addresses and text pages")
 struct ServerAddressTests {
-  @Test func onlyAddressesAndLocalhostWithThePortAreThisServer() {
-    for host in [
-      "127.0.0.1:8080", "localhost:8080", "LOCALHOST:8080", "[::1]:8080", "10.0.0.7:8080",
-    ] {
-      #expect(UIServer.isOwnHost(host, port: 8080), "\(host)")
+  @Test func onlyTheAddressListenedOnWithThePortIsThisServer() {
+    for host in ["127.0.0.1:8080", "localhost:8080", "LOCALHOST:8080"] {
+      #expect(UIServer.isOwnHost(host, port: 8080, bound: "127.0.0.1"), "\(host)")
     }
     for host in [
       "evil.example:8080", "127.0.0.1", "127.0.0.1:8081", "localhost.evil.example:8080",
       "127.0.0.1.nip.io:8080", "[::1]", "[::1]x:8080", "[evil]:8080", "", ":8080", "1.2.3:8080",
-      "256.0.0.1:8080",
+      "256.0.0.1:8080", "10.0.0.7:8080", "127.0.0.2:8080", "[::1]:8080",
     ] {
-      #expect(!UIServer.isOwnHost(host, port: 8080), "\(host)")
+      #expect(!UIServer.isOwnHost(host, port: 8080, bound: "127.0.0.1"), "\(host)")
     }
-    #expect(UIServer.isOwnHost("127.0.0.1", port: 80), "port 80 is left out")
+    #expect(UIServer.isOwnHost("127.0.0.1", port: 80, bound: "127.0.0.1"), "port 80 is left out")
+    #expect(UIServer.isOwnHost("[::1]:8080", port: 8080, bound: "::1"))
+    #expect(UIServer.isOwnHost("localhost:8080", port: 8080, bound: "[::1]"))
+    // Listening on every address: any address, never a name.
+    #expect(UIServer.isOwnHost("10.0.0.7:8080", port: 8080, bound: "0.0.0.0"))
+    #expect(!UIServer.isOwnHost("evil.example:8080", port: 8080, bound: "0.0.0.0"))
+    #expect(!UIServer.isOwnHost("10.0.0.7:8080", port: 8080, bound: "10.0.0.8"))
   }
 
   @Test func loopbackIsReadFromTheAddressNotItsSpelling() {

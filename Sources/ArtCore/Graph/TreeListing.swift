@@ -10,6 +10,9 @@ public struct TreeEntry: Sendable, Equatable {
   public var size: UInt64
   /// Its permission bits.
   public var mode: UInt32
+
+  /// Whether the entry is a stored file (whole or chunked).
+  public var isFile: Bool { kind == .file || kind == .chunked }
 }
 
 extension TreeEntry {

@@ -80,7 +80,7 @@ public struct RowDiffs: Sendable {
   private static func storedFile(_ entry: TreeEntry?, _ path: String, of side: Side) throws
     -> TreeEntry
   {
-    guard let entry, entry.kind == .file || entry.kind == .chunked else {
+    guard let entry, entry.isFile else {
       throw ArtError(.notFound, "'\(path)' is not a stored file of \(side.label)")
     }
     return entry

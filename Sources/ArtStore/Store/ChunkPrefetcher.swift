@@ -21,6 +21,7 @@ final class ChunkPrefetcher: Sendable {
 
   private let state = Mutex(State())
   /// Free places in the queue: the reader waits on it before each chunk.
+  ///
   /// Made at 0 and signalled up to ``depth``: libdispatch traps when a
   /// semaphore goes away below the value it was made with, which a read
   /// stopped early (an error, a caller that had enough) would leave.

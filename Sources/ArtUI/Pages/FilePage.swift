@@ -36,7 +36,7 @@ enum FilePage {
     body.raw("</h1><p class=\"muted\">")
     body.text("\(VersionPage.kindText(entry.kind)), \(HumanText.bytes(entry.size)) · ")
     body.raw(context.versionLink(version))
-    if (entry.kind == .file || entry.kind == .chunked), context.linker.isLive {
+    if entry.isFile, context.linker.isLive {
       body.raw(" · ")
       body.link(context.href(.raw(name, number, path: path)), "download")
     }
@@ -90,7 +90,7 @@ enum FilePage {
   /// (only PNG, JPEG, GIF and WebP, by their first bytes).
   static func raw(_ context: PageContext, version: ResolvedVersion) throws -> UIResponse {
     let (path, entry) = try file(context, version)
-    guard (entry.kind == .file || entry.kind == .chunked) else {
+    guard entry.isFile else {
       throw ArtError(.invalidArgument, "'\(path)' is not a stored file", hint: "open its page")
     }
     let fileName = path.split(separator: "/").last.map(String.init) ?? "file"
