@@ -33,7 +33,9 @@ enum Assets {
     table.sortable th { cursor: pointer; user-select: none; }
     table.sortable th.asc::after { content: " \\25B2"; font-size: 10px; }
     table.sortable th.desc::after { content: " \\25BC"; font-size: 10px; }
-    td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+    td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+    td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
+    .wide { overflow-x: auto; }
     td.id, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
       font-size: 12.5px; }
     .pill { display: inline-block; padding: 0 7px; margin: 1px 3px 1px 0; border-radius: 10px;

@@ -70,6 +70,13 @@ def make_demo(root: Path) -> None:
     art("commit", "classifier", "model", "--type", "model", "--input", "images:v1", "--job", "train",
         "--metadata", "accuracy=0.93", cwd=root)
     art("alias", "set", "images:v0", "production", cwd=root)
+    # Evaluation results, one version a day: what a retention policy thins.
+    (root / "eval").mkdir()
+    for day in range(4):
+        (root / "eval" / "scores.csv").write_text(
+            "metric,value\n" + "".join(f"m{i},{(day + i) / 10}\n" for i in range(5)))
+        art("commit", "eval", "eval", "--type", "table", "-m", f"day {day}",
+            "--metadata", f"day={day}", cwd=root)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -173,7 +180,8 @@ PAGES = [
     ("rows", "/diff?a=images:v0&b=images:v1&rows=labels.csv&key=id",
      ["class_relabelled", "1 added", "1 changed"]),
     ("lineage", "/lineage/images/v1", ["Lineage of images:v1", "classifier:v0", "train"]),
-    ("gc", "/gc?keep-last=1", ["would drop 0 versions of 3", "carries protected alias production"]),
+    ("gc", "/gc?keep-last=1", ["would drop 3 versions of 7", "carries protected alias production",
+                               "drop"]),
 ]
 
 

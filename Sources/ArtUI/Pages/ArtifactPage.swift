@@ -106,7 +106,7 @@ enum ArtifactPage {
       body.raw("<form method=\"get\" action=\"\(context.linker.action("/diff"))\">")
     }
     body.raw(pager.controls(context.linker) { .artifact(name, page: $0) })
-    body.raw("<table class=\"sortable\"><thead><tr>")
+    body.raw("<div class=\"wide\"><table class=\"sortable\"><thead><tr>")
     if live { body.raw("<th>A</th><th>B</th>") }
     body.raw(
       "<th>Version</th><th>Id</th><th>Aliases</th><th>Tags</th><th>Created</th>"
@@ -139,21 +139,20 @@ enum ArtifactPage {
       body.raw(Pills.aliases((aliases[version.id] ?? []).map(\.text)))
       body.raw("</td><td>")
       body.raw(Pills.tags(version.journal.tags))
-      body.raw("</td><td data-sort=\"\(record.created)\">")
-      body.text(HumanText.timestamp(record.created))
-      body.raw("</td><td class=\"n\" data-sort=\"\(record.files)\">\(record.files)</td>")
-      Self.bytesCell(&body, record.size)
+      body.raw("</td>")
+      Cells.time(&body, record.created)
+      body.raw("<td class=\"n\" data-sort=\"\(record.files)\">\(record.files)</td>")
+      Cells.bytes(&body, record.size)
       for bytes in [usage[version.id]?.unique, usage[version.id]?.shared] {
         if let bytes {
-          Self.bytesCell(&body, bytes)
+          Cells.bytes(&body, bytes)
         } else {
           body.raw("<td class=\"n muted\" data-sort=\"-1\">–</td>")
         }
       }
       let expires = expiry[version.id] ?? record.expires
-      body.raw("<td data-sort=\"\(expires ?? Int64.max)\">")
-      body.text(expires.map { HumanText.timestamp($0) } ?? "")
-      body.raw("</td><td>")
+      Cells.time(&body, expires)
+      body.raw("<td>")
       body.text(record.description)
       body.raw("</td>")
       for column in columns {
@@ -164,7 +163,7 @@ enum ArtifactPage {
       }
       body.raw("</tr>")
     }
-    body.raw("</tbody></table>")
+    body.raw("</tbody></table></div>")
     if live {
       body.raw(
         "<button type=\"submit\">Compare A with B</button></form>")
@@ -206,11 +205,5 @@ enum ArtifactPage {
     case .number(let number): "\(number)"
     default: nil
     }
-  }
-
-  static func bytesCell(_ body: inout HTML, _ count: UInt64) {
-    body.raw("<td class=\"n\" data-sort=\"\(count)\">")
-    body.text(HumanText.bytes(count))
-    body.raw("</td>")
   }
 }

@@ -118,7 +118,7 @@ enum DiffPage {
       body.raw("</td>")
       for size in [change.oldSize, change.newSize] {
         if let size {
-          ArtifactPage.bytesCell(&body, size)
+          Cells.bytes(&body, size)
         } else {
           body.raw("<td class=\"n\" data-sort=\"-1\"></td>")
         }

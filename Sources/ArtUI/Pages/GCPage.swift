@@ -83,9 +83,7 @@ enum GCPage {
       body.raw(context.versionLink(version))
       body.raw("</td>")
       body.element("td", String(version.id.hex.prefix(12)), class: "id")
-      body.raw("<td data-sort=\"\(version.record.created)\">")
-      body.text(HumanText.timestamp(version.record.created))
-      body.raw("</td>")
+      Cells.time(&body, version.record.created)
       body.element("td", verdict.reason)
       body.raw("</tr>")
     }

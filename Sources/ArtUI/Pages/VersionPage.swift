@@ -174,7 +174,7 @@ enum VersionPage {
       if entry.kind == .folder {
         body.raw("<td class=\"n\" data-sort=\"-1\"></td>")
       } else {
-        ArtifactPage.bytesCell(&body, entry.size)
+        Cells.bytes(&body, entry.size)
       }
       if context.linker.isLive {
         body.raw("<td>")
