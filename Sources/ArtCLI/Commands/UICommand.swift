@@ -135,7 +135,8 @@ extension ArtCommand {
       } catch {
         throw ArtError(
           .io, "cannot serve on \(host):\(port): \(error)",
-          hint: "choose another --port, or 0 for a free one")
+          hint: "choose another --port (0 picks a free one); --host must be an address of this "
+            + "machine, such as 127.0.0.1")
       }
     }
 
