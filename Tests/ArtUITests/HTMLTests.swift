@@ -1,3 +1,4 @@
+import ArtCore
 import Testing
 
 @testable import ArtUI
@@ -112,5 +113,22 @@ struct ServerAddressTests {
     let second = Array(bytes[2...])  // starts inside é
     #expect(Array(FilePage.textPage(second, startsMidFile: true, length: 2)) == Array("€".utf8))
     #expect(FilePage.textPage([], startsMidFile: true, length: 5).isEmpty)
+  }
+}
+
+@Suite("Metadata as HTML")
+struct JSONTreeTests {
+  @Test func nestedValuesFoldAndHugeOnesStopWithACount() {
+    let html = JSONTree.html(
+      .object([
+        "acc": .number(0.5), "<b>": .string("<i>x</i>"),
+        "big": .array((0..<2500).map { .integer(Int64($0)) }),
+        "nested": .object(["a": .object(["b": .bool(true)])]),
+      ]))
+    #expect(html.contains("&lt;b&gt;") && html.contains("&lt;i&gt;x&lt;/i&gt;"))
+    #expect(html.contains("<details><summary>2500 items</summary>"))
+    #expect(html.contains("1500 more"))
+    #expect(html.contains("[999]") && !html.contains("[1000]"))
+    #expect(html.contains("<summary>1 key</summary>"))
   }
 }

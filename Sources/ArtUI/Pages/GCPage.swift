@@ -7,6 +7,9 @@ import ArtStore
 /// the repository's policy or the `keep-last`, `keep-within` and `protect`
 /// the form gives. Nothing is dropped from here.
 enum GCPage {
+  /// Verdicts per page.
+  static let pageSize = 1000
+
   /// The gc plan: one verdict per live version, from their records.
   ///
   /// - Throws: ``ArtError`` `.invalidArgument` for a bad policy in the
@@ -67,10 +70,17 @@ enum GCPage {
     body.raw("</strong> <span class=\"muted\">")
     body.text("('art gc --dry-run' also counts the bytes it would reclaim)")
     body.raw("</span></p>")
+    let pager = Pager(page: location.page(), size: pageSize, total: verdicts.count)
+    let controls = pager.controls(context.linker) { page in
+      var next = Location(path: "/gc", query: location.query.filter { $0.name != "page" })
+      if page > 1 { next.query.append(QueryItem("page", "\(page)")) }
+      return next
+    }
+    body.raw(controls)
     body.raw(
       "<table class=\"sortable\"><thead><tr><th>Verdict</th><th>Version</th><th>Id</th>"
         + "<th>Created</th><th>Reason</th></tr></thead><tbody>")
-    for verdict in verdicts {
+    for verdict in verdicts[pager.range] {
       let version = verdict.version
       body.raw("<tr><td>")
       body.raw(
@@ -88,6 +98,7 @@ enum GCPage {
       body.raw("</tr>")
     }
     body.raw("</tbody></table>")
+    body.raw(controls)
     return .page(
       Chrome.page(
         title: "art: garbage collection", body: body, linker: context.linker,

@@ -4,6 +4,9 @@ import ArtStore
 /// `/`: artifacts by type, with version counts, the latest version and
 /// its size; the search box takes what `art ls` takes.
 enum HomePage {
+  /// Artifacts per page, all types together.
+  static let pageSize = 1000
+
   /// The artifacts page: reads each artifact's latest (or newest matching)
   /// record; a bad filter is shown on the page, not thrown.
   ///
@@ -18,9 +21,21 @@ enum HomePage {
     } catch let error as ArtError {
       filterError = error
     }
-    let found = try filter.newestPerArtifact(
-      in: context.repository, refs: context.refs, unreadable: { problems.append($0) })
-    let types = Set(found.map(\.newest.record.type)).sorted()
+    let all = try filter.newestPerArtifact(
+      in: context.repository, refs: context.refs, unreadable: { problems.append($0) }
+    ).sorted {
+      ($0.newest.record.type, $0.newest.artifact.text) < (
+        $1.newest.record.type, $1.newest.artifact.text
+      )
+    }
+    let types = Set(all.map(\.newest.record.type)).sorted()
+    let pager = Pager(page: location.page(), size: pageSize, total: all.count)
+    let found = all[pager.range]
+    let controls = pager.controls(context.linker) { page in
+      var next = Location(path: "/", query: location.query.filter { $0.name != "page" })
+      if page > 1 { next.query.append(QueryItem("page", "\(page)")) }
+      return next
+    }
 
     var body = HTML()
     body.raw("<h1>Artifacts</h1>")
@@ -44,11 +59,14 @@ enum HomePage {
           ? "No artifacts yet: make one with 'art commit NAME PATH'." : "No artifact matches.")
       body.raw("</p>")
     }
+    body.raw(controls)
     for type in types {
       let rows = found.filter { $0.newest.record.type == type }
+      if rows.isEmpty { continue }
       body.raw("<h2>")
       body.text(type)
-      body.raw(" <span class=\"muted\">(\(rows.count))</span></h2>")
+      let ofType = all.count(where: { $0.newest.record.type == type })
+      body.raw(" <span class=\"muted\">(\(ofType))</span></h2>")
       body.raw(
         "<table class=\"sortable\"><thead><tr><th>Artifact</th>"
           + "<th class=\"n\">\(filter.isEmpty ? "Versions" : "Matching versions")</th>"
@@ -73,6 +91,7 @@ enum HomePage {
       }
       body.raw("</tbody></table>")
     }
+    body.raw(controls)
     return .page(Chrome.page(title: "art: artifacts", body: body, linker: context.linker))
   }
 

@@ -7,6 +7,8 @@ import ArtStore
 enum VersionPage {
   /// Entries per page of a folder.
   static let pageSize = 500
+  /// Runs that used the version listed, the newest.
+  static let usesShown = 100
 
   /// The page of `version`: its record, lineage and one folder of files.
   ///
@@ -80,10 +82,16 @@ enum VersionPage {
     }
     body.raw("</p>")
     if !version.journal.uses.isEmpty {
-      body.raw(
-        "<h2>Used by</h2><table><thead><tr><th>Run</th><th>Job</th><th>Time</th><th>User</th>")
+      let uses = version.journal.uses
+      body.raw("<h2>Used by</h2>")
+      if uses.count > usesShown {
+        body.raw("<p class=\"muted\">")
+        body.text("the newest \(usesShown) of \(uses.count) runs ('art runs' lists them all)")
+        body.raw("</p>")
+      }
+      body.raw("<table><thead><tr><th>Run</th><th>Job</th><th>Time</th><th>User</th>")
       body.raw("</tr></thead><tbody>")
-      for use in version.journal.uses {
+      for use in uses.suffix(usesShown) {
         body.raw("<tr>")
         body.element("td", use.run ?? "")
         body.element("td", use.job ?? "")
