@@ -34,6 +34,13 @@ struct Location: Hashable, Sendable {
     value(name).flatMap { Int($0) }.map { max(1, $0) } ?? 1
   }
 
+  /// The same page with page number `page` (no item for page 1).
+  func withPage(_ page: Int) -> Location {
+    var next = Location(path: path, query: query.filter { $0.name != "page" })
+    if page > 1 { next.query.append(QueryItem("page", "\(page)")) }
+    return next
+  }
+
   /// The path's components after the leading `/`.
   var components: [Substring] { path.split(separator: "/", omittingEmptySubsequences: true) }
 }

@@ -39,6 +39,14 @@ struct HTMLTests {
     #expect(QueryItem.decode("%FF") == "\u{FFFD}")
   }
 
+  @Test func aPageOfALocationKeepsItsQuery() {
+    let search = Location(
+      path: "/", query: [QueryItem("q", "ds"), QueryItem("page", "3"), QueryItem("type", "t")])
+    #expect(search.withPage(2).serverURL == "/?q=ds&type=t&page=2")
+    #expect(search.withPage(1).serverURL == "/?q=ds&type=t")
+    #expect(Location.diff("a:v0", "a:v1").withPage(4).page() == 4)
+  }
+
   @Test func exportNamesNeverCarryAPath() {
     let locations: [Location] = [
       .file("ds", 1, path: "../../../etc/passwd"), .version("ds", 2, dir: "a/b"),

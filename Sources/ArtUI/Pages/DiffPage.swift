@@ -85,10 +85,8 @@ enum DiffPage {
     body.raw("</p>")
     guard !changes.isEmpty else { return }
     let pager = Pager(page: context.location.page(), size: pageSize, total: changes.count)
-    let controls = pager.controls(context.linker) { page in
-      var location = Location.diff(old.label, new.label)
-      if page > 1 { location.query.append(QueryItem("page", "\(page)")) }
-      return location
+    let controls = pager.controls(context.linker) {
+      Location.diff(old.label, new.label).withPage($0)
     }
     body.raw(controls)
     body.raw(

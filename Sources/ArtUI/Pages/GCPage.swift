@@ -71,11 +71,7 @@ enum GCPage {
     body.text("('art gc --dry-run' also counts the bytes it would reclaim)")
     body.raw("</span></p>")
     let pager = Pager(page: location.page(), size: pageSize, total: verdicts.count)
-    let controls = pager.controls(context.linker) { page in
-      var next = Location(path: "/gc", query: location.query.filter { $0.name != "page" })
-      if page > 1 { next.query.append(QueryItem("page", "\(page)")) }
-      return next
-    }
+    let controls = pager.controls(context.linker) { location.withPage($0) }
     body.raw(controls)
     body.raw(
       "<table class=\"sortable\"><thead><tr><th>Verdict</th><th>Version</th><th>Id</th>"

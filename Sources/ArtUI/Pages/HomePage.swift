@@ -31,11 +31,7 @@ enum HomePage {
     let types = Set(all.map(\.newest.record.type)).sorted()
     let pager = Pager(page: location.page(), size: pageSize, total: all.count)
     let found = all[pager.range]
-    let controls = pager.controls(context.linker) { page in
-      var next = Location(path: "/", query: location.query.filter { $0.name != "page" })
-      if page > 1 { next.query.append(QueryItem("page", "\(page)")) }
-      return next
-    }
+    let controls = pager.controls(context.linker) { location.withPage($0) }
 
     var body = HTML()
     body.raw("<h1>Artifacts</h1>")
