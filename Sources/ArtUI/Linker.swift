@@ -1,4 +1,4 @@
-import Crypto
+import ArtStore
 
 /// How pages link: to the server's URLs, or to the files of a static
 /// export (flat, named by a hash of the server URL, so no name from a
@@ -42,7 +42,6 @@ final class Linker {
   /// The file a static export writes `location` to.
   static func exportName(_ location: Location) -> String {
     if location == .home { return "index.html" }
-    let digest = SHA256.hash(data: Array(location.serverURL.utf8))
-    return "p-" + digest.prefix(10).map { String($0, radix: 16).leftPadded(2) }.joined() + ".html"
+    return "p-" + ObjectHasher.id(of: Array(location.serverURL.utf8)).hex.prefix(20) + ".html"
   }
 }

@@ -45,9 +45,7 @@ public struct StaticExport: Sendable {
   public func write(to directory: FilePath) async throws -> Result {
     let store = site.root.appending(Repository.directoryName)
     try ConfinedWriter.refuseInsideRepositoryFolder(directory, store: store)
-    if let names = try? FolderHandle.open(directory).names(), !names.isEmpty,
-      !names.contains(Self.marker)
-    {
+    if let names = Self.names(in: directory), !names.isEmpty, !names.contains(Self.marker) {
       throw ArtError(
         .invalidArgument, "'\(directory)' holds files that are not an earlier export",
         hint: "export into a new or empty folder")
@@ -79,6 +77,13 @@ public struct StaticExport: Sendable {
       }
     }
     return result
+  }
+
+  /// The names in `directory`, or nil when it is no folder (yet).
+  private static func names(in directory: FilePath) -> [String]? {
+    guard let folder = try? FolderHandle.open(directory) else { return nil }
+    defer { folder.close() }
+    return try? folder.names()
   }
 
   /// Whether the export writes `location`: not downloads, and only the

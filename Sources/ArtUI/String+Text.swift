@@ -4,10 +4,3 @@ extension String {
     count >= width ? self : String(repeating: "0", count: width - count) + self
   }
 }
-
-extension String {
-  /// Without leading and trailing spaces.
-  var trimmed: String {
-    String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
-  }
-}

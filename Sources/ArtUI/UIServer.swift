@@ -259,7 +259,7 @@ public struct UIServer: Sendable {
     headers.flatMap { $0.split(separator: ";") }.compactMap { pair in
       let parts = pair.split(separator: "=", maxSplits: 1)
       guard parts.count == 2 else { return nil }
-      return (String(parts[0]).trimmed, String(parts[1]).trimmed)
+      return (String(parts[0]).trimmingWhitespace(), String(parts[1]).trimmingWhitespace())
     }
   }
 

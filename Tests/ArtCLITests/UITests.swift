@@ -304,4 +304,41 @@ struct UITests {
       #expect(try readFile(folder.appending("site/index.html")).count > 500)
     }
   }
+
+  @Test func anExportNeverWritesThroughALinkOrIntoTheStore() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      #expect(try await art("ui", "--export", "site", in: folder).status == 0)
+      // Links planted in an earlier export: each name is replaced as a
+      // name, and what the links point at is left alone.
+      let victim = folder.appending("victim.txt")
+      try writeFile(Array("keep me\n".utf8), to: victim)
+      let site = folder.appending("site")
+      for name in ["index.html", "art.css", ".art-ui-export"] {
+        try FileManager.default.removeItem(atPath: site.appending(name).string)
+        try FileManager.default.createSymbolicLink(
+          atPath: site.appending(name).string, withDestinationPath: victim.string)
+      }
+      let again = try await art("ui", "--export", "site", in: folder)
+      #expect(again.status == 0, "\(again.standardError)")
+      #expect(try readFile(victim) == Array("keep me\n".utf8))
+      for name in ["index.html", "art.css", ".art-ui-export"] {
+        let kind =
+          try FileManager.default.attributesOfItem(atPath: site.appending(name).string)[
+            .type] as? FileAttributeType
+        #expect(kind == .typeRegular, "\(name)")
+      }
+      // A destination that is a link to the store, or a folder inside it
+      // reached through a link, is refused before anything is made.
+      try FileManager.default.createSymbolicLink(
+        atPath: folder.appending("store").string,
+        withDestinationPath: folder.appending(".art").string)
+      let before = try snapshot(folder.appending(".art"))
+      for target in ["store", "store/pages", ".art/../.art/pages"] {
+        let refused = try await art("ui", "--export", target, in: folder)
+        #expect(refused.status == 64, "\(target): \(refused.standardError)")
+      }
+      #expect(try snapshot(folder.appending(".art")) == before)
+    }
+  }
 }

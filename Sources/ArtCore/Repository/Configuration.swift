@@ -253,8 +253,8 @@ public struct Configuration: Sendable, Equatable {
 }
 
 extension StringProtocol {
-  /// The text without leading and trailing spaces and tabs.
-  func trimmingWhitespace() -> String {
+  /// The text without leading and trailing spaces, tabs and line breaks.
+  public func trimmingWhitespace() -> String {
     let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
     guard let start = firstIndex(where: { !isSpace($0) }),
       let end = lastIndex(where: { !isSpace($0) })

@@ -274,6 +274,14 @@ public struct ParsedRecord {
 
   /// Field `i`'s bytes.
   public func field(_ i: Int) -> ArraySlice<UInt8> { bytes[fields[i]] }
+
+  /// The fields as the column names of a header record: text, a UTF-8
+  /// byte order mark dropped.
+  public var headerNames: [String] {
+    var names = (0..<fields.count).map { String(decoding: field($0), as: UTF8.self) }
+    if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
+    return names
+  }
 }
 
 /// Receives the records of a ``RowParser``.

@@ -210,14 +210,8 @@ extension TableDiff {
         offset: offset))
   }
 
-  /// The column names of a header record (a UTF-8 byte order mark dropped).
-  static func headerNames(_ record: ParsedRecord) -> [String] {
-    var names = (0..<record.fields.count).map {
-      String(decoding: record.field($0), as: UTF8.self)
-    }
-    if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
-    return names
-  }
+  /// The column names of a header record (see ``ParsedRecord/headerNames``).
+  static func headerNames(_ record: ParsedRecord) -> [String] { record.headerNames }
 
   /// A JSON Lines record's top-level keys and their values as canonical
   /// JSON text (keys sorted), or nil if it is not a JSON object.

@@ -20,8 +20,8 @@ enum DiffPage {
   ///   that is not a modified table file, or damaged objects.
   static func render(_ context: PageContext, scratch: FilePath) async throws -> UIResponse {
     let location = context.location
-    let a = location.value("a")?.trimmed ?? ""
-    let b = location.value("b")?.trimmed ?? ""
+    let a = location.value("a")?.trimmingWhitespace() ?? ""
+    let b = location.value("b")?.trimmingWhitespace() ?? ""
     var body = HTML()
     body.raw("<h1>Compare versions</h1>")
     if context.linker.isLive {
@@ -172,7 +172,7 @@ enum DiffPage {
   ) async throws {
     let store = context.repository.store
     let key = (context.location.value("key") ?? "").split(separator: ",").map {
-      String($0).trimmed
+      String($0).trimmingWhitespace()
     }.filter { !$0.isEmpty }
     var diffs = RowDiffs(limit: rowExamples)
     diffs.key = key

@@ -18,8 +18,8 @@ enum GCPage {
     let location = context.location
     let repository = context.repository
     let settings = repository.configuration.gc
-    let keepLast = location.value("keep-last")?.trimmed ?? ""
-    let keepWithin = location.value("keep-within")?.trimmed ?? ""
+    let keepLast = location.value("keep-last")?.trimmingWhitespace() ?? ""
+    let keepWithin = location.value("keep-within")?.trimmingWhitespace() ?? ""
     let protect = (location.value("protect") ?? "").split(separator: " ").map(String.init)
     var override: RetentionPolicy?
     if !keepLast.isEmpty || !keepWithin.isEmpty {

@@ -96,12 +96,12 @@ enum HomePage {
   /// and `until`.
   static func filter(_ location: Location) throws -> VersionFilter {
     var names: [String] = []
-    if let name = location.value("q")?.trimmed, !name.isEmpty {
+    if let name = location.value("q")?.trimmingWhitespace(), !name.isEmpty {
       // A plain word finds names containing it; a glob is taken as it is.
       names = [name.contains(where: { "*?[".contains($0) }) ? name : "*\(name)*"]
     }
     func text(_ name: String) -> String? {
-      location.value(name).map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 }
+      location.value(name).map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
     }
     return try VersionFilter(
       type: text("type"), names: names, aliases: words(location, "alias"),

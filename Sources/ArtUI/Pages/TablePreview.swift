@@ -77,13 +77,7 @@ enum TablePreview {
     let wanted = pager.range
     var parser = RowParser(format: format) { record in
       if header == nil {
-        var names = (0..<record.fields.count).map {
-          String(decoding: record.field($0), as: UTF8.self)
-        }
-        if let first = names.first, first.hasPrefix("\u{FEFF}") {
-          names[0] = String(first.dropFirst())
-        }
-        header = names
+        header = record.headerNames
         return
       }
       defer { index += 1 }
