@@ -64,6 +64,7 @@ def main():
     parser.add_argument("--versions", type=int, default=1000)
     parser.add_argument("--files", type=int, default=20000)
     parser.add_argument("--marks", default="10,100,1000")
+    parser.add_argument("--keep", action="store_true", help="leave the repository and remote in --work")
     args = parser.parse_args()
     marks = sorted({int(m) for m in args.marks.split(",") if int(m) <= args.versions})
     binary = os.path.abspath(args.art)
@@ -148,7 +149,8 @@ def main():
         remote_packs += sum(1 for f in files if f.endswith(".pack"))
     print(f"\nremote: {remote_packs} packs; local: "
           f"{len(os.listdir(os.path.join(repo, '.art', 'objects', 'packs')))} pack files and indexes")
-    shutil.rmtree(work, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,74 @@ struct MaintenanceTests {
     }
   }
 
+  /// gc keeps its mark in `.art/state/gc-mark` and walks only versions new
+  /// since; once a version in the mark is gone, it walks them all again, so
+  /// what only that version held is reclaimed. A damaged mark is ignored,
+  /// and a walk that met missing objects saves none.
+  @Test func gcReusesItsMarkAndWalksAgainWhenAVersionGoes() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      try makeHistory(folder, versions: 3)
+      func gc(_ extra: String...) async throws -> [String: Any] {
+        let result = await artInProcess(["gc", "--json", "--grace", "0s"] + extra, in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+        return try JSONSerialization.jsonObject(with: Data(result.standardOutputBytes))
+          as? [String: Any] ?? [:]
+      }
+      let mark = folder.appending(".art/state/gc-mark")
+      #expect(try await gc("--dry-run")["versionsFromMark"] as? Int == 0)
+      #expect(FileManager.default.fileExists(atPath: mark.string))
+      let again = try await gc("--dry-run")
+      #expect(again["versionsFromMark"] as? Int == 3)
+      try writeFile(Array("new\n".utf8), to: folder.appending("data/new.csv"))
+      #expect(try await art("commit", "ds", "data", "-q", in: folder).status == 0)
+      #expect(try await gc("--dry-run")["versionsFromMark"] as? Int == 3)
+      #expect(try await gc("--dry-run")["versionsFromMark"] as? Int == 4)
+
+      // ds:v0 goes: the mark, which holds its objects, no longer stands.
+      #expect(try await art("rm", "ds:v0", in: folder).status == 0)
+      let config = folder.appending(".art/config")
+      try writeFile(try readFile(config) + Array("[gc]\n\trepackThreshold = 1\n".utf8), to: config)
+      let collected = try await gc()
+      #expect(collected["versionsFromMark"] as? Int == 0)
+      #expect((collected["bytesReclaimed"] as? Int ?? 0) > 0, "\(collected)")
+      let fsck = try await art("fsck", "--full", "--json", in: folder)
+      #expect(fsck.status == 0, "\(fsck.standardOutput)")
+      let report =
+        try JSONSerialization.jsonObject(with: Data(fsck.standardOutputBytes)) as? [String: Any]
+      #expect(report?["danglingObjects"] as? Int == 0, "\(fsck.standardOutput)")
+      for version in [1, 2] {
+        try await expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
+      }
+
+      // A damaged mark is a full walk, and is written anew.
+      var bytes = try readFile(mark)
+      bytes[bytes.count / 2] ^= 0xFF
+      try writeFile(bytes, to: mark)
+      #expect(try await gc("--dry-run")["versionsFromMark"] as? Int == 0)
+      #expect(try await gc("--dry-run")["versionsFromMark"] as? Int == 3)
+
+      // A pack lost that a kept version needs (ds:v0, which alone named
+      // it, removed): a forced gc walks with problems and saves no mark.
+      let other = folder.appending("other")
+      try writeFile(.random(count: 100_000, seed: 7), to: other.appending("data/a"))
+      #expect(try await art("init", in: other).status == 0)
+      #expect(try await art("commit", "ds", "data", "-q", in: other).status == 0)
+      let first = try packFiles(other)
+      try writeFile(Array("b\n".utf8), to: other.appending("data/b"))
+      #expect(try await art("commit", "ds", "data", "-q", in: other).status == 0)
+      #expect(try await art("rm", "ds:v0", in: other).status == 0)
+      for name in first {
+        try FileManager.default.removeItem(
+          atPath: other.appending(".art/objects/packs/\(name)").string)
+      }
+      #expect(try await art("gc", "--dry-run", in: other).status == 2)
+      let forced = try await art("gc", "--dry-run", "--force", in: other)
+      #expect(forced.status == 0, "\(forced.standardError)")
+      #expect(!FileManager.default.fileExists(atPath: other.appending(".art/state/gc-mark").string))
+    }
+  }
+
   @Test func graceProtectsYoungPacksAndDefaultPolicyKeepsEverything() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

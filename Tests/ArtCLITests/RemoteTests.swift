@@ -512,6 +512,64 @@ struct RemoteTests {
     }
   }
 
+  /// A push and a fetch look at what changed, not at the whole history:
+  /// the push walks only what the new version does not share with one the
+  /// remote has, and the fetch only packs new since the last one — yet a
+  /// fetch still brings back a local pack that was lost.
+  @Test func pushAndFetchLookOnlyAtWhatChangedAndFetchRepairsALostPack() async throws {
+    try await withTemporaryDirectory { folder in
+      let a = folder.appending("a")
+      for i in 0..<40 {
+        try writeFile(
+          .random(count: 2_000 + i, seed: UInt64(i)), to: a.appending("data/d\(i % 4)/f\(i)"))
+      }
+      #expect(try ArtProcess.run(["init"], in: a).status == 0)
+      #expect(try ArtProcess.run(["commit", "ds", "data"], in: a).status == 0)
+      #expect(try ArtProcess.run(["remote", "add", "shared", "../shared"], in: a).status == 0)
+      #expect(try ArtProcess.run(["push"], in: a).status == 0)
+      #expect(try ArtProcess.run(["clone", "shared", "b"], in: folder).status == 0)
+      let b = folder.appending("b")
+      func json(_ result: ProcessResult) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(result.standardOutputBytes)))
+          as? [String: Any] ?? [:]
+      }
+      for round in 1...2 {
+        try writeFile(
+          .random(count: 3_000, seed: UInt64(100 + round)), to: a.appending("data/d1/f1"))
+        #expect(try ArtProcess.run(["commit", "ds", "data"], in: a).status == 0)
+        let push = try ArtProcess.run(["push", "--json"], in: a)
+        #expect(push.status == 0, "\(push.standardError)")
+        // The record, the top manifest, d1's manifest and the file.
+        #expect(json(push)["objects"] as? Int == 4, "\(push.standardOutput)")
+        #expect((json(push)["objectsPresent"] as? Int ?? 99) < 4, "\(push.standardOutput)")
+        let fetch = try ArtProcess.run(["fetch", "--json"], in: b)
+        #expect(fetch.status == 0, "\(fetch.standardError)")
+        // Only the new pack is looked at: nothing of v0 is counted again.
+        #expect(json(fetch)["objectsPresent"] as? Int == 0, "\(fetch.standardOutput)")
+        #expect(json(fetch)["packs"] as? Int == 1, "\(fetch.standardOutput)")
+      }
+      #expect(try ArtProcess.run(["pull"], in: b).status == 0)
+      // A lost pack: the next fetch sees the record no longer holds and
+      // looks at every remote pack again.
+      let packs = b.appending(".art/objects/packs")
+      let lost = try #require(
+        try FileManager.default.contentsOfDirectory(atPath: packs.string).filter {
+          $0.hasSuffix(".pack")
+        }.max { try fileSize(packs.appending($0)) < fileSize(packs.appending($1)) })
+      try FileManager.default.removeItem(atPath: packs.appending(lost).string)
+      try FileManager.default.removeItem(
+        atPath: packs.appending(String(lost.dropLast(5)) + ".idx").string)
+      #expect(try ArtProcess.run(["fsck"], in: b).status != 0)
+      let repair = try ArtProcess.run(["fetch", "--json"], in: b)
+      #expect(repair.status == 0, "\(repair.standardError)")
+      #expect((json(repair)["objectsPresent"] as? Int ?? 0) > 0, "\(repair.standardOutput)")
+      let fsck = try ArtProcess.run(["fsck", "--full"], in: b)
+      #expect(fsck.status == 0, "\(fsck.standardOutput)\(fsck.standardError)")
+      #expect(try ArtProcess.run(["checkout", "ds:v0", "--to", "out"], in: b).status == 0)
+      #expect(try readFile(b.appending("out/d0/f0")) == readFile(a.appending("data/d0/f0")))
+    }
+  }
+
   @Test func folderRemote() async throws {
     try await withTemporaryDirectory { folder in
       let a = folder.appending("a")
@@ -527,4 +585,9 @@ struct RemoteTests {
       #expect(try readFile(b.appending("out/x")) == readFile(a.appending("data/x")))
     }
   }
+}
+
+/// The size of the file at `path`.
+private func fileSize(_ path: FilePath) throws -> Int {
+  (try FileManager.default.attributesOfItem(atPath: path.string)[.size] as? Int) ?? 0
 }

@@ -147,6 +147,8 @@ extension ArtCommand {
       var bytesReclaimed: UInt64
       /// Artifacts every version of which was dropped: gone from log.
       var artifactsGone: [String]
+      /// Kept versions the last gc's mark covered, so not walked again.
+      var versionsFromMark: Int
     }
 
     func validate() throws {
@@ -199,7 +201,8 @@ extension ArtCommand {
               dryRun: dryRun, versions: lines, dropped: report.dropped.count,
               packsDeleted: report.packsDeleted, packsRewritten: report.packsRewritten,
               packsInGrace: report.packsInGrace, packsBelowThreshold: report.packsBelowThreshold,
-              bytesReclaimed: report.bytesReclaimed, artifactsGone: gone)))
+              bytesReclaimed: report.bytesReclaimed, artifactsGone: gone,
+              versionsFromMark: report.versionsFromMark)))
       }
       if explain {
         for line in lines {

@@ -99,7 +99,8 @@ extension ArtCommand {
         _ = try repository.resolve(.label(artifact, nil), in: refs)  // names what exists if not
       }
       let versions = try filter.versions(
-        in: repository, refs: refs, artifact: artifact, unreadable: Self.unreadable)
+        in: repository, refs: refs, artifact: artifact, limit: limit,
+        unreadable: Self.unreadable)
       var aliasesByVersion: [ArtifactName: [ObjectID: [Alias]]] = [:]
       let lines = versions.prefix(limit ?? Int.max).map { version in
         if aliasesByVersion[version.artifact] == nil {

@@ -25,6 +25,8 @@ public struct GCReport: Sendable {
   public var draftsKept = 0
   /// Drafts past `gc.draftExpiry`, dropped (or, dry run, to drop).
   public var draftsExpired = 0
+  /// Kept versions whose objects the last gc's mark gave, unwalked.
+  public var versionsFromMark = 0
 
   /// Versions dropped.
   public var dropped: [VersionVerdict] { verdicts.filter { !$0.keep } }
@@ -114,11 +116,28 @@ public struct GarbageCollector: Sendable {
         hint: "run 'art fsck' for the list; fix the refs (art alias rm, or .art/refs.prev) first")
     }
     report.verdicts = try planner.plan(refs, repository: repository)
+    // The last gc's mark stands for the versions it covers while all of
+    // them are kept; only versions new since are walked.
+    let keptVersions = report.verdicts.filter(\.keep)
+    let keptIDs = Set(keptVersions.map(\.version.id))
     var reach = Reachability(store: store)
-    progress?.setTotal(files: report.verdicts.count { $0.keep }, bytes: 0)
-    for verdict in report.verdicts where verdict.keep {
+    var walked = keptVersions
+    var used: GCMark?
+    if let mark = GCMark.read(repository.layout.gcMark), mark.versions.isSubset(of: keptIDs) {
+      reach.include(mark.objects)
+      walked = keptVersions.filter { !mark.versions.contains($0.version.id) }
+      report.versionsFromMark = keptVersions.count - walked.count
+      used = mark
+    }
+    progress?.setTotal(files: walked.count, bytes: 0)
+    for verdict in walked {
       reach.mark(version: verdict.version.id, label: verdict.version.label)
       progress?.addFile()
+    }
+    // Saved only from a sound walk: a version whose objects were missing
+    // would otherwise stand for less than it reaches once they are back.
+    if reach.problems.isEmpty, used?.versions != keptIDs {
+      try GCMark(versions: keptIDs, objects: reach.live).write(to: repository.layout.gcMark)
     }
     // Versions copied from other projects stay (see Imports).
     reach.mark(imports: try Imports.read(repository))

@@ -32,8 +32,11 @@ extension Remote {
     var whole: [RemoteIndex.PackInfo] = []
     var ranged: [ObjectID] = []
     var result = FetchResult()
+    let record = repository.layout.remoteFetched(name)
+    let done = FetchedPacks.read(record)?.stillHere(store) ?? []
     // Condemned packs hold nothing any version names (see remote gc).
-    for pack in index.store.allPacks where index.condemned[pack.id] == nil {
+    for pack in index.store.allPacks
+    where index.condemned[pack.id] == nil && !done.contains(pack.id) {
       var absent: [ObjectID] = []
       for position in 0..<pack.index.count where !store.contains(pack.index.id(at: position)) {
         absent.append(pack.index.id(at: position))
@@ -92,6 +95,10 @@ extension Remote {
     }
     try store.refresh()
     try saveTracking(refs)
+    try FetchedPacks(
+      remote: index.store.allPacks.map(\.id).filter { index.condemned[$0] == nil },
+      local: store.allPacks.map(\.id)
+    ).write(to: record)
     return (result, refs)
   }
 
@@ -349,5 +356,59 @@ extension Remote {
       writer.abandon()
       throw error
     }
+  }
+}
+
+/// The record `remotes/NAME/fetched`: which remote packs a fetch found
+/// whole here, so the next fetch looks only at packs new since.
+///
+/// Objects leave this repository only with a pack, so the record holds
+/// while every local pack it lists is still here. When one is gone (gc,
+/// repack, a pack lost or damaged), it is void and the fetch checks every
+/// remote object again — which makes a fetch the repair of a lost pack. A
+/// damaged or unreadable record is void too.
+struct FetchedPacks {
+  /// Remote packs all of whose objects were here.
+  var remote: [ObjectID]
+  /// The local packs at the time.
+  var local: [ObjectID]
+
+  private static let header = "# art-fetched v1"
+
+  /// The record at `path`, or nil when there is none or it is damaged.
+  static func read(_ path: FilePath) -> FetchedPacks? {
+    guard let bytes = try? AtomicFile.read(path, limit: 1 << 30),
+      let text = String(validating: bytes, as: UTF8.self)
+    else { return nil }
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    guard lines.first == Substring(header), lines.last == "" else { return nil }
+    lines.removeFirst()
+    lines.removeLast()
+    var record = FetchedPacks(remote: [], local: [])
+    for line in lines {
+      let parts = line.split(separator: " ")
+      guard parts.count == 2, let id = ObjectID(String(parts[1])) else { return nil }
+      switch parts[0] {
+      case "remote": record.remote.append(id)
+      case "local": record.local.append(id)
+      default: return nil
+      }
+    }
+    return record
+  }
+
+  /// The remote packs, when every local pack listed is still in `store`;
+  /// else none.
+  func stillHere(_ store: ObjectStore) -> Set<ObjectID> {
+    let present = Set(store.allPacks.map(\.id))
+    return local.allSatisfy(present.contains) ? Set(remote) : []
+  }
+
+  /// Replaces the record at `path`.
+  func write(to path: FilePath) throws {
+    var text = Self.header + "\n"
+    for id in remote { text += "remote \(id.hex)\n" }
+    for id in local { text += "local \(id.hex)\n" }
+    try AtomicFile.write(Array(text.utf8), to: path, durable: false)
   }
 }

@@ -75,10 +75,15 @@ extension Remote {
     // gc keeps what they name. Walking only the others keeps a push's cost
     // that of what it adds, not of the whole history.
     let onRemote = Set(remoteRefs.artifacts.flatMap { remoteRefs.versions(of: $0).map(\.id) })
+    // The newest version of each artifact that both sides have: what the
+    // new versions share with it is there, so their walk stops at it.
+    let bases = artifacts.compactMap { artifact in
+      remoteRefs.versions(of: artifact).last { repository.store.contains($0.id) }?.id
+    }
     var result = try await upload(
       versions: artifacts.flatMap { local.versions(of: $0).map(\.id) }.filter {
         !onRemote.contains($0)
-      }, trees: [], progress: progress)
+      }, trees: [], bases: bases, progress: progress)
     // The journal before the refs: a remote whose refs show a rename always
     // has its event, and events about versions it lacks change nothing.
     result.journal = try await pushJournal(artifacts: artifacts, refs: local)
@@ -107,35 +112,49 @@ extension Remote {
 
   /// Uploads what `versions` and manifest `trees` need that the remote
   /// lacks (no refs change).
-  func upload(versions: [ObjectID], trees: [ObjectID], progress: Progress?) async throws
-    -> PushResult
-  {
+  ///
+  /// `bases` are versions the remote's refs name: everything they reach is
+  /// there (refs move only after a push has uploaded all a version
+  /// reaches, and remote gc keeps what refs name). They are marked first,
+  /// so the walk of what is new stops where it meets them, and what is
+  /// left to look up in the remote's indexes is what changed.
+  func upload(
+    versions: [ObjectID], trees: [ObjectID], bases: [ObjectID] = [], progress: Progress?
+  ) async throws -> PushResult {
     removeDeadScratch()
     let index = try await syncIndexes()
     var reach = Reachability(store: repository.store)
+    // What a base lacks here is the remote's, so its problems are no one's.
+    reach.mark(bases.map { .version($0, label: "version \($0.prefix(12))") })
+    let onRemote = reach.live
+    let baseProblems = reach.problems.count
     reach.mark(
       versions.map { .version($0, label: "version \($0.prefix(12))") }
         + trees.map { .tree($0, label: "tree \($0.prefix(12))") })
     // Objects missing here are fine when the remote has them (a finished
     // distributed draft points at the workers' uploads).
-    if let problem = reach.problems.first(where: { !index.containsKept($0.id) }) {
+    if let problem = reach.problems.dropFirst(baseProblems).first(where: {
+      !index.containsKept($0.id)
+    }) {
       throw ArtError(
         .corruptData,
         "cannot push \(problem.referencedBy): object \(problem.id) \(problem.detail)",
         hint: "run 'art fsck' to see what is damaged")
     }
-    var missing = reach.live.filter { !index.containsKept($0) }
+    let met = reach.live.subtracting(onRemote)
+    let missing = met.filter { !index.containsKept($0) }
     var result = PushResult()
-    result.objectsPresent = reach.live.count - missing.count
+    result.objectsPresent = met.count - missing.count
+    // Each missing object's pack; a pack all of whose objects are missing
+    // goes up as it is.
+    var needed: [ObjectID: (pack: Pack, entries: [PackEntry])] = [:]
+    for id in missing {
+      guard let (pack, entry) = try repository.store.locate(id) else { continue }
+      needed[pack.id, default: (pack, [])].entries.append(entry)
+    }
     var whole: [Pack] = []
     var partial: [(Pack, PackEntry)] = []
-    for pack in repository.store.allPacks {
-      var entries: [PackEntry] = []
-      for position in 0..<pack.index.count where missing.contains(pack.index.id(at: position)) {
-        entries.append(try pack.index.entry(at: position))
-      }
-      if entries.isEmpty { continue }
-      for entry in entries { missing.remove(entry.id) }
+    for (_, (pack, entries)) in needed.sorted(by: { $0.key < $1.key }) {
       if entries.count == pack.index.count {
         whole.append(pack)
       } else {

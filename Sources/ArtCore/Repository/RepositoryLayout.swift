@@ -43,6 +43,8 @@ public struct RepositoryLayout: Sendable {
   }
   /// `state/stat-cache`: file hashes by stat, for status and commit.
   public var statCache: FilePath { state.appending("stat-cache") }
+  /// `state/gc-mark`: the versions the last gc kept and what they reach.
+  public var gcMark: FilePath { state.appending("gc-mark") }
   /// `imports`: versions copied from projects and remotes.
   public var imports: FilePath { directory.appending("imports") }
   /// `recorded`: ids of external references made or checked here.
@@ -64,6 +66,9 @@ public struct RepositoryLayout: Sendable {
   public func trackingRefs(_ name: String) -> FilePath { remote(name).appending("refs") }
   /// `remotes/NAME/packs/`: copies of remote `name`'s pack indexes.
   public func remoteIndexes(_ name: String) -> FilePath { remote(name).appending("packs") }
+  /// `remotes/NAME/fetched`: remote `name`'s packs all of whose objects the
+  /// last fetch left here, with the local packs that held them then.
+  public func remoteFetched(_ name: String) -> FilePath { remote(name).appending("fetched") }
   /// `remotes/NAME/conditional`: whether remote `name` enforces conditional writes.
   public func remoteConditional(_ name: String) -> FilePath {
     remote(name).appending("conditional")

@@ -162,14 +162,14 @@ public struct VersionFilter: Sendable {
   }
 
   /// The versions that match, newest first within each artifact, artifacts
-  /// by name; only `artifact`'s when given.
+  /// by name; only `artifact`'s when given, and only the first `limit`.
   ///
   /// Records are read only for artifacts whose name matches, and metadata
   /// is parsed only when a metadata condition is given. A record that
   /// cannot be read (a missing or damaged pack) is passed to `unreadable`
   /// and left out, when it is given; otherwise it throws.
   public func versions(
-    in repository: Repository, refs: Refs, artifact: ArtifactName? = nil,
+    in repository: Repository, refs: Refs, artifact: ArtifactName? = nil, limit: Int? = nil,
     unreadable: ((String) -> Void)? = nil
   ) throws -> [ResolvedVersion] {
     _ = try repository.journal()
@@ -179,6 +179,8 @@ public struct VersionFilter: Sendable {
         grouping: refs.aliases(of: name), by: \.id
       ).mapValues { Set($0.map(\.alias)) }
       for (number, id) in refs.versions(of: name).reversed() {
+        // The first `limit` found are the answer: no more records are read.
+        if let limit, result.count >= limit { return result }
         if !aliases.isEmpty, !Set(aliases).isSubset(of: aliasesByID[id] ?? []) { continue }
         let version: ResolvedVersion
         do {

@@ -103,9 +103,26 @@ public final class ObjectStore: Sendable {
   }
 
   private func search(_ id: ObjectID) throws -> (pack: Pack, entry: PackEntry)? {
-    for pack in allPacks {
+    let packs = allPacks
+    guard let (index, position) = find(id, in: packs) else { return nil }
+    return (packs[index], try packs[index].index.entry(at: position))
+  }
+
+  /// The pack that answered the last lookup: the objects of one version
+  /// mostly sit together, so a walk that asks it first seldom asks the
+  /// others, however many packs there are.
+  private let lastHit = Atomic<Int>(0)
+
+  /// Which of `packs` holds `id`, and where in its index.
+  private func find(_ id: ObjectID, in packs: [Pack]) -> (pack: Int, position: Int)? {
+    let hint = lastHit.load(ordering: .relaxed)
+    if hint < packs.count, let position = packs[hint].index.position(of: id) {
+      return (hint, position)
+    }
+    for (index, pack) in packs.enumerated() where index != hint {
       if let position = pack.index.position(of: id) {
-        return (pack, try pack.index.entry(at: position))
+        lastHit.store(index, ordering: .relaxed)
+        return (index, position)
       }
     }
     return nil
@@ -129,7 +146,7 @@ public final class ObjectStore: Sendable {
 
   /// Whether `id` is stored.
   public func contains(_ id: ObjectID) -> Bool {
-    allPacks.contains { $0.index.position(of: id) != nil }
+    find(id, in: allPacks) != nil
   }
 
   /// The kind and raw length of `id`, from the index only.
