@@ -15,7 +15,10 @@ default) it times, with the peak RSS of each:
   show       art show of the first version
   checkout   the first version into a new folder
   diff       art diff of the first two versions (--stat)
-  gc         art gc --dry-run (the walk of every kept version)
+  gc         art gc --dry-run with no saved mark (.art/state/gc-mark
+             removed): the walk of every kept version
+  gc, 1 new  art gc --dry-run after one more version: the mark of the gc
+             before stands for the others, so only the new one is walked
   push       a version that changes one file, pushed
   fetch      that one-file version fetched into a clone made at the mark
              before it (the clone's own cost is the clone row)
@@ -25,7 +28,13 @@ Each operation should stay within 2x of its 10-version time at the last mark;
 the table gives each time and the ratio to the first mark. Input is re-read
 before each timed step; old folders are deleted only at the end.
 
+With --remote-gc-every N, 'art gc --remote origin --grace 0s' runs (untimed)
+after every N versions, as a scheduled job would: it merges the small packs
+the pushes left once pack.autoMerge (50) of them have piled up, so the
+remote's pack count stays bounded.
+
 Usage: Benchmarks/run-history [--versions 1000] [--files 20000] [--marks 10,100,1000]
+                              [--remote-gc-every N]
 """
 import argparse
 import os
@@ -39,8 +48,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from versions import ENV  # noqa: E402
 from write_manifest import reread, write_file  # noqa: E402
 
-STEPS = ["commit", "noop", "status", "log", "log -n 20", "show", "checkout", "diff", "gc", "push", "fetch",
-         "clone"]
+STEPS = ["commit", "noop", "status", "log", "log -n 20", "show", "checkout", "diff", "gc", "gc, 1 new", "push",
+         "fetch", "clone"]
 
 
 def art(binary, arguments, cwd, check=True):
@@ -65,6 +74,8 @@ def main():
     parser.add_argument("--files", type=int, default=20000)
     parser.add_argument("--marks", default="10,100,1000")
     parser.add_argument("--keep", action="store_true", help="leave the repository and remote in --work")
+    parser.add_argument("--remote-gc-every", type=int, default=0,
+                        help="run 'art gc --remote origin --grace 0s' after every N versions (untimed)")
     args = parser.parse_args()
     marks = sorted({int(m) for m in args.marks.split(",") if int(m) <= args.versions})
     binary = os.path.abspath(args.art)
@@ -103,6 +114,8 @@ def main():
             art(binary, ["commit", "-q", "ds", "data", "-m", f"v{made}"], repo)
             art(binary, ["push", "-q", "origin"], repo)
             made += 1
+            if args.remote_gc_every and made % args.remote_gc_every == 0:
+                art(binary, ["gc", "--remote", "origin", "--grace", "0s"], repo)
         row = {}
         reread(data)
         change(churn)
@@ -119,6 +132,9 @@ def main():
         row["checkout"] = art(binary, ["checkout", "ds:v0", "--to",
                                        os.path.join(work, f"old-{mark}")], repo)
         row["diff"] = art(binary, ["diff", "ds:v0", "ds:v1", "--stat"], repo, check=False)
+        mark_file = os.path.join(repo, ".art", "state", "gc-mark")
+        if os.path.exists(mark_file):
+            os.remove(mark_file)
         row["gc"] = art(binary, ["gc", "--dry-run"], repo)
         peer = os.path.join(work, f"peer-{mark}")
         row["clone"] = art(binary, ["clone", remote, peer], work)
@@ -127,12 +143,14 @@ def main():
         made += 1
         row["push"] = art(binary, ["push", "-q", "origin"], repo)
         row["fetch"] = art(binary, ["fetch", "-q", "origin"], peer)
+        row["gc, 1 new"] = art(binary, ["gc", "--dry-run"], repo)
         results[mark] = row
         print(f"history: {made} versions after {time.perf_counter() - started:.0f} s", flush=True)
 
     first = marks[0]
     print()
-    print(f"art history: {args.files} files, 1% churn per version, one push per version")
+    print(f"art history: {args.files} files, 1% churn per version, one push per version"
+          + (f", gc --remote every {args.remote_gc_every} versions" if args.remote_gc_every else ""))
     header = "| operation | " + " | ".join(f"{m} versions" for m in marks) + \
         f" | {marks[-1]} ÷ {first} | peak RSS at {marks[-1]} |"
     print(header)

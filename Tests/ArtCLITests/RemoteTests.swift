@@ -570,6 +570,51 @@ struct RemoteTests {
     }
   }
 
+  /// One push makes one remote pack; `gc --remote` merges them once
+  /// `pack.autoMerge` have piled up, and every version still clones whole.
+  @Test func remoteGCMergesSmallPacks() async throws {
+    try await withTemporaryDirectory { folder in
+      let a = folder.appending("a")
+      try writeFile(Array("first\n".utf8), to: a.appending("data/first"))
+      #expect(try ArtProcess.run(["init"], in: a).status == 0)
+      let config = a.appending(".art/config")
+      try writeFile(try readFile(config) + Array("[pack]\n\tautoMerge = 3\n".utf8), to: config)
+      #expect(try ArtProcess.run(["remote", "add", "shared", "../shared"], in: a).status == 0)
+      for round in 0..<4 {
+        try writeFile(.random(count: 5_000, seed: UInt64(round)), to: a.appending("data/f\(round)"))
+        #expect(try ArtProcess.run(["commit", "ds", "data", "-q"], in: a).status == 0)
+        #expect(try ArtProcess.run(["push", "-q"], in: a).status == 0)
+      }
+      let remotePacks = folder.appending("shared/packs")
+      func packCount() throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: remotePacks.string).count {
+          $0.hasSuffix(".pack")
+        }
+      }
+      #expect(try packCount() == 4)
+      let gc = try ArtProcess.run(["gc", "--remote", "shared", "--grace", "0s", "--json"], in: a)
+      #expect(gc.status == 0, "\(gc.standardError)")
+      let report =
+        (try? JSONSerialization.jsonObject(with: Data(gc.standardOutputBytes))) as? [String: Any]
+      #expect(report?["packsMerged"] as? Int == 4, "\(gc.standardOutput)")
+      #expect(try packCount() == 1)
+      #expect(try ArtProcess.run(["clone", "shared", "b"], in: folder).status == 0)
+      let b = folder.appending("b")
+      #expect(try ArtProcess.run(["fsck", "--full"], in: b).status == 0)
+      #expect(try ArtProcess.run(["checkout", "ds", "--to", "out"], in: b).status == 0)
+      for round in 0..<4 {
+        #expect(
+          try readFile(b.appending("out/f\(round)")) == readFile(a.appending("data/f\(round)")))
+      }
+      // A second gc finds one pack: nothing to merge.
+      let again = try ArtProcess.run(
+        ["gc", "--remote", "shared", "--grace", "0s", "--json"], in: a)
+      let second =
+        (try? JSONSerialization.jsonObject(with: Data(again.standardOutputBytes))) as? [String: Any]
+      #expect(second?["packsMerged"] as? Int == 0, "\(again.standardOutput)")
+    }
+  }
+
   @Test func folderRemote() async throws {
     try await withTemporaryDirectory { folder in
       let a = folder.appending("a")

@@ -91,6 +91,7 @@ extension ArtCommand {
       var packsCondemned: Int
       var bytesCondemned: UInt64
       var packsRewritten: Int
+      var packsMerged: Int
       var packsReprieved: Int
       var orphanPacksDeleted: Int
       var unfinishedUploadsDropped: Int
@@ -109,7 +110,8 @@ extension ArtCommand {
         liveObjects: report.liveObjects, packsDeleted: report.deletedPacks.count,
         bytesDeleted: report.deletedBytes, packsCondemned: report.condemnedPacks.count,
         bytesCondemned: report.condemnedBytes, packsRewritten: report.rewrittenPacks.count,
-        packsReprieved: report.reprieved, orphanPacksDeleted: report.orphans,
+        packsMerged: report.mergedPacks, packsReprieved: report.reprieved,
+        orphanPacksDeleted: report.orphans,
         unfinishedUploadsDropped: report.abortedUploads)
       if json { return output.line(Formatting.document(summary)) }
       let verb = dryRun ? "would delete" : "deleted"
@@ -125,9 +127,14 @@ extension ArtCommand {
             ? ""
             : "; \(dryRun ? "would mark" : "marked") \(Formatting.count(report.condemnedPacks.count, "pack")) "
               + "(\(Formatting.bytes(report.condemnedBytes))) for deletion by a gc after the grace period")
-          + (report.rewrittenPacks.isEmpty
+          + (report.rewrittenPacks.count == report.mergedPacks
             ? ""
-            : "; rewrote \(Formatting.count(report.rewrittenPacks.count, "mostly unused pack"))")
+            : "; \(dryRun ? "would rewrite" : "rewrote") "
+              + Formatting.count(
+                report.rewrittenPacks.count - report.mergedPacks, "mostly unused pack"))
+          + (report.mergedPacks == 0
+            ? ""
+            : "; \(dryRun ? "would merge" : "merged") \(Formatting.count(report.mergedPacks, "small pack"))")
           + (report.orphans == 0
             ? "" : "; \(verb) \(Formatting.count(report.orphans, "pack")) of interrupted pushes")
           + (report.abortedUploads == 0

@@ -90,7 +90,9 @@ extension ArtCommand {
         ? "nothing to upload"
         : transferSummary(
           objects: result.objects, packs: result.packs, bytes: result.bytes, seconds: seconds)
-      line += "; \(Formatting.count(result.objectsPresent, "object")) already there"
+      if result.objectsPresent > 0 {
+        line += "; \(Formatting.count(result.objectsPresent, "object")) already there"
+      }
       if result.resumedBytes > 0 {
         line += "; resumed: \(Formatting.bytes(result.resumedBytes)) had arrived before"
       }

@@ -16,8 +16,11 @@ public struct RemoteGCReport: Sendable {
   /// Packs newly found unreachable: deleted by a gc after the grace period.
   public var condemnedPacks: [ObjectID] = []
   public var condemnedBytes: UInt64 = 0
-  /// Packs mostly garbage whose live objects were copied to a new pack.
+  /// Packs mostly garbage whose live objects were copied to a new pack,
+  /// and small packs merged.
   public var rewrittenPacks: [ObjectID] = []
+  /// Of those, small packs merged because `pack.autoMerge` had piled up.
+  public var mergedPacks = 0
   /// Condemned packs found reachable again (a push named them) and kept.
   public var reprieved = 0
   /// Pack files without an index (an interrupted push) deleted.
@@ -37,7 +40,8 @@ extension Remote {
   /// `grace` has passed and it is still unreachable, so a push that counted
   /// on it before it was condemned has landed its refs by then. A pack at
   /// least half garbage has its live objects copied to a new pack and is
-  /// condemned. With `dryRun` nothing changes.
+  /// condemned; so are small packs (under 64 MiB), merged into one, once
+  /// `pack.autoMerge` of them have piled up. With `dryRun` nothing changes.
   ///
   /// - Throws: ``ArtError`` when a kept version's objects cannot be read
   ///   (nothing is deleted then), or the storage's errors.
@@ -85,6 +89,10 @@ extension Remote {
 
     let now = WallClock.milliseconds()
     var rewrites: [(Pack, [PackEntry])] = []
+    // Small packs past the grace period: one push makes one, and every
+    // push and fetch lists them all, so once `pack.autoMerge` have piled
+    // up they are merged into one, as commits merge the local ones.
+    var small: [(Pack, [PackEntry])] = []
     for pack in index.store.allPacks {
       guard let info = index.packs[pack.id] else { continue }
       var kept: [PackEntry] = []
@@ -115,9 +123,19 @@ extension Remote {
           report.condemnedBytes &+= info.size
           if !dryRun { try await condemn(pack.id) }
         }
-      } else if keptBytes <= info.size / 2, now.subtractingSaturating(info.modified) >= grace {
-        rewrites.append((pack, kept))
+      } else if now.subtractingSaturating(info.modified) >= grace {
+        if keptBytes <= info.size / 2 {
+          rewrites.append((pack, kept))
+        } else if info.size < Repacker.smallPack {
+          small.append((pack, kept))
+        }
       }
+    }
+    let mergeAt = repository.configuration.autoMergePacks
+    let smallRewrites = rewrites.count(where: { $0.0.index.packSize < Repacker.smallPack })
+    if mergeAt > 0, small.count + smallRewrites >= mergeAt {
+      rewrites += small
+      report.mergedPacks = small.count
     }
     if !rewrites.isEmpty {
       for (pack, _) in rewrites { report.rewrittenPacks.append(pack.id) }

@@ -16,6 +16,24 @@ package func directoryEntries(_ path: FilePath) throws -> [[UInt8]] {
   return try names(of: dir, path: path)
 }
 
+/// Where the name starts in a `dirent`.
+private let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
+
+/// The NUL-terminated name of `entry`, read in place.
+///
+/// A `dirent` from `readdir` is only as long as its name needs
+/// (`d_reclen`), so copying the struct's 256-byte `d_name` reads past it:
+/// past the end of the buffer when it is the last one there, which can be
+/// an unmapped page.
+private func entryName(_ entry: UnsafeMutablePointer<dirent>) -> UnsafePointer<CChar> {
+  UnsafeRawPointer(entry).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self)
+}
+
+/// The bytes of `name`, up to its NUL.
+private func bytes(of name: UnsafePointer<CChar>) -> [UInt8] {
+  Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
+}
+
 /// The names an open folder stream lists from where it is, without `.`
 /// and `..`; `path` names it in errors.
 package func names(of dir: OpaquePointer, path: FilePath) throws -> [[UInt8]] {
@@ -26,11 +44,7 @@ package func names(of dir: OpaquePointer, path: FilePath) throws -> [[UInt8]] {
       if errno != 0 { throw ArtError.io("list folder", path.string, Errno(rawValue: errno)) }
       return names
     }
-    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
-      let bytes = raw.bindMemory(to: UInt8.self)
-      let end = bytes.firstIndex(of: 0) ?? bytes.count
-      return Array(bytes[0..<end])
-    }
+    let name = bytes(of: entryName(entry))
     if name == [0x2E] || name == [0x2E, 0x2E] { continue }
     names.append(name)
   }
@@ -54,18 +68,10 @@ package func directoryEntriesWithStatus(_ path: FilePath) throws -> [([UInt8], F
       return result
     }
     var info = stat()
-    let (name, found) = withUnsafeBytes(of: entry.pointee.d_name) { raw -> ([UInt8], Bool) in
-      let bytes = raw.bindMemory(to: UInt8.self)
-      let end = bytes.firstIndex(of: 0) ?? bytes.count
-      let name = Array(bytes[0..<end])
-      if name == [0x2E] || name == [0x2E, 0x2E] { return (name, false) }
-      let ok = raw.withMemoryRebound(to: CChar.self) { chars in
-        guard let base = chars.baseAddress else { return false }
-        return fstatat(fd, base, &info, AT_SYMLINK_NOFOLLOW) == 0
-      }
-      return (name, ok)
-    }
-    if found { result.append((name, FileStatus(info))) }
+    let raw = entryName(entry)
+    let name = bytes(of: raw)
+    if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+    if fstatat(fd, raw, &info, AT_SYMLINK_NOFOLLOW) == 0 { result.append((name, FileStatus(info))) }
   }
 }
 
