@@ -571,7 +571,9 @@ struct RemoteTests {
   }
 
   /// One push makes one remote pack; `gc --remote` merges them once
-  /// `pack.autoMerge` have piled up, and every version still clones whole.
+  /// `pack.autoMerge` have piled up and condemns them. Clones made before
+  /// and after the condemned ones go get every version whole, and the
+  /// merged pack is never condemned.
   @Test func remoteGCMergesSmallPacks() async throws {
     try await withTemporaryDirectory { folder in
       let a = folder.appending("a")
@@ -591,27 +593,43 @@ struct RemoteTests {
           $0.hasSuffix(".pack")
         }
       }
-      #expect(try packCount() == 4)
-      let gc = try ArtProcess.run(["gc", "--remote", "shared", "--grace", "0s", "--json"], in: a)
-      #expect(gc.status == 0, "\(gc.standardError)")
-      let report =
-        (try? JSONSerialization.jsonObject(with: Data(gc.standardOutputBytes))) as? [String: Any]
-      #expect(report?["packsMerged"] as? Int == 4, "\(gc.standardOutput)")
-      #expect(try packCount() == 1)
-      #expect(try ArtProcess.run(["clone", "shared", "b"], in: folder).status == 0)
-      let b = folder.appending("b")
-      #expect(try ArtProcess.run(["fsck", "--full"], in: b).status == 0)
-      #expect(try ArtProcess.run(["checkout", "ds", "--to", "out"], in: b).status == 0)
-      for round in 0..<4 {
-        #expect(
-          try readFile(b.appending("out/f\(round)")) == readFile(a.appending("data/f\(round)")))
+      func gc() throws -> [String: Any] {
+        let result = try ArtProcess.run(
+          ["gc", "--remote", "shared", "--grace", "1s", "--json"], in: a)
+        #expect(result.status == 0, "\(result.standardError)")
+        return (try? JSONSerialization.jsonObject(with: Data(result.standardOutputBytes)))
+          as? [String: Any] ?? [:]
       }
-      // A second gc finds one pack: nothing to merge.
-      let again = try ArtProcess.run(
-        ["gc", "--remote", "shared", "--grace", "0s", "--json"], in: a)
-      let second =
-        (try? JSONSerialization.jsonObject(with: Data(again.standardOutputBytes))) as? [String: Any]
-      #expect(second?["packsMerged"] as? Int == 0, "\(again.standardOutput)")
+      func cloneMatches(_ name: String) throws {
+        #expect(try ArtProcess.run(["clone", "shared", name], in: folder).status == 0)
+        let clone = folder.appending(name)
+        #expect(try ArtProcess.run(["fsck", "--full"], in: clone).status == 0)
+        for version in 0..<4 {
+          let out = "out\(version)"
+          #expect(
+            try ArtProcess.run(["checkout", "ds:v\(version)", "--to", out], in: clone).status == 0)
+          #expect(
+            try readFile(clone.appending("\(out)/f\(version)"))
+              == readFile(a.appending("data/f\(version)")))
+        }
+      }
+      #expect(try packCount() == 4)
+      try await Task.sleep(for: .milliseconds(1_200))
+      let merged = try gc()
+      #expect(merged["packsMerged"] as? Int == 4, "\(merged)")
+      #expect(try packCount() == 5)
+      try cloneMatches("b")
+      try await Task.sleep(for: .milliseconds(1_200))
+      // The merged four go; their objects, live, are in the new pack.
+      let swept = try gc()
+      #expect(swept["packsDeleted"] as? Int == 4, "\(swept)")
+      #expect(swept["packsReprieved"] as? Int == 0, "\(swept)")
+      #expect(swept["packsMerged"] as? Int == 0, "\(swept)")
+      #expect(try packCount() == 1)
+      try cloneMatches("c")
+      let again = try gc()
+      #expect(again["packsDeleted"] as? Int == 0 && again["packsCondemned"] as? Int == 0)
+      #expect(try packCount() == 1)
     }
   }
 

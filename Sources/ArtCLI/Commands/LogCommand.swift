@@ -102,7 +102,7 @@ extension ArtCommand {
         in: repository, refs: refs, artifact: artifact, limit: limit,
         unreadable: Self.unreadable)
       var aliasesByVersion: [ArtifactName: [ObjectID: [Alias]]] = [:]
-      let lines = versions.prefix(limit ?? Int.max).map { version in
+      let lines = versions.map { version in
         if aliasesByVersion[version.artifact] == nil {
           aliasesByVersion[version.artifact] = refs.aliasesByVersion(of: version.artifact)
         }

@@ -5,11 +5,23 @@ import SystemPackage
 /// object they reach, so the next gc walks only versions new since.
 ///
 /// Versions never change, so what a version reached then it reaches now.
-/// The mark is used only when every version in it is still kept: a
-/// dropped version would leave its objects marked and gc would keep
-/// them. It is saved only from a walk with no missing or damaged object,
-/// so it never lacks an object a version in it reaches. It is a cache: a
-/// missing or damaged file means a full walk, and it may be deleted.
+/// gc uses the mark only when every version in it is still kept (a
+/// dropped version would leave its objects marked, and gc would keep
+/// them) and every object in it is still stored. It is saved only from a
+/// walk with no missing or damaged object, so it never lacks an object a
+/// version in it reaches. It is a cache: a missing or damaged file means a
+/// full walk, and it may be deleted.
+///
+/// Little-endian:
+///
+/// | bytes  | field                                      |
+/// |--------|--------------------------------------------|
+/// | 8      | magic `ARTMARK`, format `0x01`             |
+/// | 8      | V, the number of versions                  |
+/// | 8      | O, the number of objects                   |
+/// | 32 × V | the versions' ids, sorted                  |
+/// | 32 × O | the objects' ids, sorted                   |
+/// | 4      | CRC-32 (zlib) of every byte before it      |
 struct GCMark {
   /// Versions whose whole reach is in ``objects``.
   var versions: Set<ObjectID>

@@ -100,9 +100,14 @@ public struct GarbageCollector: Sendable {
     // What refs name is never deleted: on any doubt about what they name,
     // nothing is (and --force does not change that).
     var refProblems = refs.problems()
+    var unreadableRecords = false
     for artifact in refs.artifacts {
       for (number, id) in refs.versions(of: artifact) {
-        guard let record = try? store.versionRecord(id) else { continue }  // in reach.problems
+        // In reach.problems: the mark is not used then, so the walk finds it.
+        guard let record = try? store.versionRecord(id) else {
+          unreadableRecords = true
+          continue
+        }
         if let problem = refs.mismatch(record, at: RefName(artifact, .version(number))) {
           refProblems.append(problem)
         }
@@ -117,13 +122,17 @@ public struct GarbageCollector: Sendable {
     }
     report.verdicts = try planner.plan(refs, repository: repository)
     // The last gc's mark stands for the versions it covers while all of
-    // them are kept; only versions new since are walked.
+    // them are kept and every object in it is still here; only versions
+    // new since are walked. Otherwise every kept version is, so what is
+    // missing is found and gc refuses, as without a mark.
     let keptVersions = report.verdicts.filter(\.keep)
     let keptIDs = Set(keptVersions.map(\.version.id))
     var reach = Reachability(store: store)
     var walked = keptVersions
     var used: GCMark?
-    if let mark = GCMark.read(repository.layout.gcMark), mark.versions.isSubset(of: keptIDs) {
+    if !unreadableRecords, let mark = GCMark.read(repository.layout.gcMark),
+      mark.versions.isSubset(of: keptIDs), mark.objects.allSatisfy(store.contains)
+    {
       reach.include(mark.objects)
       walked = keptVersions.filter { !mark.versions.contains($0.version.id) }
       report.versionsFromMark = keptVersions.count - walked.count
@@ -145,6 +154,10 @@ public struct GarbageCollector: Sendable {
     // stays too; parts never downloaded (a remote version only shown or
     // logged) are no damage.
     var fetched = Reachability(store: store)
+    // What is marked already is not walked again: tracking refs name what
+    // was pushed too, so this would otherwise be a second walk of the
+    // history.
+    fetched.include(reach.live)
     for (id, label) in try Remote.trackedVersions(of: repository) where store.contains(id) {
       fetched.mark(version: id, label: label)
     }

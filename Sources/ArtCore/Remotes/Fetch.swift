@@ -10,7 +10,8 @@ public struct FetchResult: Sendable {
   public var objects = 0
   /// Bytes downloaded.
   public var bytes: UInt64 = 0
-  /// Objects already here.
+  /// Objects of the remote packs looked at that were here already (a
+  /// fetch looks only at packs the last one did not find whole here).
   public var objectsPresent = 0
   /// Requests sent for the data (not counting listings and indexes).
   public var requests = 0
@@ -356,59 +357,5 @@ extension Remote {
       writer.abandon()
       throw error
     }
-  }
-}
-
-/// The record `remotes/NAME/fetched`: which remote packs a fetch found
-/// whole here, so the next fetch looks only at packs new since.
-///
-/// Objects leave this repository only with a pack, so the record holds
-/// while every local pack it lists is still here. When one is gone (gc,
-/// repack, a pack lost or damaged), it is void and the fetch checks every
-/// remote object again — which makes a fetch the repair of a lost pack. A
-/// damaged or unreadable record is void too.
-struct FetchedPacks {
-  /// Remote packs all of whose objects were here.
-  var remote: [ObjectID]
-  /// The local packs at the time.
-  var local: [ObjectID]
-
-  private static let header = "# art-fetched v1"
-
-  /// The record at `path`, or nil when there is none or it is damaged.
-  static func read(_ path: FilePath) -> FetchedPacks? {
-    guard let bytes = try? AtomicFile.read(path, limit: 1 << 30),
-      let text = String(validating: bytes, as: UTF8.self)
-    else { return nil }
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    guard lines.first == Substring(header), lines.last == "" else { return nil }
-    lines.removeFirst()
-    lines.removeLast()
-    var record = FetchedPacks(remote: [], local: [])
-    for line in lines {
-      let parts = line.split(separator: " ")
-      guard parts.count == 2, let id = ObjectID(String(parts[1])) else { return nil }
-      switch parts[0] {
-      case "remote": record.remote.append(id)
-      case "local": record.local.append(id)
-      default: return nil
-      }
-    }
-    return record
-  }
-
-  /// The remote packs, when every local pack listed is still in `store`;
-  /// else none.
-  func stillHere(_ store: ObjectStore) -> Set<ObjectID> {
-    let present = Set(store.allPacks.map(\.id))
-    return local.allSatisfy(present.contains) ? Set(remote) : []
-  }
-
-  /// Replaces the record at `path`.
-  func write(to path: FilePath) throws {
-    var text = Self.header + "\n"
-    for id in remote { text += "remote \(id.hex)\n" }
-    for id in local { text += "local \(id.hex)\n" }
-    try AtomicFile.write(Array(text.utf8), to: path, durable: false)
   }
 }

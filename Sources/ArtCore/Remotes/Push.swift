@@ -13,7 +13,9 @@ public struct PushResult: Sendable {
   public var bytes: UInt64 = 0
   /// Bytes an interrupted earlier push had already sent.
   public var resumedBytes: UInt64 = 0
-  /// Objects the versions need that the remote had already.
+  /// Objects the push looked up that the remote had already (another
+  /// clone pushed them): it looks up only what the new versions do not
+  /// share with a version the remote has.
   public var objectsPresent = 0
   /// What changed in the remote's refs.
   public var changes = RefsMerge.PushChanges()
@@ -126,7 +128,7 @@ extension Remote {
     var reach = Reachability(store: repository.store)
     // What a base lacks here is the remote's, so its problems are no one's.
     reach.mark(bases.map { .version($0, label: "version \($0.prefix(12))") })
-    let onRemote = reach.live
+    let baseObjects = reach.live
     let baseProblems = reach.problems.count
     reach.mark(
       versions.map { .version($0, label: "version \($0.prefix(12))") }
@@ -141,16 +143,24 @@ extension Remote {
         "cannot push \(problem.referencedBy): object \(problem.id) \(problem.detail)",
         hint: "run 'art fsck' to see what is damaged")
     }
-    let met = reach.live.subtracting(onRemote)
+    let met = reach.live.subtracting(baseObjects)
     let missing = met.filter { !index.containsKept($0) }
     var result = PushResult()
     result.objectsPresent = met.count - missing.count
-    // Each missing object's pack; a pack all of whose objects are missing
-    // goes up as it is.
+    // Each missing object from the first pack by id that has it, so a push
+    // run again after a crash picks the same packs and builds the same
+    // new ones. A pack all of whose objects are missing goes up as it is.
+    let local = repository.store.allPacks.sorted { $0.id < $1.id }
     var needed: [ObjectID: (pack: Pack, entries: [PackEntry])] = [:]
     for id in missing {
-      guard let (pack, entry) = try repository.store.locate(id) else { continue }
-      needed[pack.id, default: (pack, [])].entries.append(entry)
+      guard let pack = local.first(where: { $0.index.position(of: id) != nil }),
+        let position = pack.index.position(of: id)
+      else {
+        throw ArtError(
+          .corruptData, "cannot push: object \(id) is neither here nor on \(name)",
+          hint: "run 'art fsck' to see what is damaged")
+      }
+      needed[pack.id, default: (pack, [])].entries.append(try pack.index.entry(at: position))
     }
     var whole: [Pack] = []
     var partial: [(Pack, PackEntry)] = []

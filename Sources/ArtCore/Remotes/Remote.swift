@@ -207,8 +207,10 @@ public struct Remote: Sendable {
     }
     var condemned: [ObjectID: Int64] = [:]
     for entry in try await storage.list("condemned/") {
+      // `condemned/pack-<id>.pack`, as remote gc names it.
       let file = entry.key.dropFirst("condemned/".count)
-      if file.hasPrefix("pack-"), let id = ObjectID(String(file.dropFirst(5))) {
+      let hex = file.hasSuffix(".pack") ? file.dropLast(5) : file
+      if hex.hasPrefix("pack-"), let id = ObjectID(String(hex.dropFirst(5))) {
         condemned[id] = entry.modified
       }
     }

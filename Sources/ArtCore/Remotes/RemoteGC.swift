@@ -93,6 +93,7 @@ extension Remote {
     // push and fetch lists them all, so once `pack.autoMerge` have piled
     // up they are merged into one, as commits merge the local ones.
     var small: [(Pack, [PackEntry])] = []
+    var smallCount = 0
     for pack in index.store.allPacks {
       guard let info = index.packs[pack.id] else { continue }
       var kept: [PackEntry] = []
@@ -103,7 +104,9 @@ extension Remote {
         keptBytes &+= entry.storedLength &+ UInt64(PackFormat.recordHeaderSize)
       }
       if let condemnedAt = index.condemned[pack.id] {
-        if !kept.isEmpty {
+        // Live objects another pack, not condemned, holds too (a rewrite
+        // or merge copied them there) do not keep it; others reprieve it.
+        if kept.contains(where: { !index.containsKept($0.id) }) {
           report.reprieved += 1
           if !dryRun { try await storage.delete("condemned/" + PackFormat.packName(pack.id)) }
         } else if now.subtractingSaturating(condemnedAt) >= grace {
@@ -124,6 +127,7 @@ extension Remote {
           if !dryRun { try await condemn(pack.id) }
         }
       } else if now.subtractingSaturating(info.modified) >= grace {
+        if info.size < Repacker.smallPack { smallCount += 1 }
         if keptBytes <= info.size / 2 {
           rewrites.append((pack, kept))
         } else if info.size < Repacker.smallPack {
@@ -132,8 +136,7 @@ extension Remote {
       }
     }
     let mergeAt = repository.configuration.autoMergePacks
-    let smallRewrites = rewrites.count(where: { $0.0.index.packSize < Repacker.smallPack })
-    if mergeAt > 0, small.count + smallRewrites >= mergeAt {
+    if mergeAt > 0, smallCount >= mergeAt {
       rewrites += small
       report.mergedPacks = small.count
     }
@@ -198,6 +201,7 @@ extension Remote {
       compression: repository.configuration.compression,
       maximumPackSize: repository.configuration.maximumPackSize, skipsStored: true)
     var result = FetchResult()
+    var written = Set<ObjectID>()
     do {
       for (_, entries) in packs {
         _ = try await readObjects(
@@ -207,11 +211,14 @@ extension Remote {
       for pack in try ObjectStore(directory: scratch).allPacks {
         _ = try await uploadPack(pack, progress: nil)
       }
+      written = Set(try ObjectStore(directory: scratch).allPacks.map(\.id))
     } catch {
       writer.abandon()
       throw error
     }
-    for (pack, _) in packs {
+    // A pack written here may be one of the old ones made again (the same
+    // objects make the same pack): that one stays.
+    for (pack, _) in packs where !written.contains(pack.id) {
       if grace == 0 { try await deletePack(pack.id) } else { try await condemn(pack.id) }
     }
   }

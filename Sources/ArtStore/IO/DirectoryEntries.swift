@@ -17,7 +17,12 @@ package func directoryEntries(_ path: FilePath) throws -> [[UInt8]] {
 }
 
 /// Where the name starts in a `dirent`.
-private let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
+private let nameOffset: Int = {
+  guard let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name) else {
+    preconditionFailure("dirent.d_name is a stored field")
+  }
+  return offset
+}()
 
 /// The NUL-terminated name of `entry`, read in place.
 ///

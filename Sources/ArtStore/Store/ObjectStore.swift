@@ -3,12 +3,32 @@ public import SystemPackage
 
 /// Every published pack in one folder, searched as one store of objects.
 ///
-/// Safe to share across tasks: the pack list is behind a mutex, and packs
-/// themselves are immutable.
+/// Safe to share across tasks: the pack list is behind a mutex, the hint
+/// of which pack answered last is atomic, and packs themselves are
+/// immutable.
 public final class ObjectStore: Sendable {
   /// The folder holding `pack-<id>.pack` and `pack-<id>.idx` files.
   public let directory: FilePath
-  private let packs: Mutex<[Pack]>
+  private let packs: Mutex<PackList>
+
+  /// The packs twice over: by id for listings, largest first for lookups.
+  private struct PackList {
+    private(set) var byID: [Pack]
+    /// Most objects sit in the few large packs that merges made, so a
+    /// lookup that asks them first seldom asks the many small ones.
+    private(set) var largestFirst: [Pack]
+
+    init(_ packs: [Pack]) {
+      byID = packs.sorted { $0.id < $1.id }
+      largestFirst = packs.sorted { ($0.index.count, $0.id) > ($1.index.count, $1.id) }
+    }
+
+    mutating func update(_ change: (inout [Pack]) -> Void) {
+      var packs = byID
+      change(&packs)
+      self = PackList(packs)
+    }
+  }
   /// Packs that could not be opened, with why; their objects are unreadable
   /// and every lookup that misses names them.
   public let damagedPacks: [(path: FilePath, error: ArtError)]
@@ -34,8 +54,7 @@ public final class ObjectStore: Sendable {
         damaged.append((path, error))
       }
     }
-    opened.sort { $0.id < $1.id }
-    packs = Mutex(opened)
+    packs = Mutex(PackList(opened))
     damagedPacks = damaged
   }
 
@@ -65,15 +84,15 @@ public final class ObjectStore: Sendable {
   }
 
   /// The packs, sorted by id.
-  public var allPacks: [Pack] { packs.withLock { $0 } }
+  public var allPacks: [Pack] { packs.withLock { $0.byID } }
 
   /// Makes a newly published pack visible to lookups.
   func add(packID: ObjectID) throws {
-    if packs.withLock({ $0.contains { $0.id == packID } }) { return }
+    if packs.withLock({ $0.byID.contains { $0.id == packID } }) { return }
     let name = PackFormat.indexName(packID)
     let pack = try Self.open(directory.appending(name), name: name)
-    packs.withLock { packs in
-      if !packs.contains(where: { $0.id == packID }) { packs.append(pack) }
+    packs.withLock { list in
+      if !list.byID.contains(where: { $0.id == packID }) { list.update { $0.append(pack) } }
     }
   }
 
@@ -84,7 +103,7 @@ public final class ObjectStore: Sendable {
   /// copied elsewhere every object it still needs from them.
   public func delete(_ doomed: [Pack]) throws {
     let ids = Set(doomed.map(\.id))
-    packs.withLock { $0.removeAll { ids.contains($0.id) } }
+    packs.withLock { list in list.update { $0.removeAll { ids.contains($0.id) } } }
     for pack in doomed {
       try Syscalls.unlink(directory.appending(PackFormat.indexName(pack.id)))
       try Syscalls.unlink(pack.path)
@@ -103,14 +122,14 @@ public final class ObjectStore: Sendable {
   }
 
   private func search(_ id: ObjectID) throws -> (pack: Pack, entry: PackEntry)? {
-    let packs = allPacks
+    let packs = self.packs.withLock { $0.largestFirst }
     guard let (index, position) = find(id, in: packs) else { return nil }
     return (packs[index], try packs[index].index.entry(at: position))
   }
 
-  /// The pack that answered the last lookup: the objects of one version
-  /// mostly sit together, so a walk that asks it first seldom asks the
-  /// others, however many packs there are.
+  /// The pack that answered the last lookup (its place largest first):
+  /// the objects of one version mostly sit together, so a walk that asks
+  /// it first seldom asks the others.
   private let lastHit = Atomic<Int>(0)
 
   /// Which of `packs` holds `id`, and where in its index.
@@ -146,7 +165,7 @@ public final class ObjectStore: Sendable {
 
   /// Whether `id` is stored.
   public func contains(_ id: ObjectID) -> Bool {
-    find(id, in: allPacks) != nil
+    find(id, in: packs.withLock { $0.largestFirst }) != nil
   }
 
   /// The kind and raw length of `id`, from the index only.
