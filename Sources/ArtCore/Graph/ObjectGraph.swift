@@ -146,10 +146,11 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
     var followsChildren = true
   }
 
-  /// Counts `ids` as reached (objects another walk found), without
-  /// following them.
+  /// Counts `ids` as reached, and walks stop at them: objects another walk
+  /// found, with everything they reach among them.
   public mutating func include(_ ids: Set<ObjectID>) {
     reached.formUnion(ids)
+    seen.formUnion(ids)
   }
 
   /// A graph read from `source`.

@@ -55,8 +55,8 @@ public struct Reachability: Sendable {
       })
   }
 
-  /// Counts `ids` as reached (objects another walk found), without
-  /// following them.
+  /// Counts `ids` as reached, and later walks stop at them: objects another
+  /// walk found, with everything they reach among them.
   public mutating func include(_ ids: Set<ObjectID>) {
     graph.include(ids)
   }
