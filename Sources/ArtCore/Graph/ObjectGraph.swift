@@ -149,8 +149,8 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   /// Counts `ids` as reached, and walks stop at them: objects another walk
   /// found, with everything they reach among them.
   public mutating func include(_ ids: Set<ObjectID>) {
-    reached.formUnion(ids)
-    seen.formUnion(ids)
+    if reached.isEmpty { reached = ids } else { reached.formUnion(ids) }
+    if seen.isEmpty { seen = ids } else { seen.formUnion(ids) }
   }
 
   /// A graph read from `source`.
