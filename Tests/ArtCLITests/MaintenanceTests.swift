@@ -100,10 +100,11 @@ struct MaintenanceTests {
     }
   }
 
-  /// gc keeps its mark in `.art/state/gc-mark` and walks only versions new
-  /// since; once a version in the mark is gone, it walks them all again, so
-  /// what only that version held is reclaimed. A damaged mark is ignored,
-  /// and a walk that met missing objects saves none.
+  /// gc keeps its mark and walks only versions new since.
+  ///
+  /// The mark is `.art/state/gc-mark`. Once a version in it is gone, gc
+  /// walks them all again, so what only that version held is reclaimed. A
+  /// damaged mark is ignored, and a walk that met missing objects saves none.
   @Test func gcReusesItsMarkAndWalksAgainWhenAVersionGoes() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

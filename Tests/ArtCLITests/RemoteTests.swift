@@ -570,10 +570,12 @@ struct RemoteTests {
     }
   }
 
-  /// One push makes one remote pack; `gc --remote` merges them once
-  /// `pack.autoMerge` have piled up and condemns them. Clones made before
-  /// and after the condemned ones go get every version whole, and the
-  /// merged pack is never condemned.
+  /// `gc --remote` merges the small packs pushes leave.
+  ///
+  /// One push makes one remote pack; once `pack.autoMerge` have piled up,
+  /// gc merges and condemns them. Clones made before and after the
+  /// condemned ones go get every version whole, and the merged pack is
+  /// never condemned.
   @Test func remoteGCMergesSmallPacks() async throws {
     try await withTemporaryDirectory { folder in
       let a = folder.appending("a")
