@@ -131,7 +131,7 @@ public struct GarbageCollector: Sendable {
     var walked = keptVersions
     var used: GCMark?
     if !unreadableRecords, let mark = GCMark.read(repository.layout.gcMark),
-      mark.versions.isSubset(of: keptIDs), Self.stores(store, all: mark.objects)
+      mark.versions.isSubset(of: keptIDs), store.containsAll(mark.objects)
     {
       reach.include(mark.objects)
       walked = keptVersions.filter { !mark.versions.contains($0.version.id) }
@@ -156,9 +156,8 @@ public struct GarbageCollector: Sendable {
     var fetched = Reachability(store: store)
     // Tracking refs name what was pushed too: those versions are marked
     // already, and are not walked a second time.
-    let marked = reach.live
     for (id, label) in try Remote.trackedVersions(of: repository)
-    where !marked.contains(id) && store.contains(id) {
+    where !reach.live.contains(id) && store.contains(id) {
       fetched.mark(version: id, label: label)
     }
     reach.include(fetched.live)
@@ -281,16 +280,6 @@ public struct GarbageCollector: Sendable {
     try store.delete(doomed + rewrite.map(\.pack))
     report.temporaryFilesRemoved = try removeLeftovers(now: now)
     return report
-  }
-
-  /// Whether every object in `ids` is in some pack index of `store`: one
-  /// pass over the indexes, not a lookup per object in each pack.
-  static func stores(_ store: ObjectStore, all ids: Set<ObjectID>) -> Bool {
-    var unseen = ids
-    for pack in store.allPacks where !unseen.isEmpty {
-      for position in 0..<pack.index.count { unseen.remove(pack.index.id(at: position)) }
-    }
-    return unseen.isEmpty
   }
 
   /// Milliseconds since the pack was published (its index's mtime).

@@ -153,8 +153,10 @@ extension Remote {
     let local = repository.store.allPacks.sorted { $0.id < $1.id }
     var needed: [ObjectID: (pack: Pack, entries: [PackEntry])] = [:]
     for id in missing {
-      guard let pack = local.first(where: { $0.index.position(of: id) != nil }),
-        let position = pack.index.position(of: id)
+      guard
+        let (pack, position) = local.lazy.compactMap({ pack in
+          pack.index.position(of: id).map { (pack, $0) }
+        }).first
       else {
         throw ArtError(
           .corruptData, "cannot push: object \(id) is neither here nor on \(name)",

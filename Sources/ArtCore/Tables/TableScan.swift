@@ -79,7 +79,7 @@ extension TableDiff {
     struct HeaderSink: RowSink {
       var names: [String]?
       mutating func row(_ record: inout ParsedRecord) throws {
-        names = TableDiff.headerNames(record)
+        names = record.headerNames
         throw StopReading()
       }
     }
@@ -155,7 +155,7 @@ extension TableDiff {
     }
 
     private mutating func readHeader(_ record: ParsedRecord) throws {
-      let names = TableDiff.headerNames(record)
+      let names = record.headerNames
       header = names
       side.columns = names
       order = names.indices.filter { compared?.contains(names[$0]) ?? true }
@@ -209,9 +209,6 @@ extension TableDiff {
         keyHigh: id.high, keyLow: id.low, content: content.finish().low, line: UInt64(line),
         offset: offset))
   }
-
-  /// The column names of a header record (see ``ParsedRecord/headerNames``).
-  static func headerNames(_ record: ParsedRecord) -> [String] { record.headerNames }
 
   /// A JSON Lines record's top-level keys and their values as canonical
   /// JSON text (keys sorted), or nil if it is not a JSON object.
@@ -294,7 +291,7 @@ extension TableDiff {
     guard !places.isEmpty else { return [:] }
     var header: [String] = []
     if format != .jsonl {
-      header = try firstRecord(in: source, from: 0, line: 1).map(Self.headerNames) ?? []
+      header = try firstRecord(in: source, from: 0, line: 1).map(\.headerNames) ?? []
     }
     var result: [Int: [String: String]] = [:]
     for place in Set(places.map { [$0.line, Int($0.offset)] }) {
