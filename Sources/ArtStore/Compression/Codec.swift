@@ -14,18 +14,28 @@ public enum Codec: UInt8, CaseIterable, Sendable, CustomStringConvertible {
   /// One LZ4 block (no frame); the raw length is kept in the record header.
   case lz4 = 2
   /// One Zstandard frame (RFC 8878) without checksum, content size or
-  /// dictionary id; needs pack index format 2.
+  /// dictionary id; needs pack index format 2 or 3.
   case zstd = 3
+  /// One Zstandard frame like ``zstd``, compressed against the dictionary
+  /// of the pack that holds it; needs pack index format 3. Never chosen by
+  /// name: ``Compressor`` produces it when given a dictionary (the writing
+  /// session's) and the result shrinks the object.
+  case zstdDictionary = 4
 
-  /// The name used in flags and config: `none`, `zlib`, `lz4`, `zstd`.
+  /// The name used in flags and config: `none`, `zlib`, `lz4`, `zstd`
+  /// (and `zstd+dictionary`, which only `cat-object` and `verify-pack` print).
   public var description: String {
     switch self {
     case .none: "none"
     case .zlib: "zlib"
     case .lz4: "lz4"
     case .zstd: "zstd"
+    case .zstdDictionary: "zstd+dictionary"
     }
   }
+
+  /// The codecs a user can name in `core.compression` or `--compression`.
+  public static let selectable: [Codec] = [.none, .zlib, .lz4, .zstd]
 }
 
 /// A codec and, for zstd, its level: what `core.compression` and
@@ -72,7 +82,7 @@ public struct Compression: Sendable, Equatable, CustomStringConvertible {
 
   /// The compression for `codec` at its default level.
   public init(_ codec: Codec) {
-    self = codec == .zstd ? .zstd : Compression(codec: codec, level: 0)
+    self = codec == .zstd || codec == .zstdDictionary ? .zstd : Compression(codec: codec, level: 0)
   }
 
   /// `zstd` at its default level, `zstd:N`, or another codec's name.
@@ -93,7 +103,7 @@ public struct Compression: Sendable, Equatable, CustomStringConvertible {
       self = try .zstd(level: level)
       return
     }
-    guard let codec = Codec.allCases.first(where: { $0.description == name }) else {
+    guard let codec = Codec.selectable.first(where: { $0.description == name }) else {
       throw ArtError(
         .invalidArgument, "unknown compression '\(name)'",
         hint: "use one of: zstd, zstd:LEVEL (1-22), lz4, zlib, none")
@@ -136,22 +146,26 @@ public final class Compressor: @unchecked Sendable {
   ///
   /// Data that does not shrink by at least 1/32 (JPEG, parquet, random bytes)
   /// is passed through with `.none`, so reads of it cost no decompression.
+  /// With a `dictionary` (zstd only) the result is ``Codec/zstdDictionary``.
   public func withCompressed<R>(
-    _ raw: UnsafeRawBufferPointer, enabled: Bool = true,
+    _ raw: UnsafeRawBufferPointer, enabled: Bool = true, dictionary: ZstdDictionary? = nil,
     _ body: (UnsafeRawBufferPointer, Codec) throws -> R
   ) throws -> R {
     if !enabled || raw.count < Self.minimumSize || codec == .none { return try body(raw, .none) }
     let limit = raw.count - raw.count / 32
+    var used = codec
     let stored: Int
     switch codec {
     case .none: stored = 0
     case .lz4: stored = compressLZ4(raw, limit: limit)
     case .zlib: stored = compressZlib(raw, limit: limit)
-    case .zstd: stored = compressZstd(raw, limit: limit)
+    case .zstd, .zstdDictionary:
+      stored = compressZstd(raw, limit: limit, dictionary: dictionary)
+      if dictionary != nil { used = .zstdDictionary }
     }
     if stored <= 0 { return try body(raw, .none) }
     return try output.withUnsafeBytes { (buffer) throws in
-      try body(UnsafeRawBufferPointer(rebasing: buffer[0..<stored]), codec)
+      try body(UnsafeRawBufferPointer(rebasing: buffer[0..<stored]), used)
     }
   }
 
@@ -166,7 +180,9 @@ public final class Compressor: @unchecked Sendable {
     }
   }
 
-  private func compressZstd(_ raw: UnsafeRawBufferPointer, limit: Int) -> Int {
+  private func compressZstd(
+    _ raw: UnsafeRawBufferPointer, limit: Int, dictionary: ZstdDictionary?
+  ) -> Int {
     if zstdContext == nil {
       guard let context = ZSTD_createCCtx() else { return 0 }
       // The record header keeps the raw length and a CRC-32, and the id is
@@ -181,6 +197,14 @@ public final class Compressor: @unchecked Sendable {
       zstdContext = context
     }
     if output.count < limit { output = [UInt8](repeating: 0, count: limit) }
+    // The frame settings above still apply; the level comes from the
+    // dictionary's digest, made at this compressor's level.
+    if let dictionary {
+      guard let encoder = dictionary.encoder(level: compression.level),
+        ZSTD_isError(ZSTD_CCtx_refCDict(zstdContext, encoder)) == 0
+      else { return 0 }
+    }
+    defer { if dictionary != nil { ZSTD_CCtx_refCDict(zstdContext, nil) } }
     return output.withUnsafeMutableBytes { out in
       // An error (the frame would not fit in `limit`) means it did not shrink.
       let result = ZSTD_compress2(zstdContext, out.baseAddress, limit, raw.baseAddress, raw.count)
@@ -214,12 +238,14 @@ public final class Compressor: @unchecked Sendable {
 }
 
 extension Codec {
-  /// Decompresses `stored` into `output`, which must be exactly the raw length.
+  /// Decompresses `stored` into `output`, which must be exactly the raw
+  /// length; ``zstdDictionary`` needs the `dictionary` of the object's pack.
   ///
   /// - Throws: ``ArtError`` with code `.corruptData` (naming `subject`) when the
   ///   bytes do not decode to exactly `output.count` bytes.
   public func decompress(
-    _ stored: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, subject: String
+    _ stored: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, subject: String,
+    dictionary: ZstdDictionary? = nil
   ) throws {
     switch self {
     case .none:
@@ -248,6 +274,18 @@ extension Codec {
       }
       guard let result, ZSTD_isError(result) == 0, result == output.count else {
         throw ArtError.corrupt(subject, "zstd data does not decode to \(output.count) bytes")
+      }
+    case .zstdDictionary:
+      guard let dictionary else {
+        throw ArtError.corrupt(subject, "it is compressed against a dictionary its pack lacks")
+      }
+      // Bounded like plain zstd: decoding writes only into `output`.
+      let result = ZstdDecoders.shared.withContext { context in
+        dictionary.decompress(stored, into: output, context: context)
+      }
+      guard let result, ZSTD_isError(result) == 0, result == output.count else {
+        throw ArtError.corrupt(
+          subject, "zstd data does not decode to \(output.count) bytes with its pack's dictionary")
       }
     case .zlib:
       var stream = z_stream()

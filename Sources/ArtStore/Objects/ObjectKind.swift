@@ -12,6 +12,9 @@ public enum ObjectKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
   case version = 4
   /// Where a file outside the store is, and how to recognize it.
   case reference = 5
+  /// A zstd dictionary that the pack holding it compresses small objects
+  /// against; no version names it, and it never leaves its pack.
+  case dictionary = 6
 
   /// The name `cat-object -t` prints.
   public var description: String {
@@ -21,6 +24,7 @@ public enum ObjectKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case .manifest: "manifest"
     case .version: "version"
     case .reference: "reference"
+    case .dictionary: "dictionary"
     }
   }
 }

@@ -17,6 +17,7 @@ public final class Pack: Sendable {
   public let path: FilePath
   private let indexPath: FilePath
   private let opened = Mutex<Result<FileDescriptor, ArtError>?>(nil)
+  private let loadedDictionary = Mutex<ZstdDictionary?>(nil)
 
   /// The pack's id.
   public var id: ObjectID { index.packID }
@@ -122,7 +123,8 @@ public final class Pack: Sendable {
   ///
   /// - Throws: ``ArtError`` with code `.corruptData` naming this pack and the id.
   public func read(_ entry: PackEntry, verifyingHash: Bool = true) throws -> [UInt8] {
-    let subject = "\(path.string)' object '\(entry.id)"
+    let subject =
+      "\(path.string)' \(entry.kind == .dictionary ? "dictionary" : "object") '\(entry.id)"
     try checkBounds(entry, subject: subject)
     let file = try descriptor()
     var header = [UInt8](repeating: 0, count: PackFormat.recordHeaderSize)
@@ -143,20 +145,45 @@ public final class Pack: Sendable {
     }
     // A raw record of the right length is the object itself; any other
     // goes through the codec, which refuses a length mismatch.
+    let dictionary = entry.codec == .zstdDictionary ? try self.dictionary() : nil
     let raw =
       entry.codec == .none && entry.storedLength == entry.rawLength
       ? stored
-      : try stored.withUnsafeBytes { try Self.decompressed(entry, $0, subject: subject) }
+      : try stored.withUnsafeBytes {
+        try Self.decompressed(entry, $0, subject: subject, dictionary: dictionary)
+      }
     return try Self.checked(entry, raw, subject: subject, verifyingHash: verifyingHash)
   }
 
+  /// The pack's zstd dictionary, read, checked against its id and digested
+  /// on first use.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` naming the pack when it has no
+  ///   dictionary entry, or that entry does not read as one.
+  public func dictionary() throws -> ZstdDictionary {
+    if let loaded = loadedDictionary.withLock({ $0 }) { return loaded }
+    guard let position = index.dictionaryPosition else {
+      throw ArtError.corrupt(path.string, "it has records compressed against a dictionary but none")
+    }
+    let entry = try index.entry(at: position)
+    let subject = "\(path.string)' dictionary '\(entry.id)"
+    guard entry.codec != .zstdDictionary else {
+      throw ArtError.corrupt(subject, "a dictionary cannot be compressed against itself")
+    }
+    let dictionary = try ZstdDictionary(bytes: read(entry), id: entry.id, subject: subject)
+    loadedDictionary.withLock { $0 = $0 ?? dictionary }
+    return dictionary
+  }
+
   /// The raw object decoded from its stored bytes, exactly its raw length.
-  static func decompressed(_ entry: PackEntry, _ stored: UnsafeRawBufferPointer, subject: String)
-    throws -> [UInt8]
-  {
+  static func decompressed(
+    _ entry: PackEntry, _ stored: UnsafeRawBufferPointer, subject: String,
+    dictionary: ZstdDictionary?
+  ) throws -> [UInt8] {
     try [UInt8](unsafeUninitializedCapacity: Int(entry.rawLength)) { buffer, count in
       try entry.codec.decompress(
-        stored, into: UnsafeMutableRawBufferPointer(buffer), subject: subject)
+        stored, into: UnsafeMutableRawBufferPointer(buffer), subject: subject,
+        dictionary: dictionary)
       count = buffer.count
     }
   }
@@ -166,7 +193,9 @@ public final class Pack: Sendable {
   static func checked(
     _ entry: PackEntry, _ raw: [UInt8], subject: String, verifyingHash: Bool
   ) throws -> [UInt8] {
-    if verifyingHash, entry.kind != .chunkList, ObjectHasher.id(of: raw) != entry.id {
+    guard verifyingHash, entry.kind != .chunkList else { return raw }
+    let id = entry.kind == .dictionary ? ZstdDictionary.id(of: raw) : ObjectHasher.id(of: raw)
+    if id != entry.id {
       throw ArtError.corrupt(subject, "its content does not hash to its id")
     }
     return raw
@@ -181,15 +210,18 @@ public final class Pack: Sendable {
   ///   - record: the record header and stored bytes.
   ///   - subject: names the object in errors.
   ///   - verifyingHash: whether to hash the result.
+  ///   - dictionary: the dictionary of the record's pack, for a
+  ///     ``Codec/zstdDictionary`` record.
   /// - Returns: the raw object.
   /// - Throws: ``ArtError`` with code `.corruptData` naming `subject`.
   public static func decode(
-    _ entry: PackEntry, record: UnsafeRawBufferPointer, subject: String, verifyingHash: Bool = true
+    _ entry: PackEntry, record: UnsafeRawBufferPointer, subject: String, verifyingHash: Bool = true,
+    dictionary: ZstdDictionary? = nil
   ) throws -> [UInt8] {
     try checkRecord(entry, record, subject: subject)
     let raw = try decompressed(
       entry, UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...]),
-      subject: subject)
+      subject: subject, dictionary: dictionary)
     return try checked(entry, raw, subject: subject, verifyingHash: verifyingHash)
   }
 

@@ -5,14 +5,15 @@ public import SystemPackage
 ///
 /// Read through mmap; a lookup touches the fan-out entry and about log2(N) ids.
 ///
-/// Layout, format version 1 or 2 (little-endian; 2 is written when some
-/// entry has codec 3, zstd, and is otherwise the same):
+/// Layout, format version 1, 2 or 3 (little-endian; 2 is written when some
+/// entry has codec 3, zstd, and 3 when the pack holds a dictionary, which
+/// its codec-4 records are compressed against; otherwise the same):
 ///
 /// | offset          | size    | content                                        |
 /// |-----------------|---------|------------------------------------------------|
 /// | 0               | 8       | magic `ARTIDX\0\0`                              |
-/// | 8               | 4       | version = 1, or 2 with zstd records            |
-/// | 12              | 4       | zero                                           |
+/// | 8               | 4       | version = 1, 2 with zstd records, 3 with a dictionary |
+/// | 12              | 4       | version 3: position of the dictionary entry + 1; else zero |
 /// | 16              | 8       | object count N                                 |
 /// | 24              | 8       | size of the `.pack` file in bytes              |
 /// | 32              | 32      | pack id                                        |
@@ -34,8 +35,11 @@ public struct PackIndex: Sendable {
   let file: MappedFile
   /// The number of objects in the pack.
   public let count: Int
-  /// The index format: 2 when the pack holds zstd records, else 1.
+  /// The index format: 3 when the pack holds a dictionary, 2 when it holds
+  /// zstd records, else 1.
   public let version: UInt32
+  /// The position of the pack's dictionary entry, if it has one (format 3).
+  public let dictionaryPosition: Int?
   /// The id of the pack this index describes.
   public let packID: ObjectID
   /// The size the `.pack` file must have.
@@ -49,8 +53,8 @@ public struct PackIndex: Sendable {
     let file = try MappedFile(path: path)
     self.file = file
     let name = path.string
-    (count, packID, packSize, version) = try file.withUnsafeBytes {
-      (b) throws -> (Int, ObjectID, UInt64, UInt32) in
+    (count, packID, packSize, version, dictionaryPosition) = try file.withUnsafeBytes {
+      (b) throws -> (Int, ObjectID, UInt64, UInt32, Int?) in
       guard b.count >= Self.idsOffset + 32 else {
         throw ArtError.corrupt(name, "\(b.count) bytes is too short for a pack index")
       }
@@ -58,7 +62,7 @@ public struct PackIndex: Sendable {
         throw ArtError.corrupt(name, "bad magic number")
       }
       let version: UInt32 = b.littleEndian(at: 8)
-      guard version == 1 || version == 2 else {
+      guard (1...3).contains(version) else {
         throw ArtError.newerFormat("pack index '\(name)'", version)
       }
       let count: UInt64 = b.littleEndian(at: 16)
@@ -76,14 +80,22 @@ public struct PackIndex: Sendable {
         throw ArtError.corrupt(name, "size does not match its \(count) entries")
       }
       let packID = ObjectID(bytes: UnsafeRawBufferPointer(rebasing: b[32..<64]))
-      return (Int(count), packID, b.littleEndian(at: 24), version)
+      let dictionary: UInt32 = b.littleEndian(at: 12)
+      guard dictionary == 0 || (version == 3 && UInt64(dictionary) <= count) else {
+        throw ArtError.corrupt(name, "names dictionary entry \(dictionary) of its \(count)")
+      }
+      return (
+        Int(count), packID, b.littleEndian(at: 24), version,
+        dictionary == 0 ? nil : Int(dictionary) - 1
+      )
     }
   }
 
   /// The file this index was read from.
   public var path: FilePath { file.path }
 
-  /// The position of `id` in the sorted table, or nil.
+  /// The position of `id` in the sorted table, or nil; the pack's
+  /// dictionary is not an object to look up (see ``dictionaryPosition``).
   public func position(of id: ObjectID) -> Int? {
     file.withUnsafeBytes { b in
       let (low, high) = bucket(id.firstByte, b)
@@ -92,14 +104,14 @@ public struct PackIndex: Sendable {
       while lo < hi {
         let mid = (lo + hi) / 2
         let candidate = self.id(at: mid, b)
-        if candidate == id { return mid }
+        if candidate == id { return mid == dictionaryPosition ? nil : mid }
         if candidate < id { lo = mid + 1 } else { hi = mid }
       }
       return nil
     }
   }
 
-  /// Every id that starts with `prefix`.
+  /// Every id that starts with `prefix`, but the dictionary's.
   public func ids(matching prefix: ObjectIDPrefix) -> [ObjectID] {
     file.withUnsafeBytes { b in
       var (lo, hi) = bucket(prefix.lowerBound.firstByte, b)
@@ -111,7 +123,7 @@ public struct PackIndex: Sendable {
       var found: [ObjectID] = []
       var i = lo
       while i < end, prefix.matches(id(at: i, b)) {
-        found.append(id(at: i, b))
+        if i != dictionaryPosition { found.append(id(at: i, b)) }
         i += 1
       }
       return found
@@ -136,6 +148,20 @@ public struct PackIndex: Sendable {
         let codec = Codec(rawValue: b[base + 29])
       else {
         throw ArtError.corrupt(file.path.string, "entry for \(id) has an unknown kind or codec")
+      }
+      // A dictionary, and records compressed against one, exist only in
+      // format 3, where the header names the one dictionary entry; it is
+      // stored raw and small, so reading it costs at most its bound.
+      let rawLength: UInt64 = b.littleEndian(at: base + 8)
+      let storedLength: UInt64 = b.littleEndian(at: base + 16)
+      guard (kind == .dictionary) == (position == dictionaryPosition),
+        codec != .zstdDictionary || dictionaryPosition != nil,
+        kind != .dictionary
+          || (codec == .none && rawLength == storedLength
+            && rawLength <= UInt64(ZstdDictionary.maximumSize))
+      else {
+        throw ArtError.corrupt(
+          file.path.string, "entry for \(id) does not match the dictionary its header names")
       }
       let entry = PackEntry(
         id: id, offset: b.littleEndian(at: base), rawLength: b.littleEndian(at: base + 8),
@@ -197,9 +223,14 @@ enum PackIndexWriter {
     var out = [UInt8](repeating: 0, count: PackIndex.idsOffset + count * 64 + 32)
     out.withUnsafeMutableBytes { b in
       for (i, byte) in PackIndex.magic.enumerated() { b[i] = byte }
-      // Version 2 marks a pack that holds zstd records, so art that knows
-      // only version 1 refuses it as newer instead of calling it damaged.
-      b.store(entries.contains { $0.codec == .zstd } ? UInt32(2) : UInt32(1), at: 8)
+      // Version 2 marks a pack that holds zstd records, and 3 one with a
+      // dictionary, so art that knows less refuses it as newer instead of
+      // calling it damaged.
+      let dictionary = entries.firstIndex { $0.kind == .dictionary }
+      let version: UInt32 =
+        dictionary != nil ? 3 : entries.contains { $0.codec == .zstd } ? 2 : 1
+      b.store(version, at: 8)
+      b.store(UInt32(dictionary.map { $0 + 1 } ?? 0), at: 12)
       b.store(UInt64(count), at: 16)
       b.store(packSize, at: 24)
       packID.write(to: UnsafeMutableRawBufferPointer(rebasing: b[32..<64]))

@@ -85,12 +85,14 @@ extension Pack {
       }
       // Unlike a read, verification checks the CRC-32 as well (readStored).
       let subject = "\(path.string)' object '\(entry.id)"
+      let dictionary = entry.codec == .zstdDictionary ? try self.dictionary() : nil
       let raw = try readStored(entry, subject: subject).withUnsafeBytes {
         try Self.decompressed(
           entry, UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...]),
-          subject: subject)
+          subject: subject, dictionary: dictionary)
       }
       _ = try Self.checked(entry, raw, subject: subject, verifyingHash: true)
+      if entry.kind == .dictionary { _ = try self.dictionary() }
       expectedOffset = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
       report.objects += 1
       report.objectsByKind[entry.kind, default: 0] += 1

@@ -29,6 +29,8 @@ final class PackWriter: @unchecked Sendable {
   private var blockFill = 0
   private var freeBlocks: [UnsafeMutableRawBufferPointer] = []
   private(set) var entries: [PackEntry] = []
+  /// The id of the dictionary record this pack holds, once appended.
+  var dictionary: ObjectID?
   /// Bytes in the pack so far, including buffered and in-flight ones.
   private(set) var size: UInt64 = 0
   /// Pending writes handed out and not yet completed.

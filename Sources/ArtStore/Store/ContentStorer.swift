@@ -257,7 +257,7 @@ public enum ContentReader {
         }
         throw ArtError.corrupt("chunk list \(id)", "its chunks do not hash to the file's id")
       }
-    case .manifest, .version, .reference:
+    case .manifest, .version, .reference, .dictionary:
       throw ArtError(.invalidArgument, "object \(id) is a \(kind), not file content")
     }
   }
@@ -291,7 +291,7 @@ public enum ContentReader {
         let skip = offset > start ? Int(offset - start) : 0
         try data[skip...].withUnsafeBytes(body)
       }
-    case .manifest, .version, .reference:
+    case .manifest, .version, .reference, .dictionary:
       throw ArtError(.invalidArgument, "object \(id) is a \(kind), not file content")
     }
   }

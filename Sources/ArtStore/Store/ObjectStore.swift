@@ -173,7 +173,9 @@ public final class ObjectStore: Sendable {
   public func containsAll(_ ids: Set<ObjectID>) -> Bool {
     var unseen = ids
     for pack in allPacks where !unseen.isEmpty {
-      for position in 0..<pack.index.count { unseen.remove(pack.index.id(at: position)) }
+      for position in 0..<pack.index.count where position != pack.index.dictionaryPosition {
+        unseen.remove(pack.index.id(at: position))
+      }
     }
     return unseen.isEmpty
   }

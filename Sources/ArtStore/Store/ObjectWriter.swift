@@ -60,6 +60,17 @@ public final class ObjectWriter: Sendable {
     var queue: [PackWriter.PendingWrite] = []
     /// Whether some task is draining `queue`.
     var draining = false
+    /// The dictionary small objects are compressed against, once chosen;
+    /// every pack that gets such an object holds it.
+    var dictionary: ZstdDictionary?
+    /// Whether the dictionary is settled: chosen, declined, being trained,
+    /// or never wanted (not zstd).
+    var dictionarySettled: Bool
+    /// Small objects laid end to end to train a dictionary from.
+    var samples: [UInt8] = []
+    var sampleSizes: [Int] = []
+
+    init(wantsDictionary: Bool) { dictionarySettled = !wantsDictionary }
   }
 
   /// Past this many queued blocks (1 MiB each) a task writes its own block
@@ -68,6 +79,19 @@ public final class ObjectWriter: Sendable {
   private static let queueLimit = 16
 
   private let state: Mutex<State>
+  /// Compressors for objects copied out of another pack's dictionary.
+  private let recompressors: CompressorPool
+
+  /// Objects up to this size are compressed against the session's
+  /// dictionary, and are the samples it is trained from.
+  public static let dictionaryObjectLimit = 64 << 10
+  /// A dictionary is trained once the samples reach this many bytes or
+  /// ``sampleCount`` objects; a session that writes fewer small objects
+  /// gets none.
+  static let sampleBudget = 4 << 20
+  /// See ``sampleBudget``: a thousand annotation files of 1 KiB teach
+  /// zstd as much as four thousand.
+  static let sampleCount = 1_000
 
   /// A writer adding packs to `store`.
   public convenience init(
@@ -87,7 +111,8 @@ public final class ObjectWriter: Sendable {
     self.compression = compression
     self.maximumPackSize = maximumPackSize
     self.skipsStored = skipsStored
-    state = Mutex(State())
+    state = Mutex(State(wantsDictionary: compression.codec == .zstd))
+    recompressors = CompressorPool(compression: compression)
   }
 
   /// Whether objects already in ``store`` are skipped.
@@ -102,14 +127,53 @@ public final class ObjectWriter: Sendable {
   /// Appends an object exactly as `pack` stored it (its compressed bytes,
   /// CRC checked on the way), unless it was already written in this
   /// session; returns whether it was appended.
+  ///
+  /// A record compressed against `pack`'s dictionary is copied as it is when
+  /// this session uses that dictionary (the first such copy adopts it, if
+  /// the session has none yet); otherwise it is decoded, checked and
+  /// compressed again.
   @discardableResult
   public func copy(_ entry: PackEntry, from pack: Pack) throws -> Bool {
     if contains(entry.id) { return false }
+    if entry.kind == .dictionary { return false }
+    var dictionary: ZstdDictionary? = nil
+    if entry.codec == .zstdDictionary {
+      let source = try pack.dictionary()
+      guard adopt(source) else { return try rewrite(pack.read(entry), entry) }
+      dictionary = source
+    }
     let stored = try pack.readStored(entry)
     return try stored.withUnsafeBytes {
       try append(
         id: entry.id, kind: entry.kind, codec: entry.codec, rawLength: Int(entry.rawLength),
-        stored: $0)
+        stored: $0, dictionary: dictionary)
+    }
+  }
+
+  /// Whether this session compresses against `dictionary`: it already
+  /// does, or has not settled on one and takes it now.
+  private func adopt(_ dictionary: ZstdDictionary) -> Bool {
+    state.withLock { state in
+      if state.dictionary == nil, !state.dictionarySettled {
+        state.dictionary = dictionary
+        state.dictionarySettled = true
+        state.samples = []
+        state.sampleSizes = []
+      }
+      return state.dictionary?.id == dictionary.id
+    }
+  }
+
+  /// Writes an object decoded from another pack (its hash already checked)
+  /// with this session's codec, and no dictionary: this session's was
+  /// trained on other objects and may store it larger than plain zstd.
+  private func rewrite(_ raw: [UInt8], _ entry: PackEntry) throws -> Bool {
+    try recompressors.withCompressor { compressor in
+      try raw.withUnsafeBytes {
+        try write(
+          $0, kind: entry.kind, id: entry.id, compressor: compressor, tryCompressing: true,
+          policy: nil, usesDictionary: false)
+      }
     }
   }
 
@@ -119,14 +183,25 @@ public final class ObjectWriter: Sendable {
   ///
   /// - Throws: ``ArtError`` `.corruptData` naming `subject`.
   @discardableResult
-  public func copy(_ entry: PackEntry, record: UnsafeRawBufferPointer, subject: String) throws
-    -> Bool
-  {
-    if contains(entry.id) { return false }
+  public func copy(
+    _ entry: PackEntry, record: UnsafeRawBufferPointer, subject: String,
+    dictionary: ZstdDictionary? = nil
+  ) throws -> Bool {
+    if contains(entry.id) || entry.kind == .dictionary { return false }
     try Pack.checkRecord(entry, record, subject: subject)
+    if entry.codec == .zstdDictionary {
+      guard let dictionary else {
+        throw ArtError.corrupt(subject, "it is compressed against a dictionary its pack lacks")
+      }
+      // Checked here (at most 64 KiB): a remote could pair a record with
+      // another dictionary, and a stored object is never fetched again.
+      let raw = try Pack.decode(entry, record: record, subject: subject, dictionary: dictionary)
+      guard adopt(dictionary) else { return try rewrite(raw, entry) }
+    }
     return try append(
       id: entry.id, kind: entry.kind, codec: entry.codec, rawLength: Int(entry.rawLength),
-      stored: UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...]))
+      stored: UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...]),
+      dictionary: dictionary)
   }
 
   /// Stores `raw` as object `id` unless it is already present.
@@ -142,7 +217,7 @@ public final class ObjectWriter: Sendable {
   @discardableResult
   func write(
     _ raw: UnsafeRawBufferPointer, kind: ObjectKind, id: ObjectID, compressor: Compressor,
-    tryCompressing: Bool, policy: CompressionPolicy?
+    tryCompressing: Bool, policy: CompressionPolicy?, usesDictionary: Bool = true
   ) throws -> Bool {
     if contains(id) {
       state.withLock {
@@ -151,25 +226,106 @@ public final class ObjectWriter: Sendable {
       }
       return false
     }
-    return try compressor.withCompressed(raw, enabled: tryCompressing) {
+    let dictionary =
+      usesDictionary && tryCompressing
+        && (Compressor.minimumSize...Self.dictionaryObjectLimit).contains(raw.count)
+      ? dictionary(sampling: raw) : nil
+    return try compressor.withCompressed(raw, enabled: tryCompressing, dictionary: dictionary) {
       (stored, codec) throws -> Bool in
       if tryCompressing, raw.count >= Compressor.minimumSize {
         policy?.record(shrank: codec != .none)
       }
-      return try append(id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored)
+      return try append(
+        id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored,
+        dictionary: dictionary)
     }
+  }
+
+  /// The session's dictionary for a small object; until one is settled,
+  /// keeps `raw` as a sample, and the task whose sample fills the budget
+  /// trains one and keeps it if it pays.
+  private func dictionary(sampling raw: UnsafeRawBufferPointer) -> ZstdDictionary? {
+    let full = state.withLock { state -> ([UInt8], [Int])? in
+      if state.dictionarySettled { return nil }
+      state.samples.append(contentsOf: raw)
+      state.sampleSizes.append(raw.count)
+      guard state.samples.count >= Self.sampleBudget || state.sampleSizes.count >= Self.sampleCount
+      else { return nil }
+      state.dictionarySettled = true
+      defer {
+        state.samples = []
+        state.sampleSizes = []
+      }
+      return (state.samples, state.sampleSizes)
+    }
+    if let (samples, sizes) = full, let trained = worthwhileDictionary(samples, sizes) {
+      state.withLock { $0.dictionary = trained }
+    }
+    return state.withLock { $0.dictionary }
+  }
+
+  /// A dictionary trained on the first three quarters of the samples, if it
+  /// saves at least 2% on the last quarter (including the bytes it costs
+  /// itself, scaled to that quarter): on random or unlike data it does not.
+  private func worthwhileDictionary(_ samples: [UInt8], _ sizes: [Int]) -> ZstdDictionary? {
+    let trainCount = sizes.count - sizes.count / 4
+    let trainBytes = sizes[..<trainCount].reduce(0, +)
+    guard trainCount >= 8, trainCount < sizes.count,
+      let trained = ZstdDictionary.train(
+        samples: Array(samples[..<trainBytes]), sizes: Array(sizes[..<trainCount]))
+    else { return nil }
+    let compressor = Compressor(compression: compression)
+    var plain = 0
+    var against = 0
+    var offset = trainBytes
+    for size in sizes[trainCount...] {
+      samples.withUnsafeBytes { all in
+        let sample = UnsafeRawBufferPointer(rebasing: all[offset..<offset + size])
+        // A sample that fails to compress counts at its raw size either way.
+        plain += (try? compressor.withCompressed(sample) { stored, _ in stored.count }) ?? size
+        against +=
+          (try? compressor.withCompressed(sample, dictionary: trained) { stored, _ in
+            stored.count
+          }) ?? size
+      }
+      offset += size
+    }
+    let dictionaryShare = trained.bytes.count * (samples.count - trainBytes) / samples.count
+    return (against + dictionaryShare) * 50 <= plain * 49 ? trained : nil
   }
 
   /// Appends one record (`stored`, encoded with `codec`) unless `id` was
   /// written in this session; returns whether it was appended.
+  ///
+  /// A record compressed against `dictionary` goes into a pack that holds
+  /// it: the first such record in a pack is preceded by the dictionary.
   private func append(
-    id: ObjectID, kind: ObjectKind, codec: Codec, rawLength: Int, stored: UnsafeRawBufferPointer
+    id: ObjectID, kind: ObjectKind, codec: Codec, rawLength: Int, stored: UnsafeRawBufferPointer,
+    dictionary: ZstdDictionary? = nil
   ) throws -> Bool {
     let pending = try state.withLock { (state) throws -> [PackWriter.PendingWrite]? in
-      if !state.written.insert(id).inserted { return nil }
+      if state.written.contains(id) { return nil }
       if state.pack == nil { state.pack = try PackWriter(directory: store.directory) }
       guard let pack = state.pack else { return nil }
-      let pending = pack.append(
+      var pending: [PackWriter.PendingWrite] = []
+      if codec == .zstdDictionary {
+        // Callers pass the dictionary they compressed against, which is the
+        // session's: it never changes once set.
+        precondition(
+          dictionary != nil && dictionary?.id == state.dictionary?.id,
+          "a record compressed against a dictionary that is not the session's")
+        if let dictionary, pack.dictionary == nil {
+          pending += dictionary.bytes.withUnsafeBytes {
+            pack.append(
+              id: dictionary.id, kind: .dictionary, codec: .none,
+              rawLength: dictionary.bytes.count, stored: $0)
+          }
+          pack.dictionary = dictionary.id
+          state.statistics.storedBytesWritten += UInt64(dictionary.bytes.count)
+        }
+      }
+      state.written.insert(id)
+      pending += pack.append(
         id: id, kind: kind, codec: codec, rawLength: rawLength, stored: stored)
       state.statistics.objectsWritten += 1
       state.statistics.rawBytesWritten += UInt64(rawLength)
