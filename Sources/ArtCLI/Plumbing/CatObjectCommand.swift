@@ -85,6 +85,10 @@ extension ArtCommand {
         try ContentReader.read(id, from: store) { bytes in
           output.write(bytes, to: .standardOutput)
         }
+      case .dictionary:
+        try store.read(id, as: .dictionary).withUnsafeBytes {
+          output.write($0, to: .standardOutput)
+        }
       case .reference:
         let reference = try store.reference(id)
         output.line("uri \(reference.uri)")

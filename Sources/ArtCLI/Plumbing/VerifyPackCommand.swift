@@ -39,6 +39,8 @@ extension ArtCommand {
       var chunkLists: Int
       var manifests: Int
       var versions: Int
+      /// 1 when the pack has a zstd dictionary, else 0.
+      var dictionaries: Int
       var rawBytes: UInt64
       var storedBytes: UInt64
       var packBytes: UInt64
@@ -77,7 +79,8 @@ extension ArtCommand {
               pack: pack.path.lastComponent?.string ?? pack.path.string,
               objects: report.objects, blobs: kinds[.blob] ?? 0,
               chunkLists: kinds[.chunkList] ?? 0, manifests: kinds[.manifest] ?? 0,
-              versions: kinds[.version] ?? 0, rawBytes: report.rawBytes,
+              versions: kinds[.version] ?? 0, dictionaries: kinds[.dictionary] ?? 0,
+              rawBytes: report.rawBytes,
               storedBytes: report.storedBytes, packBytes: report.packBytes))
         }
         return reports
@@ -87,7 +90,9 @@ extension ArtCommand {
           output.line(
             "\(summary.pack): ok, \(summary.objects) objects (\(summary.blobs) blobs, "
               + "\(summary.chunkLists) chunk lists, \(summary.manifests) manifests, "
-              + "\(summary.versions) versions), \(summary.rawBytes) raw bytes, "
+              + "\(summary.versions) versions"
+              + (summary.dictionaries > 0 ? ", \(summary.dictionaries) dictionary" : "")
+              + "), \(summary.rawBytes) raw bytes, "
               + "\(summary.storedBytes) stored bytes")
         }
       }

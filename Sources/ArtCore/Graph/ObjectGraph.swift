@@ -294,6 +294,8 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
     case .chunkList: .chunkList(try ChunkList(decoding: raw, id: id, subject: "chunk list \(id)"))
     case .reference: .reference(try Reference(decoding: raw, id: id))
     case .blob: .blob
+    case .dictionary:
+      throw ArtError.corrupt("object \(id)", "a version names a pack's dictionary as content")
     }
   }
 

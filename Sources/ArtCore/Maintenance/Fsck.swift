@@ -97,7 +97,9 @@ public struct Fsck: Sendable {
       }
       for position in 0..<pack.index.count {
         guard let entry = try? pack.index.entry(at: position) else { continue }
-        if countDangling, !reach.live.contains(entry.id) {
+        // A pack's dictionary lives and goes with the pack (gc drops it
+        // when it rewrites or deletes that pack), so it is never dangling.
+        if countDangling, entry.kind != .dictionary, !reach.live.contains(entry.id) {
           report.danglingObjects += 1
           report.danglingBytes += entry.storedLength
           if report.dangling.count < FsckReport.danglingListLimit {

@@ -196,13 +196,20 @@ public struct GarbageCollector: Sendable {
     for pack in store.allPacks {
       var liveEntries: [PackEntry] = []
       var deadBytes: UInt64 = 0
+      var dictionaryBytes: UInt64 = 0
       for position in 0..<pack.index.count {
         let entry = try pack.index.entry(at: position)
-        if live.contains(entry.id) {
+        if entry.kind == .dictionary {
+          dictionaryBytes = UInt64(PackFormat.recordHeaderSize) + entry.storedLength
+        } else if live.contains(entry.id) {
           liveEntries.append(entry)
         } else {
           deadBytes += UInt64(PackFormat.recordHeaderSize) + entry.storedLength
         }
+      }
+      // The pack's dictionary is live while a live record needs it.
+      if !liveEntries.contains(where: { $0.codec == .zstdDictionary }) {
+        deadBytes += dictionaryBytes
       }
       if deadBytes == 0 {
         kept.append(pack)

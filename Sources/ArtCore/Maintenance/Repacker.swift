@@ -86,9 +86,10 @@ public struct Repacker: Sendable {
     if compression?.codec == .zstd, repository.configuration.format < 4 {
       try repository.raiseFormat(to: 4, knowing: repository.refs.read())
     }
+    let writerCompression = compression ?? repository.configuration.compression
     let writer = ObjectWriter(
-      store: store, compression: compression ?? repository.configuration.compression,
-      maximumPackSize: maximumPackSize, skipsStored: false)
+      store: store, compression: writerCompression, maximumPackSize: maximumPackSize,
+      skipsStored: false)
     do {
       var recompress: [(Pack, PackEntry)] = []
       progress?.setTotal(
@@ -97,7 +98,9 @@ public struct Repacker: Sendable {
       for pack in old {
         var entries: [PackEntry] = []
         for position in 0..<pack.index.count { entries.append(try pack.index.entry(at: position)) }
-        for entry in entries.sorted(by: { $0.offset < $1.offset }) {
+        // A pack's dictionary is not copied as an object: records copied
+        // as they are bring it along, and recompressed ones do not need it.
+        for entry in entries.sorted(by: { $0.offset < $1.offset }) where entry.kind != .dictionary {
           // A zstd record's level is not recorded, so asking for zstd
           // recompresses every object.
           if let compression, entry.codec != compression.codec || compression.codec == .zstd {
@@ -123,8 +126,13 @@ public struct Repacker: Sendable {
       let statistics = try writer.finish()
       report.objects = statistics.objectsWritten
       let fresh = Set(statistics.packs)
-      try store.delete(old.filter { !fresh.contains($0.id) })
       let written = store.allPacks.filter { fresh.contains($0.id) }
+      // A new pack with a dictionary (index format 3) needs format 5, before
+      // the packs it replaces go.
+      if repository.configuration.format < 5, written.contains(where: { $0.index.version == 3 }) {
+        try repository.raiseFormat(to: 5, knowing: repository.refs.read())
+      }
+      try store.delete(old.filter { !fresh.contains($0.id) })
       report.packsAfter = written.count
       report.bytesAfter = written.reduce(0) { $0 + $1.index.packSize }
     } catch {

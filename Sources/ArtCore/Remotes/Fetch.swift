@@ -38,12 +38,16 @@ extension Remote {
     // Condemned packs hold nothing any version names (see remote gc).
     for pack in index.store.allPacks
     where index.condemned[pack.id] == nil && !done.contains(pack.id) {
+      // A pack's dictionary comes with its records, never on its own.
+      let dictionary = pack.index.dictionaryPosition
+      let objects = pack.index.count - (dictionary == nil ? 0 : 1)
       var absent: [ObjectID] = []
-      for position in 0..<pack.index.count where !store.contains(pack.index.id(at: position)) {
+      for position in 0..<pack.index.count
+      where position != dictionary && !store.contains(pack.index.id(at: position)) {
         absent.append(pack.index.id(at: position))
       }
-      result.objectsPresent += pack.index.count - absent.count
-      if absent.count == pack.index.count, let info = index.packs[pack.id] {
+      result.objectsPresent += objects - absent.count
+      if absent.count == objects, let info = index.packs[pack.id] {
         whole.append(info)
       } else {
         ranged += absent
@@ -174,6 +178,27 @@ extension Remote {
       hint: "push it from a repository that has it; 'art fsck' there checks it")
   }
 
+  /// Reads the dictionaries at `entries` (by pack id) from the remote's
+  /// packs, each checked against its id.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` for a damaged dictionary, or the
+  ///   storage's errors.
+  func readDictionaries(_ entries: [ObjectID: PackEntry]) async throws -> [ObjectID: ZstdDictionary]
+  {
+    var dictionaries: [ObjectID: ZstdDictionary] = [:]
+    for (pack, entry) in entries {
+      let name = "packs/" + PackFormat.packName(pack)
+      let end = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
+      let record = try await storage.read(name, range: entry.offset..<end)
+      let subject = "\(storage.location)/\(name) dictionary \(entry.id)"
+      let bytes = try record.withUnsafeBytes {
+        try Pack.decode(entry, record: $0, subject: subject)
+      }
+      dictionaries[pack] = try ZstdDictionary(bytes: bytes, id: entry.id, subject: subject)
+    }
+    return dictionaries
+  }
+
   /// Reads `ids` from the remote's packs by byte range — objects that sit
   /// near each other in one pack share a request of up to 16 MiB — checks
   /// each record and stores it through `writer`; returns the decoded bytes
@@ -183,10 +208,20 @@ extension Remote {
     result: inout FetchResult, progress: Progress? = nil
   ) async throws -> [ObjectID: [UInt8]] {
     var byPack: [ObjectID: [PackEntry]] = [:]
+    var dictionaryEntries: [ObjectID: PackEntry] = [:]
     for id in ids {
       guard let (pack, entry) = try index.locate(id) else { throw missingObject(id) }
       byPack[pack.id, default: []].append(entry)
+      if entry.codec == .zstdDictionary, dictionaryEntries[pack.id] == nil {
+        guard let position = pack.index.dictionaryPosition else {
+          throw ArtError.corrupt(
+            "\(storage.location)/packs/\(PackFormat.packName(pack.id))",
+            "it has records compressed against a dictionary but none")
+        }
+        dictionaryEntries[pack.id] = try pack.index.entry(at: position)
+      }
     }
+    let dictionaries = try await readDictionaries(dictionaryEntries)
     var spans: [(pack: ObjectID, entries: [PackEntry])] = []
     for (pack, entries) in byPack {
       var current: [PackEntry] = []
@@ -222,10 +257,14 @@ extension Remote {
           let record = UnsafeRawBufferPointer(
             rebasing: b[start..<(start + PackFormat.recordHeaderSize + Int(entry.storedLength))])
           let subject = "\(location)/packs/\(PackFormat.packName(pack)) object \(entry.id)"
+          let dictionary = entry.codec == .zstdDictionary ? dictionaries[pack] : nil
           if decode.contains(entry.id) {
-            decoded[entry.id] = try Pack.decode(entry, record: record, subject: subject)
+            decoded[entry.id] = try Pack.decode(
+              entry, record: record, subject: subject, dictionary: dictionary)
           }
-          if let writer { try writer.copy(entry, record: record, subject: subject) }
+          if let writer {
+            try writer.copy(entry, record: record, subject: subject, dictionary: dictionary)
+          }
         }
       }
       progress?.add(bytes: bytes.count)
@@ -233,6 +272,10 @@ extension Remote {
     }
     var decoded: [ObjectID: [UInt8]] = [:]
     for (part, _) in parts { decoded.merge(part) { a, _ in a } }
+    result.bytes += dictionaries.values.reduce(0) {
+      $0 + UInt64(PackFormat.recordHeaderSize + $1.bytes.count)
+    }
+    result.requests += dictionaries.count
     let outcome = (decoded, parts.reduce(0) { $0 + $1.1 }, parts.count)
     result.objects += ids.count
     result.bytes += outcome.1

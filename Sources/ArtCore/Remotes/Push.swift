@@ -167,7 +167,8 @@ extension Remote {
     var whole: [Pack] = []
     var partial: [(Pack, PackEntry)] = []
     for (_, (pack, entries)) in needed.sorted(by: { $0.key < $1.key }) {
-      if entries.count == pack.index.count {
+      // A pack's dictionary is needed with its records, never on its own.
+      if entries.count + (pack.index.dictionaryPosition == nil ? 0 : 1) == pack.index.count {
         whole.append(pack)
       } else {
         partial += entries.map { (pack, $0) }

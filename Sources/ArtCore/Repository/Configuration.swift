@@ -60,7 +60,7 @@ public struct Configuration: Sendable, Equatable {
   public var allowedReferencePaths: [FilePath] = []
 
   /// The newest repository format this build understands.
-  public static let supportedFormat = 4
+  public static let supportedFormat = 5
 
   /// The defaults for a new repository.
   public init() {}

@@ -162,8 +162,11 @@ public final class Repository: Sendable {
       {
         try raiseFormat(to: 3, knowing: old)
       }
-      // Versions about to be named may sit in zstd packs (index format 2).
-      if configuration.format < 4,
+      // Versions about to be named may sit in zstd packs (index format 2),
+      // or in packs with a dictionary (index format 3).
+      if configuration.format < 5, self.store.allPacks.contains(where: { $0.index.version == 3 }) {
+        try raiseFormat(to: 5, knowing: old)
+      } else if configuration.format < 4,
         configuration.compression.codec == .zstd
           || self.store.allPacks.contains(where: { $0.index.version == 2 })
       {
