@@ -94,18 +94,80 @@ struct FuzzTests {
     #expect(refused > iterations / 2)
   }
 
-  /// zstd frames from a remote's pack, with a CRC-32 that matches (a
-  /// crafter makes it match): reading the object decodes them into exactly
-  /// the recorded length and checks the SHA-256, so each mutated frame is
-  /// refused as damaged or yields the original bytes, never others.
-  @Test func mutatedZstdRecordsAreRefusedOrExact() async throws {
+  /// Dictionaries from a remote's pack, mutated (their id recomputed, as a
+  /// crafter would): each is refused as damage, or digested and then decodes
+  /// a frame into exactly the raw length or refuses it, never past it.
+  @Test func mutatedDictionariesAreRefusedOrStayInBounds() async throws {
     try await withTemporaryDirectory { folder in
-      let original = Array(
-        String(repeating: "id,label,score\n1,cat,0.5\n2,dog,0.25\n", count: 40).utf8)
+      try Syscalls.makeDirectories(folder.appending("packs"))
+      let writer = ObjectWriter(
+        store: try ObjectStore(directory: folder.appending("packs")), compression: .zstd)
+      let compressor = Compressor(compression: .zstd)
+      for index in 0..<1_500 {
+        try writer.write(.label(index: index, seed: 4), kind: .blob, compressor: compressor)
+      }
+      _ = try writer.finish()
+      let pack = try #require(try ObjectStore(directory: folder.appending("packs")).allPacks.first)
+      let seed = try pack.dictionary()
+      let original = [UInt8].label(index: 5_000, seed: 4)
+      let frame = try original.withUnsafeBytes {
+        try compressor.withCompressed($0, dictionary: seed) { stored, _ in Array(stored) }
+      }
+      var random = SplitMix64(seed: 23)
+      var refused = 0
+      let iterations = 1_000
+      for _ in 0..<iterations {
+        let bytes = Self.mutate(seed.bytes, &random)
+        do {
+          let dictionary = try ZstdDictionary(
+            bytes: bytes, id: ObjectHasher.id(of: bytes), subject: "remote")
+          var output = [UInt8](repeating: 0, count: original.count)
+          try frame.withUnsafeBytes { stored in
+            try output.withUnsafeMutableBytes {
+              try Codec.zstdDictionary.decompress(
+                stored, into: $0, subject: "remote", dictionary: dictionary)
+            }
+          }
+        } catch let error as ArtError {
+          #expect(error.code == .corruptData, "\(error)")
+          refused += 1
+        }
+      }
+      // Mutations that leave the header whole are digested; the rest refused.
+      #expect(refused > 0)
+    }
+  }
+
+  /// zstd frames from a remote's pack, with a CRC-32 that matches (a
+  /// crafter makes it match), plain or against the pack's dictionary:
+  /// reading the object decodes them into exactly the recorded length and
+  /// checks the SHA-256, so each mutated frame is refused as damaged or
+  /// yields the original bytes, never others.
+  @Test(arguments: [false, true])
+  func mutatedZstdRecordsAreRefusedOrExact(withDictionary: Bool) async throws {
+    try await withTemporaryDirectory { folder in
+      var dictionary: ZstdDictionary? = nil
+      if withDictionary {
+        let packs = folder.appending("source")
+        try Syscalls.makeDirectories(packs)
+        let writer = ObjectWriter(store: try ObjectStore(directory: packs), compression: .zstd)
+        let compressor = Compressor(compression: .zstd)
+        for index in 0..<1_500 {
+          try writer.write(.label(index: index, seed: 8), kind: .blob, compressor: compressor)
+        }
+        _ = try writer.finish()
+        dictionary = try #require(try ObjectStore(directory: packs).allPacks.first).dictionary()
+      }
+      let original =
+        withDictionary
+        ? [UInt8].label(index: 9_999, seed: 8)
+        : Array(String(repeating: "id,label,score\n1,cat,0.5\n2,dog,0.25\n", count: 40).utf8)
       let id = ObjectHasher.id(of: original)
+      let codec: Codec = withDictionary ? .zstdDictionary : .zstd
       let frame = try original.withUnsafeBytes { raw in
-        try Compressor(compression: .zstd).withCompressed(raw) { stored, codec in
-          #expect(codec == .zstd)
+        try Compressor(compression: .zstd).withCompressed(raw, dictionary: dictionary) {
+          stored, used in
+          #expect(used == codec)
           return Array(stored)
         }
       }
@@ -120,11 +182,15 @@ struct FuzzTests {
         let entry = PackEntry(
           id: id, offset: 0, rawLength: UInt64(original.count),
           storedLength: UInt64(stored.count), crc: stored.withUnsafeBytes { crc32($0) },
-          kind: .blob, codec: .zstd)
+          kind: .blob, codec: codec)
         let record = PackFormat.recordHeader(entry) + stored
-        try record.withUnsafeBytes { _ = try writer.copy(entry, record: $0, subject: "remote") }
-        _ = try writer.finish()
         do {
+          // A record against a dictionary is checked as it is copied; a
+          // plain one when it is read.
+          try record.withUnsafeBytes {
+            _ = try writer.copy(entry, record: $0, subject: "remote", dictionary: dictionary)
+          }
+          _ = try writer.finish()
           #expect(try ObjectStore(directory: packs).read(id).bytes == original)
         } catch let error as ArtError {
           #expect(error.code == .corruptData, "\(error)")

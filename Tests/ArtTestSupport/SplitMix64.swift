@@ -51,4 +51,41 @@ extension Array where Element == UInt8 {
     }
     return Array(bytes.prefix(count))
   }
+
+  /// One image's annotation file as detection datasets ship them (COCO-style
+  /// JSON, 0.3-2 KiB): thousands of them share their keys and layout, which
+  /// a zstd dictionary learns.
+  public static func label(index: Int, seed: UInt64) -> [UInt8] {
+    var generator = SplitMix64(seed: seed &+ UInt64(index) &* 7919)
+    let names = ["person", "bicycle", "car", "dog", "cat", "bus", "truck", "bird"]
+    var boxes: [String] = []
+    for box in 0..<Int(generator.next() % 6 + 1) {
+      let v = (0..<5).map { _ in generator.next() % 60_000 }
+      boxes.append(
+        """
+            {
+              "id": \(index * 10 + box),
+              "category": "\(names[Int(v[0] % 8)])",
+              "bbox": [\(Double(v[1]) / 100), \(Double(v[2]) / 150), \(Double(v[3]) / 300), \(Double(v[4]) / 300)],
+              "area": \(Double(v[1] &* v[2] % 4_000_000) / 100),
+              "iscrowd": 0
+            }
+        """)
+    }
+    let text = """
+      {
+        "image": {
+          "file_name": "train/\(String(repeating: "0", count: 12 - String(index).count))\(index).jpg",
+          "width": \([640, 480, 512][index % 3]),
+          "height": \([480, 427, 640][index % 3]),
+          "id": \(index)
+        },
+        "annotations": [
+      \(boxes.joined(separator: ",\n"))
+        ]
+      }
+
+      """
+    return Array(text.utf8)
+  }
 }

@@ -1,0 +1,201 @@
+import ArtTestSupport
+import SystemPackage
+import Testing
+
+@testable import ArtStore
+
+@Suite("zstd dictionaries per pack")
+struct DictionaryTests {
+  /// Enough annotation files (about 6 MiB) to fill the sample budget.
+  static func labels(seed: UInt64, count: Int = 6_000) -> [[UInt8]] {
+    (0..<count).map { [UInt8].label(index: $0, seed: seed) }
+  }
+
+  /// Writes `objects` as blobs into a new pack in `folder`; returns the store.
+  static func write(
+    _ objects: [[UInt8]], in folder: FilePath, compression: Compression = .zstd
+  ) throws -> ObjectStore {
+    try Syscalls.makeDirectories(folder)
+    let writer = ObjectWriter(store: try ObjectStore(directory: folder), compression: compression)
+    let compressor = Compressor(compression: compression)
+    for object in objects { _ = try writer.write(object, kind: .blob, compressor: compressor) }
+    _ = try writer.finish()
+    return try ObjectStore(directory: folder)
+  }
+
+  /// Every entry of every pack in `store`.
+  static func entries(_ store: ObjectStore) throws -> [PackEntry] {
+    try store.allPacks.flatMap { pack in
+      try (0..<pack.index.count).map { try pack.index.entry(at: $0) }
+    }
+  }
+
+  @Test func similarSmallObjectsAreCompressedAgainstTheirPacksDictionary() async throws {
+    try await withTemporaryDirectory { folder in
+      let objects = Self.labels(seed: 1)
+      let store = try Self.write(objects, in: folder.appending("packs"))
+      let pack = try #require(store.allPacks.first)
+      #expect(store.allPacks.count == 1 && pack.index.version == 3)
+      let entries = try Self.entries(store)
+      #expect(entries.filter { $0.kind == .dictionary }.count == 1)
+      let against = entries.filter { $0.codec == .zstdDictionary }
+      // The objects written before the dictionary was trained are plain zstd.
+      #expect(against.count > objects.count / 2)
+      for object in objects {
+        #expect(try store.read(ObjectHasher.id(of: object)).bytes == object)
+      }
+      let report = try pack.verify()
+      #expect(report.objectsByKind[.dictionary] == 1)
+      // The same objects each compressed alone take far more.
+      let compressor = Compressor(compression: .zstd)
+      var plain = 0
+      var withDictionary = 0
+      for entry in against {
+        let object = try store.read(entry.id).bytes
+        plain += try object.withUnsafeBytes {
+          try compressor.withCompressed($0) { s, _ in s.count }
+        }
+        withDictionary += Int(entry.storedLength)
+      }
+      #expect(withDictionary * 10 < plain * 7, "\(withDictionary) against \(plain)")
+    }
+  }
+
+  /// Random bytes: a dictionary would save nothing, so the pack gets none.
+  @Test func unlikeObjectsGetNoDictionary() async throws {
+    try await withTemporaryDirectory { folder in
+      let objects = (0..<1_200).map {
+        [UInt8].random(count: 1024 + $0 % 7 * 1000, seed: UInt64($0))
+      }
+      let store = try Self.write(objects, in: folder.appending("packs"))
+      #expect(try Self.entries(store).allSatisfy { $0.kind != .dictionary })
+      #expect(store.allPacks.map(\.index.version) == [1])
+    }
+  }
+
+  /// Copies keep records as they are when the new pack can hold their
+  /// dictionary, and compress the rest again; with lz4, all of them.
+  @Test(arguments: [Compression.zstd, .lz4])
+  func copiesCarryTheirDictionaryOrAreCompressedAgain(compression: Compression) async throws {
+    try await withTemporaryDirectory { folder in
+      let first = try Self.write(Self.labels(seed: 1), in: folder.appending("a"))
+      let second = try Self.write(Self.labels(seed: 2), in: folder.appending("b"))
+      let target = folder.appending("c")
+      try Syscalls.makeDirectories(target)
+      let writer = ObjectWriter(
+        store: try ObjectStore(directory: target), compression: compression,
+        maximumPackSize: 1 << 30, skipsStored: false)
+      var originals: [ObjectID: [UInt8]] = [:]
+      for source in [first, second] {
+        let pack = try #require(source.allPacks.first)
+        for entry in try Self.entries(source) {
+          try writer.copy(entry, from: pack)
+          if entry.kind != .dictionary { originals[entry.id] = try source.read(entry.id).bytes }
+        }
+      }
+      _ = try writer.finish()
+      let copied = try ObjectStore(directory: target)
+      let entries = try Self.entries(copied)
+      #expect(entries.count == originals.count + (compression == .zstd ? 1 : 0))
+      if compression == .zstd {
+        let dictionary = try #require(entries.first { $0.kind == .dictionary })
+        #expect(try first.allPacks[0].dictionary().id == dictionary.id)
+      } else {
+        #expect(entries.allSatisfy { $0.codec != .zstdDictionary })
+      }
+      for (id, bytes) in originals { #expect(try copied.read(id).bytes == bytes) }
+      for pack in copied.allPacks { _ = try pack.verify() }
+    }
+  }
+
+  /// A record from elsewhere must come with its pack's dictionary, and is
+  /// decoded and checked against its id before it is stored: with none, or
+  /// with another, it is damage and nothing is stored.
+  @Test func aRecordWithoutItsDictionaryIsDamage() async throws {
+    try await withTemporaryDirectory { folder in
+      let source = try Self.write(Self.labels(seed: 1), in: folder.appending("a"))
+      let other = try Self.write(Self.labels(seed: 2), in: folder.appending("b"))
+      let pack = try #require(source.allPacks.first)
+      let entry = try #require(try Self.entries(source).first { $0.codec == .zstdDictionary })
+      let record = try pack.readStored(entry, subject: "remote")
+      let target = folder.appending("c")
+      try Syscalls.makeDirectories(target)
+      let writer = ObjectWriter(store: try ObjectStore(directory: target), compression: .zstd)
+      let missing = #expect(throws: ArtError.self) {
+        try record.withUnsafeBytes { _ = try writer.copy(entry, record: $0, subject: "remote") }
+      }
+      #expect(missing?.code == .corruptData)
+      let wrong = try #require(other.allPacks.first).dictionary()
+      let mismatched = #expect(throws: ArtError.self) {
+        try record.withUnsafeBytes {
+          _ = try writer.copy(entry, record: $0, subject: "remote", dictionary: wrong)
+        }
+      }
+      #expect(mismatched?.code == .corruptData)
+      try record.withUnsafeBytes {
+        _ = try writer.copy(
+          entry, record: $0, subject: "remote", dictionary: try pack.dictionary())
+      }
+      _ = try writer.finish()
+      #expect(
+        try ObjectStore(directory: target).read(entry.id).bytes == source.read(entry.id).bytes)
+    }
+  }
+
+  /// Hand-made packs: a dictionary that is no zstd dictionary, a frame that
+  /// decodes to more than its recorded length, a codec-4 record in a pack
+  /// whose index names no dictionary.
+  @Test func craftedDictionaryRecordsAreDamageNotCrashes() async throws {
+    try await withTemporaryDirectory { folder in
+      let source = try Self.write(Self.labels(seed: 1), in: folder.appending("a"))
+      let pack = try #require(source.allPacks.first)
+      let dictionary = try pack.dictionary()
+      let entry = try #require(try Self.entries(source).first { $0.codec == .zstdDictionary })
+      let stored = try pack.readStored(entry)
+
+      func craft(_ name: String, _ records: [(ObjectID, ObjectKind, Codec, Int, [UInt8])]) throws
+        -> ObjectStore
+      {
+        let directory = folder.appending(name)
+        try Syscalls.makeDirectories(directory)
+        let writer = try PackWriter(directory: directory)
+        for (id, kind, codec, rawLength, bytes) in records {
+          let pending = bytes.withUnsafeBytes {
+            writer.append(id: id, kind: kind, codec: codec, rawLength: rawLength, stored: $0)
+          }
+          for write in pending {
+            try writer.write(write)
+            writer.completed(write)
+          }
+        }
+        _ = try writer.finish()
+        return try ObjectStore(directory: directory)
+      }
+      let garbage = [UInt8].random(count: 4096, seed: 3)
+      let cases: [(String, [(ObjectID, ObjectKind, Codec, Int, [UInt8])])] = [
+        (
+          "not-a-dictionary",
+          [
+            (ZstdDictionary.id(of: garbage), .dictionary, .none, garbage.count, garbage),
+            (entry.id, .blob, .zstdDictionary, Int(entry.rawLength), stored),
+          ]
+        ),
+        (
+          "short-raw-length",
+          [
+            (dictionary.id, .dictionary, .none, dictionary.bytes.count, dictionary.bytes),
+            (entry.id, .blob, .zstdDictionary, Int(entry.rawLength) - 1, stored),
+          ]
+        ),
+        ("no-dictionary", [(entry.id, .blob, .zstdDictionary, Int(entry.rawLength), stored)]),
+      ]
+      for (name, records) in cases {
+        let error = #expect(throws: ArtError.self, "\(name)") {
+          let store = try craft(name, records)
+          _ = try store.read(entry.id)
+        }
+        #expect(error?.code == .corruptData, "\(name): \(String(describing: error))")
+      }
+    }
+  }
+}
