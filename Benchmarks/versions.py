@@ -3,14 +3,16 @@
 
 For each dataset (the same generated data as write_manifest.py: "small",
 20,000 files of 1-16 KiB; "large", a 512 MiB random file and a 512 MiB CSV;
-with --tree PATH, "tree", a copy of a real folder) and each tool, in its own
-workspace holding a copy of the data:
+"labels", 20,000 COCO-style JSON annotation files of 0.5-3 KiB; with --tree
+PATH, "tree", a copy of a real folder) and each tool, in its own workspace
+holding a copy of the data:
 
   first     make the first version
   noop      make a version again with nothing changed
   second    make a version after the change: small, rewrite 1% of the files;
             large, append 8 MiB to the CSV and overwrite 1 MiB in the middle
-            of the random file; tree, append a line to 1% of the files
+            of the random file; labels, add a box to 1% of the files; tree,
+            append a line to 1% of the files
   checkout  get the first version back into an empty folder
   again     get the first version into that folder again, as a training
             script that fetches its data on every start does (art: the same
@@ -32,6 +34,7 @@ The tool "art-lz4" is art with `core.compression = lz4`, to show what zstd
 costs and saves; it is not counted as a peer.
 """
 import argparse
+import json
 import os
 import random
 import shutil
@@ -40,7 +43,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from write_manifest import generate_small, generate_large, reread, MiB  # noqa: E402
+from write_manifest import generate_small, generate_large, generate_labels, reread, MiB  # noqa: E402
 
 ENV = dict(os.environ, RESTIC_PASSWORD="bench", BORG_PASSPHRASE="",
            BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK="yes", BORG_RELOCATED_REPO_ACCESS_IS_OK="yes",
@@ -82,6 +85,16 @@ def change(data, dataset):
         for path in files[:: 100]:  # 1%
             with open(path, "ab") as f:
                 f.write(f"# changed {rng.random()}\n".encode())
+    elif dataset == "labels":
+        files = sorted(os.path.join(r, f) for r, _, fs in os.walk(data) for f in fs)
+        for path in files[:: 100]:  # 1%
+            with open(path) as f:
+                label = json.load(f)
+            label["annotations"].append({"id": rng.randrange(10**6), "category": "dog",
+                                         "bbox": [1.5, 2.5, 30.0, 40.0], "area": 1200.0,
+                                         "iscrowd": 0})
+            with open(path, "w") as f:
+                json.dump(label, f, indent=2)
     elif dataset == "small":
         files = sorted(os.path.join(r, f) for r, _, fs in os.walk(data) for f in fs)
         for path in files[:: 100]:  # 1%
@@ -158,7 +171,7 @@ def main():
     parser.add_argument("--art", required=True)
     parser.add_argument("--dvc", default="dvc")
     parser.add_argument("--work", required=True)
-    parser.add_argument("--only", choices=["small", "large", "tree"])
+    parser.add_argument("--only", help="comma-separated datasets to run: small, large, labels, tree")
     parser.add_argument("--tree", help="a real folder to version as the third dataset")
     parser.add_argument("--skip", default="",
                         help="DATASET:TOOL pairs to leave out, e.g. large:git,large:git-lfs")
@@ -175,17 +188,19 @@ def main():
     skip = set(args.skip.split(",")) if args.skip else set()
     table = tools(art, dvc)
 
-    datasets = ["small", "large"] + (["tree"] if args.tree else [])
-    for dataset in (datasets if args.only is None else [args.only]):
+    datasets = ["small", "large", "labels"] + (["tree"] if args.tree else [])
+    for dataset in (datasets if args.only is None else args.only.split(",")):
         source = os.path.join(work, "data", {"small": "small", "large": "large-512",
-                                             "tree": "tree"}[dataset])
+                                             "labels": "labels", "tree": "tree"}[dataset])
         if dataset == "tree" and not os.path.isdir(source):
             print(f"copying {args.tree} ...", flush=True)
             shutil.copytree(args.tree, source + ".tmp", symlinks=True)
             os.rename(source + ".tmp", source)
         if not os.path.isdir(source):
             print(f"generating {dataset} dataset ...", flush=True)
-            (generate_small if dataset == "small" else (lambda f: generate_large(f, 512 * MiB)))(source + ".tmp")
+            generate = {"small": generate_small, "labels": generate_labels,
+                        "large": lambda f: generate_large(f, 512 * MiB)}[dataset]
+            generate(source + ".tmp")
             os.rename(source + ".tmp", source)
         names = [n for n in all_names if f"{dataset}:{n}" not in skip]
         results = {}

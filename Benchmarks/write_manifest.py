@@ -4,6 +4,7 @@
 Datasets (generated once into the work folder, then reused):
   small  20,000 files of 1-16 KiB in 100 folders, half random, half CSV-like text
   large  two 512 MiB files: one random, one CSV-like text
+  labels 20,000 JSON annotation files of 0.5-3 KiB (versions.py only)
 
 Per dataset and round, in alternation: art write-manifest into a fresh
 repository, git add -A into a fresh git repository, and (large only) the CPU
@@ -15,6 +16,7 @@ files slows file creation on this machine for minutes.
 Prints each run, then the median per tool, MB/s, ratios, and peak RSS.
 """
 import argparse
+import json
 import os
 import random
 import shutil
@@ -87,6 +89,28 @@ def generate_large(folder, size):
             f.write(text)
             written += len(text)
             row += 100000
+
+
+def generate_labels(folder, count=20000):
+    """Per-image annotation files, as detection datasets ship them: `count`
+    COCO-style JSON files of 0.5-3 KiB in 100 folders, one per image, all
+    with the same keys."""
+    rng = random.Random(13)
+    names = ["person", "bicycle", "car", "dog", "cat", "bus", "truck", "bird", "horse",
+             "traffic light"]
+    for i in range(count):
+        sub = os.path.join(folder, f"d{i % 100:03d}")
+        os.makedirs(sub, exist_ok=True)
+        boxes = [{"id": i * 10 + k, "category": rng.choice(names),
+                  "bbox": [round(rng.uniform(0, 600), 2), round(rng.uniform(0, 400), 2),
+                           round(rng.uniform(10, 200), 2), round(rng.uniform(10, 200), 2)],
+                  "area": round(rng.uniform(100, 40000), 1), "iscrowd": 0}
+                 for k in range(rng.randint(1, 8))]
+        label = {"image": {"file_name": f"train/{i:012d}.jpg", "width": rng.choice([640, 480, 512]),
+                           "height": rng.choice([480, 427, 640]), "id": i},
+                 "annotations": boxes}
+        with open(os.path.join(sub, f"{i:012d}.json"), "w") as f:
+            json.dump(label, f, indent=2)
 
 
 def generate_huge(folder):
