@@ -105,6 +105,27 @@ struct MaintenanceTests {
   /// The mark is `.art/state/gc-mark`. Once a version in it is gone, gc
   /// walks them all again, so what only that version held is reclaimed. A
   /// damaged mark is ignored, and a walk that met missing objects saves none.
+  /// A version removed here after a push is kept by gc (a tracking ref
+  /// names it), so fsck does not call its objects dangling either.
+  @Test func fsckAgreesWithGcAboutVersionsTrackingRefsName() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      try writeFile(Array("one\n".utf8), to: folder.appending("data/a.txt"))
+      #expect(try await art("commit", "ds", "data", in: folder).status == 0)
+      let remote = folder.appending("remote").string
+      #expect(try await art("remote", "add", "origin", remote, in: folder).status == 0)
+      #expect(try await art("push", "origin", in: folder).status == 0)
+      try writeFile(Array("two\n".utf8), to: folder.appending("data/a.txt"))
+      #expect(try await art("commit", "ds", "data", in: folder).status == 0)
+      #expect(try await art("rm", "ds:v0", in: folder).status == 0)
+      let fsck = try await art("fsck", in: folder)
+      #expect(
+        fsck.status == 0 && !fsck.standardOutput.contains("dangling"), "\(fsck.standardOutput)")
+      let gc = try await art("gc", "--grace", "0s", "--json", in: folder)
+      #expect(gc.standardOutput.contains("\"bytesReclaimed\" : 0"), "\(gc.standardOutput)")
+    }
+  }
+
   @Test func gcReusesItsMarkAndWalksAgainWhenAVersionGoes() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

@@ -11,8 +11,9 @@ struct PackDictionaryTests {
     try ArtProcess.run(arguments, in: folder)
   }
 
-  /// Commit, fsck, push, clone and checkout keep every file, and a remote
-  /// dictionary with one byte changed is damage that checkout refuses.
+  /// Commit, fsck, push, clone, checkout and a subset read by byte range
+  /// keep every file, and a remote dictionary with one byte changed is
+  /// damage that checkout refuses.
   @Test func annotationFilesShareTheirPacksDictionaryAcrossARemote() async throws {
     try await withTemporaryDirectory { folder in
       let repo = folder.appending("repo")
@@ -45,6 +46,18 @@ struct PackDictionaryTests {
       for (name, bytes) in files {
         #expect(try readFile(folder.appending("out/" + name)) == bytes, "\(name)")
       }
+
+      // A subset read by byte range brings the pack's dictionary along.
+      let sub = folder.appending("sub")
+      try Syscalls.makeDirectories(sub)
+      #expect(try art("init", in: sub).status == 0)
+      #expect(try art("remote", "add", "origin", remote.string, in: sub).status == 0)
+      let subset = try art("checkout", "origin/boxes", "--path", "d3/*", "--to", "../part", in: sub)
+      #expect(subset.status == 0, "\(subset.standardError)")
+      for (name, bytes) in files where name.hasPrefix("d3/") {
+        #expect(try readFile(folder.appending("part/" + name)) == bytes, "\(name)")
+      }
+      #expect(try readFileIfPresent(folder.appending("part/d4/4.json")) == nil)
 
       // One byte of the remote pack's dictionary changed.
       let remotePacks = try ObjectStore(directory: remote.appending("packs"))

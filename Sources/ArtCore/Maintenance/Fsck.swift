@@ -76,6 +76,14 @@ public struct Fsck: Sendable {
       do { try read() } catch let error as ArtError { report.errors.append(error.message) }
     }
     report.reachableObjects = reach.live.count
+    // What gc keeps for versions tracking refs name (fetched, or pushed and
+    // since removed here) is not dangling; parts of them never downloaded
+    // are no damage.
+    var tracked = Reachability(store: store)
+    for (id, label) in (try? Remote.trackedVersions(of: repository)) ?? []
+    where !reach.live.contains(id) && store.contains(id) {
+      tracked.mark(version: id, label: label)
+    }
     // Dangling counts mean something only when the walk was complete.
     let countDangling = report.errors.isEmpty && reach.problems.isEmpty
     var damaged = Set<ObjectID>()
@@ -99,7 +107,9 @@ public struct Fsck: Sendable {
         guard let entry = try? pack.index.entry(at: position) else { continue }
         // A pack's dictionary lives and goes with the pack (gc drops it
         // when it rewrites or deletes that pack), so it is never dangling.
-        if countDangling, entry.kind != .dictionary, !reach.live.contains(entry.id) {
+        if countDangling, entry.kind != .dictionary, !reach.live.contains(entry.id),
+          !tracked.live.contains(entry.id)
+        {
           report.danglingObjects += 1
           report.danglingBytes += entry.storedLength
           if report.dangling.count < FsckReport.danglingListLimit {

@@ -93,7 +93,8 @@ public struct Repacker: Sendable {
     do {
       var recompress: [(Pack, PackEntry)] = []
       progress?.setTotal(
-        files: old.reduce(0) { $0 + $1.index.count }, bytes: Int(report.bytesBefore))
+        files: old.reduce(0) { $0 + $1.index.count - ($1.index.dictionaryPosition == nil ? 0 : 1) },
+        bytes: Int(report.bytesBefore))
       let progress = self.progress
       for pack in old {
         var entries: [PackEntry] = []

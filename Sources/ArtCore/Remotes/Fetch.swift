@@ -178,23 +178,27 @@ extension Remote {
       hint: "push it from a repository that has it; 'art fsck' there checks it")
   }
 
-  /// Reads the dictionaries at `entries` (by pack id) from the remote's
-  /// packs, each checked against its id.
+  /// Reads the dictionaries of the remote's `packs` (by pack id), each
+  /// checked against its id.
   ///
   /// - Throws: ``ArtError`` `.corruptData` for a damaged dictionary, or the
   ///   storage's errors.
-  func readDictionaries(_ entries: [ObjectID: PackEntry]) async throws -> [ObjectID: ZstdDictionary]
-  {
+  func readDictionaries(_ packs: [Pack]) async throws -> [ObjectID: ZstdDictionary] {
     var dictionaries: [ObjectID: ZstdDictionary] = [:]
-    for (pack, entry) in entries {
-      let name = "packs/" + PackFormat.packName(pack)
+    for pack in packs {
+      let name = "packs/" + PackFormat.packName(pack.id)
+      guard let position = pack.index.dictionaryPosition else {
+        throw ArtError.corrupt(
+          "\(storage.location)/\(name)", "it has records compressed against a dictionary but none")
+      }
+      let entry = try pack.index.entry(at: position)
       let end = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
       let record = try await storage.read(name, range: entry.offset..<end)
       let subject = "\(storage.location)/\(name) dictionary \(entry.id)"
       let bytes = try record.withUnsafeBytes {
         try Pack.decode(entry, record: $0, subject: subject)
       }
-      dictionaries[pack] = try ZstdDictionary(bytes: bytes, id: entry.id, subject: subject)
+      dictionaries[pack.id] = try ZstdDictionary(bytes: bytes, id: entry.id, subject: subject)
     }
     return dictionaries
   }
@@ -208,20 +212,16 @@ extension Remote {
     result: inout FetchResult, progress: Progress? = nil
   ) async throws -> [ObjectID: [UInt8]] {
     var byPack: [ObjectID: [PackEntry]] = [:]
-    var dictionaryEntries: [ObjectID: PackEntry] = [:]
+    var packs: [ObjectID: Pack] = [:]
     for id in ids {
       guard let (pack, entry) = try index.locate(id) else { throw missingObject(id) }
       byPack[pack.id, default: []].append(entry)
-      if entry.codec == .zstdDictionary, dictionaryEntries[pack.id] == nil {
-        guard let position = pack.index.dictionaryPosition else {
-          throw ArtError.corrupt(
-            "\(storage.location)/packs/\(PackFormat.packName(pack.id))",
-            "it has records compressed against a dictionary but none")
-        }
-        dictionaryEntries[pack.id] = try pack.index.entry(at: position)
-      }
+      packs[pack.id] = pack
     }
-    let dictionaries = try await readDictionaries(dictionaryEntries)
+    let dictionaries = try await readDictionaries(
+      byPack.filter { $0.value.contains { $0.codec == .zstdDictionary } }.compactMap {
+        packs[$0.key]
+      })
     var spans: [(pack: ObjectID, entries: [PackEntry])] = []
     for (pack, entries) in byPack {
       var current: [PackEntry] = []

@@ -38,6 +38,10 @@ public struct WriteStatistics: Sendable {
 /// last one by ``finish()``. Until then nothing written is visible, and a
 /// crash leaves only temporary files.
 ///
+/// With zstd, the write that fills the sample budget also trains a
+/// dictionary and tries it (about a tenth of a second, on that task only);
+/// see `Docs/FORMAT.md`, "Dictionary".
+///
 /// Safe to share across tasks: state is behind a mutex; compression runs
 /// outside it, appends inside it.
 public final class ObjectWriter: Sendable {
@@ -68,6 +72,7 @@ public final class ObjectWriter: Sendable {
     var dictionarySettled: Bool
     /// Small objects laid end to end to train a dictionary from.
     var samples: [UInt8] = []
+    /// The length of each object in `samples`, in order.
     var sampleSizes: [Int] = []
 
     init(wantsDictionary: Bool) { dictionarySettled = !wantsDictionary }
@@ -181,7 +186,12 @@ public final class ObjectWriter: Sendable {
   /// after checking its header and CRC-32 against `entry`, unless the
   /// object is already here; returns whether it was appended.
   ///
-  /// - Throws: ``ArtError`` `.corruptData` naming `subject`.
+  /// A record compressed against its pack's `dictionary` is decoded and
+  /// checked against its id first, then kept as it is or compressed again
+  /// (see ``copy(_:from:)``).
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` naming `subject`, also when such a
+  ///   record comes without its dictionary.
   @discardableResult
   public func copy(
     _ entry: PackEntry, record: UnsafeRawBufferPointer, subject: String,
