@@ -86,9 +86,7 @@ extension ArtCommand {
           output.write(bytes, to: .standardOutput)
         }
       case .dictionary:
-        try store.read(id, as: .dictionary).withUnsafeBytes {
-          output.write($0, to: .standardOutput)
-        }
+        break  // Lookups never find a pack's dictionary.
       case .reference:
         let reference = try store.reference(id)
         output.line("uri \(reference.uri)")

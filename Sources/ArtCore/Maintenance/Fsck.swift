@@ -76,14 +76,8 @@ public struct Fsck: Sendable {
       do { try read() } catch let error as ArtError { report.errors.append(error.message) }
     }
     report.reachableObjects = reach.live.count
-    // What gc keeps for versions tracking refs name (fetched, or pushed and
-    // since removed here) is not dangling; parts of them never downloaded
-    // are no damage.
-    var tracked = Reachability(store: store)
-    for (id, label) in (try? Remote.trackedVersions(of: repository)) ?? []
-    where !reach.live.contains(id) && store.contains(id) {
-      tracked.mark(version: id, label: label)
-    }
+    // What gc keeps for versions tracking refs name is not dangling.
+    let tracked = (try? Remote.trackedObjects(of: repository, besides: reach.live)) ?? []
     // Dangling counts mean something only when the walk was complete.
     let countDangling = report.errors.isEmpty && reach.problems.isEmpty
     var damaged = Set<ObjectID>()
@@ -108,7 +102,7 @@ public struct Fsck: Sendable {
         // A pack's dictionary lives and goes with the pack (gc drops it
         // when it rewrites or deletes that pack), so it is never dangling.
         if countDangling, entry.kind != .dictionary, !reach.live.contains(entry.id),
-          !tracked.live.contains(entry.id)
+          !tracked.contains(entry.id)
         {
           report.danglingObjects += 1
           report.danglingBytes += entry.storedLength

@@ -150,17 +150,8 @@ public struct GarbageCollector: Sendable {
     }
     // Versions copied from other projects stay (see Imports).
     reach.mark(imports: try Imports.read(repository))
-    // What is here of versions fetched from remotes and not pulled yet
-    // stays too; parts never downloaded (a remote version only shown or
-    // logged) are no damage.
-    var fetched = Reachability(store: store)
-    // Tracking refs name what was pushed too: those versions are marked
-    // already, and are not walked a second time.
-    for (id, label) in try Remote.trackedVersions(of: repository)
-    where !reach.live.contains(id) && store.contains(id) {
-      fetched.mark(version: id, label: label)
-    }
-    reach.include(fetched.live)
+    // What is here of versions tracking refs name stays too.
+    reach.include(try Remote.trackedObjects(of: repository, besides: reach.live))
     // Open distributed drafts keep their data until finished or expired.
     let drafts = try DistributedDraft.scan(repository, refs)
     // Parts of finished drafts are leftovers of an interrupted finish.

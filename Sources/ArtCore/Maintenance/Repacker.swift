@@ -93,8 +93,7 @@ public struct Repacker: Sendable {
     do {
       var recompress: [(Pack, PackEntry)] = []
       progress?.setTotal(
-        files: old.reduce(0) { $0 + $1.index.count - ($1.index.dictionaryPosition == nil ? 0 : 1) },
-        bytes: Int(report.bytesBefore))
+        files: old.reduce(0) { $0 + $1.index.objectCount }, bytes: Int(report.bytesBefore))
       let progress = self.progress
       for pack in old {
         var entries: [PackEntry] = []

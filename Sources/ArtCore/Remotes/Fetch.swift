@@ -38,16 +38,15 @@ extension Remote {
     // Condemned packs hold nothing any version names (see remote gc).
     for pack in index.store.allPacks
     where index.condemned[pack.id] == nil && !done.contains(pack.id) {
-      // A pack's dictionary comes with its records, never on its own.
-      let dictionary = pack.index.dictionaryPosition
-      let objects = pack.index.count - (dictionary == nil ? 0 : 1)
       var absent: [ObjectID] = []
       for position in 0..<pack.index.count
-      where position != dictionary && !store.contains(pack.index.id(at: position)) {
+      where position != pack.index.dictionaryPosition
+        && !store.contains(pack.index.id(at: position))
+      {
         absent.append(pack.index.id(at: position))
       }
-      result.objectsPresent += objects - absent.count
-      if absent.count == objects, let info = index.packs[pack.id] {
+      result.objectsPresent += pack.index.objectCount - absent.count
+      if absent.count == pack.index.objectCount, let info = index.packs[pack.id] {
         whole.append(info)
       } else {
         ranged += absent

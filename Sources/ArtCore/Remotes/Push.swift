@@ -167,8 +167,7 @@ extension Remote {
     var whole: [Pack] = []
     var partial: [(Pack, PackEntry)] = []
     for (_, (pack, entries)) in needed.sorted(by: { $0.key < $1.key }) {
-      // A pack's dictionary is needed with its records, never on its own.
-      if entries.count + (pack.index.dictionaryPosition == nil ? 0 : 1) == pack.index.count {
+      if entries.count == pack.index.objectCount {
         whole.append(pack)
       } else {
         partial += entries.map { (pack, $0) }

@@ -165,12 +165,10 @@ public final class Pack: Sendable {
     guard let position = index.dictionaryPosition else {
       throw ArtError.corrupt(path.string, "it has records compressed against a dictionary but none")
     }
+    // The index entry is checked to be raw and at most 64 KiB.
     let entry = try index.entry(at: position)
-    let subject = "\(path.string)' dictionary '\(entry.id)"
-    guard entry.codec != .zstdDictionary else {
-      throw ArtError.corrupt(subject, "a dictionary cannot be compressed against itself")
-    }
-    let dictionary = try ZstdDictionary(bytes: read(entry), id: entry.id, subject: subject)
+    let dictionary = try ZstdDictionary(
+      bytes: read(entry), id: entry.id, subject: "\(path.string)' dictionary '\(entry.id)")
     loadedDictionary.withLock { $0 = $0 ?? dictionary }
     return dictionary
   }

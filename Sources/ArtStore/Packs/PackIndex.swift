@@ -40,6 +40,10 @@ public struct PackIndex: Sendable {
   public let version: UInt32
   /// The position of the pack's dictionary entry, if it has one (format 3).
   public let dictionaryPosition: Int?
+
+  /// The number of objects in the pack, its dictionary left out: a
+  /// dictionary goes with its pack's records, never on its own.
+  public var objectCount: Int { count - (dictionaryPosition == nil ? 0 : 1) }
   /// The id of the pack this index describes.
   public let packID: ObjectID
   /// The size the `.pack` file must have.

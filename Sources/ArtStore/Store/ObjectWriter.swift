@@ -255,23 +255,25 @@ public final class ObjectWriter: Sendable {
   /// keeps `raw` as a sample, and the task whose sample fills the budget
   /// trains one and keeps it if it pays.
   private func dictionary(sampling raw: UnsafeRawBufferPointer) -> ZstdDictionary? {
-    let full = state.withLock { state -> ([UInt8], [Int])? in
-      if state.dictionarySettled { return nil }
+    let (dictionary, full) = state.withLock {
+      state -> (ZstdDictionary?, (samples: [UInt8], sizes: [Int])?) in
+      if state.dictionarySettled { return (state.dictionary, nil) }
       state.samples.append(contentsOf: raw)
       state.sampleSizes.append(raw.count)
       guard state.samples.count >= Self.sampleBudget || state.sampleSizes.count >= Self.sampleCount
-      else { return nil }
+      else { return (nil, nil) }
       state.dictionarySettled = true
       defer {
         state.samples = []
         state.sampleSizes = []
       }
-      return (state.samples, state.sampleSizes)
+      return (nil, (state.samples, state.sampleSizes))
     }
-    if let (samples, sizes) = full, let trained = worthwhileDictionary(samples, sizes) {
-      state.withLock { $0.dictionary = trained }
+    guard let full, let trained = worthwhileDictionary(full.samples, full.sizes) else {
+      return dictionary
     }
-    return state.withLock { $0.dictionary }
+    state.withLock { $0.dictionary = trained }
+    return trained
   }
 
   /// A dictionary trained on the first three quarters of the samples, if it
