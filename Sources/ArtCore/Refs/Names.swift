@@ -66,12 +66,16 @@ public struct VersionNumber: Hashable, Comparable, Sendable, CustomStringConvert
   /// Parses `v0`, `v12`; nil for anything else (no sign, no leading zeros,
   /// nothing above ``maximum``).
   public init?(_ text: String) {
-    guard text.hasPrefix("v"), text.count >= 2 else { return nil }
-    let digits = text.dropFirst()
-    guard digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
-      digits == "0" || !digits.hasPrefix("0"), let value = UInt64(digits),
-      value <= Self.maximum
+    let digits = text.utf8.dropFirst()
+    guard text.utf8.first == UInt8(ascii: "v"), let first = digits.first,
+      first != UInt8(ascii: "0") || digits.count == 1, digits.count <= 16
     else { return nil }
+    var value: UInt64 = 0
+    for digit in digits {
+      guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+      value = value * 10 + UInt64(digit - UInt8(ascii: "0"))
+    }
+    guard value <= Self.maximum else { return nil }
     self.value = value
   }
 

@@ -1,4 +1,5 @@
 import ArtStore
+import Synchronization
 public import SystemPackage
 
 /// The refs file `.art/refs`: the single source of truth for which versions
@@ -76,12 +77,29 @@ public struct RefStore: Sendable {
       case .deleted: "\(name) deleted"
       }
     }
-    lines.sort { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }
+    lines.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     return ChecksummedLines.encode(header: header, lines)
   }
 
+  /// The last few files decoded, by their bytes: one command reads the refs
+  /// (and a remote's tracking refs) several times, and parsing thousands of
+  /// lines costs more than comparing the bytes.
+  private static let recentlyDecoded = Mutex<[(bytes: [UInt8], refs: Refs)]>([])
+
   /// Parses refs file bytes; errors name `file` and the line.
   public static func decode(_ bytes: [UInt8], file: String) throws -> Refs {
+    if let known = recentlyDecoded.withLock({ $0.first { $0.bytes == bytes }?.refs }) {
+      return known
+    }
+    let refs = try parse(bytes, file: file)
+    recentlyDecoded.withLock { recent in
+      recent.insert((bytes, refs), at: 0)
+      if recent.count > 4 { recent.removeLast() }
+    }
+    return refs
+  }
+
+  private static func parse(_ bytes: [UInt8], file: String) throws -> Refs {
     func damaged(_ detail: String) -> ArtError {
       ArtError(
         .corruptData, "'\(file)' is damaged: \(detail)",
@@ -91,7 +109,8 @@ public struct RefStore: Sendable {
     var refs = Refs()
     var previous: Substring? = nil
     for (number, line) in lines.enumerated() {
-      let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+      let parts = line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        .map { Substring($0) }
       guard parts.count == 2 || (parts.count == 4 && parts[2] == "from"),
         let name = try? RefName(parsing: String(parts[0]))
       else {

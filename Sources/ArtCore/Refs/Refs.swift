@@ -32,11 +32,11 @@ public struct RefName: Hashable, Sendable, CustomStringConvertible {
   ///
   /// - Throws: ``ArtError`` with code `.invalidArgument`.
   public init(parsing text: String) throws {
-    guard let colon = text.firstIndex(of: ":") else {
+    guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else {
       throw ArtError(.invalidArgument, "'\(text)' is not NAME:LABEL")
     }
     artifact = try ArtifactName(String(text[..<colon]))
-    let label = String(text[text.index(after: colon)...])
+    let label = String(text[text.utf8.index(after: colon)...])
     if let number = VersionNumber(label) {
       self.label = .version(number)
     } else {

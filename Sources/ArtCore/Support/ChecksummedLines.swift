@@ -20,17 +20,20 @@ enum ChecksummedLines {
       throw damaged("not UTF-8 text")
     }
     // Split on the byte: Swift reads "\r\n" as one Character.
-    var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map {
-      String(decoding: $0, as: UTF8.self)
+    var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+    if lines.last?.isEmpty == true { lines.removeLast() }
+    guard let first = lines.first, first.elementsEqual(header.utf8) else {
+      throw damaged("line 1 is not '\(header)'")
     }
-    if lines.last == "" { lines.removeLast() }
-    guard lines.first == header else { throw damaged("line 1 is not '\(header)'") }
-    guard let last = lines.last, last.hasPrefix("# sha256 ") else {
+    let prefix = Array("# sha256 ".utf8)
+    guard lines.count >= 2, let last = lines.last, last.starts(with: prefix) else {
       throw damaged("the checksum line is missing (truncated?)")
     }
-    let body = lines.dropLast().joined(separator: "\n") + "\n"
-    guard ObjectID(last.dropFirst("# sha256 ".count)) == ObjectHasher.id(of: Array(body.utf8))
-    else { throw damaged("the checksum does not match the contents") }
-    return lines.dropFirst().dropLast()
+    // The sum covers every byte before the checksum line.
+    let sum = last.dropFirst(prefix.count).withUnsafeBytes { ObjectID(hexBytes: $0) }
+    guard sum == bytes[..<last.startIndex].withUnsafeBytes({ ObjectHasher.id(of: $0) }) else {
+      throw damaged("the checksum does not match the contents")
+    }
+    return lines.dropFirst().dropLast().map { String(decoding: $0, as: UTF8.self) }[...]
   }
 }

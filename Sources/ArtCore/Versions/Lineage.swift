@@ -35,7 +35,7 @@ public struct Lineage: Sendable {
       for (number, id) in refs.versions(of: artifact) {
         let version: ResolvedVersion
         do {
-          version = try repository.loadVersion(id, artifact: artifact, in: refs)
+          version = try repository.loadVersion(id, artifact: artifact, in: refs, number: number)
         } catch let error as ArtError {
           unreadable.append("\(artifact):\(number): \(error.message)")
           continue

@@ -26,6 +26,13 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
 
   /// Parses 64 hex digits (either case); nil for anything else.
   public init?(_ hex: some StringProtocol) {
+    if let parsed = hex.utf8.withContiguousStorageIfAvailable({
+      ObjectID(hexBytes: UnsafeRawBufferPointer($0))
+    }) {
+      guard let parsed else { return nil }
+      self = parsed
+      return
+    }
     let utf8 = Array(hex.utf8)
     guard utf8.count == 64 else { return nil }
     var bytes = [UInt8](repeating: 0, count: 32)
