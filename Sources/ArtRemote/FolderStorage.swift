@@ -136,7 +136,7 @@ public struct FolderStorage: RemoteStorage {
     guard Syscalls.isDirectory(folder) else { return }
     for (raw, status) in try directoryEntriesWithStatus(folder) {
       guard let name = String(validating: raw, as: UTF8.self), !name.hasPrefix("."),
-        !name.contains(".tmp-")
+        !isTemporary(raw)
       else { continue }
       let key = relative.isEmpty ? name : relative + "/" + name
       switch status.kind {
@@ -173,5 +173,15 @@ extension WriteCondition {
   fileprivate var expected: String? {
     if case .matches(let tag) = self { return tag }
     return nil
+  }
+}
+
+/// Whether a file name has `.tmp-` in it: an upload still being written
+/// (`KEY.tmp-PID`), never listed.
+private func isTemporary(_ name: [UInt8]) -> Bool {
+  let marker = Array(".tmp-".utf8)
+  guard name.count >= marker.count else { return false }
+  return (0...(name.count - marker.count)).contains { start in
+    name[start..<start + marker.count].elementsEqual(marker)
   }
 }

@@ -7,18 +7,25 @@ import Darwin
 #endif
 
 /// A read-only memory mapping of a whole file that art wrote and never
-/// changes (a pack index).
+/// changes (a pack index); a small file is read into memory instead.
 ///
 /// Never map working-folder files: another program may truncate them and a
 /// read past the new end raises SIGBUS.
 public final class MappedFile: @unchecked Sendable {
-  // @unchecked: the only stored state is an immutable, read-only mapping and
-  // its length, set once in init and released in deinit.
+  // @unchecked: the only stored state is an immutable, read-only mapping (or
+  // buffer) and its length, set once in init and released in deinit.
   /// The file that is mapped.
   public let path: FilePath
   private let base: UnsafeMutableRawPointer?
   /// The file's length in bytes.
   public let count: Int
+  /// Whether `base` is a buffer of ours rather than a mapping.
+  private let isRead: Bool
+
+  /// Files up to this size are read, not mapped: a command that opens a
+  /// thousand small indexes (a remote's, one per push) saves the page faults
+  /// and the unmapping.
+  static let readLimit = 256 << 10
 
   /// Maps the file at `path`.
   ///
@@ -34,8 +41,28 @@ public final class MappedFile: @unchecked Sendable {
     defer { try? fd.close() }
     let size = try Syscalls.status(fd, path: path).size
     count = Int(size)
+    isRead = count <= Self.readLimit
     if count == 0 {
       base = nil
+      return
+    }
+    if isRead {
+      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+      do {
+        var done = 0
+        while done < count {
+          let read = try fd.read(
+            fromAbsoluteOffset: Int64(done),
+            into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+          // The file is art's and never changes: shorter than its size is damage.
+          guard read > 0 else { throw ArtError.corrupt(path.string, "it ended while it was read") }
+          done += read
+        }
+      } catch {
+        buffer.deallocate()
+        throw (error as? ArtError) ?? ArtError.io("read", path.string, error)
+      }
+      base = buffer.baseAddress
       return
     }
     let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd.rawValue, 0)
@@ -46,7 +73,8 @@ public final class MappedFile: @unchecked Sendable {
   }
 
   deinit {
-    if let base { munmap(base, count) }
+    guard let base else { return }
+    if isRead { base.deallocate() } else { munmap(base, count) }
   }
 
   /// Calls `body` with the mapped bytes; the pointer must not escape.
