@@ -570,6 +570,74 @@ struct RemoteTests {
     }
   }
 
+  /// Small remote packs that would pile up past `pack.autoMerge` are
+  /// fetched by range into one new pack, and a merge here (`art repack`,
+  /// or the one a fetch or commit makes) keeps the record of what was
+  /// fetched: the next fetch still looks only at packs new since, and
+  /// every version checks out.
+  @Test func fetchWritesSmallPacksIntoOneAndAMergeKeepsTheFetchRecord() async throws {
+    try await withTemporaryDirectory { folder in
+      let a = folder.appending("a")
+      try writeFile(.random(count: 4_000, seed: 1), to: a.appending("data/f0"))
+      #expect(try ArtProcess.run(["init"], in: a).status == 0)
+      #expect(try ArtProcess.run(["commit", "ds", "data", "-q"], in: a).status == 0)
+      #expect(try ArtProcess.run(["remote", "add", "shared", "../shared"], in: a).status == 0)
+      #expect(try ArtProcess.run(["push", "-q"], in: a).status == 0)
+      #expect(try ArtProcess.run(["clone", "-q", "shared", "b"], in: folder).status == 0)
+      let b = folder.appending("b")
+      let config = b.appending(".art/config")
+      try writeFile(try readFile(config) + Array("[pack]\n\tautoMerge = 3\n".utf8), to: config)
+      func push(_ round: Int) throws {
+        try writeFile(
+          .random(count: 4_000, seed: UInt64(10 + round)), to: a.appending("data/f\(round)"))
+        #expect(try ArtProcess.run(["commit", "ds", "data", "-q"], in: a).status == 0)
+        #expect(try ArtProcess.run(["push", "-q"], in: a).status == 0)
+      }
+      func localPacks() throws -> Int {
+        try FileManager.default.contentsOfDirectory(
+          atPath: b.appending(".art/objects/packs").string
+        ).count { $0.hasSuffix(".pack") }
+      }
+      func json(_ result: ProcessResult) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(result.standardOutputBytes)))
+          as? [String: Any] ?? [:]
+      }
+      for round in 1...3 { try push(round) }
+      let fetch = try ArtProcess.run(["fetch", "--json"], in: b)
+      #expect(fetch.status == 0, "\(fetch.standardError)")
+      // Three remote packs, one here (each version: record, manifest, file).
+      #expect(json(fetch)["packs"] as? Int == 0, "\(fetch.standardOutput)")
+      #expect(json(fetch)["objects"] as? Int == 9, "\(fetch.standardOutput)")
+      #expect(try localPacks() == 2)
+      let repack = try ArtProcess.run(["repack"], in: b)
+      #expect(repack.status == 0, "\(repack.standardError)")
+      #expect(try localPacks() == 1)
+      try push(4)
+      let next = try ArtProcess.run(["fetch", "--json"], in: b)
+      #expect(next.status == 0, "\(next.standardError)")
+      // Only the new pack is looked at: what was merged still counts as fetched.
+      #expect(json(next)["objectsPresent"] as? Int == 0, "\(next.standardOutput)")
+      #expect(json(next)["packs"] as? Int == 1, "\(next.standardOutput)")
+      // A third small pack here reaches pack.autoMerge: the fetch merges.
+      try push(5)
+      let third = try ArtProcess.run(["fetch"], in: b)
+      #expect(third.status == 0, "\(third.standardError)")
+      #expect(third.standardError.contains("merged 3 small packs into 1"), "\(third.standardError)")
+      #expect(try localPacks() == 1)
+      #expect(try ArtProcess.run(["pull", "-q"], in: b).status == 0)
+      let fsck = try ArtProcess.run(["fsck", "--full"], in: b)
+      #expect(fsck.status == 0, "\(fsck.standardOutput)\(fsck.standardError)")
+      for version in 0...5 {
+        #expect(
+          try ArtProcess.run(["checkout", "ds:v\(version)", "--to", "out\(version)"], in: b)
+            .status == 0)
+        #expect(
+          try readFile(b.appending("out\(version)/f\(version)"))
+            == readFile(a.appending("data/f\(version)")))
+      }
+    }
+  }
+
   /// `gc --remote` merges the small packs pushes leave.
   ///
   /// One push makes one remote pack; once `pack.autoMerge` have piled up,

@@ -50,6 +50,7 @@ extension ArtCommand {
           spec, into: try global.resolve(name), environment: ProcessInfo.processInfo.environment,
           lock: lockRequest(.shared), refs: { refStore($0, output: output) }, progress: progress)
       }
+      await mergeSmallPacks(cloned.remote.repository, command: "art clone", output: output)
       if json {
         var report = TransferReport(remote: cloned.remote.name, cloned.result)
         report.folder = cloned.remote.repository.root.string

@@ -221,7 +221,9 @@ extension ArtCommand {
       }
       let stats = result.snapshot.statistics
       for skipped in result.snapshot.skipped { output.note("art: warning: skipped \(skipped)") }
-      if result.created { await mergeSmallPacks(repository, output: output) }
+      if result.created {
+        await mergeSmallPacks(repository, command: "art commit", output: output)
+      }
       if json {
         output.line(
           Formatting.document(
@@ -257,23 +259,6 @@ extension ArtCommand {
           + "\(Formatting.bytes(stats.bytesDeduplicated)) deduplicated"
           + LogCommand.referenceText(
             result.version.record.referenceCount, result.version.record.referenceBytes))
-    }
-
-    /// Merges small packs, like git's auto gc (see
-    /// ``Repacker/mergeSmallPacks(_:command:)``); failure is reported and
-    /// harmless: the commit is done.
-    private func mergeSmallPacks(_ repository: Repository, output: Output) async {
-      do {
-        guard
-          let report = try await Repacker.mergeSmallPacks(
-            repository, command: "art commit (merging packs)")
-        else { return }
-        output.note(
-          "art: merged \(report.packsBefore) small packs into \(report.packsAfter) "
-            + "(pack.autoMerge = \(repository.configuration.autoMergePacks) in .art/config)")
-      } catch {
-        output.note("art: could not merge small packs: \(error); 'art repack' does it by hand")
-      }
     }
   }
 }

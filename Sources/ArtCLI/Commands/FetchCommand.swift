@@ -38,6 +38,7 @@ extension ArtCommand {
       ) {
         try await remote.fetch(progress: $0)
       }
+      await mergeSmallPacks(repository, command: "art fetch", output: output)
       if json {
         return output.line(
           Formatting.document(

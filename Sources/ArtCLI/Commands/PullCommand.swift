@@ -38,6 +38,7 @@ extension ArtCommand {
       let (result, changes) = try await withProgress(
         "pull", unit: "packs", quiet: global.quiet, output: output
       ) { try await remote.pull(refStore: refStore, progress: $0) }
+      await mergeSmallPacks(repository, command: "art pull", output: output)
       if json {
         var report = TransferReport(remote: remote.name, result)
         report.added = changes.added

@@ -72,6 +72,7 @@ public struct Repacker: Sendable {
   /// change was asked for.
   public func run() async throws -> RepackReport {
     let store = repository.store
+    let before = Set(store.allPacks.map(\.id))
     let old = store.allPacks.filter { pack in
       onlyPacksSmallerThan.map { pack.index.packSize < $0 } ?? true
     }
@@ -132,7 +133,9 @@ public struct Repacker: Sendable {
       if repository.configuration.format < 5, written.contains(where: { $0.index.version == 3 }) {
         try repository.raiseFormat(to: 5, knowing: repository.refs.read())
       }
-      try store.delete(old.filter { !fresh.contains($0.id) })
+      let gone = old.filter { !fresh.contains($0.id) }
+      try store.delete(gone)
+      FetchedPacks.replace(Set(gone.map(\.id)), by: fresh, before: before, in: repository)
       report.packsAfter = written.count
       report.bytesAfter = written.reduce(0) { $0 + $1.index.packSize }
     } catch {

@@ -52,6 +52,23 @@ extension Remote {
         ranged += absent
       }
     }
+    // Small packs that would pile up past `pack.autoMerge` here (a clone
+    // of a remote one push made each) are read by range into new packs of
+    // their own size instead: written once, not written and then merged.
+    let small = whole.filter { $0.size < Repacker.smallPack }
+    let localSmall = store.allPacks.count { $0.index.packSize < Repacker.smallPack }
+    let limit = repository.configuration.autoMergePacks
+    if limit > 0, small.count > 1, localSmall + small.count >= limit {
+      let merged = Set(small.map(\.id))
+      whole.removeAll { merged.contains($0.id) }
+      var listed = Set(ranged)
+      for pack in index.store.allPacks where merged.contains(pack.id) {
+        for position in 0..<pack.index.count where position != pack.index.dictionaryPosition {
+          let id = pack.index.id(at: position)
+          if listed.insert(id).inserted { ranged.append(id) }
+        }
+      }
+    }
     progress?.setTotal(
       files: whole.count + ranged.count,
       bytes: Int(whole.reduce(0) { $0 + $1.size }))

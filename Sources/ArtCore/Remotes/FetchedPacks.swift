@@ -47,6 +47,29 @@ struct FetchedPacks {
     return local.allSatisfy(present.contains) ? Set(remote) : []
   }
 
+  /// Updates every remote's record after a repack moved the objects of
+  /// local packs `gone` into packs `fresh`, so the next fetch still looks
+  /// only at new remote packs.
+  ///
+  /// Only a record that held when the repack began (every local pack it
+  /// lists among `before`) is carried over; failure to write one only
+  /// voids it, which costs the next fetch a full check.
+  static func replace(
+    _ gone: Set<ObjectID>, by fresh: Set<ObjectID>, before: Set<ObjectID>,
+    in repository: Repository
+  ) {
+    guard !gone.isEmpty else { return }
+    for name in repository.configuration.remotes.keys {
+      let path = repository.layout.remoteFetched(name)
+      guard var record = read(path), record.local.allSatisfy(before.contains),
+        record.local.contains(where: gone.contains)
+      else { continue }
+      record.local = record.local.filter { !gone.contains($0) }
+      record.local += fresh.subtracting(record.local).sorted()
+      try? record.write(to: path)
+    }
+  }
+
   /// Replaces the record at `path`.
   func write(to path: FilePath) throws {
     var text = Self.header + "\n"
