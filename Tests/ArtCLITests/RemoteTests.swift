@@ -638,6 +638,71 @@ struct RemoteTests {
     }
   }
 
+  /// A wrong combined table of remote packs costs time, never an object.
+  ///
+  /// Past 32 remote packs, the table says which pack holds each object, so
+  /// a push or fetch opens only the packs new since. It is a hint: a table whose every entry names the wrong pack, or one that is
+  /// garbage, costs time, never an object — pushes still upload what the
+  /// remote lacks and remote reads still find every object.
+  @Test func aWrongCombinedRemoteIndexNeverLosesAnObject() async throws {
+    try await withTemporaryDirectory { folder in
+      let a = folder.appending("a")
+      try FileManager.default.createDirectory(
+        atPath: a.appending("data").string, withIntermediateDirectories: true)
+      #expect(try ArtProcess.run(["init"], in: a).status == 0)
+      #expect(try ArtProcess.run(["remote", "add", "shared", "../shared"], in: a).status == 0)
+      func version(_ round: Int) throws {
+        try writeFile(.random(count: 700, seed: UInt64(round)), to: a.appending("data/f\(round)"))
+        #expect(try ArtProcess.run(["commit", "ds", "data", "-q"], in: a).status == 0)
+        let push = try ArtProcess.run(["push", "-q"], in: a)
+        #expect(push.status == 0, "\(push.standardError)")
+      }
+      for round in 0..<35 { try version(round) }
+      let table = a.appending(".art/remotes/shared/packs/combined")
+      #expect(FileManager.default.fileExists(atPath: table.string))
+      /// Points every entry of the table at its first pack.
+      func misdirect(_ path: FilePath) throws {
+        var bytes = try readFile(path)
+        let packs = Int(bytes[8]) | Int(bytes[9]) << 8
+        var entry = 24 + packs * 32
+        while entry + 36 <= bytes.count {
+          for i in 32..<36 { bytes[entry + i] = 0 }
+          entry += 36
+        }
+        try writeFile(bytes, to: path)
+      }
+      try misdirect(table)
+      // f0 again under another name: its blob is on the remote already.
+      try writeFile(.random(count: 700, seed: 0), to: a.appending("data/g"))
+      try version(35)
+      try writeFile(Array("not a table".utf8), to: table)
+      try version(36)
+      // A new repository reads old versions from the remote through a
+      // misdirected table of its own.
+      let c = folder.appending("c")
+      try FileManager.default.createDirectory(atPath: c.string, withIntermediateDirectories: true)
+      #expect(try ArtProcess.run(["init"], in: c).status == 0)
+      #expect(try ArtProcess.run(["remote", "add", "shared", "../shared"], in: c).status == 0)
+      #expect(try ArtProcess.run(["show", "shared/ds:v0"], in: c).status == 0)
+      let own = c.appending(".art/remotes/shared/packs/combined")
+      #expect(FileManager.default.fileExists(atPath: own.string))
+      try misdirect(own)
+      let out = try ArtProcess.run(["checkout", "shared/ds:v7", "--to", "out"], in: c)
+      #expect(out.status == 0, "\(out.standardError)")
+      #expect(try readFile(c.appending("out/f7")) == readFile(a.appending("data/f7")))
+      // Every version whole in a clone: nothing the pushes needed was skipped.
+      #expect(try ArtProcess.run(["clone", "-q", "shared", "b"], in: folder).status == 0)
+      let b = folder.appending("b")
+      let fsck = try ArtProcess.run(["fsck", "--full"], in: b)
+      #expect(fsck.status == 0, "\(fsck.standardOutput)\(fsck.standardError)")
+      #expect(try ArtProcess.run(["checkout", "ds:v36", "--to", "out"], in: b).status == 0)
+      for round in 0..<37 {
+        #expect(
+          try readFile(b.appending("out/f\(round)")) == readFile(a.appending("data/f\(round)")))
+      }
+    }
+  }
+
   /// `gc --remote` merges the small packs pushes leave.
   ///
   /// One push makes one remote pack; once `pack.autoMerge` have piled up,

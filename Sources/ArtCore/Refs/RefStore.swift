@@ -77,7 +77,7 @@ public struct RefStore: Sendable {
       case .deleted: "\(name) deleted"
       }
     }
-    lines.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    lines.sort(by: utf8Precedes)
     return ChecksummedLines.encode(header: header, lines)
   }
 
@@ -107,7 +107,7 @@ public struct RefStore: Sendable {
     }
     let lines = try ChecksummedLines.decode(bytes, header: header, damaged: damaged)
     var refs = Refs()
-    var previous: Substring? = nil
+    var previous: String? = nil
     for (number, line) in lines.enumerated() {
       let parts = line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         .map { Substring($0) }
@@ -120,12 +120,10 @@ public struct RefStore: Sendable {
       guard refs[name] == nil else {
         throw damaged("line \(number + 2) repeats '\(name)'")
       }
-      if let previous, refs.outOfOrderLine == nil,
-        !previous.utf8.lexicographicallyPrecedes(line.utf8)
-      {
+      if let previous, refs.outOfOrderLine == nil, !utf8Precedes(previous, line) {
         refs.outOfOrderLine = number + 2
       }
-      previous = Substring(line)
+      previous = line
       if parts.count == 4 {
         // A renumbered line names another number of its artifact; a
         // renamed one (`art mv`, format 3) any version line.
@@ -260,4 +258,10 @@ public struct RefStore: Sendable {
     else { return nil }
     return Int32(text.dropFirst(4).trimmingWhitespace().split(separator: "\n").first ?? "")
   }
+}
+
+/// Whether `a`'s UTF-8 bytes sort before `b`'s: the order of refs lines.
+func utf8Precedes(_ a: String, _ b: String) -> Bool {
+  var (a, b) = (a, b)
+  return a.withUTF8 { x in b.withUTF8 { y in x.lexicographicallyPrecedes(y) } }
 }

@@ -36,8 +36,12 @@ extension Remote {
     let record = repository.layout.remoteFetched(name)
     let done = FetchedPacks.read(record)?.stillHere(store) ?? []
     // Condemned packs hold nothing any version names (see remote gc).
-    for pack in index.store.allPacks
-    where index.condemned[pack.id] == nil && !done.contains(pack.id) {
+    // Only packs new since the last fetch are opened.
+    var lookedAt: [ObjectID] = []
+    for id in index.packs.keys.sorted()
+    where index.condemned[id] == nil && !done.contains(id) {
+      guard let pack = index.pack(id) else { continue }
+      lookedAt.append(id)
       var absent: [ObjectID] = []
       for position in 0..<pack.index.count
       where position != pack.index.dictionaryPosition
@@ -62,7 +66,7 @@ extension Remote {
       let merged = Set(small.map(\.id))
       whole.removeAll { merged.contains($0.id) }
       var listed = Set(ranged)
-      for pack in index.store.allPacks where merged.contains(pack.id) {
+      for pack in merged.sorted().compactMap(index.pack) {
         for position in 0..<pack.index.count where position != pack.index.dictionaryPosition {
           let id = pack.index.id(at: position)
           if listed.insert(id).inserted { ranged.append(id) }
@@ -74,7 +78,7 @@ extension Remote {
       bytes: Int(whole.reduce(0) { $0 + $1.size }))
     let folder = store.directory
     let storage = self.storage
-    let indexFolder = index.store.directory
+    let indexFolder = index.folder
     let wholePacks = whole
     _ = try await concurrentMap(count: wholePacks.count, limit: 3) { index in
       let info = wholePacks[index]
@@ -117,7 +121,9 @@ extension Remote {
     try store.refresh()
     try saveTracking(refs)
     try FetchedPacks(
-      remote: index.store.allPacks.map(\.id).filter { index.condemned[$0] == nil },
+      remote: (Array(done).filter { index.packs[$0] != nil && index.condemned[$0] == nil }
+        + lookedAt)
+        .sorted(),
       local: store.allPacks.map(\.id)
     ).write(to: record)
     return (result, refs)

@@ -214,8 +214,7 @@ public struct Remote: Sendable {
         condemned[id] = entry.modified
       }
     }
-    return RemoteIndex(
-      store: try ObjectStore(directory: folder), packs: published, condemned: condemned)
+    return try RemoteIndex(folder: folder, packs: published, condemned: condemned)
   }
 
   private func downloadIndex(_ id: ObjectID, into folder: FilePath) async throws {
@@ -238,45 +237,6 @@ public struct Remote: Sendable {
       try? Syscalls.unlink(temporary)
       throw error
     }
-  }
-}
-
-/// The remote's published packs, through local copies of their indexes.
-public struct RemoteIndex: Sendable {
-  /// One pack on the remote.
-  public struct PackInfo: Sendable {
-    /// Its id.
-    public var id: ObjectID
-    /// The `.pack` file's size.
-    public var size: UInt64
-    /// The `.idx` file's size.
-    public var indexSize: UInt64
-    /// When the later of the two was written (ms since 1970).
-    public var modified: Int64
-  }
-
-  /// The indexes, as a store whose lookups say where an object is (its
-  /// packs are never read locally).
-  public let store: ObjectStore
-  /// Every published pack by id.
-  public let packs: [ObjectID: PackInfo]
-  /// Packs remote gc found unreachable, with when (ms since 1970); a
-  /// later gc deletes them once the grace period has passed.
-  public let condemned: [ObjectID: Int64]
-
-  /// Whether the remote has object `id`.
-  public func contains(_ id: ObjectID) -> Bool { store.contains(id) }
-
-  /// Whether the remote has object `id` in a pack gc has not condemned:
-  /// what a push may count on (a condemned pack may be deleted before the
-  /// push's refs name it).
-  public func containsKept(_ id: ObjectID) -> Bool {
-    store.allPacks.contains { condemned[$0.id] == nil && $0.index.position(of: id) != nil }
-  }
-
-  /// The pack and entry of `id` on the remote, or nil.
-  public func locate(_ id: ObjectID) throws -> (pack: Pack, entry: PackEntry)? {
-    try store.locate(id)
   }
 }
 

@@ -94,7 +94,7 @@ extension Remote {
     // up they are merged into one, as commits merge the local ones.
     var small: [(Pack, [PackEntry])] = []
     var smallCount = 0
-    for pack in index.store.allPacks {
+    for pack in index.allPacks {
       guard let info = index.packs[pack.id] else { continue }
       var kept: [PackEntry] = []
       var keptBytes: UInt64 = 0
