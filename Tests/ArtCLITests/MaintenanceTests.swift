@@ -380,6 +380,19 @@ struct MaintenanceTests {
       #expect(
         try await art("show", "raw", in: folder).standardOutput.contains(
           "made into:   clean:v0, model:v0"))
+      // "made into" reads each record once into .art/state/lineage: a
+      // version made since is added, and a damaged or deleted file is made
+      // again.
+      let inputs = folder.appending(".art/state/lineage")
+      #expect(FileManager.default.fileExists(atPath: inputs.string))
+      try commit("eval", ["--input", "raw:v0"])
+      let madeInto = "made into:   clean:v0, eval:v0, model:v0"
+      #expect(try await art("show", "raw", in: folder).standardOutput.contains(madeInto))
+      try writeFile(Array("# art-lineage v1\nnot hex\n".utf8), to: inputs)
+      #expect(try await art("show", "raw", in: folder).standardOutput.contains(madeInto))
+      #expect(try readFile(inputs).count > 100)
+      try FileManager.default.removeItem(atPath: inputs.string)
+      #expect(try await art("show", "raw", in: folder).standardOutput.contains(madeInto))
       #expect(
         try await art("lineage", "raw", "--upstream", "--downstream", in: folder).status == 64)
       #expect(try await art("lineage", "nope", in: folder).status == 1)

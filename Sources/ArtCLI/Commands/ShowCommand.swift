@@ -113,8 +113,7 @@ extension ArtCommand {
         metadata: try Metadata.parse(Array(record.metadata.utf8), source: "the stored metadata"),
         inputs: record.inputs.map(\.hex),
         inputVersions: record.inputs.map { InputVersion(id: $0.hex, version: labels[$0]) },
-        madeInto: try Lineage(repository: repository, refs: refs).made(from: version.id).map(
-          \.label),
+        madeInto: Lineage.madeInto(version.id, repository: repository, refs: refs),
         job: record.job, run: record.run, files: record.files,
         bytes: record.size,
         storedBytes: located.remote == nil

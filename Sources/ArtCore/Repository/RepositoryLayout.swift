@@ -43,6 +43,8 @@ public struct RepositoryLayout: Sendable {
   }
   /// `state/stat-cache`: file hashes by stat, for status and commit.
   public var statCache: FilePath { state.appending("stat-cache") }
+  /// `state/lineage`: each version's inputs, read once from its record.
+  public var lineage: FilePath { state.appending("lineage") }
   /// `state/gc-mark`: the versions the last gc kept and what they reach.
   public var gcMark: FilePath { state.appending("gc-mark") }
   /// `imports`: versions copied from projects and remotes.

@@ -1,4 +1,5 @@
 public import ArtStore
+import SystemPackage
 
 /// The graph of versions and the versions they were made from
 /// (`commit --input`), for `art lineage` and `art show`.
@@ -92,5 +93,74 @@ public struct Lineage: Sendable {
   /// `name:vN` of `id`, or its id prefix marked removed.
   public func label(_ id: ObjectID) -> String {
     versions[id]?.label ?? imported[id] ?? "\(id.prefix(12)) (removed)"
+  }
+}
+
+extension Lineage {
+  /// Labels (`name:vN`) of the live versions made directly from `id`, in
+  /// name and number order: what `art show` prints as "made into".
+  ///
+  /// Each version's inputs are kept in `.art/state/lineage` (records never
+  /// change), so only versions new since the last call are read: the cost
+  /// of a show stays that of one file's lines, not of every record.
+  /// Versions whose record cannot be read are left out.
+  public static func madeInto(_ id: ObjectID, repository: Repository, refs: Refs) -> [String] {
+    let path = repository.layout.lineage
+    var inputs = InputsCache.read(path)
+    var added = false
+    var children: [(artifact: String, number: UInt64, label: String)] = []
+    for artifact in refs.artifacts {
+      for (number, version) in refs.versions(of: artifact) {
+        if inputs[version] == nil {
+          guard let record = try? repository.store.versionRecord(version) else { continue }
+          inputs[version] = record.inputs
+          added = true
+        }
+        if inputs[version]?.contains(id) == true {
+          children.append((artifact.text, number.value, "\(artifact):\(number)"))
+        }
+      }
+    }
+    // Derived and safe to lose: a show that cannot save it still shows.
+    if added { try? InputsCache.write(inputs, to: path) }
+    return children.sorted { ($0.artifact, $0.number) < ($1.artifact, $1.number) }.map(\.label)
+  }
+}
+
+/// `.art/state/lineage`: each version's inputs, by version id, as read
+/// from its record; a header line, then `VERSION [INPUT …]` (64 hex each).
+///
+/// Derived: a file that does not parse is ignored and written again.
+enum InputsCache {
+  static let header = "# art-lineage v1"
+
+  static func read(_ path: FilePath) -> [ObjectID: [ObjectID]] {
+    guard let bytes = try? AtomicFile.read(path, limit: 1 << 30) else { return [:] }
+    var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+    guard lines.first?.elementsEqual(header.utf8) == true, lines.last?.isEmpty == true else {
+      return [:]
+    }
+    lines.removeFirst()
+    lines.removeLast()
+    var result: [ObjectID: [ObjectID]] = [:]
+    for line in lines {
+      let ids = line.split(separator: 0x20).map { part in
+        part.withUnsafeBytes { ObjectID(hexBytes: $0) }
+      }
+      guard let version = ids.first ?? nil, !ids.contains(where: { $0 == nil }) else { return [:] }
+      result[version] = ids.dropFirst().compactMap { $0 }
+    }
+    return result
+  }
+
+  static func write(_ inputs: [ObjectID: [ObjectID]], to path: FilePath) throws {
+    var text = header + "\n"
+    for (version, from) in inputs.sorted(by: { $0.key < $1.key }) {
+      text += ([version] + from).map(\.hex).joined(separator: " ") + "\n"
+    }
+    var folder = path
+    folder.removeLastComponent()
+    try Syscalls.makeDirectories(folder)
+    try AtomicFile.write(Array(text.utf8), to: path, durable: false)
   }
 }
