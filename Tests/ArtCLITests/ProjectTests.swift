@@ -46,6 +46,9 @@ struct ProjectTests {
       let show = try art("show", "vision/imagenet:production", in: model, cache: cache)
       #expect(show.status == 0, "\(show.standardError)")
       #expect(show.standardOutput.hasPrefix("vision/imagenet:v0 "))
+      // Reading another project writes nothing there, not even a cache.
+      #expect(
+        !FileManager.default.fileExists(atPath: vision.appending(".art/state/lineage").string))
       #expect(try art("log", "vision/imagenet", in: model, cache: cache).lines.count == 1)
       let commit = try art(
         "commit", "resnet", "out", "--input", "vision/imagenet:production", "--job", "train",

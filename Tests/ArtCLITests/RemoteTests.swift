@@ -641,9 +641,11 @@ struct RemoteTests {
   /// A wrong combined table of remote packs costs time, never an object.
   ///
   /// Past 32 remote packs, the table says which pack holds each object, so
-  /// a push or fetch opens only the packs new since. It is a hint: a table whose every entry names the wrong pack, or one that is
-  /// garbage, costs time, never an object — pushes still upload what the
-  /// remote lacks and remote reads still find every object.
+  /// a push or fetch opens only the packs new since. It is a hint: a table
+  /// whose entries name the wrong pack, or an object the remote lacks, or
+  /// one that is garbage, costs time, never an object — pushes still
+  /// upload what the remote lacks, remote reads still find every object,
+  /// and a table caught wrong is dropped and made again.
   @Test func aWrongCombinedRemoteIndexNeverLosesAnObject() async throws {
     try await withTemporaryDirectory { folder in
       let a = folder.appending("a")
@@ -660,23 +662,48 @@ struct RemoteTests {
       for round in 0..<35 { try version(round) }
       let table = a.appending(".art/remotes/shared/packs/combined")
       #expect(FileManager.default.fileExists(atPath: table.string))
-      /// Points every entry of the table at its first pack.
+      /// Points every entry of the table at the pack after its own.
       func misdirect(_ path: FilePath) throws {
         var bytes = try readFile(path)
         let packs = Int(bytes[8]) | Int(bytes[9]) << 8
         var entry = 24 + packs * 32
         while entry + 36 <= bytes.count {
-          for i in 32..<36 { bytes[entry + i] = 0 }
+          let position = (Int(bytes[entry + 32]) | Int(bytes[entry + 33]) << 8 + 1) % packs
+          bytes[entry + 32] = UInt8(position & 0xFF)
+          bytes[entry + 33] = UInt8(position >> 8)
           entry += 36
         }
         try writeFile(bytes, to: path)
       }
-      try misdirect(table)
-      // f0 again under another name: its blob is on the remote already.
-      try writeFile(.random(count: 700, seed: 0), to: a.appending("data/g"))
+      /// Adds an entry naming `id` in the table's first pack, in order.
+      func claim(_ id: ObjectID, in path: FilePath) throws {
+        let bytes = try readFile(path)
+        let packs = Int(bytes[8]) | Int(bytes[9]) << 8
+        let start = 24 + packs * 32
+        var entries = stride(from: start, to: bytes.count, by: 36).map {
+          Array(bytes[$0..<$0 + 36])
+        }
+        entries.append(id.bytes + [0, 0, 0, 0])
+        entries.sort { $0.lexicographicallyPrecedes($1) }
+        var header = Array(bytes[0..<start])
+        let count = UInt64(entries.count)
+        for i in 0..<8 { header[16 + i] = UInt8(truncatingIfNeeded: count >> (8 * UInt64(i))) }
+        try writeFile(header + entries.flatMap { $0 }, to: path)
+      }
+      // A table that says the remote has the blob of a file it lacks: the
+      // pack's own index says otherwise, the push uploads it, and the
+      // table is dropped until a later command makes it again.
+      let lacking = [UInt8].random(count: 900, seed: 77)
+      try claim(ObjectHasher.id(of: lacking), in: table)
+      try writeFile(lacking, to: a.appending("data/lacking"))
       try version(35)
+      #expect(!FileManager.default.fileExists(atPath: table.string))
+      #expect(try ArtProcess.run(["fetch", "-q"], in: a).status == 0)
+      #expect(FileManager.default.fileExists(atPath: table.string))
       try writeFile(Array("not a table".utf8), to: table)
       try version(36)
+      #expect(try readFile(table).count > 1_000)
+      try version(37)
       // A new repository reads old versions from the remote through a
       // misdirected table of its own.
       let c = folder.appending("c")
@@ -690,13 +717,15 @@ struct RemoteTests {
       let out = try ArtProcess.run(["checkout", "shared/ds:v7", "--to", "out"], in: c)
       #expect(out.status == 0, "\(out.standardError)")
       #expect(try readFile(c.appending("out/f7")) == readFile(a.appending("data/f7")))
+      #expect(!FileManager.default.fileExists(atPath: own.string))
       // Every version whole in a clone: nothing the pushes needed was skipped.
       #expect(try ArtProcess.run(["clone", "-q", "shared", "b"], in: folder).status == 0)
       let b = folder.appending("b")
       let fsck = try ArtProcess.run(["fsck", "--full"], in: b)
       #expect(fsck.status == 0, "\(fsck.standardOutput)\(fsck.standardError)")
-      #expect(try ArtProcess.run(["checkout", "ds:v36", "--to", "out"], in: b).status == 0)
-      for round in 0..<37 {
+      #expect(try ArtProcess.run(["checkout", "ds:v37", "--to", "out"], in: b).status == 0)
+      #expect(try readFile(b.appending("out/lacking")) == lacking)
+      for round in 0..<38 {
         #expect(
           try readFile(b.appending("out/f\(round)")) == readFile(a.appending("data/f\(round)")))
       }

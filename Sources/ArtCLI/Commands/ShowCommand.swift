@@ -113,7 +113,9 @@ extension ArtCommand {
         metadata: try Metadata.parse(Array(record.metadata.utf8), source: "the stored metadata"),
         inputs: record.inputs.map(\.hex),
         inputVersions: record.inputs.map { InputVersion(id: $0.hex, version: labels[$0]) },
-        madeInto: Lineage.madeInto(version.id, repository: repository, refs: refs),
+        madeInto: Lineage.madeInto(
+          version.id, repository: repository, refs: refs,
+          saving: located.project == nil && located.remote == nil),
         job: record.job, run: record.run, files: record.files,
         bytes: record.size,
         storedBytes: located.remote == nil

@@ -92,6 +92,9 @@ public struct RefStore: Sendable {
       return known
     }
     let refs = try parse(bytes, file: file)
+    // A remote's published refs may be large: only files of everyday size
+    // are kept (a long-running `art ui` holds them).
+    guard bytes.count <= 1 << 20 else { return refs }
     recentlyDecoded.withLock { recent in
       recent.insert((bytes, refs), at: 0)
       if recent.count > 4 { recent.removeLast() }

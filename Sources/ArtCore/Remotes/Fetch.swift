@@ -24,6 +24,10 @@ extension Remote {
   /// tracking refs (which gc keeps, so fetched versions survive until
   /// pulled).
   ///
+  /// Small packs that would leave `pack.autoMerge` small packs here are
+  /// read by byte range too, into new packs of local size, rather than
+  /// downloaded as a file each.
+  ///
   /// - Throws: ``ArtError`` for damaged data (nothing damaged is kept) or
   ///   the storage's errors.
   public func fetch(progress: Progress?) async throws -> (FetchResult, Refs) {
@@ -59,10 +63,11 @@ extension Remote {
     // Small packs that would pile up past `pack.autoMerge` here (a clone
     // of a remote one push made each) are read by range into new packs of
     // their own size instead: written once, not written and then merged.
-    let small = whole.filter { $0.size < Repacker.smallPack }
+    var small = whole.filter { $0.size < Repacker.smallPack }
     let localSmall = store.allPacks.count { $0.index.packSize < Repacker.smallPack }
     let limit = repository.configuration.autoMergePacks
-    if limit > 0, small.count > 1, localSmall + small.count >= limit {
+    if limit <= 0 || small.count < 2 || localSmall + small.count < limit { small = [] }
+    if !small.isEmpty {
       let merged = Set(small.map(\.id))
       whole.removeAll { merged.contains($0.id) }
       var listed = Set(ranged)
@@ -75,7 +80,7 @@ extension Remote {
     }
     progress?.setTotal(
       files: whole.count + ranged.count,
-      bytes: Int(whole.reduce(0) { $0 + $1.size }))
+      bytes: Int((whole + small).reduce(0) { $0 + $1.size }))
     let folder = store.directory
     let storage = self.storage
     let indexFolder = index.folder

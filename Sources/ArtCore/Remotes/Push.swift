@@ -136,7 +136,7 @@ extension Remote {
     // Objects missing here are fine when the remote has them (a finished
     // distributed draft points at the workers' uploads).
     if let problem = reach.problems.dropFirst(baseProblems).first(where: {
-      !index.containsKept($0.id)
+      !index.containsKept($0.id, everywhere: true)
     }) {
       throw ArtError(
         .corruptData,

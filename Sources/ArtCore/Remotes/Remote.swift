@@ -214,7 +214,7 @@ public struct Remote: Sendable {
         condemned[id] = entry.modified
       }
     }
-    return try RemoteIndex(folder: folder, packs: published, condemned: condemned)
+    return RemoteIndex(folder: folder, packs: published, condemned: condemned)
   }
 
   private func downloadIndex(_ id: ObjectID, into folder: FilePath) async throws {

@@ -106,7 +106,7 @@ extension Remote {
       if let condemnedAt = index.condemned[pack.id] {
         // Live objects another pack, not condemned, holds too (a rewrite
         // or merge copied them there) do not keep it; others reprieve it.
-        if kept.contains(where: { !index.containsKept($0.id) }) {
+        if kept.contains(where: { !index.containsKept($0.id, everywhere: true) }) {
           report.reprieved += 1
           if !dryRun { try await storage.delete("condemned/" + PackFormat.packName(pack.id)) }
         } else if now.subtractingSaturating(condemnedAt) >= grace {

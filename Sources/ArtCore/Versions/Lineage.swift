@@ -1,5 +1,4 @@
 public import ArtStore
-import SystemPackage
 
 /// The graph of versions and the versions they were made from
 /// (`commit --input`), for `art lineage` and `art show`.
@@ -103,10 +102,14 @@ extension Lineage {
   /// Each version's inputs are kept in `.art/state/lineage` (records never
   /// change), so only versions new since the last call are read: the cost
   /// of a show stays that of one file's lines, not of every record.
-  /// Versions whose record cannot be read are left out.
-  public static func madeInto(_ id: ObjectID, repository: Repository, refs: Refs) -> [String] {
+  /// Versions whose record cannot be read are left out. With `saving`
+  /// false (a version of another project, or of a remote), nothing is
+  /// written into `repository`.
+  public static func madeInto(
+    _ id: ObjectID, repository: Repository, refs: Refs, saving: Bool = true
+  ) -> [String] {
     let path = repository.layout.lineage
-    var inputs = InputsCache.read(path)
+    var inputs = LineageCache.read(path)
     var added = false
     var children: [(artifact: String, number: UInt64, label: String)] = []
     for artifact in refs.artifacts {
@@ -122,45 +125,7 @@ extension Lineage {
       }
     }
     // Derived and safe to lose: a show that cannot save it still shows.
-    if added { try? InputsCache.write(inputs, to: path) }
+    if added, saving { try? LineageCache.write(inputs, to: path) }
     return children.sorted { ($0.artifact, $0.number) < ($1.artifact, $1.number) }.map(\.label)
-  }
-}
-
-/// `.art/state/lineage`: each version's inputs, by version id, as read
-/// from its record; a header line, then `VERSION [INPUT …]` (64 hex each).
-///
-/// Derived: a file that does not parse is ignored and written again.
-enum InputsCache {
-  static let header = "# art-lineage v1"
-
-  static func read(_ path: FilePath) -> [ObjectID: [ObjectID]] {
-    guard let bytes = try? AtomicFile.read(path, limit: 1 << 30) else { return [:] }
-    var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-    guard lines.first?.elementsEqual(header.utf8) == true, lines.last?.isEmpty == true else {
-      return [:]
-    }
-    lines.removeFirst()
-    lines.removeLast()
-    var result: [ObjectID: [ObjectID]] = [:]
-    for line in lines {
-      let ids = line.split(separator: 0x20).map { part in
-        part.withUnsafeBytes { ObjectID(hexBytes: $0) }
-      }
-      guard let version = ids.first ?? nil, !ids.contains(where: { $0 == nil }) else { return [:] }
-      result[version] = ids.dropFirst().compactMap { $0 }
-    }
-    return result
-  }
-
-  static func write(_ inputs: [ObjectID: [ObjectID]], to path: FilePath) throws {
-    var text = header + "\n"
-    for (version, from) in inputs.sorted(by: { $0.key < $1.key }) {
-      text += ([version] + from).map(\.hex).joined(separator: " ") + "\n"
-    }
-    var folder = path
-    folder.removeLastComponent()
-    try Syscalls.makeDirectories(folder)
-    try AtomicFile.write(Array(text.utf8), to: path, durable: false)
   }
 }

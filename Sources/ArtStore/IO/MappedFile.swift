@@ -27,9 +27,10 @@ public final class MappedFile: @unchecked Sendable {
   /// and the unmapping.
   static let readLimit = 256 << 10
 
-  /// Maps the file at `path`.
+  /// Maps the file at `path`, or reads it when it is at most ``readLimit``.
   ///
-  /// - Throws: ``ArtError`` with code `.io` when the file cannot be opened or mapped.
+  /// - Throws: ``ArtError`` with code `.io` when the file cannot be opened,
+  ///   read or mapped, `.corruptData` when it is shorter than its size.
   public init(path: FilePath) throws {
     self.path = path
     let fd: FileDescriptor
