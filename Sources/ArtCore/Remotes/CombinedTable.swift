@@ -92,9 +92,7 @@ struct CombinedTable {
     var entries: [(id: ObjectID, pack: UInt32)] = []
     for (position, id) in ids.enumerated() {
       guard let pack = opened[id] else { continue }
-      for i in 0..<pack.index.count where i != pack.index.dictionaryPosition {
-        entries.append((pack.index.id(at: i), UInt32(position)))
-      }
+      entries += pack.index.objectIDs.map { ($0, UInt32(position)) }
     }
     entries.sort { ($0.id, $0.pack) < ($1.id, $1.pack) }
     let size = headerSize + ids.count * 32 + entries.count * entrySize

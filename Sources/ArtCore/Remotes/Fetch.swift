@@ -42,20 +42,18 @@ extension Remote {
     // Condemned packs hold nothing any version names (see remote gc).
     // Only packs new since the last fetch are opened.
     var lookedAt: [ObjectID] = []
+    // The objects of each pack none of whose objects are here.
+    var wholeObjects: [ObjectID: [ObjectID]] = [:]
     for id in index.packs.keys.sorted()
     where index.condemned[id] == nil && !done.contains(id) {
       guard let pack = index.pack(id) else { continue }
       lookedAt.append(id)
-      var absent: [ObjectID] = []
-      for position in 0..<pack.index.count
-      where position != pack.index.dictionaryPosition
-        && !store.contains(pack.index.id(at: position))
-      {
-        absent.append(pack.index.id(at: position))
-      }
-      result.objectsPresent += pack.index.objectCount - absent.count
-      if absent.count == pack.index.objectCount, let info = index.packs[pack.id] {
+      let objects = pack.index.objectIDs
+      let absent = objects.filter { !store.contains($0) }
+      result.objectsPresent += objects.count - absent.count
+      if absent.count == objects.count, let info = index.packs[pack.id] {
         whole.append(info)
+        wholeObjects[id] = absent
       } else {
         ranged += absent
       }
@@ -71,11 +69,8 @@ extension Remote {
       let merged = Set(small.map(\.id))
       whole.removeAll { merged.contains($0.id) }
       var listed = Set(ranged)
-      for pack in merged.sorted().compactMap(index.pack) {
-        for position in 0..<pack.index.count where position != pack.index.dictionaryPosition {
-          let id = pack.index.id(at: position)
-          if listed.insert(id).inserted { ranged.append(id) }
-        }
+      for pack in merged.sorted() {
+        ranged += (wholeObjects[pack] ?? []).filter { listed.insert($0).inserted }
       }
     }
     progress?.setTotal(

@@ -83,10 +83,8 @@ public final class RemoteIndex: Sendable {
   }
 
   private static func open(_ id: ObjectID, in folder: FilePath) -> Pack? {
-    guard let pack = try? Pack(indexPath: folder.appending(PackFormat.indexName(id))),
-      pack.id == id
-    else { return nil }
-    return pack
+    let name = PackFormat.indexName(id)
+    return try? ObjectStore.open(folder.appending(name), name: name)
   }
 
   /// Published pack `id`, its index opened on first use; nil when it is not

@@ -3,7 +3,8 @@ public import SystemPackage
 
 /// The lookup table beside a pack: id → where the object is.
 ///
-/// Read through mmap; a lookup touches the fan-out entry and about log2(N) ids.
+/// Read through ``MappedFile`` (mapped, or read whole when small); a lookup
+/// touches the fan-out entry and about log2(N) ids.
 ///
 /// Layout, format version 1, 2 or 3 (little-endian; 2 is written when some
 /// entry has codec 3, zstd, and 3 when the pack holds a dictionary, which
@@ -132,6 +133,11 @@ public struct PackIndex: Sendable {
       }
       return found
     }
+  }
+
+  /// The ids of the pack's objects in index order, its dictionary left out.
+  public var objectIDs: [ObjectID] {
+    (0..<count).compactMap { $0 == dictionaryPosition ? nil : id(at: $0) }
   }
 
   /// The id at `position`.

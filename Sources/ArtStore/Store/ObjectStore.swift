@@ -63,7 +63,7 @@ public final class ObjectStore: Sendable {
   /// - Throws: ``ArtError`` `.corruptData` when the index is damaged or
   ///   holds another pack's id than its name says (renamed by hand or by
   ///   an attacker: deleting "its" pack would then delete another's).
-  private static func open(_ path: FilePath, name: String) throws -> Pack {
+  package static func open(_ path: FilePath, name: String) throws -> Pack {
     let pack = try Pack(indexPath: path)
     guard PackFormat.packID(indexName: name) == pack.id else {
       throw ArtError.corrupt(
@@ -173,9 +173,7 @@ public final class ObjectStore: Sendable {
   public func containsAll(_ ids: Set<ObjectID>) -> Bool {
     var unseen = ids
     for pack in allPacks where !unseen.isEmpty {
-      for position in 0..<pack.index.count where position != pack.index.dictionaryPosition {
-        unseen.remove(pack.index.id(at: position))
-      }
+      for id in pack.index.objectIDs { unseen.remove(id) }
     }
     return unseen.isEmpty
   }
