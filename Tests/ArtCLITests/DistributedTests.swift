@@ -7,10 +7,6 @@ import Testing
 /// upsert, finish and drafts through the real binary.
 @Suite("art binary, distributed drafts")
 struct DistributedTests {
-  func art(_ arguments: String..., in folder: FilePath) throws -> ProcessResult {
-    try ArtProcess.run(arguments, in: folder)
-  }
-
   @Test func eightWorkersMakeOneVersion() async throws {
     try await withTemporaryDirectory { folder in
       _ = try art("init", in: folder)

@@ -7,10 +7,6 @@ import Testing
 /// zstd dictionary in their pack, through the real binary.
 @Suite("Pack dictionaries")
 struct PackDictionaryTests {
-  func art(_ arguments: String..., in folder: FilePath) throws -> ProcessResult {
-    try ArtProcess.run(arguments, in: folder)
-  }
-
   /// Commit, fsck, push, clone, checkout and a subset read by byte range
   /// keep every file, and a remote dictionary with one byte changed is
   /// damage that checkout refuses.

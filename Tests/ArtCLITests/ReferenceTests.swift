@@ -8,10 +8,6 @@ import Testing
 /// real binary, against real files and a real HTTP server on loopback.
 @Suite("art binary, reference entries")
 struct ReferenceTests {
-  func art(_ arguments: String..., in folder: FilePath) throws -> ProcessResult {
-    try ArtProcess.run(arguments, in: folder)
-  }
-
   func leftovers(_ folder: FilePath) throws -> [String] {
     let all = try FileManager.default.subpathsOfDirectory(atPath: folder.string)
     return all.filter { $0.contains(".art-tmp-") }

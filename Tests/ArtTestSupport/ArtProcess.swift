@@ -117,3 +117,9 @@ final class DispatchSemaphoreLike: @unchecked Sendable {
     condition.unlock()
   }
 }
+
+/// Runs the built `art` with `arguments` in `folder`: what a test of the
+/// binary calls for each command.
+public func art(_ arguments: String..., in folder: FilePath) throws -> ProcessResult {
+  try ArtProcess.run(arguments, in: folder)
+}
