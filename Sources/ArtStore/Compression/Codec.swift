@@ -204,7 +204,19 @@ public final class Compressor: @unchecked Sendable {
         ZSTD_isError(ZSTD_CCtx_refCDict(zstdContext, encoder)) == 0
       else { return 0 }
     }
-    defer { if dictionary != nil { ZSTD_CCtx_refCDict(zstdContext, nil) } }
+    defer {
+      // A frame that did not fit in `limit` leaves the context mid-frame,
+      // where zstd refuses to drop the dictionary: end the session first,
+      // or the next object, stored as plain zstd, would be compressed
+      // against it. A context that still holds it is not used again.
+      if dictionary != nil {
+        ZSTD_CCtx_reset(zstdContext, ZSTD_reset_session_only)
+        if ZSTD_isError(ZSTD_CCtx_refCDict(zstdContext, nil)) != 0 {
+          ZSTD_freeCCtx(zstdContext)
+          zstdContext = nil
+        }
+      }
+    }
     return output.withUnsafeMutableBytes { out in
       // An error (the frame would not fit in `limit`) means it did not shrink.
       let result = ZSTD_compress2(zstdContext, out.baseAddress, limit, raw.baseAddress, raw.count)

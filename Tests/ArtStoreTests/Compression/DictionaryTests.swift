@@ -61,6 +61,33 @@ struct DictionaryTests {
     }
   }
 
+  /// An object that does not shrink against the dictionary leaves zstd's
+  /// context mid-frame; the next object, compressed without it, must not
+  /// be compressed against it (plain zstd only the dictionary decodes).
+  @Test func aFrameThatDidNotShrinkLeavesNoDictionaryBehind() throws {
+    let labels = Self.labels(seed: 3, count: 1_200)
+    let dictionary = try #require(
+      ZstdDictionary.train(samples: Array(labels.joined()), sizes: labels.map(\.count)))
+    let compressor = Compressor(compression: .zstd)
+    let random = [UInt8].random(count: 2_000, seed: 9)
+    try random.withUnsafeBytes { raw in
+      try compressor.withCompressed(raw, dictionary: dictionary) { _, codec in
+        #expect(codec == .none)
+      }
+    }
+    let text = Array(labels.prefix(100).joined())
+    try text.withUnsafeBytes { raw in
+      try compressor.withCompressed(raw) { stored, codec in
+        #expect(codec == .zstd)
+        var decoded = [UInt8](repeating: 0, count: raw.count)
+        try decoded.withUnsafeMutableBytes {
+          try codec.decompress(stored, into: $0, subject: "text")
+        }
+        #expect(decoded == text)
+      }
+    }
+  }
+
   /// Random bytes: a dictionary would save nothing, so the pack gets none.
   @Test func unlikeObjectsGetNoDictionary() async throws {
     try await withTemporaryDirectory { folder in
