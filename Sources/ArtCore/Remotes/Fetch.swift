@@ -240,9 +240,16 @@ extension Remote {
       byPack[pack.id, default: []].append(entry)
       packs[pack.id] = pack
     }
+    // A pack's dictionary is read for its codec-4 records, and for its plain
+    // zstd ones, which an older build may have compressed against it.
     let dictionaries = try await readDictionaries(
-      byPack.filter { $0.value.contains { $0.codec == .zstdDictionary } }.compactMap {
-        packs[$0.key]
+      byPack.compactMap { id, entries in
+        guard let pack = packs[id] else { return nil }
+        let needs = entries.contains {
+          $0.codec == .zstdDictionary
+            || ($0.codec == .zstd && pack.index.dictionaryPosition != nil)
+        }
+        return needs ? pack : nil
       })
     var spans: [(pack: ObjectID, entries: [PackEntry])] = []
     for (pack, entries) in byPack {
@@ -279,7 +286,8 @@ extension Remote {
           let record = UnsafeRawBufferPointer(
             rebasing: b[start..<(start + PackFormat.recordHeaderSize + Int(entry.storedLength))])
           let subject = "\(location)/packs/\(PackFormat.packName(pack)) object \(entry.id)"
-          let dictionary = entry.codec == .zstdDictionary ? dictionaries[pack] : nil
+          let dictionary =
+            entry.codec == .zstd || entry.codec == .zstdDictionary ? dictionaries[pack] : nil
           if decode.contains(entry.id) {
             decoded[entry.id] = try Pack.decode(
               entry, record: record, subject: subject, dictionary: dictionary)

@@ -146,13 +146,74 @@ public final class Pack: Sendable {
     // A raw record of the right length is the object itself; any other
     // goes through the codec, which refuses a length mismatch.
     let dictionary = entry.codec == .zstdDictionary ? try self.dictionary() : nil
-    let raw =
-      entry.codec == .none && entry.storedLength == entry.rawLength
-      ? stored
-      : try stored.withUnsafeBytes {
-        try Self.decompressed(entry, $0, subject: subject, dictionary: dictionary)
+    do {
+      let raw =
+        entry.codec == .none && entry.storedLength == entry.rawLength
+        ? stored
+        : try stored.withUnsafeBytes {
+          try Self.decompressed(entry, $0, subject: subject, dictionary: dictionary)
+        }
+      return try Self.checked(entry, raw, subject: subject, verifyingHash: verifyingHash)
+    } catch {
+      guard entry.codec == .zstd, index.dictionaryPosition != nil,
+        let rescued = try? stored.withUnsafeBytes({
+          try Self.decodedAgainst(self.dictionary(), entry, $0, subject: subject)
+        })
+      else { throw error }
+      return rescued
+    }
+  }
+
+  /// Whether the plain zstd record at `entry` was in fact compressed against
+  /// this pack's dictionary (see ``decodedAgainst(_:_:_:subject:)``): false
+  /// when it decodes as labelled, or this pack has no dictionary.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` when it decodes neither way.
+  public func isMislabelled(_ entry: PackEntry) throws -> Bool {
+    guard entry.codec == .zstd, index.dictionaryPosition != nil else { return false }
+    let subject = "\(path.string)' object '\(entry.id)"
+    let stored = try readStored(entry)
+    return try stored.withUnsafeBytes {
+      try Self.mislabelled(entry, $0, subject: subject, dictionary: dictionary()) != nil
+    }
+  }
+
+  /// The raw object of a plain zstd record (codec 3) that does not decode
+  /// as labelled but does against `dictionary`, its pack's; nil when it
+  /// decodes as labelled.
+  ///
+  /// - Throws: the first error when it decodes neither way.
+  public static func mislabelled(
+    _ entry: PackEntry, _ stored: UnsafeRawBufferPointer, subject: String,
+    dictionary: ZstdDictionary
+  ) throws -> [UInt8]? {
+    do {
+      let raw = try decompressed(entry, stored, subject: subject, dictionary: nil)
+      _ = try checked(entry, raw, subject: subject, verifyingHash: true)
+      return nil
+    } catch {
+      guard let rescued = try? decodedAgainst(dictionary, entry, stored, subject: subject) else {
+        throw error
       }
-    return try Self.checked(entry, raw, subject: subject, verifyingHash: verifyingHash)
+      return rescued
+    }
+  }
+
+  /// A plain zstd record decoded against its pack's dictionary, kept only if
+  /// it hashes to its id.
+  ///
+  /// Packs written by the build of 2026-11-30 could hold such records: after
+  /// a small object that did not shrink, its compressor kept the dictionary
+  /// attached, and compressed the next object against it while labelling
+  /// it plain zstd. This reads them back.
+  static func decodedAgainst(
+    _ dictionary: ZstdDictionary, _ entry: PackEntry, _ stored: UnsafeRawBufferPointer,
+    subject: String
+  ) throws -> [UInt8] {
+    var relabelled = entry
+    relabelled.codec = .zstdDictionary
+    let raw = try decompressed(relabelled, stored, subject: subject, dictionary: dictionary)
+    return try checked(entry, raw, subject: subject, verifyingHash: true)
   }
 
   /// The pack's zstd dictionary, read, checked against its id and digested
@@ -209,7 +270,8 @@ public final class Pack: Sendable {
   ///   - subject: names the object in errors.
   ///   - verifyingHash: whether to hash the result.
   ///   - dictionary: the dictionary of the record's pack, for a
-  ///     ``Codec/zstdDictionary`` record.
+  ///     ``Codec/zstdDictionary`` record (and for a plain zstd one, which
+  ///     may have been written against it: ``mislabelled(_:_:subject:dictionary:)``).
   /// - Returns: the raw object.
   /// - Throws: ``ArtError`` with code `.corruptData` naming `subject`.
   public static func decode(
@@ -217,9 +279,13 @@ public final class Pack: Sendable {
     dictionary: ZstdDictionary? = nil
   ) throws -> [UInt8] {
     try checkRecord(entry, record, subject: subject)
-    let raw = try decompressed(
-      entry, UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...]),
-      subject: subject, dictionary: dictionary)
+    let stored = UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...])
+    if entry.codec == .zstd, let dictionary {
+      if let rescued = try mislabelled(entry, stored, subject: subject, dictionary: dictionary) {
+        return rescued
+      }
+    }
+    let raw = try decompressed(entry, stored, subject: subject, dictionary: dictionary)
     return try checked(entry, raw, subject: subject, verifyingHash: verifyingHash)
   }
 

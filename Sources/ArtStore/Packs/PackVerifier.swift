@@ -85,13 +85,23 @@ extension Pack {
       }
       // Unlike a read, verification checks the CRC-32 as well (readStored).
       let subject = "\(path.string)' object '\(entry.id)"
-      let dictionary = entry.codec == .zstdDictionary ? try self.dictionary() : nil
-      let raw = try readStored(entry, subject: subject).withUnsafeBytes {
-        try Self.decompressed(
-          entry, UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...]),
-          subject: subject, dictionary: dictionary)
+      // A plain zstd record is also read against the pack's dictionary, as
+      // reads do (`Pack.mislabelled`).
+      let dictionary =
+        entry.codec == .zstdDictionary
+          || (entry.codec == .zstd && index.dictionaryPosition != nil)
+        ? try self.dictionary() : nil
+      try readStored(entry, subject: subject).withUnsafeBytes {
+        let stored = UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...])
+        if entry.codec == .zstd, let dictionary {
+          // Decoded and checked, as labelled or against the dictionary.
+          _ = try Self.mislabelled(entry, stored, subject: subject, dictionary: dictionary)
+          return
+        }
+        let raw = try Self.decompressed(
+          entry, stored, subject: subject, dictionary: dictionary)
+        _ = try Self.checked(entry, raw, subject: subject, verifyingHash: true)
       }
-      _ = try Self.checked(entry, raw, subject: subject, verifyingHash: true)
       if entry.kind == .dictionary { _ = try self.dictionary() }
       expectedOffset = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
       report.objects += 1

@@ -142,15 +142,20 @@ public final class ObjectWriter: Sendable {
     if contains(entry.id) { return false }
     if entry.kind == .dictionary { return false }
     var dictionary: ZstdDictionary? = nil
-    if entry.codec == .zstdDictionary {
+    var codec = entry.codec
+    // A plain zstd record of a pack with a dictionary is decoded and checked
+    // on the way: one written compressed against the dictionary (see
+    // ``Pack/decodedAgainst(_:_:_:subject:)``) is copied as what it is.
+    if try entry.codec == .zstdDictionary || pack.isMislabelled(entry) {
       let source = try pack.dictionary()
       guard adopt(source) else { return try rewrite(pack.read(entry), entry) }
       dictionary = source
+      codec = .zstdDictionary
     }
     let stored = try pack.readStored(entry)
     return try stored.withUnsafeBytes {
       try append(
-        id: entry.id, kind: entry.kind, codec: entry.codec, rawLength: Int(entry.rawLength),
+        id: entry.id, kind: entry.kind, codec: codec, rawLength: Int(entry.rawLength),
         stored: $0, dictionary: dictionary)
     }
   }
@@ -199,6 +204,8 @@ public final class ObjectWriter: Sendable {
   ) throws -> Bool {
     if contains(entry.id) || entry.kind == .dictionary { return false }
     try Pack.checkRecord(entry, record, subject: subject)
+    let stored = UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...])
+    var codec = entry.codec
     if entry.codec == .zstdDictionary {
       guard let dictionary else {
         throw ArtError.corrupt(subject, "it is compressed against a dictionary its pack lacks")
@@ -207,11 +214,15 @@ public final class ObjectWriter: Sendable {
       // another dictionary, and a stored object is never fetched again.
       let raw = try Pack.decode(entry, record: record, subject: subject, dictionary: dictionary)
       guard adopt(dictionary) else { return try rewrite(raw, entry) }
+    } else if entry.codec == .zstd, let dictionary,
+      let raw = try Pack.mislabelled(entry, stored, subject: subject, dictionary: dictionary)
+    {
+      guard adopt(dictionary) else { return try rewrite(raw, entry) }
+      codec = .zstdDictionary
     }
     return try append(
-      id: entry.id, kind: entry.kind, codec: entry.codec, rawLength: Int(entry.rawLength),
-      stored: UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...]),
-      dictionary: dictionary)
+      id: entry.id, kind: entry.kind, codec: codec, rawLength: Int(entry.rawLength),
+      stored: stored, dictionary: codec == .zstdDictionary ? dictionary : nil)
   }
 
   /// Stores `raw` as object `id` unless it is already present.
@@ -311,7 +322,7 @@ public final class ObjectWriter: Sendable {
   ///
   /// A record compressed against `dictionary` goes into a pack that holds
   /// it: the first such record in a pack is preceded by the dictionary.
-  private func append(
+  func append(
     id: ObjectID, kind: ObjectKind, codec: Codec, rawLength: Int, stored: UnsafeRawBufferPointer,
     dictionary: ZstdDictionary? = nil
   ) throws -> Bool {

@@ -135,6 +135,70 @@ struct DictionaryTests {
     }
   }
 
+  /// A record compressed against its pack's dictionary but labelled plain
+  /// zstd (what the build of 2026-11-30 could write) is read and verified
+  /// through that dictionary, and every copy stores it as what it is.
+  @Test func plainZstdRecordsWrittenAgainstTheDictionaryAreRescued() async throws {
+    try await withTemporaryDirectory { folder in
+      let source = try Self.write(Self.labels(seed: 5), in: folder.appending("a"))
+      let sourcePack = try #require(source.allPacks.first)
+      let dictionary = try sourcePack.dictionary()
+      let damaged = folder.appending("b")
+      try Syscalls.makeDirectories(damaged)
+      let writer = ObjectWriter(store: try ObjectStore(directory: damaged), compression: .zstd)
+      // The first copy of a codec-4 record puts the dictionary in the pack.
+      let carried = try #require(try Self.entries(source).first { $0.codec == .zstdDictionary })
+      try writer.copy(carried, from: sourcePack)
+      let object = [UInt8].label(index: 90_000, seed: 7)
+      let id = ObjectHasher.id(of: object)
+      try object.withUnsafeBytes { raw in
+        try Compressor(compression: .zstd).withCompressed(raw, dictionary: dictionary) {
+          stored, codec in
+          #expect(codec == .zstdDictionary)
+          _ = try writer.append(
+            id: id, kind: .blob, codec: .zstd, rawLength: raw.count, stored: stored)
+        }
+      }
+      _ = try writer.finish()
+      let store = try ObjectStore(directory: damaged)
+      let pack = try #require(store.allPacks.first)
+      let entry = try #require(try Self.entries(store).first { $0.id == id })
+      #expect(entry.codec == .zstd)
+      #expect(try pack.isMislabelled(entry))
+      #expect(try !pack.isMislabelled(carried))
+      #expect(try store.read(id).bytes == object)
+      _ = try pack.verify()
+      let record = try pack.readStored(entry, subject: "remote")
+      let decoded = try record.withUnsafeBytes {
+        try Pack.decode(entry, record: $0, subject: "remote", dictionary: dictionary)
+      }
+      #expect(decoded == object)
+      // Copies: one that takes the dictionary relabels the record; one that
+      // cannot (lz4) compresses it again; one from a remote's record too.
+      for (name, compression, fromRecord) in [
+        ("c", Compression.zstd, false), ("d", .lz4, false), ("e", .zstd, true),
+      ] {
+        let target = folder.appending(name)
+        try Syscalls.makeDirectories(target)
+        let copier = ObjectWriter(
+          store: try ObjectStore(directory: target), compression: compression)
+        if fromRecord {
+          try record.withUnsafeBytes {
+            _ = try copier.copy(entry, record: $0, subject: "remote", dictionary: dictionary)
+          }
+        } else {
+          try copier.copy(entry, from: pack)
+        }
+        _ = try copier.finish()
+        let copied = try ObjectStore(directory: target)
+        let copy = try #require(try Self.entries(copied).first { $0.id == id })
+        #expect(copy.codec == (compression == .zstd ? .zstdDictionary : .lz4))
+        #expect(try copied.read(id).bytes == object)
+        for pack in copied.allPacks { _ = try pack.verify() }
+      }
+    }
+  }
+
   /// A record from elsewhere must come with its pack's dictionary, and is
   /// decoded and checked against its id before it is stored: with none, or
   /// with another, it is damage and nothing is stored.
