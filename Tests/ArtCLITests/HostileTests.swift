@@ -429,9 +429,9 @@ struct HostileTests {
       #expect(numbers == ["v2", "v1", "v0"], "\(log.standardOutput)")
       let config = String(
         decoding: try #require(try AtomicFile.read(repo.appending(".art/config"))), as: UTF8.self)
-      // A renumbering needs format 2 only; zstd packs (the default codec)
-      // raise a repository to 4, never through 3.
-      #expect(config.contains("format = 4") && config.contains("compression = zstd"))
+      // A renumbering needs format 2 only; packs of format 2 raise a
+      // repository to 6.
+      #expect(config.contains("format = 6") && config.contains("compression = zstd"))
       let show = try await art("show", "ds:v2", in: repo)
       #expect(show.status == 0 && show.standardOutput.contains("v2"), "\(show.standardOutput)")
       #expect(

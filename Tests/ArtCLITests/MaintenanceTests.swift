@@ -478,9 +478,9 @@ struct MaintenanceTests {
     }
   }
 
-  /// A repository kept on lz4 stays readable by art before zstd (format
-  /// below 4, index format 1); a zstd repack raises it, stores less, and
-  /// reads back the same files.
+  /// A repository kept on lz4 has format 6 once it holds a pack (every
+  /// pack is of format 2); a zstd repack stores less and reads back the
+  /// same files.
   @Test func zstdRepackRaisesTheFormatAndStoresLess() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)
@@ -491,12 +491,11 @@ struct MaintenanceTests {
         to: config)
       try makeHistory(folder, versions: 3)
       func configText() throws -> String { String(decoding: try readFile(config), as: UTF8.self) }
-      #expect(try configText().contains("format = 2"))
+      #expect(try configText().contains("format = 6"))
       let lz4 = try await art("count-objects", "--json", in: folder)
       let zstd = try await art("repack", "--compression", "zstd:19", in: folder)
       #expect(zstd.status == 0, "\(zstd.standardError)")
-      // Too few small objects to train a dictionary: format 4, not 5.
-      #expect(try configText().contains("format = 4"))
+      #expect(try configText().contains("format = 6"))
       #expect(try configText().contains("compression = lz4"))
       let after = try await art("count-objects", "--json", in: folder)
       func stored(_ output: String) throws -> Int {

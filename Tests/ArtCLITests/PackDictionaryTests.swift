@@ -23,9 +23,10 @@ struct PackDictionaryTests {
       let commit = try art("commit", "boxes", "labels", in: repo)
       #expect(commit.status == 0, "\(commit.standardError)")
       let config = String(decoding: try readFile(repo.appending(".art/config")), as: UTF8.self)
-      #expect(config.contains("format = 5"), "\(config)")
+      #expect(config.contains("format = 6"), "\(config)")
       let store = try ObjectStore(directory: repo.appending(".art/objects/packs"))
-      #expect(store.allPacks.map(\.index.version) == [3])
+      #expect(store.allPacks.map(\.index.version) == [4])
+      #expect(store.allPacks.allSatisfy { $0.index.dictionaryPosition != nil })
       let fsck = try art("fsck", "--full", in: repo)
       #expect(
         fsck.status == 0 && !fsck.standardOutput.contains("dangling"), "\(fsck.standardOutput)")

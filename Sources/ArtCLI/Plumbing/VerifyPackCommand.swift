@@ -10,7 +10,8 @@ extension ArtCommand {
       abstract: "Check packs and their indexes byte by byte.",
       discussion: """
         Checks each index's checksum, order and fan-out, the pack's trailer \
-        and footer against the index, and every object: record header, \
+        (and an older pack's footer) against the index, that the entries \
+        hash to the pack id, and every object: record header, \
         CRC-32, decompression and SHA-256. Stops at the first damaged pack \
         and names it and the object; exit status 2.
 

@@ -84,8 +84,10 @@ public struct Repacker: Sendable {
       report.bytesAfter = report.bytesBefore
       return report
     }
-    if compression?.codec == .zstd, repository.configuration.format < 4 {
-      try repository.raiseFormat(to: 4, knowing: repository.refs.read())
+    // Every pack written now has format 2 (index format 4): format 6,
+    // before the packs it replaces go.
+    if repository.configuration.format < 6 {
+      try repository.raiseFormat(to: 6, knowing: repository.refs.read())
     }
     let writerCompression = compression ?? repository.configuration.compression
     let writer = ObjectWriter(
@@ -128,11 +130,6 @@ public struct Repacker: Sendable {
       report.objects = statistics.objectsWritten
       let fresh = Set(statistics.packs)
       let written = store.allPacks.filter { fresh.contains($0.id) }
-      // A new pack with a dictionary (index format 3) needs format 5, before
-      // the packs it replaces go.
-      if repository.configuration.format < 5, written.contains(where: { $0.index.version == 3 }) {
-        try repository.raiseFormat(to: 5, knowing: repository.refs.read())
-      }
       let gone = old.filter { !fresh.contains($0.id) }
       try store.delete(gone)
       FetchedPacks.replace(Set(gone.map(\.id)), by: fresh, before: before, in: repository)

@@ -60,7 +60,7 @@ public struct Configuration: Sendable, Equatable {
   public var allowedReferencePaths: [FilePath] = []
 
   /// The newest repository format this build understands.
-  public static let supportedFormat = 5
+  public static let supportedFormat = 6
 
   /// The defaults for a new repository.
   public init() {}

@@ -162,9 +162,14 @@ public final class Repository: Sendable {
       {
         try raiseFormat(to: 3, knowing: old)
       }
-      // Versions about to be named may sit in zstd packs (index format 2),
-      // or in packs with a dictionary (index format 3).
-      if configuration.format < 5, self.store.allPacks.contains(where: { $0.index.version == 3 }) {
+      // Versions about to be named may sit in packs of format 2 (index
+      // format 4), in zstd packs (index format 2), or in packs with a
+      // dictionary (index format 3).
+      if configuration.format < 6, self.store.allPacks.contains(where: { $0.index.version == 4 }) {
+        try raiseFormat(to: 6, knowing: old)
+      } else if configuration.format < 5,
+        self.store.allPacks.contains(where: { $0.index.version == 3 })
+      {
         try raiseFormat(to: 5, knowing: old)
       } else if configuration.format < 4,
         configuration.compression.codec == .zstd

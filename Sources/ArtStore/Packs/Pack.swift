@@ -87,8 +87,11 @@ public final class Pack: Sendable {
         throw ArtError.corrupt(path.string, "bad header")
       }
       let version = header.withUnsafeBytes { $0.littleEndian(at: 8, as: UInt32.self) }
-      guard version == PackFormat.version else {
-        throw ArtError.newerFormat("pack '\(path)'", version)
+      let expected = PackFormat.version(forIndex: index.version)
+      guard version == expected else {
+        if version > PackFormat.version { throw ArtError.newerFormat("pack '\(path)'", version) }
+        throw ArtError.corrupt(
+          path.string, "it is pack format \(version) but its index is for format \(expected)")
       }
       return descriptor
     } catch {

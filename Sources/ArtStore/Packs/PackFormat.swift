@@ -1,27 +1,33 @@
-/// Constants and record layout of pack files, format version 1.
+/// Constants and record layout of pack files, format version 2 (written)
+/// and 1 (read).
 ///
-/// A pack is `header | record* | footer | trailer`, all integers little-endian:
+/// A pack is `header | record* | trailer`, all integers little-endian:
 ///
 /// | part    | size   | content                                                       |
 /// |---------|--------|---------------------------------------------------------------|
-/// | header  | 16     | magic `ARTPACK\0`, u32 version = 1, u32 zero                  |
+/// | header  | 16     | magic `ARTPACK\0`, u32 version = 2, u32 zero                  |
 /// | record  | 64 + n | record header (below), then the n stored bytes                |
-/// | footer  | N × 64 | one ``PackEntry`` per object, sorted by id                    |
-/// | trailer | 64     | u64 N, u64 footer offset, 32-byte SHA-256 of the footer,      |
+/// | trailer | 64     | u64 N, u64 offset of the trailer, 32-byte pack id,            |
 /// |         |        | u64 zero, magic `ARTPEND\0`                                   |
+///
+/// Version 1 packs also hold a footer before the trailer: one 64-byte entry
+/// per object (its id, then the fields of its index entry), sorted by id;
+/// the trailer's second field is the footer's offset. Version 2 leaves it
+/// out (it repeated the index, 64 bytes per object), and the pack id is
+/// the SHA-256 of those same entries in both: ``packID(of:)``.
 ///
 /// Record header: u32 magic `AREC`, u8 kind, u8 codec, u16 zero, u64 raw
 /// length, u64 stored length, 32-byte id, u32 CRC-32 of the stored bytes,
 /// u32 CRC-32 of header bytes 0..<60.
-///
-/// The pack's id (its file name) is the SHA-256 of its footer, which lists
-/// every object's id, offset, lengths and CRC.
 public enum PackFormat {
   static let magic: [UInt8] = Array("ARTPACK\0".utf8)
   static let trailerMagic: [UInt8] = Array("ARTPEND\0".utf8)
   static let recordMagic: UInt32 = 0x4345_5241  // "AREC" read little-endian
-  /// The format version this build writes and reads.
-  public static let version: UInt32 = 1
+  /// The format version this build writes (it reads 1 too).
+  public static let version: UInt32 = 2
+  /// The version of a pack whose index has `indexVersion`: index format 4
+  /// marks a version-2 pack.
+  static func version(forIndex indexVersion: UInt32) -> UInt32 { indexVersion >= 4 ? 2 : 1 }
   static let headerSize = 16
   public static let recordHeaderSize = 64
   static let entrySize = 64
@@ -58,6 +64,27 @@ public enum PackFormat {
       b.store(headerCRC, at: 60)
     }
     return header
+  }
+
+  /// The pack id of `entries` (sorted by id): the SHA-256 of their 64-byte
+  /// entries laid end to end, each its id then its index entry fields
+  /// (what a version-1 pack stores as its footer).
+  static func packID(of entries: [PackEntry]) -> ObjectID {
+    ObjectHasher.id(of: footer(entries))
+  }
+
+  /// The entries laid end to end as a version-1 footer.
+  static func footer(_ entries: [PackEntry]) -> [UInt8] {
+    var footer = [UInt8](repeating: 0, count: entries.count * entrySize)
+    footer.withUnsafeMutableBytes { b in
+      for (i, entry) in entries.enumerated() {
+        let base = i * entrySize
+        entry.id.write(to: UnsafeMutableRawBufferPointer(rebasing: b[base..<base + 32]))
+        encodeEntryFields(
+          entry, into: UnsafeMutableRawBufferPointer(rebasing: b[base + 32..<base + 64]))
+      }
+    }
+    return footer
   }
 
   /// Encodes one footer or index entry (without the id for the index).

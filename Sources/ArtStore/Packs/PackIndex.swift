@@ -6,15 +6,17 @@ public import SystemPackage
 /// Read through ``MappedFile`` (mapped, or read whole when small); a lookup
 /// touches the fan-out entry and about log2(N) ids.
 ///
-/// Layout, format version 1, 2 or 3 (little-endian; 2 is written when some
-/// entry has codec 3, zstd, and 3 when the pack holds a dictionary, which
-/// its codec-4 records are compressed against; otherwise the same):
+/// Layout, format version 1 to 4 (little-endian; the same layout in all).
+/// This build writes 4, which marks a pack of format 2 (no footer), with any
+/// codec and perhaps a dictionary. Older builds wrote 1, 2 when some entry
+/// has codec 3 (zstd), and 3 when the pack holds a dictionary, which its
+/// codec-4 records are compressed against:
 ///
 /// | offset          | size    | content                                        |
 /// |-----------------|---------|------------------------------------------------|
 /// | 0               | 8       | magic `ARTIDX\0\0`                              |
-/// | 8               | 4       | version = 1, 2 with zstd records, 3 with a dictionary |
-/// | 12              | 4       | version 3: position of the dictionary entry + 1; else zero |
+/// | 8               | 4       | version = 1, 2 with zstd records, 3 with a dictionary, 4 |
+/// | 12              | 4       | versions 3 and 4: position of the dictionary entry + 1, or zero |
 /// | 16              | 8       | object count N                                 |
 /// | 24              | 8       | size of the `.pack` file in bytes              |
 /// | 32              | 32      | pack id                                        |
@@ -36,8 +38,9 @@ public struct PackIndex: Sendable {
   let file: MappedFile
   /// The number of objects in the pack.
   public let count: Int
-  /// The index format: 3 when the pack holds a dictionary, 2 when it holds
-  /// zstd records, else 1.
+  /// The index format: 4 for a pack of format 2 (what this build writes);
+  /// for older packs, 3 when it holds a dictionary, 2 when it holds zstd
+  /// records, else 1.
   public let version: UInt32
   /// The position of the pack's dictionary entry, if it has one (format 3).
   public let dictionaryPosition: Int?
@@ -67,7 +70,7 @@ public struct PackIndex: Sendable {
         throw ArtError.corrupt(name, "bad magic number")
       }
       let version: UInt32 = b.littleEndian(at: 8)
-      guard (1...3).contains(version) else {
+      guard (1...4).contains(version) else {
         throw ArtError.newerFormat("pack index '\(name)'", version)
       }
       let count: UInt64 = b.littleEndian(at: 16)
@@ -86,7 +89,7 @@ public struct PackIndex: Sendable {
       }
       let packID = ObjectID(bytes: UnsafeRawBufferPointer(rebasing: b[32..<64]))
       let dictionary: UInt32 = b.littleEndian(at: 12)
-      guard dictionary == 0 || (version == 3 && UInt64(dictionary) <= count) else {
+      guard dictionary == 0 || (version >= 3 && UInt64(dictionary) <= count) else {
         throw ArtError.corrupt(name, "names dictionary entry \(dictionary) of its \(count)")
       }
       return (
@@ -233,13 +236,10 @@ enum PackIndexWriter {
     var out = [UInt8](repeating: 0, count: PackIndex.idsOffset + count * 64 + 32)
     out.withUnsafeMutableBytes { b in
       for (i, byte) in PackIndex.magic.enumerated() { b[i] = byte }
-      // Version 2 marks a pack that holds zstd records, and 3 one with a
-      // dictionary, so art that knows less refuses it as newer instead of
-      // calling it damaged.
+      // Version 4 marks a pack of format 2, so art that knows less refuses
+      // it as newer instead of calling it damaged.
       let dictionary = entries.firstIndex { $0.kind == .dictionary }
-      let version: UInt32 =
-        dictionary != nil ? 3 : entries.contains { $0.codec == .zstd } ? 2 : 1
-      b.store(version, at: 8)
+      b.store(UInt32(4), at: 8)
       b.store(UInt32(dictionary.map { $0 + 1 } ?? 0), at: 12)
       b.store(UInt64(count), at: 16)
       b.store(packSize, at: 24)

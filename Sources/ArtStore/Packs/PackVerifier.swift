@@ -18,7 +18,8 @@ public struct PackReport: Sendable {
 
 extension Pack {
   /// Checks everything about this pack: the index checksum and order, the
-  /// trailer and footer against the index, that records tile the file, and
+  /// trailer (and a version-1 pack's footer) against the index, that the
+  /// index entries hash to the pack id, that records tile the file, and
   /// every object's header, CRC, decoded length and SHA-256.
   ///
   /// Calls `each` for every object, in pack order, once it is verified.
@@ -46,32 +47,37 @@ extension Pack {
     guard try reader.bytes(8) == PackFormat.trailerMagic, reserved == 0 else {
       throw ArtError.corrupt(path.string, "bad trailer magic number")
     }
-    guard count == UInt64(index.count), footerID == index.packID,
-      footerOffset + count * UInt64(PackFormat.entrySize) + UInt64(PackFormat.trailerSize)
-        == packSize
+    // A version-1 pack stores its entries again as a footer; version 2
+    // only commits to them, through the pack id in its trailer.
+    let version = PackFormat.version(forIndex: index.version)
+    guard count == UInt64(index.count), footerID == index.packID, footerOffset <= packSize,
+      packSize - footerOffset
+        == (version == 1 ? count * UInt64(PackFormat.entrySize) : 0)
+        + UInt64(PackFormat.trailerSize)
     else {
       throw ArtError.corrupt(path.string, "its trailer does not match its index")
     }
-    var footer = [UInt8](repeating: 0, count: Int(count) * PackFormat.entrySize)
-    try footer.withUnsafeMutableBytes { (b) throws in
-      try readExactly(descriptor, at: Int64(footerOffset), into: b, path: path)
-    }
-    guard ObjectHasher.id(of: footer) == index.packID else {
-      throw ArtError.corrupt(path.string, "its footer does not hash to the pack id")
-    }
     var entries: [PackEntry] = []
     entries.reserveCapacity(index.count)
-    for position in 0..<index.count {
-      let entry = try index.entry(at: position)
-      var expected = [UInt8](repeating: 0, count: 32)
-      expected.withUnsafeMutableBytes { PackFormat.encodeEntryFields(entry, into: $0) }
-      let base = position * PackFormat.entrySize
-      guard footer[base..<base + 32].elementsEqual(entry.id.bytes),
-        footer[base + 32..<base + 64].elementsEqual(expected)
-      else {
+    for position in 0..<index.count { entries.append(try index.entry(at: position)) }
+    let expected = PackFormat.footer(entries)
+    if version == 1 {
+      var footer = [UInt8](repeating: 0, count: expected.count)
+      try footer.withUnsafeMutableBytes { (b) throws in
+        try readExactly(descriptor, at: Int64(footerOffset), into: b, path: path)
+      }
+      guard ObjectHasher.id(of: footer) == index.packID else {
+        throw ArtError.corrupt(path.string, "its footer does not hash to the pack id")
+      }
+      if let position = (0..<index.count).first(where: {
+        let range = $0 * PackFormat.entrySize..<($0 + 1) * PackFormat.entrySize
+        return !footer[range].elementsEqual(expected[range])
+      }) {
         throw ArtError.corrupt(path.string, "footer entry \(position) does not match the index")
       }
-      entries.append(entry)
+    }
+    guard ObjectHasher.id(of: expected) == index.packID else {
+      throw ArtError.corrupt(path.string, "its index entries do not hash to the pack id")
     }
     entries.sort { $0.offset < $1.offset }
     var report = PackReport(packID: index.packID)
@@ -111,7 +117,7 @@ extension Pack {
       each(entry)
     }
     guard expectedOffset == footerOffset else {
-      throw ArtError.corrupt(path.string, "bytes between the last object and the footer")
+      throw ArtError.corrupt(path.string, "bytes between the last object and the trailer or footer")
     }
     return report
   }

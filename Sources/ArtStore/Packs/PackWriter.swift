@@ -135,7 +135,7 @@ final class PackWriter: @unchecked Sendable {
     freeBlocks.append(pending.block)
   }
 
-  /// Writes the last blocks, footer and trailer, syncs, and publishes pack
+  /// Writes the last blocks and the trailer, syncs, and publishes pack
   /// and index.
   ///
   /// Call only when no write is in flight.
@@ -149,25 +149,16 @@ final class PackWriter: @unchecked Sendable {
       return nil
     }
     entries.sort { $0.id < $1.id }
-    var footer = [UInt8](repeating: 0, count: entries.count * PackFormat.entrySize)
-    footer.withUnsafeMutableBytes { b in
-      for (i, entry) in entries.enumerated() {
-        let base = i * PackFormat.entrySize
-        entry.id.write(to: UnsafeMutableRawBufferPointer(rebasing: b[base..<base + 32]))
-        PackFormat.encodeEntryFields(
-          entry, into: UnsafeMutableRawBufferPointer(rebasing: b[base + 32..<base + 64]))
-      }
-    }
-    let packID = ObjectHasher.id(of: footer)
-    let footerOffset = size
+    // The pack id commits to every entry; the index holds them, so the
+    // pack does not again (format 2: no footer).
+    let packID = PackFormat.packID(of: entries)
     var trailer = ByteWriter(capacity: PackFormat.trailerSize)
     trailer.append(UInt64(entries.count))
-    trailer.append(footerOffset)
+    trailer.append(size)
     trailer.append(packID)
     trailer.append(UInt64(0))
     trailer.append(PackFormat.trailerMagic)
-    var pending = footer.withUnsafeBytes { append(bytes: $0) }
-    pending += trailer.bytes.withUnsafeBytes { append(bytes: $0) }
+    let pending = trailer.bytes.withUnsafeBytes { append(bytes: $0) }
     for write in pending {
       try self.write(write)
       completed(write)

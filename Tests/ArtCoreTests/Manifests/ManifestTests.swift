@@ -174,11 +174,11 @@ struct ConfigurationTests {
 
   @Test func refusesNewerFormat() throws {
     let error = #expect(throws: ArtError.self) {
-      try Configuration(parsing: "[core]\nformat = 6\n", file: "config")
+      try Configuration(parsing: "[core]\nformat = 7\n", file: "config")
     }
     #expect(error?.code == .unsupportedFormat)
     #expect(try Configuration(parsing: "[core]\nformat = 1\n", file: "config").format == 1)
-    #expect(try Configuration(parsing: "[core]\nformat = 5\n", file: "config").format == 5)
+    #expect(try Configuration(parsing: "[core]\nformat = 6\n", file: "config").format == 6)
     // No format line: an emptied config, read as the oldest format and reported.
     let empty = try Configuration(parsing: "", file: "config")
     #expect(empty.format == 1 && empty.problem != nil)

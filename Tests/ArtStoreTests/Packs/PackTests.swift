@@ -27,10 +27,11 @@ struct PackTests {
     return (packs, objects)
   }
 
-  /// A pack with zstd records gets index format 2, which art that reads
-  /// only format 1 refuses as newer; other packs keep format 1.
+  /// Every pack written has format 2 (no footer: header, records,
+  /// trailer) and index format 4, which art that reads only formats 1-3
+  /// refuses as newer.
   @Test(arguments: [Compression.zstd, .lz4, .none])
-  func indexFormatMarksZstdPacks(compression: Compression) async throws {
+  func packsHaveNoFooterAndIndexFormatFour(compression: Compression) async throws {
     try await withTemporaryDirectory { folder in
       let packs = folder.appending("packs")
       try Syscalls.makeDirectories(packs)
@@ -39,8 +40,60 @@ struct PackTests {
       let id = try writer.write(text, kind: .blob, compressor: Compressor(compression: compression))
       _ = try writer.finish()
       let store = try ObjectStore(directory: packs)
-      #expect(store.allPacks.map(\.index.version) == [compression.codec == .zstd ? 2 : 1])
+      let pack = try #require(store.allPacks.first)
+      #expect(store.allPacks.map(\.index.version) == [4])
+      let entry = try pack.index.entry(at: 0)
+      #expect(pack.index.packSize == 16 + 64 + entry.storedLength + 64)
       #expect(try store.read(id).bytes == text)
+      _ = try pack.verify()
+    }
+  }
+
+  /// Rewrites the one pack in `packs` as format 1 (its footer put back,
+  /// header version 1) with an index of format 1-3, as older builds wrote
+  /// them; the pack id stays the same.
+  static func downgradeToFormatOne(_ packs: FilePath) throws {
+    let store = try ObjectStore(directory: packs)
+    let pack = try #require(store.allPacks.first)
+    let entries = try (0..<pack.index.count).map { try pack.index.entry(at: $0) }
+    var bytes = try readFile(pack.path)
+    bytes[8] = 1
+    bytes.insert(contentsOf: PackFormat.footer(entries), at: bytes.count - 64)
+    var index = try readFile(pack.index.path)
+    index[8] =
+      entries.contains { $0.kind == .dictionary }
+      ? 3 : entries.contains { $0.codec == .zstd } ? 2 : 1
+    index.withUnsafeMutableBytes { $0.store(UInt64(bytes.count), at: 24) }
+    index.replaceSubrange(
+      (index.count - 32)..., with: ObjectHasher.id(of: index.dropLast(32)).bytes)
+    for (path, content) in [(pack.path, bytes), (pack.index.path, index)] {
+      try Syscalls.unlink(path)
+      try writeFile(content, to: path)
+    }
+  }
+
+  /// Packs of format 1, with their footer, still read and verify; an index
+  /// of format 4 for such a pack is damage.
+  @Test func formatOnePacksStillRead() async throws {
+    try await withTemporaryDirectory { folder in
+      let (packs, objects) = try makePack(in: folder)
+      let before = try #require(try ObjectStore(directory: packs).allPacks.first).id
+      try Self.downgradeToFormatOne(packs)
+      let store = try ObjectStore(directory: packs)
+      let pack = try #require(store.allPacks.first)
+      #expect(pack.id == before && pack.index.version == 1)
+      for (id, bytes) in objects { #expect(try store.read(id).bytes == bytes) }
+      _ = try pack.verify()
+      var index = try readFile(pack.index.path)
+      index[8] = 4
+      index.replaceSubrange(
+        (index.count - 32)..., with: ObjectHasher.id(of: index.dropLast(32)).bytes)
+      try Syscalls.unlink(pack.index.path)
+      try writeFile(index, to: pack.index.path)
+      let mismatched = try #require(try ObjectStore(directory: packs).allPacks.first)
+      let error = #expect(throws: ArtError.self) { try mismatched.verify() }
+      #expect(error?.code == .corruptData)
+      #expect(throws: ArtError.self) { try mismatched.read(try mismatched.index.entry(at: 0)) }
     }
   }
 
@@ -102,13 +155,15 @@ struct PackTests {
 
   /// Flips each byte of the pack and of the index in turn: verify must fail
   /// every time, and no read may return bytes other than the original.
-  @Test(arguments: ["pack", "idx"])
+  /// And the same for a pack of format 1, with its footer.
+  @Test(arguments: ["pack", "idx", "format 1 pack"])
   func everyFlippedByteIsCaught(file: String) async throws {
     try await withTemporaryDirectory { folder in
       let (packs, objects) = try makePack(in: folder)
+      if file == "format 1 pack" { try Self.downgradeToFormatOne(packs) }
       let name = try #require(
         try directoryEntries(packs).map { String(decoding: $0, as: UTF8.self) }
-          .first { $0.hasSuffix("." + file) })
+          .first { $0.hasSuffix("." + (file == "idx" ? "idx" : "pack")) })
       let path = packs.appending(name)
       let original = try readFile(path)
       for offset in 0..<original.count {
