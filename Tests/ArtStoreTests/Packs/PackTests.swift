@@ -153,9 +153,10 @@ struct PackTests {
     }
   }
 
-  /// Flips each byte of the pack and of the index in turn: verify must fail
-  /// every time, and no read may return bytes other than the original.
-  /// And the same for a pack of format 1, with its footer.
+  /// Flips each byte of a pack, of its index, and of a format-1 pack.
+  ///
+  /// verify must fail every time, and no read may return bytes other than
+  /// the original.
   @Test(arguments: ["pack", "idx", "format 1 pack"])
   func everyFlippedByteIsCaught(file: String) async throws {
     try await withTemporaryDirectory { folder in
