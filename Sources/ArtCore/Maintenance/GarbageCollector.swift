@@ -228,14 +228,11 @@ public struct GarbageCollector: Sendable {
     // 1. Copy live objects out of packs to rewrite and publish them; a
     // failure here (a full disk) leaves the repository as it was.
     if !rewrite.isEmpty {
-      // The packs written have format 2 (index format 4): format 6, before
-      // the packs they replace go.
-      if repository.configuration.format < 6 {
-        try repository.raiseFormat(to: 6, knowing: repository.refs.read())
-      }
+      let repository = self.repository
       let writer = ObjectWriter(
         store: store, compression: repository.configuration.compression,
-        maximumPackSize: repository.configuration.maximumPackSize, skipsStored: false)
+        maximumPackSize: repository.configuration.maximumPackSize, skipsStored: false,
+        beforeFirstPack: { try repository.raiseFormatForNewPacks() })
       do {
         for (pack, entries) in rewrite {
           for entry in entries.sorted(by: { $0.offset < $1.offset })

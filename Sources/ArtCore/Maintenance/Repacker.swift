@@ -68,8 +68,12 @@ public struct Repacker: Sendable {
     self.maximumPackSize = maximumPackSize
   }
 
-  /// Repacks, or does nothing when there is at most one pack and no codec
-  /// change was asked for.
+  /// Repacks, or does nothing when there is at most one pack, of the
+  /// current format, and no codec change was asked for.
+  ///
+  /// A pack of an older format is always rewritten: as a pack of format 2
+  /// (see ``PackFormat``), with any record an older build mislabelled
+  /// stored as what it is.
   public func run() async throws -> RepackReport {
     let store = repository.store
     let before = Set(store.allPacks.map(\.id))
@@ -79,20 +83,16 @@ public struct Repacker: Sendable {
     var report = RepackReport()
     report.packsBefore = old.count
     report.bytesBefore = old.reduce(0) { $0 + $1.index.packSize }
-    if old.isEmpty || (old.count == 1 && compression == nil) {
+    if old.isEmpty || (old.count == 1 && compression == nil && old[0].index.version >= 4) {
       report.packsAfter = old.count
       report.bytesAfter = report.bytesBefore
       return report
     }
-    // Every pack written now has format 2 (index format 4): format 6,
-    // before the packs it replaces go.
-    if repository.configuration.format < 6 {
-      try repository.raiseFormat(to: 6, knowing: repository.refs.read())
-    }
     let writerCompression = compression ?? repository.configuration.compression
+    let repository = self.repository
     let writer = ObjectWriter(
       store: store, compression: writerCompression, maximumPackSize: maximumPackSize,
-      skipsStored: false)
+      skipsStored: false, beforeFirstPack: { try repository.raiseFormatForNewPacks() })
     do {
       var recompress: [(Pack, PackEntry)] = []
       progress?.setTotal(

@@ -80,6 +80,11 @@ extension Remote {
     let storage = self.storage
     let indexFolder = index.folder
     let wholePacks = whole
+    // A pack of format 2 (index format 4) needs repository format 6 before
+    // it lands here, as one written here does.
+    if wholePacks.contains(where: { (index.pack($0.id)?.index.version ?? 4) >= 4 }) {
+      try repository.raiseFormatForNewPacks()
+    }
     _ = try await concurrentMap(count: wholePacks.count, limit: 3) { index in
       let info = wholePacks[index]
       let temporary = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).pack")
@@ -240,17 +245,22 @@ extension Remote {
       byPack[pack.id, default: []].append(entry)
       packs[pack.id] = pack
     }
-    // A pack's dictionary is read for its codec-4 records, and for its plain
-    // zstd ones, which an older build may have compressed against it.
-    let dictionaries = try await readDictionaries(
-      byPack.compactMap { id, entries in
-        guard let pack = packs[id] else { return nil }
-        let needs = entries.contains {
-          $0.codec == .zstdDictionary
-            || ($0.codec == .zstd && pack.index.dictionaryPosition != nil)
-        }
-        return needs ? pack : nil
+    // A pack's dictionary is read for its codec-4 records, and for the
+    // plain zstd ones of a pack that may hold mislabelled records (then a
+    // damaged dictionary only means they are read as labelled).
+    var found = try await readDictionaries(
+      byPack.filter { $0.value.contains { $0.codec == .zstdDictionary } }.compactMap {
+        packs[$0.key]
       })
+    for (id, entries) in byPack where found[id] == nil {
+      guard let pack = packs[id], pack.mayHoldMislabelledRecords,
+        entries.contains(where: { $0.codec == .zstd }),
+        let read = try? await readDictionaries([pack])
+      else { continue }
+      found.merge(read) { a, _ in a }
+    }
+    let dictionaries = found
+    let legacy = Set(packs.values.filter(\.mayHoldMislabelledRecords).map(\.id))
     var spans: [(pack: ObjectID, entries: [PackEntry])] = []
     for (pack, entries) in byPack {
       var current: [PackEntry] = []
@@ -287,7 +297,8 @@ extension Remote {
             rebasing: b[start..<(start + PackFormat.recordHeaderSize + Int(entry.storedLength))])
           let subject = "\(location)/packs/\(PackFormat.packName(pack)) object \(entry.id)"
           let dictionary =
-            entry.codec == .zstd || entry.codec == .zstdDictionary ? dictionaries[pack] : nil
+            entry.codec == .zstdDictionary || (entry.codec == .zstd && legacy.contains(pack))
+            ? dictionaries[pack] : nil
           if decode.contains(entry.id) {
             decoded[entry.id] = try Pack.decode(
               entry, record: record, subject: subject, dictionary: dictionary)

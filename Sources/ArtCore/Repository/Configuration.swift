@@ -26,8 +26,10 @@ public struct Configuration: Sendable, Equatable {
   /// 2 adds renumbering lines in refs (`ds:v2 ID from ds:v1`) and the
   /// list of external references recorded here (`recorded`); 3 adds the
   /// `journal` file and renames in refs; 4 adds zstd records in packs
-  /// (pack index format 2). A new repository starts at 2 and is raised when
-  /// it first needs more, so older art can read it till then.
+  /// (pack index format 2); 5 pack dictionaries (index format 3); 6 packs
+  /// without a footer (index format 4), raised before the first is
+  /// written. A new repository starts at 2 and is raised when it first
+  /// needs more, so older art can read it till then.
   public var format = 2
   /// The codec (and level) objects are stored with unless a command says
   /// otherwise.

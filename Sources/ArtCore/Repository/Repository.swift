@@ -147,7 +147,19 @@ public final class Repository: Sendable {
   public func makeWriter(compression: Compression? = nil) -> ObjectWriter {
     ObjectWriter(
       store: store, compression: compression ?? configuration.compression,
-      maximumPackSize: configuration.maximumPackSize)
+      maximumPackSize: configuration.maximumPackSize,
+      beforeFirstPack: { [self] in try raiseFormatForNewPacks() })
+  }
+
+  /// Raises the repository to format 6 before a pack of format 2 lands in it.
+  ///
+  /// Every pack this build writes is of format 2; an older art then refuses
+  /// the repository instead of meeting packs it cannot read. A repository of
+  /// format 1 is left to its next refs update, whose upgrade needs the
+  /// refs lock.
+  public func raiseFormatForNewPacks() throws {
+    guard (2..<6).contains(configuration.format) else { return }
+    try raiseFormat(to: 6, knowing: refs.read())
   }
 
   /// The refs file; its first update raises an older repository's format

@@ -148,75 +148,87 @@ public final class Pack: Sendable {
     }
     // A raw record of the right length is the object itself; any other
     // goes through the codec, which refuses a length mismatch.
-    let dictionary = entry.codec == .zstdDictionary ? try self.dictionary() : nil
-    do {
-      let raw =
-        entry.codec == .none && entry.storedLength == entry.rawLength
-        ? stored
-        : try stored.withUnsafeBytes {
-          try Self.decompressed(entry, $0, subject: subject, dictionary: dictionary)
-        }
-      return try Self.checked(entry, raw, subject: subject, verifyingHash: verifyingHash)
-    } catch {
-      guard entry.codec == .zstd, index.dictionaryPosition != nil,
-        let rescued = try? stored.withUnsafeBytes({
-          try Self.decodedAgainst(self.dictionary(), entry, $0, subject: subject)
-        })
-      else { throw error }
-      return rescued
+    if entry.codec == .none && entry.storedLength == entry.rawLength {
+      return try Self.checked(entry, stored, subject: subject, verifyingHash: verifyingHash)
     }
+    let dictionary = entry.codec == .zstdDictionary ? try self.dictionary() : nil
+    return try stored.withUnsafeBytes {
+      try Self.decoded(
+        entry, $0, subject: subject, verifyingHash: verifyingHash, dictionary: dictionary,
+        rescue: rescueDictionary(for: entry)
+      ).raw
+    }
+  }
+
+  /// Whether plain zstd records of this pack may have been compressed
+  /// against its dictionary.
+  ///
+  /// Only packs of index format 3 may, which the build of 2026-11-30 wrote
+  /// (see ``decoded(_:_:subject:verifyingHash:dictionary:rescue:)``); packs
+  /// of index format 4 never hold such records.
+  public var mayHoldMislabelledRecords: Bool { index.version == 3 }
+
+  /// The dictionary to read `entry` against should it fail as labelled: this
+  /// pack's, for a plain zstd record when ``mayHoldMislabelledRecords``;
+  /// nil otherwise, or when the dictionary is damaged (then the record
+  /// reads as labelled or not at all).
+  func rescueDictionary(for entry: PackEntry) -> ZstdDictionary? {
+    guard entry.codec == .zstd, mayHoldMislabelledRecords else { return nil }
+    return try? dictionary()
   }
 
   /// Whether the plain zstd record at `entry` was in fact compressed against
-  /// this pack's dictionary (see ``decodedAgainst(_:_:_:subject:)``): false
-  /// when it decodes as labelled, or this pack has no dictionary.
+  /// this pack's dictionary.
+  ///
+  /// False when it decodes as labelled, and at once for any record not of
+  /// a pack that ``mayHoldMislabelledRecords``; otherwise it costs a read,
+  /// a decode and a hash of the record.
   ///
   /// - Throws: ``ArtError`` `.corruptData` when it decodes neither way.
   public func isMislabelled(_ entry: PackEntry) throws -> Bool {
-    guard entry.codec == .zstd, index.dictionaryPosition != nil else { return false }
+    guard entry.codec == .zstd, mayHoldMislabelledRecords else { return false }
     let subject = "\(path.string)' object '\(entry.id)"
     let stored = try readStored(entry)
     return try stored.withUnsafeBytes {
-      try Self.mislabelled(entry, $0, subject: subject, dictionary: dictionary()) != nil
+      try Self.decoded(
+        entry, $0, subject: subject, verifyingHash: true, dictionary: nil,
+        rescue: rescueDictionary(for: entry)
+      ).rescued
     }
   }
 
-  /// The raw object of a plain zstd record (codec 3) that does not decode
-  /// as labelled but does against `dictionary`, its pack's; nil when it
-  /// decodes as labelled.
+  /// The raw object of a record's stored bytes: exactly its raw length, and
+  /// hashing to its id when `verifyingHash` or when `rescue` is given.
   ///
-  /// - Throws: the first error when it decodes neither way.
-  public static func mislabelled(
-    _ entry: PackEntry, _ stored: UnsafeRawBufferPointer, subject: String,
-    dictionary: ZstdDictionary
-  ) throws -> [UInt8]? {
+  /// `dictionary` is the pack's, for a codec-4 record. `rescue` is the
+  /// pack's dictionary for a plain zstd record of a pack that may hold
+  /// mislabelled ones: the build of 2026-11-30, after a small object that
+  /// did not shrink, kept the dictionary attached to its compressor and
+  /// compressed the next object against it while labelling it plain zstd.
+  /// Such a record, failing as labelled, is decoded again against `rescue`
+  /// and kept only if it hashes to its id; `rescued` says so.
+  ///
+  /// - Throws: the error of the labelled decoding when both fail.
+  public static func decoded(
+    _ entry: PackEntry, _ stored: UnsafeRawBufferPointer, subject: String, verifyingHash: Bool,
+    dictionary: ZstdDictionary?, rescue: ZstdDictionary?
+  ) throws -> (raw: [UInt8], rescued: Bool) {
     do {
-      let raw = try decompressed(entry, stored, subject: subject, dictionary: nil)
-      _ = try checked(entry, raw, subject: subject, verifyingHash: true)
-      return nil
+      let raw = try decompressed(entry, stored, subject: subject, dictionary: dictionary)
+      let checked = try checked(
+        entry, raw, subject: subject, verifyingHash: verifyingHash || rescue != nil)
+      return (checked, false)
     } catch {
-      guard let rescued = try? decodedAgainst(dictionary, entry, stored, subject: subject) else {
-        throw error
-      }
-      return rescued
+      guard entry.codec == .zstd, let rescue else { throw error }
+      var relabelled = entry
+      relabelled.codec = .zstdDictionary
+      guard
+        let raw = try? checked(
+          entry, decompressed(relabelled, stored, subject: subject, dictionary: rescue),
+          subject: subject, verifyingHash: true)
+      else { throw error }
+      return (raw, true)
     }
-  }
-
-  /// A plain zstd record decoded against its pack's dictionary, kept only if
-  /// it hashes to its id.
-  ///
-  /// Packs written by the build of 2026-11-30 could hold such records: after
-  /// a small object that did not shrink, its compressor kept the dictionary
-  /// attached, and compressed the next object against it while labelling
-  /// it plain zstd. This reads them back.
-  static func decodedAgainst(
-    _ dictionary: ZstdDictionary, _ entry: PackEntry, _ stored: UnsafeRawBufferPointer,
-    subject: String
-  ) throws -> [UInt8] {
-    var relabelled = entry
-    relabelled.codec = .zstdDictionary
-    let raw = try decompressed(relabelled, stored, subject: subject, dictionary: dictionary)
-    return try checked(entry, raw, subject: subject, verifyingHash: true)
   }
 
   /// The pack's zstd dictionary, read, checked against its id and digested
@@ -273,8 +285,9 @@ public final class Pack: Sendable {
   ///   - subject: names the object in errors.
   ///   - verifyingHash: whether to hash the result.
   ///   - dictionary: the dictionary of the record's pack, for a
-  ///     ``Codec/zstdDictionary`` record (and for a plain zstd one, which
-  ///     may have been written against it: ``mislabelled(_:_:subject:dictionary:)``).
+  ///     ``Codec/zstdDictionary`` record; for a plain zstd one only when
+  ///     its pack ``mayHoldMislabelledRecords``, to read it against
+  ///     should it fail as labelled.
   /// - Returns: the raw object.
   /// - Throws: ``ArtError`` with code `.corruptData` naming `subject`.
   public static func decode(
@@ -282,14 +295,12 @@ public final class Pack: Sendable {
     dictionary: ZstdDictionary? = nil
   ) throws -> [UInt8] {
     try checkRecord(entry, record, subject: subject)
-    let stored = UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...])
-    if entry.codec == .zstd, let dictionary {
-      if let rescued = try mislabelled(entry, stored, subject: subject, dictionary: dictionary) {
-        return rescued
-      }
-    }
-    let raw = try decompressed(entry, stored, subject: subject, dictionary: dictionary)
-    return try checked(entry, raw, subject: subject, verifyingHash: verifyingHash)
+    return try decoded(
+      entry, UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...]),
+      subject: subject, verifyingHash: verifyingHash,
+      dictionary: entry.codec == .zstdDictionary ? dictionary : nil,
+      rescue: entry.codec == .zstd ? dictionary : nil
+    ).raw
   }
 
   /// Checks a record's header and the CRC-32 of its stored bytes against

@@ -13,8 +13,8 @@
 /// Version 1 packs also hold a footer before the trailer: one 64-byte entry
 /// per object (its id, then the fields of its index entry), sorted by id;
 /// the trailer's second field is the footer's offset. Version 2 leaves it
-/// out (it repeated the index, 64 bytes per object), and the pack id is
-/// the SHA-256 of those same entries in both: ``packID(of:)``.
+/// out (it repeated the index, 64 bytes per object); its id hashes the
+/// same entries after a prefix: ``packID(of:version:)``.
 ///
 /// Record header: u32 magic `AREC`, u8 kind, u8 codec, u16 zero, u64 raw
 /// length, u64 stored length, 32-byte id, u32 CRC-32 of the stored bytes,
@@ -66,11 +66,17 @@ public enum PackFormat {
     return header
   }
 
-  /// The pack id of `entries` (sorted by id): the SHA-256 of their 64-byte
-  /// entries laid end to end, each its id then its index entry fields
-  /// (what a version-1 pack stores as its footer).
-  static func packID(of entries: [PackEntry]) -> ObjectID {
-    ObjectHasher.id(of: footer(entries))
+  /// What a version-2 pack's id hashes before its entries, so that one
+  /// name never stands for packs of both versions.
+  static let packIDPrefix: [UInt8] = Array("art-pack-2\n".utf8)
+
+  /// The id of a pack of `version` holding `entries` (sorted by id): the
+  /// SHA-256 of their 64-byte entries laid end to end, each its id then its
+  /// index entry fields (what a version-1 pack stores as its footer),
+  /// after ``packIDPrefix`` for version 2.
+  static func packID(of entries: [PackEntry], version: UInt32) -> ObjectID {
+    let footer = footer(entries)
+    return ObjectHasher.id(of: version == 1 ? footer : packIDPrefix + footer)
   }
 
   /// The entries laid end to end as a version-1 footer.

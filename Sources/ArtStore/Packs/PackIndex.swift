@@ -42,7 +42,8 @@ public struct PackIndex: Sendable {
   /// for older packs, 3 when it holds a dictionary, 2 when it holds zstd
   /// records, else 1.
   public let version: UInt32
-  /// The position of the pack's dictionary entry, if it has one (format 3).
+  /// The position of the pack's dictionary entry, if it has one (formats 3
+  /// and 4).
   public let dictionaryPosition: Int?
 
   /// The number of objects in the pack, its dictionary left out: a

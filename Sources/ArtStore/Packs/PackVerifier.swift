@@ -41,8 +41,10 @@ extension Pack {
     }
     var reader = ByteReader(trailer, subject: path.string)
     let count = try reader.uint64()
-    let footerOffset = try reader.uint64()
-    let footerID = try reader.objectID()
+    // Where the records end: the footer of a version-1 pack, the trailer
+    // of a version-2 one.
+    let recordsEnd = try reader.uint64()
+    let trailerPackID = try reader.objectID()
     let reserved = try reader.uint64()
     guard try reader.bytes(8) == PackFormat.trailerMagic, reserved == 0 else {
       throw ArtError.corrupt(path.string, "bad trailer magic number")
@@ -50,8 +52,8 @@ extension Pack {
     // A version-1 pack stores its entries again as a footer; version 2
     // only commits to them, through the pack id in its trailer.
     let version = PackFormat.version(forIndex: index.version)
-    guard count == UInt64(index.count), footerID == index.packID, footerOffset <= packSize,
-      packSize - footerOffset
+    guard count == UInt64(index.count), trailerPackID == index.packID, recordsEnd <= packSize,
+      packSize - recordsEnd
         == (version == 1 ? count * UInt64(PackFormat.entrySize) : 0)
         + UInt64(PackFormat.trailerSize)
     else {
@@ -62,9 +64,10 @@ extension Pack {
     for position in 0..<index.count { entries.append(try index.entry(at: position)) }
     let expected = PackFormat.footer(entries)
     if version == 1 {
+      // The footer, read back, must be these entries.
       var footer = [UInt8](repeating: 0, count: expected.count)
       try footer.withUnsafeMutableBytes { (b) throws in
-        try readExactly(descriptor, at: Int64(footerOffset), into: b, path: path)
+        try readExactly(descriptor, at: Int64(recordsEnd), into: b, path: path)
       }
       guard ObjectHasher.id(of: footer) == index.packID else {
         throw ArtError.corrupt(path.string, "its footer does not hash to the pack id")
@@ -76,7 +79,7 @@ extension Pack {
         throw ArtError.corrupt(path.string, "footer entry \(position) does not match the index")
       }
     }
-    guard ObjectHasher.id(of: expected) == index.packID else {
+    guard PackFormat.packID(of: entries, version: version) == index.packID else {
       throw ArtError.corrupt(path.string, "its index entries do not hash to the pack id")
     }
     entries.sort { $0.offset < $1.offset }
@@ -91,22 +94,14 @@ extension Pack {
       }
       // Unlike a read, verification checks the CRC-32 as well (readStored).
       let subject = "\(path.string)' object '\(entry.id)"
-      // A plain zstd record is also read against the pack's dictionary, as
-      // reads do (`Pack.mislabelled`).
-      let dictionary =
-        entry.codec == .zstdDictionary
-          || (entry.codec == .zstd && index.dictionaryPosition != nil)
-        ? try self.dictionary() : nil
-      try readStored(entry, subject: subject).withUnsafeBytes {
-        let stored = UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...])
-        if entry.codec == .zstd, let dictionary {
-          // Decoded and checked, as labelled or against the dictionary.
-          _ = try Self.mislabelled(entry, stored, subject: subject, dictionary: dictionary)
-          return
-        }
-        let raw = try Self.decompressed(
-          entry, stored, subject: subject, dictionary: dictionary)
-        _ = try Self.checked(entry, raw, subject: subject, verifyingHash: true)
+      // A plain zstd record of an older pack is read against the pack's
+      // dictionary should it fail as labelled, as reads do.
+      let dictionary = entry.codec == .zstdDictionary ? try self.dictionary() : nil
+      _ = try readStored(entry, subject: subject).withUnsafeBytes {
+        try Self.decoded(
+          entry, UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...]),
+          subject: subject, verifyingHash: true, dictionary: dictionary,
+          rescue: rescueDictionary(for: entry))
       }
       if entry.kind == .dictionary { _ = try self.dictionary() }
       expectedOffset = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
@@ -116,7 +111,7 @@ extension Pack {
       report.storedBytes += entry.storedLength
       each(entry)
     }
-    guard expectedOffset == footerOffset else {
+    guard expectedOffset == recordsEnd else {
       throw ArtError.corrupt(path.string, "bytes between the last object and the trailer or footer")
     }
     return report

@@ -151,7 +151,7 @@ final class PackWriter: @unchecked Sendable {
     entries.sort { $0.id < $1.id }
     // The pack id commits to every entry; the index holds them, so the
     // pack does not again (format 2: no footer).
-    let packID = PackFormat.packID(of: entries)
+    let packID = PackFormat.packID(of: entries, version: PackFormat.version)
     var trailer = ByteWriter(capacity: PackFormat.trailerSize)
     trailer.append(UInt64(entries.count))
     trailer.append(size)

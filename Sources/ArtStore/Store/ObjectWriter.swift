@@ -74,6 +74,8 @@ public final class ObjectWriter: Sendable {
     var samples: [UInt8] = []
     /// The length of each object in `samples`, in order.
     var sampleSizes: [Int] = []
+    /// Whether ``ObjectWriter/beforeFirstPack`` has run.
+    var preparedForPacks = false
 
     init(wantsDictionary: Bool) { dictionarySettled = !wantsDictionary }
   }
@@ -84,6 +86,9 @@ public final class ObjectWriter: Sendable {
   private static let queueLimit = 16
 
   private let state: Mutex<State>
+  /// Runs once, before this writer starts its first pack (the repository
+  /// raises its format there); an error fails that write.
+  private let beforeFirstPack: (@Sendable () throws -> Void)?
   /// Compressors for objects copied out of another pack's dictionary.
   private let recompressors: CompressorPool
 
@@ -100,18 +105,24 @@ public final class ObjectWriter: Sendable {
 
   /// A writer adding packs to `store`.
   public convenience init(
-    store: ObjectStore, compression: Compression, maximumPackSize: UInt64 = 1 << 30
+    store: ObjectStore, compression: Compression, maximumPackSize: UInt64 = 1 << 30,
+    beforeFirstPack: (@Sendable () throws -> Void)? = nil
   ) {
     self.init(
-      store: store, compression: compression, maximumPackSize: maximumPackSize, skipsStored: true)
+      store: store, compression: compression, maximumPackSize: maximumPackSize, skipsStored: true,
+      beforeFirstPack: beforeFirstPack)
   }
 
   /// A writer that, unless `skipsStored`, writes objects even when the store
-  /// already has them — how gc and repack copy objects out of packs they are
-  /// about to delete.
+  /// already has them.
+  ///
+  /// That is how gc and repack copy objects out of packs they are about to
+  /// delete. `beforeFirstPack` runs once, before its first pack.
   public init(
-    store: ObjectStore, compression: Compression, maximumPackSize: UInt64, skipsStored: Bool
+    store: ObjectStore, compression: Compression, maximumPackSize: UInt64, skipsStored: Bool,
+    beforeFirstPack: (@Sendable () throws -> Void)? = nil
   ) {
+    self.beforeFirstPack = beforeFirstPack
     self.store = store
     self.compression = compression
     self.maximumPackSize = maximumPackSize
@@ -143,9 +154,10 @@ public final class ObjectWriter: Sendable {
     if entry.kind == .dictionary { return false }
     var dictionary: ZstdDictionary? = nil
     var codec = entry.codec
-    // A plain zstd record of a pack with a dictionary is decoded and checked
-    // on the way: one written compressed against the dictionary (see
-    // ``Pack/decodedAgainst(_:_:_:subject:)``) is copied as what it is.
+    // A plain zstd record of a pack that may hold mislabelled ones is
+    // decoded and checked on the way; one compressed against the
+    // dictionary (see ``Pack/decoded(_:_:subject:verifyingHash:dictionary:rescue:)``)
+    // is copied as what it is.
     if try entry.codec == .zstdDictionary || pack.isMislabelled(entry) {
       let source = try pack.dictionary()
       guard adopt(source) else { return try rewrite(pack.read(entry), entry) }
@@ -214,11 +226,15 @@ public final class ObjectWriter: Sendable {
       // another dictionary, and a stored object is never fetched again.
       let raw = try Pack.decode(entry, record: record, subject: subject, dictionary: dictionary)
       guard adopt(dictionary) else { return try rewrite(raw, entry) }
-    } else if entry.codec == .zstd, let dictionary,
-      let raw = try Pack.mislabelled(entry, stored, subject: subject, dictionary: dictionary)
-    {
-      guard adopt(dictionary) else { return try rewrite(raw, entry) }
-      codec = .zstdDictionary
+    } else if entry.codec == .zstd, let dictionary {
+      // Given for a pack that may hold mislabelled records only (see
+      // ``copy(_:from:)``).
+      let (raw, rescued) = try Pack.decoded(
+        entry, stored, subject: subject, verifyingHash: true, dictionary: nil, rescue: dictionary)
+      if rescued {
+        guard adopt(dictionary) else { return try rewrite(raw, entry) }
+        codec = .zstdDictionary
+      }
     }
     return try append(
       id: entry.id, kind: entry.kind, codec: codec, rawLength: Int(entry.rawLength),
@@ -322,13 +338,21 @@ public final class ObjectWriter: Sendable {
   ///
   /// A record compressed against `dictionary` goes into a pack that holds
   /// it: the first such record in a pack is preceded by the dictionary.
+  /// (Internal, not private, so tests can write records as older builds
+  /// did.)
   func append(
     id: ObjectID, kind: ObjectKind, codec: Codec, rawLength: Int, stored: UnsafeRawBufferPointer,
     dictionary: ZstdDictionary? = nil
   ) throws -> Bool {
     let pending = try state.withLock { (state) throws -> [PackWriter.PendingWrite]? in
       if state.written.contains(id) { return nil }
-      if state.pack == nil { state.pack = try PackWriter(directory: store.directory) }
+      if state.pack == nil {
+        if !state.preparedForPacks {
+          try beforeFirstPack?()
+          state.preparedForPacks = true
+        }
+        state.pack = try PackWriter(directory: store.directory)
+      }
       guard let pack = state.pack else { return nil }
       var pending: [PackWriter.PendingWrite] = []
       if codec == .zstdDictionary {

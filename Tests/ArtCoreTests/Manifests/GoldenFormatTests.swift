@@ -62,15 +62,32 @@ struct GoldenFormatTests {
       }
       let statistics = try writer.finish()
       let packID = try #require(statistics.packs.first)
-      #expect(packID.hex == "a2cdc8973e727138254969a449a2f0505e04805d3c48b198332840f192eaf4a3")
+      #expect(packID.hex == "6739ad30e34982da7400b30e92a20d9f273ad96c283d62a89ae5e9435a02a11d")
       let index = try readFile(packs.appending("pack-\(packID.hex).idx"))
       #expect(
         ObjectHasher.id(of: index).hex
-          == "24d1f43c765bbcc5c5e2a820b8020298604f4e93db03be3ee590e9720c9061bc")
+          == "2a8db3d5ee0b90da91abccdf5171921121d6c023c0bf20e8dcc55070ffece846")
       let pack = try readFile(packs.appending("pack-\(packID.hex).pack"))
       #expect(
         ObjectHasher.id(of: pack).hex
-          == "a3009dc4f2b0a0cfcd174d63219f2ec90070f1e50c7951f05489865179a404ce")
+          == "b6dd49b5940b8f54dfd43f5b291732c8e31fbf53d8f7fac00c568747ad7ebd04")
+      // The same recipe as format 1 (rewritten from the documented layout)
+      // gives exactly the bytes the build before format 2 wrote, pinned
+      // then; so this build reads real format-1 packs.
+      let old = try #require(try rewritePacksAsFormatOne(in: packs).first)
+      #expect(old.hex == "a2cdc8973e727138254969a449a2f0505e04805d3c48b198332840f192eaf4a3")
+      #expect(
+        ObjectHasher.id(of: try readFile(packs.appending("pack-\(old.hex).idx"))).hex
+          == "111985d1dfcedc03d97e0db8e7d6a8718aedc117480872c557c21a1655c22957")
+      #expect(
+        ObjectHasher.id(of: try readFile(packs.appending("pack-\(old.hex).pack"))).hex
+          == "d379249b269e1ee01be237c3b84351376012cf1be457815a04d4405d60bc2b4f")
+      let store = try ObjectStore(directory: packs)
+      _ = try #require(store.allPacks.first).verify()
+      for i in 0..<20 {
+        let text = [UInt8].text(count: 100 * i, seed: UInt64(i))
+        #expect(try store.read(ObjectHasher.id(of: text)).bytes == text)
+      }
     }
   }
 }

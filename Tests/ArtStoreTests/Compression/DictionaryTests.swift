@@ -136,8 +136,9 @@ struct DictionaryTests {
   }
 
   /// A record compressed against its pack's dictionary but labelled plain
-  /// zstd (what the build of 2026-11-30 could write) is read and verified
-  /// through that dictionary, and every copy stores it as what it is.
+  /// zstd, in a pack of index format 3 (what the build of 2026-11-30 could
+  /// write), is read and verified through that dictionary, and every copy
+  /// stores it as what it is.
   @Test func plainZstdRecordsWrittenAgainstTheDictionaryAreRescued() async throws {
     try await withTemporaryDirectory { folder in
       let source = try Self.write(Self.labels(seed: 5), in: folder.appending("a"))
@@ -160,8 +161,17 @@ struct DictionaryTests {
         }
       }
       _ = try writer.finish()
+      // Packs of this build (index format 4) never hold such records, so
+      // none is read a second way: the record is damage there.
+      let current = try ObjectStore(directory: damaged)
+      #expect(throws: ArtError.self) { try current.read(id) }
+      let labelled = try #require(try Self.entries(current).first { $0.id == id })
+      #expect(try !current.allPacks[0].isMislabelled(labelled))
+      // As the build of 2026-11-30 left it: pack format 1, index format 3.
+      try rewritePacksAsFormatOne(in: damaged)
       let store = try ObjectStore(directory: damaged)
       let pack = try #require(store.allPacks.first)
+      #expect(pack.index.version == 3 && pack.mayHoldMislabelledRecords)
       let entry = try #require(try Self.entries(store).first { $0.id == id })
       #expect(entry.codec == .zstd)
       #expect(try pack.isMislabelled(entry))

@@ -49,39 +49,15 @@ struct PackTests {
     }
   }
 
-  /// Rewrites the one pack in `packs` as format 1 (its footer put back,
-  /// header version 1) with an index of format 1-3, as older builds wrote
-  /// them; the pack id stays the same.
-  static func downgradeToFormatOne(_ packs: FilePath) throws {
-    let store = try ObjectStore(directory: packs)
-    let pack = try #require(store.allPacks.first)
-    let entries = try (0..<pack.index.count).map { try pack.index.entry(at: $0) }
-    var bytes = try readFile(pack.path)
-    bytes[8] = 1
-    bytes.insert(contentsOf: PackFormat.footer(entries), at: bytes.count - 64)
-    var index = try readFile(pack.index.path)
-    index[8] =
-      entries.contains { $0.kind == .dictionary }
-      ? 3 : entries.contains { $0.codec == .zstd } ? 2 : 1
-    index.withUnsafeMutableBytes { $0.store(UInt64(bytes.count), at: 24) }
-    index.replaceSubrange(
-      (index.count - 32)..., with: ObjectHasher.id(of: index.dropLast(32)).bytes)
-    for (path, content) in [(pack.path, bytes), (pack.index.path, index)] {
-      try Syscalls.unlink(path)
-      try writeFile(content, to: path)
-    }
-  }
-
   /// Packs of format 1, with their footer, still read and verify; an index
   /// of format 4 for such a pack is damage.
   @Test func formatOnePacksStillRead() async throws {
     try await withTemporaryDirectory { folder in
       let (packs, objects) = try makePack(in: folder)
-      let before = try #require(try ObjectStore(directory: packs).allPacks.first).id
-      try Self.downgradeToFormatOne(packs)
+      let ids = try rewritePacksAsFormatOne(in: packs)
       let store = try ObjectStore(directory: packs)
       let pack = try #require(store.allPacks.first)
-      #expect(pack.id == before && pack.index.version == 1)
+      #expect([pack.id] == ids && pack.index.version == 1)
       for (id, bytes) in objects { #expect(try store.read(id).bytes == bytes) }
       _ = try pack.verify()
       var index = try readFile(pack.index.path)
@@ -161,7 +137,7 @@ struct PackTests {
   func everyFlippedByteIsCaught(file: String) async throws {
     try await withTemporaryDirectory { folder in
       let (packs, objects) = try makePack(in: folder)
-      if file == "format 1 pack" { try Self.downgradeToFormatOne(packs) }
+      if file == "format 1 pack" { try rewritePacksAsFormatOne(in: packs) }
       let name = try #require(
         try directoryEntries(packs).map { String(decoding: $0, as: UTF8.self) }
           .first { $0.hasSuffix("." + (file == "idx" ? "idx" : "pack")) })
