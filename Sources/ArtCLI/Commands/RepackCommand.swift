@@ -60,7 +60,7 @@ extension ArtCommand {
         repacker.progress = progress
         return try await repacker.run()
       }
-      let repacked = report.packsBefore > 1 || compression != nil
+      let repacked = report.repacked
       if json {
         return output.line(
           Formatting.document(

@@ -234,12 +234,14 @@ public struct GarbageCollector: Sendable {
         maximumPackSize: repository.configuration.maximumPackSize, skipsStored: false,
         beforeFirstPack: { try repository.raiseFormatForNewPacks() })
       do {
+        var copies = PackCopies(writer: writer, packs: rewrite.map(\.pack))
         for (pack, entries) in rewrite {
           for entry in entries.sorted(by: { $0.offset < $1.offset })
           where !kept.contains(where: { $0.index.position(of: entry.id) != nil }) {
-            try writer.copy(entry, from: pack)
+            try copies.copy(entry, from: pack)
           }
         }
+        try copies.finish()
         let statistics = try writer.finish()
         let written = statistics.packs.compactMap { id in
           store.allPacks.first { $0.id == id }?.index.packSize

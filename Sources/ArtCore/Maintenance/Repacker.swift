@@ -12,6 +12,8 @@ public struct RepackReport: Sendable {
   /// Pack bytes before and after.
   public var bytesBefore: UInt64 = 0
   public var bytesAfter: UInt64 = 0
+  /// Whether the packs were rewritten (not when there was nothing to do).
+  public var repacked = false
 }
 
 /// Merges packs into as few as the size limit allows, optionally
@@ -98,6 +100,7 @@ public struct Repacker: Sendable {
       progress?.setTotal(
         files: old.reduce(0) { $0 + $1.index.objectCount }, bytes: Int(report.bytesBefore))
       let progress = self.progress
+      var copies = PackCopies(writer: writer, packs: old)
       for pack in old {
         var entries: [PackEntry] = []
         for position in 0..<pack.index.count { entries.append(try pack.index.entry(at: position)) }
@@ -109,25 +112,41 @@ public struct Repacker: Sendable {
           if let compression, entry.codec != compression.codec || compression.codec == .zstd {
             recompress.append((pack, entry))
           } else {
-            try writer.copy(entry, from: pack)
+            try copies.copy(entry, from: pack)
             progress?.add(fileOf: Int(entry.storedLength))
           }
         }
       }
+      try copies.finish()
       let jobs = recompress
+      let duplicates = copies.duplicates
       let compression = writer.compression
       _ = try await forEachConcurrently(
         count: jobs.count, makeState: { Compressor(compression: compression) },
         { compressor, index in
           let (pack, entry) = jobs[index]
-          let raw = try pack.read(entry)
+          // A damaged copy of a duplicate is left for another pack's; the
+          // check below finds an object none had whole.
+          let raw: [UInt8]
+          do {
+            raw = try pack.read(entry)
+          } catch  where duplicates.contains(entry.id) {
+            return
+          }
           try raw.withUnsafeBytes {
             _ = try writer.write($0, kind: entry.kind, id: entry.id, compressor: compressor)
           }
           progress?.add(fileOf: Int(entry.storedLength))
         }, finish: { _ in () })
+      if let lost = jobs.first(where: { !writer.contains($0.1.id) }) {
+        throw ArtError(
+          .corruptData,
+          "repack stopped: every copy of object \(lost.1.id) is damaged (first in '\(lost.0.path)')",
+          hint: "run 'art fsck' to see what is damaged; nothing was deleted")
+      }
       let statistics = try writer.finish()
       report.objects = statistics.objectsWritten
+      report.repacked = true
       let fresh = Set(statistics.packs)
       let written = store.allPacks.filter { fresh.contains($0.id) }
       let gone = old.filter { !fresh.contains($0.id) }

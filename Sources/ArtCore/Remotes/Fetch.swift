@@ -374,9 +374,13 @@ extension Remote {
       var problems = Set(local.problems()).subtracting(before.problems())
       for (name, target) in local.entries
       where before[name] != target || before.origins[name] != local.origins[name] {
-        guard case .version = name.label, case .version(let id) = target,
-          let record = try? store.versionRecord(id)
-        else { continue }
+        guard case .version = name.label, case .version(let id) = target else { continue }
+        // Every object was fetched: a record missing now is one the remote
+        // does not have (its refs name more than its packs hold).
+        guard let record = try? store.versionRecord(id) else {
+          problems.insert("\(name) names \(id), which its packs do not hold")
+          continue
+        }
         if let problem = local.mismatch(record, at: name) { problems.insert(problem) }
       }
       let shared = Set(before.sharedVersions().map(\.2))

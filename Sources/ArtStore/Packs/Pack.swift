@@ -87,11 +87,13 @@ public final class Pack: Sendable {
         throw ArtError.corrupt(path.string, "bad header")
       }
       let version = header.withUnsafeBytes { $0.littleEndian(at: 8, as: UInt32.self) }
+      // A newer pack comes with a newer index, which was refused already.
       let expected = PackFormat.version(forIndex: index.version)
       guard version == expected else {
-        if version > PackFormat.version { throw ArtError.newerFormat("pack '\(path)'", version) }
         throw ArtError.corrupt(
-          path.string, "it is pack format \(version) but its index is for format \(expected)")
+          path.string,
+          "its header says pack format \(version), but its index (format \(index.version)) "
+            + "is for pack format \(expected)")
       }
       return descriptor
     } catch {

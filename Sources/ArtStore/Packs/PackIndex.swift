@@ -34,6 +34,9 @@ public struct PackIndex: Sendable {
   static let headerSize = 64
   static let fanoutOffset = 64
   static let idsOffset = 64 + 256 * 4
+  /// The largest pack size an index may state, 256 TiB: far past any pack
+  /// art writes, and small enough that sums over packs cannot overflow.
+  static let maximumPackSize: UInt64 = 1 << 48
 
   let file: MappedFile
   /// The number of objects in the pack.
@@ -71,9 +74,8 @@ public struct PackIndex: Sendable {
         throw ArtError.corrupt(name, "bad magic number")
       }
       let version: UInt32 = b.littleEndian(at: 8)
-      guard (1...4).contains(version) else {
-        throw ArtError.newerFormat("pack index '\(name)'", version)
-      }
+      guard version != 0 else { throw ArtError.corrupt(name, "it has format version 0") }
+      guard version <= 4 else { throw ArtError.newerFormat("pack index '\(name)'", version) }
       let count: UInt64 = b.littleEndian(at: 16)
       var previous: UInt32 = 0
       for bucket in 0..<256 {
@@ -89,12 +91,17 @@ public struct PackIndex: Sendable {
         throw ArtError.corrupt(name, "size does not match its \(count) entries")
       }
       let packID = ObjectID(bytes: UnsafeRawBufferPointer(rebasing: b[32..<64]))
+      // A pack size no file has keeps sums of sizes from overflowing.
+      let packSize: UInt64 = b.littleEndian(at: 24)
+      guard packSize <= Self.maximumPackSize else {
+        throw ArtError.corrupt(name, "it says its pack is \(packSize) bytes")
+      }
       let dictionary: UInt32 = b.littleEndian(at: 12)
       guard dictionary == 0 || (version >= 3 && UInt64(dictionary) <= count) else {
         throw ArtError.corrupt(name, "names dictionary entry \(dictionary) of its \(count)")
       }
       return (
-        Int(count), packID, b.littleEndian(at: 24), version,
+        Int(count), packID, packSize, version,
         dictionary == 0 ? nil : Int(dictionary) - 1
       )
     }
