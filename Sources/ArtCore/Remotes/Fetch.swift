@@ -375,10 +375,14 @@ extension Remote {
       for (name, target) in local.entries
       where before[name] != target || before.origins[name] != local.origins[name] {
         guard case .version = name.label, case .version(let id) = target else { continue }
-        // Every object was fetched: a record missing now is one the remote
-        // does not have (its refs name more than its packs hold).
-        guard let record = try? store.versionRecord(id) else {
-          problems.insert("\(name) names \(id), which its packs do not hold")
+        // Every object was fetched: a record that does not read now is
+        // missing from the remote's packs, or damaged there.
+        let record: VersionRecord
+        do {
+          record = try store.versionRecord(id)
+        } catch {
+          let reason = (error as? ArtError)?.message ?? "\(error)"
+          problems.insert("\(name) names a version that cannot be read (\(reason))")
           continue
         }
         if let problem = local.mismatch(record, at: name) { problems.insert(problem) }
