@@ -7,7 +7,7 @@ import Testing
 @testable import ArtCore
 
 /// Pins the bytes of the formats this build writes (pack format 2, index
-/// format 4; the pack id is defined as in pack format 1).
+/// format 4), and of pack format 1, which it still reads.
 ///
 /// Each expected id below was recorded
 /// once from a fixed recipe; a change to chunking, the gear table, the chunk
