@@ -84,6 +84,10 @@ struct DamagedPackTests {
         let result = try ArtProcess.run(arguments, in: repo)
         #expect(result.status < 128, "\(arguments): \(result.standardError)")
       }
+      let repack = try art("repack", in: repo)
+      #expect(
+        repack.status == 2 && repack.standardError.contains("repack will not run"),
+        "\(repack.standardError)")
       let fsck = try art("fsck", in: repo)
       #expect(fsck.status == 2 && fsck.standardOutput.contains("bytes"), "\(fsck.standardOutput)")
     }

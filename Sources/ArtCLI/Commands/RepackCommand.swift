@@ -49,6 +49,15 @@ extension ArtCommand {
 
     func execute(output: Output) async throws {
       let repository = try repository(.exclusive)
+      // A pack whose index does not read is left out of every listing; a
+      // repack would say there is nothing to do, or merge the others
+      // around it. It stops instead, as gc does.
+      if let (path, error) = repository.store.damagedPacks.first {
+        throw ArtError(
+          .corruptData,
+          "repack will not run: pack index '\(path)' cannot be read (\(error.message))",
+          hint: "run 'art fsck' to see what is damaged")
+      }
       let size =
         try maxPackSize.map { try parseSize($0) } ?? repository.configuration.maximumPackSize
       let compression = self.compression
