@@ -128,34 +128,26 @@ def tools(art, dvc):
         checkout="mkdir -p $OUT && git --git-dir=.git --work-tree=$OUT checkout HEAD~1 -- . && git reset -q", store=".git",
         again="git --git-dir=.git --work-tree=$PREV checkout HEAD~1 -- . && git reset -q",
         noop_may_fail=True)
+    def art_tool(*edits):
+        """art's steps, after `init` and these sed edits of .art/config."""
+        sed = "".join(f" -e '{e}'" for e in edits)
+        return dict(
+            setup=f"{art} init" + (f" && sed -i{sed} .art/config" if edits else ""),
+            first=f"{art} commit ds data -q", noop=f"{art} commit ds -q", second=f"{art} commit ds -q",
+            checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art", store_skip="state",
+            again=f"{art} checkout ds:v0 --to $PREV -q")
     return {
-        "art": dict(
-            setup=f"{art} init",
-            first=f"{art} commit ds data -q", noop=f"{art} commit ds -q", second=f"{art} commit ds -q",
-            checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art", store_skip="state",
-            again=f"{art} checkout ds:v0 --to $PREV -q"),
-        "art-lz4": dict(
-            setup=f"{art} init && sed -i 's/compression = zstd/compression = lz4/' .art/config",
-            first=f"{art} commit ds data -q", noop=f"{art} commit ds -q", second=f"{art} commit ds -q",
-            checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art", store_skip="state",
-            again=f"{art} checkout ds:v0 --to $PREV -q"),
+        "art": art_tool(),
+        "art-lz4": art_tool("s/compression = zstd/compression = lz4/"),
         # zstd level 3 (restic's level) instead of level 1: what the store
         # and the speed of each step would be with it as the default.
-        "art-zstd3": dict(
-            setup=f"{art} init && sed -i 's/compression = zstd$/compression = zstd:3/' .art/config",
-            first=f"{art} commit ds data -q", noop=f"{art} commit ds -q", second=f"{art} commit ds -q",
-            checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art", store_skip="state",
-            again=f"{art} checkout ds:v0 --to $PREV -q"),
+        "art-zstd3": art_tool("s/compression = zstd$/compression = zstd:3/"),
         # restic's trade as settings: zstd level 3 and chunks of 512 KiB to
         # 8 MiB (about 1 MiB), where art's default of 16-256 KiB dedups an
         # edited file at a finer grain.
-        "art-archive": dict(
-            setup=f"{art} init && sed -i -e 's/compression = zstd$/compression = zstd:3/'"
-                  " -e 's/min = 16384$/min = 524288/' -e 's/avg = 65536$/avg = 1048576/'"
-                  " -e 's/max = 262144$/max = 8388608/' .art/config",
-            first=f"{art} commit ds data -q", noop=f"{art} commit ds -q", second=f"{art} commit ds -q",
-            checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art", store_skip="state",
-            again=f"{art} checkout ds:v0 --to $PREV -q"),
+        "art-archive": art_tool(
+            "s/compression = zstd$/compression = zstd:3/", "s/min = 16384$/min = 524288/",
+            "s/avg = 65536$/avg = 1048576/", "s/max = 262144$/max = 8388608/"),
         "git": git,
         # The same steps as git, with every data file tracked by LFS.
         "git-lfs": dict(
