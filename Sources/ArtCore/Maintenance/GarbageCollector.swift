@@ -228,11 +228,7 @@ public struct GarbageCollector: Sendable {
     // 1. Copy live objects out of packs to rewrite and publish them; a
     // failure here (a full disk) leaves the repository as it was.
     if !rewrite.isEmpty {
-      let repository = self.repository
-      let writer = ObjectWriter(
-        store: store, compression: repository.configuration.compression,
-        maximumPackSize: repository.configuration.maximumPackSize, skipsStored: false,
-        beforeFirstPack: { try repository.raiseFormatForNewPacks() })
+      let writer = repository.makeWriter(skipsStored: false)
       do {
         var copies = PackCopies(writer: writer, packs: rewrite.map(\.pack))
         for (pack, entries) in rewrite {

@@ -90,11 +90,8 @@ public struct Repacker: Sendable {
       report.bytesAfter = report.bytesBefore
       return report
     }
-    let writerCompression = compression ?? repository.configuration.compression
-    let repository = self.repository
-    let writer = ObjectWriter(
-      store: store, compression: writerCompression, maximumPackSize: maximumPackSize,
-      skipsStored: false, beforeFirstPack: { try repository.raiseFormatForNewPacks() })
+    let writer = repository.makeWriter(
+      compression: compression, maximumPackSize: maximumPackSize, skipsStored: false)
     do {
       var recompress: [(Pack, PackEntry)] = []
       progress?.setTotal(

@@ -143,11 +143,18 @@ public final class Repository: Sendable {
     return true
   }
 
-  /// A writer for new objects, with `compression` or the configured one.
-  public func makeWriter(compression: Compression? = nil) -> ObjectWriter {
+  /// A writer for new objects, with `compression` or the configured one,
+  /// in packs of `maximumPackSize` or the configured size; it raises the
+  /// repository's format before its first pack.
+  ///
+  /// Unless `skipsStored`, it writes objects even when the store already
+  /// has them: how gc and repack copy objects out of packs they delete.
+  public func makeWriter(
+    compression: Compression? = nil, maximumPackSize: UInt64? = nil, skipsStored: Bool = true
+  ) -> ObjectWriter {
     ObjectWriter(
       store: store, compression: compression ?? configuration.compression,
-      maximumPackSize: configuration.maximumPackSize,
+      maximumPackSize: maximumPackSize ?? configuration.maximumPackSize, skipsStored: skipsStored,
       beforeFirstPack: { [self] in try raiseFormatForNewPacks() })
   }
 

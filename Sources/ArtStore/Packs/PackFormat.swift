@@ -75,8 +75,13 @@ public enum PackFormat {
   /// index entry fields (what a version-1 pack stores as its footer),
   /// after ``packIDPrefix`` for version 2.
   static func packID(of entries: [PackEntry], version: UInt32) -> ObjectID {
-    let footer = footer(entries)
-    return ObjectHasher.id(of: version == 1 ? footer : packIDPrefix + footer)
+    packID(footer: footer(entries), version: version)
+  }
+
+  /// The id of a pack of `version` whose entries, laid end to end, are
+  /// `footer` (see ``packID(of:version:)``).
+  static func packID(footer: [UInt8], version: UInt32) -> ObjectID {
+    ObjectHasher.id(of: version == 1 ? footer : packIDPrefix + footer)
   }
 
   /// The entries laid end to end as a version-1 footer.

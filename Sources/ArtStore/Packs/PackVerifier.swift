@@ -79,7 +79,7 @@ extension Pack {
         throw ArtError.corrupt(path.string, "footer entry \(position) does not match the index")
       }
     }
-    guard PackFormat.packID(of: entries, version: version) == index.packID else {
+    guard PackFormat.packID(footer: expected, version: version) == index.packID else {
       throw ArtError.corrupt(path.string, "its index entries do not hash to the pack id")
     }
     entries.sort { $0.offset < $1.offset }
