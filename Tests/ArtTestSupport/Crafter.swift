@@ -84,6 +84,27 @@ public enum Crafter {
     return ids
   }
 
+  /// Stores each of `objects` under the id given, whatever its bytes hash
+  /// to, in one new pack of the repository at `root`; returns the pack's
+  /// id.
+  @discardableResult
+  public static func forge(_ objects: [([UInt8], ObjectKind, ObjectID)], in root: FilePath) throws
+    -> ObjectID
+  {
+    let repository = try Repository(root: root)
+    let writer = ObjectWriter(
+      store: repository.store, compression: .none, maximumPackSize: 1 << 30, skipsStored: false)
+    let compressor = Compressor(compression: .none)
+    for (bytes, kind, id) in objects {
+      try bytes.withUnsafeBytes {
+        _ = try writer.write($0, kind: kind, id: id, compressor: compressor)
+      }
+    }
+    let packs = try writer.finish().packs
+    precondition(packs.count == 1, "a forged pack is one pack")
+    return packs[0]
+  }
+
   /// Replaces the refs file of the repository at `root` with `lines`.
   public static func writeRefs(_ lines: [String], in root: FilePath) throws {
     try AtomicFile.write(refs(lines), to: root.appending(".art/refs"))

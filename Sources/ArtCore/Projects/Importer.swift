@@ -59,6 +59,13 @@ public struct Importer: Sendable {
       // before it.
       let compressor = Compressor(compression: writer.compression)
       for (objectID, kind, raw) in list.childrenFirst(from: id) {
+        if kind == .chunkList {
+          // Named by its file's hash, a list is checked against its chunks.
+          let subject = "\(source.root) chunk list \(objectID)"
+          try ChunkList(decoding: raw, id: objectID, subject: subject).checkContent(
+            subject: subject
+          ) { try objects.readOne($0, as: .blob).get() }
+        }
         try raw.withUnsafeBytes {
           _ = try writer.write($0, kind: kind, id: objectID, compressor: compressor)
         }

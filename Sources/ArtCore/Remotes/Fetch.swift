@@ -1,5 +1,6 @@
 import ArtRemote
 public import ArtStore
+import Synchronization
 import SystemPackage
 
 /// What a fetch or a remote checkout downloaded.
@@ -85,43 +86,56 @@ extension Remote {
     if wholePacks.contains(where: { (index.pack($0.id)?.index.version ?? 4) >= 4 }) {
       try repository.raiseFormatForNewPacks()
     }
-    _ = try await concurrentMap(count: wholePacks.count, limit: 3) { index in
-      let info = wholePacks[index]
-      let temporary = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).pack")
-      let indexCopy = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).idx")
-      let packPath = folder.appending(PackFormat.packName(info.id))
-      try await storage.download(
-        "packs/" + PackFormat.packName(info.id), to: temporary, size: info.size,
-        progress: { progress?.add(bytes: Int($0)) })
-      // The index was checked when it was downloaded; the pack is checked
-      // against it (size, header) before the index's rename publishes it,
-      // and every object against its CRC and hash when read.
-      do {
+    // Each whole pack is downloaded and checked object by object (every
+    // SHA-256) before its index's rename publishes it; its chunk lists,
+    // which only their chunks can check, last of all, once what is
+    // fetched by range is here too.
+    let leftovers = Mutex<[FilePath]>([])
+    let pending: [(pack: Pack, indexCopy: FilePath)]
+    do {
+      pending = try await concurrentMap(count: wholePacks.count, limit: 3) { index in
+        let info = wholePacks[index]
+        let temporary = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).pack")
+        let indexCopy = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).idx")
+        let packPath = folder.appending(PackFormat.packName(info.id))
+        leftovers.withLock { $0 += [temporary, indexCopy, packPath] }
+        try await storage.download(
+          "packs/" + PackFormat.packName(info.id), to: temporary, size: info.size,
+          progress: { progress?.add(bytes: Int($0)) })
         let indexBytes = try AtomicFile.read(
           indexFolder.appending(PackFormat.indexName(info.id)), limit: 1 << 31)
         try AtomicFile.write(indexBytes ?? [], to: indexCopy)
         try Syscalls.rename(temporary, to: packPath)
-        try Pack(indexPath: indexCopy).checkFile()
-        try Syscalls.rename(indexCopy, to: folder.appending(PackFormat.indexName(info.id)))
-      } catch {
-        for path in [temporary, indexCopy, packPath] { try? Syscalls.unlink(path) }
-        throw error
+        let pack = try Pack(indexPath: indexCopy)
+        _ = try pack.verify(checkedElsewhere: FetchedChunkLists.chunksOfLists(in: pack))
+        progress?.addFile()
+        return (pack, indexCopy)
       }
-      progress?.addFile()
-    }
-    try Syscalls.syncDirectory(folder)
-    result.packs = whole.count
-    result.bytes = whole.reduce(0) { $0 + $1.size }
-    if !ranged.isEmpty {
-      let writer = repository.makeWriter()
-      do {
-        _ = try await readObjects(
-          ranged, index: index, writer: writer, decode: [], result: &result, progress: progress)
-        _ = try writer.finish()
-      } catch {
-        writer.abandon()
-        throw error
+      result.packs = whole.count
+      result.bytes = whole.reduce(0) { $0 + $1.size }
+      let lists = FetchedChunkLists(pending: pending.map(\.pack), store: store)
+      if !ranged.isEmpty {
+        let writer = repository.makeWriter()
+        do {
+          _ = try await readObjects(
+            ranged, index: index, writer: writer, decode: [], result: &result, progress: progress)
+          _ = try writer.finish(readingAlso: lists.pendingChunk)
+        } catch {
+          writer.abandon()
+          throw error
+        }
       }
+      try store.refresh()
+      try await lists.check()
+      for (pack, indexCopy) in pending {
+        try Syscalls.rename(indexCopy, to: folder.appending(PackFormat.indexName(pack.id)))
+        // Published: no longer this fetch's to remove.
+        leftovers.withLock { $0.removeAll { $0 == indexCopy || $0 == pack.path } }
+      }
+      try Syscalls.syncDirectory(folder)
+    } catch {
+      for path in leftovers.withLock({ $0 }) { try? Syscalls.unlink(path) }
+      throw error
     }
     try store.refresh()
     try saveTracking(refs)
@@ -448,6 +462,63 @@ extension Remote {
     } catch {
       writer.abandon()
       throw error
+    }
+  }
+}
+
+/// The chunk lists of whole packs a fetch downloaded and has yet to
+/// publish, checked against their chunks once everything fetched is here.
+struct FetchedChunkLists: Sendable {
+  /// The packs downloaded, each verified but for the chunks of its lists.
+  let pending: [Pack]
+  /// This repository's objects.
+  let store: ObjectStore
+
+  /// The chunks that `pack`'s own chunk lists name and `pack` holds: its
+  /// verification leaves them to ``check()``, which reads each with its
+  /// hash checked as it hashes the file, so a chunk is decoded once.
+  static func chunksOfLists(in pack: Pack) throws -> Set<ObjectID> {
+    var chunks = Set<ObjectID>()
+    for position in 0..<pack.index.count {
+      let entry = try pack.index.entry(at: position)
+      guard entry.kind == .chunkList else { continue }
+      let list = try ChunkList(
+        decoding: pack.read(entry), id: entry.id,
+        subject: "\(pack.path.string)' object '\(entry.id)")
+      for (id, _) in list.chunks where pack.index.position(of: id) != nil { chunks.insert(id) }
+    }
+    return chunks
+  }
+
+  /// Chunk `id` from a pending pack, its hash checked, or nil.
+  func pendingChunk(_ id: ObjectID) throws -> [UInt8]? {
+    for pack in pending {
+      if let position = pack.index.position(of: id) {
+        return try pack.read(pack.index.entry(at: position))
+      }
+    }
+    return nil
+  }
+
+  /// Checks every chunk list of the pending packs against its chunks (from
+  /// those packs, else from the store, where the file's hash covers them),
+  /// a few lists at once.
+  func check() async throws {
+    var lists: [(pack: Pack, entry: PackEntry)] = []
+    for pack in pending {
+      for position in 0..<pack.index.count {
+        let entry = try pack.index.entry(at: position)
+        if entry.kind == .chunkList { lists.append((pack, entry)) }
+      }
+    }
+    let found = lists
+    _ = try await concurrentMap(count: found.count, limit: Syscalls.processorCount) { index in
+      let (pack, entry) = found[index]
+      let subject = "\(pack.path.string)' object '\(entry.id)"
+      try ChunkList(decoding: pack.read(entry), id: entry.id, subject: subject)
+        .checkContent(subject: subject) { chunk in
+          try pendingChunk(chunk) ?? store.read(chunk, as: .blob, verifyingHash: false)
+        }
     }
   }
 }

@@ -88,3 +88,30 @@ public struct ChunkList: Sendable, Equatable {
     self.chunks = chunks
   }
 }
+
+extension ChunkList {
+  /// Checks that the chunks this list names, read through `chunk` in file
+  /// order, are its file: each of the length listed, and all of them end
+  /// to end hashing to ``fileID``.
+  ///
+  /// What a list from elsewhere (a remote, another project) must pass
+  /// before it is stored: its id is its file's hash, so nothing short of
+  /// the file checks it, and a stored list is taken as is by every later
+  /// commit of that file.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` naming `subject`, or what `chunk`
+  ///   throws (a missing or damaged chunk).
+  public func checkContent(subject: String, _ chunk: (ObjectID) throws -> [UInt8]) throws {
+    var hasher = ObjectHasher()
+    for (id, size) in chunks {
+      let bytes = try chunk(id)
+      guard UInt64(bytes.count) == size else {
+        throw ArtError.corrupt(subject, "its chunk \(id) is \(bytes.count) bytes, not \(size)")
+      }
+      bytes.withUnsafeBytes { hasher.update($0) }
+    }
+    guard hasher.finalize() == fileID else {
+      throw ArtError.corrupt(subject, "its chunks do not hash to its file id")
+    }
+  }
+}

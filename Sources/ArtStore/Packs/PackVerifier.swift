@@ -23,10 +23,15 @@ extension Pack {
   /// every object's header, CRC, decoded length and SHA-256.
   ///
   /// Calls `each` for every object, in pack order, once it is verified.
+  /// Objects in `checkedElsewhere` are only placed (offset and length): the
+  /// caller reads each of them with its hash checked (a fetch, as it checks
+  /// the chunk lists that name them).
   ///
   /// - Throws: ``ArtError`` with code `.corruptData` naming the pack and the
   ///   first bad object.
-  public func verify(each: (PackEntry) -> Void = { _ in }) throws -> PackReport {
+  public func verify(
+    checkedElsewhere: Set<ObjectID> = [], each: (PackEntry) -> Void = { _ in }
+  ) throws -> PackReport {
     try index.verifyChecksum()
     let descriptor = try descriptor()
     let packSize = index.packSize
@@ -92,18 +97,20 @@ extension Pack {
           path.string, "object \(entry.id) is at offset \(entry.offset), expected \(expectedOffset)"
         )
       }
-      // Unlike a read, verification checks the CRC-32 as well (readStored).
-      let subject = "\(path.string)' object '\(entry.id)"
-      // A plain zstd record of an older pack is read against the pack's
-      // dictionary should it fail as labelled, as reads do.
-      let dictionary = entry.codec == .zstdDictionary ? try self.dictionary() : nil
-      _ = try readStored(entry, subject: subject).withUnsafeBytes {
-        try Self.decoded(
-          entry, UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...]),
-          subject: subject, verifyingHash: true, dictionary: dictionary,
-          rescue: rescueDictionary(for: entry))
+      if !checkedElsewhere.contains(entry.id) {
+        // Unlike a read, verification checks the CRC-32 as well (readStored).
+        let subject = "\(path.string)' object '\(entry.id)"
+        // A plain zstd record of an older pack is read against the pack's
+        // dictionary should it fail as labelled, as reads do.
+        let dictionary = entry.codec == .zstdDictionary ? try self.dictionary() : nil
+        _ = try readStored(entry, subject: subject).withUnsafeBytes {
+          try Self.decoded(
+            entry, UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...]),
+            subject: subject, verifyingHash: true, dictionary: dictionary,
+            rescue: rescueDictionary(for: entry))
+        }
+        if entry.kind == .dictionary { _ = try self.dictionary() }
       }
-      if entry.kind == .dictionary { _ = try self.dictionary() }
       expectedOffset = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
       report.objects += 1
       report.objectsByKind[entry.kind, default: 0] += 1

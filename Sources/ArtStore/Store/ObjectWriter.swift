@@ -35,7 +35,7 @@ public struct WriteStatistics: Sendable {
 ///
 /// Objects already in the store, or already written in this session, are
 /// skipped. A pack is published once it passes ``maximumPackSize``, and the
-/// last one by ``finish()``. Until then nothing written is visible, and a
+/// last one by ``finish(readingAlso:)``. Until then nothing written is visible, and a
 /// crash leaves only temporary files.
 ///
 /// With zstd, the write that fills the sample budget also trains a
@@ -58,7 +58,7 @@ public final class ObjectWriter: Sendable {
     var sealed: [PackWriter] = []
     var written = Set<ObjectID>()
     var statistics = WriteStatistics()
-    /// The first failed pack write or publication; ``finish()`` throws it.
+    /// The first failed pack write or publication; ``finish(readingAlso:)`` throws it.
     var failure: (any Error)?
     /// Full buffers waiting for the task that is writing (the drainer).
     var queue: [PackWriter.PendingWrite] = []
@@ -76,6 +76,10 @@ public final class ObjectWriter: Sendable {
     var sampleSizes: [Int] = []
     /// Whether ``ObjectWriter/beforeFirstPack`` has run.
     var preparedForPacks = false
+    /// Chunk lists copied from elsewhere, by id, with the name errors give
+    /// them: held back until ``ObjectWriter/finish(readingAlso:)`` has
+    /// checked them against their chunks.
+    var heldChunkLists: [ObjectID: (raw: [UInt8], subject: String)] = [:]
 
     init(wantsDictionary: Bool) { dictionarySettled = !wantsDictionary }
   }
@@ -137,7 +141,8 @@ public final class ObjectWriter: Sendable {
   /// Whether `id` is stored (when ``skipsStored``) or already written in
   /// this session.
   public func contains(_ id: ObjectID) -> Bool {
-    state.withLock { $0.written.contains(id) } || (skipsStored && store.contains(id))
+    state.withLock { $0.written.contains(id) || $0.heldChunkLists[id] != nil }
+      || (skipsStored && store.contains(id))
   }
 
   /// Appends an object exactly as `pack` stored it (its compressed bytes,
@@ -200,12 +205,17 @@ public final class ObjectWriter: Sendable {
   }
 
   /// Appends a record read from elsewhere (a remote's pack) as it is,
-  /// after checking its header and CRC-32 against `entry`, unless the
-  /// object is already here; returns whether it was appended.
+  /// after checking its header, its CRC-32 and that it decodes to bytes
+  /// that hash to its id, unless the object is already here; returns
+  /// whether it was taken.
   ///
-  /// A record compressed against its pack's `dictionary` is decoded and
-  /// checked against its id first, then kept as it is or compressed again
-  /// (see ``copy(_:from:)``).
+  /// Nothing from elsewhere is stored unchecked: an object kept under an id
+  /// its bytes do not hash to would stand, for every later commit of that
+  /// content, as the stored copy. A chunk list, named by its file's hash,
+  /// is held back and checked against its chunks by
+  /// ``finish(readingAlso:)``. A record compressed against its pack's
+  /// `dictionary` is kept as it is, or compressed again when this session
+  /// uses another (see ``copy(_:from:)``).
   ///
   /// - Throws: ``ArtError`` `.corruptData` naming `subject`, also when such a
   ///   record comes without its dictionary.
@@ -216,25 +226,25 @@ public final class ObjectWriter: Sendable {
   ) throws -> Bool {
     if contains(entry.id) || entry.kind == .dictionary { return false }
     try Pack.checkRecord(entry, record, subject: subject)
+    if entry.codec == .zstdDictionary, dictionary == nil {
+      throw ArtError.corrupt(subject, "it is compressed against a dictionary its pack lacks")
+    }
     let stored = UnsafeRawBufferPointer(rebasing: record[PackFormat.recordHeaderSize...])
+    // A plain zstd record comes with a dictionary only from a pack that may
+    // hold mislabelled records (see ``copy(_:from:)``).
+    let (raw, rescued) = try Pack.decoded(
+      entry, stored, subject: subject, verifyingHash: true,
+      dictionary: entry.codec == .zstdDictionary ? dictionary : nil,
+      rescue: entry.codec == .zstd ? dictionary : nil)
+    if entry.kind == .chunkList {
+      _ = try ChunkList(decoding: raw, id: entry.id, subject: subject)
+      state.withLock { $0.heldChunkLists[entry.id] = (raw, subject) }
+      return true
+    }
     var codec = entry.codec
-    if entry.codec == .zstdDictionary {
-      guard let dictionary else {
-        throw ArtError.corrupt(subject, "it is compressed against a dictionary its pack lacks")
-      }
-      // Checked here (at most 64 KiB): a remote could pair a record with
-      // another dictionary, and a stored object is never fetched again.
-      let raw = try Pack.decode(entry, record: record, subject: subject, dictionary: dictionary)
+    if let dictionary, entry.codec == .zstdDictionary || rescued {
       guard adopt(dictionary) else { return try rewrite(raw, entry) }
-    } else if entry.codec == .zstd, let dictionary {
-      // Given for a pack that may hold mislabelled records only (see
-      // ``copy(_:from:)``).
-      let (raw, rescued) = try Pack.decoded(
-        entry, stored, subject: subject, verifyingHash: true, dictionary: nil, rescue: dictionary)
-      if rescued {
-        guard adopt(dictionary) else { return try rewrite(raw, entry) }
-        codec = .zstdDictionary
-      }
+      codec = .zstdDictionary
     }
     return try append(
       id: entry.id, kind: entry.kind, codec: codec, rawLength: Int(entry.rawLength),
@@ -483,7 +493,44 @@ public final class ObjectWriter: Sendable {
   }
 
   /// Publishes the last pack and returns the session's totals.
-  public func finish() throws -> WriteStatistics {
+  ///
+  /// Chunk lists copied from elsewhere are then checked against their
+  /// chunks, read from the store or, first, from `elsewhere` (packs a
+  /// fetch has yet to publish), and stored in one more pack.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` naming a list whose chunks are
+  ///   missing or are not its file; what was published stays (it was
+  ///   checked), the lists are not stored.
+  public func finish(readingAlso elsewhere: ((ObjectID) throws -> [UInt8]?)? = nil) throws
+    -> WriteStatistics
+  {
+    var statistics = try publish()
+    let held = state.withLock { state in
+      defer { state.heldChunkLists = [:] }
+      return state.heldChunkLists
+    }
+    if held.isEmpty { return statistics }
+    // The chunks are stored now (or were already, or are in `elsewhere`):
+    // each list must be its file before it is stored too. A chunk is read
+    // without its own hash check, which the file's hash covers.
+    try store.refresh()
+    let compressor = Compressor(compression: compression)
+    for (id, (raw, subject)) in held.sorted(by: { $0.key < $1.key }) {
+      try ChunkList(decoding: raw, id: id, subject: subject).checkContent(subject: subject) {
+        chunk in
+        if let bytes = try elsewhere?(chunk) { return bytes }
+        return try store.read(chunk, as: .blob, verifyingHash: false)
+      }
+      try raw.withUnsafeBytes {
+        _ = try write($0, kind: .chunkList, id: id, compressor: compressor)
+      }
+    }
+    statistics = try publish()
+    return statistics
+  }
+
+  /// Publishes the sealed packs and the one being written.
+  private func publish() throws -> WriteStatistics {
     try state.withLock { (state) throws -> WriteStatistics in
       if let failure = state.failure { throw failure }
       // Every task has returned, so the last drainer emptied the queue.

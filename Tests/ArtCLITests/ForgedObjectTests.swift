@@ -1,0 +1,141 @@
+import ArtCore
+import ArtStore
+import ArtTestSupport
+import Foundation
+import SystemPackage
+import Testing
+
+/// A remote that stores an object under the id of content it is not: were
+/// it kept, every later commit of that content here would take it for the
+/// stored copy, and the version would name bytes that are not the file.
+@Suite("Forged objects from a remote")
+struct ForgedObjectTests {
+  enum Forgery: String, CaseIterable, Sendable {
+    /// Other bytes under a small file's id.
+    case blob
+    /// A chunk list under a large file's id, naming a chunk that is not it.
+    case chunkList
+  }
+
+  /// Pushes a one-file version from `evil` to `remote`, clones it as
+  /// `victim`, then plants `forgery` in a pack of its own on the remote;
+  /// returns the contents the forgery claims to be.
+  func plant(_ forgery: Forgery, besideAKnownObject: Bool, in folder: FilePath) throws
+    -> (small: [UInt8], large: [UInt8])
+  {
+    let evil = folder.appending("evil")
+    let known = [UInt8].text(count: 2_000, seed: 1)
+    try writeFile(known, to: evil.appending("data/known.txt"))
+    #expect(try art("init", in: evil).status == 0)
+    #expect(try art("commit", "ds", "data", in: evil).status == 0)
+    let remote = folder.appending("remote")
+    #expect(try art("remote", "add", "origin", remote.string, in: evil).status == 0)
+    #expect(try art("push", "origin", in: evil).status == 0)
+    #expect(try art("clone", remote.string, "victim", in: folder).status == 0)
+
+    let small = [UInt8].random(count: 4_000, seed: 2)
+    let large = [UInt8].random(count: 600_000, seed: 3)
+    let garbage = [UInt8].random(count: 600_000, seed: 4)
+    var objects: [([UInt8], ObjectKind, ObjectID)] = []
+    switch forgery {
+    case .blob:
+      objects.append((Array(garbage.prefix(small.count)), .blob, ObjectHasher.id(of: small)))
+    case .chunkList:
+      let chunk = ObjectHasher.id(of: garbage)
+      let list = ChunkList(
+        fileID: ObjectHasher.id(of: large), fileSize: UInt64(large.count),
+        chunks: [(chunk, UInt64(garbage.count))])
+      objects += [(garbage, .blob, chunk), (list.encoded(), .chunkList, list.fileID)]
+    }
+    // With an object the victim has, the fetch reads the rest by range
+    // rather than downloading the pack whole.
+    if besideAKnownObject { objects.append((known, .blob, ObjectHasher.id(of: known))) }
+    let pack = try Crafter.forge(objects, in: evil)
+    for name in [PackFormat.packName(pack), PackFormat.indexName(pack)] {
+      try FileManager.default.copyItem(
+        atPath: evil.appending(".art/objects/packs/\(name)").string,
+        toPath: remote.appending("packs/\(name)").string)
+    }
+    return (small, large)
+  }
+
+  @Test(arguments: Forgery.allCases, [false, true])
+  func aFetchRefusesAForgedObjectAndACommitStoresTheRealOne(
+    forgery: Forgery, besideAKnownObject: Bool
+  ) async throws {
+    try await withTemporaryDirectory { folder in
+      let (small, large) = try plant(forgery, besideAKnownObject: besideAKnownObject, in: folder)
+      let victim = folder.appending("victim")
+      let fetch = try art("fetch", "origin", in: victim)
+      #expect(fetch.status == 2, "\(fetch.standardOutput) \(fetch.standardError)")
+      #expect(
+        fetch.standardError.contains(
+          forgery == .blob ? "does not hash to its id" : "do not hash to its file id"),
+        "\(fetch.standardError)")
+      let store = try Repository(root: victim).store
+      #expect(!store.contains(ObjectHasher.id(of: small)))
+      #expect(!store.contains(ObjectHasher.id(of: large)))
+
+      // The files the forgery named, committed here, are stored as they are.
+      try writeFile(small, to: victim.appending("data/small.bin"))
+      try writeFile(large, to: victim.appending("data/large.bin"))
+      #expect(try art("commit", "ds", "data", in: victim).status == 0)
+      let checkout = try art("checkout", "ds", "--to", "../out", in: victim)
+      #expect(checkout.status == 0, "\(checkout.standardError)")
+      #expect(try readFile(folder.appending("out/small.bin")) == small)
+      #expect(try readFile(folder.appending("out/large.bin")) == large)
+      #expect(try art("fsck", "--full", in: victim).status == 0)
+    }
+  }
+
+  @Test(arguments: Forgery.allCases)
+  func aCloneOfARemoteWithAForgedObjectFails(forgery: Forgery) async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try plant(forgery, besideAKnownObject: false, in: folder)
+      let clone = try art("clone", folder.appending("remote").string, "copy", in: folder)
+      #expect(clone.status == 2, "\(clone.standardOutput) \(clone.standardError)")
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("copy").string))
+    }
+  }
+
+  @Test func anImportRefusesAForgedChunkListFromAnotherProject() async throws {
+    try await withTemporaryDirectory { folder in
+      let vision = folder.appending("vision")
+      #expect(try art("init", "vision", in: folder).status == 0)
+      let large = [UInt8].random(count: 600_000, seed: 3)
+      let garbage = [UInt8].random(count: 600_000, seed: 4)
+      let chunk = ObjectHasher.id(of: garbage)
+      let list = ChunkList(
+        fileID: ObjectHasher.id(of: large), fileSize: UInt64(large.count),
+        chunks: [(chunk, UInt64(garbage.count))])
+      let manifest = Crafter.manifest([
+        Crafter.Entry("large.bin", .chunked, list.fileID, size: UInt64(large.count))
+      ])
+      let manifestID = ObjectHasher.id(of: manifest)
+      let record = Crafter.record(
+        artifact: "imagenet", number: 0, root: "data", manifest: manifestID)
+      let recordID = ObjectHasher.id(of: record)
+      try Crafter.forge(
+        [
+          (garbage, .blob, chunk), (list.encoded(), .chunkList, list.fileID),
+          (manifest, .manifest, manifestID), (record, .version, recordID),
+        ], in: vision)
+      try Crafter.writeRefs(
+        ["imagenet:latest \(recordID.hex)", "imagenet:v0 \(recordID.hex)"], in: vision)
+
+      let model = folder.appending("model")
+      #expect(try art("init", "model", in: folder).status == 0)
+      #expect(try art("project", "add", "vision", "../vision", in: model).status == 0)
+      let checkout = try ArtProcess.runTool(
+        "/usr/bin/env",
+        [
+          "ART_CACHE_DIR=\(folder.appending("cache").string)", ArtProcess.binary, "checkout",
+          "vision/imagenet:v0", "--to", "../out",
+        ], in: model)
+      #expect(checkout.status == 2, "\(checkout.standardOutput) \(checkout.standardError)")
+      #expect(
+        checkout.standardError.contains("do not hash to its file id"), "\(checkout.standardError)")
+      #expect(!(try Repository(root: model).store.contains(list.fileID)))
+    }
+  }
+}
