@@ -17,12 +17,9 @@ struct ForgedObjectTests {
     case chunkList
   }
 
-  /// Pushes a one-file version from `evil` to `remote`, clones it as
-  /// `victim`, then plants `forgery` in a pack of its own on the remote;
-  /// returns the contents the forgery claims to be.
-  func plant(_ forgery: Forgery, besideAKnownObject: Bool, in folder: FilePath) throws
-    -> (small: [UInt8], large: [UInt8])
-  {
+  /// Pushes a one-file version from `evil` to `remote` and clones it as
+  /// `victim`; returns the file's bytes.
+  func setUpRemote(in folder: FilePath) throws -> [UInt8] {
     let evil = folder.appending("evil")
     let known = [UInt8].text(count: 2_000, seed: 1)
     try writeFile(known, to: evil.appending("data/known.txt"))
@@ -32,7 +29,34 @@ struct ForgedObjectTests {
     #expect(try art("remote", "add", "origin", remote.string, in: evil).status == 0)
     #expect(try art("push", "origin", in: evil).status == 0)
     #expect(try art("clone", remote.string, "victim", in: folder).status == 0)
+    return known
+  }
 
+  /// Stores `objects` under the ids given in a pack of its own, on the
+  /// remote; with `besideAKnownObject`, the pack also holds the file the
+  /// victim has, so a fetch reads the rest by range rather than
+  /// downloading the pack whole.
+  func plantPack(
+    _ objects: [([UInt8], ObjectKind, ObjectID)], besideAKnownObject: Bool, in folder: FilePath
+  ) throws {
+    let evil = folder.appending("evil")
+    let known = [UInt8].text(count: 2_000, seed: 1)
+    let pack = try Crafter.forge(
+      objects + (besideAKnownObject ? [(known, .blob, ObjectHasher.id(of: known))] : []),
+      in: evil)
+    for name in [PackFormat.packName(pack), PackFormat.indexName(pack)] {
+      try FileManager.default.copyItem(
+        atPath: evil.appending(".art/objects/packs/\(name)").string,
+        toPath: folder.appending("remote/packs/\(name)").string)
+    }
+  }
+
+  /// Sets up the remote, then plants `forgery` on it; returns the contents
+  /// the forgery claims to be.
+  func plant(_ forgery: Forgery, besideAKnownObject: Bool, in folder: FilePath) throws
+    -> (small: [UInt8], large: [UInt8])
+  {
+    _ = try setUpRemote(in: folder)
     let small = [UInt8].random(count: 4_000, seed: 2)
     let large = [UInt8].random(count: 600_000, seed: 3)
     let garbage = [UInt8].random(count: 600_000, seed: 4)
@@ -47,15 +71,7 @@ struct ForgedObjectTests {
         chunks: [(chunk, UInt64(garbage.count))])
       objects += [(garbage, .blob, chunk), (list.encoded(), .chunkList, list.fileID)]
     }
-    // With an object the victim has, the fetch reads the rest by range
-    // rather than downloading the pack whole.
-    if besideAKnownObject { objects.append((known, .blob, ObjectHasher.id(of: known))) }
-    let pack = try Crafter.forge(objects, in: evil)
-    for name in [PackFormat.packName(pack), PackFormat.indexName(pack)] {
-      try FileManager.default.copyItem(
-        atPath: evil.appending(".art/objects/packs/\(name)").string,
-        toPath: remote.appending("packs/\(name)").string)
-    }
+    try plantPack(objects, besideAKnownObject: besideAKnownObject, in: folder)
     return (small, large)
   }
 
@@ -136,6 +152,59 @@ struct ForgedObjectTests {
       #expect(
         checkout.standardError.contains("do not hash to its file id"), "\(checkout.standardError)")
       #expect(!(try Repository(root: model).store.contains(list.fileID)))
+    }
+  }
+
+  @Test(arguments: [false, true])
+  func aListWhoseChunksAreGoneIsLeftOutAndTheRestKept(besideAKnownObject: Bool) async throws {
+    try await withTemporaryDirectory { folder in
+      // A remote keeps the list of a deleted file in a pack that stays
+      // for its other objects, while gc took the packs of its chunks.
+      _ = try setUpRemote(in: folder)
+      let gone = [UInt8].random(count: 300_000, seed: 5)
+      let kept = [UInt8].random(count: 5_000, seed: 6)
+      let list = ChunkList(
+        fileID: ObjectHasher.id(of: gone), fileSize: UInt64(gone.count),
+        chunks: [(ObjectHasher.id(of: gone), UInt64(gone.count))])
+      try plantPack(
+        [(list.encoded(), .chunkList, list.fileID), (kept, .blob, ObjectHasher.id(of: kept))],
+        besideAKnownObject: besideAKnownObject, in: folder)
+      let victim = folder.appending("victim")
+      let fetch = try art("fetch", "origin", in: victim)
+      #expect(fetch.status == 0, "\(fetch.standardError)")
+      let store = try Repository(root: victim).store
+      #expect(store.contains(ObjectHasher.id(of: kept)))
+      #expect(!store.contains(list.fileID))
+      #expect(try art("fsck", "--full", in: victim).status == 0)
+    }
+  }
+
+  @Test func remoteGCRewritesAPackHoldingAListWhoseChunksAreElsewhere() async throws {
+    try await withTemporaryDirectory { folder in
+      let repo = folder.appending("repo")
+      var big = [UInt8].random(count: 1_000_000, seed: 7)
+      try writeFile(big, to: repo.appending("data/big.bin"))
+      #expect(try art("init", in: repo).status == 0)
+      #expect(try art("remote", "add", "origin", "../remote", in: repo).status == 0)
+      #expect(try art("commit", "ds", "data", in: repo).status == 0)
+      #expect(try art("push", "origin", in: repo).status == 0)
+      // v1: the big file grows by a little (a new last chunk and list),
+      // beside a file v2 drops, so v1's pack is mostly garbage after.
+      big += [UInt8].random(count: 1_000, seed: 8)
+      try writeFile(big, to: repo.appending("data/big.bin"))
+      try writeFile(.random(count: 3_000_000, seed: 9), to: repo.appending("data/junk.bin"))
+      #expect(try art("commit", "ds", "data", in: repo).status == 0)
+      #expect(try art("push", "origin", in: repo).status == 0)
+      try FileManager.default.removeItem(atPath: repo.appending("data/junk.bin").string)
+      #expect(try art("commit", "ds", "data", in: repo).status == 0)
+      for version in ["ds:v0", "ds:v1"] { #expect(try art("rm", version, in: repo).status == 0) }
+      #expect(try art("push", "origin", in: repo).status == 0)
+      let gc = try art("gc", "--remote", "origin", "--grace", "0", "--json", in: repo)
+      #expect(gc.status == 0, "\(gc.standardError)")
+      #expect(gc.standardOutput.contains(#""packsRewritten" : 1"#), "\(gc.standardOutput)")
+      #expect(try art("clone", "remote", "copy", in: folder).status == 0)
+      #expect(try art("checkout", "ds", "--to", "../out", in: folder.appending("copy")).status == 0)
+      #expect(try readFile(folder.appending("out/big.bin")) == big)
     }
   }
 }

@@ -86,53 +86,69 @@ extension Remote {
     if wholePacks.contains(where: { (index.pack($0.id)?.index.version ?? 4) >= 4 }) {
       try repository.raiseFormatForNewPacks()
     }
-    // Each whole pack is downloaded and checked object by object (every
-    // SHA-256) before its index's rename publishes it; its chunk lists,
-    // which only their chunks can check, last of all, once what is
-    // fetched by range is here too.
+    // Each whole pack is downloaded at temporary names and checked object
+    // by object (every SHA-256); its chunk lists, which only their chunks
+    // can check, once what is fetched by range is here too. Only then do
+    // the renames publish it.
     let leftovers = Mutex<[FilePath]>([])
-    let pending: [(pack: Pack, indexCopy: FilePath)]
     do {
-      pending = try await concurrentMap(count: wholePacks.count, limit: 3) { index in
+      let downloads = try await concurrentMap(count: wholePacks.count, limit: 3) {
+        index -> PendingPacks.Download in
         let info = wholePacks[index]
-        let temporary = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).pack")
-        let indexCopy = folder.appending("tmp-\(Syscalls.processID)-\(info.id.hex).idx")
-        let packPath = folder.appending(PackFormat.packName(info.id))
-        leftovers.withLock { $0 += [temporary, indexCopy, packPath] }
+        let stem = "tmp-\(Syscalls.processID)-\(info.id.hex)"
+        let download = PendingPacks.Download(
+          id: info.id, indexPath: folder.appending(stem + ".idx"),
+          packPath: folder.appending(stem + ".pack"))
+        leftovers.withLock { $0 += [download.packPath, download.indexPath] }
+        let name = "packs/" + PackFormat.packName(info.id)
         try await storage.download(
-          "packs/" + PackFormat.packName(info.id), to: temporary, size: info.size,
+          name, to: download.packPath, size: info.size,
           progress: { progress?.add(bytes: Int($0)) })
         let indexBytes = try AtomicFile.read(
           indexFolder.appending(PackFormat.indexName(info.id)), limit: 1 << 31)
-        try AtomicFile.write(indexBytes ?? [], to: indexCopy)
-        try Syscalls.rename(temporary, to: packPath)
-        let pack = try Pack(indexPath: indexCopy)
-        _ = try pack.verify(checkedElsewhere: FetchedChunkLists.chunksOfLists(in: pack))
-        progress?.addFile()
-        return (pack, indexCopy)
+        try AtomicFile.write(indexBytes ?? [], to: download.indexPath)
+        do {
+          let pack = try Pack(indexPath: download.indexPath, packPath: download.packPath)
+          var checked = download
+          checked.leftToLists = try PendingPacks.chunksOfLists(in: pack)
+          _ = try pack.verify(checkedElsewhere: checked.leftToLists)
+          progress?.addFile()
+          return checked
+        } catch let error as ArtError {
+          throw ArtError(
+            error.code, "\(storage.location)/\(name) is damaged: \(error.message)",
+            hint: "nothing of it was kept; push it again from a sound repository",
+            underlying: error)
+        }
       }
       result.packs = whole.count
       result.bytes = whole.reduce(0) { $0 + $1.size }
-      let lists = FetchedChunkLists(pending: pending.map(\.pack), store: store)
-      if !ranged.isEmpty {
-        let writer = repository.makeWriter()
-        do {
+      let writer = repository.makeWriter()
+      do {
+        if !ranged.isEmpty {
           _ = try await readObjects(
             ranged, index: index, writer: writer, decode: [], result: &result, progress: progress)
-          _ = try writer.finish(readingAlso: lists.pendingChunk)
-        } catch {
-          writer.abandon()
-          throw error
         }
+        // The chunks of the whole packs' lists may be among these.
+        try writer.publishData()
+        try store.refresh()
+        let pending = PendingPacks(downloads: downloads, store: store)
+        let leftOut = try await pending.check()
+        for download in downloads {
+          try pending.publish(
+            download, leavingOut: leftOut[download.id] ?? [], writer: repository.makeWriter())
+          leftovers.withLock {
+            $0.removeAll { $0 == download.packPath || $0 == download.indexPath }
+          }
+        }
+        try Syscalls.syncDirectory(folder)
+        // The lists read by range, now that every chunk fetched is here;
+        // those of deleted files may have lost theirs.
+        _ = try writer.finish(leavingOutListsWithoutChunks: true)
+      } catch {
+        writer.abandon()
+        throw error
       }
-      try store.refresh()
-      try await lists.check()
-      for (pack, indexCopy) in pending {
-        try Syscalls.rename(indexCopy, to: folder.appending(PackFormat.indexName(pack.id)))
-        // Published: no longer this fetch's to remove.
-        leftovers.withLock { $0.removeAll { $0 == indexCopy || $0 == pack.path } }
-      }
-      try Syscalls.syncDirectory(folder)
     } catch {
       for path in leftovers.withLock({ $0 }) { try? Syscalls.unlink(path) }
       throw error
@@ -462,63 +478,6 @@ extension Remote {
     } catch {
       writer.abandon()
       throw error
-    }
-  }
-}
-
-/// The chunk lists of whole packs a fetch downloaded and has yet to
-/// publish, checked against their chunks once everything fetched is here.
-struct FetchedChunkLists: Sendable {
-  /// The packs downloaded, each verified but for the chunks of its lists.
-  let pending: [Pack]
-  /// This repository's objects.
-  let store: ObjectStore
-
-  /// The chunks that `pack`'s own chunk lists name and `pack` holds: its
-  /// verification leaves them to ``check()``, which reads each with its
-  /// hash checked as it hashes the file, so a chunk is decoded once.
-  static func chunksOfLists(in pack: Pack) throws -> Set<ObjectID> {
-    var chunks = Set<ObjectID>()
-    for position in 0..<pack.index.count {
-      let entry = try pack.index.entry(at: position)
-      guard entry.kind == .chunkList else { continue }
-      let list = try ChunkList(
-        decoding: pack.read(entry), id: entry.id,
-        subject: "\(pack.path.string)' object '\(entry.id)")
-      for (id, _) in list.chunks where pack.index.position(of: id) != nil { chunks.insert(id) }
-    }
-    return chunks
-  }
-
-  /// Chunk `id` from a pending pack, its hash checked, or nil.
-  func pendingChunk(_ id: ObjectID) throws -> [UInt8]? {
-    for pack in pending {
-      if let position = pack.index.position(of: id) {
-        return try pack.read(pack.index.entry(at: position))
-      }
-    }
-    return nil
-  }
-
-  /// Checks every chunk list of the pending packs against its chunks (from
-  /// those packs, else from the store, where the file's hash covers them),
-  /// a few lists at once.
-  func check() async throws {
-    var lists: [(pack: Pack, entry: PackEntry)] = []
-    for pack in pending {
-      for position in 0..<pack.index.count {
-        let entry = try pack.index.entry(at: position)
-        if entry.kind == .chunkList { lists.append((pack, entry)) }
-      }
-    }
-    let found = lists
-    _ = try await concurrentMap(count: found.count, limit: Syscalls.processorCount) { index in
-      let (pack, entry) = found[index]
-      let subject = "\(pack.path.string)' object '\(entry.id)"
-      try ChunkList(decoding: pack.read(entry), id: entry.id, subject: subject)
-        .checkContent(subject: subject) { chunk in
-          try pendingChunk(chunk) ?? store.read(chunk, as: .blob, verifyingHash: false)
-        }
     }
   }
 }

@@ -199,7 +199,8 @@ extension Remote {
     let writer = ObjectWriter(
       store: try ObjectStore(directory: scratch),
       compression: repository.configuration.compression,
-      maximumPackSize: repository.configuration.maximumPackSize, skipsStored: true)
+      maximumPackSize: repository.configuration.maximumPackSize, skipsStored: true,
+      holdsChunkLists: false)
     var result = FetchResult()
     var written = Set<ObjectID>()
     do {

@@ -35,6 +35,14 @@ public final class Pack: Sendable {
     path = folder.appending(PackFormat.packName(index.packID))
   }
 
+  /// A pack not published yet, at temporary names: what a fetch checks
+  /// before it renames the two files into place.
+  public init(indexPath: FilePath, packPath: FilePath) throws {
+    index = try PackIndex(path: indexPath)
+    self.indexPath = indexPath
+    path = packPath
+  }
+
   deinit {
     if case .success(let descriptor) = opened.withLock({ $0 }) { try? descriptor.close() }
   }
@@ -345,6 +353,24 @@ public final class Pack: Sendable {
     }
     try bytes.withUnsafeBytes { try Self.checkRecord(entry, $0, subject: subject) }
     return bytes
+  }
+
+  /// The object `entry`, checked as `verify-pack` checks it: record
+  /// header, CRC-32 of the stored bytes, decoded length and SHA-256.
+  ///
+  /// - Throws: ``ArtError`` with code `.corruptData` naming this pack and the id.
+  public func readChecked(_ entry: PackEntry) throws -> [UInt8] {
+    let subject = "\(path.string)' object '\(entry.id)"
+    // A plain zstd record of an older pack is read against the pack's
+    // dictionary should it fail as labelled, as reads do.
+    let dictionary = entry.codec == .zstdDictionary ? try self.dictionary() : nil
+    return try readStored(entry, subject: subject).withUnsafeBytes {
+      try Self.decoded(
+        entry, UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...]),
+        subject: subject, verifyingHash: true, dictionary: dictionary,
+        rescue: rescueDictionary(for: entry)
+      ).raw
+    }
   }
 
   /// Checks that the record of `entry` lies inside the pack, before its

@@ -23,9 +23,10 @@ extension Pack {
   /// every object's header, CRC, decoded length and SHA-256.
   ///
   /// Calls `each` for every object, in pack order, once it is verified.
-  /// Objects in `checkedElsewhere` are only placed (offset and length): the
-  /// caller reads each of them with its hash checked (a fetch, as it checks
-  /// the chunk lists that name them).
+  /// Objects in `checkedElsewhere` are only placed (offset and length) and
+  /// then passed to `each`: the caller reads each of them with
+  /// ``readChecked(_:)`` (a fetch, as it checks the chunk lists that name
+  /// them).
   ///
   /// - Throws: ``ArtError`` with code `.corruptData` naming the pack and the
   ///   first bad object.
@@ -98,17 +99,8 @@ extension Pack {
         )
       }
       if !checkedElsewhere.contains(entry.id) {
-        // Unlike a read, verification checks the CRC-32 as well (readStored).
-        let subject = "\(path.string)' object '\(entry.id)"
-        // A plain zstd record of an older pack is read against the pack's
-        // dictionary should it fail as labelled, as reads do.
-        let dictionary = entry.codec == .zstdDictionary ? try self.dictionary() : nil
-        _ = try readStored(entry, subject: subject).withUnsafeBytes {
-          try Self.decoded(
-            entry, UnsafeRawBufferPointer(rebasing: $0[PackFormat.recordHeaderSize...]),
-            subject: subject, verifyingHash: true, dictionary: dictionary,
-            rescue: rescueDictionary(for: entry))
-        }
+        // Unlike a read, verification checks the CRC-32 as well.
+        _ = try readChecked(entry)
         if entry.kind == .dictionary { _ = try self.dictionary() }
       }
       expectedOffset = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength

@@ -35,7 +35,7 @@ public struct WriteStatistics: Sendable {
 ///
 /// Objects already in the store, or already written in this session, are
 /// skipped. A pack is published once it passes ``maximumPackSize``, and the
-/// last one by ``finish(readingAlso:)``. Until then nothing written is visible, and a
+/// last one by ``finish(leavingOutListsWithoutChunks:)``. Until then nothing written is visible, and a
 /// crash leaves only temporary files.
 ///
 /// With zstd, the write that fills the sample budget also trains a
@@ -58,7 +58,7 @@ public final class ObjectWriter: Sendable {
     var sealed: [PackWriter] = []
     var written = Set<ObjectID>()
     var statistics = WriteStatistics()
-    /// The first failed pack write or publication; ``finish(readingAlso:)`` throws it.
+    /// The first failed pack write or publication; ``finish(leavingOutListsWithoutChunks:)`` throws it.
     var failure: (any Error)?
     /// Full buffers waiting for the task that is writing (the drainer).
     var queue: [PackWriter.PendingWrite] = []
@@ -77,7 +77,7 @@ public final class ObjectWriter: Sendable {
     /// Whether ``ObjectWriter/beforeFirstPack`` has run.
     var preparedForPacks = false
     /// Chunk lists copied from elsewhere, by id, with the name errors give
-    /// them: held back until ``ObjectWriter/finish(readingAlso:)`` has
+    /// them: held back until ``ObjectWriter/finish(leavingOutListsWithoutChunks:)`` has
     /// checked them against their chunks.
     var heldChunkLists: [ObjectID: (raw: [UInt8], subject: String)] = [:]
 
@@ -121,11 +121,14 @@ public final class ObjectWriter: Sendable {
   /// already has them.
   ///
   /// That is how gc and repack copy objects out of packs they are about to
-  /// delete. `beforeFirstPack` runs once, before its first pack.
+  /// delete. `beforeFirstPack` runs once, before its first pack. Without
+  /// `holdsChunkLists`, chunk lists copied by record are stored as they
+  /// come, for remote gc, which copies a remote's objects back to it.
   public init(
     store: ObjectStore, compression: Compression, maximumPackSize: UInt64, skipsStored: Bool,
-    beforeFirstPack: (@Sendable () throws -> Void)? = nil
+    holdsChunkLists: Bool = true, beforeFirstPack: (@Sendable () throws -> Void)? = nil
   ) {
+    self.holdsChunkLists = holdsChunkLists
     self.beforeFirstPack = beforeFirstPack
     self.store = store
     self.compression = compression
@@ -137,6 +140,9 @@ public final class ObjectWriter: Sendable {
 
   /// Whether objects already in ``store`` are skipped.
   public let skipsStored: Bool
+  /// Whether chunk lists copied by record wait for ``finish(leavingOutListsWithoutChunks:)`` to check
+  /// them against their chunks.
+  public let holdsChunkLists: Bool
 
   /// Whether `id` is stored (when ``skipsStored``) or already written in
   /// this session.
@@ -212,8 +218,8 @@ public final class ObjectWriter: Sendable {
   /// Nothing from elsewhere is stored unchecked: an object kept under an id
   /// its bytes do not hash to would stand, for every later commit of that
   /// content, as the stored copy. A chunk list, named by its file's hash,
-  /// is held back and checked against its chunks by
-  /// ``finish(readingAlso:)``. A record compressed against its pack's
+  /// is held back and checked against its chunks by ``finish(leavingOutListsWithoutChunks:)`` (unless
+  /// not ``holdsChunkLists``). A record compressed against its pack's
   /// `dictionary` is kept as it is, or compressed again when this session
   /// uses another (see ``copy(_:from:)``).
   ///
@@ -236,7 +242,7 @@ public final class ObjectWriter: Sendable {
       entry, stored, subject: subject, verifyingHash: true,
       dictionary: entry.codec == .zstdDictionary ? dictionary : nil,
       rescue: entry.codec == .zstd ? dictionary : nil)
-    if entry.kind == .chunkList {
+    if entry.kind == .chunkList, holdsChunkLists {
       _ = try ChunkList(decoding: raw, id: entry.id, subject: subject)
       state.withLock { $0.heldChunkLists[entry.id] = (raw, subject) }
       return true
@@ -495,42 +501,45 @@ public final class ObjectWriter: Sendable {
   /// Publishes the last pack and returns the session's totals.
   ///
   /// Chunk lists copied from elsewhere are then checked against their
-  /// chunks, read from the store or, first, from `elsewhere` (packs a
-  /// fetch has yet to publish), and stored in one more pack.
+  /// chunks in the store, and stored in one more pack. With
+  /// `leavingOutListsWithoutChunks`, a list naming a chunk the store lacks
+  /// is left out, since nothing can check it: a fetch of everything takes
+  /// the lists of deleted files a remote still holds, whose chunks it may
+  /// no longer have.
   ///
   /// - Throws: ``ArtError`` `.corruptData` naming a list whose chunks are
-  ///   missing or are not its file; what was published stays (it was
+  ///   not its file, or missing; what was published stays (it was
   ///   checked), the lists are not stored.
-  public func finish(readingAlso elsewhere: ((ObjectID) throws -> [UInt8]?)? = nil) throws
-    -> WriteStatistics
-  {
-    var statistics = try publish()
+  public func finish(leavingOutListsWithoutChunks: Bool = false) throws -> WriteStatistics {
+    _ = try publishData()
     let held = state.withLock { state in
       defer { state.heldChunkLists = [:] }
       return state.heldChunkLists
     }
-    if held.isEmpty { return statistics }
-    // The chunks are stored now (or were already, or are in `elsewhere`):
-    // each list must be its file before it is stored too. A chunk is read
-    // without its own hash check, which the file's hash covers.
+    if held.isEmpty { return try publishData() }
     try store.refresh()
     let compressor = Compressor(compression: compression)
     for (id, (raw, subject)) in held.sorted(by: { $0.key < $1.key }) {
-      try ChunkList(decoding: raw, id: id, subject: subject).checkContent(subject: subject) {
-        chunk in
-        if let bytes = try elsewhere?(chunk) { return bytes }
-        return try store.read(chunk, as: .blob, verifyingHash: false)
+      let list = try ChunkList(decoding: raw, id: id, subject: subject)
+      if leavingOutListsWithoutChunks, !list.chunks.allSatisfy({ store.contains($0.id) }) {
+        continue
       }
+      try list.checkContent(subject: subject) { try store.read($0, as: .blob) }
       try raw.withUnsafeBytes {
         _ = try write($0, kind: .chunkList, id: id, compressor: compressor)
       }
     }
-    statistics = try publish()
-    return statistics
+    return try publishData()
   }
 
-  /// Publishes the sealed packs and the one being written.
-  private func publish() throws -> WriteStatistics {
+  /// Publishes what was written so far, except chunk lists copied from
+  /// elsewhere, which wait for ``finish(leavingOutListsWithoutChunks:)``; returns the totals so far.
+  ///
+  /// A fetch publishes the objects it read by range this way before it
+  /// checks the chunk lists of the packs it downloaded whole, whose chunks
+  /// may be among them.
+  @discardableResult
+  public func publishData() throws -> WriteStatistics {
     try state.withLock { (state) throws -> WriteStatistics in
       if let failure = state.failure { throw failure }
       // Every task has returned, so the last drainer emptied the queue.

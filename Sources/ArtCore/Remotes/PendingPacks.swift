@@ -1,0 +1,164 @@
+import ArtStore
+import Synchronization
+import SystemPackage
+
+/// Whole packs a fetch downloaded and verified, at temporary names: their
+/// chunk lists are checked against their chunks once everything fetched
+/// by range is here too, and only then are the packs published.
+///
+/// A chunk list is named by its file's hash, so only the chunks it names,
+/// read end to end, check it. ``Download/leftToLists`` are the chunks
+/// `verify` left for that pass: each is read there from its own pack with
+/// its hash checked, so a chunk is decoded once.
+struct PendingPacks: Sendable {
+  /// One downloaded pack.
+  struct Download: Sendable {
+    /// The pack's id.
+    var id: ObjectID
+    /// Its index, at a temporary name.
+    var indexPath: FilePath
+    /// The `.pack` file, at a temporary name.
+    var packPath: FilePath
+    /// The chunks its own lists name that it holds: verified by ``check()``.
+    var leftToLists: Set<ObjectID> = []
+
+    /// A download of pack `id` to `indexPath` and `packPath`.
+    init(id: ObjectID, indexPath: FilePath, packPath: FilePath) {
+      self.id = id
+      self.indexPath = indexPath
+      self.packPath = packPath
+    }
+  }
+
+  /// The packs, verified but for their lists' chunks.
+  let downloads: [Download]
+  /// This repository's objects, with what the fetch read by range.
+  let store: ObjectStore
+
+  /// Packs `downloads`, whose lists' chunks may also be in `store`.
+  init(downloads: [Download], store: ObjectStore) {
+    self.downloads = downloads
+    self.store = store
+  }
+
+  /// The blobs that `pack`'s own chunk lists name and `pack` holds.
+  static func chunksOfLists(in pack: Pack) throws -> Set<ObjectID> {
+    var chunks = Set<ObjectID>()
+    for position in 0..<pack.index.count {
+      let entry = try pack.index.entry(at: position)
+      guard entry.kind == .chunkList else { continue }
+      let list = try ChunkList(
+        decoding: pack.readChecked(entry), id: entry.id,
+        subject: "\(pack.path.string)' object '\(entry.id)")
+      for (id, _) in list.chunks where blob(id, in: pack) != nil { chunks.insert(id) }
+    }
+    return chunks
+  }
+
+  /// The entry of blob `id` in `pack`, or nil.
+  static func blob(_ id: ObjectID, in pack: Pack) -> PackEntry? {
+    guard let position = pack.index.position(of: id),
+      let entry = try? pack.index.entry(at: position), entry.kind == .blob
+    else { return nil }
+    return entry
+  }
+
+  /// Checks every chunk list of the packs against its chunks, a few lists
+  /// at once, then every chunk left to the lists that none read; returns,
+  /// by pack, the lists to leave out because a chunk they name is nowhere
+  /// (a remote keeps the lists of deleted files in packs that stay).
+  ///
+  /// Each chunk is read from the list's own pack if it is there, else from
+  /// another of the packs (record, CRC and hash checked), else from the
+  /// store.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` for a list whose chunks are not
+  ///   its file, or a damaged chunk.
+  func check() async throws -> [ObjectID: Set<ObjectID>] {
+    let packs = try downloads.map { try Pack(indexPath: $0.indexPath, packPath: $0.packPath) }
+    var lists: [(pack: Int, entry: PackEntry)] = []
+    for (index, pack) in packs.enumerated() {
+      for position in 0..<pack.index.count {
+        let entry = try pack.index.entry(at: position)
+        if entry.kind == .chunkList { lists.append((index, entry)) }
+      }
+    }
+    let found = lists
+    let store = self.store
+    // Per list: whether it was left out, and the chunks read from each pack.
+    let outcomes = try await concurrentMap(count: found.count, limit: Syscalls.processorCount) {
+      index -> (leftOut: Bool, read: [Int: Set<ObjectID>]) in
+      let (own, entry) = found[index]
+      let subject = "\(packs[own].path.string)' object '\(entry.id)"
+      let list = try ChunkList(
+        decoding: packs[own].readChecked(entry), id: entry.id, subject: subject)
+      var places: [ObjectID: (pack: Int, entry: PackEntry)?] = [:]
+      for (chunk, _) in list.chunks where places[chunk] == nil {
+        let order = [own] + packs.indices.filter { $0 != own }
+        if let pack = order.first(where: { Self.blob(chunk, in: packs[$0]) != nil }),
+          let blob = Self.blob(chunk, in: packs[pack])
+        {
+          places[chunk] = (pack, blob)
+        } else if store.contains(chunk) {
+          places[chunk] = .some(nil)
+        } else {
+          return (true, [:])
+        }
+      }
+      var read: [Int: Set<ObjectID>] = [:]
+      try list.checkContent(subject: subject) { chunk in
+        guard let place = places[chunk], let (pack, blob) = place else {
+          return try store.read(chunk, as: .blob)
+        }
+        read[pack, default: []].insert(chunk)
+        return try packs[pack].readChecked(blob)
+      }
+      return (false, read)
+    }
+    var leftOut: [ObjectID: Set<ObjectID>] = [:]
+    var read: [Int: Set<ObjectID>] = [:]
+    for ((pack, entry), outcome) in zip(found, outcomes) {
+      if outcome.leftOut { leftOut[packs[pack].id, default: []].insert(entry.id) }
+      for (place, chunks) in outcome.read { read[place, default: []].formUnion(chunks) }
+    }
+    for (index, download) in downloads.enumerated() {
+      for chunk in download.leftToLists.subtracting(read[index] ?? []) {
+        guard let blob = Self.blob(chunk, in: packs[index]) else { continue }
+        _ = try packs[index].readChecked(blob)
+      }
+    }
+    return leftOut
+  }
+
+  /// Publishes `download` by renaming its pack, then its index, into
+  /// place; with lists to leave out, copies its other objects into new
+  /// packs through `writer` instead. Its temporary files are gone after.
+  func publish(_ download: Download, leavingOut: Set<ObjectID>, writer: ObjectWriter)
+    throws
+  {
+    let folder = store.directory
+    let index = folder.appending(PackFormat.indexName(download.id))
+    defer {
+      try? Syscalls.unlink(download.packPath)
+      try? Syscalls.unlink(download.indexPath)
+    }
+    if !leavingOut.isEmpty {
+      let pack = try Pack(indexPath: download.indexPath, packPath: download.packPath)
+      do {
+        for position in 0..<pack.index.count {
+          let entry = try pack.index.entry(at: position)
+          if !leavingOut.contains(entry.id) { try writer.copy(entry, from: pack) }
+        }
+        _ = try writer.finish()
+      } catch {
+        writer.abandon()
+        throw error
+      }
+      return
+    }
+    // Another fetch may have published it meanwhile: the same pack.
+    if try Syscalls.linkStatus(index) != nil { return }
+    try Syscalls.rename(download.packPath, to: folder.appending(PackFormat.packName(download.id)))
+    try Syscalls.rename(download.indexPath, to: index)
+  }
+}
