@@ -130,9 +130,10 @@ struct PendingPacks: Sendable {
     return leftOut
   }
 
-  /// Publishes `download` by renaming its pack, then its index, into
-  /// place; with lists to leave out, copies its other objects into new
-  /// packs through `writer` instead. Its temporary files are gone after.
+  /// Publishes `download`: renames its pack, then its index, into place.
+  ///
+  /// With lists to leave out, copies its other objects into new packs
+  /// through `writer` instead. Its temporary files are gone after.
   func publish(_ download: Download, leavingOut: Set<ObjectID>, writer: ObjectWriter)
     throws
   {
