@@ -207,4 +207,54 @@ struct ForgedObjectTests {
       #expect(try readFile(folder.appending("out/big.bin")) == big)
     }
   }
+
+  @Test(arguments: [false, true])
+  func aForgedChunkOfAWholePacksListIsCaught(listAlsoNamesAMissingChunk: Bool) async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try setUpRemote(in: folder)
+      // The chunk is stored as other bytes under its own id; the list is
+      // left out when it also names a chunk that is nowhere.
+      let chunk = [UInt8].random(count: 300_000, seed: 10)
+      let second = [UInt8].random(count: 300_000, seed: 11)
+      let file = chunk + second
+      let list = ChunkList(
+        fileID: ObjectHasher.id(of: file), fileSize: UInt64(file.count),
+        chunks: [chunk, second].map { (ObjectHasher.id(of: $0), UInt64($0.count)) })
+      try plantPack(
+        [
+          (list.encoded(), .chunkList, list.fileID),
+          ([UInt8].random(count: chunk.count, seed: 12), .blob, ObjectHasher.id(of: chunk)),
+        ] + (listAlsoNamesAMissingChunk ? [] : [(second, .blob, ObjectHasher.id(of: second))]),
+        besideAKnownObject: false, in: folder)
+      let victim = folder.appending("victim")
+      let fetch = try art("fetch", "origin", in: victim)
+      #expect(fetch.status == 2, "\(fetch.standardOutput) \(fetch.standardError)")
+      #expect(fetch.standardError.contains("does not hash to its id"), "\(fetch.standardError)")
+      let store = try Repository(root: victim).store
+      #expect(!store.contains(ObjectHasher.id(of: chunk)))
+      #expect(!store.contains(list.fileID))
+    }
+  }
+
+  @Test func aListLeftOutIsFetchedOnceItsChunksArrive() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try setUpRemote(in: folder)
+      // A push uploads the list's pack before the pack of its chunk.
+      let chunk = [UInt8].random(count: 300_000, seed: 13)
+      let list = ChunkList(
+        fileID: ObjectHasher.id(of: chunk), fileSize: UInt64(chunk.count),
+        chunks: [(ObjectHasher.id(of: chunk), UInt64(chunk.count))])
+      try plantPack(
+        [(list.encoded(), .chunkList, list.fileID)], besideAKnownObject: false, in: folder)
+      let victim = folder.appending("victim")
+      #expect(try art("fetch", "origin", in: victim).status == 0)
+      #expect(!(try Repository(root: victim).store.contains(list.fileID)))
+      try plantPack(
+        [(chunk, .blob, ObjectHasher.id(of: chunk))], besideAKnownObject: false, in: folder)
+      let again = try art("fetch", "origin", in: victim)
+      #expect(again.status == 0, "\(again.standardError)")
+      #expect(try Repository(root: victim).store.contains(list.fileID))
+      #expect(try art("fsck", "--full", in: victim).status == 0)
+    }
+  }
 }

@@ -109,8 +109,10 @@ extension Remote {
         try AtomicFile.write(indexBytes ?? [], to: download.indexPath)
         do {
           let pack = try Pack(indexPath: download.indexPath, packPath: download.packPath)
+          try pack.index.verifyChecksum()
           var checked = download
-          checked.leftToLists = try PendingPacks.chunksOfLists(in: pack)
+          (checked.leftToLists, checked.holdsChunkLists) = try PendingPacks.chunksOfLists(
+            in: pack)
           _ = try pack.verify(checkedElsewhere: checked.leftToLists)
           progress?.addFile()
           return checked
@@ -133,8 +135,18 @@ extension Remote {
         try writer.publishData()
         try store.refresh()
         let pending = PendingPacks(downloads: downloads, store: store)
-        let leftOut = try await pending.check()
-        for download in downloads {
+        let leftOut: [ObjectID: Set<ObjectID>]
+        do {
+          leftOut = try await pending.check()
+        } catch let error as ArtError {
+          throw ArtError(
+            error.code, "a pack of \(storage.location) is damaged: \(error.message)",
+            hint: "nothing of it was kept; push it again from a sound repository",
+            underlying: error)
+        }
+        // Packs of chunks before packs of lists: a list is never published
+        // before the chunks it names.
+        for download in downloads.sorted(by: { !$0.holdsChunkLists && $1.holdsChunkLists }) {
           try pending.publish(
             download, leavingOut: leftOut[download.id] ?? [], writer: repository.makeWriter())
           leftovers.withLock {
@@ -143,8 +155,15 @@ extension Remote {
         }
         try Syscalls.syncDirectory(folder)
         // The lists read by range, now that every chunk fetched is here;
-        // those of deleted files may have lost theirs.
-        _ = try writer.finish(leavingOutListsWithoutChunks: true)
+        // those of deleted files may have lost theirs. A pack any list was
+        // left out of is looked at again by the next fetch (its chunks may
+        // be in a pack a push had yet to upload).
+        let statistics = try writer.finish(leavingOutListsWithoutChunks: true)
+        var again = Set(leftOut.filter { !$0.value.isEmpty }.keys)
+        for list in statistics.chunkListsLeftOut {
+          if let (pack, _) = try index.locate(list) { again.insert(pack.id) }
+        }
+        lookedAt.removeAll { again.contains($0) }
       } catch {
         writer.abandon()
         throw error

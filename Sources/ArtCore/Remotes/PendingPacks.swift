@@ -7,9 +7,10 @@ import SystemPackage
 /// by range is here too, and only then are the packs published.
 ///
 /// A chunk list is named by its file's hash, so only the chunks it names,
-/// read end to end, check it. ``Download/leftToLists`` are the chunks
-/// `verify` left for that pass: each is read there from its own pack with
-/// its hash checked, so a chunk is decoded once.
+/// read end to end, check it: each list costs a hash of its whole file.
+/// ``Download/leftToLists`` are the chunks `verify` left for that pass:
+/// each is read there from its own pack with its hash checked once, and
+/// the lists of later versions of a file hash it only as part of theirs.
 struct PendingPacks: Sendable {
   /// One downloaded pack.
   struct Download: Sendable {
@@ -21,6 +22,8 @@ struct PendingPacks: Sendable {
     var packPath: FilePath
     /// The chunks its own lists name that it holds: verified by ``check()``.
     var leftToLists: Set<ObjectID> = []
+    /// Whether it holds chunk lists.
+    var holdsChunkLists = false
 
     /// A download of pack `id` to `indexPath` and `packPath`.
     init(id: ObjectID, indexPath: FilePath, packPath: FilePath) {
@@ -28,6 +31,12 @@ struct PendingPacks: Sendable {
       self.indexPath = indexPath
       self.packPath = packPath
     }
+  }
+
+  /// One pack's copy of an object: another pack may hold another.
+  private struct Copy: Hashable {
+    var pack: Int
+    var id: ObjectID
   }
 
   /// The packs, verified but for their lists' chunks.
@@ -41,18 +50,21 @@ struct PendingPacks: Sendable {
     self.store = store
   }
 
-  /// The blobs that `pack`'s own chunk lists name and `pack` holds.
-  static func chunksOfLists(in pack: Pack) throws -> Set<ObjectID> {
+  /// The blobs that `pack`'s own chunk lists name and `pack` holds, and
+  /// whether it holds any list.
+  static func chunksOfLists(in pack: Pack) throws -> (Set<ObjectID>, Bool) {
     var chunks = Set<ObjectID>()
+    var holdsLists = false
     for position in 0..<pack.index.count {
       let entry = try pack.index.entry(at: position)
       guard entry.kind == .chunkList else { continue }
+      holdsLists = true
       let list = try ChunkList(
         decoding: pack.readChecked(entry), id: entry.id,
         subject: "\(pack.path.string)' object '\(entry.id)")
       for (id, _) in list.chunks where blob(id, in: pack) != nil { chunks.insert(id) }
     }
-    return chunks
+    return (chunks, holdsLists)
   }
 
   /// The entry of blob `id` in `pack`, or nil.
@@ -85,6 +97,9 @@ struct PendingPacks: Sendable {
     }
     let found = lists
     let store = self.store
+    // Chunks already read with their hash checked: another list naming one
+    // (a later version of the same file) only hashes it as part of its file.
+    let checked = Mutex(Set<Copy>())
     // Per list: whether it was left out, and the chunks read from each pack.
     let outcomes = try await concurrentMap(count: found.count, limit: Syscalls.processorCount) {
       index -> (leftOut: Bool, read: [Int: Set<ObjectID>]) in
@@ -92,13 +107,18 @@ struct PendingPacks: Sendable {
       let subject = "\(packs[own].path.string)' object '\(entry.id)"
       let list = try ChunkList(
         decoding: packs[own].readChecked(entry), id: entry.id, subject: subject)
+      let order = [own] + packs.indices.filter { $0 != own }
       var places: [ObjectID: (pack: Int, entry: PackEntry)?] = [:]
       for (chunk, _) in list.chunks where places[chunk] == nil {
-        let order = [own] + packs.indices.filter { $0 != own }
-        if let pack = order.first(where: { Self.blob(chunk, in: packs[$0]) != nil }),
-          let blob = Self.blob(chunk, in: packs[pack])
-        {
-          places[chunk] = (pack, blob)
+        var place: (Int, PackEntry)? = nil
+        for pack in order {
+          if let blob = Self.blob(chunk, in: packs[pack]) {
+            place = (pack, blob)
+            break
+          }
+        }
+        if let place {
+          places[chunk] = place
         } else if store.contains(chunk) {
           places[chunk] = .some(nil)
         } else {
@@ -111,7 +131,13 @@ struct PendingPacks: Sendable {
           return try store.read(chunk, as: .blob)
         }
         read[pack, default: []].insert(chunk)
-        return try packs[pack].readChecked(blob)
+        let copy = Copy(pack: pack, id: chunk)
+        if checked.withLock({ $0.contains(copy) }) {
+          return try packs[pack].read(blob, verifyingHash: false)
+        }
+        let bytes = try packs[pack].readChecked(blob)
+        checked.withLock { _ = $0.insert(copy) }
+        return bytes
       }
       return (false, read)
     }
@@ -133,7 +159,8 @@ struct PendingPacks: Sendable {
   /// Publishes `download`: renames its pack, then its index, into place.
   ///
   /// With lists to leave out, copies its other objects into new packs
-  /// through `writer` instead. Its temporary files are gone after.
+  /// through `writer` instead; when another fetch published the same pack
+  /// meanwhile, leaves it at that. Its temporary files are gone after.
   func publish(_ download: Download, leavingOut: Set<ObjectID>, writer: ObjectWriter)
     throws
   {

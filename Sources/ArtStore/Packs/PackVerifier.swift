@@ -1,6 +1,6 @@
 import SystemPackage
 
-/// What ``Pack/verify(each:)`` found in a sound pack.
+/// What ``Pack/verify(checkedElsewhere:each:)`` found in a sound pack.
 public struct PackReport: Sendable {
   /// The pack's id.
   public var packID: ObjectID
@@ -20,7 +20,8 @@ extension Pack {
   /// Checks everything about this pack: the index checksum and order, the
   /// trailer (and a version-1 pack's footer) against the index, that the
   /// index entries hash to the pack id, that records tile the file, and
-  /// every object's header, CRC, decoded length and SHA-256.
+  /// every object's header, CRC, decoded length and SHA-256 (but those of
+  /// `checkedElsewhere`).
   ///
   /// Calls `each` for every object, in pack order, once it is verified.
   /// Objects in `checkedElsewhere` are only placed (offset and length) and

@@ -15,6 +15,9 @@ public struct WriteStatistics: Sendable {
   public var bytesDeduplicated: UInt64 = 0
   /// Packs published.
   public var packs: [ObjectID] = []
+  /// Chunk lists copied from elsewhere and left out, their chunks missing
+  /// (see ``ObjectWriter/finish(leavingOutListsWithoutChunks:)``).
+  public var chunkListsLeftOut: [ObjectID] = []
 
   /// Empty totals.
   public init() {}
@@ -27,6 +30,7 @@ public struct WriteStatistics: Sendable {
     objectsDeduplicated += other.objectsDeduplicated
     bytesDeduplicated += other.bytesDeduplicated
     packs += other.packs
+    chunkListsLeftOut += other.chunkListsLeftOut
   }
 }
 
@@ -144,8 +148,8 @@ public final class ObjectWriter: Sendable {
   /// them against their chunks.
   public let holdsChunkLists: Bool
 
-  /// Whether `id` is stored (when ``skipsStored``) or already written in
-  /// this session.
+  /// Whether `id` is stored (when ``skipsStored``), already written in
+  /// this session, or a chunk list held for ``finish(leavingOutListsWithoutChunks:)``.
   public func contains(_ id: ObjectID) -> Bool {
     state.withLock { $0.written.contains(id) || $0.heldChunkLists[id] != nil }
       || (skipsStored && store.contains(id))
@@ -501,7 +505,7 @@ public final class ObjectWriter: Sendable {
   /// Publishes the last pack and returns the session's totals.
   ///
   /// Chunk lists copied from elsewhere are then checked against their
-  /// chunks in the store, and stored in one more pack. With
+  /// chunks in the store, and stored in new packs. With
   /// `leavingOutListsWithoutChunks`, a list naming a chunk the store lacks
   /// is left out, since nothing can check it: a fetch of everything takes
   /// the lists of deleted files a remote still holds, whose chunks it may
@@ -522,6 +526,7 @@ public final class ObjectWriter: Sendable {
     for (id, (raw, subject)) in held.sorted(by: { $0.key < $1.key }) {
       let list = try ChunkList(decoding: raw, id: id, subject: subject)
       if leavingOutListsWithoutChunks, !list.chunks.allSatisfy({ store.contains($0.id) }) {
+        state.withLock { $0.statistics.chunkListsLeftOut.append(id) }
         continue
       }
       try list.checkContent(subject: subject) { try store.read($0, as: .blob) }
