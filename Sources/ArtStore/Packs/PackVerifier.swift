@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import SystemPackage
 
 /// What ``Pack/verify(checkedElsewhere:each:)`` found in a sound pack.
@@ -99,21 +101,44 @@ extension Pack {
           path.string, "object \(entry.id) is at offset \(entry.offset), expected \(expectedOffset)"
         )
       }
-      if !checkedElsewhere.contains(entry.id) {
-        // Unlike a read, verification checks the CRC-32 as well.
-        _ = try readChecked(entry)
-        if entry.kind == .dictionary { _ = try self.dictionary() }
-      }
       expectedOffset = entry.offset + UInt64(PackFormat.recordHeaderSize) + entry.storedLength
       report.objects += 1
       report.objectsByKind[entry.kind, default: 0] += 1
       report.rawBytes += entry.rawLength
       report.storedBytes += entry.storedLength
-      each(entry)
     }
     guard expectedOffset == recordsEnd else {
       throw ArtError.corrupt(path.string, "bytes between the last object and the trailer or footer")
     }
+    try checkRecords(entries.filter { !checkedElsewhere.contains($0.id) })
+    for entry in entries { each(entry) }
     return report
+  }
+
+  /// Reads every record of `entries` (in pack order) with
+  /// ``readChecked(_:)``, on every core; throws the error of the first
+  /// one, in that order, that fails.
+  private func checkRecords(_ entries: [PackEntry]) throws {
+    let next = Atomic<Int>(0)
+    let failure = Mutex<(position: Int, error: any Error)?>(nil)
+    DispatchQueue.concurrentPerform(iterations: min(Syscalls.processorCount, entries.count)) { _ in
+      while true {
+        let position = next.add(1, ordering: .relaxed).oldValue
+        // Positions are claimed in order: every one before a failure is
+        // still checked, so the first failure is the one reported.
+        guard position < entries.count,
+          failure.withLock({ $0.map { position < $0.position } ?? true })
+        else { return }
+        do {
+          _ = try readChecked(entries[position])
+          if entries[position].kind == .dictionary { _ = try dictionary() }
+        } catch {
+          failure.withLock {
+            if $0.map({ position < $0.position }) ?? true { $0 = (position, error) }
+          }
+        }
+      }
+    }
+    if let failure = failure.withLock({ $0 }) { throw failure.error }
   }
 }
