@@ -17,6 +17,13 @@ struct ForgedObjectTests {
     case chunkList
   }
 
+  /// A chunk list that says `file` is `chunks` end to end (true or not).
+  static func list(claiming file: [UInt8], chunks: [[UInt8]]) -> ChunkList {
+    ChunkList(
+      fileID: ObjectHasher.id(of: file), fileSize: UInt64(file.count),
+      chunks: chunks.map { (ObjectHasher.id(of: $0), UInt64($0.count)) })
+  }
+
   /// Pushes a one-file version from `evil` to `remote` and clones it as
   /// `victim`; returns the file's bytes.
   func setUpRemote(in folder: FilePath) throws -> [UInt8] {
@@ -66,9 +73,7 @@ struct ForgedObjectTests {
       objects.append((Array(garbage.prefix(small.count)), .blob, ObjectHasher.id(of: small)))
     case .chunkList:
       let chunk = ObjectHasher.id(of: garbage)
-      let list = ChunkList(
-        fileID: ObjectHasher.id(of: large), fileSize: UInt64(large.count),
-        chunks: [(chunk, UInt64(garbage.count))])
+      let list = Self.list(claiming: large, chunks: [garbage])
       objects += [(garbage, .blob, chunk), (list.encoded(), .chunkList, list.fileID)]
     }
     try plantPack(objects, besideAKnownObject: besideAKnownObject, in: folder)
@@ -121,9 +126,7 @@ struct ForgedObjectTests {
       let large = [UInt8].random(count: 600_000, seed: 3)
       let garbage = [UInt8].random(count: 600_000, seed: 4)
       let chunk = ObjectHasher.id(of: garbage)
-      let list = ChunkList(
-        fileID: ObjectHasher.id(of: large), fileSize: UInt64(large.count),
-        chunks: [(chunk, UInt64(garbage.count))])
+      let list = Self.list(claiming: large, chunks: [garbage])
       let manifest = Crafter.manifest([
         Crafter.Entry("large.bin", .chunked, list.fileID, size: UInt64(large.count))
       ])
@@ -163,9 +166,7 @@ struct ForgedObjectTests {
       _ = try setUpRemote(in: folder)
       let gone = [UInt8].random(count: 300_000, seed: 5)
       let kept = [UInt8].random(count: 5_000, seed: 6)
-      let list = ChunkList(
-        fileID: ObjectHasher.id(of: gone), fileSize: UInt64(gone.count),
-        chunks: [(ObjectHasher.id(of: gone), UInt64(gone.count))])
+      let list = Self.list(claiming: gone, chunks: [gone])
       try plantPack(
         [(list.encoded(), .chunkList, list.fileID), (kept, .blob, ObjectHasher.id(of: kept))],
         besideAKnownObject: besideAKnownObject, in: folder)
@@ -216,10 +217,7 @@ struct ForgedObjectTests {
       // left out when it also names a chunk that is nowhere.
       let chunk = [UInt8].random(count: 300_000, seed: 10)
       let second = [UInt8].random(count: 300_000, seed: 11)
-      let file = chunk + second
-      let list = ChunkList(
-        fileID: ObjectHasher.id(of: file), fileSize: UInt64(file.count),
-        chunks: [chunk, second].map { (ObjectHasher.id(of: $0), UInt64($0.count)) })
+      let list = Self.list(claiming: chunk + second, chunks: [chunk, second])
       try plantPack(
         [
           (list.encoded(), .chunkList, list.fileID),
@@ -241,9 +239,7 @@ struct ForgedObjectTests {
       _ = try setUpRemote(in: folder)
       // A push uploads the list's pack before the pack of its chunk.
       let chunk = [UInt8].random(count: 300_000, seed: 13)
-      let list = ChunkList(
-        fileID: ObjectHasher.id(of: chunk), fileSize: UInt64(chunk.count),
-        chunks: [(ObjectHasher.id(of: chunk), UInt64(chunk.count))])
+      let list = Self.list(claiming: chunk, chunks: [chunk])
       try plantPack(
         [(list.encoded(), .chunkList, list.fileID)], besideAKnownObject: false, in: folder)
       let victim = folder.appending("victim")
