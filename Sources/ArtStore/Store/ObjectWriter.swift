@@ -39,8 +39,8 @@ public struct WriteStatistics: Sendable {
 ///
 /// Objects already in the store, or already written in this session, are
 /// skipped. A pack is published once it passes ``maximumPackSize``, and the
-/// last one by ``finish(leavingOutListsWithoutChunks:)``. Until then nothing written is visible, and a
-/// crash leaves only temporary files.
+/// last one by ``finish(leavingOutListsWithoutChunks:)``. Until then
+/// nothing written is visible, and a crash leaves only temporary files.
 ///
 /// With zstd, the write that fills the sample budget also trains a
 /// dictionary and tries it (about a tenth of a second, on that task only);
@@ -62,7 +62,8 @@ public final class ObjectWriter: Sendable {
     var sealed: [PackWriter] = []
     var written = Set<ObjectID>()
     var statistics = WriteStatistics()
-    /// The first failed pack write or publication; ``finish(leavingOutListsWithoutChunks:)`` throws it.
+    /// The first failed pack write or publication; ``publishData()`` (and
+    /// so ``finish(leavingOutListsWithoutChunks:)``) throws it.
     var failure: (any Error)?
     /// Full buffers waiting for the task that is writing (the drainer).
     var queue: [PackWriter.PendingWrite] = []
@@ -144,12 +145,14 @@ public final class ObjectWriter: Sendable {
 
   /// Whether objects already in ``store`` are skipped.
   public let skipsStored: Bool
-  /// Whether chunk lists copied by record wait for ``finish(leavingOutListsWithoutChunks:)`` to check
-  /// them against their chunks.
+  /// Whether chunk lists copied by record wait for
+  /// ``finish(leavingOutListsWithoutChunks:)`` to check them against their
+  /// chunks.
   public let holdsChunkLists: Bool
 
   /// Whether `id` is stored (when ``skipsStored``), already written in
-  /// this session, or a chunk list held for ``finish(leavingOutListsWithoutChunks:)``.
+  /// this session, or a chunk list held for
+  /// ``finish(leavingOutListsWithoutChunks:)``.
   public func contains(_ id: ObjectID) -> Bool {
     state.withLock { $0.written.contains(id) || $0.heldChunkLists[id] != nil }
       || (skipsStored && store.contains(id))
@@ -222,8 +225,9 @@ public final class ObjectWriter: Sendable {
   /// Nothing from elsewhere is stored unchecked: an object kept under an id
   /// its bytes do not hash to would stand, for every later commit of that
   /// content, as the stored copy. A chunk list, named by its file's hash,
-  /// is held back and checked against its chunks by ``finish(leavingOutListsWithoutChunks:)`` (unless
-  /// not ``holdsChunkLists``). A record compressed against its pack's
+  /// is held back and checked against its chunks by
+  /// ``finish(leavingOutListsWithoutChunks:)`` (unless not
+  /// ``holdsChunkLists``). A record compressed against its pack's
   /// `dictionary` is kept as it is, or compressed again when this session
   /// uses another (see ``copy(_:from:)``).
   ///
@@ -538,7 +542,8 @@ public final class ObjectWriter: Sendable {
   }
 
   /// Publishes what was written so far, except chunk lists copied from
-  /// elsewhere, which wait for ``finish(leavingOutListsWithoutChunks:)``; returns the totals so far.
+  /// elsewhere, which wait for ``finish(leavingOutListsWithoutChunks:)``;
+  /// returns the totals so far.
   ///
   /// A fetch publishes the objects it read by range this way before it
   /// checks the chunk lists of the packs it downloaded whole, whose chunks
