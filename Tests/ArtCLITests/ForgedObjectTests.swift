@@ -15,6 +15,8 @@ struct ForgedObjectTests {
     case blob
     /// A chunk list under a large file's id, naming a chunk that is not it.
     case chunkList
+    /// A small file's own bytes under its id, as a folder listing.
+    case kind
   }
 
   /// A chunk list that says `file` is `chunks` end to end (true or not).
@@ -75,6 +77,8 @@ struct ForgedObjectTests {
       let chunk = ObjectHasher.id(of: garbage)
       let list = Self.list(claiming: large, chunks: [garbage])
       objects += [(garbage, .blob, chunk), (list.encoded(), .chunkList, list.fileID)]
+    case .kind:
+      objects.append((small, .manifest, ObjectHasher.id(of: small)))
     }
     try plantPack(objects, besideAKnownObject: besideAKnownObject, in: folder)
     return (small, large)
@@ -89,10 +93,12 @@ struct ForgedObjectTests {
       let victim = folder.appending("victim")
       let fetch = try art("fetch", "origin", in: victim)
       #expect(fetch.status == 2, "\(fetch.standardOutput) \(fetch.standardError)")
+      let expected = [
+        Forgery.blob: "does not hash to its id", .chunkList: "do not hash to its file id",
+        .kind: "lacks the magic number",
+      ]
       #expect(
-        fetch.standardError.contains(
-          forgery == .blob ? "does not hash to its id" : "do not hash to its file id"),
-        "\(fetch.standardError)")
+        fetch.standardError.contains(expected[forgery] ?? "?"), "\(fetch.standardError)")
       let store = try Repository(root: victim).store
       #expect(!store.contains(ObjectHasher.id(of: small)))
       #expect(!store.contains(ObjectHasher.id(of: large)))
@@ -155,6 +161,22 @@ struct ForgedObjectTests {
       #expect(
         checkout.standardError.contains("do not hash to its file id"), "\(checkout.standardError)")
       #expect(!(try Repository(root: model).store.contains(list.fileID)))
+
+      // The cache both repositories share holds no forged list: the same
+      // file from a sound project checks out.
+      let good = folder.appending("good")
+      try writeFile(large, to: good.appending("data/large.bin"))
+      #expect(try art("init", in: good).status == 0)
+      #expect(try art("commit", "imagenet", "data", in: good).status == 0)
+      #expect(try art("project", "add", "good", "../good", in: model).status == 0)
+      let sound = try ArtProcess.runTool(
+        "/usr/bin/env",
+        [
+          "ART_CACHE_DIR=\(folder.appending("cache").string)", ArtProcess.binary, "checkout",
+          "good/imagenet:v0", "--to", "../sound",
+        ], in: model)
+      #expect(sound.status == 0, "\(sound.standardError)")
+      #expect(try readFile(folder.appending("sound/large.bin")) == large)
     }
   }
 
@@ -251,6 +273,39 @@ struct ForgedObjectTests {
       #expect(again.status == 0, "\(again.standardError)")
       #expect(try Repository(root: victim).store.contains(list.fileID))
       #expect(try art("fsck", "--full", in: victim).status == 0)
+    }
+  }
+
+  @Test func aFileHoldingAFoldersListingIsNotTakenForTheFolder() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try setUpRemote(in: folder)
+      // The attacker makes the listing of a folder the victim will commit
+      // (a public dataset's) and plants its bytes as a file under its id:
+      // the hash is right, the kind is not.
+      let evil = folder.appending("evil")
+      let data = [UInt8].random(count: 5_000, seed: 14)
+      try writeFile(data, to: evil.appending("public/part.bin"))
+      #expect(try art("commit", "pub", "public", in: evil).status == 0)
+      let shown = try art("show", "pub", "--json", in: evil).standardOutput
+      let json = try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any]
+      let manifestID = try #require(ObjectID(json?["manifest"] as? String ?? ""))
+      let listing = try Repository(root: evil).store.read(manifestID, as: .manifest)
+      try plantPack([(listing, .blob, manifestID)], besideAKnownObject: false, in: folder)
+
+      let victim = folder.appending("victim")
+      #expect(try art("fetch", "origin", in: victim).status == 0)
+      try writeFile(data, to: victim.appending("public/part.bin"))
+      let commit = try art("commit", "pub", "public", in: victim)
+      #expect(commit.status == 2, "\(commit.standardOutput) \(commit.standardError)")
+      #expect(
+        commit.standardError.contains("is stored as a blob, not the manifest"),
+        "\(commit.standardError)")
+      #expect(try art("log", "pub", in: victim).status != 0)
+      // gc drops what no version names; then the commit goes through.
+      #expect(try art("gc", "--grace", "0", in: victim).status == 0)
+      #expect(try art("commit", "pub", "public", in: victim).status == 0)
+      #expect(try art("checkout", "pub", "--to", "../out", in: victim).status == 0)
+      #expect(try readFile(folder.appending("out/part.bin")) == data)
     }
   }
 }

@@ -94,6 +94,11 @@ public final class ObjectCache: Sendable {
     return raw
   }
 
+  /// Drops `id` (best effort).
+  public func remove(_ id: ObjectID) {
+    try? Syscalls.unlink(path(of: id))
+  }
+
   /// Adds `raw` as object `id` (best effort: a full disk only means a
   /// later miss).
   public func write(_ id: ObjectID, kind: ObjectKind, raw: [UInt8]) {

@@ -23,15 +23,48 @@ public final class ProjectObjects: SynchronousObjectSource {
   /// Objects read from the cache so far.
   public var cacheHits: Int { hits.load(ordering: .relaxed) }
 
+  /// Object `id` from this repository, the cache or the project.
+  ///
+  /// A chunk list from the cache or the project is checked against its
+  /// chunks first (its id is its file's hash): the cache is shared by every
+  /// project, and a list another project put there that fails is dropped
+  /// from it and read from this project instead.
   public func readOne(_ id: ObjectID, as kind: ObjectKind) -> Result<[UInt8], ArtError> {
     if repository.store.contains(id) { return LocalObjects(repository.store).readOne(id, as: kind) }
     if let raw = cache?.read(id, kind: kind) {
-      hits.add(1, ordering: .relaxed)
-      return .success(raw)
+      if kind != .chunkList || checkContent(ofList: raw, id) == nil {
+        hits.add(1, ordering: .relaxed)
+        return .success(raw)
+      }
+      cache?.remove(id)
     }
     let result = LocalObjects(project.store).readOne(id, as: kind)
-    if case .success(let raw) = result { cache?.write(id, kind: kind, raw: raw) }
+    guard case .success(let raw) = result else { return result }
+    if kind == .chunkList, let problem = checkContent(ofList: raw, id) { return .failure(problem) }
+    cache?.write(id, kind: kind, raw: raw)
     return result
+  }
+
+  /// Why the chunk list `raw` is not its file, or nil when it is; its
+  /// chunks are read as ``readOne(_:as:)`` reads them, but neither counted
+  /// as hits nor added to the cache (the copy that follows does that).
+  private func checkContent(ofList raw: [UInt8], _ id: ObjectID) -> ArtError? {
+    let subject = "\(project.root) chunk list \(id)"
+    do {
+      try ChunkList(decoding: raw, id: id, subject: subject).checkContent(subject: subject) {
+        chunk in
+        if repository.store.contains(chunk) {
+          return try LocalObjects(repository.store).readOne(chunk, as: .blob).get()
+        }
+        if let bytes = cache?.read(chunk, kind: .blob) { return bytes }
+        return try LocalObjects(project.store).readOne(chunk, as: .blob).get()
+      }
+      return nil
+    } catch let error as ArtError {
+      return error
+    } catch {
+      return ArtError(.io, "\(error)")
+    }
   }
 
   public func check(_ id: ObjectID, kind: ObjectKind) -> ArtError? {

@@ -16,6 +16,22 @@ public enum ObjectKind: UInt8, CaseIterable, Sendable, CustomStringConvertible {
   /// against; no version names it, and it never leaves its pack.
   case dictionary = 6
 
+  /// The four bytes every object of this kind starts with (`ARTC`,
+  /// `ARTM`, `ARTV`, `ARTR`); nil for blobs and dictionaries (zstd's own
+  /// magic, checked when one is read).
+  ///
+  /// Checked with the hash: a file's bytes, which hash to the file's id,
+  /// cannot pass for a folder or a record under that id.
+  public var magic: [UInt8]? {
+    switch self {
+    case .chunkList: Array("ARTC".utf8)
+    case .manifest: Array("ARTM".utf8)
+    case .version: Array("ARTV".utf8)
+    case .reference: Array("ARTR".utf8)
+    case .blob, .dictionary: nil
+    }
+  }
+
   /// The name `cat-object -t` prints.
   public var description: String {
     switch self {

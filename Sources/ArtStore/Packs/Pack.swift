@@ -272,12 +272,17 @@ public final class Pack: Sendable {
     }
   }
 
-  /// `raw`, once its SHA-256 is the id (unless not `verifyingHash`, or a
-  /// chunk list, whose id is its file's hash).
+  /// `raw`, once it starts with its kind's magic number and its SHA-256 is
+  /// the id (unless not `verifyingHash`; a chunk list's id is its file's
+  /// hash, checked when the file is).
   static func checked(
     _ entry: PackEntry, _ raw: [UInt8], subject: String, verifyingHash: Bool
   ) throws -> [UInt8] {
-    guard verifyingHash, entry.kind != .chunkList else { return raw }
+    guard verifyingHash else { return raw }
+    if let magic = entry.kind.magic, !raw.starts(with: magic) {
+      throw ArtError.corrupt(subject, "it is no \(entry.kind): it lacks the magic number")
+    }
+    if entry.kind == .chunkList { return raw }
     let id = entry.kind == .dictionary ? ZstdDictionary.id(of: raw) : ObjectHasher.id(of: raw)
     if id != entry.id {
       throw ArtError.corrupt(subject, "its content does not hash to its id")

@@ -281,6 +281,7 @@ public final class ObjectWriter: Sendable {
     tryCompressing: Bool, policy: CompressionPolicy?, usesDictionary: Bool = true
   ) throws -> Bool {
     if contains(id) {
+      try checkStoredKind(id, kind)
       state.withLock {
         $0.statistics.objectsDeduplicated += 1
         $0.statistics.bytesDeduplicated += UInt64(raw.count)
@@ -300,6 +301,23 @@ public final class ObjectWriter: Sendable {
         id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored,
         dictionary: dictionary)
     }
+  }
+
+  /// Refuses to take a stored object of another kind for `id` (a file's
+  /// content may be a blob or a chunk list): a remote could plant a file
+  /// whose bytes are a folder listing this commit makes, under its id, and
+  /// the version would name a folder that reads as a file.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` naming the object.
+  private func checkStoredKind(_ id: ObjectID, _ kind: ObjectKind) throws {
+    guard skipsStored, !state.withLock({ $0.written.contains(id) }),
+      let (_, entry) = try store.locate(id), entry.kind != kind,
+      !(Set([entry.kind, kind]).isSubset(of: [.blob, .chunkList]))
+    else { return }
+    throw ArtError(
+      .corruptData, "object \(id) is stored as a \(entry.kind), not the \(kind) this needs",
+      hint: "it came from a remote or another project; 'art gc --grace 0' deletes its pack when no "
+        + "version needs what it holds")
   }
 
   /// The session's dictionary for a small object; until one is settled,
