@@ -117,10 +117,7 @@ extension Remote {
           progress?.addFile()
           return checked
         } catch let error as ArtError {
-          throw ArtError(
-            error.code, "\(storage.location)/\(name) is damaged: \(error.message)",
-            hint: "nothing of it was kept; push it again from a sound repository",
-            underlying: error)
+          throw remoteDamage(error, [download])
         }
       }
       result.packs = whole.count
@@ -139,10 +136,7 @@ extension Remote {
         do {
           leftOut = try await pending.check()
         } catch let error as ArtError {
-          throw ArtError(
-            error.code, "a pack of \(storage.location) is damaged: \(error.message)",
-            hint: "nothing of it was kept; push it again from a sound repository",
-            underlying: error)
+          throw remoteDamage(error, downloads)
         }
         // Packs of chunks before packs of lists: a list is never published
         // before the chunks it names.
@@ -181,6 +175,19 @@ extension Remote {
       local: store.allPacks.map(\.id)
     ).write(to: record)
     return (result, refs)
+  }
+
+  /// `error`, found checking `downloads`, naming the remote's packs rather
+  /// than the temporary files they were checked in.
+  func remoteDamage(_ error: ArtError, _ downloads: [PendingPacks.Download]) -> ArtError {
+    var message = error.message
+    for download in downloads {
+      message = message.replacing(
+        download.packPath.string,
+        with: "\(storage.location)/packs/\(PackFormat.packName(download.id))")
+    }
+    return ArtError(
+      error.code, message, hint: "nothing of it was kept; push it again from a sound repository")
   }
 
   /// Downloads what version `id` needs for `patterns` (all when empty).
