@@ -71,22 +71,15 @@ public enum Crafter {
   public static func store(_ objects: [([UInt8], ObjectKind)], in root: FilePath) throws
     -> [ObjectID]
   {
-    let repository = try Repository(root: root)
-    // Objects already stored are written again: a second copy is a case too.
-    let writer = ObjectWriter(
-      store: repository.store, compression: .none, maximumPackSize: 1 << 30, skipsStored: false)
-    let compressor = Compressor(compression: .none)
-    var ids: [ObjectID] = []
-    for (bytes, kind) in objects {
-      ids.append(try writer.write(bytes, kind: kind, compressor: compressor))
-    }
-    _ = try writer.finish()
+    let ids = objects.map { ObjectHasher.id(of: $0.0) }
+    try forge(zip(objects, ids).map { ($0.0, $0.1, $1) }, in: root)
     return ids
   }
 
   /// Stores each of `objects` under the id given, whatever its bytes hash
-  /// to, in one new pack of the repository at `root`; returns the pack's
-  /// id.
+  /// to, in one new pack of the repository at `root` (objects already
+  /// stored are written again: a second copy is a case too); returns the
+  /// pack's id.
   @discardableResult
   public static func forge(_ objects: [([UInt8], ObjectKind, ObjectID)], in root: FilePath) throws
     -> ObjectID

@@ -30,10 +30,19 @@ public final class ProjectObjects: SynchronousObjectSource {
   /// project, and a list another project put there that fails is dropped
   /// from it and read from this project instead.
   public func readOne(_ id: ObjectID, as kind: ObjectKind) -> Result<[UInt8], ArtError> {
+    read(id, kind, counting: true)
+  }
+
+  /// ``readOne(_:as:)``; a list's chunks are read with `counting` false:
+  /// neither counted as hits nor added to the cache (the copy that follows
+  /// does that).
+  private func read(_ id: ObjectID, _ kind: ObjectKind, counting: Bool)
+    -> Result<[UInt8], ArtError>
+  {
     if repository.store.contains(id) { return LocalObjects(repository.store).readOne(id, as: kind) }
     if let raw = cache?.read(id, kind: kind) {
       if kind != .chunkList || checkContent(ofList: raw, id) == nil {
-        hits.add(1, ordering: .relaxed)
+        if counting { hits.add(1, ordering: .relaxed) }
         return .success(raw)
       }
       cache?.remove(id)
@@ -41,23 +50,16 @@ public final class ProjectObjects: SynchronousObjectSource {
     let result = LocalObjects(project.store).readOne(id, as: kind)
     guard case .success(let raw) = result else { return result }
     if kind == .chunkList, let problem = checkContent(ofList: raw, id) { return .failure(problem) }
-    cache?.write(id, kind: kind, raw: raw)
+    if counting { cache?.write(id, kind: kind, raw: raw) }
     return result
   }
 
-  /// Why the chunk list `raw` is not its file, or nil when it is; its
-  /// chunks are read as ``readOne(_:as:)`` reads them, but neither counted
-  /// as hits nor added to the cache (the copy that follows does that).
+  /// Why the chunk list `raw` is not its file, or nil when it is.
   private func checkContent(ofList raw: [UInt8], _ id: ObjectID) -> ArtError? {
     let subject = "\(project.root) chunk list \(id)"
     do {
       try ChunkList(decoding: raw, id: id, subject: subject).checkContent(subject: subject) {
-        chunk in
-        if repository.store.contains(chunk) {
-          return try LocalObjects(repository.store).readOne(chunk, as: .blob).get()
-        }
-        if let bytes = cache?.read(chunk, kind: .blob) { return bytes }
-        return try LocalObjects(project.store).readOne(chunk, as: .blob).get()
+        try read($0, .blob, counting: false).get()
       }
       return nil
     } catch let error as ArtError {

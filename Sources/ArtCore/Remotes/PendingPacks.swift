@@ -97,12 +97,13 @@ struct PendingPacks: Sendable {
     }
     let found = lists
     let store = self.store
-    // Chunks already read with their hash checked: another list naming one
-    // (a later version of the same file) only hashes it as part of its file.
+    // The copies read with their hash checked: another list naming one (a
+    // later version of the same file) only hashes it as part of its file,
+    // and the last pass checks the copies no list read.
     let checked = Mutex(Set<Copy>())
-    // Per list: whether it was left out, and the chunks read from each pack.
-    let outcomes = try await concurrentMap(count: found.count, limit: Syscalls.processorCount) {
-      index -> (leftOut: Bool, read: [Int: Set<ObjectID>]) in
+    let leftOutLists = try await concurrentMap(
+      count: found.count, limit: Syscalls.processorCount
+    ) { index -> Bool in
       let (own, entry) = found[index]
       let subject = "\(packs[own].path.string)' object '\(entry.id)"
       let list = try ChunkList(
@@ -122,15 +123,13 @@ struct PendingPacks: Sendable {
         } else if store.contains(chunk) {
           places[chunk] = .some(nil)
         } else {
-          return (true, [:])
+          return true
         }
       }
-      var read: [Int: Set<ObjectID>] = [:]
       try list.checkContent(subject: subject) { chunk in
         guard let place = places[chunk], let (pack, blob) = place else {
           return try store.read(chunk, as: .blob)
         }
-        read[pack, default: []].insert(chunk)
         let copy = Copy(pack: pack, id: chunk)
         if checked.withLock({ $0.contains(copy) }) {
           return try packs[pack].read(blob, verifyingHash: false)
@@ -139,16 +138,15 @@ struct PendingPacks: Sendable {
         checked.withLock { _ = $0.insert(copy) }
         return bytes
       }
-      return (false, read)
+      return false
     }
     var leftOut: [ObjectID: Set<ObjectID>] = [:]
-    var read: [Int: Set<ObjectID>] = [:]
-    for ((pack, entry), outcome) in zip(found, outcomes) {
-      if outcome.leftOut { leftOut[packs[pack].id, default: []].insert(entry.id) }
-      for (place, chunks) in outcome.read { read[place, default: []].formUnion(chunks) }
+    for ((pack, entry), isLeftOut) in zip(found, leftOutLists) where isLeftOut {
+      leftOut[packs[pack].id, default: []].insert(entry.id)
     }
+    let read = checked.withLock { $0 }
     for (index, download) in downloads.enumerated() {
-      for chunk in download.leftToLists.subtracting(read[index] ?? []) {
+      for chunk in download.leftToLists where !read.contains(Copy(pack: index, id: chunk)) {
         guard let blob = Self.blob(chunk, in: packs[index]) else { continue }
         _ = try packs[index].readChecked(blob)
       }

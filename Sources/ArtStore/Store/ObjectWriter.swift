@@ -537,12 +537,12 @@ public final class ObjectWriter: Sendable {
   ///   not its file, or missing; what was published stays (it was
   ///   checked), the lists are not stored.
   public func finish(leavingOutListsWithoutChunks: Bool = false) throws -> WriteStatistics {
-    _ = try publishData()
+    let published = try publishData()
     let held = state.withLock { state in
       defer { state.heldChunkLists = [:] }
       return state.heldChunkLists
     }
-    if held.isEmpty { return try publishData() }
+    if held.isEmpty { return published }
     try store.refresh()
     let compressor = Compressor(compression: compression)
     for (id, (raw, subject)) in held.sorted(by: { $0.key < $1.key }) {
