@@ -111,6 +111,34 @@ struct EverydayUseTests {
     }
   }
 
+  @Test func checkoutAgainComparesEveryFileWithItsOwnEntry() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = await art("init", in: folder)
+      // Files of equal size, so only their hashes tell them apart, in
+      // several folders, hashed on every core.
+      for index in 0..<300 {
+        let name = String(format: "data/%02d/f%03d.txt", index % 7, index)
+        try writeFile(Array(String(format: "%06d\n", index).utf8), to: folder.appending(name))
+      }
+      #expect(await art("commit", "ds", "data", "-q", in: folder).status == 0)
+      #expect(await art("checkout", "ds:v0", "--to", "copy", "-q", in: folder).status == 0)
+      let again = await art("checkout", "ds:v0", "--to", "copy", in: folder)
+      #expect(again.standardOutput.contains("0 written"), "\(again.standardOutput)")
+      #expect(again.standardOutput.contains("300 unchanged"))
+
+      // One file edited in place to the same size: named, and nothing else.
+      try writeFile(Array("999999\n".utf8), to: folder.appending("copy/03/f157.txt"))
+      let refused = await art("checkout", "ds:v0", "--to", "copy", in: folder)
+      #expect(refused.status == 1)
+      #expect(refused.standardError.contains("1 path(s) with local changes"))
+      #expect(refused.standardError.contains("03/f157.txt"))
+      let forced = await art("checkout", "ds:v0", "--to", "copy", "--force", in: folder)
+      #expect(forced.standardOutput.contains("1 written"), "\(forced.standardOutput)")
+      #expect(forced.standardOutput.contains("299 unchanged"))
+      #expect(try read(folder.appending("copy/03/f157.txt")) == "000157\n")
+    }
+  }
+
   @Test func failedCheckoutLeavesNothingItCreated() async throws {
     try await withTemporaryDirectory { folder in
       #expect(await art("init", in: folder).status == 0)

@@ -231,28 +231,32 @@ public struct Checkout: Sendable {
     var unchanged = 0
     let cache = StatCache(repository: repository)
     let store = repository.store
-    for path in Set(old.keys).union(new.keys).sorted() {
-      if references == .skip,
-        new[path]?.kind.pointsOutsideTree == true || old[path]?.kind.pointsOutsideTree == true
-      {
-        continue  // left as it is on disk
+    var paths = Set(old.keys).union(new.keys).sorted()
+    if references == .skip {
+      // Left as they are on disk.
+      paths.removeAll {
+        new[$0]?.kind.pointsOutsideTree == true || old[$0]?.kind.pointsOutsideTree == true
       }
-      // Each path is inspected once and hashed at most once.
-      let status: FileStatus
-      switch try writer.inspect(path) {
+    }
+    // Each path is inspected once and hashed at most once, on every core.
+    let found = try await Self.inspect(
+      paths, comparingWith: [old, new], writer: writer, cache: cache)
+    var present: [(ConfinedPath, FileStatus, ObjectID?)] = []
+    for (path, (what, id)) in zip(paths, found) {
+      switch what {
       case .missing:
         if let target = new[path] { writes.append((path, target)) }
-        continue
       case .beyondLink(let link):
         if let target = new[path] {
           blocked.append((path, link))
           writes.append((path, target))
         }
-        continue
-      case .present(let found):
-        status = found
+      case .present(let status):
+        present.append((path, status, id))
       }
-      var disk = OnDisk(path, status: status, writer: writer, cache: cache, store: store)
+    }
+    for (path, status, id) in present {
+      var disk = OnDisk(path, status: status, writer: writer, cache: cache, store: store, id: id)
       if let target = new[path] {
         if try disk.matches(target, checkMode: true) {
           unchanged += 1
@@ -268,6 +272,7 @@ public struct Checkout: Sendable {
         deletes.append(path)
       }
     }
+    writes.sort { $0.0 < $1.0 }  // in path order, as they were found
     // A link on the way is no obstacle when the checkout itself replaces
     // or deletes it as a clean path of the old version.
     let replaced = Set(deletes).union(writes.map(\.0)).subtracting(conflicts)
@@ -292,6 +297,35 @@ public struct Checkout: Sendable {
     if references == .skip {
       result.referencesSkipped = new.values.count { $0.kind.pointsOutsideTree }
     }
+    return result
+  }
+
+  /// What is at each of `paths`, in order, with the content id of each
+  /// regular file that `update` will compare with a file of its size in one
+  /// of `trees` (nil when the stat cache knows it: ``OnDisk`` looks it up).
+  private static func inspect(
+    _ paths: [ConfinedPath], comparingWith trees: [[ConfinedPath: TreeEntry]],
+    writer: ConfinedWriter, cache: StatCache
+  ) async throws -> [(ConfinedWriter.Found, ObjectID?)] {
+    let batches = try await forEachConcurrently(
+      count: paths.count, makeState: { [(Int, ConfinedWriter.Found, ObjectID?)]() },
+      { state, index in
+        let path = paths[index]
+        let found = try writer.inspect(path)
+        guard case .present(let status) = found, status.kind == .regular,
+          trees.contains(where: { tree in
+            guard let entry = tree[path], entry.size == UInt64(status.size) else { return false }
+            return [.file, .chunked, .external].contains(entry.kind)
+          }),
+          cache.lookup(writer.absolute(path), status) == nil
+        else { return state.append((index, found, nil)) }
+        let fd = try writer.openFile(path)
+        defer { try? fd.close() }
+        var source = FileSource(descriptor: fd, name: writer.absolute(path).string)
+        state.append((index, found, try ContentStorer.hash(&source).0))
+      }, finish: { $0 })
+    var result = [(ConfinedWriter.Found, ObjectID?)](repeating: (.missing, nil), count: paths.count)
+    for (index, found, id) in batches.joined() { result[index] = (found, id) }
     return result
   }
 
@@ -535,13 +569,14 @@ private struct OnDisk {
 
   init(
     _ path: ConfinedPath, status: FileStatus, writer: ConfinedWriter, cache: StatCache,
-    store: ObjectStore
+    store: ObjectStore, id: ObjectID? = nil
   ) {
     self.path = path
     self.status = status
     self.writer = writer
     self.cache = cache
     self.store = store
+    self.id = id
   }
 
   private mutating func contentID() throws -> ObjectID {
