@@ -126,8 +126,13 @@ struct PendingPacks: Sendable {
           return true
         }
       }
-      try list.checkContent(subject: subject) { chunk in
-        guard let place = places[chunk], let (pack, blob) = place else {
+      // The chunks are read and hash-checked on another thread while this
+      // one hashes the file they make.
+      let known = places
+      let chunks = list.chunks.map(\.id)
+      let prefetcher = ChunkPrefetcher(count: chunks.count) { position in
+        let chunk = chunks[position]
+        guard let place = known[chunk], let (pack, blob) = place else {
           return try store.read(chunk, as: .blob)
         }
         let copy = Copy(pack: pack, id: chunk)
@@ -138,6 +143,8 @@ struct PendingPacks: Sendable {
         checked.withLock { _ = $0.insert(copy) }
         return bytes
       }
+      defer { prefetcher.finish() }
+      try list.checkContent(subject: subject) { _ in try prefetcher.next() }
       return false
     }
     var leftOut: [ObjectID: Set<ObjectID>] = [:]

@@ -3,14 +3,15 @@ import Synchronization
 
 /// Reads and decodes the chunks of one file on another thread, a few ahead
 /// of the caller, so decompression overlaps the caller's hashing and
-/// writing (checkout of a large file uses two cores, not one).
+/// writing (checkout of a large file, and a fetch's check of its chunk
+/// list, use two cores, not one).
 ///
 /// At most ``depth`` decoded chunks wait at a time (chunks are at most
 /// 256 KiB each by default), so memory stays bounded whatever the file's size.
 ///
 /// Safe to share across threads: the queue is behind a mutex, and the
 /// semaphores are the only other state.
-final class ChunkPrefetcher: Sendable {
+package final class ChunkPrefetcher: Sendable {
   /// How many decoded chunks may wait for the caller.
   static let depth = 8
 
@@ -33,17 +34,23 @@ final class ChunkPrefetcher: Sendable {
 
   /// Starts reading the chunks `ids` of `store` (hashes not verified: the
   /// caller hashes the whole file).
-  init(_ ids: [ObjectID], store: ObjectStore) {
+  convenience init(_ ids: [ObjectID], store: ObjectStore) {
+    self.init(count: ids.count) { try store.read(ids[$0], as: .blob, verifyingHash: false) }
+  }
+
+  /// Starts reading chunks `0..<count`, each with `read`, in order; the
+  /// reader stops at the first error, which ``next()`` then throws.
+  package init(count: Int, read: @escaping @Sendable (Int) throws -> [UInt8]) {
     for _ in 0..<Self.depth { space.signal() }
     // A queue of its own gets a thread at once: work sent to the shared
     // global queue can wait for one of as many threads as there are cores,
     // which the caller's tasks hold while they wait for these chunks.
     DispatchQueue(label: "art.chunk-prefetch").async { [self] in
       defer { stopped.signal() }
-      for id in ids {
+      for index in 0..<count {
         space.wait()
         if state.withLock({ $0.cancelled }) { return }
-        let result = Result { try store.read(id, as: .blob, verifyingHash: false) }
+        let result = Result { try read(index) }
         state.withLock { $0.ready.append(result) }
         filled.signal()
         if case .failure = result { return }
@@ -52,7 +59,7 @@ final class ChunkPrefetcher: Sendable {
   }
 
   /// The next chunk's bytes, in order; call once per chunk.
-  func next() throws -> [UInt8] {
+  package func next() throws -> [UInt8] {
     filled.wait()
     let result = state.withLock { $0.ready.removeFirst() }
     space.signal()
@@ -61,7 +68,7 @@ final class ChunkPrefetcher: Sendable {
 
   /// Stops the reader and waits for it: call before returning, whether
   /// every chunk was taken or not.
-  func finish() {
+  package func finish() {
     state.withLock { $0.cancelled = true }
     space.signal()
     stopped.wait()
