@@ -126,12 +126,10 @@ struct PendingPacks: Sendable {
           return true
         }
       }
-      // The chunks are read and hash-checked on another thread while this
+      // The chunks are read and hash-checked on other threads while this
       // one hashes the file they make.
       let known = places
-      let chunks = list.chunks.map(\.id)
-      let prefetcher = ChunkPrefetcher(count: chunks.count) { position in
-        let chunk = chunks[position]
+      try list.checkContent(subject: subject, readers: Syscalls.processorCount) { chunk in
         guard let place = known[chunk], let (pack, blob) = place else {
           return try store.read(chunk, as: .blob)
         }
@@ -143,8 +141,6 @@ struct PendingPacks: Sendable {
         checked.withLock { _ = $0.insert(copy) }
         return bytes
       }
-      defer { prefetcher.finish() }
-      try list.checkContent(subject: subject) { _ in try prefetcher.next() }
       return false
     }
     var leftOut: [ObjectID: Set<ObjectID>] = [:]

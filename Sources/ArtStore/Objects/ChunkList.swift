@@ -114,4 +114,16 @@ extension ChunkList {
       throw ArtError.corrupt(subject, "its chunks do not hash to its file id")
     }
   }
+
+  /// ``checkContent(subject:_:)`` with the chunks read through `chunk` by
+  /// `readers` threads, ahead of the one that hashes the file they make,
+  /// so checking one large file uses every core.
+  public func checkContent(
+    subject: String, readers: Int, _ chunk: @escaping @Sendable (ObjectID) throws -> [UInt8]
+  ) throws {
+    let ids = chunks.map(\.id)
+    let prefetcher = ChunkPrefetcher(count: ids.count, readers: readers) { try chunk(ids[$0]) }
+    defer { prefetcher.finish() }
+    try checkContent(subject: subject) { _ in try prefetcher.next() }
+  }
 }

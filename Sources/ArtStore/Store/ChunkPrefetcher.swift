@@ -1,76 +1,113 @@
 import Dispatch
 import Synchronization
 
-/// Reads and decodes the chunks of one file on another thread, a few ahead
+/// Reads and decodes the chunks of one file on other threads, a few ahead
 /// of the caller, so decompression overlaps the caller's hashing and
-/// writing (checkout of a large file, and a fetch's check of its chunk
-/// list, use two cores, not one).
+/// writing (checkout of a large file, and the check of a chunk list from
+/// elsewhere, use every core, not one).
 ///
-/// At most ``depth`` decoded chunks wait at a time (chunks are at most
-/// 256 KiB each by default), so memory stays bounded whatever the file's size.
+/// At most ``depth`` chunks are read ahead of the caller (chunks are at
+/// most 256 KiB each by default), so memory stays bounded whatever the
+/// file's size.
 ///
-/// Safe to share across threads: the queue is behind a mutex, and the
-/// semaphores are the only other state.
+/// Safe to share across threads: the chunks read are behind a mutex, and
+/// the semaphores are the only other state.
 package final class ChunkPrefetcher: Sendable {
-  /// How many decoded chunks may wait for the caller.
+  /// How many chunks may be read ahead of the caller.
   static let depth = 8
 
   private struct State: ~Copyable {
-    var ready: [Result<[UInt8], any Error>] = []
+    /// Chunks read and not yet taken, by position.
+    var ready: [Int: Result<[UInt8], any Error>] = [:]
+    /// The next position a reader claims.
+    var claimed = 0
+    /// The next position the caller takes.
+    var taken = 0
     var cancelled = false
   }
 
   private let state = Mutex(State())
-  /// Free places in the queue: the reader waits on it before each chunk.
+  /// Free places ahead of the caller: a reader waits on it before each chunk.
   ///
   /// Made at 0 and signalled up to ``depth``: libdispatch traps when a
   /// semaphore goes away below the value it was made with, which a read
   /// stopped early (an error, a caller that had enough) would leave.
   private let space = DispatchSemaphore(value: 0)
-  /// Chunks in the queue: the caller waits on it before each chunk.
+  /// Signalled once per chunk read: the caller waits on it until the
+  /// chunk it takes next is there.
   private let filled = DispatchSemaphore(value: 0)
-  /// Signalled once when the reader has stopped.
+  /// Signalled once by each reader when it stops.
   private let stopped = DispatchSemaphore(value: 0)
+  private let readers: Int
 
-  /// Starts reading the chunks `ids` of `store` (hashes not verified: the
-  /// caller hashes the whole file).
+  /// Starts reading the chunks `ids` of `store` on one thread (hashes not
+  /// verified: the caller hashes the whole file).
   convenience init(_ ids: [ObjectID], store: ObjectStore) {
     self.init(count: ids.count) { try store.read(ids[$0], as: .blob, verifyingHash: false) }
   }
 
-  /// Starts reading chunks `0..<count`, each with `read`, in order; the
-  /// reader stops at the first error, which ``next()`` then throws.
-  package init(count: Int, read: @escaping @Sendable (Int) throws -> [UInt8]) {
+  /// Starts reading chunks `0..<count` with `read` on `readers` threads,
+  /// each claiming the next position; ``next()`` hands them out in order.
+  ///
+  /// Readers stop claiming at the first error, which ``next()`` throws
+  /// once it reaches that position.
+  package init(
+    count: Int, readers: Int = 1, read: @escaping @Sendable (Int) throws -> [UInt8]
+  ) {
+    self.readers = max(1, readers)
     for _ in 0..<Self.depth { space.signal() }
     // A queue of its own gets a thread at once: work sent to the shared
     // global queue can wait for one of as many threads as there are cores,
     // which the caller's tasks hold while they wait for these chunks.
-    DispatchQueue(label: "art.chunk-prefetch").async { [self] in
-      defer { stopped.signal() }
-      for index in 0..<count {
-        space.wait()
-        if state.withLock({ $0.cancelled }) { return }
-        let result = Result { try read(index) }
-        state.withLock { $0.ready.append(result) }
-        filled.signal()
-        if case .failure = result { return }
+    let queue = DispatchQueue(label: "art.chunk-prefetch", attributes: .concurrent)
+    for _ in 0..<self.readers {
+      queue.async { [self] in
+        defer { stopped.signal() }
+        while true {
+          space.wait()
+          let position: Int? = state.withLock { state in
+            guard !state.cancelled, state.claimed < count else { return nil }
+            defer { state.claimed += 1 }
+            return state.claimed
+          }
+          guard let position else {
+            space.signal()  // for the next reader to see the end too
+            return
+          }
+          let result = Result { try read(position) }
+          state.withLock { state in
+            state.ready[position] = result
+            if case .failure = result { state.cancelled = true }
+          }
+          filled.signal()
+        }
       }
     }
   }
 
   /// The next chunk's bytes, in order; call once per chunk.
   package func next() throws -> [UInt8] {
-    filled.wait()
-    let result = state.withLock { $0.ready.removeFirst() }
-    space.signal()
-    return try result.get()
+    while true {
+      let result: Result<[UInt8], any Error>? = state.withLock { state in
+        guard let result = state.ready.removeValue(forKey: state.taken) else { return nil }
+        state.taken += 1
+        return result
+      }
+      if let result {
+        space.signal()
+        return try result.get()
+      }
+      // Each wait matches one chunk read; the one this caller takes next
+      // is not among those read so far, so its signal is still to come.
+      filled.wait()
+    }
   }
 
-  /// Stops the reader and waits for it: call before returning, whether
+  /// Stops the readers and waits for them: call before returning, whether
   /// every chunk was taken or not.
   package func finish() {
     state.withLock { $0.cancelled = true }
     space.signal()
-    stopped.wait()
+    for _ in 0..<readers { stopped.wait() }
   }
 }

@@ -551,7 +551,9 @@ public final class ObjectWriter: Sendable {
         state.withLock { $0.statistics.chunkListsLeftOut.append(id) }
         continue
       }
-      try list.checkContent(subject: subject) { try store.read($0, as: .blob) }
+      try list.checkContent(subject: subject, readers: Syscalls.processorCount) {
+        [store] in try store.read($0, as: .blob)
+      }
       try raw.withUnsafeBytes {
         _ = try write($0, kind: .chunkList, id: id, compressor: compressor)
       }
