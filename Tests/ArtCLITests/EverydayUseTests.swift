@@ -122,19 +122,23 @@ struct EverydayUseTests {
       }
       #expect(await art("commit", "ds", "data", "-q", in: folder).status == 0)
       #expect(await art("checkout", "ds:v0", "--to", "copy", "-q", in: folder).status == 0)
-      let again = await art("checkout", "ds:v0", "--to", "copy", in: folder)
-      #expect(again.standardOutput.contains("0 written"), "\(again.standardOutput)")
-      #expect(again.standardOutput.contains("300 unchanged"))
+      let againOutput = try object(
+        await art("checkout", "ds:v0", "--to", "copy", "--json", in: folder))
+      let again = try #require((againOutput["checkouts"] as? [[String: Any]])?.first)
+      #expect(again["written"] as? Int == 0)
+      #expect(again["unchanged"] as? Int == 300)
 
       // One file edited in place to the same size: named, and nothing else.
       try writeFile(Array("999999\n".utf8), to: folder.appending("copy/03/f157.txt"))
       let refused = await art("checkout", "ds:v0", "--to", "copy", in: folder)
       #expect(refused.status == 1)
-      #expect(refused.standardError.contains("1 path(s) with local changes"))
+      #expect(refused.standardError.contains("overwrite or delete 1 path(s) with local changes:\n"))
       #expect(refused.standardError.contains("03/f157.txt"))
-      let forced = await art("checkout", "ds:v0", "--to", "copy", "--force", in: folder)
-      #expect(forced.standardOutput.contains("1 written"), "\(forced.standardOutput)")
-      #expect(forced.standardOutput.contains("299 unchanged"))
+      let forcedOutput = try object(
+        await art("checkout", "ds:v0", "--to", "copy", "--force", "--json", in: folder))
+      let forced = try #require((forcedOutput["checkouts"] as? [[String: Any]])?.first)
+      #expect(forced["written"] as? Int == 1)
+      #expect(forced["unchanged"] as? Int == 299)
       #expect(try read(folder.appending("copy/03/f157.txt")) == "000157\n")
     }
   }

@@ -97,6 +97,9 @@ struct PendingPacks: Sendable {
     }
     let found = lists
     let store = self.store
+    // The cores are shared out between the lists checked at once.
+    let readers = max(
+      1, Syscalls.processorCount / max(1, min(found.count, Syscalls.processorCount)))
     // The copies read with their hash checked: another list naming one (a
     // later version of the same file) only hashes it as part of its file,
     // and the last pass checks the copies no list read.
@@ -129,7 +132,7 @@ struct PendingPacks: Sendable {
       // The chunks are read and hash-checked on other threads while this
       // one hashes the file they make.
       let known = places
-      try list.checkContent(subject: subject, readers: Syscalls.processorCount) { chunk in
+      try list.checkContent(subject: subject, readers: readers) { chunk in
         guard let place = known[chunk], let (pack, blob) = place else {
           return try store.read(chunk, as: .blob)
         }

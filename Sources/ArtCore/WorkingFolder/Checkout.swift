@@ -239,10 +239,10 @@ public struct Checkout: Sendable {
       }
     }
     // Each path is inspected once and hashed at most once, on every core.
-    let found = try await Self.inspect(
-      paths, comparingWith: [old, new], writer: writer, cache: cache)
-    var present: [(ConfinedPath, FileStatus, ObjectID?)] = []
-    for (path, (what, id)) in zip(paths, found) {
+    let found = try await Self.inspectAndHash(
+      paths, old: old, new: new, force: force, writer: writer, cache: cache)
+    var present: [(ConfinedPath, FileStatus, Result<ObjectID, any Error>?)] = []
+    for (path, (what, hashed)) in zip(paths, found) {
       switch what {
       case .missing:
         if let target = new[path] { writes.append((path, target)) }
@@ -252,11 +252,12 @@ public struct Checkout: Sendable {
           writes.append((path, target))
         }
       case .present(let status):
-        present.append((path, status, id))
+        present.append((path, status, hashed))
       }
     }
-    for (path, status, id) in present {
-      var disk = OnDisk(path, status: status, writer: writer, cache: cache, store: store, id: id)
+    for (path, status, hashed) in present {
+      var disk = OnDisk(
+        path, status: status, writer: writer, cache: cache, store: store, hashed: hashed)
       if let target = new[path] {
         if try disk.matches(target, checkMode: true) {
           unchanged += 1
@@ -300,32 +301,37 @@ public struct Checkout: Sendable {
     return result
   }
 
-  /// What is at each of `paths`, in order, with the content id of each
-  /// regular file that `update` will compare with a file of its size in one
-  /// of `trees` (nil when the stat cache knows it: ``OnDisk`` looks it up).
-  private static func inspect(
-    _ paths: [ConfinedPath], comparingWith trees: [[ConfinedPath: TreeEntry]],
-    writer: ConfinedWriter, cache: StatCache
-  ) async throws -> [(ConfinedWriter.Found, ObjectID?)] {
+  /// What is at each of `paths`, in order, with the content of each regular
+  /// file hashed, on every core, when the decision in `update` may need it:
+  /// when `new`, or `old` for a path `force` does not simply delete, has a
+  /// file of its size there that the stat cache does not know.
+  ///
+  /// A file that cannot be read gets its error, which ``OnDisk`` throws
+  /// only if the decision asks for its content, as when it hashed itself.
+  private static func inspectAndHash(
+    _ paths: [ConfinedPath], old: [ConfinedPath: TreeEntry], new: [ConfinedPath: TreeEntry],
+    force: Bool, writer: ConfinedWriter, cache: StatCache
+  ) async throws -> [(ConfinedWriter.Found, Result<ObjectID, any Error>?)] {
     let batches = try await forEachConcurrently(
-      count: paths.count, makeState: { [(Int, ConfinedWriter.Found, ObjectID?)]() },
+      count: paths.count,
+      makeState: { [(Int, ConfinedWriter.Found, Result<ObjectID, any Error>?)]() },
       { state, index in
         let path = paths[index]
         let found = try writer.inspect(path)
+        func compared(_ entry: TreeEntry?, _ status: FileStatus) -> Bool {
+          guard let entry, entry.size == UInt64(status.size) else { return false }
+          return [.file, .chunked, .external].contains(entry.kind)
+        }
         guard case .present(let status) = found, status.kind == .regular,
-          trees.contains(where: { tree in
-            guard let entry = tree[path], entry.size == UInt64(status.size) else { return false }
-            return [.file, .chunked, .external].contains(entry.kind)
-          }),
+          compared(new[path], status)
+            || (compared(old[path], status) && !(force && new[path] == nil)),
           cache.lookup(writer.absolute(path), status) == nil
         else { return state.append((index, found, nil)) }
-        let fd = try writer.openFile(path)
-        defer { try? fd.close() }
-        var source = FileSource(descriptor: fd, name: writer.absolute(path).string)
-        state.append((index, found, try ContentStorer.hash(&source).0))
+        state.append((index, found, Result { try OnDisk.hash(path, writer: writer) }))
       }, finish: { $0 })
-    var result = [(ConfinedWriter.Found, ObjectID?)](repeating: (.missing, nil), count: paths.count)
-    for (index, found, id) in batches.joined() { result[index] = (found, id) }
+    var result = [(ConfinedWriter.Found, Result<ObjectID, any Error>?)](
+      repeating: (.missing, nil), count: paths.count)
+    for (index, found, hashed) in batches.joined() { result[index] = (found, hashed) }
     return result
   }
 
@@ -566,17 +572,27 @@ private struct OnDisk {
   let cache: StatCache
   let store: ObjectStore
   private var id: ObjectID?
+  /// The file hashed ahead of the decision, or why it could not be.
+  private let hashed: Result<ObjectID, any Error>?
 
   init(
     _ path: ConfinedPath, status: FileStatus, writer: ConfinedWriter, cache: StatCache,
-    store: ObjectStore, id: ObjectID? = nil
+    store: ObjectStore, hashed: Result<ObjectID, any Error>? = nil
   ) {
     self.path = path
     self.status = status
     self.writer = writer
     self.cache = cache
     self.store = store
-    self.id = id
+    self.hashed = hashed
+  }
+
+  /// The SHA-256 of the regular file at `path`.
+  static func hash(_ path: ConfinedPath, writer: ConfinedWriter) throws -> ObjectID {
+    let fd = try writer.openFile(path)
+    defer { try? fd.close() }
+    var source = FileSource(descriptor: fd, name: writer.absolute(path).string)
+    return try ContentStorer.hash(&source).0
   }
 
   private mutating func contentID() throws -> ObjectID {
@@ -584,13 +600,12 @@ private struct OnDisk {
     let computed: ObjectID
     if status.kind == .symlink {
       computed = ObjectHasher.id(of: try writer.readLink(path))
+    } else if let hashed {
+      computed = try hashed.get()
     } else if let cached = cache.lookup(writer.absolute(path), status) {
       computed = cached.id
     } else {
-      let fd = try writer.openFile(path)
-      defer { try? fd.close() }
-      var source = FileSource(descriptor: fd, name: writer.absolute(path).string)
-      computed = try ContentStorer.hash(&source).0
+      computed = try Self.hash(path, writer: writer)
     }
     id = computed
     return computed

@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// Safe to share across threads: the chunks read are behind a mutex, and
 /// the semaphores are the only other state.
-package final class ChunkPrefetcher: Sendable {
+final class ChunkPrefetcher: Sendable {
   /// How many chunks may be read ahead of the caller.
   static let depth = 8
 
@@ -24,6 +24,8 @@ package final class ChunkPrefetcher: Sendable {
     /// The next position the caller takes.
     var taken = 0
     var cancelled = false
+    /// The first read that failed: ``next()`` throws it from there on.
+    var failure: (any Error)?
   }
 
   private let state = Mutex(State())
@@ -39,6 +41,7 @@ package final class ChunkPrefetcher: Sendable {
   /// Signalled once by each reader when it stops.
   private let stopped = DispatchSemaphore(value: 0)
   private let readers: Int
+  private let count: Int
 
   /// Starts reading the chunks `ids` of `store` on one thread (hashes not
   /// verified: the caller hashes the whole file).
@@ -46,22 +49,22 @@ package final class ChunkPrefetcher: Sendable {
     self.init(count: ids.count) { try store.read(ids[$0], as: .blob, verifyingHash: false) }
   }
 
-  /// Starts reading chunks `0..<count` with `read` on `readers` threads,
-  /// each claiming the next position; ``next()`` hands them out in order.
+  /// Starts reading chunks `0..<count` with `read` on `readers` threads
+  /// (at most ``depth``), each claiming the next position; ``next()``
+  /// hands them out in order.
   ///
   /// Readers stop claiming at the first error, which ``next()`` throws
-  /// once it reaches that position.
-  package init(
-    count: Int, readers: Int = 1, read: @escaping @Sendable (Int) throws -> [UInt8]
-  ) {
-    self.readers = max(1, readers)
+  /// once it reaches that position, and on every call after.
+  init(count: Int, readers: Int = 1, read: @escaping @Sendable (Int) throws -> [UInt8]) {
+    self.count = count
+    self.readers = min(max(1, readers), Self.depth, max(1, count))
     for _ in 0..<Self.depth { space.signal() }
-    // A queue of its own gets a thread at once: work sent to the shared
-    // global queue can wait for one of as many threads as there are cores,
-    // which the caller's tasks hold while they wait for these chunks.
-    let queue = DispatchQueue(label: "art.chunk-prefetch", attributes: .concurrent)
-    for _ in 0..<self.readers {
-      queue.async { [self] in
+    for reader in 0..<self.readers {
+      // A serial queue of its own gets a thread at once (an overcommit
+      // one): work sent to a shared or concurrent queue can wait for one
+      // of as many threads as there are cores, which the caller's tasks
+      // hold while they wait for these chunks.
+      DispatchQueue(label: "art.chunk-prefetch.\(reader)").async { [self] in
         defer { stopped.signal() }
         while true {
           space.wait()
@@ -85,11 +88,17 @@ package final class ChunkPrefetcher: Sendable {
     }
   }
 
-  /// The next chunk's bytes, in order; call once per chunk.
-  package func next() throws -> [UInt8] {
+  /// The next chunk's bytes, in order; call at most once per chunk.
+  ///
+  /// - Throws: the error of the first read that failed, once its position
+  ///   is reached, and again on every later call.
+  func next() throws -> [UInt8] {
     while true {
-      let result: Result<[UInt8], any Error>? = state.withLock { state in
+      let result: Result<[UInt8], any Error>? = try state.withLock { state in
+        if let failure = state.failure { throw failure }
+        precondition(state.taken < count, "more chunks taken than were asked for")
         guard let result = state.ready.removeValue(forKey: state.taken) else { return nil }
+        if case .failure(let error) = result { state.failure = error }
         state.taken += 1
         return result
       }
@@ -105,7 +114,7 @@ package final class ChunkPrefetcher: Sendable {
 
   /// Stops the readers and waits for them: call before returning, whether
   /// every chunk was taken or not.
-  package func finish() {
+  func finish() {
     state.withLock { $0.cancelled = true }
     space.signal()
     for _ in 0..<readers { stopped.wait() }
