@@ -143,57 +143,6 @@ struct EverydayUseTests {
     }
   }
 
-  /// A checkout stopped half way (`kill -9`) leaves files of the version it
-  /// was writing; the base names that version, so the next checkout, to
-  /// any version, takes them for art's and not for local changes.
-  @Test(arguments: [true, false])
-  func checkoutAfterOneStoppedHalfWay(recorded: Bool) async throws {
-    try await withTemporaryDirectory { folder in
-      _ = await art("init", in: folder)
-      for index in 0..<6 {
-        try writeFile(Array("v0 \(index)\n".utf8), to: folder.appending("data/f\(index).txt"))
-      }
-      let first = try object(await art("commit", "ds", "data", "--json", in: folder))
-      let v0 = try #require(first["id"] as? String)
-      for index in 0..<6 {
-        try writeFile(Array("v1 \(index)!\n".utf8), to: folder.appending("data/f\(index).txt"))
-      }
-      try writeFile(Array("only v1\n".utf8), to: folder.appending("data/new.txt"))
-      #expect(await art("commit", "ds", "-q", in: folder).status == 0)
-      #expect(await art("checkout", "ds:v1", "--to", "copy", "-q", in: folder).status == 0)
-
-      // What a checkout of v0 stopped half way leaves: some files of v0,
-      // v1's others, and its base naming v0 as the version it was writing.
-      for index in 0..<3 {
-        try writeFile(Array("v0 \(index)\n".utf8), to: folder.appending("copy/f\(index).txt"))
-      }
-      try FileManager.default.removeItem(atPath: folder.appending("copy/new.txt").string)
-      let bases = folder.appending(".art/bases/folder")
-      let names = try FileManager.default.contentsOfDirectory(atPath: bases.string)
-      let file = bases.appending(try #require(names.first))
-      if recorded { try writeFile(try readFile(file) + Array("target \(v0)\n".utf8), to: file) }
-
-      // A user's own edit is still a local change, and the only one.
-      try writeFile(Array("mine\n".utf8), to: folder.appending("copy/f5.txt"))
-      let refused = await art("checkout", "ds:v1", "--to", "copy", in: folder)
-      #expect(refused.status == 1)
-      #expect(
-        refused.standardError.contains(
-          "overwrite or delete \(recorded ? 1 : 4) path(s) with local changes:\n"),
-        "\(refused.standardError)")
-      #expect(refused.standardError.contains("f5.txt"))
-
-      try writeFile(Array("v1 5!\n".utf8), to: folder.appending("copy/f5.txt"))
-      let back = await art("checkout", "ds:v1", "--to", "copy", in: folder)
-      #expect(back.status == (recorded ? 0 : 1), "\(back.standardError)")
-      guard recorded else { return }
-      let verify = await art("verify", "ds:v1", "--folder", "copy", in: folder)
-      #expect(verify.status == 0, "\(verify.standardOutput)")
-      let base = String(decoding: try readFile(file), as: UTF8.self)
-      #expect(!base.contains("target"), "\(base)")
-    }
-  }
-
   @Test func failedCheckoutLeavesNothingItCreated() async throws {
     try await withTemporaryDirectory { folder in
       #expect(await art("init", in: folder).status == 0)

@@ -121,9 +121,6 @@ public struct Checkout: Sendable {
     if empty {
       let writer = try ConfinedWriter(
         top: target, create: true, replacingLinks: force, outside: repository.directory)
-      // Recorded first: should this checkout be stopped half way, the next
-      // one knows the files it wrote for art's.
-      try bases.record(base)
       do {
         if patterns.isEmpty {
           // The whole tree: written as stored, folder modes included.
@@ -152,20 +149,13 @@ public struct Checkout: Sendable {
       let writer = try ConfinedWriter(
         top: target, create: false, replacingLinks: force, outside: repository.directory)
       var old: [ConfinedPath: TreeEntry] = [:]
-      let previous = try bases.base(ofFolder: target)
-      if let previous, let record = try? repository.store.versionRecord(previous.version) {
+      if let previous = try bases.base(ofFolder: target),
+        let record = try? repository.store.versionRecord(previous.version)
+      {
         old = try selected(record.manifest, try previous.patterns.map { try PathPattern($0) })
       }
       let new = try selected(version.record.manifest, patterns, required: true)
-      result = try await update(
-        writer, from: old, interrupted: try interrupted(previous), to: new, force: force
-      ) {
-        // Should this checkout be stopped half way, the next one knows its
-        // files for art's.
-        var pending = previous ?? base
-        pending.target = version.id
-        try bases.record(pending)
-      }
+      result = try await update(writer, from: old, to: new, force: force)
       try bases.record(base)
       if clean { result.deleted += try removeUntracked(writer, keeping: new) }
     }
@@ -208,17 +198,7 @@ public struct Checkout: Sendable {
       }
     }
     let new = try selected(version.record.manifest, patterns, required: true)
-    let recorded = tracked ? try bases.base(of: version.artifact) : nil
-    let result = try await update(
-      writer, from: old, interrupted: try interrupted(recorded), to: new, force: force
-    ) {
-      // Should this checkout be stopped half way, the next one knows its
-      // files for art's (the base stays what status and commit compare with).
-      guard patterns.isEmpty && tracked else { return }
-      var pending = recorded ?? FolderBase(version: version.id, artifact: version.artifact)
-      pending.target = version.id
-      try bases.record(pending)
-    }
+    let result = try await update(writer, from: old, to: new, force: force)
     if patterns.isEmpty && tracked {
       try bases.record(FolderBase(version: version.id, artifact: version.artifact))
     }
@@ -230,20 +210,14 @@ public struct Checkout: Sendable {
   /// there, as far as it knows) to tree `new`: paths already right are
   /// kept, the rest written or deleted; a path that is neither right nor
   /// as `old` had it is a local change and stops everything unless `force`.
-  ///
-  /// `interrupted` is the tree of a checkout into this folder that was
-  /// stopped (`kill -9`, a full disk) after it wrote some files: a path
-  /// as it has it is art's too, replaced or deleted freely. `beforeWriting`
-  /// runs once nothing stops the update, just before its first write.
   private func update(
     _ writer: ConfinedWriter, from old: [ConfinedPath: TreeEntry],
-    interrupted: [ConfinedPath: TreeEntry] = [:], to new: [ConfinedPath: TreeEntry], force: Bool,
-    beforeWriting: () throws -> Void = {}
+    to new: [ConfinedPath: TreeEntry], force: Bool
   ) async throws -> Materialization {
     // Folders the old version had files in: one on disk where the new
     // version has a file or link is not a change of its own.
     var oldFolders = Set<ConfinedPath>()
-    for path in Set(old.keys).union(interrupted.keys) {
+    for path in old.keys {
       var folder = path.parent
       while let current = folder, !current.components.isEmpty, oldFolders.insert(current).inserted {
         folder = current.parent
@@ -257,17 +231,16 @@ public struct Checkout: Sendable {
     var unchanged = 0
     let cache = StatCache(repository: repository)
     let store = repository.store
-    var paths = Set(old.keys).union(new.keys).union(interrupted.keys).sorted()
+    var paths = Set(old.keys).union(new.keys).sorted()
     if references == .skip {
       // Left as they are on disk.
-      paths.removeAll { path in
-        [new, old, interrupted].contains { $0[path]?.kind.pointsOutsideTree == true }
+      paths.removeAll {
+        new[$0]?.kind.pointsOutsideTree == true || old[$0]?.kind.pointsOutsideTree == true
       }
     }
     // Each path is inspected once and hashed at most once, on every core.
     let found = try await Self.inspectAndHash(
-      paths, old: old, interrupted: interrupted, new: new, force: force, writer: writer,
-      cache: cache)
+      paths, old: old, new: new, force: force, writer: writer, cache: cache)
     var present: [(ConfinedPath, FileStatus, Result<ObjectID, any Error>?)] = []
     for (path, (what, hashed)) in zip(paths, found) {
       switch what {
@@ -291,18 +264,14 @@ public struct Checkout: Sendable {
           continue
         }
         let clean =
-          try disk.matchesAny([old[path], interrupted[path]])
-          || (status.kind == .directory && oldFolders.contains(path)
-            && old[path] == nil && interrupted[path] == nil)
+          try old[path].map { try disk.matches($0, checkMode: false) }
+          ?? (status.kind == .directory && oldFolders.contains(path))
         if !force, !clean { conflicts.append(path) }
         writes.append((path, target))
-      } else if force, old[path] != nil {
+      } else if let before = old[path] {
+        if !force, try !disk.matches(before, checkMode: false) { conflicts.append(path) }
         deletes.append(path)
-      } else if try disk.matchesAny([old[path], interrupted[path]]) {
-        deletes.append(path)
-      } else if old[path] != nil {
-        conflicts.append(path)
-      }  // else only the interrupted checkout had it, not as it wrote it: kept
+      }
     }
     writes.sort { $0.0 < $1.0 }  // in path order, as they were found
     // A link on the way is no obstacle when the checkout itself replaces
@@ -324,7 +293,6 @@ public struct Checkout: Sendable {
           + indentedList(conflicts.map(\.description), limit: 20),
         hint: "commit them first, or use --force to discard them")
     }
-    if !writes.isEmpty || !deletes.isEmpty { try beforeWriting() }
     var result = try await apply(writes: writes, deletes: deletes, writer: writer, trust: trust())
     result.unchanged = unchanged
     if references == .skip {
@@ -335,15 +303,14 @@ public struct Checkout: Sendable {
 
   /// What is at each of `paths`, in order, with the content of each regular
   /// file hashed, on every core, when the decision in `update` may need it:
-  /// when `new`, `interrupted`, or `old` for a path `force` does not simply
-  /// delete, has a file of its size there that the stat cache does not know.
+  /// when `new`, or `old` for a path `force` does not simply delete, has a
+  /// file of its size there that the stat cache does not know.
   ///
   /// A file that cannot be read gets its error, which ``OnDisk`` throws
   /// only if the decision asks for its content, as when it hashed itself.
   private static func inspectAndHash(
-    _ paths: [ConfinedPath], old: [ConfinedPath: TreeEntry],
-    interrupted: [ConfinedPath: TreeEntry], new: [ConfinedPath: TreeEntry], force: Bool,
-    writer: ConfinedWriter, cache: StatCache
+    _ paths: [ConfinedPath], old: [ConfinedPath: TreeEntry], new: [ConfinedPath: TreeEntry],
+    force: Bool, writer: ConfinedWriter, cache: StatCache
   ) async throws -> [(ConfinedWriter.Found, Result<ObjectID, any Error>?)] {
     let batches = try await forEachConcurrently(
       count: paths.count,
@@ -356,7 +323,7 @@ public struct Checkout: Sendable {
           return [.file, .chunked, .external].contains(entry.kind)
         }
         guard case .present(let status) = found, status.kind == .regular,
-          compared(new[path], status) || compared(interrupted[path], status)
+          compared(new[path], status)
             || (compared(old[path], status) && !(force && new[path] == nil)),
           cache.lookup(writer.absolute(path), status) == nil
         else { return state.append((index, found, nil)) }
@@ -366,16 +333,6 @@ public struct Checkout: Sendable {
       repeating: (.missing, nil), count: paths.count)
     for (index, found, hashed) in batches.joined() { result[index] = (found, hashed) }
     return result
-  }
-
-  /// The tree of the checkout that `base` says was stopped half way, all of
-  /// it (whatever paths it was limited to); empty when none was, or its
-  /// version is gone.
-  private func interrupted(_ base: FolderBase?) throws -> [ConfinedPath: TreeEntry] {
-    guard let target = base?.target, target != base?.version,
-      let record = try? repository.store.versionRecord(target)
-    else { return [:] }
-    return try selected(record.manifest, [])
   }
 
   private func trust() throws -> ReferenceTrust { try ReferenceTrust(repository) }
@@ -652,12 +609,6 @@ private struct OnDisk {
     }
     id = computed
     return computed
-  }
-
-  /// Whether this is one of `entries` (nil ones skipped), kind and content.
-  mutating func matchesAny(_ entries: [TreeEntry?]) throws -> Bool {
-    for case let entry? in entries where try matches(entry, checkMode: false) { return true }
-    return false
   }
 
   /// Whether this is `entry`: kind and content, and mode if asked.

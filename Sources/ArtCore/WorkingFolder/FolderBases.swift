@@ -19,10 +19,6 @@ public struct FolderBase: Sendable, Equatable {
   public var folder: String?
   /// The `--path` patterns the checkout was limited to; empty for all.
   public var patterns: [String]
-  /// The version a checkout into the folder was writing, until it
-  /// finished: when it was stopped half way, the next checkout takes the
-  /// files that are as this version has them for art's, not the user's.
-  public var target: ObjectID?
 
   /// A base of `artifact`'s root folder, or of `folder`.
   public init(
@@ -42,7 +38,6 @@ public struct FolderBase: Sendable, Equatable {
     var text = "art-base 1\nversion \(version.hex)\nartifact \(artifact.text)\n"
     if let folder, !folder.contains("\n") { text += "folder \(folder)\n" }
     for pattern in patterns where !pattern.contains("\n") { text += "path \(pattern)\n" }
-    if let target { text += "target \(target.hex)\n" }
     return Array(text.utf8)
   }
 
@@ -58,7 +53,6 @@ public struct FolderBase: Sendable, Equatable {
     var artifact: ArtifactName?
     var folder: String?
     var patterns: [String] = []
-    var target: ObjectID?
     for line in text.split(separator: "\n") {
       let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
       guard parts.count == 2 else { continue }
@@ -67,14 +61,11 @@ public struct FolderBase: Sendable, Equatable {
       case "artifact": artifact = try? ArtifactName(parts[1])
       case "folder": folder = parts[1]
       case "path": patterns.append(parts[1])
-      case "target": target = ObjectID(parts[1])
       default: continue
       }
     }
     guard text.hasPrefix("art-base 1\n"), let version, let artifact else { throw damaged }
-    var base = FolderBase(version: version, artifact: artifact, folder: folder, patterns: patterns)
-    base.target = target
-    return base
+    return FolderBase(version: version, artifact: artifact, folder: folder, patterns: patterns)
   }
 }
 
