@@ -14,6 +14,10 @@ struct EverydayUseTests {
     await artInProcess(arguments, in: folder, clockAhead: clockAhead)
   }
 
+  func art(_ arguments: [String], in folder: FilePath) async -> ProcessResult {
+    await artInProcess(arguments, in: folder, clockAhead: 0)
+  }
+
   /// A JSON object printed by a command.
   func object(_ result: ProcessResult) throws -> [String: Any] {
     let value = try JSONSerialization.jsonObject(with: Data(result.standardOutputBytes))
@@ -140,6 +144,41 @@ struct EverydayUseTests {
       #expect(forced["written"] as? Int == 1)
       #expect(forced["unchanged"] as? Int == 299)
       #expect(try read(folder.appending("copy/03/f157.txt")) == "000157\n")
+    }
+  }
+
+  /// A folder the old version had empty, which the user has since put
+  /// files in, is not art's to delete when the new version lacks it.
+  @Test(arguments: [true, false])
+  func filesInAFolderTheVersionHadEmptyStay(copy: Bool) async throws {
+    try await withTemporaryDirectory { folder in
+      _ = await art("init", in: folder)
+      try writeFile(Array("a\n".utf8), to: folder.appending("data/a.txt"))
+      try FileManager.default.createDirectory(
+        atPath: folder.appending("data/empty/deeper").string, withIntermediateDirectories: true)
+      #expect(await art("commit", "ds", "data", "-q", in: folder).status == 0)
+      try FileManager.default.removeItem(atPath: folder.appending("data/empty").string)
+      #expect(await art("commit", "ds", "-q", in: folder).status == 0)
+      let place = copy ? "copy" : "data"
+      let to = copy ? ["--to", "copy"] : []
+      #expect(await art(["checkout", "ds:v0", "-q"] + to, in: folder).status == 0)
+      #expect(FileManager.default.fileExists(atPath: folder.appending("\(place)/empty").string))
+      try writeFile(
+        Array("precious\n".utf8), to: folder.appending("\(place)/empty/deeper/mine.txt"))
+
+      for force in [false, true] {
+        let moved = await art(
+          ["checkout", "ds:v1"] + to + (force ? ["--force"] : []), in: folder)
+        #expect(moved.status == 0, "\(moved.standardError)")
+        #expect(
+          try read(folder.appending("\(place)/empty/deeper/mine.txt")) == "precious\n")
+      }
+      // Empty again, it goes.
+      try FileManager.default.removeItem(
+        atPath: folder.appending("\(place)/empty/deeper/mine.txt").string)
+      #expect(await art(["checkout", "ds:v0", "-q"] + to, in: folder).status == 0)
+      #expect(await art(["checkout", "ds:v1", "-q"] + to, in: folder).status == 0)
+      #expect(!FileManager.default.fileExists(atPath: folder.appending("\(place)/empty").string))
     }
   }
 

@@ -490,8 +490,15 @@ public struct Checkout: Sendable {
       }
     }
     var referenceJobs: [Materializer.FileJob] = []
+    // Children first, so a folder the version lacks goes once art's files
+    // in it have; one that still holds anything (files art never wrote
+    // there, in a folder the old version had empty) stays.
     for path in deletes.sorted(by: >) {
-      try writer.remove(path)
+      if case .present(let status) = try writer.inspect(path), status.kind == .directory {
+        guard try writer.removeEmptyFolder(path) else { continue }
+      } else {
+        try writer.remove(path)
+      }
       result.deleted += 1
       writer.removeEmptyParents(of: path)
     }

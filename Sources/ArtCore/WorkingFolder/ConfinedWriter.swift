@@ -260,6 +260,16 @@ public final class ConfinedWriter: Sendable {
     try parent.removeTree(name)
   }
 
+  /// Removes the folder `path` if it is empty; false when it holds
+  /// anything (what art does not track stays), or is not there.
+  public func removeEmptyFolder(_ path: ConfinedPath) throws -> Bool {
+    guard let name = path.name, let parentPath = path.parent,
+      case .opened(let parent) = try walk(parentPath, create: false)
+    else { return false }
+    defer { parent.close() }
+    return try parent.removeFolderIfEmpty(name)
+  }
+
   /// Removes each folder from `path`'s parent upward while it is empty,
   /// stopping at the destination.
   public func removeEmptyParents(of path: ConfinedPath) {

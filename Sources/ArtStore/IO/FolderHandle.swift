@@ -108,6 +108,20 @@ package struct FolderHandle: Sendable {
     }
   }
 
+  /// Removes the folder `name` if it is empty; false when it holds
+  /// anything, or is gone.
+  package func removeFolderIfEmpty(_ name: String) throws -> Bool {
+    do {
+      try retryingOnInterrupt { unlinkat(descriptor.rawValue, name, AT_REMOVEDIR) }
+      return true
+    } catch {
+      if error == .directoryNotEmpty || error == .fileExists || error == .noSuchFileOrDirectory {
+        return false
+      }
+      throw ArtError.io("remove folder", child(name).string, error)
+    }
+  }
+
   /// Removes the empty folder `name`.
   package func removeFolder(_ name: String) throws {
     do {
