@@ -155,8 +155,12 @@ public final class ConfinedWriter: Sendable {
       .invalidArgument,
       "'\(absolute(at))' is a symbolic link or file where the version has a folder; "
         + "art does not write through links",
-      hint: "use --force to replace it by a real folder (a link's target is not touched), "
-        + "or move it away")
+      hint: replacingLinks
+        // With --force it was replaced, and something put it back meanwhile.
+        ? "something else changed the folder while art replaced it; stop it and run the "
+          + "checkout again"
+        : "use --force to replace it by a real folder (a link's target is not touched), "
+          + "or move it away")
   }
 
   private enum Walk {
