@@ -179,6 +179,25 @@ struct EverydayUseTests {
       #expect(await art(["checkout", "ds:v0", "-q"] + to, in: folder).status == 0)
       #expect(await art(["checkout", "ds:v1", "-q"] + to, in: folder).status == 0)
       #expect(!FileManager.default.fileExists(atPath: folder.appending("\(place)/empty").string))
+
+      // The folder swapped for a link to one outside, holding the same
+      // empty folder and a file: a local change, and with --force only the
+      // link goes, never what it points to.
+      #expect(await art(["checkout", "ds:v0", "-q"] + to, in: folder).status == 0)
+      let outside = folder.appending("outside")
+      try writeFile(Array("theirs\n".utf8), to: outside.appending("keep.txt"))
+      try FileManager.default.createDirectory(
+        atPath: outside.appending("deeper").string, withIntermediateDirectories: true)
+      let link = folder.appending("\(place)/empty").string
+      try FileManager.default.removeItem(atPath: link)
+      try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: outside.string)
+      let past = await art(["checkout", "ds:v1"] + to, in: folder)
+      #expect(past.status == 0, "\(past.standardError)")
+      let forced = await art(["checkout", "ds:v1", "--force"] + to, in: folder)
+      #expect(forced.status == 0, "\(forced.standardError)")
+      #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == outside.string)
+      #expect(try read(outside.appending("keep.txt")) == "theirs\n")
+      #expect(FileManager.default.fileExists(atPath: outside.appending("deeper").string))
     }
   }
 

@@ -139,7 +139,7 @@ public struct Checkout: Sendable {
           guard let name = String(validating: name, as: UTF8.self),
             let path = try? ConfinedPath(name)
           else { continue }
-          try? writer.remove(path)
+          _ = try? writer.remove(path)
         }
         if existing == nil { try? Syscalls.removeDirectory(target) }
         throw error
@@ -241,21 +241,21 @@ public struct Checkout: Sendable {
     // Each path is inspected once and hashed at most once, on every core.
     let found = try await Self.inspectAndHash(
       paths, old: old, new: new, force: force, writer: writer, cache: cache)
-    var present: [(ConfinedPath, FileStatus, Result<ObjectID, any Error>?)] = []
     for (path, (what, hashed)) in zip(paths, found) {
+      let status: FileStatus
       switch what {
       case .missing:
         if let target = new[path] { writes.append((path, target)) }
+        continue
       case .beyondLink(let link):
         if let target = new[path] {
           blocked.append((path, link))
           writes.append((path, target))
         }
-      case .present(let status):
-        present.append((path, status, hashed))
+        continue
+      case .present(let found):
+        status = found
       }
-    }
-    for (path, status, hashed) in present {
       var disk = OnDisk(
         path, status: status, writer: writer, cache: cache, store: store, hashed: hashed)
       if let target = new[path] {
@@ -273,7 +273,6 @@ public struct Checkout: Sendable {
         deletes.append(path)
       }
     }
-    writes.sort { $0.0 < $1.0 }  // in path order, as they were found
     // A link on the way is no obstacle when the checkout itself replaces
     // or deletes it as a clean path of the old version.
     let replaced = Set(deletes).union(writes.map(\.0)).subtracting(conflicts)
@@ -494,11 +493,7 @@ public struct Checkout: Sendable {
     // in it have; one that still holds anything (files art never wrote
     // there, in a folder the old version had empty) stays.
     for path in deletes.sorted(by: >) {
-      if case .present(let status) = try writer.inspect(path), status.kind == .directory {
-        guard try writer.removeEmptyFolder(path) else { continue }
-      } else {
-        try writer.remove(path)
-      }
+      guard try writer.remove(path, folderOnlyIfEmpty: true) else { continue }
       result.deleted += 1
       writer.removeEmptyParents(of: path)
     }

@@ -255,23 +255,23 @@ public final class ConfinedWriter: Sendable {
 
   /// Removes `path` — a file, a link (not its target) or a whole folder —
   /// if it is there; a path beyond a link is not there.
-  public func remove(_ path: ConfinedPath) throws {
+  ///
+  /// With `folderOnlyIfEmpty`, a folder that holds anything stays: what
+  /// art does not track in it is not art's to delete.
+  ///
+  /// - Returns: false when a folder stayed.
+  @discardableResult
+  public func remove(_ path: ConfinedPath, folderOnlyIfEmpty: Bool = false) throws -> Bool {
     guard let name = path.name, let parentPath = path.parent else {
       throw ArtError(.invalidArgument, "'\(top)' itself cannot be removed")
     }
-    guard case .opened(let parent) = try walk(parentPath, create: false) else { return }
+    guard case .opened(let parent) = try walk(parentPath, create: false) else { return true }
     defer { parent.close() }
+    if folderOnlyIfEmpty, try parent.status(name)?.kind == .directory {
+      return try parent.removeFolderIfEmpty(name)
+    }
     try parent.removeTree(name)
-  }
-
-  /// Removes the folder `path` if it is empty; false when it holds
-  /// anything (what art does not track stays), or is not there.
-  public func removeEmptyFolder(_ path: ConfinedPath) throws -> Bool {
-    guard let name = path.name, let parentPath = path.parent,
-      case .opened(let parent) = try walk(parentPath, create: false)
-    else { return false }
-    defer { parent.close() }
-    return try parent.removeFolderIfEmpty(name)
+    return true
   }
 
   /// Removes each folder from `path`'s parent upward while it is empty,
