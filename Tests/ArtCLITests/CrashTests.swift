@@ -192,4 +192,84 @@ struct CrashTests {
       }
     }
   }
+
+  /// `kill -9` during a checkout, in place, into a copy and into a new
+  /// folder, then a checkout of another version without `--force`: the
+  /// files the stopped one wrote are art's, not local changes, so it goes
+  /// through and leaves exactly that version.
+  @Test func killDuringCheckoutLeavesNoFalseConflict() async throws {
+    try await withTemporaryDirectory { folder in
+      func art(_ arguments: [String]) throws -> ProcessResult {
+        try ArtProcess.run(arguments, in: folder)
+      }
+      #expect(try art(["init"]).status == 0)
+      for version in 0..<3 {
+        for index in 0..<1000 {
+          let name = "data/d\(index % 10)/f\(index).txt"
+          let text = String(repeating: "version \(version) file \(index)\n", count: 60)
+          try writeFile(Array(text.utf8), to: folder.appending(name))
+        }
+        if version == 1 {
+          try writeFile(Array("only in v1\n".utf8), to: folder.appending("data/extra/v1.txt"))
+        } else {
+          try? FileManager.default.removeItem(atPath: folder.appending("data/extra").string)
+        }
+        #expect(try art(["commit", "ds", "data", "-q"]).status == 0)
+      }
+      #expect(try art(["checkout", "ds:v2", "--to", "copy", "-q"]).status == 0)
+      // Kills aim at the time a checkout takes in this build, each kind
+      // of folder learning from where its last kill landed.
+      let start = ContinuousClock.now
+      #expect(try art(["checkout", "ds:v0", "--to", "timing", "-q"]).status == 0)
+      let span = Double((ContinuousClock.now - start) / .milliseconds(1))
+      var aim = [span / 2, span / 2, span / 2]
+      let seed =
+        ProcessInfo.processInfo.environment["ART_CRASH_SEED"].flatMap { UInt64($0) }
+        ?? UInt64.random(in: 0...UInt64.max)
+      print("CrashTests false-conflict seed \(seed) (replay with ART_CRASH_SEED=\(seed))")
+      var generator = SplitMix64(seed: seed)
+      var at = ["data": 2, "copy": 2]  // the version each folder holds
+      var halfWay = 0
+      let rounds = 12
+      for round in 0..<rounds {
+        let place = ["data", "copy", "fresh-\(round)"][round % 3]
+        let to = place == "data" ? [] : ["--to", place]
+        // Another version than the folder holds, so the checkout writes.
+        let stopped = ((at[place] ?? 0) + 1 + Int(generator.next() % 2)) % 3
+        let next = Int(generator.next() % 3)
+        let process = try ArtProcess.start(["checkout", "ds:v\(stopped)"] + to, in: folder)
+        let delay = Int(aim[round % 3] * (0.75 + Double(generator.next() % 50) / 100))
+        try await Task.sleep(for: .milliseconds(delay))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // Stopped once it had begun writing: its base says so. Otherwise
+        // the next kill of this kind comes sooner if this one finished,
+        // later if it had not begun.
+        let bases = folder.appending(".art/bases")
+        let landed = try FileManager.default.subpathsOfDirectory(atPath: bases.string).contains {
+          let text = (try? readFile(bases.appending($0))).map {
+            String(decoding: $0, as: UTF8.self)
+          }
+          return text?.contains("\npartial ") == true
+        }
+        if landed {
+          halfWay += 1
+        } else {
+          let done = try art(["verify", "ds:v\(stopped)", "--folder", place]).status == 0
+          aim[round % 3] *= done ? 0.6 : 1.5
+        }
+        let context =
+          "seed \(seed) round \(round): v\(at[place].map(String.init) ?? "-") to v\(stopped) "
+          + "into \(place), killed after \(delay) ms, then v\(next)"
+        let checkout = try art(["checkout", "ds:v\(next)", "-q"] + to)
+        #expect(checkout.status == 0, "\(context): \(checkout.standardError)")
+        let verify = try art(["verify", "ds:v\(next)", "--folder", place])
+        #expect(verify.status == 0, "\(context): \(verify.standardOutput)")
+        at[place] = next
+      }
+      print("CrashTests false-conflict: \(halfWay) of \(rounds) kills landed while writing")
+      // Kills that all missed the writing would test nothing.
+      #expect(halfWay > 0, "seed \(seed): no kill landed while a checkout was writing")
+    }
+  }
 }

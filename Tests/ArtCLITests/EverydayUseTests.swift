@@ -214,6 +214,151 @@ struct EverydayUseTests {
       let checkout = await art("checkout", "ds", "--to", "fresh", in: folder)
       #expect(checkout.status == 3, "\(checkout.standardError)")
       #expect(!FileManager.default.fileExists(atPath: folder.appending("fresh").string))
+      let bases = folder.appending(".art/bases/folder").string
+      #expect((try? FileManager.default.contentsOfDirectory(atPath: bases)) ?? [] == [])
+
+      // An emptied copy keeps the base it had.
+      #expect(
+        await art("checkout", "ds", "--to", "copy", "--allow-changed", in: folder).status == 0)
+      let names = try FileManager.default.contentsOfDirectory(atPath: bases)
+      let file = FilePath(bases).appending(try #require(names.first))
+      let base = try readFile(file)
+      for name in try FileManager.default.contentsOfDirectory(atPath: "\(folder)/copy") {
+        try FileManager.default.removeItem(atPath: "\(folder)/copy/\(name)")
+      }
+      #expect(await art("checkout", "ds", "--to", "copy", in: folder).status == 3)
+      #expect(try FileManager.default.contentsOfDirectory(atPath: bases) == names)
+      #expect(try readFile(file) == base)
+    }
+  }
+
+  /// How a checkout is stopped half way in `checkoutAfterOneThatStoppedHalfWay`.
+  enum Stop: String, CaseIterable, Sendable {
+    /// Once, then the next checkout.
+    case once
+    /// Twice in a row, of two versions: the first is not forgotten.
+    case twice
+    /// Once, then the version it wrote is removed: its files are local
+    /// changes again, since nothing else may hold them.
+    case removed
+  }
+
+  /// A checkout that stopped half way (here at a damaged object; `kill -9`
+  /// in CrashTests) leaves files of the version it was writing: the next
+  /// checkout, to any version, takes them for art's and not for local
+  /// changes, in place and into a copy; the user's own edit still stops it.
+  @Test(arguments: [false, true], Stop.allCases)
+  func checkoutAfterOneThatStoppedHalfWay(inPlace: Bool, stop: Stop) async throws {
+    try await withTemporaryDirectory { folder in
+      #expect(await art("init", in: folder).status == 0)
+      let names = (0..<20).map { "f\($0 / 10)\($0 % 10).txt" }
+      let packs = folder.appending(".art/objects/packs")
+      func packNames() throws -> Set<String> {
+        Set(try FileManager.default.contentsOfDirectory(atPath: packs.string))
+      }
+      // Each version in a pack of its own; v0 and v2 with a large file.
+      var packOf: [Int: FilePath] = [:]
+      for version in 0..<3 {
+        for name in names {
+          try writeFile(Array("v\(version) \(name)\n".utf8), to: folder.appending("data/\(name)"))
+        }
+        try? FileManager.default.removeItem(atPath: folder.appending("data/zz.bin").string)
+        if version != 1 {
+          try writeFile(
+            .random(count: 2_000_000, seed: UInt64(version)), to: folder.appending("data/zz.bin"))
+        }
+        let before = try packNames()
+        #expect(await art("commit", "ds", "data", "-q", in: folder).status == 0)
+        let added = try packNames().subtracting(before).filter { $0.hasSuffix(".pack") }
+        packOf[version] = packs.appending(try #require(added.first))
+      }
+      let copy = inPlace ? "data" : "copy"
+      let to = inPlace ? [] : ["--to", copy]
+      #expect(await art(["checkout", "ds:v1", "-q"] + to, in: folder).status == 0)
+
+      // The version's large file is damaged: its checkout stops after
+      // writing the others.
+      func stopped(_ version: Int) async throws -> [String] {
+        let pack = try #require(packOf[version])
+        let intact = try readFile(pack)
+        var damaged = intact
+        damaged[1_000_000] ^= 0x10
+        try writeFile(damaged, to: pack)
+        let result = await art(["checkout", "ds:v\(version)"] + to, in: folder)
+        try writeFile(intact, to: pack)
+        #expect(result.status == 2, "\(result.standardError)")
+        let written = try names.filter {
+          try readFile(folder.appending("\(copy)/\($0)")) == Array("v\(version) \($0)\n".utf8)
+        }
+        try #require(!written.isEmpty, "the checkout of v\(version) stopped before writing a file")
+        return written
+      }
+      let first = try await stopped(0)
+      if stop == .twice { _ = try await stopped(2) }
+      if stop == .removed {
+        #expect(await art("rm", "ds:v0", in: folder).status == 0)
+        let refused = await art(["checkout", "ds:v1"] + to, in: folder)
+        #expect(refused.status == 1)
+        let still = try names.filter {
+          try readFile(folder.appending("\(copy)/\($0)")) == Array("v0 \($0)\n".utf8)
+        }
+        #expect(still == first)
+        #expect(
+          refused.standardError.contains(
+            "overwrite or delete \(first.count) path(s) with local changes:\n"),
+          "\(refused.standardError)")
+        return
+      }
+
+      try writeFile(Array("mine\n".utf8), to: folder.appending("\(copy)/f05.txt"))
+      let refused = await art(["checkout", "ds:v1"] + to, in: folder)
+      #expect(refused.status == 1)
+      #expect(
+        refused.standardError.contains("overwrite or delete 1 path(s) with local changes:\n"),
+        "\(refused.standardError)")
+      #expect(refused.standardError.contains("f05.txt"))
+      try writeFile(Array("v1 f05.txt\n".utf8), to: folder.appending("\(copy)/f05.txt"))
+      let back = await art(["checkout", "ds:v1"] + to, in: folder)
+      #expect(back.status == 0, "\(back.standardError)")
+      let verify = await art("verify", "ds:v1", "--folder", copy, in: folder)
+      #expect(verify.status == 0, "\(verify.standardOutput)")
+      // Finished: the base names v1 alone again.
+      let bases = folder.appending(inPlace ? ".art/bases/artifact" : ".art/bases/folder")
+      let file = bases.appending(
+        try #require(try FileManager.default.contentsOfDirectory(atPath: bases.string).first))
+      let base = String(decoding: try readFile(file), as: UTF8.self)
+      #expect(!base.contains("partial"), "\(base)")
+    }
+  }
+
+  /// Files an in-place `--path` checkout wrote are art's while the base
+  /// still names the version before: the next checkout replaces them
+  /// without `--force`, and an edit of one is still a local change.
+  @Test func filesOfAPathCheckoutAreArts() async throws {
+    try await withTemporaryDirectory { folder in
+      try await makeRepository(folder)
+      try writeFile(Array("a2\n".utf8), to: folder.appending("data/a.txt"))
+      try writeFile(Array("c2\n".utf8), to: folder.appending("data/sub/c.txt"))
+      #expect(await art("commit", "ds", "-q", in: folder).status == 0)
+      #expect(await art("checkout", "ds:v0", "--path", "sub", "-q", in: folder).status == 0)
+      #expect(try read(folder.appending("data/sub/c.txt")) == "c\n")
+      #expect(try read(folder.appending("data/a.txt")) == "a2\n")
+      let status = await art("status", in: folder)
+      #expect(status.standardOutput.contains("ds: at v1"), "\(status.standardOutput)")
+
+      let back = await art("checkout", "ds:v1", in: folder)
+      #expect(back.status == 0, "\(back.standardError)")
+      #expect(try read(folder.appending("data/sub/c.txt")) == "c2\n")
+
+      #expect(await art("checkout", "ds:v0", "--path", "sub", "-q", in: folder).status == 0)
+      try writeFile(Array("mine\n".utf8), to: folder.appending("data/sub/c.txt"))
+      // v0's a.txt outside the patterns is no file that checkout wrote.
+      try writeFile(Array("a\n".utf8), to: folder.appending("data/a.txt"))
+      let refused = await art("checkout", "ds:v1", in: folder)
+      #expect(refused.status == 1)
+      #expect(
+        refused.standardError.contains("2 path(s) with local changes:\n  a.txt\n  sub/c.txt"),
+        "\(refused.standardError)")
     }
   }
 

@@ -58,7 +58,8 @@ func globMatches(_ p: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
 /// are written, files the old version had and this one lacks are deleted,
 /// untracked files are never touched, and files already right are not
 /// rewritten. A path is overwritten or deleted only if it is absent or
-/// still matches the old version; anything else is a local change and
+/// still matches the old version, or a version a checkout began writing
+/// there (``FolderBase/partial``); anything else is a local change and
 /// stops the checkout, listing them, unless `force`.
 public struct Checkout: Sendable {
   /// The repository.
@@ -85,12 +86,13 @@ public struct Checkout: Sendable {
   /// A new or empty folder gets a whole copy, folder modes included. In a
   /// folder that holds files, as when a script downloads its data again,
   /// the copy is brought to `version` as in place: files already right are
-  /// kept, files of the folder's previous base (a `--to` checkout) are
-  /// replaced or deleted, other differing files are conflicts unless
+  /// kept, files of the folder's previous base (a `--to` checkout) or of a
+  /// checkout stopped half way are replaced or deleted, other differing
+  /// files are conflicts unless
   /// `force`, and files art never wrote are kept unless `clean` (refused
   /// for a folder that holds the repository or an artifact's root folder).
-  /// A failed checkout into a new or empty folder leaves nothing behind.
-  /// Checkouts into one folder take turns.
+  /// A failed checkout into a new or empty folder leaves nothing behind,
+  /// and the folder's base as it was. Checkouts into one folder take turns.
   ///
   /// - Throws: ``ArtError`` `.conflict` listing local changes (nothing is
   ///   changed then); `.referenceRefused` after writing everything else,
@@ -115,6 +117,15 @@ public struct Checkout: Sendable {
     let base = FolderBase(
       version: version.id, artifact: version.artifact, folder: target.string,
       patterns: patterns.map(\.text))
+    // Recorded under this folder's own file whatever the one read says.
+    let previous = try bases.base(ofFolder: target).map { found in
+      var pinned = found
+      pinned.folder = target.string
+      return pinned
+    }
+    // Recorded before the first write: a checkout stopped half way leaves
+    // files of `version` that the next checkout must know for art's.
+    let writing = (previous ?? base).writing(version.id, patterns: base.patterns)
     let trust = try ReferenceTrust(repository)
     var result = Materialization()
     let empty = try existing == nil || directoryEntries(target).isEmpty
@@ -122,6 +133,7 @@ public struct Checkout: Sendable {
       let writer = try ConfinedWriter(
         top: target, create: true, replacingLinks: force, outside: repository.directory)
       do {
+        try bases.record(writing)
         if patterns.isEmpty {
           // The whole tree: written as stored, folder modes included.
           var materializer = Materializer(store: repository.store, progress: progress)
@@ -142,20 +154,24 @@ public struct Checkout: Sendable {
           _ = try? writer.remove(path)
         }
         if existing == nil { try? Syscalls.removeDirectory(target) }
+        if let previous { try? bases.record(previous) } else { try? bases.remove(folder: target) }
         throw error
       }
       try bases.record(base)
     } else {
       let writer = try ConfinedWriter(
         top: target, create: false, replacingLinks: force, outside: repository.directory)
-      var old: [ConfinedPath: TreeEntry] = [:]
-      if let previous = try bases.base(ofFolder: target),
-        let record = try? repository.store.versionRecord(previous.version)
-      {
-        old = try selected(record.manifest, try previous.patterns.map { try PathPattern($0) })
+      // The folder's base reaches as far as its own patterns went.
+      var known = KnownEntries()
+      if let previous, let record = try? repository.store.versionRecord(previous.version) {
+        known.base = try selected(
+          record.manifest, try previous.patterns.map { try PathPattern($0) })
+        try addPartial(of: previous, to: &known, refs: try repository.refs.read(), root: nil)
       }
       let new = try selected(version.record.manifest, patterns, required: true)
-      result = try await update(writer, from: old, to: new, force: force)
+      result = try await update(writer, from: known, to: new, force: force) {
+        try bases.record(writing)
+      }
       try bases.record(base)
       if clean { result.deleted += try removeUntracked(writer, keeping: new) }
     }
@@ -173,15 +189,20 @@ public struct Checkout: Sendable {
   ///
   /// A version of another project (`tracked` false) has no previous
   /// version here: files are written, nothing is deleted, and it is not
-  /// recorded as the folder's base.
+  /// recorded as the folder's base. With `patterns`, the base stays and the
+  /// version is added to its ``FolderBase/partial`` ones (when the folder
+  /// has a base). Checkouts into one folder take turns.
   public func inPlace(
     _ version: ResolvedVersion, patterns: [PathPattern], force: Bool, tracked: Bool = true
   ) async throws -> Materialization {
     let writer = try ConfinedWriter(top: repository.root, create: false, replacingLinks: force)
       .descending(into: try version.record.rootPath())
-    let refs = try repository.refs.read()
     let bases = FolderBases(repository)
-    var previousID = tracked ? try bases.base(of: version.artifact)?.version : nil
+    let lock = try bases.lock(folder: writer.top, timeout: lockTimeout)
+    defer { try? lock.close() }
+    let refs = try repository.refs.read()
+    let recorded = tracked ? try bases.base(of: version.artifact) : nil
+    var previousID = recorded?.version
     if let id = previousID, !refs.versions(of: version.artifact).contains(where: { $0.id == id }) {
       previousID = nil  // removed since; fall back to latest
     }
@@ -190,15 +211,30 @@ public struct Checkout: Sendable {
     {
       previousID = id
     }
-    var old: [ConfinedPath: TreeEntry] = [:]
+    var known = KnownEntries()
     if let previousID {
       let previous = try repository.loadVersion(previousID, artifact: version.artifact, in: refs)
       if previous.record.root == version.record.root {
-        old = try selected(previous.record.manifest, patterns)
+        known.base = try selected(previous.record.manifest, patterns)
       }
     }
+    if let recorded {
+      try addPartial(of: recorded, to: &known, refs: refs, root: version.record.root, patterns)
+    }
     let new = try selected(version.record.manifest, patterns, required: true)
-    let result = try await update(writer, from: old, to: new, force: force)
+    let result = try await update(writer, from: known, to: new, force: force) {
+      // Recorded before the first write, in the base as it is now (a commit
+      // may have moved it since). One limited by --path stays: the files it
+      // wrote are art's while the base names another version. A folder
+      // with no base gets none from a --path checkout (its files are then
+      // local changes to the next one, the safe side).
+      let fresh =
+        patterns.isEmpty
+        ? FolderBase(version: previousID ?? version.id, artifact: version.artifact) : nil
+      guard tracked, var current = try bases.base(of: version.artifact) ?? fresh else { return }
+      current.folder = nil
+      try bases.record(current.writing(version.id, patterns: patterns.map(\.text)))
+    }
     if patterns.isEmpty && tracked {
       try bases.record(FolderBase(version: version.id, artifact: version.artifact))
     }
@@ -206,18 +242,55 @@ public struct Checkout: Sendable {
     return result
   }
 
-  /// Brings the folder below `writer` from tree `old` (what art wrote
-  /// there, as far as it knows) to tree `new`: paths already right are
-  /// kept, the rest written or deleted; a path that is neither right nor
-  /// as `old` had it is a local change and stops everything unless `force`.
+  /// Adds to `known` the entries of `base`'s partial versions (each within
+  /// its own patterns and `patterns`) whose content a checkout can check.
+  ///
+  /// A version no longer among the artifact's (removed, collected), or in
+  /// place (`root` given) one of another root folder, vouches for nothing,
+  /// nor does a reference entry without a SHA-256 or a bundle entry.
+  private func addPartial(
+    of base: FolderBase, to known: inout KnownEntries, refs: Refs, root: String?,
+    _ patterns: [PathPattern] = []
+  ) throws {
+    let live = Set(refs.versions(of: base.artifact).map(\.id))
+    for entry in base.partial
+    where live.contains(entry.version)
+      && !(entry.version == base.version && base.patterns.isEmpty)
+    {
+      guard let record = try? repository.store.versionRecord(entry.version),
+        root == nil || record.root == root
+      else { continue }
+      let own = try entry.patterns.map { try PathPattern($0) }
+      for (path, found) in try selected(record.manifest, patterns) {
+        guard own.isEmpty || own.contains(where: { $0.matches(path.description) }) else {
+          continue
+        }
+        switch found.kind {
+        case .file, .chunked, .symlink, .folder: break
+        case .bundle: continue
+        case .external:
+          guard (try? repository.store.reference(found.id).sha256) != nil else { continue }
+        }
+        known.add(found, at: path)
+      }
+    }
+  }
+
+  /// Brings the folder below `writer` from `old`, what art wrote there as
+  /// far as it knows, to tree `new`.
+  ///
+  /// Paths already right are kept, the rest written or deleted; a path that
+  /// is neither right nor as one of `old`'s entries there is a local change
+  /// and stops everything unless `force`. `beforeWriting` runs once the
+  /// checkout is decided, before its first change on disk.
   private func update(
-    _ writer: ConfinedWriter, from old: [ConfinedPath: TreeEntry],
-    to new: [ConfinedPath: TreeEntry], force: Bool
+    _ writer: ConfinedWriter, from old: KnownEntries,
+    to new: [ConfinedPath: TreeEntry], force: Bool, beforeWriting: () throws -> Void
   ) async throws -> Materialization {
     // Folders the old version had files in: one on disk where the new
     // version has a file or link is not a change of its own.
     var oldFolders = Set<ConfinedPath>()
-    for path in old.keys {
+    for path in old.paths {
       var folder = path.parent
       while let current = folder, !current.components.isEmpty, oldFolders.insert(current).inserted {
         folder = current.parent
@@ -231,11 +304,12 @@ public struct Checkout: Sendable {
     var unchanged = 0
     let cache = StatCache(repository: repository)
     let store = repository.store
-    var paths = Set(old.keys).union(new.keys).sorted()
+    var paths = old.paths.union(new.keys).sorted()
     if references == .skip {
       // Left as they are on disk.
       paths.removeAll {
-        new[$0]?.kind.pointsOutsideTree == true || old[$0]?.kind.pointsOutsideTree == true
+        new[$0]?.kind.pointsOutsideTree == true
+          || old.base[$0]?.kind.pointsOutsideTree == true
       }
     }
     // Each path is inspected once and hashed at most once, on every core.
@@ -264,12 +338,15 @@ public struct Checkout: Sendable {
           continue
         }
         let clean =
-          try old[path].map { try disk.matches($0, checkMode: false) }
-          ?? (status.kind == .directory && oldFolders.contains(path))
+          old.has(path)
+          ? try old.any(at: path) { try disk.matches($0, checkMode: false) }
+          : status.kind == .directory && oldFolders.contains(path)
         if !force, !clean { conflicts.append(path) }
         writes.append((path, target))
-      } else if let before = old[path] {
-        if !force, try !disk.matches(before, checkMode: false) { conflicts.append(path) }
+      } else if old.has(path) {
+        if !force, try !old.any(at: path, { try disk.matches($0, checkMode: false) }) {
+          conflicts.append(path)
+        }
         deletes.append(path)
       }
     }
@@ -292,8 +369,20 @@ public struct Checkout: Sendable {
           + indentedList(conflicts.map(\.description), limit: 20),
         hint: "commit them first, or use --force to discard them")
     }
+    if !writes.isEmpty || !deletes.isEmpty { try beforeWriting() }
     var result = try await apply(writes: writes, deletes: deletes, writer: writer, trust: trust())
     result.unchanged = unchanged
+    // A folder the old versions had files in and the new one lacks goes
+    // once empty, as after its files: a checkout stopped half way may have
+    // made it before writing any file in it.
+    var kept = Set(new.keys)
+    for path in new.keys {
+      var folder = path.parent
+      while let current = folder, !current.components.isEmpty, kept.insert(current).inserted {
+        folder = current.parent
+      }
+    }
+    for folder in oldFolders.subtracting(kept).sorted(by: >) { writer.removeIfEmptyFolder(folder) }
     if references == .skip {
       result.referencesSkipped = new.values.count { $0.kind.pointsOutsideTree }
     }
@@ -308,7 +397,7 @@ public struct Checkout: Sendable {
   /// A file that cannot be read gets its error, which ``OnDisk`` throws
   /// only if the decision asks for its content, as when it hashed itself.
   private static func inspectAndHash(
-    _ paths: [ConfinedPath], old: [ConfinedPath: TreeEntry], new: [ConfinedPath: TreeEntry],
+    _ paths: [ConfinedPath], old: KnownEntries, new: [ConfinedPath: TreeEntry],
     force: Bool, writer: ConfinedWriter, cache: StatCache
   ) async throws -> [(ConfinedWriter.Found, Result<ObjectID, any Error>?)] {
     let batches = try await forEachConcurrently(
@@ -323,7 +412,8 @@ public struct Checkout: Sendable {
         }
         guard case .present(let status) = found, status.kind == .regular,
           compared(new[path], status)
-            || (compared(old[path], status) && !(force && new[path] == nil)),
+            || (old.any(at: path) { compared($0, status) }
+              && !(force && new[path] == nil)),
           cache.lookup(writer.absolute(path), status) == nil
         else { return state.append((index, found, nil)) }
         state.append((index, found, Result { try OnDisk.hash(path, writer: writer) }))
@@ -561,6 +651,32 @@ public struct Checkout: Sendable {
           + "where the version has a file",
         hint: "move those files away, or use --force to delete them")
     }
+  }
+}
+
+/// What art wrote at each path of a folder, as far as it knows: the tree
+/// of the folder's base, and the entries of versions a checkout wrote there
+/// in part (``FolderBase/partial``) where they differ from it.
+private struct KnownEntries {
+  var base: [ConfinedPath: TreeEntry] = [:]
+  private var partial: [ConfinedPath: [TreeEntry]] = [:]
+
+  /// Every path with an entry.
+  var paths: Set<ConfinedPath> { Set(base.keys).union(partial.keys) }
+
+  /// Adds `entry` of a partial version at `path`.
+  mutating func add(_ entry: TreeEntry, at path: ConfinedPath) {
+    guard base[path] != entry, partial[path]?.contains(entry) != true else { return }
+    partial[path, default: []].append(entry)
+  }
+
+  /// Whether some entry is at `path`.
+  func has(_ path: ConfinedPath) -> Bool { base[path] != nil || partial[path] != nil }
+
+  /// Whether some entry at `path` passes `test`.
+  func any(at path: ConfinedPath, _ test: (TreeEntry) throws -> Bool) rethrows -> Bool {
+    if let entry = base[path], try test(entry) { return true }
+    return try partial[path]?.contains(where: test) ?? false
   }
 }
 

@@ -274,6 +274,16 @@ public final class ConfinedWriter: Sendable {
     return true
   }
 
+  /// Removes the folder at `path` when it is empty; anything else there
+  /// (a folder that holds anything, a file or link in its place) stays.
+  public func removeIfEmptyFolder(_ path: ConfinedPath) {
+    guard let name = path.name, let parentPath = path.parent,
+      case .opened(let parent) = (try? walk(parentPath, create: false)) ?? .missing
+    else { return }
+    defer { parent.close() }
+    _ = try? parent.removeFolder(name)
+  }
+
   /// Removes each folder from `path`'s parent upward while it is empty,
   /// stopping at the destination.
   public func removeEmptyParents(of path: ConfinedPath) {

@@ -19,15 +19,60 @@ public struct FolderBase: Sendable, Equatable {
   public var folder: String?
   /// The `--path` patterns the checkout was limited to; empty for all.
   public var patterns: [String]
+  /// Versions the folder may hold in part, oldest first: each one a
+  /// checkout began writing here since the base was recorded.
+  ///
+  /// A checkout stopped half way (`kill -9`, a failure) leaves its version
+  /// here, as does an in-place checkout limited by `--path`. Files of them
+  /// on disk are art's too.
+  public var partial: [Partial]
+
+  /// A version a checkout began writing into the folder.
+  public struct Partial: Sendable, Equatable {
+    /// The version.
+    public var version: ObjectID
+    /// The `--path` patterns that checkout was limited to; empty for all.
+    public var patterns: [String]
+
+    /// A version written with `patterns`.
+    public init(version: ObjectID, patterns: [String]) {
+      self.version = version
+      self.patterns = patterns
+    }
+  }
+
+  /// At most this many ``partial`` versions are kept, the newest, in a file
+  /// of at most ``encodedLimit`` bytes: a file of one dropped counts as a
+  /// local change again, the safe side.
+  public static let partialLimit = 8
+  /// The most bytes a base file holds; a longer one is damaged.
+  static let encodedLimit = 64 << 10
 
   /// A base of `artifact`'s root folder, or of `folder`.
   public init(
-    version: ObjectID, artifact: ArtifactName, folder: String? = nil, patterns: [String] = []
+    version: ObjectID, artifact: ArtifactName, folder: String? = nil, patterns: [String] = [],
+    partial: [Partial] = []
   ) {
     self.version = version
     self.artifact = artifact
     self.folder = folder
     self.patterns = patterns
+    self.partial = partial
+  }
+
+  /// This base with `version` (and `patterns`) as its newest ``partial``
+  /// version, before a checkout of it writes its first file.
+  public func writing(_ version: ObjectID, patterns: [String]) -> FolderBase {
+    var copy = self
+    let entry = Partial(version: version, patterns: patterns)
+    copy.partial.removeAll { $0 == entry }
+    copy.partial.append(entry)
+    while copy.partial.count > 1,
+      copy.partial.count > Self.partialLimit || copy.encoded().count > Self.encodedLimit
+    {
+      copy.partial.removeFirst()
+    }
+    return copy
   }
 
   /// The text of a base file (`Docs/FORMAT.md`), `key value` lines.
@@ -38,6 +83,12 @@ public struct FolderBase: Sendable, Equatable {
     var text = "art-base 1\nversion \(version.hex)\nartifact \(artifact.text)\n"
     if let folder, !folder.contains("\n") { text += "folder \(folder)\n" }
     for pattern in patterns where !pattern.contains("\n") { text += "path \(pattern)\n" }
+    for entry in partial {
+      text += "partial \(entry.version.hex)\n"
+      for pattern in entry.patterns where !pattern.contains("\n") {
+        text += "partial-path \(pattern)\n"
+      }
+    }
     return Array(text.utf8)
   }
 
@@ -53,6 +104,7 @@ public struct FolderBase: Sendable, Equatable {
     var artifact: ArtifactName?
     var folder: String?
     var patterns: [String] = []
+    var partial: [Partial] = []
     for line in text.split(separator: "\n") {
       let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
       guard parts.count == 2 else { continue }
@@ -61,11 +113,20 @@ public struct FolderBase: Sendable, Equatable {
       case "artifact": artifact = try? ArtifactName(parts[1])
       case "folder": folder = parts[1]
       case "path": patterns.append(parts[1])
+      case "partial":
+        guard let id = ObjectID(parts[1]) else { throw damaged }
+        partial.append(Partial(version: id, patterns: []))
+      case "partial-path":
+        // Belongs to the `partial` line above it.
+        guard !partial.isEmpty, (try? PathPattern(parts[1])) != nil else { throw damaged }
+        partial[partial.count - 1].patterns.append(parts[1])
       default: continue
       }
     }
     guard text.hasPrefix("art-base 1\n"), let version, let artifact else { throw damaged }
-    return FolderBase(version: version, artifact: artifact, folder: folder, patterns: patterns)
+    return FolderBase(
+      version: version, artifact: artifact, folder: folder, patterns: patterns,
+      partial: Array(partial.suffix(Self.partialLimit)))
   }
 }
 
@@ -107,6 +168,17 @@ public struct FolderBases: Sendable {
       ?? layout.artifactBase(base.artifact.text)
     try Syscalls.makeDirectories(file.removingLastComponent())
     try AtomicFile.write(base.encoded(), to: file)
+  }
+
+  /// Deletes the base of the folder `folder` (absolute), if any, and the
+  /// folders that held it once empty, as if it had never been recorded.
+  public func remove(folder: FilePath) throws {
+    let file = layout.folderBase(Self.key(folder))
+    if try Syscalls.linkStatus(file) != nil { try Syscalls.unlink(file) }
+    let parent = file.removingLastComponent()
+    for empty in [parent, parent.removingLastComponent()] {
+      guard (try? Syscalls.removeDirectory(empty)) != nil else { return }
+    }
   }
 
   /// Moves the base of `old`'s root folder to `new` (`art mv`).
@@ -153,7 +225,7 @@ public struct FolderBases: Sendable {
   }
 
   private func read(_ file: FilePath) throws -> FolderBase? {
-    guard let bytes = try AtomicFile.read(file, limit: 64 << 10) else { return nil }
+    guard let bytes = try AtomicFile.read(file, limit: FolderBase.encodedLimit) else { return nil }
     return try FolderBase.parse(bytes, file: file)
   }
 

@@ -53,4 +53,44 @@ struct FolderBasesTests {
       #expect(error?.message.contains(file.string) == true)
     }
   }
+
+  /// Versions a checkout began writing round-trip in order with their
+  /// patterns; the newest 8 are kept, and fewer when the file would pass
+  /// the size a base file is read up to.
+  @Test func partialVersionsRoundTripNewestKept() throws {
+    let artifact = try ArtifactName("ds")
+    let ids = (0..<12).map { ObjectHasher.id(of: Array("v\($0)".utf8)) }
+    var base = FolderBase(version: id, artifact: artifact, folder: "/tmp/out")
+    for (index, version) in ids.enumerated() {
+      base = base.writing(version, patterns: index % 2 == 0 ? [] : ["images/**", "a b"])
+    }
+    base = base.writing(ids[4], patterns: [])  // again: moves to the newest
+    let expected = (ids[5..<12] + [ids[4]]).map { $0 }
+    #expect(base.partial.map(\.version) == expected)
+    #expect(base.partial.last?.patterns == [])
+    #expect(base.partial.first?.patterns == ["images/**", "a b"])
+    let parsed = try FolderBase.parse(base.encoded(), file: "/tmp/base")
+    #expect(parsed == base)
+    #expect(
+      FolderBase(version: id, artifact: artifact).writing(id, patterns: []).partial.count == 1)
+
+    let long = (0..<300).map { "folder\($0)/" + String(repeating: "x", count: 40) + "/**" }
+    var big = FolderBase(version: id, artifact: artifact)
+    for version in ids.prefix(6) { big = big.writing(version, patterns: long) }
+    #expect(big.encoded().count <= 64 << 10)
+    #expect(big.partial.count < 6 && big.partial.last?.version == ids[5])
+    #expect(try FolderBase.parse(big.encoded(), file: "/tmp/base") == big)
+  }
+
+  @Test(arguments: [
+    "partial nothex\n", "partial-path images\n",
+    "partial \(String(repeating: "ab", count: 32))\npartial-path ../up\n",
+  ])
+  func aDamagedPartialLineIsDamage(line: String) throws {
+    let text = "art-base 1\nversion \(id.hex)\nartifact ds\n" + line
+    let error = #expect(throws: ArtError.self) {
+      _ = try FolderBase.parse(Array(text.utf8), file: "/tmp/base")
+    }
+    #expect(error?.code == .corruptData)
+  }
 }
