@@ -204,7 +204,7 @@ struct CrashTests {
       }
       #expect(try art(["init"]).status == 0)
       for version in 0..<3 {
-        for index in 0..<1000 {
+        for index in 0..<600 {
           let name = "data/d\(index % 10)/f\(index).txt"
           let text = String(repeating: "version \(version) file \(index)\n", count: 60)
           try writeFile(Array(text.utf8), to: folder.appending(name))
@@ -217,12 +217,16 @@ struct CrashTests {
         #expect(try art(["commit", "ds", "data", "-q"]).status == 0)
       }
       #expect(try art(["checkout", "ds:v2", "--to", "copy", "-q"]).status == 0)
-      // Kills aim at the time a checkout takes in this build, each kind
-      // of folder learning from where its last kill landed.
+      // Kills aim at the time a checkout takes in this build; for each kind
+      // of folder the window narrows to between a kill that came too early
+      // and one that came too late.
       let start = ContinuousClock.now
       #expect(try art(["checkout", "ds:v0", "--to", "timing", "-q"]).status == 0)
       let span = Double((ContinuousClock.now - start) / .milliseconds(1))
-      var aim = [span / 2, span / 2, span / 2]
+      // Per kind: kills before this many ms came too early, after that
+      // many too late.
+      var early = [0.0, 0.0, 0.0]
+      var late = [span * 2, span * 2, span * 2]
       let seed =
         ProcessInfo.processInfo.environment["ART_CRASH_SEED"].flatMap { UInt64($0) }
         ?? UInt64.random(in: 0...UInt64.max)
@@ -230,21 +234,24 @@ struct CrashTests {
       var generator = SplitMix64(seed: seed)
       var at = ["data": 2, "copy": 2]  // the version each folder holds
       var halfWay = 0
-      let rounds = 12
-      for round in 0..<rounds {
+      var round = 0
+      // At least 12 rounds, more (up to 40) until 3 kills landed while
+      // writing: a slow, busy machine moves the window.
+      while round < 12 || (halfWay < 3 && round < 40) {
+        defer { round += 1 }
         let place = ["data", "copy", "fresh-\(round)"][round % 3]
         let to = place == "data" ? [] : ["--to", place]
         // Another version than the folder holds, so the checkout writes.
         let stopped = ((at[place] ?? 0) + 1 + Int(generator.next() % 2)) % 3
         let next = Int(generator.next() % 3)
         let process = try ArtProcess.start(["checkout", "ds:v\(stopped)"] + to, in: folder)
-        let delay = Int(aim[round % 3] * (0.75 + Double(generator.next() % 50) / 100))
+        let kind = round % 3
+        let within = Double(generator.next() % 1000) / 1000
+        let delay = Int(early[kind] + (late[kind] - early[kind]) * within)
         try await Task.sleep(for: .milliseconds(delay))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        // Stopped once it had begun writing: its base says so. Otherwise
-        // the next kill of this kind comes sooner if this one finished,
-        // later if it had not begun.
+        // Stopped once it had begun writing: its base says so.
         let bases = folder.appending(".art/bases")
         let landed = try FileManager.default.subpathsOfDirectory(atPath: bases.string).contains {
           let text = (try? readFile(bases.appending($0))).map {
@@ -256,7 +263,12 @@ struct CrashTests {
           halfWay += 1
         } else {
           let done = try art(["verify", "ds:v\(stopped)", "--folder", place]).status == 0
-          aim[round % 3] *= done ? 0.6 : 1.5
+          if done { late[kind] = Double(delay) } else { early[kind] = Double(delay) }
+          // Not begun near the end of the window: it lies further on.
+          if late[kind] - early[kind] < late[kind] / 8 {
+            late[kind] = done ? span * 2 : late[kind] * 2
+            early[kind] = done ? 0 : early[kind]
+          }
         }
         let context =
           "seed \(seed) round \(round): v\(at[place].map(String.init) ?? "-") to v\(stopped) "
@@ -267,7 +279,7 @@ struct CrashTests {
         #expect(verify.status == 0, "\(context): \(verify.standardOutput)")
         at[place] = next
       }
-      print("CrashTests false-conflict: \(halfWay) of \(rounds) kills landed while writing")
+      print("CrashTests false-conflict: \(halfWay) of \(round) kills landed while writing")
       // Kills that all missed the writing would test nothing.
       #expect(halfWay > 0, "seed \(seed): no kill landed while a checkout was writing")
     }

@@ -359,6 +359,18 @@ struct EverydayUseTests {
       #expect(
         refused.standardError.contains("2 path(s) with local changes:\n  a.txt\n  sub/c.txt"),
         "\(refused.standardError)")
+
+      // Patterns too many for the base file: refused before any change.
+      try writeFile(Array("c2\n".utf8), to: folder.appending("data/sub/c.txt"))
+      var many = ["checkout", "ds:v0", "--path", "sub"]
+      for index in 0..<800 {
+        many += ["--path", "zz/\(String(repeating: "0", count: 90))\(index)"]
+      }
+      let tooMany = await art(many, in: folder)
+      #expect(tooMany.status == 64, "\(tooMany.standardError)")
+      #expect(tooMany.standardError.contains("more than the 64 KiB"))
+      #expect(try read(folder.appending("data/sub/c.txt")) == "c2\n")
+      #expect(await art("status", in: folder).status == 0)
     }
   }
 

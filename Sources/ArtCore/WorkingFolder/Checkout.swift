@@ -255,7 +255,8 @@ public struct Checkout: Sendable {
     let live = Set(refs.versions(of: base.artifact).map(\.id))
     for entry in base.partial
     where live.contains(entry.version)
-      && !(entry.version == base.version && base.patterns.isEmpty)
+      && !(entry.version == base.version
+        && (base.patterns.isEmpty || entry.patterns == base.patterns))
     {
       guard let record = try? repository.store.versionRecord(entry.version),
         root == nil || record.root == root
@@ -289,13 +290,7 @@ public struct Checkout: Sendable {
   ) async throws -> Materialization {
     // Folders the old version had files in: one on disk where the new
     // version has a file or link is not a change of its own.
-    var oldFolders = Set<ConfinedPath>()
-    for path in old.paths {
-      var folder = path.parent
-      while let current = folder, !current.components.isEmpty, oldFolders.insert(current).inserted {
-        folder = current.parent
-      }
-    }
+    let oldFolders = Self.folders(holding: old.paths)
 
     var writes: [(ConfinedPath, TreeEntry)] = []
     var deletes: [ConfinedPath] = []
@@ -375,18 +370,24 @@ public struct Checkout: Sendable {
     // A folder the old versions had files in and the new one lacks goes
     // once empty, as after its files: a checkout stopped half way may have
     // made it before writing any file in it.
-    var kept = Set(new.keys)
-    for path in new.keys {
-      var folder = path.parent
-      while let current = folder, !current.components.isEmpty, kept.insert(current).inserted {
-        folder = current.parent
-      }
-    }
+    let kept = Self.folders(holding: new.keys).union(new.keys)
     for folder in oldFolders.subtracting(kept).sorted(by: >) { writer.removeIfEmptyFolder(folder) }
     if references == .skip {
       result.referencesSkipped = new.values.count { $0.kind.pointsOutsideTree }
     }
     return result
+  }
+
+  /// The folders on the way to `paths`, the top excluded.
+  private static func folders(holding paths: some Sequence<ConfinedPath>) -> Set<ConfinedPath> {
+    var folders = Set<ConfinedPath>()
+    for path in paths {
+      var folder = path.parent
+      while let current = folder, !current.components.isEmpty, folders.insert(current).inserted {
+        folder = current.parent
+      }
+    }
+    return folders
   }
 
   /// What is at each of `paths`, in order, with the content of each regular

@@ -96,9 +96,7 @@ public struct FolderBase: Sendable, Equatable {
   ///
   /// - Throws: ``ArtError`` `.corruptData` naming `file`.
   static func parse(_ bytes: [UInt8], file: FilePath) throws -> FolderBase {
-    let damaged = ArtError(
-      .corruptData, "the base file '\(file)' is damaged",
-      hint: "delete it; the folder's next checkout or commit records its base again")
+    let damaged = Self.damaged(file)
     guard let text = String(validating: bytes, as: UTF8.self) else { throw damaged }
     var version: ObjectID?
     var artifact: ArtifactName?
@@ -107,7 +105,11 @@ public struct FolderBase: Sendable, Equatable {
     var partial: [Partial] = []
     for line in text.split(separator: "\n") {
       let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
-      guard parts.count == 2 else { continue }
+      guard parts.count == 2 else {
+        // A partial line without its value would widen what is art's.
+        if parts.first?.hasPrefix("partial") == true { throw damaged }
+        continue
+      }
       switch parts[0] {
       case "version": version = ObjectID(parts[1])
       case "artifact": artifact = try? ArtifactName(parts[1])
@@ -127,6 +129,13 @@ public struct FolderBase: Sendable, Equatable {
     return FolderBase(
       version: version, artifact: artifact, folder: folder, patterns: patterns,
       partial: Array(partial.suffix(Self.partialLimit)))
+  }
+
+  /// The error for a damaged base file.
+  static func damaged(_ file: FilePath) -> ArtError {
+    ArtError(
+      .corruptData, "the base file '\(file)' is damaged",
+      hint: "delete it; the folder's next checkout or commit records its base again")
   }
 }
 
@@ -162,12 +171,23 @@ public struct FolderBases: Sendable {
   }
 
   /// Records `base`.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument` when its `--path` patterns
+  ///   make a file longer than a base file may be (nothing is written).
   public func record(_ base: FolderBase) throws {
     let file =
       base.folder.map { layout.folderBase(Self.key(FilePath($0))) }
       ?? layout.artifactBase(base.artifact.text)
+    let bytes = base.encoded()
+    guard bytes.count <= FolderBase.encodedLimit else {
+      throw ArtError(
+        .invalidArgument,
+        "the --path patterns take \(bytes.count >> 10) KiB, more than the "
+          + "\(FolderBase.encodedLimit >> 10) KiB a folder's base file can hold",
+        hint: "give fewer or shorter patterns: a folder's name stands for everything in it")
+    }
     try Syscalls.makeDirectories(file.removingLastComponent())
-    try AtomicFile.write(base.encoded(), to: file)
+    try AtomicFile.write(bytes, to: file)
   }
 
   /// Deletes the base of the folder `folder` (absolute), if any, and the
@@ -225,7 +245,13 @@ public struct FolderBases: Sendable {
   }
 
   private func read(_ file: FilePath) throws -> FolderBase? {
-    guard let bytes = try AtomicFile.read(file, limit: FolderBase.encodedLimit) else { return nil }
+    let bytes: [UInt8]?
+    do {
+      bytes = try AtomicFile.read(file, limit: FolderBase.encodedLimit)
+    } catch let error as ArtError where error.code == .corruptData {
+      throw FolderBase.damaged(file)  // longer than art writes
+    }
+    guard let bytes else { return nil }
     return try FolderBase.parse(bytes, file: file)
   }
 

@@ -85,6 +85,8 @@ struct FolderBasesTests {
   @Test(arguments: [
     "partial nothex\n", "partial-path images\n",
     "partial \(String(repeating: "ab", count: 32))\npartial-path ../up\n",
+    "partial \(String(repeating: "ab", count: 32))\npartial-path\n",
+    "partial \(String(repeating: "ab", count: 32))\npartial-path \n", "partial\n",
   ])
   func aDamagedPartialLineIsDamage(line: String) throws {
     let text = "art-base 1\nversion \(id.hex)\nartifact ds\n" + line
@@ -92,5 +94,27 @@ struct FolderBasesTests {
       _ = try FolderBase.parse(Array(text.utf8), file: "/tmp/base")
     }
     #expect(error?.code == .corruptData)
+  }
+
+  /// A base too long to read back is refused before it is written, and one
+  /// found too long (written by hand) is damaged, not a pack error.
+  @Test func aBaseTooLongIsNeverWritten() async throws {
+    try await withTemporaryDirectory { folder in
+      try Repository.initialize(at: folder)
+      let repository = try Repository(root: folder)
+      let bases = FolderBases(repository)
+      let artifact = try ArtifactName("ds")
+      let long = (0..<2000).map { "folder\($0)/" + String(repeating: "x", count: 40) }
+      let base = FolderBase(version: id, artifact: artifact).writing(id, patterns: long)
+      let refused = #expect(throws: ArtError.self) { try bases.record(base) }
+      #expect(refused?.code == .invalidArgument)
+      #expect(try bases.base(of: artifact) == nil)
+
+      let file = repository.layout.artifactBase("ds")
+      try writeFile(base.encoded(), to: file)
+      let damaged = #expect(throws: ArtError.self) { _ = try bases.base(of: artifact) }
+      #expect(damaged?.code == .corruptData)
+      #expect(damaged?.message.contains("base file") == true)
+    }
   }
 }
