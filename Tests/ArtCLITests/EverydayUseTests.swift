@@ -368,7 +368,7 @@ struct EverydayUseTests {
       }
       let tooMany = await art(many, in: folder)
       #expect(tooMany.status == 64, "\(tooMany.standardError)")
-      #expect(tooMany.standardError.contains("more than the 64 KiB"))
+      #expect(tooMany.standardError.contains("more than the 65536"))
       #expect(try read(folder.appending("data/sub/c.txt")) == "c2\n")
       #expect(await art("status", in: folder).status == 0)
     }

@@ -25,8 +25,10 @@ extension ArtCommand {
         replaced or deleted, other files that differ from the version are \
         refused unless --force, and files art never wrote there are kept \
         unless --clean (which still keeps .git, .art and what .artignore \
-        rules leave out, at any depth). A checkout that fails leaves \
-        nothing it created.
+        rules leave out, at any depth). A checkout into a new or empty \
+        folder that fails leaves nothing it created. After a checkout \
+        stopped half way (kill -9, Ctrl-C, a damaged object), the next one \
+        takes the files it wrote for art's, not for local changes.
 
         Reference entries are fetched from where they were recorded and \
         checked against it (SHA-256, size, ETag or Last-Modified); if the \

@@ -132,6 +132,10 @@ public final class Repository: Sendable {
       let layout = RepositoryLayout(staging)
       try Syscalls.makeDirectories(layout.packs)
       try Syscalls.makeDirectory(layout.state)
+      // Made once here, so recording or removing one folder's base never
+      // makes or removes a folder another checkout is writing into.
+      try Syscalls.makeDirectories(layout.bases.appending("artifact"))
+      try Syscalls.makeDirectory(layout.bases.appending("folder"))
       try AtomicFile.write(Array(configuration.text.utf8), to: layout.config)
       try AtomicFile.write(RefStore.encode(Refs()), to: layout.refs)
       try Syscalls.rename(staging, to: directory)

@@ -125,7 +125,12 @@ public struct Checkout: Sendable {
     }
     // Recorded before the first write: a checkout stopped half way leaves
     // files of `version` that the next checkout must know for art's.
-    let writing = (previous ?? base).writing(version.id, patterns: base.patterns)
+    let writing =
+      previous?.writing(version.id, patterns: base.patterns)
+      ?? .speculative(
+        version: version.id, artifact: version.artifact, folder: target.string,
+        patterns: base.patterns)
+    try writing.checkSize()
     let trust = try ReferenceTrust(repository)
     var result = Materialization()
     let empty = try existing == nil || directoryEntries(target).isEmpty
@@ -161,11 +166,16 @@ public struct Checkout: Sendable {
     } else {
       let writer = try ConfinedWriter(
         top: target, create: false, replacingLinks: force, outside: repository.directory)
-      // The folder's base reaches as far as its own patterns went.
+      // The folder's base reaches as far as its own patterns went; one
+      // recorded before a first checkout finished counts as partial only.
       var known = KnownEntries()
-      if let previous, let record = try? repository.store.versionRecord(previous.version) {
-        known.base = try selected(
-          record.manifest, try previous.patterns.map { try PathPattern($0) })
+      if let previous {
+        if !previous.isSpeculative,
+          let record = try? repository.store.versionRecord(previous.version)
+        {
+          known.base = try selected(
+            record.manifest, try previous.patterns.map { try PathPattern($0) })
+        }
         try addPartial(of: previous, to: &known, refs: try repository.refs.read(), root: nil)
       }
       let new = try selected(version.record.manifest, patterns, required: true)
@@ -253,11 +263,7 @@ public struct Checkout: Sendable {
     _ patterns: [PathPattern] = []
   ) throws {
     let live = Set(refs.versions(of: base.artifact).map(\.id))
-    for entry in base.partial
-    where live.contains(entry.version)
-      && !(entry.version == base.version
-        && (base.patterns.isEmpty || entry.patterns == base.patterns))
-    {
+    for entry in base.partial where live.contains(entry.version) {
       guard let record = try? repository.store.versionRecord(entry.version),
         root == nil || record.root == root
       else { continue }
@@ -302,9 +308,10 @@ public struct Checkout: Sendable {
     var paths = old.paths.union(new.keys).sorted()
     if references == .skip {
       // Left as they are on disk.
-      paths.removeAll {
-        new[$0]?.kind.pointsOutsideTree == true
-          || old.base[$0]?.kind.pointsOutsideTree == true
+      paths.removeAll { path in
+        new[path]?.kind.pointsOutsideTree == true
+          || old.base[path]?.kind.pointsOutsideTree == true
+          || (new[path] == nil && old.any(at: path) { $0.kind.pointsOutsideTree })
       }
     }
     // Each path is inspected once and hashed at most once, on every core.
@@ -652,32 +659,6 @@ public struct Checkout: Sendable {
           + "where the version has a file",
         hint: "move those files away, or use --force to delete them")
     }
-  }
-}
-
-/// What art wrote at each path of a folder, as far as it knows: the tree
-/// of the folder's base, and the entries of versions a checkout wrote there
-/// in part (``FolderBase/partial``) where they differ from it.
-private struct KnownEntries {
-  var base: [ConfinedPath: TreeEntry] = [:]
-  private var partial: [ConfinedPath: [TreeEntry]] = [:]
-
-  /// Every path with an entry.
-  var paths: Set<ConfinedPath> { Set(base.keys).union(partial.keys) }
-
-  /// Adds `entry` of a partial version at `path`.
-  mutating func add(_ entry: TreeEntry, at path: ConfinedPath) {
-    guard base[path] != entry, partial[path]?.contains(entry) != true else { return }
-    partial[path, default: []].append(entry)
-  }
-
-  /// Whether some entry is at `path`.
-  func has(_ path: ConfinedPath) -> Bool { base[path] != nil || partial[path] != nil }
-
-  /// Whether some entry at `path` passes `test`.
-  func any(at path: ConfinedPath, _ test: (TreeEntry) throws -> Bool) rethrows -> Bool {
-    if let entry = base[path], try test(entry) { return true }
-    return try partial[path]?.contains(where: test) ?? false
   }
 }
 

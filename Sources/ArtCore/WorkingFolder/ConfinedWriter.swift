@@ -276,25 +276,22 @@ public final class ConfinedWriter: Sendable {
 
   /// Removes the folder at `path` when it is empty; anything else there
   /// (a folder that holds anything, a file or link in its place) stays.
-  public func removeIfEmptyFolder(_ path: ConfinedPath) {
+  ///
+  /// - Returns: whether it was removed.
+  @discardableResult
+  public func removeIfEmptyFolder(_ path: ConfinedPath) -> Bool {
     guard let name = path.name, let parentPath = path.parent,
       case .opened(let parent) = (try? walk(parentPath, create: false)) ?? .missing
-    else { return }
+    else { return false }
     defer { parent.close() }
-    _ = try? parent.removeFolder(name)
+    return (try? parent.removeFolder(name)) != nil
   }
 
   /// Removes each folder from `path`'s parent upward while it is empty,
   /// stopping at the destination.
   public func removeEmptyParents(of path: ConfinedPath) {
     var folder = path.parent
-    while let current = folder, let name = current.name, let parentPath = current.parent {
-      guard case .opened(let parent) = (try? walk(parentPath, create: false)) ?? .missing
-      else { return }
-      defer { parent.close() }
-      guard (try? parent.removeFolder(name)) != nil else { return }
-      folder = parentPath
-    }
+    while let current = folder, removeIfEmptyFolder(current) { folder = current.parent }
   }
 
   /// Creates a symbolic link at `path` holding `target`, replacing what is

@@ -61,18 +61,59 @@ public struct FolderBase: Sendable, Equatable {
   }
 
   /// This base with `version` (and `patterns`) as its newest ``partial``
-  /// version, before a checkout of it writes its first file.
+  /// version, before a checkout of it writes its first file; unchanged when
+  /// its own version already covers them.
   public func writing(_ version: ObjectID, patterns: [String]) -> FolderBase {
+    if version == self.version, self.patterns.isEmpty || self.patterns == patterns,
+      !isSpeculative
+    {
+      return self
+    }
     var copy = self
     let entry = Partial(version: version, patterns: patterns)
     copy.partial.removeAll { $0 == entry }
     copy.partial.append(entry)
-    while copy.partial.count > 1,
-      copy.partial.count > Self.partialLimit || copy.encoded().count > Self.encodedLimit
+    // The oldest go first; never the new one, nor the line that keeps a
+    // speculative base's own version partial.
+    let marker = Partial(version: self.version, patterns: self.patterns)
+    while copy.partial.count > Self.partialLimit || copy.encoded().count > Self.encodedLimit,
+      let oldest = copy.partial.dropLast().firstIndex(where: { $0 != marker || !isSpeculative })
     {
-      copy.partial.removeFirst()
+      copy.partial.remove(at: oldest)
     }
     return copy
+  }
+
+  /// A base recorded before the first write into a folder that had none:
+  /// its own version is only a ``partial`` one, whose files on disk count
+  /// as art's only as far as a partial version's do.
+  public var isSpeculative: Bool {
+    partial.contains(Partial(version: version, patterns: patterns))
+  }
+
+  /// The base of a folder that had none, recorded before a checkout of
+  /// `version` into it writes its first file (see ``isSpeculative``).
+  public static func speculative(
+    version: ObjectID, artifact: ArtifactName, folder: String, patterns: [String]
+  ) -> FolderBase {
+    FolderBase(
+      version: version, artifact: artifact, folder: folder, patterns: patterns,
+      partial: [Partial(version: version, patterns: patterns)])
+  }
+
+  /// Refuses a base too long to be read back.
+  ///
+  /// - Throws: ``ArtError`` `.invalidArgument`: the `--path` patterns
+  ///   take too much room.
+  public func checkSize() throws {
+    let count = encoded().count
+    guard count <= Self.encodedLimit else {
+      throw ArtError(
+        .invalidArgument,
+        "the --path patterns would make the folder's base file \(count) bytes long, "
+          + "more than the \(Self.encodedLimit) it can hold",
+        hint: "give fewer or shorter patterns: a folder's name stands for everything in it")
+    }
   }
 
   /// The text of a base file (`Docs/FORMAT.md`), `key value` lines.
@@ -106,15 +147,18 @@ public struct FolderBase: Sendable, Equatable {
     for line in text.split(separator: "\n") {
       let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
       guard parts.count == 2 else {
-        // A partial line without its value would widen what is art's.
-        if parts.first?.hasPrefix("partial") == true { throw damaged }
+        // A pattern or partial line without its value would widen what
+        // is art's.
+        if ["path", "partial", "partial-path"].contains(parts.first) { throw damaged }
         continue
       }
       switch parts[0] {
       case "version": version = ObjectID(parts[1])
       case "artifact": artifact = try? ArtifactName(parts[1])
       case "folder": folder = parts[1]
-      case "path": patterns.append(parts[1])
+      case "path":
+        guard (try? PathPattern(parts[1])) != nil else { throw damaged }
+        patterns.append(parts[1])
       case "partial":
         guard let id = ObjectID(parts[1]) else { throw damaged }
         partial.append(Partial(version: id, patterns: []))
@@ -178,27 +222,15 @@ public struct FolderBases: Sendable {
     let file =
       base.folder.map { layout.folderBase(Self.key(FilePath($0))) }
       ?? layout.artifactBase(base.artifact.text)
-    let bytes = base.encoded()
-    guard bytes.count <= FolderBase.encodedLimit else {
-      throw ArtError(
-        .invalidArgument,
-        "the --path patterns take \(bytes.count >> 10) KiB, more than the "
-          + "\(FolderBase.encodedLimit >> 10) KiB a folder's base file can hold",
-        hint: "give fewer or shorter patterns: a folder's name stands for everything in it")
-    }
+    try base.checkSize()
     try Syscalls.makeDirectories(file.removingLastComponent())
-    try AtomicFile.write(bytes, to: file)
+    try AtomicFile.write(base.encoded(), to: file)
   }
 
-  /// Deletes the base of the folder `folder` (absolute), if any, and the
-  /// folders that held it once empty, as if it had never been recorded.
+  /// Deletes the base of the folder `folder` (absolute), if any.
   public func remove(folder: FilePath) throws {
     let file = layout.folderBase(Self.key(folder))
     if try Syscalls.linkStatus(file) != nil { try Syscalls.unlink(file) }
-    let parent = file.removingLastComponent()
-    for empty in [parent, parent.removingLastComponent()] {
-      guard (try? Syscalls.removeDirectory(empty)) != nil else { return }
-    }
   }
 
   /// Moves the base of `old`'s root folder to `new` (`art mv`).

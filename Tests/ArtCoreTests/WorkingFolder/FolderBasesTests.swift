@@ -71,8 +71,8 @@ struct FolderBasesTests {
     #expect(base.partial.first?.patterns == ["images/**", "a b"])
     let parsed = try FolderBase.parse(base.encoded(), file: "/tmp/base")
     #expect(parsed == base)
-    #expect(
-      FolderBase(version: id, artifact: artifact).writing(id, patterns: []).partial.count == 1)
+    // Its own version, which the base covers: nothing to add.
+    #expect(FolderBase(version: id, artifact: artifact).writing(id, patterns: []).partial.isEmpty)
 
     let long = (0..<300).map { "folder\($0)/" + String(repeating: "x", count: 40) + "/**" }
     var big = FolderBase(version: id, artifact: artifact)
@@ -86,7 +86,8 @@ struct FolderBasesTests {
     "partial nothex\n", "partial-path images\n",
     "partial \(String(repeating: "ab", count: 32))\npartial-path ../up\n",
     "partial \(String(repeating: "ab", count: 32))\npartial-path\n",
-    "partial \(String(repeating: "ab", count: 32))\npartial-path \n", "partial\n",
+    "partial \(String(repeating: "ab", count: 32))\npartial-path \n", "partial\n", "path\n",
+    "path ../up\n",
   ])
   func aDamagedPartialLineIsDamage(line: String) throws {
     let text = "art-base 1\nversion \(id.hex)\nartifact ds\n" + line
@@ -105,7 +106,8 @@ struct FolderBasesTests {
       let bases = FolderBases(repository)
       let artifact = try ArtifactName("ds")
       let long = (0..<2000).map { "folder\($0)/" + String(repeating: "x", count: 40) }
-      let base = FolderBase(version: id, artifact: artifact).writing(id, patterns: long)
+      let other = ObjectHasher.id(of: Array("w".utf8))
+      let base = FolderBase(version: id, artifact: artifact).writing(other, patterns: long)
       let refused = #expect(throws: ArtError.self) { try bases.record(base) }
       #expect(refused?.code == .invalidArgument)
       #expect(try bases.base(of: artifact) == nil)
@@ -116,5 +118,25 @@ struct FolderBasesTests {
       #expect(damaged?.code == .corruptData)
       #expect(damaged?.message.contains("base file") == true)
     }
+  }
+
+  /// A base recorded before a first checkout finished is speculative and
+  /// keeps its marker however many partial versions follow; writing the
+  /// version a (non-speculative) base already covers adds nothing.
+  @Test func aSpeculativeBaseKeepsItsMarker() throws {
+    let artifact = try ArtifactName("ds")
+    let ids = (0..<12).map { ObjectHasher.id(of: Array("v\($0)".utf8)) }
+    var base = FolderBase.speculative(
+      version: id, artifact: artifact, folder: "/tmp/out", patterns: ["a"])
+    #expect(base.isSpeculative)
+    for version in ids { base = base.writing(version, patterns: []) }
+    #expect(base.isSpeculative)
+    #expect(base.partial.count == FolderBase.partialLimit)
+    #expect(base.partial.last?.version == ids.last)
+
+    let plain = FolderBase(version: id, artifact: artifact)
+    #expect(plain.writing(id, patterns: ["a"]) == plain)
+    #expect(plain.writing(id, patterns: []) == plain)
+    #expect(!plain.writing(ids[0], patterns: []).isSpeculative)
   }
 }
