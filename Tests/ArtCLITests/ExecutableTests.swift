@@ -140,6 +140,46 @@ struct ExecutableTests {
     }
   }
 
+  /// A checkout into a new folder that fails removes what it wrote, and
+  /// only that: files someone put there while it ran stay.
+  @Test func aFailedCopyRemovesOnlyWhatItWrote() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try ArtProcess.run(["init"], in: folder)
+      for index in 0..<2000 {
+        try writeFile(
+          Array("row \(index)\n".utf8), to: folder.appending("data/d\(index % 10)/f\(index).txt"))
+      }
+      try writeFile(.random(count: 3_000_000, seed: 4), to: folder.appending("data/zz.bin"))
+      #expect(try ArtProcess.run(["commit", "ds", "data"], in: folder).status == 0)
+      let packs = folder.appending(".art/objects/packs")
+      let name = try #require(
+        try FileManager.default.contentsOfDirectory(atPath: packs.string).first {
+          $0.hasSuffix(".pack")
+        })
+      var bytes = try readFile(packs.appending(name))
+      bytes[bytes.count - 1_000_000] ^= 0x10  // inside a chunk of zz.bin, written last
+      try writeFile(bytes, to: packs.appending(name))
+
+      let out = folder.appending("out")
+      let process = try ArtProcess.start(["checkout", "ds", "--to", "out"], in: folder)
+      // Once the copy has begun, someone else writes into the folder too.
+      let deadline = ContinuousClock.now + .seconds(20)
+      while !FileManager.default.fileExists(atPath: out.appending("d0").string),
+        process.isRunning, ContinuousClock.now < deadline
+      {
+        try await Task.sleep(for: .milliseconds(1))
+      }
+      try writeFile(Array("mine\n".utf8), to: out.appending("mine.txt"))
+      try writeFile(Array("mine too\n".utf8), to: out.appending("d0/mine.txt"))
+      process.waitUntilExit()
+      #expect(process.terminationStatus == 2)
+      #expect(try readFile(out.appending("mine.txt")) == Array("mine\n".utf8))
+      #expect(try readFile(out.appending("d0/mine.txt")) == Array("mine too\n".utf8))
+      let left = try FileManager.default.subpathsOfDirectory(atPath: out.string).sorted()
+      #expect(left == ["d0", "d0/mine.txt", "mine.txt"])
+    }
+  }
+
   @Test func checkoutOfADamagedChunkLeavesNoFile() async throws {
     try await withTemporaryDirectory { folder in
       _ = try ArtProcess.run(["init"], in: folder)

@@ -152,12 +152,7 @@ public struct Checkout: Sendable {
         }
       } catch {
         // Nothing of a failed copy is left: the folder was empty or missing.
-        for name in (try? directoryEntries(target)) ?? [] {
-          guard let name = String(validating: name, as: UTF8.self),
-            let path = try? ConfinedPath(name)
-          else { continue }
-          _ = try? writer.remove(path)
-        }
+        removeFailedCopy(of: version, patterns: patterns, writer: writer)
         if existing == nil { try? Syscalls.removeDirectory(target) }
         if let previous { try? bases.record(previous) } else { try? bases.remove(folder: target) }
         throw error
@@ -187,6 +182,37 @@ public struct Checkout: Sendable {
     }
     if !result.referencesRefused.isEmpty { throw ReferenceTrust.refused(result.referencesRefused) }
     return result
+  }
+
+  /// Removes what a failed checkout of `version` into an empty folder
+  /// wrote there, and only that.
+  ///
+  /// The files and links at the version's paths go, then its folders once
+  /// empty; what anyone else put there meanwhile stays.
+  ///
+  /// When the version's paths cannot be listed (a damaged manifest, where
+  /// the copy stopped), everything in the folder goes, as it was empty.
+  private func removeFailedCopy(
+    of version: ResolvedVersion, patterns: [PathPattern], writer: ConfinedWriter
+  ) {
+    guard let wanted = try? selected(version.record.manifest, patterns) else {
+      for name in (try? directoryEntries(writer.top)) ?? [] {
+        guard let name = String(validating: name, as: UTF8.self),
+          let path = try? ConfinedPath(name)
+        else { continue }
+        _ = try? writer.remove(path)
+      }
+      return
+    }
+    for path in wanted.keys.sorted(by: >) {
+      guard case .present(let status) = (try? writer.inspect(path)) ?? .missing,
+        status.kind != .directory
+      else { continue }
+      _ = try? writer.remove(path)
+    }
+    for folder in Self.folders(holding: wanted.keys).union(wanted.keys).sorted(by: >) {
+      writer.removeIfEmptyFolder(folder)
+    }
   }
 
   /// Brings the version's root folder to `version` in place.
