@@ -140,6 +140,21 @@ struct ExecutableTests {
     }
   }
 
+  /// Flips a bit at the offset `at` gives for the pack's bytes, in the one
+  /// pack of the repository at `folder`; returns the pack's name.
+  @discardableResult
+  func flipBit(inPackOf folder: FilePath, at offset: ([UInt8]) -> Int) throws -> String {
+    let packs = folder.appending(".art/objects/packs")
+    let name = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: packs.string).first {
+        $0.hasSuffix(".pack")
+      })
+    var bytes = try readFile(packs.appending(name))
+    bytes[offset(bytes)] ^= 0x10
+    try writeFile(bytes, to: packs.appending(name))
+    return name
+  }
+
   /// A checkout into a new folder that fails removes what it wrote, and
   /// only that: files someone put there while it ran stay.
   @Test func aFailedCopyRemovesOnlyWhatItWrote() async throws {
@@ -151,14 +166,7 @@ struct ExecutableTests {
       }
       try writeFile(.random(count: 3_000_000, seed: 4), to: folder.appending("data/zz.bin"))
       #expect(try ArtProcess.run(["commit", "ds", "data"], in: folder).status == 0)
-      let packs = folder.appending(".art/objects/packs")
-      let name = try #require(
-        try FileManager.default.contentsOfDirectory(atPath: packs.string).first {
-          $0.hasSuffix(".pack")
-        })
-      var bytes = try readFile(packs.appending(name))
-      bytes[bytes.count - 1_000_000] ^= 0x10  // inside a chunk of zz.bin, written last
-      try writeFile(bytes, to: packs.appending(name))
+      try flipBit(inPackOf: folder) { $0.count - 1_000_000 }  // a chunk of zz.bin, written last
 
       let out = folder.appending("out")
       let process = try ArtProcess.start(["checkout", "ds", "--to", "out"], in: folder)
@@ -186,14 +194,7 @@ struct ExecutableTests {
       try writeFile(.random(count: 2_000_000, seed: 4), to: folder.appending("data/big.bin"))
       try writeFile(Array("fine\n".utf8), to: folder.appending("data/small.txt"))
       #expect(try ArtProcess.run(["commit", "ds", "data"], in: folder).status == 0)
-      let packs = folder.appending(".art/objects/packs")
-      let name = try #require(
-        try FileManager.default.contentsOfDirectory(atPath: packs.string).first {
-          $0.hasSuffix(".pack")
-        })
-      var bytes = try readFile(packs.appending(name))
-      bytes[1_000_000] ^= 0x10  // inside some chunk of big.bin
-      try writeFile(bytes, to: packs.appending(name))
+      let name = try flipBit(inPackOf: folder) { _ in 1_000_000 }  // some chunk of big.bin
 
       let checkout = try ArtProcess.run(["checkout", "ds", "--to", "out"], in: folder)
       #expect(checkout.status == 2)
