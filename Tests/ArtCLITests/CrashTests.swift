@@ -220,13 +220,17 @@ struct CrashTests {
       // Kills aim at the time a checkout takes in this build; for each kind
       // of folder the window narrows to between a kill that came too early
       // and one that came too late.
-      let start = ContinuousClock.now
-      #expect(try art(["checkout", "ds:v0", "--to", "timing", "-q"]).status == 0)
-      let span = Double((ContinuousClock.now - start) / .milliseconds(1))
-      // Per kind: kills before this many ms came too early, after that
-      // many too late.
+      func milliseconds(_ arguments: [String]) throws -> Double {
+        let start = ContinuousClock.now
+        #expect(try art(arguments).status == 0)
+        return Double((ContinuousClock.now - start) / .milliseconds(1))
+      }
+      let fresh = try milliseconds(["checkout", "ds:v0", "--to", "timing", "-q"])
+      let update = try milliseconds(["checkout", "ds:v1", "--to", "timing", "-q"])
+      // Per kind (in place, copy, new folder): kills before this many ms
+      // came too early, after that many too late.
       var early = [0.0, 0.0, 0.0]
-      var late = [span * 2, span * 2, span * 2]
+      var late = [update * 1.2, update * 1.2, fresh * 1.2]
       let seed =
         ProcessInfo.processInfo.environment["ART_CRASH_SEED"].flatMap { UInt64($0) }
         ?? UInt64.random(in: 0...UInt64.max)
@@ -268,10 +272,10 @@ struct CrashTests {
         } else {
           let done = try art(["verify", "ds:v\(stopped)", "--folder", place]).status == 0
           if done { late[kind] = Double(delay) } else { early[kind] = Double(delay) }
-          // Not begun near the end of the window: it lies further on.
+          // Not begun near the end of the window: it lies further on; done
+          // near its start: it lies earlier.
           if late[kind] - early[kind] < late[kind] / 8 {
-            late[kind] = done ? span * 2 : late[kind] * 2
-            early[kind] = done ? 0 : early[kind]
+            if done { early[kind] = 0 } else { late[kind] *= 2 }
           }
         }
         let context =
