@@ -239,9 +239,9 @@ struct CrashTests {
       var at = ["data": 2, "copy": 2]  // the version each folder holds
       var halfWay = 0
       var round = 0
-      // At least 12 rounds, more (up to 40) until 3 kills landed while
+      // At least 12 rounds, more (up to 80) until 3 kills landed while
       // writing: a slow, busy machine moves the window.
-      while round < 12 || (halfWay < 3 && round < 40) {
+      while round < 12 || (halfWay < 3 && round < 80) {
         defer { round += 1 }
         let place = ["data", "copy", "fresh-\(round)"][round % 3]
         let to = place == "data" ? [] : ["--to", place]
