@@ -322,7 +322,8 @@ public struct Checkout: Sendable {
   ) async throws -> Materialization {
     // Folders the old version had files in: one on disk where the new
     // version has a file or link is not a change of its own.
-    let oldFolders = Self.folders(holding: old.paths)
+    let oldPaths = old.paths
+    let oldFolders = Self.folders(holding: oldPaths)
 
     var writes: [(ConfinedPath, TreeEntry)] = []
     var deletes: [ConfinedPath] = []
@@ -331,7 +332,7 @@ public struct Checkout: Sendable {
     var unchanged = 0
     let cache = StatCache(repository: repository)
     let store = repository.store
-    var paths = old.paths.union(new.keys).sorted()
+    var paths = oldPaths.union(new.keys).sorted()
     if references == .skip {
       // Left as they are on disk.
       paths.removeAll { path in

@@ -284,7 +284,7 @@ public final class ConfinedWriter: Sendable {
       case .opened(let parent) = (try? walk(parentPath, create: false)) ?? .missing
     else { return false }
     defer { parent.close() }
-    return (try? parent.removeFolder(name)) != nil
+    return (try? parent.removeFolderIfEmpty(name)) == true
   }
 
   /// Removes each folder from `path`'s parent upward while it is empty,

@@ -75,15 +75,13 @@ final class PackWriter: @unchecked Sendable {
   /// Gives one object's record its offset and copies it into blocks.
   ///
   /// Returns the blocks it filled; the caller must ``write(_:)`` each and
-  /// then call ``completed(_:)`` under the lock. `crc` is the CRC-32 of
-  /// `stored` when the caller worked it out outside the lock.
+  /// then call ``completed(_:)`` under the lock.
   func append(
-    id: ObjectID, kind: ObjectKind, codec: Codec, rawLength: Int, stored: UnsafeRawBufferPointer,
-    crc: UInt32? = nil
+    id: ObjectID, kind: ObjectKind, codec: Codec, rawLength: Int, stored: UnsafeRawBufferPointer
   ) -> [PendingWrite] {
     let entry = PackEntry(
       id: id, offset: size, rawLength: UInt64(rawLength), storedLength: UInt64(stored.count),
-      crc: crc ?? crc32(stored), kind: kind, codec: codec)
+      crc: crc32(stored), kind: kind, codec: codec)
     entries.append(entry)
     var pending = PackFormat.recordHeader(entry).withUnsafeBytes { append(bytes: $0) }
     pending += append(bytes: stored)

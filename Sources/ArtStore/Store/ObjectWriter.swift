@@ -386,8 +386,6 @@ public final class ObjectWriter: Sendable {
     id: ObjectID, kind: ObjectKind, codec: Codec, rawLength: Int, stored: UnsafeRawBufferPointer,
     dictionary: ZstdDictionary? = nil
   ) throws -> Bool {
-    // Worked out before taking the lock, which every writing task shares.
-    let crc = crc32(stored)
     let pending = try state.withLock { (state) throws -> [PackWriter.PendingWrite]? in
       if state.written.contains(id) { return nil }
       if state.pack == nil {
@@ -417,7 +415,7 @@ public final class ObjectWriter: Sendable {
       }
       state.written.insert(id)
       pending += pack.append(
-        id: id, kind: kind, codec: codec, rawLength: rawLength, stored: stored, crc: crc)
+        id: id, kind: kind, codec: codec, rawLength: rawLength, stored: stored)
       state.statistics.objectsWritten += 1
       state.statistics.rawBytesWritten += UInt64(rawLength)
       state.statistics.storedBytesWritten += UInt64(stored.count)
