@@ -28,6 +28,47 @@ struct ExecutableTests {
     }
   }
 
+  /// New repositories cut files over 1 MiB into 256 KiB chunks; one whose
+  /// config has the sizes of before (16/64/256 KiB) keeps cutting files
+  /// over 256 KiB, so its new chunks still match its old ones.
+  @Test func chunkSizesComeFromTheRepositorysConfig() async throws {
+    try await withTemporaryDirectory { folder in
+      let file = [UInt8].text(count: 700_000, seed: 8)
+      let big = [UInt8].text(count: 3_000_000, seed: 9)
+      for name in ["new", "old"] {
+        let repository = folder.appending(name)
+        try writeFile(file, to: repository.appending("data/table.csv"))
+        try writeFile(big, to: repository.appending("data/big.csv"))
+        #expect(try ArtProcess.run(["init"], in: repository).status == 0)
+      }
+      let config = folder.appending("old/.art/config")
+      let text = String(decoding: try readFile(config), as: UTF8.self)
+      #expect(text.contains("min = 65536\n\tavg = 262144\n\tmax = 1048576\n"), "\(text)")
+      try writeFile(
+        Array(
+          text.replacingOccurrences(
+            of: "min = 65536\n\tavg = 262144\n\tmax = 1048576",
+            with: "min = 16384\n\tavg = 65536\n\tmax = 262144"
+          ).utf8), to: config)
+      var chunkCounts: [Int] = []
+      for name in ["new", "old"] {
+        let repository = folder.appending(name)
+        #expect(try ArtProcess.run(["commit", "ds", "data"], in: repository).status == 0)
+        let type = try ArtProcess.run(["cat-object", "-t", ObjectHasher.id(of: file).hex], in: repository)
+        #expect(type.lines == [name == "new" ? "blob" : "chunklist"], "\(name)")
+        let verified = try ArtProcess.run(["verify-pack", "--json"], in: repository)
+        let packs = try JSONSerialization.jsonObject(with: Data(verified.standardOutputBytes))
+          as? [String: Any]
+        let blobs = (packs?["packs"] as? [[String: Any]])?.compactMap { $0["blobs"] as? Int }
+        chunkCounts.append(blobs?.reduce(0, +) ?? 0)
+      }
+      // The blobs: 3.7 MB in chunks of about 256 KiB (and table.csv
+      // whole), against about 64 KiB.
+      #expect(chunkCounts[0] >= 6 && chunkCounts[0] <= 20, "\(chunkCounts)")
+      #expect(chunkCounts[1] >= 40, "\(chunkCounts)")
+    }
+  }
+
   @Test func hashObjectMatchesSha256sum() async throws {
     try await withTemporaryDirectory { folder in
       let names = ["empty", "one", "small.csv", "edge.bin", "big.bin", "name with space ü"]
@@ -47,12 +88,12 @@ struct ExecutableTests {
         let cat = try ArtProcess.run(["cat-object", "-p", line], in: folder)
         #expect(cat.standardOutputBytes == (try readFile(folder.appending(name))))
       }
-      let input = [UInt8].text(count: 1_000_000, seed: 4)
+      let input = [UInt8].text(count: 3_000_000, seed: 4)
       let piped = try ArtProcess.run(["hash-object", "-w", "--stdin"], in: folder, input: input)
       let cat = try ArtProcess.run(["cat-object", "-p", piped.lines[0]], in: folder)
       #expect(cat.standardOutputBytes == input)
       let size = try ArtProcess.run(["cat-object", "-s", piped.lines[0]], in: folder)
-      #expect(size.lines == ["1000000"])
+      #expect(size.lines == ["3000000"])
       let type = try ArtProcess.run(["cat-object", "-t", piped.lines[0]], in: folder)
       #expect(type.lines == ["chunklist"])
     }

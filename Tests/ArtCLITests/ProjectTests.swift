@@ -20,7 +20,7 @@ struct ProjectTests {
       let vision = folder.appending("vision")
       let model = folder.appending("model")
       let other = folder.appending("other")
-      try writeFile(.random(count: 700_000, seed: 1), to: vision.appending("data/images.bin"))
+      try writeFile(.random(count: 3_000_000, seed: 1), to: vision.appending("data/images.bin"))
       try writeFile(Array("id,label\n1,cat\n".utf8), to: vision.appending("data/labels.csv"))
       try writeFile(Array("w\n".utf8), to: model.appending("out/weights.bin"))
       for repo in [vision, model, other] {

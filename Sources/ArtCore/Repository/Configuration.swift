@@ -10,9 +10,9 @@ public import SystemPackage
 ///     format = 1
 ///     compression = zstd
 /// [chunking]
-///     min = 16384
-///     avg = 65536
-///     max = 262144
+///     min = 65536
+///     avg = 262144
+///     max = 1048576
 /// [pack]
 ///     maxSize = 1073741824
 /// [aliases]

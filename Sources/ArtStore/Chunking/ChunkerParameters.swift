@@ -12,8 +12,14 @@ public struct ChunkerParameters: Sendable, Equatable {
   /// Files up to this size are stored whole, as one blob.
   public var maximum: Int
 
-  /// 16 KiB / 64 KiB / 256 KiB; `Docs/FORMAT.md` says why.
+  /// 64 KiB / 256 KiB / 1 MiB, what `art init` writes; `Docs/FORMAT.md`
+  /// says why.
   public static let `default` = ChunkerParameters(
+    unchecked: 64 << 10, average: 256 << 10, maximum: 1 << 20)
+
+  /// 16 KiB / 64 KiB / 256 KiB: what repositories made before 2026-12-01
+  /// were given, and still use (their config says so).
+  public static let small = ChunkerParameters(
     unchecked: 16 << 10, average: 64 << 10, maximum: 256 << 10)
 
   /// Creates parameters, checking that they make sense.

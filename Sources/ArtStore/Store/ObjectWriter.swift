@@ -85,8 +85,27 @@ public final class ObjectWriter: Sendable {
     /// them: held back until ``ObjectWriter/finish(leavingOutListsWithoutChunks:)`` has
     /// checked them against their chunks.
     var heldChunkLists: [ObjectID: (raw: [UInt8], subject: String)] = [:]
+    /// The zstd level new objects are compressed at: the compression's, or
+    /// the one the level trial settled on.
+    var level: Int
+    /// The level trial while it runs (plain `zstd` only).
+    var levelTrial: LevelTrial?
 
-    init(wantsDictionary: Bool) { dictionarySettled = !wantsDictionary }
+    init(compression: Compression) {
+      dictionarySettled = compression.codec != .zstd
+      level = compression.level
+      levelTrial = compression.codec == .zstd && compression.choosesLevel ? LevelTrial() : nil
+    }
+  }
+
+  /// What the objects compressed at both of plain zstd's levels took.
+  private struct LevelTrial {
+    /// Their raw bytes.
+    var raw = 0
+    /// Their bytes at ``Compression/defaultZstdLevel``.
+    var base = 0
+    /// Their bytes at ``Compression/strongerZstdLevel``.
+    var stronger = 0
   }
 
   /// Past this many queued blocks (1 MiB each) a task writes its own block
@@ -111,6 +130,10 @@ public final class ObjectWriter: Sendable {
   /// See ``sampleBudget``: a thousand annotation files of 1 KiB teach
   /// zstd as much as four thousand.
   static let sampleCount = 1_000
+  /// With plain `zstd`, objects that shrink are compressed at both levels
+  /// until they add up to this many raw bytes; the session then keeps the
+  /// stronger level if it stored them at least 2% smaller.
+  static let levelTrialBudget = 4 << 20
 
   /// A writer adding packs to `store`.
   public convenience init(
@@ -139,7 +162,7 @@ public final class ObjectWriter: Sendable {
     self.compression = compression
     self.maximumPackSize = maximumPackSize
     self.skipsStored = skipsStored
-    state = Mutex(State(wantsDictionary: compression.codec == .zstd))
+    state = Mutex(State(compression: compression))
     recompressors = CompressorPool(compression: compression)
   }
 
@@ -292,14 +315,74 @@ public final class ObjectWriter: Sendable {
       usesDictionary && tryCompressing
         && (Compressor.minimumSize...Self.dictionaryObjectLimit).contains(raw.count)
       ? dictionary(sampling: raw) : nil
-    return try compressor.withCompressed(raw, enabled: tryCompressing, dictionary: dictionary) {
-      (stored, codec) throws -> Bool in
+    let (level, trying) = state.withLock { ($0.level, $0.levelTrial != nil) }
+    if trying, tryCompressing, raw.count >= Compressor.minimumSize {
+      return try writeTryingLevels(
+        raw, kind: kind, id: id, compressor: compressor, policy: policy, dictionary: dictionary)
+    }
+    return try compressor.withCompressed(
+      raw, enabled: tryCompressing, dictionary: dictionary, level: level
+    ) { (stored, codec) throws -> Bool in
       if tryCompressing, raw.count >= Compressor.minimumSize {
         policy?.record(shrank: codec != .none)
       }
       return try append(
         id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored,
         dictionary: dictionary)
+    }
+  }
+
+  /// Compresses `raw` at both of plain zstd's levels, counts what each
+  /// took towards the level trial, and stores the smaller.
+  private func writeTryingLevels(
+    _ raw: UnsafeRawBufferPointer, kind: ObjectKind, id: ObjectID, compressor: Compressor,
+    policy: CompressionPolicy?, dictionary: ZstdDictionary?
+  ) throws -> Bool {
+    let base = Compression.defaultZstdLevel
+    let baseSize = try compressor.withCompressed(raw, dictionary: dictionary, level: base) {
+      stored, codec in codec == .none ? nil : stored.count
+    }
+    guard let baseSize else {
+      // What level 1 cannot shrink by 1/32 is left out of the trial.
+      policy?.record(shrank: false)
+      return try append(id: id, kind: kind, codec: .none, rawLength: raw.count, stored: raw)
+    }
+    policy?.record(shrank: true)
+    let kept = try compressor.withCompressed(
+      raw, dictionary: dictionary, level: Compression.strongerZstdLevel
+    ) { (stored, codec) throws -> Bool? in
+      countTrial(
+        raw: raw.count, base: baseSize, stronger: codec == .none ? raw.count : stored.count)
+      guard codec != .none, stored.count <= baseSize else { return nil }
+      return try append(
+        id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored,
+        dictionary: dictionary)
+    }
+    if let kept { return kept }
+    return try compressor.withCompressed(raw, dictionary: dictionary, level: base) {
+      (stored, codec) throws -> Bool in
+      try append(
+        id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored,
+        dictionary: dictionary)
+    }
+  }
+
+  /// Adds one object to the level trial; once the trial has its budget,
+  /// settles the session's level.
+  private func countTrial(raw: Int, base: Int, stronger: Int) {
+    state.withLock { state in
+      guard var trial = state.levelTrial else { return }
+      trial.raw += raw
+      trial.base += base
+      trial.stronger += stronger
+      guard trial.raw >= Self.levelTrialBudget else {
+        state.levelTrial = trial
+        return
+      }
+      state.levelTrial = nil
+      state.level =
+        trial.stronger * 50 <= trial.base * 49
+        ? Compression.strongerZstdLevel : Compression.defaultZstdLevel
     }
   }
 

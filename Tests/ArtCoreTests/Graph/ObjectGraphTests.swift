@@ -16,7 +16,7 @@ struct ObjectGraphTests {
     try Repository.initialize(at: folder)
     let data = folder.appending("data")
     try writeFile(Array("hello\n".utf8), to: data.appending("a.txt"))
-    try writeFile(.random(count: 700_000, seed: 3), to: data.appending("sub/deep/big.bin"))
+    try writeFile(.random(count: 2_500_000, seed: 3), to: data.appending("sub/deep/big.bin"))
     try Syscalls.symlink(target: Array("a.txt".utf8), at: data.appending("link"))
     let repository = try Repository(root: folder)
     var request = CommitRequest(artifact: try ArtifactName("ds"))

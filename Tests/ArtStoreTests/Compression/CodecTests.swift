@@ -82,7 +82,9 @@ struct CodecTests {
     #expect(try Compression(name: "zstd") == .zstd)
     #expect(try Compression(name: "zstd:19").level == 19)
     #expect(try Compression(name: "zstd:19").description == "zstd:19")
-    #expect(try Compression(name: "zstd:1").description == "zstd")
+    #expect(try Compression(name: "zstd:1").description == "zstd:1")
+    #expect(try Compression(name: "zstd:1") != .zstd)
+    #expect(Compression.zstd.choosesLevel && Compression.zstd.description == "zstd")
     #expect(try Compression(name: "lz4") == .lz4)
     for bad in ["zstd:", "zstd:0", "zstd:23", "zstd:-8", "zstd:x", "brotli", "ZSTD"] {
       let error = #expect(throws: ArtError.self) { try Compression(name: bad) }
