@@ -54,10 +54,12 @@ struct ExecutableTests {
       for name in ["new", "old"] {
         let repository = folder.appending(name)
         #expect(try ArtProcess.run(["commit", "ds", "data"], in: repository).status == 0)
-        let type = try ArtProcess.run(["cat-object", "-t", ObjectHasher.id(of: file).hex], in: repository)
+        let type = try ArtProcess.run(
+          ["cat-object", "-t", ObjectHasher.id(of: file).hex], in: repository)
         #expect(type.lines == [name == "new" ? "blob" : "chunklist"], "\(name)")
         let verified = try ArtProcess.run(["verify-pack", "--json"], in: repository)
-        let packs = try JSONSerialization.jsonObject(with: Data(verified.standardOutputBytes))
+        let packs =
+          try JSONSerialization.jsonObject(with: Data(verified.standardOutputBytes))
           as? [String: Any]
         let blobs = (packs?["packs"] as? [[String: Any]])?.compactMap { $0["blobs"] as? Int }
         chunkCounts.append(blobs?.reduce(0, +) ?? 0)
