@@ -31,7 +31,7 @@ rotates from step to step (and round to round), and old workspaces are
 deleted only at the end. Prints a table per dataset with each figure and its ratio to the
 best peer (peer / art for times and sizes: above 1 means art is better).
 The tool "art-lz4" is art with `core.compression = lz4`, to show what zstd
-costs and saves; "art-zstd3" art at zstd level 3; "art-archive" art at zstd
+costs and saves; "art-zstd3" art fixed at zstd level 3; "art-archive" art at zstd
 level 3 with restic's chunk sizes (512 KiB to 8 MiB). None is counted as a
 peer.
 """
@@ -139,15 +139,15 @@ def tools(art, dvc):
     return {
         "art": art_tool(),
         "art-lz4": art_tool("s/compression = zstd/compression = lz4/"),
-        # zstd level 3 (restic's level) instead of level 1: what the store
-        # and the speed of each step would be with it as the default.
+        # zstd fixed at level 3 (restic's level), where the default tries
+        # levels 1 and 3 and keeps 3 only where it stores 2% less.
         "art-zstd3": art_tool("s/compression = zstd$/compression = zstd:3/"),
         # restic's trade as settings: zstd level 3 and chunks of 512 KiB to
-        # 8 MiB (about 1 MiB), where art's default of 16-256 KiB dedups an
-        # edited file at a finer grain.
+        # 8 MiB (about 1 MiB), where art's default of 64 KiB to 1 MiB dedups
+        # an edited file at a finer grain.
         "art-archive": art_tool(
-            "s/compression = zstd$/compression = zstd:3/", "s/min = 16384$/min = 524288/",
-            "s/avg = 65536$/avg = 1048576/", "s/max = 262144$/max = 8388608/"),
+            "s/compression = zstd$/compression = zstd:3/", "s/min = [0-9]*$/min = 524288/",
+            "s/avg = [0-9]*$/avg = 1048576/", "s/max = [0-9]*$/max = 8388608/"),
         "git": git,
         # The same steps as git, with every data file tracked by LFS.
         "git-lfs": dict(

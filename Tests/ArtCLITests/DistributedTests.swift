@@ -17,7 +17,8 @@ struct DistributedTests {
             to: folder.appending("data/shard-\(shard)/part-\(file).bin"))
         }
       }
-      try writeFile(.random(count: 900_000, seed: 99), to: folder.appending("data/shard-3/big.bin"))
+      try writeFile(
+        .random(count: 1_500_000, seed: 99), to: folder.appending("data/shard-3/big.bin"))
       let results = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
         for shard in 0..<8 {
           group.addTask {

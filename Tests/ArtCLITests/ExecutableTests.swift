@@ -71,6 +71,148 @@ struct ExecutableTests {
     }
   }
 
+  /// A 600 KB file is stored whole or in chunks, as each side's sizes say.
+  ///
+  /// It is one blob in a repository with the new chunk sizes and a chunk
+  /// list in one with the old. Versions that travel between
+  /// the two name it either way, and every command takes both: fsck, diff
+  /// (of versions, and of a version against the folder), checkout, cat, gc.
+  @Test func aFileStoredWholeHereAndInChunksThereIsOneFile() async throws {
+    try await withTemporaryDirectory { folder in
+      let file = [UInt8].text(count: 600_000, seed: 21)
+      let old = folder.appending("old")
+      let new = folder.appending("new")
+      let remote = folder.appending("remote")
+      try FileManager.default.createDirectory(
+        atPath: remote.string, withIntermediateDirectories: true)
+      func art(_ arguments: String..., in repository: FilePath) throws -> ProcessResult {
+        let result = try ArtProcess.run(arguments, in: repository)
+        #expect(result.status == 0, "\(arguments): \(result.standardError)")
+        return result
+      }
+      for repository in [old, new] {
+        try writeFile(file, to: repository.appending("data/t.csv"))
+        _ = try art("init", in: repository)
+        _ = try art("remote", "add", "origin", remote.string, in: repository)
+      }
+      let config = old.appending(".art/config")
+      try writeFile(
+        Array(
+          String(decoding: try readFile(config), as: UTF8.self).replacingOccurrences(
+            of: "min = 65536\n\tavg = 262144\n\tmax = 1048576",
+            with: "min = 16384\n\tavg = 65536\n\tmax = 262144"
+          ).utf8), to: config)
+      let id = ObjectHasher.id(of: file).hex
+      _ = try art("commit", "ds", "data", in: old)
+      _ = try art("commit", "mine", "data", in: new)
+      #expect(try art("cat-object", "-t", id, in: old).lines == ["chunklist"])
+      #expect(try art("cat-object", "-t", id, in: new).lines == ["blob"])
+      _ = try art("push", "origin", in: old)
+      _ = try art("pull", "origin", in: new)
+      _ = try art("push", "origin", in: new)
+      _ = try art("pull", "origin", in: old)
+      for repository in [old, new] {
+        // Each names the file both ways now, and stores it one way.
+        _ = try art("fsck", "--full", in: repository)
+        _ = try art("diff", "ds:v0", "mine:v0", "--exit-code", in: repository)
+        _ = try art("diff", "ds:v0", "data/", "--exit-code", in: repository)
+        _ = try art("diff", "mine:v0", "data/", "--exit-code", in: repository)
+        _ = try art("gc", "--grace", "0s", in: repository)
+        _ = try art("fsck", "--full", in: repository)
+        for spec in ["ds:v0", "mine:v0"] {
+          #expect(try art("cat", "\(spec):t.csv", in: repository).standardOutputBytes == file)
+          let out = "out-\(spec.prefix(2))"
+          _ = try art("checkout", spec, "--to", out, in: repository)
+          #expect(try readFile(repository.appending("\(out)/t.csv")) == file)
+        }
+      }
+    }
+  }
+
+  /// A clone takes the chunk sizes of what was pushed.
+  ///
+  /// The first push records them in the remote's `chunking`; a clone
+  /// takes them, so an edit made in the clone deduplicates against
+  /// what was pushed. A remote without the file (first pushed by an older
+  /// art) gives the original sizes; a damaged one, the defaults and a
+  /// warning.
+  @Test func aCloneTakesTheChunkSizesOfWhatWasPushed() async throws {
+    try await withTemporaryDirectory { folder in
+      func art(_ arguments: String..., in directory: FilePath) throws -> ProcessResult {
+        let result = try ArtProcess.run(arguments, in: directory)
+        #expect(result.status == 0, "\(arguments): \(result.standardError)")
+        return result
+      }
+      func sizes(_ repository: FilePath) throws -> String {
+        let text = String(
+          decoding: try readFile(repository.appending(".art/config")), as: UTF8.self)
+        return text.split(separator: "\n").filter {
+          $0.contains("min = ") || $0.contains("avg = ") || $0.contains("max = ")
+        }.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+      }
+      let old = folder.appending("old")
+      let remote = folder.appending("remote")
+      try FileManager.default.createDirectory(
+        atPath: remote.string, withIntermediateDirectories: true)
+      var table = [UInt8].text(count: 3_000_000, seed: 31)
+      try writeFile(table, to: old.appending("data/t.csv"))
+      _ = try art("init", in: old)
+      let config = old.appending(".art/config")
+      try writeFile(
+        Array(
+          String(decoding: try readFile(config), as: UTF8.self).replacingOccurrences(
+            of: "min = 65536\n\tavg = 262144\n\tmax = 1048576",
+            with: "min = 16384\n\tavg = 65536\n\tmax = 262144"
+          ).utf8), to: config)
+      _ = try art("remote", "add", "origin", remote.string, in: old)
+      _ = try art("commit", "ds", "data", in: old)
+      _ = try art("push", "origin", in: old)
+      #expect(
+        try readFile(remote.appending("chunking"))
+          == Array("min 16384\navg 65536\nmax 262144\n".utf8))
+      _ = try art("clone", remote.string, "copy", in: folder)
+      let copy = folder.appending("copy")
+      #expect(try sizes(copy) == "min = 16384 avg = 65536 max = 262144")
+      // A row changed in the middle stores a chunk or two, not the file.
+      _ = try art("checkout", "ds", in: copy)
+      table.replaceSubrange(1_500_000..<1_500_010, with: Array("0123456789".utf8))
+      try writeFile(table, to: copy.appending("data/t.csv"))
+      let commit = try art("commit", "ds", "--json", in: copy)
+      let report =
+        try JSONSerialization.jsonObject(with: Data(commit.standardOutputBytes))
+        as? [String: Any]
+      let stored = report?["bytesStored"] as? Int ?? -1
+      #expect(stored >= 0 && stored < 400_000, "\(commit.standardOutput)")
+
+      // A remote first pushed by art before 2026-12-01 has no file.
+      try FileManager.default.removeItem(atPath: remote.appending("chunking").string)
+      _ = try art("clone", remote.string, "older", in: folder)
+      #expect(try sizes(folder.appending("older")) == "min = 16384 avg = 65536 max = 262144")
+      // A damaged one, or sizes a repository should not take from elsewhere.
+      for (index, text) in ["min 1\navg 2\nmax 3\n", "min 65536\navg 262144\nmax 67108864\n"]
+        .enumerated()
+      {
+        try writeFile(Array(text.utf8), to: remote.appending("chunking"))
+        let clone = try art("clone", remote.string, "damaged\(index)", in: folder)
+        #expect(clone.standardError.contains("warning:"), "\(clone.standardError)")
+        #expect(
+          try sizes(folder.appending("damaged\(index)")) == "min = 65536 avg = 262144 max = 1048576"
+        )
+      }
+      // A repository with the new sizes, first to push to a new remote.
+      let fresh = folder.appending("fresh")
+      try writeFile(Array("a\n".utf8), to: fresh.appending("data/a.txt"))
+      _ = try art("init", in: fresh)
+      _ = try art("remote", "add", "origin", folder.appending("remote2").string, in: fresh)
+      try FileManager.default.createDirectory(
+        atPath: folder.appending("remote2").string, withIntermediateDirectories: true)
+      _ = try art("commit", "ds", "data", in: fresh)
+      _ = try art("push", "origin", in: fresh)
+      _ = try art("clone", folder.appending("remote2").string, "copy2", in: folder)
+      #expect(try sizes(folder.appending("copy2")) == "min = 65536 avg = 262144 max = 1048576")
+    }
+  }
+
   @Test func hashObjectMatchesSha256sum() async throws {
     try await withTemporaryDirectory { folder in
       let names = ["empty", "one", "small.csv", "edge.bin", "big.bin", "name with space ü"]

@@ -67,8 +67,8 @@ struct ForgedObjectTests {
   {
     _ = try setUpRemote(in: folder)
     let small = [UInt8].random(count: 4_000, seed: 2)
-    let large = [UInt8].random(count: 600_000, seed: 3)
-    let garbage = [UInt8].random(count: 600_000, seed: 4)
+    let large = [UInt8].random(count: 1_500_000, seed: 3)
+    let garbage = [UInt8].random(count: 1_500_000, seed: 4)
     var objects: [([UInt8], ObjectKind, ObjectID)] = []
     switch forgery {
     case .blob:
@@ -129,8 +129,8 @@ struct ForgedObjectTests {
     try await withTemporaryDirectory { folder in
       let vision = folder.appending("vision")
       #expect(try art("init", "vision", in: folder).status == 0)
-      let large = [UInt8].random(count: 600_000, seed: 3)
-      let garbage = [UInt8].random(count: 600_000, seed: 4)
+      let large = [UInt8].random(count: 1_500_000, seed: 3)
+      let garbage = [UInt8].random(count: 1_500_000, seed: 4)
       let chunk = ObjectHasher.id(of: garbage)
       let list = Self.list(claiming: large, chunks: [garbage])
       let manifest = Crafter.manifest([
@@ -205,7 +205,7 @@ struct ForgedObjectTests {
   @Test func remoteGCRewritesAPackHoldingAListWhoseChunksAreElsewhere() async throws {
     try await withTemporaryDirectory { folder in
       let repo = folder.appending("repo")
-      var big = [UInt8].random(count: 1_000_000, seed: 7)
+      var big = [UInt8].random(count: 3_000_000, seed: 7)
       try writeFile(big, to: repo.appending("data/big.bin"))
       #expect(try art("init", in: repo).status == 0)
       #expect(try art("remote", "add", "origin", "../remote", in: repo).status == 0)

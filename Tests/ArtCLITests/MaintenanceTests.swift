@@ -19,7 +19,7 @@ struct MaintenanceTests {
   }
 
   /// Commits `versions` versions of `data/`: 40 files, 10 of them rewritten
-  /// each time, plus one 600 KB file (chunked) replaced each time, and keeps
+  /// each time, plus one 1.5 MB file (chunked) replaced each time, and keeps
   /// a copy of each version in `copies/vN`.
   func makeHistory(_ folder: FilePath, versions: Int, name: String = "ds", type: String = "dataset")
     throws
@@ -36,7 +36,7 @@ struct MaintenanceTests {
         }
       }
       try writeFile(
-        .random(count: 600_000, seed: UInt64(version)), to: folder.appending("data/model.bin"))
+        .random(count: 1_500_000, seed: UInt64(version)), to: folder.appending("data/model.bin"))
       let commit = try ArtProcess.run(["commit", name, "data", "--type", type, "-q"], in: folder)
       #expect(commit.status == 0, "\(commit.standardError)")
       try FileManager.default.createDirectory(
@@ -549,8 +549,8 @@ struct MaintenanceTests {
       let versions = json?["versions"] as? [[String: Any]] ?? []
       #expect(versions.count == 3)
       for version in versions {
-        // Each version has its own 600 KB random model: unique.
-        #expect((version["unique"] as? Int ?? 0) > 600_000)
+        // Each version has its own 1.5 MB random model: unique.
+        #expect((version["unique"] as? Int ?? 0) > 1_500_000)
         // The 30 unchanged CSV files are shared (stored bytes: zstd keeps
         // about a third of their 1-2 KB each).
         #expect((version["shared"] as? Int ?? 0) > 30 * 300)

@@ -19,7 +19,7 @@ struct OlderFormatTests {
       var files: [String: [UInt8]] = [:]
       // Annotation files (their pack gets a dictionary) and a chunked file.
       for index in 0..<1_200 { files["labels/\(index).json"] = .label(index: index, seed: 8) }
-      files["big.bin"] = .random(count: 900_000, seed: 8)
+      files["big.bin"] = .random(count: 1_500_000, seed: 8)
       for (name, bytes) in files { try writeFile(bytes, to: repo.appending("data/" + name)) }
       #expect(try art("init", in: repo).status == 0)
       #expect(try art("commit", "ds", "data", in: repo).status == 0)

@@ -51,6 +51,7 @@ extension ArtCommand {
           lock: lockRequest(.shared), refs: { refStore($0, output: output) }, progress: progress)
       }
       await mergeSmallPacks(cloned.remote.repository, command: "art clone", output: output)
+      if let problem = cloned.chunkingProblem { output.note("warning: \(problem)") }
       if json {
         var report = TransferReport(remote: cloned.remote.name, cloned.result)
         report.folder = cloned.remote.repository.root.string

@@ -144,6 +144,11 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
     var place: GraphPlace
     var depth: Int
     var followsChildren = true
+    /// Whether this is a file's content (a `.file` or `.chunked` entry),
+    /// which a store may hold as a blob or as a chunk list whatever the
+    /// entry says: the repository that stored it first chose by its own
+    /// chunk sizes.
+    var isFileContent = false
   }
 
   /// Counts `ids` as reached, and walks stop at them: objects another walk
@@ -225,7 +230,17 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   ) throws {
     let id = item.id
     if item.kind == .blob {
-      if let error = source.check(id, kind: .blob) { return try problem(item, error) }
+      if let error = source.check(id, kind: .blob) {
+        if item.isFileContent, source.check(id, kind: .chunkList) == nil {
+          // Stored as a chunk list: read and followed as one next.
+          var list = item
+          list.kind = .chunkList
+          list.isFileContent = false
+          next.append(list)
+          return
+        }
+        return try problem(item, error)
+      }
       reached.insert(id)
       try visitor.visit(id, .blob, raw: nil, at: item.place)
       return
@@ -241,7 +256,14 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
         raw = bytes
       } else {
         switch read[id] ?? .failure(ArtError(.corruptData, "missing")) {
-        case .failure(let error): return try problem(item, error)
+        case .failure(let error):
+          if item.isFileContent, source.check(id, kind: .blob) == nil {
+            // Stored whole, as a blob.
+            reached.insert(id)
+            try visitor.visit(id, .blob, raw: nil, at: item.place)
+            return
+          }
+          return try problem(item, error)
         case .success(let bytes): raw = bytes
         }
         node = try decode(id, item.kind, raw)
@@ -266,10 +288,17 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
         switch entry.kind {
         case .folder:
           enqueue(Item(id: entry.id, kind: .manifest, place: place, depth: item.depth + 1), &next)
-        case .file, .symlink:
+        case .symlink:
           enqueue(Item(id: entry.id, kind: .blob, place: place, depth: item.depth), &next)
+        case .file:
+          enqueue(
+            Item(id: entry.id, kind: .blob, place: place, depth: item.depth, isFileContent: true),
+            &next)
         case .chunked:
-          enqueue(Item(id: entry.id, kind: .chunkList, place: place, depth: item.depth), &next)
+          enqueue(
+            Item(
+              id: entry.id, kind: .chunkList, place: place, depth: item.depth, isFileContent: true),
+            &next)
         case .external:
           enqueue(Item(id: entry.id, kind: .reference, place: place, depth: item.depth), &next)
         case .bundle:

@@ -13,6 +13,16 @@ public struct TreeEntry: Sendable, Equatable {
 
   /// Whether the entry is a stored file (whole or chunked).
   public var isFile: Bool { kind == .file || kind == .chunked }
+
+  /// Whether both are the same entry.
+  ///
+  /// A file stored whole and one stored in chunks are the same file when
+  /// their id (its SHA-256), size and mode agree: repositories with other
+  /// chunk sizes record the same file either way.
+  public static func == (a: TreeEntry, b: TreeEntry) -> Bool {
+    (a.kind == b.kind || (a.isFile && b.isFile)) && a.id == b.id && a.size == b.size
+      && a.mode == b.mode
+  }
 }
 
 extension TreeEntry {

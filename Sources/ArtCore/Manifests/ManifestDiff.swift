@@ -117,7 +117,7 @@ public enum ManifestDiff {
       case (false, false):
         switch (a, b) {
         case (let a?, let b?):
-          if a.id != b.id || a.kind != b.kind || a.mode != b.mode {
+          if TreeEntry(a) != TreeEntry(b) {
             changes.append(
               Change(kind: .modified, path: path, old: TreeEntry(a), new: TreeEntry(b)))
           }

@@ -11,6 +11,9 @@ extension Remote {
     public var result: FetchResult
     /// The refs it took.
     public var changes: RefsMerge.PullChanges
+    /// Why the remote's `chunking` file was not taken (damaged, or sizes
+    /// out of bounds), when it was not; the clone then has the defaults.
+    public var chunkingProblem: String?
   }
 
   /// Makes a new repository at `root` (new or empty) from the remote at
@@ -40,15 +43,33 @@ extension Remote {
         .notFound, "\(storage.location) holds no art repository (it has no refs)",
         hint: "check the URL, or push to it first")
     }
+    // The chunk sizes of what was pushed, so new versions deduplicate
+    // against it. A remote first pushed to before 2026-12-01 has no
+    // `chunking` file, and its repositories had the original sizes.
+    var configuration = Configuration()
+    var chunkingProblem: String? = nil
+    if let (bytes, _) = try await storage.read("chunking") {
+      if let parameters = ChunkerParameters(remoteText: bytes) {
+        configuration.chunking = parameters
+      } else {
+        chunkingProblem =
+          "\(storage.location)/chunking is not three lines 'min N', 'avg N', 'max N' of sizes "
+          + "art takes (max at most \(ChunkerParameters.largestFromElsewhere)); the clone has the "
+          + "default chunk sizes"
+      }
+    } else {
+      configuration.chunking = .original
+    }
     let existed = try Syscalls.linkStatus(root) != nil
     try Syscalls.makeDirectories(root)
     do {
-      _ = try Repository.initialize(at: root)
+      _ = try Repository.initialize(at: root, configuration: configuration)
       try Repository(root: root).addRemote("origin", spec)
       let repository = try Repository(root: root, lock: lock)
       let remote = try Remote("origin", of: repository, environment: environment)
       let (result, changes) = try await remote.pull(refStore: refs(repository), progress: progress)
-      return Cloned(remote: remote, result: result, changes: changes)
+      return Cloned(
+        remote: remote, result: result, changes: changes, chunkingProblem: chunkingProblem)
     } catch {
       // What the clone made goes; a folder the user gave empty stays.
       if existed {

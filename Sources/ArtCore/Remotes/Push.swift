@@ -89,6 +89,7 @@ extension Remote {
     // The journal before the refs: a remote whose refs show a rename always
     // has its event, and events about versions it lacks change nothing.
     result.journal = try await pushJournal(artifacts: artifacts, refs: local)
+    if remoteRefs.artifacts.isEmpty { try await recordChunking() }
     let merged = try await updateRefs { remote in
       remote = remote.renamed(by: renames)
       result.changes = try RefsMerge.push(
@@ -241,6 +242,20 @@ extension Remote {
         !Syscalls.processExists(pid)
       else { continue }
       try? removeTree(repository.directory.appending(name))
+    }
+  }
+
+  /// Writes this repository's chunk sizes as the remote's `chunking`,
+  /// unless it has one.
+  ///
+  /// A clone takes them, so its commits deduplicate against what was
+  /// pushed. The first push to a remote writes it.
+  func recordChunking() async throws {
+    do {
+      try await storage.write(
+        "chunking", Array(repository.configuration.chunking.text.utf8), condition: .absent)
+    } catch let error as ArtError where error.code == .locked {
+      // Another repository's push recorded its sizes first.
     }
   }
 

@@ -123,7 +123,10 @@ public struct Configuration: Sendable, Equatable {
           "core.compression must be zstd, zstd:LEVEL (1-22), lz4, zlib or none, not '\(value)'")
       }
     }
-    let defaults = ChunkerParameters.default
+    // Every config art writes names its chunk sizes; one without them was
+    // cut short or written by hand, and is read with the sizes art began
+    // with, so a repository made then keeps deduplicating.
+    let defaults = ChunkerParameters.original
     chunking = try ChunkerParameters(
       minimum: integer("chunking.min") ?? defaults.minimum,
       average: integer("chunking.avg") ?? defaults.average,

@@ -17,9 +17,10 @@ public struct ChunkerParameters: Sendable, Equatable {
   public static let `default` = ChunkerParameters(
     unchecked: 64 << 10, average: 256 << 10, maximum: 1 << 20)
 
-  /// 16 KiB / 64 KiB / 256 KiB: what repositories made before 2026-12-01
-  /// were given, and still use (their config says so).
-  public static let small = ChunkerParameters(
+  /// 16 KiB / 64 KiB / 256 KiB: the sizes art began with, which
+  /// repositories made before 2026-12-01 keep (their config names them),
+  /// and what a config that names none is read with.
+  public static let original = ChunkerParameters(
     unchecked: 16 << 10, average: 64 << 10, maximum: 256 << 10)
 
   /// Creates parameters, checking that they make sense.
@@ -37,6 +38,35 @@ public struct ChunkerParameters: Sendable, Equatable {
     self.minimum = minimum
     self.average = average
     self.maximum = maximum
+  }
+
+  /// The largest `max` taken from a remote's `chunking` file: a repository's
+  /// read buffers grow with it (8 × max per file read at once).
+  public static let largestFromElsewhere = 8 << 20
+
+  /// The text of a remote's `chunking` file: `min N`, `avg N`, `max N`
+  /// lines.
+  public var text: String { "min \(minimum)\navg \(average)\nmax \(maximum)\n" }
+
+  /// Parses a remote's `chunking` file, which comes from elsewhere: exactly
+  /// the three lines ``text`` writes, sizes that ``init(minimum:average:maximum:)``
+  /// takes, and `max` at most ``largestFromElsewhere``; nil otherwise.
+  public init?(remoteText bytes: [UInt8]) {
+    guard bytes.count <= 128, let text = String(validating: bytes, as: UTF8.self) else {
+      return nil
+    }
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    guard lines.count == 4, lines[3].isEmpty else { return nil }
+    var values: [Int] = []
+    for (line, key) in zip(lines, ["min ", "avg ", "max "]) {
+      guard line.hasPrefix(key), let value = Int(line.dropFirst(4)), value > 0 else { return nil }
+      values.append(value)
+    }
+    guard values[2] <= Self.largestFromElsewhere,
+      let parameters = try? ChunkerParameters(
+        minimum: values[0], average: values[1], maximum: values[2])
+    else { return nil }
+    self = parameters
   }
 
   private init(unchecked minimum: Int, average: Int, maximum: Int) {

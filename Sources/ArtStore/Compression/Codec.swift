@@ -219,9 +219,6 @@ public final class Compressor: @unchecked Sendable {
       zstdLevel = compression.level
     }
     if level != zstdLevel {
-      // A frame that did not fit may have left the context mid-frame,
-      // where parameters cannot change.
-      ZSTD_CCtx_reset(zstdContext, ZSTD_reset_session_only)
       let result = ZSTD_CCtx_setParameter(zstdContext, ZSTD_c_compressionLevel, Int32(level))
       guard ZSTD_isError(result) == 0 else { return 0 }
       zstdLevel = level

@@ -7,8 +7,8 @@ import Synchronization
 /// elsewhere, use every core, not one).
 ///
 /// At most ``depth`` chunks are read ahead of the caller (chunks are at
-/// most 256 KiB each by default), so memory stays bounded whatever the
-/// file's size.
+/// most 1 MiB each by default, `chunking.max`), so memory stays bounded
+/// whatever the file's size.
 ///
 /// Safe to share across threads: the chunks read are behind a mutex, and
 /// the semaphores are the only other state.

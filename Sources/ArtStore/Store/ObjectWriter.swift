@@ -44,14 +44,18 @@ public struct WriteStatistics: Sendable {
 ///
 /// With zstd, the write that fills the sample budget also trains a
 /// dictionary and tries it (about a tenth of a second, on that task only);
-/// see `Docs/FORMAT.md`, "Dictionary".
+/// see `Docs/FORMAT.md`, "Dictionary". With plain `zstd`, the first 4 MiB
+/// of objects that shrink are compressed twice, at levels 1 and 3, to choose
+/// the level (``levelTrialBudget``). The dictionary is judged at level 1
+/// whatever level the session then settles on.
 ///
 /// Safe to share across tasks: state is behind a mutex; compression runs
 /// outside it, appends inside it.
 public final class ObjectWriter: Sendable {
   /// The store written to.
   public let store: ObjectStore
-  /// The codec and level new objects are compressed with.
+  /// The codec and level new objects are compressed with (for plain
+  /// `zstd`, the level this session chooses; see ``levelTrialBudget``).
   public let compression: Compression
   /// A pack that reaches this size is published and a new one started.
   public let maximumPackSize: UInt64
@@ -315,7 +319,9 @@ public final class ObjectWriter: Sendable {
       usesDictionary && tryCompressing
         && (Compressor.minimumSize...Self.dictionaryObjectLimit).contains(raw.count)
       ? dictionary(sampling: raw) : nil
-    let (level, trying) = state.withLock { ($0.level, $0.levelTrial != nil) }
+    // A session that chooses its level overrides the compressor's.
+    let (level, trying) =
+      compression.choosesLevel ? state.withLock { ($0.level, $0.levelTrial != nil) } : (nil, false)
     if trying, tryCompressing, raw.count >= Compressor.minimumSize {
       return try writeTryingLevels(
         raw, kind: kind, id: id, compressor: compressor, policy: policy, dictionary: dictionary)
@@ -332,39 +338,41 @@ public final class ObjectWriter: Sendable {
     }
   }
 
-  /// Compresses `raw` at both of plain zstd's levels, counts what each
-  /// took towards the level trial, and stores the smaller.
+  /// Compresses `raw` at both of plain zstd's levels, stores the smaller,
+  /// and counts what each took towards the level trial.
   private func writeTryingLevels(
     _ raw: UnsafeRawBufferPointer, kind: ObjectKind, id: ObjectID, compressor: Compressor,
     policy: CompressionPolicy?, dictionary: ZstdDictionary?
   ) throws -> Bool {
-    let base = Compression.defaultZstdLevel
-    let baseSize = try compressor.withCompressed(raw, dictionary: dictionary, level: base) {
-      stored, codec in codec == .none ? nil : stored.count
-    }
-    guard let baseSize else {
-      // What level 1 cannot shrink by 1/32 is left out of the trial.
-      policy?.record(shrank: false)
+    let base = try compressor.withCompressed(
+      raw, dictionary: dictionary, level: Compression.defaultZstdLevel
+    ) { stored, codec in codec == .none ? nil : (Array(stored), codec) }
+    policy?.record(shrank: base != nil)
+    guard let base else {
+      // What level 1 cannot shrink by 1/32 is stored raw, outside the trial.
       return try append(id: id, kind: kind, codec: .none, rawLength: raw.count, stored: raw)
     }
-    policy?.record(shrank: true)
-    let kept = try compressor.withCompressed(
+    let (appended, stronger) = try compressor.withCompressed(
       raw, dictionary: dictionary, level: Compression.strongerZstdLevel
-    ) { (stored, codec) throws -> Bool? in
-      countTrial(
-        raw: raw.count, base: baseSize, stronger: codec == .none ? raw.count : stored.count)
-      guard codec != .none, stored.count <= baseSize else { return nil }
-      return try append(
+    ) { (stored, codec) throws -> (Bool, Int) in
+      let size = codec == .none ? raw.count : stored.count
+      guard codec != .none, stored.count <= base.0.count else { return (false, size) }
+      let appended = try append(
         id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored,
         dictionary: dictionary)
+      return (appended, size)
     }
-    if let kept { return kept }
-    return try compressor.withCompressed(raw, dictionary: dictionary, level: base) {
-      (stored, codec) throws -> Bool in
-      try append(
-        id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored,
-        dictionary: dictionary)
+    var written = appended
+    if stronger > base.0.count {
+      written = try base.0.withUnsafeBytes {
+        try append(
+          id: id, kind: kind, codec: base.1, rawLength: raw.count, stored: $0,
+          dictionary: dictionary)
+      }
     }
+    // Counted once, by the task that wrote it.
+    if written { countTrial(raw: raw.count, base: base.0.count, stronger: stronger) }
+    return written
   }
 
   /// Adds one object to the level trial; once the trial has its budget,

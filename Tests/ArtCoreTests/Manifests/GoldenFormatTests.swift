@@ -37,7 +37,7 @@ struct GoldenFormatTests {
       // The chunk sizes repositories were given before 2026-12-01, with
       // which this id was recorded: the algorithm has not changed.
       var configuration = Configuration()
-      configuration.chunking = .small
+      configuration.chunking = .original
       try Repository.initialize(at: folder, configuration: configuration)
       try makeTree(at: folder.appending("data"))
       let repository = try Repository(root: folder)
@@ -51,6 +51,34 @@ struct GoldenFormatTests {
       #expect(
         snapshot.manifestID.hex
           == "8900355295f1d9f09039a11d9a3e11ce76d33e5ac4472ae5559e0f5dc337239e")
+    }
+  }
+
+  /// The same tree with a 2,500,000-byte `sub/big.bin` instead, cut with
+  /// the chunk sizes `art init` writes (64 KiB / 256 KiB / 1 MiB).
+  @Test func manifestIdWithTheDefaultChunkSizesIsPinned() async throws {
+    try await withTemporaryDirectory { folder in
+      try Repository.initialize(at: folder)
+      try makeTree(at: folder.appending("data"))
+      try writeFile(
+        .random(count: 2_500_000, seed: 1), to: folder.appending("data/sub/big.bin"))
+      try Syscalls.setMode(folder.appending("data/sub/big.bin"), 0o644)
+      let repository = try Repository(root: folder)
+      #expect(repository.configuration.chunking == .default)
+      let snapshot = try await Snapshotter(
+        repository: repository, writer: repository.makeWriter(compression: Compression.none)
+      ).writeManifest(of: folder.appending("data"))
+      let sub = try repository.store.manifest(snapshot.manifestID).entries.first {
+        $0.name == "sub"
+      }
+      let big = try repository.store.manifest(#require(sub).id).entries.first
+      #expect(big?.kind == .chunked)
+      let list = try repository.store.read(#require(big).id, as: .chunkList)
+      let chunks = try ChunkList(decoding: list, id: #require(big).id, subject: "big.bin").chunks
+      #expect(chunks.count >= 4 && chunks.count <= 20)
+      #expect(
+        snapshot.manifestID.hex
+          == "27d7dc93d5280c9804f48888a45cfa00418f544cb30623b942842a7b9304e1d7")
     }
   }
 

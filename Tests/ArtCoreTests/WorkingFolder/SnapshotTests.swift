@@ -14,7 +14,7 @@ struct SnapshotTests {
       let data = folder.appending("data")
       try writeFile(Array("hello\n".utf8), to: data.appending("a.txt"))
       try writeFile([], to: data.appending("empty.bin"))
-      try writeFile(.random(count: 700_000, seed: 1), to: data.appending("sub/big.bin"))
+      try writeFile(.random(count: 2_500_000, seed: 1), to: data.appending("sub/big.bin"))
       try writeFile(Array("ü".utf8), to: data.appending("with space/naïve ü.txt"))
       try Syscalls.makeDirectories(data.appending("empty folder"))
       try Syscalls.symlink(target: Array("a.txt".utf8), at: data.appending("link"))

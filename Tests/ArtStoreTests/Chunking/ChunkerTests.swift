@@ -64,4 +64,27 @@ struct ChunkerTests {
       try ChunkerParameters(minimum: 8192, average: 4096, maximum: 16384)
     }
   }
+
+  /// A remote's `chunking` file comes from elsewhere: only the exact form
+  /// push writes, with sizes a repository may take, is read.
+  @Test func readsARemotesChunkSizesStrictly() {
+    for parameters in [ChunkerParameters.default, .original] {
+      #expect(ChunkerParameters(remoteText: Array(parameters.text.utf8)) == parameters)
+    }
+    #expect(
+      ChunkerParameters(remoteText: Array("min 524288\navg 1048576\nmax 8388608\n".utf8))
+        == (try? ChunkerParameters(minimum: 524_288, average: 1_048_576, maximum: 8_388_608)))
+    let damaged = [
+      "", "min 16384\navg 65536\nmax 262144", "min 16384\navg 65536\nmax 262144\n\n",
+      "avg 65536\nmin 16384\nmax 262144\n", "min 16384\navg 65536\nmax 262144\nmax 1\n",
+      "min 16384\navg 65536\nmax x\n", "min -1\navg 65536\nmax 262144\n",
+      "min 16384\navg 65535\nmax 262144\n", "min 16384 \navg 65536\nmax 262144\n",
+      "min 65536\navg 262144\nmax 67108864\n", "min 16384\navg 65536\nmax 99999999999999999999\n",
+      "min 1\navg 2\nmax 3\n", String(repeating: "x", count: 200),
+    ]
+    for text in damaged {
+      #expect(ChunkerParameters(remoteText: Array(text.utf8)) == nil, "\(text)")
+    }
+    #expect(ChunkerParameters(remoteText: [0xff, 0xfe, 0x0a]) == nil)
+  }
 }

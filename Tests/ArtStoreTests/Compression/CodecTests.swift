@@ -67,6 +67,36 @@ struct CodecTests {
     #expect(output == input)
   }
 
+  /// One compressor asked for other levels object by object (as a session
+  /// choosing its level asks) gives byte for byte what a fresh compressor
+  /// at that level gives, also after a frame that did not fit and around
+  /// a dictionary.
+  @Test func aLevelPerObjectMatchesAFreshCompressor() throws {
+    let labels = (0..<2_000).map { [UInt8].label(index: $0, seed: 5) }
+    let dictionary = try #require(
+      ZstdDictionary.train(samples: Array(labels.joined()), sizes: labels.map(\.count)))
+    let text = [UInt8].text(count: 100_000, seed: 3)
+    let random = [UInt8].random(count: 50_000, seed: 4)
+    let steps: [([UInt8], Int, ZstdDictionary?)] = [
+      (text, 3, nil), (random, 3, nil), (text, 1, nil), (labels[7], 3, dictionary),
+      (text, 1, nil), (labels[8], 1, dictionary), (text, 3, nil), (random, 1, nil),
+      (labels[9], 3, nil),
+    ]
+    let shared = Compressor(compression: .zstd)
+    for (index, (input, level, dictionary)) in steps.enumerated() {
+      func stored(_ compressor: Compressor, level: Int?) throws -> ([UInt8], Codec) {
+        try input.withUnsafeBytes { raw in
+          try compressor.withCompressed(raw, dictionary: dictionary, level: level) {
+            (Array($0), $1)
+          }
+        }
+      }
+      let fresh = try stored(Compressor(compression: .zstd(level: level)), level: nil)
+      let reused = try stored(shared, level: level)
+      #expect(reused.0 == fresh.0 && reused.1 == fresh.1, "step \(index)")
+    }
+  }
+
   @Test func higherZstdLevelsStoreLess() throws {
     let input = [UInt8].text(count: 500_000, seed: 4)
     func size(_ compression: Compression) throws -> Int {
