@@ -120,17 +120,30 @@ public struct Configuration: Sendable, Equatable {
       } catch {
         throw Self.malformed(
           file, line,
-          "core.compression must be zstd, zstd:LEVEL (1-22), lz4, zlib or none, not '\(value)'")
+          "core.compression must be zstd, zstd:LEVEL (1 to 22, or -1 to -7), lz4, zlib or none, "
+            + "not '\(value)'")
       }
     }
     // Every config art writes names its chunk sizes; one without them was
     // cut short or written by hand, and is read with the sizes art began
     // with, so a repository made then keeps deduplicating.
     let defaults = ChunkerParameters.original
-    chunking = try ChunkerParameters(
-      minimum: integer("chunking.min") ?? defaults.minimum,
-      average: integer("chunking.avg") ?? defaults.average,
-      maximum: integer("chunking.max") ?? defaults.maximum)
+    let sizes = (
+      minimum: try integer("chunking.min") ?? defaults.minimum,
+      average: try integer("chunking.avg") ?? defaults.average,
+      maximum: try integer("chunking.max") ?? defaults.maximum
+    )
+    do {
+      chunking = try ChunkerParameters(
+        minimum: sizes.minimum, average: sizes.average, maximum: sizes.maximum)
+    } catch let error as ArtError {
+      let line = ["chunking.min", "chunking.avg", "chunking.max"].compactMap { values[$0]?.1 }.min()
+      guard let line else { throw error }
+      throw Self.malformed(
+        file, line,
+        "\(error.message); chunking.min, avg and max need 64 <= min < avg < max <= 64 MiB "
+          + "with avg a power of two")
+    }
     if let size = try integer("pack.maxSize") {
       maximumPackSize = UInt64(size)
     }

@@ -161,6 +161,14 @@ struct ConfigurationTests {
     #expect(throws: ArtError.self) {
       try Configuration(parsing: "[chunking]\nmin = -4\n", file: "c")
     }
+    // Sizes that do not fit together name the file and the first size line.
+    let sizes = #expect(throws: ArtError.self) {
+      try Configuration(parsing: "[core]\nformat = 2\n[chunking]\navg = 300000\n", file: "c")
+    }
+    #expect(sizes?.message.hasPrefix("'c' line 4: chunk sizes 16384/300000/262144") == true)
+    // A config naming no sizes is read with the ones art began with.
+    #expect(try Configuration(parsing: "[core]\nformat = 2\n", file: "c").chunking == .original)
+    #expect(Configuration().chunking == .default)
     let projects = try Configuration(
       parsing: "[project \"vision\"]\n\tpath = /data/vision\n", file: "c")
     #expect(projects.projects["vision"] == FilePath("/data/vision"))
