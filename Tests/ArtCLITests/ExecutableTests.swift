@@ -28,6 +28,19 @@ struct ExecutableTests {
     }
   }
 
+  /// Edits the config of a repository just made to the chunk sizes
+  /// repositories had before 2026-12-01 (16 / 64 / 256 KiB).
+  static func giveOriginalChunkSizes(_ repository: FilePath) throws {
+    let config = repository.appending(".art/config")
+    let text = String(decoding: try readFile(config), as: UTF8.self)
+    let new = "min = 65536\n\tavg = 262144\n\tmax = 1048576"
+    #expect(text.contains(new))
+    try writeFile(
+      Array(
+        text.replacingOccurrences(of: new, with: "min = 16384\n\tavg = 65536\n\tmax = 262144")
+          .utf8), to: config)
+  }
+
   /// New repositories cut files over 1 MiB into 256 KiB chunks; one whose
   /// config has the sizes of before (16/64/256 KiB) keeps cutting files
   /// over 256 KiB, so its new chunks still match its old ones.
@@ -41,15 +54,8 @@ struct ExecutableTests {
         try writeFile(big, to: repository.appending("data/big.csv"))
         #expect(try ArtProcess.run(["init"], in: repository).status == 0)
       }
-      let config = folder.appending("old/.art/config")
-      let text = String(decoding: try readFile(config), as: UTF8.self)
-      #expect(text.contains("min = 65536\n\tavg = 262144\n\tmax = 1048576\n"), "\(text)")
-      try writeFile(
-        Array(
-          text.replacingOccurrences(
-            of: "min = 65536\n\tavg = 262144\n\tmax = 1048576",
-            with: "min = 16384\n\tavg = 65536\n\tmax = 262144"
-          ).utf8), to: config)
+      // What init wrote, made the sizes of before.
+      try Self.giveOriginalChunkSizes(folder.appending("old"))
       var chunkCounts: [Int] = []
       for name in ["new", "old"] {
         let repository = folder.appending(name)
@@ -95,13 +101,7 @@ struct ExecutableTests {
         _ = try art("init", in: repository)
         _ = try art("remote", "add", "origin", remote.string, in: repository)
       }
-      let config = old.appending(".art/config")
-      try writeFile(
-        Array(
-          String(decoding: try readFile(config), as: UTF8.self).replacingOccurrences(
-            of: "min = 65536\n\tavg = 262144\n\tmax = 1048576",
-            with: "min = 16384\n\tavg = 65536\n\tmax = 262144"
-          ).utf8), to: config)
+      try Self.giveOriginalChunkSizes(old)
       let id = ObjectHasher.id(of: file).hex
       _ = try art("commit", "ds", "data", in: old)
       _ = try art("commit", "mine", "data", in: new)
@@ -157,13 +157,7 @@ struct ExecutableTests {
       var table = [UInt8].text(count: 3_000_000, seed: 31)
       try writeFile(table, to: old.appending("data/t.csv"))
       _ = try art("init", in: old)
-      let config = old.appending(".art/config")
-      try writeFile(
-        Array(
-          String(decoding: try readFile(config), as: UTF8.self).replacingOccurrences(
-            of: "min = 65536\n\tavg = 262144\n\tmax = 1048576",
-            with: "min = 16384\n\tavg = 65536\n\tmax = 262144"
-          ).utf8), to: config)
+      try Self.giveOriginalChunkSizes(old)
       _ = try art("remote", "add", "origin", remote.string, in: old)
       _ = try art("commit", "ds", "data", in: old)
       _ = try art("push", "origin", in: old)
