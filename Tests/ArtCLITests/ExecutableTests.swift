@@ -111,6 +111,26 @@ struct ExecutableTests {
       _ = try art("pull", "origin", in: new)
       _ = try art("push", "origin", in: new)
       _ = try art("pull", "origin", in: old)
+      // A repository with the new sizes that gets the file only from the
+      // old one stores it as it came (a chunk list); committed unchanged
+      // after checkout, nothing changed.
+      let third = folder.appending("third")
+      try FileManager.default.createDirectory(
+        atPath: third.string, withIntermediateDirectories: true)
+      _ = try art("init", in: third)
+      _ = try art("remote", "add", "origin", remote.string, in: third)
+      _ = try art("pull", "origin", in: third)
+      _ = try art("checkout", "ds:v0", in: third)
+      // Written again with the same bytes, so the commit reads it.
+      try writeFile(file, to: third.appending("data/t.csv"))
+      let same = try art("commit", "ds", "data", in: third)
+      #expect(same.standardOutput.contains("nothing changed"), "\(same.standardOutput)")
+      // A version pulled into a repository that holds its file in the other
+      // form is checked out and committed unchanged: a new version names
+      // the file as it is stored here, with no change of content.
+      _ = try art("checkout", "ds:v0", in: new)
+      _ = try art("commit", "ds", "data", in: new)
+      _ = try art("diff", "ds:v0", "ds:v1", "--exit-code", in: new)
       for repository in [old, new] {
         // Each names the file both ways now, and stores it one way.
         _ = try art("fsck", "--full", in: repository)
@@ -193,6 +213,14 @@ struct ExecutableTests {
           try sizes(folder.appending("damaged\(index)")) == "min = 65536 avg = 262144 max = 1048576"
         )
       }
+      // Not a file at all: the same.
+      try FileManager.default.removeItem(atPath: remote.appending("chunking").string)
+      try FileManager.default.createDirectory(
+        atPath: remote.appending("chunking").string, withIntermediateDirectories: true)
+      let folderClone = try art("clone", remote.string, "folder-chunking", in: folder)
+      #expect(folderClone.standardError.contains("warning:"), "\(folderClone.standardError)")
+      #expect(
+        try sizes(folder.appending("folder-chunking")) == "min = 65536 avg = 262144 max = 1048576")
       // A repository with the new sizes, first to push to a new remote.
       let fresh = folder.appending("fresh")
       try writeFile(Array("a\n".utf8), to: fresh.appending("data/a.txt"))

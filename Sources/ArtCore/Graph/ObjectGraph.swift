@@ -130,6 +130,9 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   public private(set) var problems: [ObjectProblem] = []
 
   private var seen = Set<ObjectID>()
+  /// The kind each object but a blob was first asked for as in this walk
+  /// (see ``checkAgain(_:)``).
+  private var kindsAsked: [ObjectID: ObjectKind] = [:]
   private var recordsAlone = Set<ObjectID>()
   private var seenPlaces = Set<PlaceKey>()
 
@@ -170,7 +173,7 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   /// - Throws: the first problem (with ``OnProblem/stop``), the source's
   ///   failures, and what the visitor throws.
   public mutating func walk(_ roots: [GraphRoot], visitor: inout some GraphVisitor) async throws {
-    var level = start(roots)
+    var level = try start(roots)
     var decoded: [ObjectID: (GraphNode, [UInt8])] = [:]
     while !level.isEmpty {
       var read: [ObjectID: Result<[UInt8], ArtError>] = [:]
@@ -181,19 +184,19 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
     }
   }
 
-  private mutating func start(_ roots: [GraphRoot]) -> [Item] {
+  private mutating func start(_ roots: [GraphRoot]) throws -> [Item] {
     var level: [Item] = []
     for root in roots {
       switch root {
       case .version(let id, let label):
-        enqueue(Item(id: id, kind: .version, place: GraphPlace(root: label), depth: 0), &level)
+        try enqueue(Item(id: id, kind: .version, place: GraphPlace(root: label), depth: 0), &level)
       case .record(let id, let label):
-        enqueue(
+        try enqueue(
           Item(
             id: id, kind: .version, place: GraphPlace(root: label), depth: 0,
             followsChildren: false), &level)
       case .tree(let id, let label):
-        enqueue(Item(id: id, kind: .manifest, place: GraphPlace(root: label), depth: 0), &level)
+        try enqueue(Item(id: id, kind: .manifest, place: GraphPlace(root: label), depth: 0), &level)
       }
     }
     return level
@@ -279,7 +282,7 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
     guard item.followsChildren else { return }
     switch node {
     case .version(let record):
-      enqueue(
+      try enqueue(
         Item(id: record.manifest, kind: .manifest, place: item.place, depth: 0), &next)
     case .manifest(let manifest):
       for entry in manifest.entries {
@@ -287,29 +290,30 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
         guard visitor.follows(entry, at: place) else { continue }
         switch entry.kind {
         case .folder:
-          enqueue(Item(id: entry.id, kind: .manifest, place: place, depth: item.depth + 1), &next)
+          try enqueue(
+            Item(id: entry.id, kind: .manifest, place: place, depth: item.depth + 1), &next)
         case .symlink:
-          enqueue(Item(id: entry.id, kind: .blob, place: place, depth: item.depth), &next)
+          try enqueue(Item(id: entry.id, kind: .blob, place: place, depth: item.depth), &next)
         case .file:
-          enqueue(
+          try enqueue(
             Item(id: entry.id, kind: .blob, place: place, depth: item.depth, isFileContent: true),
             &next)
         case .chunked:
-          enqueue(
+          try enqueue(
             Item(
               id: entry.id, kind: .chunkList, place: place, depth: item.depth, isFileContent: true),
             &next)
         case .external:
-          enqueue(Item(id: entry.id, kind: .reference, place: place, depth: item.depth), &next)
+          try enqueue(Item(id: entry.id, kind: .reference, place: place, depth: item.depth), &next)
         case .bundle:
           var inner = place
           inner.inBundle = true
-          enqueue(Item(id: entry.id, kind: .version, place: inner, depth: 0), &next)
+          try enqueue(Item(id: entry.id, kind: .version, place: inner, depth: 0), &next)
         }
       }
     case .chunkList(let list):
       for chunk in list.chunks {
-        enqueue(Item(id: chunk.id, kind: .blob, place: item.place, depth: item.depth), &next)
+        try enqueue(Item(id: chunk.id, kind: .blob, place: item.place, depth: item.depth), &next)
       }
     case .reference, .blob:
       break
@@ -328,7 +332,7 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
     }
   }
 
-  private mutating func enqueue(_ item: Item, _ level: inout [Item]) {
+  private mutating func enqueue(_ item: Item, _ level: inout [Item]) throws {
     if !item.followsChildren {
       // A record alone does not stop a later walk from following it.
       guard !seen.contains(item.id), recordsAlone.insert(item.id).inserted else { return }
@@ -338,9 +342,23 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
       }
       seen.insert(item.id)
     } else {
-      guard seen.insert(item.id).inserted else { return }
+      guard seen.insert(item.id).inserted else { return try checkAgain(item) }
+      if item.kind != .blob { kindsAsked[item.id] = item.kind }
     }
     level.append(item)
+  }
+
+  /// Checks an object reached again, which the walk does not read twice,
+  /// against the kind this entry asks for, unless an earlier entry of this
+  /// walk asked for the same (or both ask for a blob): a crafted version
+  /// can name one object as a folder and as a file.
+  private mutating func checkAgain(_ item: Item) throws {
+    let earlier = kindsAsked[item.id]
+    if earlier == item.kind || (item.kind == .blob && earlier == nil) { return }
+    guard let error = source.check(item.id, kind: item.kind) else { return }
+    let other: ObjectKind = item.kind == .blob ? .chunkList : .blob
+    if item.isFileContent, source.check(item.id, kind: other) == nil { return }
+    try problem(item, error)
   }
 
   private mutating func problem(_ item: Item, _ error: ArtError) throws {
@@ -357,7 +375,7 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
 extension ObjectGraph where Source: SynchronousObjectSource {
   /// ``walk(_:visitor:)`` without suspending: the source is read in place.
   public mutating func walkNow(_ roots: [GraphRoot], visitor: inout some GraphVisitor) throws {
-    var level = start(roots)
+    var level = try start(roots)
     var decoded: [ObjectID: (GraphNode, [UInt8])] = [:]
     while !level.isEmpty {
       var read: [ObjectID: Result<[UInt8], ArtError>] = [:]

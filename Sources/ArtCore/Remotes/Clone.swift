@@ -48,17 +48,24 @@ extension Remote {
     // `chunking` file, and its repositories had the original sizes.
     var configuration = Configuration()
     var chunkingProblem: String? = nil
-    if let (bytes, _) = try await storage.read("chunking") {
-      if let parameters = ChunkerParameters(remoteText: bytes) {
-        configuration.chunking = parameters
+    let damaged =
+      "\(storage.location)/chunking is not three lines 'min N', 'avg N', 'max N' of sizes art "
+      + "takes (max at most \(ChunkerParameters.largestFromElsewhere)); the clone has the default "
+      + "chunk sizes"
+    do {
+      if let (bytes, _) = try await storage.read("chunking") {
+        if let parameters = ChunkerParameters(remoteText: bytes) {
+          configuration.chunking = parameters
+        } else {
+          chunkingProblem = damaged
+        }
       } else {
-        chunkingProblem =
-          "\(storage.location)/chunking is not three lines 'min N', 'avg N', 'max N' of sizes "
-          + "art takes (max at most \(ChunkerParameters.largestFromElsewhere)); the clone has the "
-          + "default chunk sizes"
+        configuration.chunking = .original
       }
-    } else {
-      configuration.chunking = .original
+    } catch let error as ArtError {
+      // Not a file (a folder, a device, a link loop): damaged too. The
+      // refs were just read, so the remote itself answers.
+      chunkingProblem = "\(damaged) (\(error.message))"
     }
     let existed = try Syscalls.linkStatus(root) != nil
     try Syscalls.makeDirectories(root)

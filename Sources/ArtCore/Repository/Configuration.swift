@@ -137,8 +137,14 @@ public struct Configuration: Sendable, Equatable {
       chunking = try ChunkerParameters(
         minimum: sizes.minimum, average: sizes.average, maximum: sizes.maximum)
     } catch let error as ArtError {
-      let line = ["chunking.min", "chunking.avg", "chunking.max"].compactMap { values[$0]?.1 }.min()
-      guard let line else { throw error }
+      // The line of the size that breaks a rule, else of any size given.
+      let (minimum, average, maximum) = sizes
+      let suspects =
+        (minimum < 64 || minimum >= average ? ["chunking.min"] : [])
+        + (average.nonzeroBitCount != 1 || average >= maximum ? ["chunking.avg"] : [])
+        + (maximum > 64 << 20 ? ["chunking.max"] : [])
+        + ["chunking.min", "chunking.avg", "chunking.max"]
+      guard let line = suspects.lazy.compactMap({ values[$0]?.1 }).first else { throw error }
       throw Self.malformed(
         file, line,
         "\(error.message); chunking.min, avg and max need 64 <= min < avg < max <= 64 MiB "

@@ -59,7 +59,10 @@ public struct ChunkerParameters: Sendable, Equatable {
     guard lines.count == 4, lines[3].isEmpty else { return nil }
     var values: [Int] = []
     for (line, key) in zip(lines, ["min ", "avg ", "max "]) {
-      guard line.hasPrefix(key), let value = Int(line.dropFirst(4)), value > 0 else { return nil }
+      let digits = line.dropFirst(4)
+      guard line.hasPrefix(key), let value = Int(digits), value > 0, String(value) == digits else {
+        return nil
+      }
       values.append(value)
     }
     guard values[2] <= Self.largestFromElsewhere,

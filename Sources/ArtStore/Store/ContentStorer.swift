@@ -63,11 +63,13 @@ public final class ContentStorer {
     if atEnd && end <= maximum {
       let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<end])
       let id = ObjectHasher.id(of: bytes)
-      try compressors.withCompressor { compressor in
-        _ = try writer.write(bytes, kind: .blob, id: id, compressor: compressor)
+      let written = try compressors.withCompressor { compressor in
+        try writer.write(bytes, kind: .blob, id: id, compressor: compressor)
       }
       onBytesStored?(end)
-      return StoredContent(id: id, size: UInt64(end), isChunked: false)
+      // A repository with smaller chunk sizes may have stored it in chunks.
+      let isChunked = try !written && writer.storedKind(id) == .chunkList
+      return StoredContent(id: id, size: UInt64(end), isChunked: isChunked)
     }
     var fileHasher = ObjectHasher()
     var chunks: [(id: ObjectID, size: UInt64)] = []
@@ -114,12 +116,15 @@ public final class ContentStorer {
     }
     let fileID = fileHasher.finalize()
     let list = ChunkList(fileID: fileID, fileSize: size, chunks: chunks).encoded()
-    try compressors.withCompressor { compressor in
+    let written = try compressors.withCompressor { compressor in
       try list.withUnsafeBytes { bytes in
-        _ = try writer.write(bytes, kind: .chunkList, id: fileID, compressor: compressor)
+        try writer.write(bytes, kind: .chunkList, id: fileID, compressor: compressor)
       }
     }
-    return StoredContent(id: fileID, size: size, isChunked: true)
+    // A repository with larger chunk sizes may have stored it whole; the
+    // chunks just written are then garbage for gc.
+    let isChunked = try written || writer.storedKind(fileID) != .blob
+    return StoredContent(id: fileID, size: size, isChunked: isChunked)
   }
 
   /// Hashes, compresses and writes the chunks at `cuts`; returns their ids in order.

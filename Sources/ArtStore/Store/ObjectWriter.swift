@@ -346,7 +346,7 @@ public final class ObjectWriter: Sendable {
   ) throws -> Bool {
     let base = try compressor.withCompressed(
       raw, dictionary: dictionary, level: Compression.defaultZstdLevel
-    ) { stored, codec in codec == .none ? nil : (Array(stored), codec) }
+    ) { stored, codec in codec == .none ? nil : (stored: Array(stored), codec: codec) }
     policy?.record(shrank: base != nil)
     guard let base else {
       // What level 1 cannot shrink by 1/32 is stored raw, outside the trial.
@@ -356,22 +356,22 @@ public final class ObjectWriter: Sendable {
       raw, dictionary: dictionary, level: Compression.strongerZstdLevel
     ) { (stored, codec) throws -> (Bool, Int) in
       let size = codec == .none ? raw.count : stored.count
-      guard codec != .none, stored.count <= base.0.count else { return (false, size) }
+      guard codec != .none, stored.count <= base.stored.count else { return (false, size) }
       let appended = try append(
         id: id, kind: kind, codec: codec, rawLength: raw.count, stored: stored,
         dictionary: dictionary)
       return (appended, size)
     }
     var written = appended
-    if stronger > base.0.count {
-      written = try base.0.withUnsafeBytes {
+    if stronger > base.stored.count {
+      written = try base.stored.withUnsafeBytes {
         try append(
-          id: id, kind: kind, codec: base.1, rawLength: raw.count, stored: $0,
+          id: id, kind: kind, codec: base.codec, rawLength: raw.count, stored: $0,
           dictionary: dictionary)
       }
     }
     // Counted once, by the task that wrote it.
-    if written { countTrial(raw: raw.count, base: base.0.count, stronger: stronger) }
+    if written { countTrial(raw: raw.count, base: base.stored.count, stronger: stronger) }
     return written
   }
 
@@ -392,6 +392,17 @@ public final class ObjectWriter: Sendable {
         trial.stronger * 50 <= trial.base * 49
         ? Compression.strongerZstdLevel : Compression.defaultZstdLevel
     }
+  }
+
+  /// The kind `id` is published as in the store, or nil (also for an
+  /// object only this session wrote, which is of the kind it was written
+  /// as).
+  ///
+  /// A file's content, which repositories with other chunk sizes store as
+  /// a blob or as a chunk list, is recorded as what is stored.
+  public func storedKind(_ id: ObjectID) throws -> ObjectKind? {
+    if state.withLock({ $0.written.contains(id) }) { return nil }
+    return try store.locate(id)?.entry.kind
   }
 
   /// Refuses to take a stored object of another kind for `id` (a file's

@@ -123,6 +123,49 @@ struct ObjectGraphTests {
     }
   }
 
+  /// A file's content may be a blob or a chunk list, whatever its entry
+  /// says; any other kind stays a problem, also for an object the walk
+  /// reached before as what it is (a crafted tree naming one folder as a
+  /// folder and as a file, or a version record as a file).
+  @Test func aFilesContentIsEitherKindAndNothingElseEvenWhenSeenBefore() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repository, ds, _) = try await makeRepository(folder)
+      let small = ObjectHasher.id(of: Array("hello\n".utf8))
+      let big = ObjectHasher.id(of: .random(count: 2_500_000, seed: 3))
+      let writer = repository.makeWriter()
+      let compressor = Compressor(compression: writer.compression)
+      func tree(_ entries: [ManifestEntry]) throws -> ObjectID {
+        try writer.write(
+          Manifest(entries: entries).encoded(), kind: .manifest, compressor: compressor)
+      }
+      // Each kind named as the other: both are the file.
+      let swapped = try tree([
+        ManifestEntry(name: "a", kind: .chunked, id: small, size: 6, mode: 0o644),
+        ManifestEntry(name: "b", kind: .file, id: big, size: 2_500_000, mode: 0o644),
+      ])
+      let crafted = try tree([
+        ManifestEntry(name: "sub", kind: .folder, id: swapped, size: 0, mode: 0o755),
+        ManifestEntry(name: "y", kind: .file, id: swapped, size: 0, mode: 0o644),
+        ManifestEntry(name: "w", kind: .file, id: ds.id, size: 0, mode: 0o644),
+        ManifestEntry(name: "x", kind: .chunked, id: ds.record.manifest, size: 0, mode: 0o644),
+      ])
+      _ = try writer.finish()
+      let store = try Repository(root: folder).store
+      var graph = ObjectGraph(source: LocalObjects(store), onProblem: .collect)
+      var marking = MarkingVisitor()
+      try graph.walkNow(
+        [.version(ds.id, label: "ds:v0"), .tree(crafted, label: "crafted")], visitor: &marking)
+      let problems = Set(graph.problems.map { "\($0.referencedBy): \($0.detail)" })
+      #expect(
+        problems == [
+          "crafted /y: is a manifest, expected a blob",
+          "crafted /w: is a version, expected a blob",
+          "crafted /x: is a manifest, expected a chunklist",
+        ], "\(problems)")
+      #expect(graph.reached.isSuperset(of: [small, big, swapped]))
+    }
+  }
+
   @Test func listingsExpandBundlesAndListAFolderAtEveryPath() async throws {
     try await withTemporaryDirectory { folder in
       let (repository, ds, bundle) = try await makeRepository(folder)

@@ -166,6 +166,11 @@ struct ConfigurationTests {
       try Configuration(parsing: "[core]\nformat = 2\n[chunking]\navg = 300000\n", file: "c")
     }
     #expect(sizes?.message.hasPrefix("'c' line 4: chunk sizes 16384/300000/262144") == true)
+    let tooLarge = #expect(throws: ArtError.self) {
+      try Configuration(
+        parsing: "[chunking]\nmin = 65536\navg = 262144\nmax = 1073741824\n", file: "c")
+    }
+    #expect(tooLarge?.message.hasPrefix("'c' line 4: ") == true, "\(tooLarge?.message ?? "")")
     // A config naming no sizes is read with the ones art began with.
     #expect(try Configuration(parsing: "[core]\nformat = 2\n", file: "c").chunking == .original)
     #expect(Configuration().chunking == .default)

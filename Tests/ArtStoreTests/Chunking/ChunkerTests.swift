@@ -81,6 +81,7 @@ struct ChunkerTests {
       "min 16384\navg 65535\nmax 262144\n", "min 16384 \navg 65536\nmax 262144\n",
       "min 65536\navg 262144\nmax 67108864\n", "min 16384\navg 65536\nmax 99999999999999999999\n",
       "min 1\navg 2\nmax 3\n", String(repeating: "x", count: 200),
+      "min +16384\navg 65536\nmax 262144\n", "min 016384\navg 65536\nmax 262144\n",
     ]
     for text in damaged {
       #expect(ChunkerParameters(remoteText: Array(text.utf8)) == nil, "\(text)")
