@@ -133,6 +133,10 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   /// The kind each object but a blob was first asked for as in this walk
   /// (see ``checkAgain(_:)``).
   private var kindsAsked: [ObjectID: ObjectKind] = [:]
+  /// One bit per value of the low 23 bits of an id, set for every id in
+  /// ``kindsAsked``: most objects reached again are blobs nothing else
+  /// asked for, and a clear bit says so in one load instead of a lookup.
+  private var askedBits: [UInt64] = []
   private var recordsAlone = Set<ObjectID>()
   private var seenPlaces = Set<PlaceKey>()
 
@@ -343,7 +347,12 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
       seen.insert(item.id)
     } else {
       guard seen.insert(item.id).inserted else { return try checkAgain(item) }
-      if item.kind != .blob { kindsAsked[item.id] = item.kind }
+      if item.kind != .blob {
+        kindsAsked[item.id] = item.kind
+        if askedBits.isEmpty { askedBits = [UInt64](repeating: 0, count: 1 << 17) }
+        let bit = Int(truncatingIfNeeded: item.id.lastWord & (1 << 23 - 1))
+        askedBits[bit >> 6] |= 1 << UInt64(bit & 63)
+      }
     }
     level.append(item)
   }
@@ -353,7 +362,9 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   /// walk asked for the same (or both ask for a blob): a crafted version
   /// can name one object as a folder and as a file.
   private mutating func checkAgain(_ item: Item) throws {
-    let earlier = kindsAsked[item.id]
+    let bit = Int(truncatingIfNeeded: item.id.lastWord & (1 << 23 - 1))
+    let mayHaveAsked = !askedBits.isEmpty && askedBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0
+    let earlier = mayHaveAsked ? kindsAsked[item.id] : nil
     if earlier == item.kind || (item.kind == .blob && earlier == nil) { return }
     guard let error = source.check(item.id, kind: item.kind) else { return }
     let other: ObjectKind = item.kind == .blob ? .chunkList : .blob
