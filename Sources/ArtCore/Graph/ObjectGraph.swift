@@ -350,11 +350,17 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
       if item.kind != .blob {
         kindsAsked[item.id] = item.kind
         if askedBits.isEmpty { askedBits = [UInt64](repeating: 0, count: 1 << 17) }
-        let bit = Int(truncatingIfNeeded: item.id.lastWord & (1 << 23 - 1))
-        askedBits[bit >> 6] |= 1 << UInt64(bit & 63)
+        let (word, mask) = Self.askedBit(item.id)
+        askedBits[word] |= mask
       }
     }
     level.append(item)
+  }
+
+  /// The word of ``askedBits`` and the bit in it that stand for `id`.
+  private static func askedBit(_ id: ObjectID) -> (word: Int, mask: UInt64) {
+    let bit = Int(truncatingIfNeeded: id.lastWord & (1 << 23 - 1))
+    return (bit >> 6, 1 << UInt64(bit & 63))
   }
 
   /// Checks an object reached again, which the walk does not read twice,
@@ -362,8 +368,8 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   /// walk asked for the same (or both ask for a blob): a crafted version
   /// can name one object as a folder and as a file.
   private mutating func checkAgain(_ item: Item) throws {
-    let bit = Int(truncatingIfNeeded: item.id.lastWord & (1 << 23 - 1))
-    let mayHaveAsked = !askedBits.isEmpty && askedBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0
+    let (word, mask) = Self.askedBit(item.id)
+    let mayHaveAsked = !askedBits.isEmpty && askedBits[word] & mask != 0
     let earlier = mayHaveAsked ? kindsAsked[item.id] : nil
     if earlier == item.kind || (item.kind == .blob && earlier == nil) { return }
     guard let error = source.check(item.id, kind: item.kind) else { return }

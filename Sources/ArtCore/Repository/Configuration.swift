@@ -138,12 +138,9 @@ public struct Configuration: Sendable, Equatable {
         minimum: sizes.minimum, average: sizes.average, maximum: sizes.maximum)
     } catch let error as ArtError {
       // The line of the size that breaks a rule, else of any size given.
-      let (minimum, average, maximum) = sizes
-      let suspects =
-        (minimum < 64 || minimum >= average ? ["chunking.min"] : [])
-        + (average.nonzeroBitCount != 1 || average >= maximum ? ["chunking.avg"] : [])
-        + (maximum > 64 << 20 ? ["chunking.max"] : [])
-        + ["chunking.min", "chunking.avg", "chunking.max"]
+      let faults = ChunkerParameters.faults(
+        minimum: sizes.minimum, average: sizes.average, maximum: sizes.maximum)
+      let suspects = (faults + ["min", "avg", "max"]).map { "chunking." + $0 }
       guard let line = suspects.lazy.compactMap({ values[$0]?.1 }).first else { throw error }
       throw Self.malformed(
         file, line,

@@ -106,7 +106,13 @@ public struct FolderBase: Sendable, Equatable {
   /// - Throws: ``ArtError`` `.invalidArgument`: the `--path` patterns
   ///   take too much room.
   public func checkSize() throws {
-    let count = encoded().count
+    _ = try checkedEncoding()
+  }
+
+  /// ``encoded()``, once ``checkSize()`` passes.
+  func checkedEncoding() throws -> [UInt8] {
+    let bytes = encoded()
+    let count = bytes.count
     guard count <= Self.encodedLimit else {
       throw ArtError(
         .invalidArgument,
@@ -114,6 +120,7 @@ public struct FolderBase: Sendable, Equatable {
           + "more than the \(Self.encodedLimit) it can hold",
         hint: "give fewer or shorter patterns: a folder's name stands for everything in it")
     }
+    return bytes
   }
 
   /// The text of a base file (`Docs/FORMAT.md`), `key value` lines.
@@ -222,9 +229,9 @@ public struct FolderBases: Sendable {
     let file =
       base.folder.map { layout.folderBase(Self.key(FilePath($0))) }
       ?? layout.artifactBase(base.artifact.text)
-    try base.checkSize()
+    let bytes = try base.checkedEncoding()
     try Syscalls.makeDirectories(file.removingLastComponent())
-    try AtomicFile.write(base.encoded(), to: file)
+    try AtomicFile.write(bytes, to: file)
   }
 
   /// Deletes the base of the folder `folder` (absolute), if any.

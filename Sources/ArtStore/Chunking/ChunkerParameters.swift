@@ -27,9 +27,7 @@ public struct ChunkerParameters: Sendable, Equatable {
   ///
   /// - Throws: ``ArtError`` with code `.invalidArgument`.
   public init(minimum: Int, average: Int, maximum: Int) throws {
-    guard minimum >= 64, minimum < average, average < maximum, maximum <= 64 << 20,
-      average.nonzeroBitCount == 1
-    else {
+    guard Self.faults(minimum: minimum, average: average, maximum: maximum).isEmpty else {
       throw ArtError(
         .invalidArgument,
         "chunk sizes \(minimum)/\(average)/\(maximum) are invalid",
@@ -38,6 +36,16 @@ public struct ChunkerParameters: Sendable, Equatable {
     self.minimum = minimum
     self.average = average
     self.maximum = maximum
+  }
+
+  /// The sizes that break a rule, in order (`min`, `avg`, `max`).
+  ///
+  /// The rules: 64 <= min < avg < max <= 64 MiB, with avg a power of two.
+  /// Empty when the sizes fit together.
+  public static func faults(minimum: Int, average: Int, maximum: Int) -> [String] {
+    (minimum < 64 || minimum >= average ? ["min"] : [])
+      + (average.nonzeroBitCount != 1 || average >= maximum ? ["avg"] : [])
+      + (maximum > 64 << 20 ? ["max"] : [])
   }
 
   /// The largest `max` taken from a remote's `chunking` file: a repository's

@@ -89,16 +89,12 @@ public final class ObjectWriter: Sendable {
     /// them: held back until ``ObjectWriter/finish(leavingOutListsWithoutChunks:)`` has
     /// checked them against their chunks.
     var heldChunkLists: [ObjectID: (raw: [UInt8], subject: String)] = [:]
-    /// The zstd level new objects are compressed at: the compression's, or
-    /// the one the level trial settled on.
-    var level: Int
     /// The level trial while it runs (plain `zstd` only).
     var levelTrial: LevelTrial?
 
     init(compression: Compression) {
       dictionarySettled = compression.codec != .zstd
-      level = compression.level
-      levelTrial = compression.codec == .zstd && compression.choosesLevel ? LevelTrial() : nil
+      levelTrial = compression.choosesLevel ? LevelTrial() : nil
     }
   }
 
@@ -118,6 +114,10 @@ public final class ObjectWriter: Sendable {
   private static let queueLimit = 16
 
   private let state: Mutex<State>
+  /// The zstd level a session that ``Compression/choosesLevel`` settled on.
+  ///
+  /// 0 while its trial runs. Read on every write without the lock.
+  private let chosenLevel = Atomic<Int>(0)
   /// Runs once, before this writer starts its first pack (the repository
   /// raises its format there); an error fails that write.
   private let beforeFirstPack: (@Sendable () throws -> Void)?
@@ -319,15 +319,15 @@ public final class ObjectWriter: Sendable {
       usesDictionary && tryCompressing
         && (Compressor.minimumSize...Self.dictionaryObjectLimit).contains(raw.count)
       ? dictionary(sampling: raw) : nil
-    // A session that chooses its level overrides the compressor's.
-    let (level, trying) =
-      compression.choosesLevel ? state.withLock { ($0.level, $0.levelTrial != nil) } : (nil, false)
-    if trying, tryCompressing, raw.count >= Compressor.minimumSize {
+    // A session that chooses its level overrides the compressor's once it
+    // has; until then it tries both.
+    let chosen = compression.choosesLevel ? chosenLevel.load(ordering: .relaxed) : nil
+    if chosen == 0, tryCompressing, raw.count >= Compressor.minimumSize {
       return try writeTryingLevels(
         raw, kind: kind, id: id, compressor: compressor, policy: policy, dictionary: dictionary)
     }
     return try compressor.withCompressed(
-      raw, enabled: tryCompressing, dictionary: dictionary, level: level
+      raw, enabled: tryCompressing, dictionary: dictionary, level: chosen == 0 ? nil : chosen
     ) { (stored, codec) throws -> Bool in
       if tryCompressing, raw.count >= Compressor.minimumSize {
         policy?.record(shrank: codec != .none)
@@ -388,9 +388,10 @@ public final class ObjectWriter: Sendable {
         return
       }
       state.levelTrial = nil
-      state.level =
+      chosenLevel.store(
         trial.stronger * 50 <= trial.base * 49
-        ? Compression.strongerZstdLevel : Compression.defaultZstdLevel
+          ? Compression.strongerZstdLevel : Compression.defaultZstdLevel,
+        ordering: .relaxed)
     }
   }
 
