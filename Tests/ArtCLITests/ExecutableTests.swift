@@ -217,8 +217,14 @@ struct ExecutableTests {
       try FileManager.default.removeItem(atPath: remote.appending("chunking").string)
       try FileManager.default.createDirectory(
         atPath: remote.appending("chunking").string, withIntermediateDirectories: true)
-      let folderClone = try art("clone", remote.string, "folder-chunking", in: folder)
+      let folderClone = try art("clone", remote.string, "folder-chunking", "--json", in: folder)
       #expect(folderClone.standardError.contains("warning:"), "\(folderClone.standardError)")
+      let warned =
+        try JSONSerialization.jsonObject(with: Data(folderClone.standardOutputBytes))
+        as? [String: Any]
+      #expect((warned?["chunkingWarning"] as? String)?.contains("chunking") == true)
+      #expect(
+        warned?["chunkSizes"] as? [String: Int] == ["min": 65536, "avg": 262_144, "max": 1_048_576])
       #expect(
         try sizes(folder.appending("folder-chunking")) == "min = 65536 avg = 262144 max = 1048576")
       // A repository with the new sizes, first to push to a new remote.
@@ -230,8 +236,53 @@ struct ExecutableTests {
         atPath: folder.appending("remote2").string, withIntermediateDirectories: true)
       _ = try art("commit", "ds", "data", in: fresh)
       _ = try art("push", "origin", in: fresh)
-      _ = try art("clone", folder.appending("remote2").string, "copy2", in: folder)
+      let fresh2 = try art(
+        "clone", folder.appending("remote2").string, "copy2", "--json", in: folder)
       #expect(try sizes(folder.appending("copy2")) == "min = 65536 avg = 262144 max = 1048576")
+      let freshReport =
+        try JSONSerialization.jsonObject(with: Data(fresh2.standardOutputBytes))
+        as? [String: Any]
+      #expect(freshReport?["chunkingWarning"] == nil)
+      #expect(
+        freshReport?["chunkSizes"] as? [String: Int]
+          == ["min": 65536, "avg": 262_144, "max": 1_048_576])
+    }
+  }
+
+  /// The first push writes the remote's `chunking` inside the remote only:
+  /// a link there to a file elsewhere is left as it is (the first writer
+  /// stays) and the file untouched, and a link to a path that does not
+  /// exist is replaced, never followed.
+  @Test func aFirstPushWritesItsChunkingFileOnlyInsideTheRemote() async throws {
+    try await withTemporaryDirectory { folder in
+      func art(_ arguments: String..., in directory: FilePath) throws -> ProcessResult {
+        let result = try ArtProcess.run(arguments, in: directory)
+        #expect(result.status == 0, "\(arguments): \(result.standardError)")
+        return result
+      }
+      let outside = folder.appending("outside")
+      let sentinel = Array("not art's\n".utf8)
+      try writeFile(sentinel, to: outside.appending("kept"))
+      for (name, target) in [("linked", "kept"), ("dangling", "planted")] {
+        let remote = folder.appending("remote-\(name)")
+        try FileManager.default.createDirectory(
+          atPath: remote.string, withIntermediateDirectories: true)
+        try Syscalls.symlink(
+          target: Array(outside.appending(target).string.utf8), at: remote.appending("chunking"))
+        let repository = folder.appending("repo-\(name)")
+        try writeFile(Array("a\n".utf8), to: repository.appending("data/a.txt"))
+        _ = try art("init", in: repository)
+        _ = try art("remote", "add", "origin", remote.string, in: repository)
+        _ = try art("commit", "ds", "data", in: repository)
+        _ = try art("push", "origin", in: repository)
+      }
+      #expect(try readFile(outside.appending("kept")) == sentinel)
+      #expect(try Syscalls.linkStatus(outside.appending("planted")) == nil)
+      #expect(
+        try readFile(folder.appending("remote-dangling/chunking"))
+          == Array("min 65536\navg 262144\nmax 1048576\n".utf8))
+      let linked = try Syscalls.linkStatus(folder.appending("remote-linked/chunking"))
+      #expect(linked?.kind == .symlink)
     }
   }
 

@@ -83,6 +83,17 @@ struct TransferReport: Encodable {
   var keptAliases: [String]?
   /// Journal events (tags, annotations, uses, renames) taken (pull, clone).
   var journal: Int?
+  /// The chunk sizes the new repository took (clone).
+  var chunkSizes: ChunkSizes?
+  /// Why the remote's `chunking` file was not taken (clone).
+  var chunkingWarning: String?
+
+  /// A repository's chunk sizes, as its config names them.
+  struct ChunkSizes: Encodable {
+    var min: Int
+    var avg: Int
+    var max: Int
+  }
 
   init(remote: String, _ result: FetchResult, artifactsOnRemote: Int? = nil) {
     self.remote = remote

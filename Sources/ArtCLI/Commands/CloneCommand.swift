@@ -58,6 +58,10 @@ extension ArtCommand {
         report.added = cloned.changes.added
         report.aliases = cloned.changes.aliases
         report.journal = cloned.changes.journal
+        let chunking = cloned.remote.repository.configuration.chunking
+        report.chunkSizes = TransferReport.ChunkSizes(
+          min: chunking.minimum, avg: chunking.average, max: chunking.maximum)
+        report.chunkingWarning = cloned.chunkingProblem
         return output.line(Formatting.document(report))
       }
       output.line("cloned \(cloned.remote.storage.location) into \(cloned.remote.repository.root)")
