@@ -28,6 +28,14 @@ struct ExecutableTests {
     }
   }
 
+  /// Runs the real binary in `directory`, expecting exit 0.
+  @discardableResult
+  func art(_ arguments: String..., in directory: FilePath) throws -> ProcessResult {
+    let result = try ArtProcess.run(arguments, in: directory)
+    #expect(result.status == 0, "\(arguments): \(result.standardError)")
+    return result
+  }
+
   /// Edits the config of a repository just made to the chunk sizes
   /// repositories had before 2026-12-01 (16 / 64 / 256 KiB).
   static func giveOriginalChunkSizes(_ repository: FilePath) throws {
@@ -91,11 +99,6 @@ struct ExecutableTests {
       let remote = folder.appending("remote")
       try FileManager.default.createDirectory(
         atPath: remote.string, withIntermediateDirectories: true)
-      func art(_ arguments: String..., in repository: FilePath) throws -> ProcessResult {
-        let result = try ArtProcess.run(arguments, in: repository)
-        #expect(result.status == 0, "\(arguments): \(result.standardError)")
-        return result
-      }
       for repository in [old, new] {
         try writeFile(file, to: repository.appending("data/t.csv"))
         _ = try art("init", in: repository)
@@ -158,11 +161,6 @@ struct ExecutableTests {
   /// warning.
   @Test func aCloneTakesTheChunkSizesOfWhatWasPushed() async throws {
     try await withTemporaryDirectory { folder in
-      func art(_ arguments: String..., in directory: FilePath) throws -> ProcessResult {
-        let result = try ArtProcess.run(arguments, in: directory)
-        #expect(result.status == 0, "\(arguments): \(result.standardError)")
-        return result
-      }
       func sizes(_ repository: FilePath) throws -> String {
         let text = String(
           decoding: try readFile(repository.appending(".art/config")), as: UTF8.self)
@@ -255,11 +253,6 @@ struct ExecutableTests {
   /// exist is replaced, never followed.
   @Test func aFirstPushWritesItsChunkingFileOnlyInsideTheRemote() async throws {
     try await withTemporaryDirectory { folder in
-      func art(_ arguments: String..., in directory: FilePath) throws -> ProcessResult {
-        let result = try ArtProcess.run(arguments, in: directory)
-        #expect(result.status == 0, "\(arguments): \(result.standardError)")
-        return result
-      }
       let outside = folder.appending("outside")
       let sentinel = Array("not art's\n".utf8)
       try writeFile(sentinel, to: outside.appending("kept"))
