@@ -56,6 +56,41 @@ struct ChunkerTests {
     #expect(Array(before.suffix(before.count - 2)) == Array(after.suffix(before.count - 2)))
   }
 
+  /// The four-bytes-a-step scan cuts exactly where FastCDC's byte-at-a-time
+  /// loop does: with minimums and averages that leave every remainder of 4,
+  /// cuts in both mask phases, at the maximum, and in a short tail.
+  @Test(arguments: [
+    (64, 256, 1024), (65, 256, 1024), (66, 512, 1023), (67, 1024, 4099), (4096, 16384, 65536),
+    (65536, 262144, 1 << 20),
+  ])
+  func theFastScanCutsWhereTheByteLoopDoes(sizes: (Int, Int, Int)) throws {
+    let chunker = Chunker(
+      parameters: try ChunkerParameters(minimum: sizes.0, average: sizes.1, maximum: sizes.2))
+    // Random bytes cut anywhere; a run of one byte never matches, so the
+    // loose phase and the maximum are reached too.
+    let data =
+      [UInt8].random(count: 3 << 20, seed: 5) + [UInt8](repeating: 7, count: 3 * sizes.2 + 3)
+      + [UInt8].text(count: 1 << 20, seed: 6) + [UInt8].random(count: sizes.0 + 2, seed: 8)
+    var cuts = 0
+    data.withUnsafeBytes { all in
+      var start = 0
+      while start < all.count {
+        let rest = UnsafeRawBufferPointer(rebasing: all[start...])
+        let cut = chunker.cutPoint(rest)
+        #expect(cut == chunker.cutPointOneByteAtATime(rest), "at \(start)")
+        // Every shorter window ends the same way as the full one, or at its end.
+        for length in [sizes.0 + 1, sizes.0 + 2, sizes.0 + 3, sizes.1 + 1, sizes.1 + 3]
+        where length < rest.count {
+          let window = UnsafeRawBufferPointer(rebasing: rest[0..<length])
+          #expect(chunker.cutPoint(window) == chunker.cutPointOneByteAtATime(window))
+        }
+        start += cut
+        cuts += 1
+      }
+    }
+    #expect(cuts > 3)
+  }
+
   @Test func rejectsBadParameters() {
     #expect(throws: ArtError.self) {
       try ChunkerParameters(minimum: 1024, average: 3000, maximum: 9000)
