@@ -22,11 +22,13 @@ public struct StoredContent: Sendable, Equatable {
 /// the maximum chunk size, otherwise content-defined chunks plus a chunk
 /// list whose id is the whole content's SHA-256.
 ///
-/// Chunk boundaries and the whole-file hash are computed in order by the
-/// caller's task; hashing, compressing and appending the chunks of each
-/// window run on up to one task per core, so one large file uses every core.
-/// Memory is one fixed window buffer plus one compressor per core, whatever
-/// the file size. Used by one task at a time.
+/// Input goes through two window buffers in turn. While the chunks of one
+/// window are hashed, compressed and appended (one task per core) and the
+/// window is added to the whole-file hash (one more task, in order), the
+/// caller's task reads the next window and finds its chunk boundaries, so
+/// one large file keeps every core busy. Memory is the two buffers plus
+/// one compressor per core, whatever the file size. Used by one task at a
+/// time.
 public final class ContentStorer {
   /// Where objects go.
   public let writer: ObjectWriter
@@ -34,21 +36,26 @@ public final class ContentStorer {
   public let chunker: Chunker
   /// Compressors shared by the chunk tasks.
   public let compressors: CompressorPool
-  private let buffer: UnsafeMutableRawBufferPointer
+  private var buffer: UnsafeMutableRawBufferPointer
+  private var spare: UnsafeMutableRawBufferPointer
   /// Called with the byte count of each stored window, for progress.
   public var onBytesStored: (@Sendable (Int) -> Void)?
 
-  /// A storer with its own window buffer, sharing `compressors`.
+  /// A storer with its own window buffers, sharing `compressors`.
   public init(writer: ObjectWriter, chunker: Chunker, compressors: CompressorPool? = nil) {
     self.writer = writer
     self.chunker = chunker
     self.compressors = compressors ?? CompressorPool(compression: writer.compression)
-    let size = max(8 << 20, 8 * chunker.parameters.maximum)
+    // Each window holds at least 3 maximum-sized chunks besides the tail
+    // carried over from the one before (under one maximum).
+    let size = max(4 << 20, 4 * chunker.parameters.maximum)
     buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+    spare = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
   }
 
   deinit {
     buffer.deallocate()
+    spare.deallocate()
   }
 
   /// Reads `source` to its end and stores it.
@@ -71,48 +78,42 @@ public final class ContentStorer {
       let isChunked = try !written && writer.storedKind(id) == .chunkList
       return StoredContent(id: id, size: UInt64(end), isChunked: isChunked)
     }
-    var fileHasher = ObjectHasher()
+    let fileHasher = HasherBox()
     var chunks: [(id: ObjectID, size: UInt64)] = []
     var size: UInt64 = 0
-    var start = 0
     let policy = CompressionPolicy()
-    while true {
-      if !atEnd && end - start < maximum {
-        // Move the tail to the front and refill, so a cut always sees a
-        // full maximum-sized window until the end of the file.
-        let tail = end - start
-        if tail > 0, start > 0, let base = buffer.baseAddress {
-          base.copyMemory(from: base + start, byteCount: tail)
-        }
-        start = 0
-        end = tail
-        let wanted = buffer.count - end
-        let count = try source.readFully(
-          into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
-        end += count
-        atEnd = count < wanted
-      }
-      if start == end { break }
-      // Cut every chunk that has a full lookahead (or the rest, at the end).
-      var cuts: [Range<Int>] = []
-      var position = start
-      while position < end && (atEnd || end - position >= maximum) {
-        let cut = chunker.cutPoint(UnsafeRawBufferPointer(rebasing: buffer[position..<end]))
-        cuts.append(position..<position + cut)
-        position += cut
-      }
+    var cuts = cutPoints(in: buffer, count: end, atEnd: atEnd)
+    while !cuts.isEmpty {
+      let position = cuts[cuts.count - 1].upperBound
       let window = WindowBytes(buffer: UnsafeRawBufferPointer(buffer))
       let ranges = cuts
-      // The chunk tasks hash and store while this task hashes the whole file.
+      // The chunk tasks hash and store, and another task hashes the whole
+      // file, while this one reads and cuts the next window.
       async let ids = Self.storeChunks(
         ranges, in: window, writer: writer, compressors: compressors, policy: policy)
-      fileHasher.update(UnsafeRawBufferPointer(rebasing: buffer[start..<position]))
+      async let hashed: Void = fileHasher.update(window, 0..<position)
+      var nextEnd = end - position
+      if nextEnd > 0, let from = buffer.baseAddress, let to = spare.baseAddress {
+        // The tail not cut yet starts the next window.
+        to.copyMemory(from: from + position, byteCount: nextEnd)
+      }
+      if !atEnd {
+        let wanted = spare.count - nextEnd
+        let count = try source.readFully(
+          into: UnsafeMutableRawBufferPointer(rebasing: spare[nextEnd...]))
+        nextEnd += count
+        atEnd = count < wanted
+      }
+      let nextCuts = cutPoints(in: spare, count: nextEnd, atEnd: atEnd)
+      await hashed
       for (range, id) in zip(ranges, try await ids) {
         chunks.append((id, UInt64(range.count)))
       }
-      size += UInt64(position - start)
-      onBytesStored?(position - start)
-      start = position
+      size += UInt64(position)
+      onBytesStored?(position)
+      swap(&buffer, &spare)
+      end = nextEnd
+      cuts = nextCuts
     }
     let fileID = fileHasher.finalize()
     let list = ChunkList(fileID: fileID, fileSize: size, chunks: chunks).encoded()
@@ -125,6 +126,21 @@ public final class ContentStorer {
     // chunks just written are then garbage for gc.
     let isChunked = try written || writer.storedKind(fileID) != .blob
     return StoredContent(id: fileID, size: size, isChunked: isChunked)
+  }
+
+  /// The chunks of the first `count` bytes of `window`: every one with a
+  /// full maximum-sized lookahead, or all of them at the end of the input.
+  private func cutPoints(in window: UnsafeMutableRawBufferPointer, count end: Int, atEnd: Bool)
+    -> [Range<Int>]
+  {
+    var cuts: [Range<Int>] = []
+    var position = 0
+    while position < end && (atEnd || end - position >= chunker.parameters.maximum) {
+      let cut = chunker.cutPoint(UnsafeRawBufferPointer(rebasing: window[position..<end]))
+      cuts.append(position..<position + cut)
+      position += cut
+    }
+    return cuts
   }
 
   /// Hashes, compresses and writes the chunks at `cuts`; returns their ids in order.
@@ -175,11 +191,24 @@ public final class ContentStorer {
   }
 }
 
-/// The window buffer, shared read-only with the chunk tasks.
+/// A window buffer, shared read-only with the chunk and hash tasks.
 private struct WindowBytes: @unchecked Sendable {
-  // @unchecked: the storer does not write to the buffer while chunk tasks
+  // @unchecked: the storer does not write to the buffer while those tasks
   // run; it awaits them all before refilling it.
   let buffer: UnsafeRawBufferPointer
+}
+
+/// The whole-file hash, updated by one window's hash task at a time.
+private final class HasherBox: @unchecked Sendable {
+  // @unchecked: the storer awaits each update before it starts the next
+  // or finalizes, so no two tasks touch the hasher at once.
+  private var hasher = ObjectHasher()
+
+  func update(_ window: WindowBytes, _ range: Range<Int>) {
+    hasher.update(UnsafeRawBufferPointer(rebasing: window.buffer[range]))
+  }
+
+  func finalize() -> ObjectID { hasher.finalize() }
 }
 
 /// Hands out 0, 1, 2, … to tasks sharing a list of jobs.

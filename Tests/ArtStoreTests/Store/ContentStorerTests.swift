@@ -86,6 +86,34 @@ struct ContentStorerTests {
     }
   }
 
+  /// Chunk boundaries depend on the content alone: a file stored through
+  /// the two 4 MiB windows, whatever its size against them, is cut where
+  /// one pass of the chunker over the whole file cuts.
+  @Test(arguments: [4 << 20 - 1, 4 << 20, 4 << 20 + 1, 7 << 20 + 5, 13 << 20 + 3])
+  func windowsCutWhereOnePassCuts(size: Int) async throws {
+    try await withTemporaryDirectory { folder in
+      let content = [UInt8].text(count: size, seed: UInt64(size))
+      let (store, stored, _) = try await storeRoundTrip([content], codec: .lz4, in: folder)
+      var expected: [(ObjectID, UInt64)] = []
+      let chunker = Chunker(parameters: .default)
+      content.withUnsafeBytes { all in
+        var start = 0
+        while start < all.count {
+          let cut = chunker.cutPoint(UnsafeRawBufferPointer(rebasing: all[start...]))
+          let chunk = UnsafeRawBufferPointer(rebasing: all[start..<start + cut])
+          expected.append((ObjectHasher.id(of: chunk), UInt64(cut)))
+          start += cut
+        }
+      }
+      let (kind, bytes) = try store.read(stored[0].id)
+      #expect(kind == .chunkList)
+      let list = try ChunkList(decoding: bytes, id: stored[0].id, subject: "test")
+      #expect(list.chunks.map(\.id) == expected.map(\.0))
+      #expect(list.chunks.map(\.size) == expected.map(\.1))
+      #expect(try readContent(stored[0].id, store) == content)
+    }
+  }
+
   @Test(.tags(.large), arguments: Codec.selectable)
   func roundTrips100MB(codec: Codec) async throws {
     try await withTemporaryDirectory { folder in
