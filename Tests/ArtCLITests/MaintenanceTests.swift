@@ -214,6 +214,80 @@ struct MaintenanceTests {
     }
   }
 
+  /// gc with its mark adds a segment to it and still finds new garbage.
+  ///
+  /// It walks only the new versions, reads only the packs that may hold
+  /// garbage, and adds a segment at the end of the mark instead of writing
+  /// it whole. Garbage in a new pack still goes, and what
+  /// a new version shares with marked ones stays. After 16 segments the
+  /// mark is written whole again; a damaged last segment leaves the mark of
+  /// the segments before it.
+  @Test func gcAddsToItsMarkAndStillFindsNewGarbage() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      try makeHistory(folder, versions: 3)
+      func gc() async throws -> [String: Any] {
+        let result = await artInProcess(["gc", "--json", "--grace", "0s"], in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+        return try JSONSerialization.jsonObject(with: Data(result.standardOutputBytes))
+          as? [String: Any] ?? [:]
+      }
+      func commitChange(_ n: Int) async throws {
+        try writeFile(
+          .text(count: 3000, seed: UInt64(500 + n)), to: folder.appending("data/f\(n % 40).csv"))
+        #expect(try await art("commit", "ds", "data", "-q", in: folder).status == 0)
+      }
+      let mark = folder.appending(".art/state/gc-mark")
+      #expect(try await gc()["versionsFromMark"] as? Int == 0)
+      var before = try readFile(mark)
+
+      // A blob nothing names, in a pack of its own, and a new version.
+      try writeFile(.random(count: 50_000, seed: 99), to: folder.appending("garbage.bin"))
+      let hashed = try ArtProcess.run(["hash-object", "-w", "garbage.bin"], in: folder)
+      let garbage = String(hashed.standardOutput.prefix(64))
+      #expect(try await art("cat-object", "-t", garbage, in: folder).status == 0)
+      try await commitChange(0)
+      let collected = try await gc()
+      #expect(collected["versionsFromMark"] as? Int == 3)
+      #expect(collected["packsDeleted"] as? Int == 1, "\(collected)")
+      #expect(try await art("cat-object", "-t", garbage, in: folder).status != 0)
+      var after = try readFile(mark)
+      #expect(after.count > before.count && Array(after.prefix(before.count)) == before)
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
+      let diff = try await art("diff", "ds:v3", "data/", "--exit-code", in: folder)
+      #expect(diff.status == 0, "\(diff.standardOutput)\(diff.standardError)")
+      for version in 0..<3 {
+        try await expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
+      }
+
+      // Segments pile up to 16, then the mark is written whole.
+      var rewritten = false
+      for n in 1...16 {
+        try await commitChange(n)
+        before = after
+        #expect(try await gc()["versionsFromMark"] as? Int == 3 + n)
+        after = try readFile(mark)
+        if Array(after.prefix(before.count)) != before { rewritten = true }
+      }
+      #expect(rewritten)
+      #expect(try await gc()["versionsFromMark"] as? Int == 20)
+
+      // The last segment damaged: the segments before it stand, and the
+      // mark is written whole again.
+      try await commitChange(17)
+      #expect(try await gc()["versionsFromMark"] as? Int == 20)
+      var bytes = try readFile(mark)
+      bytes[bytes.count - 3] ^= 0xFF
+      try writeFile(bytes, to: mark)
+      try await commitChange(18)
+      #expect(try await gc()["versionsFromMark"] as? Int == 20)
+      #expect(try await gc()["versionsFromMark"] as? Int == 22)
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
+      let last = try await art("diff", "ds:v21", "data/", "--exit-code", in: folder)
+      #expect(last.status == 0, "\(last.standardOutput)\(last.standardError)")
+    }
+  }
+
   @Test func graceProtectsYoungPacksAndDefaultPolicyKeepsEverything() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

@@ -126,6 +126,11 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   public var visitsEveryPath = false
   /// Objects reached so far: read and decoded, or found present.
   public private(set) var reached = Set<ObjectID>()
+  /// Objects an earlier walk reached, with everything they reach among
+  /// them (gc's mark): walks stop at them as at objects in ``reached``
+  /// (but for the places of ``visitsEveryPath``), and they are not added
+  /// to it.
+  public var known: [SortedObjectIDs] = []
   /// What could not be followed (with ``OnProblem/collect``), each object once.
   public private(set) var problems: [ObjectProblem] = []
 
@@ -339,14 +344,18 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   private mutating func enqueue(_ item: Item, _ level: inout [Item]) throws {
     if !item.followsChildren {
       // A record alone does not stop a later walk from following it.
-      guard !seen.contains(item.id), recordsAlone.insert(item.id).inserted else { return }
+      guard !seen.contains(item.id), !isKnown(item.id),
+        recordsAlone.insert(item.id).inserted
+      else { return }
     } else if item.kind == .manifest || item.kind == .version, visitsEveryPath {
       guard seenPlaces.insert(PlaceKey(id: item.id, path: item.place.path)).inserted else {
         return
       }
       seen.insert(item.id)
     } else {
-      guard seen.insert(item.id).inserted else { return try checkAgain(item) }
+      guard !isKnown(item.id), seen.insert(item.id).inserted else {
+        return try checkAgain(item)
+      }
       if item.kind != .blob {
         kindsAsked[item.id] = item.kind
         if askedBits.isEmpty { askedBits = [UInt64](repeating: 0, count: 1 << 17) }
@@ -355,6 +364,10 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
       }
     }
     level.append(item)
+  }
+
+  private func isKnown(_ id: ObjectID) -> Bool {
+    known.contains { $0.contains(id) }
   }
 
   /// The word of ``askedBits`` and the bit in it that stand for `id`.

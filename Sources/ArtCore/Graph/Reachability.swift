@@ -29,6 +29,15 @@ public struct Reachability: Sendable {
     graph = ObjectGraph(source: LocalObjects(store), onProblem: .collect)
   }
 
+  /// A walk over `store` that stops at the objects in `known`.
+  ///
+  /// They are objects an earlier walk reached, with everything they reach
+  /// among them; they are not in ``live``.
+  public init(store: ObjectStore, known: [SortedObjectIDs]) {
+    graph = ObjectGraph(source: LocalObjects(store), onProblem: .collect)
+    graph.known = known
+  }
+
   /// Objects reached so far.
   public var live: Set<ObjectID> { graph.reached }
   /// What could not be followed.

@@ -77,7 +77,8 @@ public struct Fsck: Sendable {
     }
     report.reachableObjects = reach.live.count
     // What gc keeps for versions tracking refs name is not dangling.
-    let tracked = (try? Remote.trackedObjects(of: repository, besides: reach.live)) ?? []
+    let walked = reach.live
+    let tracked = (try? Remote.trackedObjects(of: repository) { walked.contains($0) }) ?? []
     // Dangling counts mean something only when the walk was complete.
     let countDangling = report.errors.isEmpty && reach.problems.isEmpty
     var damaged = Set<ObjectID>()

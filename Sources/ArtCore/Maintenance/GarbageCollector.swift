@@ -122,7 +122,7 @@ public struct GarbageCollector: Sendable {
     }
     report.verdicts = try planner.plan(refs, repository: repository)
     // The last gc's mark stands for the versions it covers while all of
-    // them are kept and every object in it is still here; only versions
+    // them are kept and every pack it names is still here; only versions
     // new since are walked. Otherwise every kept version is, so what is
     // missing is found and gc refuses, as without a mark.
     let keptVersions = report.verdicts.filter(\.keep)
@@ -131,9 +131,9 @@ public struct GarbageCollector: Sendable {
     var walked = keptVersions
     var used: GCMark?
     if !unreadableRecords, let mark = GCMark.read(repository.layout.gcMark),
-      mark.versions.isSubset(of: keptIDs), store.containsAll(mark.objects)
+      mark.versions.isSubset(of: keptIDs), mark.packsArePresent(in: store)
     {
-      reach.include(mark.objects)
+      reach = Reachability(store: store, known: mark.objects)
       walked = keptVersions.filter { !mark.versions.contains($0.version.id) }
       report.versionsFromMark = keptVersions.count - walked.count
       used = mark
@@ -143,15 +143,17 @@ public struct GarbageCollector: Sendable {
       reach.mark(version: verdict.version.id, label: verdict.version.label)
       progress?.addFile()
     }
-    // Saved only from a sound walk: a version whose objects were missing
-    // would otherwise stand for less than it reaches once they are back.
-    if reach.problems.isEmpty, used?.versions != keptIDs {
-      try GCMark(versions: keptIDs, objects: reach.live).write(to: repository.layout.gcMark)
-    }
+    // What the kept versions reach: the mark's objects and these.
+    let reachedByVersions = reach.live
+    let walkWasSound = reach.problems.isEmpty
     // Versions copied from other projects stay (see Imports).
     reach.mark(imports: try Imports.read(repository))
     // What is here of versions tracking refs name stays too.
-    reach.include(try Remote.trackedObjects(of: repository, besides: reach.live))
+    let liveSoFar = reach.live
+    reach.include(
+      try Remote.trackedObjects(of: repository) { id in
+        liveSoFar.contains(id) || used?.contains(id) == true
+      })
     // Open distributed drafts keep their data until finished or expired.
     let drafts = try DistributedDraft.scan(repository, refs)
     // Parts of finished drafts are leftovers of an interrupted finish.
@@ -177,27 +179,44 @@ public struct GarbageCollector: Sendable {
         hint: "run 'art fsck' for the full list; 'art gc --force' runs anyway")
     }
     let live = reach.live
-    report.liveObjects = live.count
+    report.liveObjects =
+      (used?.objectCount ?? 0) + live.count(where: { used?.contains($0) != true })
+    func isLive(_ id: ObjectID) -> Bool { live.contains(id) || used?.contains(id) == true }
+    func isMarked(_ id: ObjectID) -> Bool {
+      reachedByVersions.contains(id) || used?.contains(id) == true
+    }
 
-    // Decide per pack.
+    // Decide per pack. A pack that held only marked objects at the last gc
+    // still does (its versions are all kept), so it is not read.
     let now = WallClock.milliseconds()
     var doomed: [Pack] = []
     var rewrite: [(pack: Pack, live: [PackEntry])] = []
     var kept: [Pack] = []
+    var onlyMarked: [ObjectID: Bool] = [:]
     for pack in store.allPacks {
+      if used?.packs[pack.id] == true {
+        kept.append(pack)
+        onlyMarked[pack.id] = true
+        continue
+      }
       var liveEntries: [PackEntry] = []
       var deadBytes: UInt64 = 0
       var dictionaryBytes: UInt64 = 0
+      var allMarked = true
       for position in 0..<pack.index.count {
         let entry = try pack.index.entry(at: position)
         if entry.kind == .dictionary {
           dictionaryBytes = UInt64(PackFormat.recordHeaderSize) + entry.storedLength
-        } else if live.contains(entry.id) {
+          continue
+        }
+        if allMarked && !isMarked(entry.id) { allMarked = false }
+        if isLive(entry.id) {
           liveEntries.append(entry)
         } else {
           deadBytes += UInt64(PackFormat.recordHeaderSize) + entry.storedLength
         }
       }
+      onlyMarked[pack.id] = allMarked
       // The pack's dictionary is live while a live record needs it.
       if !liveEntries.contains(where: { $0.codec == .zstdDictionary }) {
         deadBytes += dictionaryBytes
@@ -221,9 +240,32 @@ public struct GarbageCollector: Sendable {
         kept.append(pack)
       }
     }
+    // Saved only from a sound walk: a version whose objects were missing
+    // would otherwise stand for less than it reaches once they are back.
+    // Saved after the packs change, so it names the packs gc leaves.
+    func saveMark() throws {
+      guard walkWasSound else { return }
+      let packs = store.allPacks.map(\.id)
+      for id in packs where onlyMarked[id] == nil {
+        // A pack gc wrote: read once now.
+        guard let pack = store.allPacks.first(where: { $0.id == id }) else { continue }
+        onlyMarked[id] = try (0..<pack.index.count).allSatisfy { position in
+          let entry = try pack.index.entry(at: position)
+          return entry.kind == .dictionary || isMarked(entry.id)
+        }
+      }
+      let current = onlyMarked.filter { packs.contains($0.key) }
+      if let used, used.versions == keptIDs, used.packs == current { return }
+      try GCMark.save(
+        versions: keptIDs, added: reachedByVersions, packs: current, after: used,
+        to: repository.layout.gcMark)
+    }
     report.packsDeleted = doomed.count
     report.packsRewritten = rewrite.count
-    if dryRun { return report }
+    if dryRun {
+      try saveMark()
+      return report
+    }
 
     // 1. Copy live objects out of packs to rewrite and publish them; a
     // failure here (a full disk) leaves the repository as it was.
@@ -276,6 +318,7 @@ public struct GarbageCollector: Sendable {
     for (artifact, id) in expiredDrafts { DistributedDraft.remove(repository, artifact, id) }
     // 3. Delete what is no longer needed.
     try store.delete(doomed + rewrite.map(\.pack))
+    try saveMark()
     report.temporaryFilesRemoved = try removeLeftovers(now: now)
     return report
   }

@@ -278,21 +278,22 @@ extension Remote {
     return result
   }
 
-  /// The objects here of the versions tracking refs name, besides `live`.
+  /// The objects here of the versions tracking refs name, besides those
+  /// `isLive` says are walked already.
   ///
   /// Those versions were fetched and not pulled, or pushed and since
-  /// removed here; versions in `live` are walked already. gc keeps what
+  /// removed here. gc keeps what
   /// this returns, and fsck does not call it dangling. Parts never
   /// downloaded (a remote version only shown or logged) are no damage, so
   /// they are not reported.
   ///
   /// - Throws: ``ArtError`` `.corruptData` for a damaged tracking refs file.
-  public static func trackedObjects(of repository: Repository, besides live: Set<ObjectID>)
-    throws -> Set<ObjectID>
-  {
+  public static func trackedObjects(
+    of repository: Repository, besides isLive: (ObjectID) -> Bool
+  ) throws -> Set<ObjectID> {
     var tracked = Reachability(store: repository.store)
     for (id, label) in try trackedVersions(of: repository)
-    where !live.contains(id) && repository.store.contains(id) {
+    where !isLive(id) && repository.store.contains(id) {
       tracked.mark(version: id, label: label)
     }
     return tracked.live

@@ -83,6 +83,9 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
   /// The first byte, which picks the fan-out bucket in a pack index.
   public var firstByte: UInt8 { UInt8(truncatingIfNeeded: words.0 >> 56) }
 
+  /// The id's first 8 bytes as a number, so ids sort as these do first.
+  public var firstWord: UInt64 { words.0 }
+
   /// The id's last 8 bytes as a number: uniformly random, for filters
   /// that need a few bits of an id cheaply.
   public var lastWord: UInt64 { words.3 }
