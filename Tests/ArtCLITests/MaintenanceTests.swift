@@ -126,6 +126,34 @@ struct MaintenanceTests {
     }
   }
 
+  /// A version a tracking ref names keeps its tree when it is also an input
+  /// named alone: the import marks its record only, which must not stop
+  /// the walk of the tree fetched under it.
+  @Test func aFetchedVersionThatIsAlsoAnInputKeepsItsTree() async throws {
+    try await withTemporaryDirectory { folder in
+      let (a, b) = (folder.appending("a"), folder.appending("b"))
+      let remote = folder.appending("remote").string
+      for repository in [a, b] {
+        #expect(try await art("init", in: repository).status == 0)
+        #expect(try await art("remote", "add", "origin", remote, in: repository).status == 0)
+      }
+      try writeFile(.text(count: 200_000, seed: 1), to: a.appending("data/x.csv"))
+      #expect(try await art("commit", "ds", "data", "-q", in: a).status == 0)
+      #expect(try await art("push", "origin", in: a).status == 0)
+      try writeFile(Array("out\n".utf8), to: b.appending("out/y.txt"))
+      let commit = try await art("commit", "model", "out", "--input", "origin/ds:v0", in: b)
+      #expect(commit.status == 0, "\(commit.standardError)")
+      #expect(try await art("fetch", "origin", in: b).status == 0)
+      for _ in 0..<2 {
+        let gc = try await art("gc", "--grace", "0s", "--json", in: b)
+        #expect(gc.standardOutput.contains("\"bytesReclaimed\" : 0"), "\(gc.standardOutput)")
+      }
+      let fsck = try await art("fsck", "--full", in: b)
+      #expect(
+        fsck.status == 0 && !fsck.standardOutput.contains("dangling"), "\(fsck.standardOutput)")
+    }
+  }
+
   @Test func gcReusesItsMarkAndWalksAgainWhenAVersionGoes() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)
@@ -216,9 +244,8 @@ struct MaintenanceTests {
 
   /// gc with its mark adds a segment to it and still finds new garbage.
   ///
-  /// It walks only the new versions, reads only the packs that may hold
-  /// garbage, and adds a segment at the end of the mark instead of writing
-  /// it whole. Garbage in a new pack still goes, and what
+  /// It walks only the new versions and adds a segment at the end of the
+  /// mark instead of writing it whole. Garbage in a new pack still goes, and what
   /// a new version shares with marked ones stays. After 16 segments the
   /// mark is written whole again; a damaged last segment leaves the mark of
   /// the segments before it.
@@ -270,6 +297,11 @@ struct MaintenanceTests {
         if Array(after.prefix(before.count)) != before { rewritten = true }
       }
       #expect(rewritten)
+      #expect(try await gc()["versionsFromMark"] as? Int == 20)
+      // Packs merged: the mark names packs that are gone, but every object
+      // in it is found in the new one, so it still stands.
+      let repack = try await art("repack", in: folder)
+      #expect(repack.status == 0, "\(repack.standardError)")
       #expect(try await gc()["versionsFromMark"] as? Int == 20)
 
       // The last segment damaged: the segments before it stand, and the

@@ -126,10 +126,12 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   public var visitsEveryPath = false
   /// Objects reached so far: read and decoded, or found present.
   public private(set) var reached = Set<ObjectID>()
-  /// Objects an earlier walk reached, with everything they reach among
-  /// them (gc's mark): walks stop at them as at objects in ``reached``
-  /// (but for the places of ``visitsEveryPath``), and they are not added
-  /// to it.
+  /// Objects an earlier walk reached (gc's mark), which walks stop at.
+  ///
+  /// Everything they reach is among them. A walk stops at them as at
+  /// objects in ``reached``, and does not add them to it; folders and
+  /// versions a walk with ``visitsEveryPath`` visits at each path are not
+  /// looked up here.
   public var known: [SortedObjectIDs] = []
   /// What could not be followed (with ``OnProblem/collect``), each object once.
   public private(set) var problems: [ObjectProblem] = []
@@ -344,7 +346,7 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   private mutating func enqueue(_ item: Item, _ level: inout [Item]) throws {
     if !item.followsChildren {
       // A record alone does not stop a later walk from following it.
-      guard !seen.contains(item.id), !isKnown(item.id),
+      guard !seen.contains(item.id), !known.anyContains(item.id),
         recordsAlone.insert(item.id).inserted
       else { return }
     } else if item.kind == .manifest || item.kind == .version, visitsEveryPath {
@@ -353,7 +355,7 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
       }
       seen.insert(item.id)
     } else {
-      guard !isKnown(item.id), seen.insert(item.id).inserted else {
+      guard !known.anyContains(item.id), seen.insert(item.id).inserted else {
         return try checkAgain(item)
       }
       if item.kind != .blob {
@@ -364,10 +366,6 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
       }
     }
     level.append(item)
-  }
-
-  private func isKnown(_ id: ObjectID) -> Bool {
-    known.contains { $0.contains(id) }
   }
 
   /// The word of ``askedBits`` and the bit in it that stand for `id`.

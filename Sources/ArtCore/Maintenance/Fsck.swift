@@ -51,6 +51,9 @@ public struct Fsck: Sendable {
     }
     if let problem = repository.configuration.problem { report.errors.append(problem) }
     var reach = Reachability(store: store)
+    // What the versions reach, before imports named only as inputs add
+    // their records alone.
+    var versionsWalked = Set<ObjectID>()
     do {
       let refs = try repository.refs.read()
       for artifact in refs.artifacts {
@@ -64,6 +67,7 @@ public struct Fsck: Sendable {
         }
       }
       report.errors += refs.problems()
+      versionsWalked = reach.live
       reach.mark(imports: try Imports.read(repository))
     } catch let error as ArtError {
       report.errors.append(error.message)
@@ -77,8 +81,8 @@ public struct Fsck: Sendable {
     }
     report.reachableObjects = reach.live.count
     // What gc keeps for versions tracking refs name is not dangling.
-    let walked = reach.live
-    let tracked = (try? Remote.trackedObjects(of: repository) { walked.contains($0) }) ?? []
+    let tracked =
+      (try? Remote.trackedObjects(of: repository) { versionsWalked.contains($0) }) ?? []
     // Dangling counts mean something only when the walk was complete.
     let countDangling = report.errors.isEmpty && reach.problems.isEmpty
     var damaged = Set<ObjectID>()

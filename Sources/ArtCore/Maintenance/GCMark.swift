@@ -8,8 +8,9 @@ import SystemPackage
 /// Versions never change, so what a version reached then it reaches now.
 /// gc uses the mark only when every version in it is still kept (a
 /// dropped version would leave its objects marked, and gc would keep
-/// them) and every pack it names is still here (so every object in it is
-/// still stored: each was in one of those packs, and a pack never changes).
+/// them) and every object in it is still stored: at once when every pack
+/// it names is still here (each object was in one of them, and a pack never
+/// changes), else by looking the packs' ids up in the mark.
 /// A pack all of whose objects were in the mark then still holds nothing
 /// but live objects, and gc leaves it unread. The mark is saved only from a
 /// walk with no missing or damaged object, so it never lacks an object a
@@ -44,44 +45,55 @@ struct GCMark {
 
   /// The mark at `path`, or nil when there is none or its first segment is damaged.
   static func read(_ path: FilePath) -> GCMark? {
-    guard let file = try? MappedFile(path: path) else { return nil }
-    return file.withUnsafeBytes { bytes in
-      guard bytes.starts(with: magic) else { return nil }
-      var mark: GCMark?
-      var added: [ObjectID] = []
-      var offset = magic.count
-      while let segment = Segment(bytes, at: &offset) {
-        if mark == nil {
-          guard
-            let objects = SortedObjectIDs(
-              in: file, at: segment.objectsOffset, count: segment.objectCount)
-          else { return nil }
-          mark = GCMark(versions: Set(segment.versions), objects: [objects], packs: segment.packs)
-        } else {
-          mark?.versions.formUnion(segment.versions)
-          added += segment.objects(in: bytes)
-          mark?.packs = segment.packs
-          mark?.segments += 1
-        }
+    guard let bytes = try? AtomicFile.read(path, limit: 1 << 36), bytes.starts(with: magic)
+    else { return nil }
+    var mark: GCMark?
+    var added: [ObjectID] = []
+    var offset = magic.count
+    while let segment = bytes.withUnsafeBytes({ Segment($0, at: &offset) }) {
+      if mark == nil {
+        guard
+          let objects = SortedObjectIDs(
+            in: bytes, at: segment.objectsOffset, count: segment.objectCount)
+        else { return nil }
+        mark = GCMark(versions: Set(segment.versions), objects: [objects], packs: segment.packs)
+      } else {
+        mark?.versions.formUnion(segment.versions)
+        added += bytes.withUnsafeBytes { segment.objects(in: $0) }
+        mark?.packs = segment.packs
+        mark?.segments += 1
       }
-      if !added.isEmpty { mark?.objects.append(SortedObjectIDs(added)) }
-      mark?.endsTheFile = offset == bytes.count
-      return mark
     }
+    if !added.isEmpty { mark?.objects.append(SortedObjectIDs(added)) }
+    mark?.endsTheFile = offset == bytes.count
+    return mark
   }
 
   /// Whether `id` is in the mark.
-  func contains(_ id: ObjectID) -> Bool {
-    objects.contains { $0.contains(id) }
-  }
+  func contains(_ id: ObjectID) -> Bool { objects.anyContains(id) }
 
   /// The number of objects in the mark.
   var objectCount: Int { objects.reduce(0) { $0 + $1.count } }
 
-  /// Whether every pack the mark names is in `store`.
-  func packsArePresent(in store: ObjectStore) -> Bool {
-    let present = Set(store.allPacks.map(\.id))
-    return packs.keys.allSatisfy { present.contains($0) }
+  /// Whether every object in the mark is in `store`: at once when every
+  /// pack the mark names is still there (a pack never changes), else (packs
+  /// merged or repacked since) by finding each id of every pack's index in
+  /// the mark.
+  func isStored(in store: ObjectStore) -> Bool {
+    let present = store.allPacks
+    let presentIDs = Set(present.map(\.id))
+    if packs.keys.allSatisfy({ presentIDs.contains($0) }) { return true }
+    var found = objects.map { [Bool](repeating: false, count: $0.count) }
+    for pack in present {
+      for id in pack.index.objectIDs {
+        for (set, ids) in objects.enumerated() {
+          guard let position = ids.position(of: id) else { continue }
+          found[set][position] = true
+          break
+        }
+      }
+    }
+    return found.allSatisfy { $0.allSatisfy { $0 } }
   }
 
   /// Saves the mark of `versions`, which reach `earlier`'s objects (if
@@ -112,12 +124,20 @@ struct GCMark {
   }
 }
 
-/// One save of gc's mark: versions and objects it added, and every pack then.
+/// One save of gc's mark: the versions and objects it added, and every pack then.
 ///
-/// Little-endian: V, P and O (8 bytes each); V version ids and O object ids
-/// (32 bytes each, ascending); P packs, each a 32-byte id and 8 bytes of
-/// flags (bit 0: every object in it but its dictionary was in the mark);
-/// then a CRC-32 (zlib) of the bytes before it in the segment.
+/// The file is the 8-byte header (`ARTMARK`, format `0x02`), then
+/// segments, each laid out little-endian as follows.
+///
+/// | bytes  | field                                                   |
+/// |--------|---------------------------------------------------------|
+/// | 8      | V, the number of versions                               |
+/// | 8      | P, the number of packs                                  |
+/// | 8      | O, the number of objects                                |
+/// | 32 × V | version ids, ascending                                  |
+/// | 40 × P | pack id (32), flags (8): bit 0, only marked objects     |
+/// | 32 × O | object ids, ascending                                   |
+/// | 4      | CRC-32 (zlib) of the segment's bytes before it          |
 private struct Segment {
   var versions: [ObjectID]
   var packs: [ObjectID: Bool]
@@ -143,56 +163,41 @@ private struct Segment {
         == bytes.littleEndian(at: end, as: UInt32.self)
     else { return nil }
     let versionsStart = start + fixed
-    versions = (0..<v).map { Self.id(in: bytes, at: versionsStart + 32 * $0) }
+    versions = (0..<v).map { ObjectID(in: bytes, at: versionsStart + 32 * $0) }
     let packsStart = versionsStart + 32 * v
     packs = [:]
     for i in 0..<p {
+      // Other flag bits are reserved: written 0, ignored when read.
       let flags = bytes.littleEndian(at: packsStart + 40 * i + 32, as: UInt64.self)
-      packs[Self.id(in: bytes, at: packsStart + 40 * i)] = flags & Self.onlyMarked != 0
+      packs[ObjectID(in: bytes, at: packsStart + 40 * i)] = flags & Self.onlyMarked != 0
     }
     objectsOffset = packsStart + 40 * p
     objectCount = o
     offset = end + 4
   }
 
-  private static func id(in bytes: UnsafeRawBufferPointer, at position: Int) -> ObjectID {
-    ObjectID(bytes: UnsafeRawBufferPointer(rebasing: bytes[position..<position + 32]))
-  }
-
   /// The segment's object ids, copied out of `bytes`.
   func objects(in bytes: UnsafeRawBufferPointer) -> [ObjectID] {
-    (0..<objectCount).map { Self.id(in: bytes, at: objectsOffset + 32 * $0) }
+    (0..<objectCount).map { ObjectID(in: bytes, at: objectsOffset + 32 * $0) }
   }
 
   /// The bytes of a segment; `versions` and `objects` ascending.
   static func encode(versions: [ObjectID], packs: [ObjectID: Bool], objects: [ObjectID])
     -> [UInt8]
   {
-    let sortedPacks = packs.keys.sorted()
-    let end = 24 + 32 * versions.count + 40 * packs.count + 32 * objects.count
-    var bytes = [UInt8](repeating: 0, count: end + 4)
-    bytes.withUnsafeMutableBytes { buffer in
-      var offset = 0
-      func put(_ value: UInt64) {
-        buffer.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt64.self)
-        offset += 8
-      }
-      func put(_ id: ObjectID) {
-        id.write(to: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]))
-        offset += 32
-      }
-      put(UInt64(versions.count))
-      put(UInt64(packs.count))
-      put(UInt64(objects.count))
-      for id in versions { put(id) }
-      for id in sortedPacks {
-        put(id)
-        put(packs[id] == true ? onlyMarked : 0)
-      }
-      for id in objects { put(id) }
-      let checksum = crc32(UnsafeRawBufferPointer(rebasing: buffer[0..<end]))
-      buffer.storeBytes(of: checksum.littleEndian, toByteOffset: end, as: UInt32.self)
+    var writer = ByteWriter(
+      capacity: 28 + 32 * versions.count + 40 * packs.count + 32 * objects.count)
+    writer.append(UInt64(versions.count))
+    writer.append(UInt64(packs.count))
+    writer.append(UInt64(objects.count))
+    for id in versions { writer.append(id) }
+    for id in packs.keys.sorted() {
+      writer.append(id)
+      writer.append(packs[id] == true ? onlyMarked : 0)
     }
-    return bytes
+    for id in objects { writer.append(id) }
+    let checksum = writer.bytes.withUnsafeBytes { crc32($0) }
+    writer.append(checksum)
+    return writer.bytes
   }
 }

@@ -122,8 +122,8 @@ public struct GarbageCollector: Sendable {
     }
     report.verdicts = try planner.plan(refs, repository: repository)
     // The last gc's mark stands for the versions it covers while all of
-    // them are kept and every pack it names is still here; only versions
-    // new since are walked. Otherwise every kept version is, so what is
+    // them are kept and all it holds is still stored; only versions new
+    // since are walked. Otherwise every kept version is, so what is
     // missing is found and gc refuses, as without a mark.
     let keptVersions = report.verdicts.filter(\.keep)
     let keptIDs = Set(keptVersions.map(\.version.id))
@@ -131,7 +131,7 @@ public struct GarbageCollector: Sendable {
     var walked = keptVersions
     var used: GCMark?
     if !unreadableRecords, let mark = GCMark.read(repository.layout.gcMark),
-      mark.versions.isSubset(of: keptIDs), mark.packsArePresent(in: store)
+      mark.versions.isSubset(of: keptIDs), mark.isStored(in: store)
     {
       reach = Reachability(store: store, known: mark.objects)
       walked = keptVersions.filter { !mark.versions.contains($0.version.id) }
@@ -148,11 +148,12 @@ public struct GarbageCollector: Sendable {
     let walkWasSound = reach.problems.isEmpty
     // Versions copied from other projects stay (see Imports).
     reach.mark(imports: try Imports.read(repository))
-    // What is here of versions tracking refs name stays too.
-    let liveSoFar = reach.live
+    // What is here of versions tracking refs name stays too. A version
+    // walked whole above is not walked again; an import named only as an
+    // input has its record marked, not its tree, so it is.
     reach.include(
       try Remote.trackedObjects(of: repository) { id in
-        liveSoFar.contains(id) || used?.contains(id) == true
+        reachedByVersions.contains(id) || used?.contains(id) == true
       })
     // Open distributed drafts keep their data until finished or expired.
     let drafts = try DistributedDraft.scan(repository, refs)
@@ -182,9 +183,6 @@ public struct GarbageCollector: Sendable {
     report.liveObjects =
       (used?.objectCount ?? 0) + live.count(where: { used?.contains($0) != true })
     func isLive(_ id: ObjectID) -> Bool { live.contains(id) || used?.contains(id) == true }
-    func isMarked(_ id: ObjectID) -> Bool {
-      reachedByVersions.contains(id) || used?.contains(id) == true
-    }
 
     // Decide per pack. A pack that held only marked objects at the last gc
     // still does (its versions are all kept), so it is not read.
@@ -192,31 +190,24 @@ public struct GarbageCollector: Sendable {
     var doomed: [Pack] = []
     var rewrite: [(pack: Pack, live: [PackEntry])] = []
     var kept: [Pack] = []
-    var onlyMarked: [ObjectID: Bool] = [:]
     for pack in store.allPacks {
       if used?.packs[pack.id] == true {
         kept.append(pack)
-        onlyMarked[pack.id] = true
         continue
       }
       var liveEntries: [PackEntry] = []
       var deadBytes: UInt64 = 0
       var dictionaryBytes: UInt64 = 0
-      var allMarked = true
       for position in 0..<pack.index.count {
         let entry = try pack.index.entry(at: position)
         if entry.kind == .dictionary {
           dictionaryBytes = UInt64(PackFormat.recordHeaderSize) + entry.storedLength
-          continue
-        }
-        if allMarked && !isMarked(entry.id) { allMarked = false }
-        if isLive(entry.id) {
+        } else if isLive(entry.id) {
           liveEntries.append(entry)
         } else {
           deadBytes += UInt64(PackFormat.recordHeaderSize) + entry.storedLength
         }
       }
-      onlyMarked[pack.id] = allMarked
       // The pack's dictionary is live while a live record needs it.
       if !liveEntries.contains(where: { $0.codec == .zstdDictionary }) {
         deadBytes += dictionaryBytes
@@ -240,30 +231,43 @@ public struct GarbageCollector: Sendable {
         kept.append(pack)
       }
     }
+    // Whether nothing in `pack` can die while the marked versions are kept:
+    // every record in it is marked, and its dictionary, if any, is used.
+    func holdsOnlyMarked(_ pack: Pack) -> Bool {
+      var hasDictionary = false
+      var usesDictionary = false
+      for position in 0..<pack.index.count {
+        guard let entry = try? pack.index.entry(at: position) else { return false }
+        if entry.kind == .dictionary {
+          hasDictionary = true
+          continue
+        }
+        guard reachedByVersions.contains(entry.id) || used?.contains(entry.id) == true else {
+          return false
+        }
+        if entry.codec == .zstdDictionary { usesDictionary = true }
+      }
+      return !hasDictionary || usesDictionary
+    }
     // Saved only from a sound walk: a version whose objects were missing
     // would otherwise stand for less than it reaches once they are back.
-    // Saved after the packs change, so it names the packs gc leaves.
-    func saveMark() throws {
+    // Saved once the packs have changed, so it names the packs gc leaves.
+    // It is a cache: when it cannot be written, the next gc walks more.
+    func saveMark() {
       guard walkWasSound else { return }
-      let packs = store.allPacks.map(\.id)
-      for id in packs where onlyMarked[id] == nil {
-        // A pack gc wrote: read once now.
-        guard let pack = store.allPacks.first(where: { $0.id == id }) else { continue }
-        onlyMarked[id] = try (0..<pack.index.count).allSatisfy { position in
-          let entry = try pack.index.entry(at: position)
-          return entry.kind == .dictionary || isMarked(entry.id)
-        }
+      var packs: [ObjectID: Bool] = [:]
+      for pack in store.allPacks {
+        packs[pack.id] = used?.packs[pack.id] == true || holdsOnlyMarked(pack)
       }
-      let current = onlyMarked.filter { packs.contains($0.key) }
-      if let used, used.versions == keptIDs, used.packs == current { return }
-      try GCMark.save(
-        versions: keptIDs, added: reachedByVersions, packs: current, after: used,
+      if let used, used.versions == keptIDs, used.packs == packs { return }
+      try? GCMark.save(
+        versions: keptIDs, added: reachedByVersions, packs: packs, after: used,
         to: repository.layout.gcMark)
     }
     report.packsDeleted = doomed.count
     report.packsRewritten = rewrite.count
     if dryRun {
-      try saveMark()
+      saveMark()
       return report
     }
 
@@ -318,8 +322,8 @@ public struct GarbageCollector: Sendable {
     for (artifact, id) in expiredDrafts { DistributedDraft.remove(repository, artifact, id) }
     // 3. Delete what is no longer needed.
     try store.delete(doomed + rewrite.map(\.pack))
-    try saveMark()
     report.temporaryFilesRemoved = try removeLeftovers(now: now)
+    saveMark()
     return report
   }
 

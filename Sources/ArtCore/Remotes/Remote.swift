@@ -278,22 +278,21 @@ extension Remote {
     return result
   }
 
-  /// The objects here of the versions tracking refs name, besides those
-  /// `isLive` says are walked already.
+  /// The objects here of the versions tracking refs name, besides those of
+  /// versions `isWalked` says were walked whole already.
   ///
   /// Those versions were fetched and not pulled, or pushed and since
-  /// removed here. gc keeps what
-  /// this returns, and fsck does not call it dangling. Parts never
-  /// downloaded (a remote version only shown or logged) are no damage, so
-  /// they are not reported.
+  /// removed here. gc keeps what this returns, and fsck does not call it
+  /// dangling. Parts never downloaded (a remote version only shown or
+  /// logged) are no damage, so they are not reported.
   ///
   /// - Throws: ``ArtError`` `.corruptData` for a damaged tracking refs file.
   public static func trackedObjects(
-    of repository: Repository, besides isLive: (ObjectID) -> Bool
+    of repository: Repository, besides isWalked: (ObjectID) -> Bool
   ) throws -> Set<ObjectID> {
     var tracked = Reachability(store: repository.store)
     for (id, label) in try trackedVersions(of: repository)
-    where !isLive(id) && repository.store.contains(id) {
+    where !isWalked(id) && repository.store.contains(id) {
       tracked.mark(version: id, label: label)
     }
     return tracked.live

@@ -45,7 +45,8 @@ public struct RepositoryLayout: Sendable {
   public var statCache: FilePath { state.appending("stat-cache") }
   /// `state/lineage`: each version's inputs, read once from its record.
   public var lineage: FilePath { state.appending("lineage") }
-  /// `state/gc-mark`: the versions the last gc kept and what they reach.
+  /// `state/gc-mark`: the versions the last gc kept, what they reach, and
+  /// the packs it left.
   public var gcMark: FilePath { state.appending("gc-mark") }
   /// `imports`: versions copied from projects and remotes.
   public var imports: FilePath { directory.appending("imports") }

@@ -35,7 +35,8 @@ public struct Snapshot: Sendable {
 /// links, skips special files.
 ///
 /// Files are read, hashed, chunked and compressed by one worker per core,
-/// each with a fixed-size buffer, so memory does not depend on file sizes.
+/// each with two fixed-size window buffers, so memory does not depend on
+/// file sizes.
 public struct Snapshotter: Sendable {
   /// The repository written to.
   public let repository: Repository

@@ -6,11 +6,11 @@
 /// file changes the chunks near the insertion and no others. The masks test
 /// the *high* bits of `h`, which mix all 64 bytes of that window.
 ///
-/// Cost: a shift, an add and a table load per byte, no allocation. The scan
-/// takes four bytes a step: each of the four hashes is worked out from the
-/// hash before the step, so a byte's hash does not wait on the one before
-/// it and the loop runs at about twice the speed of the byte-at-a-time
-/// form (`cutPointOneByteAtATime`), with the same cut points.
+/// Cost: a table load and a few shifts and adds per byte, no allocation.
+/// The scan takes four bytes a step, each of the four hashes worked out
+/// from the hash before the step, so a byte's hash does not wait on the
+/// one before it: measured alone, 1.5 times the speed of the byte-at-a-time
+/// loop FastCDC states, whose cut points the tests hold it to.
 public struct Chunker: Sendable {
   /// The sizes this chunker aims for.
   public let parameters: ChunkerParameters
@@ -84,31 +84,6 @@ public struct Chunker: Sendable {
       i += 1
     }
     return nil
-  }
-
-  /// `cutPoint` one byte at a time, as FastCDC states it: the reference the
-  /// tests hold the faster scan to.
-  package func cutPointOneByteAtATime(_ data: UnsafeRawBufferPointer) -> Int {
-    let count = data.count
-    if count <= parameters.minimum { return count }
-    let end = min(count, parameters.maximum)
-    let normal = min(end, parameters.average)
-    var hash: UInt64 = 0
-    var i = parameters.minimum
-    return GearTable.values.withUnsafeBufferPointer { gear in
-      let bytes = data.bindMemory(to: UInt8.self)
-      while i < normal {
-        hash = (hash << 1) &+ gear[Int(bytes[i])]
-        if hash & strictMask == 0 { return i + 1 }
-        i += 1
-      }
-      while i < end {
-        hash = (hash << 1) &+ gear[Int(bytes[i])]
-        if hash & looseMask == 0 { return i + 1 }
-        i += 1
-      }
-      return end
-    }
   }
 }
 

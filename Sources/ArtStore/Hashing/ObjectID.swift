@@ -19,6 +19,11 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     words = (word(0), word(1), word(2), word(3))
   }
 
+  /// Reads the id at byte `offset` of `bytes`, which must hold 32 bytes there.
+  public init(in bytes: UnsafeRawBufferPointer, at offset: Int) {
+    self.init(bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 32]))
+  }
+
   /// Reads an id from an array of 32 bytes.
   public init(_ bytes: [UInt8]) {
     self = bytes.withUnsafeBytes { ObjectID(bytes: $0) }

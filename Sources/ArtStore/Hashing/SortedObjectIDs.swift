@@ -2,13 +2,13 @@
 /// first 16 bits and a binary search in the few ids that share them.
 ///
 /// For large sets kept in a file (gc's mark): the ids are read where they
-/// lie in a mapping of the file, with no copy and no hashing of each id
-/// into a `Set`. A lookup touches two or three cache lines.
+/// lie in the file's bytes, with no copy and no hashing of each id into a
+/// `Set`. A lookup touches two or three cache lines.
 public struct SortedObjectIDs: Sendable {
   private enum Storage: Sendable {
     case array([ObjectID])
-    /// `count` ids of 32 bytes from byte `offset` of a mapped file.
-    case mapped(MappedFile, offset: Int)
+    /// `count` ids of 32 bytes from byte `offset` of a file's bytes.
+    case bytes([UInt8], offset: Int)
   }
 
   private let storage: Storage
@@ -16,13 +16,6 @@ public struct SortedObjectIDs: Sendable {
   public let count: Int
   /// Entry `p` is the number of ids whose first 16 bits are below `p`.
   private let fanout: [UInt32]
-
-  /// No ids.
-  public init() {
-    storage = .array([])
-    count = 0
-    fanout = []
-  }
 
   /// `ids`, sorted.
   public init(_ ids: some Collection<ObjectID>) {
@@ -32,27 +25,21 @@ public struct SortedObjectIDs: Sendable {
     fanout = Self.fanout(count) { sorted[$0] }
   }
 
-  /// The `count` ids of 32 bytes each at byte `offset` of `file`; nil
-  /// unless they are ascending without repeats (checked) and in the file.
-  public init?(in file: MappedFile, at offset: Int, count: Int) {
-    guard offset >= 0, count >= 0, count <= (file.count - offset) / 32 else { return nil }
-    let ascending = file.withUnsafeBytes { bytes in
-      var previous: ObjectID?
-      for i in 0..<count {
-        let id = ObjectID(bytes: UnsafeRawBufferPointer(rebasing: bytes[(offset + 32 * i)...]))
-        if let previous, !(previous < id) { return false }
-        previous = id
+  /// The `count` ids of 32 bytes each at byte `offset` of `bytes`; nil
+  /// unless they are there and ascending without repeats (checked).
+  public init?(in bytes: [UInt8], at offset: Int, count: Int) {
+    guard offset >= 0, count >= 0, count <= (bytes.count - offset) / 32 else { return nil }
+    let fanout: [UInt32]? = bytes.withUnsafeBytes { raw in
+      for i in 1..<max(count, 1) {
+        let previous = ObjectID(in: raw, at: offset + 32 * (i - 1))
+        guard previous < ObjectID(in: raw, at: offset + 32 * i) else { return nil }
       }
-      return true
+      return Self.fanout(count) { ObjectID(in: raw, at: offset + 32 * $0) }
     }
-    guard ascending else { return nil }
-    storage = .mapped(file, offset: offset)
+    guard let fanout else { return nil }
+    storage = .bytes(bytes, offset: offset)
     self.count = count
-    fanout = file.withUnsafeBytes { bytes in
-      Self.fanout(count) {
-        ObjectID(bytes: UnsafeRawBufferPointer(rebasing: bytes[(offset + 32 * $0)...]))
-      }
-    }
+    self.fanout = fanout
   }
 
   private static func fanout(_ count: Int, _ id: (Int) -> ObjectID) -> [UInt32] {
@@ -73,46 +60,45 @@ public struct SortedObjectIDs: Sendable {
     return table
   }
 
-  /// Whether there are none.
-  public var isEmpty: Bool { count == 0 }
-
   /// The ids, ascending, copied out.
   public var ids: [ObjectID] {
     switch storage {
-    case .array(let ids): return ids
-    case .mapped(let file, let offset):
-      return file.withUnsafeBytes { bytes in
-        (0..<count).map {
-          ObjectID(bytes: UnsafeRawBufferPointer(rebasing: bytes[(offset + 32 * $0)...]))
-        }
-      }
+    case .array(let ids): ids
+    case .bytes(let bytes, let offset):
+      bytes.withUnsafeBytes { raw in (0..<count).map { ObjectID(in: raw, at: offset + 32 * $0) } }
     }
   }
 
   /// Whether `id` is one of them.
-  public func contains(_ id: ObjectID) -> Bool {
-    guard count > 0 else { return false }
+  public func contains(_ id: ObjectID) -> Bool { position(of: id) != nil }
+
+  /// Where `id` is in ``ids``, or nil when it is not one of them.
+  public func position(of id: ObjectID) -> Int? {
+    guard count > 0 else { return nil }
     let prefix = Int(id.firstWord >> 48)
     var low = Int(fanout[prefix])
     var high = Int(fanout[prefix + 1])
-    func search(_ at: (Int) -> ObjectID) -> Bool {
+    func search(_ at: (Int) -> ObjectID) -> Int? {
       while low < high {
         let middle = (low + high) / 2
         let here = at(middle)
-        if here == id { return true }
+        if here == id { return middle }
         if here < id { low = middle + 1 } else { high = middle }
       }
-      return false
+      return nil
     }
     switch storage {
     case .array(let ids):
       return ids.withUnsafeBufferPointer { ids in search { ids[$0] } }
-    case .mapped(let file, let offset):
-      return file.withUnsafeBytes { bytes in
-        search {
-          ObjectID(bytes: UnsafeRawBufferPointer(rebasing: bytes[(offset + 32 * $0)...]))
-        }
-      }
+    case .bytes(let bytes, let offset):
+      return bytes.withUnsafeBytes { raw in search { ObjectID(in: raw, at: offset + 32 * $0) } }
     }
+  }
+}
+
+extension [SortedObjectIDs] {
+  /// Whether one of these sets holds `id`.
+  public func anyContains(_ id: ObjectID) -> Bool {
+    contains { $0.contains(id) }
   }
 }

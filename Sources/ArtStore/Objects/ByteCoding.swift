@@ -11,7 +11,14 @@ public struct ByteWriter {
   public mutating func append(_ value: UInt16) { appendInteger(value) }
   public mutating func append(_ value: UInt32) { appendInteger(value) }
   public mutating func append(_ value: UInt64) { appendInteger(value) }
-  public mutating func append(_ id: ObjectID) { bytes += id.bytes }
+  public mutating func append(_ id: ObjectID) {
+    // The four words big-endian (a tuple of one type lies contiguous),
+    // with no array made per id.
+    let words = id.words
+    withUnsafeBytes(
+      of: (words.0.bigEndian, words.1.bigEndian, words.2.bigEndian, words.3.bigEndian)
+    ) { bytes += $0 }
+  }
 
   /// Appends a u32 length and the UTF-8 bytes of `text`.
   public mutating func append(string text: String) {

@@ -23,8 +23,8 @@ public struct StoredContent: Sendable, Equatable {
 /// list whose id is the whole content's SHA-256.
 ///
 /// Input goes through two window buffers in turn. While the chunks of one
-/// window are hashed, compressed and appended (one task per core) and the
-/// window is added to the whole-file hash (one more task, in order), the
+/// window are hashed, compressed and appended (by as many tasks as there
+/// are cores) and another task adds the window to the whole-file hash, the
 /// caller's task reads the next window and finds its chunk boundaries, so
 /// one large file keeps every core busy. Memory is the two buffers plus
 /// one compressor per core, whatever the file size. Used by one task at a
@@ -144,6 +144,9 @@ public final class ContentStorer {
   }
 
   /// Hashes, compresses and writes the chunks at `cuts`; returns their ids in order.
+  ///
+  /// It does not stop when cancelled (a read of the next window failed):
+  /// the window's chunks are written all the same, garbage for gc.
   private static func storeChunks(
     _ cuts: [Range<Int>], in window: WindowBytes, writer: ObjectWriter,
     compressors: CompressorPool, policy: CompressionPolicy

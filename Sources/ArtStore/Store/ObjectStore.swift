@@ -168,16 +168,6 @@ public final class ObjectStore: Sendable {
     find(id, in: packs.withLock { $0.largestFirst }) != nil
   }
 
-  /// Whether every object in `ids` is stored: one pass over the indexes,
-  /// cheaper than a lookup per object once `ids` is a large part of them.
-  public func containsAll(_ ids: Set<ObjectID>) -> Bool {
-    var unseen = ids
-    for pack in allPacks where !unseen.isEmpty {
-      for id in pack.index.objectIDs { unseen.remove(id) }
-    }
-    return unseen.isEmpty
-  }
-
   /// The kind and raw length of `id`, from the index only.
   ///
   /// - Throws: ``ArtError`` with code `.corruptData` when it is missing.

@@ -72,6 +72,7 @@ struct ChunkerTests {
       [UInt8].random(count: 3 << 20, seed: 5) + [UInt8](repeating: 7, count: 3 * sizes.2 + 3)
       + [UInt8].text(count: 1 << 20, seed: 6) + [UInt8].random(count: sizes.0 + 2, seed: 8)
     var cuts = 0
+    var sizesSeen = Set<Int>()
     data.withUnsafeBytes { all in
       var start = 0
       while start < all.count {
@@ -86,9 +87,12 @@ struct ChunkerTests {
         }
         start += cut
         cuts += 1
+        sizesSeen.insert(cut)
       }
     }
     #expect(cuts > 3)
+    #expect(sizesSeen.contains(sizes.2), "no cut at the maximum")
+    #expect(sizesSeen.contains { $0 > sizes.1 && $0 < sizes.2 }, "no cut in the loose phase")
   }
 
   @Test func rejectsBadParameters() {
@@ -122,5 +126,32 @@ struct ChunkerTests {
       #expect(ChunkerParameters(remoteText: Array(text.utf8)) == nil, "\(text)")
     }
     #expect(ChunkerParameters(remoteText: [0xff, 0xfe, 0x0a]) == nil)
+  }
+}
+
+extension Chunker {
+  /// `cutPoint` one byte at a time, as FastCDC states it: the reference
+  /// the four-bytes-a-step scan is held to.
+  func cutPointOneByteAtATime(_ data: UnsafeRawBufferPointer) -> Int {
+    let count = data.count
+    if count <= parameters.minimum { return count }
+    let end = min(count, parameters.maximum)
+    let normal = min(end, parameters.average)
+    var hash: UInt64 = 0
+    var i = parameters.minimum
+    return GearTable.values.withUnsafeBufferPointer { gear in
+      let bytes = data.bindMemory(to: UInt8.self)
+      while i < normal {
+        hash = (hash << 1) &+ gear[Int(bytes[i])]
+        if hash & strictMask == 0 { return i + 1 }
+        i += 1
+      }
+      while i < end {
+        hash = (hash << 1) &+ gear[Int(bytes[i])]
+        if hash & looseMask == 0 { return i + 1 }
+        i += 1
+      }
+      return end
+    }
   }
 }

@@ -1,0 +1,157 @@
+import ArtStore
+import ArtTestSupport
+import SystemPackage
+import Testing
+
+@testable import ArtCore
+
+@Suite("gc's mark")
+struct GCMarkTests {
+  func ids(_ count: Int, seed: UInt64) -> [ObjectID] {
+    (0..<count).map { ObjectHasher.id(of: [UInt8].random(count: 8, seed: seed + UInt64($0))) }
+  }
+
+  /// The bytes of format 2, laid out by hand: header, one segment of one
+  /// version, one pack (flag set) and two objects, and its CRC.
+  @Test func theFileIsPinned() async throws {
+    try await withTemporaryDirectory { folder in
+      let path = folder.appending("gc-mark")
+      let version = ObjectID(String(repeating: "11", count: 32))!
+      let pack = ObjectID(String(repeating: "22", count: 32))!
+      let objects = [
+        ObjectID(String(repeating: "33", count: 32))!,
+        ObjectID(String(repeating: "44", count: 32))!,
+      ]
+      try GCMark.save(
+        versions: [version], added: Set(objects), packs: [pack: true], after: nil, to: path)
+      let bytes = try readFile(path)
+      var expected = Array("ARTMARK".utf8) + [2]
+      let segmentStart = expected.count
+      for count: UInt64 in [1, 1, 2] { withUnsafeBytes(of: count.littleEndian) { expected += $0 } }
+      expected += version.bytes + pack.bytes + [1, 0, 0, 0, 0, 0, 0, 0]
+      expected += objects[0].bytes + objects[1].bytes
+      let crc = expected[segmentStart...].withUnsafeBytes { crc32($0) }
+      withUnsafeBytes(of: crc.littleEndian) { expected += $0 }
+      #expect(bytes == expected)
+      // zlib.crc32 of the segment bytes, computed apart in Python.
+      #expect(crc == 0x6AEF_9B90, "the CRC of this segment: \(String(crc, radix: 16))")
+      let mark = try #require(GCMark.read(path))
+      #expect(mark.versions == [version] && mark.packs == [pack: true])
+      #expect(mark.contains(objects[1]) && !mark.contains(version) && mark.objectCount == 2)
+    }
+  }
+
+  /// A gc that started from a mark adds a segment; reading gives the union
+  /// of versions and objects and the last segment's packs.
+  @Test func segmentsAddUp() async throws {
+    try await withTemporaryDirectory { folder in
+      let path = folder.appending("state/gc-mark")
+      let (v1, v2) = (ids(3, seed: 1), ids(2, seed: 100))
+      let (o1, o2) = (ids(500, seed: 1000), ids(40, seed: 5000))
+      let (p1, p2) = (ids(2, seed: 9000), ids(3, seed: 9100))
+      try GCMark.save(
+        versions: Set(v1), added: Set(o1), packs: [p1[0]: true, p1[1]: false], after: nil,
+        to: path)
+      let first = try #require(GCMark.read(path))
+      let bytesBefore = try readFile(path)
+      try GCMark.save(
+        versions: Set(v1 + v2), added: Set(o2), packs: [p2[0]: true, p2[1]: false, p2[2]: true],
+        after: first, to: path)
+      #expect(Array(try readFile(path).prefix(bytesBefore.count)) == bytesBefore)
+      let mark = try #require(GCMark.read(path))
+      #expect(mark.segments == 2 && mark.endsTheFile)
+      #expect(mark.versions == Set(v1 + v2))
+      #expect(mark.objectCount == 540)
+      #expect((o1 + o2).allSatisfy { mark.contains($0) })
+      #expect(!mark.contains(v1[0]))
+      #expect(mark.packs == [p2[0]: true, p2[1]: false, p2[2]: true])
+    }
+  }
+
+  /// A cut or damaged later segment leaves the mark of the ones before it,
+  /// and says the file does not end cleanly; damage in the first segment,
+  /// an older format or unsorted ids is no mark at all.
+  @Test func damageEndsTheMarkWhereItIs() async throws {
+    try await withTemporaryDirectory { folder in
+      let path = folder.appending("gc-mark")
+      let (v1, o1, o2) = (ids(2, seed: 1), ids(30, seed: 100), ids(5, seed: 200))
+      let pack = ids(1, seed: 300)[0]
+      try GCMark.save(versions: Set(v1), added: Set(o1), packs: [pack: true], after: nil, to: path)
+      let firstSize = try readFile(path).count
+      let first = try #require(GCMark.read(path))
+      try GCMark.save(
+        versions: Set(v1 + ids(1, seed: 7)), added: Set(o2), packs: [pack: true], after: first,
+        to: path)
+      let whole = try readFile(path)
+      for cut in firstSize..<whole.count {
+        try writeFile(Array(whole.prefix(cut)), to: path)
+        let mark = try #require(GCMark.read(path), "cut at \(cut)")
+        #expect(mark.segments == 1 && mark.versions == Set(v1) && mark.objectCount == 30)
+        #expect(mark.endsTheFile == (cut == firstSize))
+        var flipped = whole
+        flipped[cut] ^= 0x40
+        try writeFile(flipped, to: path)
+        #expect(GCMark.read(path)?.segments == 1, "byte \(cut) flipped")
+      }
+      for cut in [0, 5, 8, 20, firstSize - 1] {
+        try writeFile(Array(whole.prefix(cut)), to: path)
+        #expect(GCMark.read(path) == nil, "cut at \(cut)")
+      }
+      var older = whole
+      older[7] = 1
+      try writeFile(older, to: path)
+      #expect(GCMark.read(path) == nil)
+      // Unsorted objects under a correct CRC.
+      var unsorted = Array(whole.prefix(firstSize))
+      let objectsStart = 8 + 24 + 32 * 2 + 40
+      let a = Array(unsorted[objectsStart..<objectsStart + 32])
+      unsorted.replaceSubrange(
+        objectsStart..<objectsStart + 32, with: unsorted[objectsStart + 32..<objectsStart + 64])
+      unsorted.replaceSubrange(objectsStart + 32..<objectsStart + 64, with: a)
+      let crc = unsorted[8..<firstSize - 4].withUnsafeBytes { crc32($0) }
+      withUnsafeBytes(of: crc.littleEndian) {
+        unsorted.replaceSubrange(firstSize - 4..<firstSize, with: $0)
+      }
+      try writeFile(unsorted, to: path)
+      #expect(GCMark.read(path) == nil)
+    }
+  }
+
+  /// After ``GCMark/segmentLimit`` segments, or from a file whose end is
+  /// damaged, the next save writes the mark whole again.
+  @Test func theMarkIsWrittenWholeAgain() async throws {
+    try await withTemporaryDirectory { folder in
+      let path = folder.appending("gc-mark")
+      var versions = Set(ids(1, seed: 1))
+      try GCMark.save(
+        versions: versions, added: Set(ids(10, seed: 10)), packs: [:], after: nil, to: path)
+      for n in 1..<GCMark.segmentLimit {
+        let before = try #require(GCMark.read(path))
+        #expect(before.segments == n)
+        versions.insert(ids(1, seed: UInt64(100 + n))[0])
+        try GCMark.save(
+          versions: versions, added: Set(ids(2, seed: UInt64(1000 + 10 * n))), packs: [:],
+          after: before, to: path)
+      }
+      let full = try #require(GCMark.read(path))
+      #expect(full.segments == GCMark.segmentLimit)
+      versions.insert(ids(1, seed: 99)[0])
+      try GCMark.save(
+        versions: versions, added: Set(ids(1, seed: 77)), packs: [:], after: full, to: path)
+      let whole = try #require(GCMark.read(path))
+      #expect(whole.segments == 1 && whole.versions == versions)
+      #expect(whole.objectCount == 10 + 2 * (GCMark.segmentLimit - 1) + 1)
+      // A damaged end: the next save is whole too.
+      var bytes = try readFile(path)
+      bytes += [1, 2, 3]
+      try writeFile(bytes, to: path)
+      let torn = try #require(GCMark.read(path))
+      #expect(!torn.endsTheFile)
+      try GCMark.save(
+        versions: versions, added: Set(ids(1, seed: 55)), packs: [:], after: torn, to: path)
+      let again = try #require(GCMark.read(path))
+      #expect(
+        again.segments == 1 && again.endsTheFile && again.objectCount == whole.objectCount + 1)
+    }
+  }
+}
