@@ -45,7 +45,9 @@ struct GCMark {
 
   /// The mark at `path`, or nil when there is none or its first segment is damaged.
   static func read(_ path: FilePath) -> GCMark? {
-    guard let bytes = try? AtomicFile.read(path, limit: 1 << 36), bytes.starts(with: magic)
+    // Only a file of its own: not a link to one elsewhere.
+    guard (try? Syscalls.linkStatus(path))??.kind == .regular,
+      let bytes = try? AtomicFile.read(path, limit: 1 << 36), bytes.starts(with: magic)
     else { return nil }
     var mark: GCMark?
     var added: [ObjectID] = []
@@ -108,19 +110,37 @@ struct GCMark {
     after earlier: GCMark?, to path: FilePath
   ) throws {
     try Syscalls.makeDirectories(path.removingLastComponent())
-    guard let earlier, earlier.endsTheFile, earlier.segments < segmentLimit,
-      let fd = try? FileDescriptor.open(path, .writeOnly, options: [.append, .closeOnExec])
-    else {
-      let all = (earlier?.objects.flatMap(\.ids) ?? []) + added
-      let segment = Segment.encode(versions: versions.sorted(), packs: packs, objects: all.sorted())
-      try AtomicFile.write(magic + segment, to: path, durable: false)
+    if let earlier, earlier.endsTheFile, earlier.segments < segmentLimit,
+      let fd = openForAppending(path)
+    {
+      defer { try? fd.close() }
+      let segment = Segment.encode(
+        versions: versions.subtracting(earlier.versions).sorted(), packs: packs,
+        objects: added.sorted())
+      try segment.withUnsafeBytes { try writeAll(fd, $0, path: path) }
       return
     }
-    defer { try? fd.close() }
-    let segment = Segment.encode(
-      versions: versions.subtracting(earlier.versions).sorted(), packs: packs,
-      objects: added.sorted())
-    try segment.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+    let all = (earlier?.objects.flatMap(\.ids) ?? []) + added
+    let segment = Segment.encode(versions: versions.sorted(), packs: packs, objects: all.sorted())
+    try AtomicFile.write(magic + segment, to: path, durable: false)
+  }
+
+  /// The mark at `path` opened to append to, if it is a file with one name.
+  ///
+  /// A link put in its place (to a file elsewhere, or a second name of one)
+  /// gives nil: it is then replaced by the whole mark, never written through.
+  private static func openForAppending(_ path: FilePath) -> FileDescriptor? {
+    guard
+      let fd = try? FileDescriptor.open(
+        path, .writeOnly, options: [.append, .closeOnExec, .noFollow, .nonBlocking])
+    else { return nil }
+    if let status = try? Syscalls.status(fd, path: path), status.kind == .regular,
+      status.linkCount == 1
+    {
+      return fd
+    }
+    try? fd.close()
+    return nil
   }
 }
 

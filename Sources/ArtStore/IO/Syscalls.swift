@@ -342,6 +342,8 @@ package struct FileStatus: Sendable {
   /// Permission bits, `0o7777` at most.
   package var permissions: UInt32
   package var inode: UInt64
+  /// The number of names (hard links) the file has.
+  package var linkCount: UInt64
   package var modificationNanoseconds: Int64
   package var changeNanoseconds: Int64
 
@@ -355,6 +357,7 @@ package struct FileStatus: Sendable {
     size = Int64(info.st_size)
     permissions = UInt32(info.st_mode & 0o7777)
     inode = UInt64(info.st_ino)
+    linkCount = UInt64(info.st_nlink)
     modificationNanoseconds =
       Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
     changeNanoseconds = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)

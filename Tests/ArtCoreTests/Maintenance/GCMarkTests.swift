@@ -5,6 +5,10 @@ import Testing
 
 @testable import ArtCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite("gc's mark")
 struct GCMarkTests {
   func ids(_ count: Int, seed: UInt64) -> [ObjectID] {
@@ -152,6 +156,42 @@ struct GCMarkTests {
       let again = try #require(GCMark.read(path))
       #expect(
         again.segments == 1 && again.endsTheFile && again.objectCount == whole.objectCount + 1)
+    }
+  }
+
+  /// A link put where the mark belongs is never read or written through: a
+  /// symbolic link is no mark, and a save replaces it; a second name of the
+  /// mark (a hard link elsewhere) keeps its bytes, as the save writes the
+  /// mark whole under its own name.
+  @Test func linksInItsPlaceAreNeitherReadNorWrittenThrough() async throws {
+    try await withTemporaryDirectory { folder in
+      let path = folder.appending("state/gc-mark")
+      let outside = folder.appending("outside")
+      let versions = Set(ids(2, seed: 1))
+      try GCMark.save(
+        versions: versions, added: Set(ids(5, seed: 9)), packs: [:], after: nil, to: path)
+      let earlier = try #require(GCMark.read(path))
+      let bytes = try readFile(path)
+
+      try writeFile(bytes, to: outside)
+      try Syscalls.unlink(path)
+      #expect(symlink(outside.string, path.string) == 0)
+      #expect(GCMark.read(path) == nil)
+      try GCMark.save(
+        versions: versions, added: Set(ids(1, seed: 50)), packs: [:], after: earlier, to: path)
+      #expect(try readFile(outside) == bytes)
+      #expect(try Syscalls.linkStatus(path)?.kind == .regular)
+      #expect(GCMark.read(path)?.objectCount == 6)
+
+      try Syscalls.unlink(outside)
+      #expect(link(path.string, outside.string) == 0)
+      let shared = try readFile(path)
+      let before = try #require(GCMark.read(path))
+      try GCMark.save(
+        versions: versions, added: Set(ids(1, seed: 60)), packs: [:], after: before, to: path)
+      #expect(try readFile(outside) == shared)
+      let after = try #require(GCMark.read(path))
+      #expect(after.segments == 1 && after.objectCount == 7)
     }
   }
 }
