@@ -145,6 +145,9 @@ public struct GarbageCollector: Sendable {
     }
     // What the kept versions reach: the mark's objects and these.
     let reachedByVersions = reach.live
+    func isMarked(_ id: ObjectID) -> Bool {
+      reachedByVersions.contains(id) || used?.contains(id) == true
+    }
     let walkWasSound = reach.problems.isEmpty
     // Versions copied from other projects stay (see Imports).
     reach.mark(imports: try Imports.read(repository))
@@ -152,9 +155,7 @@ public struct GarbageCollector: Sendable {
     // walked whole above is not walked again; an import named only as an
     // input has its record marked, not its tree, so it is.
     reach.include(
-      try Remote.trackedObjects(of: repository) { id in
-        reachedByVersions.contains(id) || used?.contains(id) == true
-      })
+      try Remote.trackedObjects(of: repository, besides: isMarked))
     // Open distributed drafts keep their data until finished or expired.
     let drafts = try DistributedDraft.scan(repository, refs)
     // Parts of finished drafts are leftovers of an interrupted finish.
@@ -242,9 +243,7 @@ public struct GarbageCollector: Sendable {
           hasDictionary = true
           continue
         }
-        guard reachedByVersions.contains(entry.id) || used?.contains(entry.id) == true else {
-          return false
-        }
+        guard isMarked(entry.id) else { return false }
         if entry.codec == .zstdDictionary { usesDictionary = true }
       }
       return !hasDictionary || usesDictionary
