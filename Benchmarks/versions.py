@@ -25,7 +25,9 @@ holding a copy of the data:
   rss       peak RSS over the steps
 
 The checkout step runs --checkout-rounds times (median reported), as it
-varies most. Input is re-read and dirty pages written back (sync) before
+varies most. Input is re-read, dirty pages written back (sync) and the
+tool started once untimed ('--version': its program and libraries read
+back into the page cache, which this VM drops after a minute idle) before
 each timed step, the order of tools
 rotates from step to step (and round to round), and old workspaces are
 deleted only at the end. Prints a table per dataset with each figure and its ratio to the
@@ -122,6 +124,7 @@ STEPS = ("first", "noop", "second", "checkout", "again")
 # again (into $PREV, the folder the first checkout round filled), store path.
 def tools(art, dvc):
     git = dict(
+        warm="git --version",
         setup="git init -q",
         first="git add -A && git commit -qm v1", noop="git add -A && git commit -qm v2",
         second="git add -A && git commit -qm v3",
@@ -132,6 +135,7 @@ def tools(art, dvc):
         """art's steps, after `init` and these sed edits of .art/config."""
         sed = "".join(f" -e '{e}'" for e in edits)
         return dict(
+            warm=f"{art} --version",
             setup=f"{art} init" + (f" && sed -i{sed} .art/config" if edits else ""),
             first=f"{art} commit ds data -q", noop=f"{art} commit ds -q", second=f"{art} commit ds -q",
             checkout=f"{art} checkout ds:v0 --to $OUT -q", store=".art", store_skip="state",
@@ -152,8 +156,10 @@ def tools(art, dvc):
         # The same steps as git, with every data file tracked by LFS.
         "git-lfs": dict(
             git,
+            warm="git --version && git lfs version",
             setup="git init -q && git lfs install --local >/dev/null && git lfs track 'data/**' >/dev/null && git add .gitattributes && git commit -qm attrs"),
         "dvc": dict(
+            warm=f"{dvc} --version && git --version",
             setup=f"git init -q && {dvc} init -q && git commit -qm init",
             first=f"{dvc} add -q data && git add data.dvc .gitignore && git commit -qm v1",
             noop=f"{dvc} add -q data && git add data.dvc && git commit -qm v2",
@@ -162,6 +168,7 @@ def tools(art, dvc):
             again=f"{dvc} checkout -q data.dvc",
             store=".dvc/cache", noop_may_fail=True),
         "restic": dict(
+            warm="restic version",
             setup="restic init -q --repo repo",
             first="restic -q --repo repo backup data", noop="restic -q --repo repo backup data",
             second="restic -q --repo repo backup data",
@@ -169,6 +176,7 @@ def tools(art, dvc):
             again="restic -q --repo repo restore $(restic --repo repo snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"id\"])') --target $PREV",
             store="repo"),
         "borg": dict(
+            warm="borg --version",
             setup="borg init -e none repo",
             first="borg create repo::v1 data", noop="borg create repo::v2 data",
             second="borg create repo::v3 data",
@@ -241,6 +249,7 @@ def main():
                     # tool's writes wait on another's (a 1 GiB checkout
                     # right after two others' is throttled to the disk).
                     os.sync()
+                    run(table[name]["warm"], space)
                     out = os.path.join(space, f"out-{step}-{round_}")
                     # The folder the first checkout round filled.
                     previous = os.path.join(space, "out-checkout-0")

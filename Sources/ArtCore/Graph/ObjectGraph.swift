@@ -135,6 +135,10 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   public var known: [SortedObjectIDs] = []
   /// What could not be followed (with ``OnProblem/collect``), each object once.
   public private(set) var problems: [ObjectProblem] = []
+  /// Whether blobs are looked up to be there (as what the entry says);
+  /// without, they count as reached unlooked: for walks that only need the
+  /// ids a tree names, such as a push's of what the remote already has.
+  public var checksBlobs = true
 
   private var seen = Set<ObjectID>()
   /// The kind each object but a blob was first asked for as in this walk
@@ -244,6 +248,11 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   ) throws {
     let id = item.id
     if item.kind == .blob {
+      if !checksBlobs {
+        reached.insert(id)
+        try visitor.visit(id, .blob, raw: nil, at: item.place)
+        return
+      }
       if let error = source.check(id, kind: .blob) {
         if item.isFileContent, source.check(id, kind: .chunkList) == nil {
           // Stored as a chunk list: read and followed as one next.

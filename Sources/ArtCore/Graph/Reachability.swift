@@ -76,7 +76,14 @@ public struct Reachability: Sendable {
   }
 
   /// Marks everything `roots` reach.
-  public mutating func mark(_ roots: [GraphRoot]) {
+  ///
+  /// Without `checkingBlobs`, blobs (files and chunks) are marked without
+  /// being looked up: for trees whose objects are known to be elsewhere,
+  /// where only their ids matter (a file stored here as a chunk list is
+  /// then marked as its id alone).
+  public mutating func mark(_ roots: [GraphRoot], checkingBlobs: Bool = true) {
+    graph.checksBlobs = checkingBlobs
+    defer { graph.checksBlobs = true }
     // Local reads record their problems; nothing here throws.
     try? graph.walkNow(roots, visitor: &collector)
   }

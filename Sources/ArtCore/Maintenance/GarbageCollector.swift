@@ -101,6 +101,8 @@ public struct GarbageCollector: Sendable {
     // nothing is (and --force does not change that).
     var refProblems = refs.problems()
     var unreadableRecords = false
+    // Read once here, for the retention plan too.
+    var records: [ObjectID: VersionRecord] = [:]
     for artifact in refs.artifacts {
       for (number, id) in refs.versions(of: artifact) {
         // In reach.problems: the mark is not used then, so the walk finds it.
@@ -108,6 +110,7 @@ public struct GarbageCollector: Sendable {
           unreadableRecords = true
           continue
         }
+        records[id] = record
         if let problem = refs.mismatch(record, at: RefName(artifact, .version(number))) {
           refProblems.append(problem)
         }
@@ -120,7 +123,7 @@ public struct GarbageCollector: Sendable {
           + first,
         hint: "run 'art fsck' for the list; fix the refs (art alias rm, or .art/refs.prev) first")
     }
-    report.verdicts = try planner.plan(refs, repository: repository)
+    report.verdicts = try planner.plan(refs, repository: repository, records: records)
     // The last gc's mark stands for the versions it covers while all of
     // them are kept and all it holds is still stored; only versions new
     // since are walked. Otherwise every kept version is, so what is

@@ -83,13 +83,18 @@ public struct RetentionPlanner: Sendable {
 
   /// A verdict for every live version, oldest first within each artifact.
   ///
+  /// `records` holds version records the caller has read already.
+  ///
   /// - Throws: ``ArtError`` when a version record cannot be read.
-  public func plan(_ refs: Refs, repository: Repository) throws -> [VersionVerdict] {
+  public func plan(
+    _ refs: Refs, repository: Repository, records: [ObjectID: VersionRecord] = [:]
+  ) throws -> [VersionVerdict] {
     var verdicts: [VersionVerdict] = []
     var indexByID: [ObjectID: Int] = [:]
     for artifact in refs.artifacts {
       let versions = try refs.versions(of: artifact).map {
-        try repository.loadVersion($0.id, artifact: artifact, in: refs, number: $0.number)
+        try repository.loadVersion(
+          $0.id, artifact: artifact, in: refs, number: $0.number, record: records[$0.id])
       }
       let aliasesByVersion = refs.aliasesByVersion(of: artifact)
       guard let type = versions.last?.record.type else { continue }

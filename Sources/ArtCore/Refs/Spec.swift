@@ -148,14 +148,16 @@ extension Repository {
   /// With `refs`, its number is the refs file's and the record is checked
   /// to be the version its line says (directly or by a recorded move).
   /// Callers that walk `refs.versions(of:)` pass the line's `number`, which
-  /// saves looking it up among every line.
+  /// saves looking it up among every line, and may pass the `record` they
+  /// have already read.
   ///
   /// - Throws: ``ArtError`` `.corruptData` when the record is another
   ///   version's: damaged refs must not check out another version's files.
   public func loadVersion(
-    _ id: ObjectID, artifact: ArtifactName, in refs: Refs? = nil, number: VersionNumber? = nil
+    _ id: ObjectID, artifact: ArtifactName, in refs: Refs? = nil, number: VersionNumber? = nil,
+    record: VersionRecord? = nil
   ) throws -> ResolvedVersion {
-    let record = try store.versionRecord(id)
+    let record = try record ?? store.versionRecord(id)
     func damaged(_ detail: String) -> ArtError {
       ArtError(
         .corruptData, detail,

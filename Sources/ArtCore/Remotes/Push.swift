@@ -127,8 +127,11 @@ extension Remote {
     removeDeadScratch()
     let index = try await syncIndexes()
     var reach = Reachability(store: repository.store)
-    // What a base lacks here is the remote's, so its problems are no one's.
-    reach.mark(bases.map { .version($0, label: "version \($0.prefix(12))") })
+    // What a base lacks here is the remote's, so its problems are no one's,
+    // and its files and chunks are not looked up here: only their ids
+    // matter, and the remote has everything under them.
+    reach.mark(
+      bases.map { .version($0, label: "version \($0.prefix(12))") }, checkingBlobs: false)
     let baseObjects = reach.live
     let baseProblems = reach.problems.count
     reach.mark(

@@ -51,19 +51,32 @@ public enum AtomicFile {
       throw ArtError.io("open", path.string, error)
     }
     defer { try? fd.close() }
-    guard try Syscalls.status(fd, path: path).kind == .regular else {
+    let status = try Syscalls.status(fd, path: path)
+    guard status.kind == .regular else {
       throw ArtError.corrupt(path.string, "it is not a regular file")
     }
-    return try readAll(fd, name: path.string, limit: limit)
+    return try readAll(fd, name: path.string, limit: limit, size: Int(status.size))
   }
 
   /// Reads what is left of the open file `fd` (`name` in messages).
   ///
+  /// The `size` fstat gave is read straight into the array (a file of
+  /// megabytes is not copied chunk by chunk); what the file grew by since
+  /// is read after it.
+  ///
   /// - Throws: ``ArtError`` `.corruptData` past `limit` bytes, `.io`.
-  package static func readAll(_ fd: FileDescriptor, name: String, limit: Int) throws -> [UInt8] {
-    var result: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 64 << 10)
+  package static func readAll(_ fd: FileDescriptor, name: String, limit: Int, size: Int = 0)
+    throws -> [UInt8]
+  {
     var source = FileSource(descriptor: fd, name: name)
+    var result: [UInt8] = []
+    if size > 0, size <= limit {
+      result = try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+        initialized = try source.readFully(into: UnsafeMutableRawBufferPointer(buffer))
+      }
+      if result.count < size { return result }
+    }
+    var chunk = [UInt8](repeating: 0, count: 64 << 10)
     while true {
       let count = try chunk.withUnsafeMutableBytes { (b) throws in try source.read(into: b) }
       if count == 0 { return result }

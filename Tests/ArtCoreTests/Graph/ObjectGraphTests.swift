@@ -107,6 +107,47 @@ struct ObjectGraphTests {
     }
   }
 
+  /// Without blob checks (a push's walk of what the remote has), files and
+  /// chunks count as reached by their ids alone, missing or not, while
+  /// folders and chunk lists are still read and followed.
+  @Test func aWalkWithoutBlobChecksMarksIdsWithoutLookingThemUp() async throws {
+    try await withTemporaryDirectory { folder in
+      let (repository, ds, _) = try await makeRepository(folder)
+      let ghost = ObjectHasher.id(of: Array("never stored".utf8))
+      let writer = repository.makeWriter()
+      let compressor = Compressor(compression: writer.compression)
+      let top = try Manifest(entries: [
+        ManifestEntry(name: "gone.bin", kind: .file, id: ghost, size: 12, mode: 0o644)
+      ])
+      let topID = try writer.write(top.encoded(), kind: .manifest, compressor: compressor)
+      _ = try writer.finish()
+      let store = try Repository(root: folder).store
+
+      var checked = Reachability(store: store)
+      checked.mark([.tree(topID, label: "t"), .version(ds.id, label: "ds:v0")])
+      #expect(checked.problems.map(\.id) == [ghost])
+      var unchecked = Reachability(store: store)
+      unchecked.mark(
+        [.tree(topID, label: "t"), .version(ds.id, label: "ds:v0")], checkingBlobs: false)
+      #expect(unchecked.problems.isEmpty)
+      // The same ids: the missing file's too, and the chunks of the chunked
+      // file, whose list was read.
+      #expect(unchecked.live == checked.live.union([ghost]))
+      #expect(unchecked.chunkLists.count == 1)
+      // Checks are back on for the next walk.
+      let other = ObjectHasher.id(of: Array("never stored either".utf8))
+      let again = try Manifest(entries: [
+        ManifestEntry(name: "gone.bin", kind: .file, id: other, size: 19, mode: 0o644)
+      ])
+      let againWriter = try Repository(root: folder).makeWriter()
+      let againID = try againWriter.write(
+        again.encoded(), kind: .manifest, compressor: compressor)
+      _ = try againWriter.finish()
+      unchecked.mark([.tree(againID, label: "u")])
+      #expect(unchecked.problems.map(\.id) == [other])
+    }
+  }
+
   @Test func aWrongKindIsAProblemNotARead() async throws {
     try await withTemporaryDirectory { folder in
       let (repository, ds, _) = try await makeRepository(folder)
