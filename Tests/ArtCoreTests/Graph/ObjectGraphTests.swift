@@ -68,21 +68,33 @@ struct ObjectGraphTests {
     }
   }
 
+  /// Writes `/sub/gone.bin` naming a file never stored (`/gone.bin` when
+  /// not `nested`); returns the never-stored id and the tree's manifests,
+  /// top first.
+  private func treeNamingAMissingFile(
+    in folder: FilePath, content: String = "never stored", nested: Bool = true
+  ) throws -> (ghost: ObjectID, manifests: [ObjectID]) {
+    let ghost = ObjectHasher.id(of: Array(content.utf8))
+    let writer = try Repository(root: folder).makeWriter()
+    let compressor = Compressor(compression: writer.compression)
+    var entry = ManifestEntry(
+      name: "gone.bin", kind: .file, id: ghost, size: UInt64(content.utf8.count), mode: 0o644)
+    var manifests: [ObjectID] = []
+    for _ in 0..<(nested ? 2 : 1) {
+      let id = try writer.write(
+        try Manifest(entries: [entry]).encoded(), kind: .manifest, compressor: compressor)
+      manifests.insert(id, at: 0)
+      entry = ManifestEntry(name: "sub", kind: .folder, id: id, size: entry.size, mode: 0o755)
+    }
+    _ = try writer.finish()
+    return (ghost, manifests)
+  }
+
   @Test func aMissingObjectIsCollectedWithItsPlaceOrThrown() async throws {
     try await withTemporaryDirectory { folder in
-      let (repository, _, _) = try await makeRepository(folder)
-      let ghost = ObjectHasher.id(of: Array("never stored".utf8))
-      let writer = repository.makeWriter()
-      let compressor = Compressor(compression: writer.compression)
-      let inner = try Manifest(entries: [
-        ManifestEntry(name: "gone.bin", kind: .file, id: ghost, size: 12, mode: 0o644)
-      ])
-      let innerID = try writer.write(inner.encoded(), kind: .manifest, compressor: compressor)
-      let top = try Manifest(entries: [
-        ManifestEntry(name: "sub", kind: .folder, id: innerID, size: 12, mode: 0o755)
-      ])
-      let topID = try writer.write(top.encoded(), kind: .manifest, compressor: compressor)
-      _ = try writer.finish()
+      _ = try await makeRepository(folder)
+      let (ghost, manifests) = try treeNamingAMissingFile(in: folder)
+      let (topID, innerID) = (manifests[0], manifests[1])
       let store = try Repository(root: folder).store
 
       var collecting = ObjectGraph(source: LocalObjects(store), onProblem: .collect)
@@ -112,15 +124,9 @@ struct ObjectGraphTests {
   /// folders and chunk lists are still read and followed.
   @Test func aWalkWithoutBlobChecksMarksIdsWithoutLookingThemUp() async throws {
     try await withTemporaryDirectory { folder in
-      let (repository, ds, _) = try await makeRepository(folder)
-      let ghost = ObjectHasher.id(of: Array("never stored".utf8))
-      let writer = repository.makeWriter()
-      let compressor = Compressor(compression: writer.compression)
-      let top = try Manifest(entries: [
-        ManifestEntry(name: "gone.bin", kind: .file, id: ghost, size: 12, mode: 0o644)
-      ])
-      let topID = try writer.write(top.encoded(), kind: .manifest, compressor: compressor)
-      _ = try writer.finish()
+      let (_, ds, _) = try await makeRepository(folder)
+      let (ghost, manifests) = try treeNamingAMissingFile(in: folder, nested: false)
+      let topID = manifests[0]
       let store = try Repository(root: folder).store
 
       var checked = Reachability(store: store)
@@ -135,14 +141,9 @@ struct ObjectGraphTests {
       #expect(unchecked.live == checked.live.union([ghost]))
       #expect(unchecked.chunkLists.count == 1)
       // Checks are back on for the next walk.
-      let other = ObjectHasher.id(of: Array("never stored either".utf8))
-      let again = try Manifest(entries: [
-        ManifestEntry(name: "gone.bin", kind: .file, id: other, size: 19, mode: 0o644)
-      ])
-      let againWriter = try Repository(root: folder).makeWriter()
-      let againID = try againWriter.write(
-        again.encoded(), kind: .manifest, compressor: compressor)
-      _ = try againWriter.finish()
+      let (other, again) = try treeNamingAMissingFile(
+        in: folder, content: "never stored either", nested: false)
+      let againID = again[0]
       unchecked.mark([.tree(againID, label: "u")])
       #expect(unchecked.problems.map(\.id) == [other])
     }
