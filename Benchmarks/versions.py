@@ -25,13 +25,15 @@ holding a copy of the data:
   rss       peak RSS over the steps
 
 The checkout step runs --checkout-rounds times (median reported), as it
-varies most. Input is re-read, dirty pages written back (sync) and the
-tool started once untimed ('--version': its program and libraries read
-back into the page cache, which this VM drops after a minute idle) before
-each timed step, the order of tools
-rotates from step to step (and round to round), and old workspaces are
-deleted only at the end. Prints a table per dataset with each figure and its ratio to the
-best peer (peer / art for times and sizes: above 1 means art is better).
+varies most. Before each timed step the input is re-read, dirty pages are
+written back (sync), and the tool is started once untimed to print its
+version (its program and the libraries it loads read back into the page
+cache, which this VM drops after a minute idle; for DVC and borg, Python
+only imports what printing the version needs). The order of tools rotates
+from step to step (and round to round), and old workspaces are deleted
+only at the end. Prints a table per dataset with each figure and its ratio
+to the best peer (peer / art for times and sizes: above 1 means art is
+better).
 The tool "art-lz4" is art with `core.compression = lz4`, to show what zstd
 costs and saves; "art-zstd3" art fixed at zstd level 3; "art-archive" art at zstd
 level 3 with restic's chunk sizes (512 KiB to 8 MiB). None is counted as a

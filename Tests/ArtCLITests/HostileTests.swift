@@ -524,7 +524,11 @@ struct HostileTests {
       #expect(show.status == 2)
       #expect(show.standardError.contains("is missing") && show.standardError.contains("fsck -v"))
       let gc = try await art("gc", "--keep-last", "1", "--grace", "0s", "--force", in: repo)
-      #expect(gc.status == 2, "\(gc.standardError)")  // aa's record cannot be read: nothing goes
+      // aa's record cannot be read: nothing goes, and gc says why.
+      #expect(gc.status == 2, "\(gc.standardError)")
+      #expect(
+        gc.standardError.contains("the record of aa:v0")
+          && gc.standardError.contains("cannot be read"), "\(gc.standardError)")
       #expect(try await art("rm", "aa:v0", "--force", in: repo).status == 0)
       // The pack's index is still there: gc wants --force to drop it.
       #expect(try await art("gc", "--keep-last", "1", "--grace", "0s", in: repo).status == 2)

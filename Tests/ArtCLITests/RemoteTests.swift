@@ -512,6 +512,53 @@ struct RemoteTests {
     }
   }
 
+  /// A push sends the chunks a new file shares with a file the remote
+  /// holds whole.
+  ///
+  /// This repository holds that file as a chunk list (another clone, with
+  /// other chunk sizes, pushed it first): that a version there names the
+  /// file does not put these chunks there.
+  @Test func aPushSendsChunksOfAFileTheRemoteHoldsWhole() async throws {
+    try await withTemporaryDirectory { folder in
+      let file = [UInt8].text(count: 700_000, seed: 21)
+      let grown = file + .text(count: 100_000, seed: 22)
+      // b cuts files over 1 MiB only: it stores the file whole, and pushes.
+      let b = folder.appending("b")
+      try writeFile(file, to: b.appending("data/f.csv"))
+      for arguments in [
+        ["init"], ["commit", "ds", "data"], ["remote", "add", "origin", "../shared"], ["push"],
+      ] {
+        let result = try ArtProcess.run(arguments, in: b)
+        #expect(result.status == 0, "\(arguments): \(result.standardError)")
+      }
+      // a cuts it into 16-256 KiB chunks, has it before it pulls b's
+      // version, then adds a file that shares all but its last chunks.
+      let a = folder.appending("a")
+      try writeFile(file, to: a.appending("mine/f.csv"))
+      #expect(try ArtProcess.run(["init"], in: a).status == 0)
+      try ExecutableTests.giveOriginalChunkSizes(a)
+      #expect(try ArtProcess.run(["commit", "mine", "mine"], in: a).status == 0)
+      for arguments in [["remote", "add", "origin", "../shared"], ["pull"]] {
+        let result = try ArtProcess.run(arguments, in: a)
+        #expect(result.status == 0, "\(arguments): \(result.standardError)")
+      }
+      try writeFile(file, to: a.appending("data/f.csv"))
+      try writeFile(grown, to: a.appending("data/g.csv"))
+      #expect(try ArtProcess.run(["commit", "ds", "data"], in: a).status == 0)
+      let push = try ArtProcess.run(["push"], in: a)
+      #expect(push.status == 0, "\(push.standardError)")
+      // A clone gets both files back whole from the remote alone.
+      #expect(try ArtProcess.run(["clone", "shared", "c"], in: folder).status == 0)
+      let c = folder.appending("c")
+      let checkout = try ArtProcess.run(["checkout", "ds:v1", "--to", "../out"], in: c)
+      #expect(checkout.status == 0, "\(checkout.standardError)")
+      #expect(try readFile(folder.appending("out/g.csv")) == grown)
+      #expect(try readFile(folder.appending("out/f.csv")) == file)
+      let fsck = try ArtProcess.run(["fsck"], in: c)
+      #expect(fsck.status == 0, "\(fsck.standardError)")
+    }
+  }
+
   /// A push and a fetch look at what changed, not at the whole history:
   /// the push walks only what the new version does not share with one the
   /// remote has, and the fetch only packs new since the last one — yet a

@@ -10,7 +10,8 @@ public enum GraphNode: Sendable {
   case chunkList(ChunkList)
   /// An external reference's reference object (what and where the data outside the store is).
   case reference(Reference)
-  /// Content: a whole file, a link target or a chunk. Found present, not read.
+  /// Content: a whole file, a link target or a chunk. Found present, not
+  /// read (or, in a walk that does not check blobs, named).
   case blob
 }
 
@@ -101,7 +102,8 @@ public enum GraphRoot: Sendable {
 /// The walk goes level by level, so a source that reads by network request
 /// (a remote) gets each level's objects as one batch. Records, manifests,
 /// chunk lists and reference objects are read and decoded (and so
-/// verified); blobs are only checked to be there. A version's `previous`
+/// verified); blobs are only checked to be there (see ``checksBlobs``). A
+/// version's `previous`
 /// link is history, not content, and is not followed. Folders nest at most
 /// ``Manifest/maximumDepth`` levels below each version's root.
 ///
@@ -124,7 +126,8 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   /// at each (for visitors whose choices depend on the path); it is read
   /// once either way.
   public var visitsEveryPath = false
-  /// Objects reached so far: read and decoded, or found present.
+  /// Objects reached so far: read and decoded, found present, or (without
+  /// ``checksBlobs``) named.
   public private(set) var reached = Set<ObjectID>()
   /// Objects an earlier walk reached (gc's mark), which walks stop at.
   ///
@@ -135,10 +138,12 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   public var known: [SortedObjectIDs] = []
   /// What could not be followed (with ``OnProblem/collect``), each object once.
   public private(set) var problems: [ObjectProblem] = []
-  /// Whether blobs are looked up to be there (as what the entry says);
-  /// without, they count as reached unlooked: for walks that only need the
-  /// ids a tree names, such as a push's of what the remote already has.
-  public var checksBlobs = true
+  /// Whether each blob is looked up in the source before it counts as
+  /// reached; when off, a blob, and a file's content whatever it is
+  /// stored as here, counts by its id alone, unread: for walks that need
+  /// only the ids a tree names (a push's of what the remote has, which may
+  /// hold a file whole that is chunked here).
+  var checksBlobs = true
 
   private var seen = Set<ObjectID>()
   /// The kind each object but a blob was first asked for as in this walk
@@ -223,10 +228,16 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   {
     var wanted: [ObjectKind: [ObjectID]] = [:]
     var requested = Set<ObjectID>()
-    for item in level where item.kind != .blob && decoded[item.id] == nil {
+    for item in level where !countsByID(item) && decoded[item.id] == nil {
       if requested.insert(item.id).inserted { wanted[item.kind, default: []].append(item.id) }
     }
     return ObjectKind.allCases.compactMap { kind in wanted[kind].map { (kind, $0) } }
+  }
+
+  /// Whether `item` counts as reached by its id alone, unread: a blob, and
+  /// without ``checksBlobs`` a file's content stored as a chunk list too.
+  private func countsByID(_ item: Item) -> Bool {
+    item.kind == .blob || (!checksBlobs && item.isFileContent)
   }
 
   /// Visits the objects of `level` (read into `read`) and returns the next level.
@@ -247,7 +258,7 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
     next: inout [Item]
   ) throws {
     let id = item.id
-    if item.kind == .blob {
+    if countsByID(item) {
       if !checksBlobs {
         reached.insert(id)
         try visitor.visit(id, .blob, raw: nil, at: item.place)

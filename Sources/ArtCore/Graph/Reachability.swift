@@ -4,9 +4,9 @@ public import ArtStore
 /// records, manifests, blobs, chunk lists and chunks (the walk of
 /// ``ObjectGraph`` over ``LocalObjects``, recording problems).
 ///
-/// Presence and kind of blobs are checked through the pack indexes only;
-/// records, manifests and chunk lists are read (and so verified), file
-/// content is not.
+/// Presence and kind of blobs are checked through the pack indexes only
+/// (or not at all, see ``mark(_:checkingBlobs:)``); records, manifests and
+/// chunk lists are read (and so verified), file content is not.
 public struct Reachability: Sendable {
   private var graph: ObjectGraph<LocalObjects>
   private var collector = Collector()
@@ -77,10 +77,12 @@ public struct Reachability: Sendable {
 
   /// Marks everything `roots` reach.
   ///
-  /// Without `checkingBlobs`, blobs (files and chunks) are marked without
-  /// being looked up: for trees whose objects are known to be elsewhere,
-  /// where only their ids matter (a file stored here as a chunk list is
-  /// then marked as its id alone).
+  /// Without `checkingBlobs`, files, link targets and chunks are marked by
+  /// their ids without being looked up, and a file stored here as a chunk
+  /// list by its id alone (its list not read): for trees whose objects are
+  /// elsewhere, where only the ids they name matter (a remote may hold the
+  /// file whole). ``live`` may then hold ids not stored here, and
+  /// ``storedBytes()`` throws for them.
   public mutating func mark(_ roots: [GraphRoot], checkingBlobs: Bool = true) {
     graph.checksBlobs = checkingBlobs
     defer { graph.checksBlobs = true }

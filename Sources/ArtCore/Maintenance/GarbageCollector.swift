@@ -100,15 +100,20 @@ public struct GarbageCollector: Sendable {
     // What refs name is never deleted: on any doubt about what they name,
     // nothing is (and --force does not change that).
     var refProblems = refs.problems()
-    var unreadableRecords = false
-    // Read once here, for the retention plan too.
+    // Read once here, for the retention plan too, which needs every one.
     var records: [ObjectID: VersionRecord] = [:]
     for artifact in refs.artifacts {
       for (number, id) in refs.versions(of: artifact) {
-        // In reach.problems: the mark is not used then, so the walk finds it.
-        guard let record = try? store.versionRecord(id) else {
-          unreadableRecords = true
-          continue
+        let record: VersionRecord
+        do {
+          record = try store.versionRecord(id)
+        } catch let error as ArtError {
+          throw ArtError(
+            .corruptData,
+            "gc will not run: the record of \(artifact):\(number) (\(id.prefix(12))) cannot be "
+              + "read: \(error.message)",
+            hint: "run 'art fsck' to see what is damaged; 'art fetch REMOTE' brings it back if a "
+              + "remote has it, or 'art rm \(artifact):\(number) --force' drops the version")
         }
         records[id] = record
         if let problem = refs.mismatch(record, at: RefName(artifact, .version(number))) {
@@ -133,7 +138,7 @@ public struct GarbageCollector: Sendable {
     var reach = Reachability(store: store)
     var walked = keptVersions
     var used: GCMark?
-    if !unreadableRecords, let mark = GCMark.read(repository.layout.gcMark),
+    if let mark = GCMark.read(repository.layout.gcMark),
       mark.versions.isSubset(of: keptIDs), mark.isStored(in: store)
     {
       reach = Reachability(store: store, known: mark.objects)

@@ -14,7 +14,8 @@ public struct PushResult: Sendable {
   /// Bytes an interrupted earlier push had already sent.
   public var resumedBytes: UInt64 = 0
   /// Objects the push looked up that the remote had already (another
-  /// clone pushed them): it looks up only what the new versions do not
+  /// clone pushed them, or chunks of a file chunked here that a version
+  /// the remote has names): it looks up only what the new versions do not
   /// share with a version the remote has.
   public var objectsPresent = 0
   /// What changed in the remote's refs.
@@ -128,8 +129,10 @@ extension Remote {
     let index = try await syncIndexes()
     var reach = Reachability(store: repository.store)
     // What a base lacks here is the remote's, so its problems are no one's,
-    // and its files and chunks are not looked up here: only their ids
-    // matter, and the remote has everything under them.
+    // and its files are not looked up here: the remote has each file a
+    // base names and all under it, but perhaps whole where it is chunked
+    // here, so a file counts by its id alone and its chunks here are not
+    // taken to be there.
     reach.mark(
       bases.map { .version($0, label: "version \($0.prefix(12))") }, checkingBlobs: false)
     let baseObjects = reach.live

@@ -60,9 +60,10 @@ public enum AtomicFile {
 
   /// Reads what is left of the open file `fd` (`name` in messages).
   ///
-  /// The `size` fstat gave is read straight into the array (a file of
-  /// megabytes is not copied chunk by chunk); what the file grew by since
-  /// is read after it.
+  /// `size`, what fstat gave (0 when unknown), is a hint: that many bytes
+  /// are read straight into the array (a file of megabytes is not copied
+  /// chunk by chunk) unless it is over `limit`; fewer mean the file shrank
+  /// since, and what it grew by is read after them.
   ///
   /// - Throws: ``ArtError`` `.corruptData` past `limit` bytes, `.io`.
   package static func readAll(_ fd: FileDescriptor, name: String, limit: Int, size: Int = 0)

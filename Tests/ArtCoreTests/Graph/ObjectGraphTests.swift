@@ -119,9 +119,10 @@ struct ObjectGraphTests {
     }
   }
 
-  /// Without blob checks (a push's walk of what the remote has), files and
-  /// chunks count as reached by their ids alone, missing or not, while
-  /// folders and chunk lists are still read and followed.
+  /// Without blob checks (a push's walk of what the remote has), files
+  /// count as reached by their ids alone, missing or not, and so does a
+  /// file stored here as a chunk list (the remote may hold it whole);
+  /// folders are still read and followed.
   @Test func aWalkWithoutBlobChecksMarksIdsWithoutLookingThemUp() async throws {
     try await withTemporaryDirectory { folder in
       let (_, ds, _) = try await makeRepository(folder)
@@ -136,10 +137,16 @@ struct ObjectGraphTests {
       unchecked.mark(
         [.tree(topID, label: "t"), .version(ds.id, label: "ds:v0")], checkingBlobs: false)
       #expect(unchecked.problems.isEmpty)
-      // The same ids: the missing file's too, and the chunks of the chunked
-      // file, whose list was read.
-      #expect(unchecked.live == checked.live.union([ghost]))
-      #expect(unchecked.chunkLists.count == 1)
+      // The same ids, the missing file's too, but the chunked file counts
+      // by its id alone: its list is not read, its chunks not marked.
+      let big = ObjectHasher.id(of: .random(count: 2_500_000, seed: 3))
+      let chunks = try ChunkList(
+        decoding: store.read(big, as: .chunkList), id: big, subject: "big.bin"
+      ).chunks.map(\.id)
+      #expect(chunks.count > 2 && checked.live.isSuperset(of: chunks))
+      #expect(unchecked.live == checked.live.union([ghost]).subtracting(chunks))
+      #expect(unchecked.live.contains(big))
+      #expect(checked.chunkLists == [big] && unchecked.chunkLists.isEmpty)
       // Checks are back on for the next walk.
       let (other, again) = try treeNamingAMissingFile(
         in: folder, content: "never stored either", nested: false)

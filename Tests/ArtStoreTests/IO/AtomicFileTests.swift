@@ -15,6 +15,11 @@ struct AtomicFileTests {
       let path = folder.appending("f")
       try AtomicFile.write(bytes, to: path, durable: false)
       #expect(try AtomicFile.read(path) == bytes)
+    }
+  }
+
+  @Test func aMissingFileIsNil() async throws {
+    try await withTemporaryDirectory { (folder) throws in
       #expect(try AtomicFile.read(folder.appending("none")) == nil)
     }
   }
@@ -33,7 +38,10 @@ struct AtomicFileTests {
       #expect(try readAll(size: 70_000) == bytes)
       #expect(try readAll(size: 300_000) == bytes)
       #expect(try readAll(size: 0) == bytes)
+      // The limit holds for the bytes read in one go and for what follows.
+      #expect(try readAll(size: 200_000, limit: 200_000) == bytes)
       #expect(throws: ArtError.self) { try readAll(size: 200_000, limit: 199_999) }
+      #expect(throws: ArtError.self) { try readAll(size: 70_000, limit: 100_000) }
       #expect(throws: ArtError.self) { try readAll(size: 0, limit: 100_000) }
     }
   }
