@@ -26,7 +26,11 @@ default) it times, with the peak RSS of each:
 
 Each operation should stay within 2x of its 10-version time at the last mark;
 the table gives each time and the ratio to the first mark. Input is re-read
-before each timed step; old folders are deleted only at the end.
+before each timed step; old folders are deleted only at the end. The steps
+that change nothing (noop, status, log, log -n 20, show, diff) run three
+times and the median is reported, as single runs of a few hundredths of a
+second vary by half on this VM; the others run once (gc, 1 new saves its
+mark, so a second run would not walk the new version).
 
 With --remote-gc-every N, 'art gc --remote origin --grace 0s' runs (untimed)
 after every N versions, as a scheduled job would: it merges the small packs
@@ -64,6 +68,12 @@ def art(binary, arguments, cwd, check=True):
         sys.exit(f"history: 'art {' '.join(arguments)}' failed ({code}): "
                  f"{process.stderr.read().decode()[-2000:]}")
     return elapsed, usage.ru_maxrss
+
+
+def median_of(rounds, run):
+    """Calls run() `rounds` times; returns (median seconds, largest peak RSS)."""
+    samples = sorted(run() for _ in range(rounds))
+    return samples[len(samples) // 2][0], max(rss for _, rss in samples)
 
 
 def main():
@@ -122,16 +132,18 @@ def main():
         row["commit"] = art(binary, ["commit", "-q", "ds", "data", "-m", f"v{made}"], repo)
         made += 1
         art(binary, ["push", "-q", "origin"], repo)
-        reread(data)
-        row["noop"] = art(binary, ["commit", "-q", "ds", "data"], repo, check=False)
-        reread(data)
-        row["status"] = art(binary, ["status", "ds"], repo, check=False)
-        row["log"] = art(binary, ["log", "ds"], repo)
-        row["log -n 20"] = art(binary, ["log", "ds", "-n", "20"], repo)
-        row["show"] = art(binary, ["show", "ds:v0"], repo)
+        def after_reread(arguments, check=True):
+            reread(data)
+            return art(binary, arguments, repo, check=check)
+        row["noop"] = median_of(3, lambda: after_reread(["commit", "-q", "ds", "data"], check=False))
+        row["status"] = median_of(3, lambda: after_reread(["status", "ds"], check=False))
+        row["log"] = median_of(3, lambda: art(binary, ["log", "ds"], repo))
+        row["log -n 20"] = median_of(3, lambda: art(binary, ["log", "ds", "-n", "20"], repo))
+        row["show"] = median_of(3, lambda: art(binary, ["show", "ds:v0"], repo))
         row["checkout"] = art(binary, ["checkout", "ds:v0", "--to",
                                        os.path.join(work, f"old-{mark}")], repo)
-        row["diff"] = art(binary, ["diff", "ds:v0", "ds:v1", "--stat"], repo, check=False)
+        row["diff"] = median_of(
+            3, lambda: art(binary, ["diff", "ds:v0", "ds:v1", "--stat"], repo, check=False))
         mark_file = os.path.join(repo, ".art", "state", "gc-mark")
         if os.path.exists(mark_file):
             os.remove(mark_file)
