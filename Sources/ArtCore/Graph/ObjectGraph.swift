@@ -103,9 +103,9 @@ public enum GraphRoot: Sendable {
 /// (a remote) gets each level's objects as one batch. Records, manifests,
 /// chunk lists and reference objects are read and decoded (and so
 /// verified); blobs are only checked to be there (see ``checksBlobs``). A
-/// version's `previous`
-/// link is history, not content, and is not followed. Folders nest at most
-/// ``Manifest/maximumDepth`` levels below each version's root.
+/// version's `previous` link is history, not content, and is not followed.
+/// Folders nest at most ``Manifest/maximumDepth`` levels below each
+/// version's root.
 ///
 /// Objects reached stay in ``reached`` across walks, and are not walked
 /// again: several walks with one graph cost what one walk of their union costs.

@@ -83,7 +83,8 @@ public struct RetentionPlanner: Sendable {
 
   /// A verdict for every live version, oldest first within each artifact.
   ///
-  /// `records` holds version records the caller has read already.
+  /// `records` holds version records the caller has read already, each
+  /// as the store gave it for its id (they are not read or hashed again).
   ///
   /// - Throws: ``ArtError`` when a version record cannot be read.
   public func plan(
