@@ -199,6 +199,9 @@ public struct GarbageCollector: Sendable {
     var doomed: [Pack] = []
     var rewrite: [(pack: Pack, live: [PackEntry])] = []
     var kept: [Pack] = []
+    // Of the packs read here, whether each holds only marked objects (see
+    // holdsOnlyMarked below), found in the same pass over its entries.
+    var onlyMarked: [ObjectID: Bool] = [:]
     for pack in store.allPacks {
       if used?.packs[pack.id] == true {
         kept.append(pack)
@@ -206,20 +209,27 @@ public struct GarbageCollector: Sendable {
       }
       var liveEntries: [PackEntry] = []
       var deadBytes: UInt64 = 0
-      var dictionaryBytes: UInt64 = 0
+      var dictionaryBytes: UInt64?
+      var allMarked = true
+      var usesDictionary = false
       for position in 0..<pack.index.count {
         let entry = try pack.index.entry(at: position)
         if entry.kind == .dictionary {
           dictionaryBytes = UInt64(PackFormat.recordHeaderSize) + entry.storedLength
-        } else if isLive(entry.id) {
+          continue
+        }
+        if entry.codec == .zstdDictionary { usesDictionary = true }
+        if allMarked, !isMarked(entry.id) { allMarked = false }
+        if isLive(entry.id) {
           liveEntries.append(entry)
         } else {
           deadBytes += UInt64(PackFormat.recordHeaderSize) + entry.storedLength
         }
       }
+      onlyMarked[pack.id] = allMarked && (dictionaryBytes == nil || usesDictionary)
       // The pack's dictionary is live while a live record needs it.
       if !liveEntries.contains(where: { $0.codec == .zstdDictionary }) {
-        deadBytes += dictionaryBytes
+        deadBytes += dictionaryBytes ?? 0
       }
       if deadBytes == 0 {
         kept.append(pack)
@@ -242,6 +252,7 @@ public struct GarbageCollector: Sendable {
     }
     // Whether nothing in `pack` can die while the marked versions are kept:
     // every record in it is marked, and its dictionary, if any, is used.
+    // For the packs gc writes; those it read are in `onlyMarked`.
     func holdsOnlyMarked(_ pack: Pack) -> Bool {
       var hasDictionary = false
       var usesDictionary = false
@@ -264,7 +275,8 @@ public struct GarbageCollector: Sendable {
       guard walkWasSound else { return }
       var packs: [ObjectID: Bool] = [:]
       for pack in store.allPacks {
-        packs[pack.id] = used?.packs[pack.id] == true || holdsOnlyMarked(pack)
+        packs[pack.id] =
+          used?.packs[pack.id] == true || (onlyMarked[pack.id] ?? holdsOnlyMarked(pack))
       }
       if let used, used.versions == keptIDs, used.packs == packs { return }
       try? GCMark.save(

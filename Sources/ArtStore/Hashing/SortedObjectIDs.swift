@@ -22,19 +22,16 @@ public struct SortedObjectIDs: Sendable {
     let sorted = Array(Set(ids)).sorted()
     storage = .array(sorted)
     count = sorted.count
-    fanout = Self.fanout(count) { sorted[$0] }
+    // Ascending without repeats, as a sorted set is: never nil.
+    fanout = Self.fanout(count) { sorted[$0] } ?? []
   }
 
   /// The `count` ids of 32 bytes each at byte `offset` of `bytes`; nil
   /// unless they are there and ascending without repeats (checked).
   public init?(in bytes: [UInt8], at offset: Int, count: Int) {
     guard offset >= 0, count >= 0, count <= (bytes.count - offset) / 32 else { return nil }
-    let fanout: [UInt32]? = bytes.withUnsafeBytes { raw in
-      for i in 1..<max(count, 1) {
-        let previous = ObjectID(in: raw, at: offset + 32 * (i - 1))
-        guard previous < ObjectID(in: raw, at: offset + 32 * i) else { return nil }
-      }
-      return Self.fanout(count) { ObjectID(in: raw, at: offset + 32 * $0) }
+    let fanout = bytes.withUnsafeBytes { raw in
+      Self.fanout(count) { ObjectID(in: raw, at: offset + 32 * $0) }
     }
     guard let fanout else { return nil }
     storage = .bytes(bytes, offset: offset)
@@ -42,12 +39,18 @@ public struct SortedObjectIDs: Sendable {
     self.fanout = fanout
   }
 
-  private static func fanout(_ count: Int, _ id: (Int) -> ObjectID) -> [UInt32] {
+  /// The fan-out table of the `count` ids `id` gives in order, checking in
+  /// the same pass that they ascend without repeats; nil when they do not.
+  private static func fanout(_ count: Int, _ id: (Int) -> ObjectID) -> [UInt32]? {
     guard count > 0 else { return [] }
     var table = [UInt32](repeating: 0, count: 65537)
     var next = 0
+    var previous: ObjectID?
     for position in 0..<count {
-      let prefix = Int(id(position).firstWord >> 48)
+      let current = id(position)
+      if let previous, !(previous < current) { return nil }
+      previous = current
+      let prefix = Int(current.firstWord >> 48)
       while next <= prefix {
         table[next] = UInt32(position)
         next += 1

@@ -225,8 +225,7 @@ public struct PackIndex: Sendable {
   }
 
   private func id(at position: Int, _ b: UnsafeRawBufferPointer) -> ObjectID {
-    let base = Self.idsOffset + position * 32
-    return ObjectID(bytes: UnsafeRawBufferPointer(rebasing: b[base..<base + 32]))
+    ObjectID(in: b, at: Self.idsOffset + position * 32)
   }
 
   private func bucket(_ byte: UInt8, _ b: UnsafeRawBufferPointer) -> (Int, Int) {
