@@ -45,12 +45,13 @@ public struct Manifest: Sendable, Equatable {
   /// - Throws: ``ArtError`` with code `.invalidArgument` for a duplicate or
   ///   unstorable name.
   public init(entries: [ManifestEntry]) throws {
-    let sorted = entries.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+    let sorted = entries.sorted { ManifestEntry.precedes($0.name, $1.name) }
     for (i, entry) in sorted.enumerated() {
-      if let problem = ManifestEntry.problem(withName: Array(entry.name.utf8)) {
+      if let problem = ManifestEntry.problem(withName: entry.name) {
         throw ArtError(.invalidArgument, "'\(entry.name)' has \(problem)")
       }
-      if i > 0, sorted[i - 1].name.utf8.elementsEqual(entry.name.utf8) {
+      // Sorted, so a name that does not follow the one before repeats it.
+      if i > 0, !ManifestEntry.precedes(sorted[i - 1].name, entry.name) {
         throw ArtError(.invalidArgument, "'\(entry.name)' appears twice in one folder")
       }
     }
@@ -64,14 +65,13 @@ public struct Manifest: Sendable, Equatable {
     out.append([1, 0, 0, 0])
     out.append(UInt64(entries.count))
     for entry in entries {
-      let name = Array(entry.name.utf8)
       out.append(entry.kind.rawValue)
       out.append(UInt8(0))
-      out.append(UInt16(name.count))
+      out.append(UInt16(entry.name.utf8.count))
       out.append(entry.mode)
       out.append(entry.size)
       out.append(entry.id)
-      out.append(name)
+      out.append(utf8: entry.name)
     }
     return out.bytes
   }

@@ -1,4 +1,5 @@
 public import ArtStore
+import Glibc
 
 /// One name in a folder's manifest.
 public struct ManifestEntry: Sendable, Equatable {
@@ -64,13 +65,52 @@ public struct ManifestEntry: Sendable, Equatable {
 
   /// Why `name` cannot be stored, or nil when it can.
   public static func problem(withName name: [UInt8]) -> String? {
-    if name.isEmpty { return "an empty name" }
-    if name == [0x2E] || name == [0x2E, 0x2E] { return "a name of '.' or '..'" }
-    if name.contains(0x2F) || name.contains(0) { return "a '/' or NUL in its name" }
-    if name.contains(0x0A) { return "a newline in its name" }
+    name.withUnsafeBufferPointer { problem(withName: $0) }
+  }
+
+  /// Why the name `bytes` hold cannot be stored, or nil when it can: one
+  /// pass over the bytes, with UTF-8 checked only when one is not ASCII.
+  static func problem(withName name: UnsafeBufferPointer<UInt8>) -> String? {
+    switch name.count {
+    case 0: return "an empty name"
+    case 1 where name[0] == 0x2E, 2 where name[0] == 0x2E && name[1] == 0x2E:
+      return "a name of '.' or '..'"
     // `.art` anywhere would make its folder a repository for whoever works there.
-    if name == Array(".art".utf8) { return "the name '.art', which art keeps for repositories" }
-    if String(validating: name, as: UTF8.self) == nil { return "a name that is not UTF-8" }
+    case 4 where name.elementsEqual(".art".utf8):
+      return "the name '.art', which art keeps for repositories"
+    default: break
+    }
+    var ascii = true
+    for byte in name {
+      if byte == 0x2F || byte == 0 { return "a '/' or NUL in its name" }
+      if byte == 0x0A { return "a newline in its name" }
+      if byte >= 0x80 { ascii = false }
+    }
+    if !ascii, String(validating: name, as: UTF8.self) == nil {
+      return "a name that is not UTF-8"
+    }
     return nil
   }
+
+  /// Why `name` cannot be stored, or nil when it can.
+  static func problem(withName name: String) -> String? {
+    name.utf8.withContiguousStorageIfAvailable { problem(withName: $0) }
+      ?? problem(withName: Array(name.utf8))
+  }
+
+  /// Whether `a`'s UTF-8 bytes sort before `b`'s (the order of a manifest).
+  static func precedes(_ a: String, _ b: String) -> Bool {
+    let fast = a.utf8.withContiguousStorageIfAvailable { a in
+      b.utf8.withContiguousStorageIfAvailable { b in
+        let common = min(a.count, b.count)
+        guard common > 0, let first = a.baseAddress, let second = b.baseAddress else {
+          return a.count < b.count
+        }
+        let order = memcmp(first, second, common)
+        return order != 0 ? order < 0 : a.count < b.count
+      }
+    }
+    return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
+  }
+
 }

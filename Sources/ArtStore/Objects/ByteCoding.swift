@@ -7,6 +7,7 @@ public struct ByteWriter {
   public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
   public mutating func append(_ value: [UInt8]) { bytes += value }
+  public mutating func append(_ value: ArraySlice<UInt8>) { bytes += value }
   public mutating func append(_ value: UInt8) { bytes.append(value) }
   public mutating func append(_ value: UInt16) { appendInteger(value) }
   public mutating func append(_ value: UInt32) { appendInteger(value) }
@@ -23,8 +24,11 @@ public struct ByteWriter {
   /// Appends a u32 length and the UTF-8 bytes of `text`.
   public mutating func append(string text: String) {
     append(UInt32(text.utf8.count))
-    bytes += Array(text.utf8)
+    append(utf8: text)
   }
+
+  /// Appends the UTF-8 bytes of `text`, with no length before them.
+  public mutating func append(utf8 text: String) { bytes.append(contentsOf: text.utf8) }
 
   private mutating func appendInteger<T: FixedWidthInteger>(_ value: T) {
     withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
