@@ -348,6 +348,36 @@ struct VersionTests {
     }
   }
 
+  @Test func aCommitAfterGCNeverNamesWhatGCDeleted() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      try writeFile(Array("kept\n".utf8), to: folder.appending("data/kept.csv"))
+      try writeFile(Array("first\n".utf8), to: folder.appending("data/sub/b.csv"))
+      let stamp = ["-m", "-d", "@1790000000", "data/kept.csv", "data/sub/b.csv"]
+      _ = try ArtProcess.runTool("/usr/bin/touch", stamp, in: folder)
+      #expect(await artInProcess("commit", "ds", "data", in: folder, clockAhead: 2_100).status == 0)
+      // v1 holds a content no other version has; the stat cache names it,
+      // and the manifest of `sub` holding it.
+      try writeFile(Array("second\n".utf8), to: folder.appending("data/sub/b.csv"))
+      _ = try ArtProcess.runTool("/usr/bin/touch", stamp, in: folder)
+      #expect(await artInProcess("commit", "ds", in: folder, clockAhead: 2_100).status == 0)
+      let rm = await artInProcess("rm", "ds:v1", "--force", in: folder)
+      #expect(rm.status == 0, "\(rm.standardError)")
+      let gc = await artInProcess("gc", "--grace", "0s", in: folder)
+      #expect(gc.status == 0, "\(gc.standardError)")
+      // The file is as the cache knows it, but gc deleted its content: it
+      // is read and stored again, never named while missing.
+      let again = await artInProcess("commit", "ds", "--json", in: folder, clockAhead: 2_100)
+      #expect(again.status == 0, "\(again.standardError)")
+      let fsck = try await art("fsck", in: folder)
+      #expect(fsck.status == 0, "\(fsck.standardOutput)\(fsck.standardError)")
+      let out = folder.appending("out")
+      let checkout = try await art("checkout", "ds", "--to", out.string, in: folder)
+      #expect(checkout.status == 0, "\(checkout.standardError)")
+      #expect(try readFile(out.appending("sub/b.csv")) == Array("second\n".utf8))
+    }
+  }
+
   @Test func draftAddsAndRemovesOnly() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

@@ -57,7 +57,7 @@ extension ArtCommand {
         repository: repository, writer: repository.makeWriter(compression: compression),
         statCache: StatCache(repository: repository)
       ).writeManifest(of: folder)
-      snapshot.statCache?.write()
+      snapshot.statCache?.write(store: repository.store)
       for skipped in snapshot.skipped { output.note("art: warning: skipped \(skipped)") }
       let stats = snapshot.statistics
       if json {

@@ -172,7 +172,7 @@ public struct Committer: Sendable {
         try FolderBases(repository).record(
           FolderBase(version: result.version.id, artifact: request.artifact))
       }
-      snapshot.statCache?.write()
+      snapshot.statCache?.write(store: repository.store)
       return result
     } catch {
       writer.abandon()

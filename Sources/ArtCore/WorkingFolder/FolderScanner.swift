@@ -56,6 +56,9 @@ package struct FolderScanner: Sendable {
   /// the scanned folder apply (only the scanned folder's own when nil).
   package var ignoreTop: FilePath?
 
+  /// `.art`, the name a scan never enters.
+  private static let repositoryName = Array(Repository.directoryName.utf8)
+
   /// A scanner consulting `statCache`.
   package init(statCache: StatCache? = nil) {
     self.statCache = statCache
@@ -70,7 +73,8 @@ package struct FolderScanner: Sendable {
   {
     let rules = try IgnoreRules(root: path, top: ignoreTop)
     return try await scan(
-      path, selection: selection.map { Selection(paths: $0) }, rules: rules, relative: [])
+      path, selection: selection.map { Selection(paths: $0) }, rules: rules, relative: [],
+      readsOwnRules: false)
   }
 
   /// Which paths below a folder a scan includes; `whole` takes everything.
@@ -95,8 +99,12 @@ package struct FolderScanner: Sendable {
 
   /// Lists `path` and, concurrently, its subfolders; files the stat cache
   /// vouches for are marked as such and will not be read.
+  ///
+  /// With `readsOwnRules`, the folder's `.artignore`, when its listing
+  /// shows one, is added to `rules` (the folders above gave theirs).
   private func scan(
-    _ path: FilePath, selection: Selection?, rules: IgnoreRules, relative: [String]
+    _ path: FilePath, selection: Selection?, rules: IgnoreRules, relative: [String],
+    readsOwnRules: Bool
   ) async throws -> ScannedFolder {
     let depth = relative.count
     // Async calls keep their frames on the heap, but a version this deep
@@ -109,29 +117,35 @@ package struct FolderScanner: Sendable {
         hint: "move the deep folders up, or use a folder further down as the root")
     }
     var folder = ScannedFolder(path: path, complete: selection == nil)
-    let known = statCache?.folder(path)
+    let known = statCache?.view(path)
     var hits = 0
     var files = 0
     var subfolders:
       [(index: Int, path: FilePath, name: String, selection: Selection?, mode: UInt32)] = []
-    for (name, status) in try directoryEntriesWithStatus(path) {
+    let listing = try directoryEntriesWithStatus(path)
+    let rules =
+      readsOwnRules && listing.contains(where: { $0.0 == IgnoreRules.fileName })
+      ? try rules.entering(path, relative: relative) : rules
+    for (name, status) in listing {
       let text = String(decoding: name, as: UTF8.self)
       var childSelection: Selection? = nil
       if let selection {
         guard let child = selection.children[text] else { continue }
         childSelection = child.whole ? nil : child
       }
-      guard let component = pathComponent(name) else { continue }
-      if !skipping.isEmpty, skipping.contains(path.appending(component)) {
+      // A child's path is made only where it is needed, not for a file.
+      func shown() -> String { path.appending(text).string }
+      if !skipping.isEmpty, let component = pathComponent(name),
+        skipping.contains(path.appending(component))
+      {
         folder.skippedOnPurpose += 1
         continue
       }
       // A repository folder (ours or a nested one) is never data, and no
       // version may hold the name: it is skipped, a file with a warning.
-      if name == Array(Repository.directoryName.utf8) {
+      if name == Self.repositoryName {
         if status.kind != .directory {
-          folder.skipped.append(
-            "\(path.appending(component).string): the name .art is kept for repositories")
+          folder.skipped.append("\(shown()): the name .art is kept for repositories")
         }
         continue
       }
@@ -142,18 +156,19 @@ package struct FolderScanner: Sendable {
       if let problem = ManifestEntry.problem(withName: name) {
         throw ArtError(
           .invalidArgument,
-          "cannot store '\(path.appending(component))' in a version: it has \(problem)",
+          "cannot store '\(shown())' in a version: it has \(problem)",
           hint: "rename it, or move it out of the folder")
       }
       switch status.kind {
       case .regular:
         if Materializer.isLeftover(name) { continue }
         files += 1
-        var cached = known?[text]?.content(ifUnchanged: status)
+        var cached = known?[name]?.content(ifUnchanged: status)
         if let content = cached, !trustsCachedContent(content.id) { cached = nil }
         if cached != nil { hits += 1 }
         folder.entries.append((text, .file(status, cached: cached)))
       case .directory:
+        guard let component = pathComponent(name) else { continue }
         subfolders.append(
           (
             folder.entries.count, path.appending(component), text, childSelection,
@@ -161,20 +176,20 @@ package struct FolderScanner: Sendable {
           ))
         folder.entries.append((text, .symlink(target: [], mode: 0)))  // replaced below
       case .symlink:
+        guard let component = pathComponent(name) else { continue }
         let target = try Syscalls.readLink(path.appending(component))
         folder.entries.append((text, .symlink(target: target, mode: status.permissions)))
       case .special:
         folder.skipped.append(
-          "\(path.appending(component).string): not a regular file, folder or symbolic link")
+          "\(shown()): not a regular file, folder or symbolic link")
       }
     }
     // Stale when a file must be read, or the cache knows files that are gone.
     folder.cacheIsStale = hits != files || (selection == nil && hits != (known?.count ?? 0))
     if subfolders.count == 1, let only = subfolders.first {
       var sub = try await scan(
-        only.path, selection: only.selection,
-        rules: try rules.entering(only.path, relative: relative + [only.name]),
-        relative: relative + [only.name])
+        only.path, selection: only.selection, rules: rules, relative: relative + [only.name],
+        readsOwnRules: true)
       sub.mode = only.mode
       folder.entries[only.index].node = .folder(sub)
     } else if !subfolders.isEmpty {
@@ -182,9 +197,8 @@ package struct FolderScanner: Sendable {
         for item in subfolders {
           group.addTask {
             var sub = try await scan(
-              item.path, selection: item.selection,
-              rules: try rules.entering(item.path, relative: relative + [item.name]),
-              relative: relative + [item.name])
+              item.path, selection: item.selection, rules: rules,
+              relative: relative + [item.name], readsOwnRules: true)
             sub.mode = item.mode
             return (item.index, sub)
           }

@@ -157,6 +157,8 @@ public struct IgnoreRules: Sendable {
 
   /// The built-in rule.
   static let builtIn = IgnoreRule(".git", line: 0)
+  /// The name of a folder's rules file, `.artignore`.
+  static let fileName = Array(".artignore".utf8)
 
   /// Rules for scanning `root`: the `.artignore` files of every folder
   /// from `top` (when `root` is at or below it) down to `root`.

@@ -84,13 +84,17 @@ public struct Snapshotter: Sendable {
       guard let status = try Syscalls.linkStatus(path), status.kind == .directory else {
         throw ArtError(.notFound, "'\(path)' is not a folder", hint: "give a folder to store")
       }
+      var statCache = self.statCache
+      statCache?.check(against: repository.store)
       var scanner = FolderScanner(statCache: statCache)
       scanner.skipping = skipping
       scanner.ignoreTop = repository.root
       // Content the cache names must be in the store: a pack gc deleted
-      // since takes the file back to being read.
+      // since takes the file back to being read. While every pack the
+      // cache was written with is there, so is all it names.
       let writer = self.writer
-      scanner.trustsCachedContent = { writer.contains($0) }
+      let vouched = statCache?.vouchesForContent ?? false
+      if !vouched { scanner.trustsCachedContent = { writer.contains($0) } }
       var top = try await scanner.scan(path, selecting: selection)
       top.mode = status.permissions
       var jobs: [FileJob] = []
@@ -186,12 +190,17 @@ public struct Snapshotter: Sendable {
   /// Writes the manifests of `folder` bottom-up, taking the content of
   /// files read from `read` in ``collectJobs`` order, counting into
   /// `snapshot` and updating its stat cache.
+  ///
+  /// A folder whose files all match the stat cache, whose subfolders and
+  /// links are as they were, and whose manifest is still in the store keeps
+  /// the manifest the cache records, as git's index keeps a tree.
   private func writeFolder(
     _ folder: ScannedFolder, read: [(content: StoredContent, status: FileStatus)], next: inout Int,
     snapshot: inout Snapshot, compressor: Compressor
   ) throws -> (ObjectID, UInt64) {
     var entries: [ManifestEntry] = []
     entries.reserveCapacity(folder.entries.count)
+    var others: [ManifestEntry] = []
     var known = StatCache.Folder()
     snapshot.folders += 1
     snapshot.skipped += folder.skipped
@@ -206,29 +215,70 @@ public struct Snapshotter: Sendable {
           (content, status) = read[next]
           next += 1
         }
-        if folder.cacheIsStale { known[name] = StatCache.Entry(status, content) }
+        if folder.cacheIsStale { known[Array(name.utf8)] = StatCache.Entry(status, content) }
         snapshot.files += 1
         snapshot.bytes += content.size
+        // The mode read with the content, as the stat cache records it.
         entries.append(
           ManifestEntry(
             name: name, kind: content.isChunked ? .chunked : .file, id: content.id,
-            size: content.size, mode: scanned.permissions))
+            size: content.size, mode: status.permissions))
       case .symlink(let target, let mode):
         let id = try writer.write(target, kind: .blob, compressor: compressor)
         snapshot.symlinks += 1
-        entries.append(
+        others.append(
           ManifestEntry(name: name, kind: .symlink, id: id, size: UInt64(target.count), mode: mode))
+        entries.append(others[others.count - 1])
       case .folder(let sub):
         let (id, size) = try writeFolder(
           sub, read: read, next: &next, snapshot: &snapshot, compressor: compressor)
-        entries.append(ManifestEntry(name: name, kind: .folder, id: id, size: size, mode: sub.mode))
+        others.append(ManifestEntry(name: name, kind: .folder, id: id, size: size, mode: sub.mode))
+        entries.append(others[others.count - 1])
       }
+    }
+    guard snapshot.statCache != nil else {
+      let manifest = try Manifest(entries: entries)
+      let id = try writer.write(manifest.encoded(), kind: .manifest, compressor: compressor)
+      return (id, manifest.totalSize)
     }
     if folder.cacheIsStale {
       snapshot.statCache?.update(folder.path, with: known, merging: !folder.complete)
     }
+    let shape = Self.shape(others, skipped: folder.skippedOnPurpose)
+    if folder.complete, !folder.cacheIsStale, let tree = snapshot.statCache?.tree(folder.path),
+      tree.shape == shape, snapshot.statCache?.vouchesForContent == true || writer.contains(tree.id)
+    {
+      return (tree.id, tree.size)
+    }
     let manifest = try Manifest(entries: entries)
     let id = try writer.write(manifest.encoded(), kind: .manifest, compressor: compressor)
+    snapshot.statCache?.record(
+      folder.path,
+      tree: folder.complete
+        ? StatCache.FolderTree(id: id, size: manifest.totalSize, shape: shape) : nil)
     return (id, manifest.totalSize)
+  }
+
+  /// The digest of a folder's entries other than files, in name order, and
+  /// of the number of names its scan skipped on purpose.
+  private static func shape(_ others: [ManifestEntry], skipped: Int) -> ObjectID {
+    others.isEmpty && skipped == 0 ? shapeOfFilesOnly : digest(others, skipped: skipped)
+  }
+
+  /// The shape of a folder of files only (most folders), hashed once.
+  private static let shapeOfFilesOnly = digest([], skipped: 0)
+
+  private static func digest(_ others: [ManifestEntry], skipped: Int) -> ObjectID {
+    var bytes = ByteWriter(capacity: 16 + others.count * 80)
+    bytes.append(UInt64(skipped))
+    for entry in others.sorted(by: { ManifestEntry.precedes($0.name, $1.name) }) {
+      bytes.append(entry.kind.rawValue)
+      bytes.append(UInt16(entry.name.utf8.count))
+      bytes.append(entry.mode)
+      bytes.append(entry.size)
+      bytes.append(entry.id)
+      bytes.append(utf8: entry.name)
+    }
+    return ObjectHasher.id(of: bytes.bytes)
   }
 }

@@ -10,6 +10,12 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
   /// The number of bytes in an id.
   public static let byteCount = 32
 
+  /// The id of 32 zero bytes: no SHA-256 anyone can find, so formats use
+  /// it for "none".
+  public static let zero = ObjectID(words: (0, 0, 0, 0))
+
+  private init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
+
   /// Reads an id from 32 bytes.
   public init(bytes: UnsafeRawBufferPointer) {
     precondition(bytes.count >= 32, "an object id needs 32 bytes")  // callers pass fixed slices
