@@ -126,8 +126,15 @@ public struct Manifest: Sendable, Equatable {
 
   /// Total bytes of every stored file below this folder (references and
   /// link targets are not counted).
+  ///
+  /// Saturates at `UInt64.max`: each entry's size fits in an `Int64`, but a
+  /// crafted manifest's total need not.
   public var totalSize: UInt64 {
-    entries.reduce(0) { $0 + ($1.kind == .symlink || $1.kind.pointsOutsideTree ? 0 : $1.size) }
+    entries.reduce(0) { total, entry in
+      let size = entry.kind == .symlink || entry.kind.pointsOutsideTree ? 0 : entry.size
+      let (sum, overflow) = total.addingReportingOverflow(size)
+      return overflow ? .max : sum
+    }
   }
 }
 

@@ -201,6 +201,7 @@ public struct Snapshotter: Sendable {
     var entries: [ManifestEntry] = []
     entries.reserveCapacity(folder.entries.count)
     var others: [ManifestEntry] = []
+    var files = 0
     var known = StatCache.Folder()
     snapshot.folders += 1
     snapshot.skipped += folder.skipped
@@ -216,6 +217,7 @@ public struct Snapshotter: Sendable {
           next += 1
         }
         if folder.cacheIsStale { known[Array(name.utf8)] = StatCache.Entry(status, content) }
+        files += 1
         snapshot.files += 1
         snapshot.bytes += content.size
         // The mode read with the content, as the stat cache records it.
@@ -226,14 +228,16 @@ public struct Snapshotter: Sendable {
       case .symlink(let target, let mode):
         let id = try writer.write(target, kind: .blob, compressor: compressor)
         snapshot.symlinks += 1
-        others.append(
-          ManifestEntry(name: name, kind: .symlink, id: id, size: UInt64(target.count), mode: mode))
-        entries.append(others[others.count - 1])
+        let entry = ManifestEntry(
+          name: name, kind: .symlink, id: id, size: UInt64(target.count), mode: mode)
+        others.append(entry)
+        entries.append(entry)
       case .folder(let sub):
         let (id, size) = try writeFolder(
           sub, read: read, next: &next, snapshot: &snapshot, compressor: compressor)
-        others.append(ManifestEntry(name: name, kind: .folder, id: id, size: size, mode: sub.mode))
-        entries.append(others[others.count - 1])
+        let entry = ManifestEntry(name: name, kind: .folder, id: id, size: size, mode: sub.mode)
+        others.append(entry)
+        entries.append(entry)
       }
     }
     guard snapshot.statCache != nil else {
@@ -246,7 +250,8 @@ public struct Snapshotter: Sendable {
     }
     let shape = Self.shape(others, skipped: folder.skippedOnPurpose)
     if folder.complete, !folder.cacheIsStale, let tree = snapshot.statCache?.tree(folder.path),
-      tree.shape == shape, snapshot.statCache?.vouchesForContent == true || writer.contains(tree.id)
+      tree.files == UInt64(files), tree.shape == shape,
+      snapshot.statCache?.vouchesForContent == true || writer.contains(tree.id)
     {
       return (tree.id, tree.size)
     }
@@ -255,7 +260,8 @@ public struct Snapshotter: Sendable {
     snapshot.statCache?.record(
       folder.path,
       tree: folder.complete
-        ? StatCache.FolderTree(id: id, size: manifest.totalSize, shape: shape) : nil)
+        ? StatCache.FolderTree(
+          id: id, size: manifest.totalSize, files: UInt64(files), shape: shape) : nil)
     return (id, manifest.totalSize)
   }
 
@@ -268,6 +274,7 @@ public struct Snapshotter: Sendable {
   /// The shape of a folder of files only (most folders), hashed once.
   private static let shapeOfFilesOnly = digest([], skipped: 0)
 
+  /// The SHA-256 of `skipped` and of `others` as ``shape(_:skipped:)`` orders them.
   private static func digest(_ others: [ManifestEntry], skipped: Int) -> ObjectID {
     var bytes = ByteWriter(capacity: 16 + others.count * 80)
     bytes.append(UInt64(skipped))

@@ -67,6 +67,8 @@ public struct StatCache: Sendable {
     public var id: ObjectID
     /// Its ``Manifest/totalSize``.
     public var size: UInt64
+    /// How many files it lists (the folder's own, not below).
+    public var files: UInt64
     /// A digest of the folder's entries other than files (each subfolder
     /// with its manifest, each link with its target's blob) and of how many
     /// names it skipped on purpose.
@@ -75,10 +77,9 @@ public struct StatCache: Sendable {
 
   /// Where one folder's section lies in the loaded file.
   private struct Section: Sendable {
-    /// The whole section, header and entries.
-    var bytes: Range<Int>
     /// Its entries.
     var entries: Range<Int>
+    /// How many.
     var count: Int
     /// The folder's manifest, when the section names one.
     var tree: FolderTree?
@@ -168,12 +169,14 @@ public struct StatCache: Sendable {
     }
     var sections: [String: Section] = [:]
     while position < end {
-      let start = position
       let header = hasTrees ? 8 + treeSize : 8
       guard end - position >= header else { return nil }
       let pathLength = Int(bytes.littleEndian(at: position, as: UInt32.self))
       let count = Int(bytes.littleEndian(at: position + 4, as: UInt32.self))
       let tree = hasTrees ? decodeTree(bytes, at: position + 8) : nil
+      // Sizes a file or folder cannot have are damage (and would not fit
+      // the arithmetic that uses them).
+      if let tree, tree.size > UInt64(Int64.max) { return nil }
       position += header
       guard end - position >= pathLength else { return nil }
       let folderPath = String(decoding: bytes[position..<position + pathLength], as: UTF8.self)
@@ -182,17 +185,19 @@ public struct StatCache: Sendable {
       for _ in 0..<count {
         guard end - position >= 2 else { return nil }
         let nameLength = Int(bytes.littleEndian(at: position, as: UInt16.self))
-        guard end - position - 2 >= nameLength + fixedEntrySize else { return nil }
+        guard end - position - 2 >= nameLength + fixedEntrySize,
+          bytes.littleEndian(at: position + 2 + nameLength, as: Int64.self) >= 0
+        else { return nil }
         position += 2 + nameLength + fixedEntrySize
       }
       sections[folderPath] = Section(
-        bytes: start..<position, entries: entries..<position, count: count, tree: tree)
+        entries: entries..<position, count: count, tree: tree)
     }
     return (packs, sections)
   }
 
-  /// Bytes of a section's manifest fields: id, total size, shape.
-  private static let treeSize = 72
+  /// Bytes of a section's manifest fields: id, total size, files, shape.
+  private static let treeSize = 80
 
   /// The manifest fields at `position`; nil when the id is all zero (none).
   private static func decodeTree(_ bytes: UnsafeRawBufferPointer, at position: Int)
@@ -202,7 +207,7 @@ public struct StatCache: Sendable {
     guard id != ObjectID.zero else { return nil }
     return FolderTree(
       id: id, size: bytes.littleEndian(at: position + 32),
-      shape: ObjectID(in: bytes, at: position + 40))
+      files: bytes.littleEndian(at: position + 40), shape: ObjectID(in: bytes, at: position + 48))
   }
 
   /// The files of a section whose bounds ``index(_:)`` checked.
@@ -257,6 +262,7 @@ public struct StatCache: Sendable {
       self.starts = starts
     }
 
+    /// A view of a folder replaced since loading.
     fileprivate init(_ folder: Folder) {
       bytes = []
       starts = []
@@ -385,7 +391,7 @@ public struct StatCache: Sendable {
     let paths = Set(sections.keys).union(replaced.keys).union(trees.keys)
       .sorted(by: ManifestEntry.precedes)
     for folderPath in paths {
-      var tree = self.tree(FilePath(folderPath))
+      var tree = trees[folderPath] ?? sections[folderPath]?.tree
       var files = replaced[folderPath]
       if !vouchesForContent {
         if let id = tree?.id, !store.contains(id) { tree = nil }
@@ -395,6 +401,7 @@ public struct StatCache: Sendable {
             loaded.withUnsafeBytes { Self.decode($0, section) }
           }
         files = known?.filter { store.contains($0.value.content.id) }
+        if files?.count != known?.count { tree = nil }
       }
       guard let files else {
         // Entries as loaded: they passed the racy rule when written.
@@ -406,6 +413,9 @@ public struct StatCache: Sendable {
       }
       let kept = files.filter { $0.value.modified < limit && $0.value.changed < limit }
         .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+      // A manifest is kept only with every file it lists: a scan that
+      // finds all the cache knows must mean the folder is unchanged.
+      if kept.count != files.count { tree = nil }
       if kept.isEmpty && tree == nil { continue }
       appendHeader(folderPath, count: kept.count, tree: tree, to: &writer)
       for (name, entry) in kept {
@@ -441,6 +451,7 @@ public struct StatCache: Sendable {
     writer.append(UInt32(count))
     writer.append(tree?.id ?? ObjectID.zero)
     writer.append(tree?.size ?? 0)
+    writer.append(tree?.files ?? 0)
     writer.append(tree?.shape ?? ObjectID.zero)
     writer.append(utf8: folderPath)
   }

@@ -113,6 +113,81 @@ struct StatCacheTests {
     }
   }
 
+  @Test func aFileTheCacheLeftOutIsNeverHiddenByAKeptManifest() async throws {
+    try await withTemporaryDirectory { folder in
+      try Repository.initialize(at: folder)
+      let data = folder.appending("data")
+      for i in 0..<4 {
+        try writeFile(.text(count: 80 + i, seed: UInt64(i)), to: data.appending("d/f\(i)"))
+      }
+      try writeFile(Array("racy\n".utf8), to: data.appending("e/only"))
+      try await settle(folder)
+      let repository = try Repository(root: folder)
+      _ = try await snapshot(repository, data)
+      // f3 and e/only change with a modification time in the future:
+      // always racy, so the cache leaves them out while their folders'
+      // manifests list them.
+      try writeFile(Array("new\n".utf8), to: data.appending("d/f3"))
+      try writeFile(Array("racy again\n".utf8), to: data.appending("e/only"))
+      _ = try ArtProcess.runTool(
+        "/usr/bin/touch", ["-m", "-d", "@4102444800", "data/d/f3", "data/e/only"], in: folder)
+      _ = try await snapshot(repository, data)
+      #expect(StatCache(repository: repository).folder(data.appending("d"))?.count == 3)
+      #expect(StatCache(repository: repository).folder(data.appending("e")) == nil)
+      // Gone: every file the cache still knows matches, but the folders
+      // have changed.
+      try FileManager.default.removeItem(atPath: data.appending("d/f3").string)
+      try FileManager.default.removeItem(atPath: data.appending("e/only").string)
+      let after = try await snapshot(repository, data)
+      let fresh = try await Snapshotter(repository: repository, writer: repository.makeWriter())
+        .writeManifest(of: data)
+      #expect(after.manifestID == fresh.manifestID)
+      #expect(after.files == 3)
+      let listing = try TreeListing.entries(of: after.manifestID, in: repository.store)
+      #expect(listing["d/f3"] == nil)
+      #expect(listing["e/only"] == nil)
+    }
+  }
+
+  @Test func aCacheWithSizesNoFileHasIsDamage() async throws {
+    try await withTemporaryDirectory { folder in
+      try Repository.initialize(at: folder)
+      let data = folder.appending("data")
+      try writeFile(.text(count: 100, seed: 1), to: data.appending("sub/f"))
+      try await settle(folder)
+      let repository = try Repository(root: folder)
+      _ = try await snapshot(repository, data)
+      let path = folder.appending(".art/state/stat-cache")
+      let good = try readFile(path)
+      #expect(StatCache(repository: repository).folder(data.appending("sub"))?.count == 1)
+      /// `good` with the 8 bytes at `offset` set to `value`, its CRC made right.
+      func crafted(_ value: UInt64, at offset: Int) -> [UInt8] {
+        var bytes = Array(good.dropLast(4))
+        withUnsafeBytes(of: value.littleEndian) {
+          bytes.replaceSubrange(offset..<offset + 8, with: $0)
+        }
+        let checksum = bytes.withUnsafeBytes { crc32($0) }
+        withUnsafeBytes(of: checksum.littleEndian) { bytes += $0 }
+        return bytes
+      }
+      // The last section is sub's (its path sorts after data's): its one
+      // file's 69 bytes, size first, end where the CRC starts. The first,
+      // after the pack list, is data's: its manifest's size is 40 bytes in.
+      let fileSize = good.count - 4 - 69
+      let sectionsStart = 12 + 32 * Int(good[8])
+      for (value, offset) in [(UInt64.max, fileSize), (UInt64.max, sectionsStart + 8 + 32)] {
+        try writeFile(crafted(value, at: offset), to: path)
+        let cache = StatCache(repository: repository)
+        #expect(cache.folder(data.appending("sub")) == nil, "at \(offset)")
+        #expect(cache.tree(data) == nil, "at \(offset)")
+        // A commit over it reads everything and writes a sound cache again.
+        let again = try await snapshot(repository, data)
+        #expect(again.filesFromCache == 0)
+        #expect(StatCache(repository: repository).folder(data.appending("sub"))?.count == 1)
+      }
+    }
+  }
+
   @Test func aDamagedCacheIsIgnored() async throws {
     try await withTemporaryDirectory { folder in
       try Repository.initialize(at: folder)
@@ -232,7 +307,7 @@ struct StatCacheTests {
       try await settle(folder)
       let repository = try Repository(root: folder)
       let first = try await snapshot(repository, data)
-      // Format 2: no packs, and the same records without the 72 bytes of
+      // Format 2: no packs, and the same sections without the 80 bytes of
       // manifest fields.
       let path = folder.appending(".art/state/stat-cache")
       let bytes = try readFile(path)
@@ -242,7 +317,7 @@ struct StatCacheTests {
         let pathLength = Int(bytes[position]) | Int(bytes[position + 1]) << 8
         let count = Int(bytes[position + 4]) | Int(bytes[position + 5]) << 8
         old += bytes[position..<position + 8]
-        position += 80
+        position += 88
         old += bytes[position..<position + pathLength]
         position += pathLength
         for _ in 0..<count {
