@@ -378,6 +378,53 @@ struct VersionTests {
     }
   }
 
+  @Test func namesEqualOnlyAsStringsAreTwoFiles() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      // Composed and decomposed é: one name to Swift's String, two files
+      // to the file system (macOS and Linux alike keep both).
+      let composed = "data/\u{E9}.csv"
+      let decomposed = "data/e\u{301}.csv"
+      try writeFile(Array("composed\n".utf8), to: folder.appending(composed))
+      try writeFile(Array("decomposed\n".utf8), to: folder.appending(decomposed))
+      try writeFile(Array("notes\n".utf8), to: folder.appending("notes.txt"))
+      _ = try await art("commit", "ds", "data", in: folder)
+      let files = try await art("ls-files", "ds", in: folder)
+      #expect(files.lines.count == 2, "\(files.standardOutput)")
+
+      // A draft keeps both.
+      let draft = try await art(
+        "commit", "ds", "--from", "ds:v0", "--add", "notes.txt=notes.txt", in: folder)
+      #expect(draft.status == 0, "\(draft.standardError)")
+      let out = folder.appending("out")
+      _ = try await art("checkout", "ds:v1", "--to", out.string, in: folder)
+      #expect(try readFile(out.appending("\u{E9}.csv")) == Array("composed\n".utf8))
+      #expect(try readFile(out.appending("e\u{301}.csv")) == Array("decomposed\n".utf8))
+      #expect(try readFile(out.appending("notes.txt")) == Array("notes\n".utf8))
+
+      // A change to one is seen by status, diff and commit.
+      _ = try await art("checkout", "ds:v0", in: folder)
+      try writeFile(Array("decomposed, changed\n".utf8), to: folder.appending(decomposed))
+      // Compared as bytes: `String` would take either é for the other.
+      func bytes(_ lines: [String]) -> [[UInt8]] { lines.map { Array($0.utf8) } }
+      let status = try await art("status", "ds", in: folder)
+      let changed = bytes(status.lines).filter { $0.starts(with: Array("  ".utf8)) }
+      #expect(changed.count == 1, "\(status.standardOutput)")
+      func holds(_ line: [UInt8], _ name: String) -> Bool {
+        let name = Array(name.utf8)
+        return line.count >= name.count
+          && (0...line.count - name.count).contains {
+            line[$0..<$0 + name.count].elementsEqual(name)
+          }
+      }
+      #expect(changed.first.map { holds($0, "e\u{301}.csv") } == true)
+      #expect(changed.first.map { holds($0, "\u{E9}.csv") } == false)
+      _ = try await art("commit", "ds", in: folder)
+      let diff = try await art("diff", "ds:v0", "ds:v2", "--name-status", in: folder)
+      #expect(bytes(diff.lines) == bytes(["M\te\u{301}.csv"]), "\(diff.standardOutput)")
+    }
+  }
+
   @Test func draftAddsAndRemovesOnly() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

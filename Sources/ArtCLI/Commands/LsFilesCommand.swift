@@ -66,10 +66,10 @@ extension ArtCommand {
       let store = repository.store
       var lines: [Line] = []
       for (path, entry) in try TreeListing.entries(of: version.record.manifest, in: store)
-      where patterns.isEmpty || patterns.contains(where: { $0.matches(path) }) {
+      where patterns.isEmpty || patterns.contains(where: { $0.matches(path.text) }) {
         lines.append(
           Line(
-            path: path, kind: Self.kind(entry.kind), size: entry.size, id: entry.id.hex,
+            path: path.text, kind: Self.kind(entry.kind), size: entry.size, id: entry.id.hex,
             mode: String(entry.mode & 0o7777, radix: 8),
             uri: entry.kind == .external ? try? store.reference(entry.id).uri : nil,
             version: entry.kind == .bundle ? labels[entry.id] ?? "(removed)" : nil))

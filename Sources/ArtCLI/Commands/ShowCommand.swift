@@ -224,7 +224,8 @@ extension ArtCommand {
         .filter { $0.value.kind == .bundle }.sorted { $0.key < $1.key }
         .map {
           VersionEntry(
-            path: $0.key, version: labels[$0.value.id], id: $0.value.id.hex, size: $0.value.size)
+            path: $0.key.text, version: labels[$0.value.id], id: $0.value.id.hex,
+            size: $0.value.size)
         }
     }
   }

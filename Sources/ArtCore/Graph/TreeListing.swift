@@ -66,7 +66,7 @@ public enum TreeListing {
   ///   folders nested too deep.
   public static func entries(
     of id: ObjectID, in store: ObjectStore, prefix: String = "", expandingBundles: Bool = false
-  ) throws -> [String: TreeEntry] {
+  ) throws -> [TreePath: TreeEntry] {
     var graph = ObjectGraph(source: LocalObjects(store), onProblem: .stop)
     graph.visitsEveryPath = true
     var lister = Lister(prefix: prefix, expandsBundles: expandingBundles)
@@ -77,7 +77,7 @@ public enum TreeListing {
   private struct Lister: GraphVisitor {
     let prefix: String
     let expandsBundles: Bool
-    var result: [String: TreeEntry] = [:]
+    var result: [TreePath: TreeEntry] = [:]
 
     func follows(_ entry: ManifestEntry, at place: GraphPlace) -> Bool {
       entry.kind == .folder || (expandsBundles && entry.kind == .bundle)
@@ -88,11 +88,11 @@ public enum TreeListing {
       if manifest.entries.isEmpty {
         let path = place.path.isEmpty ? String(prefix.dropLast()) : prefix + place.path
         if !path.isEmpty {
-          result[path] = TreeEntry(kind: .folder, id: id, size: 0, mode: 0o755)
+          result[TreePath(path)] = TreeEntry(kind: .folder, id: id, size: 0, mode: 0o755)
         }
       }
       for entry in manifest.entries where !follows(entry, at: place) {
-        result[prefix + place.appending(entry.name).path] = TreeEntry(entry)
+        result[TreePath(prefix + place.appending(entry.name).path)] = TreeEntry(entry)
       }
     }
   }

@@ -55,8 +55,8 @@ public enum ManifestDiff {
   public static func between(_ old: ObjectID, _ new: ObjectID, store: ObjectStore) throws
     -> [Change]
   {
-    var added: [String: TreeEntry] = [:]
-    var removed: [String: TreeEntry] = [:]
+    var added: [TreePath: TreeEntry] = [:]
+    var removed: [TreePath: TreeEntry] = [:]
     var changes: [Change] = []
     try walk(
       old, new, prefix: "", store: store, added: &added, removed: &removed, changes: &changes)
@@ -64,9 +64,10 @@ public enum ManifestDiff {
   }
 
   /// The changes from the flattened tree `old` to `new`.
-  public static func between(_ old: [String: TreeEntry], _ new: [String: TreeEntry]) -> [Change] {
-    var added: [String: TreeEntry] = [:]
-    var removed: [String: TreeEntry] = [:]
+  public static func between(_ old: [TreePath: TreeEntry], _ new: [TreePath: TreeEntry]) -> [Change]
+  {
+    var added: [TreePath: TreeEntry] = [:]
+    var removed: [TreePath: TreeEntry] = [:]
     var changes: [Change] = []
     for (path, entry) in new {
       guard let before = old[path] else {
@@ -74,7 +75,7 @@ public enum ManifestDiff {
         continue
       }
       if before != entry {
-        changes.append(Change(kind: .modified, path: path, old: before, new: entry))
+        changes.append(Change(kind: .modified, path: path.text, old: before, new: entry))
       }
     }
     for (path, entry) in old where new[path] == nil { removed[path] = entry }
@@ -83,7 +84,8 @@ public enum ManifestDiff {
 
   private static func walk(
     _ old: ObjectID?, _ new: ObjectID?, prefix: String, store: ObjectStore,
-    added: inout [String: TreeEntry], removed: inout [String: TreeEntry], changes: inout [Change]
+    added: inout [TreePath: TreeEntry], removed: inout [TreePath: TreeEntry],
+    changes: inout [Change]
   ) throws {
     if old == new { return }
     if prefix.utf8.count(where: { $0 == UInt8(ascii: "/") }) > Manifest.maximumDepth {
@@ -91,12 +93,13 @@ public enum ManifestDiff {
     }
     let before = try old.map { try store.manifest($0).entries } ?? []
     let after = try new.map { try store.manifest($0).entries } ?? []
-    var oldByName: [String: ManifestEntry] = [:]
-    for entry in before { oldByName[entry.name] = entry }
-    var newByName: [String: ManifestEntry] = [:]
-    for entry in after { newByName[entry.name] = entry }
+    var oldByName: [TreePath: ManifestEntry] = [:]
+    for entry in before { oldByName[TreePath(entry.name)] = entry }
+    var newByName: [TreePath: ManifestEntry] = [:]
+    for entry in after { newByName[TreePath(entry.name)] = entry }
     for name in Set(oldByName.keys).union(newByName.keys) {
-      let path = prefix + name
+      let path = prefix + name.text
+      let key = TreePath(path)
       let a = oldByName[name]
       let b = newByName[name]
       switch (a?.kind == .folder, b?.kind == .folder) {
@@ -108,9 +111,9 @@ public enum ManifestDiff {
         try walk(
           a?.id, nil, prefix: path + "/", store: store, added: &added, removed: &removed,
           changes: &changes)
-        if let b { added[path] = TreeEntry(b) }
+        if let b { added[key] = TreeEntry(b) }
       case (false, true):
-        if let a { removed[path] = TreeEntry(a) }
+        if let a { removed[key] = TreeEntry(a) }
         try walk(
           nil, b?.id, prefix: path + "/", store: store, added: &added, removed: &removed,
           changes: &changes)
@@ -122,9 +125,9 @@ public enum ManifestDiff {
               Change(kind: .modified, path: path, old: TreeEntry(a), new: TreeEntry(b)))
           }
         case (let a?, nil):
-          removed[path] = TreeEntry(a)
+          removed[key] = TreeEntry(a)
         case (nil, let b?):
-          added[path] = TreeEntry(b)
+          added[key] = TreeEntry(b)
         case (nil, nil):
           break
         }
@@ -132,37 +135,41 @@ public enum ManifestDiff {
     }
     // A folder that exists on one side only and is empty still counts.
     if before.isEmpty, old == nil, let new, after.isEmpty, !prefix.isEmpty {
-      added[String(prefix.dropLast())] = TreeEntry(kind: .folder, id: new, size: 0, mode: 0o755)
+      added[TreePath(String(prefix.dropLast()))] = TreeEntry(
+        kind: .folder, id: new, size: 0, mode: 0o755)
     }
     if after.isEmpty, new == nil, let old, before.isEmpty, !prefix.isEmpty {
-      removed[String(prefix.dropLast())] = TreeEntry(kind: .folder, id: old, size: 0, mode: 0o755)
+      removed[TreePath(String(prefix.dropLast()))] = TreeEntry(
+        kind: .folder, id: old, size: 0, mode: 0o755)
     }
   }
 
   private static func pairRenames(
-    added: [String: TreeEntry], removed: [String: TreeEntry], changes: [Change]
+    added: [TreePath: TreeEntry], removed: [TreePath: TreeEntry], changes: [Change]
   ) -> [Change] {
     var changes = changes
-    var removedByContent: [ObjectID: [String]] = [:]
+    var removedByContent: [ObjectID: [TreePath]] = [:]
     for (path, entry) in removed where entry.kind != .folder {
       removedByContent[entry.id, default: []].append(path)
     }
     for key in removedByContent.keys { removedByContent[key]?.sort() }
-    var renamedFrom = Set<String>()
+    var renamedFrom = Set<TreePath>()
     for (path, entry) in added.sorted(by: { $0.key < $1.key }) {
       if entry.kind != .folder, var sources = removedByContent[entry.id], !sources.isEmpty {
         let source = sources.removeFirst()
         removedByContent[entry.id] = sources
         renamedFrom.insert(source)
         changes.append(
-          Change(kind: .renamed, path: path, oldPath: source, old: removed[source], new: entry))
+          Change(
+            kind: .renamed, path: path.text, oldPath: source.text, old: removed[source], new: entry)
+        )
       } else {
-        changes.append(Change(kind: .added, path: path, old: nil, new: entry))
+        changes.append(Change(kind: .added, path: path.text, old: nil, new: entry))
       }
     }
     for (path, entry) in removed where !renamedFrom.contains(path) {
-      changes.append(Change(kind: .removed, path: path, old: entry, new: nil))
+      changes.append(Change(kind: .removed, path: path.text, old: entry, new: nil))
     }
-    return changes.sorted { $0.path < $1.path }
+    return changes.sorted { ManifestEntry.precedes($0.path, $1.path) }
   }
 }

@@ -44,7 +44,7 @@ public enum ReferenceVerifier {
       let present = store.contains(entry.id)
       verdicts.append(
         ReferenceVerdict(
-          path: path, uri: "art:\(entry.id.hex)", status: present ? .unchanged : .unavailable,
+          path: path.text, uri: "art:\(entry.id.hex)", status: present ? .unchanged : .unavailable,
           detail: present ? nil : "the version is not in this repository (run 'art fsck')"))
     }
     for (path, entry) in entries where entry.kind == .external {
@@ -52,14 +52,16 @@ public enum ReferenceVerifier {
       let verdict: ReferenceVerdict
       switch await ReferenceIO().check(reference, within: trust.folders(for: entry.id)) {
       case .unchanged:
-        verdict = ReferenceVerdict(path: path, uri: reference.uri, status: .unchanged)
+        verdict = ReferenceVerdict(path: path.text, uri: reference.uri, status: .unchanged)
       case .changed(let what):
-        verdict = ReferenceVerdict(path: path, uri: reference.uri, status: .changed, detail: what)
+        verdict = ReferenceVerdict(
+          path: path.text, uri: reference.uri, status: .changed, detail: what)
       case .unavailable(let why):
         verdict = ReferenceVerdict(
-          path: path, uri: reference.uri, status: .unavailable, detail: why)
+          path: path.text, uri: reference.uri, status: .unavailable, detail: why)
       case .refused(let why):
-        verdict = ReferenceVerdict(path: path, uri: reference.uri, status: .refused, detail: why)
+        verdict = ReferenceVerdict(
+          path: path.text, uri: reference.uri, status: .refused, detail: why)
       }
       verdicts.append(verdict)
     }

@@ -254,7 +254,7 @@ public struct Committer: Sendable {
       for (path, entry) in try TreeListing.entries(
         of: source.record.manifest, in: repository.store) where entry.kind.pointsOutsideTree
       {
-        let parts = path.split(separator: "/").map(String.init)
+        let parts = path.text.split(separator: "/").map(String.init)
         carried[parts] = ManifestEntry(
           name: parts[parts.count - 1], kind: entry.kind, id: entry.id, size: entry.size,
           mode: entry.mode)

@@ -176,7 +176,7 @@ public enum DistributedDraft {
           + "'\(other.root)' (\(other.worker))",
         hint: "give every worker the same --root")
     }
-    var merged: [String: (entry: TreeEntry, worker: String)] = [:]
+    var merged: [TreePath: (entry: TreeEntry, worker: String)] = [:]
     for part in parts {
       for (path, entry) in try TreeListing.entries(of: part.manifest, in: repository.store) {
         if let seen = merged[path] {
@@ -195,11 +195,11 @@ public enum DistributedDraft {
     let editor = DraftEditor(repository: repository, writer: writer, compressor: compressor)
     var files = 0
     let operations = merged.sorted { $0.key < $1.key }.map { path, value in
-      let components = path.split(separator: "/").map(String.init)
+      let components = path.text.split(separator: "/").map(String.init)
       let isFile = value.entry.kind == .file || value.entry.kind == .chunked
       if isFile { files += 1 }
       let entry = ManifestEntry(
-        name: components.last ?? path, kind: value.entry.kind, id: value.entry.id,
+        name: components.last ?? path.text, kind: value.entry.kind, id: value.entry.id,
         size: value.entry.size, mode: value.entry.mode)
       return (components, DraftEditor.Operation.add(entry, files: isFile ? 1 : 0))
     }

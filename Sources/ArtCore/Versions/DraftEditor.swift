@@ -161,23 +161,25 @@ struct DraftEditor {
   private func merge(_ added: ObjectID, into base: ObjectID, prefix: String) throws
     -> (ObjectID, UInt64, Counts)
   {
-    var entries: [String: ManifestEntry] = [:]
-    for entry in try manifest(base).entries { entries[entry.name] = entry }
+    // By name bytes: two names equal as strings are two files.
+    var entries: [TreePath: ManifestEntry] = [:]
+    for entry in try manifest(base).entries { entries[TreePath(entry.name)] = entry }
     var delta = Counts()
     for entry in try manifest(added).entries {
-      if let old = entries[entry.name], old.kind == .folder, entry.kind == .folder {
+      let name = TreePath(entry.name)
+      if let old = entries[name], old.kind == .folder, entry.kind == .folder {
         let (id, size, change) = try merge(
           entry.id, into: old.id, prefix: prefix + entry.name + "/")
-        entries[entry.name] = ManifestEntry(
+        entries[name] = ManifestEntry(
           name: entry.name, kind: .folder, id: id, size: size, mode: entry.mode)
         delta = delta + change
         continue
       }
-      if let old = entries[entry.name] {
+      if let old = entries[name] {
         try refuseOverFolder(entry, old, path: prefix + entry.name)
         delta = delta - (try counts(old))
       }
-      entries[entry.name] = entry
+      entries[name] = entry
       delta = delta + (try counts(entry))
     }
     let merged = try Manifest(entries: Array(entries.values))
@@ -202,17 +204,19 @@ struct DraftEditor {
   private func edit(_ id: ObjectID?, _ operations: [([String], Operation)], prefix: String)
     throws -> (ObjectID?, UInt64, Counts)
   {
-    var entries: [String: ManifestEntry] = [:]
+    // By name bytes: two names equal as strings are two files.
+    var entries: [TreePath: ManifestEntry] = [:]
     if let id {
-      for entry in try manifest(id).entries { entries[entry.name] = entry }
+      for entry in try manifest(id).entries { entries[TreePath(entry.name)] = entry }
     }
     var delta = Counts()
-    var byName: [String: [([String], Operation)]] = [:]
+    var byName: [TreePath: [([String], Operation)]] = [:]
     for (path, operation) in operations {
       guard let first = path.first else { continue }
-      byName[first, default: []].append((Array(path.dropFirst()), operation))
+      byName[TreePath(first), default: []].append((Array(path.dropFirst()), operation))
     }
-    for (name, operations) in byName.sorted(by: { $0.key < $1.key }) {
+    for (key, operations) in byName.sorted(by: { $0.key < $1.key }) {
+      let name = key.text
       // Removals before additions, so `--remove a --add a/b` works.
       let ordered =
         operations.filter { if case .remove = $0.1 { true } else { false } }
@@ -221,24 +225,24 @@ struct DraftEditor {
       for (rest, operation) in ordered where rest.isEmpty {
         switch operation {
         case .remove:
-          guard let old = entries.removeValue(forKey: name) else {
+          guard let old = entries.removeValue(forKey: key) else {
             throw ArtError(
               .invalidArgument, "'\(prefix + name)' is not in the version, so it cannot be removed",
               hint: "list the version's paths with 'art ls-manifest -r MANIFEST'")
           }
           delta = delta - (try counts(old))
-        case .merge(let entry, _) where entries[name]?.kind == .folder:
-          guard let old = entries[name] else { continue }
+        case .merge(let entry, _) where entries[key]?.kind == .folder:
+          guard let old = entries[key] else { continue }
           let (id, size, change) = try merge(entry.id, into: old.id, prefix: prefix + name + "/")
-          entries[name] = ManifestEntry(
+          entries[key] = ManifestEntry(
             name: name, kind: .folder, id: id, size: size, mode: entry.mode)
           delta = delta + change
         case .add(let entry, let files), .merge(let entry, let files):
-          if let old = entries[name] {
+          if let old = entries[key] {
             try refuseOverFolder(entry, old, path: prefix + name)
             delta = delta - (try counts(old))
           }
-          entries[name] = entry
+          entries[key] = entry
           delta = delta + Counts(files: files)
           if entry.kind.pointsOutsideTree {
             delta = delta + Counts(references: 1, referenceBytes: Int64(entry.size))
@@ -247,7 +251,7 @@ struct DraftEditor {
       }
       deeper = ordered.filter { !$0.0.isEmpty }
       if deeper.isEmpty { continue }
-      let existing = entries[name]
+      let existing = entries[key]
       if let existing, existing.kind != .folder {
         throw ArtError(
           .invalidArgument, "'\(prefix + name)' is a file in the version, not a folder",
@@ -258,9 +262,9 @@ struct DraftEditor {
       let removes = deeper.contains { if case .remove = $0.1 { true } else { false } }
       if removes, id == Manifest.emptyID, let existing, existing.id != Manifest.emptyID {
         // Its last path was removed: the folder goes too, as in git.
-        entries[name] = nil
+        entries[key] = nil
       } else if let id {
-        entries[name] = ManifestEntry(
+        entries[key] = ManifestEntry(
           name: name, kind: .folder, id: id, size: size, mode: existing?.mode ?? 0o755)
       }
     }

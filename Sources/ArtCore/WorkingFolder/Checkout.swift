@@ -566,7 +566,7 @@ public struct Checkout: Sendable {
     var all = try TreeListing.entries(
       of: manifest, in: repository.store, expandingBundles: references != .skip)
     if !patterns.isEmpty {
-      all = all.filter { path, _ in patterns.contains { $0.matches(path) } }
+      all = all.filter { path, _ in patterns.contains { $0.matches(path.text) } }
       if all.isEmpty, required {
         throw ArtError(
           .notFound,
@@ -580,7 +580,7 @@ public struct Checkout: Sendable {
     // for a path that came from one.
     var result: [ConfinedPath: TreeEntry] = [:]
     result.reserveCapacity(all.count)
-    for (path, entry) in all { result[try ConfinedPath(path)] = entry }
+    for (path, entry) in all { result[try ConfinedPath(path.text)] = entry }
     return result
   }
 

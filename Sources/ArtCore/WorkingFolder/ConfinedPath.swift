@@ -66,6 +66,17 @@ public struct ConfinedPath: Hashable, Sendable, Comparable, CustomStringConverti
   /// The components joined by `/`.
   public var description: String { components.joined(separator: "/") }
 
+  /// Whether both name the same place: byte for byte, as the file system
+  /// compares names (not as `String` does, which takes composed and
+  /// decomposed `é` as equal).
+  public static func == (a: ConfinedPath, b: ConfinedPath) -> Bool {
+    a.components.elementsEqual(b.components) { $0.utf8.elementsEqual($1.utf8) }
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    for component in components { hasher.combine(TreePath(component)) }
+  }
+
   public static func < (a: ConfinedPath, b: ConfinedPath) -> Bool {
     a.components.lexicographicallyPrecedes(b.components) {
       $0.utf8.lexicographicallyPrecedes($1.utf8)

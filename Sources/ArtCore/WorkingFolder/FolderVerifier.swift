@@ -49,38 +49,38 @@ public enum FolderVerifier {
     var matched = 0
     for (path, want) in expected {
       guard let found = disk[path] else {
-        if want.kind == .folder, diskFolders.contains(Substring(path)) {
+        if want.kind == .folder, diskFolders.contains(path) {
           matched += 1  // an empty folder of the version, not empty here: its files are extra
         } else {
-          differences.append(FolderDifference(path: path, kind: .missing))
+          differences.append(FolderDifference(path: path.text, kind: .missing))
         }
         continue
       }
       if try same(want, found, store: store) {
         matched += 1
       } else {
-        differences.append(FolderDifference(path: path, kind: .changed))
+        differences.append(FolderDifference(path: path.text, kind: .changed))
       }
     }
     // An empty folder on disk on the way to the version's paths (their
     // files missing) is not extra.
     let expectedFolders = folders(above: expected.keys)
     for (path, found) in disk where expected[path] == nil {
-      if found.kind == .folder, expectedFolders.contains(Substring(path)) { continue }
-      differences.append(FolderDifference(path: path, kind: .extra))
+      if found.kind == .folder, expectedFolders.contains(path) { continue }
+      differences.append(FolderDifference(path: path.text, kind: .extra))
     }
-    differences.sort { $0.path < $1.path }
+    differences.sort { ManifestEntry.precedes($0.path, $1.path) }
     return (matched, differences)
   }
 
   /// Every folder on the way to `paths` (`a` and `a/b` for `a/b/c`).
-  private static func folders(above paths: some Sequence<String>) -> Set<Substring> {
-    var folders = Set<Substring>()
+  private static func folders(above paths: some Sequence<TreePath>) -> Set<TreePath> {
+    var folders = Set<TreePath>()
     for path in paths {
-      var rest = Substring(path)
+      var rest = Substring(path.text)
       while let slash = rest.lastIndex(of: "/") {
         rest = rest[..<slash]
-        if !folders.insert(rest).inserted { break }
+        if !folders.insert(TreePath(String(rest))).inserted { break }
       }
     }
     return folders

@@ -79,7 +79,7 @@ public enum WorkingStatus {
       ? Set(try repository.store.manifest(version.record.manifest).entries.map(\.name)) : nil
     let working = try await WorkingTree.flatten(
       root, topLevel: topLevel, chunking: repository.configuration.chunking,
-      statCache: StatCache(repository: repository), skipping: references,
+      statCache: StatCache(repository: repository), skipping: Set(references.map(\.text)),
       ignoreTop: repository.root)
     return ManifestDiff.between(stored, working)
   }

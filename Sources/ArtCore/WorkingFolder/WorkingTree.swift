@@ -20,12 +20,12 @@ public enum WorkingTree {
   public static func flatten(
     _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters,
     statCache: StatCache? = nil, skipping: Set<String> = [], ignoreTop: FilePath? = nil
-  ) async throws -> [String: TreeEntry] {
+  ) async throws -> [TreePath: TreeEntry] {
     var scanner = FolderScanner(statCache: statCache)
     scanner.ignoreTop = ignoreTop
     scanner.skipping = Set(skipping.map { root.appending($0) })
     let top = try await scanner.scan(root, selecting: topLevel.map { $0.sorted().map { [$0] } })
-    var result: [String: TreeEntry] = [:]
+    var result: [TreePath: TreeEntry] = [:]
     var toHash: [(String, FilePath, UInt32)] = []
     collect(top, prefix: "", into: &result, toHash: &toHash)
     let files = toHash
@@ -41,7 +41,7 @@ public enum WorkingTree {
         state.append((path, TreeEntry(kind: kind, id: id, size: size, mode: mode)))
       }, finish: { $0 })
     for batch in hashed {
-      for (path, entry) in batch { result[path] = entry }
+      for (path, entry) in batch { result[TreePath(path)] = entry }
     }
     return result
   }
@@ -49,24 +49,24 @@ public enum WorkingTree {
   /// Adds what `folder` holds at `prefix`: entries known without reading
   /// (stat cache, symlinks, empty folders) to `result`, files to `toHash`.
   private static func collect(
-    _ folder: ScannedFolder, prefix: String, into result: inout [String: TreeEntry],
+    _ folder: ScannedFolder, prefix: String, into result: inout [TreePath: TreeEntry],
     toHash: inout [(String, FilePath, UInt32)]
   ) {
     if folder.entries.isEmpty, folder.skippedOnPurpose == 0, !prefix.isEmpty {
-      result[String(prefix.dropLast())] = TreeEntry(
+      result[TreePath(String(prefix.dropLast()))] = TreeEntry(
         kind: .folder, id: Manifest.emptyID, size: 0, mode: 0o755)
     }
     for (name, node) in folder.entries {
       let path = prefix + name
       switch node {
       case .file(let status, let cached?):
-        result[path] = TreeEntry(
+        result[TreePath(path)] = TreeEntry(
           kind: cached.isChunked ? .chunked : .file, id: cached.id, size: cached.size,
           mode: status.permissions)
       case .file(let status, cached: nil):
         toHash.append((path, folder.path.appending(name), status.permissions))
       case .symlink(let target, let mode):
-        result[path] = TreeEntry(
+        result[TreePath(path)] = TreeEntry(
           kind: .symlink, id: ObjectHasher.id(of: target), size: UInt64(target.count), mode: mode)
       case .folder(let sub):
         collect(sub, prefix: path + "/", into: &result, toHash: &toHash)

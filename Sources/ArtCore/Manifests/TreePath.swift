@@ -1,0 +1,38 @@
+/// A path (or a name) in a tree, equal to another only byte for byte.
+///
+/// Swift's `String` takes canonically equivalent texts as equal, composed
+/// and decomposed `é` alike, where a file system keeps them apart as two
+/// names: a map keyed by `String` would fold two files into one. Maps of
+/// a tree's names and paths are keyed by this instead, and sort by bytes
+/// as manifests do.
+public struct TreePath: Hashable, Comparable, Sendable, CustomStringConvertible,
+  ExpressibleByStringLiteral
+{
+  /// The path, `/`-separated.
+  public let text: String
+
+  /// The path `text`.
+  public init(_ text: String) { self.text = text }
+
+  public init(stringLiteral text: String) { self.text = text }
+
+  public var description: String { text }
+
+  public static func == (a: TreePath, b: TreePath) -> Bool {
+    a.text.utf8.elementsEqual(b.text.utf8)
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    let hashed: Void? = text.utf8.withContiguousStorageIfAvailable {
+      hasher.combine(bytes: UnsafeRawBufferPointer($0))
+    }
+    if hashed == nil {
+      for byte in text.utf8 { hasher.combine(byte) }
+    }
+    hasher.combine(text.utf8.count)
+  }
+
+  public static func < (a: TreePath, b: TreePath) -> Bool {
+    ManifestEntry.precedes(a.text, b.text)
+  }
+}
