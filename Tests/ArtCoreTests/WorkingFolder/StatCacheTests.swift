@@ -35,6 +35,23 @@ struct StatCacheTests {
       "/usr/bin/find", ["data", "-exec", "touch", "-m", "-d", "@1790000000", "{}", "+"], in: folder)
   }
 
+  /// A repository in `folder` with `count` settled files of about `size`
+  /// bytes spread over `data/d0`, `data/d1`…, snapshotted once (cache
+  /// written).
+  private func committedFolder(
+    _ folder: FilePath, files count: Int, size: Int, folders: Int = 2
+  ) async throws -> (Repository, FilePath, Snapshot) {
+    try Repository.initialize(at: folder)
+    let data = folder.appending("data")
+    for i in 0..<count {
+      try writeFile(
+        .text(count: size + i, seed: UInt64(i)), to: data.appending("d\(i % folders)/f\(i)"))
+    }
+    try await settle(folder)
+    let repository = try Repository(root: folder)
+    return (repository, data, try await snapshot(repository, data))
+  }
+
   /// Expects every object of the tree `id` in the store.
   private func expectStored(_ id: ObjectID, _ repository: Repository) throws {
     let entries = try TreeListing.entries(of: id, in: repository.store)
@@ -115,28 +132,20 @@ struct StatCacheTests {
 
   @Test func aFileTheCacheLeftOutIsNeverHiddenByAKeptManifest() async throws {
     try await withTemporaryDirectory { folder in
-      try Repository.initialize(at: folder)
-      let data = folder.appending("data")
-      for i in 0..<4 {
-        try writeFile(.text(count: 80 + i, seed: UInt64(i)), to: data.appending("d/f\(i)"))
-      }
+      let (repository, data, _) = try await committedFolder(folder, files: 4, size: 80, folders: 1)
+      // f3 changes, and e/only appears, with a modification time in the
+      // future: always racy, so the cache leaves them out while their
+      // folders' manifests list them.
+      try writeFile(Array("new\n".utf8), to: data.appending("d0/f3"))
       try writeFile(Array("racy\n".utf8), to: data.appending("e/only"))
-      try await settle(folder)
-      let repository = try Repository(root: folder)
-      _ = try await snapshot(repository, data)
-      // f3 and e/only change with a modification time in the future:
-      // always racy, so the cache leaves them out while their folders'
-      // manifests list them.
-      try writeFile(Array("new\n".utf8), to: data.appending("d/f3"))
-      try writeFile(Array("racy again\n".utf8), to: data.appending("e/only"))
       _ = try ArtProcess.runTool(
-        "/usr/bin/touch", ["-m", "-d", "@4102444800", "data/d/f3", "data/e/only"], in: folder)
+        "/usr/bin/touch", ["-m", "-d", "@4102444800", "data/d0/f3", "data/e/only"], in: folder)
       _ = try await snapshot(repository, data)
-      #expect(StatCache(repository: repository).folder(data.appending("d"))?.count == 3)
+      #expect(StatCache(repository: repository).folder(data.appending("d0"))?.count == 3)
       #expect(StatCache(repository: repository).folder(data.appending("e")) == nil)
       // Gone: every file the cache still knows matches, but the folders
       // have changed.
-      try FileManager.default.removeItem(atPath: data.appending("d/f3").string)
+      try FileManager.default.removeItem(atPath: data.appending("d0/f3").string)
       try FileManager.default.removeItem(atPath: data.appending("e/only").string)
       let after = try await snapshot(repository, data)
       let fresh = try await Snapshotter(repository: repository, writer: repository.makeWriter())
@@ -144,7 +153,7 @@ struct StatCacheTests {
       #expect(after.manifestID == fresh.manifestID)
       #expect(after.files == 3)
       let listing = try TreeListing.entries(of: after.manifestID, in: repository.store)
-      #expect(listing["d/f3"] == nil)
+      #expect(listing["d0/f3"] == nil)
       #expect(listing["e/only"] == nil)
     }
   }
@@ -276,14 +285,7 @@ struct StatCacheTests {
 
   @Test func aManifestGoneFromTheStoreIsWrittenAgain() async throws {
     try await withTemporaryDirectory { folder in
-      try Repository.initialize(at: folder)
-      let data = folder.appending("data")
-      for i in 0..<6 {
-        try writeFile(.text(count: 200 + i, seed: UInt64(i)), to: data.appending("d\(i % 2)/f\(i)"))
-      }
-      try await settle(folder)
-      let repository = try Repository(root: folder)
-      let first = try await snapshot(repository, data)
+      let (_, data, first) = try await committedFolder(folder, files: 6, size: 200)
       // The store loses every object (as gc would once no version names
       // them); the cache still names the folders' manifests.
       let packs = folder.appending(".art/objects/packs")
@@ -299,14 +301,7 @@ struct StatCacheTests {
 
   @Test func aCacheOfTheFormatBeforeManifestsStillSparesReads() async throws {
     try await withTemporaryDirectory { folder in
-      try Repository.initialize(at: folder)
-      let data = folder.appending("data")
-      for i in 0..<8 {
-        try writeFile(.text(count: 100 + i, seed: UInt64(i)), to: data.appending("d\(i % 2)/f\(i)"))
-      }
-      try await settle(folder)
-      let repository = try Repository(root: folder)
-      let first = try await snapshot(repository, data)
+      let (repository, data, first) = try await committedFolder(folder, files: 8, size: 100)
       // Format 2: no packs, and the same sections without the 80 bytes of
       // manifest fields.
       let path = folder.appending(".art/state/stat-cache")
