@@ -191,9 +191,10 @@ public struct Snapshotter: Sendable {
   /// files read from `read` in ``collectJobs`` order, counting into
   /// `snapshot` and updating its stat cache.
   ///
-  /// A folder whose files all match the stat cache, whose subfolders and
-  /// links are as they were, and whose manifest is still in the store keeps
-  /// the manifest the cache records, as git's index keeps a tree.
+  /// A folder whose files all match the stat cache (as many as its
+  /// recorded manifest lists), whose subfolders and links are as they were,
+  /// and whose manifest is still in the store keeps the manifest the cache
+  /// records, as git's index keeps a tree.
   private func writeFolder(
     _ folder: ScannedFolder, read: [(content: StoredContent, status: FileStatus)], next: inout Int,
     snapshot: inout Snapshot, compressor: Compressor
