@@ -425,6 +425,37 @@ struct VersionTests {
     }
   }
 
+  @Test func lookAlikeFoldersAreTwoFolders() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      // Composed and decomposed é again, as folder names: one pair with
+      // different files, one with the same file (the same manifest).
+      let names = ["p/d\u{E9}/f", "p/de\u{301}/f", "q/\u{E9}/g", "q/e\u{301}/g"]
+      let contents = ["one\n", "two\n", "same\n", "same\n"]
+      for (name, content) in zip(names, contents) {
+        try writeFile(Array(content.utf8), to: folder.appending("data/" + name))
+      }
+      try writeFile(Array("z\n".utf8), to: folder.appending("data/p/z"))
+      _ = try ArtProcess.runTool(
+        "/usr/bin/find", ["data", "-exec", "touch", "-m", "-d", "@1790000000", "{}", "+"],
+        in: folder)
+      #expect(await artInProcess("commit", "ds", "data", in: folder, clockAhead: 2_100).status == 0)
+      // Cached now, each folder with its manifest: a commit that rebuilds
+      // their parent must keep each folder's own.
+      try writeFile(Array("y\n".utf8), to: folder.appending("data/p/z"))
+      #expect(await artInProcess("commit", "ds", in: folder, clockAhead: 2_100).status == 0)
+      let files = try await art("ls-files", "ds", in: folder)
+      #expect(files.lines.count == 5, "\(files.standardOutput)")
+      let out = folder.appending("out")
+      _ = try await art("checkout", "ds", "--to", out.string, in: folder)
+      for (name, content) in zip(names, contents) {
+        #expect(try readFile(out.appending(name)) == Array(content.utf8), "\(name)")
+      }
+      let status = try await art("status", "ds", in: folder)
+      #expect(status.standardOutput.contains("clean"), "\(status.standardOutput)")
+    }
+  }
+
   @Test func draftAddsAndRemovesOnly() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

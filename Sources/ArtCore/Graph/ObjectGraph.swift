@@ -156,9 +156,11 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   private var recordsAlone = Set<ObjectID>()
   private var seenPlaces = Set<PlaceKey>()
 
+  /// A folder at a path, the path compared byte for byte (two look-alike
+  /// names, composed and decomposed `é`, are two places).
   private struct PlaceKey: Hashable {
     var id: ObjectID
-    var path: String
+    var path: TreePath
   }
 
   private struct Item {
@@ -370,7 +372,8 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
         recordsAlone.insert(item.id).inserted
       else { return }
     } else if item.kind == .manifest || item.kind == .version, visitsEveryPath {
-      guard seenPlaces.insert(PlaceKey(id: item.id, path: item.place.path)).inserted else {
+      guard seenPlaces.insert(PlaceKey(id: item.id, path: TreePath(item.place.path))).inserted
+      else {
         return
       }
       seen.insert(item.id)

@@ -88,18 +88,18 @@ public struct StatCache: Sendable {
   /// Folders decoded from the loaded file, each once, shared by copies
   /// (the loaded bytes never change).
   private final class Decoded: Sendable {
-    let folders = Mutex<[String: Folder]>([:])
+    let folders = Mutex<[TreePath: Folder]>([:])
   }
 
   /// The file as loaded, its checksum checked.
   private var loaded: [UInt8] = []
   /// Folders of the loaded file by absolute path, decoded on first use.
-  private var sections: [String: Section] = [:]
+  private var sections: [TreePath: Section] = [:]
   private let decoded = Decoded()
   /// Folders replaced since loading (empty when forgotten).
-  private var replaced: [String: Folder] = [:]
+  private var replaced: [TreePath: Folder] = [:]
   /// Folders' manifests recorded since loading (nil when forgotten).
-  private var trees: [String: FolderTree?] = [:]
+  private var trees: [TreePath: FolderTree?] = [:]
   /// The store's packs when the loaded file was written, sorted: while
   /// every one is still there, so is every object the file names.
   private var packs: [ObjectID] = []
@@ -149,7 +149,7 @@ public struct StatCache: Sendable {
   /// The packs the file names and where each folder's section lies, every
   /// length checked; nil when the file is damaged or of another format.
   private static func index(_ bytes: UnsafeRawBufferPointer)
-    -> (packs: [ObjectID], sections: [String: Section])?
+    -> (packs: [ObjectID], sections: [TreePath: Section])?
   {
     guard bytes.count >= magic.count + 4 else { return nil }
     let hasTrees = bytes.starts(with: magic)
@@ -167,7 +167,7 @@ public struct StatCache: Sendable {
       packs = (0..<count).map { ObjectID(in: bytes, at: position + $0 * 32) }
       position += count * 32
     }
-    var sections: [String: Section] = [:]
+    var sections: [TreePath: Section] = [:]
     while position < end {
       let header = hasTrees ? 8 + treeSize : 8
       guard end - position >= header else { return nil }
@@ -190,7 +190,7 @@ public struct StatCache: Sendable {
         else { return nil }
         position += 2 + nameLength + fixedEntrySize
       }
-      sections[folderPath] = Section(
+      sections[TreePath(folderPath)] = Section(
         entries: entries..<position, count: count, tree: tree)
     }
     return (packs, sections)
@@ -309,7 +309,7 @@ public struct StatCache: Sendable {
 
   /// The files known in `folder`, for a scan.
   func view(_ folder: FilePath) -> FolderView? {
-    let key = folder.string
+    let key = TreePath(folder.string)
     if let known = replaced[key] { return known.isEmpty ? nil : FolderView(known) }
     guard let section = sections[key], section.count > 0 else { return nil }
     return FolderView(bytes: loaded, first: section.entries.lowerBound, count: section.count)
@@ -317,7 +317,7 @@ public struct StatCache: Sendable {
 
   /// The files known in `folder`.
   func folder(_ folder: FilePath) -> Folder? {
-    let key = folder.string
+    let key = TreePath(folder.string)
     if let known = replaced[key] { return known.isEmpty ? nil : known }
     guard let section = sections[key] else { return nil }
     if let known = decoded.folders.withLock({ $0[key] }) { return known }
@@ -328,7 +328,7 @@ public struct StatCache: Sendable {
 
   /// The manifest last recorded for `folder`.
   func tree(_ folder: FilePath) -> FolderTree? {
-    let key = folder.string
+    let key = TreePath(folder.string)
     if let recorded = trees[key] { return recorded }
     return sections[key]?.tree
   }
@@ -336,7 +336,7 @@ public struct StatCache: Sendable {
   /// Records `tree` as `folder`'s manifest (nil forgets it).
   mutating func record(_ folder: FilePath, tree: FolderTree?) {
     if self.tree(folder) != tree {
-      trees[folder.string] = .some(tree)
+      trees[TreePath(folder.string)] = .some(tree)
       isDirty = true
     }
   }
@@ -353,14 +353,14 @@ public struct StatCache: Sendable {
   mutating func update(_ folder: FilePath, with files: Folder, merging: Bool) {
     guard merging else {
       // Called for a folder a scan found changed: nothing to compare.
-      replaced[folder.string] = files
+      replaced[TreePath(folder.string)] = files
       isDirty = true
       return
     }
     let old = self.folder(folder) ?? [:]
     let new = old.merging(files) { $1 }
     if old != new {
-      replaced[folder.string] = new
+      replaced[TreePath(folder.string)] = new
       isDirty = true
     }
   }
@@ -388,8 +388,7 @@ public struct StatCache: Sendable {
     writer.append(Self.magic)
     writer.append(UInt32(present.count))
     for pack in present { writer.append(pack) }
-    let paths = Set(sections.keys).union(replaced.keys).union(trees.keys)
-      .sorted(by: ManifestEntry.precedes)
+    let paths = Set(sections.keys).union(replaced.keys).union(trees.keys).sorted()
     for folderPath in paths {
       var tree = trees[folderPath] ?? sections[folderPath]?.tree
       var files = replaced[folderPath]
@@ -407,7 +406,7 @@ public struct StatCache: Sendable {
         // Entries as loaded: they passed the racy rule when written.
         let section = sections[folderPath]
         if section == nil && tree == nil { continue }
-        appendHeader(folderPath, count: section?.count ?? 0, tree: tree, to: &writer)
+        appendHeader(folderPath.text, count: section?.count ?? 0, tree: tree, to: &writer)
         if let section { writer.append(loaded[section.entries]) }
         continue
       }
@@ -417,7 +416,7 @@ public struct StatCache: Sendable {
       // finds all the cache knows must mean the folder is unchanged.
       if kept.count != files.count { tree = nil }
       if kept.isEmpty && tree == nil { continue }
-      appendHeader(folderPath, count: kept.count, tree: tree, to: &writer)
+      appendHeader(folderPath.text, count: kept.count, tree: tree, to: &writer)
       for (name, entry) in kept {
         writer.append(UInt16(name.count))
         writer.append(name)
