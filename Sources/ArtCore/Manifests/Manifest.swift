@@ -124,6 +124,12 @@ public struct Manifest: Sendable, Equatable {
     self.entries = entries
   }
 
+  /// The entries by name, byte for byte (two names equal as strings are
+  /// two entries, see ``TreePath``).
+  public var entriesByName: [TreePath: ManifestEntry] {
+    Dictionary(entries.map { (TreePath($0.name), $0) }, uniquingKeysWith: { first, _ in first })
+  }
+
   /// Total bytes of every stored file below this folder (references and
   /// link targets are not counted).
   ///

@@ -91,12 +91,8 @@ public enum ManifestDiff {
     if prefix.utf8.count(where: { $0 == UInt8(ascii: "/") }) > Manifest.maximumDepth {
       throw Manifest.tooDeep(prefix)
     }
-    let before = try old.map { try store.manifest($0).entries } ?? []
-    let after = try new.map { try store.manifest($0).entries } ?? []
-    var oldByName: [TreePath: ManifestEntry] = [:]
-    for entry in before { oldByName[TreePath(entry.name)] = entry }
-    var newByName: [TreePath: ManifestEntry] = [:]
-    for entry in after { newByName[TreePath(entry.name)] = entry }
+    let oldByName = try old.map { try store.manifest($0).entriesByName } ?? [:]
+    let newByName = try new.map { try store.manifest($0).entriesByName } ?? [:]
     for name in Set(oldByName.keys).union(newByName.keys) {
       let path = prefix + name.text
       let key = TreePath(path)
@@ -134,11 +130,11 @@ public enum ManifestDiff {
       }
     }
     // A folder that exists on one side only and is empty still counts.
-    if before.isEmpty, old == nil, let new, after.isEmpty, !prefix.isEmpty {
+    if old == nil, let new, newByName.isEmpty, !prefix.isEmpty {
       added[TreePath(String(prefix.dropLast()))] = TreeEntry(
         kind: .folder, id: new, size: 0, mode: 0o755)
     }
-    if after.isEmpty, new == nil, let old, before.isEmpty, !prefix.isEmpty {
+    if new == nil, let old, oldByName.isEmpty, !prefix.isEmpty {
       removed[TreePath(String(prefix.dropLast()))] = TreeEntry(
         kind: .folder, id: old, size: 0, mode: 0o755)
     }

@@ -1,5 +1,4 @@
 public import ArtStore
-import Glibc
 
 /// One name in a folder's manifest.
 public struct ManifestEntry: Sendable, Equatable {
@@ -102,12 +101,7 @@ public struct ManifestEntry: Sendable, Equatable {
   static func precedes(_ a: String, _ b: String) -> Bool {
     let fast = a.utf8.withContiguousStorageIfAvailable { a in
       b.utf8.withContiguousStorageIfAvailable { b in
-        let common = min(a.count, b.count)
-        guard common > 0, let first = a.baseAddress, let second = b.baseAddress else {
-          return a.count < b.count
-        }
-        let order = memcmp(first, second, common)
-        return order != 0 ? order < 0 : a.count < b.count
+        byteOrder(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b)) < 0
       }
     }
     return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)

@@ -1,3 +1,5 @@
+import Glibc
+
 /// A path (or a name) in a tree, equal to another only byte for byte.
 ///
 /// Swift's `String` takes canonically equivalent texts as equal, composed
@@ -35,4 +37,16 @@ public struct TreePath: Hashable, Comparable, Sendable, CustomStringConvertible,
   public static func < (a: TreePath, b: TreePath) -> Bool {
     ManifestEntry.precedes(a.text, b.text)
   }
+}
+
+/// The order of the bytes `a` against `b`, as manifests sort names:
+/// negative, zero or positive (the first differing byte, else the shorter
+/// first).
+func byteOrder(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+  let common = min(a.count, b.count)
+  if common > 0, let first = a.baseAddress, let second = b.baseAddress {
+    let order = memcmp(first, second, common)
+    if order != 0 { return Int(order) }
+  }
+  return a.count - b.count
 }

@@ -162,8 +162,7 @@ struct DraftEditor {
     -> (ObjectID, UInt64, Counts)
   {
     // By name bytes: two names equal as strings are two files.
-    var entries: [TreePath: ManifestEntry] = [:]
-    for entry in try manifest(base).entries { entries[TreePath(entry.name)] = entry }
+    var entries = try manifest(base).entriesByName
     var delta = Counts()
     for entry in try manifest(added).entries {
       let name = TreePath(entry.name)
@@ -205,10 +204,7 @@ struct DraftEditor {
     throws -> (ObjectID?, UInt64, Counts)
   {
     // By name bytes: two names equal as strings are two files.
-    var entries: [TreePath: ManifestEntry] = [:]
-    if let id {
-      for entry in try manifest(id).entries { entries[TreePath(entry.name)] = entry }
-    }
+    var entries = try id.map { try manifest($0).entriesByName } ?? [:]
     var delta = Counts()
     var byName: [TreePath: [([String], Operation)]] = [:]
     for (path, operation) in operations {

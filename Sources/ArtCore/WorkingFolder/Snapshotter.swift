@@ -241,28 +241,31 @@ public struct Snapshotter: Sendable {
         entries.append(entry)
       }
     }
-    guard snapshot.statCache != nil else {
-      let manifest = try Manifest(entries: entries)
-      let id = try writer.write(manifest.encoded(), kind: .manifest, compressor: compressor)
-      return (id, manifest.totalSize)
-    }
-    if folder.cacheIsStale {
-      snapshot.statCache?.update(folder.path, with: known, merging: !folder.complete)
-    }
-    let shape = Self.shape(others, skipped: folder.skippedOnPurpose)
-    if folder.complete, !folder.cacheIsStale, let tree = snapshot.statCache?.tree(folder.path),
-      tree.files == UInt64(files), tree.shape == shape,
-      snapshot.statCache?.vouchesForContent == true || writer.contains(tree.id)
-    {
-      return (tree.id, tree.size)
+    var shape: ObjectID? = nil
+    // Without a stat cache nothing is kept or recorded. (Mutated through
+    // `snapshot`, never a copy, so its tables are not copied.)
+    if snapshot.statCache != nil {
+      if folder.cacheIsStale {
+        snapshot.statCache?.update(folder.path, with: known, merging: !folder.complete)
+      }
+      let folderShape = Self.shape(others, skipped: folder.skippedOnPurpose)
+      if folder.complete, !folder.cacheIsStale, let tree = snapshot.statCache?.tree(folder.path),
+        tree.files == UInt64(files), tree.shape == folderShape,
+        snapshot.statCache?.vouchesForContent == true || writer.contains(tree.id)
+      {
+        return (tree.id, tree.size)
+      }
+      shape = folderShape
     }
     let manifest = try Manifest(entries: entries)
     let id = try writer.write(manifest.encoded(), kind: .manifest, compressor: compressor)
-    snapshot.statCache?.record(
-      folder.path,
-      tree: folder.complete
-        ? StatCache.FolderTree(
-          id: id, size: manifest.totalSize, files: UInt64(files), shape: shape) : nil)
+    if let shape {
+      snapshot.statCache?.record(
+        folder.path,
+        tree: folder.complete
+          ? StatCache.FolderTree(
+            id: id, size: manifest.totalSize, files: UInt64(files), shape: shape) : nil)
+    }
     return (id, manifest.totalSize)
   }
 

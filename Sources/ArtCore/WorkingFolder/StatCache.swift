@@ -1,5 +1,4 @@
 public import ArtStore
-import Glibc
 import Synchronization
 import SystemPackage
 
@@ -285,24 +284,13 @@ public struct StatCache: Sendable {
           let middle = (low + high) / 2
           let start = starts[middle]
           let length = Int(bytes.littleEndian(at: start, as: UInt16.self))
-          let order = Self.compare(
-            UnsafeRawBufferPointer(rebasing: bytes[start + 2..<start + 2 + length]), name)
+          let order = name.withUnsafeBytes {
+            byteOrder(UnsafeRawBufferPointer(rebasing: bytes[start + 2..<start + 2 + length]), $0)
+          }
           if order == 0 { return StatCache.entry(bytes, at: start + 2 + length) }
           if order < 0 { low = middle + 1 } else { high = middle }
         }
         return nil
-      }
-    }
-
-    /// The byte order of `stored` against `name`: negative, zero or positive.
-    private static func compare(_ stored: UnsafeRawBufferPointer, _ name: [UInt8]) -> Int {
-      name.withUnsafeBytes { name in
-        let common = min(stored.count, name.count)
-        if common > 0, let first = stored.baseAddress, let second = name.baseAddress {
-          let order = memcmp(first, second, common)
-          if order != 0 { return Int(order) }
-        }
-        return stored.count - name.count
       }
     }
   }
@@ -327,8 +315,11 @@ public struct StatCache: Sendable {
   }
 
   /// The manifest last recorded for `folder`.
-  func tree(_ folder: FilePath) -> FolderTree? {
-    let key = TreePath(folder.string)
+  func tree(_ folder: FilePath) -> FolderTree? { tree(at: TreePath(folder.string)) }
+
+  /// The manifest last recorded for the folder at `key`: this command's,
+  /// else the loaded file's.
+  private func tree(at key: TreePath) -> FolderTree? {
     if let recorded = trees[key] { return recorded }
     return sections[key]?.tree
   }
@@ -390,7 +381,7 @@ public struct StatCache: Sendable {
     for pack in present { writer.append(pack) }
     let paths = Set(sections.keys).union(replaced.keys).union(trees.keys).sorted()
     for folderPath in paths {
-      var tree = trees[folderPath] ?? sections[folderPath]?.tree
+      var tree = tree(at: folderPath)
       var files = replaced[folderPath]
       if !vouchesForContent {
         if let id = tree?.id, !store.contains(id) { tree = nil }
