@@ -25,7 +25,11 @@ holding a copy of the data:
   rss       peak RSS over the steps
 
 The checkout step runs --checkout-rounds times (median reported), as it
-varies most. Before each timed step the input is re-read, dirty pages are
+varies most. With --second-rounds N the second step runs N times, each
+round on a fresh change of the same kind, and the median is reported:
+rounds after the first run once the checkouts are done, so the store is
+still measured after two versions and every tool's first version is where
+its checkout command looks. Before each timed step the input is re-read, dirty pages are
 written back (sync), and the tool is started once untimed to print its
 version (its program and the libraries it loads read back into the page
 cache, which this VM drops after a minute idle; for DVC and borg, Python
@@ -83,8 +87,8 @@ def du(path, skip=None):
     return total
 
 
-def change(data, dataset):
-    rng = random.Random(3)
+def change(data, dataset, round_=0):
+    rng = random.Random(3 + round_)
     if dataset == "tree":
         files = sorted(os.path.join(r, f) for r, _, fs in os.walk(data) for f in fs
                        if not os.path.islink(os.path.join(r, f)))
@@ -181,7 +185,7 @@ def tools(art, dvc):
             warm="borg --version",
             setup="borg init -e none repo",
             first="borg create repo::v1 data", noop="borg create repo::v2 data",
-            second="borg create repo::v3 data",
+            second="borg create repo::v3-$ROUND data",
             checkout="mkdir -p $OUT && cd $OUT && borg extract ../repo::v1", store="repo",
             again="cd $PREV && borg extract ../repo::v1"),
     }
@@ -199,6 +203,9 @@ def main():
     parser.add_argument("--tools", default="art,art-lz4,git,git-lfs,dvc,restic,borg")
     parser.add_argument("--checkout-rounds", type=int, default=3,
                         help="rounds of the checkout step (median reported); it varies most")
+    parser.add_argument("--second-rounds", type=int, default=1,
+                        help="rounds of the second step (median reported): the rounds after the "
+                             "first run after 'again', each on a fresh change")
     args = parser.parse_args()
     art = os.path.abspath(args.art)
     dvc = os.path.abspath(args.dvc) if os.sep in args.dvc else args.dvc
@@ -233,16 +240,26 @@ def main():
             run(table[name]["setup"], space)
             spaces[name] = space
             results[name] = {}
-        # Steps in alternation across tools, each from a warm cache.
-        for index, step in enumerate(STEPS):
-            if step == "second":
+        # Steps in alternation across tools, each from a warm cache. The
+        # second step's later rounds run last, so the store is measured
+        # after two versions and checkout finds the first one at HEAD~1.
+        schedule = [("first", [0]), ("noop", [0]), ("second", [0]),
+                    ("checkout", range(args.checkout_rounds)), ("again", range(args.checkout_rounds)),
+                    ("store", []), ("second", range(1, args.second_rounds))]
+        samples = {step: {name: [] for name in names} for step in STEPS}
+        for index, (step, rounds) in enumerate(schedule):
+            if step == "store":
                 for name in names:
-                    change(os.path.join(spaces[name], "data"), dataset)
-            # Rotate the order per step, so no tool always runs right after
-            # the others' writes (file creation here slows after heavy I/O).
-            rounds = args.checkout_rounds if step in ("checkout", "again") else 1
-            samples = {name: [] for name in names}
-            for round_ in range(rounds):
+                    results[name]["store"] = du(os.path.join(spaces[name], table[name]["store"]),
+                                                table[name].get("store_skip"))
+                continue
+            for round_ in rounds:
+                if step == "second":
+                    for name in names:
+                        change(os.path.join(spaces[name], "data"), dataset, round_)
+                # Rotate the order per step and round, so no tool always
+                # runs right after the others' writes (file creation here
+                # slows after heavy I/O).
                 shift = (index + round_) % len(names)
                 for name in names[shift:] + names[:shift]:
                     space = spaces[name]
@@ -255,17 +272,17 @@ def main():
                     out = os.path.join(space, f"out-{step}-{round_}")
                     # The folder the first checkout round filled.
                     previous = os.path.join(space, "out-checkout-0")
-                    command = table[name][step].replace("$OUT", out).replace("$PREV", previous)
+                    command = table[name][step].replace("$OUT", out).replace("$PREV", previous) \
+                        .replace("$ROUND", str(round_))
                     allow = step == "noop" and table[name].get("noop_may_fail", False)
-                    samples[name].append(run(command, space, allow_fail=allow))
-                    print(f"{dataset} {name:8} {step:9} {samples[name][-1][0]:8.2f} s", flush=True)
+                    samples[step][name].append(run(command, space, allow_fail=allow))
+                    print(f"{dataset} {name:8} {step:9} {samples[step][name][-1][0]:8.2f} s", flush=True)
+        for step in STEPS:
             for name in names:
-                ordered = sorted(samples[name])
+                ordered = sorted(samples[step][name])
                 median = ordered[len(ordered) // 2]
                 results[name][step] = (median[0], max(rss for _, rss in ordered))
         for name in names:
-            results[name]["store"] = du(os.path.join(spaces[name], table[name]["store"]),
-                                        table[name].get("store_skip"))
             results[name]["rss"] = max(v[1] for k, v in results[name].items() if isinstance(v, tuple))
         print(f"\n== {dataset}: seconds (ratio best peer / art), store MiB, peak RSS MiB ==")
         header = f"{'tool':10}" + "".join(f"{s:>12}" for s in STEPS) + f"{'store MiB':>12}{'RSS MiB':>9}"
