@@ -18,26 +18,37 @@ struct FetchedPacks {
   private static let header = "# art-fetched v1"
 
   /// The record at `path`, or nil when there is none or it is damaged.
+  ///
+  /// Read as bytes: a remote a push per version filled lists a thousand
+  /// packs here, and every fetch reads them.
   static func read(_ path: FilePath) -> FetchedPacks? {
-    guard let bytes = try? AtomicFile.read(path, limit: 1 << 30),
-      let text = String(validating: bytes, as: UTF8.self)
-    else { return nil }
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    // A record cut short lacks its last line, and is void.
-    guard lines.first == Substring(header), lines.suffix(2) == ["end", ""] else { return nil }
-    lines.removeFirst()
-    lines.removeLast(2)
-    var record = FetchedPacks(remote: [], local: [])
-    for line in lines {
-      let parts = line.split(separator: " ")
-      guard parts.count == 2, let id = ObjectID(String(parts[1])) else { return nil }
-      switch parts[0] {
-      case "remote": record.remote.append(id)
-      case "local": record.local.append(id)
-      default: return nil
+    guard let bytes = try? AtomicFile.read(path, limit: 1 << 30) else { return nil }
+    return bytes.withUnsafeBytes { all -> FetchedPacks? in
+      let head = Array((header + "\n").utf8)
+      let tail = Array("end\n".utf8)
+      // A record cut short lacks its last line, and is void.
+      guard all.count >= head.count + tail.count, all.starts(with: head),
+        all.suffix(tail.count).elementsEqual(tail)
+      else { return nil }
+      var record = FetchedPacks(remote: [], local: [])
+      var start = head.count
+      let end = all.count - tail.count
+      // Each line is `remote HEX` or `local HEX`, 64 hex digits.
+      while start < end {
+        guard let newline = all[start..<end].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let line = UnsafeRawBufferPointer(rebasing: all[start..<newline])
+        start = newline + 1
+        guard line.count > 64, line[line.count - 65] == UInt8(ascii: " "),
+          let id = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[(line.count - 64)...]))
+        else { return nil }
+        switch line.count - 65 {
+        case 6 where line.starts(with: "remote".utf8): record.remote.append(id)
+        case 5 where line.starts(with: "local".utf8): record.local.append(id)
+        default: return nil
+        }
       }
+      return record
     }
-    return record
   }
 
   /// The remote packs, when every local pack listed is still in `store`;
