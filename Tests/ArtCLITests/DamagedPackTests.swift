@@ -115,3 +115,49 @@ struct DamagedPackTests {
     }
   }
 }
+
+/// A pack file lost or cut short behind art's back, its index left.
+@Suite("Lost pack files")
+struct LostPackFileTests {
+  /// v0's pack is lost; v1 (in a pack of its own) still names its files.
+  /// A commit of the unchanged folder stores them again, so v1 checks out,
+  /// and a new version that shares them checks out too (both failed
+  /// before: the index was trusted). v0's own record is gone: fsck says so.
+  @Test(arguments: ["deleted", "truncated"])
+  func theNextCommitWritesAgainWhatALostPackHeld(damage: String) async throws {
+    try await withTemporaryDirectory { folder in
+      let repo = folder.appending("repo")
+      let a = [UInt8].text(count: 5_000, seed: 1)
+      try writeFile(a, to: repo.appending("data/a.txt"))
+      try writeFile(.text(count: 3_000, seed: 2), to: repo.appending("data/b.txt"))
+      #expect(try art("init", in: repo).status == 0)
+      #expect(try art("commit", "ds", "data", in: repo).status == 0)
+      let packs = repo.appending(".art/objects/packs")
+      let pack = try #require(try ObjectStore(directory: packs).allPacks.first).path
+      try writeFile(.text(count: 1_000, seed: 3), to: repo.appending("data/c.txt"))
+      #expect(try art("commit", "ds", "data", in: repo).status == 0)
+      if damage == "deleted" {
+        try FileManager.default.removeItem(atPath: pack.string)
+      } else {
+        try writeFile(Array(try readFile(pack).dropLast(100)), to: pack)
+      }
+
+      let again = try art("commit", "ds", "data", in: repo)
+      #expect(again.status == 0, "\(again.standardError)")
+      #expect(again.standardOutput.contains("nothing changed"), "\(again.standardOutput)")
+      for (version, change) in [("ds:v1", false), ("ds:v2", true)] {
+        if change {
+          try writeFile(.text(count: 3_100, seed: 4), to: repo.appending("data/b.txt"))
+          let commit = try art("commit", "ds", "data", in: repo)
+          #expect(commit.status == 0, "\(commit.standardError)")
+        }
+        let out = folder.appending(version)
+        let checkout = try art("checkout", version, "--to", out.string, in: repo)
+        #expect(checkout.status == 0, "\(version): \(checkout.standardError)")
+        #expect(try readFile(out.appending("a.txt")) == a)
+      }
+      let fsck = try art("fsck", in: repo)
+      #expect(fsck.status == 2 && fsck.standardOutput.contains("needed by ds:v0"))
+    }
+  }
+}

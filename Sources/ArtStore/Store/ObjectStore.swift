@@ -168,6 +168,22 @@ public final class ObjectStore: Sendable {
     find(id, in: packs.withLock { $0.largestFirst }) != nil
   }
 
+  /// Whether `id` is stored in a pack whose file passes
+  /// ``Pack/checkFile()``: present, the size its index records, with a
+  /// sound header.
+  ///
+  /// What a writer may leave unwritten. An index whose pack was deleted or
+  /// cut short still lists its objects; a new version that counted on them
+  /// could never be checked out, so they are written again (and reads find
+  /// that copy).
+  public func holdsReadably(_ id: ObjectID) -> Bool {
+    let packs = self.packs.withLock { $0.largestFirst }
+    if let (index, _) = find(id, in: packs), (try? packs[index].checkFile()) != nil { return true }
+    return packs.contains { pack in
+      pack.index.position(of: id) != nil && (try? pack.checkFile()) != nil
+    }
+  }
+
   /// The kind and raw length of `id`, from the index only.
   ///
   /// - Throws: ``ArtError`` with code `.corruptData` when it is missing.

@@ -177,12 +177,12 @@ public final class ObjectWriter: Sendable {
   /// chunks.
   public let holdsChunkLists: Bool
 
-  /// Whether `id` is stored (when ``skipsStored``), already written in
-  /// this session, or a chunk list held for
-  /// ``finish(leavingOutListsWithoutChunks:)``.
+  /// Whether `id` is stored in a readable pack (when ``skipsStored``; see
+  /// ``ObjectStore/holdsReadably(_:)``), already written in this session,
+  /// or a chunk list held for ``finish(leavingOutListsWithoutChunks:)``.
   public func contains(_ id: ObjectID) -> Bool {
     state.withLock { $0.written.contains(id) || $0.heldChunkLists[id] != nil }
-      || (skipsStored && store.contains(id))
+      || (skipsStored && store.holdsReadably(id))
   }
 
   /// Appends an object exactly as `pack` stored it (its compressed bytes,
