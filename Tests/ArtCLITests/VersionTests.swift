@@ -292,6 +292,39 @@ struct VersionTests {
     }
   }
 
+  /// A mode a commit records is a change status and diff show: a file's
+  /// beside its size, a folder's (and an empty folder's) as a line of its own.
+  @Test func statusAndDiffShowModeChangesOfFilesAndFolders() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      try makeDataset(folder)
+      try Syscalls.makeDirectories(folder.appending("data/empty"))
+      #expect(try await art("commit", "ds", "data", in: folder).status == 0)
+      try Syscalls.setMode(folder.appending("data/t1"), 0o700)
+      try Syscalls.setMode(folder.appending("data/empty"), 0o750)
+      try Syscalls.setMode(folder.appending("data/t2/f20.csv"), 0o755)
+      let expected = [
+        "M\tempty", "M\tt1", "M\tt2/f20.csv",
+      ]
+      let status = try await art("diff", "ds", "--name-status", in: folder)
+      #expect(status.lines == expected, "\(status.standardOutput)")
+      let text = try await art("status", in: folder)
+      #expect(text.standardOutput.contains("M  t1  mode 755 -> 700"), "\(text.standardOutput)")
+      #expect(
+        text.standardOutput.contains("M  t2/f20.csv  (760 B)  mode 644 -> 755"),
+        "\(text.standardOutput)")
+      let commit = try await art("commit", "ds", "data", in: folder)
+      #expect(commit.status == 0 && commit.standardOutput.contains("ds:v1"))
+      #expect(try await art("status", in: folder).standardOutput.contains("clean"))
+      let versions = try await art("diff", "ds:v0", "ds:v1", "--name-status", in: folder)
+      #expect(versions.lines == expected, "\(versions.standardOutput)")
+      let json = try await art("diff", "ds:v0", "ds:v1", "--json", in: folder)
+      for field in [#""oldMode" : "755""#, #""newMode" : "700""#, #""newMode" : "750""#] {
+        #expect(json.standardOutput.contains(field), "\(json.standardOutput)")
+      }
+    }
+  }
+
   /// Root reads any file, so this runs art as `nobody` on a repository it
   /// owns, with one file only root may read.
   @Test(.enabled(if: getuid() == 0, "needs root to switch to another user"))

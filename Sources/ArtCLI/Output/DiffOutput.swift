@@ -20,6 +20,9 @@ struct DiffOutput {
     /// For a bundle entry: `art:name:vN` and the version id.
     var target: String?
     var targetID: String?
+    /// Permission bits in octal (`755`), before and after, when they changed.
+    var oldMode: String?
+    var newMode: String?
     var text: String {
       let sizes: String
       switch (oldSize, newSize) {
@@ -33,7 +36,9 @@ struct DiffOutput {
       let marker =
         target.map { "  [reference \($0) \(targetID?.prefix(12) ?? "")]" }
         ?? (reference == true ? "  [reference]" : "")
-      return "\(status)  \(name)  \(sizes)" + marker
+      let modes = oldMode.flatMap { old in newMode.map { "mode \(old) -> \($0)" } }
+      return [status, name, sizes, modes].compactMap { $0 }.filter { !$0.isEmpty }
+        .joined(separator: "  ") + marker
     }
   }
 
@@ -69,11 +74,18 @@ struct DiffOutput {
       case .modified: letter = "M"
       case .renamed: letter = "R"
       }
+      let modeChanged =
+        change.old != nil && change.new != nil && change.old?.mode != change.new?.mode
+      // A folder's change is its mode alone: its size is its content's.
+      let folder = change.kind == .modified && change.new?.kind == .folder
       return Line(
-        status: letter, path: change.path, oldPath: change.oldPath, oldSize: change.oldSize,
-        newSize: change.newSize, reference: change.pointsOutsideTree ? true : nil,
+        status: letter, path: change.path, oldPath: change.oldPath,
+        oldSize: folder ? nil : change.oldSize, newSize: folder ? nil : change.newSize,
+        reference: change.pointsOutsideTree ? true : nil,
         target: change.version.map { "art:" + (labels[$0] ?? String($0.hex.prefix(12))) },
-        targetID: change.version?.hex)
+        targetID: change.version?.hex,
+        oldMode: modeChanged ? change.old.map { String($0.mode, radix: 8) } : nil,
+        newMode: modeChanged ? change.new.map { String($0.mode, radix: 8) } : nil)
     }
   }
 

@@ -67,17 +67,29 @@ public enum TreeListing {
   public static func entries(
     of id: ObjectID, in store: ObjectStore, prefix: String = "", expandingBundles: Bool = false
   ) throws -> [TreePath: TreeEntry] {
+    try listing(of: id, in: store, prefix: prefix, expandingBundles: expandingBundles).entries
+  }
+
+  /// ``entries(of:in:prefix:expandingBundles:)``, and every folder below
+  /// the root with the permission bits its manifest entry records (a
+  /// version's folders have modes, which `entries` leaves out).
+  ///
+  /// - Throws: as ``entries(of:in:prefix:expandingBundles:)``.
+  public static func listing(
+    of id: ObjectID, in store: ObjectStore, prefix: String = "", expandingBundles: Bool = false
+  ) throws -> (entries: [TreePath: TreeEntry], folderModes: [TreePath: UInt32]) {
     var graph = ObjectGraph(source: LocalObjects(store), onProblem: .stop)
     graph.visitsEveryPath = true
     var lister = Lister(prefix: prefix, expandsBundles: expandingBundles)
     try graph.walkNow([.tree(id, label: "tree \(id.prefix(12))")], visitor: &lister)
-    return lister.result
+    return (lister.result, lister.folderModes)
   }
 
   private struct Lister: GraphVisitor {
     let prefix: String
     let expandsBundles: Bool
     var result: [TreePath: TreeEntry] = [:]
+    var folderModes: [TreePath: UInt32] = [:]
 
     func follows(_ entry: ManifestEntry, at place: GraphPlace) -> Bool {
       entry.kind == .folder || (expandsBundles && entry.kind == .bundle)
@@ -91,8 +103,13 @@ public enum TreeListing {
           result[TreePath(path)] = TreeEntry(kind: .folder, id: id, size: 0, mode: 0o755)
         }
       }
-      for entry in manifest.entries where !follows(entry, at: place) {
-        result[TreePath(prefix + place.appending(entry.name).path)] = TreeEntry(entry)
+      for entry in manifest.entries {
+        let path = TreePath(prefix + place.appending(entry.name).path)
+        if entry.kind == .folder {
+          folderModes[path] = entry.mode
+        } else if !follows(entry, at: place) {
+          result[path] = TreeEntry(entry)
+        }
       }
     }
   }

@@ -82,6 +82,31 @@ public enum ManifestDiff {
     return pairRenames(added: added, removed: removed, changes: changes)
   }
 
+  /// The changes between flattened trees with the folders each holds and
+  /// their modes (see ``TreeListing/listing(of:in:prefix:expandingBundles:)``):
+  /// those of their entries, and a `.modified` change for each folder on
+  /// both sides whose mode differs, as the diff of two versions has.
+  public static func between(
+    _ old: (entries: [TreePath: TreeEntry], folderModes: [TreePath: UInt32]),
+    _ new: (entries: [TreePath: TreeEntry], folderModes: [TreePath: UInt32])
+  ) -> [Change] {
+    var changes = between(old.entries, new.entries)
+    for (path, mode) in new.folderModes {
+      if let before = old.folderModes[path], before != mode {
+        changes.append(folderModeChange(path.text, from: before, to: mode))
+      }
+    }
+    return changes.sorted { ManifestEntry.precedes($0.path, $1.path) }
+  }
+
+  /// A folder whose mode alone changed (its content's changes are their own).
+  private static func folderModeChange(_ path: String, from old: UInt32, to new: UInt32) -> Change {
+    Change(
+      kind: .modified, path: path,
+      old: TreeEntry(kind: .folder, id: Manifest.emptyID, size: 0, mode: old),
+      new: TreeEntry(kind: .folder, id: Manifest.emptyID, size: 0, mode: new))
+  }
+
   private static func walk(
     _ old: ObjectID?, _ new: ObjectID?, prefix: String, store: ObjectStore,
     added: inout [TreePath: TreeEntry], removed: inout [TreePath: TreeEntry],
@@ -100,6 +125,9 @@ public enum ManifestDiff {
       let b = newByName[name]
       switch (a?.kind == .folder, b?.kind == .folder) {
       case (true, true):
+        if let a, let b, a.mode != b.mode {
+          changes.append(folderModeChange(path, from: a.mode, to: b.mode))
+        }
         try walk(
           a?.id, b?.id, prefix: path + "/", store: store, added: &added, removed: &removed,
           changes: &changes)

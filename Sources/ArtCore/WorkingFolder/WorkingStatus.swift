@@ -60,11 +60,11 @@ public enum WorkingStatus {
   public static func changes(
     _ version: ResolvedVersion, in repository: Repository, folder: FilePath? = nil
   ) async throws -> [Change] {
-    var stored = try TreeListing.entries(of: version.record.manifest, in: repository.store)
+    var stored = try TreeListing.listing(of: version.record.manifest, in: repository.store)
     // References live outside the folder's content: a commit carries them
     // forward without reading the folder, so status leaves them out.
-    let references = Set(stored.filter { $0.value.kind.pointsOutsideTree }.keys)
-    for path in references { stored[path] = nil }
+    let references = Set(stored.entries.filter { $0.value.kind.pointsOutsideTree }.keys)
+    for path in references { stored.entries[path] = nil }
     let root =
       folder ?? repository.root.pushing(FilePath(version.record.root)).lexicallyNormalized()
     guard Syscalls.isDirectory(root) else {
@@ -77,7 +77,7 @@ public enum WorkingStatus {
     let topLevel =
       version.record.root.isEmpty && folder == nil
       ? Set(try repository.store.manifest(version.record.manifest).entries.map(\.name)) : nil
-    let working = try await WorkingTree.flatten(
+    let working = try await WorkingTree.listing(
       root, topLevel: topLevel, chunking: repository.configuration.chunking,
       statCache: StatCache(repository: repository), skipping: Set(references.map(\.text)),
       ignoreTop: repository.root)

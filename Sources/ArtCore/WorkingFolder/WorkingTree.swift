@@ -21,13 +21,30 @@ public enum WorkingTree {
     _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters,
     statCache: StatCache? = nil, skipping: Set<String> = [], ignoreTop: FilePath? = nil
   ) async throws -> [TreePath: TreeEntry] {
+    try await listing(
+      root, topLevel: topLevel, chunking: chunking, statCache: statCache, skipping: skipping,
+      ignoreTop: ignoreTop
+    ).entries
+  }
+
+  /// ``flatten(_:topLevel:chunking:statCache:skipping:ignoreTop:)``, and
+  /// every folder scanned below `root` with its permission bits, as
+  /// ``TreeListing/listing(of:in:prefix:expandingBundles:)`` gives a
+  /// version's.
+  ///
+  /// - Throws: as ``flatten(_:topLevel:chunking:statCache:skipping:ignoreTop:)``.
+  public static func listing(
+    _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters,
+    statCache: StatCache? = nil, skipping: Set<String> = [], ignoreTop: FilePath? = nil
+  ) async throws -> (entries: [TreePath: TreeEntry], folderModes: [TreePath: UInt32]) {
     var scanner = FolderScanner(statCache: statCache)
     scanner.ignoreTop = ignoreTop
     scanner.skipping = Set(skipping.map { root.appending($0) })
     let top = try await scanner.scan(root, selecting: topLevel.map { $0.sorted().map { [$0] } })
     var result: [TreePath: TreeEntry] = [:]
+    var folderModes: [TreePath: UInt32] = [:]
     var toHash: [(String, FilePath, UInt32)] = []
-    collect(top, prefix: "", into: &result, toHash: &toHash)
+    collect(top, prefix: "", into: &result, folderModes: &folderModes, toHash: &toHash)
     let files = toHash
     let hashed = try await forEachConcurrently(
       count: files.count, makeState: { [(String, TreeEntry)]() },
@@ -43,14 +60,15 @@ public enum WorkingTree {
     for batch in hashed {
       for (path, entry) in batch { result[TreePath(path)] = entry }
     }
-    return result
+    return (result, folderModes)
   }
 
   /// Adds what `folder` holds at `prefix`: entries known without reading
-  /// (stat cache, symlinks, empty folders) to `result`, files to `toHash`.
+  /// (stat cache, symlinks, empty folders) to `result`, subfolders' modes
+  /// to `folderModes`, files to `toHash`.
   private static func collect(
     _ folder: ScannedFolder, prefix: String, into result: inout [TreePath: TreeEntry],
-    toHash: inout [(String, FilePath, UInt32)]
+    folderModes: inout [TreePath: UInt32], toHash: inout [(String, FilePath, UInt32)]
   ) {
     if folder.entries.isEmpty, folder.skippedOnPurpose == 0, !prefix.isEmpty {
       result[TreePath(String(prefix.dropLast()))] = TreeEntry(
@@ -69,7 +87,9 @@ public enum WorkingTree {
         result[TreePath(path)] = TreeEntry(
           kind: .symlink, id: ObjectHasher.id(of: target), size: UInt64(target.count), mode: mode)
       case .folder(let sub):
-        collect(sub, prefix: path + "/", into: &result, toHash: &toHash)
+        folderModes[TreePath(path)] = sub.mode
+        collect(
+          sub, prefix: path + "/", into: &result, folderModes: &folderModes, toHash: &toHash)
       }
     }
   }
