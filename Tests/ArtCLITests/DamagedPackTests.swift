@@ -119,7 +119,8 @@ struct DamagedPackTests {
 /// A pack file lost or cut short behind art's back, its index left.
 @Suite("Lost pack files")
 struct LostPackFileTests {
-  /// v0's pack is lost; v1 (in a pack of its own) still names its files.
+  /// v0's pack is lost, and v1 (in a pack of its own) still names its files.
+  ///
   /// A commit of the unchanged folder stores them again, so v1 checks out,
   /// and a new version that shares them checks out too (both failed
   /// before: the index was trusted). v0's own record is gone: fsck says so.
