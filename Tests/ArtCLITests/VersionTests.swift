@@ -299,6 +299,10 @@ struct VersionTests {
       _ = try await art("init", in: folder)
       try makeDataset(folder)
       try Syscalls.makeDirectories(folder.appending("data/empty"))
+      // Set, not left to the umask.
+      for (path, mode) in [("data/t1", 0o755), ("data/empty", 0o755), ("data/t2/f20.csv", 0o644)] {
+        try Syscalls.setMode(folder.appending(path), UInt32(mode))
+      }
       #expect(try await art("commit", "ds", "data", in: folder).status == 0)
       try Syscalls.setMode(folder.appending("data/t1"), 0o700)
       try Syscalls.setMode(folder.appending("data/empty"), 0o750)
@@ -322,6 +326,21 @@ struct VersionTests {
       for field in [#""oldMode" : "755""#, #""newMode" : "700""#, #""newMode" : "750""#] {
         #expect(json.standardOutput.contains(field), "\(json.standardOutput)")
       }
+
+      // Checkout in place brings each folder to its version's mode, a
+      // folder it creates too; one changed by hand stays, unless --force.
+      #expect(try await art("checkout", "ds:v0", in: folder).status == 0)
+      try FileManager.default.removeItem(atPath: folder.appending("data/empty").string)
+      #expect(try await art("checkout", "ds:v1", in: folder).status == 0)
+      #expect(try await art("status", in: folder).standardOutput.contains("clean"))
+      for (path, mode) in [("data/t1", 0o700), ("data/empty", 0o750)] {
+        #expect(try Syscalls.linkStatus(folder.appending(path))?.permissions == UInt32(mode))
+      }
+      try Syscalls.setMode(folder.appending("data/t1"), 0o711)
+      #expect(try await art("checkout", "ds:v0", in: folder).status == 0)
+      #expect(try Syscalls.linkStatus(folder.appending("data/t1"))?.permissions == 0o711)
+      #expect(try await art("checkout", "ds:v0", "--force", in: folder).status == 0)
+      #expect(try await art("status", in: folder).standardOutput.contains("clean"))
     }
   }
 

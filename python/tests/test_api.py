@@ -118,6 +118,12 @@ def test_diff_structured_and_by_rows(repo: artvc.Repository, folder: Path) -> No
     against_folder = repo.diff("ds:v1", folder / "project" / "data")
     assert isinstance(against_folder, artvc.Diff)
     assert [(c.status, c.path) for c in against_folder.changes] == [("A", "new.txt")]
+    (folder / "project" / "data" / "t.csv").chmod(0o600)
+    modes = repo.diff("ds:v1", folder / "project" / "data")
+    assert isinstance(modes, artvc.Diff)
+    [changed] = [c for c in modes.changes if c.status == "M"]
+    assert (changed.path, changed.new_mode) == ("t.csv", "600")
+    assert changed.old_mode not in (None, "600")  # what the umask gave it
 
 
 def test_draft_rules(repo: artvc.Repository, folder: Path) -> None:

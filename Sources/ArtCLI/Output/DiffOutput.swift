@@ -74,10 +74,17 @@ struct DiffOutput {
       case .modified: letter = "M"
       case .renamed: letter = "R"
       }
+      // Modes compare only between entries of one kind (a file's against a
+      // link's says nothing).
       let modeChanged =
-        change.old != nil && change.new != nil && change.old?.mode != change.new?.mode
+        change.old.map { old in
+          change.new.map {
+            ($0.kind == old.kind || ($0.isFile && old.isFile)) && $0.mode != old.mode
+          }
+            ?? false
+        } ?? false
       // A folder's change is its mode alone: its size is its content's.
-      let folder = change.kind == .modified && change.new?.kind == .folder
+      let folder = change.old?.kind == .folder && change.new?.kind == .folder
       return Line(
         status: letter, path: change.path, oldPath: change.oldPath,
         oldSize: folder ? nil : change.oldSize, newSize: folder ? nil : change.newSize,

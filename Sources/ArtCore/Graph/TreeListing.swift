@@ -2,7 +2,8 @@ public import ArtStore
 
 /// A file, symlink or empty folder of a tree, flattened to its path.
 public struct TreeEntry: Sendable, Equatable {
-  /// What the entry is (`.folder` only for empty folders).
+  /// What the entry is (`.folder` for empty folders in a listing, and
+  /// for a folder whose mode changed in a ``Change``).
   public var kind: ManifestEntry.Kind
   /// Its content id.
   public var id: ObjectID

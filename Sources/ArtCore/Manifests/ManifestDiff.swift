@@ -1,6 +1,7 @@
 public import ArtStore
 
-/// One file-level difference between two trees.
+/// One difference between two trees: a file, link or reference entry, an
+/// empty folder added or removed, or a folder whose mode changed.
 public struct Change: Sendable, Equatable {
   /// What happened to the path.
   public enum Kind: String, Sendable, Codable {
@@ -33,6 +34,8 @@ public struct Change: Sendable, Equatable {
   public var oldSize: UInt64? { old?.size }
   /// Size after (nil when removed).
   public var newSize: UInt64? { new?.size }
+  /// Whether both sides are stored files: the change a row diff can read.
+  public var isBetweenFiles: Bool { old?.isFile == true && new?.isFile == true }
   /// Whether the path is an external reference or a bundle entry (on either
   /// side): its bytes are outside the tree.
   public var pointsOutsideTree: Bool {
@@ -92,19 +95,35 @@ public enum ManifestDiff {
   ) -> [Change] {
     var changes = between(old.entries, new.entries)
     for (path, mode) in new.folderModes {
-      if let before = old.folderModes[path], before != mode {
-        changes.append(folderModeChange(path.text, from: before, to: mode))
-      }
+      // A folder empty on one side only is added or removed already.
+      guard let before = old.folderModes[path], folderModesDiffer(before, mode),
+        (old.entries[path] == nil) == (new.entries[path] == nil)
+      else { continue }
+      changes.append(folderModeChange(path.text, from: before, to: mode))
     }
     return changes.sorted { ManifestEntry.precedes($0.path, $1.path) }
   }
 
-  /// A folder whose mode alone changed (its content's changes are their own).
-  private static func folderModeChange(_ path: String, from old: UInt32, to new: UInt32) -> Change {
+  /// Whether two folder modes differ in their permissions.
+  ///
+  /// Set-group-id and sticky bits on a folder come from where it is (a
+  /// shared folder's new subfolders inherit set-group-id) and a checkout
+  /// never sets them, so they are left out.
+  static func folderModesDiffer(_ a: UInt32, _ b: UInt32) -> Bool {
+    a & 0o777 != b & 0o777
+  }
+
+  /// A folder whose mode changed (its content's changes are their own):
+  /// `.folder` entries of size 0, with the manifest ids when known (a
+  /// folder on disk has none; `Manifest.emptyID` stands in).
+  private static func folderModeChange(
+    _ path: String, from old: UInt32, to new: UInt32,
+    ids: (ObjectID, ObjectID) = (Manifest.emptyID, Manifest.emptyID)
+  ) -> Change {
     Change(
       kind: .modified, path: path,
-      old: TreeEntry(kind: .folder, id: Manifest.emptyID, size: 0, mode: old),
-      new: TreeEntry(kind: .folder, id: Manifest.emptyID, size: 0, mode: new))
+      old: TreeEntry(kind: .folder, id: ids.0, size: 0, mode: old),
+      new: TreeEntry(kind: .folder, id: ids.1, size: 0, mode: new))
   }
 
   private static func walk(
@@ -125,8 +144,8 @@ public enum ManifestDiff {
       let b = newByName[name]
       switch (a?.kind == .folder, b?.kind == .folder) {
       case (true, true):
-        if let a, let b, a.mode != b.mode {
-          changes.append(folderModeChange(path, from: a.mode, to: b.mode))
+        if let a, let b, Self.folderModesDiffer(a.mode, b.mode) {
+          changes.append(folderModeChange(path, from: a.mode, to: b.mode, ids: (a.id, b.id)))
         }
         try walk(
           a?.id, b?.id, prefix: path + "/", store: store, added: &added, removed: &removed,

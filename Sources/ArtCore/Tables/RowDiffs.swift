@@ -49,7 +49,7 @@ public struct RowDiffs: Sendable {
     scratch: FilePath? = nil
   ) async throws -> [TableDiffReport] {
     var reports: [TableDiffReport] = []
-    for change in changes where change.kind == .modified && !change.pointsOutsideTree {
+    for change in changes where change.kind == .modified && change.isBetweenFiles {
       guard let tableFormat = format ?? TableFormat(path: change.path) else { continue }
       if !patterns.isEmpty, !patterns.contains(where: { $0.matches(change.path) }) { continue }
       // The file-level diff already holds both sides' entries.

@@ -164,18 +164,23 @@ public struct Checkout: Sendable {
       // The folder's base reaches as far as its own patterns went; one
       // recorded before a first checkout finished counts as partial only.
       var known = KnownEntries()
+      var oldTree: ObjectID? = nil
       if let previous {
         if !previous.isSpeculative,
           let record = try? repository.store.versionRecord(previous.version)
         {
           known.base = try selected(
             record.manifest, try previous.patterns.map { try PathPattern($0) })
+          if previous.patterns.isEmpty { oldTree = record.manifest }
         }
         try addPartial(of: previous, to: &known, refs: try repository.refs.read(), root: nil)
       }
       let new = try selected(version.record.manifest, patterns, required: true)
       result = try await update(writer, from: known, to: new, force: force) {
         try bases.record(writing)
+      }
+      if patterns.isEmpty {
+        try setFolderModes(writer, from: oldTree, to: version.record.manifest, force: force)
       }
       try bases.record(base)
       if clean { result.deleted += try removeUntracked(writer, keeping: new) }
@@ -248,10 +253,12 @@ public struct Checkout: Sendable {
       previousID = id
     }
     var known = KnownEntries()
+    var oldTree: ObjectID? = nil
     if let previousID {
       let previous = try repository.loadVersion(previousID, artifact: version.artifact, in: refs)
       if previous.record.root == version.record.root {
         known.base = try selected(previous.record.manifest, patterns)
+        oldTree = previous.record.manifest
       }
     }
     if let recorded {
@@ -271,11 +278,47 @@ public struct Checkout: Sendable {
       current.folder = nil
       try bases.record(current.writing(version.id, patterns: patterns.map(\.text)))
     }
+    if patterns.isEmpty {
+      try setFolderModes(writer, from: oldTree, to: version.record.manifest, force: force)
+    }
     if patterns.isEmpty && tracked {
       try bases.record(FolderBase(version: version.id, artifact: version.artifact))
     }
     if !result.referencesRefused.isEmpty { throw ReferenceTrust.refused(result.referencesRefused) }
     return result
+  }
+
+  /// Gives the folders of tree `new` the modes it records, less the umask,
+  /// as a copy into an empty folder does.
+  ///
+  /// Only where the mode on disk is still what art left there: tree
+  /// `old`'s mode, or for a folder `old` lacks, that of a folder made with
+  /// none given (`0o755` less the umask). A mode changed by hand is a
+  /// local change and stays, unless `force`.
+  private func setFolderModes(
+    _ writer: ConfinedWriter, from old: ObjectID?, to new: ObjectID, force: Bool
+  ) throws {
+    let expands = references != .skip
+    let wanted = try TreeListing.listing(
+      of: new, in: repository.store, expandingBundles: expands
+    ).folderModes
+    let before =
+      try old.map {
+        try TreeListing.listing(of: $0, in: repository.store, expandingBundles: expands)
+          .folderModes
+      } ?? [:]
+    for (path, mode) in wanted {
+      let folder = try ConfinedPath(path.text)
+      guard case .present(let status) = try writer.inspect(folder), status.kind == .directory
+      else { continue }
+      // Set-group-id and sticky bits come from where the folder is (and
+      // are never set by a checkout): only the permissions count.
+      let now = status.permissions & 0o777
+      guard now != ConfinedWriter.permissions(mode) else { continue }
+      if force || now == ConfinedWriter.permissions(before[path] ?? 0o755) {
+        try writer.setFolderMode(folder, mode)
+      }
+    }
   }
 
   /// Adds to `known` the entries of `base`'s partial versions (each within

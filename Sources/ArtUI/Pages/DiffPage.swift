@@ -52,7 +52,7 @@ enum DiffPage {
     if let rows = location.value("rows"), !rows.isEmpty {
       guard
         let change = changes.first(where: {
-          $0.path == rows && $0.kind == .modified && !$0.pointsOutsideTree
+          $0.path == rows && $0.kind == .modified && $0.isBetweenFiles
         }), TableFormat(path: rows) != nil
       else {
         throw ArtError(
@@ -122,8 +122,7 @@ enum DiffPage {
         }
       }
       body.raw("<td>")
-      if change.kind == .modified, !change.pointsOutsideTree, TableFormat(path: change.path) != nil
-      {
+      if change.kind == .modified, change.isBetweenFiles, TableFormat(path: change.path) != nil {
         body.link(context.href(.diff(old.label, new.label, rows: change.path)), "rows")
       }
       body.raw("</td></tr>")

@@ -40,6 +40,9 @@ class Change:
         new_size: bytes after (absent for a deleted path).
         reference: the entry's bytes live outside the store.
         target: the version a bundle entry names.
+        old_mode: permission bits before, in octal (``"755"``), when they changed.
+        new_mode: permission bits after, when they changed. A folder whose
+            mode changed is an ``M`` change with these and no sizes.
     """
 
     status: str
@@ -49,6 +52,8 @@ class Change:
     new_size: Optional[int] = None
     reference: bool = False
     target: Optional[str] = None
+    old_mode: Optional[str] = None
+    new_mode: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -509,6 +514,8 @@ class Repository:
                         c.get("newSize"),
                         bool(c.get("reference", False)),
                         c.get("target"),
+                        c.get("oldMode"),
+                        c.get("newMode"),
                     )
                     for c in document.get("changes", [])
                 ],
