@@ -59,11 +59,19 @@ public struct LocalObjects: SynchronousObjectSource {
 
   public func check(_ id: ObjectID, kind: ObjectKind) -> ArtError? {
     do {
-      guard let (_, entry) = try store.locate(id) else {
+      guard let (pack, entry) = try store.locate(id) else {
         return ArtError(
           .corruptData, "missing",
           hint: "run 'art fsck -v' to see what needs it; 'art fetch REMOTE' brings it back "
             + "if a remote has it")
+      }
+      // Listed by an index whose pack file is gone or cut short, and by no
+      // sound pack: as good as missing.
+      if !pack.fileLooksWhole, !store.holdsReadably(id) {
+        return ArtError(
+          .corruptData,
+          "is only in pack \(pack.id.hex.prefix(12)), whose file is missing or cut short",
+          hint: "run 'art fsck -v' to see what needs it; committing the files again stores them")
       }
       guard entry.kind == kind else {
         return ArtError(

@@ -50,7 +50,9 @@ extension Remote {
       guard let pack = index.pack(id) else { continue }
       lookedAt.append(id)
       let objects = pack.index.objectIDs
-      let absent = objects.filter { !store.contains($0) }
+      // An object only a lost or cut short pack file holds is absent: a
+      // fetch brings it back.
+      let absent = objects.filter { !store.holdsReadably($0) }
       result.objectsPresent += objects.count - absent.count
       if absent.count == objects.count, let info = index.packs[pack.id] {
         whole.append(info)
@@ -168,7 +170,9 @@ extension Remote {
     }
     try store.refresh()
     try saveTracking(refs)
-    try FetchedPacks(
+    // The record only saves the next fetch work: one that cannot be
+    // written (something else in its place) costs that fetch a full check.
+    try? FetchedPacks(
       remote: (Array(done).filter { index.packs[$0] != nil && index.condemned[$0] == nil }
         + lookedAt)
         .sorted(),

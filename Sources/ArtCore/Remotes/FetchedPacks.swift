@@ -51,10 +51,10 @@ struct FetchedPacks {
     }
   }
 
-  /// The remote packs, when every local pack listed is still in `store`;
-  /// else none.
+  /// The remote packs, when every local pack listed is still in `store`,
+  /// its file whole (``Pack/fileLooksWhole``); else none.
   func stillHere(_ store: ObjectStore) -> Set<ObjectID> {
-    let present = Set(store.allPacks.map(\.id))
+    let present = Set(store.allPacks.filter(\.fileLooksWhole).map(\.id))
     return local.allSatisfy(present.contains) ? Set(remote) : []
   }
 

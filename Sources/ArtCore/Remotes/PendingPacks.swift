@@ -188,9 +188,12 @@ struct PendingPacks: Sendable {
       }
       return
     }
-    // Another fetch may have published it meanwhile: the same pack.
-    if try Syscalls.linkStatus(index) != nil { return }
+    // Another fetch may have published it meanwhile: the same pack. One
+    // here whose `.pack` was lost or cut short is put back whole.
+    let lost = store.allPacks.first { $0.id == download.id }.map { !$0.fileLooksWhole } ?? false
+    if !lost, try Syscalls.linkStatus(index) != nil { return }
     try Syscalls.rename(download.packPath, to: folder.appending(PackFormat.packName(download.id)))
     try Syscalls.rename(download.indexPath, to: index)
+    if lost { try store.reopen(packID: download.id) }
   }
 }

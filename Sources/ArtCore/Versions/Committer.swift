@@ -161,6 +161,7 @@ public struct Committer: Sendable {
           request, type: type, tree: snapshot, root: rootText, after: base ?? latest,
           recorded: recorded, refs: &refs, writer: writer, compressor: compressor)
         snapshot.statistics.add(try writer.finish())
+        try checkReadable(snapshot.manifestID, of: version)
         return CommitResult(
           version: version, created: true, snapshot: snapshot, base: base, latest: latest)
       }
@@ -177,6 +178,27 @@ public struct Committer: Sendable {
     } catch {
       writer.abandon()
       throw error
+    }
+  }
+
+  /// Throws when a pack file was lost behind art's back (see
+  /// ``ObjectStore/hasBrokenPackFile``) and tree `id` names an object only
+  /// such a pack lists, so no version is made that cannot be checked out.
+  ///
+  /// A folder's files are stored again by the commit that reads them; a
+  /// draft carries its base's entries unread, and cannot. Walks the whole
+  /// tree, but only while some pack file is damaged.
+  private func checkReadable(_ id: ObjectID, of version: ResolvedVersion) throws {
+    guard repository.store.hasBrokenPackFile else { return }
+    var graph = ObjectGraph(source: LocalObjects(repository.store), onProblem: .stop)
+    var visitor = MarkingVisitor()
+    do {
+      try graph.walkNow([.tree(id, label: version.label)], visitor: &visitor)
+    } catch let error as ArtError {
+      throw ArtError(
+        .corruptData, "\(version.label) was not made: \(error.message)",
+        hint: "a pack file is missing or cut short ('art fsck -v' names it); commit the "
+          + "files it held again from a folder (or add them to the draft), or fetch them")
     }
   }
 

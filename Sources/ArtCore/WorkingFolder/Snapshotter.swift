@@ -95,6 +95,9 @@ public struct Snapshotter: Sendable {
       let writer = self.writer
       let vouched = statCache?.vouchesForContent ?? false
       if !vouched { scanner.trustsCachedContent = { writer.contains($0) } }
+      // A pack file lost behind art's back may hold the chunks of a file
+      // whose chunk list is elsewhere: then every file is read again.
+      if !vouched, writer.store.hasBrokenPackFile { scanner.trustsCachedContent = { _ in false } }
       var top = try await scanner.scan(path, selecting: selection)
       top.mode = status.permissions
       var jobs: [FileJob] = []

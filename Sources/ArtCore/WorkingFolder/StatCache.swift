@@ -134,18 +134,16 @@ public struct StatCache: Sendable {
   }
 
   /// Sets ``vouchesForContent``: whether every pack the cache was written
-  /// with is still in `store`, its file readable (``Pack/checkFile()``).
+  /// with is still in `store`, its file whole (``Pack/fileLooksWhole``).
   ///
   /// Only gc and repack delete packs, and never while another command
   /// runs, so then every file content and manifest the cache names is in
   /// the store, unlooked-up. A pack file lost or cut short behind art's
-  /// back voids that, and each object is looked up (and written again).
+  /// back voids that.
   mutating func check(against store: ObjectStore) {
     guard !packs.isEmpty else { return }
     let present = Dictionary(store.allPacks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-    vouchesForContent = packs.allSatisfy { id in
-      present[id].map { (try? $0.checkFile()) != nil } ?? false
-    }
+    vouchesForContent = packs.allSatisfy { present[$0]?.fileLooksWhole ?? false }
   }
 
   /// The packs the file names and where each folder's section lies, every

@@ -35,12 +35,17 @@ public final class MappedFile: @unchecked Sendable {
     self.path = path
     let fd: FileDescriptor
     do {
-      fd = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+      // Non-blocking, so a FIFO in its place cannot hang the open.
+      fd = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec, .nonBlocking])
     } catch {
       throw ArtError.io("open", path.string, error)
     }
     defer { try? fd.close() }
-    let size = try Syscalls.status(fd, path: path).size
+    let status = try Syscalls.status(fd, path: path)
+    guard status.kind == .regular else {
+      throw ArtError.corrupt(path.string, "it is not a regular file")
+    }
+    let size = status.size
     count = Int(size)
     isRead = count <= Self.readLimit
     if count == 0 {

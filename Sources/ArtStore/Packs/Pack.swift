@@ -17,6 +17,8 @@ public final class Pack: Sendable {
   public let path: FilePath
   private let indexPath: FilePath
   private let opened = Mutex<Result<FileDescriptor, ArtError>?>(nil)
+  /// ``fileLooksWhole``, once known: 1 whole, 2 not.
+  private let wholeness = Atomic<UInt8>(0)
   private let loadedDictionary = Mutex<ZstdDictionary?>(nil)
 
   /// The pack's id.
@@ -69,18 +71,25 @@ public final class Pack: Sendable {
   private func openAndCheck() throws(ArtError) -> FileDescriptor {
     let descriptor: FileDescriptor
     do {
-      descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+      // Non-blocking: a FIFO in the pack's place must not hang the open
+      // (it is refused below); reads of a regular file ignore the flag.
+      descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec, .nonBlocking])
     } catch {
       if (error as? Errno) == .noSuchFileOrDirectory {
         throw ArtError(
           .corruptData, "pack '\(path)' is missing but its index '\(indexPath)' exists",
           hint: "run 'art fsck -v' to see the versions that need it; 'art fetch REMOTE' "
-            + "brings it back if a remote has them; commands that do not need it still work")
+            + "brings it back if a remote has them, and a commit of the files stores them "
+            + "again; commands that do not need it still work")
       }
       throw ArtError.io("open", path.string, error)
     }
     do {
-      let size = try Syscalls.status(descriptor, path: path).size
+      let status = try Syscalls.status(descriptor, path: path)
+      guard status.kind == .regular else {
+        throw ArtError.corrupt(path.string, "it is not a regular file")
+      }
+      let size = status.size
       guard UInt64(size) == index.packSize else {
         throw ArtError.corrupt(
           path.string, "it is \(size) bytes but its index says \(index.packSize) (truncated?)")
@@ -116,6 +125,24 @@ public final class Pack: Sendable {
   /// - Throws: ``ArtError`` with code `.corruptData` naming the pack.
   public func checkFile() throws {
     _ = try descriptor()
+  }
+
+  /// Whether the `.pack` file is a regular file of the size its index
+  /// records: what an object a writer skips must be in (a deleted or cut
+  /// short pack leaves an index that still lists its objects).
+  ///
+  /// One `stat`, once per process; it opens nothing, so it holds no
+  /// descriptor. The header is checked by reads.
+  public var fileLooksWhole: Bool {
+    switch wholeness.load(ordering: .relaxed) {
+    case 1: return true
+    case 2: return false
+    default:
+      let status = try? Syscalls.fileStatus(path)
+      let whole = status.map { $0.kind == .regular && UInt64($0.size) == index.packSize } ?? false
+      wholeness.store(whole ? 1 : 2, ordering: .relaxed)
+      return whole
+    }
   }
 
   /// Reads, decompresses and verifies the object at `entry`.

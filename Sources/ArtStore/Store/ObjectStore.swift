@@ -96,6 +96,14 @@ public final class ObjectStore: Sendable {
     }
   }
 
+  /// Opens pack `packID` again once its files were put back (a fetch
+  /// brought back one whose `.pack` was lost): the ``Pack`` open before
+  /// remembers the damage.
+  package func reopen(packID: ObjectID) throws {
+    packs.withLock { list in list.update { $0.removeAll { $0.id == packID } } }
+    try add(packID: packID)
+  }
+
   /// Unpublishes and deletes `packs`: each index first (which hides the
   /// pack), then the pack, then the folder is synced.
   ///
@@ -168,21 +176,22 @@ public final class ObjectStore: Sendable {
     find(id, in: packs.withLock { $0.largestFirst }) != nil
   }
 
-  /// Whether `id` is stored in a pack whose file passes
-  /// ``Pack/checkFile()``: present, the size its index records, with a
-  /// sound header.
+  /// Whether `id` is stored in a pack whose file looks whole
+  /// (``Pack/fileLooksWhole``): what a writer may leave unwritten.
   ///
-  /// What a writer may leave unwritten. An index whose pack was deleted or
-  /// cut short still lists its objects; a new version that counted on them
-  /// could never be checked out, so they are written again (and reads find
-  /// that copy).
+  /// An index whose pack was deleted or cut short still lists its
+  /// objects; a new version that counted on them could never be checked
+  /// out, so they are written again (and reads find that copy).
   public func holdsReadably(_ id: ObjectID) -> Bool {
     let packs = self.packs.withLock { $0.largestFirst }
-    if let (index, _) = find(id, in: packs), (try? packs[index].checkFile()) != nil { return true }
-    return packs.contains { pack in
-      pack.index.position(of: id) != nil && (try? pack.checkFile()) != nil
-    }
+    guard let (index, _) = find(id, in: packs) else { return false }
+    if packs[index].fileLooksWhole { return true }
+    return packs.contains { $0.index.position(of: id) != nil && $0.fileLooksWhole }
   }
+
+  /// Whether some pack's file is missing or not the size its index
+  /// records (one `stat` per pack, once per process).
+  public var hasBrokenPackFile: Bool { allPacks.contains { !$0.fileLooksWhole } }
 
   /// The kind and raw length of `id`, from the index only.
   ///
