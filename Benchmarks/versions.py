@@ -172,7 +172,10 @@ def tools(art, dvc):
             second=f"{dvc} add -q data && git add data.dvc && git commit -qm v3",
             checkout=f"git checkout -q HEAD~1 -- data.dvc && mv data $OUT && {dvc} checkout -q data.dvc",
             again=f"{dvc} checkout -q data.dvc",
-            store=".dvc/cache", noop_may_fail=True),
+            store=".dvc/cache", noop_may_fail=True,
+            # Its checkout step replaced the workspace with the first
+            # version: back to the newest before later second rounds.
+            restore=f"git checkout -q HEAD -- data.dvc && {dvc} checkout -q data.dvc"),
         "restic": dict(
             warm="restic version",
             setup="restic init -q --repo repo",
@@ -185,7 +188,7 @@ def tools(art, dvc):
             warm="borg --version",
             setup="borg init -e none repo",
             first="borg create repo::v1 data", noop="borg create repo::v2 data",
-            second="borg create repo::v3-$ROUND data",
+            second="borg create repo::v3-$ROUND data",  # one archive per round
             checkout="mkdir -p $OUT && cd $OUT && borg extract ../repo::v1", store="repo",
             again="cd $PREV && borg extract ../repo::v1"),
     }
@@ -252,6 +255,8 @@ def main():
                 for name in names:
                     results[name]["store"] = du(os.path.join(spaces[name], table[name]["store"]),
                                                 table[name].get("store_skip"))
+                    if "restore" in table[name]:
+                        run(table[name]["restore"], spaces[name])
                 continue
             for round_ in rounds:
                 if step == "second":
