@@ -294,30 +294,51 @@ public struct Checkout: Sendable {
   /// Only where the mode on disk is still what art left there: tree
   /// `old`'s mode, or for a folder `old` lacks, that of a folder made with
   /// none given (`0o755` less the umask). A mode changed by hand is a
-  /// local change and stays, unless `force`.
+  /// local change and stays, unless `force`. Only folders whose mode differs
+  /// between the trees are looked at (all of them with `force`), found
+  /// by a walk that skips what both trees share. Folders of bundled
+  /// versions keep the modes they were made with.
   private func setFolderModes(
     _ writer: ConfinedWriter, from old: ObjectID?, to new: ObjectID, force: Bool
   ) throws {
-    let expands = references != .skip
-    let wanted = try TreeListing.listing(
-      of: new, in: repository.store, expandingBundles: expands
-    ).folderModes
-    let before =
-      try old.map {
-        try TreeListing.listing(of: $0, in: repository.store, expandingBundles: expands)
-          .folderModes
-      } ?? [:]
-    for (path, mode) in wanted {
-      let folder = try ConfinedPath(path.text)
+    var changed: [(path: String, old: UInt32?, new: UInt32)] = []
+    try Self.folderModes(
+      from: old, to: new, prefix: "", all: force, store: repository.store, into: &changed)
+    for (path, before, mode) in changed {
+      let folder = try ConfinedPath(path)
       guard case .present(let status) = try writer.inspect(folder), status.kind == .directory
       else { continue }
       // Set-group-id and sticky bits come from where the folder is (and
       // are never set by a checkout): only the permissions count.
       let now = status.permissions & 0o777
       guard now != ConfinedWriter.permissions(mode) else { continue }
-      if force || now == ConfinedWriter.permissions(before[path] ?? 0o755) {
+      if force || now == ConfinedWriter.permissions(before ?? 0o755) {
         try writer.setFolderMode(folder, mode)
       }
+    }
+  }
+
+  /// Adds to `result` each folder below tree `new` (at `prefix`) whose mode
+  /// differs in tree `old`, or that `old` lacks, with both modes.
+  ///
+  /// With `all`, every folder. Subtrees equal in both are not read unless
+  /// `all`.
+  private static func folderModes(
+    from old: ObjectID?, to new: ObjectID, prefix: String, all: Bool, store: ObjectStore,
+    into result: inout [(path: String, old: UInt32?, new: UInt32)]
+  ) throws {
+    if old == new && !all { return }
+    if prefix.utf8.count(where: { $0 == UInt8(ascii: "/") }) > Manifest.maximumDepth {
+      throw Manifest.tooDeep(prefix)
+    }
+    let before = try old.map { try store.manifest($0).entriesByName } ?? [:]
+    for entry in try store.manifest(new).entries where entry.kind == .folder {
+      let path = prefix + entry.name
+      let previous = before[TreePath(entry.name)].flatMap { $0.kind == .folder ? $0 : nil }
+      if all || previous?.mode != entry.mode { result.append((path, previous?.mode, entry.mode)) }
+      try folderModes(
+        from: previous?.id, to: entry.id, prefix: path + "/", all: all, store: store,
+        into: &result)
     }
   }
 
