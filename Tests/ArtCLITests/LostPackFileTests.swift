@@ -64,9 +64,37 @@ struct LostPackFileTests {
     }
   }
 
+  /// The folder holds v0 (checked out) and v0's pack, its record in it, is
+  /// lost: a commit compares the folder with the latest instead and stores
+  /// its files again (before, it stopped on the record it could not read).
+  @Test func aCommitWhoseBasesRecordWasLostStoresTheFilesAgain() async throws {
+    try await withTemporaryDirectory { repo in
+      let a = [UInt8].text(count: 5_000, seed: 1)
+      try writeFile(a, to: repo.appending("data/a.txt"))
+      #expect(await art("init", in: repo).status == 0)
+      #expect(await art("commit", "ds", "data", in: repo).status == 0)
+      let pack = try #require(
+        try ObjectStore(directory: repo.appending(".art/objects/packs")).allPacks.first
+      ).path
+      try writeFile(.text(count: 1_000, seed: 2), to: repo.appending("data/b.txt"))
+      #expect(await art("commit", "ds", "data", in: repo).status == 0)
+      #expect(await art("checkout", "ds:v0", in: repo).status == 0)
+      try FileManager.default.removeItem(atPath: pack.string)
+      let commit = await art("commit", "ds", "data", in: repo)
+      #expect(commit.status == 0, "\(commit.standardError)")
+      #expect(commit.standardOutput.contains("ds:v2"), "\(commit.standardOutput)")
+      let out = repo.appending("out")
+      let checkout = await art("checkout", "ds:v2", "--to", out.string, in: repo)
+      #expect(checkout.status == 0, "\(checkout.standardError)")
+      #expect(try readFile(out.appending("a.txt")) == a)
+    }
+  }
+
   /// A draft carries its base's entries unread: one that would name an
-  /// object only a lost pack holds is refused, and no version is made.
-  @Test func aDraftCarryingALostObjectIsRefused() async throws {
+  /// object only a lost pack holds, or one whose index is gone (the store
+  /// then lacks it), is refused, and no version is made.
+  @Test(arguments: ["pack", "idx"])
+  func aDraftCarryingALostObjectIsRefused(lost: String) async throws {
     try await withTemporaryDirectory { repo in
       try writeFile(.text(count: 5_000, seed: 1), to: repo.appending("data/a.txt"))
       #expect(await art("init", in: repo).status == 0)
@@ -76,7 +104,8 @@ struct LostPackFileTests {
       ).path
       try writeFile(.text(count: 1_000, seed: 2), to: repo.appending("data/b.txt"))
       #expect(await art("commit", "ds", "data", in: repo).status == 0)
-      try FileManager.default.removeItem(atPath: pack.string)
+      try FileManager.default.removeItem(
+        atPath: lost == "pack" ? pack.string : String(pack.string.dropLast(4)) + "idx")
       try writeFile(Array("new\n".utf8), to: repo.appending("new.txt"))
       let draft = await art("commit", "ds", "--from", "ds:v1", "--add", "new.txt=new.txt", in: repo)
       #expect(draft.status == 2, "\(draft.standardOutput)")

@@ -341,6 +341,15 @@ struct VersionTests {
       #expect(try Syscalls.linkStatus(folder.appending("data/t1"))?.permissions == 0o711)
       #expect(try await art("checkout", "ds:v0", "--force", in: folder).status == 0)
       #expect(try await art("status", in: folder).standardOutput.contains("clean"))
+
+      // A folder deleted by hand comes back with its mode, though both
+      // versions record the same one.
+      #expect(try await art("checkout", "ds:v1", in: folder).status == 0)
+      try FileManager.default.removeItem(atPath: folder.appending("data/t1").string)
+      let again = try await art("checkout", "ds:v1", in: folder)
+      #expect(again.status == 0, "\(again.standardError)")
+      #expect(try Syscalls.linkStatus(folder.appending("data/t1"))?.permissions == 0o700)
+      #expect(try await art("status", in: folder).standardOutput.contains("clean"))
     }
   }
 

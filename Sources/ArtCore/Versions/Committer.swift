@@ -43,9 +43,13 @@ public struct Committer: Sendable {
     // it is compared with and made after.
     var held = previous
     if let recorded = try FolderBases(repository).base(of: request.artifact),
-      refs.versions(of: request.artifact).contains(where: { $0.id == recorded.version })
+      refs.versions(of: request.artifact).contains(where: { $0.id == recorded.version }),
+      // A base whose record was lost with a pack counts as gone: the folder
+      // is then compared with the latest, and a commit stores its files again.
+      let loaded = try? repository.loadVersion(
+        recorded.version, artifact: request.artifact, in: refs)
     {
-      held = try repository.loadVersion(recorded.version, artifact: request.artifact, in: refs)
+      held = loaded
     }
     var base: ResolvedVersion? = nil
     if case .folder = request.contents { base = held }
@@ -123,6 +127,8 @@ public struct Committer: Sendable {
         if base?.record.root != rootText { base = nil }  // another folder: not its base
         isSnapshot = true
       }
+      let isDraft: Bool
+      if case .draft = request.contents { isDraft = true } else { isDraft = false }
       let finalWriter = writer
       let finalCompressor = compressor
       let finalBase = base
@@ -161,7 +167,7 @@ public struct Committer: Sendable {
           request, type: type, tree: snapshot, root: rootText, after: base ?? latest,
           recorded: recorded, refs: &refs, writer: writer, compressor: compressor)
         snapshot.statistics.add(try writer.finish())
-        try checkReadable(snapshot.manifestID, of: version)
+        try checkReadable(snapshot.manifestID, of: version, carried: isDraft)
         return CommitResult(
           version: version, created: true, snapshot: snapshot, base: base, latest: latest)
       }
@@ -181,15 +187,15 @@ public struct Committer: Sendable {
     }
   }
 
-  /// Throws when a pack file was lost behind art's back (see
-  /// ``ObjectStore/hasBrokenPackFile``) and tree `id` names an object only
-  /// such a pack lists, so no version is made that cannot be checked out.
+  /// Throws when tree `id` names an object the store lacks or only a lost
+  /// pack file lists (see ``ObjectStore/hasBrokenPackFile``), so no version
+  /// is made that cannot be checked out.
   ///
   /// A folder's files are stored again by the commit that reads them; a
-  /// draft carries its base's entries unread, and cannot. Walks the whole
-  /// tree, but only while some pack file is damaged.
-  private func checkReadable(_ id: ObjectID, of version: ResolvedVersion) throws {
-    guard repository.store.hasBrokenPackFile else { return }
+  /// draft (`carried`) takes its base's entries unread, and cannot. Walks
+  /// the whole tree: for a draft, or while some pack file is damaged.
+  private func checkReadable(_ id: ObjectID, of version: ResolvedVersion, carried: Bool) throws {
+    guard carried || repository.store.hasBrokenPackFile else { return }
     var graph = ObjectGraph(source: LocalObjects(repository.store), onProblem: .stop)
     var visitor = MarkingVisitor()
     do {

@@ -149,6 +149,8 @@ public struct Checkout: Sendable {
           let wanted = try selected(version.record.manifest, patterns, required: true)
           result = try await apply(
             writes: wanted.sorted { $0.key < $1.key }, deletes: [], writer: writer, trust: trust)
+          try setFolderModes(
+            writer, from: nil, to: version.record.manifest, force: false, onlyMade: true)
         }
       } catch {
         // Nothing of a failed copy is left: the folder was empty or missing.
@@ -179,9 +181,9 @@ public struct Checkout: Sendable {
       result = try await update(writer, from: known, to: new, force: force) {
         try bases.record(writing)
       }
-      if patterns.isEmpty {
-        try setFolderModes(writer, from: oldTree, to: version.record.manifest, force: force)
-      }
+      try setFolderModes(
+        writer, from: oldTree, to: version.record.manifest, force: force,
+        onlyMade: !patterns.isEmpty)
       try bases.record(base)
       if clean { result.deleted += try removeUntracked(writer, keeping: new) }
     }
@@ -278,9 +280,9 @@ public struct Checkout: Sendable {
       current.folder = nil
       try bases.record(current.writing(version.id, patterns: patterns.map(\.text)))
     }
-    if patterns.isEmpty {
-      try setFolderModes(writer, from: oldTree, to: version.record.manifest, force: force)
-    }
+    try setFolderModes(
+      writer, from: oldTree, to: version.record.manifest, force: force,
+      onlyMade: !patterns.isEmpty)
     if patterns.isEmpty && tracked {
       try bases.record(FolderBase(version: version.id, artifact: version.artifact))
     }
@@ -294,25 +296,38 @@ public struct Checkout: Sendable {
   /// Only where the mode on disk is still what art left there: tree
   /// `old`'s mode, or for a folder `old` lacks, that of a folder made with
   /// none given (`0o755` less the umask). A mode changed by hand is a
-  /// local change and stays, unless `force`. Only folders whose mode differs
-  /// between the trees are looked at (all of them with `force`), found
-  /// by a walk that skips what both trees share. Folders of bundled
+  /// local change and stays, unless `force`. A folder this checkout made
+  /// gets its mode in any case; with `onlyMade` (a checkout of some paths),
+  /// only those do. Only folders whose mode differs between the trees are
+  /// looked at (all of them with `force`, or when the checkout made one),
+  /// found by a walk that skips what both trees share. Folders of bundled
   /// versions keep the modes they were made with.
   private func setFolderModes(
-    _ writer: ConfinedWriter, from old: ObjectID?, to new: ObjectID, force: Bool
+    _ writer: ConfinedWriter, from old: ObjectID?, to new: ObjectID, force: Bool,
+    onlyMade: Bool = false
   ) throws {
+    // Folders this checkout made (one deleted by hand, a new one) get
+    // their mode whatever the versions say: then every folder is listed.
+    let made = writer.foldersMade
+    if onlyMade && made.isEmpty { return }
     var changed: [(path: String, old: UInt32?, new: UInt32)] = []
     try Self.folderModes(
-      from: old, to: new, prefix: "", all: force, store: repository.store, into: &changed)
+      from: old, to: new, prefix: "", all: force || !made.isEmpty, store: repository.store,
+      into: &changed)
     for (path, before, mode) in changed {
       let folder = try ConfinedPath(path)
-      guard case .present(let status) = try writer.inspect(folder), status.kind == .directory
+      let fresh = made.contains(folder)
+      guard fresh || (!onlyMade && (force || before != mode)),
+        case .present(let status) = try writer.inspect(folder), status.kind == .directory
       else { continue }
       // Set-group-id and sticky bits come from where the folder is (and
       // are never set by a checkout): only the permissions count.
       let now = status.permissions & 0o777
       guard now != ConfinedWriter.permissions(mode) else { continue }
-      if force || now == ConfinedWriter.permissions(before ?? 0o755) {
+      // As art left it: the old mode as checked out (less the umask), or
+      // as recorded (a mode set by hand and then committed).
+      let left = before ?? 0o755
+      if force || fresh || now == ConfinedWriter.permissions(left) || now == left & 0o777 {
         try writer.setFolderMode(folder, mode)
       }
     }

@@ -26,6 +26,11 @@ public final class ConfinedWriter: Sendable {
   /// real folder (`--force`) instead of refused.
   public let replacingLinks: Bool
   private let handle: FolderHandle
+  private let made = Mutex<Set<ConfinedPath>>([])
+
+  /// The folders this writer made, below ``top`` (a checkout gives them
+  /// their recorded modes).
+  public var foldersMade: Set<ConfinedPath> { made.withLock { $0 } }
 
   /// A writer below `top`, which the user chose and which may itself be
   /// reached through links; it is created when missing if `create`.
@@ -208,6 +213,7 @@ public final class ConfinedWriter: Sendable {
       }
       do {
         try current.makeFolder(name)
+        self.made.withLock { _ = $0.insert(path.prefix(index + 1)) }
         guard let made = try current.openFolder(name) else {
           throw ArtError.io(
             "open folder", absolute(path.prefix(index + 1)).string, Errno.noSuchFileOrDirectory)
@@ -250,6 +256,7 @@ public final class ConfinedWriter: Sendable {
         try parent.unlink(name)
       }
       try parent.makeFolder(name)
+      made.withLock { _ = $0.insert(path) }
     }
   }
 
