@@ -14,6 +14,20 @@ struct LostPackFileTests {
     await artInProcess(arguments, in: folder, clockAhead: 5_000)
   }
 
+  /// Makes ds:v0 of `data/a.txt` (5,000 bytes of `.text` seed 1) and ds:v1
+  /// adding `data/b.txt`, each in a pack of its own; returns v0's `.pack`.
+  func twoVersions(_ repo: FilePath) async throws -> FilePath {
+    try writeFile(.text(count: 5_000, seed: 1), to: repo.appending("data/a.txt"))
+    #expect(await art("init", in: repo).status == 0)
+    #expect(await art("commit", "ds", "data", in: repo).status == 0)
+    let pack = try #require(
+      try ObjectStore(directory: repo.appending(".art/objects/packs")).allPacks.first
+    ).path
+    try writeFile(.text(count: 1_000, seed: 2), to: repo.appending("data/b.txt"))
+    #expect(await art("commit", "ds", "data", in: repo).status == 0)
+    return pack
+  }
+
   /// v0's pack (a.txt, most of big.bin's chunks) is lost; v1's pack holds
   /// big.bin's new chunk list and c.txt.
   ///
@@ -70,14 +84,7 @@ struct LostPackFileTests {
   @Test func aCommitWhoseBasesRecordWasLostStoresTheFilesAgain() async throws {
     try await withTemporaryDirectory { repo in
       let a = [UInt8].text(count: 5_000, seed: 1)
-      try writeFile(a, to: repo.appending("data/a.txt"))
-      #expect(await art("init", in: repo).status == 0)
-      #expect(await art("commit", "ds", "data", in: repo).status == 0)
-      let pack = try #require(
-        try ObjectStore(directory: repo.appending(".art/objects/packs")).allPacks.first
-      ).path
-      try writeFile(.text(count: 1_000, seed: 2), to: repo.appending("data/b.txt"))
-      #expect(await art("commit", "ds", "data", in: repo).status == 0)
+      let pack = try await twoVersions(repo)
       #expect(await art("checkout", "ds:v0", in: repo).status == 0)
       try FileManager.default.removeItem(atPath: pack.string)
       let commit = await art("commit", "ds", "data", in: repo)
@@ -96,14 +103,7 @@ struct LostPackFileTests {
   @Test(arguments: ["pack", "idx"])
   func aDraftCarryingALostObjectIsRefused(lost: String) async throws {
     try await withTemporaryDirectory { repo in
-      try writeFile(.text(count: 5_000, seed: 1), to: repo.appending("data/a.txt"))
-      #expect(await art("init", in: repo).status == 0)
-      #expect(await art("commit", "ds", "data", in: repo).status == 0)
-      let pack = try #require(
-        try ObjectStore(directory: repo.appending(".art/objects/packs")).allPacks.first
-      ).path
-      try writeFile(.text(count: 1_000, seed: 2), to: repo.appending("data/b.txt"))
-      #expect(await art("commit", "ds", "data", in: repo).status == 0)
+      let pack = try await twoVersions(repo)
       try FileManager.default.removeItem(
         atPath: lost == "pack" ? pack.string : String(pack.string.dropLast(4)) + "idx")
       try writeFile(Array("new\n".utf8), to: repo.appending("new.txt"))
@@ -152,14 +152,7 @@ struct LostPackFileTests {
   /// not only those whose record or manifests were there.
   @Test func fsckNamesTheVersionsThatNeedALostObject() async throws {
     try await withTemporaryDirectory { repo in
-      try writeFile(.text(count: 5_000, seed: 1), to: repo.appending("data/a.txt"))
-      #expect(await art("init", in: repo).status == 0)
-      #expect(await art("commit", "ds", "data", in: repo).status == 0)
-      let pack = try #require(
-        try ObjectStore(directory: repo.appending(".art/objects/packs")).allPacks.first
-      ).path
-      try writeFile(.text(count: 1_000, seed: 2), to: repo.appending("data/b.txt"))
-      #expect(await art("commit", "ds", "data", in: repo).status == 0)
+      let pack = try await twoVersions(repo)
       try FileManager.default.removeItem(atPath: pack.string)
       let fsck = await art("fsck", "-v", in: repo)
       #expect(fsck.status == 2)

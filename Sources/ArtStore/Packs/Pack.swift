@@ -80,7 +80,8 @@ public final class Pack: Sendable {
           .corruptData, "pack '\(path)' is missing but its index '\(indexPath)' exists",
           hint: "run 'art fsck -v' to see the versions that need it; 'art fetch REMOTE' "
             + "brings it back if a remote has them, and a commit of the files stores them "
-            + "again; commands that do not need it still work")
+            + "again; once no version needs it, 'art repack' drops its index; commands that "
+            + "do not need it still work")
       }
       throw ArtError.io("open", path.string, error)
     }
