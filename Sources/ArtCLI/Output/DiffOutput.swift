@@ -76,13 +76,10 @@ struct DiffOutput {
       }
       // Modes compare only between entries of one kind (a file's against a
       // link's says nothing).
-      let modeChanged =
-        change.old.map { old in
-          change.new.map {
-            ($0.kind == old.kind || ($0.isFile && old.isFile)) && $0.mode != old.mode
-          }
-            ?? false
-        } ?? false
+      var modeChanged = false
+      if let old = change.old, let new = change.new {
+        modeChanged = (old.kind == new.kind || (old.isFile && new.isFile)) && old.mode != new.mode
+      }
       // A folder's change is its mode alone: its size is its content's.
       let folder = change.old?.kind == .folder && change.new?.kind == .folder
       return Line(

@@ -26,6 +26,15 @@ public struct TreeEntry: Sendable, Equatable {
   }
 }
 
+/// A tree flattened to its paths, with the mode of each folder below its
+/// root (which the entries leave out, but which a version records).
+public struct FlatTree: Sendable {
+  /// The files, links, references and empty folders, by path.
+  public var entries: [TreePath: TreeEntry]
+  /// Every folder below the root, by path, with its permission bits.
+  public var folderModes: [TreePath: UInt32]
+}
+
 extension TreeEntry {
   /// The flattened form of a manifest entry.
   init(_ entry: ManifestEntry) {
@@ -68,7 +77,8 @@ public enum TreeListing {
   public static func entries(
     of id: ObjectID, in store: ObjectStore, prefix: String = "", expandingBundles: Bool = false
   ) throws -> [TreePath: TreeEntry] {
-    try listing(of: id, in: store, prefix: prefix, expandingBundles: expandingBundles).entries
+    try walk(id, in: store, prefix: prefix, expandingBundles: expandingBundles, modes: false)
+      .entries
   }
 
   /// ``entries(of:in:prefix:expandingBundles:)``, and every folder below
@@ -78,17 +88,25 @@ public enum TreeListing {
   /// - Throws: as ``entries(of:in:prefix:expandingBundles:)``.
   public static func listing(
     of id: ObjectID, in store: ObjectStore, prefix: String = "", expandingBundles: Bool = false
-  ) throws -> (entries: [TreePath: TreeEntry], folderModes: [TreePath: UInt32]) {
+  ) throws -> FlatTree {
+    try walk(id, in: store, prefix: prefix, expandingBundles: expandingBundles, modes: true)
+  }
+
+  /// The one walk behind both: folder modes only when `modes`.
+  private static func walk(
+    _ id: ObjectID, in store: ObjectStore, prefix: String, expandingBundles: Bool, modes: Bool
+  ) throws -> FlatTree {
     var graph = ObjectGraph(source: LocalObjects(store), onProblem: .stop)
     graph.visitsEveryPath = true
-    var lister = Lister(prefix: prefix, expandsBundles: expandingBundles)
+    var lister = Lister(prefix: prefix, expandsBundles: expandingBundles, keepsModes: modes)
     try graph.walkNow([.tree(id, label: "tree \(id.prefix(12))")], visitor: &lister)
-    return (lister.result, lister.folderModes)
+    return FlatTree(entries: lister.result, folderModes: lister.folderModes)
   }
 
   private struct Lister: GraphVisitor {
     let prefix: String
     let expandsBundles: Bool
+    let keepsModes: Bool
     var result: [TreePath: TreeEntry] = [:]
     var folderModes: [TreePath: UInt32] = [:]
 
@@ -105,11 +123,12 @@ public enum TreeListing {
         }
       }
       for entry in manifest.entries {
-        let path = TreePath(prefix + place.appending(entry.name).path)
         if entry.kind == .folder {
-          folderModes[path] = entry.mode
+          if keepsModes {
+            folderModes[TreePath(prefix + place.appending(entry.name).path)] = entry.mode
+          }
         } else if !follows(entry, at: place) {
-          result[path] = TreeEntry(entry)
+          result[TreePath(prefix + place.appending(entry.name).path)] = TreeEntry(entry)
         }
       }
     }

@@ -69,9 +69,32 @@ public enum ManifestDiff {
   /// The changes from the flattened tree `old` to `new`.
   public static func between(_ old: [TreePath: TreeEntry], _ new: [TreePath: TreeEntry]) -> [Change]
   {
+    between(old, new, besides: [])
+  }
+
+  /// The changes between flattened trees with the folders each holds and
+  /// their modes (see ``TreeListing/listing(of:in:prefix:expandingBundles:)``):
+  /// those of their entries, and a `.modified` change for each folder on
+  /// both sides whose mode differs, as the diff of two versions has.
+  public static func between(_ old: FlatTree, _ new: FlatTree) -> [Change] {
+    var folders: [Change] = []
+    for (path, mode) in new.folderModes {
+      // A folder empty on one side only is added or removed already.
+      guard let before = old.folderModes[path], folderModesDiffer(before, mode),
+        (old.entries[path] == nil) == (new.entries[path] == nil)
+      else { continue }
+      folders.append(folderModeChange(path.text, from: before, to: mode))
+    }
+    return between(old.entries, new.entries, besides: folders)
+  }
+
+  /// The changes from `old` to `new`, with `changes` found otherwise.
+  private static func between(
+    _ old: [TreePath: TreeEntry], _ new: [TreePath: TreeEntry], besides changes: [Change]
+  ) -> [Change] {
     var added: [TreePath: TreeEntry] = [:]
     var removed: [TreePath: TreeEntry] = [:]
-    var changes: [Change] = []
+    var changes = changes
     for (path, entry) in new {
       guard let before = old[path] else {
         added[path] = entry
@@ -83,25 +106,6 @@ public enum ManifestDiff {
     }
     for (path, entry) in old where new[path] == nil { removed[path] = entry }
     return pairRenames(added: added, removed: removed, changes: changes)
-  }
-
-  /// The changes between flattened trees with the folders each holds and
-  /// their modes (see ``TreeListing/listing(of:in:prefix:expandingBundles:)``):
-  /// those of their entries, and a `.modified` change for each folder on
-  /// both sides whose mode differs, as the diff of two versions has.
-  public static func between(
-    _ old: (entries: [TreePath: TreeEntry], folderModes: [TreePath: UInt32]),
-    _ new: (entries: [TreePath: TreeEntry], folderModes: [TreePath: UInt32])
-  ) -> [Change] {
-    var changes = between(old.entries, new.entries)
-    for (path, mode) in new.folderModes {
-      // A folder empty on one side only is added or removed already.
-      guard let before = old.folderModes[path], folderModesDiffer(before, mode),
-        (old.entries[path] == nil) == (new.entries[path] == nil)
-      else { continue }
-      changes.append(folderModeChange(path.text, from: before, to: mode))
-    }
-    return changes.sorted { ManifestEntry.precedes($0.path, $1.path) }
   }
 
   /// Whether two folder modes differ in their permissions.

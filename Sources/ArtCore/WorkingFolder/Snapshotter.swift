@@ -94,10 +94,12 @@ public struct Snapshotter: Sendable {
       // cache was written with is there, so is all it names.
       let writer = self.writer
       let vouched = statCache?.vouchesForContent ?? false
-      if !vouched { scanner.trustsCachedContent = { writer.contains($0) } }
-      // A pack file lost behind art's back may hold the chunks of a file
-      // whose chunk list is elsewhere: then every file is read again.
-      if !vouched, writer.store.hasBrokenPackFile { scanner.trustsCachedContent = { _ in false } }
+      if !vouched {
+        // A pack file lost behind art's back may hold the chunks of a file
+        // whose chunk list is elsewhere: then every file is read again.
+        let broken = writer.store.hasBrokenPackFile
+        scanner.trustsCachedContent = { !broken && writer.contains($0) }
+      }
       var top = try await scanner.scan(path, selecting: selection)
       top.mode = status.permissions
       var jobs: [FileJob] = []

@@ -36,7 +36,7 @@ public enum WorkingTree {
   public static func listing(
     _ root: FilePath, topLevel: Set<String>? = nil, chunking: ChunkerParameters,
     statCache: StatCache? = nil, skipping: Set<String> = [], ignoreTop: FilePath? = nil
-  ) async throws -> (entries: [TreePath: TreeEntry], folderModes: [TreePath: UInt32]) {
+  ) async throws -> FlatTree {
     var scanner = FolderScanner(statCache: statCache)
     scanner.ignoreTop = ignoreTop
     scanner.skipping = Set(skipping.map { root.appending($0) })
@@ -60,7 +60,7 @@ public enum WorkingTree {
     for batch in hashed {
       for (path, entry) in batch { result[TreePath(path)] = entry }
     }
-    return (result, folderModes)
+    return FlatTree(entries: result, folderModes: folderModes)
   }
 
   /// Adds what `folder` holds at `prefix`: entries known without reading
