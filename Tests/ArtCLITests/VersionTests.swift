@@ -353,6 +353,31 @@ struct VersionTests {
     }
   }
 
+  /// A link where a folder whose mode changes belongs: checkout refuses
+  /// it, and with --force replaces the link by a real folder; the link's
+  /// target keeps its mode either way.
+  @Test func aFolderModeIsNeverSetThroughALink() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      try writeFile(Array("a\n".utf8), to: folder.appending("data/t1/a"))
+      try Syscalls.setMode(folder.appending("data/t1"), 0o755)
+      #expect(try await art("commit", "ds", "data", in: folder).status == 0)
+      try Syscalls.setMode(folder.appending("data/t1"), 0o700)
+      #expect(try await art("commit", "ds", "data", in: folder).status == 0)
+      #expect(try await art("checkout", "ds:v0", in: folder).status == 0)
+      let outside = folder.appending("outside")
+      try Syscalls.makeDirectories(outside)
+      try Syscalls.setMode(outside, 0o755)
+      try FileManager.default.removeItem(atPath: folder.appending("data/t1").string)
+      try Syscalls.symlink(target: Array(outside.string.utf8), at: folder.appending("data/t1"))
+      #expect(try await art("checkout", "ds:v1", in: folder).status == 64)
+      #expect(try await art("checkout", "ds:v1", "--force", in: folder).status == 0)
+      #expect(try Syscalls.linkStatus(outside)?.permissions == 0o755)
+      let t1 = try Syscalls.linkStatus(folder.appending("data/t1"))
+      #expect(t1?.kind == .directory && t1?.permissions == 0o700)
+    }
+  }
+
   /// Root reads any file, so this runs art as `nobody` on a repository it
   /// owns, with one file only root may read.
   @Test(.enabled(if: getuid() == 0, "needs root to switch to another user"))
