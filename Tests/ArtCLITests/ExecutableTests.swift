@@ -279,6 +279,94 @@ struct ExecutableTests {
     }
   }
 
+  /// Runs the real binary in `folder` under `umask`.
+  func art(umask: String, _ arguments: String..., in folder: FilePath) throws -> ProcessResult {
+    try ArtProcess.runTool(
+      "/bin/sh", ["-c", "umask \(umask) && exec \"$0\" \"$@\"", ArtProcess.binary] + arguments,
+      in: folder)
+  }
+
+  /// A checkout under a stricter umask than the committer's leaves files
+  /// and folders with fewer bits than recorded: status calls the folder
+  /// clean and a commit makes no version, while a mode changed by hand
+  /// beyond what the umask explains is still a change.
+  @Test func aCheckoutUnderAStricterUmaskIsNoChange() async throws {
+    try await withTemporaryDirectory { folder in
+      try art("init", in: folder)
+      try writeFile(Array("a\n".utf8), to: folder.appending("data/a.csv"))
+      try writeFile(Array("b\n".utf8), to: folder.appending("data/sub/run.sh"))
+      try writeFile(Array("c\n".utf8), to: folder.appending("data/sub/c.csv"))
+      try Syscalls.makeDirectories(folder.appending("data/empty"))
+      for (path, mode) in [
+        ("data/a.csv", 0o664), ("data/sub", 0o775), ("data/sub/run.sh", 0o775),
+        ("data/sub/c.csv", 0o644), ("data/empty", 0o755),
+      ] {
+        try Syscalls.setMode(folder.appending(path), UInt32(mode))
+      }
+      try art("commit", "ds", "data", in: folder)
+      try FileManager.default.removeItem(atPath: folder.appending("data").string)
+      #expect(try art(umask: "077", "checkout", "ds:v0", in: folder).status == 0)
+      for (path, mode) in [
+        ("data/a.csv", 0o600), ("data/sub", 0o700), ("data/sub/run.sh", 0o700),
+        ("data/empty", 0o700),
+      ] {
+        #expect(try Syscalls.linkStatus(folder.appending(path))?.permissions == UInt32(mode))
+      }
+      let status = try art(umask: "077", "status", "ds", in: folder)
+      #expect(
+        status.status == 0 && status.standardOutput.contains("clean"), "\(status.standardOutput)")
+      let commit = try art(umask: "077", "commit", "ds", "data", in: folder)
+      #expect(commit.status == 0 && commit.standardOutput.contains("nothing changed"))
+      // Under the committer's umask the same files are a change: less
+      // than its checkout would leave.
+      let loose = try art(umask: "022", "status", "ds", in: folder)
+      #expect(loose.standardOutput.contains("M  a.csv  (2 B)  mode 664 -> 600"))
+
+      // A bit the umask does not explain is a change, and is recorded;
+      // the files the umask explains keep their recorded modes.
+      try Syscalls.setMode(folder.appending("data/sub/c.csv"), 0o400)
+      let changed = try art(umask: "077", "status", "ds", in: folder)
+      #expect(changed.standardOutput.contains("M  sub/c.csv  (2 B)  mode 644 -> 400"))
+      #expect(!changed.standardOutput.contains("a.csv"), "\(changed.standardOutput)")
+      #expect(try art(umask: "077", "commit", "ds", "data", in: folder).status == 0)
+      let diff = try art("diff", "ds:v0", "ds:v1", in: folder)
+      #expect(diff.lines == ["M  sub/c.csv  (2 B)  mode 644 -> 400"], "\(diff.standardOutput)")
+      let files = try art("ls-files", "ds:v1", "--json", in: folder)
+      #expect(files.standardOutput.contains("\"664\""), "\(files.standardOutput)")
+    }
+  }
+
+  /// A folder's manifest a commit kept (its files unchanged since, as the
+  /// stat cache says) counted its modes against the version held then: after a
+  /// checkout of another version that left the files as they were, the
+  /// modes are counted against that one.
+  @Test func aKeptManifestCountsModesAgainstTheVersionHeldNow() async throws {
+    try await withTemporaryDirectory { folder in
+      try art("init", in: folder)
+      let file = folder.appending("data/keep/a.csv")
+      try writeFile(Array("a\n".utf8), to: file)
+      try writeFile(Array("b\n".utf8), to: folder.appending("data/other/b.csv"))
+      try Syscalls.setMode(file, 0o664)
+      #expect(try art(umask: "002", "commit", "ds", "data", in: folder).status == 0)
+      try Syscalls.setMode(file, 0o644)
+      // Past the stat cache's racy window, so the next commit keeps data/keep's manifest.
+      try await Task.sleep(for: .milliseconds(2_200))
+      #expect(try art(umask: "002", "commit", "ds", "data", in: folder).status == 0)
+      #expect(
+        try art("diff", "ds:v0", "ds:v1", in: folder).lines == [
+          "M  keep/a.csv  (2 B)  mode 664 -> 644"
+        ]
+      )
+      // v0's 664 less umask 022 is the 644 on disk: the checkout leaves the file.
+      #expect(try art(umask: "022", "checkout", "ds:v0", in: folder).status == 0)
+      try writeFile(Array("n\n".utf8), to: folder.appending("data/other/n.csv"))
+      let commit = try art(umask: "022", "commit", "ds", "data", in: folder)
+      #expect(commit.status == 0 && commit.standardOutput.contains("ds:v2"))
+      let diff = try art("diff", "ds:v0", "ds:v2", in: folder)
+      #expect(diff.lines == ["A  other/n.csv  (2 B)"], "\(diff.standardOutput)")
+    }
+  }
+
   @Test func hashObjectMatchesSha256sum() async throws {
     try await withTemporaryDirectory { folder in
       let names = ["empty", "one", "small.csv", "edge.bin", "big.bin", "name with space ü"]

@@ -33,6 +33,24 @@ public struct FlatTree: Sendable {
   public var entries: [TreePath: TreeEntry]
   /// Every folder below the root, by path, with its permission bits.
   public var folderModes: [TreePath: UInt32]
+
+  /// This tree, read from disk, with `version`'s mode for each file, empty
+  /// folder and folder whose mode here is what a checkout of `version`
+  /// leaves (see ``ConfinedWriter/modeToCount(disk:recorded:)``).
+  public func countingModes(of version: FlatTree) -> FlatTree {
+    var tree = self
+    for (path, entry) in entries {
+      guard let recorded = version.entries[path] else { continue }
+      tree.entries[path]?.mode = ConfinedWriter.modeToCount(
+        disk: (entry.kind, entry.mode), recorded: (recorded.kind, recorded.mode))
+    }
+    for (path, mode) in folderModes {
+      guard let recorded = version.folderModes[path] else { continue }
+      tree.folderModes[path] = ConfinedWriter.modeToCount(
+        disk: (.folder, mode), recorded: (.folder, recorded))
+    }
+    return tree
+  }
 }
 
 extension TreeEntry {

@@ -339,6 +339,27 @@ public final class ConfinedWriter: Sendable {
     mode & 0o777 & ~Syscalls.fileCreationMask
   }
 
+  /// The mode to count for a name a version records as `recorded` and the
+  /// disk has as `disk`: the recorded mode when both are files, or both
+  /// folders, and the disk has what a checkout of it leaves here
+  /// (``permissions(_:)``: less the umask); else the disk's.
+  ///
+  /// So a checkout under a stricter umask than the committer's (`077`
+  /// against `022`) leaves a folder that status calls clean and a commit
+  /// records unchanged. A folder's set-group-id and sticky bits, which come
+  /// from where it is, are left out of the comparison.
+  public static func modeToCount(
+    disk: (kind: ManifestEntry.Kind, mode: UInt32),
+    recorded: (kind: ManifestEntry.Kind, mode: UInt32)
+  ) -> UInt32 {
+    func isFile(_ kind: ManifestEntry.Kind) -> Bool { kind == .file || kind == .chunked }
+    let files = isFile(disk.kind) && isFile(recorded.kind)
+    let folders = disk.kind == .folder && recorded.kind == .folder
+    guard files || folders, disk.mode != recorded.mode else { return disk.mode }
+    return (folders ? disk.mode & 0o777 : disk.mode) == permissions(recorded.mode)
+      ? recorded.mode : disk.mode
+  }
+
   /// A new file for `path`, to be filled through ``StagedFile/descriptor``
   /// and then given its name by ``StagedFile/place()``; its folders are
   /// created now.

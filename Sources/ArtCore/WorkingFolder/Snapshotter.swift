@@ -49,6 +49,12 @@ public struct Snapshotter: Sendable {
   public let progress: Progress?
   /// Paths not read (the reference entries a commit carries forward).
   public var skipping: Set<FilePath> = []
+  /// The tree (a root manifest) whose mode a name keeps while the disk
+  /// has what a checkout of it leaves there (see
+  /// ``ConfinedWriter/modeToCount(disk:recorded:)``): the
+  /// version the folder holds, so a checkout under a stricter umask is no
+  /// change.
+  public var recordedModes: ObjectID?
 
   /// A snapshotter writing with `writer` (see ``Repository/makeWriter(codec:)``).
   public init(
@@ -109,8 +115,14 @@ public struct Snapshotter: Sendable {
       snapshot.statCache = statCache
       var next = 0
       let compressor = Compressor(compression: writer.compression)
+      var recorded = RecordedModes(store: repository.store, root: recordedModes)
+      // The kept manifests of the commit that made the version held are
+      // that version's folders: nothing to look up to trust them.
+      recorded.keptAreItsFolders =
+        recordedModes != nil && statCache?.tree(path)?.id == recordedModes
       (snapshot.manifestID, _) = try writeFolder(
-        top, read: read, next: &next, snapshot: &snapshot, compressor: compressor)
+        top, at: [], read: read, next: &next, snapshot: &snapshot, recorded: &recorded,
+        compressor: compressor)
       snapshot.filesFromCache = snapshot.files - jobs.count
       if publish { snapshot.statistics = try writer.finish() }
       return snapshot
@@ -201,8 +213,9 @@ public struct Snapshotter: Sendable {
   /// and whose manifest is still in the store keeps the manifest the cache
   /// records, as git's index keeps a tree.
   private func writeFolder(
-    _ folder: ScannedFolder, read: [(content: StoredContent, status: FileStatus)], next: inout Int,
-    snapshot: inout Snapshot, compressor: Compressor
+    _ folder: ScannedFolder, at components: [String],
+    read: [(content: StoredContent, status: FileStatus)], next: inout Int,
+    snapshot: inout Snapshot, recorded: inout RecordedModes, compressor: Compressor
   ) throws -> (ObjectID, UInt64) {
     var entries: [ManifestEntry] = []
     entries.reserveCapacity(folder.entries.count)
@@ -240,7 +253,8 @@ public struct Snapshotter: Sendable {
         entries.append(entry)
       case .folder(let sub):
         let (id, size) = try writeFolder(
-          sub, read: read, next: &next, snapshot: &snapshot, compressor: compressor)
+          sub, at: components + [name], read: read, next: &next, snapshot: &snapshot,
+          recorded: &recorded, compressor: compressor)
         let entry = ManifestEntry(name: name, kind: .folder, id: id, size: size, mode: sub.mode)
         others.append(entry)
         entries.append(entry)
@@ -254,13 +268,25 @@ public struct Snapshotter: Sendable {
         snapshot.statCache?.update(folder.path, with: known, merging: !folder.complete)
       }
       let folderShape = Self.shape(others, skipped: folder.skippedOnPurpose)
+      // A kept manifest counted its modes against the version then held:
+      // it stands while that is the one held now, as after its commit.
       if folder.complete, !folder.cacheIsStale, let tree = snapshot.statCache?.tree(folder.path),
         tree.files == UInt64(files), tree.shape == folderShape,
-        snapshot.statCache?.vouchesForContent == true || writer.contains(tree.id)
+        snapshot.statCache?.vouchesForContent == true || writer.contains(tree.id),
+        recorded.keptAreItsFolders || recorded.root == nil
+          || recorded.folderID(at: components) == tree.id
       {
         return (tree.id, tree.size)
       }
       shape = folderShape
+    }
+    // After the kept manifest: that one was written with the modes counted.
+    if let modes = recorded.entries(at: components) {
+      for (index, entry) in entries.enumerated() {
+        guard let old = modes[TreePath(entry.name)] else { continue }
+        entries[index].mode = ConfinedWriter.modeToCount(
+          disk: (entry.kind, entry.mode), recorded: (old.kind, old.mode))
+      }
     }
     let manifest = try Manifest(entries: entries)
     let id = try writer.write(manifest.encoded(), kind: .manifest, compressor: compressor)
@@ -296,5 +322,51 @@ public struct Snapshotter: Sendable {
       bytes.append(utf8: entry.name)
     }
     return ObjectHasher.id(of: bytes.bytes)
+  }
+}
+
+/// The entries of a recorded tree's folders, by their path below its root,
+/// each manifest read once and only for the folders a snapshot writes.
+private struct RecordedModes {
+  let store: ObjectStore
+  let root: ObjectID?
+  /// Whether every manifest the stat cache keeps is the folder of `root`
+  /// at its path (the cache's top folder is `root` itself).
+  var keptAreItsFolders = false
+  private var read: [[String]: [TreePath: ManifestEntry]?] = [:]
+
+  init(store: ObjectStore, root: ObjectID?) {
+    self.store = store
+    self.root = root
+  }
+
+  /// The manifest of the folder at `components`, or nil when the tree has
+  /// no folder there.
+  mutating func folderID(at components: [String]) -> ObjectID? {
+    guard let name = components.last else { return root }
+    guard let entry = entries(at: Array(components.dropLast()))?[TreePath(name)],
+      entry.kind == .folder
+    else { return nil }
+    return entry.id
+  }
+
+  /// The entries of the folder at `components`, or nil when the tree has
+  /// no folder there (or none was given).
+  ///
+  /// A manifest that cannot be read counts as no folder: the disk's modes
+  /// are then recorded as they are.
+  mutating func entries(at components: [String]) -> [TreePath: ManifestEntry]? {
+    guard let root else { return nil }
+    if let known = read[components] { return known }
+    var found: [TreePath: ManifestEntry]?
+    if components.isEmpty {
+      found = try? store.manifest(root).entriesByName
+    } else if let parent = entries(at: Array(components.dropLast())),
+      let entry = parent[TreePath(components[components.count - 1])], entry.kind == .folder
+    {
+      found = try? store.manifest(entry.id).entriesByName
+    }
+    read[components] = .some(found)
+    return found
   }
 }

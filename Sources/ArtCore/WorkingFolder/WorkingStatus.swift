@@ -81,6 +81,7 @@ public enum WorkingStatus {
       root, topLevel: topLevel, chunking: repository.configuration.chunking,
       statCache: StatCache(repository: repository), skipping: Set(references.map(\.text)),
       ignoreTop: repository.root)
-    return ManifestDiff.between(stored, working)
+    // A mode as a checkout under this umask leaves it is no change.
+    return ManifestDiff.between(stored, working.countingModes(of: stored))
   }
 }

@@ -69,3 +69,37 @@ struct ConfinedWriterTests {
     }
   }
 }
+
+/// Which modes on disk count as the recorded one: what a checkout leaves
+/// under this process's umask, between two files or two folders only.
+@Suite("Modes a checkout leaves")
+struct ModeToCountTests {
+  @Test func aModeLessTheUmaskCountsAsTheRecordedOne() {
+    let mask = Syscalls.fileCreationMask
+    for recorded: UInt32 in [0o664, 0o775, 0o644, 0o600, 0o4755] {
+      let leftByCheckout = recorded & 0o777 & ~mask
+      for kinds in [(ManifestEntry.Kind.file, ManifestEntry.Kind.chunked), (.folder, .folder)] {
+        #expect(
+          ConfinedWriter.modeToCount(
+            disk: (kinds.0, leftByCheckout), recorded: (kinds.1, recorded)) == recorded)
+      }
+      // A bit the umask does not clear is a change; so is any between kinds.
+      let other = leftByCheckout ^ 0o100
+      #expect(
+        ConfinedWriter.modeToCount(disk: (.file, other), recorded: (.file, recorded)) == other)
+      #expect(
+        ConfinedWriter.modeToCount(disk: (.folder, leftByCheckout), recorded: (.file, recorded))
+          == leftByCheckout)
+      #expect(
+        ConfinedWriter.modeToCount(disk: (.symlink, leftByCheckout), recorded: (.symlink, recorded))
+          == leftByCheckout)
+    }
+    // A folder's set-group-id, inherited from where it is, is left out;
+    // a file's is a mode of its own.
+    let folder = 0o2000 | (0o755 & ~mask)
+    #expect(
+      ConfinedWriter.modeToCount(disk: (.folder, folder), recorded: (.folder, 0o755)) == 0o755)
+    let file = 0o2000 | (0o755 & ~mask)
+    #expect(ConfinedWriter.modeToCount(disk: (.file, file), recorded: (.file, 0o755)) == file)
+  }
+}
