@@ -364,6 +364,83 @@ struct ExecutableTests {
       #expect(commit.status == 0 && commit.standardOutput.contains("ds:v2"))
       let diff = try art("diff", "ds:v0", "ds:v2", in: folder)
       #expect(diff.lines == ["A  other/n.csv  (2 B)"], "\(diff.standardOutput)")
+      // Under another umask the same disk counts otherwise, and status and
+      // commit agree: the manifest kept for data/keep was counted under 022.
+      let stricter = try art(umask: "077", "status", "ds", in: folder)
+      #expect(stricter.standardOutput.contains("M  keep/a.csv  (2 B)  mode 664 -> 644"))
+      let again = try art(umask: "077", "commit", "ds", "data", in: folder)
+      #expect(again.standardOutput.contains("ds:v3"), "\(again.standardOutput)")
+    }
+  }
+
+  /// Another artifact rooted in a subfolder keeps its own manifest for it
+  /// in the stat cache: the outer artifact's next commit counts that
+  /// subfolder's modes against its own version, not the other one's.
+  @Test func anInnerArtifactsKeptManifestIsNotTheOuterOnes() async throws {
+    try await withTemporaryDirectory { folder in
+      try art("init", in: folder)
+      let file = folder.appending("data/sub/f.csv")
+      try writeFile(Array("f\n".utf8), to: file)
+      try Syscalls.setMode(file, 0o664)
+      #expect(try art(umask: "002", "commit", "ds", "data", in: folder).status == 0)
+      try FileManager.default.removeItem(atPath: folder.appending("data").string)
+      #expect(try art(umask: "077", "checkout", "ds:v0", in: folder).status == 0)
+      // Past the stat cache's racy window, so commits keep manifests.
+      try await Task.sleep(for: .milliseconds(2_200))
+      #expect(try art(umask: "077", "commit", "ds", "data", in: folder).status == 0)
+      #expect(try art(umask: "077", "commit", "inner", "data/sub", in: folder).status == 0)
+      try writeFile(Array("x\n".utf8), to: folder.appending("data/x.csv"))
+      #expect(try art(umask: "077", "commit", "ds", "data", in: folder).status == 0)
+      let diff = try art("diff", "ds:v0", "ds:v1", in: folder)
+      #expect(diff.lines == ["A  x.csv  (2 B)"], "\(diff.standardOutput)")
+    }
+  }
+
+  /// A file whose mode is the recorded one itself (committed under umask
+  /// 002, checked out under 022) is right as it is: checkout leaves it.
+  @Test func aFileWithItsRecordedModeIsNotWrittenAgain() async throws {
+    try await withTemporaryDirectory { folder in
+      try art("init", in: folder)
+      let file = folder.appending("data/a.csv")
+      try writeFile(Array("a\n".utf8), to: file)
+      try Syscalls.setMode(file, 0o664)
+      #expect(try art(umask: "002", "commit", "ds", "data", in: folder).status == 0)
+      try writeFile(Array("b\n".utf8), to: folder.appending("data/b.csv"))
+      #expect(try art(umask: "002", "commit", "ds", "data", in: folder).status == 0)
+      let before = try Syscalls.linkStatus(file)
+      #expect(try art(umask: "022", "checkout", "ds:v0", in: folder).status == 0)
+      let after = try Syscalls.linkStatus(file)
+      #expect(after?.inode == before?.inode && after?.permissions == 0o664)
+      #expect(try art(umask: "022", "status", "ds", in: folder).standardOutput.contains("clean"))
+    }
+  }
+
+  /// A file's mode changed by hand is a local change: a checkout of a
+  /// version with the same file leaves it, one that changes or drops the
+  /// file refuses it (exit 1), and `--force` writes the version's.
+  @Test func aFileModeChangedByHandIsALocalChange() async throws {
+    try await withTemporaryDirectory { folder in
+      try art("init", in: folder)
+      let secret = folder.appending("data/secret.csv")
+      let other = folder.appending("data/other.csv")
+      try writeFile(Array("s\n".utf8), to: secret)
+      try writeFile(Array("o\n".utf8), to: other)
+      for file in [secret, other] { try Syscalls.setMode(file, 0o644) }
+      #expect(try art(umask: "022", "commit", "ds", "data", in: folder).status == 0)
+      try writeFile(Array("n\n".utf8), to: folder.appending("data/new.csv"))
+      try writeFile(Array("o2\n".utf8), to: other)
+      #expect(try art(umask: "022", "commit", "ds", "data", in: folder).status == 0)
+      #expect(try art(umask: "022", "checkout", "ds:v0", in: folder).status == 0)
+      try Syscalls.setMode(secret, 0o600)
+      #expect(try art(umask: "022", "checkout", "ds:v1", in: folder).status == 0)
+      #expect(try Syscalls.linkStatus(secret)?.permissions == 0o600)
+      try Syscalls.setMode(other, 0o600)
+      let refused = try art(umask: "022", "checkout", "ds:v0", in: folder)
+      #expect(refused.status == 1 && refused.standardError.contains("other.csv"))
+      #expect(try readFile(other) == Array("o2\n".utf8))
+      #expect(try art(umask: "022", "checkout", "ds:v0", "--force", in: folder).status == 0)
+      #expect(try Syscalls.linkStatus(other)?.permissions == 0o644)
+      #expect(try Syscalls.linkStatus(secret)?.permissions == 0o644)
     }
   }
 

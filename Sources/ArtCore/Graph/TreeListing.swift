@@ -13,7 +13,7 @@ public struct TreeEntry: Sendable, Equatable {
   public var mode: UInt32
 
   /// Whether the entry is a stored file (whole or chunked).
-  public var isFile: Bool { kind == .file || kind == .chunked }
+  public var isFile: Bool { kind.isFile }
 
   /// Whether both are the same entry.
   ///
@@ -34,10 +34,10 @@ public struct FlatTree: Sendable {
   /// Every folder below the root, by path, with its permission bits.
   public var folderModes: [TreePath: UInt32]
 
-  /// This tree, read from disk, with `version`'s mode for each file, empty
-  /// folder and folder whose mode here is what a checkout of `version`
-  /// leaves (see ``ConfinedWriter/modeToCount(disk:recorded:)``).
-  public func countingModes(of version: FlatTree) -> FlatTree {
+  /// This tree, read from disk, with `version`'s mode for each file and
+  /// folder whose mode here is what a checkout of `version` leaves (see
+  /// ``ConfinedWriter/modeToCount(disk:recorded:)``).
+  public func countingModes(against version: FlatTree) -> FlatTree {
     var tree = self
     for (path, entry) in entries {
       guard let recorded = version.entries[path] else { continue }

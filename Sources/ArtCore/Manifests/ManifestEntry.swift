@@ -25,6 +25,9 @@ public struct ManifestEntry: Sendable, Equatable {
     /// a bundle entry): its bytes are not the tree's own.
     public var pointsOutsideTree: Bool { self == .external || self == .bundle }
 
+    /// Whether the entry is file content (whole or chunked).
+    public var isFile: Bool { self == .file || self == .chunked }
+
     public var description: String {
       switch self {
       case .file: "file"
@@ -60,7 +63,7 @@ public struct ManifestEntry: Sendable, Equatable {
   }
 
   /// Whether the entry is file content (whole or chunked).
-  public var isFile: Bool { kind == .file || kind == .chunked }
+  public var isFile: Bool { kind.isFile }
 
   /// Why `name` cannot be stored, or nil when it can.
   public static func problem(withName name: [UInt8]) -> String? {

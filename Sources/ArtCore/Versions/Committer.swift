@@ -298,7 +298,7 @@ public struct Committer: Sendable {
       progress: progress)
     snapshotter.skipping = Set(skipped.map { root.appending($0.joined(separator: "/")) })
     // Modes as a checkout of the version there left them are no change.
-    snapshotter.recordedModes = source?.record.manifest
+    snapshotter.heldTree = source?.record.manifest
     var snapshot = try await snapshotter.writeManifest(
       of: root, selecting: selection, publish: !skipped.isEmpty)
     if !skipped.isEmpty {

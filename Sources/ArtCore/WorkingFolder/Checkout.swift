@@ -449,10 +449,22 @@ public struct Checkout: Sendable {
           old.has(path)
           ? try old.any(at: path) { try disk.matches($0, checkMode: false) }
           : status.kind == .directory && oldFolders.contains(path)
+        // A file's mode changed by hand stays, as a folder's does: the file
+        // is left when the version has its content, else it is in the way.
+        if !force, clean, disk.modeChangedByHand(from: old) {
+          if try disk.matches(target, checkMode: false) {
+            unchanged += 1
+            continue
+          }
+          conflicts.append(path)
+        }
         if !force, !clean { conflicts.append(path) }
         writes.append((path, target))
       } else if old.has(path) {
-        if !force, try !old.any(at: path, { try disk.matches($0, checkMode: false) }) {
+        if !force,
+          try !old.any(at: path, { try disk.matches($0, checkMode: false) })
+            || disk.modeChangedByHand(from: old)
+        {
           conflicts.append(path)
         }
         deletes.append(path)
@@ -828,7 +840,7 @@ private struct OnDisk {
       return status.kind == .directory
     case .external:
       guard status.kind == .regular, UInt64(status.size) == entry.size else { return false }
-      if checkMode, status.permissions != ConfinedWriter.permissions(entry.mode) { return false }
+      if checkMode, !hasMode(of: entry) { return false }
       guard let sha = try store.reference(entry.id).sha256 else { return !checkMode }
       return try contentID() == sha
     case .folder:
@@ -838,9 +850,25 @@ private struct OnDisk {
       return try contentID() == entry.id
     case .file, .chunked:
       guard status.kind == .regular, UInt64(status.size) == entry.size else { return false }
-      if checkMode, status.permissions != ConfinedWriter.permissions(entry.mode) { return false }
+      if checkMode, !hasMode(of: entry) { return false }
       return try contentID() == entry.id
     }
+  }
+
+  /// Whether this is a file whose mode is none that art wrote at its path
+  /// (`old` holds files only there): a local change status shows.
+  func modeChangedByHand(from old: KnownEntries) -> Bool {
+    status.kind == .regular && old.any(at: path, { $0.isFile })
+      && !old.any(at: path, { !$0.isFile || hasMode(of: $0) })
+  }
+
+  /// Whether the file has `entry`'s mode: the one a checkout gives it
+  /// here (less the umask), or the recorded one itself when that has no
+  /// set-user-id, set-group-id or sticky bit (which checkout never leaves).
+  private func hasMode(of entry: TreeEntry) -> Bool {
+    status.permissions & ~0o777 == 0
+      && ConfinedWriter.modeToCount(
+        disk: (.file, status.permissions), recorded: (.file, entry.mode)) == entry.mode
   }
 }
 

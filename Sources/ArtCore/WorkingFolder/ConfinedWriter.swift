@@ -347,17 +347,21 @@ public final class ConfinedWriter: Sendable {
   /// So a checkout under a stricter umask than the committer's (`077`
   /// against `022`) leaves a folder that status calls clean and a commit
   /// records unchanged. A folder's set-group-id and sticky bits, which come
-  /// from where it is, are left out of the comparison.
+  /// from where it is, are left out: a folder that differs only in those
+  /// keeps its recorded mode, as status shows no change.
   public static func modeToCount(
     disk: (kind: ManifestEntry.Kind, mode: UInt32),
     recorded: (kind: ManifestEntry.Kind, mode: UInt32)
   ) -> UInt32 {
-    func isFile(_ kind: ManifestEntry.Kind) -> Bool { kind == .file || kind == .chunked }
-    let files = isFile(disk.kind) && isFile(recorded.kind)
+    let files = disk.kind.isFile && recorded.kind.isFile
     let folders = disk.kind == .folder && recorded.kind == .folder
     guard files || folders, disk.mode != recorded.mode else { return disk.mode }
-    return (folders ? disk.mode & 0o777 : disk.mode) == permissions(recorded.mode)
-      ? recorded.mode : disk.mode
+    if folders {
+      let bits = disk.mode & 0o777
+      return bits == recorded.mode & 0o777 || bits == permissions(recorded.mode)
+        ? recorded.mode : disk.mode
+    }
+    return disk.mode == permissions(recorded.mode) ? recorded.mode : disk.mode
   }
 
   /// A new file for `path`, to be filled through ``StagedFile/descriptor``

@@ -49,12 +49,15 @@ public struct Snapshotter: Sendable {
   public let progress: Progress?
   /// Paths not read (the reference entries a commit carries forward).
   public var skipping: Set<FilePath> = []
-  /// The tree (a root manifest) whose mode a name keeps while the disk
-  /// has what a checkout of it leaves there (see
-  /// ``ConfinedWriter/modeToCount(disk:recorded:)``): the
-  /// version the folder holds, so a checkout under a stricter umask is no
-  /// change.
-  public var recordedModes: ObjectID?
+  /// The root manifest of the version the folder holds, whose modes count.
+  ///
+  /// A name whose mode on disk is its recorded one less the umask keeps
+  /// the recorded one (see ``ConfinedWriter/modeToCount(disk:recorded:)``).
+  /// A folder of it whose manifest cannot be read counts as absent, so its
+  /// names get the disk's modes. Costs a read of the manifests of the
+  /// folders written, and of those above the folders whose manifest the
+  /// stat cache keeps; none when the cache keeps the held version's.
+  public var heldTree: ObjectID?
 
   /// A snapshotter writing with `writer` (see ``Repository/makeWriter(codec:)``).
   public init(
@@ -92,6 +95,14 @@ public struct Snapshotter: Sendable {
       }
       var statCache = self.statCache
       statCache?.check(against: repository.store)
+      // The manifests kept for the folders above no longer list what is
+      // kept for this one (another artifact's root may be one of them).
+      var above = path.removingLastComponent()
+      while statCache != nil, above.starts(with: repository.root) {
+        statCache?.record(above, tree: nil)
+        if above == repository.root { break }
+        above = above.removingLastComponent()
+      }
       var scanner = FolderScanner(statCache: statCache)
       scanner.skipping = skipping
       scanner.ignoreTop = repository.root
@@ -115,13 +126,12 @@ public struct Snapshotter: Sendable {
       snapshot.statCache = statCache
       var next = 0
       let compressor = Compressor(compression: writer.compression)
-      var recorded = RecordedModes(store: repository.store, root: recordedModes)
+      var held = HeldFolders(store: repository.store, root: heldTree)
       // The kept manifests of the commit that made the version held are
       // that version's folders: nothing to look up to trust them.
-      recorded.keptAreItsFolders =
-        recordedModes != nil && statCache?.tree(path)?.id == recordedModes
+      held.keptAreItsFolders = heldTree != nil && statCache?.tree(path)?.id == heldTree
       (snapshot.manifestID, _) = try writeFolder(
-        top, at: [], read: read, next: &next, snapshot: &snapshot, recorded: &recorded,
+        top, at: [], read: read, next: &next, snapshot: &snapshot, held: &held,
         compressor: compressor)
       snapshot.filesFromCache = snapshot.files - jobs.count
       if publish { snapshot.statistics = try writer.finish() }
@@ -215,7 +225,7 @@ public struct Snapshotter: Sendable {
   private func writeFolder(
     _ folder: ScannedFolder, at components: [String],
     read: [(content: StoredContent, status: FileStatus)], next: inout Int,
-    snapshot: inout Snapshot, recorded: inout RecordedModes, compressor: Compressor
+    snapshot: inout Snapshot, held: inout HeldFolders, compressor: Compressor
   ) throws -> (ObjectID, UInt64) {
     var entries: [ManifestEntry] = []
     entries.reserveCapacity(folder.entries.count)
@@ -254,7 +264,7 @@ public struct Snapshotter: Sendable {
       case .folder(let sub):
         let (id, size) = try writeFolder(
           sub, at: components + [name], read: read, next: &next, snapshot: &snapshot,
-          recorded: &recorded, compressor: compressor)
+          held: &held, compressor: compressor)
         let entry = ManifestEntry(name: name, kind: .folder, id: id, size: size, mode: sub.mode)
         others.append(entry)
         entries.append(entry)
@@ -273,21 +283,22 @@ public struct Snapshotter: Sendable {
       if folder.complete, !folder.cacheIsStale, let tree = snapshot.statCache?.tree(folder.path),
         tree.files == UInt64(files), tree.shape == folderShape,
         snapshot.statCache?.vouchesForContent == true || writer.contains(tree.id),
-        recorded.keptAreItsFolders || recorded.root == nil
-          || recorded.folderID(at: components) == tree.id
+        held.keptAreItsFolders || held.folderID(at: components) == tree.id
       {
+        held.forget(components)
         return (tree.id, tree.size)
       }
       shape = folderShape
     }
-    // After the kept manifest: that one was written with the modes counted.
-    if let modes = recorded.entries(at: components) {
+    // Only a folder written anew counts its modes: a kept one did then.
+    if let modes = held.entries(at: components) {
       for (index, entry) in entries.enumerated() {
         guard let old = modes[TreePath(entry.name)] else { continue }
         entries[index].mode = ConfinedWriter.modeToCount(
           disk: (entry.kind, entry.mode), recorded: (old.kind, old.mode))
       }
     }
+    held.forget(components)
     let manifest = try Manifest(entries: entries)
     let id = try writer.write(manifest.encoded(), kind: .manifest, compressor: compressor)
     if let shape {
@@ -300,8 +311,9 @@ public struct Snapshotter: Sendable {
     return (id, manifest.totalSize)
   }
 
-  /// The digest of a folder's entries other than files, in name order, and
-  /// of the number of names its scan skipped on purpose.
+  /// The digest of a folder's entries other than files, in name order, of
+  /// the number of names its scan skipped on purpose, and of the umask,
+  /// which a kept manifest's modes were counted with.
   private static func shape(_ others: [ManifestEntry], skipped: Int) -> ObjectID {
     others.isEmpty && skipped == 0 ? shapeOfFilesOnly : digest(others, skipped: skipped)
   }
@@ -313,6 +325,7 @@ public struct Snapshotter: Sendable {
   private static func digest(_ others: [ManifestEntry], skipped: Int) -> ObjectID {
     var bytes = ByteWriter(capacity: 16 + others.count * 80)
     bytes.append(UInt64(skipped))
+    bytes.append(Syscalls.fileCreationMask)
     for entry in others.sorted(by: { ManifestEntry.precedes($0.name, $1.name) }) {
       bytes.append(entry.kind.rawValue)
       bytes.append(UInt16(entry.name.utf8.count))
@@ -325,9 +338,10 @@ public struct Snapshotter: Sendable {
   }
 }
 
-/// The entries of a recorded tree's folders, by their path below its root,
-/// each manifest read once and only for the folders a snapshot writes.
-private struct RecordedModes {
+/// The folders of the version a folder holds, by their path below its
+/// root, each manifest read once, when first asked for, and dropped once
+/// its folder is written.
+private struct HeldFolders {
   let store: ObjectStore
   let root: ObjectID?
   /// Whether every manifest the stat cache keeps is the folder of `root`
@@ -340,8 +354,8 @@ private struct RecordedModes {
     self.root = root
   }
 
-  /// The manifest of the folder at `components`, or nil when the tree has
-  /// no folder there.
+  /// The manifest of the folder at `components`, or nil when the version
+  /// has no folder there (or there is none).
   mutating func folderID(at components: [String]) -> ObjectID? {
     guard let name = components.last else { return root }
     guard let entry = entries(at: Array(components.dropLast()))?[TreePath(name)],
@@ -350,23 +364,16 @@ private struct RecordedModes {
     return entry.id
   }
 
-  /// The entries of the folder at `components`, or nil when the tree has
-  /// no folder there (or none was given).
-  ///
-  /// A manifest that cannot be read counts as no folder: the disk's modes
-  /// are then recorded as they are.
+  /// The entries of the folder at `components`, or nil when the version
+  /// has no folder there, or its manifest cannot be read.
   mutating func entries(at components: [String]) -> [TreePath: ManifestEntry]? {
-    guard let root else { return nil }
     if let known = read[components] { return known }
-    var found: [TreePath: ManifestEntry]?
-    if components.isEmpty {
-      found = try? store.manifest(root).entriesByName
-    } else if let parent = entries(at: Array(components.dropLast())),
-      let entry = parent[TreePath(components[components.count - 1])], entry.kind == .folder
-    {
-      found = try? store.manifest(entry.id).entriesByName
-    }
+    let found = folderID(at: components).flatMap { try? store.manifest($0).entriesByName }
     read[components] = .some(found)
     return found
   }
+
+  /// Drops what was read of the folder at `components`: its subfolders,
+  /// the only ones to ask for it, are written.
+  mutating func forget(_ components: [String]) { read[components] = nil }
 }

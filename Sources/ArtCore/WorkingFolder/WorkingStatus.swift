@@ -82,6 +82,6 @@ public enum WorkingStatus {
       statCache: StatCache(repository: repository), skipping: Set(references.map(\.text)),
       ignoreTop: repository.root)
     // A mode as a checkout under this umask leaves it is no change.
-    return ManifestDiff.between(stored, working.countingModes(of: stored))
+    return ManifestDiff.between(stored, working.countingModes(against: stored))
   }
 }

@@ -99,6 +99,9 @@ struct ModeToCountTests {
     let folder = 0o2000 | (0o755 & ~mask)
     #expect(
       ConfinedWriter.modeToCount(disk: (.folder, folder), recorded: (.folder, 0o755)) == 0o755)
+    // Nor is a recorded set-group-id bit the folder lacks: status shows none.
+    #expect(
+      ConfinedWriter.modeToCount(disk: (.folder, 0o775), recorded: (.folder, 0o2775)) == 0o2775)
     let file = 0o2000 | (0o755 & ~mask)
     #expect(ConfinedWriter.modeToCount(disk: (.file, file), recorded: (.file, 0o755)) == file)
   }
