@@ -336,18 +336,25 @@ struct ExecutableTests {
     }
   }
 
+  /// A repository in `folder` whose `ds:v0`, committed under umask 002,
+  /// holds each of `files` (below `data/`, two bytes each) with its mode.
+  func repository(holding files: [(String, UInt32)], in folder: FilePath) throws {
+    try art("init", in: folder)
+    for (path, mode) in files {
+      try writeFile(Array("x\n".utf8), to: folder.appending("data/" + path))
+      try Syscalls.setMode(folder.appending("data/" + path), mode)
+    }
+    #expect(try art(umask: "002", "commit", "ds", "data", in: folder).status == 0)
+  }
+
   /// A folder's manifest a commit kept (its files unchanged since, as the
   /// stat cache says) counted its modes against the version held then: after a
   /// checkout of another version that left the files as they were, the
   /// modes are counted against that one.
   @Test func aKeptManifestCountsModesAgainstTheVersionHeldNow() async throws {
     try await withTemporaryDirectory { folder in
-      try art("init", in: folder)
+      try repository(holding: [("keep/a.csv", 0o664), ("other/b.csv", 0o644)], in: folder)
       let file = folder.appending("data/keep/a.csv")
-      try writeFile(Array("a\n".utf8), to: file)
-      try writeFile(Array("b\n".utf8), to: folder.appending("data/other/b.csv"))
-      try Syscalls.setMode(file, 0o664)
-      #expect(try art(umask: "002", "commit", "ds", "data", in: folder).status == 0)
       try Syscalls.setMode(file, 0o644)
       // Past the stat cache's racy window, so the next commit keeps data/keep's manifest.
       try await Task.sleep(for: .milliseconds(2_200))
@@ -378,11 +385,7 @@ struct ExecutableTests {
   /// subfolder's modes against its own version, not the other one's.
   @Test func anInnerArtifactsKeptManifestIsNotTheOuterOnes() async throws {
     try await withTemporaryDirectory { folder in
-      try art("init", in: folder)
-      let file = folder.appending("data/sub/f.csv")
-      try writeFile(Array("f\n".utf8), to: file)
-      try Syscalls.setMode(file, 0o664)
-      #expect(try art(umask: "002", "commit", "ds", "data", in: folder).status == 0)
+      try repository(holding: [("sub/f.csv", 0o664)], in: folder)
       try FileManager.default.removeItem(atPath: folder.appending("data").string)
       #expect(try art(umask: "077", "checkout", "ds:v0", in: folder).status == 0)
       // Past the stat cache's racy window, so commits keep manifests.
@@ -400,11 +403,8 @@ struct ExecutableTests {
   /// 002, checked out under 022) is right as it is: checkout leaves it.
   @Test func aFileWithItsRecordedModeIsNotWrittenAgain() async throws {
     try await withTemporaryDirectory { folder in
-      try art("init", in: folder)
+      try repository(holding: [("a.csv", 0o664)], in: folder)
       let file = folder.appending("data/a.csv")
-      try writeFile(Array("a\n".utf8), to: file)
-      try Syscalls.setMode(file, 0o664)
-      #expect(try art(umask: "002", "commit", "ds", "data", in: folder).status == 0)
       try writeFile(Array("b\n".utf8), to: folder.appending("data/b.csv"))
       #expect(try art(umask: "002", "commit", "ds", "data", in: folder).status == 0)
       let before = try Syscalls.linkStatus(file)

@@ -18,10 +18,12 @@ struct StatCacheTests {
   }
 
   private func snapshotNow(_ repository: Repository, _ data: FilePath) async throws -> Snapshot {
-    let snapshot = try await Snapshotter(
-      repository: repository, writer: repository.makeWriter(),
-      statCache: StatCache(repository: repository)
-    ).writeManifest(of: data)
+    let cache = StatCache(repository: repository)
+    var snapshotter = Snapshotter(
+      repository: repository, writer: repository.makeWriter(), statCache: cache)
+    // As a commit's: the folder holds the tree last stored from it.
+    snapshotter.heldTree = cache.tree(data)?.id
+    let snapshot = try await snapshotter.writeManifest(of: data)
     #expect(snapshot.statCache?.write(store: repository.store) == nil)
     return snapshot
   }
