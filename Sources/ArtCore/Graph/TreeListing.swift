@@ -34,22 +34,20 @@ public struct FlatTree: Sendable {
   /// Every folder below the root, by path, with its permission bits.
   public var folderModes: [TreePath: UInt32]
 
-  /// This tree, read from disk, with `version`'s mode for each file and
+  /// Gives this tree, read from disk, `version`'s mode for each file and
   /// folder whose mode here is what a checkout of `version` leaves (see
   /// ``ConfinedWriter/modeToCount(disk:recorded:)``).
-  public func countingModes(against version: FlatTree) -> FlatTree {
-    var tree = self
+  public mutating func countModes(against version: FlatTree) {
     for (path, entry) in entries {
-      guard let recorded = version.entries[path] else { continue }
-      tree.entries[path]?.mode = ConfinedWriter.modeToCount(
+      guard let recorded = version.entries[path], recorded.mode != entry.mode else { continue }
+      entries[path]?.mode = ConfinedWriter.modeToCount(
         disk: (entry.kind, entry.mode), recorded: (recorded.kind, recorded.mode))
     }
     for (path, mode) in folderModes {
-      guard let recorded = version.folderModes[path] else { continue }
-      tree.folderModes[path] = ConfinedWriter.modeToCount(
+      guard let recorded = version.folderModes[path], recorded != mode else { continue }
+      folderModes[path] = ConfinedWriter.modeToCount(
         disk: (.folder, mode), recorded: (.folder, recorded))
     }
-    return tree
   }
 }
 

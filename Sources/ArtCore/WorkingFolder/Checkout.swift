@@ -322,12 +322,14 @@ public struct Checkout: Sendable {
       else { continue }
       // Set-group-id and sticky bits come from where the folder is (and
       // are never set by a checkout): only the permissions count.
-      let now = status.permissions & 0o777
-      guard now != ConfinedWriter.permissions(mode) else { continue }
-      // As art left it: the old mode as checked out (less the umask), or
-      // as recorded (a mode set by hand and then committed).
+      guard status.permissions & 0o777 != ConfinedWriter.permissions(mode) else { continue }
+      // As art left it (the old mode less the umask, or as recorded: set by
+      // hand and then committed), counted as status counts it.
       let left = before ?? 0o755
-      if force || fresh || now == ConfinedWriter.permissions(left) || now == left & 0o777 {
+      let asLeft =
+        ConfinedWriter.modeToCount(disk: (.folder, status.permissions), recorded: (.folder, left))
+        == left
+      if force || fresh || asLeft {
         try writer.setFolderMode(folder, mode)
       }
     }

@@ -77,11 +77,12 @@ public enum WorkingStatus {
     let topLevel =
       version.record.root.isEmpty && folder == nil
       ? Set(try repository.store.manifest(version.record.manifest).entries.map(\.name)) : nil
-    let working = try await WorkingTree.listing(
+    var working = try await WorkingTree.listing(
       root, topLevel: topLevel, chunking: repository.configuration.chunking,
       statCache: StatCache(repository: repository), skipping: Set(references.map(\.text)),
       ignoreTop: repository.root)
     // A mode as a checkout under this umask leaves it is no change.
-    return ManifestDiff.between(stored, working.countingModes(against: stored))
+    working.countModes(against: stored)
+    return ManifestDiff.between(stored, working)
   }
 }
