@@ -153,6 +153,67 @@ struct CrashTests {
     }
   }
 
+  /// A disk that refuses a pack's bytes part way (a file size limit, which
+  /// fails writes as a full disk does): commit and repack stop with an error
+  /// naming the file, leave no temporary pack, and every version stays;
+  /// once the disk takes the bytes, the same commit goes through.
+  @Test func aDiskThatRefusesWritesLosesNothing() async throws {
+    try await withTemporaryDirectory { folder in
+      func art(_ arguments: [String], limitKiB: Int? = nil) throws -> ProcessResult {
+        guard let limitKiB else { return try ArtProcess.run(arguments, in: folder) }
+        // Ignored SIGXFSZ stays ignored across exec, so a write past the
+        // limit fails with EFBIG instead of killing art. dash counts
+        // `ulimit -f` in 512-byte blocks.
+        return try ArtProcess.runTool(
+          "/bin/sh",
+          [
+            "-c", "trap '' XFSZ; ulimit -f \(limitKiB * 2) && exec \"$0\" \"$@\"",
+            ArtProcess.binary,
+          ]
+            + arguments, in: folder)
+      }
+      #expect(try art(["init"]).status == 0)
+      try writeFile(.random(count: 12_000_000, seed: 1), to: folder.appending("data/a.bin"))
+      for i in 0..<200 {
+        try writeFile(
+          .text(count: 5_000, seed: UInt64(i)), to: folder.appending("data/small/f\(i).csv"))
+      }
+      #expect(try art(["commit", "ds", "data", "-q"]).status == 0)
+      #expect(try ArtProcess.runTool("/bin/cp", ["-a", "data", "v0"], in: folder).status == 0)
+      try writeFile(.random(count: 24_000_000, seed: 2), to: folder.appending("data/b.bin"))
+      try writeFile(.text(count: 12_000_000, seed: 3), to: folder.appending("data/b.csv"))
+
+      func expectNothingLost(_ context: String) throws {
+        let packs = try FileManager.default.contentsOfDirectory(
+          atPath: folder.appending(".art/objects/packs").string)
+        #expect(!packs.contains { $0.hasPrefix("tmp-") }, "\(context): \(packs)")
+        let fsck = try art(["fsck", "--full"])
+        #expect(fsck.status == 0, "\(context): \(fsck.standardOutput) \(fsck.standardError)")
+        let log = try art(["log", "ds", "--json"]).standardOutput
+        #expect(log.components(separatedBy: "\"version\" : ").count == 2, "\(context): \(log)")
+        _ = try ArtProcess.runTool("/bin/rm", ["-rf", "out"], in: folder)
+        #expect(try art(["checkout", "ds:v0", "--to", "out", "-q"]).status == 0, "\(context)")
+        let diff = try ArtProcess.runTool("/usr/bin/diff", ["-rq", "out", "v0"], in: folder)
+        #expect(diff.status == 0, "\(context): \(diff.standardOutput)")
+      }
+      let commit = try art(["commit", "ds", "-q"], limitKiB: 8 << 10)
+      #expect(commit.status == 1)
+      #expect(commit.standardError.contains("cannot write"), "\(commit.standardError)")
+      #expect(commit.standardError.contains("File too large"), "\(commit.standardError)")
+      try expectNothingLost("commit")
+
+      let repack = try art(["repack", "--compression", "lz4"], limitKiB: 4 << 10)
+      #expect(repack.status == 1, "\(repack.standardOutput)")
+      #expect(repack.standardError.contains("File too large"), "\(repack.standardError)")
+      try expectNothingLost("repack")
+
+      #expect(try art(["commit", "ds", "-q"]).status == 0)
+      #expect(try art(["checkout", "ds", "--to", "latest", "-q"]).status == 0)
+      #expect(
+        try ArtProcess.runTool("/usr/bin/diff", ["-rq", "latest", "data"], in: folder).status == 0)
+    }
+  }
+
   /// `kill -9` during an in-place checkout: every file on disk is whole —
   /// one version's or the other's, never a mix — and running the checkout
   /// again finishes the job; a temporary file the kill may leave is not

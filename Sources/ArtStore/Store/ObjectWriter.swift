@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import SystemPackage
 
@@ -69,9 +70,9 @@ public final class ObjectWriter: Sendable {
     /// The first failed pack write or publication; ``publishData()`` (and
     /// so ``finish(leavingOutListsWithoutChunks:)``) throws it.
     var failure: (any Error)?
-    /// Full buffers waiting for the task that is writing (the drainer).
+    /// Full blocks waiting for the writing thread.
     var queue: [PackWriter.PendingWrite] = []
-    /// Whether some task is draining `queue`.
+    /// Whether a drain of `queue` is running or sent to the writing thread.
     var draining = false
     /// The dictionary small objects are compressed against, once chosen;
     /// every pack that gets such an object holds it.
@@ -114,6 +115,9 @@ public final class ObjectWriter: Sendable {
   private static let queueLimit = 16
 
   private let state: Mutex<State>
+  /// The writing thread: a serial queue of its own gets a thread outside
+  /// the pool the tasks run on, so its waits on the disk take no core.
+  private let writes = DispatchQueue(label: "art.pack-writes")
   /// The zstd level a session that ``Compression/choosesLevel`` settled on.
   ///
   /// 0 while its trial runs. Read on every write without the lock.
@@ -534,28 +538,34 @@ public final class ObjectWriter: Sendable {
     return true
   }
 
-  /// Writes `pending` outside the lock.
+  /// Hands `pending` to the writing thread, outside the lock.
   ///
-  /// One task at a time drains the queue of full blocks while the others go
-  /// back to hashing and compressing, so tasks neither wait on the lock
-  /// during I/O nor contend on the file.
+  /// Full blocks are written on a thread of the writer's own (``writes``),
+  /// not on the tasks that hash and compress: an `O_DIRECT` write waits for
+  /// the disk, and a task waiting there would leave a core idle. Past
+  /// ``queueLimit`` queued blocks the task writes its own, so memory stays
+  /// bounded when the disk is slower than the cores.
+  ///
+  /// - Throws: the first failed write of this session, once it is known, so
+  ///   the tasks stop instead of compressing what cannot be stored.
   private func submit(_ pending: PackWriter.PendingWrite) throws {
-    enum Role { case drainer, queued, selfWrite }
+    enum Role { case failed(any Error), queued, drainer, selfWrite }
     let role = state.withLock { state -> Role in
-      if !state.draining {
-        state.draining = true
-        state.queue.append(pending)
-        return .drainer
-      }
-      if state.queue.count < Self.queueLimit {
-        state.queue.append(pending)
-        return .queued
-      }
-      return .selfWrite
+      if let failure = state.failure { return .failed(failure) }
+      if state.queue.count >= Self.queueLimit { return .selfWrite }
+      state.queue.append(pending)
+      if state.draining { return .queued }
+      state.draining = true
+      return .drainer
     }
     switch role {
+    case .failed(let failure):
+      complete([pending])
+      throw failure
     case .queued:
       return
+    case .drainer:
+      writes.async { [self] in drain() }
     case .selfWrite:
       do {
         try pending.pack.write(pending)
@@ -565,31 +575,34 @@ public final class ObjectWriter: Sendable {
         throw error
       }
       complete([pending])
-    case .drainer:
-      while true {
-        let batch = state.withLock { state -> [PackWriter.PendingWrite] in
-          if state.queue.isEmpty { state.draining = false }
-          defer { state.queue.removeAll() }
-          return state.queue
-        }
-        if batch.isEmpty { return }
-        var failure: (any Error)? = nil
-        for write in batch where failure == nil {
-          do { try write.pack.write(write) } catch { failure = error }
-        }
-        if let failure {
-          // Recorded before completing, so no pack with a lost write is
-          // published; finish() throws it.
-          state.withLock { state in
-            state.failure = state.failure ?? failure
-            state.draining = false
-          }
-          complete(batch)
-          throw failure
-        }
-        complete(batch)
-      }
     }
+  }
+
+  /// Writes queued blocks until the queue is empty (on ``writes``).
+  ///
+  /// After a failed write the rest are dropped, not written: the failure is
+  /// recorded before they complete, so no pack with a lost block is
+  /// published, and ``publishData()`` throws it.
+  private func drain() {
+    while true {
+      let batch = state.withLock { state -> [PackWriter.PendingWrite] in
+        if state.queue.isEmpty { state.draining = false }
+        defer { state.queue.removeAll() }
+        return state.queue
+      }
+      if batch.isEmpty { return }
+      var failure = state.withLock { $0.failure }
+      for write in batch where failure == nil {
+        do { try write.pack.write(write) } catch { failure = error }
+      }
+      if let failure { state.withLock { $0.failure = $0.failure ?? failure } }
+      complete(batch)
+    }
+  }
+
+  /// Waits until the writing thread has written every queued block.
+  private func waitForWrites() {
+    writes.sync {}
   }
 
   /// Marks writes done and publishes sealed packs that have none left.
@@ -673,9 +686,10 @@ public final class ObjectWriter: Sendable {
   /// may be among them.
   @discardableResult
   public func publishData() throws -> WriteStatistics {
-    try state.withLock { (state) throws -> WriteStatistics in
+    waitForWrites()
+    return try state.withLock { (state) throws -> WriteStatistics in
       if let failure = state.failure { throw failure }
-      // Every task has returned, so the last drainer emptied the queue.
+      // Every task has returned and the writing thread has emptied the queue.
       precondition(state.queue.isEmpty && !state.draining, "finish() while writes are queued")
       try publishIdleSealedPacks(&state)
       if let pack = state.pack {
@@ -691,6 +705,7 @@ public final class ObjectWriter: Sendable {
 
   /// Deletes the unpublished pack, if any.
   public func abandon() {
+    waitForWrites()
     state.withLock {
       $0.pack?.abandon()
       $0.pack = nil
