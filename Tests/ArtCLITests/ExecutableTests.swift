@@ -281,6 +281,10 @@ struct ExecutableTests {
 
   /// Runs the real binary in `folder` under `umask`.
   func art(umask: String, _ arguments: String..., in folder: FilePath) throws -> ProcessResult {
+    try art(umask: umask, arguments, in: folder)
+  }
+
+  func art(umask: String, _ arguments: [String], in folder: FilePath) throws -> ProcessResult {
     try ArtProcess.runTool(
       "/bin/sh", ["-c", "umask \(umask) && exec \"$0\" \"$@\"", ArtProcess.binary] + arguments,
       in: folder)
@@ -441,6 +445,50 @@ struct ExecutableTests {
       #expect(try art(umask: "022", "checkout", "ds:v0", "--force", in: folder).status == 0)
       #expect(try Syscalls.linkStatus(other)?.permissions == 0o644)
       #expect(try Syscalls.linkStatus(secret)?.permissions == 0o644)
+    }
+  }
+
+  /// A version that changes only a file's mode gets it in place: the file
+  /// is not written again (same inode), in place and `--to` a folder the
+  /// last checkout filled, and status is clean after.
+  @Test func aModeOnlyChangeIsSetInPlace() async throws {
+    try await withTemporaryDirectory { folder in
+      try art("init", in: folder)
+      let script = folder.appending("data/run.sh")
+      let big = folder.appending("data/big.bin")
+      try writeFile(Array("echo hi\n".utf8), to: script)
+      try writeFile(.random(count: 3_000_000, seed: 5), to: big)
+      for file in [script, big] { try Syscalls.setMode(file, 0o644) }
+      #expect(try art(umask: "022", "commit", "ds", "data", in: folder).status == 0)
+      for file in [script, big] { try Syscalls.setMode(file, 0o755) }
+      #expect(try art(umask: "022", "commit", "ds", "data", in: folder).status == 0)
+      #expect(try art(umask: "022", "checkout", "ds:v1", "--to", "copy", in: folder).status == 0)
+      let copy = folder.appending("copy/big.bin")
+      for (place, files, to) in [
+        ("in place", [script, big], [String]()),
+        ("--to", [folder.appending("copy/run.sh"), copy], ["--to", "copy"]),
+      ] {
+        let inodes = try files.map { try #require(try Syscalls.linkStatus($0)).inode }
+        for (version, mode) in [("ds:v0", UInt32(0o644)), ("ds:v1", 0o755)] {
+          let checkout = try art(umask: "022", ["checkout", version, "--json"] + to, in: folder)
+          #expect(checkout.status == 0, "\(place) \(version): \(checkout.standardError)")
+          #expect(checkout.standardOutput.contains("\"written\" : 0"), "\(checkout.standardOutput)")
+          #expect(
+            checkout.standardOutput.contains("\"modesSet\" : \(files.count)"),
+            "\(place) \(version): \(checkout.standardOutput)")
+          for (file, inode) in zip(files, inodes) {
+            let status = try #require(try Syscalls.linkStatus(file))
+            #expect(status.permissions == mode && status.inode == inode, "\(place) \(file)")
+          }
+        }
+      }
+      #expect(try readFile(copy) == (try readFile(big)))
+      let status = try art(umask: "022", "status", "--exit-code", in: folder)
+      #expect(status.status == 0, "\(status.standardOutput)")
+      let text = try art(umask: "022", "checkout", "ds:v0", in: folder)
+      #expect(
+        text.standardOutput.contains("0 written (0 B)")
+          && text.standardOutput.contains("2 modes set"), "\(text.standardOutput)")
     }
   }
 

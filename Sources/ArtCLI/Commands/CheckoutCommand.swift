@@ -92,6 +92,8 @@ extension ArtCommand {
       var bytes: UInt64
       var deleted: Int
       var unchanged: Int
+      /// Files whose content was the version's, given its mode in place.
+      var modesSet: Int
       var referencesFetched: Int
       var referenceBytes: UInt64
       var referencesSkipped: Int
@@ -181,13 +183,15 @@ extension ArtCommand {
       let report = Report(
         version: located.label, id: version.id.hex, folder: place, written: result.written,
         bytes: result.bytes, deleted: result.deleted, unchanged: result.unchanged,
-        referencesFetched: result.referencesFetched, referenceBytes: result.referenceBytes,
+        modesSet: result.modesSet, referencesFetched: result.referencesFetched,
+        referenceBytes: result.referenceBytes,
         referencesSkipped: result.referencesSkipped)
       if json { return report }
       output.line(
         "checked out \(located.label) \(version.id.prefix(12)) into \(place): "
           + "\(result.written) written (\(Formatting.bytes(result.bytes))), "
           + "\(result.deleted) deleted, \(result.unchanged) unchanged"
+          + (result.modesSet > 0 ? ", \(Formatting.count(result.modesSet, "mode")) set" : "")
           + (result.referencesFetched > 0
             ? "; \(Formatting.count(result.referencesFetched, "reference")) fetched "
               + "(\(Formatting.bytes(result.referenceBytes)))" : "")

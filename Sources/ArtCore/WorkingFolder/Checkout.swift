@@ -407,6 +407,7 @@ public struct Checkout: Sendable {
     let oldFolders = Self.folders(holding: oldPaths)
 
     var writes: [(ConfinedPath, TreeEntry)] = []
+    var modes: [(ConfinedPath, TreeEntry)] = []
     var deletes: [ConfinedPath] = []
     var conflicts: [ConfinedPath] = []
     var blocked: [(path: ConfinedPath, link: ConfinedPath)] = []
@@ -461,6 +462,12 @@ public struct Checkout: Sendable {
           conflicts.append(path)
         }
         if !force, !clean { conflicts.append(path) }
+        // The version's content already, in another mode: the mode is set
+        // in place rather than the file written again.
+        if target.kind.isFile, status.kind == .regular, try disk.matches(target, checkMode: false) {
+          modes.append((path, target))
+          continue
+        }
         writes.append((path, target))
       } else if old.has(path) {
         if !force,
@@ -491,8 +498,9 @@ public struct Checkout: Sendable {
           + indentedList(conflicts.map(\.description), limit: 20),
         hint: "commit them first, or use --force to discard them")
     }
-    if !writes.isEmpty || !deletes.isEmpty { try beforeWriting() }
-    var result = try await apply(writes: writes, deletes: deletes, writer: writer, trust: trust())
+    if !writes.isEmpty || !deletes.isEmpty || !modes.isEmpty { try beforeWriting() }
+    var result = try await apply(
+      writes: writes, modes: modes, deletes: deletes, writer: writer, trust: trust())
     result.unchanged = unchanged
     // A folder the old versions had files in and the new one lacks goes
     // once empty, as after its files: a checkout stopped half way may have
@@ -678,11 +686,20 @@ public struct Checkout: Sendable {
   }
 
   private func apply(
-    writes: [(ConfinedPath, TreeEntry)], deletes: [ConfinedPath], writer: ConfinedWriter,
-    trust: ReferenceTrust
+    writes: [(ConfinedPath, TreeEntry)], modes: [(ConfinedPath, TreeEntry)] = [],
+    deletes: [ConfinedPath], writer: ConfinedWriter, trust: ReferenceTrust
   ) async throws -> Materialization {
     var result = Materialization()
     var writes = writes
+    // A file that cannot be opened to set its mode (no read permission) is
+    // written anew, as any other.
+    for (path, entry) in modes {
+      if try writer.setFileMode(path, entry.mode) {
+        result.modesSet += 1
+      } else {
+        writes.append((path, entry))
+      }
+    }
     var materializer = Materializer(store: repository.store, progress: progress)
     materializer.trust = trust
     // References first: one that changed or cannot be fetched stops the

@@ -326,6 +326,22 @@ public final class ConfinedWriter: Sendable {
     return fd
   }
 
+  /// Gives the regular file at `path` the bits a checkout gives `mode`
+  /// (``permissions(_:)``), its content left as it is.
+  ///
+  /// Returns false, changing nothing, when no regular file can be opened
+  /// there for reading (a link is never followed).
+  ///
+  /// - Throws: ``ArtError`` when the file's mode cannot be set.
+  public func setFileMode(_ path: ConfinedPath, _ mode: UInt32) throws -> Bool {
+    guard let fd = try? openFile(path) else { return false }
+    defer { try? fd.close() }
+    let name = absolute(path)
+    guard (try? Syscalls.status(fd, path: name))?.kind == .regular else { return false }
+    try Syscalls.setMode(fd, Self.permissions(mode), path: name)
+    return true
+  }
+
   /// Sets folder `path`'s permission bits to `mode`'s `0o777`, less the umask.
   public func setFolderMode(_ path: ConfinedPath, _ mode: UInt32) throws {
     guard let folder = try folder(path, create: false) else { return }

@@ -25,6 +25,9 @@ public struct Materialization: Sendable {
   public var deleted = 0
   /// Paths already right, left alone (in place).
   public var unchanged = 0
+  /// Files that had the version's content in another mode, given its mode
+  /// in place (not counted as written).
+  public var modesSet = 0
 
   /// Files and links written.
   public var written: Int { files + symlinks }
