@@ -199,10 +199,14 @@ struct CrashTests {
       let commit = try art(["commit", "ds", "-q"], limitKiB: 8 << 10)
       #expect(commit.status == 1)
       #expect(commit.standardError.contains("cannot write"), "\(commit.standardError)")
+      #expect(commit.standardError.contains("/tmp-"), "\(commit.standardError)")
       #expect(commit.standardError.contains("File too large"), "\(commit.standardError)")
       try expectNothingLost("commit")
 
-      let repack = try art(["repack", "--compression", "lz4"], limitKiB: 4 << 10)
+      // Packs larger than the limit: the first is sealed (and must not be
+      // published) after its writes failed.
+      let repack = try art(
+        ["repack", "--compression", "lz4", "--max-pack-size", "6MiB"], limitKiB: 4 << 10)
       #expect(repack.status == 1, "\(repack.standardOutput)")
       #expect(repack.standardError.contains("File too large"), "\(repack.standardError)")
       try expectNothingLost("repack")

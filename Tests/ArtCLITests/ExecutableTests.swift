@@ -451,6 +451,8 @@ struct ExecutableTests {
   /// A version that changes only a file's mode gets it in place: the file
   /// is not written again (same inode), in place and `--to` a folder the
   /// last checkout filled, and status is clean after.
+  ///
+  /// `ls-files` gives an empty folder its recorded mode.
   @Test func aModeOnlyChangeIsSetInPlace() async throws {
     try await withTemporaryDirectory { folder in
       try art("init", in: folder)
@@ -459,7 +461,12 @@ struct ExecutableTests {
       try writeFile(Array("echo hi\n".utf8), to: script)
       try writeFile(.random(count: 3_000_000, seed: 5), to: big)
       for file in [script, big] { try Syscalls.setMode(file, 0o644) }
+      try Syscalls.makeDirectories(folder.appending("data/empty"))
+      try Syscalls.setMode(folder.appending("data/empty"), 0o700)
       #expect(try art(umask: "022", "commit", "ds", "data", in: folder).status == 0)
+      // An empty folder's mode is its recorded one.
+      let listed = try art("ls-files", "ds", "--json", in: folder)
+      #expect(listed.standardOutput.contains("\"mode\" : \"700\""), "\(listed.standardOutput)")
       for file in [script, big] { try Syscalls.setMode(file, 0o755) }
       #expect(try art(umask: "022", "commit", "ds", "data", in: folder).status == 0)
       #expect(try art(umask: "022", "checkout", "ds:v1", "--to", "copy", in: folder).status == 0)
@@ -489,6 +496,16 @@ struct ExecutableTests {
       #expect(
         text.standardOutput.contains("0 written (0 B)")
           && text.standardOutput.contains("2 modes set"), "\(text.standardOutput)")
+      // A file with another name (a hard link outside the folder) is
+      // written anew: the other name keeps its mode.
+      let outside = folder.appending("outside.sh")
+      #expect(
+        try ArtProcess.runTool("/bin/ln", [script.string, outside.string], in: folder).status == 0)
+      #expect(try art(umask: "022", "checkout", "ds:v1", in: folder).status == 0)
+      let inside = try #require(try Syscalls.linkStatus(script))
+      let other = try #require(try Syscalls.linkStatus(outside))
+      #expect(inside.permissions == 0o755 && other.permissions == 0o644)
+      #expect(inside.inode != other.inode)
     }
   }
 

@@ -65,12 +65,15 @@ extension ArtCommand {
       let labels = try versionLabels(repository)
       let store = repository.store
       var lines: [Line] = []
-      for (path, entry) in try TreeListing.entries(of: version.record.manifest, in: store)
+      let tree = try TreeListing.listing(of: version.record.manifest, in: store)
+      for (path, entry) in tree.entries
       where patterns.isEmpty || patterns.contains(where: { $0.matches(path.text) }) {
+        // An empty folder's entry has no mode of its own: its folder's is recorded.
+        let mode = entry.kind == .folder ? tree.folderModes[path] ?? entry.mode : entry.mode
         lines.append(
           Line(
             path: path.text, kind: Self.kind(entry.kind), size: entry.size, id: entry.id.hex,
-            mode: String(entry.mode & 0o7777, radix: 8),
+            mode: String(mode & 0o7777, radix: 8),
             uri: entry.kind == .external ? try? store.reference(entry.id).uri : nil,
             version: entry.kind == .bundle ? labels[entry.id] ?? "(removed)" : nil))
       }

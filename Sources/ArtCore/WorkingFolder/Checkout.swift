@@ -691,15 +691,6 @@ public struct Checkout: Sendable {
   ) async throws -> Materialization {
     var result = Materialization()
     var writes = writes
-    // A file that cannot be opened to set its mode (no read permission) is
-    // written anew, as any other.
-    for (path, entry) in modes {
-      if try writer.setFileMode(path, entry.mode) {
-        result.modesSet += 1
-      } else {
-        writes.append((path, entry))
-      }
-    }
     var materializer = Materializer(store: repository.store, progress: progress)
     materializer.trust = trust
     // References first: one that changed or cannot be fetched stops the
@@ -721,6 +712,15 @@ public struct Checkout: Sendable {
         result.referencesRefused = fetched.refused
         let done = Set(early.map(\.path))
         writes.removeAll { done.contains($0.0) }
+      }
+    }
+    // After the references, so one that stops the checkout leaves every
+    // mode too. A file whose mode cannot be set in place is written anew.
+    for (path, entry) in modes {
+      if writer.setFileMode(path, entry.mode) {
+        result.modesSet += 1
+      } else {
+        writes.append((path, entry))
       }
     }
     var referenceJobs: [Materializer.FileJob] = []

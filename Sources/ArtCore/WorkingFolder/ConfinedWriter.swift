@@ -329,17 +329,19 @@ public final class ConfinedWriter: Sendable {
   /// Gives the regular file at `path` the bits a checkout gives `mode`
   /// (``permissions(_:)``), its content left as it is.
   ///
-  /// Returns false, changing nothing, when no regular file can be opened
-  /// there for reading (a link is never followed).
-  ///
-  /// - Throws: ``ArtError`` when the file's mode cannot be set.
-  public func setFileMode(_ path: ConfinedPath, _ mode: UInt32) throws -> Bool {
+  /// Returns false, changing nothing, where the caller should write the
+  /// file anew instead: no regular file can be opened there for reading (a
+  /// link is never followed), the file has other names (a hard link, maybe
+  /// outside the folder, whose mode is not checkout's to change), or it is
+  /// not ours to change (another user's, in a folder we may write to).
+  public func setFileMode(_ path: ConfinedPath, _ mode: UInt32) -> Bool {
     guard let fd = try? openFile(path) else { return false }
     defer { try? fd.close() }
     let name = absolute(path)
-    guard (try? Syscalls.status(fd, path: name))?.kind == .regular else { return false }
-    try Syscalls.setMode(fd, Self.permissions(mode), path: name)
-    return true
+    guard let status = try? Syscalls.status(fd, path: name), status.kind == .regular,
+      status.linkCount == 1
+    else { return false }
+    return (try? Syscalls.setMode(fd, Self.permissions(mode), path: name)) != nil
   }
 
   /// Sets folder `path`'s permission bits to `mode`'s `0o777`, less the umask.

@@ -198,7 +198,9 @@ package struct FolderHandle: Sendable {
 
   /// Opens the file `name` for reading; a symbolic link there is refused.
   package func openFile(_ name: String) throws -> FileDescriptor {
-    let fd = openat(descriptor.rawValue, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+    // O_NONBLOCK: a FIFO put in the file's place does not hang the open
+    // (it changes nothing for a regular file).
+    let fd = openat(descriptor.rawValue, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
     if fd >= 0 { return FileDescriptor(rawValue: fd) }
     throw ArtError.io("open", child(name).string, Errno(rawValue: errno))
   }

@@ -111,12 +111,17 @@ public final class ObjectWriter: Sendable {
 
   /// Past this many queued blocks (1 MiB each) a task writes its own block
   /// instead of queueing it, so memory stays bounded when the disk
-  /// is slower than the cores.
+  /// is slower than the cores: at most twice this many blocks (those
+  /// queued and those the writing thread took) and one per task.
   private static let queueLimit = 16
 
   private let state: Mutex<State>
   /// The writing thread: a serial queue of its own gets a thread outside
   /// the pool the tasks run on, so its waits on the disk take no core.
+  ///
+  /// Dispatch, which the code otherwise avoids, because a task that waits
+  /// in `pwrite` holds one of the pool's threads (as many as cores); the
+  /// queue is one thread, and what it is handed is bounded (``queueLimit``).
   private let writes = DispatchQueue(label: "art.pack-writes")
   /// The zstd level a session that ``Compression/choosesLevel`` settled on.
   ///
