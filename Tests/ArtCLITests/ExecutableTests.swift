@@ -290,6 +290,14 @@ struct ExecutableTests {
       in: folder)
   }
 
+  /// Writes each of `files` with its bytes and gives it `mode`.
+  func write(_ files: [(FilePath, [UInt8])], mode: UInt32) throws {
+    for (file, bytes) in files {
+      try writeFile(bytes, to: file)
+      try Syscalls.setMode(file, mode)
+    }
+  }
+
   /// A checkout under a stricter umask than the committer's leaves files
   /// and folders with fewer bits than recorded: status calls the folder
   /// clean and a commit makes no version, while a mode changed by hand
@@ -427,9 +435,7 @@ struct ExecutableTests {
       try art("init", in: folder)
       let secret = folder.appending("data/secret.csv")
       let other = folder.appending("data/other.csv")
-      try writeFile(Array("s\n".utf8), to: secret)
-      try writeFile(Array("o\n".utf8), to: other)
-      for file in [secret, other] { try Syscalls.setMode(file, 0o644) }
+      try write([(secret, Array("s\n".utf8)), (other, Array("o\n".utf8))], mode: 0o644)
       #expect(try art(umask: "022", "commit", "ds", "data", in: folder).status == 0)
       try writeFile(Array("n\n".utf8), to: folder.appending("data/new.csv"))
       try writeFile(Array("o2\n".utf8), to: other)
@@ -448,6 +454,32 @@ struct ExecutableTests {
     }
   }
 
+  /// A file whose mode is exactly the recorded one, set-user-id bit
+  /// included, is as its version has it: status calls it clean, and a
+  /// checkout of another version gives it that version's mode, with no
+  /// conflict (a checkout itself never sets the bit).
+  @Test func aRecordedSetUserIDModeIsNoLocalChange() async throws {
+    try await withTemporaryDirectory { folder in
+      try art("init", in: folder)
+      let file = folder.appending("data/s.sh")
+      for (text, mode) in [("x\n", UInt32(0o644)), ("z\n", 0o644), ("x\n", 0o4755)] {
+        try write([(file, Array(text.utf8))], mode: mode)
+        #expect(try art(umask: "022", "commit", "ds", "data", in: folder).status == 0)
+      }
+      #expect(try art(umask: "022", "status", "--exit-code", in: folder).status == 0)
+      let back = try art(umask: "022", "checkout", "ds:v0", in: folder)
+      #expect(
+        back.status == 0 && back.standardOutput.contains("1 mode set"), "\(back.standardOutput)")
+      #expect(try Syscalls.linkStatus(file)?.permissions == 0o644)
+      #expect(try art(umask: "022", "status", "--exit-code", in: folder).status == 0)
+      #expect(try art(umask: "022", "checkout", "ds:v2", in: folder).status == 0)
+      #expect(try Syscalls.linkStatus(file)?.permissions == 0o755)
+      let other = try art(umask: "022", "checkout", "ds:v1", in: folder)
+      #expect(other.status == 0, "\(other.standardError)")
+      #expect(try readFile(file) == Array("z\n".utf8))
+    }
+  }
+
   /// A version that changes only a file's mode gets it in place: the file
   /// is not written again (same inode), in place and `--to` a folder the
   /// last checkout filled, and status is clean after.
@@ -458,9 +490,8 @@ struct ExecutableTests {
       try art("init", in: folder)
       let script = folder.appending("data/run.sh")
       let big = folder.appending("data/big.bin")
-      try writeFile(Array("echo hi\n".utf8), to: script)
-      try writeFile(.random(count: 3_000_000, seed: 5), to: big)
-      for file in [script, big] { try Syscalls.setMode(file, 0o644) }
+      try write(
+        [(script, Array("echo hi\n".utf8)), (big, .random(count: 3_000_000, seed: 5))], mode: 0o644)
       try Syscalls.makeDirectories(folder.appending("data/empty"))
       try Syscalls.setMode(folder.appending("data/empty"), 0o700)
       #expect(try art(umask: "022", "commit", "ds", "data", in: folder).status == 0)

@@ -10,8 +10,8 @@ extension ArtCommand {
       commandName: "repack",
       abstract: "Merge packs into fewer, optionally recompressing everything.",
       discussion: """
-        Copies every object into new packs of at most --max-pack-size \
-        (default pack.maxSize), then deletes the old packs. Objects keep \
+        Copies every object into new packs, each closed once it reaches \
+        --max-pack-size (default pack.maxSize), then deletes the old packs. Objects keep \
         their compression unless --compression is given (zlib archives \
         tighter; lz4 reads faster). Unreferenced objects are kept: that is \
         gc's job.

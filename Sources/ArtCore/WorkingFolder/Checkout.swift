@@ -881,13 +881,15 @@ private struct OnDisk {
       && !old.any(at: path, { !$0.isFile || hasMode(of: $0) })
   }
 
-  /// Whether the file has `entry`'s mode: the one a checkout gives it
-  /// here (less the umask), or the recorded one itself when that has no
-  /// set-user-id, set-group-id or sticky bit (which checkout never leaves).
+  /// Whether the file has `entry`'s mode: the recorded one itself (with a
+  /// set-user-id bit too, as the commit found it, which status calls clean),
+  /// or, with no such bit on disk, the one a checkout gives it here (less
+  /// the umask).
   private func hasMode(of entry: TreeEntry) -> Bool {
-    status.permissions & ~0o777 == 0
-      && ConfinedWriter.modeToCount(
-        disk: (.file, status.permissions), recorded: (.file, entry.mode)) == entry.mode
+    status.permissions == entry.mode
+      || (status.permissions & ~0o777 == 0
+        && ConfinedWriter.modeToCount(
+          disk: (.file, status.permissions), recorded: (.file, entry.mode)) == entry.mode)
   }
 }
 

@@ -332,8 +332,8 @@ public final class ConfinedWriter: Sendable {
   /// Returns false, changing nothing, where the caller should write the
   /// file anew instead: no regular file can be opened there for reading (a
   /// link is never followed), the file has other names (a hard link, maybe
-  /// outside the folder, whose mode is not checkout's to change), or it is
-  /// not ours to change (another user's, in a folder we may write to).
+  /// outside the folder, whose mode is not checkout's to change), or its
+  /// mode may not be set (another user's file, when not root).
   public func setFileMode(_ path: ConfinedPath, _ mode: UInt32) -> Bool {
     guard let fd = try? openFile(path) else { return false }
     defer { try? fd.close() }
