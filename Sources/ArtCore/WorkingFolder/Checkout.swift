@@ -464,7 +464,7 @@ public struct Checkout: Sendable {
         if !force, !clean { conflicts.append(path) }
         // The version's content already, in another mode: the mode is set
         // in place rather than the file written again.
-        if target.kind.isFile, status.kind == .regular, try disk.matches(target, checkMode: false) {
+        if target.kind.isFile, try disk.matches(target, checkMode: false) {
           modes.append((path, target))
           continue
         }
@@ -881,15 +881,12 @@ private struct OnDisk {
       && !old.any(at: path, { !$0.isFile || hasMode(of: $0) })
   }
 
-  /// Whether the file has `entry`'s mode: the recorded one itself (with a
-  /// set-user-id bit too, as the commit found it, which status calls clean),
-  /// or, with no such bit on disk, the one a checkout gives it here (less
-  /// the umask).
+  /// Whether the file has `entry`'s mode as status counts it: the recorded
+  /// one itself (a set-user-id bit included, as the commit found it), or
+  /// the one a checkout gives it here (less the umask).
   private func hasMode(of entry: TreeEntry) -> Bool {
-    status.permissions == entry.mode
-      || (status.permissions & ~0o777 == 0
-        && ConfinedWriter.modeToCount(
-          disk: (.file, status.permissions), recorded: (.file, entry.mode)) == entry.mode)
+    ConfinedWriter.modeToCount(disk: (.file, status.permissions), recorded: (.file, entry.mode))
+      == entry.mode
   }
 }
 
