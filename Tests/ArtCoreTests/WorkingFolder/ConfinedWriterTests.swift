@@ -51,6 +51,34 @@ struct ConfinedWriterTests {
     }
   }
 
+  /// A mode set in place reaches only a regular file with one name inside
+  /// the folder: never the target of a link in the file's place or on the
+  /// way, nor a second name outside, and a FIFO there does not hang it.
+  @Test func aModeIsSetOnlyOnAFileOfItsOwn() async throws {
+    try await withTemporaryDirectory { folder in
+      let (top, outside) = try layout(folder)
+      let kept = outside.appending("kept/file")
+      try Syscalls.setMode(kept, 0o644)
+      #expect(symlink(kept.string, top.appending("link").string) == 0)
+      #expect(symlink(outside.appending("kept").string, top.appending("via").string) == 0)
+      #expect(link(kept.string, top.appending("second").string) == 0)
+      #expect(mkfifo(top.appending("fifo").string, 0o644) == 0)
+      try writeFile(Array("mine\n".utf8), to: top.appending("mine"))
+      try Syscalls.setMode(top.appending("mine"), 0o644)
+      let writer = try ConfinedWriter(top: top, create: false)
+
+      for path in ["link", "via/file", "second", "fifo", "missing", "gone"] {
+        #expect(!writer.setFileMode(try ConfinedPath(path), 0o755), "\(path)")
+      }
+      #expect(try Syscalls.linkStatus(kept)?.permissions == 0o644)
+      #expect(try Syscalls.linkStatus(top.appending("fifo"))?.permissions == 0o644)
+      #expect(writer.setFileMode(try ConfinedPath("mine"), 0o4755))
+      #expect(
+        try Syscalls.linkStatus(top.appending("mine"))?.permissions
+          == ConfinedWriter.permissions(0o755))
+    }
+  }
+
   @Test func removeOnlyIfEmptyKeepsWhatAFolderHolds() async throws {
     try await withTemporaryDirectory { folder in
       let (top, outside) = try layout(folder)
