@@ -190,9 +190,9 @@ struct MaintenanceTests {
         try await expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
       }
 
-      // A damaged mark is a full walk, and is written anew.
+      // A damaged head is a full walk, and the mark is written anew.
       var bytes = try readFile(mark)
-      bytes[bytes.count / 2] ^= 0xFF
+      bytes[8 + 24 + 5] ^= 0xFF
       try writeFile(bytes, to: mark)
       #expect(try await gc("--dry-run")["versionsFromMark"] as? Int == 0)
       #expect(try await gc("--dry-run")["versionsFromMark"] as? Int == 3)
@@ -317,6 +317,31 @@ struct MaintenanceTests {
       #expect(try await art("fsck", "--full", in: folder).status == 0)
       let last = try await art("diff", "ds:v21", "data/", "--exit-code", in: folder)
       #expect(last.status == 0, "\(last.standardOutput)\(last.standardError)")
+
+      // Every block of the first segment's objects damaged (its head
+      // intact): the walk of a new version finds it, and gc decides again
+      // without the mark before it deletes anything, then writes it anew.
+      bytes = try readFile(mark)
+      let counts = (0..<3).map { i in
+        bytes[(8 + 8 * i)..<(16 + 8 * i)].reversed().reduce(0) { $0 << 8 | Int($1) }
+      }
+      let objectsStart =
+        8 + 24 + 32 * counts[0] + 40 * counts[1] + 36 * ((counts[2] + 127) / 128) + 4
+      for block in stride(from: objectsStart, to: objectsStart + 32 * counts[2], by: 4096) {
+        bytes[block + 40] ^= 0x10
+      }
+      try writeFile(bytes, to: mark)
+      try writeFile(.random(count: 40_000, seed: 98), to: folder.appending("garbage.bin"))
+      #expect(try ArtProcess.run(["hash-object", "-w", "garbage.bin"], in: folder).status == 0)
+      try await commitChange(19)
+      let decidedAgain = try await gc()
+      #expect(decidedAgain["versionsFromMark"] as? Int == 0, "\(decidedAgain)")
+      #expect(decidedAgain["packsDeleted"] as? Int == 1, "\(decidedAgain)")
+      #expect(try await gc()["versionsFromMark"] as? Int == 23)
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
+      for version in 0..<3 {
+        try await expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)
+      }
     }
   }
 

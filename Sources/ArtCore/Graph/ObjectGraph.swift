@@ -135,7 +135,7 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   /// objects in ``reached``, and does not add them to it; folders and
   /// versions a walk with ``visitsEveryPath`` visits at each path are not
   /// looked up here.
-  public var known: [SortedObjectIDs] = []
+  public var known: (@Sendable (ObjectID) -> Bool)?
   /// What could not be followed (with ``OnProblem/collect``), each object once.
   public private(set) var problems: [ObjectProblem] = []
   /// Whether each blob is looked up in the source before it counts as
@@ -368,7 +368,7 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
   private mutating func enqueue(_ item: Item, _ level: inout [Item]) throws {
     if !item.followsChildren {
       // A record alone does not stop a later walk from following it.
-      guard !seen.contains(item.id), !known.anyContains(item.id),
+      guard !seen.contains(item.id), known?(item.id) != true,
         recordsAlone.insert(item.id).inserted
       else { return }
     } else if item.kind == .manifest || item.kind == .version, visitsEveryPath {
@@ -378,7 +378,7 @@ public struct ObjectGraph<Source: ObjectSource>: Sendable {
       }
       seen.insert(item.id)
     } else {
-      guard !known.anyContains(item.id), seen.insert(item.id).inserted else {
+      guard known?(item.id) != true, seen.insert(item.id).inserted else {
         return try checkAgain(item)
       }
       if item.kind != .blob {

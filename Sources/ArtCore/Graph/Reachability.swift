@@ -29,11 +29,11 @@ public struct Reachability: Sendable {
     graph = ObjectGraph(source: LocalObjects(store), onProblem: .collect)
   }
 
-  /// A walk over `store` that stops at the objects in `known`.
+  /// A walk over `store` that stops at the objects `known` holds.
   ///
   /// They are objects an earlier walk reached, with everything they reach
   /// among them; they are not in ``live``.
-  public init(store: ObjectStore, known: [SortedObjectIDs]) {
+  public init(store: ObjectStore, known: @escaping @Sendable (ObjectID) -> Bool) {
     graph = ObjectGraph(source: LocalObjects(store), onProblem: .collect)
     graph.known = known
   }

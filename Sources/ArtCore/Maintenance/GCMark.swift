@@ -1,4 +1,5 @@
 import ArtStore
+import Synchronization
 import SystemPackage
 
 /// The last gc's mark, `state/gc-mark`: the versions it kept, every object
@@ -27,9 +28,8 @@ import SystemPackage
 struct GCMark {
   /// Versions whose whole reach is in ``objects``.
   var versions: Set<ObjectID>
-  /// Everything those versions reach: the first segment's ids, read in
-  /// place, and those of the later segments.
-  var objects: [SortedObjectIDs]
+  /// Everything those versions reach.
+  var objects: MarkObjects
   /// Every pack when the mark was saved, and whether each held only
   /// objects in the mark then (besides its dictionary).
   var packs: [ObjectID: Bool]
@@ -39,56 +39,71 @@ struct GCMark {
   /// a new segment may follow it.
   var endsTheFile = true
 
-  static let magic = Array("ARTMARK".utf8) + [2]
+  static let magic = Array("ARTMARK".utf8) + [3]
   /// Segments after which the next save writes the mark whole again.
   static let segmentLimit = 16
 
-  /// The mark at `path`, or nil when there is none or its first segment is damaged.
+  /// The mark at `path`, or nil when there is none or the head of its
+  /// first segment is damaged.
+  ///
+  /// The first segment's objects, nearly all of a large mark, are not read
+  /// here but a block at a time as lookups need them (see ``MarkObjects``);
+  /// the later segments are read whole.
   static func read(_ path: FilePath) -> GCMark? {
     // Only a file of its own: not a link to one elsewhere.
-    guard (try? Syscalls.linkStatus(path))??.kind == .regular,
-      let bytes = try? AtomicFile.read(path, limit: 1 << 36), bytes.starts(with: magic)
+    guard
+      let fd = try? FileDescriptor.open(
+        path, .readOnly, options: [.closeOnExec, .noFollow, .nonBlocking])
     else { return nil }
-    var mark: GCMark?
-    var added: [ObjectID] = []
-    var offset = magic.count
-    while let segment = bytes.withUnsafeBytes({ Segment($0, at: &offset) }) {
-      if mark == nil {
-        guard
-          let objects = SortedObjectIDs(
-            in: bytes, at: segment.objectsOffset, count: segment.objectCount)
-        else { return nil }
-        mark = GCMark(versions: Set(segment.versions), objects: [objects], packs: segment.packs)
-      } else {
-        mark?.versions.formUnion(segment.versions)
-        added += bytes.withUnsafeBytes { segment.objects(in: $0) }
-        mark?.packs = segment.packs
-        mark?.segments += 1
-      }
+    guard let status = try? Syscalls.status(fd, path: path), status.kind == .regular else {
+      try? fd.close()
+      return nil
     }
-    if !added.isEmpty { mark?.objects.append(SortedObjectIDs(added)) }
-    mark?.endsTheFile = offset == bytes.count
-    return mark
+    let file = MarkFile(descriptor: fd, path: path, size: Int(status.size))
+    guard file.read(at: 0, count: magic.count) == magic,
+      let first = MarkSegment(in: file, at: magic.count)
+    else {
+      try? fd.close()
+      return nil
+    }
+    var versions = Set(first.versions)
+    var packs = first.packs
+    var segments = 1
+    var added: [ObjectID] = []
+    var offset = first.end
+    while let segment = MarkSegment(in: file, at: offset),
+      let ids = segment.objects(from: 0, count: segment.objectCount, in: file)
+    {
+      versions.formUnion(segment.versions)
+      added += ids
+      packs = segment.packs
+      segments += 1
+      offset = segment.end
+    }
+    return GCMark(
+      versions: versions, objects: MarkObjects(file: file, first: first, later: added),
+      packs: packs, segments: segments, endsTheFile: offset == file.size)
   }
 
   /// Whether `id` is in the mark.
-  func contains(_ id: ObjectID) -> Bool { objects.anyContains(id) }
+  func contains(_ id: ObjectID) -> Bool { objects.contains(id) }
 
   /// The number of objects in the mark.
-  var objectCount: Int { objects.reduce(0) { $0 + $1.count } }
+  var objectCount: Int { objects.count }
 
   /// Whether every object in the mark is in `store`: at once when every
   /// pack the mark names is still there (a pack never changes), else (packs
   /// merged or repacked since) by finding each id of every pack's index in
-  /// the mark.
+  /// the mark, read whole for that.
   func isStored(in store: ObjectStore) -> Bool {
     let present = store.allPacks
     let presentIDs = Set(present.map(\.id))
     if packs.keys.allSatisfy({ presentIDs.contains($0) }) { return true }
-    var found = objects.map { [Bool](repeating: false, count: $0.count) }
+    guard let sets = objects.all() else { return false }
+    var found = sets.map { [Bool](repeating: false, count: $0.count) }
     for pack in present {
       for id in pack.index.objectIDs {
-        for (set, ids) in objects.enumerated() {
+        for (set, ids) in sets.enumerated() {
           guard let position = ids.position(of: id) else { continue }
           found[set][position] = true
           break
@@ -105,23 +120,36 @@ struct GCMark {
   /// `versions`, `added` none of its objects), only what is new is written,
   /// at the end of the file, unless it has ``segmentLimit`` segments
   /// already or a damaged one at its end. Not synced: it is a cache.
+  ///
+  /// - Throws: ``ArtError`` when it cannot be written, or `earlier`'s
+  ///   objects must be written again and a block of them is damaged.
   static func save(
     versions: Set<ObjectID>, added: Set<ObjectID>, packs: [ObjectID: Bool],
     after earlier: GCMark?, to path: FilePath
   ) throws {
     try Syscalls.makeDirectories(path.removingLastComponent())
     if let earlier, earlier.endsTheFile, earlier.segments < segmentLimit,
-      let fd = openForAppending(path)
+      !earlier.objects.isDamaged, let fd = openForAppending(path)
     {
       defer { try? fd.close() }
-      let segment = Segment.encode(
+      let segment = MarkSegment.encode(
         versions: versions.subtracting(earlier.versions).sorted(), packs: packs,
         objects: added.sorted())
       try segment.withUnsafeBytes { try writeAll(fd, $0, path: path) }
       return
     }
-    let all = (earlier?.objects.flatMap(\.ids) ?? []) + added
-    let segment = Segment.encode(versions: versions.sorted(), packs: packs, objects: all.sorted())
+    var all = Array(added)
+    if let earlier {
+      guard let sets = earlier.objects.all() else {
+        throw ArtError(
+          .corruptData,
+          "gc's mark '\(path.string)' is damaged: a block of its objects fails its check",
+          hint: "delete it: the next gc walks every kept version")
+      }
+      for ids in sets { all += ids.ids }
+    }
+    let segment = MarkSegment.encode(
+      versions: versions.sorted(), packs: packs, objects: all.sorted())
     try AtomicFile.write(magic + segment, to: path, durable: false)
   }
 
@@ -144,10 +172,120 @@ struct GCMark {
   }
 }
 
+/// The objects of gc's mark.
+///
+/// The first segment's, nearly all of a large mark, stay in the file and
+/// are read a block of ``MarkSegment/blockSize`` ids at a time, as lookups
+/// need them, each block checked against its CRC-32 once: a gc after one
+/// new version looks up a few hundred ids, not the 10 MB a mark of 1,000
+/// versions of 20,000 files takes. The later segments' are held in memory.
+///
+/// A block found damaged counts every id looked up in it as in the mark,
+/// and sets ``isDamaged``: gc then decides again without the mark, before
+/// it changes anything.
+final class MarkObjects: Sendable {
+  private let file: MarkFile
+  private let first: MarkSegment
+  private let later: SortedObjectIDs
+  private let loaded = Mutex(Loaded())
+
+  private struct Loaded {
+    var blocks: [Int: [ObjectID]] = [:]
+    var damaged = false
+  }
+
+  /// The objects of `first`, in `file`, and `later`; closes the file when
+  /// released.
+  fileprivate init(file: MarkFile, first: MarkSegment, later: [ObjectID]) {
+    self.file = file
+    self.first = first
+    self.later = SortedObjectIDs(later)
+  }
+
+  deinit { try? file.descriptor.close() }
+
+  /// The number of objects.
+  var count: Int { first.objectCount + later.count }
+
+  /// Whether a block read so far failed its checks.
+  var isDamaged: Bool { loaded.withLock { $0.damaged } }
+
+  /// Whether `id` is one of them (true, too, when the block it would be in
+  /// is damaged: see ``isDamaged``).
+  func contains(_ id: ObjectID) -> Bool {
+    if later.contains(id) { return true }
+    // The last block whose first id is not above `id`.
+    var low = 0
+    var high = first.blocks.count
+    while low < high {
+      let middle = (low + high) / 2
+      if first.blocks[middle].first <= id { low = middle + 1 } else { high = middle }
+    }
+    guard low > 0 else { return false }
+    guard let ids = block(low - 1) else { return true }
+    var (start, end) = (0, ids.count)
+    while start < end {
+      let middle = (start + end) / 2
+      if ids[middle] == id { return true }
+      if ids[middle] < id { start = middle + 1 } else { end = middle }
+    }
+    return false
+  }
+
+  /// Block `number` of the first segment, read and checked on first use;
+  /// nil when it is damaged.
+  private func block(_ number: Int) -> [ObjectID]? {
+    loaded.withLock { state in
+      if let ids = state.blocks[number] { return ids }
+      let start = number * MarkSegment.blockSize
+      guard
+        let ids = first.objects(
+          from: start, count: min(MarkSegment.blockSize, first.objectCount - start), in: file)
+      else {
+        state.damaged = true
+        return nil
+      }
+      state.blocks[number] = ids
+      return ids
+    }
+  }
+
+  /// Every object, as the first segment's and the later ones'; nil when a
+  /// block is damaged (``isDamaged`` is then set).
+  func all() -> [SortedObjectIDs]? {
+    guard let ids = first.objects(from: 0, count: first.objectCount, in: file),
+      let whole = SortedObjectIDs(ascending: ids)
+    else {
+      loaded.withLock { $0.damaged = true }
+      return nil
+    }
+    return [whole, later]
+  }
+}
+
+/// The mark's file, open to read.
+private struct MarkFile: Sendable {
+  var descriptor: FileDescriptor
+  var path: FilePath
+  /// Its size when opened.
+  var size: Int
+
+  /// `count` bytes at `offset`, or nil when they are not all there.
+  func read(at offset: Int, count: Int) -> [UInt8]? {
+    guard offset >= 0, count >= 0, count <= size - offset else { return nil }
+    return try? [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+      try readExactly(
+        descriptor, at: Int64(offset), into: UnsafeMutableRawBufferPointer(buffer), path: path)
+      filled = count
+    }
+  }
+}
+
 /// One save of gc's mark: the versions and objects it added, and every pack then.
 ///
-/// The file is the 8-byte header (`ARTMARK`, format `0x02`), then
-/// segments, each laid out little-endian as follows.
+/// The file is the 8-byte header (`ARTMARK`, format `0x03`), then
+/// segments, each laid out little-endian as follows; the head is every
+/// field before the objects.
 ///
 /// | bytes  | field                                                   |
 /// |--------|---------------------------------------------------------|
@@ -156,68 +294,133 @@ struct GCMark {
 /// | 8      | O, the number of objects                                |
 /// | 32 × V | version ids, ascending                                  |
 /// | 40 × P | pack id (32), flags (8): bit 0, only marked objects     |
+/// | 36 × B | per block of 128 objects (the last may hold fewer): its first id (32), the CRC-32 of its ids (4) |
+/// | 4      | CRC-32 (zlib) of the head's bytes before it             |
 /// | 32 × O | object ids, ascending                                   |
-/// | 4      | CRC-32 (zlib) of the segment's bytes before it          |
-private struct Segment {
+private struct MarkSegment: Sendable {
   var versions: [ObjectID]
   var packs: [ObjectID: Bool]
+  /// Each block's first id and the CRC-32 of its ids' bytes.
+  var blocks: [(first: ObjectID, crc: UInt32)]
   /// Where the object ids start in the file, and how many there are.
   var objectsOffset: Int
   var objectCount: Int
 
   static let onlyMarked: UInt64 = 1
+  /// Object ids in a block.
+  static let blockSize = 128
 
-  /// The segment at `offset` in `bytes`, moving `offset` past it; nil when
-  /// there is none there, or it is cut short or damaged.
-  init?(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) {
-    let start = offset
+  /// Where the segment ends in the file.
+  var end: Int { objectsOffset + 32 * objectCount }
+
+  /// The head of the segment at `offset` in `file`; nil when there is none
+  /// there, or it is cut short or damaged.
+  init?(in file: MarkFile, at offset: Int) {
     let fixed = 24
-    guard bytes.count - start >= fixed + 4 else { return nil }
-    let counts = (0..<3).map { bytes.littleEndian(at: start + 8 * $0, as: UInt64.self) }
-    let limit = UInt64(bytes.count / 32)
+    guard let countBytes = file.read(at: offset, count: fixed) else { return nil }
+    let counts = countBytes.withUnsafeBytes { raw in
+      (0..<3).map { raw.littleEndian(at: 8 * $0, as: UInt64.self) }
+    }
+    let limit = UInt64(file.size / 32)
     guard counts.allSatisfy({ $0 <= limit }) else { return nil }
     let (v, p, o) = (Int(counts[0]), Int(counts[1]), Int(counts[2]))
-    let end = start + fixed + 32 * v + 40 * p + 32 * o
-    guard end + 4 <= bytes.count,
-      crc32(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
-        == bytes.littleEndian(at: end, as: UInt32.self)
+    let b = (o + Self.blockSize - 1) / Self.blockSize
+    let headLength = fixed + 32 * v + 40 * p + 36 * b
+    guard offset + headLength + 4 + 32 * o <= file.size,
+      let head = file.read(at: offset, count: headLength + 4)
     else { return nil }
-    let versionsStart = start + fixed
-    versions = (0..<v).map { ObjectID(in: bytes, at: versionsStart + 32 * $0) }
-    let packsStart = versionsStart + 32 * v
-    packs = [:]
-    for i in 0..<p {
-      // Other flag bits are reserved: written 0, ignored when read.
-      let flags = bytes.littleEndian(at: packsStart + 40 * i + 32, as: UInt64.self)
-      packs[ObjectID(in: bytes, at: packsStart + 40 * i)] = flags & Self.onlyMarked != 0
-    }
-    objectsOffset = packsStart + 40 * p
+    let parsed: (versions: [ObjectID], packs: [ObjectID: Bool], blocks: [(ObjectID, UInt32)])? =
+      head.withUnsafeBytes { raw in
+        guard
+          crc32(UnsafeRawBufferPointer(rebasing: raw[..<headLength]))
+            == raw.littleEndian(at: headLength, as: UInt32.self)
+        else { return nil }
+        let versions = (0..<v).map { ObjectID(in: raw, at: fixed + 32 * $0) }
+        let packsStart = fixed + 32 * v
+        var packs: [ObjectID: Bool] = [:]
+        for i in 0..<p {
+          // Other flag bits are reserved: written 0, ignored when read.
+          let flags = raw.littleEndian(at: packsStart + 40 * i + 32, as: UInt64.self)
+          packs[ObjectID(in: raw, at: packsStart + 40 * i)] = flags & Self.onlyMarked != 0
+        }
+        let blocksStart = packsStart + 40 * p
+        let blocks = (0..<b).map {
+          (
+            ObjectID(in: raw, at: blocksStart + 36 * $0),
+            raw.littleEndian(at: blocksStart + 36 * $0 + 32, as: UInt32.self)
+          )
+        }
+        return (versions, packs, blocks)
+      }
+    guard let parsed,
+      zip(parsed.blocks, parsed.blocks.dropFirst()).allSatisfy({ $0.0 < $1.0 })
+    else { return nil }
+    versions = parsed.versions
+    packs = parsed.packs
+    blocks = parsed.blocks.map { (first: $0.0, crc: $0.1) }
+    objectsOffset = offset + headLength + 4
     objectCount = o
-    offset = end + 4
   }
 
-  /// The segment's object ids, copied out of `bytes`.
-  func objects(in bytes: UnsafeRawBufferPointer) -> [ObjectID] {
-    (0..<objectCount).map { ObjectID(in: bytes, at: objectsOffset + 32 * $0) }
+  /// The `count` object ids from the `start`th, which begins a block, read
+  /// from `file`; nil unless every block among them matches its CRC and
+  /// first id, and they ascend (up to the next block's first id).
+  func objects(from start: Int, count: Int, in file: MarkFile) -> [ObjectID]? {
+    guard start % Self.blockSize == 0, count >= 0, start + count <= objectCount,
+      let bytes = file.read(at: objectsOffset + 32 * start, count: 32 * count)
+    else { return nil }
+    return bytes.withUnsafeBytes { raw -> [ObjectID]? in
+      var ids: [ObjectID] = []
+      ids.reserveCapacity(count)
+      var blockStart = 0
+      while blockStart < count {
+        let number = (start + blockStart) / Self.blockSize
+        let length = min(Self.blockSize, count - blockStart)
+        let slice = UnsafeRawBufferPointer(
+          rebasing: raw[32 * blockStart..<32 * (blockStart + length)])
+        guard crc32(slice) == blocks[number].crc else { return nil }
+        for i in 0..<length {
+          let id = ObjectID(in: slice, at: 32 * i)
+          if i == 0 { guard id == blocks[number].first else { return nil } }
+          if let previous = ids.last { guard previous < id else { return nil } }
+          ids.append(id)
+        }
+        if number + 1 < blocks.count, let last = ids.last {
+          guard last < blocks[number + 1].first else { return nil }
+        }
+        blockStart += length
+      }
+      return ids
+    }
   }
 
   /// The bytes of a segment; `versions` and `objects` ascending.
   static func encode(versions: [ObjectID], packs: [ObjectID: Bool], objects: [ObjectID])
     -> [UInt8]
   {
-    var writer = ByteWriter(
-      capacity: 28 + 32 * versions.count + 40 * packs.count + 32 * objects.count)
-    writer.append(UInt64(versions.count))
-    writer.append(UInt64(packs.count))
-    writer.append(UInt64(objects.count))
-    for id in versions { writer.append(id) }
+    var body = ByteWriter(capacity: 32 * objects.count)
+    for id in objects { body.append(id) }
+    let blockCount = (objects.count + blockSize - 1) / blockSize
+    var head = ByteWriter(
+      capacity: 28 + 32 * versions.count + 40 * packs.count + 36 * blockCount)
+    head.append(UInt64(versions.count))
+    head.append(UInt64(packs.count))
+    head.append(UInt64(objects.count))
+    for id in versions { head.append(id) }
     for id in packs.keys.sorted() {
-      writer.append(id)
-      writer.append(packs[id] == true ? onlyMarked : 0)
+      head.append(id)
+      head.append(packs[id] == true ? onlyMarked : 0)
     }
-    for id in objects { writer.append(id) }
-    let checksum = writer.bytes.withUnsafeBytes { crc32($0) }
-    writer.append(checksum)
-    return writer.bytes
+    body.bytes.withUnsafeBytes { raw in
+      for number in 0..<blockCount {
+        let start = number * blockSize
+        let end = min(objects.count, start + blockSize)
+        head.append(objects[start])
+        head.append(crc32(UnsafeRawBufferPointer(rebasing: raw[32 * start..<32 * end])))
+      }
+    }
+    let checksum = head.bytes.withUnsafeBytes { crc32($0) }
+    head.append(checksum)
+    return head.bytes + body.bytes
   }
 }

@@ -78,6 +78,13 @@ public struct GarbageCollector: Sendable {
   ///   reaches a missing or damaged object (unless ``force``); nothing is
   ///   changed then.
   public func run(dryRun: Bool) async throws -> GCReport {
+    try await run(dryRun: dryRun, usingMark: true)
+  }
+
+  /// Runs gc, starting from the last gc's mark when `usingMark` and it
+  /// applies; a mark found damaged on the way is deleted and gc decides
+  /// again without it, before it changes anything.
+  private func run(dryRun: Bool, usingMark: Bool) async throws -> GCReport {
     let store = repository.store
     var report = GCReport()
     if !force, let (path, error) = store.damagedPacks.first {
@@ -138,10 +145,12 @@ public struct GarbageCollector: Sendable {
     var reach = Reachability(store: store)
     var walked = keptVersions
     var used: GCMark?
-    if let mark = GCMark.read(repository.layout.gcMark),
-      mark.versions.isSubset(of: keptIDs), mark.isStored(in: store)
+    let markPath = repository.layout.gcMark
+    if usingMark, let mark = GCMark.read(markPath), mark.versions.isSubset(of: keptIDs),
+      mark.isStored(in: store)
     {
-      reach = Reachability(store: store, known: mark.objects)
+      let objects = mark.objects
+      reach = Reachability(store: store, known: { objects.contains($0) })
       walked = keptVersions.filter { !mark.versions.contains($0.version.id) }
       report.versionsFromMark = keptVersions.count - walked.count
       used = mark
@@ -162,8 +171,10 @@ public struct GarbageCollector: Sendable {
     // What is here of versions tracking refs name stays too. A version
     // walked whole above is not walked again; an import named only as an
     // input has its record marked, not its tree, so it is.
+    // A kept version's record is marked (walked, or in the mark).
     reach.include(
-      try Remote.trackedObjects(of: repository, besides: isMarked))
+      try Remote.trackedObjects(
+        of: repository, besides: { keptIDs.contains($0) || isMarked($0) }))
     // Open distributed drafts keep their data until finished or expired.
     let drafts = try DistributedDraft.scan(repository, refs)
     // Parts of finished drafts are leftovers of an interrupted finish.
@@ -271,6 +282,7 @@ public struct GarbageCollector: Sendable {
     // would otherwise stand for less than it reaches once they are back.
     // Saved once the packs have changed, so it names the packs gc leaves.
     // It is a cache: when it cannot be written, the next gc walks more.
+    // A damaged mark found here or in saving is deleted, not written on.
     func saveMark() {
       guard walkWasSound else { return }
       var packs: [ObjectID: Bool] = [:]
@@ -278,10 +290,23 @@ public struct GarbageCollector: Sendable {
         packs[pack.id] =
           used?.packs[pack.id] == true || (onlyMarked[pack.id] ?? holdsOnlyMarked(pack))
       }
+      if used?.objects.isDamaged == true {
+        try? Syscalls.unlink(markPath)
+        return
+      }
       if let used, used.versions == keptIDs, used.packs == packs { return }
-      try? GCMark.save(
-        versions: keptIDs, added: reachedByVersions, packs: packs, after: used,
-        to: repository.layout.gcMark)
+      do {
+        try GCMark.save(
+          versions: keptIDs, added: reachedByVersions, packs: packs, after: used, to: markPath)
+      } catch {
+        try? Syscalls.unlink(markPath)
+      }
+    }
+    // A lookup in a damaged block of the mark said "marked": what was
+    // decided from it may keep too little, so decide again without it.
+    if let used, used.objects.isDamaged {
+      try? Syscalls.unlink(markPath)
+      return try await run(dryRun: dryRun, usingMark: false)
     }
     report.packsDeleted = doomed.count
     report.packsRewritten = rewrite.count

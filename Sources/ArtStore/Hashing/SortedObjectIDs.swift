@@ -1,53 +1,40 @@
 /// Object ids in ascending order, found through a fan-out table on their
 /// first 16 bits and a binary search in the few ids that share them.
 ///
-/// For large sets kept in a file (gc's mark): the ids are read where they
-/// lie in the file's bytes, with no copy and no hashing of each id into a
-/// `Set`. A lookup touches two or three cache lines.
+/// For large sets (gc's mark): no hashing of each id into a
+/// `Set`, and a lookup touches two or three cache lines.
 public struct SortedObjectIDs: Sendable {
-  private enum Storage: Sendable {
-    case array([ObjectID])
-    /// `count` ids of 32 bytes from byte `offset` of a file's bytes.
-    case bytes([UInt8], offset: Int)
-  }
-
-  private let storage: Storage
-  /// The number of ids.
-  public let count: Int
+  /// The ids, ascending.
+  public let ids: [ObjectID]
   /// Entry `p` is the number of ids whose first 16 bits are below `p`.
   private let fanout: [UInt32]
 
   /// `ids`, sorted.
   public init(_ ids: some Collection<ObjectID>) {
     let sorted = Array(Set(ids)).sorted()
-    storage = .array(sorted)
-    count = sorted.count
+    self.ids = sorted
     // Ascending without repeats, as a sorted set is: never nil.
-    fanout = Self.fanout(count) { sorted[$0] } ?? []
+    fanout = Self.fanout(sorted) ?? []
   }
 
-  /// The `count` ids of 32 bytes each at byte `offset` of `bytes`; nil
-  /// unless they are there and ascending without repeats (checked).
-  public init?(in bytes: [UInt8], at offset: Int, count: Int) {
-    guard offset >= 0, count >= 0, count <= (bytes.count - offset) / 32 else { return nil }
-    let fanout = bytes.withUnsafeBytes { raw in
-      Self.fanout(count) { ObjectID(in: raw, at: offset + 32 * $0) }
-    }
-    guard let fanout else { return nil }
-    storage = .bytes(bytes, offset: offset)
-    self.count = count
+  /// `ids` as they are; nil unless they ascend without repeats (checked).
+  public init?(ascending ids: [ObjectID]) {
+    guard let fanout = Self.fanout(ids) else { return nil }
+    self.ids = ids
     self.fanout = fanout
   }
 
-  /// The fan-out table of the `count` ids `id` gives in order, checking in
-  /// the same pass that they ascend without repeats; nil when they do not.
-  private static func fanout(_ count: Int, _ id: (Int) -> ObjectID) -> [UInt32]? {
-    guard count > 0 else { return [] }
+  /// The number of ids.
+  public var count: Int { ids.count }
+
+  /// The fan-out table of `ids`, checking in the same pass that they
+  /// ascend without repeats; nil when they do not.
+  private static func fanout(_ ids: [ObjectID]) -> [UInt32]? {
+    guard !ids.isEmpty else { return [] }
     var table = [UInt32](repeating: 0, count: 65537)
     var next = 0
     var previous: ObjectID?
-    for position in 0..<count {
-      let current = id(position)
+    for (position, current) in ids.enumerated() {
       if let previous, !(previous < current) { return nil }
       previous = current
       let prefix = Int(current.firstWord >> 48)
@@ -57,19 +44,10 @@ public struct SortedObjectIDs: Sendable {
       }
     }
     while next <= 65536 {
-      table[next] = UInt32(count)
+      table[next] = UInt32(ids.count)
       next += 1
     }
     return table
-  }
-
-  /// The ids, ascending, copied out.
-  public var ids: [ObjectID] {
-    switch storage {
-    case .array(let ids): ids
-    case .bytes(let bytes, let offset):
-      bytes.withUnsafeBytes { raw in (0..<count).map { ObjectID(in: raw, at: offset + 32 * $0) } }
-    }
   }
 
   /// Whether `id` is one of them.
@@ -77,24 +55,18 @@ public struct SortedObjectIDs: Sendable {
 
   /// Where `id` is in ``ids``, or nil when it is not one of them.
   public func position(of id: ObjectID) -> Int? {
-    guard count > 0 else { return nil }
+    guard !ids.isEmpty else { return nil }
     let prefix = Int(id.firstWord >> 48)
     var low = Int(fanout[prefix])
     var high = Int(fanout[prefix + 1])
-    func search(_ at: (Int) -> ObjectID) -> Int? {
+    return ids.withUnsafeBufferPointer { ids in
       while low < high {
         let middle = (low + high) / 2
-        let here = at(middle)
+        let here = ids[middle]
         if here == id { return middle }
         if here < id { low = middle + 1 } else { high = middle }
       }
       return nil
-    }
-    switch storage {
-    case .array(let ids):
-      return ids.withUnsafeBufferPointer { ids in search { ids[$0] } }
-    case .bytes(let bytes, let offset):
-      return bytes.withUnsafeBytes { raw in search { ObjectID(in: raw, at: offset + 32 * $0) } }
     }
   }
 }

@@ -168,7 +168,29 @@ public final class Pack: Sendable {
       "\(path.string)' \(entry.kind == .dictionary ? "dictionary" : "object") '\(entry.id)"
     try checkBounds(entry, subject: subject)
     let file = try descriptor()
-    var header = [UInt8](repeating: 0, count: PackFormat.recordHeaderSize)
+    let headerSize = PackFormat.recordHeaderSize
+    // A small record (a version record, a manifest) is read with its
+    // header in one call: a history's records cost one `pread` each.
+    if entry.storedLength <= 64 << 10 {
+      let record = try [UInt8](unsafeUninitializedCapacity: headerSize + Int(entry.storedLength)) {
+        buffer, count in
+        try readExactly(
+          file, at: Int64(entry.offset), into: UnsafeMutableRawBufferPointer(buffer), path: path)
+        count = buffer.count
+      }
+      guard record[..<headerSize].elementsEqual(PackFormat.recordHeader(entry)) else {
+        throw ArtError.corrupt(subject, "its record header does not match the index")
+      }
+      return try record.withUnsafeBytes {
+        try Self.decoded(
+          entry, UnsafeRawBufferPointer(rebasing: $0[headerSize...]), subject: subject,
+          verifyingHash: verifyingHash,
+          dictionary: entry.codec == .zstdDictionary ? try self.dictionary() : nil,
+          rescue: rescueDictionary(for: entry)
+        ).raw
+      }
+    }
+    var header = [UInt8](repeating: 0, count: headerSize)
     try header.withUnsafeMutableBytes { (b) throws in
       try readExactly(file, at: Int64(entry.offset), into: b, path: path)
     }

@@ -15,8 +15,9 @@ struct GCMarkTests {
     (0..<count).map { ObjectHasher.id(of: [UInt8].random(count: 8, seed: seed + UInt64($0))) }
   }
 
-  /// The bytes of format 2, laid out by hand: header, one segment of one
-  /// version, one pack (flag set) and two objects, and its CRC.
+  /// The bytes of format 3, laid out by hand: header, one segment of one
+  /// version, one pack (flag set), one block of two objects and their CRC,
+  /// the head's CRC, then the objects.
   @Test func theFileIsPinned() async throws {
     try await withTemporaryDirectory { folder in
       let path = folder.appending("gc-mark")
@@ -29,19 +30,82 @@ struct GCMarkTests {
       try GCMark.save(
         versions: [version], added: Set(objects), packs: [pack: true], after: nil, to: path)
       let bytes = try readFile(path)
-      var expected = Array("ARTMARK".utf8) + [2]
+      var expected = Array("ARTMARK".utf8) + [3]
       let segmentStart = expected.count
       for count: UInt64 in [1, 1, 2] { withUnsafeBytes(of: count.littleEndian) { expected += $0 } }
       expected += version.bytes + pack.bytes + [1, 0, 0, 0, 0, 0, 0, 0]
-      expected += objects[0].bytes + objects[1].bytes
+      let block = objects[0].bytes + objects[1].bytes
+      let blockCRC = block.withUnsafeBytes { crc32($0) }
+      expected += objects[0].bytes
+      withUnsafeBytes(of: blockCRC.littleEndian) { expected += $0 }
       let crc = expected[segmentStart...].withUnsafeBytes { crc32($0) }
       withUnsafeBytes(of: crc.littleEndian) { expected += $0 }
+      expected += block
       #expect(bytes == expected)
-      // zlib.crc32 of the segment bytes, computed apart in Python.
-      #expect(crc == 0x6AEF_9B90, "the CRC of this segment: \(String(crc, radix: 16))")
+      // zlib.crc32 of these bytes, computed apart in Python.
+      #expect(blockCRC == 0x7A5B_B8A9, "the block's CRC: \(String(blockCRC, radix: 16))")
+      #expect(crc == 0xE14B_1E7D, "the head's CRC: \(String(crc, radix: 16))")
       let mark = try #require(GCMark.read(path))
       #expect(mark.versions == [version] && mark.packs == [pack: true])
       #expect(mark.contains(objects[1]) && !mark.contains(version) && mark.objectCount == 2)
+      #expect(!mark.objects.isDamaged)
+    }
+  }
+
+  /// The first segment's objects are read a block at a time: a damaged
+  /// block is found by the lookups that need it, which then answer "in the
+  /// mark" and say the mark is damaged; the other blocks answer as before.
+  @Test func aDamagedBlockIsFoundByTheLookupsThatNeedIt() async throws {
+    try await withTemporaryDirectory { folder in
+      let path = folder.appending("gc-mark")
+      let objects = ids(300, seed: 1).sorted()
+      let absent = ids(50, seed: 10_000)
+      try GCMark.save(
+        versions: Set(ids(2, seed: 500)), added: Set(objects), packs: [:], after: nil, to: path)
+      let whole = try readFile(path)
+      let blocks = (objects.count + 127) / 128
+      let objectsStart = whole.count - 32 * objects.count
+      #expect(objectsStart == 8 + 24 + 32 * 2 + 36 * blocks + 4)
+      let clean = try #require(GCMark.read(path))
+      #expect(objects.allSatisfy { clean.contains($0) } && !absent.contains { clean.contains($0) })
+      #expect(!clean.objects.isDamaged && clean.objects.all()?.map(\.count) == [300, 0])
+
+      // A byte of the second block flipped.
+      var damaged = whole
+      damaged[objectsStart + 32 * 130 + 7] ^= 0x01
+      try writeFile(damaged, to: path)
+      let mark = try #require(GCMark.read(path))
+      #expect(objects[..<128].allSatisfy { mark.contains($0) })
+      #expect(objects[256...].allSatisfy { mark.contains($0) })
+      #expect(
+        !absent.filter { $0 < objects[128] || $0 > objects[255] }.contains { mark.contains($0) })
+      #expect(!mark.objects.isDamaged)
+      #expect(mark.contains(objects[200]) && mark.objects.isDamaged)
+      #expect(mark.objects.all() == nil)
+      // Its objects cannot be written again: no mark lacking them is saved.
+      #expect(throws: ArtError.self) {
+        try GCMark.save(versions: mark.versions, added: [], packs: [:], after: mark, to: path)
+      }
+      #expect(try readFile(path) == damaged)
+
+      // Ids out of order under correct CRCs: the block is refused too.
+      var unsorted = whole
+      let first = objectsStart + 32
+      let second = Array(unsorted[first + 32..<first + 64])
+      unsorted.replaceSubrange(first + 32..<first + 64, with: unsorted[first..<first + 32])
+      unsorted.replaceSubrange(first..<first + 32, with: second)
+      let tableCRC = 8 + 24 + 64 + 32
+      let blockCRC = unsorted[objectsStart..<objectsStart + 32 * 128].withUnsafeBytes { crc32($0) }
+      withUnsafeBytes(of: blockCRC.littleEndian) {
+        unsorted.replaceSubrange(tableCRC..<tableCRC + 4, with: $0)
+      }
+      let headCRC = unsorted[8..<objectsStart - 4].withUnsafeBytes { crc32($0) }
+      withUnsafeBytes(of: headCRC.littleEndian) {
+        unsorted.replaceSubrange(objectsStart - 4..<objectsStart, with: $0)
+      }
+      try writeFile(unsorted, to: path)
+      let shuffled = try #require(GCMark.read(path))
+      #expect(shuffled.contains(objects[5]) && shuffled.objects.isDamaged)
     }
   }
 
@@ -73,8 +137,8 @@ struct GCMarkTests {
   }
 
   /// A cut or damaged later segment leaves the mark of the ones before it,
-  /// and says the file does not end cleanly; damage in the first segment,
-  /// an older format or unsorted ids is no mark at all.
+  /// and says the file does not end cleanly; a cut first segment, a damaged
+  /// head or an older format is no mark at all.
   @Test func damageEndsTheMarkWhereItIs() async throws {
     try await withTemporaryDirectory { folder in
       let path = folder.appending("gc-mark")
@@ -101,23 +165,19 @@ struct GCMarkTests {
         try writeFile(Array(whole.prefix(cut)), to: path)
         #expect(GCMark.read(path) == nil, "cut at \(cut)")
       }
-      var older = whole
-      older[7] = 1
-      try writeFile(older, to: path)
-      #expect(GCMark.read(path) == nil)
-      // Unsorted objects under a correct CRC.
-      var unsorted = Array(whole.prefix(firstSize))
-      let objectsStart = 8 + 24 + 32 * 2 + 40
-      let a = Array(unsorted[objectsStart..<objectsStart + 32])
-      unsorted.replaceSubrange(
-        objectsStart..<objectsStart + 32, with: unsorted[objectsStart + 32..<objectsStart + 64])
-      unsorted.replaceSubrange(objectsStart + 32..<objectsStart + 64, with: a)
-      let crc = unsorted[8..<firstSize - 4].withUnsafeBytes { crc32($0) }
-      withUnsafeBytes(of: crc.littleEndian) {
-        unsorted.replaceSubrange(firstSize - 4..<firstSize, with: $0)
+      let headEnd = firstSize - 32 * o1.count
+      for byte in 8..<headEnd {
+        var flipped = whole
+        flipped[byte] ^= 0x08
+        try writeFile(flipped, to: path)
+        #expect(GCMark.read(path) == nil, "byte \(byte) of the head flipped")
       }
-      try writeFile(unsorted, to: path)
-      #expect(GCMark.read(path) == nil)
+      for format: UInt8 in [1, 2] {
+        var older = whole
+        older[7] = format
+        try writeFile(older, to: path)
+        #expect(GCMark.read(path) == nil)
+      }
     }
   }
 
