@@ -81,7 +81,7 @@ public struct Manifest: Sendable, Equatable {
   /// - Throws: ``ArtError`` with code `.corruptData` for bad layout, unknown
   ///   kinds, unsorted or unsafe names; `.unsupportedFormat` for a newer version.
   public init(decoding bytes: [UInt8], id: ObjectID) throws {
-    let subject = "manifest \(id)"
+    var subject: String { "manifest \(id)" }
     var reader = ByteReader(bytes, subject: subject)
     try reader.objectHeader(magic: Self.magic)
     let count = try reader.uint64()

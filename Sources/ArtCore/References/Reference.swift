@@ -61,7 +61,7 @@ public struct Reference: Sendable, Equatable {
   ///
   /// - Throws: ``ArtError`` with code `.corruptData`, or `.unsupportedFormat`.
   public init(decoding bytes: [UInt8], id: ObjectID) throws {
-    let subject = "reference \(id)"
+    var subject: String { "reference \(id)" }
     var r = ByteReader(bytes, subject: subject)
     try r.objectHeader(magic: Self.magic)
     uri = try r.string()

@@ -110,40 +110,57 @@ public struct RefStore: Sendable {
     }
     let lines = try ChecksummedLines.decode(bytes, header: header, damaged: damaged)
     var refs = Refs()
+    refs.reserveCapacity(lines.count)
     var previous: String? = nil
+    // Lines come sorted, so an artifact's lines follow one another: its
+    // name is checked once, not on each of its thousand version lines.
+    var artifact: ArtifactName? = nil
+    func refName(_ text: Substring) -> RefName? {
+      guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+      let name = text[..<colon]
+      if artifact.map({ !$0.text.utf8.elementsEqual(name.utf8) }) ?? true {
+        artifact = try? ArtifactName(String(name))
+      }
+      guard let artifact else { return nil }
+      let label = String(text[text.utf8.index(after: colon)...])
+      if let number = VersionNumber(label) { return RefName(artifact, .version(number)) }
+      return (try? Alias(label)).map { RefName(artifact, .alias($0)) }
+    }
     for (number, line) in lines.enumerated() {
       let parts = line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         .map { Substring($0) }
       guard parts.count == 2 || (parts.count == 4 && parts[2] == "from"),
-        let name = try? RefName(parsing: String(parts[0]))
+        let name = refName(parts[0])
       else {
         throw damaged("line \(number + 2) is not 'NAME:LABEL ID' or 'NAME:vN ID from NAME:vM'")
-      }
-      // Two lines for one name: which is meant cannot be known.
-      guard refs[name] == nil else {
-        throw damaged("line \(number + 2) repeats '\(name)'")
       }
       if let previous, refs.outOfOrderLine == nil, !utf8Precedes(previous, line) {
         refs.outOfOrderLine = number + 2
       }
       previous = line
+      let target: Refs.Target
+      var origin: RefName? = nil
       if parts.count == 4 {
         // A renumbered line names another number of its artifact; a
         // renamed one (`art mv`, format 3) any version line.
         guard case .version = name.label, let id = ObjectID(parts[1]),
-          let origin = try? RefName(parsing: String(parts[3])), case .version = origin.label,
-          origin != name
+          let from = try? RefName(parsing: String(parts[3])), case .version = from.label,
+          from != name
         else {
           throw damaged(
             "line \(number + 2): only a version line may say which other version line it was")
         }
-        refs.setVersion(name, id, bornAs: origin)
+        (target, origin) = (.version(id), from)
       } else if parts[1] == "deleted", case .version = name.label {
-        refs[name] = .deleted
+        target = .deleted
       } else if let id = ObjectID(parts[1]) {
-        refs[name] = .version(id)
+        target = .version(id)
       } else {
         throw damaged("line \(number + 2) has no valid id")
+      }
+      // Two lines for one name: which is meant cannot be known.
+      guard refs.add(name, target, bornAs: origin) else {
+        throw damaged("line \(number + 2) repeats '\(name)'")
       }
     }
     return refs

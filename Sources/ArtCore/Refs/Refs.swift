@@ -85,6 +85,18 @@ public struct Refs: Sendable, Equatable {
     }
   }
 
+  /// Makes room for `count` lines.
+  mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
+
+  /// Adds line `name`, a version made as `origin` when not nil; false,
+  /// changing nothing, when there is a line of that name already.
+  mutating func add(_ name: RefName, _ target: Target, bornAs origin: RefName?) -> Bool {
+    guard entries[name] == nil else { return false }
+    entries[name] = target
+    if let origin { origins[name] = origin }
+    return true
+  }
+
   /// Sets version line `name` to `id`, whose record was made as `origin`
   /// (nil or `name` itself: no move).
   public mutating func setVersion(_ name: RefName, _ id: ObjectID, bornAs origin: RefName?) {

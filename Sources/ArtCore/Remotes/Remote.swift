@@ -262,16 +262,18 @@ extension Remote {
 
 extension Remote {
   /// Every live version in the tracking refs of every remote of
-  /// `repository`, labelled `remote/name:vN`.
+  /// `repository`, with the remote and its version line there.
   ///
   /// - Throws: ``ArtError`` `.corruptData` for a damaged tracking refs file.
-  public static func trackedVersions(of repository: Repository) throws -> [(ObjectID, String)] {
-    var result: [(ObjectID, String)] = []
-    for name in repository.configuration.remotes.keys.sorted() {
-      let refs = try trackingRefs(name, of: repository)
+  public static func trackedVersions(of repository: Repository) throws -> [(
+    id: ObjectID, remote: String, name: RefName
+  )] {
+    var result: [(id: ObjectID, remote: String, name: RefName)] = []
+    for remote in repository.configuration.remotes.keys.sorted() {
+      let refs = try trackingRefs(remote, of: repository)
       for artifact in refs.artifacts {
         for (number, id) in refs.versions(of: artifact) {
-          result.append((id, "\(name)/\(artifact):\(number)"))
+          result.append((id, remote, RefName(artifact, .version(number))))
         }
       }
     }
@@ -291,9 +293,9 @@ extension Remote {
     of repository: Repository, besides isWalked: (ObjectID) -> Bool
   ) throws -> Set<ObjectID> {
     var tracked = Reachability(store: repository.store)
-    for (id, label) in try trackedVersions(of: repository)
+    for (id, remote, name) in try trackedVersions(of: repository)
     where !isWalked(id) && repository.store.contains(id) {
-      tracked.mark(version: id, label: label)
+      tracked.mark(version: id, label: "\(remote)/\(name)")
     }
     return tracked.live
   }

@@ -142,7 +142,8 @@ public struct VersionRecord: Sendable, Equatable {
   ///
   /// - Throws: ``ArtError`` with code `.corruptData`, or `.unsupportedFormat`.
   public init(decoding bytes: [UInt8], id: ObjectID) throws {
-    let subject = "version \(id)"
+    // Made only for an error: a history's records are decoded by the thousand.
+    var subject: String { "version \(id)" }
     var r = ByteReader(bytes, subject: subject)
     guard try r.bytes(4) == Self.magic else { throw ArtError.corrupt(subject, "bad magic number") }
     let layout = try r.uint8()

@@ -39,12 +39,14 @@ public struct ByteWriter {
 public struct ByteReader {
   private let data: [UInt8]
   private var offset = 0
-  private let subject: String
+  /// Names the object in errors; made only for one.
+  private let subjectText: () -> String
+  private var subject: String { subjectText() }
 
   /// A reader over `data`; errors name `subject`.
-  public init(_ data: [UInt8], subject: String) {
+  public init(_ data: [UInt8], subject: @autoclosure @escaping () -> String) {
     self.data = data
-    self.subject = subject
+    self.subjectText = subject
   }
 
   /// Bytes not read yet.
@@ -74,14 +76,23 @@ public struct ByteReader {
   public mutating func uint16() throws -> UInt16 { try integer() }
   public mutating func uint32() throws -> UInt32 { try integer() }
   public mutating func uint64() throws -> UInt64 { try integer() }
-  public mutating func objectID() throws -> ObjectID { ObjectID(try bytes(32)) }
+  public mutating func objectID() throws -> ObjectID {
+    guard remaining >= 32 else {
+      throw ArtError.corrupt(subject, "ends before the 32-byte field at offset \(offset)")
+    }
+    defer { offset += 32 }
+    return data.withUnsafeBytes { ObjectID(in: $0, at: offset) }
+  }
 
   /// Reads a u32 length and that many bytes of valid UTF-8.
   public mutating func string() throws -> String {
     let count = Int(try uint32())
-    let raw = try bytes(count)
-    guard let text = String(validating: raw, as: UTF8.self) else {
-      throw ArtError.corrupt(subject, "text at offset \(offset - count) is not UTF-8")
+    guard count <= remaining else {
+      throw ArtError.corrupt(subject, "ends before the \(count)-byte field at offset \(offset)")
+    }
+    defer { offset += count }
+    guard let text = String(validating: data[offset..<offset + count], as: UTF8.self) else {
+      throw ArtError.corrupt(subject, "text at offset \(offset) is not UTF-8")
     }
     return text
   }

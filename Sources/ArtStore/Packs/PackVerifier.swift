@@ -48,7 +48,7 @@ extension Pack {
         descriptor, at: Int64(packSize) - Int64(PackFormat.trailerSize), into: b,
         path: path)
     }
-    var reader = ByteReader(trailer, subject: path.string)
+    var reader = ByteReader(trailer, subject: self.path.string)
     let count = try reader.uint64()
     // Where the records end: the footer of a version-1 pack, the trailer
     // of a version-2 one.
