@@ -113,7 +113,7 @@ public struct GarbageCollector: Sendable {
       for (number, id) in refs.versions(of: artifact) {
         let record: VersionRecord
         do {
-          record = try store.versionRecord(id)
+          record = try repository.versionRecord(id)
         } catch let error as ArtError {
           throw ArtError(
             .corruptData,

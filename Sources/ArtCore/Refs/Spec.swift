@@ -157,7 +157,7 @@ extension Repository {
     _ id: ObjectID, artifact: ArtifactName, in refs: Refs? = nil, number: VersionNumber? = nil,
     record: VersionRecord? = nil
   ) throws -> ResolvedVersion {
-    let record = try record ?? store.versionRecord(id)
+    let record = try record ?? versionRecord(id)
     func damaged(_ detail: String) -> ArtError {
       ArtError(
         .corruptData, detail,

@@ -47,6 +47,17 @@ public final class Repository: Sendable {
   /// The name of the repository folder.
   public static let directoryName = ".art"
 
+  /// Version records read before (`state/records`), read on first use.
+  private let records: RecordCache
+
+  /// Reads and parses the version record `id`, from the record cache when
+  /// it holds it (see ``RecordCache``), else from the store.
+  ///
+  /// - Throws: ``ArtError`` with code `.notFound` or `.corruptData`.
+  public func versionRecord(_ id: ObjectID) throws -> VersionRecord {
+    try records.record(id, in: store)
+  }
+
   /// The journal as last read or written by this process.
   private let journalCache = Mutex<Journal?>(nil)
 
@@ -71,7 +82,13 @@ public final class Repository: Sendable {
   ///
   /// - Throws: ``ArtError`` with code `.notARepository`, `.locked`, or the
   ///   errors of reading its config and packs.
-  public init(root: FilePath, lock request: LockRequest? = nil) throws {
+  ///
+  /// With `cachingRecords` false (another project's repository, whose
+  /// `.art` art does not write), version records are always read from the
+  /// store, never from or into `state/records`.
+  public init(root: FilePath, lock request: LockRequest? = nil, cachingRecords: Bool = true)
+    throws
+  {
     self.root = root
     directory = root.appending(Self.directoryName)
     let configPath = RepositoryLayout(directory).config
@@ -91,6 +108,7 @@ public final class Repository: Sendable {
         report: $0.report)
     }
     store = try ObjectStore(directory: RepositoryLayout(directory).packs)
+    records = RecordCache(path: cachingRecords ? RepositoryLayout(directory).records : nil)
   }
 
   /// Finds the repository containing `folder` by walking up to `/`.

@@ -45,6 +45,8 @@ public struct RepositoryLayout: Sendable {
   public var statCache: FilePath { state.appending("stat-cache") }
   /// `state/lineage`: each version's inputs, read once from its record.
   public var lineage: FilePath { state.appending("lineage") }
+  /// `state/records`: version records read before, with their packs.
+  public var records: FilePath { state.appending("records") }
   /// `state/gc-mark`: the versions the last gc kept, what they reach, and
   /// the packs it left.
   public var gcMark: FilePath { state.appending("gc-mark") }

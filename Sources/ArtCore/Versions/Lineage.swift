@@ -115,7 +115,7 @@ extension Lineage {
     for artifact in refs.artifacts {
       for (number, version) in refs.versions(of: artifact) {
         if inputs[version] == nil {
-          guard let record = try? repository.store.versionRecord(version) else { continue }
+          guard let record = try? repository.versionRecord(version) else { continue }
           inputs[version] = record.inputs
           added = true
         }

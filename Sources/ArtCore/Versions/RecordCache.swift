@@ -1,0 +1,166 @@
+import ArtStore
+import Synchronization
+import SystemPackage
+
+/// `.art/state/records`: the bytes of version records read before, each
+/// with the pack that held it, so a command that reads every version of a
+/// long history (gc's retention plan, `log`) reads one file instead of a
+/// thousand records scattered over as many packs.
+///
+/// An entry serves only while the pack it names is published (a pack
+/// never changes, so the record is still stored) and its bytes hash to its
+/// id; otherwise the record is read from the store and added again. A
+/// miss is appended to the file in one write; a file that is missing, not
+/// ours, cut short or mostly stale is written whole instead. It is a
+/// cache: a damaged file only costs reads, and it may be deleted. See
+/// FORMAT.md, "Record cache".
+///
+/// The file is `ARTRECS` and format `0x01`, then entries: the record's id
+/// (32 bytes), the pack's id (32), the length (u32, little-endian) and the
+/// record's bytes.
+final class RecordCache: Sendable {
+  /// The file; nil for none (every record is read from the store).
+  private let path: FilePath?
+  private let loaded = Mutex<Entries?>(nil)
+
+  static let magic = Array("ARTRECS".utf8) + [1]
+  /// A larger file is not read, and is written anew.
+  static let sizeLimit = 64 << 20
+
+  private struct Entry {
+    var pack: ObjectID
+    var bytes: ArraySlice<UInt8>
+  }
+
+  private struct Entries {
+    var byID: [ObjectID: Entry] = [:]
+    /// Whether a miss may be appended: the file is ours, whole and not
+    /// too large.
+    var appendable = false
+    /// Entries whose pack is gone (counted at the first miss).
+    var stale: Int?
+  }
+
+  /// The cache at `path`, read on first use; with nil, none.
+  init(path: FilePath?) {
+    self.path = path
+  }
+
+  /// The version record `id` of `store`, from the cache when it holds it
+  /// for a pack still published, else read (and verified) from the store
+  /// and added to the cache.
+  ///
+  /// - Throws: ``ArtError`` with code `.notFound` or `.corruptData`, as
+  ///   ``ArtStore/ObjectStore/versionRecord(_:)``.
+  func record(_ id: ObjectID, in store: ObjectStore) throws -> VersionRecord {
+    guard let path else { return try store.versionRecord(id) }
+    let cached = loaded.withLock { entries in
+      if entries == nil { entries = Self.read(path) }
+      return entries?.byID[id]
+    }
+    if let cached, store.isPublished(pack: cached.pack) {
+      if cached.bytes.withUnsafeBytes({ ObjectHasher.id(of: $0) }) == id,
+        let record = try? VersionRecord(decoding: Array(cached.bytes), id: id)
+      {
+        return record
+      }
+      // Damaged: the file is written whole, of entries that check, at the next miss.
+      loaded.withLock { $0?.appendable = false }
+    }
+    let bytes = try store.read(id, as: .version)
+    let record = try VersionRecord(decoding: bytes, id: id)
+    if let pack = try? store.locate(id)?.pack.id {
+      add(id, bytes, pack: pack, store: store, to: path)
+    }
+    return record
+  }
+
+  /// Adds `bytes`, record `id` stored in `pack`, to the file at `path` and
+  /// to the entries in memory; a file that cannot be written stays as it is.
+  private func add(
+    _ id: ObjectID, _ bytes: [UInt8], pack: ObjectID, store: ObjectStore, to path: FilePath
+  ) {
+    var entry = ByteWriter(capacity: 68 + bytes.count)
+    entry.append(id)
+    entry.append(pack)
+    entry.append(UInt32(bytes.count))
+    entry.append(bytes)
+    loaded.withLock { entries in
+      guard var current = entries else { return }
+      defer { entries = current }
+      let stale =
+        current.stale
+        ?? current.byID.values.count(where: { !store.isPublished(pack: $0.pack) })
+      current.stale = stale
+      current.byID[id] = Entry(pack: pack, bytes: ArraySlice(bytes))
+      if current.appendable, stale <= max(64, current.byID.count / 2),
+        let fd = Self.openForAppending(path)
+      {
+        defer { try? fd.close() }
+        do {
+          try entry.bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+        } catch {
+          // Perhaps cut short: the next miss writes the file whole.
+          current.appendable = false
+        }
+        return
+      }
+      // Written whole: the entries that still stand and check, this one among them.
+      var file = Self.magic
+      for (key, value) in current.byID
+      where store.isPublished(pack: value.pack)
+        && value.bytes.withUnsafeBytes({ ObjectHasher.id(of: $0) }) == key
+      {
+        file += key.bytes + value.pack.bytes
+        withUnsafeBytes(of: UInt32(value.bytes.count).littleEndian) { file += $0 }
+        file += value.bytes
+      }
+      guard file.count <= Self.sizeLimit,
+        (try? Syscalls.makeDirectories(path.removingLastComponent())) != nil,
+        (try? AtomicFile.write(file, to: path, durable: false)) != nil
+      else { return }
+      current.appendable = true
+      current.stale = 0
+    }
+  }
+
+  /// The entries of the file at `path`: none when it is missing, not a
+  /// file of its own, too large or of another format; those before a cut
+  /// or damaged one otherwise.
+  private static func read(_ path: FilePath) -> Entries {
+    guard (try? Syscalls.linkStatus(path))??.kind == .regular,
+      let bytes = try? AtomicFile.read(path, limit: sizeLimit), bytes.starts(with: magic)
+    else { return Entries() }
+    var entries = Entries()
+    var offset = magic.count
+    bytes.withUnsafeBytes { raw in
+      while raw.count - offset >= 68 {
+        let length = Int(raw.littleEndian(at: offset + 64, as: UInt32.self))
+        guard length <= raw.count - offset - 68 else { break }
+        let id = ObjectID(in: raw, at: offset)
+        entries.byID[id] = Entry(
+          pack: ObjectID(in: raw, at: offset + 32),
+          bytes: bytes[(offset + 68)..<(offset + 68 + length)])
+        offset += 68 + length
+      }
+    }
+    // Appended to only when it ends where its last entry does.
+    entries.appendable = offset == bytes.count
+    return entries
+  }
+
+  /// The file opened to append to, if it is a file with one name.
+  private static func openForAppending(_ path: FilePath) -> FileDescriptor? {
+    guard
+      let fd = try? FileDescriptor.open(
+        path, .writeOnly, options: [.append, .closeOnExec, .noFollow, .nonBlocking])
+    else { return nil }
+    if let status = try? Syscalls.status(fd, path: path), status.kind == .regular,
+      status.linkCount == 1
+    {
+      return fd
+    }
+    try? fd.close()
+    return nil
+  }
+}

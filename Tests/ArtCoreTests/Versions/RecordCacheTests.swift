@@ -1,0 +1,130 @@
+import ArtStore
+import ArtTestSupport
+import SystemPackage
+import Testing
+
+@testable import ArtCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `.art/state/records`: version records read before, served while their
+/// packs stand and their bytes hash to their ids.
+@Suite("Record cache")
+struct RecordCacheTests {
+  /// A repository in `root` with `count` versions of `ds`; their ids.
+  func history(_ count: Int, in root: FilePath) async throws -> [ObjectID] {
+    try Repository.initialize(at: root)
+    var ids: [ObjectID] = []
+    for n in 0..<count {
+      try writeFile(Array("version \(n)\n".utf8), to: root.appending("data/a.txt"))
+      var request = CommitRequest(artifact: try ArtifactName("ds"))
+      request.contents = .folder(paths: [root.appending("data")], root: nil)
+      let made = try await Committer(repository: try Repository(root: root)).commit(request)
+      ids.append(made.version.id)
+    }
+    return ids
+  }
+
+  /// Reads every record through a new repository; checks each is the
+  /// store's own.
+  func readAll(_ ids: [ObjectID], in root: FilePath) throws {
+    let repository = try Repository(root: root)
+    for id in ids {
+      #expect(try repository.versionRecord(id) == repository.store.versionRecord(id))
+    }
+  }
+
+  /// Records read once are served from the file after: a second reader
+  /// adds nothing to it. A merge of the packs leaves every entry stale, so
+  /// each record is read from the store again and added.
+  @Test func recordsAreServedWhileTheirPacksStand() async throws {
+    try await withTemporaryDirectory { folder in
+      let ids = try await history(4, in: folder)
+      let path = RepositoryLayout(folder.appending(".art")).records
+      try? Syscalls.unlink(path)
+      try readAll(ids, in: folder)
+      let bytes = try readFile(path)
+      #expect(bytes.starts(with: Array("ARTRECS".utf8) + [1]))
+      #expect(bytes.count > 8 + 4 * 68)
+      try readAll(ids, in: folder)
+      #expect(try readFile(path) == bytes)
+
+      let report = try await Repacker(
+        repository: try Repository(root: folder), compression: nil, maximumPackSize: 1 << 30
+      ).run()
+      #expect(report.packsAfter == 1)
+      try readAll(ids, in: folder)
+      let after = try readFile(path)
+      #expect(after.count > bytes.count && Array(after.prefix(bytes.count)) == bytes)
+      try readAll(ids, in: folder)
+      #expect(try readFile(path) == after)
+    }
+  }
+
+  /// A damaged entry is not served: the record comes from the store, and
+  /// the next miss writes the file whole, of the entries that check. A
+  /// file cut short serves the entries before the cut.
+  @Test func damagedOrCutEntriesAreReadFromTheStore() async throws {
+    try await withTemporaryDirectory { folder in
+      let ids = try await history(3, in: folder)
+      let path = RepositoryLayout(folder.appending(".art")).records
+      try? Syscalls.unlink(path)
+      try readAll(Array(ids.prefix(2)), in: folder)
+      let whole = try readFile(path)
+      // The last byte of the second entry's record.
+      var damaged = whole
+      damaged[damaged.count - 1] ^= 0x20
+      try writeFile(damaged, to: path)
+      try readAll(ids, in: folder)
+      let rewritten = try readFile(path)
+      #expect(rewritten != damaged && rewritten.count > whole.count)
+      try readAll(ids, in: folder)
+      #expect(try readFile(path) == rewritten)
+
+      try writeFile(Array(rewritten.dropLast(3)), to: path)
+      try readAll(ids, in: folder)
+      let mended = try readFile(path)
+      #expect(mended.count == rewritten.count)
+      try readAll(ids, in: folder)
+      #expect(try readFile(path) == mended)
+
+      // Another format: not read, and written anew.
+      try writeFile(Array("ARTRECS".utf8) + [9] + Array(mended.dropFirst(8)), to: path)
+      try readAll(ids, in: folder)
+      let anew = try readFile(path)
+      #expect(anew.starts(with: Array("ARTRECS".utf8) + [1]) && anew.count == mended.count)
+    }
+  }
+
+  /// A link put at the cache's place is neither read nor written through,
+  /// and another project's repository neither reads nor writes its cache.
+  @Test func linksAndOtherProjectsAreLeftAlone() async throws {
+    try await withTemporaryDirectory { folder in
+      let here = folder.appending("here")
+      let ids = try await history(2, in: here)
+      let path = RepositoryLayout(here.appending(".art")).records
+      try? Syscalls.unlink(path)
+      try readAll(ids, in: here)
+      let bytes = try readFile(path)
+      let outside = folder.appending("outside")
+      try writeFile(bytes, to: outside)
+      try Syscalls.unlink(path)
+      #expect(symlink(outside.string, path.string) == 0)
+      try readAll(ids, in: here)
+      #expect(try readFile(outside) == bytes)
+      #expect(try Syscalls.linkStatus(path)?.kind == .regular)
+
+      let there = folder.appending("there")
+      try Repository.initialize(at: there)
+      try Repository(root: there).addProject("here", path: here)
+      try Syscalls.unlink(path)
+      let project = try Repository(root: there).project("here", lock: nil)
+      for id in ids {
+        #expect(try project.versionRecord(id).manifest == project.store.versionRecord(id).manifest)
+      }
+      #expect(try Syscalls.linkStatus(path) == nil)
+    }
+  }
+}
