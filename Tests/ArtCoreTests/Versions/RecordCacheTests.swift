@@ -36,8 +36,9 @@ struct RecordCacheTests {
     }
   }
 
-  /// Records read once are served from the file after: a second reader
-  /// adds nothing to it. A merge of the packs leaves every entry stale, so
+  /// Records read once are served from the file after.
+  ///
+  /// A second reader adds nothing to it. A merge of the packs leaves every entry stale, so
   /// each record is read from the store again and added.
   @Test func recordsAreServedWhileTheirPacksStand() async throws {
     try await withTemporaryDirectory { folder in
@@ -63,8 +64,9 @@ struct RecordCacheTests {
     }
   }
 
-  /// A damaged entry is not served: the record comes from the store, and
-  /// the next miss writes the file whole, of the entries that check. A
+  /// A damaged entry is not served: the record comes from the store.
+  ///
+  /// The next miss writes the file whole, of the entries that check. A
   /// file cut short serves the entries before the cut.
   @Test func damagedOrCutEntriesAreReadFromTheStore() async throws {
     try await withTemporaryDirectory { folder in
