@@ -336,8 +336,11 @@ struct MaintenanceTests {
       try await commitChange(19)
       let decidedAgain = try await gc()
       #expect(decidedAgain["versionsFromMark"] as? Int == 0, "\(decidedAgain)")
+      #expect(decidedAgain["markDamaged"] as? Bool == true, "\(decidedAgain)")
       #expect(decidedAgain["packsDeleted"] as? Int == 1, "\(decidedAgain)")
-      #expect(try await gc()["versionsFromMark"] as? Int == 23)
+      let fromNewMark = try await gc()
+      #expect(fromNewMark["versionsFromMark"] as? Int == 23)
+      #expect(fromNewMark["markDamaged"] as? Bool == false)
       #expect(try await art("fsck", "--full", in: folder).status == 0)
       for version in 0..<3 {
         try await expectCheckout("ds:v\(version)", equals: "copies/ds-v\(version)", in: folder)

@@ -156,6 +156,8 @@ extension ArtCommand {
       var artifactsGone: [String]
       /// Kept versions the last gc's mark covered, so not walked again.
       var versionsFromMark: Int
+      /// The mark was damaged: deleted, and every kept version walked.
+      var markDamaged: Bool
     }
 
     func validate() throws {
@@ -209,7 +211,12 @@ extension ArtCommand {
               packsDeleted: report.packsDeleted, packsRewritten: report.packsRewritten,
               packsInGrace: report.packsInGrace, packsBelowThreshold: report.packsBelowThreshold,
               bytesReclaimed: report.bytesReclaimed, artifactsGone: gone,
-              versionsFromMark: report.versionsFromMark)))
+              versionsFromMark: report.versionsFromMark, markDamaged: report.markDamaged)))
+      }
+      if report.markDamaged {
+        output.note(
+          "art: gc's mark (.art/state/gc-mark) was damaged: it was deleted, every kept version "
+            + "walked, and a new mark written")
       }
       if explain {
         for line in lines {

@@ -1,5 +1,4 @@
 import ArtStore
-import Synchronization
 import SystemPackage
 
 /// The last gc's mark, `state/gc-mark`: the versions it kept, every object
@@ -42,6 +41,8 @@ struct GCMark {
   static let magic = Array("ARTMARK".utf8) + [3]
   /// Segments after which the next save writes the mark whole again.
   static let segmentLimit = 16
+  /// A larger file is no mark.
+  static let sizeLimit = 1 << 36
 
   /// The mark at `path`, or nil when there is none or the head of its
   /// first segment is damaged.
@@ -51,16 +52,10 @@ struct GCMark {
   /// the later segments are read whole.
   static func read(_ path: FilePath) -> GCMark? {
     // Only a file of its own: not a link to one elsewhere.
-    guard
-      let fd = try? FileDescriptor.open(
-        path, .readOnly, options: [.closeOnExec, .noFollow, .nonBlocking])
-    else { return nil }
-    guard let status = try? Syscalls.status(fd, path: path), status.kind == .regular else {
-      try? fd.close()
-      return nil
-    }
-    let file = MarkFile(descriptor: fd, path: path, size: Int(status.size))
-    guard file.read(at: 0, count: magic.count) == magic,
+    guard let (fd, size) = Syscalls.openOwnFileForReading(path) else { return nil }
+    let file = MarkFile(descriptor: fd, path: path, size: size)
+    // No count in a larger file is believed (64 GiB: 2 billion ids).
+    guard size <= sizeLimit, file.read(at: 0, count: magic.count) == magic,
       let first = MarkSegment(in: file, at: magic.count)
     else {
       try? fd.close()
@@ -129,7 +124,7 @@ struct GCMark {
   ) throws {
     try Syscalls.makeDirectories(path.removingLastComponent())
     if let earlier, earlier.endsTheFile, earlier.segments < segmentLimit,
-      !earlier.objects.isDamaged, let fd = openForAppending(path)
+      !earlier.objects.isDamaged, let fd = Syscalls.openOwnFileForAppending(path)
     {
       defer { try? fd.close() }
       let segment = MarkSegment.encode(
@@ -152,119 +147,10 @@ struct GCMark {
       versions: versions.sorted(), packs: packs, objects: all.sorted())
     try AtomicFile.write(magic + segment, to: path, durable: false)
   }
-
-  /// The mark at `path` opened to append to, if it is a file with one name.
-  ///
-  /// A link put in its place (to a file elsewhere, or a second name of one)
-  /// gives nil: it is then replaced by the whole mark, never written through.
-  private static func openForAppending(_ path: FilePath) -> FileDescriptor? {
-    guard
-      let fd = try? FileDescriptor.open(
-        path, .writeOnly, options: [.append, .closeOnExec, .noFollow, .nonBlocking])
-    else { return nil }
-    if let status = try? Syscalls.status(fd, path: path), status.kind == .regular,
-      status.linkCount == 1
-    {
-      return fd
-    }
-    try? fd.close()
-    return nil
-  }
-}
-
-/// The objects of gc's mark.
-///
-/// The first segment's, nearly all of a large mark, stay in the file and
-/// are read a block of ``MarkSegment/blockSize`` ids at a time, as lookups
-/// need them, each block checked against its CRC-32 once: a gc after one
-/// new version looks up a few hundred ids, not the 10 MB a mark of 1,000
-/// versions of 20,000 files takes. The later segments' are held in memory.
-///
-/// A block found damaged counts every id looked up in it as in the mark,
-/// and sets ``isDamaged``: gc then decides again without the mark, before
-/// it changes anything.
-final class MarkObjects: Sendable {
-  private let file: MarkFile
-  private let first: MarkSegment
-  private let later: SortedObjectIDs
-  private let loaded = Mutex(Loaded())
-
-  private struct Loaded {
-    var blocks: [Int: [ObjectID]] = [:]
-    var damaged = false
-  }
-
-  /// The objects of `first`, in `file`, and `later`; closes the file when
-  /// released.
-  fileprivate init(file: MarkFile, first: MarkSegment, later: [ObjectID]) {
-    self.file = file
-    self.first = first
-    self.later = SortedObjectIDs(later)
-  }
-
-  deinit { try? file.descriptor.close() }
-
-  /// The number of objects.
-  var count: Int { first.objectCount + later.count }
-
-  /// Whether a block read so far failed its checks.
-  var isDamaged: Bool { loaded.withLock { $0.damaged } }
-
-  /// Whether `id` is one of them (true, too, when the block it would be in
-  /// is damaged: see ``isDamaged``).
-  func contains(_ id: ObjectID) -> Bool {
-    if later.contains(id) { return true }
-    // The last block whose first id is not above `id`.
-    var low = 0
-    var high = first.blocks.count
-    while low < high {
-      let middle = (low + high) / 2
-      if first.blocks[middle].first <= id { low = middle + 1 } else { high = middle }
-    }
-    guard low > 0 else { return false }
-    guard let ids = block(low - 1) else { return true }
-    var (start, end) = (0, ids.count)
-    while start < end {
-      let middle = (start + end) / 2
-      if ids[middle] == id { return true }
-      if ids[middle] < id { start = middle + 1 } else { end = middle }
-    }
-    return false
-  }
-
-  /// Block `number` of the first segment, read and checked on first use;
-  /// nil when it is damaged.
-  private func block(_ number: Int) -> [ObjectID]? {
-    loaded.withLock { state in
-      if let ids = state.blocks[number] { return ids }
-      let start = number * MarkSegment.blockSize
-      guard
-        let ids = first.objects(
-          from: start, count: min(MarkSegment.blockSize, first.objectCount - start), in: file)
-      else {
-        state.damaged = true
-        return nil
-      }
-      state.blocks[number] = ids
-      return ids
-    }
-  }
-
-  /// Every object, as the first segment's and the later ones'; nil when a
-  /// block is damaged (``isDamaged`` is then set).
-  func all() -> [SortedObjectIDs]? {
-    guard let ids = first.objects(from: 0, count: first.objectCount, in: file),
-      let whole = SortedObjectIDs(ascending: ids)
-    else {
-      loaded.withLock { $0.damaged = true }
-      return nil
-    }
-    return [whole, later]
-  }
 }
 
 /// The mark's file, open to read.
-private struct MarkFile: Sendable {
+struct MarkFile: Sendable {
   var descriptor: FileDescriptor
   var path: FilePath
   /// Its size when opened.
@@ -297,7 +183,7 @@ private struct MarkFile: Sendable {
 /// | 36 × B | per block of 128 objects (the last may hold fewer): its first id (32), the CRC-32 of its ids (4) |
 /// | 4      | CRC-32 (zlib) of the head's bytes before it             |
 /// | 32 × O | object ids, ascending                                   |
-private struct MarkSegment: Sendable {
+struct MarkSegment: Sendable {
   var versions: [ObjectID]
   var packs: [ObjectID: Bool]
   /// Each block's first id and the CRC-32 of its ids' bytes.
@@ -308,7 +194,7 @@ private struct MarkSegment: Sendable {
 
   static let onlyMarked: UInt64 = 1
   /// Object ids in a block.
-  static let blockSize = 128
+  static let idsPerBlock = 128
 
   /// Where the segment ends in the file.
   var end: Int { objectsOffset + 32 * objectCount }
@@ -324,7 +210,7 @@ private struct MarkSegment: Sendable {
     let limit = UInt64(file.size / 32)
     guard counts.allSatisfy({ $0 <= limit }) else { return nil }
     let (v, p, o) = (Int(counts[0]), Int(counts[1]), Int(counts[2]))
-    let b = (o + Self.blockSize - 1) / Self.blockSize
+    let b = (o + Self.idsPerBlock - 1) / Self.idsPerBlock
     let headLength = fixed + 32 * v + 40 * p + 36 * b
     guard offset + headLength + 4 + 32 * o <= file.size,
       let head = file.read(at: offset, count: headLength + 4)
@@ -366,7 +252,7 @@ private struct MarkSegment: Sendable {
   /// from `file`; nil unless every block among them matches its CRC and
   /// first id, and they ascend (up to the next block's first id).
   func objects(from start: Int, count: Int, in file: MarkFile) -> [ObjectID]? {
-    guard start % Self.blockSize == 0, count >= 0, start + count <= objectCount,
+    guard start % Self.idsPerBlock == 0, count >= 0, start + count <= objectCount,
       let bytes = file.read(at: objectsOffset + 32 * start, count: 32 * count)
     else { return nil }
     return bytes.withUnsafeBytes { raw -> [ObjectID]? in
@@ -374,8 +260,8 @@ private struct MarkSegment: Sendable {
       ids.reserveCapacity(count)
       var blockStart = 0
       while blockStart < count {
-        let number = (start + blockStart) / Self.blockSize
-        let length = min(Self.blockSize, count - blockStart)
+        let number = (start + blockStart) / Self.idsPerBlock
+        let length = min(Self.idsPerBlock, count - blockStart)
         let slice = UnsafeRawBufferPointer(
           rebasing: raw[32 * blockStart..<32 * (blockStart + length)])
         guard crc32(slice) == blocks[number].crc else { return nil }
@@ -400,7 +286,7 @@ private struct MarkSegment: Sendable {
   {
     var body = ByteWriter(capacity: 32 * objects.count)
     for id in objects { body.append(id) }
-    let blockCount = (objects.count + blockSize - 1) / blockSize
+    let blockCount = (objects.count + idsPerBlock - 1) / idsPerBlock
     var head = ByteWriter(
       capacity: 28 + 32 * versions.count + 40 * packs.count + 36 * blockCount)
     head.append(UInt64(versions.count))
@@ -413,8 +299,8 @@ private struct MarkSegment: Sendable {
     }
     body.bytes.withUnsafeBytes { raw in
       for number in 0..<blockCount {
-        let start = number * blockSize
-        let end = min(objects.count, start + blockSize)
+        let start = number * idsPerBlock
+        let end = min(objects.count, start + idsPerBlock)
         head.append(objects[start])
         head.append(crc32(UnsafeRawBufferPointer(rebasing: raw[32 * start..<32 * end])))
       }

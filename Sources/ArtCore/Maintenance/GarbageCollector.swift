@@ -27,6 +27,9 @@ public struct GCReport: Sendable {
   public var draftsExpired = 0
   /// Kept versions whose objects the last gc's mark gave, unwalked.
   public var versionsFromMark = 0
+  /// Whether the mark was found damaged on the way, so gc deleted it and
+  /// decided again walking every kept version.
+  public var markDamaged = false
 
   /// Versions dropped.
   public var dropped: [VersionVerdict] { verdicts.filter { !$0.keep } }
@@ -113,7 +116,9 @@ public struct GarbageCollector: Sendable {
       for (number, id) in refs.versions(of: artifact) {
         let record: VersionRecord
         do {
-          record = try repository.versionRecord(id)
+          // With --force, which goes on past walk problems, each record
+          // is read from its pack, so one that does not read stops gc.
+          record = try force ? store.versionRecord(id) : repository.versionRecord(id)
         } catch let error as ArtError {
           throw ArtError(
             .corruptData,
@@ -306,7 +311,9 @@ public struct GarbageCollector: Sendable {
     // decided from it may keep too little, so decide again without it.
     if let used, used.objects.isDamaged {
       try? Syscalls.unlink(markPath)
-      return try await run(dryRun: dryRun, usingMark: false)
+      var again = try await run(dryRun: dryRun, usingMark: false)
+      again.markDamaged = true
+      return again
     }
     report.packsDeleted = doomed.count
     report.packsRewritten = rewrite.count

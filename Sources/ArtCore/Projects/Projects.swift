@@ -64,7 +64,7 @@ extension Repository {
         hint: "add it with 'art project add \(name) /path/to/repository'")
     }
     do {
-      return try Repository(root: path, lock: request, cachingRecords: false)
+      return try Repository(root: path, lock: request)
     } catch let error as ArtError where error.code == .notARepository {
       throw ArtError(
         .notARepository, "project '\(name)' at '\(path)' is not an art repository any more",
@@ -88,7 +88,7 @@ extension Repository {
         .invalidArgument, "'\(name)' is already a remote's name",
         hint: "pick another name: remotes and projects share NAME/artifact specs")
     }
-    let other = try Repository(root: path, cachingRecords: false)
+    let other = try Repository(root: path)
     guard other.root != root else {
       throw ArtError(.invalidArgument, "'\(path)' is this repository")
     }

@@ -72,7 +72,7 @@ extension Remote {
     do {
       _ = try Repository.initialize(at: root, configuration: configuration)
       try Repository(root: root).addRemote("origin", spec)
-      let repository = try Repository(root: root, lock: lock)
+      let repository = try Repository(root: root, lock: lock, cachingRecords: true)
       let remote = try Remote("origin", of: repository, environment: environment)
       let (result, changes) = try await remote.pull(refStore: refs(repository), progress: progress)
       return Cloned(

@@ -53,6 +53,10 @@ public final class Repository: Sendable {
   /// Reads and parses the version record `id`, from the record cache when
   /// it holds it (see ``RecordCache``), else from the store.
   ///
+  /// A record read from the store is added to `.art/state/records` when
+  /// the repository was opened `cachingRecords`; one from the cache costs
+  /// a SHA-256 of its bytes instead of a read from its pack.
+  ///
   /// - Throws: ``ArtError`` with code `.notFound` or `.corruptData`.
   public func versionRecord(_ id: ObjectID) throws -> VersionRecord {
     try records.record(id, in: store)
@@ -83,10 +87,11 @@ public final class Repository: Sendable {
   /// - Throws: ``ArtError`` with code `.notARepository`, `.locked`, or the
   ///   errors of reading its config and packs.
   ///
-  /// With `cachingRecords` false (another project's repository, whose
-  /// `.art` art does not write), version records are always read from the
-  /// store, never from or into `state/records`.
-  public init(root: FilePath, lock request: LockRequest? = nil, cachingRecords: Bool = true)
+  /// With `cachingRecords`, for the repository a command works in, version
+  /// records are served from and added to `state/records` (see
+  /// ``versionRecord(_:)``); without it (another project's repository,
+  /// whose `.art` art does not write) they are read from the store.
+  public init(root: FilePath, lock request: LockRequest? = nil, cachingRecords: Bool = false)
     throws
   {
     self.root = root
@@ -120,7 +125,7 @@ public final class Repository: Sendable {
     var candidate = folder.lexicallyNormalized()
     while true {
       if Syscalls.isDirectory(candidate.appending(directoryName)) {
-        return try Repository(root: candidate, lock: request)
+        return try Repository(root: candidate, lock: request, cachingRecords: true)
       }
       if candidate.isEmpty || !candidate.removeLastComponent() { break }
     }

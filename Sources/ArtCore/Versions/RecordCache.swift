@@ -7,24 +7,30 @@ import SystemPackage
 /// long history (gc's retention plan, `log`) reads one file instead of a
 /// thousand records scattered over as many packs.
 ///
-/// An entry serves only while the pack it names is published (a pack
-/// never changes, so the record is still stored) and its bytes hash to its
-/// id; otherwise the record is read from the store and added again. A
-/// miss is appended to the file in one write; a file that is missing, not
-/// ours, cut short or mostly stale is written whole instead. It is a
-/// cache: a damaged file only costs reads, and it may be deleted. See
-/// FORMAT.md, "Record cache".
+/// An entry serves only while the pack it names is published and whole (a
+/// pack never changes, so the record is still stored) and its bytes hash
+/// to its id; otherwise the record is read from the store and added again.
+/// A miss is appended to the file in one write; a file that is missing,
+/// not ours, cut short, found damaged or mostly stale is written whole
+/// instead. A file that cannot be written is left alone for the rest of
+/// the process, and one that has reached ``sizeLimit`` is not added to.
+/// It is a cache: a damaged file only costs reads, and it may be deleted.
 ///
-/// The file is `ARTRECS` and format `0x01`, then entries: the record's id
-/// (32 bytes), the pack's id (32), the length (u32, little-endian) and the
-/// record's bytes.
+/// The file is the 8-byte header (`ARTRECS`, format `0x01`), then entries:
+///
+/// | bytes | field                                   |
+/// |-------|-----------------------------------------|
+/// | 32    | the record's id                         |
+/// | 32    | the id of the pack it was read from     |
+/// | 4     | L, the record's length (little-endian)  |
+/// | L     | the record's bytes                      |
 final class RecordCache: Sendable {
   /// The file; nil for none (every record is read from the store).
   private let path: FilePath?
   private let loaded = Mutex<Entries?>(nil)
 
   static let magic = Array("ARTRECS".utf8) + [1]
-  /// A larger file is not read, and is written anew.
+  /// A larger file is not read, and the file is not added to past it.
   static let sizeLimit = 64 << 20
 
   private struct Entry {
@@ -34,9 +40,14 @@ final class RecordCache: Sendable {
 
   private struct Entries {
     var byID: [ObjectID: Entry] = [:]
-    /// Whether a miss may be appended: the file is ours, whole and not
-    /// too large.
+    /// The file's size as read and appended to.
+    var size = 0
+    /// Whether a miss may be appended: the file is ours, whole, and no
+    /// entry served from it failed its hash.
     var appendable = false
+    /// Whether the file may be written at all in this process (false once
+    /// a write failed, so misses do not each try again).
+    var writable = true
     /// Entries whose pack is gone (counted at the first miss).
     var stale: Int?
   }
@@ -47,8 +58,10 @@ final class RecordCache: Sendable {
   }
 
   /// The version record `id` of `store`, from the cache when it holds it
-  /// for a pack still published, else read (and verified) from the store
-  /// and added to the cache.
+  /// for a pack still published and whole, else read (and verified) from
+  /// the store and added to the cache.
+  ///
+  /// A hit costs a SHA-256 of the record's bytes and its decoding.
   ///
   /// - Throws: ``ArtError`` with code `.notFound` or `.corruptData`, as
   ///   ``ArtStore/ObjectStore/versionRecord(_:)``.
@@ -58,13 +71,13 @@ final class RecordCache: Sendable {
       if entries == nil { entries = Self.read(path) }
       return entries?.byID[id]
     }
-    if let cached, store.isPublished(pack: cached.pack) {
+    if let cached, store.holdsWholePack(cached.pack) {
       if cached.bytes.withUnsafeBytes({ ObjectHasher.id(of: $0) }) == id,
         let record = try? VersionRecord(decoding: Array(cached.bytes), id: id)
       {
         return record
       }
-      // Damaged: the file is written whole, of entries that check, at the next miss.
+      // Damaged: the next miss writes the file whole, of entries that check.
       loaded.withLock { $0?.appendable = false }
     }
     let bytes = try store.read(id, as: .version)
@@ -88,39 +101,47 @@ final class RecordCache: Sendable {
     loaded.withLock { entries in
       guard var current = entries else { return }
       defer { entries = current }
-      let stale =
-        current.stale
-        ?? current.byID.values.count(where: { !store.isPublished(pack: $0.pack) })
+      var stale =
+        current.stale ?? current.byID.values.count { !store.holdsWholePack($0.pack) }
+      if let replaced = current.byID[id], !store.holdsWholePack(replaced.pack) { stale -= 1 }
       current.stale = stale
       current.byID[id] = Entry(pack: pack, bytes: ArraySlice(bytes))
-      if current.appendable, stale <= max(64, current.byID.count / 2),
-        let fd = Self.openForAppending(path)
-      {
+      guard current.writable else { return }
+      if current.appendable, stale <= max(64, current.byID.count / 2) {
+        // Full: kept as it is.
+        guard current.size + entry.bytes.count <= Self.sizeLimit else { return }
+        guard let fd = Syscalls.openOwnFileForAppending(path) else {
+          current.appendable = false
+          return
+        }
         defer { try? fd.close() }
         do {
           try entry.bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+          current.size += entry.bytes.count
         } catch {
-          // Perhaps cut short: the next miss writes the file whole.
-          current.appendable = false
+          // Perhaps cut short; a disk that refuses one write refuses more.
+          current.writable = false
         }
         return
       }
       // Written whole: the entries that still stand and check, this one among them.
       var file = Self.magic
       for (key, value) in current.byID
-      where store.isPublished(pack: value.pack)
+      where store.holdsWholePack(value.pack)
         && value.bytes.withUnsafeBytes({ ObjectHasher.id(of: $0) }) == key
       {
+        guard file.count + 68 + value.bytes.count <= Self.sizeLimit else { break }
         file += key.bytes + value.pack.bytes
         withUnsafeBytes(of: UInt32(value.bytes.count).littleEndian) { file += $0 }
         file += value.bytes
       }
-      guard file.count <= Self.sizeLimit,
-        (try? Syscalls.makeDirectories(path.removingLastComponent())) != nil,
-        (try? AtomicFile.write(file, to: path, durable: false)) != nil
-      else { return }
-      current.appendable = true
-      current.stale = 0
+      do {
+        try Syscalls.makeDirectories(path.removingLastComponent())
+        try AtomicFile.write(file, to: path, durable: false)
+        (current.appendable, current.size, current.stale) = (true, file.count, 0)
+      } catch {
+        current.writable = false
+      }
     }
   }
 
@@ -128,8 +149,16 @@ final class RecordCache: Sendable {
   /// file of its own, too large or of another format; those before a cut
   /// or damaged one otherwise.
   private static func read(_ path: FilePath) -> Entries {
-    guard (try? Syscalls.linkStatus(path))??.kind == .regular,
-      let bytes = try? AtomicFile.read(path, limit: sizeLimit), bytes.starts(with: magic)
+    guard let (fd, size) = Syscalls.openOwnFileForReading(path) else { return Entries() }
+    defer { try? fd.close() }
+    guard size <= sizeLimit,
+      let bytes = try? [UInt8](
+        unsafeUninitializedCapacity: size,
+        initializingWith: { buffer, count in
+          try readExactly(fd, at: 0, into: UnsafeMutableRawBufferPointer(buffer), path: path)
+          count = size
+        }),
+      bytes.starts(with: magic)
     else { return Entries() }
     var entries = Entries()
     var offset = magic.count
@@ -146,21 +175,7 @@ final class RecordCache: Sendable {
     }
     // Appended to only when it ends where its last entry does.
     entries.appendable = offset == bytes.count
+    entries.size = bytes.count
     return entries
-  }
-
-  /// The file opened to append to, if it is a file with one name.
-  private static func openForAppending(_ path: FilePath) -> FileDescriptor? {
-    guard
-      let fd = try? FileDescriptor.open(
-        path, .writeOnly, options: [.append, .closeOnExec, .noFollow, .nonBlocking])
-    else { return nil }
-    if let status = try? Syscalls.status(fd, path: path), status.kind == .regular,
-      status.linkCount == 1
-    {
-      return fd
-    }
-    try? fd.close()
-    return nil
   }
 }

@@ -217,6 +217,37 @@ package enum Syscalls {
     return FileStatus(info)
   }
 
+  /// `path` opened to append to when it is a regular file with one name;
+  /// nil otherwise (missing, a link put in its place, a second name of a
+  /// file elsewhere), so a cache is never written through a link.
+  package static func openOwnFileForAppending(_ path: FilePath) -> FileDescriptor? {
+    guard
+      let fd = try? FileDescriptor.open(
+        path, .writeOnly, options: [.append, .closeOnExec, .noFollow, .nonBlocking])
+    else { return nil }
+    if let status = try? Syscalls.status(fd, path: path), status.kind == .regular,
+      status.linkCount == 1
+    {
+      return fd
+    }
+    try? fd.close()
+    return nil
+  }
+
+  /// `path` opened to read when it is a regular file, with its size; nil
+  /// otherwise (missing, or a link put in its place).
+  package static func openOwnFileForReading(_ path: FilePath) -> (FileDescriptor, Int)? {
+    guard
+      let fd = try? FileDescriptor.open(
+        path, .readOnly, options: [.closeOnExec, .noFollow, .nonBlocking])
+    else { return nil }
+    if let status = try? Syscalls.status(fd, path: path), status.kind == .regular {
+      return (fd, Int(status.size))
+    }
+    try? fd.close()
+    return nil
+  }
+
   /// Creates `path` (which must not exist) for writing, with O_DIRECT when
   /// the file system supports it; returns whether it did.
   package static func createForDirectWriting(_ path: FilePath) throws -> (FileDescriptor, Bool) {

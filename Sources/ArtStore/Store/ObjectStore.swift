@@ -171,18 +171,20 @@ public final class ObjectStore: Sendable {
     return added
   }
 
-  /// Whether pack `id` is published here: a pack never changes, so what
-  /// it held is still stored.
-  public func isPublished(pack id: ObjectID) -> Bool {
-    packs.withLock { list in
+  /// Whether pack `id` is published here and its file looks whole
+  /// (``Pack/fileLooksWhole``): a pack never changes, so what it held is
+  /// still stored.
+  public func holdsWholePack(_ id: ObjectID) -> Bool {
+    let pack = packs.withLock { list -> Pack? in
       let packs = list.byID
       var (low, high) = (0, packs.count)
       while low < high {
         let middle = (low + high) / 2
         if packs[middle].id < id { low = middle + 1 } else { high = middle }
       }
-      return low < packs.count && packs[low].id == id
+      return low < packs.count && packs[low].id == id ? packs[low] : nil
     }
+    return pack?.fileLooksWhole == true
   }
 
   /// Whether `id` is stored.

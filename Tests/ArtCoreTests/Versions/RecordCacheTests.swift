@@ -30,9 +30,42 @@ struct RecordCacheTests {
   /// Reads every record through a new repository; checks each is the
   /// store's own.
   func readAll(_ ids: [ObjectID], in root: FilePath) throws {
-    let repository = try Repository(root: root)
+    let repository = try Repository(root: root, cachingRecords: true)
     for id in ids {
       #expect(try repository.versionRecord(id) == repository.store.versionRecord(id))
+    }
+  }
+
+  /// The bytes of format 1: header, then the record's id, its pack's id,
+  /// its length and its bytes.
+  @Test func theFileIsPinned() async throws {
+    try await withTemporaryDirectory { folder in
+      let ids = try await history(1, in: folder)
+      let path = RepositoryLayout(folder.appending(".art")).records
+      try? Syscalls.unlink(path)
+      try readAll(ids, in: folder)
+      let store = try Repository(root: folder).store
+      let record = try store.read(ids[0], as: .version)
+      let pack = try #require(try store.locate(ids[0])).pack.id
+      var expected = Array("ARTRECS".utf8) + [1] + ids[0].bytes + pack.bytes
+      withUnsafeBytes(of: UInt32(record.count).littleEndian) { expected += $0 }
+      expected += record
+      #expect(try readFile(path) == expected)
+    }
+  }
+
+  /// A cache that cannot be written (a folder in its place) costs only
+  /// reads: every record still comes from the store.
+  @Test func aCacheThatCannotBeWrittenCostsOnlyReads() async throws {
+    try await withTemporaryDirectory { folder in
+      let ids = try await history(3, in: folder)
+      let path = RepositoryLayout(folder.appending(".art")).records
+      try? Syscalls.unlink(path)
+      try Syscalls.makeDirectories(path.appending("in-the-way"))
+      try readAll(ids, in: folder)
+      try readAll(ids, in: folder)
+      #expect(Syscalls.isDirectory(path))
+      #expect(try Syscalls.linkStatus(path.appending("in-the-way"))?.kind == .directory)
     }
   }
 
