@@ -83,9 +83,10 @@ final class MarkObjects: Sendable {
     }
   }
 
-  /// Every object, as the first segment's and the later ones'; nil when a
-  /// block is damaged (``isDamaged`` is then set). Read once: later
-  /// lookups are answered from it.
+  /// Every object, as the first segment's and the later ones'.
+  ///
+  /// Nil when a block is damaged (``isDamaged`` is then set). Read once:
+  /// later lookups are answered from it.
   func all() -> [SortedObjectIDs]? {
     if let whole = loaded.withLock({ $0.whole }) { return [whole, later] }
     guard let ids = first.objects(from: 0, count: first.objectCount, in: file),
