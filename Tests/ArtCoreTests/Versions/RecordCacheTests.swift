@@ -13,8 +13,9 @@ import Glibc
 /// packs stand and their bytes hash to their ids.
 @Suite("Record cache")
 struct RecordCacheTests {
-  /// A repository in `root` with `count` versions of `ds`; their ids.
-  func history(_ count: Int, in root: FilePath) async throws -> [ObjectID] {
+  /// A repository in `root` with `count` versions of `ds` and no record
+  /// cache yet: their ids, and where the cache goes.
+  func history(_ count: Int, in root: FilePath) async throws -> (ids: [ObjectID], cache: FilePath) {
     try Repository.initialize(at: root)
     var ids: [ObjectID] = []
     for n in 0..<count {
@@ -24,7 +25,9 @@ struct RecordCacheTests {
       let made = try await Committer(repository: try Repository(root: root)).commit(request)
       ids.append(made.version.id)
     }
-    return ids
+    let cache = RepositoryLayout(root.appending(".art")).records
+    try? Syscalls.unlink(cache)
+    return (ids, cache)
   }
 
   /// Reads every record through a new repository; checks each is the
@@ -40,9 +43,7 @@ struct RecordCacheTests {
   /// its length and its bytes.
   @Test func theFileIsPinned() async throws {
     try await withTemporaryDirectory { folder in
-      let ids = try await history(1, in: folder)
-      let path = RepositoryLayout(folder.appending(".art")).records
-      try? Syscalls.unlink(path)
+      let (ids, path) = try await history(1, in: folder)
       try readAll(ids, in: folder)
       let store = try Repository(root: folder).store
       let record = try store.read(ids[0], as: .version)
@@ -58,9 +59,7 @@ struct RecordCacheTests {
   /// reads: every record still comes from the store.
   @Test func aCacheThatCannotBeWrittenCostsOnlyReads() async throws {
     try await withTemporaryDirectory { folder in
-      let ids = try await history(3, in: folder)
-      let path = RepositoryLayout(folder.appending(".art")).records
-      try? Syscalls.unlink(path)
+      let (ids, path) = try await history(3, in: folder)
       try Syscalls.makeDirectories(path.appending("in-the-way"))
       try readAll(ids, in: folder)
       try readAll(ids, in: folder)
@@ -75,9 +74,7 @@ struct RecordCacheTests {
   /// each record is read from the store again and added.
   @Test func recordsAreServedWhileTheirPacksStand() async throws {
     try await withTemporaryDirectory { folder in
-      let ids = try await history(4, in: folder)
-      let path = RepositoryLayout(folder.appending(".art")).records
-      try? Syscalls.unlink(path)
+      let (ids, path) = try await history(4, in: folder)
       try readAll(ids, in: folder)
       let bytes = try readFile(path)
       #expect(bytes.starts(with: Array("ARTRECS".utf8) + [1]))
@@ -103,9 +100,7 @@ struct RecordCacheTests {
   /// file cut short serves the entries before the cut.
   @Test func damagedOrCutEntriesAreReadFromTheStore() async throws {
     try await withTemporaryDirectory { folder in
-      let ids = try await history(3, in: folder)
-      let path = RepositoryLayout(folder.appending(".art")).records
-      try? Syscalls.unlink(path)
+      let (ids, path) = try await history(3, in: folder)
       try readAll(Array(ids.prefix(2)), in: folder)
       let whole = try readFile(path)
       // The last byte of the second entry's record.
@@ -138,9 +133,7 @@ struct RecordCacheTests {
   @Test func linksAndOtherProjectsAreLeftAlone() async throws {
     try await withTemporaryDirectory { folder in
       let here = folder.appending("here")
-      let ids = try await history(2, in: here)
-      let path = RepositoryLayout(here.appending(".art")).records
-      try? Syscalls.unlink(path)
+      let (ids, path) = try await history(2, in: here)
       try readAll(ids, in: here)
       let bytes = try readFile(path)
       let outside = folder.appending("outside")
