@@ -348,6 +348,31 @@ struct MaintenanceTests {
     }
   }
 
+  /// What crashed atomic writes left in `.art` and `.art/state` (a record
+  /// cache, a mark, `refs.prev` being written) goes with gc once older than
+  /// the grace period; younger ones, and files that only look alike, stay.
+  @Test func gcRemovesWhatCrashedWritesLeftInState() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = try await art("init", in: folder)
+      try makeHistory(folder, versions: 1)
+      let leftovers = [
+        "state/records.tmp-123-456", "state/gc-mark.tmp-7-8", "refs.prev.tmp-9-10",
+      ].map { folder.appending(".art/\($0)") }
+      let lookalikes = ["state/notes.tmp-x", "state/.tmp-1-2", "state/a.tmp-1-2-3"]
+        .map { folder.appending(".art/\($0)") }
+      for path in leftovers + lookalikes { try writeFile(Array("half".utf8), to: path) }
+      func present(_ path: FilePath) -> Bool {
+        FileManager.default.fileExists(atPath: path.string)
+      }
+      #expect(try await art("gc", in: folder).status == 0)
+      #expect(leftovers.allSatisfy(present))
+      #expect(try await art("gc", "--grace", "0s", in: folder).status == 0)
+      #expect(!leftovers.contains(where: present))
+      #expect(lookalikes.allSatisfy(present))
+      #expect(try await art("fsck", "--full", in: folder).status == 0)
+    }
+  }
+
   @Test func graceProtectsYoungPacksAndDefaultPolicyKeepsEverything() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)

@@ -50,6 +50,9 @@ struct ProjectTests {
       #expect(
         !FileManager.default.fileExists(atPath: vision.appending(".art/state/lineage").string))
       #expect(try art("log", "vision/imagenet", in: model, cache: cache).lines.count == 1)
+      let files = try art("ls-files", "vision/imagenet:production", in: model, cache: cache)
+      #expect(files.status == 0, "\(files.standardError)")
+      #expect(files.lines == ["images.bin", "labels.csv"], "\(files.standardOutput)")
       let commit = try art(
         "commit", "resnet", "out", "--input", "vision/imagenet:production", "--job", "train",
         in: model, cache: cache)

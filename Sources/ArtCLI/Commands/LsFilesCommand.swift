@@ -61,9 +61,14 @@ extension ArtCommand {
       let repository = try repository()
       let patterns = try path.map { try PathPattern($0) }
       let located = try await locate(spec, in: repository)
-      let version = try await bring(located, into: repository, full: false, output: output)
+      // Another project's version is listed where it is (a copy here would
+      // hold only its record); a remote's manifests are fetched.
+      let inProject = located.project != nil && located.remote == nil && !located.copied
+      let version =
+        inProject
+        ? located.version : try await bring(located, into: repository, full: false, output: output)
       let labels = try versionLabels(repository)
-      let store = repository.store
+      let store = inProject ? located.repository.store : repository.store
       var lines: [Line] = []
       let tree = try TreeListing.listing(of: version.record.manifest, in: store)
       for (path, entry) in tree.entries

@@ -385,25 +385,52 @@ public struct GarbageCollector: Sendable {
     return now - status.modificationNanoseconds / 1_000_000
   }
 
-  /// Removes temporary pack files and unpublished packs (a `.pack` with no
-  /// `.idx`) older than the grace period: what crashed writers left.
+  /// Removes what crashed writers left, once older than the grace period:
+  /// temporary pack files and unpublished packs (a `.pack` with no
+  /// `.idx`), and the temporary files of atomic writes (`NAME.tmp-PID-N`,
+  /// see ``AtomicFile``) in `.art` and `.art/state`.
   private func removeLeftovers(now: Int64) throws -> Int {
     let folder = repository.store.directory
     let names = try directoryEntries(folder).compactMap { String(validating: $0, as: UTF8.self) }
     let indexes = Set(names.filter { $0.hasSuffix(".idx") })
     var removed = 0
+    func removeIfOld(_ path: FilePath) throws {
+      guard let status = try Syscalls.linkStatus(path), status.kind == .regular,
+        now - status.modificationNanoseconds / 1_000_000 >= grace
+      else { return }
+      try Syscalls.unlink(path)
+      removed += 1
+    }
     for name in names {
       let unpublished =
         name.hasPrefix("pack-") && name.hasSuffix(".pack")
         && !indexes.contains(String(name.dropLast(5)) + ".idx")
       guard name.hasPrefix("tmp-") || unpublished else { continue }
-      let path = folder.appending(name)
-      guard let status = try Syscalls.linkStatus(path),
-        now - status.modificationNanoseconds / 1_000_000 >= grace
-      else { continue }
-      try Syscalls.unlink(path)
-      removed += 1
+      try removeIfOld(folder.appending(name))
+    }
+    for folder in [repository.directory, repository.layout.state] {
+      guard Syscalls.isDirectory(folder) else { continue }
+      for entry in try directoryEntries(folder) {
+        guard let name = String(validating: entry, as: UTF8.self), Self.isAtomicLeftover(name)
+        else { continue }
+        try removeIfOld(folder.appending(name))
+      }
     }
     return removed
+  }
+
+  /// Whether `name` is an atomic write's temporary file: `NAME.tmp-PID-N`.
+  static func isAtomicLeftover(_ name: String) -> Bool {
+    let bytes = Array(name.utf8)
+    let marker = Array(".tmp-".utf8)
+    guard bytes.count > marker.count,
+      let start = (1...(bytes.count - marker.count)).reversed().first(where: {
+        bytes[$0..<$0 + marker.count].elementsEqual(marker)
+      })
+    else { return false }
+    let parts = bytes[(start + marker.count)...].split(
+      separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
+    return parts.count == 2
+      && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } }
   }
 }
