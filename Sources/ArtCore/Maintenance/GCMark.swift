@@ -212,7 +212,8 @@ struct MarkSegment: Sendable {
     let (v, p, o) = (Int(counts[0]), Int(counts[1]), Int(counts[2]))
     let b = (o + Self.idsPerBlock - 1) / Self.idsPerBlock
     let headLength = fixed + 32 * v + 40 * p + 36 * b
-    guard offset + headLength + 4 + 32 * o <= file.size,
+    // A head is read whole: never more than 1 GiB of it (30 million versions).
+    guard headLength <= 1 << 30, offset + headLength + 4 + 32 * o <= file.size,
       let head = file.read(at: offset, count: headLength + 4)
     else { return nil }
     let parsed: (versions: [ObjectID], packs: [ObjectID: Bool], blocks: [(ObjectID, UInt32)])? =

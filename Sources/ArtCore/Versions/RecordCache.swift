@@ -82,7 +82,9 @@ final class RecordCache: Sendable {
     }
     let bytes = try store.read(id, as: .version)
     let record = try VersionRecord(decoding: bytes, id: id)
-    if let pack = try? store.locate(id)?.pack.id {
+    // Only for a pack that can serve it next time (the copy read may have
+    // come from another when the first one's file is broken).
+    if let pack = try? store.locate(id)?.pack.id, store.holdsWholePack(pack) {
       add(id, bytes, pack: pack, store: store, to: path)
     }
     return record
