@@ -47,12 +47,16 @@ struct ProjectTests {
       #expect(show.status == 0, "\(show.standardError)")
       #expect(show.standardOutput.hasPrefix("vision/imagenet:v0 "))
       // Reading another project writes nothing there, not even a cache.
-      #expect(
-        !FileManager.default.fileExists(atPath: vision.appending(".art/state/lineage").string))
+      for cache in ["lineage", "records"] {
+        #expect(
+          !FileManager.default.fileExists(atPath: vision.appending(".art/state/\(cache)").string))
+      }
       #expect(try art("log", "vision/imagenet", in: model, cache: cache).lines.count == 1)
       let files = try art("ls-files", "vision/imagenet:production", in: model, cache: cache)
       #expect(files.status == 0, "\(files.standardError)")
       #expect(files.lines == ["images.bin", "labels.csv"], "\(files.standardOutput)")
+      #expect(
+        !FileManager.default.fileExists(atPath: vision.appending(".art/state/records").string))
       let commit = try art(
         "commit", "resnet", "out", "--input", "vision/imagenet:production", "--job", "train",
         in: model, cache: cache)
