@@ -411,26 +411,11 @@ public struct GarbageCollector: Sendable {
     for folder in [repository.directory, repository.layout.state] {
       guard Syscalls.isDirectory(folder) else { continue }
       for entry in try directoryEntries(folder) {
-        guard let name = String(validating: entry, as: UTF8.self), Self.isAtomicLeftover(name)
+        guard let name = String(validating: entry, as: UTF8.self), AtomicFile.isTemporaryName(name)
         else { continue }
         try removeIfOld(folder.appending(name))
       }
     }
     return removed
-  }
-
-  /// Whether `name` is an atomic write's temporary file: `NAME.tmp-PID-N`.
-  static func isAtomicLeftover(_ name: String) -> Bool {
-    let bytes = Array(name.utf8)
-    let marker = Array(".tmp-".utf8)
-    guard bytes.count > marker.count,
-      let start = (1...(bytes.count - marker.count)).reversed().first(where: {
-        bytes[$0..<$0 + marker.count].elementsEqual(marker)
-      })
-    else { return false }
-    let parts = bytes[(start + marker.count)...].split(
-      separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
-    return parts.count == 2
-      && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } }
   }
 }

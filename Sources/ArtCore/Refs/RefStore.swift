@@ -115,22 +115,11 @@ public struct RefStore: Sendable {
     // Lines come sorted, so an artifact's lines follow one another: its
     // name is checked once, not on each of its thousand version lines.
     var artifact: ArtifactName? = nil
-    func refName(_ text: Substring) -> RefName? {
-      guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-      let name = text[..<colon]
-      if artifact.map({ !$0.text.utf8.elementsEqual(name.utf8) }) ?? true {
-        artifact = try? ArtifactName(String(name))
-      }
-      guard let artifact else { return nil }
-      let label = String(text[text.utf8.index(after: colon)...])
-      if let number = VersionNumber(label) { return RefName(artifact, .version(number)) }
-      return (try? Alias(label)).map { RefName(artifact, .alias($0)) }
-    }
     for (number, line) in lines.enumerated() {
       let parts = line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         .map { Substring($0) }
       guard parts.count == 2 || (parts.count == 4 && parts[2] == "from"),
-        let name = refName(parts[0])
+        let name = try? RefName(parsing: parts[0], knownArtifact: artifact)
       else {
         throw damaged("line \(number + 2) is not 'NAME:LABEL ID' or 'NAME:vN ID from NAME:vM'")
       }
@@ -138,6 +127,7 @@ public struct RefStore: Sendable {
         refs.outOfOrderLine = number + 2
       }
       previous = line
+      artifact = name.artifact
       let target: Refs.Target
       var origin: RefName? = nil
       if parts.count == 4 {

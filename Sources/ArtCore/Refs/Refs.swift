@@ -32,10 +32,22 @@ public struct RefName: Hashable, Sendable, CustomStringConvertible {
   ///
   /// - Throws: ``ArtError`` with code `.invalidArgument`.
   public init(parsing text: String) throws {
+    try self.init(parsing: text[...], knownArtifact: nil)
+  }
+
+  /// Parses `name:label`, taking `knownArtifact` as the artifact when its
+  /// name is the text's (no check again: a refs file's lines of one
+  /// artifact follow one another).
+  init(parsing text: Substring, knownArtifact: ArtifactName?) throws {
     guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else {
       throw ArtError(.invalidArgument, "'\(text)' is not NAME:LABEL")
     }
-    artifact = try ArtifactName(String(text[..<colon]))
+    let name = text[..<colon]
+    if let knownArtifact, knownArtifact.text.utf8.elementsEqual(name.utf8) {
+      artifact = knownArtifact
+    } else {
+      artifact = try ArtifactName(String(name))
+    }
     let label = String(text[text.utf8.index(after: colon)...])
     if let number = VersionNumber(label) {
       self.label = .version(number)

@@ -154,12 +154,7 @@ final class RecordCache: Sendable {
     guard let (fd, size) = Syscalls.openOwnFileForReading(path) else { return Entries() }
     defer { try? fd.close() }
     guard size <= sizeLimit,
-      let bytes = try? [UInt8](
-        unsafeUninitializedCapacity: size,
-        initializingWith: { buffer, count in
-          try readExactly(fd, at: 0, into: UnsafeMutableRawBufferPointer(buffer), path: path)
-          count = size
-        }),
+      let bytes = try? AtomicFile.readAll(fd, name: path.string, limit: sizeLimit, size: size),
       bytes.starts(with: magic)
     else { return Entries() }
     var entries = Entries()

@@ -2,6 +2,25 @@ public import SystemPackage
 
 /// Durable, all-or-nothing replacement of small files (config, refs).
 public enum AtomicFile {
+  /// What a temporary file's name has between the file's and `PID-N`.
+  static let temporaryMarker = ".tmp-"
+
+  /// Whether `name` is one of ``write(_:to:durable:)``'s temporary files,
+  /// `NAME.tmp-PID-N`: what a write interrupted by a crash leaves.
+  public static func isTemporaryName(_ name: String) -> Bool {
+    let bytes = Array(name.utf8)
+    let marker = Array(temporaryMarker.utf8)
+    guard bytes.count > marker.count,
+      let start = (1...(bytes.count - marker.count)).reversed().first(where: {
+        bytes[$0..<$0 + marker.count].elementsEqual(marker)
+      })
+    else { return false }
+    let parts = bytes[(start + marker.count)...].split(
+      separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
+    return parts.count == 2
+      && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } }
+  }
+
   /// Writes `bytes` to a temporary file beside `path`, syncs it, renames it
   /// over `path` and syncs the folder: readers see the old or the new content,
   /// never a mix, and after return the new content survives a crash.
@@ -14,7 +33,7 @@ public enum AtomicFile {
     var folder = path
     folder.removeLastComponent()
     let temporary = FilePath(
-      path.string + ".tmp-\(Syscalls.processID)-\(UInt32.random(in: 0...UInt32.max))")
+      path.string + "\(temporaryMarker)\(Syscalls.processID)-\(UInt32.random(in: 0...UInt32.max))")
     let fd: FileDescriptor
     do {
       fd = try FileDescriptor.open(

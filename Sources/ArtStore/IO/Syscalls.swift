@@ -237,10 +237,7 @@ package enum Syscalls {
   /// `path` opened to read when it is a regular file, with its size; nil
   /// otherwise (missing, or a link put in its place).
   package static func openOwnFileForReading(_ path: FilePath) -> (FileDescriptor, Int)? {
-    guard
-      let fd = try? FileDescriptor.open(
-        path, .readOnly, options: [.closeOnExec, .noFollow, .nonBlocking])
-    else { return nil }
+    guard let fd = try? openForReading(path, nonBlocking: true) else { return nil }
     if let status = try? Syscalls.status(fd, path: path), status.kind == .regular {
       return (fd, Int(status.size))
     }
