@@ -45,7 +45,15 @@ public struct Manifest: Sendable, Equatable {
   /// - Throws: ``ArtError`` with code `.invalidArgument` for a duplicate or
   ///   unstorable name.
   public init(entries: [ManifestEntry]) throws {
-    let sorted = entries.sorted { ManifestEntry.precedes($0.name, $1.name) }
+    // Sorts (prefix, index) pairs and compares names only on a tie: a
+    // commit sorts every folder it writes, and moving whole entries while
+    // comparing Strings was most of that.
+    var order = entries.indices.map { (prefix: byteOrderPrefix(entries[$0].name), index: $0) }
+    order.sort { a, b in
+      a.prefix != b.prefix
+        ? a.prefix < b.prefix : ManifestEntry.precedes(entries[a.index].name, entries[b.index].name)
+    }
+    let sorted = order.map { entries[$0.index] }
     for (i, entry) in sorted.enumerated() {
       if let problem = ManifestEntry.problem(withName: entry.name) {
         throw ArtError(.invalidArgument, "'\(entry.name)' has \(problem)")
@@ -128,6 +136,40 @@ public struct Manifest: Sendable, Equatable {
   /// two entries, see ``TreePath``).
   public var entriesByName: [TreePath: ManifestEntry] {
     Dictionary(entries.map { (TreePath($0.name), $0) }, uniquingKeysWith: { first, _ in first })
+  }
+
+  /// The entry named `name`, byte for byte, found by binary search.
+  func entry(named name: String) -> ManifestEntry? {
+    var low = 0
+    var high = entries.count
+    while low < high {
+      let middle = (low + high) / 2
+      let order = ManifestEntry.order(entries[middle].name, name)
+      if order == 0 { return entries[middle] }
+      if order < 0 { low = middle + 1 } else { high = middle }
+    }
+    return nil
+  }
+
+  /// Sets the mode of each entry that `old` also names (byte for byte) to
+  /// `mode(new, old)`, walking both sorted lists once.
+  mutating func updateModes(
+    matching old: Manifest, _ mode: (ManifestEntry, ManifestEntry) -> UInt32
+  ) {
+    var index = 0
+    var oldIndex = 0
+    while index < entries.count && oldIndex < old.entries.count {
+      let order = ManifestEntry.order(entries[index].name, old.entries[oldIndex].name)
+      if order < 0 {
+        index += 1
+      } else if order > 0 {
+        oldIndex += 1
+      } else {
+        entries[index].mode = mode(entries[index], old.entries[oldIndex])
+        index += 1
+        oldIndex += 1
+      }
+    }
   }
 
   /// Total bytes of every stored file below this folder (references and

@@ -101,13 +101,19 @@ public struct ManifestEntry: Sendable, Equatable {
   }
 
   /// Whether `a`'s UTF-8 bytes sort before `b`'s (the order of a manifest).
-  static func precedes(_ a: String, _ b: String) -> Bool {
+  static func precedes(_ a: String, _ b: String) -> Bool { order(a, b) < 0 }
+
+  /// The order of `a`'s and `b`'s UTF-8 bytes: negative when `a` comes first,
+  /// zero when they are the same bytes.
+  static func order(_ a: String, _ b: String) -> Int {
     let fast = a.utf8.withContiguousStorageIfAvailable { a in
       b.utf8.withContiguousStorageIfAvailable { b in
-        byteOrder(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b)) < 0
+        byteOrder(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b))
       }
     }
-    return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
+    if let fast, let order = fast { return order }
+    if a.utf8.elementsEqual(b.utf8) { return 0 }
+    return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
   }
 
 }

@@ -21,7 +21,8 @@ public struct TreePath: Hashable, Comparable, Sendable, CustomStringConvertible,
   public var description: String { text }
 
   public static func == (a: TreePath, b: TreePath) -> Bool {
-    a.text.utf8.elementsEqual(b.text.utf8)
+    // Most paths are native strings: one memcmp, not a walk of the views.
+    a.text.utf8.count == b.text.utf8.count && ManifestEntry.order(a.text, b.text) == 0
   }
 
   public func hash(into hasher: inout Hasher) {
@@ -49,4 +50,21 @@ func byteOrder(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int 
     if order != 0 { return Int(order) }
   }
   return a.count - b.count
+}
+
+/// The first eight bytes of `bytes` as a big-endian number, zero-padded:
+/// two such prefixes that differ order their bytes as ``byteOrder(_:_:)``
+/// does, so a sort compares whole names only on a tie.
+func byteOrderPrefix(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+  var prefix: UInt64 = 0
+  for index in 0..<8 {
+    prefix = prefix << 8 | (index < bytes.count ? UInt64(bytes[index]) : 0)
+  }
+  return prefix
+}
+
+/// ``byteOrderPrefix(_:)`` of `text`'s UTF-8 bytes.
+func byteOrderPrefix(_ text: String) -> UInt64 {
+  text.utf8.withContiguousStorageIfAvailable { byteOrderPrefix(UnsafeRawBufferPointer($0)) }
+    ?? Array(text.utf8.prefix(8)).withUnsafeBytes { byteOrderPrefix($0) }
 }

@@ -232,6 +232,7 @@ public struct Snapshotter: Sendable {
     var others: [ManifestEntry] = []
     var files = 0
     var known = StatCache.Folder()
+    if folder.cacheIsStale { known.reserveCapacity(folder.entries.count) }
     snapshot.folders += 1
     snapshot.skipped += folder.skipped
     for (name, node) in folder.entries {
@@ -290,16 +291,14 @@ public struct Snapshotter: Sendable {
       }
       shape = folderShape
     }
+    var manifest = try Manifest(entries: entries)
     // Only a folder written anew counts its modes: a kept one did then.
-    if let modes = held.entries(at: components) {
-      for (index, entry) in entries.enumerated() {
-        guard let old = modes[TreePath(entry.name)] else { continue }
-        entries[index].mode = ConfinedWriter.modeToCount(
-          disk: (entry.kind, entry.mode), recorded: (old.kind, old.mode))
+    if let old = held.manifest(at: components) {
+      manifest.updateModes(matching: old) { entry, old in
+        ConfinedWriter.modeToCount(disk: (entry.kind, entry.mode), recorded: (old.kind, old.mode))
       }
     }
     held.forget(components)
-    let manifest = try Manifest(entries: entries)
     let id = try writer.write(manifest.encoded(), kind: .manifest, compressor: compressor)
     if let shape {
       snapshot.statCache?.record(
@@ -347,28 +346,28 @@ private struct HeldFolders {
   /// Whether every manifest the stat cache keeps is the folder of `root`
   /// at its path (the cache's top folder is `root` itself).
   var keptAreItsFolders = false
-  private var read: [[String]: [TreePath: ManifestEntry]?] = [:]
+  private var read: [[String]: Manifest?] = [:]
 
   init(store: ObjectStore, root: ObjectID?) {
     self.store = store
     self.root = root
   }
 
-  /// The manifest of the folder at `components`, or nil when the version
-  /// has no folder there (or there is none).
+  /// The id of the manifest of the folder at `components`, or nil when the
+  /// version has no folder there (or there is none).
   mutating func folderID(at components: [String]) -> ObjectID? {
     guard let name = components.last else { return root }
-    guard let entry = entries(at: Array(components.dropLast()))?[TreePath(name)],
+    guard let entry = manifest(at: Array(components.dropLast()))?.entry(named: name),
       entry.kind == .folder
     else { return nil }
     return entry.id
   }
 
-  /// The entries of the folder at `components`, or nil when the version
+  /// The manifest of the folder at `components`, or nil when the version
   /// has no folder there, or its manifest cannot be read.
-  mutating func entries(at components: [String]) -> [TreePath: ManifestEntry]? {
+  mutating func manifest(at components: [String]) -> Manifest? {
     if let known = read[components] { return known }
-    let found = folderID(at: components).flatMap { try? store.manifest($0).entriesByName }
+    let found = folderID(at: components).flatMap { try? store.manifest($0) }
     read[components] = .some(found)
     return found
   }

@@ -402,14 +402,22 @@ public struct StatCache: Sendable {
         if let section { writer.append(loaded[section.entries]) }
         continue
       }
-      let kept = files.filter { $0.value.modified < limit && $0.value.changed < limit }
-        .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+      var kept: [(prefix: UInt64, name: [UInt8], entry: Entry)] = []
+      kept.reserveCapacity(files.count)
+      for (name, entry) in files where entry.modified < limit && entry.changed < limit {
+        kept.append((name.withUnsafeBytes { byteOrderPrefix($0) }, name, entry))
+      }
+      kept.sort { a, b in
+        a.prefix != b.prefix
+          ? a.prefix < b.prefix
+          : a.name.withUnsafeBytes { a in b.name.withUnsafeBytes { b in byteOrder(a, b) < 0 } }
+      }
       // A manifest is kept only with every file it lists: a scan that
       // finds all the cache knows must mean the folder is unchanged.
       if kept.count != files.count { tree = nil }
       if kept.isEmpty && tree == nil { continue }
       appendHeader(folderPath.text, count: kept.count, tree: tree, to: &writer)
-      for (name, entry) in kept {
+      for (_, name, entry) in kept {
         writer.append(UInt16(name.count))
         writer.append(name)
         writer.append(UInt64(bitPattern: entry.size))

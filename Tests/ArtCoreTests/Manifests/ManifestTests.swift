@@ -22,6 +22,51 @@ struct ManifestTests {
     #expect(decoded == manifest)
   }
 
+  /// The sort compares 8-byte prefixes first: names that share one, are
+  /// shorter than it, are prefixes of each other or hold bytes past 0x7F
+  /// must still come out in byte order, as a plain sort puts them.
+  @Test func sortsNamesSharingLongPrefixesInByteOrder() throws {
+    var generator = SplitMix64(seed: 19)
+    let alphabet = ["a", "b", "é", "z", "0", "~", "\u{1F600}"]
+    var names = Set(["abcdefgh", "abcdefghi", "abcdefgh0", "abcdefg", "a", "ab", "abcdefgé"])
+    while names.count < 400 {
+      let length = Int.random(in: 1...12, using: &generator)
+      names.insert(
+        "abcdef" + (0..<length).map { _ in alphabet.randomElement(using: &generator)! }.joined())
+    }
+    let manifest = try Manifest(entries: names.map { entry($0) })
+    let expected = names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    #expect(manifest.entries.map(\.name) == expected)
+    #expect(throws: ArtError.self) {
+      try Manifest(entries: [entry("abcdefghij"), entry("abcdefgh"), entry("abcdefghij", .folder)])
+    }
+  }
+
+  @Test func findsEntriesByNameAndUpdatesModesOfTheSameNames() throws {
+    let old = try Manifest(entries: [entry("abcdefgh1"), entry("b"), entry("é"), entry("zz")])
+    var new = try Manifest(entries: [
+      entry("abcdefgh1"), entry("abcdefgh2"), entry("é"), entry("y"),
+    ])
+    #expect(old.entry(named: "é")?.name == "é")
+    #expect(old.entry(named: "abcdefgh1")?.name == "abcdefgh1")
+    #expect(old.entry(named: "abcdefgh") == nil)
+    #expect(old.entry(named: "e\u{301}") == nil)  // decomposed: other bytes
+    var pairs: [String] = []
+    new.updateModes(matching: old) { new, old in
+      pairs.append(new.name + "=" + old.name)
+      return 0o600
+    }
+    #expect(pairs == ["abcdefgh1=abcdefgh1", "é=é"])
+    #expect(new.entries.map(\.mode) == [0o600, 0o644, 0o644, 0o600])
+  }
+
+  @Test func pathsEqualByTheirBytes() {
+    #expect(TreePath("a/é") == TreePath("a/é"))
+    #expect(TreePath("a/é") != TreePath("a/e\u{301}"))
+    #expect(TreePath("ab") != TreePath("abc"))
+    #expect(Set([TreePath("é"), TreePath("e\u{301}")]).count == 2)
+  }
+
   @Test func equalFoldersEncodeEqually() throws {
     let one = try Manifest(entries: [entry("a"), entry("b")])
     let two = try Manifest(entries: [entry("b"), entry("a")])
