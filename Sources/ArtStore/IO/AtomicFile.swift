@@ -8,17 +8,14 @@ public enum AtomicFile {
   /// Whether `name` is one of ``write(_:to:durable:)``'s temporary files,
   /// `NAME.tmp-PID-N`: what a write interrupted by a crash leaves.
   public static func isTemporaryName(_ name: String) -> Bool {
-    let bytes = Array(name.utf8)
-    let marker = Array(temporaryMarker.utf8)
-    guard bytes.count > marker.count,
-      let start = (1...(bytes.count - marker.count)).reversed().first(where: {
-        bytes[$0..<$0 + marker.count].elementsEqual(marker)
-      })
+    // The last two `-`-separated parts are PID and N, after `NAME.tmp`.
+    let parts = name.utf8.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
+    guard parts.count >= 3,
+      parts.suffix(2).allSatisfy({ !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } })
     else { return false }
-    let parts = bytes[(start + marker.count)...].split(
-      separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
-    return parts.count == 2
-      && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } }
+    let stem = name.utf8.dropLast(parts.suffix(2).reduce(2) { $0 + $1.count })
+    let suffix = temporaryMarker.utf8.dropLast()  // ".tmp"
+    return stem.count > suffix.count && stem.suffix(suffix.count).elementsEqual(suffix)
   }
 
   /// Writes `bytes` to a temporary file beside `path`, syncs it, renames it
