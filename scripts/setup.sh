@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what building art needs on a fresh Debian machine: the zlib, lz4
-# and zstd development packages. Safe to run again; does nothing when present.
+# Installs what building art needs on a fresh Debian machine: the zlib, lz4,
+# zstd and libdeflate development packages. Safe to run again; does nothing
+# when present.
 set -euo pipefail
 
 missing=()
-for package in zlib1g-dev liblz4-dev libzstd-dev pkg-config; do
+for package in zlib1g-dev liblz4-dev libzstd-dev libdeflate-dev pkg-config; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then

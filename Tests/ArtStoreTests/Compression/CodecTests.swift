@@ -1,4 +1,5 @@
 import ArtTestSupport
+import CZlib
 import Testing
 
 @testable import ArtStore
@@ -160,5 +161,22 @@ struct CodecTests {
       }
     }
     #expect(shortError?.code == .corruptData)
+  }
+
+  /// The pack records' CRC-32 is zlib's polynomial, whatever library computes
+  /// it: the check value, and zlib's own answer at every alignment and length
+  /// class the folding code takes (under 16 bytes, one block, many blocks).
+  @Test func crc32IsZlibs() {
+    #expect(Array("123456789".utf8).withUnsafeBytes { crc32($0) } == 0xCBF4_3926)
+    #expect(crc32(UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
+    let bytes = [UInt8].random(count: 300_000, seed: 11)
+    bytes.withUnsafeBytes { all in
+      for (start, count) in [(0, 1), (1, 15), (3, 16), (5, 63), (7, 64), (9, 1000), (13, 299_987)] {
+        let slice = UnsafeRawBufferPointer(rebasing: all[start..<start + count])
+        let zlib = CZlib.crc32(
+          0, slice.baseAddress?.assumingMemoryBound(to: UInt8.self), uInt(count))
+        #expect(UInt(crc32(slice)) == zlib, "bytes \(start)..<\(start + count)")
+      }
+    }
   }
 }
