@@ -22,13 +22,14 @@ public struct StoredContent: Sendable, Equatable {
 /// the maximum chunk size, otherwise content-defined chunks plus a chunk
 /// list whose id is the whole content's SHA-256.
 ///
-/// Input goes through two window buffers in turn. While the chunks of one
-/// window are hashed, compressed and appended (by as many tasks as there
-/// are cores) and another task adds the window to the whole-file hash, the
-/// caller's task reads the next window and finds its chunk boundaries, so
-/// one large file keeps every core busy. Memory is the two buffers plus
-/// one compressor per core, whatever the file size. Used by one task at a
-/// time.
+/// Input goes through three window buffers in turn. Each window's chunks
+/// are hashed, compressed and appended by a task each, and one task at a
+/// time adds windows to the whole-file hash, in order. Meanwhile the
+/// caller's task reads the next window into the buffer the oldest window
+/// has finished with and finds its chunk boundaries. There is no pause
+/// between windows: while the caller waits for a buffer, the window read
+/// after it keeps every core busy. Memory is the three buffers plus one
+/// compressor per core, whatever the file size. Used by one task at a time.
 public final class ContentStorer {
   /// Where objects go.
   public let writer: ObjectWriter
@@ -36,8 +37,7 @@ public final class ContentStorer {
   public let chunker: Chunker
   /// Compressors shared by the chunk tasks.
   public let compressors: CompressorPool
-  private var buffer: UnsafeMutableRawBufferPointer
-  private var spare: UnsafeMutableRawBufferPointer
+  private let buffers: [UnsafeMutableRawBufferPointer]
   /// Called with the byte count of each stored window, for progress.
   public var onBytesStored: (@Sendable (Int) -> Void)?
 
@@ -49,74 +49,75 @@ public final class ContentStorer {
     // Each window holds at least 3 maximum-sized chunks besides the tail
     // carried over from the one before (under one maximum).
     let size = max(4 << 20, 4 * chunker.parameters.maximum)
-    buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
-    spare = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+    buffers = (0..<3).map { _ in
+      UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+    }
   }
 
   deinit {
-    buffer.deallocate()
-    spare.deallocate()
+    for buffer in buffers { buffer.deallocate() }
   }
 
   /// Reads `source` to its end and stores it.
   ///
   /// - Throws: ``ArtError`` from reading the source or writing the pack.
   public func store(_ source: inout some ByteSource) async throws -> StoredContent {
-    let maximum = chunker.parameters.maximum
+    let buffer = buffers[0]
+    let end = try source.readFully(into: buffer)
+    let atEnd = end < buffer.count
+    guard atEnd && end <= chunker.parameters.maximum else {
+      return try await storeChunks(&source, firstWindow: end, atEnd: atEnd)
+    }
+    let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<end])
+    let id = ObjectHasher.id(of: bytes)
     let writer = self.writer
-    let compressors = self.compressors
-    var end = try source.readFully(into: buffer)
-    var atEnd = end < buffer.count
-    if atEnd && end <= maximum {
-      let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<end])
-      let id = ObjectHasher.id(of: bytes)
-      let written = try compressors.withCompressor { compressor in
-        try writer.write(bytes, kind: .blob, id: id, compressor: compressor)
-      }
-      onBytesStored?(end)
-      // A repository with smaller chunk sizes may have stored it in chunks.
-      let isChunked = try !written && writer.storedKind(id) == .chunkList
-      return StoredContent(id: id, size: UInt64(end), isChunked: isChunked)
+    let written = try compressors.withCompressor { compressor in
+      try writer.write(bytes, kind: .blob, id: id, compressor: compressor)
     }
-    let fileHasher = HasherBox()
-    var chunks: [(id: ObjectID, size: UInt64)] = []
-    var size: UInt64 = 0
-    let policy = CompressionPolicy()
-    var cuts = cutPoints(in: buffer, count: end, atEnd: atEnd)
-    while !cuts.isEmpty {
-      let position = cuts[cuts.count - 1].upperBound
-      let window = WindowBytes(buffer: UnsafeRawBufferPointer(buffer))
-      let ranges = cuts
-      // The chunk tasks hash and store, and another task hashes the whole
-      // file, while this one reads and cuts the next window.
-      async let ids = Self.storeChunks(
-        ranges, in: window, writer: writer, compressors: compressors, policy: policy)
-      async let hashed: Void = fileHasher.update(window, 0..<position)
-      var nextEnd = end - position
-      if nextEnd > 0, let from = buffer.baseAddress, let to = spare.baseAddress {
-        // The tail not cut yet starts the next window.
-        to.copyMemory(from: from + position, byteCount: nextEnd)
-      }
-      if !atEnd {
-        let wanted = spare.count - nextEnd
+    onBytesStored?(end)
+    // A repository with smaller chunk sizes may have stored it in chunks.
+    let isChunked = try !written && writer.storedKind(id) == .chunkList
+    return StoredContent(id: id, size: UInt64(end), isChunked: isChunked)
+  }
+
+  /// Stores content longer than one chunk, whose first `firstWindow` bytes
+  /// are in the first buffer: its chunks, then its chunk list.
+  private func storeChunks(_ source: inout some ByteSource, firstWindow: Int, atEnd: Bool)
+    async throws -> StoredContent
+  {
+    var end = firstWindow
+    var atEnd = atEnd
+    var pipeline = WindowPipeline(
+      writer: writer, compressors: compressors, windows: buffers.count,
+      onBytesStored: onBytesStored)
+    var current = 0
+    var cuts = cutPoints(in: buffers[current], count: end, atEnd: atEnd)
+    try await withThrowingTaskGroup(of: WindowPipeline.Finished.self) { group in
+      while let last = cuts.last {
+        let window = WindowBytes(buffer: UnsafeRawBufferPointer(buffers[current]))
+        pipeline.start(cuts, of: window, number: current, in: &group)
+        if atEnd { break }
+        // The tail not cut yet starts the next window, in the buffer the
+        // oldest window in flight leaves.
+        let next = (current + 1) % buffers.count
+        try await pipeline.waitForWindow(next, in: &group)
+        end -= last.upperBound
+        if end > 0, let from = buffers[current].baseAddress, let to = buffers[next].baseAddress {
+          to.copyMemory(from: from + last.upperBound, byteCount: end)
+        }
+        let wanted = buffers[next].count - end
         let count = try source.readFully(
-          into: UnsafeMutableRawBufferPointer(rebasing: spare[nextEnd...]))
-        nextEnd += count
+          into: UnsafeMutableRawBufferPointer(rebasing: buffers[next][end...]))
+        end += count
         atEnd = count < wanted
+        cuts = cutPoints(in: buffers[next], count: end, atEnd: atEnd)
+        current = next
       }
-      let nextCuts = cutPoints(in: spare, count: nextEnd, atEnd: atEnd)
-      await hashed
-      for (range, id) in zip(ranges, try await ids) {
-        chunks.append((id, UInt64(range.count)))
-      }
-      size += UInt64(position)
-      onBytesStored?(position)
-      swap(&buffer, &spare)
-      end = nextEnd
-      cuts = nextCuts
+      while let finished = try await group.next() { pipeline.finished(finished, in: &group) }
     }
-    let fileID = fileHasher.finalize()
+    let (fileID, size, chunks) = try pipeline.result()
     let list = ChunkList(fileID: fileID, fileSize: size, chunks: chunks).encoded()
+    let writer = self.writer
     let written = try compressors.withCompressor { compressor in
       try list.withUnsafeBytes { bytes in
         try writer.write(bytes, kind: .chunkList, id: fileID, compressor: compressor)
@@ -143,42 +144,6 @@ public final class ContentStorer {
     return cuts
   }
 
-  /// Hashes, compresses and writes the chunks at `cuts`; returns their ids in order.
-  ///
-  /// It does not stop when cancelled (a read of the next window failed):
-  /// the window's chunks are written all the same, garbage for gc.
-  private static func storeChunks(
-    _ cuts: [Range<Int>], in window: WindowBytes, writer: ObjectWriter,
-    compressors: CompressorPool, policy: CompressionPolicy
-  ) async throws -> [ObjectID] {
-    let counter = IndexCounter()
-    let workers = min(Syscalls.processorCount, cuts.count)
-    return try await withThrowingTaskGroup(of: [(Int, ObjectID)].self) { group in
-      for _ in 0..<workers {
-        group.addTask {
-          try compressors.withCompressor { compressor in
-            var done: [(Int, ObjectID)] = []
-            while true {
-              let index = counter.claim()
-              if index >= cuts.count { return done }
-              let chunk = UnsafeRawBufferPointer(rebasing: window.buffer[cuts[index]])
-              let id = ObjectHasher.id(of: chunk)
-              try writer.write(
-                chunk, kind: .blob, id: id, compressor: compressor,
-                tryCompressing: policy.shouldTry(index: index), policy: policy)
-              done.append((index, id))
-            }
-          }
-        }
-      }
-      var ids = [ObjectID?](repeating: nil, count: cuts.count)
-      for try await batch in group {
-        for (index, id) in batch { ids[index] = id }
-      }
-      return ids.compactMap { $0 }
-    }
-  }
-
   /// The SHA-256 of `source` without storing anything.
   public static func hash(_ source: inout some ByteSource) throws -> (ObjectID, UInt64) {
     var hasher = ObjectHasher()
@@ -203,8 +168,9 @@ private struct WindowBytes: @unchecked Sendable {
 
 /// The whole-file hash, updated by one window's hash task at a time.
 private final class HasherBox: @unchecked Sendable {
-  // @unchecked: the storer awaits each update before it starts the next
-  // or finalizes, so no two tasks touch the hasher at once.
+  // @unchecked: the pipeline starts a window's hash task only once the one
+  // before has finished, and finalizes after the last, so no two tasks
+  // touch the hasher at once.
   private var hasher = ObjectHasher()
 
   func update(_ window: WindowBytes, _ range: Range<Int>) {
@@ -212,6 +178,123 @@ private final class HasherBox: @unchecked Sendable {
   }
 
   func finalize() -> ObjectID { hasher.finalize() }
+}
+
+/// The tasks of the windows in flight, and what they found: a task per
+/// chunk (hash, compress, append), and one hash task at a time adding a
+/// whole window to the file's hash, in window order.
+///
+/// A window's buffer is free again once all of its tasks have finished.
+private struct WindowPipeline {
+  /// What a task reports.
+  enum Finished: Sendable {
+    /// Chunk `index` of the file, from buffer `window`, is stored as `id`.
+    case chunk(index: Int, id: ObjectID, window: Int)
+    /// Buffer `window` is in the file's hash.
+    case hashed(window: Int)
+  }
+
+  typealias Group = ThrowingTaskGroup<Finished, any Error>
+
+  let writer: ObjectWriter
+  let compressors: CompressorPool
+  let onBytesStored: (@Sendable (Int) -> Void)?
+  private let policy = CompressionPolicy()
+  private let hasher = HasherBox()
+  /// Per buffer, its window's tasks not finished yet.
+  private var unfinished: [Int]
+  /// Per buffer, the bytes its window's chunks cover.
+  private var covered: [Int]
+  /// Windows waiting for the hash task, oldest first.
+  private var unhashed: [(window: WindowBytes, count: Int, number: Int)] = []
+  private var hashing = false
+  private var sizes: [UInt64] = []
+  private var ids: [ObjectID?] = []
+
+  init(
+    writer: ObjectWriter, compressors: CompressorPool, windows: Int,
+    onBytesStored: (@Sendable (Int) -> Void)?
+  ) {
+    self.writer = writer
+    self.compressors = compressors
+    self.onBytesStored = onBytesStored
+    unfinished = Array(repeating: 0, count: windows)
+    covered = Array(repeating: 0, count: windows)
+  }
+
+  /// Starts the tasks of the chunks at `cuts` of buffer `number`, which
+  /// must be free; its hash follows the windows started before it.
+  mutating func start(
+    _ cuts: [Range<Int>], of window: WindowBytes, number: Int, in group: inout Group
+  ) {
+    let count = cuts.last?.upperBound ?? 0
+    unfinished[number] = cuts.count + 1
+    covered[number] = count
+    // The hash goes first: it is the one task that must keep pace.
+    unhashed.append((window, count, number))
+    startHash(in: &group)
+    let (writer, compressors, policy) = (self.writer, self.compressors, self.policy)
+    for range in cuts {
+      let index = sizes.count
+      sizes.append(UInt64(range.count))
+      ids.append(nil)
+      group.addTask {
+        try compressors.withCompressor { compressor in
+          let chunk = UnsafeRawBufferPointer(rebasing: window.buffer[range])
+          let id = ObjectHasher.id(of: chunk)
+          try writer.write(
+            chunk, kind: .blob, id: id, compressor: compressor,
+            tryCompressing: policy.shouldTry(index: index), policy: policy)
+          return .chunk(index: index, id: id, window: number)
+        }
+      }
+    }
+  }
+
+  /// Takes in finished tasks until buffer `number` is free.
+  mutating func waitForWindow(_ number: Int, in group: inout Group) async throws {
+    while unfinished[number] > 0, let finished = try await group.next() {
+      self.finished(finished, in: &group)
+    }
+  }
+
+  /// Takes in one finished task.
+  mutating func finished(_ finished: Finished, in group: inout Group) {
+    let number: Int
+    switch finished {
+    case .chunk(let index, let id, let window):
+      ids[index] = id
+      number = window
+    case .hashed(let window):
+      hashing = false
+      startHash(in: &group)
+      number = window
+    }
+    unfinished[number] -= 1
+    if unfinished[number] == 0 { onBytesStored?(covered[number]) }
+  }
+
+  private mutating func startHash(in group: inout Group) {
+    guard !hashing, !unhashed.isEmpty else { return }
+    let (window, count, number) = unhashed.removeFirst()
+    hashing = true
+    let hasher = self.hasher
+    group.addTask {
+      hasher.update(window, 0..<count)
+      return .hashed(window: number)
+    }
+  }
+
+  /// The file's id, size and chunks, once every task has finished.
+  ///
+  /// - Throws: ``ArtError`` if a chunk has no id (a task that did not run).
+  func result() throws -> (ObjectID, UInt64, [(id: ObjectID, size: UInt64)]) {
+    let chunks = zip(ids, sizes).compactMap { id, size in id.map { (id: $0, size: size) } }
+    guard chunks.count == sizes.count, !hashing, unhashed.isEmpty else {
+      throw ArtError(.io, "a chunk of the file was not stored")
+    }
+    return (hasher.finalize(), sizes.reduce(0, +), chunks)
+  }
 }
 
 /// Hands out 0, 1, 2, … to tasks sharing a list of jobs.

@@ -140,6 +140,40 @@ struct ContentStorerTests {
       #expect(stats.rawBytesWritten < 2_000_000 + 700_000)
     }
   }
+
+  /// A source that fails once `failAt` bytes are read.
+  struct FailingSource: ByteSource {
+    var inner: ArraySource
+    let failAt: Int
+    var name: String { "<failing>" }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+      guard inner.offset < failAt else { throw ArtError(.io, "the disk went away") }
+      return try inner.read(into: buffer)
+    }
+  }
+
+  /// A read that fails with windows in flight fails the store with the
+  /// read's error, after the window tasks finish with the buffers; the
+  /// same storer then stores the next file whole and right.
+  @Test(arguments: [1 << 20, 5 << 20, 9 << 20, 11 << 20])
+  func aFailedReadLeavesTheStorerUsable(failAt: Int) async throws {
+    try await withTemporaryDirectory { folder in
+      let packs = folder.appending("packs")
+      try Syscalls.makeDirectories(packs)
+      let writer = ObjectWriter(store: try ObjectStore(directory: packs), compression: .zstd)
+      let storer = ContentStorer(writer: writer, chunker: Chunker(parameters: .default))
+      var failing = FailingSource(
+        inner: ArraySource([UInt8].text(count: 20 << 20, seed: 4)), failAt: failAt)
+      await #expect(throws: ArtError.self) { _ = try await storer.store(&failing) }
+      let content = [UInt8].text(count: 14 << 20, seed: 5)
+      var source = ArraySource(content)
+      let stored = try await storer.store(&source)
+      _ = try writer.finish()
+      #expect(stored.id == ObjectHasher.id(of: content) && stored.isChunked)
+      #expect(try readContent(stored.id, try ObjectStore(directory: packs)) == content)
+    }
+  }
 }
 
 extension Tag {
