@@ -47,12 +47,16 @@ let package = Package(
       name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
     // Linux flags Swift's Glibc module leaves out (O_DIRECT).
     .target(name: "CArtSystem"),
+    // SHA-256 blocks on SHA-NI, two streams interleaved (PairedSHA256).
+    .target(name: "CArtHash"),
 
     // Bytes -> chunks -> content-addressed objects -> packs + indexes.
     // Knows nothing of working folders, versions or refs.
     .target(
       name: "ArtStore",
-      dependencies: ["CZlib", "CLZ4", "CZstd", "CDeflate", "CArtSystem", systemPackage, crypto],
+      dependencies: [
+        "CZlib", "CLZ4", "CZstd", "CDeflate", "CArtSystem", "CArtHash", systemPackage, crypto,
+      ],
       swiftSettings: swiftSettings),
     // Bytes over the network: HTTP(S) downloads (reference entries), AWS
     // Signature Version 4. Knows nothing of versions.
@@ -94,7 +98,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "ArtStoreTests",
-      dependencies: ["ArtStore", "ArtTestSupport", "CZlib"],
+      dependencies: ["ArtStore", "ArtTestSupport", "CZlib", "CArtHash"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "ArtCoreTests",

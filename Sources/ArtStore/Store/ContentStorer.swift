@@ -38,6 +38,9 @@ public final class ContentStorer {
   /// Compressors shared by the chunk tasks.
   public let compressors: CompressorPool
   private let buffers: [UnsafeMutableRawBufferPointer]
+  /// Whether a chunk's id and the file's id are worked out in one pass
+  /// (``PairedSHA256``); tests turn it off to cover the other way.
+  var pairsHashes = PairedSHA256.isAvailable
   /// Called with the byte count of each stored window, for progress.
   public var onBytesStored: (@Sendable (Int) -> Void)?
 
@@ -88,7 +91,7 @@ public final class ContentStorer {
     var end = firstWindow
     var atEnd = atEnd
     var pipeline = WindowPipeline(
-      writer: writer, compressors: compressors, windows: buffers.count,
+      writer: writer, compressors: compressors, windows: buffers.count, pairsHashes: pairsHashes,
       onBytesStored: onBytesStored)
     var current = 0
     var cuts = cutPoints(in: buffers[current], count: end, atEnd: atEnd)
@@ -171,27 +174,49 @@ private final class HasherBox: @unchecked Sendable {
   // @unchecked: the pipeline starts a window's hash task only once the one
   // before has finished, and finalizes after the last, so no two tasks
   // touch the hasher at once.
-  private var hasher = ObjectHasher()
+  private let pairs: Bool
+  private var plain = ObjectHasher()
+  private var paired = PairedSHA256()
 
-  func update(_ window: WindowBytes, _ range: Range<Int>) {
-    hasher.update(UnsafeRawBufferPointer(rebasing: window.buffer[range]))
+  /// A hash that, with `pairs`, also hashes the chunks (``PairedSHA256``).
+  init(pairs: Bool) { self.pairs = pairs }
+
+  /// Adds the bytes the chunks at `cuts` cover, in order, to the file's hash;
+  /// with ``PairedSHA256``, hashes each chunk in the same pass and returns
+  /// their ids.
+  func update(_ window: WindowBytes, cuts: [Range<Int>]) -> [ObjectID]? {
+    guard pairs else {
+      let count = cuts.last?.upperBound ?? 0
+      plain.update(UnsafeRawBufferPointer(rebasing: window.buffer[0..<count]))
+      return nil
+    }
+    return cuts.map { range in
+      let bytes = UnsafeRawBufferPointer(rebasing: window.buffer[range])
+      var chunk = PairedSHA256()
+      PairedSHA256.update(&paired, bytes, &chunk, bytes)
+      return chunk.finalize()
+    }
   }
 
-  func finalize() -> ObjectID { hasher.finalize() }
+  func finalize() -> ObjectID { pairs ? paired.finalize() : plain.finalize() }
 }
 
 /// The tasks of the windows in flight, and what they found: a task per
-/// chunk (hash, compress, append), and one hash task at a time adding a
-/// whole window to the file's hash, in window order.
+/// chunk (compress and append, after hashing unless the hash task did), and
+/// one hash task at a time adding a whole window to the file's hash, in
+/// window order.
 ///
-/// A window's buffer is free again once all of its tasks have finished.
+/// Where ``PairedSHA256`` runs, the hash task hashes each chunk alongside
+/// the file, and a window's chunk tasks start once it has. A window's
+/// buffer is free again once all of its tasks have finished.
 private struct WindowPipeline {
   /// What a task reports.
   enum Finished: Sendable {
     /// Chunk `index` of the file, from buffer `window`, is stored as `id`.
     case chunk(index: Int, id: ObjectID, window: Int)
-    /// Buffer `window` is in the file's hash.
-    case hashed(window: Int)
+    /// Buffer `window` is in the file's hash; `chunkIDs` are its chunks'
+    /// ids when the hash task worked them out.
+    case hashed(window: Int, chunkIDs: [ObjectID]?)
   }
 
   typealias Group = ThrowingTaskGroup<Finished, any Error>
@@ -200,26 +225,30 @@ private struct WindowPipeline {
   let compressors: CompressorPool
   let onBytesStored: (@Sendable (Int) -> Void)?
   private let policy = CompressionPolicy()
-  private let hasher = HasherBox()
+  private let hasher: HasherBox
+  private let pairsHashes: Bool
+  /// Per buffer: its window, its chunks' ranges, and the file index of its
+  /// first chunk.
+  private var windows: [(bytes: WindowBytes, cuts: [Range<Int>], firstIndex: Int)?]
   /// Per buffer, its window's tasks not finished yet.
   private var unfinished: [Int]
-  /// Per buffer, the bytes its window's chunks cover.
-  private var covered: [Int]
-  /// Windows waiting for the hash task, oldest first.
-  private var unhashed: [(window: WindowBytes, count: Int, number: Int)] = []
+  /// Buffers waiting for the hash task, oldest first.
+  private var unhashed: [Int] = []
   private var hashing = false
   private var sizes: [UInt64] = []
   private var ids: [ObjectID?] = []
 
   init(
-    writer: ObjectWriter, compressors: CompressorPool, windows: Int,
+    writer: ObjectWriter, compressors: CompressorPool, windows: Int, pairsHashes: Bool,
     onBytesStored: (@Sendable (Int) -> Void)?
   ) {
     self.writer = writer
     self.compressors = compressors
     self.onBytesStored = onBytesStored
+    self.pairsHashes = pairsHashes
+    hasher = HasherBox(pairs: pairsHashes)
+    self.windows = Array(repeating: nil, count: windows)
     unfinished = Array(repeating: 0, count: windows)
-    covered = Array(repeating: 0, count: windows)
   }
 
   /// Starts the tasks of the chunks at `cuts` of buffer `number`, which
@@ -227,21 +256,28 @@ private struct WindowPipeline {
   mutating func start(
     _ cuts: [Range<Int>], of window: WindowBytes, number: Int, in group: inout Group
   ) {
-    let count = cuts.last?.upperBound ?? 0
+    windows[number] = (window, cuts, sizes.count)
     unfinished[number] = cuts.count + 1
-    covered[number] = count
+    sizes += cuts.map { UInt64($0.count) }
+    ids += repeatElement(nil, count: cuts.count)
     // The hash goes first: it is the one task that must keep pace.
-    unhashed.append((window, count, number))
+    unhashed.append(number)
     startHash(in: &group)
+    if !pairsHashes { startChunks(of: number, ids: nil, in: &group) }
+  }
+
+  /// Starts the chunk tasks of buffer `number`; without `ids`, each task
+  /// hashes its chunk.
+  private func startChunks(of number: Int, ids: [ObjectID]?, in group: inout Group) {
+    guard let (window, cuts, firstIndex) = windows[number] else { return }
     let (writer, compressors, policy) = (self.writer, self.compressors, self.policy)
-    for range in cuts {
-      let index = sizes.count
-      sizes.append(UInt64(range.count))
-      ids.append(nil)
+    for (offset, range) in cuts.enumerated() {
+      let index = firstIndex + offset
+      let known = ids?[offset]
       group.addTask {
         try compressors.withCompressor { compressor in
           let chunk = UnsafeRawBufferPointer(rebasing: window.buffer[range])
-          let id = ObjectHasher.id(of: chunk)
+          let id = known ?? ObjectHasher.id(of: chunk)
           try writer.write(
             chunk, kind: .blob, id: id, compressor: compressor,
             tryCompressing: policy.shouldTry(index: index), policy: policy)
@@ -265,23 +301,27 @@ private struct WindowPipeline {
     case .chunk(let index, let id, let window):
       ids[index] = id
       number = window
-    case .hashed(let window):
+    case .hashed(let window, let chunkIDs):
       hashing = false
       startHash(in: &group)
+      if let chunkIDs { startChunks(of: window, ids: chunkIDs, in: &group) }
       number = window
     }
     unfinished[number] -= 1
-    if unfinished[number] == 0 { onBytesStored?(covered[number]) }
+    if unfinished[number] == 0, let window = windows[number] {
+      onBytesStored?(window.cuts.last?.upperBound ?? 0)
+      windows[number] = nil
+    }
   }
 
   private mutating func startHash(in group: inout Group) {
     guard !hashing, !unhashed.isEmpty else { return }
-    let (window, count, number) = unhashed.removeFirst()
+    let number = unhashed.removeFirst()
+    guard let (window, cuts, _) = windows[number] else { return }
     hashing = true
     let hasher = self.hasher
     group.addTask {
-      hasher.update(window, 0..<count)
-      return .hashed(window: number)
+      .hashed(window: number, chunkIDs: hasher.update(window, cuts: cuts))
     }
   }
 

@@ -141,6 +141,36 @@ struct ContentStorerTests {
     }
   }
 
+  /// Chunk ids worked out alongside the file's hash (``PairedSHA256``) and
+  /// by each chunk's task store the same objects under the same ids.
+  @Test(arguments: [false, true])
+  func chunkIdsDoNotDependOnWhoHashes(pairs: Bool) async throws {
+    guard PairedSHA256.isAvailable || !pairs else { return }
+    try await withTemporaryDirectory { folder in
+      let packs = folder.appending("packs")
+      try Syscalls.makeDirectories(packs)
+      let writer = ObjectWriter(store: try ObjectStore(directory: packs), compression: .lz4)
+      let storer = ContentStorer(writer: writer, chunker: Chunker(parameters: .default))
+      storer.pairsHashes = pairs
+      let content = [UInt8].text(count: 13 << 20 + 77, seed: 8)
+      var source = ArraySource(content)
+      let stored = try await storer.store(&source)
+      _ = try writer.finish()
+      let store = try ObjectStore(directory: packs)
+      #expect(stored.id == ObjectHasher.id(of: content))
+      let list = try ChunkList(
+        decoding: try store.read(stored.id).bytes, id: stored.id, subject: "test")
+      var start = 0
+      for chunk in list.chunks {
+        let end = start + Int(chunk.size)
+        #expect(chunk.id == ObjectHasher.id(of: Array(content[start..<end])))
+        #expect(try store.read(chunk.id, as: .blob) == Array(content[start..<end]))
+        start = end
+      }
+      #expect(start == content.count)
+    }
+  }
+
   /// A source that fails once `failAt` bytes are read.
   struct FailingSource: ByteSource {
     var inner: ArraySource
