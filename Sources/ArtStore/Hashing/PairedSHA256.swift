@@ -47,12 +47,10 @@ struct PairedSHA256 {
     let blocks = min(restA.count, restB.count) / 64
     // Whole blocks left in both means neither has pending bytes.
     if blocks > 0, let baseA = restA.baseAddress, let baseB = restB.baseAddress {
-      withUnsafeMutableBytes(of: &a.state) { stateA in
-        withUnsafeMutableBytes(of: &b.state) { stateB in
+      a.withStateWords { stateA in
+        b.withStateWords { stateB in
           art_sha256_blocks2(
-            stateA.baseAddress?.assumingMemoryBound(to: UInt32.self),
-            baseA.assumingMemoryBound(to: UInt8.self),
-            stateB.baseAddress?.assumingMemoryBound(to: UInt32.self),
+            stateA, baseA.assumingMemoryBound(to: UInt8.self), stateB,
             baseB.assumingMemoryBound(to: UInt8.self), blocks)
         }
       }
@@ -126,12 +124,16 @@ struct PairedSHA256 {
     length += UInt64(rest.count)
   }
 
+  /// Runs the compression function over `blocks` whole blocks at `data`.
   private mutating func compress(_ data: UnsafeRawPointer?, blocks: Int) {
     guard let data else { return }
-    withUnsafeMutableBytes(of: &state) { state in
-      art_sha256_blocks(
-        state.baseAddress?.assumingMemoryBound(to: UInt32.self),
-        data.assumingMemoryBound(to: UInt8.self), blocks)
+    withStateWords { art_sha256_blocks($0, data.assumingMemoryBound(to: UInt8.self), blocks) }
+  }
+
+  /// Calls `body` with the eight state words, H0 first.
+  private mutating func withStateWords<R>(_ body: (UnsafeMutablePointer<UInt32>) -> R) -> R {
+    withUnsafeMutablePointer(to: &state) { vector in
+      vector.withMemoryRebound(to: UInt32.self, capacity: 8, body)
     }
   }
 
