@@ -49,7 +49,7 @@ public struct ChunkerParameters: Sendable, Equatable {
   }
 
   /// The largest `max` taken from a remote's `chunking` file: a repository's
-  /// read buffers grow with it (two of 4 × max per file read at once).
+  /// read buffers grow with it (three of 4 × max per file read at once).
   public static let largestFromElsewhere = 8 << 20
 
   /// The text of a remote's `chunking` file: `min N`, `avg N`, `max N`
