@@ -348,25 +348,40 @@ struct MaintenanceTests {
     }
   }
 
-  /// What crashed atomic writes left in `.art` and `.art/state` (a record
-  /// cache, a mark, `refs.prev` being written) goes with gc once older than
-  /// the grace period; younger ones, and files that only look alike, stay.
+  /// What crashed writes left in `.art`, `.art/state` and the packs folder
+  /// (a record cache, a mark, `refs.prev` being written, a commit's
+  /// temporary pack) goes with gc once older than the grace period, and gc
+  /// says how many files and bytes; younger ones, and files that only look
+  /// alike, stay.
   @Test func gcRemovesWhatCrashedWritesLeftInState() async throws {
     try await withTemporaryDirectory { folder in
       _ = try await art("init", in: folder)
       try makeHistory(folder, versions: 1)
       let leftovers = [
         "state/records.tmp-123-456", "state/gc-mark.tmp-7-8", "refs.prev.tmp-9-10",
+        "objects/packs/tmp-99-1.pack",
       ].map { folder.appending(".art/\($0)") }
       let lookalikes = ["state/notes.tmp-x", "state/.tmp-1-2", "state/a.tmp-1-2-3"]
         .map { folder.appending(".art/\($0)") }
       for path in leftovers + lookalikes { try writeFile(Array("half".utf8), to: path) }
+      try writeFile([UInt8](repeating: 1, count: 10_000), to: leftovers[3])
       func present(_ path: FilePath) -> Bool {
         FileManager.default.fileExists(atPath: path.string)
       }
-      #expect(try await art("gc", in: folder).status == 0)
+      let young = try await art("gc", in: folder)
+      #expect(young.status == 0 && !young.standardOutput.contains("leftover"))
       #expect(leftovers.allSatisfy(present))
-      #expect(try await art("gc", "--grace", "0s", in: folder).status == 0)
+      let dry = try await art("gc", "--grace", "0s", "--dry-run", "--json", in: folder)
+      let report = try #require(
+        try JSONSerialization.jsonObject(with: Data(dry.standardOutputBytes)) as? [String: Any])
+      #expect(report["temporaryFilesRemoved"] as? Int == 4)
+      #expect(report["temporaryBytesRemoved"] as? Int == 3 * 4 + 10_000)
+      #expect(leftovers.allSatisfy(present))
+      let gc = try await art("gc", "--grace", "0s", in: folder)
+      #expect(gc.status == 0)
+      #expect(
+        gc.standardOutput.contains("removed 4 leftover temporary files of interrupted commands ("),
+        "\(gc.standardOutput)")
       #expect(!leftovers.contains(where: present))
       #expect(lookalikes.allSatisfy(present))
       #expect(try await art("fsck", "--full", in: folder).status == 0)

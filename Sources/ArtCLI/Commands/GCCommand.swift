@@ -152,6 +152,10 @@ extension ArtCommand {
       var packsInGrace: Int
       var packsBelowThreshold: Int
       var bytesReclaimed: UInt64
+      /// Leftover temporary files of interrupted commands removed (dry
+      /// run: that would be), and their bytes (not in `bytesReclaimed`).
+      var temporaryFilesRemoved: Int
+      var temporaryBytesRemoved: UInt64
       /// Artifacts every version of which was dropped: gone from log.
       var artifactsGone: [String]
       /// Kept versions the last gc's mark covered, so not walked again.
@@ -210,7 +214,9 @@ extension ArtCommand {
               dryRun: dryRun, versions: lines, dropped: report.dropped.count,
               packsDeleted: report.packsDeleted, packsRewritten: report.packsRewritten,
               packsInGrace: report.packsInGrace, packsBelowThreshold: report.packsBelowThreshold,
-              bytesReclaimed: report.bytesReclaimed, artifactsGone: gone,
+              bytesReclaimed: report.bytesReclaimed,
+              temporaryFilesRemoved: report.temporaryFilesRemoved,
+              temporaryBytesRemoved: report.temporaryBytesRemoved, artifactsGone: gone,
               versionsFromMark: report.versionsFromMark, markDamaged: report.markDamaged)))
       }
       if report.markDamaged {
@@ -256,6 +262,12 @@ extension ArtCommand {
         summary +=
           "; \(Formatting.bytes(report.deadBytesKept)) dead in "
           + "\(Formatting.count(report.packsBelowThreshold, "pack")) under the repack threshold kept"
+      }
+      if report.temporaryFilesRemoved > 0 {
+        summary +=
+          "; \(dryRun ? "would remove" : "removed") "
+          + "\(Formatting.count(report.temporaryFilesRemoved, "leftover temporary file")) "
+          + "of interrupted commands (\(Formatting.bytes(report.temporaryBytesRemoved)))"
       }
       output.line(summary)
     }

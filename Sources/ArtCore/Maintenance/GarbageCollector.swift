@@ -17,8 +17,11 @@ public struct GCReport: Sendable {
   public var deadBytesKept: UInt64 = 0
   /// Bytes of pack files freed (deleted packs, and what rewriting saved).
   public var bytesReclaimed: UInt64 = 0
-  /// Leftover temporary files of crashed writers removed.
+  /// Leftover temporary files of crashed writers removed (dry run: that
+  /// would be).
   public var temporaryFilesRemoved = 0
+  /// Their bytes; not in ``bytesReclaimed``, which counts packs.
+  public var temporaryBytesRemoved: UInt64 = 0
   /// Objects still referenced.
   public var liveObjects = 0
   /// Open distributed drafts whose data was kept.
@@ -318,6 +321,8 @@ public struct GarbageCollector: Sendable {
     report.packsDeleted = doomed.count
     report.packsRewritten = rewrite.count
     if dryRun {
+      (report.temporaryFilesRemoved, report.temporaryBytesRemoved) = try removeLeftovers(
+        now: now, dryRun: true)
       saveMark()
       return report
     }
@@ -373,7 +378,8 @@ public struct GarbageCollector: Sendable {
     for (artifact, id) in expiredDrafts { DistributedDraft.remove(repository, artifact, id) }
     // 3. Delete what is no longer needed.
     try store.delete(doomed + rewrite.map(\.pack))
-    report.temporaryFilesRemoved = try removeLeftovers(now: now)
+    (report.temporaryFilesRemoved, report.temporaryBytesRemoved) = try removeLeftovers(
+      now: now, dryRun: false)
     saveMark()
     return report
   }
@@ -385,21 +391,24 @@ public struct GarbageCollector: Sendable {
     return now - status.modificationNanoseconds / 1_000_000
   }
 
-  /// Removes what crashed writers left, once older than the grace period:
-  /// temporary pack files and unpublished packs (a `.pack` with no
+  /// Removes what crashed writers left, once older than the grace period,
+  /// and returns how many files and bytes (with `dryRun`, only counts them).
+  ///
+  /// That is temporary pack files and unpublished packs (a `.pack` with no
   /// `.idx`), and the temporary files of atomic writes (`NAME.tmp-PID-N`,
   /// see ``AtomicFile``) in `.art` and `.art/state`.
-  private func removeLeftovers(now: Int64) throws -> Int {
+  private func removeLeftovers(now: Int64, dryRun: Bool) throws -> (files: Int, bytes: UInt64) {
     let folder = repository.store.directory
     let names = try directoryEntries(folder).compactMap { String(validating: $0, as: UTF8.self) }
     let indexes = Set(names.filter { $0.hasSuffix(".idx") })
-    var removed = 0
+    var removed = (files: 0, bytes: UInt64(0))
     func removeIfOld(_ path: FilePath) throws {
       guard let status = try Syscalls.linkStatus(path), status.kind == .regular,
         now - status.modificationNanoseconds / 1_000_000 >= grace
       else { return }
-      try Syscalls.unlink(path)
-      removed += 1
+      if !dryRun { try Syscalls.unlink(path) }
+      removed.files += 1
+      removed.bytes += UInt64(status.size)
     }
     for name in names {
       let unpublished =
