@@ -10,7 +10,8 @@ final class HasherBox: @unchecked Sendable {
   // @unchecked: the pipeline starts a window's hash task only once the one
   // before has finished, and finalizes after the last, so no two tasks
   // touch the hasher at once.
-  private let pairs: Bool
+  /// Whether chunks are hashed here, alongside the file (``PairedSHA256``).
+  let pairs: Bool
   private var plain = ObjectHasher()
   private var paired = PairedSHA256()
 
@@ -74,7 +75,6 @@ struct WindowPipeline {
   let onBytesStored: (@Sendable (Int) -> Void)?
   private let policy = CompressionPolicy()
   private let hasher: HasherBox
-  private let pairsHashes: Bool
   /// Per buffer: its window, its chunks' ranges, and the file index of its
   /// first chunk.
   private var windows: [(bytes: WindowBytes, cuts: [Range<Int>], firstIndex: Int)?]
@@ -93,7 +93,6 @@ struct WindowPipeline {
     self.writer = writer
     self.compressors = compressors
     self.onBytesStored = onBytesStored
-    self.pairsHashes = pairsHashes
     hasher = HasherBox(pairs: pairsHashes)
     self.windows = Array(repeating: nil, count: windows)
     unfinished = Array(repeating: 0, count: windows)
@@ -112,7 +111,7 @@ struct WindowPipeline {
     // The hash goes first: it is the one task that must keep pace.
     unhashed.append(number)
     startHash(in: &group)
-    if !pairsHashes { startChunks(of: number, ids: nil, in: &group) }
+    if !hasher.pairs { startChunks(of: number, ids: nil, in: &group) }
   }
 
   /// Starts the chunk tasks of buffer `number`; without `ids`, each task
