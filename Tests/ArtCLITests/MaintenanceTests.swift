@@ -371,6 +371,16 @@ struct MaintenanceTests {
       let young = try await art("gc", in: folder)
       #expect(young.status == 0 && !young.standardOutput.contains("leftover"))
       #expect(leftovers.allSatisfy(present))
+      // count-objects counts them whatever their age.
+      let counted = try await art("count-objects", "--json", in: folder)
+      let counts = try #require(
+        try JSONSerialization.jsonObject(with: Data(counted.standardOutputBytes))
+          as? [String: Any])
+      #expect(counts["temporaryFiles"] as? Int == 4, "\(counts)")
+      #expect(counts["temporaryBytes"] as? Int == 3 * 4 + 10_000, "\(counts)")
+      #expect(
+        try await art("count-objects", in: folder).standardOutput.contains(
+          "temporary files: 4, 10012 bytes"))
       let dry = try await art("gc", "--grace", "0s", "--dry-run", "--json", in: folder)
       let report = try #require(
         try JSONSerialization.jsonObject(with: Data(dry.standardOutputBytes)) as? [String: Any])
@@ -385,6 +395,8 @@ struct MaintenanceTests {
       #expect(!leftovers.contains(where: present))
       #expect(lookalikes.allSatisfy(present))
       #expect(try await art("fsck", "--full", in: folder).status == 0)
+      let none = try await art("count-objects", in: folder).standardOutput
+      #expect(!none.contains("temporary files"), "\(none)")
     }
   }
 

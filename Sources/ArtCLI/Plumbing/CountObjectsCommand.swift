@@ -10,7 +10,10 @@ extension ArtCommand {
       abstract: "Count packs, objects and bytes in the repository.",
       discussion: """
         Reads only the pack indexes. Raw bytes are objects' lengths before \
-        compression; stored bytes are what they take in packs.
+        compression; stored bytes are what they take in packs. Temporary \
+        files are what interrupted commands left in .art (and what running \
+        ones are writing): 'art gc' removes them once older than its grace \
+        period.
 
         Examples:
           art count-objects
@@ -29,13 +32,18 @@ extension ArtCommand {
       var storedBytes: UInt64
       var packBytes: UInt64
       var damagedPacks: [String]
+      var temporaryFiles: Int
+      var temporaryBytes: UInt64
     }
 
     func execute(output: Output) async throws {
-      let store = try repository().store
+      let repository = try repository()
+      let store = repository.store
+      let leftovers = try Leftover.find(in: repository)
       var report = Report(
         packs: 0, objects: 0, rawBytes: 0, storedBytes: 0, packBytes: 0,
-        damagedPacks: store.damagedPacks.map(\.path.string))
+        damagedPacks: store.damagedPacks.map(\.path.string), temporaryFiles: leftovers.count,
+        temporaryBytes: leftovers.reduce(0) { $0 + $1.size })
       for pack in store.allPacks {
         report.packs += 1
         report.objects += pack.index.count
@@ -55,6 +63,12 @@ extension ArtCommand {
         output.line(
           "stored bytes: \(report.storedBytes) (\(Formatting.bytes(report.storedBytes)))")
         output.line("pack files: \(report.packBytes) (\(Formatting.bytes(report.packBytes)))")
+        if report.temporaryFiles > 0 {
+          output.line(
+            "temporary files: \(report.temporaryFiles), \(report.temporaryBytes) bytes "
+              + "(\(Formatting.bytes(report.temporaryBytes)); 'art gc' removes them once older "
+              + "than its grace period)")
+        }
         for damaged in report.damagedPacks { output.line("damaged: \(damaged)") }
       }
       if !report.damagedPacks.isEmpty {

@@ -391,39 +391,16 @@ public struct GarbageCollector: Sendable {
     return now - status.modificationNanoseconds / 1_000_000
   }
 
-  /// Removes what crashed writers left, once older than the grace period,
-  /// and returns how many files and bytes (with `dryRun`, only counts them).
-  ///
-  /// That is temporary pack files and unpublished packs (a `.pack` with no
-  /// `.idx`), and the temporary files of atomic writes (`NAME.tmp-PID-N`,
-  /// see ``AtomicFile``) in `.art` and `.art/state`.
+  /// Removes what crashed writers left (see ``Leftover``), once older
+  /// than the grace period, and returns how many files and bytes (with
+  /// `dryRun`, only counts them).
   private func removeLeftovers(now: Int64, dryRun: Bool) throws -> (files: Int, bytes: UInt64) {
-    let folder = repository.store.directory
-    let names = try directoryEntries(folder).compactMap { String(validating: $0, as: UTF8.self) }
-    let indexes = Set(names.filter { $0.hasSuffix(".idx") })
     var removed = (files: 0, bytes: UInt64(0))
-    func removeIfOld(_ path: FilePath) throws {
-      guard let status = try Syscalls.linkStatus(path), status.kind == .regular,
-        now - status.modificationNanoseconds / 1_000_000 >= grace
-      else { return }
-      if !dryRun { try Syscalls.unlink(path) }
+    for leftover in try Leftover.find(in: repository)
+    where now - leftover.modifiedMilliseconds >= grace {
+      if !dryRun { try Syscalls.unlink(leftover.path) }
       removed.files += 1
-      removed.bytes += UInt64(status.size)
-    }
-    for name in names {
-      let unpublished =
-        name.hasPrefix("pack-") && name.hasSuffix(".pack")
-        && !indexes.contains(String(name.dropLast(5)) + ".idx")
-      guard name.hasPrefix("tmp-") || unpublished else { continue }
-      try removeIfOld(folder.appending(name))
-    }
-    for folder in [repository.directory, repository.layout.state] {
-      guard Syscalls.isDirectory(folder) else { continue }
-      for entry in try directoryEntries(folder) {
-        guard let name = String(validating: entry, as: UTF8.self), AtomicFile.isTemporaryName(name)
-        else { continue }
-        try removeIfOld(folder.appending(name))
-      }
+      removed.bytes += leftover.size
     }
     return removed
   }
