@@ -52,6 +52,82 @@ struct ExecutableTests {
   /// New repositories cut files over 1 MiB into 256 KiB chunks; one whose
   /// config has the sizes of before (16/64/256 KiB) keeps cutting files
   /// over 256 KiB, so its new chunks still match its old ones.
+  /// An alias another clone moved and pushed is taken by the next pull,
+  /// and never pushed back, whether this clone pushed, or only fetched, in
+  /// between; a version deleted there is deleted here by pull, which says
+  /// so.
+  @Test func anAliasMovedElsewhereIsTakenNotUndone() async throws {
+    try await withTemporaryDirectory { folder in
+      let a = folder.appending("a")
+      let remote = folder.appending("remote")
+      func commit(_ text: String, in repository: FilePath) throws {
+        try writeFile(Array(text.utf8), to: repository.appending("d/f"))
+        #expect(try art("commit", "x", "d", in: repository).status == 0)
+      }
+      func id(_ spec: String, in repository: FilePath) throws -> String? {
+        let shown = try art("show", spec, "--json", in: repository).standardOutputBytes
+        return (try JSONSerialization.jsonObject(with: Data(shown)) as? [String: Any])?["id"]
+          as? String
+      }
+      func best(_ repository: FilePath) throws -> String? { try id("x:best", in: repository) }
+      for path in [a, remote] {
+        try FileManager.default.createDirectory(
+          atPath: path.string, withIntermediateDirectories: true)
+      }
+      _ = try art("init", in: a)
+      try commit("0", in: a)
+      try commit("1", in: a)
+      _ = try art("alias", "set", "x:v0", "best", in: a)
+      _ = try art("remote", "add", "origin", remote.string, in: a)
+      #expect(try art("push", "origin", in: a).status == 0)
+      #expect(try art("clone", remote.string, "b", in: folder).status == 0)
+      let b = folder.appending("b")
+      let atV1 = try id("x:v1", in: b)
+      _ = try art("alias", "set", "x:v1", "best", in: b)
+      #expect(try art("push", "origin", in: b).status == 0)
+
+      // a pushes a version of its own, then pulls: best is taken.
+      try commit("2", in: a)
+      let pushed = try art("push", "origin", in: a)
+      #expect(pushed.status == 0 && !pushed.standardOutput.contains("aliases"))
+      let pulled = try art("pull", "origin", in: a)
+      #expect(pulled.standardOutput.contains("  aliases: x:best"), "\(pulled.standardOutput)")
+      #expect(!pulled.standardOutput.contains("kept here"), "\(pulled.standardOutput)")
+      #expect(try best(a) == atV1)
+      _ = try art("push", "origin", in: a)
+      #expect(try art("clone", remote.string, "c", in: folder).status == 0)
+      #expect(try best(folder.appending("c")) == atV1)
+
+      // b moves it back; a only fetches, then pushes: nothing undone.
+      _ = try art("alias", "set", "x:v0", "best", in: b)
+      #expect(try art("push", "origin", in: b).status == 0)
+      let atV0 = try id("x:v0", in: b)
+      #expect(try art("fetch", "origin", in: a).status == 0)
+      let quiet = try art("push", "origin", in: a)
+      #expect(quiet.status == 0 && !quiet.standardOutput.contains("aliases"))
+      let taken = try art("pull", "origin", in: a)
+      #expect(taken.standardOutput.contains("  aliases: x:best"), "\(taken.standardOutput)")
+      #expect(try best(a) == atV0)
+
+      // b removes v1 and pushes: a's pull deletes it and says so.
+      _ = try art("alias", "rm", "x:best", in: b)
+      #expect(try art("rm", "x:v1", in: b).status == 0)
+      #expect(try art("push", "origin", in: b).status == 0)
+      let deleted = try art("pull", "origin", in: a)
+      #expect(
+        deleted.standardOutput.contains("  deleted (removed there): x:v1"),
+        "\(deleted.standardOutput)")
+      #expect(try ArtProcess.run(["show", "x:v1"], in: a).status == 1)
+      _ = try art("pull", "origin", in: b)
+      try commit("3", in: b)
+      _ = try art("push", "origin", in: b)
+      let json = try art("pull", "origin", "--json", in: a)
+      let report = try #require(
+        try JSONSerialization.jsonObject(with: Data(json.standardOutputBytes)) as? [String: Any])
+      #expect(report["deleted"] as? [String] == [], "\(report)")
+    }
+  }
+
   @Test func chunkSizesComeFromTheRepositorysConfig() async throws {
     try await withTemporaryDirectory { folder in
       let file = [UInt8].text(count: 700_000, seed: 8)

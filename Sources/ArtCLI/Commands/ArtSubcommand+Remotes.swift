@@ -60,6 +60,9 @@ extension ArtSubcommand {
       output.line(
         "  kept here (moved on both sides): " + changes.keptAliases.joined(separator: ", "))
     }
+    if !changes.deleted.isEmpty {
+      output.line("  deleted (removed there): " + changes.deleted.joined(separator: ", "))
+    }
     if changes.journal > 0 {
       output.line("  journal: \(Formatting.count(changes.journal, "new event"))")
     }
@@ -81,6 +84,8 @@ struct TransferReport: Encodable {
   var renumbered: [String]?
   var aliases: [String]?
   var keptAliases: [String]?
+  /// Versions deleted here because the remote deleted them (pull).
+  var deleted: [String]?
   /// Journal events (tags, annotations, uses, renames) taken (pull, clone).
   var journal: Int?
   /// The chunk sizes the new repository took (clone).

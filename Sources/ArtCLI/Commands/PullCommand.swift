@@ -45,6 +45,7 @@ extension ArtCommand {
         report.renumbered = changes.renumbered
         report.aliases = changes.aliases
         report.keptAliases = changes.keptAliases
+        report.deleted = changes.deleted
         report.journal = changes.journal
         return output.line(Formatting.document(report))
       }

@@ -398,7 +398,7 @@ extension Remote {
   public func pull(refStore: RefStore, progress: Progress?) async throws -> (
     FetchResult, RefsMerge.PullChanges
   ) {
-    let fetchedTracking = try trackingRefs()
+    let base = try mergeBase()
     let (result, fetched) = try await fetch(progress: progress)
     let (remoteJournal, _) = try await readJournal()
     func refused(_ problem: String) -> ArtError {
@@ -409,6 +409,7 @@ extension Remote {
     if let problem = fetched.problems().first { throw refused(problem) }
     let store = repository.store
     var moved: [ArtifactRename] = []
+    var agreed = Refs()
     let changes = try Journal.update(repository, refStore: refStore) { log, local in
       let taken = log.merge(remoteJournal)
       let renames = log.renames
@@ -425,9 +426,10 @@ extension Remote {
         if local.rename(rename.from, to: rename.to) { moved.append(rename) }
       }
       let remote = fetched.renamed(by: renames)
-      let tracking = fetchedTracking.renamed(by: renames)
       let before = local
-      var changes = RefsMerge.pull(remote: remote, into: &local, tracking: tracking)
+      var changes = RefsMerge.pull(
+        remote: remote, into: &local, tracking: base.renamed(by: renames))
+      agreed = remote
       changes.journal = taken
       // What the merge made must name what it says (the records are here
       // now); problems the refs had before are not the remote's doing.
@@ -458,6 +460,8 @@ extension Remote {
       if let problem = problems.sorted().first { throw refused(problem) }
       return changes
     }
+    // Every name is settled now: taken, or kept here to be pushed.
+    try saveMergeBase(agreed)
     // The root folders' bases follow, once the refs say so.
     for rename in moved { try FolderBases(repository).rename(rename.from, to: rename.to) }
     // Publish what this repository now holds, so remote gc keeps it; a

@@ -61,7 +61,7 @@ extension Remote {
     }
     // Renames recorded here are made there too, before the merge.
     let renames = journal.renames
-    let tracking = try trackingRefs().renamed(by: renames)
+    let tracking = try mergeBase().renamed(by: renames)
     let remoteRefs = try await readRefs().refs.renamed(by: renames)
     var preview = remoteRefs
     _ = try RefsMerge.push(
@@ -98,6 +98,7 @@ extension Remote {
         appending: appending)
     }
     try saveTracking(merged)
+    try saveMergeBase(RefsMerge.base(afterPushing: local, merged: merged, base: tracking))
     if let refStore, !result.changes.renumbered.isEmpty {
       try refStore.update { local in
         for (here, there, id) in result.changes.renumbered {

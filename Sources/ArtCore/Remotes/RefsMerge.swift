@@ -93,6 +93,26 @@ public enum RefsMerge {
     return changes
   }
 
+  /// The merge base after a push: for each name, the remote's value where
+  /// it now equals this repository's, else the base as it was.
+  ///
+  /// A name the push left different (an alias moved only there, a
+  /// version another repository added) was not agreed on: keeping the old
+  /// base lets the next pull take the remote's value instead of seeing a
+  /// move here to keep, and the next push leave it alone.
+  ///
+  /// - Parameters:
+  ///   - local: the refs pushed.
+  ///   - merged: the remote's refs as the push wrote them.
+  ///   - base: the base the push merged with.
+  public static func base(afterPushing local: Refs, merged: Refs, base: Refs) -> Refs {
+    var result = base
+    for name in Set(merged.entries.keys).union(base.entries.keys) {
+      result[name] = merged[name] == local[name] ? merged[name] : base[name]
+    }
+    return result
+  }
+
   /// `ds:v2` before `ds:v10`: by artifact, then by number or alias.
   static func labelOrder(_ a: String, _ b: String) -> Bool {
     func key(_ text: String) -> (String, Int, String) {
@@ -115,6 +135,9 @@ public enum RefsMerge {
     public var aliases: [String] = []
     /// Aliases moved both here and there, left as they are here.
     public var keptAliases: [String] = []
+    /// `name:vN` that were here and are deleted on the remote since the
+    /// last pull (by `art rm` or gc there), deleted here too.
+    public var deleted: [String] = []
     /// Journal events (tags, annotations, uses, renames) taken from the remote.
     public var journal = 0
   }
@@ -154,6 +177,7 @@ public enum RefsMerge {
           guard local[name] != target else { continue }
           if case .deleted? = local[name], case .version = target { continue }
           if case .deleted = target, local[name] == nil || tracking[name] != nil {
+            if case .version? = local[name] { changes.deleted.append("\(name)") }
             local[name] = .deleted
             continue
           }
@@ -176,6 +200,7 @@ public enum RefsMerge {
     changes.added.sort(by: labelOrder)
     changes.aliases.sort(by: labelOrder)
     changes.keptAliases.sort(by: labelOrder)
+    changes.deleted.sort(by: labelOrder)
     return changes
   }
 

@@ -72,6 +72,26 @@ public struct Remote: Sendable {
     try AtomicFile.write(RefStore.encode(refs), to: repository.layout.trackingRefs(name))
   }
 
+  /// The refs this repository and the remote last agreed on: what the last
+  /// pull took, and after a push the names it left equal on both sides.
+  ///
+  /// A fetch does not move it (it merges nothing), so an alias moved there
+  /// and fetched is still taken by the next pull, and not pushed back by
+  /// the next push. A repository from before this file uses its tracking
+  /// refs.
+  ///
+  /// - Throws: ``ArtError`` `.corruptData` for a damaged file.
+  func mergeBase() throws -> Refs {
+    let path = repository.layout.mergeBase(name)
+    guard let bytes = try AtomicFile.read(path) else { return try trackingRefs() }
+    return try RefStore.decode(bytes, file: path.string)
+  }
+
+  func saveMergeBase(_ refs: Refs) throws {
+    try Syscalls.makeDirectories(stateDirectory)
+    try AtomicFile.write(RefStore.encode(refs), to: repository.layout.mergeBase(name))
+  }
+
   // MARK: Refs on the remote
 
   /// The remote's refs and their tag, or empty refs and nil before the

@@ -69,6 +69,9 @@ public struct RepositoryLayout: Sendable {
   public func remote(_ name: String) -> FilePath { remotes.appending(name) }
   /// `remotes/NAME/refs`: remote `name`'s refs as last fetched or pushed.
   public func trackingRefs(_ name: String) -> FilePath { remote(name).appending("refs") }
+  /// `remotes/NAME/base`: the refs this repository and remote `name` last
+  /// agreed on, name by name (the base of push's and pull's merges).
+  public func mergeBase(_ name: String) -> FilePath { remote(name).appending("base") }
   /// `remotes/NAME/packs/`: copies of remote `name`'s pack indexes.
   public func remoteIndexes(_ name: String) -> FilePath { remote(name).appending("packs") }
   /// `remotes/NAME/fetched`: remote `name`'s packs all of whose objects the

@@ -82,6 +82,42 @@ struct RefsMergeTests {
     #expect(untracked[try RefName(parsing: "ds:v1")] == .version(id(1)))
   }
 
+  /// After a push, the base moves only for names both sides now agree on:
+  /// an alias moved there alone stays unagreed, so the next pull takes it.
+  @Test func aPushAgreesOnlyOnWhatBothSidesHold() throws {
+    let base = try refs([("ds:v0", id(0)), ("ds:v1", id(1)), ("ds:best", id(0))])
+    var remote = base
+    remote[try RefName(parsing: "ds:best")] = .version(id(1))
+    var local = base
+    local[try RefName(parsing: "ds:v2")] = .version(id(2))
+    _ = try RefsMerge.push(
+      local: local, into: &remote, tracking: base, artifacts: [ds], remoteName: "o")
+    let agreed = RefsMerge.base(afterPushing: local, merged: remote, base: base)
+    #expect(agreed[try RefName(parsing: "ds:v2")] == .version(id(2)))
+    #expect(agreed[try RefName(parsing: "ds:best")] == .version(id(0)))
+    var pulled = local
+    let changes = RefsMerge.pull(remote: remote, into: &pulled, tracking: agreed)
+    #expect(changes.aliases == ["ds:best"] && changes.keptAliases.isEmpty)
+    #expect(pulled[try RefName(parsing: "ds:best")] == .version(id(1)))
+    // With the remote's refs as the base instead, the pull keeps the old
+    // alias here and the next push would move it back.
+    var wrong = local
+    let kept = RefsMerge.pull(remote: remote, into: &wrong, tracking: remote)
+    #expect(kept.keptAliases == ["ds:best"])
+  }
+
+  /// A version deleted there since the last agreement is deleted here and
+  /// reported; one never agreed on (made here under that number) stays.
+  @Test func pullReportsTheVersionsItDeletes() throws {
+    let base = try refs([("ds:v0", id(0)), ("ds:v1", id(1))])
+    let remote = try refs([("ds:v0", id(0)), ("ds:v1", nil), ("ds:v2", nil)])
+    var local = try refs([("ds:v0", id(0)), ("ds:v1", id(1)), ("ds:v2", id(7))])
+    let changes = RefsMerge.pull(remote: remote, into: &local, tracking: base)
+    #expect(changes.deleted == ["ds:v1"])
+    #expect(local[try RefName(parsing: "ds:v1")] == .deleted)
+    #expect(local[try RefName(parsing: "ds:v2")] == .version(id(7)))
+  }
+
   @Test func pullRenumbersVersionsMadeHereUnderTakenNumbers() throws {
     let remote = try refs([
       ("ds:v0", id(0)), ("ds:v1", id(1)), ("ds:v2", id(2)), ("ds:best", id(2)),
