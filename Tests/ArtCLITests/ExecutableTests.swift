@@ -49,9 +49,6 @@ struct ExecutableTests {
           .utf8), to: config)
   }
 
-  /// New repositories cut files over 1 MiB into 256 KiB chunks; one whose
-  /// config has the sizes of before (16/64/256 KiB) keeps cutting files
-  /// over 256 KiB, so its new chunks still match its old ones.
   /// An alias another clone moved and pushed is taken by the next pull,
   /// and never pushed back, whether this clone pushed, or only fetched, in
   /// between; a version deleted there is deleted here by pull, which says
@@ -128,6 +125,9 @@ struct ExecutableTests {
     }
   }
 
+  /// New repositories cut files over 1 MiB into 256 KiB chunks; one whose
+  /// config has the sizes of before (16/64/256 KiB) keeps cutting files
+  /// over 256 KiB, so its new chunks still match its old ones.
   @Test func chunkSizesComeFromTheRepositorysConfig() async throws {
     try await withTemporaryDirectory { folder in
       let file = [UInt8].text(count: 700_000, seed: 8)

@@ -105,6 +105,7 @@ public enum RefsMerge {
   ///   - local: the refs pushed.
   ///   - merged: the remote's refs as the push wrote them.
   ///   - base: the base the push merged with.
+  /// - Returns: the base to save for the next push or pull.
   public static func base(afterPushing local: Refs, merged: Refs, base: Refs) -> Refs {
     var result = base
     for name in Set(merged.entries.keys).union(base.entries.keys) {
