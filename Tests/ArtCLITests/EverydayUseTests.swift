@@ -115,6 +115,32 @@ struct EverydayUseTests {
     }
   }
 
+  /// A file of the user's where the version has a folder is a local
+  /// change (status 1, code `conflict`), not a link; `--force` replaces it.
+  @Test func aFileWhereTheVersionHasAFolderIsALocalChange() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = await art("init", in: folder)
+      try writeFile(Array("a\n".utf8), to: folder.appending("data/a.txt"))
+      #expect(await art("commit", "ds", "data", "-q", in: folder).status == 0)
+      try writeFile(Array("b\n".utf8), to: folder.appending("data/sub/b.txt"))
+      #expect(await art("commit", "ds", "data", "-q", in: folder).status == 0)
+      #expect(await art("checkout", "ds:v0", "-q", in: folder).status == 0)
+      try writeFile(Array("mine\n".utf8), to: folder.appending("data/sub"))
+      let refused = await art("checkout", "ds:v1", "--json", in: folder)
+      #expect(refused.status == 1, "\(refused.standardError)")
+      let error = try #require(try object(refused)["error"] as? [String: Any])
+      #expect(error["code"] as? String == "conflict", "\(error)")
+      let text = await art("checkout", "ds:v1", in: folder)
+      #expect(
+        text.standardError.contains("1 path(s) with local changes:\n  sub"),
+        "\(text.standardError)")
+      #expect(!text.standardError.contains("link"), "\(text.standardError)")
+      #expect(try read(folder.appending("data/sub")) == "mine\n")
+      #expect(await art("checkout", "ds:v1", "--force", "-q", in: folder).status == 0)
+      #expect(try read(folder.appending("data/sub/b.txt")) == "b\n")
+    }
+  }
+
   @Test func checkoutAgainComparesEveryFileWithItsOwnEntry() async throws {
     try await withTemporaryDirectory { folder in
       _ = await art("init", in: folder)

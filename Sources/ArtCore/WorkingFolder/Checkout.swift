@@ -482,7 +482,16 @@ public struct Checkout: Sendable {
     // A link on the way is no obstacle when the checkout itself replaces
     // or deletes it as a clean path of the old version.
     let replaced = Set(deletes).union(writes.map(\.0)).subtracting(conflicts)
-    let links = Set(blocked.filter { !replaced.contains($0.link) }.map(\.link)).sorted()
+    var links: [ConfinedPath] = []
+    for path in Set(blocked.filter { !replaced.contains($0.link) }.map(\.link)).sorted() {
+      // A file of the user's where the version has a folder is a local
+      // change the checkout would delete, not a link.
+      if case .present(let status) = try writer.inspect(path), status.kind != .symlink {
+        if !force { conflicts.append(path) }
+      } else {
+        links.append(path)
+      }
+    }
     if !force, !links.isEmpty {
       throw ArtError(
         .invalidArgument,
@@ -495,7 +504,7 @@ public struct Checkout: Sendable {
       throw ArtError(
         .conflict,
         "checkout would overwrite or delete \(conflicts.count) path(s) with local changes:\n"
-          + indentedList(conflicts.map(\.description), limit: 20),
+          + indentedList(conflicts.sorted().map(\.description), limit: 20),
         hint: "commit them first, or use --force to discard them")
     }
     if !writes.isEmpty || !deletes.isEmpty || !modes.isEmpty { try beforeWriting() }
