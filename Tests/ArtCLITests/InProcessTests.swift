@@ -1,4 +1,5 @@
 import ArgumentParser
+import ArtCore
 import ArtStore
 import ArtTestSupport
 import SystemPackage
@@ -70,6 +71,25 @@ struct InProcessTests {
     #expect(err.contains("give at least one FILE, or --stdin"))
     let (compressionStatus, _, _) = await runInProcess(["hash-object", "--compression", "lz4", "x"])
     #expect(compressionStatus == 64)
+  }
+
+  /// A remote URL missing its `//` is refused as a mistyped URL (64),
+  /// not taken for a folder inside the project; `./` makes it a folder.
+  @Test func aMistypedRemoteURLIsNoFolder() async throws {
+    try await withTemporaryDirectory { folder in
+      #expect(await runInProcess(["init", "-C", folder.string]).0 == 0)
+      for url in ["s3:/bucket/p", "s3:bucket", "https:/host/x"] {
+        let (status, _, err) = await runInProcess(["remote", "add", "r", url, "-C", folder.string])
+        #expect(status == 64, "\(url): \(err)")
+        #expect(err.contains("it starts like one, without '//'"), "\(err)")
+        #expect(err.contains("./\(url)"), "\(err)")
+      }
+      let (status, _, err) = await runInProcess(
+        ["remote", "add", "r", "./s3:/bucket", "-C", folder.string])
+      #expect(status == 0, "\(err)")
+      #expect(RemoteSpec.startsWithScheme("s3:x") && !RemoteSpec.startsWithScheme("/a:b"))
+      #expect(!RemoteSpec.startsWithScheme("../x:y") && !RemoteSpec.startsWithScheme("9p:x"))
+    }
   }
 
   @Test func commandsHonorDirectoryOption() async throws {

@@ -13,9 +13,12 @@ extension ArtSubcommand {
       environment: ProcessInfo.processInfo.environment)
   }
 
-  /// The remote at `url` (a relative folder made absolute).
+  /// The remote at `url` (a relative folder made absolute; one that starts
+  /// like a URL, `s3:/bucket`, is refused as a mistyped URL).
   func remoteSpec(_ url: String, endpoint: String?, region: String?) throws -> RemoteSpec {
-    let location = url.contains("://") || url.isEmpty ? url : try global.resolve(url).string
+    let location =
+      url.contains("://") || url.isEmpty || RemoteSpec.startsWithScheme(url)
+      ? url : try global.resolve(url).string
     return try RemoteSpec(url: location, endpoint: endpoint, region: region)
   }
 

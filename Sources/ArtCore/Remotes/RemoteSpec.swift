@@ -35,6 +35,11 @@ public struct RemoteSpec: Sendable, Equatable {
           hint: "write s3://BUCKET or s3://BUCKET/PREFIX (bucket: 3-63 lower-case letters, "
             + "digits, '-', '.')")
       }
+    } else if Self.startsWithScheme(url) {
+      throw ArtError(
+        .invalidArgument, "'\(url)' is not a remote URL: it starts like one, without '//'",
+        hint: "write s3://BUCKET/PREFIX; for a folder whose name has a ':', write "
+          + "./\(url)")
     } else if !url.hasPrefix("/") {
       throw ArtError(
         .invalidArgument, "'\(url)' is not a remote URL",
@@ -52,6 +57,19 @@ public struct RemoteSpec: Sendable, Equatable {
 
   /// Whether the remote is an S3 bucket (else a folder).
   public var isS3: Bool { url.hasPrefix("s3://") }
+
+  /// Whether `text` begins with a URL scheme and its colon (`s3:`,
+  /// `https:`), before any `/`: a URL, perhaps mistyped, not a folder.
+  public static func startsWithScheme(_ text: String) -> Bool {
+    guard let colon = text.firstIndex(of: ":") else { return false }
+    let scheme = text[..<colon].utf8
+    guard let first = scheme.first, (65...90).contains(first) || (97...122).contains(first)
+    else { return false }
+    return scheme.allSatisfy {
+      (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 43
+        || $0 == 45 || $0 == 46
+    }
+  }
 
   /// The storage this spec names, with credentials from `environment`.
   ///
