@@ -1,4 +1,5 @@
 import ArgumentParser
+import ArtCore
 import ArtStore
 import Foundation
 
@@ -115,7 +116,7 @@ extension ArtCommand {
     }
     guard !names.contains(word) else { return nil }
     let near = names.filter { $0 != "help" }
-      .map { ($0, editDistance($0, word)) }
+      .map { ($0, HumanText.editDistance($0, word)) }
       .filter { $0.1 <= max(2, word.count / 3) || $0.0.hasPrefix(word) }
       .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
       .prefix(3).map { "'\($0.0)'" }
@@ -124,22 +125,6 @@ extension ArtCommand {
       hint: near.isEmpty
         ? "list the commands with 'art --help'"
         : "did you mean \(near.joined(separator: " or "))?")
-  }
-
-  /// Levenshtein distance, for suggestions.
-  static func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.utf8)
-    let b = Array(b.utf8)
-    var previous = Array(0...b.count)
-    for i in 1...max(1, a.count) where !a.isEmpty {
-      var current = [i] + Array(repeating: 0, count: b.count)
-      for j in 1...max(1, b.count) where !b.isEmpty {
-        current[j] = min(
-          previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-      }
-      previous = current
-    }
-    return a.isEmpty ? b.count : previous[b.count]
   }
 }
 

@@ -821,6 +821,16 @@ struct ExecutableTests {
       let badConfig = try ArtProcess.run(["count-objects"], in: folder)
       #expect(badConfig.status == 64)
       #expect(badConfig.standardError.contains("line 2"))
+      try writeFile(
+        Array("[core]\nformat = 2\n[gc]\nkeeplast = 1\n".utf8),
+        to: folder.appending(".art/config.new"))
+      try FileManager.default.removeItem(atPath: folder.appending(".art/config").string)
+      try FileManager.default.moveItem(
+        atPath: folder.appending(".art/config.new").string,
+        toPath: folder.appending(".art/config").string)
+      let typo = try ArtProcess.run(["gc", "--dry-run"], in: folder)
+      #expect(typo.status == 64)
+      #expect(typo.standardError.contains("did you mean 'keepLast'?"), "\(typo.standardError)")
     }
   }
 

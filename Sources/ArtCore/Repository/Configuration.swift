@@ -93,6 +93,7 @@ public struct Configuration: Sendable, Equatable {
       let value = String(line[line.index(after: equals)...]).trimmingWhitespace()
       values["\(section).\(key)"] = (value, number + 1)
     }
+    try Self.checkNames(values, file: file)
     func integer(_ key: String) throws -> Int? {
       guard let (value, line) = values[key] else { return nil }
       guard let number = Int(value), number > 0 else {
@@ -126,8 +127,15 @@ public struct Configuration: Sendable, Equatable {
     }
     // Every config art writes names its chunk sizes; one without them was
     // cut short or written by hand, and is read with the sizes art began
-    // with, so a repository made then keeps deduplicating.
+    // with, so a repository made then keeps deduplicating (fsck says so:
+    // one made with others stores edited files anew until they are back).
     let defaults = ChunkerParameters.original
+    if problem == nil, !["min", "avg", "max"].contains(where: { values["chunking." + $0] != nil }) {
+      problem =
+        "'\(file)' names no [chunking] sizes; the sizes art began with (min = 16384, avg = "
+        + "65536, max = 262144) are in use, and a repository made with others (new ones have "
+        + "65536 / 262144 / 1048576) stores edited files anew until its sizes are put back"
+    }
     let sizes = (
       minimum: try integer("chunking.min") ?? defaults.minimum,
       average: try integer("chunking.avg") ?? defaults.average,
@@ -264,6 +272,52 @@ public struct Configuration: Sendable, Equatable {
     \tprotected = \(protectedAliases.joined(separator: ", "))
 
     """
+  }
+
+  /// The keys of art's own sections; `gc "TYPE"`, `project "NAME"` and
+  /// `remote "NAME"` sections are checked where they are read.
+  static let knownKeys: [String: [String]] = [
+    "core": ["format", "compression"],
+    "chunking": ["algorithm", "min", "avg", "max"],
+    "pack": ["maxSize", "autoMerge"],
+    "aliases": ["protected"],
+    "references": ["allow"],
+    "gc": ["keepLast", "keepWithin", "grace", "repackThreshold", "draftExpiry"],
+  ]
+
+  /// Refuses a key art does not know in one of its own sections (a typo
+  /// such as `keeplast` would otherwise leave a setting silently unset),
+  /// and a section named like one of them but not quite (`[gcc]`); other
+  /// sections are left for other tools.
+  private static func checkNames(_ values: [String: (String, Int)], file: String) throws {
+    // Two edits apart only for longer words: `[ui]` is no typo of `[gc]`.
+    func nearest(_ word: String, in names: [String]) -> String? {
+      names.map { ($0, HumanText.editDistance($0.lowercased(), word.lowercased())) }
+        .filter { $0.1 <= (word.count >= 5 ? 2 : 1) }.min { ($0.1, $0.0) < ($1.1, $1.0) }?.0
+    }
+    for (name, (_, line)) in values.sorted(by: { $0.value.1 < $1.value.1 }) {
+      guard let dot = name.lastIndex(of: ".") else { continue }
+      var section = String(name[..<dot])
+      let key = String(name[name.index(after: dot)...])
+      if section.hasPrefix("gc \"") { section = "gc \"TYPE\"" }
+      let keys =
+        section == "gc \"TYPE\"" ? ["keepLast", "keepWithin"] : knownKeys[section]
+      if let keys {
+        guard !keys.contains(key) else { continue }
+        let guess = nearest(key, in: keys).map { "did you mean '\($0)'? " } ?? ""
+        throw malformed(
+          file, line,
+          "unknown setting '\(key)' in [\(section)]; \(guess)it takes "
+            + keys.map { "'\($0)'" }.joined(separator: ", "))
+      }
+      let plain = section.split(separator: " ").first.map(String.init) ?? section
+      if !["project", "remote"].contains(plain),
+        let guess = nearest(plain, in: Array(knownKeys.keys) + ["project", "remote"])
+      {
+        throw malformed(
+          file, line, "unknown section [\(section)]; did you mean [\(guess)]?")
+      }
+    }
   }
 
   private static func malformed(_ file: String, _ line: Int, _ detail: String) -> ArtError {

@@ -196,6 +196,36 @@ struct ConfigurationTests {
     #expect(try Configuration(parsing: config.text, file: "config") == config)
   }
 
+  /// A key art does not know in its own sections, or a section a typo away
+  /// from one of them, is refused naming the line and the likely key;
+  /// other sections are left alone. A config with no chunk sizes is read,
+  /// and fsck is told.
+  @Test func misspelledSettingsAreRefusedNotIgnored() throws {
+    let header = "[core]\nformat = 2\n[chunking]\nmin = 65536\navg = 262144\nmax = 1048576\n"
+    let key = #expect(throws: ArtError.self) {
+      try Configuration(parsing: header + "[gc]\nkeeplast = 1\n", file: "c")
+    }
+    #expect(
+      key?.message.hasPrefix(
+        "'c' line 8: unknown setting 'keeplast' in [gc]; did you mean "
+          + "'keepLast'?") == true, "\(key?.message ?? "")")
+    let typed = #expect(throws: ArtError.self) {
+      try Configuration(parsing: header + "[gc \"model\"]\nkeep-last = 1\n", file: "c")
+    }
+    #expect(typed?.message.contains("did you mean 'keepLast'") == true)
+    let section = #expect(throws: ArtError.self) {
+      try Configuration(parsing: header + "[gcc]\nkeepLast = 1\n", file: "c")
+    }
+    #expect(section?.message.contains("unknown section [gcc]; did you mean [gc]?") == true)
+    let other = try Configuration(parsing: header + "[ui]\ntheme = dark\n", file: "c")
+    #expect(other.problem == nil && other.chunking == .default)
+    #expect(
+      try Configuration(parsing: header + "[gc \"model\"]\nkeepLast = 2\n", file: "c")
+        .gc.policyByType["model"]?.keepLast == 2)
+    let sizeless = try Configuration(parsing: "[core]\nformat = 2\n", file: "c")
+    #expect(sizeless.problem?.contains("names no [chunking] sizes") == true)
+  }
+
   @Test func malformedLinesNameTheLine() throws {
     let error = #expect(throws: ArtError.self) {
       try Configuration(parsing: "[core]\n  compression = fast\n", file: "config")
