@@ -79,6 +79,45 @@ struct DamagedPackTests {
     }
   }
 
+  /// A pack pushed as it is gets the checks of a copied record: one with a
+  /// flipped stored byte stops the push (status 2) before anything is
+  /// sent, so the remote's refs never name damage a later push could not
+  /// replace; mended, it pushes and clones.
+  @Test func aDamagedPackIsNeverPushed() async throws {
+    try await withTemporaryDirectory { folder in
+      let repo = folder.appending("repo")
+      let remote = folder.appending("remote")
+      try FileManager.default.createDirectory(
+        atPath: remote.string, withIntermediateDirectories: true)
+      try writeFile(.text(count: 300_000, seed: 5), to: repo.appending("data/a.csv"))
+      #expect(try art("init", in: repo).status == 0)
+      #expect(try art("commit", "ds", "data", in: repo).status == 0)
+      #expect(try art("remote", "add", "origin", remote.string, in: repo).status == 0)
+      let pack = try #require(
+        try ObjectStore(directory: repo.appending(".art/objects/packs")).allPacks.first)
+      let good = try readFile(pack.path)
+      var bad = good
+      bad[good.count / 2] ^= 0x55
+      try FileManager.default.removeItem(atPath: pack.path.string)
+      try writeFile(bad, to: pack.path)
+      let push = try ArtProcess.run(["push", "origin"], in: repo)
+      #expect(push.status == 2, "\(push.standardError)")
+      #expect(
+        push.standardError.contains("cannot push") && push.standardError.contains("CRC-32"),
+        "\(push.standardError)")
+      #expect(!FileManager.default.fileExists(atPath: remote.appending("refs").string))
+      let packs = remote.appending("packs")
+      let sent =
+        FileManager.default.fileExists(atPath: packs.string)
+        ? try FileManager.default.contentsOfDirectory(atPath: packs.string) : []
+      #expect(sent.isEmpty, "\(sent)")
+      try FileManager.default.removeItem(atPath: pack.path.string)
+      try writeFile(good, to: pack.path)
+      #expect(try art("push", "origin", in: repo).status == 0)
+      #expect(try art("clone", remote.string, "copy", in: folder).status == 0)
+    }
+  }
+
   /// An index that states a pack size near 2^64 is damage: fsck,
   /// count-objects and repack report it and do not trap summing sizes.
   @Test func anIndexStatingAHugePackSizeIsDamage() async throws {

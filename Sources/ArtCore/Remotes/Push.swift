@@ -186,6 +186,19 @@ extension Remote {
     // (and reuses its uploaded parts).
     let scratch = repository.layout.scratch("push")
     defer { try? removeTree(scratch) }
+    // A pack sent as it is gets the checks a copied record gets (header
+    // and CRC-32 of every record, and the pack's structure): damage here
+    // must stop the push, not become the remote's, where refs would name
+    // it and a later push, seeing the objects there, never replace it.
+    for pack in whole {
+      do {
+        _ = try pack.verify(decoding: false)
+      } catch let error as ArtError {
+        throw ArtError(
+          error.code, "cannot push: \(error.message)",
+          hint: "nothing was sent; run 'art fsck --full' to see what is damaged here")
+      }
+    }
     var uploads = whole
     if !partial.isEmpty {
       try Syscalls.makeDirectories(scratch)

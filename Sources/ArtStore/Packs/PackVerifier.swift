@@ -23,7 +23,8 @@ extension Pack {
   /// trailer (and a version-1 pack's footer) against the index, that the
   /// index entries hash to the pack id, that records tile the file, and
   /// every object's header, CRC, decoded length and SHA-256 (but those of
-  /// `checkedElsewhere`).
+  /// `checkedElsewhere`). Without `decoding`, records are checked only to
+  /// their header and CRC-32 (what a copy of the stored bytes checks).
   ///
   /// Calls `each` for every object, in pack order, once it is verified.
   /// Objects in `checkedElsewhere` are only placed (offset and length) and
@@ -34,7 +35,8 @@ extension Pack {
   /// - Throws: ``ArtError`` with code `.corruptData` naming the pack and the
   ///   first bad object.
   public func verify(
-    checkedElsewhere: Set<ObjectID> = [], each: (PackEntry) -> Void = { _ in }
+    checkedElsewhere: Set<ObjectID> = [], decoding: Bool = true,
+    each: (PackEntry) -> Void = { _ in }
   ) throws -> PackReport {
     try index.verifyChecksum()
     let descriptor = try descriptor()
@@ -110,15 +112,15 @@ extension Pack {
     guard expectedOffset == recordsEnd else {
       throw ArtError.corrupt(path.string, "bytes between the last object and the trailer or footer")
     }
-    try checkRecords(entries.filter { !checkedElsewhere.contains($0.id) })
+    try checkRecords(entries.filter { !checkedElsewhere.contains($0.id) }, decoding: decoding)
     for entry in entries { each(entry) }
     return report
   }
 
   /// Reads every record of `entries` (in pack order) with
-  /// ``readChecked(_:)``, on every core; throws the error of the first
-  /// one, in that order, that fails.
-  private func checkRecords(_ entries: [PackEntry]) throws {
+  /// ``readChecked(_:)`` (without `decoding`, ``readStored(_:)``), on every
+  /// core; throws the error of the first one, in that order, that fails.
+  private func checkRecords(_ entries: [PackEntry], decoding: Bool) throws {
     let next = Atomic<Int>(0)
     let failure = Mutex<(position: Int, error: any Error)?>(nil)
     DispatchQueue.concurrentPerform(iterations: min(Syscalls.processorCount, entries.count)) { _ in
@@ -130,8 +132,12 @@ extension Pack {
           failure.withLock({ $0.map { position < $0.position } ?? true })
         else { return }
         do {
-          _ = try readChecked(entries[position])
-          if entries[position].kind == .dictionary { _ = try dictionary() }
+          if decoding {
+            _ = try readChecked(entries[position])
+            if entries[position].kind == .dictionary { _ = try dictionary() }
+          } else {
+            _ = try readStored(entries[position])
+          }
         } catch {
           failure.withLock {
             if $0.map({ position < $0.position }) ?? true { $0 = (position, error) }
