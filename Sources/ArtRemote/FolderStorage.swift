@@ -163,10 +163,36 @@ public struct FolderStorage: RemoteStorage {
 
   public func enforcesConditions() async throws -> Bool { true }
 
-  /// A folder has no unfinished uploads: every file is renamed into place whole.
+  /// Deletes the temporary files (`KEY.tmp-PID`) below `prefix` that a
+  /// killed upload left, once unmodified for `age` milliseconds (a running
+  /// upload writes to its own all along); returns how many.
   public func dropUnfinishedUploads(_ prefix: String, olderThan age: Int64, dryRun: Bool)
     async throws -> Int
-  { 0 }
+  {
+    let now = WallClock.milliseconds()
+    var dropped = 0
+    func visit(_ folder: FilePath, relative: String) throws {
+      guard Syscalls.isDirectory(folder) else { return }
+      for (raw, status) in try directoryEntriesWithStatus(folder) {
+        guard let name = String(validating: raw, as: UTF8.self), !name.hasPrefix(".") else {
+          continue
+        }
+        let key = relative.isEmpty ? name : relative + "/" + name
+        switch status.kind {
+        case .directory where key.hasPrefix(prefix) || prefix.hasPrefix(key + "/"):
+          try visit(folder.appending(name), relative: key)
+        case .regular
+        where key.hasPrefix(prefix) && isTemporary(raw)
+          && now - status.modificationNanoseconds / 1_000_000 >= age:
+          if !dryRun { try? Syscalls.unlink(folder.appending(name)) }
+          dropped += 1
+        default: break
+        }
+      }
+    }
+    try visit(root, relative: "")
+    return dropped
+  }
 }
 
 extension WriteCondition {

@@ -125,6 +125,43 @@ struct ExecutableTests {
     }
   }
 
+  /// What a killed push left in a folder remote (`packs/KEY.tmp-PID`, never
+  /// listed, never resumed) goes with remote gc once older than the grace
+  /// period, counted as an unfinished upload; a younger one stays.
+  @Test func remoteGCDropsAKilledUploadsTemporaryFile() async throws {
+    try await withTemporaryDirectory { folder in
+      let remote = folder.appending("remote")
+      for path in [folder.appending("data"), remote] {
+        try FileManager.default.createDirectory(
+          atPath: path.string, withIntermediateDirectories: true)
+      }
+      try writeFile(.text(count: 2_000, seed: 4), to: folder.appending("data/a.txt"))
+      _ = try art("init", in: folder)
+      _ = try art("commit", "ds", "data", in: folder)
+      _ = try art("remote", "add", "origin", remote.string, in: folder)
+      _ = try art("push", "origin", in: folder)
+      let old = remote.appending("packs/pack-\(String(repeating: "ab", count: 32)).pack.tmp-4242")
+      let young = remote.appending("packs/pack-\(String(repeating: "cd", count: 32)).pack.tmp-77")
+      for path in [old, young] { try writeFile(.random(count: 10_000, seed: 1), to: path) }
+      try FileManager.default.setAttributes(
+        [.modificationDate: Date(timeIntervalSinceNow: -7_200)], ofItemAtPath: old.string)
+      func dropped(_ arguments: String...) throws -> Int? {
+        let gc = try ArtProcess.run(["gc", "--remote", "origin", "--json"] + arguments, in: folder)
+        #expect(gc.status == 0, "\(gc.standardError)")
+        let report = try JSONSerialization.jsonObject(with: Data(gc.standardOutputBytes))
+        return (report as? [String: Any])?["unfinishedUploadsDropped"] as? Int
+      }
+      #expect(try dropped("--dry-run") == 1)
+      #expect(FileManager.default.fileExists(atPath: old.string))
+      #expect(try dropped() == 1)
+      #expect(!FileManager.default.fileExists(atPath: old.string))
+      #expect(FileManager.default.fileExists(atPath: young.string))
+      #expect(try dropped("--grace", "0s") == 1)
+      #expect(!FileManager.default.fileExists(atPath: young.string))
+      #expect(try art("clone", remote.string, "copy", in: folder).status == 0)
+    }
+  }
+
   /// New repositories cut files over 1 MiB into 256 KiB chunks; one whose
   /// config has the sizes of before (16/64/256 KiB) keeps cutting files
   /// over 256 KiB, so its new chunks still match its old ones.
