@@ -365,6 +365,12 @@ struct MaintenanceTests {
         .map { folder.appending(".art/\($0)") }
       for path in leftovers + lookalikes { try writeFile(Array("half".utf8), to: path) }
       try writeFile([UInt8](repeating: 1, count: 10_000), to: leftovers[3])
+      // A killed push's scratch folder goes; a live process's stays.
+      let deadScratch = folder.appending(".art/tmp-push-\(Int32.max)")
+      let liveScratch = folder.appending(
+        ".art/tmp-rows-\(ProcessInfo.processInfo.processIdentifier)")
+      try writeFile([UInt8](repeating: 2, count: 5_000), to: deadScratch.appending("p/x.pack"))
+      try writeFile([UInt8](repeating: 3, count: 7), to: liveScratch.appending("x"))
       func present(_ path: FilePath) -> Bool {
         FileManager.default.fileExists(atPath: path.string)
       }
@@ -376,24 +382,26 @@ struct MaintenanceTests {
       let counts = try #require(
         try JSONSerialization.jsonObject(with: Data(counted.standardOutputBytes))
           as? [String: Any])
-      #expect(counts["temporaryFiles"] as? Int == 4, "\(counts)")
-      #expect(counts["temporaryBytes"] as? Int == 3 * 4 + 10_000, "\(counts)")
+      #expect(counts["temporaryFiles"] as? Int == 6, "\(counts)")
+      #expect(counts["temporaryBytes"] as? Int == 3 * 4 + 10_000 + 5_007, "\(counts)")
       #expect(
         try await art("count-objects", in: folder).standardOutput.contains(
-          "temporary files: 4, 10012 bytes"))
+          "temporary files: 6, 15019 bytes"))
       let dry = try await art("gc", "--grace", "0s", "--dry-run", "--json", in: folder)
       let report = try #require(
         try JSONSerialization.jsonObject(with: Data(dry.standardOutputBytes)) as? [String: Any])
-      #expect(report["temporaryFilesRemoved"] as? Int == 4)
-      #expect(report["temporaryBytesRemoved"] as? Int == 3 * 4 + 10_000)
+      #expect(report["temporaryFilesRemoved"] as? Int == 5)
+      #expect(report["temporaryBytesRemoved"] as? Int == 3 * 4 + 10_000 + 5_000)
       #expect(leftovers.allSatisfy(present))
       let gc = try await art("gc", "--grace", "0s", in: folder)
       #expect(gc.status == 0)
       #expect(
-        gc.standardOutput.contains("removed 4 leftover temporary files of interrupted commands ("),
+        gc.standardOutput.contains("removed 5 leftover temporary files of interrupted commands ("),
         "\(gc.standardOutput)")
       #expect(!leftovers.contains(where: present))
       #expect(lookalikes.allSatisfy(present))
+      #expect(!present(deadScratch) && present(liveScratch))
+      try FileManager.default.removeItem(atPath: liveScratch.string)
       #expect(try await art("fsck", "--full", in: folder).status == 0)
       let none = try await art("count-objects", in: folder).standardOutput
       #expect(!none.contains("temporary files"), "\(none)")

@@ -397,8 +397,16 @@ public struct GarbageCollector: Sendable {
   private func removeLeftovers(now: Int64, dryRun: Bool) throws -> (files: Int, bytes: UInt64) {
     var removed = (files: 0, bytes: UInt64(0))
     for leftover in try Leftover.find(in: repository)
-    where now - leftover.modifiedMilliseconds >= grace {
-      if !dryRun { try Syscalls.unlink(leftover.path) }
+    where now - leftover.modifiedMilliseconds >= grace
+      && !(leftover.owner.map(Syscalls.processExists) ?? false)
+    {
+      if !dryRun {
+        if leftover.owner == nil {
+          try Syscalls.unlink(leftover.path)
+        } else {
+          try removeTree(leftover.path)
+        }
+      }
       removed.files += 1
       removed.bytes += leftover.size
     }

@@ -258,7 +258,7 @@ extension Remote {
     for raw in (try? directoryEntries(repository.directory)) ?? [] {
       let name = String(decoding: raw, as: UTF8.self)
       guard
-        let pid = RepositoryLayout.scratchOwner(name, purposes: ["push", "remote-gc", "rows"]),
+        let pid = RepositoryLayout.scratchOwner(name, purposes: RepositoryLayout.scratchPurposes),
         !Syscalls.processExists(pid)
       else { continue }
       try? removeTree(repository.directory.appending(name))

@@ -88,6 +88,9 @@ public struct RepositoryLayout: Sendable {
     directory.appending("tmp-\(purpose)-\(Syscalls.processID)")
   }
 
+  /// What scratch folders are made for: pushes, remote gcs, row diffs.
+  public static let scratchPurposes = ["push", "remote-gc", "rows"]
+
   /// The process that owns `name`, a scratch folder for one of `purposes`,
   /// or nil when `name` is none of them.
   public static func scratchOwner(_ name: String, purposes: [String]) -> Int32? {
