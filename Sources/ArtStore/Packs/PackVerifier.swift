@@ -23,8 +23,10 @@ extension Pack {
   /// trailer (and a version-1 pack's footer) against the index, that the
   /// index entries hash to the pack id, that records tile the file, and
   /// every object's header, CRC, decoded length and SHA-256 (but those of
-  /// `checkedElsewhere`). Without `decoding`, records are checked only to
-  /// their header and CRC-32 (what a copy of the stored bytes checks).
+  /// `checkedElsewhere`).
+  ///
+  /// Without `decoding`, records are checked only to their header and
+  /// CRC-32 (what a copy of the stored bytes checks).
   ///
   /// Calls `each` for every object, in pack order, once it is verified.
   /// Objects in `checkedElsewhere` are only placed (offset and length) and

@@ -196,10 +196,11 @@ struct ConfigurationTests {
     #expect(try Configuration(parsing: config.text, file: "config") == config)
   }
 
-  /// A key art does not know in its own sections, or a section a typo away
-  /// from one of them, is refused naming the line and the likely key;
-  /// other sections are left alone. A config with no chunk sizes is read,
-  /// and fsck is told.
+  /// A misspelled setting is refused, naming the line and the likely key.
+  ///
+  /// That is a key art does not know in one of its own sections, or a
+  /// section a typo away from one of them; other sections are left alone.
+  /// A config with no chunk sizes is read, and fsck is told.
   @Test func misspelledSettingsAreRefusedNotIgnored() throws {
     let header = "[core]\nformat = 2\n[chunking]\nmin = 65536\navg = 262144\nmax = 1048576\n"
     let key = #expect(throws: ArtError.self) {
