@@ -858,6 +858,11 @@ struct MaintenanceTests {
       #expect(try readFile(folder.appending(".art/refs")) == refs)
       #expect(try packFiles(folder) == packs)
       #expect(try await art("fsck", "--full", in: folder).status == 0)
+      // The refs lock is made, but its pid cannot be written: the command
+      // fails and leaves no lock for the next one to wait on.
+      let alias = try await art("alias", "set", "ds:v0", "best", in: folder)
+      #expect(alias.status == 1, "\(alias.standardError)")
+      #expect(!FileManager.default.fileExists(atPath: folder.appending(".art/refs.lock").string))
 
       try FileManager.default.removeItem(atPath: folder.appending("filler").string)
       #expect(try await art("gc", "--keep-last", "1", "--grace", "0s", in: folder).status == 0)

@@ -218,8 +218,17 @@ public struct RefStore: Sendable {
         let fd = try FileDescriptor.open(
           lockPath, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
           permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        try fd.closeAfter {
-          _ = try Array("pid \(Syscalls.processID)\n".utf8).withUnsafeBytes { try fd.writeAll($0) }
+        do {
+          try fd.closeAfter {
+            _ = try Array("pid \(Syscalls.processID)\n".utf8).withUnsafeBytes {
+              try fd.writeAll($0)
+            }
+          }
+        } catch {
+          // Made but not named (a full disk): ours to remove, or the next
+          // command waits for a lock nobody holds.
+          try? Syscalls.unlink(lockPath)
+          throw error
         }
         return
       } catch let error as Errno where error == .fileExists {
