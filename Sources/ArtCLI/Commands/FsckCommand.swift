@@ -84,7 +84,7 @@ extension ArtCommand {
         if report.danglingObjects > 0 {
           summary +=
             "; \(report.danglingObjects) dangling (\(Formatting.bytes(report.danglingBytes)), "
-            + "removed by 'art gc')"
+            + "garbage 'art gc' removes once its pack is old enough and dead enough)"
         }
         output.line(summary)
         output.line(
