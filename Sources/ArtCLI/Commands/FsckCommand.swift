@@ -84,7 +84,8 @@ extension ArtCommand {
         if report.danglingObjects > 0 {
           summary +=
             "; \(report.danglingObjects) dangling (\(Formatting.bytes(report.danglingBytes)), "
-            + "garbage 'art gc' removes once its pack is old enough and dead enough)"
+            + "'art gc' removes them once their pack is past the grace period and repack "
+            + "threshold)"
         }
         output.line(summary)
         output.line(
