@@ -115,6 +115,33 @@ struct EverydayUseTests {
     }
   }
 
+  /// A commit with nothing changed still moves its `--alias`es to the
+  /// version the folder is, and warns that `-m` and `--metadata` went
+  /// unrecorded.
+  @Test func anUnchangedCommitStillSetsItsAliases() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = await art("init", in: folder)
+      try writeFile(Array("a\n".utf8), to: folder.appending("data/a.txt"))
+      #expect(await art("commit", "ds", "data", "-q", in: folder).status == 0)
+      try writeFile(Array("b\n".utf8), to: folder.appending("data/a.txt"))
+      #expect(await art("commit", "ds", "data", "-q", in: folder).status == 0)
+      let same = await art(
+        "commit", "ds", "data", "--alias", "production", "-m", "ship", "--metadata", "k=1",
+        in: folder)
+      #expect(same.status == 0, "\(same.standardError)")
+      #expect(same.standardOutput.contains("ds:production -> v1"), "\(same.standardOutput)")
+      #expect(
+        same.standardError.contains("-m, --metadata not recorded: nothing changed"),
+        "\(same.standardError)")
+      let shown = try object(await art("show", "ds:production", "--json", in: folder))
+      #expect(shown["version"] as? String == "v1", "\(shown)")
+      let again = try object(
+        await art("commit", "ds", "data", "--alias", "production", "--json", in: folder))
+      #expect(again["created"] as? Bool == false)
+      #expect(again["aliasesMoved"] as? [String] == [], "\(again)")
+    }
+  }
+
   /// A file of the user's where the version has a folder is a local
   /// change (status 1, code `conflict`), not a link; `--force` replaces it.
   @Test func aFileWhereTheVersionHasAFolderIsALocalChange() async throws {

@@ -128,6 +128,8 @@ extension ArtCommand {
       var referenceBytes: UInt64
       /// Paths left out (sockets, FIFOs, devices), with why.
       var skipped: [String]
+      /// With nothing changed, `--alias`es moved to that version.
+      var aliasesMoved: [String]
     }
 
     /// Whether the version is a draft rather than a snapshot of the folder.
@@ -221,6 +223,20 @@ extension ArtCommand {
       }
       let stats = result.snapshot.statistics
       for skipped in result.snapshot.skipped { output.note("art: warning: skipped \(skipped)") }
+      if !result.created {
+        let unrecorded = [
+          ("-m", !recording.message.isEmpty), ("--metadata", !recording.metadata.isEmpty),
+          ("--metadata-file", recording.metadataFile != nil), ("--ttl", recording.ttl != nil),
+          ("--input", !recording.input.isEmpty), ("--job", !recording.job.isEmpty),
+          ("--run", !recording.run.isEmpty),
+        ].filter(\.1).map(\.0)
+        if !unrecorded.isEmpty {
+          output.note(
+            "art: warning: \(unrecorded.joined(separator: ", ")) not recorded: nothing changed, "
+              + "so no version was made; use 'art annotate \(result.version.label)' to describe "
+              + "it, or --allow-empty to make a new version")
+        }
+      }
       if result.created {
         await mergeSmallPacks(repository, command: "art commit", output: output)
       }
@@ -236,7 +252,8 @@ extension ArtCommand {
               bytesDeduplicated: stats.bytesDeduplicated,
               references: result.version.record.referenceCount,
               referenceBytes: result.version.record.referenceBytes,
-              skipped: result.snapshot.skipped)))
+              skipped: result.snapshot.skipped,
+              aliasesMoved: result.aliasesMoved.map(\.text))))
         return
       }
       if !result.created {
@@ -245,6 +262,9 @@ extension ArtCommand {
           "nothing changed since \(result.version.label) \(result.version.id.prefix(12))"
             + (result.version.id == result.latest?.id ? "" : latest)
             + "; no version made (use --allow-empty to make one anyway)")
+        for alias in result.aliasesMoved {
+          output.line("\(result.version.artifact):\(alias.text) -> \(result.version.number)")
+        }
         return
       }
       var based = ""

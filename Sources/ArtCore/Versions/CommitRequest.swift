@@ -197,6 +197,8 @@ public struct CommitResult: Sendable {
   public var base: ResolvedVersion? = nil
   /// The latest version before the commit.
   public var latest: ResolvedVersion? = nil
+  /// With nothing changed, the requested aliases that moved to ``version``.
+  public var aliasesMoved: [Alias] = []
 
   /// Whether the version was made from a version older than the latest
   /// (a checked-out old version, or `--from` one): "based on v0".

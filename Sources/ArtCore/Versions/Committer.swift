@@ -160,8 +160,20 @@ public struct Committer: Sendable {
           })
         {
           snapshot.statistics.add(try writer.finish())
-          return CommitResult(
+          // The aliases asked for go to the version the tree already is
+          // (as W&B gives an unchanged artifact's aliases to its version).
+          var moved: [Alias] = []
+          for alias in request.aliases {
+            let name = RefName(request.artifact, .alias(alias))
+            if refs[name] != .version(same.id) {
+              refs[name] = .version(same.id)
+              moved.append(alias)
+            }
+          }
+          var result = CommitResult(
             version: same, created: false, snapshot: snapshot, base: base, latest: latest)
+          result.aliasesMoved = moved
+          return result
         }
         let version = try makeVersion(
           request, type: type, tree: snapshot, root: rootText, after: base ?? latest,
