@@ -14,6 +14,11 @@ struct ExecutableTests {
       #expect(
         outside.standardError.contains("art: error: not inside an art repository (run 'art init')"))
 
+      let missing = try ArtProcess.run(
+        ["-C", folder.appending("nope").string, "count-objects"], in: folder)
+      #expect(missing.status == 1)
+      #expect(missing.standardError.contains("no folder '"), "\(missing.standardError)")
+
       let first = try ArtProcess.run(["init"], in: folder)
       #expect(first.status == 0)
       #expect(first.standardOutput.contains("Initialized empty art repository"))

@@ -133,6 +133,7 @@ public struct RefEditor: Sendable {
 
   /// The error for setting or removing `latest` by hand.
   public static let latestIsManaged = ArtError(
-    .invalidArgument, "'latest' is moved by art to every new version and cannot be set by hand",
+    .invalidArgument,
+    "'latest' is moved by art to every new version and cannot be set or removed by hand",
     hint: "use another alias, such as 'production'")
 }

@@ -129,6 +129,10 @@ public final class Repository: Sendable {
       }
       if candidate.isEmpty || !candidate.removeLastComponent() { break }
     }
+    guard Syscalls.isDirectory(folder) else {
+      throw ArtError(
+        .notFound, "no folder '\(folder)'", hint: "check the path (given with -C or as the folder)")
+    }
     throw ArtError(
       .notARepository, "not inside an art repository (run 'art init')")
   }
