@@ -115,6 +115,27 @@ struct EverydayUseTests {
     }
   }
 
+  /// A snapshot of another folder than the latest version's root (a
+  /// subfolder) warns that the new version holds only that folder.
+  @Test func aCommitOfASubfolderWarnsItIsAWholeNewTree() async throws {
+    try await withTemporaryDirectory { folder in
+      _ = await art("init", in: folder)
+      try writeFile(Array("a\n".utf8), to: folder.appending("data/a.txt"))
+      try writeFile(Array("b\n".utf8), to: folder.appending("data/tables/b.csv"))
+      let first = await art("commit", "ds", "data", in: folder)
+      #expect(!first.standardError.contains("warning"), "\(first.standardError)")
+      let sub = await art("commit", "ds", "data/tables", in: folder)
+      #expect(sub.status == 0)
+      #expect(
+        sub.standardError.contains(
+          "art: warning: ds:v1 holds only what is in 'data/tables', not the 'data' of ds:v0"),
+        "\(sub.standardError)")
+      try writeFile(Array("c\n".utf8), to: folder.appending("data/tables/b.csv"))
+      let same = await art("commit", "ds", "data/tables", in: folder)
+      #expect(!same.standardError.contains("warning"), "\(same.standardError)")
+    }
+  }
+
   /// A commit with nothing changed still moves its `--alias`es to the
   /// version the folder is, and warns that `-m` and `--metadata` went
   /// unrecorded.

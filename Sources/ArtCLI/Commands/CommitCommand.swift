@@ -223,6 +223,18 @@ extension ArtCommand {
       }
       let stats = result.snapshot.statistics
       for skipped in result.snapshot.skipped { output.note("art: warning: skipped \(skipped)") }
+      // A snapshot of another folder than the latest version's (a subfolder,
+      // one file) is a whole new tree: easy to make by mistake.
+      if result.created, !drafting, let latest = result.latest,
+        latest.record.root != result.version.record.root
+      {
+        let root = { (text: String) in text.isEmpty ? "." : text }
+        output.note(
+          "art: warning: \(result.version.label) holds only what is in "
+            + "'\(root(result.version.record.root))', not the '\(root(latest.record.root))' of "
+            + "\(latest.label); to change some files of \(latest.label), commit its folder or use "
+            + "--add/--remove")
+      }
       if !result.created {
         let unrecorded = [
           ("-m", !recording.message.isEmpty), ("--metadata", !recording.metadata.isEmpty),
