@@ -120,6 +120,13 @@ struct ExecutableTests {
         deleted.standardOutput.contains("  deleted (removed there): x:v1"),
         "\(deleted.standardOutput)")
       #expect(try ArtProcess.run(["show", "x:v1"], in: a).status == 1)
+      #expect(deleted.standardOutput.contains("x:best (removed)"), "\(deleted.standardOutput)")
+      #expect(try ArtProcess.run(["show", "x:best"], in: a).status == 1)
+      _ = try art("push", "origin", in: a)
+      #expect(try ArtProcess.run(["show", "origin/x:best"], in: a).status == 1)
+      // Without the base file (a repository from before it), the refs last
+      // fetched stand in, and push and pull still work.
+      try FileManager.default.removeItem(atPath: a.appending(".art/remotes/origin/base").string)
       _ = try art("pull", "origin", in: b)
       try commit("3", in: b)
       _ = try art("push", "origin", in: b)
@@ -127,6 +134,10 @@ struct ExecutableTests {
       let report = try #require(
         try JSONSerialization.jsonObject(with: Data(json.standardOutputBytes)) as? [String: Any])
       #expect(report["deleted"] as? [String] == [], "\(report)")
+      #expect(report["added"] as? [String] == ["x:v3"], "\(report)")
+      #expect(
+        FileManager.default.fileExists(atPath: a.appending(".art/remotes/origin/base").string))
+      #expect(try art("push", "origin", in: a).status == 0)
     }
   }
 

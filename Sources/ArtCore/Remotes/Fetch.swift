@@ -387,7 +387,7 @@ extension Remote {
 
 extension Remote {
   /// Fetches, then takes the remote's journal and versions into this
-  /// repository (see ``RefsMerge/pull(remote:into:tracking:)``) and
+  /// repository (see ``RefsMerge/pull(remote:into:base:)``) and
   /// publishes its refs under `repos/` when it may write there.
   ///
   /// Journal events are merged first; every recorded rename is then
@@ -396,6 +396,13 @@ extension Remote {
   ///
   /// - Throws: the errors of ``fetch(progress:)`` and of updating the refs.
   public func pull(refStore: RefStore, progress: Progress?) async throws -> (
+    FetchResult, RefsMerge.PullChanges
+  ) {
+    try await holdingMergeLock { try await pullLocked(refStore: refStore, progress: progress) }
+  }
+
+  /// ``pull(refStore:progress:)``, under the merge lock.
+  private func pullLocked(refStore: RefStore, progress: Progress?) async throws -> (
     FetchResult, RefsMerge.PullChanges
   ) {
     let base = try mergeBase()
@@ -428,7 +435,7 @@ extension Remote {
       let remote = fetched.renamed(by: renames)
       let before = local
       var changes = RefsMerge.pull(
-        remote: remote, into: &local, tracking: base.renamed(by: renames))
+        remote: remote, into: &local, base: base.renamed(by: renames))
       agreed = remote
       changes.journal = taken
       // What the merge made must name what it says (the records are here

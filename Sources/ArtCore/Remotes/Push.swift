@@ -43,6 +43,17 @@ extension Remote {
     artifacts selected: [ArtifactName]?, progress: Progress?, appending: Set<ObjectID> = [],
     refStore: RefStore? = nil
   ) async throws -> PushResult {
+    try await holdingMergeLock {
+      try await pushLocked(
+        artifacts: selected, progress: progress, appending: appending, refStore: refStore)
+    }
+  }
+
+  /// ``push(artifacts:progress:appending:refStore:)``, under the merge lock.
+  private func pushLocked(
+    artifacts selected: [ArtifactName]?, progress: Progress?, appending: Set<ObjectID>,
+    refStore: RefStore?
+  ) async throws -> PushResult {
     let journal = try repository.journal()
     // A rename whose refs were not written here (a killed mv) is made in
     // what is pushed, as the next journal change makes it here.
@@ -61,11 +72,11 @@ extension Remote {
     }
     // Renames recorded here are made there too, before the merge.
     let renames = journal.renames
-    let tracking = try mergeBase().renamed(by: renames)
+    let agreed = try mergeBase().renamed(by: renames)
     let remoteRefs = try await readRefs().refs.renamed(by: renames)
     var preview = remoteRefs
     _ = try RefsMerge.push(
-      local: local, into: &preview, tracking: tracking, artifacts: artifacts, remoteName: name,
+      local: local, into: &preview, base: agreed, artifacts: artifacts, remoteName: name,
       appending: appending)
     // What the merge would make must be as sound as what is there.
     if let problem = Set(preview.problems()).subtracting(remoteRefs.problems()).sorted().first {
@@ -94,11 +105,11 @@ extension Remote {
     let merged = try await updateRefs { remote in
       remote = remote.renamed(by: renames)
       result.changes = try RefsMerge.push(
-        local: local, into: &remote, tracking: tracking, artifacts: artifacts, remoteName: name,
+        local: local, into: &remote, base: agreed, artifacts: artifacts, remoteName: name,
         appending: appending)
     }
     try saveTracking(merged)
-    try saveMergeBase(RefsMerge.base(afterPushing: local, merged: merged, base: tracking))
+    try saveMergeBase(RefsMerge.base(afterPushing: local, merged: merged, base: agreed))
     if let refStore, !result.changes.renumbered.isEmpty {
       try refStore.update { local in
         for (here, there, id) in result.changes.renumbered {

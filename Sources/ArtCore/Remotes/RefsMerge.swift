@@ -1,12 +1,12 @@
 import ArtStore
 
 /// How push and pull combine this repository's refs with a remote's, using
-/// the remote's refs as last seen here (the tracking refs) to tell who
-/// changed what.
+/// what both last agreed on (the merge base, ``Remote/mergeBase()``) to
+/// tell who changed what.
 ///
 /// Versions are immutable and numbered per artifact; the same number must
 /// name the same version everywhere. Aliases move: one moved on both sides
-/// since the last fetch is a conflict for push, and stays as it is here
+/// since they last agreed is a conflict for push, and stays as it is here
 /// for pull. `latest` is always the newest live version.
 public enum RefsMerge {
   /// What a push changes on the remote.
@@ -31,7 +31,7 @@ public enum RefsMerge {
   /// - Parameters:
   ///   - local: this repository's refs.
   ///   - remote: the remote's refs, changed in place.
-  ///   - tracking: the remote's refs as last seen here.
+  ///   - base: what both sides last agreed on (``Remote/mergeBase()``).
   ///   - artifacts: the artifacts pushed.
   ///   - remoteName: names the remote in errors.
   ///   - appending: versions that take the remote's next number when theirs
@@ -40,7 +40,7 @@ public enum RefsMerge {
   /// - Throws: ``ArtError`` `.locked` when the remote has another version
   ///   under a number this repository uses, or an alias moved on both sides.
   public static func push(
-    local: Refs, into remote: inout Refs, tracking: Refs, artifacts: [ArtifactName],
+    local: Refs, into remote: inout Refs, base: Refs, artifacts: [ArtifactName],
     remoteName: String, appending: Set<ObjectID> = []
   ) throws -> PushChanges {
     var changes = PushChanges()
@@ -64,7 +64,7 @@ public enum RefsMerge {
               + "repository's is \(id.prefix(12)))", remoteName)
         case (.version, .deleted?):
           continue  // deleted there by another repository: stays deleted
-        case (.deleted, .version(let id)?) where tracking[name] == .version(id):
+        case (.deleted, .version(let id)?) where base[name] == .version(id):
           remote[name] = .deleted
           changes.deleted.append("\(name)")
         default: continue
@@ -72,15 +72,17 @@ public enum RefsMerge {
       }
       let aliasNames = Set(
         (local.entries.keys.filter { $0.artifact == artifact }
-          + tracking.entries.keys.filter { $0.artifact == artifact })
+          + base.entries.keys.filter { $0.artifact == artifact })
           .filter { if case .alias(let alias) = $0.label { alias != .latest } else { false } })
       for name in aliasNames {
-        let (mine, theirs, base) = (local[name], remote[name], tracking[name])
-        if mine == theirs || (theirs != base && mine == base) {
+        let (mine, theirs, agreed) = (local[name], remote[name], base[name])
+        if mine == theirs || (theirs != agreed && mine == agreed) {
           continue  // the same, or moved only there: left as it is
         }
-        if theirs != base {
-          throw conflict("\(name) was moved on \(remoteName) since the last fetch", remoteName)
+        if theirs != agreed {
+          throw conflict(
+            "\(name) was moved on \(remoteName) since this repository last pulled or pushed",
+            remoteName)
         }
         remote[name] = mine
         changes.aliases.append("\(name)")
@@ -137,7 +139,7 @@ public enum RefsMerge {
     /// Aliases moved both here and there, left as they are here.
     public var keptAliases: [String] = []
     /// `name:vN` that were here and are deleted on the remote since the
-    /// last pull (by `art rm` or gc there), deleted here too.
+    /// sides last agreed (by `art rm` or gc there), deleted here too.
     public var deleted: [String] = []
     /// Journal events (tags, annotations, uses, renames) taken from the remote.
     public var journal = 0
@@ -148,9 +150,9 @@ public enum RefsMerge {
   /// - Parameters:
   ///   - remote: the remote's refs.
   ///   - local: this repository's refs, changed in place.
-  ///   - tracking: the remote's refs as last seen here.
+  ///   - base: what both sides last agreed on (``Remote/mergeBase()``).
   /// - Returns: what changed.
-  public static func pull(remote: Refs, into local: inout Refs, tracking: Refs) -> PullChanges {
+  public static func pull(remote: Refs, into local: inout Refs, base: Refs) -> PullChanges {
     var changes = PullChanges()
     for artifact in remote.artifacts {
       let remoteIDs = Set(remote.versions(of: artifact).map(\.id))
@@ -158,10 +160,18 @@ public enum RefsMerge {
       // past every number either side used.
       var moving: [(VersionNumber, ObjectID)] = []
       for (name, target) in remote.entries where name.artifact == artifact {
-        guard case .version(let number) = name.label, case .version(let id) = target,
-          case .version(let mine)? = local[name], mine != id
+        guard case .version(let number) = name.label, case .version(let mine)? = local[name]
         else { continue }
-        moving.append((number, mine))
+        switch target {
+        case .version(let id) where id != mine:
+          moving.append((number, mine))
+        case .deleted where base[name] != .version(mine):
+          // A number the remote gave another version and has deleted
+          // since: this repository's was never agreed on there.
+          moving.append((number, mine))
+        default:
+          continue
+        }
       }
       var next = max(local.nextNumber(of: artifact).value, remote.nextNumber(of: artifact).value)
       for (number, id) in moving.sorted(by: { $0.0 < $1.0 }) where !remoteIDs.contains(id) {
@@ -177,8 +187,12 @@ public enum RefsMerge {
         case .version:
           guard local[name] != target else { continue }
           if case .deleted? = local[name], case .version = target { continue }
-          if case .deleted = target, local[name] == nil || tracking[name] != nil {
-            if case .version? = local[name] { changes.deleted.append("\(name)") }
+          if case .deleted = target {
+            // The version both sides had (any other here was renumbered
+            // above, or is there under another number).
+            if case .version(let mine)? = local[name], base[name] == .version(mine) {
+              changes.deleted.append("\(name)")
+            }
             local[name] = .deleted
             continue
           }
@@ -186,14 +200,25 @@ public enum RefsMerge {
             if local[name] == nil { changes.added.append("\(name)") }
             local.setVersion(name, id, bornAs: remote.origins[name])
           }
-        case .alias(let alias):
-          guard alias != .latest, local[name] != target else { continue }
-          if local[name] == nil || local[name] == tracking[name] {
-            local[name] = target
-            changes.aliases.append("\(name)")
-          } else {
-            changes.keptAliases.append("\(name)")
-          }
+        case .alias:
+          continue
+        }
+      }
+      // Aliases set, moved or removed there since the sides agreed, and
+      // not here: taken. Changed on both sides: kept as they are here.
+      let aliasNames = Set(
+        (remote.entries.keys.filter { $0.artifact == artifact }
+          + base.entries.keys.filter { $0.artifact == artifact }
+          + local.entries.keys.filter { $0.artifact == artifact })
+          .filter { if case .alias(let alias) = $0.label { alias != .latest } else { false } })
+      for name in aliasNames.sorted(by: { "\($0)" < "\($1)" }) {
+        let (mine, theirs, agreed) = (local[name], remote[name], base[name])
+        if mine == theirs || theirs == agreed { continue }
+        if mine == agreed {
+          local[name] = theirs
+          changes.aliases.append(theirs == nil ? "\(name) (removed)" : "\(name)")
+        } else {
+          changes.keptAliases.append("\(name)")
         }
       }
       setLatest(artifact, in: &local)

@@ -14,8 +14,9 @@ import SystemPackage
 /// servers without conditional writes).
 ///
 /// Local state in `.art/remotes/<name>/`: `refs` (the remote's refs at the
-/// last fetch or push), `packs/` (downloaded indexes), `conditional`
-/// (whether the server enforces conditional writes).
+/// last fetch or push), `base` (what both sides last agreed on, see
+/// ``mergeBase()``), `packs/` (downloaded indexes), `conditional` (whether
+/// the server enforces conditional writes).
 public struct Remote: Sendable {
   /// The remote's name in this repository.
   public let name: String
@@ -84,7 +85,36 @@ public struct Remote: Sendable {
   func mergeBase() throws -> Refs {
     let path = repository.layout.mergeBase(name)
     guard let bytes = try AtomicFile.read(path) else { return try trackingRefs() }
-    return try RefStore.decode(bytes, file: path.string)
+    do {
+      return try RefStore.decode(bytes, file: path.string)
+    } catch let error as ArtError {
+      throw ArtError(
+        error.code, error.message,
+        hint: "delete '\(path)': the next pull or push then compares with the refs last "
+          + "fetched, and writes it again")
+    }
+  }
+
+  /// Runs `body` holding `.art/remotes/NAME/lock`, an exclusive `flock`:
+  /// pushes and pulls of one remote read, merge against and save its
+  /// merge base one at a time, so none saves a base older than another's.
+  func holdingMergeLock<R: Sendable>(_ body: () async throws -> R) async throws -> R {
+    try Syscalls.makeDirectories(stateDirectory)
+    let path = stateDirectory.appending("lock")
+    let lock: FileDescriptor
+    do {
+      lock = try FileDescriptor.open(
+        path, .readWrite, options: [.create, .closeOnExec],
+        permissions: [.ownerReadWrite, .groupRead, .otherRead])
+    } catch {
+      throw ArtError.io("open", path.string, error)
+    }
+    defer { try? lock.close() }
+    // The other one ends by itself (a killed process's flock goes with it).
+    while try !Syscalls.tryLock(lock, exclusive: true, path: path) {
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    return try await body()
   }
 
   func saveMergeBase(_ refs: Refs) throws {

@@ -60,7 +60,8 @@ public struct RepositoryLayout: Sendable {
   public var expiryOverrides: FilePath { directory.appending("ttl") }
   /// `drafts/`: distributed drafts' parts, per artifact and draft id.
   public var drafts: FilePath { directory.appending("drafts") }
-  /// `remotes/`: per remote, its refs as last fetched.
+  /// `remotes/`: per remote, its refs as last fetched, the merge base and
+  /// cached indexes.
   public var remotes: FilePath { directory.appending("remotes") }
   /// `remotes/repository-id`: this repository's id on remotes.
   public var repositoryID: FilePath { remotes.appending("repository-id") }

@@ -27,18 +27,18 @@ struct RefsMergeTests {
     let local = try refs([("ds:v0", id(0)), ("ds:v1", id(1)), ("ds:latest", id(1))])
     var remote = try refs([("ds:v0", id(0)), ("ds:latest", id(0))])
     let changes = try RefsMerge.push(
-      local: local, into: &remote, tracking: remote, artifacts: [ds], remoteName: "origin")
+      local: local, into: &remote, base: remote, artifacts: [ds], remoteName: "origin")
     #expect(changes.added == ["ds:v1"])
     #expect(remote[try RefName(parsing: "ds:latest")] == .version(id(1)))
 
     var other = try refs([("ds:v0", id(0)), ("ds:v1", id(9))])
     #expect(throws: ArtError.self) {
       try RefsMerge.push(
-        local: local, into: &other, tracking: Refs(), artifacts: [ds], remoteName: "origin")
+        local: local, into: &other, base: Refs(), artifacts: [ds], remoteName: "origin")
     }
     // A finished distributed draft takes the next number instead.
     let appended = try RefsMerge.push(
-      local: local, into: &other, tracking: Refs(), artifacts: [ds], remoteName: "origin",
+      local: local, into: &other, base: Refs(), artifacts: [ds], remoteName: "origin",
       appending: [id(1)])
     #expect(appended.renumbered.map(\.there) == [VersionNumber(2)])
     #expect(other[try RefName(parsing: "ds:v2")] == .version(id(1)))
@@ -51,14 +51,14 @@ struct RefsMergeTests {
     var local = base
     local[try RefName(parsing: "ds:production")] = .version(id(1))
     let moved = try RefsMerge.push(
-      local: local, into: &remote, tracking: base, artifacts: [ds], remoteName: "o")
+      local: local, into: &remote, base: base, artifacts: [ds], remoteName: "o")
     #expect(moved.aliases == ["ds:production"])
     // Moved there only: left as it is.
     var theirs = base
     theirs[try RefName(parsing: "ds:production")] = .version(id(1))
     var kept = theirs
     _ = try RefsMerge.push(
-      local: base, into: &kept, tracking: base, artifacts: [ds], remoteName: "o")
+      local: base, into: &kept, base: base, artifacts: [ds], remoteName: "o")
     #expect(kept[try RefName(parsing: "ds:production")] == .version(id(1)))
     // Moved on both sides to different versions: conflict.
     var both = base
@@ -67,18 +67,18 @@ struct RefsMergeTests {
     mine[try RefName(parsing: "ds:v2")] = .version(id(2))
     mine[try RefName(parsing: "ds:production")] = .version(id(2))
     #expect(throws: ArtError.self) {
-      try RefsMerge.push(local: mine, into: &both, tracking: base, artifacts: [ds], remoteName: "o")
+      try RefsMerge.push(local: mine, into: &both, base: base, artifacts: [ds], remoteName: "o")
     }
     // Deleted here after the last fetch: deleted there too; not otherwise.
     var deleted = base
     deleted[try RefName(parsing: "ds:v1")] = .deleted
     var target = base
     let gone = try RefsMerge.push(
-      local: deleted, into: &target, tracking: base, artifacts: [ds], remoteName: "o")
+      local: deleted, into: &target, base: base, artifacts: [ds], remoteName: "o")
     #expect(gone.deleted == ["ds:v1"])
     var untracked = base
     _ = try RefsMerge.push(
-      local: deleted, into: &untracked, tracking: Refs(), artifacts: [ds], remoteName: "o")
+      local: deleted, into: &untracked, base: Refs(), artifacts: [ds], remoteName: "o")
     #expect(untracked[try RefName(parsing: "ds:v1")] == .version(id(1)))
   }
 
@@ -91,31 +91,65 @@ struct RefsMergeTests {
     var local = base
     local[try RefName(parsing: "ds:v2")] = .version(id(2))
     _ = try RefsMerge.push(
-      local: local, into: &remote, tracking: base, artifacts: [ds], remoteName: "o")
+      local: local, into: &remote, base: base, artifacts: [ds], remoteName: "o")
     let agreed = RefsMerge.base(afterPushing: local, merged: remote, base: base)
     #expect(agreed[try RefName(parsing: "ds:v2")] == .version(id(2)))
     #expect(agreed[try RefName(parsing: "ds:best")] == .version(id(0)))
     var pulled = local
-    let changes = RefsMerge.pull(remote: remote, into: &pulled, tracking: agreed)
+    let changes = RefsMerge.pull(remote: remote, into: &pulled, base: agreed)
     #expect(changes.aliases == ["ds:best"] && changes.keptAliases.isEmpty)
     #expect(pulled[try RefName(parsing: "ds:best")] == .version(id(1)))
-    // With the remote's refs as the base instead, the pull keeps the old
-    // alias here and the next push would move it back.
-    var wrong = local
-    let kept = RefsMerge.pull(remote: remote, into: &wrong, tracking: remote)
-    #expect(kept.keptAliases == ["ds:best"])
+  }
+
+  /// An alias removed there alone is removed here by pull, and a push
+  /// then leaves it removed; one moved here alone is no conflict.
+  @Test func anAliasRemovedThereIsRemovedHere() throws {
+    let base = try refs([("ds:v0", id(0)), ("ds:v1", id(1)), ("ds:best", id(0))])
+    let remote = try refs([("ds:v0", id(0)), ("ds:v1", id(1))])
+    var local = base
+    let changes = RefsMerge.pull(remote: remote, into: &local, base: base)
+    #expect(changes.aliases == ["ds:best (removed)"] && changes.keptAliases.isEmpty)
+    #expect(local[try RefName(parsing: "ds:best")] == nil)
+    var after = remote
+    let pushed = try RefsMerge.push(
+      local: local, into: &after, base: remote, artifacts: [ds], remoteName: "o")
+    let best = try RefName(parsing: "ds:best")
+    #expect(pushed.aliases.isEmpty && after[best] == nil)
+    // Moved here alone: the pull leaves it, silently; the push sends it.
+    var moved = base
+    moved[try RefName(parsing: "ds:best")] = .version(id(1))
+    let quiet = RefsMerge.pull(remote: base, into: &moved, base: base)
+    #expect(quiet.aliases.isEmpty && quiet.keptAliases.isEmpty)
+    #expect(moved[try RefName(parsing: "ds:best")] == .version(id(1)))
+  }
+
+  /// A version made here under a number another clone used and deleted
+  /// is renumbered by pull, never deleted, however often it pulls.
+  @Test func aVersionUnderANumberDeletedThereIsRenumberedNotDeleted() throws {
+    let remote = try refs([("ds:v0", id(0)), ("ds:v1", nil)])
+    var local = try refs([("ds:v0", id(0)), ("ds:v1", id(7))])
+    let base = try refs([("ds:v0", id(0))])
+    let first = RefsMerge.pull(remote: remote, into: &local, base: base)
+    #expect(first.renumbered == ["ds:v1 -> ds:v2"] && first.deleted.isEmpty)
+    #expect(local[try RefName(parsing: "ds:v2")] == .version(id(7)))
+    #expect(local[try RefName(parsing: "ds:v1")] == .deleted)
+    let second = RefsMerge.pull(remote: remote, into: &local, base: remote)
+    #expect(second.deleted.isEmpty && second.renumbered.isEmpty)
+    #expect(local[try RefName(parsing: "ds:v2")] == .version(id(7)))
   }
 
   /// A version deleted there since the last agreement is deleted here and
-  /// reported; one never agreed on (made here under that number) stays.
+  /// reported; one never agreed on (made here under that number) moves to
+  /// the next number.
   @Test func pullReportsTheVersionsItDeletes() throws {
     let base = try refs([("ds:v0", id(0)), ("ds:v1", id(1))])
     let remote = try refs([("ds:v0", id(0)), ("ds:v1", nil), ("ds:v2", nil)])
     var local = try refs([("ds:v0", id(0)), ("ds:v1", id(1)), ("ds:v2", id(7))])
-    let changes = RefsMerge.pull(remote: remote, into: &local, tracking: base)
+    let changes = RefsMerge.pull(remote: remote, into: &local, base: base)
     #expect(changes.deleted == ["ds:v1"])
     #expect(local[try RefName(parsing: "ds:v1")] == .deleted)
-    #expect(local[try RefName(parsing: "ds:v2")] == .version(id(7)))
+    #expect(changes.renumbered == ["ds:v2 -> ds:v3"])
+    #expect(local[try RefName(parsing: "ds:v3")] == .version(id(7)))
   }
 
   @Test func pullRenumbersVersionsMadeHereUnderTakenNumbers() throws {
@@ -125,7 +159,7 @@ struct RefsMergeTests {
     ])
     var local = try refs([("ds:v0", id(0)), ("ds:v1", id(7)), ("ds:latest", id(7))])
     let tracking = try refs([("ds:v0", id(0))])
-    let changes = RefsMerge.pull(remote: remote, into: &local, tracking: tracking)
+    let changes = RefsMerge.pull(remote: remote, into: &local, base: tracking)
     #expect(changes.renumbered == ["ds:v1 -> ds:v3"])
     #expect(Set(changes.added) == ["ds:v2"])
     #expect(local[try RefName(parsing: "ds:v1")] == .version(id(1)))
