@@ -184,7 +184,10 @@ public struct FolderStorage: RemoteStorage {
         case .regular
         where key.hasPrefix(prefix) && isTemporary(raw)
           && now - status.modificationNanoseconds / 1_000_000 >= age:
-          if !dryRun { try? Syscalls.unlink(folder.appending(name)) }
+          if !dryRun {
+            // Renamed into place or dropped by another gc meanwhile.
+            guard (try? Syscalls.unlink(folder.appending(name))) != nil else { continue }
+          }
           dropped += 1
         default: break
         }

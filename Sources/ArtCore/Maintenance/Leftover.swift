@@ -28,7 +28,9 @@ public struct Leftover: Sendable, Equatable {
       let size: UInt64
       switch (status.kind, owner) {
       case (.regular, nil): size = UInt64(status.size)
-      case (.directory, .some): size = try bytes(below: path)
+      // A running command may remove its folder meanwhile: then it
+      // counts for nothing.
+      case (.directory, .some): size = (try? bytes(below: path)) ?? 0
       default: return
       }
       found.append(

@@ -218,6 +218,7 @@ public struct RefStore: Sendable {
         let fd = try FileDescriptor.open(
           lockPath, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
           permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        let made = try? Syscalls.status(fd, path: lockPath).inode
         do {
           try fd.closeAfter {
             _ = try Array("pid \(Syscalls.processID)\n".utf8).withUnsafeBytes {
@@ -226,8 +227,11 @@ public struct RefStore: Sendable {
           }
         } catch {
           // Made but not named (a full disk): ours to remove, or the next
-          // command waits for a lock nobody holds.
-          try? Syscalls.unlink(lockPath)
+          // command waits for a lock nobody holds; unless another process
+          // took it as stale meanwhile and made its own.
+          if let made, (try? Syscalls.linkStatus(lockPath))??.inode == made {
+            try? Syscalls.unlink(lockPath)
+          }
           throw error
         }
         return

@@ -110,9 +110,7 @@ extension Repository {
         throw ArtError(.notFound, "version '\(label)' of '\(artifact)' was removed")
       case nil:
         let numbers = versions.map(\.number)
-        let range =
-          numbers.count == 1
-          ? "version \(numbers[0])" : "versions \(numbers[0])–\(numbers[numbers.count - 1])"
+        let range = (numbers.count == 1 ? "version " : "versions ") + Spec.runs(numbers)
         let aliases = refs.aliases(of: artifact).map(\.alias.text)
         let kind: String
         if case .version = label { kind = "version" } else { kind = "alias" }
@@ -184,4 +182,22 @@ extension Repository {
 
 func list(_ names: [ArtifactName]) -> String {
   names.prefix(10).map(\.text).joined(separator: ", ") + (names.count > 10 ? ", …" : "")
+}
+
+extension Spec {
+  /// `v0–v5, v9, v12–v14`: numbers in order, runs of consecutive ones
+  /// joined; past eight runs, the first four and the last three.
+  static func runs(_ numbers: [VersionNumber]) -> String {
+    var runs: [(first: VersionNumber, last: VersionNumber)] = []
+    for number in numbers.sorted(by: { $0.value < $1.value }) {
+      if let last = runs.last?.last, number.value == last.value + 1 {
+        runs[runs.count - 1].last = number
+      } else {
+        runs.append((number, number))
+      }
+    }
+    let texts = runs.map { $0.first == $0.last ? "\($0.first)" : "\($0.first)–\($0.last)" }
+    guard texts.count > 8 else { return texts.joined(separator: ", ") }
+    return (texts.prefix(4) + ["…"] + texts.suffix(3)).joined(separator: ", ")
+  }
 }

@@ -35,6 +35,10 @@ public struct RemoteSpec: Sendable, Equatable {
           hint: "write s3://BUCKET or s3://BUCKET/PREFIX (bucket: 3-63 lower-case letters, "
             + "digits, '-', '.')")
       }
+    } else if url.contains("://") {
+      throw ArtError(
+        .invalidArgument, "'\(url)' is not a remote art can use",
+        hint: "give s3://BUCKET/PREFIX, or the absolute path of a folder on a shared disk")
     } else if Self.startsWithScheme(url) {
       throw ArtError(
         .invalidArgument, "'\(url)' is not a remote URL: it starts like one, without '//'",

@@ -130,11 +130,13 @@ public struct Configuration: Sendable, Equatable {
     // with, so a repository made then keeps deduplicating (fsck says so:
     // one made with others stores edited files anew until they are back).
     let defaults = ChunkerParameters.original
-    if problem == nil, !["min", "avg", "max"].contains(where: { values["chunking." + $0] != nil }) {
+    let missing = ["min", "avg", "max"].filter { values["chunking." + $0] == nil }
+    if problem == nil, !missing.isEmpty {
       problem =
-        "'\(file)' names no [chunking] sizes; the sizes art began with (min = 16384, avg = "
-        + "65536, max = 262144) are in use, and a repository made with others (new ones have "
-        + "65536 / 262144 / 1048576) stores edited files anew until its sizes are put back"
+        "'\(file)' names no [chunking] \(missing.joined(separator: ", ")); the size(s) art "
+        + "began with (min = 16384, avg = 65536, max = 262144) are in use, and a repository "
+        + "made with others (new ones have 65536 / 262144 / 1048576) stores edited files anew "
+        + "until its sizes are put back"
     }
     let sizes = (
       minimum: try integer("chunking.min") ?? defaults.minimum,
@@ -305,10 +307,12 @@ public struct Configuration: Sendable, Equatable {
       if let keys {
         guard !keys.contains(key) else { continue }
         let guess = nearest(key, in: keys).map { "did you mean '\($0)'? " } ?? ""
-        throw malformed(
-          file, line,
-          "unknown setting '\(key)' in [\(section)]; \(guess)it takes "
-            + keys.map { "'\($0)'" }.joined(separator: ", "))
+        throw ArtError(
+          .invalidArgument,
+          "'\(file)' line \(line): unknown setting '\(key)' in [\(section)]; \(guess)it takes "
+            + keys.map { "'\($0)'" }.joined(separator: ", "),
+          hint: "fix that line of the config file by hand (or upgrade art, if a newer one "
+            + "wrote it)")
       }
       let plain = section.split(separator: " ").first.map(String.init) ?? section
       if !["project", "remote"].contains(plain),

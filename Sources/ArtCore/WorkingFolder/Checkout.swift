@@ -487,7 +487,7 @@ public struct Checkout: Sendable {
       // A file of the user's where the version has a folder is a local
       // change the checkout would delete, not a link.
       if case .present(let status) = try writer.inspect(path), status.kind != .symlink {
-        if !force { conflicts.append(path) }
+        if !force, !conflicts.contains(path) { conflicts.append(path) }
       } else {
         links.append(path)
       }

@@ -224,7 +224,10 @@ struct ConfigurationTests {
       try Configuration(parsing: header + "[gc \"model\"]\nkeepLast = 2\n", file: "c")
         .gc.policyByType["model"]?.keepLast == 2)
     let sizeless = try Configuration(parsing: "[core]\nformat = 2\n", file: "c")
-    #expect(sizeless.problem?.contains("names no [chunking] sizes") == true)
+    #expect(sizeless.problem?.contains("names no [chunking] min, avg, max") == true)
+    let partial = try Configuration(
+      parsing: "[core]\nformat = 2\n[chunking]\navg = 65536\nmax = 262144\n", file: "c")
+    #expect(partial.problem?.contains("names no [chunking] min;") == true)
   }
 
   @Test func malformedLinesNameTheLine() throws {

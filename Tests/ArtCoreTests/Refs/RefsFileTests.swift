@@ -24,6 +24,16 @@ struct RefsFileTests {
     #expect(VersionNumber(text) == nil)
   }
 
+  /// The versions an error lists name only numbers that exist: runs of
+  /// consecutive ones joined, long lists cut in the middle.
+  @Test func versionListsJoinOnlyConsecutiveNumbers() {
+    let numbers = [4, 5, 15, 0].map { VersionNumber(UInt64($0)) }
+    #expect(Spec.runs(numbers) == "v0, v4–v5, v15")
+    #expect(Spec.runs([VersionNumber(3)]) == "v3")
+    let many = stride(from: 0, to: 40, by: 2).map { VersionNumber(UInt64($0)) }
+    #expect(Spec.runs(many) == "v0, v2, v4, v6, …, v34, v36, v38")
+  }
+
   @Test func decodingTheSameBytesAgainGivesTheSameRefsAndDamageIsStillFound() throws {
     var refs = Refs()
     let id = ObjectHasher.id(of: Array("a".utf8))
