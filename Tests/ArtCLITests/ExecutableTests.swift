@@ -141,6 +141,49 @@ struct ExecutableTests {
     }
   }
 
+  /// Three clones that each made their own v1 all land, renumbered by
+  /// pull (two lines born as v1 are no damage), and one that made and
+  /// removed its v1 unpushed takes another clone's v1 instead of deleting
+  /// it on the remote.
+  @Test func clonesThatEachMadeTheSameNumberAllLand() async throws {
+    try await withTemporaryDirectory { folder in
+      let remote = folder.appending("remote")
+      let a = folder.appending("a")
+      for path in [remote, a.appending("d")] {
+        try FileManager.default.createDirectory(
+          atPath: path.string, withIntermediateDirectories: true)
+      }
+      func commit(_ text: String, in repository: FilePath) throws {
+        try writeFile(Array(text.utf8), to: repository.appending("d/f"))
+        #expect(try art("commit", "x", "d", in: repository).status == 0)
+      }
+      _ = try art("init", in: a)
+      try commit("0", in: a)
+      _ = try art("remote", "add", "origin", remote.string, in: a)
+      _ = try art("push", "origin", in: a)
+      let clones = ["b", "c", "e"].map { folder.appending($0) }
+      for clone in clones {
+        _ = try art("clone", remote.string, clone.lastComponent!.string, in: folder)
+      }
+      for (index, repository) in ([a] + clones.prefix(2)).enumerated() {
+        try commit("made by \(index)", in: repository)
+      }
+      _ = try art("push", "origin", in: a)
+      for repository in clones.prefix(2) {
+        _ = try art("pull", "origin", in: repository)
+        _ = try art("push", "origin", in: repository)
+      }
+      // e made v1 and removed it, never pushed: it takes a's v1.
+      try commit("e's", in: clones[2])
+      _ = try art("rm", "x:v1", in: clones[2])
+      _ = try art("pull", "origin", in: clones[2])
+      _ = try art("push", "origin", in: clones[2])
+      _ = try art("clone", remote.string, "fresh", in: folder)
+      let log = try art("log", "x", in: folder.appending("fresh")).lines
+      #expect(log.count == 4 && log.first?.hasPrefix("v3") == true, "\(log)")
+    }
+  }
+
   /// What a killed push left in a folder remote (`packs/KEY.tmp-PID`, never
   /// listed, never resumed) goes with remote gc once older than the grace
   /// period, counted as an unfinished upload; a younger one stays.

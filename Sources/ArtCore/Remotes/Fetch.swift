@@ -434,9 +434,9 @@ extension Remote {
       }
       let remote = fetched.renamed(by: renames)
       let before = local
-      var changes = RefsMerge.pull(
-        remote: remote, into: &local, base: base.renamed(by: renames))
-      agreed = remote
+      let previous = base.renamed(by: renames)
+      var changes = RefsMerge.pull(remote: remote, into: &local, base: previous)
+      agreed = RefsMerge.base(afterPulling: remote, local: local, base: previous)
       changes.journal = taken
       // What the merge made must name what it says (the records are here
       // now); problems the refs had before are not the remote's doing.

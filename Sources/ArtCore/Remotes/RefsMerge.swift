@@ -116,6 +116,24 @@ public enum RefsMerge {
     return result
   }
 
+  /// The merge base after a pull: the remote's aliases (each is taken or
+  /// kept here to be pushed), and for versions the remote's line where this
+  /// repository now has the same, else the base as it was.
+  ///
+  /// - Parameters:
+  ///   - remote: the remote's refs as merged.
+  ///   - local: this repository's refs after the merge.
+  ///   - base: the base the pull merged with.
+  /// - Returns: the base to save for the next push or pull.
+  public static func base(afterPulling remote: Refs, local: Refs, base: Refs) -> Refs {
+    var result = remote
+    for name in Set(remote.entries.keys).union(base.entries.keys) {
+      guard case .version = name.label, local[name] != remote[name] else { continue }
+      result[name] = base[name]
+    }
+    return result
+  }
+
   /// `ds:v2` before `ds:v10`: by artifact, then by number or alias.
   static func labelOrder(_ a: String, _ b: String) -> Bool {
     func key(_ text: String) -> (String, Int, String) {
@@ -162,16 +180,7 @@ public enum RefsMerge {
       for (name, target) in remote.entries where name.artifact == artifact {
         guard case .version(let number) = name.label, case .version(let mine)? = local[name]
         else { continue }
-        switch target {
-        case .version(let id) where id != mine:
-          moving.append((number, mine))
-        case .deleted where base[name] != .version(mine):
-          // A number the remote gave another version and has deleted
-          // since: this repository's was never agreed on there.
-          moving.append((number, mine))
-        default:
-          continue
-        }
+        if case .version(let id) = target, id != mine { moving.append((number, mine)) }
       }
       var next = max(local.nextNumber(of: artifact).value, remote.nextNumber(of: artifact).value)
       for (number, id) in moving.sorted(by: { $0.0 < $1.0 }) where !remoteIDs.contains(id) {
@@ -186,18 +195,30 @@ public enum RefsMerge {
         switch name.label {
         case .version:
           guard local[name] != target else { continue }
-          if case .deleted? = local[name], case .version = target { continue }
+          // Deleted here after both sides had it: push deletes it there. A
+          // version here deleted under a number another clone then used
+          // for its own is no reason to refuse that one.
+          if case .deleted? = local[name], case .version = target, base[name] == target {
+            continue
+          }
           if case .deleted = target {
-            // The version both sides had (any other here was renumbered
-            // above, or is there under another number).
-            if case .version(let mine)? = local[name], base[name] == .version(mine) {
+            switch local[name] {
+            case .version(let mine)? where base[name] == .version(mine):
+              // The version both sides had: deleted here too.
               changes.deleted.append("\(name)")
+              local[name] = .deleted
+            case .version?:
+              // Made here under a number the remote used and deleted: it
+              // stays (whether it is the deleted one cannot be told
+              // without a base that names it).
+              continue
+            default:
+              local[name] = .deleted
             }
-            local[name] = .deleted
             continue
           }
           if case .version(let id) = target {
-            if local[name] == nil { changes.added.append("\(name)") }
+            if local[name] == nil || local[name] == .deleted { changes.added.append("\(name)") }
             local.setVersion(name, id, bornAs: remote.origins[name])
           }
         case .alias:

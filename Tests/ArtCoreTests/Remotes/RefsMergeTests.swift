@@ -124,23 +124,34 @@ struct RefsMergeTests {
   }
 
   /// A version made here under a number another clone used and deleted
-  /// is renumbered by pull, never deleted, however often it pulls.
-  @Test func aVersionUnderANumberDeletedThereIsRenumberedNotDeleted() throws {
+  /// stays, never deleted, however often it pulls (pull saves no base
+  /// line for it); one deleted here under a number another clone then
+  /// used for its own version does not keep that version out.
+  @Test func numbersDeletedOnOneSideNeverCostTheOtherItsVersion() throws {
     let remote = try refs([("ds:v0", id(0)), ("ds:v1", nil)])
     var local = try refs([("ds:v0", id(0)), ("ds:v1", id(7))])
-    let base = try refs([("ds:v0", id(0))])
-    let first = RefsMerge.pull(remote: remote, into: &local, base: base)
-    #expect(first.renumbered == ["ds:v1 -> ds:v2"] && first.deleted.isEmpty)
-    #expect(local[try RefName(parsing: "ds:v2")] == .version(id(7)))
-    #expect(local[try RefName(parsing: "ds:v1")] == .deleted)
-    let second = RefsMerge.pull(remote: remote, into: &local, base: remote)
-    #expect(second.deleted.isEmpty && second.renumbered.isEmpty)
-    #expect(local[try RefName(parsing: "ds:v2")] == .version(id(7)))
+    var base = try refs([("ds:v0", id(0))])
+    for _ in 0..<2 {
+      let changes = RefsMerge.pull(remote: remote, into: &local, base: base)
+      #expect(changes.deleted.isEmpty)
+      #expect(local[try RefName(parsing: "ds:v1")] == .version(id(7)))
+      base = RefsMerge.base(afterPulling: remote, local: local, base: base)
+      #expect(base[try RefName(parsing: "ds:v1")] == nil)
+    }
+    // Made and removed here, never pushed; another clone's v1 is taken.
+    let theirs = try refs([("ds:v0", id(0)), ("ds:v1", id(8))])
+    var mine = try refs([("ds:v0", id(0)), ("ds:v1", nil)])
+    let taken = RefsMerge.pull(remote: theirs, into: &mine, base: try refs([("ds:v0", id(0))]))
+    let v1 = try RefName(parsing: "ds:v1")
+    #expect(taken.added == ["ds:v1"] && mine[v1] == .version(id(8)))
+    // Deleted here after both had it: stays deleted, for push to send.
+    var agreed = try refs([("ds:v0", id(0)), ("ds:v1", nil)])
+    _ = RefsMerge.pull(remote: theirs, into: &agreed, base: theirs)
+    #expect(agreed[try RefName(parsing: "ds:v1")] == .deleted)
   }
 
   /// A version deleted there since the last agreement is deleted here and
-  /// reported; one never agreed on (made here under that number) moves to
-  /// the next number.
+  /// reported; one never agreed on (made here under that number) stays.
   @Test func pullReportsTheVersionsItDeletes() throws {
     let base = try refs([("ds:v0", id(0)), ("ds:v1", id(1))])
     let remote = try refs([("ds:v0", id(0)), ("ds:v1", nil), ("ds:v2", nil)])
@@ -148,8 +159,7 @@ struct RefsMergeTests {
     let changes = RefsMerge.pull(remote: remote, into: &local, base: base)
     #expect(changes.deleted == ["ds:v1"])
     #expect(local[try RefName(parsing: "ds:v1")] == .deleted)
-    #expect(changes.renumbered == ["ds:v2 -> ds:v3"])
-    #expect(local[try RefName(parsing: "ds:v3")] == .version(id(7)))
+    #expect(local[try RefName(parsing: "ds:v2")] == .version(id(7)))
   }
 
   @Test func pullRenumbersVersionsMadeHereUnderTakenNumbers() throws {
