@@ -126,26 +126,32 @@ public struct FolderStorage: RemoteStorage {
 
   public func list(_ prefix: String) async throws -> [RemoteEntry] {
     var result: [RemoteEntry] = []
-    try walk(root, relative: "", prefix: prefix, into: &result)
+    try walk(root, relative: "", prefix: prefix, temporary: false, into: &result)
     return result.sorted { $0.key < $1.key }
   }
 
+  /// Adds the files below `folder` whose keys start with `prefix`: the
+  /// objects, or with `temporary` the uploads still being written (or left
+  /// by a killed one), links never followed.
   private func walk(
-    _ folder: FilePath, relative: String, prefix: String, into result: inout [RemoteEntry]
+    _ folder: FilePath, relative: String, prefix: String, temporary: Bool,
+    into result: inout [RemoteEntry]
   ) throws {
     guard Syscalls.isDirectory(folder) else { return }
     for (raw, status) in try directoryEntriesWithStatus(folder) {
-      guard let name = String(validating: raw, as: UTF8.self), !name.hasPrefix("."),
-        !isTemporary(raw)
-      else { continue }
+      guard let name = String(validating: raw, as: UTF8.self), !name.hasPrefix(".") else {
+        continue
+      }
       let key = relative.isEmpty ? name : relative + "/" + name
       switch status.kind {
-      case .directory:
+      case .directory where !isTemporary(raw):
         // Descend only where the prefix can still match.
         if key.hasPrefix(prefix) || prefix.hasPrefix(key + "/") {
-          try walk(folder.appending(name), relative: key, prefix: prefix, into: &result)
+          try walk(
+            folder.appending(name), relative: key, prefix: prefix, temporary: temporary,
+            into: &result)
         }
-      case .regular where key.hasPrefix(prefix):
+      case .regular where key.hasPrefix(prefix) && isTemporary(raw) == temporary:
         result.append(
           RemoteEntry(
             key: key, size: UInt64(status.size),
@@ -170,30 +176,16 @@ public struct FolderStorage: RemoteStorage {
     async throws -> Int
   {
     let now = WallClock.milliseconds()
+    var unfinished: [RemoteEntry] = []
+    try walk(root, relative: "", prefix: prefix, temporary: true, into: &unfinished)
     var dropped = 0
-    func visit(_ folder: FilePath, relative: String) throws {
-      guard Syscalls.isDirectory(folder) else { return }
-      for (raw, status) in try directoryEntriesWithStatus(folder) {
-        guard let name = String(validating: raw, as: UTF8.self), !name.hasPrefix(".") else {
-          continue
-        }
-        let key = relative.isEmpty ? name : relative + "/" + name
-        switch status.kind {
-        case .directory where key.hasPrefix(prefix) || prefix.hasPrefix(key + "/"):
-          try visit(folder.appending(name), relative: key)
-        case .regular
-        where key.hasPrefix(prefix) && isTemporary(raw)
-          && now - status.modificationNanoseconds / 1_000_000 >= age:
-          if !dryRun {
-            // Renamed into place or dropped by another gc meanwhile.
-            guard (try? Syscalls.unlink(folder.appending(name))) != nil else { continue }
-          }
-          dropped += 1
-        default: break
-        }
+    for entry in unfinished where now - entry.modified >= age {
+      if !dryRun {
+        // Renamed into place or dropped by another gc meanwhile.
+        guard (try? Syscalls.unlink(path(entry.key))) != nil else { continue }
       }
+      dropped += 1
     }
-    try visit(root, relative: "")
     return dropped
   }
 }

@@ -70,11 +70,7 @@ public enum RefsMerge {
         default: continue
         }
       }
-      let aliasNames = Set(
-        (local.entries.keys.filter { $0.artifact == artifact }
-          + base.entries.keys.filter { $0.artifact == artifact })
-          .filter { if case .alias(let alias) = $0.label { alias != .latest } else { false } })
-      for name in aliasNames {
+      for name in aliasNames(of: artifact, in: [local, base]) {
         let (mine, theirs, agreed) = (local[name], remote[name], base[name])
         if mine == theirs || (theirs != agreed && mine == agreed) {
           continue  // the same, or moved only there: left as it is
@@ -132,6 +128,16 @@ public enum RefsMerge {
       result[name] = base[name]
     }
     return result
+  }
+
+  /// The alias names of `artifact` but `latest` that any of `refs` has,
+  /// sorted.
+  static func aliasNames(of artifact: ArtifactName, in refs: [Refs]) -> [RefName] {
+    let names = refs.flatMap { $0.entries.keys }.filter { name in
+      guard name.artifact == artifact, case .alias(let alias) = name.label else { return false }
+      return alias != .latest
+    }
+    return Set(names).sorted { "\($0)" < "\($1)" }
   }
 
   /// `ds:v2` before `ds:v10`: by artifact, then by number or alias.
@@ -227,12 +233,7 @@ public enum RefsMerge {
       }
       // Aliases set, moved or removed there since the sides agreed, and
       // not here: taken. Changed on both sides: kept as they are here.
-      let aliasNames = Set(
-        (remote.entries.keys.filter { $0.artifact == artifact }
-          + base.entries.keys.filter { $0.artifact == artifact }
-          + local.entries.keys.filter { $0.artifact == artifact })
-          .filter { if case .alias(let alias) = $0.label { alias != .latest } else { false } })
-      for name in aliasNames.sorted(by: { "\($0)" < "\($1)" }) {
+      for name in aliasNames(of: artifact, in: [remote, base, local]) {
         let (mine, theirs, agreed) = (local[name], remote[name], base[name])
         if mine == theirs || theirs == agreed { continue }
         if mine == agreed {
